@@ -1,0 +1,67 @@
+"""The ``mindpilot`` command: subcommands for scripts and CI, the TUI when run bare on a terminal.
+
+This module is the only door to Textual: ``mindpilot.tui`` is imported inside :func:`_open_tui`,
+so every subcommand runs without loading Textual or Rich.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Optional, Sequence
+
+from mindpilot import __version__
+from mindpilot.commands import COMMANDS
+from mindpilot.commands.output import CommandError, common_parser, lang_of, message
+from mindpilot.exit_codes import ExitCode
+from mindpilot.i18n import LANGS
+from mindpilot.validators.datafiles import DataFileError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree: global flags plus one subparser per module in :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="mindpilot",
+        description="Ascend NPU training assistant: doctor, plan, check, diagnose, launch. "
+                    "Run without a subcommand on a terminal to open the guided TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"mindpilot {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="TUI on the built-in demo environment (8x 910B, no NPU needed)")
+    parser.add_argument("--lang", choices=LANGS, default=None, help="zh or en (default: from LANG)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = common_parser()
+    for name in COMMANDS:
+        importlib.import_module(f"mindpilot.commands.{name}").add_parser(subparsers, common)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the CLI and return an :class:`ExitCode` value."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                parser.print_help(sys.stderr)
+                message("mindpilot: no subcommand and not a terminal; pick a subcommand (see above).")
+                return int(ExitCode.USAGE)
+            return int(_open_tui(args))
+        return int(args.func(args))
+    except CommandError as exc:
+        message(f"mindpilot {args.command or ''}: {exc}".replace("  ", " "))
+        return int(exc.code)
+    except DataFileError as exc:
+        message(f"mindpilot: {exc}")
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        message("mindpilot: interrupted")
+        return int(ExitCode.INTERRUPTED)
+
+
+def _open_tui(args: argparse.Namespace) -> ExitCode:
+    """Start the Textual app (imported here, and only here)."""
+    from mindpilot.tui.app import run_app
+
+    return run_app(demo=args.demo, lang=lang_of(args))

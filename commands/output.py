@@ -1,0 +1,88 @@
+"""How subcommands talk: data on stdout (one JSON document with ``--json``), messages on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Iterable, Optional, TextIO
+
+from mindpilot.exit_codes import ExitCode
+from mindpilot.i18n import LANGS, detect_lang
+from mindpilot.validators.findings import Finding, Severity
+
+
+class CommandError(Exception):
+    """A failure the CLI reports in one line on stderr and turns into an exit code (no traceback)."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def common_parser() -> argparse.ArgumentParser:
+    """The flags every subcommand has: ``--json`` and ``--lang``."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parent.add_argument("--lang", choices=LANGS, default=None,
+                        help="language of findings (default: from LC_ALL/LANG; zh when it starts with zh)")
+    return parent
+
+
+def lang_of(args: argparse.Namespace) -> str:
+    """The language the user asked for, or the one their locale implies."""
+    return getattr(args, "lang", None) or detect_lang()
+
+
+def emit_json(document: Any, stream: Optional[TextIO] = None) -> None:
+    """Write one JSON document (UTF-8, not ASCII-escaped, so Chinese stays readable) to stdout."""
+    out = stream or sys.stdout
+    out.write(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    out.write("\n")
+    out.flush()
+
+
+def emit_json_line(event: Any, stream: Optional[TextIO] = None) -> None:
+    """Write one JSON object on one line (for event streams such as ``launch --json``)."""
+    out = stream or sys.stdout
+    out.write(json.dumps(event, ensure_ascii=False, default=str))
+    out.write("\n")
+    out.flush()
+
+
+def message(text: str) -> None:
+    """A human message: always stderr, never mixed with data."""
+    print(text, file=sys.stderr, flush=True)
+
+
+_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+_LABEL = {
+    "zh": {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"},
+    "en": {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"},
+}
+
+
+def format_finding(finding: Finding, lang: str) -> str:
+    """A finding as a few lines of plain text (80 columns friendly: no tables)."""
+    where = ""
+    if finding.file:
+        where = f"{finding.file}:{finding.line}: " if finding.line else f"{finding.file}: "
+    head = f"{_MARK[finding.severity]} {_LABEL[lang if lang in _LABEL else 'en'][finding.severity]} " \
+           f"[{finding.rule}] {where}{finding.title}"
+    lines = [head]
+    if finding.detail:
+        lines += ["    " + part for part in finding.detail.splitlines()]
+    if finding.fix:
+        fix_label = "修复" if lang == "zh" else "fix"
+        fix_lines = finding.fix.splitlines()
+        lines.append(f"    {fix_label}: {fix_lines[0]}")
+        lines += ["      " + part for part in fix_lines[1:]]
+    return "\n".join(lines)
+
+
+def print_findings(findings: Iterable[Finding], lang: str, stream: Optional[TextIO] = None) -> None:
+    """Human text for a list of findings on stdout."""
+    out = stream or sys.stdout
+    for finding in findings:
+        out.write(format_finding(finding, lang) + "\n")
+    out.flush()

@@ -1,0 +1,111 @@
+"""Texts of the findings that code produces, kept as bilingual data with their sources.
+
+Each family (``doctor``, ``parallel``, ``recompute``, ``grpo`` ...) has a file in ``data/rules/``.
+Code names a rule id and passes values; the words, the severity and the source come from the data.
+So a finding exists in Chinese and English by construction, and wording is fixed without touching code.
+
+Example entry::
+
+    - rule: parallel.product_mismatch
+      severity: error
+      title: {zh: "...{product}...", en: "dp*mp*pp = {product} but {cards} cards"}
+      detail: {zh: ..., en: ...}
+      fix: {zh: ..., en: ...}
+      source: mindformers/tools/check_rules.py (MF 1.7)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, RootModel
+
+from mindpilot.i18n import Bilingual
+from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.validators.findings import Finding, Severity
+
+RULES_DIR = package_path("validators", "data", "rules")
+
+
+class RuleText(BaseModel):
+    """The data behind one code-produced finding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    """Stable id, ``family.name``; the family is the file name."""
+    severity: Severity
+    """Default severity; code may override it for a particular case."""
+    title: Bilingual
+    """One line; may hold ``{placeholders}`` filled by the caller."""
+    detail: Optional[Bilingual] = None
+    """The cause, and the exact error text the real framework prints."""
+    fix: Optional[Bilingual] = None
+    """What to do; commands in it are exact."""
+    source: Optional[str] = None
+    """Where the rule comes from (framework file and line, document, issue)."""
+
+
+class RuleFile(RootModel[list[RuleText]]):
+    """A ``data/rules/<family>.yaml`` file: a list of rules."""
+
+
+class Catalog:
+    """All rule texts by id."""
+
+    def __init__(self, rules: dict[str, RuleText]) -> None:
+        self.rules = rules
+
+    def __contains__(self, rule: str) -> bool:
+        return rule in self.rules
+
+    def finding(self, rule: str, lang: str, *, file: Optional[str] = None, line: Optional[int] = None,
+                severity: Optional[Severity] = None, extra: Optional[dict[str, Any]] = None,
+                **params: Any) -> Finding:
+        """Build the finding ``rule`` in ``lang`` with ``params`` filled into its texts.
+
+        Raises:
+            KeyError: no rule with that id (a programming error, caught by the catalogue test).
+        """
+        text = self.rules[rule]
+        return Finding(
+            rule=rule,
+            severity=severity or text.severity,
+            title=text.title.format(lang, **params),
+            detail=text.detail.format(lang, **params) if text.detail else "",
+            fix=text.fix.format(lang, **params) if text.fix else "",
+            file=file,
+            line=line,
+            source=text.source,
+            **(extra or {}),
+        )
+
+
+def load_catalog(directory: Path = RULES_DIR) -> Catalog:
+    """Load every ``*.yaml`` in ``directory``; a duplicate id or a rule outside its family is an error."""
+    rules: dict[str, RuleText] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        document = read_yaml(path)
+        parsed = validate(RuleFile, document or [], str(path), document)
+        family = path.stem
+        for index, text in enumerate(parsed.root):
+            line = line_of(document, [index])
+            if not text.rule.startswith(family + "."):
+                raise DataFileError(str(path), line, "rule", f"{text.rule!r} must start with {family + '.'!r}")
+            if text.rule in rules:
+                raise DataFileError(str(path), line, "rule", f"duplicate rule id {text.rule!r}")
+            rules[text.rule] = text
+    return Catalog(rules)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """The shipped catalogue, loaded once."""
+    return load_catalog()
+
+
+def make_finding(rule: str, lang: str, **kwargs: Any) -> Finding:
+    """Shorthand for ``catalog().finding(rule, lang, ...)``."""
+    return catalog().finding(rule, lang, **kwargs)
