@@ -1,0 +1,102 @@
+"""The app's wiring: step navigation, number keys, help, language switch, quitting."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from mindpilot.tui import core
+from mindpilot.tui.app import MindpilotApp
+from mindpilot.tui.labels import label, label_keys
+from mindpilot.tui.screens.help import HelpScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.step_bar import STEPS, StepBar
+from tui_apps.fakes import fake_report
+
+
+def _app(lang: str = "en", monkeypatch=None) -> MindpilotApp:
+    return MindpilotApp(Session(demo=True, lang=lang, env_report=fake_report(lang)))
+
+
+async def test_next_back_and_number_keys_move_between_the_five_steps():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.current_mode == "environment"
+        seen = [app.current_mode]
+        for _ in range(len(STEPS) + 1):  # one press too many: stays on the last step
+            await pilot.press("n")
+            await pilot.pause()
+            seen.append(app.current_mode)
+        assert seen == list(STEPS) + ["diagnose", "diagnose"][: len(seen) - len(STEPS)]
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.current_mode == "launch"
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.current_mode == "check"
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.current_mode == "environment"
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.current_mode == "environment"
+
+
+async def test_step_bar_highlights_the_current_step():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        bar = app.screen.query_one(StepBar).steps_text
+        highlighted = [span for span in bar.spans if "reverse" in str(span.style)]
+        assert [bar.plain[s.start:s.end].strip() for s in highlighted] == ["2 Model & Plan"]
+
+
+async def test_language_switch_relabels_the_screen_and_the_footer_keys(monkeypatch):
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = _app("en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#components", DataTable)
+        assert [str(c.label) for c in table.columns.values()][0] == "Component"
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.lang == "zh"
+        table = app.screen.query_one("#components", DataTable)
+        assert [str(c.label) for c in table.columns.values()][0] == "组件"
+        # findings come again from the core, in Chinese
+        assert "不兼容" in app.session.env_report.findings[0].title
+        assert app.active_bindings["q"].binding.description == "退出"
+        assert app.active_bindings["n"].binding.description == "下一步"
+        # another step built before the switch is rebuilt when shown
+        await pilot.press("2")
+        await pilot.pause()
+        assert "模型与并行" in app.screen.query_one(StepBar).steps_text.plain
+
+
+async def test_help_lists_keys_and_cli_commands_and_closes():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        assert "mindpilot doctor --demo" in text and "n / b" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits_with_exit_code_zero():
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+def test_every_label_exists_in_both_languages():
+    for key in label_keys():
+        zh, en = label(key, "zh"), label(key, "en")
+        assert zh.strip() and en.strip(), key

@@ -1,0 +1,27 @@
+"""One snapshot per step screen at 80x24, on fixed fake data (never the live machine).
+
+Regenerate after a deliberate UI change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and review the HTML report first.
+"""
+
+from __future__ import annotations
+
+from mindpilot.tui.screens.environment import EnvironmentScreen
+from mindpilot.tui.session import Session
+from tui_apps.fakes import fake_report
+from tui_apps.harness import ScreenHarness
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_environment_en(snap_compare):
+    screen = EnvironmentScreen(Session(demo=True, lang="en", env_report=fake_report("en")))
+    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_environment_zh(snap_compare):
+    screen = EnvironmentScreen(Session(demo=True, lang="zh", env_report=fake_report("zh")))
+    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=_settle)

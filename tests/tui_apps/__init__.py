@@ -1,0 +1,1 @@
+"""Fixed fake data and harness apps for the TUI tests (no dependency on the machine)."""

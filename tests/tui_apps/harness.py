@@ -1,0 +1,21 @@
+"""``ScreenHarness``: one step screen in a bare app, for Pilot tests and one snapshot per screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.screen import Screen
+
+from mindpilot.validators.datafiles import package_path
+
+
+class ScreenHarness(App[None]):
+    """Pushes one screen and nothing else (no modes, no session wiring)."""
+
+    CSS_PATH = str(package_path("tui", "app.tcss"))
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self._screen = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._screen)

@@ -1,0 +1,91 @@
+"""The guided first-time setup: Environment, Model & Plan, Check, Launch, Diagnose.
+
+Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the app holds the one
+:class:`Session` they share and the keys that move between them. ``run_app`` is what
+``mindpilot`` (bare, on a terminal) and ``mindpilot --demo`` call.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from mindpilot.exit_codes import ExitCode
+from mindpilot.tui import steps
+from mindpilot.tui.keys import localize_bindings
+from mindpilot.tui.screens.help import HelpScreen
+from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.step_bar import STEPS
+
+
+class MindpilotApp(App[int]):
+    """Five steps as modes over one session; ``n``/``b`` or ``1``–``5`` move, ``q`` quits."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "mindpilot"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("q", "quit_app", "key_quit"),
+        Binding("question_mark", "help", "key_help"),
+        Binding("n", "step(1)", "key_next"),
+        Binding("b", "step(-1)", "key_back"),
+        Binding("l", "toggle_lang", "key_lang"),
+        *[Binding(str(number), f"goto({number})", show=False) for number in range(1, len(STEPS) + 1)],
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        localize_bindings(self, session.lang)
+        for mode in STEPS:
+            self.add_mode(mode, self._factory(mode))
+
+    def _factory(self, mode: str) -> Callable[[], StepScreen]:
+        return lambda: steps.SCREENS[mode](self.session)
+
+    def on_mount(self) -> None:
+        self.switch_mode(STEPS[0])
+
+    @property
+    def step_index(self) -> int:
+        """0-based index of the step on screen."""
+        return STEPS.index(self.current_mode) if self.current_mode in STEPS else 0
+
+    def action_step(self, delta: int) -> None:
+        """Next (+1) or back (-1), stopping at the ends."""
+        self.action_goto(min(max(self.step_index + delta, 0), len(STEPS) - 1) + 1)
+
+    def action_goto(self, number: int) -> None:
+        """Jump to step ``number`` (1-based)."""
+        self.switch_mode(STEPS[number - 1])
+
+    def action_help(self) -> None:
+        """Keys and the CLI command of every step."""
+        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session)))
+
+    async def action_toggle_lang(self) -> None:
+        """Switch zh <-> en; the screen on display is rebuilt now, the others when next shown."""
+        self.session.lang = "en" if self.session.lang == "zh" else "zh"
+        localize_bindings(self, self.session.lang)
+        if isinstance(self.screen, StepScreen):
+            await self.screen.relabel()
+        self.refresh_bindings()
+
+    async def action_quit_app(self) -> None:
+        """Leave the app; a running demo job is stopped first by its screen."""
+        for screen in self._all_step_screens():
+            await screen.before_quit()
+        self.exit(int(ExitCode.OK))
+
+    def _all_step_screens(self) -> list[StepScreen]:
+        return [screen for stack in self._screen_stacks.values() for screen in stack
+                if isinstance(screen, StepScreen)]
+
+
+def run_app(demo: bool, lang: str) -> ExitCode:
+    """Run the TUI until the user quits; return the exit code for ``mindpilot``."""
+    result = MindpilotApp(Session(demo=demo, lang=lang)).run()
+    return ExitCode(result if result is not None else ExitCode.OK)

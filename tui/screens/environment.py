@@ -1,0 +1,117 @@
+"""Step 1, Environment: the doctor's verdict as a components table and findings with fixes.
+
+Runs ``mindpilot doctor`` (the demo environment in demo mode) in a thread worker, unless the
+session already holds a report; ``r`` runs it again.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from mindpilot.tui import core
+from mindpilot.tui.core import short
+from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.widgets.findings_panel import FindingsPanel
+from mindpilot.validators.findings import Severity
+from mindpilot.validators.report import DoctorReport
+
+
+class EnvironmentScreen(StepScreen):
+    """Components found / expected / status, and what to fix, worst first."""
+
+    CSS_PATH = "environment.tcss"
+    MODE = "environment"
+    BINDINGS = [
+        Binding("r", "refresh", "key_refresh"),
+        Binding("c", "copy_fix", "key_copy"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.t("probing"), id="env-summary")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="components")
+        table.add_column(self.t("col_component"), key="name", width=15)
+        table.add_column(self.t("col_found"), key="found", width=20)
+        table.add_column(self.t("col_expected"), key="expected", width=20)
+        table.add_column(self.t("col_status"), key="status", width=12)
+        yield table
+        yield FindingsPanel(self.session.lang, id="env-findings")
+
+    def cli_argv(self) -> list[str]:
+        return core.doctor_argv(self.session)
+
+    def on_mount(self) -> None:
+        if self.session.env_report is None:
+            self.run_doctor()
+        else:
+            self.show_report(self.session.env_report)
+
+    def after_relabel(self) -> None:
+        # Findings texts come from the core in one language: ask again in the new one.
+        self.run_doctor()
+
+    def action_refresh(self) -> None:
+        """Probe the environment again."""
+        self.query_one("#env-summary", Static).update(self.t("probing"))
+        self.run_doctor()
+
+    @work(thread=True, exclusive=True, group="doctor")
+    def run_doctor(self) -> None:
+        """Blocking probe in a thread; the result goes back to the UI thread."""
+        try:
+            report = core.doctor(self.session.demo, self.session.lang)
+        except core.CoreMissing as exc:
+            self.app.call_from_thread(self.show_problem, self.t("core_missing", what=str(exc)))
+            return
+        except Exception as exc:  # the probe must never take the UI down with it
+            self.app.call_from_thread(self.show_problem, self.t("failed", error=exc))
+            return
+        self.app.call_from_thread(self.show_report, report)
+
+    def show_problem(self, text: str) -> None:
+        """Say why there is no report."""
+        self.query_one("#env-summary", Static).update(text)
+
+    def show_report(self, report: DoctorReport) -> None:
+        """Fill the table and the findings from ``report`` and keep it in the session."""
+        self.session.env_report = report
+        self.query_one("#env-summary", Static).update(self.summary(report))
+        table = self.query_one("#components", DataTable)
+        table.clear()
+        for row in report.components:
+            table.add_row(short(row.name, 15), short(row.found or "—", 20), short(row.expected or "—", 20),
+                          self.t(f"status_{row.status.value}"), key=row.name)
+        self.query_one(FindingsPanel).show(report.findings)
+
+    def summary(self, report: DoctorReport) -> str:
+        """Two lines: the stack and why, then the hardware and the error/warning counts."""
+        errors = sum(f.severity is Severity.ERROR for f in report.findings)
+        warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+        stack = self.t("env_summary", stack=report.stack or "—", reason=report.stack_reason or "")
+        return f"{short(stack, 78)}\n{self.hardware(report)} · {self.t('env_counts', errors=errors, warnings=warnings)}"
+
+    def hardware(self, report: DoctorReport) -> str:
+        """``8× 910B, 64 GB HBM per card, CANN 8.2.RC1`` from the probe facts."""
+        cards = self.session.env_cards()
+        facts = report.environment
+        cann = _find(facts, "cann_version") or "—"
+        if not cards:
+            return f"{self.t('env_no_npu')}, CANN {cann}"
+        npus = _find(facts, "npus") or []
+        chip = npus[0].get("chip", "NPU") if npus and isinstance(npus[0], dict) else "NPU"
+        hbm = self.session.env_hbm_gb()
+        return self.t("env_hardware", cards=cards, chip=chip, hbm=f"{hbm:g}" if hbm else "?", cann=cann)
+
+
+def _find(facts: dict, key: str) -> Optional[object]:
+    """A probe fact at the top level or one section down (the report's layout is the doctor's)."""
+    if key in facts:
+        return facts[key]
+    for value in facts.values():
+        if isinstance(value, dict) and key in value:
+            return value[key]
+    return None

@@ -1,0 +1,56 @@
+"""The ``?`` screen: the keys, and the CLI command behind each step."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from mindpilot.tui.labels import label
+from mindpilot.tui.widgets.step_bar import STEPS
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and CLI equivalents; Esc, ``?`` or ``q`` closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape", "dismiss", show=False),
+        Binding("question_mark", "dismiss", show=False),
+        Binding("q", "dismiss", show=False),
+    ]
+
+    def __init__(self, lang: str, commands: Sequence[Sequence[str]]) -> None:
+        super().__init__()
+        self.lang = lang
+        self.commands = [list(argv) for argv in commands]
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        lines = [f"[b]{label('help_keys', lang)}[/b]",
+                 "  " + label("help_nav", lang),
+                 "  " + label("help_quit", lang),
+                 "  " + label("help_copy", lang),
+                 "  " + label("help_input", lang),
+                 "",
+                 f"[b]{label('help_steps', lang)}[/b]"]
+        for number, (mode, argv) in enumerate(zip(STEPS, self.commands), start=1):
+            lines.append(f"  {number} {label('step_' + mode, lang)}")
+            lines.append(f"    [green]$ {_escape(shlex.join(argv))}[/green]")
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = label("help_title", lang)
+            body.border_subtitle = label("help_close", lang)
+            yield Static("\n".join(lines), id="help-text")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
+
+
+def _escape(text: str) -> str:
+    """Keep ``[`` in commands from being read as markup."""
+    return text.replace("[", r"\[")

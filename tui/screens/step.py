@@ -1,0 +1,94 @@
+"""What every step screen shares: the step bar, the CLI-equivalent line, the footer, the language.
+
+A step screen gets the app's :class:`Session` in its constructor (so a test harness can hand it
+fake data) and builds its body in :meth:`StepScreen.compose_body`. When the language changes, the
+screen rebuilds itself the next time it is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from mindpilot.tui.keys import localize_bindings
+from mindpilot.tui.labels import label
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_hint import CommandHint
+from mindpilot.tui.widgets.findings_panel import FindingsPanel
+from mindpilot.tui.widgets.step_bar import StepBar
+
+
+class StepScreen(Screen[None]):
+    """Base class of the five step screens."""
+
+    MODE = ""
+    """The app mode (and step name) of this screen: one of ``step_bar.STEPS``."""
+
+    BINDINGS = [
+        Binding("escape", "leave_field", show=False),
+        Binding("c", "copy_fix", "key_copy", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.composed_lang = session.lang
+        """Language the widgets were built in; a mismatch on resume means rebuild."""
+        localize_bindings(self, session.lang)
+
+    def compose(self) -> ComposeResult:
+        self.composed_lang = self.session.lang
+        yield StepBar(self.MODE, self.session.lang, self.session.demo)
+        yield from self.compose_body()
+        yield CommandHint(self.cli_argv(), self.session.lang, id="cli-hint")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def compose_body(self) -> ComposeResult:
+        """The step's own widgets, between the step bar and the CLI line."""
+        yield from ()
+
+    def cli_argv(self) -> Sequence[str]:
+        """The ``mindpilot ...`` command that repeats this step headlessly."""
+        return ["mindpilot"]
+
+    def t(self, key: str, **params: object) -> str:
+        """A UI label in the session's language."""
+        return label(key, self.session.lang, **params)
+
+    def update_cli_hint(self) -> None:
+        """Refresh the CLI line after the step's inputs changed."""
+        self.query_one(CommandHint).show(self.cli_argv())
+
+    async def relabel(self) -> None:
+        """Rebuild the widgets in the session's current language and show the data again."""
+        localize_bindings(self, self.session.lang)
+        await self.recompose()
+        self.after_relabel()
+
+    def after_relabel(self) -> None:
+        """Put the step's data back into freshly built widgets (override in steps that hold data)."""
+
+    async def on_screen_resume(self) -> None:
+        if self.composed_lang != self.session.lang:
+            await self.relabel()
+
+    async def before_quit(self) -> None:
+        """Called before the app exits (the Launch step stops its job here)."""
+
+    def action_leave_field(self) -> None:
+        """Esc leaves a text field so that single-letter keys work again."""
+        self.set_focus(None)
+
+    def action_copy_fix(self) -> None:
+        """Copy the selected finding's fix to the clipboard (OSC 52) and say what was copied."""
+        panel: Optional[FindingsPanel] = next(iter(self.query(FindingsPanel)), None)
+        finding = panel.selected() if panel is not None else None
+        if finding is None or not finding.fix:
+            self.notify(self.t("nothing_to_copy"), severity="warning")
+            return
+        self.app.copy_to_clipboard(finding.fix)
+        self.notify(self.t("copied", text=finding.fix))
