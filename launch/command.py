@@ -1,0 +1,219 @@
+"""From a :class:`~mindpilot.presets.preset.Preset` to the exact msrun argv and environment, per node.
+
+The seeds build this by hand: three competing ``export PYTHONPATH=...`` lines (one with another user's
+home), a ``PORT`` placeholder, and ``> vllm.log 2>&1 &``. Here the argv is a list (never a shell
+string), the environment is a diff against the user's, and :func:`render_run_sh` writes the same
+thing as a script with every value ``shlex.quote``-d. Flags and defaults: msrun ``run.py`` (reference
+``mindformers-rules.md`` §5.1); the vLLM variables come from seed 001's ``run_grpo_vllm.sh``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from mindpilot.presets.preset import Preset
+
+VLLM_ENV = {
+    "vLLM_MODEL_BACKEND": "MindFormers",
+    "MS_JIT_MODULES": "vllm_mindspore,research",
+}
+"""Seed 001 (``run_grpo_vllm.sh``): the vLLM-MindSpore path needs both."""
+VLLM_ALLOC_CONF = "memory_tracker:False,enable_vmm:True"
+"""Seed 001's ``MS_ALLOC_CONF`` for the vLLM path."""
+PREPENDED = ("PYTHONPATH", "MINDFORMERS_PATH", "PATH")
+"""Path-list variables whose new entries go in front of the user's current value."""
+
+
+@dataclass
+class LaunchCommand:
+    """One node's command: what to run, where, and which variables to set."""
+
+    argv: list[str]
+    """``msrun --flag=value ... script args``."""
+    env: dict[str, str]
+    """Variables to set (path lists hold only the new entries; see :data:`PREPENDED`)."""
+    cwd: str
+    """Directory to run in."""
+    node_rank: Optional[int] = None
+    """This node's rank on a multi-node job."""
+    notes: list[str] = field(default_factory=list)
+    """Remarks shown with the command (e.g. "run this on node 1")."""
+
+    def full_env(self, base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+        """The process environment: ``base`` (default ``os.environ``) with :attr:`env` applied."""
+        result = dict(os.environ if base is None else base)
+        for key, value in self.env.items():
+            old = result.get(key)
+            result[key] = f"{value}{os.pathsep}{old}" if key in PREPENDED and old else value
+        return result
+
+    def shell(self) -> str:
+        """The command as one shell line (``env`` assignments first), every value quoted."""
+        parts = [f"{key}={_quoted_env_value(key, value)}" for key, value in self.env.items()]
+        return " ".join(parts + [shlex.join(self.argv)])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``command`` event of ``launch --json``)."""
+        return {"argv": self.argv, "env": self.env, "cwd": self.cwd, "node_rank": self.node_rank,
+                "shell": self.shell(), "notes": self.notes}
+
+
+def _quoted_env_value(key: str, value: str) -> str:
+    if key in PREPENDED:
+        return shlex.quote(value) + '"${' + key + ':+:$' + key + '}"'
+    return shlex.quote(value)
+
+
+def find_msrun(python: Optional[str] = None) -> Optional[str]:
+    """The ``msrun`` beside ``python`` (default: this interpreter), else the first on PATH."""
+    interpreter = Path(python or sys.executable)
+    beside = interpreter.parent / "msrun"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("msrun")
+
+
+def msrun_flags(preset: Preset, node_rank: Optional[int] = None, master_port: Optional[int] = None,
+                log_dir: Optional[str] = None) -> list[str]:
+    """The msrun flags, in msrun's ``--name=value`` form (reference §5.1)."""
+    port = master_port if master_port is not None else preset.master_port
+    flags = [
+        f"--worker_num={preset.cards}",
+        f"--local_worker_num={preset.local_worker_num}",
+        f"--master_addr={preset.master_addr}",
+        f"--master_port={port if port is not None else 8118}",
+    ]
+    rank = node_rank if node_rank is not None else preset.node_rank
+    if preset.nodes > 1 or rank is not None:
+        # Without node_rank on multi-node, worker logs are named by local index (reference §5.1).
+        flags.append(f"--node_rank={rank if rank is not None else 0}")
+    flags += [
+        f"--log_dir={log_dir or preset.log_dir}",
+        f"--join={preset.join}",
+        f"--cluster_time_out={preset.cluster_time_out}",
+    ]
+    if isinstance(preset.bind_core, dict):
+        flags.append("--bind_core=" + json.dumps(preset.bind_core, separators=(",", ":")))
+    elif preset.bind_core:
+        flags.append("--bind_core=True")
+    return flags
+
+
+def build_msrun_argv(preset: Preset, node_rank: Optional[int] = None, master_port: Optional[int] = None,
+                     log_dir: Optional[str] = None, msrun: str = "msrun") -> list[str]:
+    """``[msrun, flags..., script, args...]`` for one node."""
+    return [msrun, *msrun_flags(preset, node_rank, master_port, log_dir),
+            preset.resolve(preset.script), *preset.script_args]
+
+
+def checkout_paths(facts: Any) -> dict[str, str]:
+    """``{"mindformers": path, "mindrlhf": path}`` from the doctor's probe (``EnvFacts`` or a dict)."""
+    if facts is None:
+        return {}
+    checkouts = facts.get("checkouts") if isinstance(facts, dict) else getattr(facts, "checkouts", None)
+    result: dict[str, str] = {}
+    for name in ("mindrlhf", "mindformers", "msadapter"):
+        entry = (checkouts or {}).get(name)
+        path = entry.get("path") if isinstance(entry, dict) else getattr(entry, "path", None)
+        if path:
+            result[name] = str(path)
+    return result
+
+
+def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None) -> dict[str, str]:
+    """Variables the job needs beyond the user's environment (the "env diff")."""
+    env: dict[str, str] = {}
+    checkouts = checkout_paths(facts) if preset.use_checkouts else {}
+    pythonpath = [preset.resolve(p) for p in preset.pythonpath]
+    # Seed 001's order: mindrlhf before mindformers, both before site-packages.
+    for name in ("mindrlhf", "mindformers", "msadapter"):
+        if name in checkouts and checkouts[name] not in pythonpath:
+            pythonpath.append(checkouts[name])
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(pythonpath)
+    if "mindformers" in checkouts:
+        env["MINDFORMERS_PATH"] = checkouts["mindformers"]
+    # msrun starts workers with a bare `python` (run.py _generate_cmd_args_list): make it the one with msrun.
+    interpreter_dir = str(Path(python or sys.executable).parent)
+    if shutil.which("python") != str(Path(interpreter_dir) / "python"):
+        env["PATH"] = interpreter_dir
+    if preset.ms_enable_lccl is not None:
+        env["MS_ENABLE_LCCL"] = preset.ms_enable_lccl
+    if preset.hccl_connect_timeout is not None:
+        env["HCCL_CONNECT_TIMEOUT"] = str(preset.hccl_connect_timeout)
+    if preset.hccl_exec_timeout is not None:
+        env["HCCL_EXEC_TIMEOUT"] = str(preset.hccl_exec_timeout)
+    if preset.vllm:
+        env.update(VLLM_ENV)
+        env["MS_ALLOC_CONF"] = preset.ms_alloc_conf or VLLM_ALLOC_CONF
+    elif preset.ms_alloc_conf:
+        env["MS_ALLOC_CONF"] = preset.ms_alloc_conf
+    env.update(preset.env)
+    return env
+
+
+def build_commands(preset: Preset, facts: Any = None, master_port: Optional[int] = None,
+                   log_dir: Optional[str] = None, msrun: Optional[str] = None,
+                   python: Optional[str] = None) -> list[LaunchCommand]:
+    """One :class:`LaunchCommand` per node (node_rank 0..nodes-1, same master); one on a single node."""
+    program = msrun or find_msrun(python) or "msrun"
+    env = build_env(preset, facts, python)
+    cwd = str(Path(preset.workdir).expanduser()) if preset.workdir else os.getcwd()
+    if preset.nodes == 1:
+        return [LaunchCommand(build_msrun_argv(preset, preset.node_rank, master_port, log_dir, program),
+                              env, cwd, preset.node_rank)]
+    commands = []
+    for rank in range(preset.nodes):
+        note = (f"node {rank}: run on the master node {preset.master_addr}" if rank == 0
+                else f"node {rank}: run on node {rank} (its IP, not {preset.master_addr})")
+        commands.append(LaunchCommand(build_msrun_argv(preset, rank, master_port, log_dir, program),
+                                      dict(env), cwd, rank, [note]))
+    return commands
+
+
+def render_run_sh(commands: list[LaunchCommand], preset: Optional[Preset] = None) -> str:
+    """A ``run.sh`` that runs the command(s); values are shell-quoted, no placeholders left.
+
+    With several nodes the script takes the node rank as ``$1`` (``bash run.sh 1`` on node 1).
+    """
+    lines = ["#!/usr/bin/env bash", "# Written by mindpilot; re-create with `mindpilot launch ... --dry-run --write-run-sh`."]
+    if preset is not None:
+        lines.append(f"# preset: {preset.name}" + (f" - {preset.description}" if preset.description else ""))
+    lines += ["set -euo pipefail", ""]
+    first = commands[0]
+    lines.append(f"cd {shlex.quote(first.cwd)}")
+    for key, value in first.env.items():
+        lines.append(f"export {key}={_quoted_env_value(key, value)}")
+    lines.append("")
+    if len(commands) == 1:
+        lines.append("exec " + _wrapped(first.argv))
+    else:
+        lines.append('NODE_RANK="${1:?usage: bash run.sh NODE_RANK (0..' + str(len(commands) - 1) + ')}"')
+        lines.append('case "$NODE_RANK" in')
+        for command in commands:
+            lines.append(f"  {command.node_rank}) exec {_wrapped(command.argv, indent='      ')} ;;")
+        lines.append('  *) echo "NODE_RANK must be 0..' + str(len(commands) - 1) + '" >&2; exit 2 ;;')
+        lines.append("esac")
+    return "\n".join(lines) + "\n"
+
+
+def _wrapped(argv: list[str], indent: str = "  ") -> str:
+    return (" \\\n" + indent).join(shlex.quote(part) for part in argv)
+
+
+def write_run_sh(path: str, text: str) -> None:
+    """Write ``run.sh`` atomically and make it executable (a previous one is kept as ``.bak``)."""
+    target = Path(path)
+    if target.exists():
+        shutil.copy2(target, str(target) + ".bak")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, target)

@@ -1,0 +1,225 @@
+"""Who failed first, and who is only timing out because of it; who went silent in a hang.
+
+When one rank dies, the other seven print HCCL timeouts and msrun kills them; the real error is one
+line in one worker log among eight. :class:`FailureTracker` matches every line against the knowledge
+base (``mindpilot.validators.kb``, when installed) and, failing that, against fallback patterns
+(``launch/data/patterns.yaml``); it keeps each rank's first error with the time the log gives it, and
+marks timeouts and aborts as consequences. :class:`HangDetector` reports ranks that stopped stepping.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from mindpilot.launch.events import FindingEvent, HangEvent
+from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.validators.findings import Finding, Severity
+
+MAX_TEXT = 200
+"""Longest error text put in a finding title."""
+
+
+class Pattern(BaseModel):
+    """One fallback regex and where the knowledge comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regex: str
+    """Python regular expression searched in one line."""
+    source: str
+    """Why this pattern means what it means."""
+
+
+class Patterns(BaseModel):
+    """``launch/data/patterns.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: list[Pattern]
+    """A line that reports a failure."""
+    consequence: list[Pattern]
+    """A failure that follows another rank's failure."""
+    suspect: list[Pattern]
+    """A line that names a rank to blame (group 1)."""
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
+    data = load_model(Patterns, package_path("launch", "data", "patterns.yaml"))
+    error = re.compile("|".join(f"(?:{p.regex})" for p in data.error))
+    consequence = re.compile("|".join(f"(?:{p.regex})" for p in data.consequence))
+    return error, consequence, [re.compile(p.regex) for p in data.suspect]
+
+
+def kb_matcher() -> Any:
+    """The knowledge base's line matcher, or None while ``mindpilot.validators.kb`` is not there."""
+    try:
+        from mindpilot.validators.kb import load_kb
+    except ImportError:
+        return None
+    try:
+        return load_kb().matcher()
+    except Exception:  # a broken KB must not stop the live view; diagnose reports it
+        return None
+
+
+@dataclass
+class Failure:
+    """A rank's first error."""
+
+    rank: Optional[int]
+    rule: str
+    text: str
+    file: str
+    line: Optional[int]
+    time: Optional[float]
+    """Time from the log itself (last timestamp at or before the line), else None."""
+    seq: int
+    """Order in which it was read (tie-breaker when logs carry no time)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "rule": self.rule, "text": self.text, "file": self.file, "line": self.line}
+
+
+class FailureTracker:
+    """Feeds on lines; yields findings; knows the first failing rank."""
+
+    def __init__(self, lang: str = "en", use_kb: bool = True) -> None:
+        self.lang = lang
+        self.matcher = kb_matcher() if use_kb else None
+        self.causes: dict[Optional[int], Failure] = {}
+        self.suspects: list[int] = []
+        self._emitted: set[tuple[Optional[int], str]] = set()
+        self._seq = 0
+        self._first_reported = False
+
+    def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp: Optional[float],
+             line: Optional[int] = None) -> list[FindingEvent]:
+        """Findings for one line (at most one per rank and rule)."""
+        error, consequence_re, suspects = _patterns()
+        events: list[FindingEvent] = []
+        hits = self.matcher.match_line(text) if self.matcher is not None else []
+        for hit in hits:
+            is_consequence = _hit_is_consequence(hit) or bool(consequence_re.search(text))
+            finding = hit.to_finding(self.lang, file=file, line=line, rank=rank)
+            event = self._record(finding, text, rank, source, file, line, stamp, is_consequence,
+                                 _severity(hit) is Severity.ERROR)
+            if event is not None:
+                events.append(event)
+        if hits:
+            return events
+        if source != "worker":
+            for pattern in suspects:
+                found = pattern.search(text)
+                if found and int(found.group(1)) not in self.suspects:
+                    self.suspects.append(int(found.group(1)))
+        if not error.search(text):
+            return events
+        is_consequence = bool(consequence_re.search(text)) or source != "worker"
+        rule = "tail.consequence" if is_consequence else "tail.worker_error"
+        short = text.strip()[:MAX_TEXT]
+        finding = make_finding(rule, self.lang, file=file, line=line, rank=rank if rank is not None else "?",
+                               text=short, extra={"rank": rank})
+        event = self._record(finding, short, rank, source, file, line, stamp, is_consequence, True)
+        if event is not None:
+            events.append(event)
+        return events
+
+    def _record(self, finding: Finding, text: str, rank: Optional[int], source: str, file: str,
+                line: Optional[int], stamp: Optional[float], consequence: bool,
+                is_error: bool) -> Optional[FindingEvent]:
+        key = (rank, finding.rule)
+        if key in self._emitted:
+            return None
+        self._emitted.add(key)
+        self._seq += 1
+        first = False
+        if is_error and not consequence and rank not in self.causes:
+            self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line, stamp, self._seq)
+            if not self._first_reported:
+                first = self._first_reported = True
+        return FindingEvent(finding=finding, rank=rank, source=source, consequence=consequence,
+                            first_failure=first)
+
+    def first_failure(self) -> Optional[Failure]:
+        """The earliest cause by log time (read order breaks ties and fills missing times)."""
+        if not self.causes:
+            if self.suspects:
+                return Failure(self.suspects[0], "tail.suspect", "named by the scheduler as the first to time out",
+                               "", None, None, 0)
+            return None
+        ranked = [f for f in self.causes.values() if f.rank is not None] or list(self.causes.values())
+        return min(ranked, key=lambda f: (f.time if f.time is not None else float("inf"), f.seq))
+
+
+def _hit_is_consequence(hit: Any) -> bool:
+    value = getattr(hit, "consequence", None)
+    if value is None:
+        rule = getattr(hit, "rule", None)
+        value = getattr(rule, "consequence", False) if not isinstance(rule, str) else False
+    return bool(value)
+
+
+def _severity(hit: Any) -> Severity:
+    value = getattr(hit, "severity", Severity.ERROR)
+    try:
+        return Severity(value)
+    except ValueError:
+        return Severity.ERROR
+
+
+class HangDetector:
+    """No training step from any rank for ``after`` seconds: report once, until progress resumes."""
+
+    def __init__(self, after: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.after = after
+        self.clock = clock
+        self.start = clock()
+        self.last_progress: dict[Optional[int], float] = {}
+        self.last_activity: dict[Optional[int], float] = {}
+        self.last_step: Optional[int] = None
+        self._any_progress: Optional[float] = None
+        self._reported = False
+
+    def seen(self, rank: Optional[int]) -> None:
+        self.last_activity.setdefault(rank, self.clock())
+
+    def activity(self, rank: Optional[int]) -> None:
+        self.last_activity[rank] = self.clock()
+
+    def progress(self, rank: Optional[int], step: int) -> None:
+        now = self.clock()
+        self.last_progress[rank] = now
+        self.last_activity[rank] = now
+        self._any_progress = now
+        self.last_step = step if self.last_step is None else max(self.last_step, step)
+        self._reported = False
+
+    def check(self) -> Optional[HangEvent]:
+        """A :class:`HangEvent` the first time the job has been without progress for too long."""
+        if self._reported:
+            return None
+        now = self.clock()
+        # Before the first step, compilation and the cluster build take a while: count from the start.
+        since = self._any_progress if self._any_progress is not None else self.start
+        if now - since < self.after:
+            return None
+        self._reported = True
+        ranks = set(self.last_activity) | set(self.last_progress)
+        order = sorted((r for r in ranks if r is not None),
+                       key=lambda r: (self.last_progress.get(r, float("-inf")), self.last_activity.get(r, 0.0)))
+        return HangEvent(seconds=round(now - since, 1), silent_ranks=order, last_step=self.last_step)
+
+
+def hang_finding(event: HangEvent, lang: str) -> Finding:
+    """The hang as a finding (for the headless view and the TUI's error panel)."""
+    ranks = ", ".join(str(r) for r in event.silent_ranks) or "?"
+    return make_finding("tail.hang", lang, minutes=round(event.seconds / 60, 1), ranks=ranks,
+                        step=event.last_step if event.last_step is not None else "-")

@@ -1,0 +1,270 @@
+"""Follow every log of an msrun job at once and turn its lines into events.
+
+``tail -f worker_0.log`` in a second terminal shows one rank of eight, and the real error hides in
+another. :class:`LogFollower` follows ``scheduler.log`` and every ``worker_*.log`` in the log dir
+(including files that appear later), survives truncation and rotation, holds partial last lines
+until their newline arrives, decodes UTF-8 or GBK, and cuts very long lines. Each poll returns
+:mod:`~mindpilot.launch.events`: lines, metrics, msrun status, findings (first failing rank) and hangs.
+
+``follow_logs`` is the blocking iterator for the CLI; the TUI calls :meth:`LogFollower.poll` from a
+worker thread or a timer. Memory stays flat: at most one read chunk per file is held at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional, Union
+
+from mindpilot.launch.events import FileEvent, LineEvent, TailEvent
+from mindpilot.launch.failures import FailureTracker, HangDetector
+from mindpilot.launch.parse import line_timestamp, parse_metric, parse_status
+
+READ_CHUNK = 1 << 20
+"""Bytes read from one file per read call."""
+MAX_READ_PER_POLL = 8 << 20
+"""Bytes read from one file per poll, so that one busy file does not starve the others."""
+MAX_LINE = 64 * 1024
+"""Longer lines are cut here (the rest of the line is dropped, marked with an ellipsis)."""
+WORKER_LOG = re.compile(r"^(?:worker|[\w.-]+?)_(\d+)\.log$")
+"""``worker_{rank}.log``, and ``<worker_log_name>_{rank}.log`` (msrun ≥ 2.5)."""
+
+
+def decode_line(raw: bytes) -> str:
+    """UTF-8, else GBK (Chinese Windows/Ascend tools), else UTF-8 with replacement characters."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gbk")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", errors="replace")
+
+
+def classify(path: Path) -> Optional[tuple[str, Optional[int]]]:
+    """``(source, rank)`` of a log file name, or None for files that are not msrun logs."""
+    name = path.name
+    if name == "scheduler.log":
+        return "scheduler", None
+    if name == "msrun.log":
+        return "msrun", None
+    found = WORKER_LOG.match(name)
+    if found:
+        return "worker", int(found.group(1))
+    return None
+
+
+class FileFollower:
+    """One file followed like ``tail -F``: by name, across truncation and rotation."""
+
+    def __init__(self, path: Path, source: str, rank: Optional[int], from_start: bool = True) -> None:
+        self.path = path
+        self.source = source
+        self.rank = rank
+        self._handle = None
+        self._inode: Optional[int] = None
+        self._buffer = b""
+        self._overlong = False
+        self.lineno = 0
+        """Number of the last line returned (1-based; restarts after truncation or rotation)."""
+        self.idle_since = time.monotonic()
+        self._open(from_start)
+
+    def _open(self, from_start: bool) -> bool:
+        try:
+            handle = open(self.path, "rb")
+        except OSError:
+            return False
+        if self._handle is not None:
+            self._handle.close()
+        self._handle = handle
+        self._inode = os.fstat(handle.fileno()).st_ino
+        if not from_start:
+            handle.seek(0, os.SEEK_END)
+        return True
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def read(self, events: list[TailEvent], final: bool = False) -> list[tuple[int, bytes]]:
+        """New complete lines as ``(line number, raw bytes)``; file events are appended to ``events``."""
+        lines: list[tuple[int, bytes]] = []
+        if self._handle is None:
+            if not self._open(True):
+                return lines
+            events.append(FileEvent(file=str(self.path), what="opened", rank=self.rank))
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            stat = None  # being rotated: drain what the open handle still has
+        if stat is not None and stat.st_ino != self._inode:
+            self._drain(lines)
+            self._flush_partial(lines)
+            self._open(True)
+            self.lineno = 0
+            events.append(FileEvent(file=str(self.path), what="rotated", rank=self.rank))
+        elif stat is not None and stat.st_size < self._handle.tell():
+            self._handle.seek(0)
+            self._buffer = b""
+            self._overlong = False
+            self.lineno = 0
+            events.append(FileEvent(file=str(self.path), what="truncated", rank=self.rank))
+        self._drain(lines)
+        if final:
+            self._flush_partial(lines)
+        return lines
+
+    def _drain(self, lines: list[tuple[int, bytes]]) -> None:
+        budget = MAX_READ_PER_POLL
+        while budget > 0:
+            chunk = self._handle.read(min(READ_CHUNK, budget))
+            if not chunk:
+                return
+            budget -= len(chunk)
+            self.idle_since = time.monotonic()
+            self._split(chunk, lines)
+
+    def _split(self, chunk: bytes, lines: list[tuple[int, bytes]]) -> None:
+        parts = chunk.split(b"\n")
+        if self._buffer:
+            parts[0] = self._buffer + parts[0]
+        self._buffer = parts.pop()
+        if self._overlong and parts:
+            # The first part ends a line already emitted cut: drop its tail.
+            parts.pop(0)
+            self._overlong = False
+        number = self.lineno
+        for part in parts:
+            if len(part) > MAX_LINE:
+                part = part[:MAX_LINE] + " …".encode()
+            number += 1
+            lines.append((number, part[:-1] if part.endswith(b"\r") else part))
+        self.lineno = number
+        if len(self._buffer) > MAX_LINE:
+            if not self._overlong:
+                self.lineno += 1
+                lines.append((self.lineno, self._buffer[:MAX_LINE] + " …".encode()))
+            self._overlong = True
+            self._buffer = b""
+
+    def _flush_partial(self, lines: list[tuple[int, bytes]]) -> None:
+        if self._buffer and not self._overlong:
+            self.lineno += 1
+            lines.append((self.lineno, self._buffer))
+        self._buffer = b""
+        self._overlong = False
+
+
+class LogFollower:
+    """Every msrun log in one directory (plus extra files), polled without blocking."""
+
+    def __init__(self, log_dir: Union[str, Path], extra_files: Iterable[Union[str, Path]] = (),
+                 hang_after: Optional[float] = 600.0, kb: bool = True, lang: str = "en",
+                 from_start: bool = True, lines: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.log_dir = Path(log_dir)
+        self.extra = [Path(p) for p in extra_files]
+        self.emit_lines = lines
+        self.from_start = from_start
+        self.followers: dict[Path, FileFollower] = {}
+        self.failures = FailureTracker(lang=lang, use_kb=kb)
+        self.hang = HangDetector(hang_after, clock) if hang_after else None
+        self._last_scan = 0.0
+        self._clock = clock
+        self._last_ts: dict[Path, float] = {}
+
+    def scan(self) -> list[TailEvent]:
+        """Pick up log files that appeared since the last scan."""
+        events: list[TailEvent] = []
+        candidates: list[Path] = list(self.extra)
+        try:
+            with os.scandir(self.log_dir) as entries:
+                candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
+        except OSError:
+            pass
+        for path in sorted(candidates):
+            if path in self.followers or not path.is_file():
+                continue
+            kind = classify(path)
+            if kind is None:
+                continue
+            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start)
+            events.append(FileEvent(file=str(path), what="opened", rank=kind[1]))
+            if self.hang and kind[0] == "worker":
+                self.hang.seen(kind[1])
+        self._last_scan = self._clock()
+        return events
+
+    def poll(self, final: bool = False) -> list[TailEvent]:
+        """Everything new since the last poll; ``final=True`` also flushes partial last lines."""
+        events: list[TailEvent] = []
+        if final or self._clock() - self._last_scan >= 0.5:
+            events += self.scan()
+        for path, follower in self.followers.items():
+            for number, raw in follower.read(events, final):
+                self._line(path, follower, number, decode_line(raw), events)
+        if self.hang is not None and not final:
+            hang = self.hang.check()
+            if hang is not None:
+                events.append(hang)
+        return events
+
+    def _line(self, path: Path, follower: FileFollower, number: int, text: str,
+              events: list[TailEvent]) -> None:
+        rank, source = follower.rank, follower.source
+        stamp = line_timestamp(text)
+        if stamp is not None:
+            self._last_ts[path] = stamp
+        if self.emit_lines:
+            events.append(LineEvent(source=source, rank=rank, text=text, file=str(path)))
+        metric = parse_metric(text, rank) if source == "worker" else None
+        if metric is not None:
+            events.append(metric)
+            if self.hang is not None:
+                self.hang.progress(rank, metric.step)
+            return
+        if self.hang is not None and source == "worker":
+            self.hang.activity(rank)
+        status = parse_status(text, source, rank)
+        if status is not None:
+            events.append(status)
+        if source != "msrun":  # msrun's console repeats the worker logs (tail -f with --join=True)
+            events += self.failures.feed(text, rank, source, str(path), self._last_ts.get(path), number)
+
+    def close(self) -> None:
+        for follower in self.followers.values():
+            follower.close()
+
+
+def follow_logs(log_dir: Union[str, Path], *, extra_files: Iterable[Union[str, Path]] = (),
+                stop: Optional[Callable[[], bool]] = None, poll_interval: float = 0.05,
+                hang_after: Optional[float] = 600.0, kb: bool = True, lang: str = "en",
+                from_start: bool = True, lines: bool = True,
+                idle_timeout: Optional[float] = None) -> Iterator[TailEvent]:
+    """Yield events from the logs in ``log_dir`` until ``stop()`` is true (then a final drain).
+
+    Without ``stop`` it follows forever (or until ``idle_timeout`` seconds pass with no new event).
+    """
+    follower = LogFollower(log_dir, extra_files, hang_after=hang_after, kb=kb, lang=lang,
+                           from_start=from_start, lines=lines)
+    last_event = time.monotonic()
+    try:
+        while True:
+            done = stop() if stop is not None else False
+            events = follower.poll(final=done)
+            if events:
+                last_event = time.monotonic()
+                yield from events
+            if done:
+                return
+            if idle_timeout is not None and time.monotonic() - last_event > idle_timeout:
+                yield from follower.poll(final=True)
+                return
+            if not events:
+                time.sleep(poll_interval)
+    finally:
+        follower.close()

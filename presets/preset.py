@@ -1,0 +1,195 @@
+"""The ``Preset``: one file that says everything about a job, the single source of truth for a launch.
+
+The seeds launch by hand, with ``export`` lines copied between notes, a ``PORT`` placeholder left in,
+and a different card count in the config than on the msrun line. A preset puts the script, its
+arguments, the msrun flags (defaults from msrun's ``run.py``, reference §5.1), the environment and the
+parallel plan in one validated document. It is saved as YAML (or JSON for CI), rendered into a
+``run.sh`` by :mod:`mindpilot.launch.command`, and recorded with every job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mindpilot.validators.datafiles import DataFileError, package_path, read_yaml, validate
+
+BUILTIN_DIR = package_path("presets", "builtin")
+PACKAGE_PREFIX = "mindpilot:"
+"""A path starting with this is relative to the installed package (the demo script uses it)."""
+
+
+class Preset(BaseModel):
+    """A job: what to run, on how many cards and nodes, with which msrun flags and environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "job"
+    """Short name, shown in ``mindpilot jobs``."""
+    description: str = ""
+    """One line about the job."""
+    model: Optional[str] = None
+    """Model id or model directory (for the planner and the tokenizer check)."""
+    framework: str = "mindformers"
+    """``mindformers``, ``mindrlhf``, ``mindspeed`` or ``custom``."""
+    script: str
+    """Task script msrun runs with ``python`` (e.g. ``run_mindformer.py``, ``examples/grpo/.../main.py``)."""
+    script_args: List[str] = Field(default_factory=list)
+    """Arguments of the task script, one per item (never a shell string)."""
+    config: Optional[str] = None
+    """The MindFormers / MindRLHF YAML the job reads; ``check`` validates it before launch."""
+    tokenizer_dir: Optional[str] = None
+    """Directory with ``vocab.json`` + ``merges.txt`` (Qwen) or ``tokenizer.model`` (LLaMA)."""
+    input_files: List[str] = Field(default_factory=list)
+    """Files or directories that must exist before the launch (datasets, checkpoints)."""
+    output_files: List[str] = Field(default_factory=list)
+    """Paths the job writes as files (a checkpoint file name must not be a directory)."""
+    output_dirs: List[str] = Field(default_factory=list)
+    """Directories the job writes into (created if missing; must not be files)."""
+    workdir: Optional[str] = None
+    """Directory msrun runs in (the mindformers / mindrlhf checkout, usually); default: current dir."""
+    cards: int = 8
+    """msrun ``--worker_num``: all workers of the job, over every node (msrun default 8)."""
+    local_cards: Optional[int] = None
+    """msrun ``--local_worker_num``: workers on this node; default ``cards // nodes``."""
+    nodes: int = 1
+    """Number of nodes; more than one prints one command per node."""
+    node_rank: Optional[int] = None
+    """msrun ``--node_rank`` of this node (0..nodes-1); None on a single node."""
+    master_addr: str = "127.0.0.1"
+    """msrun ``--master_addr``: the node that runs the scheduler (IPv4 or hostname)."""
+    master_port: Optional[int] = None
+    """msrun ``--master_port`` (1024-65535); None picks a free one at launch."""
+    log_dir: str = "output/msrun_log"
+    """msrun ``--log_dir`` (MindFormers' msrun_launcher.sh default)."""
+    join: bool = True
+    """msrun ``--join``: wait for workers and fail the job when one fails (needed for an exit status)."""
+    cluster_time_out: int = 600
+    """msrun ``--cluster_time_out`` in seconds (msrun default 600; msrun_launcher.sh uses 7200)."""
+    bind_core: Union[bool, Dict[str, List[str]]] = False
+    """msrun ``--bind_core``: True, or ``{"device0": ["0-10"], ...}`` (MindSpore 2.5+)."""
+    parallel: Dict[str, int] = Field(default_factory=dict)
+    """The parallel plan (``data_parallel``, ``model_parallel``, ``pipeline_stage``, ``context_parallel``)."""
+    pythonpath: List[str] = Field(default_factory=list)
+    """Extra PYTHONPATH entries, first wins; the doctor's mindformers/mindrlhf checkouts are added after."""
+    use_checkouts: bool = True
+    """Add the mindformers / mindrlhf checkouts the doctor found to PYTHONPATH and MINDFORMERS_PATH."""
+    ms_enable_lccl: Optional[str] = "off"
+    """``MS_ENABLE_LCCL`` (seed 001 turns LCCL off for GRPO); None leaves it unset."""
+    hccl_connect_timeout: Optional[int] = 1800
+    """``HCCL_CONNECT_TIMEOUT`` in seconds; None leaves it unset."""
+    hccl_exec_timeout: Optional[int] = 7200
+    """``HCCL_EXEC_TIMEOUT`` in seconds (seed 001: 7200); None leaves it unset."""
+    ms_alloc_conf: Optional[str] = None
+    """``MS_ALLOC_CONF``; the vLLM path sets ``memory_tracker:False,enable_vmm:True`` (seed 001)."""
+    vllm: bool = False
+    """Generation through vLLM-MindSpore: sets ``vLLM_MODEL_BACKEND``, ``MS_JIT_MODULES``, ``MS_ALLOC_CONF``."""
+    env: Dict[str, str] = Field(default_factory=dict)
+    """Any other environment variables; they win over everything above."""
+    hang_minutes: float = 10.0
+    """Minutes without a training step before the live view reports a hang."""
+
+    @field_validator("cards", "nodes")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1 (msrun: worker_num must be greater than 0)")
+        return value
+
+    @field_validator("master_port")
+    @classmethod
+    def _port(cls, value: Optional[int]) -> Optional[int]:
+        if value is not None and not 1024 <= value <= 65535:
+            raise ValueError(f"master_port must be in 1024-65535 (msrun), got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _node_layout(self) -> "Preset":
+        if self.node_rank is not None and not 0 <= self.node_rank < max(self.nodes, 1):
+            raise ValueError(f"node_rank {self.node_rank} is outside 0..{self.nodes - 1}")
+        return self
+
+    @property
+    def local_worker_num(self) -> int:
+        """Workers on one node: ``local_cards`` or ``cards // nodes``."""
+        return self.local_cards if self.local_cards is not None else max(self.cards // self.nodes, 1)
+
+    def resolve(self, value: str) -> str:
+        """A path with the ``mindpilot:`` prefix made absolute inside the installed package."""
+        if value.startswith(PACKAGE_PREFIX):
+            return str(package_path(*value[len(PACKAGE_PREFIX):].split("/")))
+        return value
+
+    def to_yaml(self) -> str:
+        """The preset as YAML (only values that differ from the defaults, plus the script)."""
+        from io import StringIO
+
+        from ruamel.yaml import YAML
+
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        data.setdefault("script", self.script)
+        out = StringIO()
+        yaml = YAML()
+        yaml.default_flow_style = False
+        yaml.dump(data, out)
+        return out.getvalue()
+
+    def to_json(self) -> str:
+        """The preset as one JSON document (every field, for CI)."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def load_preset(path: Union[str, Path]) -> Preset:
+    """Read a preset from a YAML or JSON file.
+
+    Raises:
+        DataFileError: the file is missing, does not parse or does not fit :class:`Preset` (file, line, key).
+    """
+    name = str(path)
+    text: Optional[str] = None
+    if name.endswith(".json"):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+            document: Any = json.loads(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFileError(name, None, None, f"cannot read: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise DataFileError(name, exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
+    else:
+        document = read_yaml(path)
+    if not isinstance(document, dict):
+        raise DataFileError(name, None, None, "a preset must be a mapping of keys to values")
+    return validate(Preset, document, name, document)
+
+
+def builtin_presets() -> dict[str, Path]:
+    """Presets shipped with mindpilot, by name (file stem)."""
+    return {path.stem: path for path in sorted(BUILTIN_DIR.glob("*.yaml"))}
+
+
+def find_preset(name_or_path: str) -> Preset:
+    """A built-in preset by name (``demo``) or a preset file by path.
+
+    Raises:
+        DataFileError: no such built-in and no such file, or the file is invalid.
+    """
+    builtins = builtin_presets()
+    if name_or_path in builtins and not Path(name_or_path).exists():
+        return load_preset(builtins[name_or_path])
+    if not Path(name_or_path).is_file():
+        known = ", ".join(builtins) or "none"
+        raise DataFileError(name_or_path, None, None, f"no such preset file (built-in presets: {known})")
+    return load_preset(name_or_path)
+
+
+def demo_preset() -> Preset:
+    """The built-in demo job: 2 workers of a tiny MindSpore data-parallel net on CPU."""
+    return load_preset(builtins_path("demo"))
+
+
+def builtins_path(name: str) -> Path:
+    """Path of the built-in preset ``name``."""
+    return BUILTIN_DIR / f"{name}.yaml"
