@@ -25,3 +25,12 @@ def test_environment_en(snap_compare):
 def test_environment_zh(snap_compare):
     screen = EnvironmentScreen(Session(demo=True, lang="zh", env_report=fake_report("zh")))
     assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_plan_en(snap_compare):
+    from mindpilot.tui.screens.plan import PlanScreen
+    from tui_apps.fakes import fake_candidates
+
+    session = Session(demo=True, lang="en", env_report=fake_report("en"), model="qwen2.5-7b",
+                      candidates=fake_candidates())
+    assert snap_compare(ScreenHarness(PlanScreen(session)), terminal_size=(80, 24), run_before=_settle)

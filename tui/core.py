@@ -57,3 +57,71 @@ def short(value: Any, width: int) -> str:
     """``value`` as text cut to ``width`` cells with an ellipsis (tables must fit 80 columns)."""
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def model_ids() -> list[str]:
+    """Catalogue ids for the model picker (empty when the catalogue is missing)."""
+    try:
+        from mindpilot.presets.models import catalogue
+    except ImportError:
+        return []
+    return list(catalogue())
+
+
+def plan(model: str, cards: int, hbm_gb: float, seq_len: int) -> list[dict[str, Any]]:
+    """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict()``."""
+    try:
+        from mindpilot.presets.models import get_model
+        from mindpilot.presets.planner import plan as run_plan
+    except ImportError as exc:
+        raise CoreMissing("mindpilot.presets.planner") from exc
+    return [c.to_dict() for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len)]
+
+
+def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
+    """Write a candidate into the user's YAML (or only diff it); returns the unified diff."""
+    try:
+        from mindpilot.presets.yaml_apply import apply_plan
+    except ImportError as exc:
+        raise CoreMissing("mindpilot.presets.yaml_apply") from exc
+    return apply_plan(path, candidate.get("parallel_config") or {}, candidate.get("recompute_config") or {},
+                      offset=candidate.get("offset"), micro_batch_num=candidate.get("micro_batch_num"),
+                      dry_run=dry_run)
+
+
+def plan_argv(session: "Session", seq_len: Optional[int] = None) -> list[str]:
+    """The CLI command that repeats the Model & Plan step."""
+    argv = ["mindpilot", "plan", "--model", session.model or "MODEL"]
+    cards = session.cards or session.env_cards()
+    hbm = session.hbm_gb or session.env_hbm_gb()
+    argv += ["--cards", str(cards or 8)]
+    if hbm:
+        argv += ["--hbm", f"{hbm:g}"]
+    if seq_len and seq_len != 4096:
+        argv += ["--seq-len", str(seq_len)]
+    if session.config_path:
+        argv += ["--apply", session.config_path]
+    return argv + lang_flag(session.lang)
+
+
+def memory_gb(candidate: dict[str, Any]) -> Optional[float]:
+    """Memory per card of a candidate, whether the planner gives a number or a dict of terms."""
+    value = candidate.get("memory_gb_per_card")
+    if isinstance(value, dict):
+        value = value.get("total", value.get("total_gb"))
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def layout(candidate: dict[str, Any]) -> dict[str, int]:
+    """dp/mp/pp/cp/ep of a candidate from its MindFormers ``parallel_config``."""
+    config = candidate.get("parallel_config") or {}
+    return {
+        "dp": int(config.get("data_parallel", 1)),
+        "mp": int(config.get("model_parallel", 1)),
+        "pp": int(config.get("pipeline_stage", 1)),
+        "cp": int(config.get("context_parallel", 1)),
+        "ep": int(config.get("expert_parallel", 1)),
+    }

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from mindpilot.tui import core
 from mindpilot.tui.screens.environment import EnvironmentScreen
+from mindpilot.tui.screens.plan import PlanScreen
 from mindpilot.tui.screens.placeholder import PlaceholderScreen
 from mindpilot.tui.session import Session
 
 SCREENS = {
     "environment": EnvironmentScreen,
-    "plan": PlaceholderScreen.for_step("plan"),
+    "plan": PlanScreen,
     "check": PlaceholderScreen.for_step("check"),
     "launch": PlaceholderScreen.for_step("launch"),
     "diagnose": PlaceholderScreen.for_step("diagnose"),
@@ -21,5 +22,5 @@ SCREENS = {
 
 def all_cli_argvs(session: Session) -> list[list[str]]:
     """The CLI command of each step in order, as it stands for this session."""
-    return [core.doctor_argv(session), ["mindpilot", "plan"], ["mindpilot", "check"],
+    return [core.doctor_argv(session), core.plan_argv(session), ["mindpilot", "check"],
             ["mindpilot", "launch"], ["mindpilot", "diagnose"]]

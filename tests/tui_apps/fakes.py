@@ -64,3 +64,21 @@ def fake_report(lang: str = "en") -> DoctorReport:
     }
     return DoctorReport(stack="grpo-2025-08", stack_reason=texts["reason"], components=components,
                         findings=findings, environment=environment)
+
+
+def fake_candidates() -> list[dict]:
+    """Three planner candidates for qwen2.5-7b on 8 cards (two fit 64 GB, one does not)."""
+
+    def candidate(dp, mp, pp, mbn, memory, fits, offset=0):
+        return {
+            "parallel_config": {"data_parallel": dp, "model_parallel": mp, "pipeline_stage": pp,
+                                "context_parallel": 1, "micro_batch_num": mbn},
+            "recompute_config": {"recompute": [True] * pp, "select_recompute": [False] * pp},
+            "offset": offset, "micro_batch_num": mbn,
+            "memory_gb_per_card": {"total": memory, "weights": memory / 4},
+            "fits": fits,
+            "reasons": [f"tensor parallel {mp} inside one node", f"{pp} pipeline stage(s)"],
+        }
+
+    return [candidate(2, 4, 1, 1, 38.5, True), candidate(1, 4, 2, 2, 31.2, True, [0, 0]),
+            candidate(8, 1, 1, 1, 92.0, False)]

@@ -1,0 +1,112 @@
+"""Model & Plan step: defaults from the environment, the candidate table, applying to a YAML."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from mindpilot.tui import core
+from mindpilot.tui.screens.diff import DiffScreen
+from mindpilot.tui.screens.plan import PlanScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_hint import CommandHint
+from tui_apps.fakes import fake_candidates, fake_report
+from tui_apps.harness import ScreenHarness
+
+
+async def _plan(pilot) -> None:
+    await pilot.press("p")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_cards_and_hbm_default_to_the_environment_and_feed_the_planner(monkeypatch):
+    calls = []
+    monkeypatch.setattr(core, "plan", lambda *args: calls.append(args) or fake_candidates())
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _plan(pilot)
+        assert calls == [("qwen2.5-7b", 8, 64.0, 4096)]
+        table = app.screen.query_one("#candidates", DataTable)
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[:7] == ["1", "2", "4", "1", "1", "1", "1"]
+        assert first[7] == "38.5/64" and first[9] == "yes"
+        assert [str(c) for c in table.get_row_at(2)][9] == "no"
+        assert session.chosen is session.candidates[0]
+        await pilot.press("down")
+        assert session.chosen is session.candidates[1]
+        hint = str(app.screen.query_one(CommandHint).render())
+        assert "mindpilot plan --model qwen2.5-7b --cards 8 --hbm 64" in hint
+
+
+async def test_real_planner_gives_candidates_for_qwen25_7b_on_8_cards():
+    pytest.importorskip("mindpilot.presets.planner")
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _plan(pilot)
+        table = app.screen.query_one("#candidates", DataTable)
+        assert table.row_count == len(session.candidates) > 0
+        for candidate in session.candidates:
+            parts = core.layout(candidate)
+            assert parts["dp"] * parts["mp"] * parts["pp"] * parts["cp"] == 8
+        assert "fit" in str(app.screen.query_one("#plan-status").render())
+
+
+async def test_apply_shows_the_diff_and_writes_only_after_y(monkeypatch, tmp_path):
+    writes = []
+
+    def fake_apply(path, candidate, dry_run):
+        if not dry_run:
+            writes.append((path, candidate["parallel_config"]["model_parallel"]))
+        return "--- a/x.yaml\n+++ b/x.yaml\n-  model_parallel: 1\n+  model_parallel: 4\n"
+
+    monkeypatch.setattr(core, "plan", lambda *args: fake_candidates())
+    monkeypatch.setattr(core, "apply_candidate", fake_apply)
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _plan(pilot)
+        target = str(tmp_path / "x.yaml")
+        app.screen.query_one("#yaml", Input).value = target
+        await pilot.pause()
+        assert f"--apply {target}" in str(app.screen.query_one(CommandHint).render())
+        app.screen.query_one("#candidates", DataTable).focus()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        assert "+  model_parallel: 4" in app.screen.diff
+        await pilot.press("n")
+        await pilot.pause()
+        assert writes == []
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert writes == [(target, 4)]
+
+
+async def test_real_apply_writes_the_plan_into_a_yaml(tmp_path):
+    pytest.importorskip("mindpilot.presets.yaml_apply")
+    config = tmp_path / "finetune.yaml"
+    config.write_text("# my run\nparallel_config:\n  data_parallel: 8  # keep\n  model_parallel: 1\n"
+                      "  pipeline_stage: 1\n  micro_batch_num: 1\nrecompute_config:\n  recompute: false\n"
+                      "model:\n  model_config:\n    num_layers: 28\n    offset: 0\n",
+                      encoding="utf-8")
+    session = Session(demo=True, env_report=fake_report(), candidates=fake_candidates())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#yaml", Input).value = str(config)
+        app.screen.query_one("#candidates", DataTable).focus()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    text = config.read_text(encoding="utf-8")
+    assert "model_parallel: 4" in text and "data_parallel: 2" in text and "# my run" in text
+    assert (tmp_path / "finetune.yaml.bak").exists()

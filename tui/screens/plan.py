@@ -1,0 +1,217 @@
+"""Step 2, Model & Plan: pick a model, get parallel layouts for the cards, write one into a YAML.
+
+Cards and HBM default to what the Environment step found. Planning runs ``presets.planner.plan``
+in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Select, Static
+
+from mindpilot.tui import core
+from mindpilot.tui.screens.diff import DiffScreen
+from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.widgets.labeled import Labeled
+
+DEFAULT_MODEL = "qwen2.5-7b"
+BAR_WIDTH = 10
+
+
+class PlanScreen(StepScreen):
+    """Model and card fields, the candidate table, and the selected candidate's details."""
+
+    CSS_PATH = "plan.tcss"
+    MODE = "plan"
+    AUTO_FOCUS = "#candidates"
+    BINDINGS = [
+        Binding("p", "plan", "key_plan"),
+        Binding("a", "apply", "key_apply"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        session = self.session
+        models = core.model_ids()
+        model = session.model or (DEFAULT_MODEL if DEFAULT_MODEL in models else (models[0] if models else None))
+        session.model = model
+        cards = session.cards or session.env_cards() or 8
+        hbm = session.hbm_gb or session.env_hbm_gb() or 64
+        with Horizontal(id="plan-form"):
+            yield Labeled(self.t("plan_model"), Select([(m, m) for m in models], value=model or Select.BLANK,
+                                                       allow_blank=model is None, compact=True, id="model"))
+            yield Labeled(self.t("plan_cards"), Input(str(cards), type="integer", compact=True, id="cards"))
+            yield Labeled(self.t("plan_hbm"), Input(f"{hbm:g}", type="number", compact=True, id="hbm"))
+            yield Labeled(self.t("plan_seq"), Input("4096", type="integer", compact=True, id="seq"))
+        yield Static(self.t("plan_hint"), id="plan-status")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="candidates")
+        for key in ("#", "dp", "mp", "pp", "cp", "ep", "mbn"):
+            table.add_column(key, key=key)
+        table.add_column(self.t("col_mem"), key="mem")
+        table.add_column("", key="bar")
+        table.add_column(self.t("col_fits"), key="fits")
+        yield table
+        yield Static("", id="candidate-detail", markup=False)
+        yield Labeled(self.t("plan_yaml"), Input(session.config_path or "", compact=True,
+                                                 placeholder=self.t("plan_yaml_placeholder"), id="yaml"),
+                      id="yaml-row")
+
+    def cli_argv(self) -> list[str]:
+        return core.plan_argv(self.session, self._seq_len())
+
+    def on_mount(self) -> None:
+        if self.session.candidates:
+            self.show_candidates(self.session.candidates)
+
+    def after_relabel(self) -> None:
+        self.on_mount()
+
+    def _seq_len(self) -> int:
+        fields = self.query("#seq")
+        return (core.optional_int(fields.first(Input).value) if fields else None) or 4096
+
+    def _inputs(self) -> Optional[tuple[str, int, float, int]]:
+        model = self.query_one("#model", Select).value
+        cards = core.optional_int(self.query_one("#cards", Input).value)
+        hbm = core.optional_float(self.query_one("#hbm", Input).value)
+        if not isinstance(model, str) or not cards or cards < 1 or not hbm or hbm <= 0:
+            return None
+        return model, cards, hbm, self._seq_len()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.session.model = event.value
+            self.update_cli_hint()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "cards":
+            self.session.cards = core.optional_int(event.value)
+        elif event.input.id == "hbm":
+            self.session.hbm_gb = core.optional_float(event.value)
+        elif event.input.id == "yaml":
+            self.session.config_path = event.value.strip() or None
+        self.update_cli_hint()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "yaml":
+            self.action_apply()
+        else:
+            self.action_plan()
+
+    def action_plan(self) -> None:
+        """Plan for the model and cards in the fields."""
+        inputs = self._inputs()
+        if inputs is None:
+            self.query_one("#plan-status", Static).update(self.t("plan_bad_input"))
+            return
+        self.query_one("#plan-status", Static).update(self.t("plan_running"))
+        self.run_plan(*inputs)
+
+    @work(thread=True, exclusive=True, group="plan")
+    def run_plan(self, model: str, cards: int, hbm: float, seq_len: int) -> None:
+        """The planner in a thread; candidates go back to the UI thread."""
+        try:
+            candidates = core.plan(model, cards, hbm, seq_len)
+        except core.CoreMissing as exc:
+            self.app.call_from_thread(self._status, self.t("core_missing", what=str(exc)))
+            return
+        except Exception as exc:  # bad model dir, planner refusal: say it, keep the UI
+            self.app.call_from_thread(self._status, self.t("failed", error=exc))
+            return
+        self.app.call_from_thread(self.show_candidates, candidates, model, cards, hbm)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#plan-status", Static).update(text)
+
+    def show_candidates(self, candidates: list[dict[str, Any]], model: Optional[str] = None,
+                        cards: Optional[int] = None, hbm: Optional[float] = None) -> None:
+        """Fill the candidate table (best first) and remember the candidates in the session."""
+        session = self.session
+        session.candidates = list(candidates)
+        model = model or session.model
+        cards = cards or session.cards or session.env_cards() or 8
+        hbm = hbm or session.hbm_gb or session.env_hbm_gb() or 64
+        table = self.query_one("#candidates", DataTable)
+        table.clear()
+        for index, candidate in enumerate(candidates, start=1):
+            parts = core.layout(candidate)
+            memory = core.memory_gb(candidate)
+            table.add_row(str(index), *(str(parts[k]) for k in ("dp", "mp", "pp", "cp", "ep")),
+                          str(candidate.get("micro_batch_num", "")),
+                          f"{memory:.1f}/{hbm:g}" if memory is not None else "?",
+                          _bar(memory, hbm), self.t("yes") if candidate.get("fits") else self.t("no"),
+                          key=str(index))
+        fits = sum(bool(c.get("fits")) for c in candidates)
+        self._status(self.t("plan_count", count=len(candidates), fits=fits, model=model, cards=cards, hbm=f"{hbm:g}")
+                     if candidates else self.t("plan_none"))
+        if candidates:
+            table.move_cursor(row=0)
+            session.chosen = candidates[0]
+            self.describe(candidates[0])
+        self.update_cli_hint()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = event.cursor_row
+        if 0 <= row < len(self.session.candidates):
+            self.session.chosen = self.session.candidates[row]
+            self.describe(self.session.chosen)
+
+    def describe(self, candidate: dict[str, Any]) -> None:
+        """Recompute, offset and the planner's reasons for the selected candidate."""
+        recompute = candidate.get("recompute_config") or {}
+        lines = [f"recompute: {_compact(recompute.get('recompute'))}  "
+                 f"select_recompute: {_compact(recompute.get('select_recompute'))}  "
+                 f"offset: {_compact(candidate.get('offset'))}"]
+        lines += [f"· {reason}" for reason in (candidate.get("reasons") or [])[:2]]
+        self.query_one("#candidate-detail", Static).update("\n".join(lines))
+
+    def action_apply(self) -> None:
+        """Diff the chosen candidate against the YAML in the field, then write it on confirmation."""
+        path = self.query_one("#yaml", Input).value.strip()
+        if not path:
+            self.notify(self.t("plan_no_yaml"), severity="warning")
+            return
+        if self.session.chosen is None:
+            self.notify(self.t("plan_no_candidate"), severity="warning")
+            return
+        self.session.config_path = path
+        self.apply_flow(path, self.session.chosen)
+
+    @work(exclusive=True, group="apply")
+    async def apply_flow(self, path: str, candidate: dict[str, Any]) -> None:
+        """Dry-run, show the diff, write on ``y``."""
+        try:
+            diff = core.apply_candidate(path, candidate, dry_run=True)
+        except Exception as exc:  # DataFileError names file, line and key; CoreMissing names the module
+            self.notify(self.t("failed", error=exc), severity="error", timeout=8)
+            return
+        if not diff.strip():
+            self.notify(self.t("plan_unchanged", path=path))
+            return
+        if await self.app.push_screen_wait(DiffScreen(diff, self.session.lang)):
+            try:
+                core.apply_candidate(path, candidate, dry_run=False)
+            except Exception as exc:
+                self.notify(self.t("failed", error=exc), severity="error", timeout=8)
+                return
+            self.notify(self.t("plan_applied", path=path))
+
+
+def _bar(memory: Optional[float], hbm: float) -> str:
+    """A ten-cell memory bar; a full bar with ``!`` when the candidate does not fit."""
+    if memory is None or hbm <= 0:
+        return ""
+    filled = min(int(round(BAR_WIDTH * memory / hbm)), BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled) + ("!" if memory > hbm else "")
+
+
+def _compact(value: Any) -> str:
+    """Lists and values in YAML-like flow style, short enough for one line."""
+    if value is None:
+        return "—"
+    text = str(value).replace("'", "").replace("True", "true").replace("False", "false")
+    return core.short(text, 24)
