@@ -1,0 +1,434 @@
+"""Parallel plans that fit the cards: every legal dp x mp x pp (x cp, x ep) layout, sized and ranked.
+
+The hard rules are the ones the frameworks enforce (``../shared/reference/mindformers-rules.md``):
+``dp*mp*cp*pp == cards`` with expert_parallel outside the product (§1.3-1); attention heads and KV
+heads divisible by ``model_parallel * ulysses`` and hidden/FFN sizes by ``model_parallel`` (§1.5);
+``num_layers >= pipeline_stage`` (§1.5); ``micro_batch_num >= pipeline_stage`` (a *documented* rule,
+MindSpore pipeline docs, §1.5); MoE with ``model_parallel > 1`` needs ``use_seq_parallel`` (§1.3-6);
+``context_parallel > 1`` needs flash attention (§1.3-4); experts divisible by expert_parallel (§7).
+Tensor parallel stays inside a node (a performance rule, §7). For each layout the planner fills in
+``micro_batch_num``, ``offset`` (§3), per-stage ``recompute``/``select_recompute`` lists (§2) from the
+memory model in :mod:`mindpilot.presets.memory`, and ranks: fits first, then fewer pipeline stages,
+then least overhead (bubble, tensor/context parallel traffic, recompute).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from mindpilot.presets.arch import ModelArch
+from mindpilot.presets.memory import (PROFILES, USABLE_FRACTION, Layout, ParamCounts, StageMemory,
+                                      param_counts, stage_memory)
+
+FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
+MCORE_FAMILIES = ("qwen3", "qwen3_moe", "deepseek_v3")
+"""Families MindFormers runs on its mcore path (``use_legacy: False``), ref §0."""
+DEFAULT_MICRO_BATCHES_PER_STAGE = 4
+"""Without a global batch, micro_batch_num = 4 x pipeline_stage keeps the 1F1B bubble under 20%."""
+MIN_TOKENS_PER_CP_RANK = 4096
+"""Context parallel is only offered when each rank still gets this many tokens."""
+
+Offset = Union[int, list]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a candidate's rank: a text id in ``validators/data/rules/plan.yaml`` and its values."""
+
+    rule: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        from mindpilot.validators.catalog import catalog
+
+        return catalog().rules[self.rule].title.format(lang, **self.params)
+
+
+@dataclass
+class Candidate:
+    """One parallel layout with its settings, memory estimate and rank reasons."""
+
+    framework: str
+    cards: int
+    cards_per_node: int
+    dp: int
+    mp: int
+    pp: int
+    cp: int
+    ep: int
+    micro_batch_num: int
+    offset: Offset
+    stage_layers: list[int]
+    stages: list[StageMemory]
+    hbm_gb: float
+    usable_gb: float
+    global_batch: int
+    use_seq_parallel: bool
+    vocab_emb_dp: bool
+    mcore: bool
+    score: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
+    roles: Optional[dict[str, Any]] = None
+    mindspeed: Optional[dict[str, Any]] = None
+
+    @property
+    def worst(self) -> StageMemory:
+        """The stage that needs the most memory (the one that decides whether the plan fits)."""
+        return max(self.stages, key=lambda s: s.total)
+
+    @property
+    def fits(self) -> bool:
+        return self.worst.total <= self.usable_gb
+
+    @property
+    def bubble(self) -> float:
+        """1F1B pipeline bubble fraction ``(pp-1) / (micro_batch_num + pp - 1)``."""
+        return (self.pp - 1) / (self.micro_batch_num + self.pp - 1) if self.pp > 1 else 0.0
+
+    @property
+    def recompute(self) -> list[int]:
+        return [s.recompute for s in self.stages]
+
+    @property
+    def select_recompute(self) -> list[int]:
+        return [s.select_recompute for s in self.stages]
+
+    @property
+    def parallel_config(self) -> dict[str, Any]:
+        """``parallel_config`` in MindFormers' own key names (template keys only, ref §1.1)."""
+        config = {
+            "data_parallel": self.dp,
+            "model_parallel": self.mp,
+            "pipeline_stage": self.pp,
+            "context_parallel": self.cp,
+            "expert_parallel": self.ep,
+            "micro_batch_num": self.micro_batch_num,
+            "vocab_emb_dp": self.vocab_emb_dp,
+            "use_seq_parallel": self.use_seq_parallel,
+            "gradient_aggregation_group": 4,
+        }
+        return config
+
+    @property
+    def recompute_config(self) -> dict[str, Any]:
+        """``recompute_config``: per-stage lists of length pipeline_stage (template keys only, ref §2)."""
+        return {
+            "recompute": self.recompute,
+            "select_recompute": self.select_recompute,
+            "parallel_optimizer_comm_recompute": False,
+            "mp_comm_recompute": True,
+            "recompute_slice_activation": False,
+        }
+
+    def memory_dict(self) -> dict[str, Any]:
+        """``memory_gb_per_card``: the worst stage's terms, every stage's total, and the formula."""
+        worst = self.worst
+        return {
+            "total": round(worst.total, 2),
+            "usable": round(self.usable_gb, 2),
+            "hbm": self.hbm_gb,
+            "stage": worst.stage,
+            "weights": round(worst.weights, 2),
+            "gradients": round(worst.gradients, 2),
+            "optimizer": round(worst.optimizer, 2),
+            "optimizer_unsharded": round(worst.optimizer_unsharded, 2),
+            "activations": round(worst.activations, 2),
+            "activations_no_recompute": round(worst.activations_no_recompute, 2),
+            "logits": round(worst.logits, 2),
+            "runtime": round(worst.runtime, 2),
+            "other_models": round(worst.extra, 2),
+            "per_stage": [round(s.total, 2) for s in self.stages],
+            "terms": {k: round(v, 4) for k, v in worst.terms.items()},
+            "formula": "total = weights + gradients + optimizer + activations + logits + runtime"
+                       + (" + other_models" if worst.extra else ""),
+        }
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The JSON shape of ``mindpilot plan --json`` (one element of ``candidates``)."""
+        result: dict[str, Any] = {
+            "framework": self.framework,
+            "layout": self.label,
+            "parallel_config": self.parallel_config,
+            "recompute_config": self.recompute_config,
+            "offset": self.offset,
+            "micro_batch_num": self.micro_batch_num,
+            "layers_per_stage": self.stage_layers,
+            "global_batch": self.global_batch,
+            "memory_gb_per_card": self.memory_dict(),
+            "fits": self.fits,
+            "score": round(self.score, 4),
+            "reasons": [reason.text(lang) for reason in self.reasons],
+            "reason_ids": [reason.rule for reason in self.reasons],
+        }
+        if self.roles is not None:
+            result["roles"] = self.roles
+        if self.mindspeed is not None:
+            result["mindspeed"] = self.mindspeed
+        return result
+
+    @property
+    def label(self) -> str:
+        """Short text such as ``dp4 mp1 pp2`` (cp/ep only when used)."""
+        text = f"dp{self.dp} mp{self.mp} pp{self.pp}"
+        if self.cp > 1:
+            text += f" cp{self.cp}"
+        if self.ep > 1:
+            text += f" ep{self.ep}"
+        return text
+
+
+def divisors(n: int) -> list[int]:
+    """The divisors of ``n`` in increasing order."""
+    small, large = [], []
+    for d in range(1, int(math.isqrt(n)) + 1):
+        if n % d == 0:
+            small.append(d)
+            if d != n // d:
+                large.append(n // d)
+    return small + large[::-1]
+
+
+def layer_offsets(num_layers: int, pp: int) -> tuple[Offset, list[int]]:
+    """``offset`` and layers per stage for ``num_layers`` over ``pp`` stages (ref §3).
+
+    ``sum(offset) == num_layers % pp``; the extra layers go to the middle stages first (centre
+    outwards), then the last stage, then the first — the first stage keeps the most micro-batches
+    in flight and the embedding. An even split gives ``offset: 0`` as the shipped configs write it.
+    """
+    base, remainder = divmod(num_layers, pp)
+    if remainder == 0:
+        return 0, [base] * pp
+    centre = (pp - 1) / 2
+    middle = sorted(range(1, pp - 1), key=lambda s: (abs(s - centre), s))
+    order = middle + [pp - 1, 0]
+    offset = [0] * pp
+    for stage in order[:remainder]:
+        offset[stage] = 1
+    return offset, [base + extra for extra in offset]
+
+
+def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 64, seq_len: int = 4096,
+         global_batch: Optional[int] = None, framework: str = "mindformers") -> list[Candidate]:
+    """Every legal layout of ``arch`` on ``cards`` cards, best first.
+
+    Raises:
+        ValueError: an unknown framework or a non-positive number.
+    """
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORKS)}")
+    for label, value in (("cards", cards), ("cards_per_node", cards_per_node), ("hbm_gb", hbm_gb),
+                         ("seq_len", seq_len)):
+        if value <= 0:
+            raise ValueError(f"{label} must be positive, got {value}")
+    if global_batch is not None and global_batch <= 0:
+        raise ValueError(f"global_batch must be positive, got {global_batch}")
+    counts = param_counts(arch)
+    usable = hbm_gb * USABLE_FRACTION
+    found = []
+    for dp, mp, pp, cp in _layouts(arch, cards, cards_per_node, seq_len, framework):
+        candidate = _build(arch, counts, cards, cards_per_node, hbm_gb, usable, seq_len, global_batch,
+                           framework, dp, mp, pp, cp)
+        if candidate is not None:
+            found.append(candidate)
+    found.sort(key=_rank_key)
+    return found
+
+
+def _layouts(arch: ModelArch, cards: int, per_node: int, seq_len: int, framework: str):
+    """(dp, mp, pp, cp) tuples whose product is ``cards`` and that pass the head/size/layer rules."""
+    options = divisors(cards)
+    mps = [mp for mp in options if mp <= per_node and _tp_ok(arch, mp)]
+    pps = [pp for pp in options if pp <= arch.num_layers]
+    cp_step = 2 if framework == "mindspeed-llm" else 1  # MSL: seq-length multiple of 2*CP (ref §7)
+    cps = [cp for cp in options
+           if cp == 1 or (seq_len % (cp * cp_step) == 0 and seq_len // cp >= MIN_TOKENS_PER_CP_RANK)]
+    if framework == "mindrlhf-grpo":
+        cps = [1]
+    for pp in pps:
+        for mp in mps:
+            for cp in cps:
+                rest, left = divmod(cards, pp * mp * cp)
+                if left == 0 and rest >= 1:
+                    yield rest, mp, pp, cp
+
+
+def _tp_ok(arch: ModelArch, mp: int) -> bool:
+    """ref §1.5: heads, KV heads (x ulysses = 1 with the default colossalai_cp), hidden, FFN % mp."""
+    sizes = [arch.num_heads, arch.num_kv_heads, arch.hidden_size, arch.intermediate_size]
+    return all(size % mp == 0 for size in sizes)
+
+
+def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_gb: float, usable: float,
+           seq_len: int, global_batch: Optional[int], framework: str, dp: int, mp: int, pp: int,
+           cp: int) -> Optional[Candidate]:
+    mbs = 1
+    if pp > 1:
+        if global_batch is not None:
+            mbn, left = divmod(global_batch, mbs * dp)
+            if left or mbn < pp:  # documented rule: micro_batch_num >= pipeline_stage
+                return None
+        else:
+            mbn = DEFAULT_MICRO_BATCHES_PER_STAGE * pp
+        batch = mbs * dp * mbn
+    else:
+        mbn = 1
+        if global_batch is not None and global_batch % (mbs * dp):
+            return None
+        batch = global_batch or mbs * dp
+    if framework == "mindspeed-llm" and batch % (mbs * dp):
+        return None
+    ep = _expert_parallel(arch, dp, mp, cp)
+    if ep is None:
+        return None
+    mcore = arch.family in MCORE_FAMILIES
+    offset, stage_layers = layer_offsets(arch.num_layers, pp)
+    use_sp = mp > 1
+    vocab_emb_dp = not mcore and mp == 1
+    profile = PROFILES["mindspeed-llm" if framework == "mindspeed-llm" else "mindformers"]
+    roles = None
+    extra = 0.0
+    if framework == "mindrlhf-grpo":
+        roles, extra = _grpo_roles(arch, counts, cards, dp, mp, pp, mbn, usable)
+    layout = Layout(dp=dp, mp=mp, pp=pp, cp=cp, ep=ep, micro_batch_num=mbn, seq_len=seq_len,
+                    micro_batch_size=mbs, use_seq_parallel=use_sp, vocab_emb_dp=vocab_emb_dp)
+    stages = []
+    first = 0
+    for stage, layers in enumerate(stage_layers):
+        stages.append(stage_memory(arch, counts, layout, stage, first, layers, usable, profile, extra))
+        first += layers
+    candidate = Candidate(
+        framework=framework, cards=cards, cards_per_node=per_node, dp=dp, mp=mp, pp=pp, cp=cp, ep=ep,
+        micro_batch_num=mbn, offset=offset, stage_layers=stage_layers, stages=stages, hbm_gb=hbm_gb,
+        usable_gb=usable, global_batch=batch, use_seq_parallel=use_sp, vocab_emb_dp=vocab_emb_dp,
+        mcore=mcore, roles=roles)
+    if roles is not None:
+        roles["actor_config"]["recompute_config"] = candidate.recompute_config
+        roles["actor_config"]["offset"] = offset
+    if framework == "mindspeed-llm":
+        candidate.mindspeed = _mindspeed(candidate, seq_len)
+    candidate.score = _score(candidate)
+    candidate.reasons = _reasons(arch, candidate, seq_len)
+    return candidate
+
+
+def _expert_parallel(arch: ModelArch, dp: int, mp: int, cp: int) -> Optional[int]:
+    """The expert_parallel for a MoE layout: the largest divisor of the experts that divides dp*mp*cp
+    (Megatron/mcore expert groups; ref §1.5, §7), so experts are spread as thin as the layout allows."""
+    if arch.num_experts <= 1:
+        return 1
+    group = dp * mp * cp
+    choices = [ep for ep in divisors(arch.num_experts) if group % ep == 0]
+    return choices[-1] if choices else None
+
+
+def _grpo_roles(arch: ModelArch, counts: ParamCounts, cards: int, dp: int, mp: int, pp: int, mbn: int,
+                usable: float) -> tuple[dict[str, Any], float]:
+    """Actor, ref and generate parallel configs on the same cards (ref §4.3) and the GB the resident
+    ref and generate models (bf16) add to each card."""
+    total_params = counts.embedding + counts.lm_head + arch.num_layers * counts.layer(arch.num_experts > 0)
+    generate_mp = mp
+    for d in divisors(mp):  # smallest tensor parallel whose bf16 weights leave room for the KV cache
+        if 2 * total_params / d / 1024 ** 3 <= 0.25 * usable:
+            generate_mp = d
+            break
+    generate_dp = cards // generate_mp
+
+    def role(r_dp: int, r_mp: int, r_pp: int, r_mbn: int) -> dict[str, Any]:
+        # MindRLHF's per-role parallel_config dataclass: other keys are a TypeError (ref §4.2).
+        return {"data_parallel": r_dp, "model_parallel": r_mp, "pipeline_stage": r_pp, "context_parallel": 1,
+                "expert_parallel": 1, "micro_batch_num": r_mbn, "use_seq_parallel": r_mp > 1,
+                "vocab_emb_dp": False}
+
+    roles = {
+        "actor_config": {"parallel_config": role(dp, mp, pp, mbn)},
+        "ref_config": {"parallel_config": role(generate_dp, generate_mp, 1, 1)},
+        "generate_config": {"parallel_config": role(generate_dp, generate_mp, 1, 1)},
+    }
+    extra = 2 * (2 * total_params / generate_mp) / 1024 ** 3
+    return roles, extra
+
+
+def _mindspeed(candidate: Candidate, seq_len: int) -> dict[str, Any]:
+    """MindSpeed-LLM script values and the matching ``convert_ckpt.py`` arguments (ref §7)."""
+    c = candidate
+    nodes = max(1, math.ceil(c.cards / c.cards_per_node))
+    per_node = min(c.cards, c.cards_per_node)
+    train = ["--tensor-model-parallel-size", str(c.mp), "--pipeline-model-parallel-size", str(c.pp),
+             "--micro-batch-size", "1", "--global-batch-size", str(c.global_batch), "--seq-length", str(seq_len)]
+    convert = ["--target-tensor-parallel-size", str(c.mp), "--target-pipeline-parallel-size", str(c.pp)]
+    if c.cp > 1:
+        train += ["--context-parallel-size", str(c.cp)]
+    if c.ep > 1:
+        train += ["--expert-model-parallel-size", str(c.ep)]
+        convert += ["--target-expert-parallel-size", str(c.ep)]
+    num_layer_list = None
+    if isinstance(c.offset, list):  # Megatron needs num_layers % PP == 0 unless --num-layer-list (ref §7)
+        num_layer_list = ",".join(str(n) for n in c.stage_layers)
+        train += ["--num-layer-list", num_layer_list]
+        convert += ["--num-layer-list", num_layer_list]
+    return {"TP": c.mp, "PP": c.pp, "CP": c.cp, "EP": c.ep, "DP": c.dp, "NPUS_PER_NODE": per_node,
+            "NNODES": nodes, "WORLD_SIZE": c.cards, "MBS": 1, "GBS": c.global_batch,
+            "num_layer_list": num_layer_list, "train_args": train, "convert_args": convert}
+
+
+def _score(c: Candidate) -> float:
+    """Relative overhead: pipeline bubble, tensor/context parallel traffic, recompute, multi-node pp warning."""
+    layers = sum(c.stage_layers)
+    full = sum(s.recompute for s in c.stages) / layers
+    select = sum(s.select_recompute - s.recompute for s in c.stages) / layers
+    servers = math.ceil(c.cards / c.cards_per_node)
+    warn = 0.5 if servers > 1 and servers % c.pp else 0.0
+    return (c.bubble + 0.1 * math.log2(c.mp) + 0.1 * math.log2(c.cp) + 0.05 * math.log2(c.ep)
+            + 0.33 * full + 0.05 * select + warn)
+
+
+def _rank_key(c: Candidate) -> tuple:
+    if not c.fits:
+        return (1, c.worst.total, c.pp)
+    return (0, c.pp, round(c.score, 6), c.mp)
+
+
+def _reasons(arch: ModelArch, c: Candidate, seq_len: int) -> list[Reason]:
+    worst = c.worst
+    reasons = [Reason("plan.fits" if c.fits else "plan.over_memory",
+                      {"total": f"{worst.total:.1f}", "usable": f"{c.usable_gb:.1f}", "hbm": f"{c.hbm_gb:g}"})]
+    if c.mp > 1:
+        reasons.append(Reason("plan.tp_in_node", {"mp": c.mp, "per_node": c.cards_per_node}))
+        reasons.append(Reason("plan.seq_parallel"))
+    if c.pp == 1:
+        reasons.append(Reason("plan.no_pipeline"))
+    else:
+        reasons.append(Reason("plan.pipeline", {"pp": c.pp, "mbn": c.micro_batch_num,
+                                                "bubble": f"{100 * c.bubble:.0f}"}))
+        if isinstance(c.offset, list):
+            reasons.append(Reason("plan.offset", {"layers": arch.num_layers, "pp": c.pp, "offset": c.offset,
+                                                  "remainder": arch.num_layers % c.pp, "stages": c.stage_layers}))
+        else:
+            reasons.append(Reason("plan.even_layers", {"layers": arch.num_layers, "pp": c.pp,
+                                                       "per_stage": arch.num_layers // c.pp}))
+    servers = math.ceil(c.cards / c.cards_per_node)
+    if servers > 1 and servers % c.pp:
+        reasons.append(Reason("plan.multinode_pipeline", {"servers": servers, "pp": c.pp}))
+    if any(c.select_recompute):
+        reasons.append(Reason("plan.recompute", {"recompute": c.recompute, "select": c.select_recompute}))
+    else:
+        reasons.append(Reason("plan.no_recompute"))
+    if c.cp > 1:
+        reasons.append(Reason("plan.context_parallel", {"cp": c.cp, "tokens": seq_len // c.cp}))
+    if arch.num_experts > 1:
+        reasons.append(Reason("plan.expert_parallel", {"ep": c.ep, "per_card": arch.num_experts // c.ep}))
+    factor = f"micro_batch_num {c.micro_batch_num}" if c.pp > 1 else \
+        f"gradient_accumulation_steps {c.global_batch // c.dp}"
+    reasons.append(Reason("plan.batch", {"mbs": 1, "dp": c.dp, "factor": factor, "global_batch": c.global_batch}))
+    if c.roles is not None:
+        gen = c.roles["generate_config"]["parallel_config"]
+        ref = c.roles["ref_config"]["parallel_config"]
+        reasons.append(Reason("plan.grpo_roles", {
+            "actor": c.label, "ref": f"dp{ref['data_parallel']} mp{ref['model_parallel']} pp1",
+            "generate": f"dp{gen['data_parallel']} mp{gen['model_parallel']} pp1", "cards": c.cards,
+            "actor_mp": c.mp, "generate_mp": gen["model_parallel"]}))
+    if c.mindspeed is not None:
+        reasons.append(Reason("plan.mindspeed_convert", {"tp": c.mp, "pp": c.pp}))
+    return reasons
