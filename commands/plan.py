@@ -1,0 +1,255 @@
+"""``mindpilot plan``: the parallel layouts that fit a model on the cards, ranked, and written into a YAML.
+
+Data on stdout (a table with a memory bar per card, then the best plan as YAML to paste; or one JSON
+document with ``--json``), messages on stderr. ``--apply FILE`` writes the chosen candidate into the
+user's MindFormers YAML through :func:`mindpilot.presets.yaml_apply.apply_plan` (diff shown first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Optional
+
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.exit_codes import ExitCode
+
+FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
+BAR_WIDTH = 20
+
+_LABELS = {
+    "en": {"title": "{model} on {cards} cards ({per_node} per node), {hbm:g} GB HBM ({usable:.1f} usable), "
+                    "seq {seq}, {framework}",
+           "head": ("#", "layout", "mbn", "recompute", "memory per card", "GB"),
+           "none": "none", "full": "full", "sel": "sel",
+           "best": "Best plan #{rank}: {layout} (paste into your YAML, or use --apply FILE)",
+           "memory": "memory per card (stage {stage}):",
+           "why": "why:", "more": "{n} more candidates: --top N or --json",
+           "none_found": "no layout of {model} on {cards} cards satisfies the parallel rules "
+                         "(heads, KV heads, hidden and FFN sizes divisible by model_parallel; "
+                         "layers >= pipeline_stage; global batch divisible)"},
+    "zh": {"title": "{model}，{cards} 张卡（每机 {per_node} 张），HBM {hbm:g} GB（可用 {usable:.1f}），"
+                    "序列 {seq}，{framework}",
+           "head": ("#", "切分", "mbn", "重计算", "每卡显存", "GB"),
+           "none": "无", "full": "全量", "sel": "选择",
+           "best": "推荐方案 #{rank}：{layout}（粘贴到你的 YAML，或用 --apply FILE 写入）",
+           "memory": "每卡显存（第 {stage} 级流水线）：",
+           "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
+           "none_found": "{model} 在 {cards} 张卡上没有满足并行规则的切分"
+                         "（注意力头数、KV 头数、hidden 和 FFN 需被 model_parallel 整除；"
+                         "层数 ≥ pipeline_stage；全局 batch 能整除）"},
+}
+
+
+def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "plan", parents=[common], help="rank parallel layouts (dp/mp/pp/cp/ep, recompute, offset) that fit",
+        description="Enumerate every data/model/pipeline (and context/expert) parallel layout of a model "
+                    "on N cards that satisfies the rules MindFormers, MindRLHF and MindSpeed-LLM enforce, "
+                    "estimate memory per card, and rank them.")
+    parser.add_argument("--model", required=True, metavar="NAME|DIR",
+                        help="catalogue name (qwen2.5-7b, Qwen3-8B, llama3.1-70b ...), a model directory "
+                             "with config.json, or a MindFormers YAML")
+    parser.add_argument("--cards", type=int, required=True, help="number of NPUs in the job")
+    parser.add_argument("--cards-per-node", type=int, default=8, help="NPUs per server (default 8)")
+    parser.add_argument("--hbm", type=float, default=64, metavar="GB", help="HBM per card in GB (default 64)")
+    parser.add_argument("--seq-len", type=int, default=4096, help="sequence length (default 4096)")
+    parser.add_argument("--global-batch", type=int, default=None, help="global batch size (default: derived)")
+    parser.add_argument("--framework", choices=FRAMEWORKS, default="mindformers")
+    parser.add_argument("--top", type=int, default=5, metavar="K", help="candidates shown (default 5)")
+    parser.add_argument("--apply", metavar="FILE", default=None,
+                        help="write the best plan into this MindFormers YAML (keeps FILE.bak)")
+    parser.add_argument("--pick", type=int, default=1, metavar="N", help="with --apply: use candidate N")
+    parser.add_argument("--dry-run", action="store_true", help="with --apply: print the diff, write nothing")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from mindpilot.presets.models import get_model
+    from mindpilot.presets.planner import plan
+
+    lang = lang_of(args)
+    if args.dry_run and not args.apply:
+        raise CommandError("--dry-run needs --apply FILE")
+    if args.top < 1:
+        raise CommandError(f"--top must be at least 1, got {args.top}")
+    try:
+        arch = get_model(args.model)
+    except KeyError as exc:
+        raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
+    try:
+        candidates = plan(arch, args.cards, cards_per_node=args.cards_per_node, hbm_gb=args.hbm,
+                          seq_len=args.seq_len, global_batch=args.global_batch, framework=args.framework)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    labels = _LABELS.get(lang, _LABELS["en"])
+    if not candidates:
+        if args.json:
+            emit_json({"model": arch.name, "cards": args.cards, "candidates": []})
+        message(labels["none_found"].format(model=arch.name, cards=args.cards))
+        return ExitCode.FINDINGS
+    diff: Optional[str] = None
+    if args.apply:
+        if not 1 <= args.pick <= len(candidates):
+            raise CommandError(f"--pick {args.pick}: there are {len(candidates)} candidates")
+        diff = _apply(args.apply, candidates[args.pick - 1], args.dry_run)
+    if args.json:
+        document = {"model": arch.name, "cards": args.cards, "cards_per_node": args.cards_per_node,
+                    "hbm_gb": args.hbm, "seq_len": args.seq_len, "framework": args.framework,
+                    "candidates": [c.to_dict(lang) for c in candidates]}
+        if diff is not None:
+            document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
+        emit_json(document)
+    else:
+        out = sys.stdout
+        if diff is not None:
+            out.write(diff if diff.endswith("\n") or not diff else diff + "\n")
+            if args.dry_run:
+                return ExitCode.OK
+        out.write(render_text(arch.name, candidates, args, labels, lang))
+        out.flush()
+    if args.apply and not args.dry_run:
+        message(f"mindpilot plan: wrote candidate {args.pick} into {args.apply} (previous version: {args.apply}.bak)")
+    return ExitCode.OK
+
+
+def _apply(path: str, candidate: Any, dry_run: bool) -> str:
+    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff."""
+    from mindpilot.presets.yaml_apply import apply_plan
+
+    return apply_plan(path, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,
+                      micro_batch_num=candidate.micro_batch_num, dry_run=dry_run)
+
+
+def memory_bar(total: float, usable: float, width: int = BAR_WIDTH) -> str:
+    """``[#########-----]`` filled to ``total / usable``; a ``!`` at the end when it does not fit."""
+    filled = min(width, int(round(width * total / usable))) if usable > 0 else width
+    bar = "#" * filled + "." * (width - filled)
+    return f"[{bar}]" + ("!" if total > usable else " ")
+
+
+def recompute_label(candidate: Any, labels: dict[str, Any]) -> str:
+    """``none``, ``sel 23`` or ``full 5 sel 23``: layers recomputed over all stages."""
+    full = sum(candidate.recompute)
+    select = sum(candidate.select_recompute) - full
+    if not full and not select:
+        return labels["none"]
+    parts = []
+    if full:
+        parts.append(f"{labels['full']} {full}")
+    if select:
+        parts.append(f"{labels['sel']} {select}")
+    return " ".join(parts)
+
+
+def render_text(model: str, candidates: list, args: argparse.Namespace, labels: dict[str, Any], lang: str) -> str:
+    """The table of the top candidates, then the best one as YAML with its memory terms and reasons."""
+    first = candidates[0]
+    lines = [labels["title"].format(model=model, cards=args.cards, per_node=args.cards_per_node, hbm=args.hbm,
+                                    usable=first.usable_gb, seq=args.seq_len, framework=args.framework), ""]
+    head = labels["head"]
+    lines.append(f"{head[0]:>2} {_pad(head[1], 15)} {head[2]:>4} {_pad(head[3], 14)} "
+                 f"{_pad(head[4], BAR_WIDTH + 3)} {head[5]:>11}")
+    shown = candidates[: args.top]
+    for rank, c in enumerate(shown, 1):
+        memory = c.worst.total
+        lines.append(f"{rank:>2} {_pad(c.label, 15)} {c.micro_batch_num:>4} {_pad(recompute_label(c, labels), 14)} "
+                     f"{memory_bar(memory, c.usable_gb)} {memory:>5.1f}/{c.usable_gb:<5.1f}")
+    if len(candidates) > len(shown):
+        lines.append(labels["more"].format(n=len(candidates) - len(shown)))
+    pick = getattr(args, "pick", 1) if getattr(args, "apply", None) else 1
+    best = candidates[min(pick, len(candidates)) - 1]
+    lines += ["", labels["best"].format(rank=candidates.index(best) + 1, layout=best.label)]
+    lines += _yaml_lines(best)
+    lines += ["", labels["memory"].format(stage=best.worst.stage)]
+    lines += ["  " + line for line in _memory_lines(best.memory_dict())]
+    lines += ["", labels["why"]]
+    for reason in best.reasons:
+        lines += _wrap("  - " + reason.text(lang), "    ")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_lines(c: Any) -> list[str]:
+    lines = ["parallel_config:"]
+    lines += [f"  {k}: {_yaml_value(v)}" for k, v in c.parallel_config.items()]
+    lines.append("recompute_config:")
+    lines += [f"  {k}: {_yaml_value(v)}" for k, v in c.recompute_config.items()]
+    lines.append("model:")
+    lines.append("  model_config:")
+    lines.append(f"    offset: {_yaml_value(c.offset)}")
+    if c.roles:
+        for role, config in c.roles.items():
+            values = config["parallel_config"]
+            lines.append(f"# {role}.parallel_config: dp {values['data_parallel']} mp {values['model_parallel']} "
+                         f"pp {values['pipeline_stage']}")
+    if c.mindspeed:
+        ms = c.mindspeed
+        lines.append(f"# MindSpeed-LLM: NPUS_PER_NODE={ms['NPUS_PER_NODE']} NNODES={ms['NNODES']} TP={ms['TP']} "
+                     f"PP={ms['PP']} CP={ms['CP']} EP={ms['EP']} MBS={ms['MBS']} GBS={ms['GBS']}")
+        lines += _wrap("# train: " + " ".join(ms["train_args"]), "#   ")
+        lines += _wrap("# convert_ckpt.py: " + " ".join(ms["convert_args"]), "#   ")
+    return lines
+
+
+def _memory_lines(memory: dict[str, Any]) -> list[str]:
+    parts = [("weights", memory["weights"]), ("gradients", memory["gradients"]),
+             ("optimizer", memory["optimizer"]), ("activations", memory["activations"]),
+             ("logits", memory["logits"]), ("runtime", memory["runtime"])]
+    if memory["other_models"]:
+        parts.append(("other_models", memory["other_models"]))
+    text = " + ".join(f"{name} {value:.1f}" for name, value in parts) + f" = {memory['total']:.1f} GB"
+    notes = (f"(optimizer without parallel-optimizer sharding: {memory['optimizer_unsharded']:.1f}; "
+             f"activations without recompute: {memory['activations_no_recompute']:.1f})")
+    return _wrap(text, "  ", 76) + _wrap(notes, "  ", 76)
+
+
+def _yaml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _wrap(text: str, indent: str, width: int = 79) -> list[str]:
+    """Word-wrap to ``width`` display columns (CJK counts double), continuation lines indented."""
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    lines, line = [], lead
+    for word in text.split():
+        while _columns(indent + word) > width:  # a run without spaces (Chinese): cut by columns
+            cut = _fit(word, width - _columns(line) - 1 if line.strip() else width - _columns(line))
+            if cut == 0:
+                lines.append(line)
+                line = indent
+                cut = _fit(word, width - _columns(indent))
+            lines.append((f"{line} " if line.strip() else line) + word[:cut])
+            line, word = indent, word[cut:]
+        candidate = f"{line} {word}" if line.strip() else line + word
+        if line.strip() and _columns(candidate) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = candidate
+    lines.append(line)
+    return lines
+
+
+def _fit(word: str, columns: int) -> int:
+    """How many leading characters of ``word`` fit in ``columns`` display columns."""
+    used = 0
+    for index, ch in enumerate(word):
+        used += _columns(ch)
+        if used > columns:
+            return index
+    return len(word)
+
+
+def _columns(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` display columns (CJK characters are two columns wide)."""
+    return text + " " * max(0, width - _columns(text))
