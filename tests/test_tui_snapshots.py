@@ -34,3 +34,19 @@ def test_plan_en(snap_compare):
     session = Session(demo=True, lang="en", env_report=fake_report("en"), model="qwen2.5-7b",
                       candidates=fake_candidates())
     assert snap_compare(ScreenHarness(PlanScreen(session)), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_check_en(snap_compare):
+    from mindpilot.tui.screens.check import CheckScreen
+    from mindpilot.tui.widgets.findings_panel import FindingsPanel
+    from tui_apps.fakes import fake_check_findings
+
+    session = Session(demo=False, lang="en", env_report=fake_report("en"), cards=2, hbm_gb=32,
+                      config_path="finetune_qwen2_7b.yaml")
+    screen = CheckScreen(session)
+
+    async def run_before(pilot):
+        screen.show_findings(fake_check_findings("en"), 1, 2, 32.0)
+        await _settle(pilot)
+
+    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=run_before)

@@ -125,3 +125,28 @@ def layout(candidate: dict[str, Any]) -> dict[str, int]:
         "cp": int(config.get("context_parallel", 1)),
         "ep": int(config.get("expert_parallel", 1)),
     }
+
+
+def check(paths: list[str], cards: Optional[int], hbm_gb: Optional[float], skip_paths: bool,
+          lang: str) -> list[Any]:
+    """``mindpilot check``: findings for config files and launch scripts."""
+    try:
+        from mindpilot.validators.check import check_files
+    except ImportError as exc:
+        raise CoreMissing("mindpilot.validators.check") from exc
+    return check_files(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+
+
+def check_argv(session: "Session", paths: Optional[list[str]] = None, skip_paths: bool = False) -> list[str]:
+    """The CLI command that repeats the Check step."""
+    files = paths if paths else ([session.config_path] if session.config_path else ["FILE"])
+    argv = ["mindpilot", "check", *files]
+    cards = session.cards or session.env_cards()
+    hbm = session.hbm_gb or session.env_hbm_gb()
+    if cards:
+        argv += ["--cards", str(cards)]
+    if hbm:
+        argv += ["--hbm", f"{hbm:g}"]
+    if skip_paths:
+        argv.append("--skip-paths")
+    return argv + lang_flag(session.lang)

@@ -82,3 +82,21 @@ def fake_candidates() -> list[dict]:
 
     return [candidate(2, 4, 1, 1, 38.5, True), candidate(1, 4, 2, 2, 31.2, True, [0, 0]),
             candidate(8, 1, 1, 1, 92.0, False)]
+
+
+def fake_check_findings(lang: str = "en") -> list[Finding]:
+    """What ``check`` says about a 2-card Qwen2 YAML with the seed's mistakes put back in."""
+    zh = lang == "zh"
+    return [
+        Finding(rule="parallel.product_mismatch", severity=Severity.ERROR, file="finetune_qwen2_7b.yaml", line=14,
+                title="data_parallel × model_parallel × pipeline_stage = 8, 但只有 2 张卡" if zh else
+                "data_parallel x model_parallel x pipeline_stage = 8 but there are 2 cards",
+                detail="MindFormers: device_num 2 != 8" if not zh else "MindFormers 会报 device_num 2 != 8",
+                fix="parallel_config: {data_parallel: 1, model_parallel: 2, pipeline_stage: 1}"),
+        Finding(rule="model.config_class", severity=Severity.ERROR, file="finetune_qwen2_7b.yaml", line=52,
+                title="Qwen2 模型使用了 LlamaConfig" if zh else "LlamaConfig used for a Qwen2 model",
+                fix="model.model_config.type: Qwen2Config"),
+        Finding(rule="memory.max_device_memory", severity=Severity.WARNING, file="finetune_qwen2_7b.yaml", line=8,
+                title="max_device_memory 58GB 超过 32 GB 的卡" if zh else "max_device_memory 58GB exceeds a 32 GB card",
+                fix='context: {max_device_memory: "29GB"}'),
+    ]

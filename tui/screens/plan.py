@@ -166,7 +166,10 @@ class PlanScreen(StepScreen):
         lines = [f"recompute: {_compact(recompute.get('recompute'))}  "
                  f"select_recompute: {_compact(recompute.get('select_recompute'))}  "
                  f"offset: {_compact(candidate.get('offset'))}"]
-        lines += [f"· {reason}" for reason in (candidate.get("reasons") or [])[:2]]
+        terms = _memory_terms(candidate.get("memory_gb_per_card"))
+        if terms:
+            lines.append(terms)
+        lines += [f"· {reason}" for reason in (candidate.get("reasons") or [])[: 3 - len(lines)]]
         self.query_one("#candidate-detail", Static).update("\n".join(lines))
 
     def action_apply(self) -> None:
@@ -207,6 +210,18 @@ def _bar(memory: Optional[float], hbm: float) -> str:
         return ""
     filled = min(int(round(BAR_WIDTH * memory / hbm)), BAR_WIDTH)
     return "█" * filled + "░" * (BAR_WIDTH - filled) + ("!" if memory > hbm else "")
+
+
+_TERMS = (("weights", "w"), ("gradients", "grad"), ("optimizer", "opt"), ("activations", "act"),
+          ("logits", "logits"), ("runtime", "rt"))
+
+
+def _memory_terms(memory: Any) -> str:
+    """``GB: w 3.5 + grad 28.4 + ... = 57.6`` when the planner gives the terms of its estimate."""
+    if not isinstance(memory, dict) or "total" not in memory:
+        return ""
+    parts = [f"{short} {float(memory[key]):.1f}" for key, short in _TERMS if memory.get(key)]
+    return f"GB: {' + '.join(parts)} = {float(memory['total']):.1f}"
 
 
 def _compact(value: Any) -> str:

@@ -24,7 +24,7 @@ class FindingsPanel(Vertical):
     FindingsPanel {
         height: 1fr;
         & > DataTable { height: 1fr; min-height: 3; }
-        & > TextArea { height: 5; border: none; padding: 0 1; background: $boost; }
+        & > TextArea { height: 6; border: none; padding: 0 1; background: $boost; }
     }
     """
 
@@ -66,9 +66,10 @@ class FindingsPanel(Vertical):
 
     def describe(self, finding: Finding) -> str:
         """Detail and fix of one finding as plain text."""
-        parts = [finding.title]
+        where = ""
         if finding.file:
-            parts.append(f"{finding.file}:{finding.line}" if finding.line else finding.file)
+            where = f"{finding.file}:{finding.line}" if finding.line else finding.file
+        parts = [finding.title, f"[{finding.rule}] {where}".rstrip()]
         if finding.detail:
             parts.append(finding.detail)
         if finding.fix:
