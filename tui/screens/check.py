@@ -26,6 +26,7 @@ class CheckScreen(StepScreen):
 
     CSS_PATH = "check.tcss"
     MODE = "check"
+    AUTO_FOCUS = "#findings-table"
     BINDINGS = [
         Binding("k", "check", "key_check"),
         Binding("s", "toggle_skip", "key_skip_paths"),
@@ -42,9 +43,7 @@ class CheckScreen(StepScreen):
         yield FindingsPanel(self.session.lang, id="check-findings")
 
     def on_mount(self) -> None:
-        if not self.query_one("#check-path", Input).value:
-            self.query_one("#check-path", Input).focus()
-        elif self.session.check_findings:
+        if self.session.check_findings:
             self.query_one(FindingsPanel).show(self.session.check_findings)
 
     def after_relabel(self) -> None:
