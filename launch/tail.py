@@ -28,6 +28,8 @@ MAX_READ_PER_POLL = 8 << 20
 """Bytes read from one file per poll, so that one busy file does not starve the others."""
 MAX_LINE = 64 * 1024
 """Longer lines are cut here (the rest of the line is dropped, marked with an ellipsis)."""
+MSRUN_STATUS = ("worker_started", "worker_failed", "killing_workers", "workers_done", "job_failed")
+"""Status lines msrun itself prints (process_entity/_api.py); the rest of its console is worker logs."""
 WORKER_LOG = re.compile(r"^(?:worker|[\w.-]+?)_(\d+)\.log$")
 """``worker_{rank}.log``, and ``<worker_log_name>_{rank}.log`` (msrun ≥ 2.5)."""
 
@@ -216,6 +218,14 @@ class LogFollower:
     def _line(self, path: Path, follower: FileFollower, number: int, text: str,
               events: list[TailEvent]) -> None:
         rank, source = follower.rank, follower.source
+        if source == "msrun":
+            # msrun's console repeats every worker log (tail -f under --join=True): keep its own lines only.
+            status = parse_status(text, source)
+            if status is not None and status.what in MSRUN_STATUS:
+                if self.emit_lines:
+                    events.append(LineEvent(source=source, rank=status.rank, text=text, file=str(path)))
+                events.append(status)
+            return
         stamp = line_timestamp(text)
         if stamp is not None:
             self._last_ts[path] = stamp
@@ -232,8 +242,7 @@ class LogFollower:
         status = parse_status(text, source, rank)
         if status is not None:
             events.append(status)
-        if source != "msrun":  # msrun's console repeats the worker logs (tail -f with --join=True)
-            events += self.failures.feed(text, rank, source, str(path), self._last_ts.get(path), number)
+        events += self.failures.feed(text, rank, source, str(path), self._last_ts.get(path), number)
 
     def close(self) -> None:
         for follower in self.followers.values():

@@ -91,6 +91,10 @@ class Preset(BaseModel):
     """Any other environment variables; they win over everything above."""
     hang_minutes: float = 10.0
     """Minutes without a training step before the live view reports a hang."""
+    device: str = "npu"
+    """``npu`` (Ascend; NPU count is checked) or ``cpu`` (the demo)."""
+    min_free_gb: float = 20.0
+    """Free disk under the log dir below which preflight warns (checkpoints are large)."""
 
     @field_validator("cards", "nodes")
     @classmethod

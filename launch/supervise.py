@@ -1,0 +1,73 @@
+"""``python -m mindpilot.launch.supervise JOB_ID``: run msrun for a job and record how it ended.
+
+The launcher starts this process in a session of its own, so neither the launcher dying nor the SSH
+session closing reaches it; it starts msrun (in yet another session, so ``stop`` can signal msrun's
+group without killing the supervisor), writes msrun's pid into the job record, waits, and writes the
+exit status. That is how a detached job still gets an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Optional
+
+import psutil
+
+from mindpilot.launch.jobs import FAILED, RUNNING, STOPPED, SUCCEEDED, load_job, update_job
+
+
+def final_status(code: int, stop_requested: bool) -> str:
+    """succeeded for 0; stopped when ``stop`` was asked; failed otherwise."""
+    if code == 0:
+        return SUCCEEDED
+    return STOPPED if stop_requested else FAILED
+
+
+def supervise(job_id: str) -> int:
+    """Run the job's msrun to the end; return its exit code."""
+    record = load_job(job_id)
+    for sig in (signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    record.msrun_log.parent.mkdir(parents=True, exist_ok=True)
+    with open(record.msrun_log, "ab") as console:
+        try:
+            process = subprocess.Popen(record.argv, cwd=record.cwd, stdin=subprocess.DEVNULL, stdout=console,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            update_job(job_id, status=FAILED, exit_code=127, ended_at=time.time(),
+                       error=f"cannot start {record.argv[0]}: {exc}")
+            return 127
+    create_time: Optional[float] = None
+    try:
+        create_time = psutil.Process(process.pid).create_time()
+    except psutil.NoSuchProcess:
+        pass
+    update_job(job_id, status=RUNNING, pid=process.pid, pgid=process.pid, pid_create_time=create_time)
+
+    def forward(signum, _frame):  # someone signalled the supervisor: pass it on to msrun's group
+        try:
+            os.killpg(process.pid, signum)
+        except OSError:
+            pass
+
+    signal.signal(signal.SIGTERM, forward)
+    code = process.wait()
+    latest = load_job(job_id)
+    update_job(job_id, exit_code=code, ended_at=time.time(), status=final_status(code, latest.stop_requested))
+    return code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mindpilot.launch.supervise JOB_ID", file=sys.stderr)
+        return 2
+    return 0 if supervise(args[0]) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
