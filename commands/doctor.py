@@ -1,0 +1,96 @@
+"""``mindpilot doctor``: probe an Ascend environment and judge it against a known-good stack.
+
+Human text is a compact components table (fits 80 columns) followed by the findings with their
+fix commands; ``--json`` prints ``DoctorReport.model_dump``. Exit 1 when a finding is an error,
+3 when the environment cannot be probed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, TextIO
+
+from mindpilot.commands.output import CommandError, emit_json, lang_of, print_findings
+from mindpilot.exit_codes import ExitCode
+
+_STATUS_MARK = {"ok": "ok", "mismatch": "MISMATCH", "missing": "MISSING", "not-needed": "-", "unknown": "?"}
+_HEAD = {"zh": ("组件", "已装", "配套要求", "状态"), "en": ("component", "found", "expected", "status")}
+
+
+def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``doctor``."""
+    parser = subparsers.add_parser(
+        "doctor", parents=[common],
+        help="probe CANN / driver / NPUs / Python packages and check they fit a known-good stack",
+        description="Probe an Ascend environment (CANN, driver, NPUs, mindspore, mindformers, mindrlhf, vllm ...) "
+                    "and judge it against a known-good stack, with exact fix commands.")
+    parser.add_argument("--python", metavar="PATH", default=None,
+                        help="interpreter of the environment to probe (default: the one running mindpilot)")
+    parser.add_argument("--root", metavar="DIR", default="/",
+                        help="read host files (/usr/local/Ascend, /dev) under DIR (default: /)")
+    parser.add_argument("--stack", metavar="NAME", default=None,
+                        help="judge against this stack id (default: the best fit to what is installed)")
+    parser.add_argument("--demo", action="store_true", help="the built-in demo environment (8x 910B, CANN 8.2.RC1)")
+    parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                        help="give up probing the interpreter after this long (default: 20)")
+    parser.add_argument("--list-stacks", action="store_true", help="list the known stack ids and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Probe, judge, print; the exit code follows the findings."""
+    from mindpilot.validators.doctor import run_doctor
+    from mindpilot.validators.findings import exit_code_for
+    from mindpilot.validators.probe import ProbeError
+
+    lang = lang_of(args)
+    if args.list_stacks:
+        return _list_stacks(args)
+    if args.timeout <= 0:
+        raise CommandError("--timeout must be positive", ExitCode.USAGE)
+    try:
+        report = run_doctor(python=args.python, root=args.root, stack=args.stack, demo=args.demo, lang=lang,
+                            timeout=args.timeout)
+    except KeyError as exc:
+        raise CommandError(str(exc.args[0]), ExitCode.USAGE) from None
+    except ProbeError as exc:
+        raise CommandError(f"cannot probe the environment: {exc}", ExitCode.ENVIRONMENT) from None
+    if args.json:
+        emit_json(report.model_dump(mode="json"))
+    else:
+        print_report(report, lang)
+    return exit_code_for(report.findings)
+
+
+def _list_stacks(args: argparse.Namespace) -> ExitCode:
+    from mindpilot.validators.stacks import load_stacks
+
+    stacks = load_stacks()
+    if args.json:
+        emit_json([stack.model_dump(mode="json") for stack in stacks])
+    else:
+        for stack in stacks:
+            cann = "/".join(stack.cann) or "-"
+            sys.stdout.write(f"{stack.id:<24} CANN {cann:<12.12} {stack.title}\n")
+    return ExitCode.OK
+
+
+def _cut(text: Optional[str], width: int) -> str:
+    text = text or "-"
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
+    """The components table (80 columns) and the findings."""
+    out = stream or sys.stdout
+    head = _HEAD.get(lang, _HEAD["en"])
+    label = "配套" if lang == "zh" else "stack"
+    out.write(f"{label}: {report.stack}\n")
+    out.write(f"{head[0]:<16} {head[1]:<26} {head[2]:<24} {head[3]}\n")
+    for row in report.components:
+        status = _STATUS_MARK.get(row.status.value, row.status.value)
+        out.write(f"{_cut(row.name, 16):<16} {_cut(row.found, 26):<26} {_cut(row.expected, 24):<24} {status}\n")
+    out.write("\n")
+    out.flush()
+    print_findings(report.findings, lang, out)

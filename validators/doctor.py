@@ -1,0 +1,301 @@
+"""The doctor: judge probed facts against a known-good stack, with exact fix commands.
+
+``run_doctor`` is the one entry point the CLI, the TUI's Environment screen, ``diagnose`` and
+``launch`` preflight call. It probes (``probe_environment``), picks a stack (``choose_stack``),
+builds the components table and the findings, and redacts secrets from the whole report.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.findings import Finding, sort_findings
+from mindpilot.validators.probe import EnvFacts, probe_environment
+from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
+from mindpilot.validators.redact import redact_document, secret_values
+from mindpilot.validators.stacks import (Requirement, Stack, StackChoice, choose_stack, get_stack, load_stacks,
+                                         requirement_fits)
+from mindpilot.validators.versions import AscendVersion, ascend_matches, satisfies
+
+TORCH_PACKAGES = ("torch", "torch-npu")
+BOTOCORE_FIXED = {"botocore": "1.29.123", "boto3": "1.26.123"}
+"""First releases that no longer import ``DEFAULT_CIPHERS`` (boto/botocore#2921, PR #2922)."""
+
+
+def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[str] = None, demo: bool = False,
+               lang: str = "en", timeout: float = 20.0) -> DoctorReport:
+    """Probe an environment and judge it against ``stack`` (default: the best fit).
+
+    Raises:
+        KeyError: ``stack`` is not a known stack id.
+        ProbeError: the environment cannot be probed (interpreter missing, hung, crashed).
+    """
+    chosen_stack = get_stack(stack) if stack else None
+    facts = probe_environment(python=python, root=root, demo=demo, timeout=timeout)
+    report = judge(facts, chosen_stack, lang)
+    secrets = secret_values(os.environ)
+    return DoctorReport.model_validate(redact_document(report.model_dump(mode="json"), secrets))
+
+
+def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
+    """The report for already-probed ``facts`` (pure: no probing, no I/O)."""
+    checkouts = {name: (c.version, c.commit) for name, c in facts.checkouts.items()}
+    if stack is not None:
+        choice = StackChoice(stack=stack, total=len(stack.packages), how="given")
+    else:
+        choice = choose_stack(facts.packages, checkouts, facts.cann_version)
+    stack = choice.stack
+    findings: list[Finding] = [_stack_finding(choice, lang)]
+    components = [_python_row(facts, stack, findings, lang)]
+    components += _ascend_rows(facts, stack, findings, lang)
+    too_old = _mindspore_too_old(facts, lang)
+    if too_old:
+        findings.append(too_old)
+    for req in stack.packages:
+        skip_finding = req.name == "mindspore" and too_old is not None
+        components.append(_package_row(facts, stack, req, findings, lang, skip_finding))
+    components += _extra_rows(facts, stack)
+    findings += _checkout_findings(facts, lang)
+    findings += _conflict_findings(facts, stack, lang)
+    return DoctorReport(stack=stack.id, stack_reason=findings[0].title, components=components,
+                        findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
+
+
+def _stack_finding(choice: StackChoice, lang: str) -> Finding:
+    stack = choice.stack
+    if choice.how == "given":
+        why = "--stack"
+    elif choice.how == "default":
+        why = ("没有装任何已知配套的核心包，按默认配套检查" if lang == "zh"
+               else "nothing installed points at any stack, so the default one is used")
+    else:
+        fitting = ", ".join(choice.fitting) or "-"
+        why = (f"{len(choice.fitting)}/{choice.total} 个组件吻合（{fitting}）" if lang == "zh"
+               else f"{len(choice.fitting)} of {choice.total} components fit ({fitting})")
+    others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework) or "-"
+    source = stack.source + (f" — {stack.conflicts}" if stack.conflicts else "")
+    return make_finding("doctor.stack_chosen", lang, stack=stack.id, why=why, title=stack.title,
+                        source=source, others=others)
+
+
+def _python_row(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: str) -> ComponentRow:
+    version = facts.python.version
+    row = ComponentRow(name="python", found=version, expected=stack.python, where=facts.python.executable,
+                       status=ComponentStatus.OK)
+    if stack.python and not satisfies(version, stack.python):
+        row.status = ComponentStatus.MISMATCH
+        recommended = stack.python_recommended or "3.10"
+        findings.append(make_finding("doctor.python_outside_stack", lang, found=version, stack=stack.id,
+                                     expected=stack.python, recommended=recommended,
+                                     env=f"py{recommended.replace('.', '')}"))
+    elif not stack.python:
+        row.status = ComponentStatus.NOT_NEEDED
+    return row
+
+
+def _ascend_rows(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: str) -> list[ComponentRow]:
+    expected_cann = " / ".join(stack.cann) or None
+    cann = ComponentRow(name="CANN", found=facts.cann_version, expected=expected_cann, where=facts.cann_path)
+    has_npu = facts.npu_count > 0 or facts.davinci_count > 0
+    if facts.cann_version is None:
+        cann.status = ComponentStatus.MISSING
+        if has_npu:
+            findings.append(make_finding("doctor.cann_missing", lang, stack=stack.id,
+                                         expected=expected_cann or "?"))
+        else:
+            findings.append(make_finding("doctor.no_npu", lang))
+    elif stack.cann and not any(ascend_matches(facts.cann_version, c) for c in stack.cann):
+        cann.status = ComponentStatus.MISMATCH
+        findings.append(_cann_outside(facts, stack, expected_cann or "", lang))
+    else:
+        cann.status = ComponentStatus.OK if stack.cann else ComponentStatus.NOT_NEEDED
+    if facts.cann_version and not facts.set_env_sourced:
+        findings.append(make_finding("doctor.set_env_not_sourced", lang, command=_set_env_command(facts, stack)))
+    driver = ComponentRow(name="driver", found=facts.driver_version, expected=stack.driver,
+                          status=ComponentStatus.NOT_NEEDED if not stack.driver else ComponentStatus.OK)
+    if facts.driver_version is None:
+        driver.status = ComponentStatus.MISSING if has_npu else ComponentStatus.UNKNOWN
+    elif stack.driver and AscendVersion(facts.driver_version) < AscendVersion(stack.driver):
+        driver.status = ComponentStatus.MISMATCH
+        findings.append(make_finding("doctor.driver_old", lang, found=facts.driver_version, stack=stack.id,
+                                     expected=stack.driver))
+    npu = ComponentRow(name="NPU", found=_npu_text(facts), status=ComponentStatus.OK if has_npu else
+                       ComponentStatus.MISSING, where=facts.npu_smi)
+    findings.extend(_npu_findings(facts, lang))
+    return [cann, driver, npu]
+
+
+def _cann_outside(facts: EnvFacts, stack: Stack, expected: str, lang: str) -> Finding:
+    fitting = [s.id for s in load_stacks() if s.framework == stack.framework
+               and any(ascend_matches(facts.cann_version or "", c) for c in s.cann)]
+    if fitting:
+        alternative = (f"与 CANN {facts.cann_version} 配套的有：{', '.join(fitting)}。" if lang == "zh"
+                       else f"Stacks made for CANN {facts.cann_version}: {', '.join(fitting)}.")
+        stack_fix = f"mindpilot doctor --stack {fitting[0]}"
+    else:
+        alternative = ""
+        stack_fix = "mindpilot doctor --stack <ID>"
+    return make_finding("doctor.cann_outside_stack", lang, found=facts.cann_version, stack=stack.id,
+                        expected=expected, path=facts.cann_path, alternative=alternative, stack_fix=stack_fix)
+
+
+def _set_env_command(facts: EnvFacts, stack: Stack) -> str:
+    home = (facts.cann_home or "/usr/local/Ascend/ascend-toolkit/latest").rstrip("/")
+    toolkit = home.rsplit("/", 1)[0] if home.rsplit("/", 1)[-1] not in ("", "ascend-toolkit") else home
+    command = f"source {toolkit}/set_env.sh"
+    if facts.nnal or stack.framework == "mindspeed-llm":
+        command += " && source /usr/local/Ascend/nnal/atb/set_env.sh"
+    return command
+
+
+def _npu_text(facts: EnvFacts) -> Optional[str]:
+    if facts.npus:
+        names = sorted({npu.name for npu in facts.npus})
+        hbm = f" {facts.hbm_gb_per_card:g}G" if facts.hbm_gb_per_card else ""
+        return f"{len(facts.npus)}x {'/'.join(names)}{hbm}"
+    if facts.davinci_count:
+        return f"{facts.davinci_count}x davinci"
+    return None
+
+
+def _npu_findings(facts: EnvFacts, lang: str) -> list[Finding]:
+    found = [make_finding("doctor.npu_unhealthy", lang, id=npu.id, name=npu.name, health=npu.health)
+             for npu in facts.npus if npu.health.upper() != "OK"]
+    found += [make_finding("doctor.npu_busy", lang, id=p.npu, pid=p.pid, name=p.name, memory=p.memory_mb or "?")
+              for p in facts.npu_processes]
+    if facts.davinci_count and not facts.npus:
+        reason = "; ".join(facts.notes) or ("npu-smi 不在 PATH 上" if lang == "zh" else "npu-smi is not on PATH")
+        found.append(make_finding("doctor.npu_smi_missing", lang, count=facts.davinci_count, reason=reason))
+    return found
+
+
+def _install_command(req: Requirement) -> str:
+    if req.wheel:
+        return f"pip install {req.wheel}"
+    if req.version:
+        return f'pip install "{req.name}=={req.version}"'
+    return f'pip install "{req.name}{req.spec}"'
+
+
+def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list[Finding], lang: str,
+                 skip_finding: bool) -> ComponentRow:
+    checkout = facts.checkouts.get(req.name)
+    version = facts.packages.get(req.name) or (checkout.version if checkout else None)
+    row = ComponentRow(name=req.name, expected=req.expected_text)
+    details = facts.package_details.get(req.name)
+    if req.commit:
+        row.found = f"commit {checkout.short}" if checkout and checkout.short else version
+        row.where = checkout.path if checkout else (details.location if details else None)
+    else:
+        row.found = version
+        row.where = details.location if details else (checkout.path if checkout else None)
+    note = req.note or ""
+    if requirement_fits(req, version, checkout.commit if checkout else None):
+        row.status = ComponentStatus.OK
+        return row
+    if req.commit and checkout is not None and checkout.commit:
+        row.status = ComponentStatus.MISMATCH
+        findings.append(make_finding("doctor.checkout_commit", lang, name=req.name, path=checkout.path,
+                                     found=checkout.short, stack=stack.id, commit=req.commit, note=note))
+        return row
+    if req.commit and (checkout is None or checkout.error):
+        row.status = ComponentStatus.MISSING if version is None and checkout is None else ComponentStatus.MISMATCH
+        if checkout is None:
+            found = (f"pip 安装版 {version}" if lang == "zh" else f"pip-installed {version}") if version else \
+                ("未安装" if lang == "zh" else "not installed")
+            findings.append(make_finding("doctor.checkout_needed", lang, name=req.name, stack=stack.id,
+                                         commit=req.commit, found=found, note=note, branch=req.branch or "master",
+                                         repo=req.repo or f"<{req.name} repository>"))
+        return row
+    if version is None:
+        row.status = ComponentStatus.MISSING
+        rule = "doctor.package_optional_missing" if req.optional else "doctor.package_missing"
+        if not skip_finding:
+            findings.append(make_finding(rule, lang, name=req.name, stack=stack.id, expected=req.expected_text,
+                                         note=note, command=_install_command(req)))
+        return row
+    row.status = ComponentStatus.MISMATCH
+    if not skip_finding:
+        where = row.where or "?"
+        findings.append(make_finding("doctor.package_mismatch", lang, name=req.name, found=version, stack=stack.id,
+                                     expected=req.expected_text, where=where, note=note,
+                                     command=_install_command(req)))
+    return row
+
+
+def _extra_rows(facts: EnvFacts, stack: Stack) -> list[ComponentRow]:
+    rows = []
+    names = {req.name for req in stack.packages}
+    for name in ("torch", "torch-npu", "mindspore", "mindstudio-probe", "urllib3", "botocore"):
+        if name in names or name not in facts.packages:
+            continue
+        details = facts.package_details.get(name)
+        rows.append(ComponentRow(name=name, found=facts.packages[name], status=ComponentStatus.NOT_NEEDED,
+                                 where=details.location if details else None))
+    return rows
+
+
+def _mindspore_too_old(facts: EnvFacts, lang: str) -> Optional[Finding]:
+    """MindSpore older than the MindFormers release table row of the installed MindFormers."""
+    checkout = facts.checkouts.get("mindformers")
+    mindformers = facts.packages.get("mindformers") or (checkout.version if checkout else None)
+    mindspore = facts.packages.get("mindspore")
+    if not mindformers or not mindspore:
+        return None
+    for stack in load_stacks():
+        anchor = stack.requirement("mindformers")
+        need = stack.requirement("mindspore")
+        if stack.framework != "mindformers" or anchor is None or need is None:
+            continue
+        if anchor.version == mindformers and need.version and not satisfies(mindspore, need.accepted or ""):
+            from mindpilot.validators.versions import version_key
+
+            if version_key(mindspore) < version_key(need.version):
+                return make_finding("doctor.mindspore_too_old", lang, found=mindspore, mindformers=mindformers,
+                                    expected=need.version, command=_install_command(need))
+    return None
+
+
+def _checkout_findings(facts: EnvFacts, lang: str) -> list[Finding]:
+    found = []
+    for name, checkout in facts.checkouts.items():
+        if checkout.error:
+            found.append(make_finding("doctor.checkout_not_git", lang, name=name, path=checkout.path,
+                                      error=checkout.error, repo=f"https://gitee.com/mindspore/{name}.git"))
+        elif checkout.dirty:
+            found.append(make_finding("doctor.checkout_dirty", lang, name=name, path=checkout.path,
+                                      short=checkout.short))
+        details = facts.package_details.get(name)
+        if details is not None and not details.editable:
+            winner = facts.import_origins.get(name) or "?"
+            found.append(make_finding("doctor.pip_and_checkout", lang, name=name, version=details.version,
+                                      path=checkout.path, winner=winner))
+    return found
+
+
+def _conflict_findings(facts: EnvFacts, stack: Stack, lang: str) -> list[Finding]:
+    found = []
+    packages = facts.packages
+    torch = [name for name in TORCH_PACKAGES if name in packages]
+    if torch and "mindspore" in packages:
+        if stack.framework == "mindspeed-llm":
+            command = "pip uninstall -y mindspore"
+        else:
+            command = "pip uninstall -y torch torch-npu torchvision torchaudio"
+        command += ("（或各建一个 conda 环境）" if lang == "zh" else " (or keep one conda env per stack)")
+        found.append(make_finding("doctor.torch_with_mindspore", lang, torch=packages[torch[0]],
+                                  mindspore=packages["mindspore"], command=command))
+    urllib3 = packages.get("urllib3")
+    if urllib3 and satisfies(urllib3, ">=2"):
+        for package, fixed in BOTOCORE_FIXED.items():
+            version = packages.get(package)
+            if version and satisfies(version, f"<{fixed}"):
+                found.append(make_finding("doctor.urllib3_botocore", lang, urllib3=urllib3, package=package,
+                                          version=version))
+                break
+    uses_mindformers = "mindformers" in packages or "mindformers" in facts.checkouts
+    if uses_mindformers and "mindstudio-probe" not in packages:
+        found.append(make_finding("doctor.msprobe_missing", lang))
+    return found

@@ -1,0 +1,67 @@
+"""Probe a Python environment from the outside: run ``pyenv_script.py`` in it, with a timeout.
+
+The target interpreter is a subprocess, so mindpilot never imports mindspore, torch or
+mindformers itself, and a hung interpreter is killed (with its whole process group) after
+``timeout`` seconds instead of hanging the doctor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from mindpilot.validators.probe.subprocesses import ProcessTimeout, run_captured
+
+SCRIPT = Path(__file__).with_name("pyenv_script.py")
+
+PROBED_PACKAGES = (
+    "mindspore", "mindformers", "mindrlhf", "vllm", "vllm-mindspore", "msadapter", "mindspore-gs",
+    "torch", "torch-npu", "transformers", "tokenizers", "safetensors", "urllib3", "boto3", "botocore",
+    "ray", "mindstudio-probe", "modelscope", "numpy",
+)
+"""Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
+CHECKOUT_PACKAGES = ("mindformers", "mindrlhf")
+"""Packages users run from git clones on ``PYTHONPATH``."""
+
+
+class ProbeError(Exception):
+    """The environment could not be probed (exit code 3)."""
+
+
+def probe_python(python: Optional[str], timeout: float, environ: Optional[Mapping[str, str]] = None,
+                 extra_packages: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run the probe script under ``python`` (default: this interpreter) and return its JSON.
+
+    Raises:
+        ProbeError: the interpreter is missing, crashed, printed no JSON, or timed out.
+    """
+    executable = python or sys.executable
+    env = dict(os.environ if environ is None else environ)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # do not write into someone else's environment
+    env.pop("PYTHONSTARTUP", None)
+    argv = [executable, "-c", _script_source(), json.dumps(list(PROBED_PACKAGES) + list(extra_packages)),
+            json.dumps(list(CHECKOUT_PACKAGES))]
+    try:
+        done = run_captured(argv, timeout=timeout, env=env)
+    except ProcessTimeout:
+        raise ProbeError(f"{executable} did not answer within {timeout:g} s and was killed "
+                         f"(a hanging .pth file or sitecustomize?); try: {executable} -c pass") from None
+    except OSError as exc:
+        raise ProbeError(f"cannot run {executable}: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        tail = " ".join(done.stderr.strip().splitlines()[-2:]) or f"exit status {done.returncode}"
+        raise ProbeError(f"the probe failed under {executable}: {tail}")
+    try:
+        document = json.loads(done.stdout)
+    except ValueError:
+        raise ProbeError(f"{executable} printed no probe result (is it a Python >= 3.8?)") from None
+    if not isinstance(document, dict):
+        raise ProbeError(f"{executable} printed an unexpected probe result")
+    return document
+
+
+def _script_source() -> str:
+    return SCRIPT.read_text(encoding="utf-8")
