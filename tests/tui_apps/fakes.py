@@ -59,7 +59,7 @@ def fake_report(lang: str = "en") -> DoctorReport:
         "cann_version": "8.2.RC1",
         "npu_count": 8,
         "hbm_gb_per_card": 64,
-        "npus": [{"id": i, "chip": "910B", "health": "OK", "hbm_used_mb": 3000, "hbm_total_mb": 65536}
+        "npus": [{"id": i, "chip": 0, "name": "910B", "health": "OK", "hbm_used_mb": 3000, "hbm_total_mb": 65536}
                  for i in range(8)],
     }
     return DoctorReport(stack="grpo-2025-08", stack_reason=texts["reason"], components=components,

@@ -91,7 +91,10 @@ class EnvironmentScreen(StepScreen):
         """Two lines: the stack and why, then the hardware and the error/warning counts."""
         errors = sum(f.severity is Severity.ERROR for f in report.findings)
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-        stack = self.t("env_summary", stack=report.stack or "—", reason=report.stack_reason or "")
+        if report.stack and report.stack in report.stack_reason:
+            stack = report.stack_reason  # the doctor's reason already names the stack
+        else:
+            stack = self.t("env_summary", stack=report.stack or "—", reason=report.stack_reason or "")
         return f"{short(stack, 78)}\n{self.hardware(report)} · {self.t('env_counts', errors=errors, warnings=warnings)}"
 
     def hardware(self, report: DoctorReport) -> str:
@@ -102,9 +105,17 @@ class EnvironmentScreen(StepScreen):
         if not cards:
             return f"{self.t('env_no_npu')}, CANN {cann}"
         npus = _find(facts, "npus") or []
-        chip = npus[0].get("chip", "NPU") if npus and isinstance(npus[0], dict) else "NPU"
+        chip = _chip_name(npus[0]) if npus and isinstance(npus[0], dict) else "NPU"
         hbm = self.session.env_hbm_gb()
         return self.t("env_hardware", cards=cards, chip=chip, hbm=f"{hbm:g}" if hbm else "?", cann=cann)
+
+
+def _chip_name(npu: dict) -> str:
+    """``910B3``: npu-smi's chip name (``name``), not its chip index."""
+    for key in ("name", "chip"):
+        if isinstance(npu.get(key), str) and npu[key]:
+            return npu[key]
+    return "NPU"
 
 
 def _find(facts: dict, key: str) -> Optional[object]:

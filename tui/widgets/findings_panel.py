@@ -24,7 +24,7 @@ class FindingsPanel(Vertical):
     FindingsPanel {
         height: 1fr;
         & > DataTable { height: 1fr; min-height: 3; }
-        & > TextArea { height: 6; border: none; padding: 0 1; background: $boost; }
+        & > TextArea { height: 5; border: none; padding: 0 1; background: $boost; }
     }
     """
 
@@ -69,11 +69,13 @@ class FindingsPanel(Vertical):
         where = ""
         if finding.file:
             where = f"{finding.file}:{finding.line}" if finding.line else finding.file
-        parts = [finding.title, f"[{finding.rule}] {where}".rstrip()]
-        if finding.detail:
-            parts.append(finding.detail)
+        # The fix comes right after the title: in a short panel it is what must stay visible.
+        parts = [finding.title]
         if finding.fix:
             parts.append(f"{label('fix_label', self.lang)}: {finding.fix}")
+        parts.append(f"[{finding.rule}] {where}".rstrip())
+        if finding.detail:
+            parts.append(finding.detail)
         return "\n".join(parts)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
