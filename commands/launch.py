@@ -1,0 +1,184 @@
+"""``mindpilot launch``: preflight, print the exact msrun command, start it, follow every worker log.
+
+``launch PRESET`` (a preset file or a built-in name), ``launch -- SCRIPT.py ARGS...`` or ``launch --demo``.
+One line per event (``--json``: one JSON object per line with ``type``: command, preflight, started,
+metric, finding, hang, status, exit). Exit status: 0 when the job succeeded, 4 when it failed or
+could not start (preflight errors block unless ``--force``), 130 after Ctrl-C (which stops the job).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Optional
+
+from mindpilot.commands.output import CommandError, lang_of, message
+from mindpilot.exit_codes import ExitCode
+
+
+def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``launch``."""
+    parser = subparsers.add_parser(
+        "launch", parents=[common], help="preflight, run msrun, live-tail every worker, survive an SSH drop",
+        description="Start a training job with msrun: checks first (port, leftover workers, card count, paths, "
+                    "tokenizer), the exact command printed, then a live view of every worker log. The job runs "
+                    "in its own session: closing the terminal does not stop it (mindpilot attach ID).")
+    parser.add_argument("target", nargs="?", metavar="PRESET",
+                        help="preset file (.yaml/.json) or built-in name; or, after --, a SCRIPT.py")
+    parser.add_argument("script_args", nargs="*", metavar="ARGS", help="arguments of the script (after --)")
+    parser.add_argument("--demo", action="store_true", help="the built-in 2-worker CPU demo job (real msrun)")
+    parser.add_argument("--demo-fail-rank", type=int, default=None, metavar="R",
+                        help="demo variant in which rank R fails on purpose")
+    parser.add_argument("--cards", type=int, help="msrun --worker_num: all workers over all nodes")
+    parser.add_argument("--local-cards", type=int, help="msrun --local_worker_num (default cards/nodes)")
+    parser.add_argument("--nodes", type=int, help="number of nodes (prints one command per node)")
+    parser.add_argument("--node-rank", type=int, help="this node's rank (0..nodes-1)")
+    parser.add_argument("--master-addr", help="msrun --master_addr (IP of node 0)")
+    parser.add_argument("--master-port", type=int, help="msrun --master_port (default: a free port)")
+    parser.add_argument("--log-dir", help="msrun --log_dir")
+    parser.add_argument("--config", help="the job's YAML config (checked before launch)")
+    parser.add_argument("--tokenizer-dir", help="tokenizer directory to check")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra variable (repeat)")
+    parser.add_argument("--hang-minutes", type=float, help="report a hang after this long without a step")
+    parser.add_argument("--detach", action="store_true", help="start the job and return (print `started`)")
+    parser.add_argument("--force", action="store_true", help="start even when preflight finds errors")
+    parser.add_argument("--dry-run", action="store_true", help="preflight and print the command, start nothing")
+    parser.add_argument("--write-run-sh", metavar="PATH", help="also write the command as a shell script")
+    parser.add_argument("--lines", action="store_true", help="also print every log line ([w0] ...)")
+    parser.add_argument("--no-probe", action="store_true", help="skip the environment probe (NPU count, checkouts)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Build, check, start and follow the job."""
+    from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.preflight import blocking, pick_free_port, preflight
+    from mindpilot.launch.view import HeadlessView, finding_text
+    from mindpilot.validators.catalog import make_finding
+
+    lang = lang_of(args)
+    view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines)
+    preset = _preset_from(args)
+    facts, probe_error = _probe(preset, args.no_probe)
+    port = preset.master_port
+    notes = []
+    if port is None:
+        port = pick_free_port()
+        notes.append(make_finding("preflight.port_picked", lang, port=port))
+    cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
+    log_dir = Path(preset.log_dir).expanduser()
+    log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
+    commands = build_commands(preset, facts, master_port=port, log_dir=str(log_dir))
+    findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
+                                 probe_error=probe_error, msrun=None)
+    for command in commands:
+        view.emit_dict({"type": "command", **command.to_dict()},
+                       "\n".join([f"# {note}" for note in command.notes] + ["$ " + command.shell()]))
+    for finding in findings:
+        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
+    if args.write_run_sh:
+        write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
+        message(f"wrote {args.write_run_sh}")
+    errors = blocking(findings)
+    if args.dry_run:
+        return ExitCode.FINDINGS if errors else ExitCode.OK
+    if errors and not args.force:
+        view.emit_dict({"type": "exit", "code": None, "status": "blocked", "first_failure": None},
+                       "preflight found errors; fix them or add --force" if lang != "zh"
+                       else "预检发现错误；请先修复，或加 --force 强制启动")
+        return ExitCode.LAUNCH_FAILED
+    if len(commands) > 1 and preset.node_rank is None:
+        message("several nodes: run the command for each node on that node (or add --node-rank R here)")
+        return ExitCode.OK
+    return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang)
+
+
+def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str) -> ExitCode:
+    from mindpilot.launch.runner import LaunchError, start_job, started_event
+
+    try:
+        record = start_job(preset, command, log_dir)
+    except LaunchError as exc:
+        view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
+                        "error": str(exc)}, f"cannot start the job: {exc}")
+        return ExitCode.LAUNCH_FAILED
+    view.emit(started_event(record))
+    if args.detach:
+        return ExitCode.OK
+    return follow(record.id, view, lang, stop_on_interrupt=True)
+
+
+def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_start: bool = True) -> ExitCode:
+    """Print a job's events until it ends; the exit code follows the job (shared with ``attach``)."""
+    from mindpilot.launch.events import ExitEvent
+    from mindpilot.launch.runner import stop_job, watch_job
+
+    code: Optional[int] = None
+    status = "lost"
+    try:
+        for event in watch_job(job_id, lang=lang, lines=view.lines, from_start=from_start):
+            view.emit(event)
+            if isinstance(event, ExitEvent):
+                code, status = event.code, event.status
+    except KeyboardInterrupt:
+        if stop_on_interrupt:
+            message(f"stopping job {job_id} ...")
+            left = stop_job(job_id)
+            if left:
+                message(f"processes still alive: {' '.join(map(str, left))}")
+        else:
+            message(f"detached; the job goes on (mindpilot attach {job_id})")
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
+
+
+def _preset_from(args: argparse.Namespace):
+    from pydantic import ValidationError
+
+    from mindpilot.launch.demo import demo_preset
+    from mindpilot.presets.preset import Preset, find_preset
+
+    if args.demo or args.demo_fail_rank is not None:
+        preset = demo_preset(fail_rank=args.demo_fail_rank)
+    elif args.target and args.target.endswith(".py"):
+        preset = Preset(name=Path(args.target).stem, script=args.target, script_args=list(args.script_args),
+                        framework="custom")
+    elif args.target:
+        preset = find_preset(args.target)
+        if args.script_args:
+            preset = preset.model_copy(update={"script_args": preset.script_args + list(args.script_args)})
+    else:
+        raise CommandError("give a PRESET, `-- SCRIPT.py ARGS...`, or --demo", ExitCode.USAGE)
+    data = preset.model_dump()
+    for flag, key in (("cards", "cards"), ("local_cards", "local_cards"), ("nodes", "nodes"),
+                      ("node_rank", "node_rank"), ("master_addr", "master_addr"), ("master_port", "master_port"),
+                      ("log_dir", "log_dir"), ("config", "config"), ("tokenizer_dir", "tokenizer_dir"),
+                      ("hang_minutes", "hang_minutes")):
+        value = getattr(args, flag)
+        if value is not None:
+            data[key] = value
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--env wants KEY=VALUE, got {item!r}", ExitCode.USAGE)
+        data["env"][key] = value
+    try:
+        return Preset.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CommandError(f"{where}: {first['msg']}", ExitCode.USAGE) from None
+
+
+def _probe(preset, skip: bool) -> tuple[Any, Optional[str]]:
+    """The doctor's facts (NPU count, checkouts) when the job needs them; never fatal."""
+    if skip or (preset.device != "npu" and not preset.use_checkouts):
+        return None, "probe skipped" if skip else None
+    try:
+        from mindpilot.validators.probe import probe_environment
+    except ImportError:
+        return None, "the environment probe is not installed"
+    try:
+        return probe_environment(timeout=10.0), None
+    except Exception as exc:  # a failed probe only disables the checks that need it
+        return None, f"probe failed: {exc}"

@@ -1,0 +1,40 @@
+"""``mindpilot stop ID``: stop a job and make sure no process of it is left.
+
+SIGTERM to msrun's group and to every worker (msrun puts each in a session of its own), a grace
+period, SIGKILL for the rest, then a psutil check. Exit 0 when nothing is left, 4 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mindpilot.commands.output import CommandError, emit_json, message
+from mindpilot.exit_codes import ExitCode
+
+
+def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``stop``."""
+    parser = subparsers.add_parser("stop", parents=[common], help="stop a job (all of its processes)",
+                                   description="Stop a job started by mindpilot launch: SIGTERM, wait, SIGKILL, verify.")
+    parser.add_argument("job", metavar="ID", help="job id (or a unique prefix) from mindpilot jobs")
+    parser.add_argument("--grace", type=float, default=10.0, help="seconds between SIGTERM and SIGKILL (default 10)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from mindpilot.launch.jobs import load_job
+    from mindpilot.launch.runner import stop_job
+
+    try:
+        record = load_job(args.job)
+    except KeyError:
+        raise CommandError(f"no job {args.job!r} (see: mindpilot jobs)", ExitCode.USAGE) from None
+    left = stop_job(record.id, grace=args.grace)
+    final = load_job(record.id)
+    if args.json:
+        emit_json({"id": final.id, "status": final.status, "exit_code": final.exit_code, "left_pids": left})
+    elif left:
+        message(f"job {final.id}: processes still alive: {' '.join(map(str, left))}")
+    else:
+        print(f"job {final.id}: {final.status}; no process left")
+    return ExitCode.LAUNCH_FAILED if left else ExitCode.OK
