@@ -15,7 +15,7 @@ from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
-BAR_WIDTH = 20
+BAR_WIDTH = 18
 
 _LABELS = {
     "en": {"title": "{model} on {cards} cards ({per_node} per node), {hbm:g} GB HBM ({usable:.1f} usable), "
@@ -145,15 +145,16 @@ def recompute_label(candidate: Any, labels: dict[str, Any]) -> str:
 def render_text(model: str, candidates: list, args: argparse.Namespace, labels: dict[str, Any], lang: str) -> str:
     """The table of the top candidates, then the best one as YAML with its memory terms and reasons."""
     first = candidates[0]
-    lines = [labels["title"].format(model=model, cards=args.cards, per_node=args.cards_per_node, hbm=args.hbm,
-                                    usable=first.usable_gb, seq=args.seq_len, framework=args.framework), ""]
+    lines = _wrap(labels["title"].format(model=model, cards=args.cards, per_node=args.cards_per_node, hbm=args.hbm,
+                                         usable=first.usable_gb, seq=args.seq_len, framework=args.framework), "  ")
+    lines.append("")
     head = labels["head"]
-    lines.append(f"{head[0]:>2} {_pad(head[1], 15)} {head[2]:>4} {_pad(head[3], 14)} "
+    lines.append(f"{head[0]:>2} {_pad(head[1], 20)} {head[2]:>4} {_pad(head[3], 14)} "
                  f"{_pad(head[4], BAR_WIDTH + 3)} {head[5]:>11}")
     shown = candidates[: args.top]
     for rank, c in enumerate(shown, 1):
         memory = c.worst.total
-        lines.append(f"{rank:>2} {_pad(c.label, 15)} {c.micro_batch_num:>4} {_pad(recompute_label(c, labels), 14)} "
+        lines.append(f"{rank:>2} {_pad(c.label, 20)} {c.micro_batch_num:>4} {_pad(recompute_label(c, labels), 14)} "
                      f"{memory_bar(memory, c.usable_gb)} {memory:>5.1f}/{c.usable_gb:<5.1f}")
     if len(candidates) > len(shown):
         lines.append(labels["more"].format(n=len(candidates) - len(shown)))

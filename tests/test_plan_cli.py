@@ -1,0 +1,140 @@
+"""``mindpilot plan`` on the command line: JSON shape, an 80-column table, --apply, and what check says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+from mindpilot.exit_codes import ExitCode
+from mindpilot.presets.models import get_model
+from mindpilot.presets.planner import plan
+
+DATA = Path(__file__).parent / "data" / "plan"
+FINETUNE = DATA / "finetune_qwen2_5_7b_8k.yaml"
+
+
+def columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def test_json_is_one_document_of_ranked_candidates():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--hbm", "64", "--json", "--lang", "en")
+    assert done.returncode == ExitCode.OK, done.stderr
+    document = json.loads(done.stdout)
+    candidates = document["candidates"]
+    assert len(candidates) == 9
+    for c in candidates:
+        assert {"parallel_config", "recompute_config", "offset", "micro_batch_num", "memory_gb_per_card", "fits",
+                "reasons"} <= set(c)
+        pc = c["parallel_config"]
+        assert pc["data_parallel"] * pc["model_parallel"] * pc["pipeline_stage"] * pc["context_parallel"] == 8
+        assert {"total", "weights", "gradients", "optimizer", "activations", "formula"} <= set(c["memory_gb_per_card"])
+    assert candidates[0]["fits"]
+    assert candidates == json.loads(json.dumps([c.to_dict("en") for c in plan(get_model("qwen2.5-7b"), 8)]))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_text_table_fits_80_columns_with_a_memory_bar(lang):
+    done = run_cli("plan", "--model", "qwen3-30b-a3b", "--cards", "32", "--lang", lang)
+    assert done.returncode == ExitCode.OK, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(columns(line) <= 80 for line in lines), max(lines, key=columns)
+    rows = [line for line in lines if line.strip().startswith("1 ") and "[" in line]
+    assert rows and "#" in rows[0]
+    assert "parallel_config:" in done.stdout and "recompute_config:" in done.stdout
+    assert done.stderr == ""
+
+
+def test_text_marks_plans_that_do_not_fit():
+    done = run_cli("plan", "--model", "qwen2.5-72b", "--cards", "8", "--lang", "en", "--top", "3")
+    assert done.returncode == ExitCode.OK
+    assert "]!" in done.stdout and "does not fit" not in done.stderr
+
+
+def test_model_directory_works_on_the_command_line():
+    done = run_cli("plan", "--model", str(DATA / "Qwen2.5-7B-Instruct"), "--cards", "4", "--json")
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert json.loads(done.stdout)["model"] == "Qwen2.5-7B-Instruct"
+
+
+def test_unknown_model_is_a_one_line_usage_error():
+    done = run_cli("plan", "--model", "gpt-17", "--cards", "8")
+    assert done.returncode == ExitCode.USAGE
+    assert "gpt-17" in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_bad_model_yaml_names_file_line_and_key():
+    done = run_cli("plan", "--model", str(DATA / "bad_num_layers.yaml"), "--cards", "8")
+    assert done.returncode == ExitCode.USAGE
+    assert "bad_num_layers.yaml:5" in done.stderr and "num_layers" in done.stderr
+
+
+def test_no_legal_layout_exits_with_findings():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--global-batch", "1", "--json")
+    assert done.returncode == ExitCode.FINDINGS
+    assert json.loads(done.stdout)["candidates"] == []
+
+
+def test_dry_run_needs_apply():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--dry-run")
+    assert done.returncode == ExitCode.USAGE
+
+
+def test_apply_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
+    target = tmp_path / "finetune.yaml"
+    shutil.copy(FINETUNE, target)
+    before = target.read_text(encoding="utf-8")
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--dry-run")
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "-  data_parallel: 4" in done.stdout and "+  data_parallel: 1" in done.stdout
+    assert target.read_text(encoding="utf-8") == before
+    assert not (tmp_path / "finetune.yaml.bak").exists()
+
+
+def test_apply_writes_the_chosen_plan_keeping_comments_and_a_backup(tmp_path):
+    from mindpilot.validators.datafiles import read_yaml
+
+    target = tmp_path / "finetune.yaml"
+    shutil.copy(FINETUNE, target)
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--pick", "4", "--json")
+    assert done.returncode == ExitCode.OK, done.stderr
+    document = json.loads(done.stdout)
+    chosen = document["candidates"][3]
+    assert document["applied"]["pick"] == 4
+    written = read_yaml(target)
+    for key, value in chosen["parallel_config"].items():
+        assert written["parallel_config"][key] == value, key
+    assert list(written["recompute_config"]["recompute"]) == chosen["recompute_config"]["recompute"]
+    assert "# recompute config" in target.read_text(encoding="utf-8")
+    assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == FINETUNE.read_text(encoding="utf-8")
+
+
+def test_apply_to_a_broken_yaml_writes_nothing(tmp_path):
+    target = tmp_path / "broken.yaml"
+    target.write_text("parallel_config:\n  data_parallel: [1\n", encoding="utf-8")
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target))
+    assert done.returncode == ExitCode.USAGE
+    assert "broken.yaml" in done.stderr
+    assert target.read_text(encoding="utf-8") == "parallel_config:\n  data_parallel: [1\n"
+
+
+def test_every_plan_for_qwen7b_on_8_cards_passes_check(tmp_path):
+    check = pytest.importorskip("mindpilot.validators.check")
+    if not hasattr(check, "check_files"):
+        pytest.skip("mindpilot.validators.check.check_files has not landed")
+    from mindpilot.presets.yaml_apply import apply_plan
+
+    for index, candidate in enumerate(plan(get_model("qwen2.5-7b"), 8, hbm_gb=64)):
+        target = tmp_path / f"plan{index}.yaml"
+        shutil.copy(FINETUNE, target)
+        apply_plan(target, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,
+                   micro_batch_num=candidate.micro_batch_num)
+        findings = check.check_files([str(target)], cards=8, hbm_gb=64, skip_paths=True)
+        errors = [f for f in findings if f.severity.value == "error"
+                  and f.rule.split(".")[0] in ("parallel", "recompute", "model", "yaml")]
+        assert not errors, (candidate.label, [(f.rule, f.title) for f in errors])
