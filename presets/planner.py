@@ -290,7 +290,7 @@ def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_
     roles = None
     extra = 0.0
     if framework == "mindrlhf-grpo":
-        roles, extra = _grpo_roles(arch, counts, cards, dp, mp, pp, mbn, usable)
+        roles, extra = _grpo_roles(arch, counts, cards, dp, mp, pp, mbn)
     layout = Layout(dp=dp, mp=mp, pp=pp, cp=cp, ep=ep, micro_batch_num=mbn, seq_len=seq_len,
                     micro_batch_size=mbs, use_seq_parallel=use_sp, vocab_emb_dp=vocab_emb_dp)
     stages = []
@@ -323,16 +323,12 @@ def _expert_parallel(arch: ModelArch, dp: int, mp: int, cp: int) -> Optional[int
     return choices[-1] if choices else None
 
 
-def _grpo_roles(arch: ModelArch, counts: ParamCounts, cards: int, dp: int, mp: int, pp: int, mbn: int,
-                usable: float) -> tuple[dict[str, Any], float]:
+def _grpo_roles(arch: ModelArch, counts: ParamCounts, cards: int, dp: int, mp: int, pp: int,
+                mbn: int) -> tuple[dict[str, Any], float]:
     """Actor, ref and generate parallel configs on the same cards (ref §4.3) and the GB the resident
     ref and generate models (bf16) add to each card."""
     total_params = counts.embedding + counts.lm_head + arch.num_layers * counts.layer(arch.num_experts > 0)
-    generate_mp = mp
-    for d in divisors(mp):  # smallest tensor parallel whose bf16 weights leave room for the KV cache
-        if 2 * total_params / d / 1024 ** 3 <= 0.25 * usable:
-            generate_mp = d
-            break
+    generate_mp = mp  # the shipped configs infer with the actor's tensor parallel (mp % mp == 0)
     generate_dp = cards // generate_mp
 
     def role(r_dp: int, r_mp: int, r_pp: int, r_mbn: int) -> dict[str, Any]:
