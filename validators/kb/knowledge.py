@@ -1,0 +1,76 @@
+"""Load the knowledge base from ``validators/data/kb/*.yaml`` (every file but ``stages.yaml``).
+
+Adding a rule is adding YAML: this loader validates it (file, line and key on any mistake), and the
+test suite matches it against its fixture log ``tests/data/logs/kb/<rule id>.log``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from mindpilot.i18n import Bilingual
+from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.validators.kb.matcher import Matcher
+from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
+
+KB_DIR = package_path("validators", "data", "kb")
+STAGES_FILE = "stages.yaml"
+
+
+class KnowledgeBase:
+    """All rules by id, their stage names, and matchers built on demand."""
+
+    def __init__(self, rules: Dict[str, KbRule], stages: Dict[str, Bilingual]) -> None:
+        self.rules = rules
+        self.stages = stages
+        self._matchers: Dict[str, Matcher] = {}
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def stage_name(self, stage: str, lang: str) -> str:
+        """The human name of a stage."""
+        label = self.stages.get(stage)
+        return label.get(lang) if label else stage
+
+    def matcher(self, scope: str = "log") -> Matcher:
+        """A matcher over the rules that read ``scope`` (``log`` or ``script``); built once."""
+        if scope not in self._matchers:
+            chosen = [rule for rule in self.rules.values() if rule.scope in (scope, "any")]
+            extra = ("Global rank id",) if scope == "log" else ()
+            self._matchers[scope] = Matcher(chosen, extra_literals=extra)
+        return self._matchers[scope]
+
+
+def load_kb_from(directory: Path) -> KnowledgeBase:
+    """Read and validate every rule file in ``directory``; duplicate ids are an error."""
+    rules: Dict[str, KbRule] = {}
+    stages: Dict[str, Bilingual] = {}
+    stage_path = directory / STAGES_FILE
+    if stage_path.is_file():
+        document = read_yaml(stage_path)
+        stages = dict(validate(StageLabels, document, str(stage_path), document).stages)
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == STAGES_FILE:
+            continue
+        document = read_yaml(path)
+        parsed = validate(KbFile, document or {"rules": []}, str(path), document)
+        for index, rule in enumerate(parsed.rules):
+            if rule.id in rules:
+                line: Optional[int] = line_of(document, ["rules", index, "id"])
+                raise DataFileError(str(path), line, "id", f"duplicate rule id {rule.id!r}")
+            rules[rule.id] = rule
+    return KnowledgeBase(rules, stages)
+
+
+@lru_cache(maxsize=1)
+def load_kb() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process."""
+    return load_kb_from(KB_DIR)
+
+
+def rules_of_stage(kb: KnowledgeBase, stage: str) -> List[KbRule]:
+    """The rules of one stage, in file order."""
+    return [rule for rule in kb.rules.values() if rule.stage == stage]

@@ -1,0 +1,78 @@
+"""Derive the prefilter literal of a regex: the longest text that every match must contain.
+
+The matcher never runs a rule's regex on a line that lacks the rule's literal, so the literal must be
+*required*, not merely likely. We read the regex's parse tree (the stdlib's own parser) and keep only
+literal runs on the mandatory path: alternations, optional parts and classes end a run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, List, Optional
+
+try:  # Python 3.11+
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.9 / 3.10
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+
+
+class _Runs:
+    """Collects the literal runs met while walking a mandatory path."""
+
+    def __init__(self) -> None:
+        self.current: List[str] = []
+        self.done: List[str] = []
+
+    def add(self, char: str) -> None:
+        self.current.append(char)
+
+    def cut(self) -> None:
+        if self.current:
+            self.done.append("".join(self.current))
+            self.current = []
+
+    def longest(self) -> Optional[str]:
+        self.cut()
+        return max(self.done, key=len) if self.done else None
+
+
+def _walk(items: Any, runs: _Runs) -> None:
+    for op, av in items:
+        if op is _c.LITERAL:
+            runs.add(chr(av))
+        elif op is _c.SUBPATTERN:
+            add_flags = av[1] if len(av) == 4 else 0
+            if add_flags & _c.SRE_FLAG_IGNORECASE:
+                runs.cut()
+            else:
+                _walk(av[-1], runs)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            low, high, item = av
+            if low == 1 and high == 1:
+                _walk(item, runs)
+            else:
+                runs.cut()
+                if low >= 1:
+                    _walk(item, runs)
+                runs.cut()
+        elif op in _ZERO_WIDTH:
+            continue
+        else:  # BRANCH, IN, ANY, NOT_LITERAL, CATEGORY, GROUPREF ...: the run ends here
+            runs.cut()
+
+
+def derive_literal(regex: str) -> Optional[str]:
+    """The longest literal every match of ``regex`` contains, or None if there is none.
+
+    Case-insensitive patterns have no case-exact literal, so they yield None.
+    """
+    parsed = _sre_parse.parse(regex)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    runs = _Runs()
+    _walk(parsed, runs)
+    return runs.longest()

@@ -1,0 +1,190 @@
+"""Match log lines against every rule at once, cheaply: literal prefilter first, full regex after.
+
+A line is only tried against the rules whose literal it contains. For whole files the literals are
+searched over big byte chunks in one pass (:mod:`mindpilot.validators.kb.scan`); the finder uses
+google-re2 (a DFA over all literals, about grep's speed) when installed, else ``bytes.find`` per literal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Callable, Dict, List, Optional, Sequence
+
+from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.kb.model import KbPattern, KbRule
+
+try:
+    import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11
+except ImportError:  # pragma: no cover - exercised by the fallback test through a flag
+    _re2 = None
+
+ANSI_TEXT = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+"""ANSI escape sequences (colours, cursor moves) as they appear in captured terminal output."""
+
+
+def clean_line(text: str) -> str:
+    """A log line without ANSI codes, carriage returns and NUL bytes."""
+    if "\x1b" in text:
+        text = ANSI_TEXT.sub("", text)
+    return text.replace("\r", "").replace("\x00", "")
+
+
+class KbHit:
+    """One rule matching one line."""
+
+    __slots__ = ("kb_rule", "pattern", "text", "matched")
+
+    def __init__(self, kb_rule: KbRule, pattern: KbPattern, text: str, matched: str) -> None:
+        self.kb_rule = kb_rule
+        self.pattern = pattern
+        self.text = text
+        self.matched = matched
+
+    @property
+    def rule(self) -> str:
+        """The rule id."""
+        return self.kb_rule.id
+
+    @property
+    def severity(self) -> Severity:
+        return self.kb_rule.severity
+
+    @property
+    def stage(self) -> str:
+        return self.kb_rule.stage
+
+    @property
+    def consequence(self) -> bool:
+        return self.kb_rule.consequence
+
+    def to_finding(self, lang: str, file: Optional[str] = None, line: Optional[int] = None,
+                   rank: Optional[int] = None, **extra: object) -> Finding:
+        """The hit as a finding in ``lang`` (rank, matched text and stage as extra keys)."""
+        return rule_finding(self.kb_rule, lang, file=file, line=line, rank=rank, matched=self.matched,
+                            **extra)
+
+    def __repr__(self) -> str:
+        return f"KbHit({self.rule!r}, {self.matched!r})"
+
+
+def rule_finding(rule: KbRule, lang: str, **extra: object) -> Finding:
+    """A rule's texts as a finding; its fix commands follow the fix text, one per line."""
+    fix = rule.fix.get(lang)
+    if rule.commands:
+        fix = fix + "\n" + "\n".join("$ " + command for command in rule.commands)
+    file = extra.pop("file", None)
+    line = extra.pop("line", None)
+    return Finding(rule=rule.id, severity=rule.severity, title=rule.title.get(lang),
+                   detail=rule.cause.get(lang), fix=fix, file=file, line=line, source=rule.source,
+                   stage=rule.stage, consequence=rule.consequence, **extra)
+
+
+class _Entry:
+    """A compiled pattern of a rule."""
+
+    __slots__ = ("rule", "pattern", "regex", "before", "after")
+
+    def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
+        self.rule = rule
+        self.pattern = pattern
+        self.regex = re.compile(pattern.regex)
+        self.before = re.compile(pattern.before.regex) if pattern.before else None
+        self.after = re.compile(pattern.after.regex) if pattern.after else None
+
+
+ContextFn = Callable[[int], Optional[str]]
+"""Given a number of lines, the text of that many lines before (or after) the line, or None if unknown."""
+
+
+class Matcher:
+    """All patterns of a set of rules, grouped by prefilter literal."""
+
+    def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = ()) -> None:
+        self.by_literal: Dict[str, List[_Entry]] = {}
+        for rule in rules:
+            for pattern in rule.patterns:
+                assert pattern.literal is not None  # filled in by KbPattern's validator
+                self.by_literal.setdefault(pattern.literal, []).append(_Entry(rule, pattern))
+        self.literals: List[str] = sorted(set(self.by_literal) | set(extra_literals), key=len, reverse=True)
+        alternation = "|".join(re.escape(literal) for literal in self.literals) or "(?!)"
+        self._line_finder = re.compile(alternation)
+        self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
+        self._chunk_finder = None
+        if _re2 is not None and self.literals:
+            options = _re2.Options()
+            options.max_mem = 64 << 20
+            self._chunk_finder = _re2.compile(alternation.encode("utf-8"), options=options)
+
+    @property
+    def engine(self) -> str:
+        """``re2`` or ``bytes.find``: which finder scans whole chunks."""
+        return "re2" if self._chunk_finder is not None else "bytes.find"
+
+    def match_line(self, text: str, before: Sequence[str] = ()) -> List[KbHit]:
+        """The rules matching one line (for live tailing). ``before``: the lines preceding it, if known.
+
+        Patterns that need lines *after* the match are skipped here; whole-file scans apply them.
+        """
+        if self._line_finder.search(text) is None:
+            return []
+        line = clean_line(text)
+        before_text = "\n".join(before[-500:])
+        return self.match_candidate(line, lambda n: "\n".join(before_text.split("\n")[-n:]) if before else None,
+                                    lambda n: None)
+
+    def match_candidate(self, line: str, before: ContextFn, after: ContextFn) -> List[KbHit]:
+        """Full regexes of the rules whose literal ``line`` contains; context checked through callbacks."""
+        hits: List[KbHit] = []
+        seen = set()
+        for literal, entries in self.by_literal.items():
+            if literal not in line:
+                continue
+            for entry in entries:
+                if entry.rule.id in seen:
+                    continue
+                found = entry.regex.search(line)
+                if found is None:
+                    continue
+                if entry.before is not None and not _context_ok(entry.before, before(entry.pattern.before.lines)):
+                    continue
+                if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
+                    continue
+                seen.add(entry.rule.id)
+                hits.append(KbHit(entry.rule, entry.pattern, line, found.group(0)[:300]))
+        return hits
+
+    def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
+        """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""
+        if self._chunk_finder is not None:
+            finder = self._chunk_finder
+
+            def next_re2(pos: int) -> Optional[int]:
+                found = finder.search(chunk, pos, end) if pos < end else None
+                return found.start() if found is not None else None
+
+            return next_re2
+        positions: List[int] = []
+        for literal in self._byte_literals:
+            at = chunk.find(literal, start, end)
+            while at >= 0:
+                positions.append(at)
+                line_end = chunk.find(b"\n", at, end)
+                at = chunk.find(literal, line_end + 1, end) if line_end >= 0 else -1
+        positions.sort()
+
+        def next_found(pos: int) -> Optional[int]:
+            index = bisect.bisect_left(positions, pos)
+            return positions[index] if index < len(positions) else None
+
+        return next_found
+
+
+def _context_ok(regex: "re.Pattern[str]", text: Optional[str]) -> bool:
+    return text is not None and regex.search(text) is not None
+
+
+def use_pure_python(matcher: Matcher) -> Matcher:
+    """Force the ``bytes.find`` finder (tests and benchmarks compare both engines)."""
+    matcher._chunk_finder = None
+    return matcher
