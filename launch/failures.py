@@ -106,14 +106,17 @@ class FailureTracker:
         error, consequence_re, suspects = _patterns()
         events: list[FindingEvent] = []
         hits = self.matcher.match_line(text) if self.matcher is not None else []
+        quiet = _quiet_level(text)
         for hit in hits:
+            if quiet and _severity(hit) is Severity.ERROR:
+                continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start
             is_consequence = _hit_is_consequence(hit) or bool(consequence_re.search(text))
             finding = hit.to_finding(self.lang, file=file, line=line, rank=rank)
             event = self._record(finding, text, rank, source, file, line, stamp, is_consequence,
                                  _severity(hit) is Severity.ERROR)
             if event is not None:
                 events.append(event)
-        if hits:
+        if events or (hits and not quiet):
             return events
         if source != "worker":
             for pattern in suspects:
@@ -125,8 +128,9 @@ class FailureTracker:
         is_consequence = bool(consequence_re.search(text)) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
         short = text.strip()[:MAX_TEXT]
-        finding = make_finding(rule, self.lang, file=file, line=line, rank=rank if rank is not None else "?",
-                               text=short, extra={"rank": rank})
+        finding = make_finding(rule, self.lang, file=file, line=line, rank=rank if rank is not None else source,
+                               text=short, path=file, lineno=line if line is not None else "?",
+                               extra={"rank": rank})
         event = self._record(finding, short, rank, source, file, line, stamp, is_consequence, True)
         if event is not None:
             events.append(event)
@@ -157,6 +161,15 @@ class FailureTracker:
             return None
         ranked = [f for f in self.causes.values() if f.rank is not None] or list(self.causes.values())
         return min(ranked, key=lambda f: (f.time if f.time is not None else float("inf"), f.seq))
+
+
+_QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
+
+
+def _quiet_level(text: str) -> bool:
+    """The line is logged at WARNING level or below: it reports no failure of its own."""
+    head = text[:120]
+    return any(marker in head for marker in _QUIET)
 
 
 def _hit_is_consequence(hit: Any) -> bool:
