@@ -47,7 +47,7 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
     else:
         choice = choose_stack(facts.packages, checkouts, facts.cann_version)
     stack = choice.stack
-    findings: list[Finding] = [_stack_finding(choice, lang)]
+    findings: list[Finding] = [_stack_finding(choice, lang, facts.cann_version)]
     components = [_python_row(facts, stack, findings, lang)]
     components += _ascend_rows(facts, stack, findings, lang)
     too_old = _mindspore_too_old(facts, lang)
@@ -63,10 +63,13 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
                         findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
 
 
-def _stack_finding(choice: StackChoice, lang: str) -> Finding:
+def _stack_finding(choice: StackChoice, lang: str, facts_cann: Optional[str]) -> Finding:
     stack = choice.stack
     if choice.how == "given":
         why = "--stack"
+    elif choice.how == "cann":
+        why = (f"还没装框架，按已装的 CANN {facts_cann} 选择对应版本" if lang == "zh"
+               else f"no framework installed yet; chosen for the installed CANN {facts_cann}")
     elif choice.how == "default":
         why = ("没有装任何已知配套的核心包，按默认配套检查" if lang == "zh"
                else "nothing installed points at any stack, so the default one is used")

@@ -167,8 +167,8 @@ class StackChoice(BaseModel):
     """``name version`` of the components that fit it."""
     total: int = 0
     """How many components the stack names."""
-    how: Literal["given", "best-fit", "default"] = "best-fit"
-    """Chosen with ``--stack``, as the best fit, or as the default because nothing pointed anywhere."""
+    how: Literal["given", "best-fit", "cann", "default"] = "best-fit"
+    """Chosen with ``--stack``, as the best fit, by the CANN version alone, or as the default."""
 
 
 def found_version(name: str, packages: dict[str, str], checkout_versions: dict[str, str]) -> Optional[str]:
@@ -227,4 +227,8 @@ def choose_stack(packages: dict[str, str], checkouts: dict[str, tuple[Optional[s
     if best is not None:
         return best[2]
     default = next(stack for stack in stacks if stack.default)
+    if cann:  # nothing installed yet: the MindFormers release made for this CANN is the natural target
+        for stack in stacks:
+            if stack.framework == default.framework and any(ascend_matches(cann, c) for c in stack.cann):
+                return StackChoice(stack=stack, total=len(stack.packages), how="cann")
     return StackChoice(stack=default, total=len(default.packages), how="default")

@@ -1,0 +1,101 @@
+"""``mindpilot doctor`` end to end: JSON contract, exit codes, 80-column text, probe failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+from mindpilot.exit_codes import ExitCode
+from mindpilot.validators.doctor import run_doctor
+from mindpilot.validators.probe import demo_root
+
+FINDING_KEYS = {"rule", "severity", "title", "detail", "fix", "file", "line", "source"}
+MFVENV_PYTHON = "/opt/mfvenv/bin/python"
+
+
+def test_doctor_json_on_this_machine_is_one_valid_report():
+    done = run_cli("doctor", "--json")
+    assert done.returncode in (ExitCode.OK, ExitCode.FINDINGS)
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert set(report) >= {"stack", "stack_reason", "components", "findings", "environment"}
+    assert all(FINDING_KEYS <= set(f) for f in report["findings"])
+    has_error = any(f["severity"] == "error" for f in report["findings"])
+    assert done.returncode == (ExitCode.FINDINGS if has_error else ExitCode.OK)
+    env = report["environment"]
+    assert env["python"]["executable"] == sys.executable
+    if env["cann_version"] is None and env["npu_count"] == 0:  # an honest "no CANN here"
+        assert "doctor.no_npu" in [f["rule"] for f in report["findings"]]
+
+
+def test_demo_shows_a_mix_of_ok_and_mismatch_and_exits_1():
+    done = run_cli("doctor", "--demo", "--json", "--lang", "en")
+    assert done.returncode == ExitCode.FINDINGS
+    report = json.loads(done.stdout)
+    env = report["environment"]
+    assert (env["cann_version"], env["npu_count"], env["hbm_gb_per_card"]) == ("8.2.RC1", 8, 64.0)
+    assert env["modelarts"] is True and env["set_env_sourced"] is True and env["demo"] is True
+    statuses = {row["status"] for row in report["components"]}
+    assert {"ok", "mismatch"} <= statuses
+    assert report["stack"] == "mindrlhf-grpo-2025-08"
+
+
+def test_demo_text_fits_80_columns_and_speaks_chinese():
+    done = run_cli("doctor", "--demo", "--lang", "zh")
+    assert done.returncode == ExitCode.FINDINGS
+    table = done.stdout.split("\n\n")[0].splitlines()
+    assert len(table) >= 8 and all(len(line) <= 80 for line in table)
+    assert "配套" in done.stdout and "修复" in done.stdout
+
+
+def test_unknown_stack_is_a_usage_error():
+    done = run_cli("doctor", "--stack", "no-such-stack")
+    assert done.returncode == ExitCode.USAGE
+    assert "no-such-stack" in done.stderr and "mindformers-1.7.0" in done.stderr and done.stdout == ""
+
+
+def test_given_stack_is_used():
+    report = json.loads(run_cli("doctor", "--demo", "--json", "--stack", "mindformers-1.6.0").stdout)
+    assert report["stack"] == "mindformers-1.6.0"
+    chosen = [f for f in report["findings"] if f["rule"] == "doctor.stack_chosen"]
+    assert len(chosen) == 1 and "--stack" in chosen[0]["title"]
+
+
+def test_missing_interpreter_exits_3_without_traceback(tmp_path):
+    done = run_cli("doctor", "--python", str(tmp_path / "nope"))
+    assert done.returncode == ExitCode.ENVIRONMENT
+    assert "cannot probe" in done.stderr and "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_hanging_interpreter_exits_3_after_the_timeout(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nsleep 600\n")
+    fake.chmod(0o755)
+    done = run_cli("doctor", "--json", "--python", str(fake), "--timeout", "1")
+    assert done.returncode == ExitCode.ENVIRONMENT
+    assert "did not answer within 1 s" in done.stderr and done.stdout == ""
+
+
+def test_list_stacks():
+    done = run_cli("doctor", "--list-stacks")
+    assert done.returncode == ExitCode.OK and "mindrlhf-grpo-2025-08" in done.stdout
+
+
+def test_root_flag_reads_a_fake_tree():
+    report = run_doctor(root=str(demo_root()))
+    assert report.environment["cann_version"] == "8.2.RC1"
+    assert report.environment["davinci_count"] == 8
+
+
+@pytest.mark.skipif(not Path(MFVENV_PYTHON).exists(), reason="needs /opt/mfvenv (mindspore 2.7.1 + mindformers 1.7.0)")
+def test_python_flag_judges_the_other_venv():
+    done = run_cli("doctor", "--json", "--python", MFVENV_PYTHON)
+    assert done.returncode in (ExitCode.OK, ExitCode.FINDINGS)
+    report = json.loads(done.stdout)
+    rows = {row["name"]: row for row in report["components"]}
+    assert rows["mindformers"]["found"] == "1.7.0" and rows["mindspore"]["found"].startswith("2.7.1")
+    assert report["stack"] == "mindformers-1.7.0"
