@@ -1,0 +1,152 @@
+"""``mindpilot check``: find, before launch, the config mistakes MindFormers, MindRLHF and MindSpeed-LLM
+only report after minutes of graph compilation on every card.
+
+:func:`check_files` detects what each file is (MindFormers YAML, GRPO config, launch script), runs the
+rules of its kind, then the rules that span files (a script's ``--worker_num`` against the config it
+launches; a MindSpeed-LLM training script's TP/PP against the conversion script's).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+from mindpilot.validators.check.context import CheckContext
+from mindpilot.validators.check.document import ConfigDoc
+from mindpilot.validators.check.grpo import check_grpo_doc, resolve_model_yaml, world_size
+from mindpilot.validators.check.mindformers import check_mindformers_doc, check_mindformers_yaml
+from mindpilot.validators.check.parallel import Plan
+from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
+                                                worker_vs_product)
+from mindpilot.validators.datafiles import DataFileError
+from mindpilot.validators.findings import Finding, sort_findings
+
+__all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]
+
+MINDFORMERS_KEYS = ("parallel_config", "model", "trainer", "run_mode", "runner_config", "recompute_config",
+                    "use_parallel", "train_dataset", "pretrained_model_dir")
+GRPO_KEYS = ("rl_config", "actor_config", "generate_config", "ref_config")
+GRPO_FLAT_KEYS = ("start_lr", "end_lr", "sft_model_path", "num_generations", "num_rollouts")
+
+
+class CheckReport:
+    """What ``check`` found: each file with its kind, and the findings (worst first)."""
+
+    def __init__(self) -> None:
+        self.files: list[dict[str, str]] = []
+        self.findings: list[Finding] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "findings": [f.to_dict() for f in self.findings]}
+
+
+def detect_kind(path: str, text: str, data: Any = None) -> str:
+    """``mindformers``, ``grpo``, ``script`` or ``unknown``."""
+    name = path.lower()
+    if name.endswith((".yaml", ".yml")) or data is not None:
+        if isinstance(data, dict):
+            if any(key in data for key in GRPO_KEYS) or ("start_lr" in data or "sft_model_path" in data) \
+                    and "model" not in data and "parallel_config" not in data:
+                return "grpo"
+            if any(key in data for key in MINDFORMERS_KEYS):
+                return "mindformers"
+            if sum(key in data for key in GRPO_FLAT_KEYS) >= 2:
+                return "grpo"
+        return "unknown"
+    if is_launch_script(text, name):
+        return "script"
+    return "unknown"
+
+
+def _read(path: str) -> str:
+    target = Path(path)
+    if not target.is_file():
+        raise DataFileError(path, None, None, "no such file" if not target.exists() else "not a file")
+    try:
+        return target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(path, None, None, f"cannot read: {exc}") from exc
+
+
+def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hbm_gb: Optional[float] = None,
+              skip_paths: bool = False, lang: str = "en", kinds: Optional[dict[str, str]] = None) -> CheckReport:
+    """Check every file; a file that is missing raises :class:`DataFileError`, one that does not parse
+    is reported as a ``yaml.parse_error`` finding."""
+    ctx = CheckContext(cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+    report = CheckReport()
+    docs: dict[str, ConfigDoc] = {}
+    scripts: list[tuple[str, ScriptFacts]] = []
+    checked_models: set[str] = set()
+    texts = {str(p): _read(str(p)) for p in paths}
+
+    def check_model_yaml(model_path: str, role: str = "") -> None:
+        resolved = str(Path(model_path).resolve())
+        if resolved in checked_models or any(str(Path(p).resolve()) == resolved for p in texts):
+            return
+        checked_models.add(resolved)
+        try:
+            doc = ConfigDoc.load(model_path)
+        except DataFileError as exc:
+            ctx.add("yaml.parse_error", model_path, exc.line, message=exc.message)
+            return
+        sub = CheckContext(cards=None, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+        check_mindformers_doc(doc, sub)
+        ctx.findings.extend(sub.findings)
+        report.files.append({"file": model_path, "kind": "mindformers", "referenced_by": role})
+
+    for path, text in texts.items():
+        kind = (kinds or {}).get(path)
+        data = None
+        if kind is None and path.lower().endswith((".yaml", ".yml")) or kind in ("mindformers", "grpo"):
+            try:
+                doc = ConfigDoc(path, text)
+            except DataFileError as exc:
+                ctx.add("yaml.parse_error", path, exc.line, message=exc.message)
+                report.files.append({"file": path, "kind": kind or "yaml"})
+                continue
+            docs[path] = doc
+            data = doc.data
+        kind = kind or detect_kind(path, text, data)
+        report.files.append({"file": path, "kind": kind})
+        if kind == "mindformers":
+            check_mindformers_doc(docs[path], ctx)
+        elif kind == "grpo":
+            check_grpo_doc(docs[path], ctx, check_model_yaml)
+        elif kind == "script":
+            scripts.append((path, check_script(path, text, ctx)))
+        else:
+            ctx.add("yaml.unknown_kind", path, None)
+    _cross_check(scripts, docs, ctx)
+    report.findings = sort_findings(ctx.findings)
+    return report
+
+
+def _cross_check(scripts: list[tuple[str, ScriptFacts]], docs: dict[str, ConfigDoc], ctx: CheckContext) -> None:
+    cross_check_convert(scripts, ctx)
+    for path, facts in scripts:
+        if not facts.worker_num:
+            continue
+        target: Optional[ConfigDoc] = None
+        if facts.config:
+            located = resolve_model_yaml(path, facts.config)
+            if located is not None:
+                target = next((d for p, d in docs.items() if Path(p).resolve() == located.resolve()), None)
+                if target is None:
+                    try:
+                        target = ConfigDoc.load(located)
+                    except DataFileError:
+                        target = None
+        elif len(docs) == 1:
+            target = next(iter(docs.values()))
+        if target is None:
+            continue
+        if isinstance(target.data, dict) and any(k in target.data for k in GRPO_KEYS):
+            worker_vs_product(path, facts, world_size(target), target.path, ctx, kind="grpo")
+        elif isinstance(target.data, dict) and target.value("use_parallel") is True:
+            worker_vs_product(path, facts, Plan(target).product, target.path, ctx)
+
+
+def check_files(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hbm_gb: Optional[float] = None,
+                skip_paths: bool = False, lang: str = "en", kinds: Optional[dict[str, str]] = None) -> list[Finding]:
+    """Findings for ``paths`` (worst first); see :func:`run_check`."""
+    return run_check(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang, kinds=kinds).findings

@@ -1,0 +1,188 @@
+"""The model a MindFormers YAML builds: its numbers (layers, heads, ...) and its config/arch classes.
+
+Numbers come from ``model.model_config`` as the framework reads them (legacy ``LlamaConfig`` reads
+``num_layers/num_heads/n_kv_heads``; mcore reads ``num_hidden_layers/num_attention_heads/
+num_key_value_heads``). What the YAML leaves out (mcore configs take it from ``pretrained_model_dir``)
+comes from the plan engineer's model catalogue when it is there.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, RootModel
+
+from mindpilot.validators.check.context import CheckContext
+from mindpilot.validators.check.document import ConfigDoc
+from mindpilot.validators.datafiles import load_model, package_path
+
+MC = ("model", "model_config")
+
+LEGACY_NAMES = {
+    "layers": ("num_layers",), "heads": ("num_heads",), "kv_heads": ("n_kv_heads",),
+    "hidden": ("hidden_size",), "ffn": ("intermediate_size",), "vocab": ("vocab_size",),
+    "max_pos": ("max_position_embedding",),
+}
+"""What ``LlamaConfig.__init__`` reads (mindformers/models/llama/llama_config.py:130-140, MF 1.7)."""
+
+ANY_NAMES = {
+    "layers": ("num_layers", "num_hidden_layers"),
+    "heads": ("num_heads", "num_attention_heads"),
+    "kv_heads": ("n_kv_heads", "num_key_value_heads", "multi_query_group_num", "num_query_groups"),
+    "hidden": ("hidden_size",),
+    "ffn": ("intermediate_size", "ffn_hidden_size"),
+    "vocab": ("vocab_size", "padded_vocab_size"),
+    "max_pos": ("max_position_embedding", "max_position_embeddings", "seq_length_max"),
+}
+"""Every spelling used by the configs in the corpus, legacy first."""
+
+HF_FOR_LEGACY = {"num_hidden_layers": "num_layers", "num_attention_heads": "num_heads",
+                 "num_key_value_heads": "n_kv_heads", "max_position_embeddings": "max_position_embedding"}
+
+
+class ModelClass(BaseModel):
+    """One entry of ``data/model_classes.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: str
+    """Config class name as written in ``model_config.type``."""
+    archs: list[str]
+    """Model classes (``arch.type``) that take this config."""
+    legacy: bool
+    """Registered for the legacy path (True) or only for mcore (False)."""
+    train: bool = True
+    """Whether the class supports training in MindFormers 1.7."""
+    families: list[str] = []
+    """Model families (catalogue ``family``) the class is meant for."""
+    source: Optional[str] = None
+    """Where this comes from."""
+
+
+class ModelClasses(RootModel[list[ModelClass]]):
+    """The whole table."""
+
+
+@lru_cache(maxsize=1)
+def model_classes() -> dict[str, ModelClass]:
+    table = load_model(ModelClasses, package_path("validators", "check", "data", "model_classes.yaml"))
+    return {entry.config: entry for entry in table.root}
+
+
+class Numbers:
+    """Architecture numbers the parallel rules need, with where each came from."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Optional[int]] = {k: None for k in ANY_NAMES}
+        self.keys: dict[str, str] = {}
+        self.experts = 0
+        self.mtp = 0
+        self.source = "yaml"
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+
+def _int(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _catalogue_arch(doc: ConfigDoc, ctx: CheckContext) -> Any:
+    """The plan engineer's ModelArch for this YAML, when the catalogue knows the model (else None)."""
+    try:
+        from mindpilot.presets import models
+    except Exception:  # the catalogue is optional for check
+        return None
+    names = []
+    pretrained = doc.value("pretrained_model_dir")
+    if isinstance(pretrained, str) and pretrained:
+        if not ctx.skip_paths and Path(pretrained).is_dir():
+            names.append(pretrained)
+        names.append(Path(pretrained).name)
+    model_name = doc.value("trainer", "model_name")
+    if isinstance(model_name, str):
+        names.append(model_name)
+    for name in names:
+        for candidate in (name, name.lower(), re.sub(r"(\d)_(\d)", r"\1.\2", name.lower()).replace("_", "-")):
+            try:
+                return models.get_model(candidate)
+            except Exception:
+                continue
+    return None
+
+
+def model_numbers(doc: ConfigDoc, ctx: CheckContext) -> Numbers:
+    """Numbers as the framework will see them; catalogue values fill what the YAML does not say."""
+    numbers = Numbers()
+    config = doc.value(*MC) or {}
+    if not isinstance(config, dict):
+        return numbers
+    legacy_llama = config.get("type") == "LlamaConfig"
+    names = LEGACY_NAMES if legacy_llama else ANY_NAMES
+    for field, keys in names.items():
+        for key in keys:
+            if _int(config.get(key)) is not None:
+                numbers.values[field] = config[key]
+                numbers.keys[field] = key
+                break
+    if numbers.kv_heads is None and numbers.heads is not None:
+        numbers.values["kv_heads"] = numbers.heads
+    moe = doc.value("moe_config") or {}
+    for key in ("expert_num",):
+        if isinstance(moe, dict) and _int(moe.get(key)):
+            numbers.experts = moe[key]
+    for key in ("num_experts", "num_moe_experts", "n_routed_experts"):
+        if _int(config.get(key)):
+            numbers.experts = config[key]
+    for key in ("mtp_depth", "num_nextn_predict_layers", "mtp_num_layers"):
+        if _int(config.get(key)):
+            numbers.mtp = config[key]
+    if numbers.layers is None or numbers.heads is None:
+        arch = _catalogue_arch(doc, ctx)
+        if arch is not None:
+            numbers.source = f"catalogue:{arch.name}"
+            fill = {"layers": arch.num_layers, "heads": arch.num_heads, "kv_heads": arch.num_kv_heads,
+                    "hidden": arch.hidden_size, "ffn": arch.intermediate_size, "vocab": arch.vocab_size,
+                    "max_pos": arch.max_position_embeddings}
+            for field, value in fill.items():
+                if numbers.values.get(field) is None:
+                    numbers.values[field] = value
+            numbers.experts = numbers.experts or arch.num_experts
+    return numbers
+
+
+def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training: bool) -> None:
+    """Config type vs arch type, classes missing on this code path, and keys LlamaConfig ignores."""
+    config = doc.value(*MC)
+    if not isinstance(config, dict):
+        return
+    config_type = config.get("type")
+    arch_type = doc.value("model", "arch", "type")
+    table = model_classes()
+    entry = table.get(config_type) if isinstance(config_type, str) else None
+    if entry and isinstance(arch_type, str) and arch_type not in entry.archs:
+        owner = next((e.config for e in table.values() if arch_type in e.archs), None)
+        if owner:
+            ctx.add("model.config_arch_mismatch", doc.path, doc.line(*MC, "type"), config_type=config_type,
+                    arch_type=arch_type, expected=owner, arch_line=doc.line("model", "arch", "type"),
+                    current=doc.text_of_line(doc.line(*MC, "type")).strip(),
+                    suggest=doc.text_of_line(doc.line(*MC, "type")).strip().replace(config_type, owner, 1))
+    if entry and entry.legacy == mcore:
+        ctx.add("model.class_wrong_path", doc.path, doc.line(*MC, "type"), config_type=config_type,
+                use_legacy=str(not mcore), needed=str(entry.legacy), source_ref=entry.source or "")
+    elif entry and training and not entry.train:
+        ctx.add("model.class_no_training", doc.path, doc.line("model", "arch", "type") or doc.line(*MC, "type"),
+                arch_type=arch_type or entry.archs[0])
+    if config_type == "LlamaConfig":
+        for hf_key, legacy_key in HF_FOR_LEGACY.items():
+            if hf_key in config and legacy_key not in config:
+                line = doc.line(*MC, hf_key)
+                severity = None if legacy_key != "max_position_embedding" else "warning"
+                ctx.add("model.key_ignored", doc.path, line, severity=severity, key=hf_key, legacy_key=legacy_key,
+                        value=config[hf_key], suggest=doc.text_of_line(line).strip().replace(hf_key, legacy_key, 1))
