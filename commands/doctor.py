@@ -8,6 +8,7 @@ fix commands; ``--json`` prints ``DoctorReport.model_dump``. Exit 1 when a findi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, TextIO
 
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _list_stacks(args)
     if args.timeout <= 0:
         raise CommandError("--timeout must be positive", ExitCode.USAGE)
+    if not args.demo and not os.path.isdir(args.root):
+        raise CommandError(f"--root {args.root}: no such directory", ExitCode.USAGE)
     try:
         report = run_doctor(python=args.python, root=args.root, stack=args.stack, demo=args.demo, lang=lang,
                             timeout=args.timeout)

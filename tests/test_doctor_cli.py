@@ -99,3 +99,8 @@ def test_python_flag_judges_the_other_venv():
     rows = {row["name"]: row for row in report["components"]}
     assert rows["mindformers"]["found"] == "1.7.0" and rows["mindspore"]["found"].startswith("2.7.1")
     assert report["stack"] == "mindformers-1.7.0"
+
+
+def test_missing_root_is_a_usage_error(tmp_path):
+    done = run_cli("doctor", "--root", str(tmp_path / "nowhere"))
+    assert done.returncode == ExitCode.USAGE and "--root" in done.stderr

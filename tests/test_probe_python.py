@@ -165,3 +165,20 @@ def test_python_flag_reports_the_real_versions_of_another_venv():
     assert [facts.packages["mindspore"], facts.packages["mindformers"]] == expected
     assert facts.packages["mindspore"].startswith("2.7.") and facts.packages["mindformers"] == "1.7.0"
     assert facts.python.executable.startswith("/opt/mfvenv")
+
+
+def test_broken_metadata_is_skipped_not_fatal(tmp_path):
+    site = tmp_path / "site"
+    info = site / "torch-2.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\n")  # no Version
+    fake_distribution(site, "numpy", "1.26.4")
+    facts = probe_with(None, "/nonexistent-root", False, 20.0, env_with(str(site)))
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("torch")  # a real torch further down sys.path would be reported instead
+    except PackageNotFoundError:
+        installed = None
+    assert facts.packages.get("torch") == installed
+    assert facts.packages["numpy"] == "1.26.4"

@@ -55,6 +55,8 @@ def packages(wanted):
         key = normalize(name)
         if key not in wanted or key in found:  # the first on sys.path is the one Python uses
             continue
+        if not dist.version:  # broken metadata: skip rather than report a version of None
+            continue
         location = None
         try:
             location = str(dist.locate_file(""))
