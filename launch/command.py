@@ -72,12 +72,12 @@ def _quoted_env_value(key: str, value: str) -> str:
 
 
 def find_msrun(python: Optional[str] = None) -> Optional[str]:
-    """The ``msrun`` beside ``python`` (default: this interpreter), else the first on PATH."""
-    interpreter = Path(python or sys.executable)
-    beside = interpreter.parent / "msrun"
-    if beside.is_file() and os.access(beside, os.X_OK):
+    """The ``msrun`` beside ``python`` when given, else the first on PATH, else the one beside this interpreter."""
+    beside = Path(python or sys.executable).parent / "msrun"
+    usable = beside.is_file() and os.access(beside, os.X_OK)
+    if python and usable:
         return str(beside)
-    return shutil.which("msrun")
+    return shutil.which("msrun") or (str(beside) if usable else None)
 
 
 def msrun_flags(preset: Preset, node_rank: Optional[int] = None, master_port: Optional[int] = None,
@@ -127,7 +127,8 @@ def checkout_paths(facts: Any) -> dict[str, str]:
     return result
 
 
-def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None) -> dict[str, str]:
+def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None,
+              msrun: Optional[str] = None) -> dict[str, str]:
     """Variables the job needs beyond the user's environment (the "env diff")."""
     env: dict[str, str] = {}
     checkouts = checkout_paths(facts) if preset.use_checkouts else {}
@@ -140,10 +141,12 @@ def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None) -
         env["PYTHONPATH"] = os.pathsep.join(pythonpath)
     if "mindformers" in checkouts:
         env["MINDFORMERS_PATH"] = checkouts["mindformers"]
-    # msrun starts workers with a bare `python` (run.py _generate_cmd_args_list): make it the one with msrun.
-    interpreter_dir = str(Path(python or sys.executable).parent)
-    if shutil.which("python") != str(Path(interpreter_dir) / "python"):
-        env["PATH"] = interpreter_dir
+    # msrun starts workers with a bare `python` (run.py _generate_cmd_args_list): make it the one beside msrun.
+    program = msrun or find_msrun(python)
+    if program:
+        bin_dir = Path(program).parent
+        if (bin_dir / "python").exists() and shutil.which("python") != str(bin_dir / "python"):
+            env["PATH"] = str(bin_dir)
     if preset.ms_enable_lccl is not None:
         env["MS_ENABLE_LCCL"] = preset.ms_enable_lccl
     if preset.hccl_connect_timeout is not None:
@@ -164,7 +167,7 @@ def build_commands(preset: Preset, facts: Any = None, master_port: Optional[int]
                    python: Optional[str] = None) -> list[LaunchCommand]:
     """One :class:`LaunchCommand` per node (node_rank 0..nodes-1, same master); one on a single node."""
     program = msrun or find_msrun(python) or "msrun"
-    env = build_env(preset, facts, python)
+    env = build_env(preset, facts, python, program)
     cwd = str(Path(preset.workdir).expanduser()) if preset.workdir else os.getcwd()
     if preset.nodes == 1:
         return [LaunchCommand(build_msrun_argv(preset, preset.node_rank, master_port, log_dir, program),
