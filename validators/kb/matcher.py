@@ -146,7 +146,8 @@ class Matcher:
                 found = entry.regex.search(line)
                 if found is None:
                     continue
-                if entry.before is not None and not _context_ok(entry.before, before(entry.pattern.before.lines)):
+                if entry.before is not None and entry.before.search(line) is None \
+                        and not _context_ok(entry.before, before(entry.pattern.before.lines)):
                     continue
                 if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
                     continue

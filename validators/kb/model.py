@@ -57,7 +57,7 @@ class KbPattern(BaseModel):
     literal: Optional[str] = None
     """Text every match must contain, used as the fast prefilter; derived from ``regex`` when omitted."""
     before: Optional[Context] = None
-    """Required context in the lines before the match (e.g. the script named in the traceback)."""
+    """Required context in the matched line or the lines before it (e.g. the script in the traceback)."""
     after: Optional[Context] = None
     """Required context in the lines after the match."""
 

@@ -1,0 +1,141 @@
+"""The knowledge base as data: every rule loads, has a fixture log it matches, and clean logs match nothing.
+
+Adding a rule is YAML plus ``tests/data/logs/kb/<rule id>.log`` (``.sh`` for script rules): these tests
+iterate over both, so a new rule is tested without new code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mindpilot.validators.datafiles import DataFileError
+from mindpilot.validators.kb import diagnose_paths, load_kb, load_kb_from
+from mindpilot.validators.kb.literals import derive_literal
+
+LOGS = Path(__file__).parent / "data" / "logs"
+KB = load_kb()
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _fixtures(rule_id: str) -> list[Path]:
+    return sorted(p for p in (LOGS / "kb").glob(rule_id + ".*") if p.suffix in (".log", ".sh")
+                  and p.name.split(".")[:3] == rule_id.split("."))
+
+
+def test_at_least_sixty_rules_over_every_stage():
+    assert len(KB) >= 60
+    assert {rule.stage for rule in KB.rules.values()} == set(KB.stages)
+
+
+@pytest.mark.parametrize("rule_id", sorted(KB.rules))
+def test_rule_matches_its_fixture(rule_id):
+    fixtures = _fixtures(rule_id)
+    assert fixtures, f"add tests/data/logs/kb/{rule_id}.log"
+    for fixture in fixtures:
+        report = diagnose_paths([str(fixture)], "en")
+        assert rule_id in {finding.rule for finding in report.findings}, fixture.name
+
+
+@pytest.mark.parametrize("rule_id", sorted(KB.rules))
+def test_rule_texts_are_bilingual_and_sourced(rule_id):
+    rule = KB.rules[rule_id]
+    for text in (rule.title, rule.cause, rule.fix):
+        assert CJK.search(text.zh), f"{rule_id}: Chinese text expected"
+        assert text.en and not CJK.search(text.en[:1])
+    assert rule.source.strip()
+
+
+def test_literal_is_in_every_fixture_match():
+    """The prefilter must never hide a match: each pattern's literal is inside every line it matches."""
+    checked = 0
+    for fixture in (LOGS / "kb").iterdir():
+        for line in fixture.read_text(encoding="utf-8").splitlines():
+            for rule in KB.rules.values():
+                for pattern in rule.patterns:
+                    if re.search(pattern.regex, line):
+                        assert pattern.literal in line, (rule.id, line)
+                        checked += 1
+    assert checked >= len(KB)
+
+
+def test_no_fixture_without_a_rule():
+    for fixture in (LOGS / "kb").iterdir():
+        assert ".".join(fixture.name.split(".")[:3]) in KB.rules, fixture.name
+
+
+@pytest.mark.parametrize("clean", sorted((LOGS / "clean").iterdir()), ids=lambda p: p.name)
+def test_clean_logs_match_nothing(clean):
+    report = diagnose_paths([str(clean)], "en")
+    assert report.findings == []
+    assert report.root_cause is None
+
+
+@pytest.mark.parametrize("regex, literal", [
+    (r"foo\d+barbaz", "barbaz"),
+    (r"(?:alpha|beta) hello world", " hello world"),
+    (r"x(abc)+y", "abc"),
+    (r"ab?cdefg", "cdefg"),
+    (r"Out of Memory!!! Request memory size: (\d+)B", "Out of Memory!!! Request memory size: "),
+    (r"\[TaskExecStage\]\[Timeout\]", "[TaskExecStage][Timeout]"),
+    (r"^\|\s*\d+", "|"),
+    (r"(?i)hello", None),
+    (r"a|b", None),
+])
+def test_derive_literal(regex, literal):
+    assert derive_literal(regex) == literal
+    if literal:
+        assert literal in re.search(regex, _example(regex)).group(0)
+
+
+def _example(regex: str) -> str:
+    return {
+        r"foo\d+barbaz": "foo12barbaz", r"(?:alpha|beta) hello world": "beta hello world",
+        r"x(abc)+y": "xabcabcy", r"ab?cdefg": "acdefg",
+        r"Out of Memory!!! Request memory size: (\d+)B": "Out of Memory!!! Request memory size: 12B",
+        r"\[TaskExecStage\]\[Timeout\]": "[TaskExecStage][Timeout]", r"^\|\s*\d+": "| 1",
+    }[regex]
+
+
+def _write_kb(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "x.yaml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+RULE = """rules:
+  - id: kb.runtime.sample
+    stage: runtime
+    patterns:
+      - regex: "{regex}"
+    title: {{zh: 标题, en: title}}
+    cause: {{zh: 原因, en: cause}}
+    fix: {{zh: 修复, en: fix}}
+    source: test
+"""
+
+
+def test_bad_rule_names_file_line_and_key(tmp_path):
+    body = RULE.format(regex="abc(").replace("stage: runtime", "stage: runtime")
+    with pytest.raises(DataFileError) as info:
+        load_kb_from(_write_kb(tmp_path, body))
+    assert "x.yaml" in str(info.value) and info.value.line == 5 and "patterns.0" in str(info.value.key)
+
+
+def test_rule_without_literal_must_give_one(tmp_path):
+    with pytest.raises(DataFileError, match="literal"):
+        load_kb_from(_write_kb(tmp_path, RULE.format(regex="a|b")))
+
+
+def test_rule_id_must_name_its_stage(tmp_path):
+    body = RULE.format(regex="Segfault here").replace("kb.runtime.sample", "kb.launch.sample")
+    with pytest.raises(DataFileError, match="kb.runtime"):
+        load_kb_from(_write_kb(tmp_path, body))
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    body = RULE.format(regex="Segfault here")
+    (tmp_path / "y.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(DataFileError, match="duplicate"):
+        load_kb_from(_write_kb(tmp_path, body))
