@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from typing import Optional, TextIO
 
 from mindpilot.commands.output import CommandError, emit_json, lang_of, print_findings
@@ -59,10 +60,13 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(str(exc.args[0]), ExitCode.USAGE) from None
     except ProbeError as exc:
         raise CommandError(f"cannot probe the environment: {exc}", ExitCode.ENVIRONMENT) from None
-    if args.json:
-        emit_json(report.model_dump(mode="json"))
-    else:
-        print_report(report, lang)
+    try:
+        if args.json:
+            emit_json(report.model_dump(mode="json"))
+        else:
+            print_report(report, lang)
+    except BrokenPipeError:  # `mindpilot doctor | head`: the reader left, which is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return exit_code_for(report.findings)
 
 
@@ -79,9 +83,19 @@ def _list_stacks(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _cut(text: Optional[str], width: int) -> str:
+def _cells(text: str) -> int:
+    """Terminal columns of ``text``: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cell(text: Optional[str], width: int) -> str:
+    """``text`` cut with an ellipsis and padded to exactly ``width`` terminal columns."""
     text = text or "-"
-    return text if len(text) <= width else text[:width - 1] + "…"
+    if _cells(text) > width:
+        while _cells(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _cells(text))
 
 
 def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
@@ -90,10 +104,10 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     head = _HEAD.get(lang, _HEAD["en"])
     label = "配套" if lang == "zh" else "stack"
     out.write(f"{label}: {report.stack}\n")
-    out.write(f"{head[0]:<16} {head[1]:<26} {head[2]:<24} {head[3]}\n")
+    out.write(f"{_cell(head[0], 16)} {_cell(head[1], 26)} {_cell(head[2], 24)} {head[3]}\n")
     for row in report.components:
         status = _STATUS_MARK.get(row.status.value, row.status.value)
-        out.write(f"{_cut(row.name, 16):<16} {_cut(row.found, 26):<26} {_cut(row.expected, 24):<24} {status}\n")
+        out.write(f"{_cell(row.name, 16)} {_cell(row.found, 26)} {_cell(row.expected, 24)} {status}\n")
     out.write("\n")
     out.flush()
     print_findings(report.findings, lang, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -44,11 +45,17 @@ def test_demo_shows_a_mix_of_ok_and_mismatch_and_exits_1():
     assert report["stack"] == "mindrlhf-grpo-2025-08"
 
 
+def columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def test_demo_text_fits_80_columns_and_speaks_chinese():
     done = run_cli("doctor", "--demo", "--lang", "zh")
     assert done.returncode == ExitCode.FINDINGS
     table = done.stdout.split("\n\n")[0].splitlines()
-    assert len(table) >= 8 and all(len(line) <= 80 for line in table)
+    assert len(table) >= 8 and all(columns(line) <= 80 for line in table)
+    header_status = table[1].rindex("状态")
+    assert columns(table[1][:header_status]) == columns(table[2][:table[2].rindex("ok")])  # CJK-aligned
     assert "配套" in done.stdout and "修复" in done.stdout
 
 

@@ -59,6 +59,8 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
     components += _extra_rows(facts, stack)
     findings += _checkout_findings(facts, lang)
     findings += _conflict_findings(facts, stack, lang)
+    for finding in findings:  # an empty {note} placeholder leaves a dangling space
+        finding.detail = finding.detail.strip()
     return DoctorReport(stack=stack.id, stack_reason=findings[0].title, components=components,
                         findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
 

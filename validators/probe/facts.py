@@ -37,10 +37,10 @@ class PackageInfo(BaseModel):
 
 
 class Checkout(BaseModel):
-    """A git checkout of mindformers or mindrlhf found on ``PYTHONPATH`` / ``MINDFORMERS_PATH``."""
+    """A git checkout of mindformers, mindrlhf or msadapter found on ``PYTHONPATH`` / ``MINDFORMERS_PATH``."""
 
     name: str
-    """Package name (``mindformers``, ``mindrlhf``)."""
+    """Package name (``mindformers``, ``mindrlhf``, ``msadapter``)."""
     path: str
     """Root of the checkout (the directory that contains ``<name>/__init__.py``)."""
     commit: Optional[str] = None

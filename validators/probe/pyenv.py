@@ -23,8 +23,8 @@ PROBED_PACKAGES = (
     "ray", "mindstudio-probe", "modelscope", "numpy",
 )
 """Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
-CHECKOUT_PACKAGES = ("mindformers", "mindrlhf")
-"""Packages users run from git clones on ``PYTHONPATH``."""
+CHECKOUT_PACKAGES = ("mindformers", "mindrlhf", "msadapter")
+"""Packages users run from git clones on ``PYTHONPATH`` (seed 001: ``$MINDRLHF_FILE:$MINDFORMERS_FILE:$MSADAPTER_PATH``)."""
 
 
 class ProbeError(Exception):

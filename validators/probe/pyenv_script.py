@@ -75,7 +75,7 @@ def checkout_candidates(names):
     """Directories that hold a source tree of each name (``<dir>/<name>/__init__.py``), in import order."""
     entries = [p for p in sys.path if p]
     extra = []
-    for variable in ("MINDFORMERS_PATH", "MINDRLHF_PATH", "MINDRLHF_FILE", "MINDFORMERS_FILE"):
+    for variable in ("MINDFORMERS_PATH", "MINDRLHF_PATH", "MINDRLHF_FILE", "MINDFORMERS_FILE", "MSADAPTER_PATH"):
         extra += [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
     result = {}
     for name in names:
