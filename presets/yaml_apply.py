@@ -35,6 +35,18 @@ PARALLEL_KEYS = frozenset({
 })
 """Keys MindFormers' template accepts in ``parallel_config`` (mindformers/tools/register/template.py:300, MF 1.7)."""
 
+PARALLEL_DEFAULTS = {
+    "data_parallel": 1, "model_parallel": 1, "context_parallel": 1, "expert_parallel": 1, "pipeline_stage": 1,
+    "micro_batch_num": 1, "seq_split_num": 1, "use_seq_parallel": False, "gradient_aggregation_group": 4,
+    "vocab_emb_dp": True, "context_parallel_algo": "colossalai_cp", "ulysses_degree_in_cp": 1,
+}
+"""Template defaults: a key the file leaves out already has this value, so writing it changes nothing."""
+
+RECOMPUTE_DEFAULTS = {
+    "recompute": False, "select_recompute": False, "parallel_optimizer_comm_recompute": False,
+    "select_comm_recompute": False, "mp_comm_recompute": True, "recompute_slice_activation": False,
+}
+
 RECOMPUTE_KEYS = frozenset({
     "recompute", "select_recompute", "parallel_optimizer_comm_recompute", "select_comm_recompute",
     "mp_comm_recompute", "recompute_slice_activation", "select_recompute_exclude", "select_comm_recompute_exclude",
@@ -367,6 +379,12 @@ def _plan_changes(patcher: _Patcher, node: CommentedMap, values: dict[str, Any],
             patcher.set_scalar(node, key, new, plan, label)
 
 
+def _flat(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return [x for item in value for x in _flat(item)]
+    return [value]
+
+
 def _lookup(root: Any, path: list) -> Any:
     node = root
     for key in path:
@@ -414,10 +432,20 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
         if unknown:
             raise ValueError(f"The config '{section}' gets an unexpected key: {unknown[0]}")
 
+    for section, values, defaults in (("parallel_config", parallel, PARALLEL_DEFAULTS),
+                                      ("recompute_config", recompute, RECOMPUTE_DEFAULTS)):
+        node = root.get(section)
+        present = node if isinstance(node, dict) else {}
+        for key in [k for k in values if k not in present and k in defaults]:
+            if _equal(defaults[key], values[key]) or (key.startswith("select") and isinstance(values[key], list)
+                                                      and not any(values[key])):
+                del values[key]
     patcher = _Patcher(text, root)
     plan: dict[int, Any] = {}
     targets: list[tuple[list[str], dict[str, Any]]] = [(["parallel_config"], parallel), (["recompute_config"], recompute)]
-    if offset is not None:
+    model_config = _lookup(root, ["model", "model_config"])
+    zero_offset = offset == 0 or isinstance(offset, list) and not any(_flat(offset))
+    if offset is not None and not (zero_offset and not (isinstance(model_config, dict) and "offset" in model_config)):
         targets.append((["model", "model_config"], {"offset": offset}))
     for section_path, values in targets:
         if not values:

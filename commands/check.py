@@ -1,0 +1,124 @@
+"""``mindpilot check FILE...``: config mistakes found in milliseconds, before minutes of compilation.
+
+Text output lists findings worst first, each with ``file:line``, the error the framework would raise
+and the exact line to change. ``--fix FILE`` plans a layout for the card count and writes it into the
+user's YAML (diff shown first; ``--dry-run`` shows only the diff). Exit 1 when an error remains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from typing import Any, Optional
+
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
+from mindpilot.exit_codes import ExitCode
+
+
+def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``check``."""
+    parser = subparsers.add_parser(
+        "check", parents=[common],
+        help="check MindFormers / MindRLHF GRPO YAML and launch scripts before launching",
+        description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
+                    "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
+                    "frameworks enforce; each finding names the line and the fix.")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="YAML configs and/or launch scripts")
+    parser.add_argument("--cards", type=int, default=None, metavar="N",
+                        help="device count to check against (default: the NPUs this machine reports)")
+    parser.add_argument("--hbm", type=float, default=None, metavar="GB",
+                        help="HBM per card in GB (default: what this machine reports)")
+    parser.add_argument("--skip-paths", action="store_true",
+                        help="do not check that checkpoints, datasets and tokenizers exist (CI machines)")
+    parser.add_argument("--fix", action="store_true",
+                        help="write the best parallel plan for --cards into each MindFormers YAML (keeps FILE.bak)")
+    parser.add_argument("--dry-run", action="store_true", help="with --fix: print the diff, write nothing")
+    parser.set_defaults(func=run)
+
+
+def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Optional[int], Optional[float]]:
+    """Fill ``cards`` / ``hbm`` from the doctor's probe when this machine has NPUs (``npu-smi`` present)."""
+    if cards is not None and hbm is not None or shutil.which("npu-smi") is None:
+        return cards, hbm
+    try:
+        from mindpilot.validators.probe import probe_environment
+
+        facts = probe_environment(timeout=10.0)
+    except Exception:  # no probe, or it failed: check without those numbers
+        return cards, hbm
+    if cards is None and getattr(facts, "npu_count", 0):
+        cards = int(facts.npu_count)
+    if hbm is None and getattr(facts, "hbm_gb_per_card", None):
+        hbm = float(facts.hbm_gb_per_card)
+    return cards, hbm
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from mindpilot.validators.check import run_check
+    from mindpilot.validators.findings import exit_code_for
+
+    lang = lang_of(args)
+    if args.cards is not None and args.cards <= 0:
+        raise CommandError("--cards must be positive", ExitCode.USAGE)
+    if args.hbm is not None and args.hbm <= 0:
+        raise CommandError("--hbm must be positive", ExitCode.USAGE)
+    if args.dry_run and not args.fix:
+        raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
+    cards, hbm = environment_defaults(args.cards, args.hbm)
+    fixes: list[dict[str, Any]] = []
+    if args.fix:
+        if not cards:
+            raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
+        report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
+        for entry in report.files:
+            if entry["kind"] == "mindformers" and "referenced_by" not in entry:
+                fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
+                if not args.json and fixes[-1]["diff"]:
+                    sys.stdout.write(fixes[-1]["diff"])
+                elif not args.json:
+                    message(f"{entry['file']}: " + ("已经是最佳方案，无需修改" if lang == "zh"
+                                                      else "already matches the best plan; nothing to change"))
+        if not fixes:
+            raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
+    report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    if args.json:
+        document = report.to_dict()
+        document["cards"], document["hbm_gb"] = cards, hbm
+        if args.fix:
+            document["fixes"] = fixes
+        emit_json(document)
+    else:
+        if not args.fix or not args.dry_run:
+            print_findings(report.findings, lang)
+            _summary(report, cards, hbm, lang)
+    return exit_code_for(report.findings)
+
+
+def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str) -> None:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for finding in report.findings:
+        counts[finding.severity.value] += 1
+    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
+    target = (f"{cards} cards" if cards else "card count unknown") + (f", {hbm:g} GB HBM" if hbm else "")
+    if lang == "zh":
+        target = (f"{cards} 张卡" if cards else "卡数未知") + (f"，每卡 {hbm:g} GB" if hbm else "")
+        message(f"检查了 {kinds}；按 {target}：{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示")
+    else:
+        message(f"checked {kinds} for {target}: {counts['error']} errors, {counts['warning']} warnings, "
+                f"{counts['info']} notes")
+
+
+def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:
+    """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it)."""
+    from mindpilot.presets.yaml_apply import apply_plan
+    from mindpilot.validators.check.fix import best_candidate
+
+    candidate = best_candidate(path, cards, hbm, lang)
+    plan = candidate.to_dict(lang) if hasattr(candidate, "to_dict") else dict(candidate)
+    try:
+        diff = apply_plan(path, plan["parallel_config"], plan["recompute_config"], offset=plan.get("offset"),
+                          micro_batch_num=plan.get("micro_batch_num"), dry_run=dry_run)
+    except ValueError as exc:
+        raise CommandError(f"{path}: {exc}", ExitCode.USAGE) from None
+    return {"file": path, "diff": diff, "written": bool(diff) and not dry_run, "plan": plan}
