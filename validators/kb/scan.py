@@ -121,8 +121,9 @@ class Scanner:
                     # A giant line: scan this piece, keep an overlap, stay on the same line number.
                     for item in self._scan_region(buf, history, len(buf), line_no, eof=False, defer=False):
                         yield item
-                    history = buf[-HISTORY:]
-                    carry = buf[-OVERLAP:]
+                    keep = max(0, len(buf) - OVERLAP)
+                    history = (history + buf[max(0, keep - HISTORY):keep])[-HISTORY:]
+                    carry = buf[keep:]
                     continue
             region_end = end
             for item in self._scan_region(buf, history, end, line_no, eof, defer=len(buf) < 4 * self.chunk):
