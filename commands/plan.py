@@ -56,6 +56,9 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--seq-len", type=int, default=4096, help="sequence length (default 4096)")
     parser.add_argument("--global-batch", type=int, default=None, help="global batch size (default: derived)")
     parser.add_argument("--framework", choices=FRAMEWORKS, default="mindformers")
+    parser.add_argument("--pp-interleave", type=int, default=None, metavar="N",
+                        help="plan for pipeline interleave with pp_interleave_num N (default: the --apply "
+                             "YAML's, when its parallel.pipeline_config.pipeline_interleave is on; else 1)")
     parser.add_argument("--top", type=int, default=5, metavar="K", help="candidates shown (default 5)")
     parser.add_argument("--apply", metavar="FILE", default=None,
                         help="write the best plan into this MindFormers YAML (keeps FILE.bak)")
@@ -77,9 +80,13 @@ def run(args: argparse.Namespace) -> ExitCode:
         arch = get_model(args.model)
     except KeyError as exc:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
+    interleave = args.pp_interleave
+    if interleave is None:
+        interleave = interleave_of(args.apply) if args.apply else 1
     try:
         candidates = plan(arch, args.cards, cards_per_node=args.cards_per_node, hbm_gb=args.hbm,
-                          seq_len=args.seq_len, global_batch=args.global_batch, framework=args.framework)
+                          seq_len=args.seq_len, global_batch=args.global_batch, framework=args.framework,
+                          pp_interleave_num=interleave)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     labels = _LABELS.get(lang, _LABELS["en"])
@@ -111,6 +118,26 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.apply and not args.dry_run:
         message(f"mindpilot plan: wrote candidate {args.pick} into {args.apply} (previous version: {args.apply}.bak)")
     return ExitCode.OK
+
+
+def interleave_of(path: str) -> int:
+    """The ``pp_interleave_num`` a MindFormers YAML runs with (1 unless pipeline interleave is on).
+
+    Raises:
+        DataFileError: the file is missing or does not parse (nothing is written then).
+    """
+    from mindpilot.validators.datafiles import read_yaml
+
+    document = read_yaml(path)
+    if not isinstance(document, dict):
+        return 1
+    pipeline = (document.get("parallel") or {}).get("pipeline_config") or {}
+    model_config = (document.get("model") or {}).get("model_config") or {}
+    value = model_config.get("pp_interleave_num") if isinstance(model_config, dict) else None
+    if isinstance(pipeline, dict) and pipeline.get("pipeline_interleave") is True \
+            and isinstance(value, int) and not isinstance(value, bool) and value > 1:
+        return value
+    return 1
 
 
 def _apply(path: str, candidate: Any, dry_run: bool) -> str:

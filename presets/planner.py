@@ -72,6 +72,8 @@ class Candidate:
     reasons: list[Reason] = field(default_factory=list)
     roles: Optional[dict[str, Any]] = None
     mindspeed: Optional[dict[str, Any]] = None
+    pp_interleave_num: int = 1
+    """``model.model_config.pp_interleave_num`` the plan was made for (1 = no pipeline interleave)."""
 
     @property
     def worst(self) -> StageMemory:
@@ -84,8 +86,10 @@ class Candidate:
 
     @property
     def bubble(self) -> float:
-        """1F1B pipeline bubble fraction ``(pp-1) / (micro_batch_num + pp - 1)``."""
-        return (self.pp - 1) / (self.micro_batch_num + self.pp - 1) if self.pp > 1 else 0.0
+        """1F1B pipeline bubble fraction ``(pp-1) / (pp_interleave_num * micro_batch_num + pp - 1)``."""
+        if self.pp == 1:
+            return 0.0
+        return (self.pp - 1) / (self.pp_interleave_num * self.micro_batch_num + self.pp - 1)
 
     @property
     def recompute(self) -> list[int]:
@@ -117,6 +121,7 @@ class Candidate:
         return {
             "recompute": self.recompute,
             "select_recompute": self.select_recompute,
+            "select_comm_recompute": False,  # a per-stage list left from another plan would have the wrong length
             "parallel_optimizer_comm_recompute": False,
             "mp_comm_recompute": True,
             "recompute_slice_activation": False,
@@ -154,6 +159,7 @@ class Candidate:
             "recompute_config": self.recompute_config,
             "offset": self.offset,
             "micro_batch_num": self.micro_batch_num,
+            "pp_interleave_num": self.pp_interleave_num,
             "layers_per_stage": self.stage_layers,
             "global_batch": self.global_batch,
             "memory_gb_per_card": self.memory_dict(),
@@ -190,28 +196,35 @@ def divisors(n: int) -> list[int]:
     return small + large[::-1]
 
 
-def layer_offsets(num_layers: int, pp: int) -> tuple[Offset, list[int]]:
+def layer_offsets(num_layers: int, pp: int, pp_interleave_num: int = 1) -> tuple[Offset, list[int]]:
     """``offset`` and layers per stage for ``num_layers`` over ``pp`` stages (ref §3).
 
-    ``sum(offset) == num_layers % pp``; the extra layers go to the middle stages first (centre
-    outwards), then the last stage, then the first — the first stage keeps the most micro-batches
-    in flight and the embedding. An even split gives ``offset: 0`` as the shipped configs write it.
+    ``sum(offset) == num_layers % (pp * pp_interleave_num)``; the extra layers go to the middle stages
+    first (centre outwards), then the last stage, then the first — the first stage keeps the most
+    micro-batches in flight and the embedding. An even split gives ``offset: 0`` as the shipped configs
+    write it; with ``pp_interleave_num > 1`` the offset has MindFormers' shape ``[pp_interleave_num][pp]``.
     """
-    base, remainder = divmod(num_layers, pp)
+    base, remainder = divmod(num_layers, pp * pp_interleave_num)
     if remainder == 0:
-        return 0, [base] * pp
+        return 0, [base * pp_interleave_num] * pp
     centre = (pp - 1) / 2
     middle = sorted(range(1, pp - 1), key=lambda s: (abs(s - centre), s))
-    order = middle + [pp - 1, 0]
-    offset = [0] * pp
-    for stage in order[:remainder]:
-        offset[stage] = 1
-    return offset, [base + extra for extra in offset]
+    order = middle + ([pp - 1, 0] if pp > 1 else [0])
+    grid = [[0] * pp for _ in range(pp_interleave_num)]
+    positions = [(chunk, stage) for chunk in range(pp_interleave_num) for stage in order]
+    for chunk, stage in positions[:remainder]:
+        grid[chunk][stage] = 1
+    layers = [base * pp_interleave_num + sum(row[stage] for row in grid) for stage in range(pp)]
+    return (grid[0] if pp_interleave_num == 1 else grid), layers
 
 
 def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 64, seq_len: int = 4096,
-         global_batch: Optional[int] = None, framework: str = "mindformers") -> list[Candidate]:
+         global_batch: Optional[int] = None, framework: str = "mindformers",
+         pp_interleave_num: int = 1) -> list[Candidate]:
     """Every legal layout of ``arch`` on ``cards`` cards, best first.
+
+    ``pp_interleave_num`` > 1 plans for ``parallel.pipeline_config.pipeline_interleave`` (MindFormers
+    only): layers >= pp * pp_interleave_num and a 2-D offset (ref §1.5, §3).
 
     Raises:
         ValueError: an unknown framework or a non-positive number.
@@ -219,28 +232,29 @@ def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 6
     if framework not in FRAMEWORKS:
         raise ValueError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORKS)}")
     for label, value in (("cards", cards), ("cards_per_node", cards_per_node), ("hbm_gb", hbm_gb),
-                         ("seq_len", seq_len)):
+                         ("seq_len", seq_len), ("pp_interleave_num", pp_interleave_num)):
         if value <= 0:
             raise ValueError(f"{label} must be positive, got {value}")
     if global_batch is not None and global_batch <= 0:
         raise ValueError(f"global_batch must be positive, got {global_batch}")
     counts = param_counts(arch)
     usable = hbm_gb * USABLE_FRACTION
+    ppi = 1 if framework == "mindspeed-llm" else pp_interleave_num
     found = []
-    for dp, mp, pp, cp in _layouts(arch, cards, cards_per_node, seq_len, framework):
+    for dp, mp, pp, cp in _layouts(arch, cards, cards_per_node, seq_len, framework, ppi):
         candidate = _build(arch, counts, cards, cards_per_node, hbm_gb, usable, seq_len, global_batch,
-                           framework, dp, mp, pp, cp)
+                           framework, dp, mp, pp, cp, ppi)
         if candidate is not None:
             found.append(candidate)
     found.sort(key=_rank_key)
     return found
 
 
-def _layouts(arch: ModelArch, cards: int, per_node: int, seq_len: int, framework: str):
+def _layouts(arch: ModelArch, cards: int, per_node: int, seq_len: int, framework: str, ppi: int):
     """(dp, mp, pp, cp) tuples whose product is ``cards`` and that pass the head/size/layer rules."""
     options = divisors(cards)
     mps = [mp for mp in options if mp <= per_node and _tp_ok(arch, mp)]
-    pps = [pp for pp in options if pp <= arch.num_layers]
+    pps = [pp for pp in options if pp * ppi <= arch.num_layers]
     cp_step = 2 if framework == "mindspeed-llm" else 1  # MSL: seq-length multiple of 2*CP (ref §7)
     cps = [cp for cp in options
            if cp == 1 or (seq_len % (cp * cp_step) == 0 and seq_len // cp >= MIN_TOKENS_PER_CP_RANK)]
@@ -262,7 +276,7 @@ def _tp_ok(arch: ModelArch, mp: int) -> bool:
 
 def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_gb: float, usable: float,
            seq_len: int, global_batch: Optional[int], framework: str, dp: int, mp: int, pp: int,
-           cp: int) -> Optional[Candidate]:
+           cp: int, ppi: int) -> Optional[Candidate]:
     mbs = 1
     if pp > 1:
         if global_batch is not None:
@@ -283,8 +297,10 @@ def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_
     if ep is None:
         return None
     mcore = arch.family in MCORE_FAMILIES
-    offset, stage_layers = layer_offsets(arch.num_layers, pp)
-    use_sp = mp > 1
+    offset, stage_layers = layer_offsets(arch.num_layers, pp, ppi)
+    # mcore refuses sequence parallel without tensor parallel (ref §1.5); legacy accepts it and the shipped
+    # legacy configs keep it on at mp 1 (qwen2.5-7b dp4 mp1 pp2), which fine_grain_interleave > 1 needs.
+    use_sp = mp > 1 or not mcore
     vocab_emb_dp = not mcore and mp == 1
     profile = PROFILES["mindspeed-llm" if framework == "mindspeed-llm" else "mindformers"]
     roles = None
@@ -302,7 +318,7 @@ def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_
         framework=framework, cards=cards, cards_per_node=per_node, dp=dp, mp=mp, pp=pp, cp=cp, ep=ep,
         micro_batch_num=mbn, offset=offset, stage_layers=stage_layers, stages=stages, hbm_gb=hbm_gb,
         usable_gb=usable, global_batch=batch, use_seq_parallel=use_sp, vocab_emb_dp=vocab_emb_dp,
-        mcore=mcore, roles=roles)
+        mcore=mcore, roles=roles, pp_interleave_num=ppi)
     if roles is not None:
         roles["actor_config"]["recompute_config"] = candidate.recompute_config
         roles["actor_config"]["offset"] = offset
@@ -399,8 +415,9 @@ def _reasons(arch: ModelArch, c: Candidate, seq_len: int) -> list[Reason]:
         reasons.append(Reason("plan.pipeline", {"pp": c.pp, "mbn": c.micro_batch_num,
                                                 "bubble": f"{100 * c.bubble:.0f}"}))
         if isinstance(c.offset, list):
-            reasons.append(Reason("plan.offset", {"layers": arch.num_layers, "pp": c.pp, "offset": c.offset,
-                                                  "remainder": arch.num_layers % c.pp, "stages": c.stage_layers}))
+            chunks = c.pp * c.pp_interleave_num
+            reasons.append(Reason("plan.offset", {"layers": arch.num_layers, "pp": chunks, "offset": c.offset,
+                                                  "remainder": arch.num_layers % chunks, "stages": c.stage_layers}))
         else:
             reasons.append(Reason("plan.even_layers", {"layers": arch.num_layers, "pp": c.pp,
                                                        "per_stage": arch.num_layers // c.pp}))

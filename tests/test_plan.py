@@ -132,11 +132,20 @@ def test_layer_offsets_sum_to_the_remainder_and_go_to_the_middle_first():
     assert layer_offsets(28, 8) == ([0, 0, 1, 1, 1, 1, 0, 0], [3, 3, 4, 4, 4, 4, 3, 3])
     assert layer_offsets(28, 3) == ([0, 1, 0], [9, 10, 9])
     assert layer_offsets(7, 4) == ([0, 1, 1, 1], [1, 2, 2, 2])
+    interleaved, stages = layer_offsets(61, 8, 2)  # DeepSeek-V3 with pp_interleave_num 2 (ref §3)
+    assert sum(map(sum, interleaved)) == 61 % 16 and stages == [7, 8, 8, 8, 8, 8, 7, 7]
+    assert layer_offsets(64, 2, 2) == (0, [32, 32])
     for layers in range(1, 100):
         for pp in range(1, layers + 1):
             offset, stages = layer_offsets(layers, pp)
             assert sum(stages) == layers
             assert (sum(offset) if isinstance(offset, list) else offset) == layers % pp
+
+
+def test_pipeline_interleave_needs_layers_for_every_chunk():
+    arch = get_model("qwen2.5-7b")
+    assert max(c.pp for c in plan(arch, 32, pp_interleave_num=2)) == 8  # 16 * 2 > 28 layers
+    assert all(c.to_dict()["pp_interleave_num"] == 2 for c in plan(arch, 8, pp_interleave_num=2))
 
 
 def test_long_sequences_offer_context_parallel_with_flash_attention():
