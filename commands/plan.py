@@ -23,6 +23,7 @@ _LABELS = {
            "head": ("#", "layout", "mbn", "recompute", "memory per card", "GB"),
            "none": "none", "full": "full", "sel": "sel",
            "best": "Best plan #{rank}: {layout} (paste into your YAML, or use --apply FILE)",
+           "best_script": "Best plan #{rank}: {layout} (set these in your MindSpeed-LLM script)",
            "memory": "memory per card (stage {stage}):",
            "why": "why:", "more": "{n} more candidates: --top N or --json",
            "none_found": "no layout of {model} on {cards} cards satisfies the parallel rules "
@@ -33,6 +34,7 @@ _LABELS = {
            "head": ("#", "切分", "mbn", "重计算", "每卡显存", "GB"),
            "none": "无", "full": "全量", "sel": "选择",
            "best": "推荐方案 #{rank}：{layout}（粘贴到你的 YAML，或用 --apply FILE 写入）",
+           "best_script": "推荐方案 #{rank}：{layout}（把这些值写进 MindSpeed-LLM 启动脚本）",
            "memory": "每卡显存（第 {stage} 级流水线）：",
            "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
            "none_found": "{model} 在 {cards} 张卡上没有满足并行规则的切分"
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if args.dry_run and not args.apply:
         raise CommandError("--dry-run needs --apply FILE")
+    if args.apply and args.framework == "mindspeed-llm":
+        raise CommandError("--apply writes a MindFormers YAML; for mindspeed-llm set the printed TP/PP/... "
+                           "in your training script and convert_ckpt.py")
     if args.top < 1:
         raise CommandError(f"--top must be at least 1, got {args.top}")
     try:
@@ -187,7 +192,8 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
         lines.append(labels["more"].format(n=len(candidates) - len(shown)))
     pick = getattr(args, "pick", 1) if getattr(args, "apply", None) else 1
     best = candidates[min(pick, len(candidates)) - 1]
-    lines += ["", labels["best"].format(rank=candidates.index(best) + 1, layout=best.label)]
+    heading = labels["best_script" if best.mindspeed else "best"]
+    lines += [""] + _wrap(heading.format(rank=candidates.index(best) + 1, layout=best.label), "  ")
     lines += _yaml_lines(best)
     lines += ["", labels["memory"].format(stage=best.worst.stage)]
     lines += ["  " + line for line in _memory_lines(best.memory_dict())]
@@ -198,6 +204,8 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
 
 
 def _yaml_lines(c: Any) -> list[str]:
+    if c.mindspeed:
+        return _mindspeed_lines(c.mindspeed)
     lines = ["parallel_config:"]
     lines += [f"  {k}: {_yaml_value(v)}" for k, v in c.parallel_config.items()]
     lines.append("recompute_config:")
@@ -205,17 +213,29 @@ def _yaml_lines(c: Any) -> list[str]:
     lines.append("model:")
     lines.append("  model_config:")
     lines.append(f"    offset: {_yaml_value(c.offset)}")
+    if c.pp_interleave_num > 1:
+        lines.append(f"    pp_interleave_num: {c.pp_interleave_num}")
     if c.roles:
+        lines.append("# grpo_config.yaml (each role uses every card; generate has no pipeline):")
         for role, config in c.roles.items():
             values = config["parallel_config"]
-            lines.append(f"# {role}.parallel_config: dp {values['data_parallel']} mp {values['model_parallel']} "
-                         f"pp {values['pipeline_stage']}")
-    if c.mindspeed:
-        ms = c.mindspeed
-        lines.append(f"# MindSpeed-LLM: NPUS_PER_NODE={ms['NPUS_PER_NODE']} NNODES={ms['NNODES']} TP={ms['TP']} "
-                     f"PP={ms['PP']} CP={ms['CP']} EP={ms['EP']} MBS={ms['MBS']} GBS={ms['GBS']}")
-        lines += _wrap("# train: " + " ".join(ms["train_args"]), "#   ")
-        lines += _wrap("# convert_ckpt.py: " + " ".join(ms["convert_args"]), "#   ")
+            lines.append(f"#   {role}.parallel_config: data_parallel {values['data_parallel']}, "
+                         f"model_parallel {values['model_parallel']}, pipeline_stage {values['pipeline_stage']}")
+    return lines
+
+
+def _mindspeed_lines(ms: dict[str, Any]) -> list[str]:
+    """The MindSpeed-LLM script variables, training arguments and the matching conversion arguments."""
+    lines = [f"NPUS_PER_NODE={ms['NPUS_PER_NODE']}", f"NNODES={ms['NNODES']}",
+             "WORLD_SIZE=$(($NPUS_PER_NODE*$NNODES))",
+             f"TP={ms['TP']}", f"PP={ms['PP']}"]
+    if ms["CP"] > 1:
+        lines.append(f"CP={ms['CP']}")
+    if ms["EP"] > 1:
+        lines.append(f"EP={ms['EP']}")
+    lines += [f"MBS={ms['MBS']}", f"GBS={ms['GBS']}"]
+    lines += _wrap("# training arguments: " + " ".join(ms["train_args"]), "#   ")
+    lines += _wrap("# convert_ckpt.py (must match TP/PP above): " + " ".join(ms["convert_args"]), "#   ")
     return lines
 
 
@@ -226,7 +246,7 @@ def _memory_lines(memory: dict[str, Any]) -> list[str]:
     if memory["other_models"]:
         parts.append(("other_models", memory["other_models"]))
     text = " + ".join(f"{name} {value:.1f}" for name, value in parts) + f" = {memory['total']:.1f} GB"
-    notes = (f"(optimizer without parallel-optimizer sharding: {memory['optimizer_unsharded']:.1f}; "
+    notes = (f"(optimizer not sharded over data parallel: {memory['optimizer_unsharded']:.1f}; "
              f"activations without recompute: {memory['activations_no_recompute']:.1f})")
     return _wrap(text, "  ", 76) + _wrap(notes, "  ", 76)
 

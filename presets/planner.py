@@ -375,6 +375,12 @@ def _mindspeed(candidate: Candidate, seq_len: int) -> dict[str, Any]:
     if c.ep > 1:
         train += ["--expert-model-parallel-size", str(c.ep)]
         convert += ["--target-expert-parallel-size", str(c.ep)]
+    full, select = max(c.recompute), max(c.select_recompute)
+    if full:  # Megatron: recompute the first N layers of each stage entirely
+        train += ["--recompute-granularity", "full", "--recompute-method", "block", "--recompute-num-layers",
+                  str(full)]
+    elif select:  # MindSpeed: recompute only the activation function (the SwiGLU outputs)
+        train += ["--recompute-activation-function", "--recompute-activation-function-num-layers", str(select)]
     num_layer_list = None
     if isinstance(c.offset, list):  # Megatron needs num_layers % PP == 0 unless --num-layer-list (ref §7)
         num_layer_list = ",".join(str(n) for n in c.stage_layers)
