@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import pytest
@@ -165,3 +166,44 @@ def test_findings_are_worst_first_and_bilingual():
     assert rules(en) == rules(zh)
     assert all(a.title != b.title for a, b in zip(en.findings, zh.findings))
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.findings[0].title)
+
+
+def test_every_rule_the_doctor_names_is_in_the_catalogue_with_a_source():
+    import re
+    from pathlib import Path
+
+    from mindpilot.validators.catalog import catalog
+
+    code = Path(judge.__code__.co_filename).read_text(encoding="utf-8")
+    named = set(re.findall(r'"(doctor\.[a-z_]+)"', code))
+    assert len(named) >= 15
+    for rule in named:
+        assert rule in catalog(), rule
+        assert catalog().rules[rule].source, rule
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_placeholder_is_left_unfilled(lang):
+    env = facts({**MF17, "torch": "2.1.0", "mindspore": "2.2.0", "urllib3": "2.0.1", "boto3": "1.20.0"},
+                python="3.8.10", cann="8.0.RC1", driver="23.0.1", sourced=False,
+                checkouts={"mindformers": Checkout(name="mindformers", path="/w/mf", error="not a git repository"),
+                           "mindrlhf": Checkout(name="mindrlhf", path="/w/rl", commit="abc", short="abc", dirty=True)},
+                npu_processes=[NpuProcess(npu=0, pid=1, name="p")])
+    env.npus[0].health = "Critical"
+    for stack in (None, get_stack("mindrlhf-grpo-2025-08"), get_stack("mindspeed-llm-2.0.0")):
+        report = judge(env, stack, lang)
+        assert len(report.findings) >= 8
+        for f in report.findings:
+            for text in (f.title, f.detail, f.fix):
+                assert not re.search(r"\{[a-z_]+\}", text), (f.rule, text)
+
+
+def test_mindspeed_wants_nnal_installed_and_sourced():
+    speed = {"torch": "2.1.0", "torch-npu": "2.1.0.post12"}
+    without = judge(facts(speed, python="3.8.10", cann="8.1.RC1", nnal=False), None, "en")
+    assert without.stack == "mindspeed-llm-2.0.0"
+    assert "Ascend-cann-nnal_8.1.RC1_linux-aarch64.run" in finding(without, "doctor.nnal_missing").fix
+    unsourced = judge(facts(speed, python="3.8.10", cann="8.1.RC1", nnal=True, nnal_sourced=False), None, "en")
+    assert finding(unsourced, "doctor.set_env_not_sourced").fix == "source /usr/local/Ascend/nnal/atb/set_env.sh"
+    ready = judge(facts(speed, python="3.8.10", cann="8.1.RC1", nnal=True, nnal_sourced=True), None, "en")
+    assert rules(ready) == ["doctor.stack_chosen"]

@@ -116,8 +116,11 @@ def _ascend_rows(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: s
         findings.append(_cann_outside(facts, stack, expected_cann or "", lang))
     else:
         cann.status = ComponentStatus.OK if stack.cann else ComponentStatus.NOT_NEEDED
-    if facts.cann_version and not facts.set_env_sourced:
+    mindspeed = stack.framework == "mindspeed-llm"
+    if facts.cann_version and (not facts.set_env_sourced or (mindspeed and facts.nnal and not facts.nnal_sourced)):
         findings.append(make_finding("doctor.set_env_not_sourced", lang, command=_set_env_command(facts, stack)))
+    if facts.cann_version and mindspeed and not facts.nnal:
+        findings.append(make_finding("doctor.nnal_missing", lang, cann=facts.cann_version, stack=stack.id))
     driver = ComponentRow(name="driver", found=facts.driver_version, expected=stack.driver,
                           status=ComponentStatus.NOT_NEEDED if not stack.driver else ComponentStatus.OK)
     if facts.driver_version is None:
@@ -149,10 +152,10 @@ def _cann_outside(facts: EnvFacts, stack: Stack, expected: str, lang: str) -> Fi
 def _set_env_command(facts: EnvFacts, stack: Stack) -> str:
     home = (facts.cann_home or "/usr/local/Ascend/ascend-toolkit/latest").rstrip("/")
     toolkit = home.rsplit("/", 1)[0] if home.rsplit("/", 1)[-1] not in ("", "ascend-toolkit") else home
-    command = f"source {toolkit}/set_env.sh"
-    if facts.nnal or stack.framework == "mindspeed-llm":
-        command += " && source /usr/local/Ascend/nnal/atb/set_env.sh"
-    return command
+    commands = [] if facts.set_env_sourced else [f"source {toolkit}/set_env.sh"]
+    if facts.nnal and not facts.nnal_sourced:
+        commands.append("source /usr/local/Ascend/nnal/atb/set_env.sh")
+    return " && ".join(commands or [f"source {toolkit}/set_env.sh"])
 
 
 def _npu_text(facts: EnvFacts) -> Optional[str]:

@@ -101,6 +101,7 @@ def _demo_python_side() -> EnvFacts:
 def _host_side(facts: EnvFacts, root: Path, environ: Mapping[str, str], demo: bool, timeout: float) -> None:
     facts.cann_version, facts.cann_path, facts.cann_home = ascend.find_cann(root, environ)
     facts.nnal = ascend.nnal_present(root)
+    facts.nnal_sourced = bool(environ.get("ATB_HOME_PATH"))
     facts.driver_version = ascend.driver_version(root)
     facts.davinci_count = ascend.davinci_count(root)
     facts.set_env_sourced = ascend.set_env_sourced(environ)

@@ -46,7 +46,7 @@ class Checkout(BaseModel):
     commit: Optional[str] = None
     """Full commit id; None when the directory is not a git repository (or git failed)."""
     short: Optional[str] = None
-    """Abbreviated commit id as ``git log --format=%h`` prints it."""
+    """Abbreviated commit id as ``git rev-parse --short HEAD`` prints it."""
     version: Optional[str] = None
     """``__version__`` read from ``<name>/__init__.py`` as text (the package is never imported)."""
     branch: Optional[str] = None
@@ -142,6 +142,8 @@ class EnvFacts(BaseModel):
     """The toolkit directory (where ``set_env.sh`` lives, one level up for ``latest``)."""
     nnal: bool = False
     """``/usr/local/Ascend/nnal/atb/set_env.sh`` exists."""
+    nnal_sourced: bool = False
+    """``nnal/atb/set_env.sh`` has been sourced (``ATB_HOME_PATH`` is set)."""
     driver_version: Optional[str] = None
     """From ``/usr/local/Ascend/driver/version.info`` (or the npu-smi header)."""
     davinci_count: int = 0

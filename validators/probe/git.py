@@ -29,8 +29,8 @@ def checkout_facts(name: str, path: str, imported: bool = False, timeout: float 
     """Git facts of the checkout at ``path``; on any git failure the reason lands in ``error``."""
     checkout = Checkout(name=name, path=path, imported=imported, version=source_version(path, name))
     try:
-        ids = (_git(path, "log", "-1", "--format=%H%n%h", timeout=timeout) or "").split()
-        checkout.commit, checkout.short = (ids + [None, None])[:2]
+        checkout.commit = (_git(path, "rev-parse", "HEAD", timeout=timeout) or "").strip() or None
+        checkout.short = (_git(path, "rev-parse", "--short", "HEAD", timeout=timeout) or "").strip() or None
         branch = (_git(path, "rev-parse", "--abbrev-ref", "HEAD", timeout=timeout) or "").strip()
         checkout.branch = None if branch in ("", "HEAD") else branch
         status = _git(path, "status", "--porcelain", "--untracked-files=no", timeout=timeout) or ""
