@@ -140,3 +140,49 @@ def test_every_plan_for_qwen7b_passes_check(tmp_path, cards):
         errors = [f for f in findings if f.severity.value == "error"
                   and f.rule.split(".")[0] in ("parallel", "recompute", "model", "yaml")]
         assert not errors, (candidate.label, [(f.rule, f.title) for f in errors])
+
+
+def test_mindspeed_text_prints_script_variables_and_matching_conversion():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "16", "--framework", "mindspeed-llm",
+                   "--global-batch", "64", "--lang", "en")
+    assert done.returncode == ExitCode.OK, done.stderr
+    out = done.stdout
+    tp = int(out.split("\nTP=")[1].split("\n")[0])
+    pp = int(out.split("\nPP=")[1].split("\n")[0])
+    flat = " ".join(line.lstrip("# ") for line in out.splitlines())
+    assert f"--target-tensor-parallel-size {tp}" in flat and f"--target-pipeline-parallel-size {pp}" in flat
+    assert "NPUS_PER_NODE=8" in out and "NNODES=2" in out and "GBS=64" in out
+    assert "parallel_config:" not in out
+    assert all(columns(line) <= 80 for line in out.splitlines())
+
+
+def test_apply_is_refused_for_mindspeed(tmp_path):
+    target = tmp_path / "f.yaml"
+    shutil.copy(FINETUNE, target)
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--framework", "mindspeed-llm",
+                   "--apply", str(target))
+    assert done.returncode == ExitCode.USAGE and "mindspeed-llm" in done.stderr
+    assert not (tmp_path / "f.yaml.bak").exists()
+
+
+def test_grpo_text_lists_the_three_roles():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--framework", "mindrlhf-grpo", "--lang", "en")
+    assert done.returncode == ExitCode.OK, done.stderr
+    for role in ("actor_config", "ref_config", "generate_config"):
+        assert f"{role}.parallel_config" in done.stdout
+    assert "other_models" in done.stdout
+
+
+def test_apply_follows_the_yaml_pipeline_interleave(tmp_path):
+    target = tmp_path / "interleave.yaml"
+    text = FINETUNE.read_text(encoding="utf-8").replace(
+        "  enable_parallel_optimizer: True\n",
+        "  enable_parallel_optimizer: True\n  pipeline_config:\n    pipeline_interleave: True\n", 1).replace(
+        "    offset: 0\n", "    offset: 0\n    pp_interleave_num: 2\n", 1)
+    target.write_text(text, encoding="utf-8")
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--dry-run", "--json")
+    assert done.returncode == ExitCode.OK, done.stderr
+    candidates = json.loads(done.stdout)["candidates"]
+    assert all(c["pp_interleave_num"] == 2 for c in candidates)
+    assert [c["offset"] for c in candidates if c["parallel_config"]["pipeline_stage"] == 8] == \
+        [[[1, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 0, 0]]]  # 28 % 16 = 12, middle stages first
