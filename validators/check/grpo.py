@@ -104,12 +104,12 @@ def _check_world(doc: ConfigDoc, ctx: CheckContext) -> None:
     for role in ("ref_config", "generate_config"):
         other = products.get(role)
         if actor and other and other != actor:
-            ctx.add("grpo.world_size_mismatch", doc.path, doc.line(role, "parallel_config"), role=role,
+            ctx.add("grpo.world_size_mismatch", doc.path, doc.line(role, "parallel_config", "data_parallel"), role=role,
                     role_product=other, actor_product=actor, actor_line=doc.line("actor_config", "parallel_config"))
     if ctx.cards:
         for role, product in products.items():
             if product and product != ctx.cards:
-                ctx.add("grpo.world_size_vs_cards", doc.path, doc.line(role, "parallel_config"), role=role,
+                ctx.add("grpo.world_size_vs_cards", doc.path, doc.line(role, "parallel_config", "data_parallel"), role=role,
                         product=product, cards=ctx.cards)
     gen_pp = doc.value("generate_config", "parallel_config", "pipeline_stage", default=1)
     if isinstance(gen_pp, int) and gen_pp > 1:
