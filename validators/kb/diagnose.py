@@ -144,6 +144,26 @@ def _is_script(path: Path) -> bool:
         return False
 
 
+def _logical_lines(lines: List[str]) -> Tuple[List[str], List[int]]:
+    """Shell lines with backslash continuations joined, and the physical line each one starts on."""
+    logical: List[str] = []
+    starts: List[int] = []
+    current: List[str] = []
+    for number, line in enumerate(lines, 1):
+        if not current:
+            starts.append(number)
+        stripped = line.rstrip("\r")
+        if stripped.endswith("\\"):
+            current.append(stripped[:-1])
+            continue
+        current.append(stripped)
+        logical.append(" ".join(current))
+        current = []
+    if current:
+        logical.append(" ".join(current))
+    return logical, starts
+
+
 def _natural_key(path: Path) -> Tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path)))
 
@@ -216,8 +236,9 @@ class _Run:
             return
         lines = decode(raw).split("\n")
         self.files.append(ScannedFile(file=display, kind="script", bytes=len(raw), lines=len(lines)))
-        for line_no, hit in scan_lines(self.kb.matcher("script"), lines):
-            self.add(hit.kb_rule, display, None, line_no, hit.text, hit.matched, None, False)
+        logical, starts = _logical_lines(lines)
+        for index, hit in scan_lines(self.kb.matcher("script"), logical):
+            self.add(hit.kb_rule, display, None, starts[index - 1], hit.text, hit.matched, None, False)
 
     def _unreadable(self, display: str, exc: OSError) -> None:
         self.files.append(ScannedFile(file=display, error=exc.strerror or str(exc)))

@@ -1,0 +1,6 @@
+#!/bin/bash
+cd /home/ma-user/work/mindformers/research/qwen2_5/
+bash ../../scripts/msrun_launcher.sh "run_qwen2_5.py \
+--config /home/ma-user/work/mindformers/research/qwen2_5/finetune_qwen2_5_7b_2cards.yaml \
+--run_mode finetune \
+--train_data /home/ma-user/work/data/alpaca-fastchat4096.mindrecord " 2 PORT output/msrun_log False 2000
