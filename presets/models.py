@@ -116,6 +116,8 @@ def get_model(name_or_dir: str) -> ModelArch:
             return arch_from_hf_config(read_json(path), path.parent.name or path.stem, str(path))
         if path.suffix in (".yaml", ".yml"):
             return arch_from_yaml(path)
+    if name_or_dir.startswith(("/", "./", "../", "~")):
+        raise KeyError(f"{name_or_dir}: no such model directory or file")
     found = find_model(name_or_dir)
     if found is None:
         known = ", ".join(sorted(catalogue()))

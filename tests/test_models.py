@@ -85,6 +85,12 @@ def test_unknown_name_is_a_key_error_listing_the_catalogue():
         get_model("gpt-17")
 
 
+def test_a_missing_path_is_not_silently_read_as_a_catalogue_name(tmp_path):
+    with pytest.raises(KeyError, match="no such model directory"):
+        get_model(str(tmp_path / "Qwen2.5-7B-Instruct"))
+    assert get_model("Qwen/Qwen2.5-7B-Instruct").name == "qwen2.5-7b"  # a hub id still resolves
+
+
 def test_catalogue_params_match_the_published_sizes():
     for name, arch in catalogue().items():
         if arch.family in ("qwen2", "llama"):  # head size = hidden / heads, so the count is exact
