@@ -7,6 +7,7 @@ Without PATH it checks the environment for conditions that cause known errors.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import List, Optional, TextIO
 
 from mindpilot.commands.output import (CommandError, emit_json, format_finding, lang_of, message,
@@ -34,6 +35,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _environment(args, lang)
     from mindpilot.validators.kb.diagnose import DiagnoseInputError, diagnose_paths
 
+    if "-" in args.paths and sys.stdin.isatty():
+        message("粘贴日志或报错，按 Ctrl-D 结束：" if lang == "zh" else "paste the log or report, then Ctrl-D:")
     try:
         report = diagnose_paths(args.paths, lang)
     except DiagnoseInputError as exc:
@@ -70,8 +73,6 @@ def _where(finding: Finding) -> str:
 
 def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     """The report as text: root cause, other errors, grouped consequences, reading problems."""
-    import sys
-
     from mindpilot.validators.catalog import make_finding
 
     out = stream or sys.stdout
