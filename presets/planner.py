@@ -82,6 +82,9 @@ def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 6
                          ("seq_len", seq_len), ("pp_interleave_num", pp_interleave_num)):
         if value <= 0:
             raise ValueError(f"{label} must be positive, got {value}")
+    if cards > cards_per_node and cards % cards_per_node:
+        raise ValueError(f"{cards} cards do not fill whole nodes of {cards_per_node}; "
+                         f"use a multiple of {cards_per_node} or set cards_per_node")
     if global_batch is not None and global_batch <= 0:
         raise ValueError(f"global_batch must be positive, got {global_batch}")
     counts = param_counts(arch)

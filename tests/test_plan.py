@@ -226,6 +226,9 @@ def test_bad_arguments_raise_value_error():
         plan(QWEN7, 8, framework="deepspeed")
     with pytest.raises(ValueError, match="cards"):
         plan(QWEN7, 0)
+    with pytest.raises(ValueError, match="whole nodes"):
+        plan(QWEN7, 12, cards_per_node=8)
+    assert plan(QWEN7, 12, cards_per_node=4)
 
 
 def test_divisors():
