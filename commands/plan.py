@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any, Optional
 
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         arch = get_model(args.model)
     except KeyError as exc:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
+    if args.apply and not Path(args.apply).is_file():
+        raise CommandError(f"--apply {args.apply}: no such file")
     interleave = args.pp_interleave
     if interleave is None:
         interleave = interleave_of(args.apply) if args.apply else 1
@@ -121,7 +124,11 @@ def run(args: argparse.Namespace) -> ExitCode:
         out.write(render_text(arch.name, candidates, args, labels, lang))
         out.flush()
     if args.apply and not args.dry_run:
-        message(f"mindpilot plan: wrote candidate {args.pick} into {args.apply} (previous version: {args.apply}.bak)")
+        if diff:
+            message(f"mindpilot plan: wrote candidate {args.pick} into {args.apply} "
+                    f"(previous version: {args.apply}.bak)")
+        else:
+            message(f"mindpilot plan: {args.apply} already has candidate {args.pick}; nothing written")
     return ExitCode.OK
 
 

@@ -186,3 +186,19 @@ def test_apply_follows_the_yaml_pipeline_interleave(tmp_path):
     assert all(c["pp_interleave_num"] == 2 for c in candidates)
     assert [c["offset"] for c in candidates if c["parallel_config"]["pipeline_stage"] == 8] == \
         [[[1, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 0, 0]]]  # 28 % 16 = 12, middle stages first
+
+
+def test_applying_the_same_plan_twice_writes_once(tmp_path):
+    target = tmp_path / "f.yaml"
+    shutil.copy(FINETUNE, target)
+    first = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--lang", "en")
+    assert first.returncode == ExitCode.OK and "wrote candidate 1" in first.stderr
+    after_first = target.read_text(encoding="utf-8")
+    second = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--lang", "en")
+    assert second.returncode == ExitCode.OK and "nothing written" in second.stderr
+    assert target.read_text(encoding="utf-8") == after_first
+
+
+def test_apply_to_a_missing_file_is_a_usage_error(tmp_path):
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(tmp_path / "nope.yaml"))
+    assert done.returncode == ExitCode.USAGE and "no such file" in done.stderr
