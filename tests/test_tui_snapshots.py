@@ -50,3 +50,33 @@ def test_check_en(snap_compare):
         await _settle(pilot)
 
     assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_launch_failed_job_en(snap_compare, monkeypatch):
+    from mindpilot.tui import launching
+    from mindpilot.tui.screens.launch import LaunchScreen
+    from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events
+
+    monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
+    monkeypatch.setattr(launching, "commands_for", lambda preset, facts: [FakeCommand()])
+    monkeypatch.setattr(launching, "msrun_missing", lambda: None)
+    monkeypatch.setattr(launching, "preflight", lambda *args: [])
+    monkeypatch.setattr(launching, "start", lambda *args: FakeRecord())
+    monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events(fail=True)))
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+
+    screen = LaunchScreen(Session(demo=True, lang="en", env_report=fake_report("en")))
+    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_diagnose_zh(snap_compare):
+
+    from mindpilot.tui.screens.diagnose import DiagnoseScreen
+    from tui_apps.fakes import fake_diagnosis
+
+    session = Session(lang="zh", log_dir="output/msrun_log", diagnosis=fake_diagnosis("zh"))
+    assert snap_compare(ScreenHarness(DiagnoseScreen(session)), terminal_size=(80, 24), run_before=_settle)

@@ -7,6 +7,7 @@ Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the
 
 from __future__ import annotations
 
+import sys
 from typing import Callable
 
 from textual.app import App
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from mindpilot.exit_codes import ExitCode
 from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
+from mindpilot.tui.labels import label
 from mindpilot.tui.screens.help import HelpScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.session import Session
@@ -39,6 +41,8 @@ class MindpilotApp(App[int]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        self.detached_jobs: list[str] = []
+        """Jobs still running when the app quit (``run_app`` says how to attach)."""
         localize_bindings(self, session.lang)
         for mode in STEPS:
             self.add_mode(mode, self._factory(mode))
@@ -87,5 +91,8 @@ class MindpilotApp(App[int]):
 
 def run_app(demo: bool, lang: str) -> ExitCode:
     """Run the TUI until the user quits; return the exit code for ``mindpilot``."""
-    result = MindpilotApp(Session(demo=demo, lang=lang)).run()
+    app = MindpilotApp(Session(demo=demo, lang=lang))
+    result = app.run()
+    for job in app.detached_jobs:
+        print(label("launch_detached", app.session.lang, job=job), file=sys.stderr)
     return ExitCode(result if result is not None else ExitCode.OK)

@@ -150,3 +150,18 @@ def check_argv(session: "Session", paths: Optional[list[str]] = None, skip_paths
     if skip_paths:
         argv.append("--skip-paths")
     return argv + lang_flag(session.lang)
+
+
+def diagnose(paths: list[str], lang: str) -> Any:
+    """``mindpilot diagnose``: findings, root cause and consequences for logs."""
+    try:
+        from mindpilot.validators.kb import diagnose_paths
+    except ImportError as exc:
+        raise CoreMissing("mindpilot.validators.kb") from exc
+    return diagnose_paths(paths, lang=lang)
+
+
+def diagnose_argv(session: "Session", paths: Optional[list[str]] = None) -> list[str]:
+    """The CLI command that repeats the Diagnose step."""
+    files = paths if paths else ([session.log_dir] if session.log_dir else ["LOG_DIR"])
+    return ["mindpilot", "diagnose", *files, *lang_flag(session.lang)]

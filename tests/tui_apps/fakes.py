@@ -100,3 +100,80 @@ def fake_check_findings(lang: str = "en") -> list[Finding]:
                 title="max_device_memory 58GB 超过 32 GB 的卡" if zh else "max_device_memory 58GB exceeds a 32 GB card",
                 fix='context: {max_device_memory: "29GB"}'),
     ]
+
+
+class FakeCommand:
+    """Stands in for ``launch.command.LaunchCommand`` with fixed, machine-independent paths."""
+
+    def __init__(self) -> None:
+        self.argv = ["/opt/venv/bin/msrun", "--worker_num=2", "--local_worker_num=2", "--master_addr=127.0.0.1",
+                     "--master_port=8118", "--log_dir=demo_msrun_log", "--join=True", "--cluster_time_out=120",
+                     "/opt/mindpilot/launch/demo/train.py", "--steps", "30"]
+        self.env = {"GLOG_v": "2"}
+        self.cwd = "/home/ma-user/work"
+
+    def shell(self) -> str:
+        import shlex
+
+        return " ".join([f"{k}={shlex.quote(v)}" for k, v in self.env.items()] + [shlex.join(self.argv)])
+
+
+class FakePreset:
+    """The few attributes the Launch screen reads from a ``Preset``."""
+
+    name = "demo"
+    log_dir = "demo_msrun_log"
+
+
+class FakeRecord:
+    """The few attributes the Launch screen reads from a ``JobRecord``."""
+
+    id = "demo-20261125-120000-abcd"
+    pid = 4242
+    log_dir = "/home/ma-user/work/demo_msrun_log"
+
+
+def fake_job_events(fail: bool = False) -> list:
+    """Events of a 2-rank demo job: lines, 6 steps of metrics per rank, then the exit (or rank 1 failing)."""
+    from mindpilot.launch.events import ExitEvent, FindingEvent, LineEvent, MetricEvent
+
+    events: list = []
+    for step in range(1, 7):
+        for rank in (0, 1):
+            loss = round(2.5 / step + 0.01 * rank, 4)
+            text = (f"{{ Epoch:[  1/  1], step:[{step:5d}/   30], loss: {loss}, per_step_time: 45ms, "
+                    f"lr: 0.001, overflow cond: False, loss_scale: 1.0")
+            events.append(LineEvent(source="worker", rank=rank, text=text, file=f"worker_{rank}.log"))
+            events.append(MetricEvent(rank=rank, step=step, total_steps=30, loss=loss, per_step_time_ms=45.0,
+                                      lr=0.001, time=1_700_000_000.0 + step))
+    if fail:
+        oom = Finding(rule="kb.runtime.device_oom", severity=Severity.ERROR, title="device out of memory",
+                      fix="Lower batch_size")
+        hccl = Finding(rule="kb.launch.hccl_exec_timeout", severity=Severity.ERROR, title="HCCL collective timed out")
+        events.append(LineEvent(source="worker", rank=1, text="RuntimeError: Out of Memory!!!", file="worker_1.log"))
+        events.append(FindingEvent(finding=oom, rank=1, source="worker", first_failure=True))
+        events.append(FindingEvent(finding=hccl, rank=0, source="worker", consequence=True))
+        events.append(ExitEvent(code=1, status="failed", first_failure={"rank": 1, "rule": oom.rule,
+                                                                         "text": "Out of Memory!!!", "file": "worker_1.log"}))
+    else:
+        events.append(ExitEvent(code=0, status="succeeded"))
+    return events
+
+
+def fake_diagnosis(lang: str = "en"):
+    """A ``DiagnoseReport`` for 4 ranks where rank 2 ran out of memory and the others timed out."""
+    from mindpilot.validators.kb.diagnose import ConsequenceGroup, DiagnoseReport, RootCause
+
+    zh = lang == "zh"
+    oom = Finding(rule="kb.runtime.device_oom", severity=Severity.ERROR, file="output/msrun_log/worker_2.log", line=3,
+                  title="设备内存不足" if zh else "device out of memory",
+                  detail="这一步需要的 HBM 超过了空闲显存。" if zh else "The step needs more HBM than is free.",
+                  fix="减小 batch_size/micro_batch_num，增加重计算，提高 mp/pp" if zh else
+                  "Lower batch_size/micro_batch_num, recompute more, raise mp/pp")
+    hccl = [Finding(rule="kb.launch.hccl_exec_timeout", severity=Severity.ERROR,
+                    file=f"output/msrun_log/worker_{r}.log", line=4,
+                    title="HCCL 集合通信超时" if zh else "HCCL collective timed out") for r in (0, 1, 3)]
+    root = RootCause(rank=2, rule=oom.rule, file=oom.file, line=3, title=oom.title)
+    groups = [ConsequenceGroup(rule="kb.launch.hccl_exec_timeout", title=hccl[0].title, ranks=[0, 1, 3],
+                               files=3, count=6)]
+    return DiagnoseReport(findings=[oom, *hccl], root_cause=root, consequences=groups)

@@ -1,0 +1,76 @@
+"""Diagnose step: a log directory in, the first failing rank and its fix out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from mindpilot.tui import core
+from mindpilot.tui.screens.diagnose import DiagnoseScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_hint import CommandHint
+from tui_apps.harness import ScreenHarness
+
+OOM_LOGS = Path(__file__).parent / "tui_apps" / "logs_oom"
+"""Four ranks: rank 2 runs out of device memory, ranks 0, 1 and 3 then time out in HCCL."""
+
+
+async def _diagnose(pilot) -> None:
+    await pilot.press("g")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_last_jobs_log_dir_is_the_default_and_the_cli_line_names_it():
+    app = ScreenHarness(DiagnoseScreen(Session(log_dir=str(OOM_LOGS))))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#diag-path", Input).value == str(OOM_LOGS)
+        assert f"mindpilot diagnose {OOM_LOGS}" in str(app.screen.query_one(CommandHint).render())
+
+
+async def test_real_knowledge_base_names_rank_2_out_of_memory_as_root_cause():
+    pytest.importorskip("mindpilot.validators.kb.diagnose")
+    session = Session(lang="en", log_dir=str(OOM_LOGS))
+    app = ScreenHarness(DiagnoseScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await _diagnose(pilot)
+        root = str(app.screen.query_one("#diag-root", Static).render())
+        assert "Root cause: rank 2" in root and "worker_2.log" in root
+        assert "ranks 0,1,3" in root
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert table.row_count == len(session.diagnosis.findings) + len(session.diagnosis.notes)
+        assert session.diagnosis.root_cause.rank == 2
+        assert "fix:" in app.screen.query_one("#finding-detail", TextArea).text
+
+
+async def test_a_missing_path_is_reported_on_screen(monkeypatch, tmp_path):
+    app = ScreenHarness(DiagnoseScreen(Session(log_dir=str(tmp_path / "nope"))))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await _diagnose(pilot)
+        text = str(app.screen.query_one("#diag-root", Static).render())
+        assert text.startswith("Failed:") or "not available" in text
+
+
+async def test_language_of_the_diagnosis_follows_the_session(monkeypatch):
+    calls = []
+
+    class Report:
+        findings: list = []
+        notes: list = []
+        consequences: list = []
+        files: list = [1, 2]
+        root_cause = None
+
+    monkeypatch.setattr(core, "diagnose", lambda paths, lang: calls.append((paths, lang)) or Report())
+    app = ScreenHarness(DiagnoseScreen(Session(lang="zh", log_dir="logs")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await _diagnose(pilot)
+        assert calls == [(["logs"], "zh")]
+        root = str(app.screen.query_one("#diag-root", Static).render())
+        assert "没有找到根因" in root and "扫描了 2 个文件" in root

@@ -1,0 +1,151 @@
+"""Launch step: command preview, the job's events rendered (logs per rank, loss, errors), stop/detach.
+
+The fake tests replace the launch core's calls at ``mindpilot.tui.launching``; the last test runs the
+real demo job through the real msrun on CPU (needs the mindspore extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from textual.widgets import Log, Sparkline, Static
+
+from mindpilot.tui import launching
+from mindpilot.tui.screens.launch import LaunchScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_hint import CommandHint
+from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events, fake_report
+from tui_apps.harness import ScreenHarness
+
+
+@pytest.fixture
+def fake_launch(monkeypatch):
+    """The launch core replaced by fakes; returns a dict recording calls and choosing the events."""
+    state = {"fail": False, "started": [], "stopped": [], "preflight": [], "missing": None}
+    monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
+    monkeypatch.setattr(launching, "commands_for", lambda preset, facts: [FakeCommand()])
+    monkeypatch.setattr(launching, "msrun_missing", lambda: state["missing"])
+    monkeypatch.setattr(launching, "preflight", lambda preset, facts, lang, log_dir: list(state["preflight"]))
+    monkeypatch.setattr(launching, "start", lambda preset, command, log_dir: state["started"].append(log_dir)
+                        or FakeRecord())
+    monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events(state["fail"])))
+    monkeypatch.setattr(launching, "stop_job", lambda job: state["stopped"].append(job) or [])
+    return state
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_command_preview_and_cli_equivalent(fake_launch):
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        preview = str(app.screen.query_one("#launch-command", Static).render())
+        assert "msrun --worker_num=2" in preview and "--master_port=8118" in preview
+        assert "mindpilot launch --demo" in str(app.screen.query_one(CommandHint).render())
+
+
+async def test_a_successful_job_fills_log_views_loss_chart_and_status(fake_launch):
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(LaunchScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        screen = app.screen
+        assert fake_launch["started"] == ["/home/ma-user/work/demo_msrun_log"]
+        assert session.log_dir == FakeRecord.log_dir
+        assert screen.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
+        # the loss chart follows the lowest rank
+        assert screen.query_one("#loss-chart", Sparkline).data == [round(2.5 / s, 4) for s in range(1, 7)]
+        log = screen.query_one("#log", Log)
+        assert log.line_count == 12 and log.lines[0].startswith("[0] { Epoch")
+        await pilot.press("v")  # all ranks -> rank 0
+        assert log.line_count == 6 and log.lines[0].startswith("{ Epoch") and "loss: 2.5," in log.lines[0]
+        await pilot.press("v")  # -> rank 1
+        assert "loss: 2.51," in log.lines[0]
+        assert "rank 1" in str(screen.query_one("#log-title", Static).render())
+        await pilot.press("v")  # -> all ranks again
+        assert log.line_count == 12
+        assert not screen.query_one("#launch-errors", Static).display
+
+
+async def test_a_failing_rank_is_named_in_the_error_panel(fake_launch):
+    fake_launch["fail"] = True
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        panel = app.screen.query_one("#launch-errors", Static)
+        text = str(panel.render())
+        assert panel.display
+        assert "▶ rank 1: device out of memory" in text
+        assert "first failing rank 1: Out of Memory!!!" in text
+        assert "1 more are consequences" in text
+        assert "failed (exit 1)" in app.screen.status_text
+
+
+async def test_preflight_errors_block_the_start_until_forced(fake_launch):
+    from mindpilot.validators.findings import Finding, Severity
+
+    fake_launch["preflight"] = [Finding(rule="preflight.port_busy", severity=Severity.ERROR,
+                                        title="master port 8118 is in use", fix="--master-port 8119")]
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        assert fake_launch["started"] == []
+        assert "Preflight found 1 error" in app.screen.status_text
+        assert "master port 8118 is in use — --master-port 8119" in str(
+            app.screen.query_one("#launch-errors", Static).render())
+        await pilot.press("R")
+        await _settle(pilot)
+        assert len(fake_launch["started"]) == 1
+
+
+async def test_without_mindspore_the_demo_says_so_and_does_not_start(fake_launch):
+    fake_launch["missing"] = "mindspore"
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        assert "MindSpore is not installed" in app.screen.status_text
+        await pilot.press("r")
+        await _settle(pilot)
+        assert fake_launch["started"] == []
+        assert "pip install -e '.[mindspore]'" in app.screen.status_text
+
+
+async def test_stop_and_detach_need_a_running_job(fake_launch):
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _settle(pilot)
+        await pilot.press("s")
+        await pilot.press("d")
+        await pilot.pause()
+        assert fake_launch["stopped"] == []
+        assert [n.message for n in app._notifications] == ["No running job", "No running job"]
+
+
+@pytest.mark.mindspore
+@pytest.mark.slow
+async def test_real_demo_job_runs_through_msrun_and_is_rendered(tmp_path, monkeypatch):
+    if importlib.util.find_spec("mindspore") is None or launching.msrun_missing():
+        pytest.skip("needs the mindspore extra (real msrun)")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(LaunchScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        screen = app.screen
+        assert "succeeded (exit 0)" in screen.status_text, screen.status_text
+        assert len(screen.losses) == 30
+        assert {0, 1} <= set(screen.buffers)
+        assert session.log_dir and (tmp_path / "demo_msrun_log" / "worker_1.log").exists()

@@ -1,0 +1,355 @@
+"""Step 4, Launch: the exact msrun command, then the live job: logs per rank, loss chart, errors.
+
+The job is started and watched through ``mindpilot.launch`` (see ``tui/launching.py``); a thread
+worker turns the core's events into batched UI updates. ``s`` stops the job (whole process group),
+``d`` detaches (the job keeps running; ``mindpilot attach ID`` resumes), ``v`` switches the log view.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections import deque
+from typing import Any, Optional
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Log, Sparkline, Static
+from textual.worker import get_current_worker
+
+from mindpilot.tui import launching
+from mindpilot.tui.core import CoreMissing
+from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.validators.findings import Severity
+
+BUFFER_LINES = 2000
+"""Lines kept per view (all ranks, and each rank)."""
+FLUSH_SECONDS = 0.1
+"""How often the worker hands a batch of events to the UI."""
+
+
+class LaunchScreen(StepScreen):
+    """Command preview, job status, loss sparkline, error panel, and the log."""
+
+    CSS_PATH = "launch.tcss"
+    MODE = "launch"
+    AUTO_FOCUS = "#log"
+    BINDINGS = [
+        Binding("r", "run", "key_run"),
+        Binding("R", "run(True)", show=False),
+        Binding("s", "stop", "key_stop"),
+        Binding("d", "detach", "key_detach"),
+        Binding("v", "cycle_view", "key_view"),
+    ]
+
+    def __init__(self, session) -> None:
+        super().__init__(session)
+        self.preset: Any = None
+        self.commands: list[Any] = []
+        self.job_id: Optional[str] = None
+        self.running = False
+        self.detached = False
+        self.buffers: dict[Optional[int], deque] = {None: deque(maxlen=BUFFER_LINES)}
+        """Log lines per view: None is all ranks, an int is one rank."""
+        self.view: Optional[int] = None
+        self.losses: list[float] = []
+        self.loss_rank: Optional[int] = None
+        self.problems: list[str] = []
+        self.consequences = 0
+        self.status_text = ""
+
+    def compose_body(self) -> ComposeResult:
+        default = "demo" if self.session.demo else ""
+        with Horizontal(id="launch-form"):
+            yield Labeled(self.t("launch_preset"), Input(default, compact=True, id="preset",
+                                                         placeholder=self.t("launch_preset_placeholder")),
+                          id="preset-row")
+        yield Static("", id="launch-command", markup=False)
+        yield Static(self.status_text or self.t("launch_ready"), id="launch-status", markup=False)
+        with Horizontal(id="loss-row"):
+            yield Label(self.t("launch_loss"), id="loss-label")
+            yield Sparkline(self.losses, id="loss-chart")
+            yield Label(self._loss_range(), id="loss-range")
+        yield Static("\n".join(self.problems), id="launch-errors", markup=False)
+        yield Static(self._view_title(), id="log-title")
+        yield Log(max_lines=BUFFER_LINES, id="log")
+
+    def cli_argv(self) -> list[str]:
+        fields = self.query("#preset")
+        preset = fields.first(Input).value.strip() if fields else ("demo" if self.session.demo else "")
+        return launching.launch_argv(self.session.demo, preset, self.session.lang)
+
+    def on_mount(self) -> None:
+        self._refresh_errors()
+        self.prepare(self.query_one("#preset", Input).value.strip())
+
+    def after_relabel(self) -> None:
+        self.on_mount()
+        self._show_view()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.prepare(event.value.strip())
+        self.update_cli_hint()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.update_cli_hint()
+
+    # -- command preview ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="prepare")
+    def prepare(self, name: str) -> None:
+        """Load the preset and build its command (in a thread: it may probe the file system)."""
+        if not name:
+            return
+        try:
+            preset = launching.load_preset(name)
+            facts = self.session.env_report.environment if self.session.env_report else None
+            commands = launching.commands_for(preset, facts)
+        except Exception as exc:  # bad preset file: DataFileError names file, line and key
+            self.app.call_from_thread(self._set_status, self.t("failed", error=exc))
+            return
+        self.app.call_from_thread(self.show_command, preset, commands)
+
+    def show_command(self, preset: Any, commands: list[Any]) -> None:
+        """Show the exact command(s) the job will run."""
+        self.preset, self.commands = preset, commands
+        text = "\n".join(command.shell() if hasattr(command, "shell") else shlex.join(command.argv)
+                         for command in commands)
+        self.query_one("#launch-command", Static).update(text)
+        if not self.running and getattr(preset, "name", "") == "demo":
+            missing = _safe(launching.msrun_missing)
+            if missing == "mindspore":
+                self._set_status(self.t("launch_no_mindspore"))
+            elif missing == "msrun":
+                self._set_status(self.t("launch_no_msrun"))
+
+    # -- running -------------------------------------------------------------------------------
+
+    def action_run(self, force: bool = False) -> None:
+        """Preflight, then start the job and follow it."""
+        if self.running:
+            self.notify(self.t("launch_already", job=self.job_id), severity="warning")
+            return
+        if self.preset is None or not self.commands:
+            return
+        missing = _safe(launching.msrun_missing)
+        if missing:
+            self._set_status(self.t("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun"))
+            return
+        self._reset_job_view()
+        self._set_status(self.t("launch_starting"))
+        self.running, self.detached = True, False
+        self.run_job(self.preset, self.commands[0], force)
+
+    @work(thread=True, exclusive=True, group="launch")
+    def run_job(self, preset: Any, command: Any, force: bool) -> None:
+        """Start the job, then hand its events to the UI in batches until it ends or we detach."""
+        worker = get_current_worker()
+        call = self.app.call_from_thread
+        log_dir = launching.log_dir_for(preset, command.cwd)
+        try:
+            findings = launching.preflight(preset, self._facts(), self.session.lang, log_dir)
+            errors = [f for f in findings if f.severity is Severity.ERROR]
+            if findings:
+                call(self.show_findings, findings)
+            if errors and not force:
+                call(self._finish, self.t("launch_preflight_blocked", errors=len(errors)))
+                return
+            record = launching.start(preset, command, log_dir)
+        except CoreMissing as exc:
+            call(self._finish, self.t("core_missing", what=str(exc)))
+            return
+        except Exception as exc:  # LaunchError: msrun did not start
+            call(self._finish, self.t("failed", error=exc))
+            return
+        self.job_id = record.id
+        self.session.job = record
+        self.session.log_dir = record.log_dir
+        call(self._set_status, self.t("launch_started", job=record.id, pid=record.pid))
+        batch: list[Any] = []
+        flushed = time.monotonic()
+        for event in launching.watch(record.id, self.session.lang,
+                                     stop=lambda: self.detached or worker.is_cancelled):
+            batch.append(event)
+            if time.monotonic() - flushed >= FLUSH_SECONDS:
+                call(self.apply_events, batch)
+                batch, flushed = [], time.monotonic()
+        if batch:
+            call(self.apply_events, batch)
+        call(self._watch_ended)
+
+    def _facts(self) -> Any:
+        return self.session.env_report.environment if self.session.env_report else None
+
+    def _watch_ended(self) -> None:
+        self.running = False
+        if self.detached and self.job_id:
+            self._set_status(self.t("launch_detached", job=self.job_id))
+
+    def _finish(self, text: str) -> None:
+        self.running = False
+        self._set_status(text)
+
+    def apply_events(self, events: list[Any]) -> None:
+        """Render a batch of launch events (lines, metrics, findings, hangs, exit)."""
+        new_lines: list[str] = []
+        for event in events:
+            kind = getattr(event, "type", "")
+            if kind == "line":
+                self._add_line(event.rank, event.text, new_lines)
+            elif kind == "metric":
+                self._add_metric(event)
+            elif kind == "finding":
+                self._add_finding(event)
+            elif kind == "hang":
+                ranks = ", ".join(str(r) for r in event.silent_ranks) or "?"
+                self._problem(self.t("launch_hang", seconds=event.seconds, ranks=ranks))
+            elif kind == "exit":
+                self._exit(event)
+        log = self.query_one("#log", Log)
+        if new_lines:
+            log.write_lines(new_lines)
+        self._refresh_errors()
+        # The error panel may have grown and shrunk the log: stay at the newest line.
+        self.call_after_refresh(log.scroll_end, animate=False)
+
+    def _add_line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
+        tagged = f"[{rank}] {text}" if rank is not None else text
+        self.buffers[None].append(tagged)
+        if rank is not None:
+            self.buffers.setdefault(rank, deque(maxlen=BUFFER_LINES)).append(text)
+        if self.view is None:
+            shown.append(tagged)
+        elif self.view == rank:
+            shown.append(text)
+
+    def _add_metric(self, metric: Any) -> None:
+        if metric.loss is None:
+            return
+        if self.loss_rank is None or (metric.rank is not None and metric.rank < self.loss_rank):
+            if self.loss_rank is not None and metric.rank != self.loss_rank:
+                self.losses.clear()
+            self.loss_rank = metric.rank
+        if metric.rank == self.loss_rank:
+            self.losses.append(float(metric.loss))
+            self.query_one("#loss-chart", Sparkline).data = list(self.losses)
+            self.query_one("#loss-range", Label).update(self._loss_range())
+            total = f"/{metric.total_steps}" if metric.total_steps else ""
+            speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
+            self._set_status(self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
+                                    loss=f"{metric.loss:.4f}", speed=speed))
+
+    def _add_finding(self, event: Any) -> None:
+        if event.consequence:
+            self.consequences += 1
+            return
+        finding = event.finding
+        where = f"rank {event.rank}: " if event.rank is not None else ""
+        mark = "▶ " if event.first_failure else "· "
+        self._problem(f"{mark}{where}{finding.title}")
+
+    def show_findings(self, findings: list[Any]) -> None:
+        """Preflight findings go to the error panel, worst first."""
+        for finding in findings:
+            self._problem(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
+                          + (f" — {finding.fix}" if finding.fix else ""))
+        self._refresh_errors()
+
+    def _exit(self, event: Any) -> None:
+        job = self.job_id or "-"
+        if event.status == "succeeded":
+            self._set_status(self.t("launch_exit_ok", job=job, code=event.code))
+        else:
+            self._set_status(self.t("launch_exit_bad", job=job, status=event.status, code=event.code))
+        first = event.first_failure
+        if first:
+            self._problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
+        self.running = False
+
+    def _problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
+
+    def _refresh_errors(self) -> None:
+        lines = list(self.problems[-3:])
+        if self.consequences:
+            lines.append(self.t("launch_consequences", count=self.consequences))
+        panel = self.query_one("#launch-errors", Static)
+        panel.update("\n".join(lines))
+        panel.display = bool(lines)
+
+    def _set_status(self, text: str) -> None:
+        self.status_text = text
+        self.query_one("#launch-status", Static).update(text)
+
+    def _reset_job_view(self) -> None:
+        self.buffers = {None: deque(maxlen=BUFFER_LINES)}
+        self.view, self.losses, self.loss_rank = None, [], None
+        self.problems, self.consequences = [], 0
+        self.query_one("#log", Log).clear()
+        self.query_one("#loss-chart", Sparkline).data = []
+        self.query_one("#loss-range", Label).update("")
+        self.query_one("#log-title", Static).update(self._view_title())
+        self._refresh_errors()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        """Stop the job: SIGTERM to its process group, then SIGKILL; check nothing is left."""
+        if not self.job_id or not self.running:
+            self.notify(self.t("launch_no_job"), severity="warning")
+            return
+        self._set_status(self.t("launch_stopping", job=self.job_id))
+        self.stop_worker(self.job_id)
+
+    @work(thread=True, group="stop")
+    def stop_worker(self, job_id: str) -> None:
+        """Blocking stop in a thread."""
+        left = launching.stop_job(job_id)
+        text = (self.t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))) if left
+                else self.t("launch_stopped", job=job_id))
+        self.app.call_from_thread(self.notify, text)
+
+    def action_detach(self) -> None:
+        """Stop watching; the job keeps running under its supervisor."""
+        if not self.job_id or not self.running:
+            self.notify(self.t("launch_no_job"), severity="warning")
+            return
+        self.detached = True
+        self._set_status(self.t("launch_detached", job=self.job_id))
+
+    def action_cycle_view(self) -> None:
+        """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""
+        views: list[Optional[int]] = [None, *sorted(k for k in self.buffers if k is not None)]
+        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else None
+        self._show_view()
+
+    def _show_view(self) -> None:
+        log = self.query_one("#log", Log)
+        log.clear()
+        log.write_lines(list(self.buffers.get(self.view, [])))
+        self.query_one("#log-title", Static).update(self._view_title())
+
+    def _view_title(self) -> str:
+        return self.t("launch_view_all") if self.view is None else self.t("launch_view_rank", rank=self.view)
+
+    def _loss_range(self) -> str:
+        if not self.losses:
+            return ""
+        return f"{self.losses[0]:.3f} → {self.losses[-1]:.3f}"
+
+    async def before_quit(self) -> None:
+        """Quitting detaches: the job keeps running; ``run_app`` prints how to attach."""
+        if self.running and self.job_id:
+            self.detached = True
+            getattr(self.app, "detached_jobs", []).append(self.job_id)
+
+
+def _safe(function) -> Optional[str]:
+    try:
+        return function()
+    except CoreMissing as exc:
+        return str(exc)
