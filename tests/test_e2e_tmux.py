@@ -126,3 +126,18 @@ def test_demo_job_runs_from_the_launch_step_and_diagnose_reads_its_logs(tmux_app
     tmux_app.keys("g")
     tmux_app.wait_for(lambda s: "No root cause found" in s or "Root cause" in s, "the diagnosis")
     _quit(tmux_app)
+
+
+def test_chinese_locale_shows_chinese_labels(tmp_path):
+    env = {"LANG": "zh_CN.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+           "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    app = Tmux(f"{shlex.quote(sys.executable)} -m mindpilot --demo --lang zh", env, str(tmp_path))
+    try:
+        screen = app.wait_for(lambda s: "组件" in s and "命令行 $ mindpilot doctor --demo --lang zh" in s,
+                              "the Environment step in Chinese")
+        assert "1 环境" in screen and "5 诊断" in screen
+        app.keys("l")
+        app.wait_for(lambda s: "Component" in s and "mindpilot doctor --demo" in s, "English after l")
+        _quit(app)
+    finally:
+        app.close()

@@ -100,3 +100,20 @@ def test_every_label_exists_in_both_languages():
     for key in label_keys():
         zh, en = label(key, "zh"), label(key, "en")
         assert zh.strip() and en.strip(), key
+
+
+async def test_every_step_survives_a_language_switch(monkeypatch):
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = _app("en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number, mode in enumerate(STEPS, start=1):
+            await pilot.press(str(number))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("l")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            bar = app.screen.query_one(StepBar).steps_text.plain
+            expected = label("step_" + mode, app.session.lang)
+            assert f"{number} {expected}" in bar, (mode, bar)
+        assert app.session.lang == "zh"  # five switches from English
