@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict
 
 from mindpilot.launch.events import FindingEvent, HangEvent
+from mindpilot.launch.parse import line_timestamp
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
@@ -33,6 +34,8 @@ class Pattern(BaseModel):
 
     regex: str
     """Python regular expression searched in one line."""
+    literals: list[str] = []
+    """The regex runs only on lines containing one of these (a fast prefilter); empty: always."""
     source: str
     """Why this pattern means what it means."""
 
@@ -50,12 +53,31 @@ class Patterns(BaseModel):
     """A line that names a rank to blame (group 1)."""
 
 
+class _Compiled:
+    """The patterns compiled, each behind its literal prefilter."""
+
+    def __init__(self, data: Patterns) -> None:
+        self.error = [(tuple(p.literals), re.compile(p.regex)) for p in data.error]
+        self.consequence = [(tuple(p.literals), re.compile(p.regex)) for p in data.consequence]
+        self.suspect = [re.compile(p.regex) for p in data.suspect]
+
+    @staticmethod
+    def _any(compiled: list, text: str) -> bool:
+        for literals, regex in compiled:
+            if (not literals or any(literal in text for literal in literals)) and regex.search(text):
+                return True
+        return False
+
+    def is_error(self, text: str) -> bool:
+        return self._any(self.error, text)
+
+    def is_consequence(self, text: str) -> bool:
+        return self._any(self.consequence, text)
+
+
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
-    data = load_model(Patterns, package_path("launch", "data", "patterns.yaml"))
-    error = re.compile("|".join(f"(?:{p.regex})" for p in data.error))
-    consequence = re.compile("|".join(f"(?:{p.regex})" for p in data.consequence))
-    return error, consequence, [re.compile(p.regex) for p in data.suspect]
+def _patterns() -> _Compiled:
+    return _Compiled(load_model(Patterns, package_path("launch", "data", "patterns.yaml")))
 
 
 def kb_matcher() -> Any:
@@ -100,44 +122,48 @@ class FailureTracker:
         self._seq = 0
         self._first_reported = False
 
-    def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp: Optional[float],
-             line: Optional[int] = None) -> list[FindingEvent]:
-        """Findings for one line (at most one per rank and rule)."""
-        error, consequence_re, suspects = _patterns()
+    def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp_head: Optional[str],
+             line: Optional[int] = None, kb_candidate: bool = True) -> list[FindingEvent]:
+        """Findings for one line (at most one per rank and rule).
+
+        ``stamp_head``: the start of the last line of this file that may carry a time (the error's time);
+        ``kb_candidate=False``: a batch scan already showed that no knowledge-base literal is in the line.
+        """
+        patterns = _patterns()
         events: list[FindingEvent] = []
-        hits = self.matcher.match_line(text) if self.matcher is not None else []
         quiet = _quiet_level(text)
+        hits = self.matcher.match_line(text) if self.matcher is not None and kb_candidate else []
         for hit in hits:
             if quiet and _severity(hit) is Severity.ERROR:
                 continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start
-            is_consequence = _hit_is_consequence(hit) or bool(consequence_re.search(text))
+            is_consequence = _hit_is_consequence(hit) or patterns.is_consequence(text)
             finding = hit.to_finding(self.lang, file=file, line=line, rank=rank)
-            event = self._record(finding, text, rank, source, file, line, stamp, is_consequence,
+            event = self._record(finding, text, rank, source, file, line, stamp_head, is_consequence,
                                  _severity(hit) is Severity.ERROR)
             if event is not None:
                 events.append(event)
         if events or (hits and not quiet):
             return events
         if source != "worker":
-            for pattern in suspects:
+            for pattern in patterns.suspect:
                 found = pattern.search(text)
                 if found and int(found.group(1)) not in self.suspects:
                     self.suspects.append(int(found.group(1)))
-        if not error.search(text):
+        if not patterns.is_error(text):
             return events
-        is_consequence = bool(consequence_re.search(text)) or source != "worker"
+        is_consequence = patterns.is_consequence(text) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
         short = text.strip()[:MAX_TEXT]
         finding = make_finding(rule, self.lang, file=file, line=line, rank=rank if rank is not None else source,
                                text=short, path=file, lineno=line if line is not None else "?",
                                extra={"rank": rank})
-        event = self._record(finding, short, rank, source, file, line, stamp, is_consequence, True)
+        event = self._record(finding, short, rank, source, file, line, stamp_head, is_consequence, True)
         if event is not None:
             events.append(event)
         return events
 
     def _record(self, finding: Finding, text: str, rank: Optional[int], source: str, file: str,
-                line: Optional[int], stamp: Optional[float], consequence: bool,
+                line: Optional[int], stamp_head: Optional[str], consequence: bool,
                 is_error: bool) -> Optional[FindingEvent]:
         key = (rank, finding.rule)
         if key in self._emitted:
@@ -146,6 +172,7 @@ class FailureTracker:
         self._seq += 1
         first = False
         if is_error and not consequence and rank not in self.causes:
+            stamp = line_timestamp(stamp_head) if stamp_head else None
             self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line, stamp, self._seq)
             if not self._first_reported:
                 first = self._first_reported = True

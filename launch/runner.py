@@ -97,12 +97,12 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
                            lang=lang, from_start=from_start, lines=lines)
     try:
         while True:
-            done = job_finished(job_id)
-            events = follower.poll(final=done)
-            yield from events
-            if done:
+            if job_finished(job_id):
+                yield from follower.drain()
                 break
-            if not events:
+            events = follower.poll()
+            yield from events
+            if not events and not follower.behind:
                 time.sleep(poll_interval)
     finally:
         follower.close()

@@ -15,19 +15,22 @@ from __future__ import annotations
 import os
 import re
 import time
+from bisect import bisect_right
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from mindpilot.launch.events import FileEvent, LineEvent, TailEvent
 from mindpilot.launch.failures import FailureTracker, HangDetector
-from mindpilot.launch.parse import line_timestamp, parse_metric, parse_status
+from mindpilot.launch.parse import parse_metric, parse_status
 
 READ_CHUNK = 1 << 20
 """Bytes read from one file per read call."""
-MAX_READ_PER_POLL = 8 << 20
+MAX_READ_PER_POLL = 2 << 20
 """Bytes read from one file per poll, so that one busy file does not starve the others."""
 MAX_LINE = 64 * 1024
 """Longer lines are cut here (the rest of the line is dropped, marked with an ellipsis)."""
+_STAMP_STARTS = frozenset("[0123456789")
+"""First characters of lines that may carry a time (MindSpore ``[LEVEL] ...time``, Python ``2026-...``)."""
 MSRUN_STATUS = ("worker_started", "worker_failed", "killing_workers", "workers_done", "job_failed")
 """Status lines msrun itself prints (process_entity/_api.py); the rest of its console is worker logs."""
 WORKER_LOG = re.compile(r"^(?:worker|[\w.-]+?)_(\d+)\.log$")
@@ -71,6 +74,8 @@ class FileFollower:
         self._overlong = False
         self.lineno = 0
         """Number of the last line returned (1-based; restarts after truncation or rotation)."""
+        self.at_end = True
+        """The last read reached the end of the file (False: more is waiting beyond the poll budget)."""
         self.idle_since = time.monotonic()
         self._open(from_start)
 
@@ -104,7 +109,8 @@ class FileFollower:
         except OSError:
             stat = None  # being rotated: drain what the open handle still has
         if stat is not None and stat.st_ino != self._inode:
-            self._drain(lines)
+            while not self._drain(lines):
+                pass
             self._flush_partial(lines)
             self._open(True)
             self.lineno = 0
@@ -115,20 +121,22 @@ class FileFollower:
             self._overlong = False
             self.lineno = 0
             events.append(FileEvent(file=str(self.path), what="truncated", rank=self.rank))
-        self._drain(lines)
-        if final:
+        at_end = self.at_end = self._drain(lines)
+        if final and at_end:
             self._flush_partial(lines)
         return lines
 
-    def _drain(self, lines: list[tuple[int, bytes]]) -> None:
+    def _drain(self, lines: list[tuple[int, bytes]]) -> bool:
+        """Read up to the per-poll budget; True when the end of the file was reached."""
         budget = MAX_READ_PER_POLL
         while budget > 0:
             chunk = self._handle.read(min(READ_CHUNK, budget))
             if not chunk:
-                return
+                return True
             budget -= len(chunk)
             self.idle_since = time.monotonic()
             self._split(chunk, lines)
+        return False
 
     def _split(self, chunk: bytes, lines: list[tuple[int, bytes]]) -> None:
         parts = chunk.split(b"\n")
@@ -176,8 +184,10 @@ class LogFollower:
         self.failures = FailureTracker(lang=lang, use_kb=kb)
         self.hang = HangDetector(hang_after, clock) if hang_after else None
         self._last_scan = 0.0
+        self.behind = False
+        """More is waiting than one poll reads: poll again without sleeping."""
         self._clock = clock
-        self._last_ts: dict[Path, float] = {}
+        self._last_head: dict[Path, str] = {}
 
     def scan(self) -> list[TailEvent]:
         """Pick up log files that appeared since the last scan."""
@@ -207,16 +217,46 @@ class LogFollower:
         if final or self._clock() - self._last_scan >= 0.5:
             events += self.scan()
         for path, follower in self.followers.items():
-            for number, raw in follower.read(events, final):
-                self._line(path, follower, number, decode_line(raw), events)
+            batch = follower.read(events, final)
+            if not batch:
+                continue
+            candidates = self._kb_candidates(batch) if follower.source != "msrun" else None
+            for index, (number, raw) in enumerate(batch):
+                self._line(path, follower, number, decode_line(raw), events,
+                           candidates is None or index in candidates)
+        self.behind = any(not follower.at_end for follower in self.followers.values())
         if self.hang is not None and not final:
             hang = self.hang.check()
             if hang is not None:
                 events.append(hang)
         return events
 
+    def _kb_candidates(self, batch: list[tuple[int, bytes]]) -> Optional[set[int]]:
+        """Indexes of the lines that contain a knowledge-base literal, found in one scan of the batch.
+
+        The KB's per-line matcher costs ~15 us a line; scanning the joined batch with its chunk finder
+        (re2) costs well under 1 us, so only the few candidate lines pay for the full match.
+        """
+        matcher = self.failures.matcher
+        if matcher is None or not hasattr(matcher, "chunk_finder"):
+            return None
+        blob = b"\n".join(raw for _, raw in batch)
+        starts, offset = [], 0
+        for _, raw in batch:
+            starts.append(offset)
+            offset += len(raw) + 1
+        find = matcher.chunk_finder(blob, 0, len(blob))
+        found: set[int] = set()
+        at = find(0)
+        while at is not None:
+            index = bisect_right(starts, at) - 1
+            found.add(index)
+            following = starts[index + 1] if index + 1 < len(starts) else len(blob)
+            at = find(following) if following < len(blob) else None
+        return found
+
     def _line(self, path: Path, follower: FileFollower, number: int, text: str,
-              events: list[TailEvent]) -> None:
+              events: list[TailEvent], kb_candidate: bool = True) -> None:
         rank, source = follower.rank, follower.source
         if source == "msrun":
             # msrun's console repeats every worker log (tail -f under --join=True): keep its own lines only.
@@ -226,9 +266,8 @@ class LogFollower:
                     events.append(LineEvent(source=source, rank=status.rank, text=text, file=str(path)))
                 events.append(status)
             return
-        stamp = line_timestamp(text)
-        if stamp is not None:
-            self._last_ts[path] = stamp
+        if text[:1] in _STAMP_STARTS:  # parsed only when an error needs its time (see FailureTracker)
+            self._last_head[path] = text[:80]
         if self.emit_lines:
             events.append(LineEvent(source=source, rank=rank, text=text, file=str(path)))
         metric = parse_metric(text, rank) if source == "worker" else None
@@ -242,7 +281,15 @@ class LogFollower:
         status = parse_status(text, source, rank)
         if status is not None:
             events.append(status)
-        events += self.failures.feed(text, rank, source, str(path), self._last_ts.get(path), number)
+        events += self.failures.feed(text, rank, source, str(path), self._last_head.get(path), number,
+                                     kb_candidate=kb_candidate)
+
+    def drain(self) -> list[TailEvent]:
+        """Everything left, partial last lines included (for a job that has ended)."""
+        events = self.poll(final=True)
+        while self.behind:
+            events += self.poll(final=True)
+        return events
 
     def close(self) -> None:
         for follower in self.followers.values():
@@ -263,17 +310,17 @@ def follow_logs(log_dir: Union[str, Path], *, extra_files: Iterable[Union[str, P
     last_event = time.monotonic()
     try:
         while True:
-            done = stop() if stop is not None else False
-            events = follower.poll(final=done)
+            if stop is not None and stop():
+                yield from follower.drain()
+                return
+            events = follower.poll()
             if events:
                 last_event = time.monotonic()
                 yield from events
-            if done:
-                return
             if idle_timeout is not None and time.monotonic() - last_event > idle_timeout:
-                yield from follower.poll(final=True)
+                yield from follower.drain()
                 return
-            if not events:
+            if not events and not follower.behind:
                 time.sleep(poll_interval)
     finally:
         follower.close()

@@ -218,3 +218,14 @@ def test_follow_logs_reads_a_file_that_grows_while_followed(tmp_path):
             last = event.text
     thread.join()
     assert count == total and last.startswith(f"line {total - 1} ")
+
+
+def test_a_backlog_larger_than_one_poll_is_drained_once_and_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(tail_module, "MAX_READ_PER_POLL", 1000)
+    monkeypatch.setattr(tail_module, "READ_CHUNK", 300)
+    expected = [f"line number {i} " + "w" * (i % 37) for i in range(2000)]
+    (tmp_path / "worker_0.log").write_text("\n".join(expected))  # the last line has no newline
+    follower = LogFollower(tmp_path, hang_after=None, kb=False)
+    first = lines_of(follower.poll())
+    assert follower.behind and len(first) < 100
+    assert first + lines_of(follower.drain()) == expected
