@@ -175,7 +175,7 @@ def test_every_rule_the_doctor_names_is_in_the_catalogue_with_a_source():
     from mindpilot.validators.catalog import catalog
 
     code = Path(judge.__code__.co_filename).read_text(encoding="utf-8")
-    named = set(re.findall(r'"(doctor\.[a-z_]+)"', code))
+    named = set(re.findall(r'"(doctor\.[a-z_]+)"', code)) - {"doctor.yaml"}  # minus the file name
     assert len(named) >= 15
     for rule in named:
         assert rule in catalog(), rule
