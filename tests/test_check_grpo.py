@@ -80,3 +80,17 @@ def test_referenced_model_yaml_is_checked_too(tmp_path):
     assert {"file": str(model), "kind": "mindformers", "referenced_by": "actor_config"} in report.files
     hit = next(f for f in report.findings if f.rule == "recompute.list_too_long")
     assert (hit.file, hit.line) == (str(model), 8)
+
+
+def test_actor_model_parallel_against_the_model_heads(tmp_path):
+    model = tmp_path / "finetune.yaml"
+    model.write_text("use_parallel: True\nrun_mode: finetune\nmodel:\n  model_config:\n    type: LlamaConfig\n"
+                     "    num_layers: 28\n    num_heads: 28\n    n_kv_heads: 4\n    hidden_size: 3584\n", encoding="utf-8")
+    text = GRPO.read_text(encoding="utf-8").replace(
+        "./model_configs/qwen_grpo/qwen2_5_7b/finetune_qwen2_5_7b.yaml", str(model))
+    lines = text.splitlines()
+    lines[68], lines[69], lines[70] = "    data_parallel: 1", "    model_parallel: 8", "    pipeline_stage: 1"
+    grpo = tmp_path / "grpo_config.yaml"
+    grpo.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    hits = [f for f in check_files([grpo], cards=8) if f.rule == "grpo.role_heads_mp"]
+    assert hits and hits[0].line == 70 and "28" in hits[0].title

@@ -17,7 +17,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.resources import PLACEHOLDER, check_memory
 from mindpilot.validators.check.yamltypes import check_types, is_number, yaml11_float
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.validators.datafiles import DataFileError, load_model, package_path
 
 ROLES = ("actor_config", "ref_config", "generate_config")
 VLLM_MODES = (0, 1, 2, "MINDFORMERS", "VLLM", "DEBUG")
@@ -202,8 +202,27 @@ def _check_model_refs(doc: ConfigDoc, ctx: CheckContext, refs: list[tuple], chec
         if target is None:
             ctx.add("grpo.model_config_not_found", doc.path, line, key=".".join(keys), value=value)
             continue
+        _check_role_heads(doc, ctx, keys[0], target)
         resolved = target.resolve()
         if resolved in seen or check_model_yaml is None:
             continue
         seen.add(resolved)
         check_model_yaml(str(target), role=keys[0])
+
+
+def _check_role_heads(doc: ConfigDoc, ctx: CheckContext, role: str, model_yaml: Path) -> None:
+    """MindRLHF copies the role's parallel_config into the model YAML: its mp must split the model's heads."""
+    from mindpilot.validators.check.model import model_numbers
+
+    mp = doc.value(role, "parallel_config", "model_parallel", default=1)
+    if not isinstance(mp, int) or isinstance(mp, bool) or mp <= 1 or role == "generate_config":
+        return
+    try:
+        numbers = model_numbers(ConfigDoc.load(model_yaml), ctx)
+    except DataFileError:
+        return
+    for label, count in (("heads", numbers.heads), ("kv_heads", numbers.kv_heads)):
+        if count and count % mp:
+            ctx.add("grpo.role_heads_mp", doc.path, doc.line(role, "parallel_config", "model_parallel"), role=role,
+                    mp=mp, what=label, count=count, model_yaml=str(model_yaml))
+            return

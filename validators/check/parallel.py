@@ -125,9 +125,9 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
             ctx.add("parallel.not_positive_int", path, doc.line(PC, key), key=key, value=repr(value),
                     suggest=_suggest(doc, (PC, key), _as_int(value)))
     run_mode = _run_mode(doc)
-    use_parallel = doc.value("use_parallel", default=False)
-    parallel_on = use_parallel is True
-    if not parallel_on and plan.product > 1 and use_parallel is False:
+    use_parallel = doc.value("use_parallel", default=False)  # template default False (template.py:240)
+    parallel_on = bool(use_parallel)  # MindFormers tests it with `if config.use_parallel:`; 'Flase' is truthy
+    if not parallel_on and plan.product > 1:
         ctx.add("parallel.ignored_without_use_parallel", path, doc.line("use_parallel") or doc.line(PC),
                 product=plan.product)
     if doc.value("parallel", "auto_pipeline") is True:
