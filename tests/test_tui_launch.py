@@ -149,3 +149,33 @@ async def test_real_demo_job_runs_through_msrun_and_is_rendered(tmp_path, monkey
         assert len(screen.losses) == 30
         assert {0, 1} <= set(screen.buffers)
         assert session.log_dir and (tmp_path / "demo_msrun_log" / "worker_1.log").exists()
+
+
+async def test_quitting_while_a_job_runs_detaches_it(fake_launch, monkeypatch):
+    import time
+
+    from mindpilot.launch.events import LineEvent
+    from mindpilot.tui.app import MindpilotApp
+
+    def endless(job, lang, stop):
+        while not stop():
+            yield LineEvent(source="worker", rank=0, text="still training", file="worker_0.log")
+            time.sleep(0.01)
+
+    monkeypatch.setattr(launching, "watch", endless)
+    app = MindpilotApp(Session(demo=True, env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("r")
+        for _ in range(200):  # wait (bounded) until the job's lines arrive
+            if app.screen.query_one("#log", Log).line_count >= 3:
+                break
+            await pilot.pause(0.05)
+        assert app.screen.running
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+    assert app.detached_jobs == [FakeRecord.id]
+    assert fake_launch["stopped"] == []  # detached, not killed

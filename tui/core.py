@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
+from rich.cells import cell_len
+
 from mindpilot.validators.report import DoctorReport
 
 if TYPE_CHECKING:
@@ -54,9 +56,17 @@ def optional_float(text: str) -> Optional[float]:
 
 
 def short(value: Any, width: int) -> str:
-    """``value`` as text cut to ``width`` cells with an ellipsis (tables must fit 80 columns)."""
+    """``value`` as text cut to ``width`` terminal cells with an ellipsis (Chinese takes two cells each)."""
     text = "" if value is None else str(value)
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def model_ids() -> list[str]:
