@@ -59,7 +59,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     except KeyError as exc:
         raise CommandError(str(exc.args[0]), ExitCode.USAGE) from None
     except ProbeError as exc:
-        raise CommandError(f"cannot probe the environment: {exc}", ExitCode.ENVIRONMENT) from None
+        from mindpilot.validators.redact import redact_text, secret_values
+
+        raise CommandError(redact_text(f"cannot probe the environment: {exc}", secret_values()),
+                           ExitCode.ENVIRONMENT) from None
     try:
         if args.json:
             emit_json(report.model_dump(mode="json"))

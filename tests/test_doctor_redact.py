@@ -63,3 +63,11 @@ def test_the_demo_shows_its_obs_key_masked():
     assert "demo-secret-not-real" not in done.stdout and "DEMOAKNOTAREALKEY" not in done.stdout
     env = json.loads(done.stdout)["environment"]["env"]
     assert env["OBS_SECRET_ACCESS_KEY"] == MASK and env["OBS_ACCESS_KEY_ID"] == MASK
+
+
+def test_probe_failure_messages_are_redacted_too(tmp_path):
+    secret = "tok-ABCDEF-123456"
+    missing = tmp_path / secret / "python"
+    done = run_cli("doctor", "--python", str(missing), env={"HF_TOKEN": secret})
+    assert done.returncode == 3
+    assert secret not in done.stderr and MASK in done.stderr
