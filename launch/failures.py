@@ -75,6 +75,17 @@ class _Compiled:
         return self._any(self.consequence, text)
 
 
+def failure_literals() -> list[str]:
+    """Literals of the fallback error patterns (every error line contains one; see patterns.yaml)."""
+    data = load_model(Patterns, package_path("launch", "data", "patterns.yaml"))
+    literals = []
+    for pattern in data.error:
+        if not pattern.literals:
+            raise ValueError(f"patterns.yaml: error pattern {pattern.regex!r} needs literals")
+        literals += pattern.literals
+    return literals
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> _Compiled:
     return _Compiled(load_model(Patterns, package_path("launch", "data", "patterns.yaml")))
@@ -127,7 +138,7 @@ class FailureTracker:
         """Findings for one line (at most one per rank and rule).
 
         ``stamp_head``: the start of the last line of this file that may carry a time (the error's time);
-        ``kb_candidate=False``: a batch scan already showed that no knowledge-base literal is in the line.
+        ``kb_candidate=False``: the caller knows that no knowledge-base literal is in the line.
         """
         patterns = _patterns()
         events: list[FindingEvent] = []

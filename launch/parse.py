@@ -58,6 +58,9 @@ _STATUS = [
     ("Global rank id", re.compile(r"Global rank id[^\d]*(\d+)"), "rank_assigned", 1),
 ]
 
+PARSER_LITERALS: tuple[str, ...] = ("step:[", "iteration") + tuple(needle for needle, *_ in _STATUS)
+"""Every line :func:`parse_metric` or :func:`parse_status` can use contains one of these."""
+
 _TS_MS = re.compile(r"(\d{4})-(\d\d)-(\d\d)-(\d\d):(\d\d):(\d\d)\.(\d{3})")
 """MindSpore / CANN: ``2026-11-25-10:58:45.921.957``."""
 _TS_PY = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)[,.](\d{3})")
