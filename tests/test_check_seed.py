@@ -116,3 +116,13 @@ def test_chinese_findings_are_chinese(tmp_path):
     path, _ = _mutate(tmp_path, [("data_parallel:", "data_parallel: 2")])
     hit = next(f for f in check_files([path], cards=2, lang="zh") if f.rule == "parallel.product_mismatch")
     assert "张卡" in hit.title and "改成" in hit.fix
+
+
+def test_mcore_yaml_without_numbers_uses_the_catalogue_for_heads(tmp_path):
+    path = tmp_path / "finetune_qwen3.yaml"
+    path.write_text("use_parallel: True\nrun_mode: 'finetune'\nuse_legacy: False\n"
+                    "pretrained_model_dir: '/models/Qwen3-32B'\nparallel_config:\n  data_parallel: 1\n"
+                    "  model_parallel: 16\n  pipeline_stage: 1\n  use_seq_parallel: True\n", encoding="utf-8")
+    hits = [f for f in check_files([path], cards=16, skip_paths=True) if f.rule == "parallel.kv_heads_mp"]
+    assert len(hits) == 1 and hits[0].line == 7
+    assert "qwen3-32b" in hits[0].detail and "8" in hits[0].title

@@ -177,7 +177,8 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
             flags = _flags(expanded)
             tp, pp = flags.get("target-tensor-parallel-size", "1"), flags.get("target-pipeline-parallel-size", "1")
             if tp.isdigit() and pp.isdigit():
-                facts.convert_tp_pp, facts.convert_line = (int(tp), int(pp)), line.number
+                facts.convert_tp_pp = (int(tp), int(pp))
+                facts.convert_line = _line_of(script, "--target-tensor-parallel-size") or line.number
                 facts.save_dir = flags.get("save-dir")
     _check_mindspeed(script, ctx, facts)
     return facts
