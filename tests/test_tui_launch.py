@@ -179,3 +179,30 @@ async def test_quitting_while_a_job_runs_detaches_it(fake_launch, monkeypatch):
     assert app.return_value == 0
     assert app.detached_jobs == [FakeRecord.id]
     assert fake_launch["stopped"] == []  # detached, not killed
+
+
+async def test_stop_key_stops_the_running_job_through_the_core(fake_launch, monkeypatch):
+    import time
+
+    from mindpilot.launch.events import ExitEvent, LineEvent
+
+    def until_stopped(job, lang, stop):
+        while not fake_launch["stopped"] and not stop():
+            yield LineEvent(source="worker", rank=0, text="training", file="worker_0.log")
+            time.sleep(0.01)
+        yield ExitEvent(code=-15, status="stopped")
+
+    monkeypatch.setattr(launching, "watch", until_stopped)
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        for _ in range(200):  # bounded wait for the job to be running
+            if app.screen.query_one("#log", Log).line_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("s")
+        await _settle(pilot)
+        assert fake_launch["stopped"] == [FakeRecord.id]
+        assert "stopped (exit -15)" in app.screen.status_text
+        assert f"job {FakeRecord.id} stopped; no process left" in [n.message for n in app._notifications]

@@ -80,3 +80,12 @@ def test_diagnose_zh(snap_compare):
 
     session = Session(lang="zh", log_dir="output/msrun_log", diagnosis=fake_diagnosis("zh"))
     assert snap_compare(ScreenHarness(DiagnoseScreen(session)), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_help_zh(snap_compare):
+    from mindpilot.tui.screens.help import HelpScreen
+    from mindpilot.tui.steps import all_cli_argvs
+
+    session = Session(demo=True, lang="zh", env_report=fake_report("zh"), model="qwen2.5-7b")
+    screen = HelpScreen("zh", all_cli_argvs(session))
+    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=_settle)

@@ -33,15 +33,14 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         lines = [f"[b]{label('help_keys', lang)}[/b]",
-                 "  " + label("help_nav", lang),
-                 "  " + label("help_quit", lang),
-                 "  " + label("help_copy", lang),
-                 "  " + label("help_input", lang),
+                 "• " + label("help_nav", lang),
+                 "• " + label("help_quit", lang),
+                 "• " + label("help_copy", lang),
+                 "• " + label("help_input", lang),
                  "",
                  f"[b]{label('help_steps', lang)}[/b]"]
         for number, (mode, argv) in enumerate(zip(STEPS, self.commands), start=1):
-            lines.append(f"  {number} {label('step_' + mode, lang)}")
-            lines.append(f"    [green]$ {_escape(shlex.join(argv))}[/green]")
+            lines.append(f"{number} {label('step_' + mode, lang)}  [green]$ {_escape(shlex.join(argv))}[/green]")
         with VerticalScroll(id="help-body") as body:
             body.border_title = label("help_title", lang)
             body.border_subtitle = label("help_close", lang)
