@@ -202,3 +202,15 @@ def test_applying_the_same_plan_twice_writes_once(tmp_path):
 def test_apply_to_a_missing_file_is_a_usage_error(tmp_path):
     done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(tmp_path / "nope.yaml"))
     assert done.returncode == ExitCode.USAGE and "no such file" in done.stderr
+
+
+def test_bench_script_runs_and_reports_every_case():
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parent.parent / "bench" / "plan.py"
+    done = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()[1:]
+    assert {int(row.split()[1]) for row in rows} == {8, 512, 4096}
+    assert all(int(row.split()[3]) > 0 for row in rows)  # every case found candidates
