@@ -42,7 +42,7 @@ def finding(report, rule: str):
 def test_a_clean_mindformers_1_7_env_has_only_the_stack_info():
     report = judge(facts(MF17), None, "en")
     assert report.stack == "mindformers-1.7.0"
-    assert rules(report) == ["doctor.stack_chosen"]
+    assert rules(report) == ["doctor.stack_best_fit"]
     assert "3 of 3 components fit" in report.stack_reason
     assert {row.name: row.status for row in report.components}["mindspore"] is ComponentStatus.OK
 
@@ -137,8 +137,9 @@ def test_python_outside_the_stack():
 def test_cann_outside_the_stack_suggests_the_matching_one():
     report = judge(facts(MF17, cann="8.2.RC1"), None, "en")
     found = finding(report, "doctor.cann_outside_stack")
-    assert "mindformers-1.6.0" in found.detail
     assert found.fix.endswith("mindpilot doctor --stack mindformers-1.6.0")
+    odd = finding(judge(facts(MF17, cann="7.0.0"), None, "en"), "doctor.cann_outside_stack")
+    assert odd.fix.endswith("mindpilot doctor --list-stacks")
 
 
 def test_no_cann_on_a_machine_without_npu_is_a_warning_but_with_npus_an_error():
@@ -206,4 +207,21 @@ def test_mindspeed_wants_nnal_installed_and_sourced():
     unsourced = judge(facts(speed, python="3.8.10", cann="8.1.RC1", nnal=True, nnal_sourced=False), None, "en")
     assert finding(unsourced, "doctor.set_env_not_sourced").fix == "source /usr/local/Ascend/nnal/atb/set_env.sh"
     ready = judge(facts(speed, python="3.8.10", cann="8.1.RC1", nnal=True, nnal_sourced=True), None, "en")
-    assert rules(ready) == ["doctor.stack_chosen"]
+    assert rules(ready) == ["doctor.stack_best_fit"]
+
+
+def test_device_nodes_without_npu_smi_output():
+    env = facts(MF17)
+    env.npus = []
+    assert finding(judge(env, None, "en"), "doctor.npu_smi_missing").title.startswith("8 /dev/davinci devices")
+    env.npu_smi = "/usr/local/sbin/npu-smi"
+    env.notes = ["npu-smi did not finish within 10 s"]
+    assert finding(judge(env, None, "en"), "doctor.npu_smi_failed").detail == "npu-smi did not finish within 10 s"
+
+
+def test_stack_reason_says_how_the_stack_was_chosen():
+    assert judge(facts({}, cann="8.2.RC1"), None, "en").findings[-1].rule == "doctor.stack_by_cann"
+    empty = judge(facts({}, cann=None, cards=0), None, "zh")
+    assert "doctor.stack_default" in rules(empty) and "mindformers-1.7.0" in empty.stack_reason
+    given = judge(facts(MF17), get_stack("mindformers-1.6.0"), "en")
+    assert given.stack_reason == "Judged against the stack mindformers-1.6.0 given with --stack"

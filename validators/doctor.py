@@ -80,23 +80,14 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
                         findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
 
 
-def _stack_finding(choice: StackChoice, lang: str, facts_cann: Optional[str]) -> Finding:
+def _stack_finding(choice: StackChoice, lang: str, cann: Optional[str]) -> Finding:
     stack = choice.stack
-    if choice.how == "given":
-        why = "--stack"
-    elif choice.how == "cann":
-        why = (f"还没装框架，按已装的 CANN {facts_cann} 选择对应版本" if lang == "zh"
-               else f"no framework installed yet; chosen for the installed CANN {facts_cann}")
-    elif choice.how == "default":
-        why = ("没有装任何已知配套的核心包，按默认配套检查" if lang == "zh"
-               else "nothing installed points at any stack, so the default one is used")
-    else:
-        fitting = ", ".join(choice.fitting) or "-"
-        why = (f"{len(choice.fitting)}/{choice.total} 个组件吻合（{fitting}）" if lang == "zh"
-               else f"{len(choice.fitting)} of {choice.total} components fit ({fitting})")
+    rule = {"given": "doctor.stack_given", "best-fit": "doctor.stack_best_fit", "cann": "doctor.stack_by_cann",
+            "default": "doctor.stack_default"}[choice.how]
     others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework) or "-"
     source = stack.source + (f" — {stack.conflicts}" if stack.conflicts else "")
-    return make_finding("doctor.stack_chosen", lang, stack=stack.id, why=why, title=stack.title,
+    return make_finding(rule, lang, stack=stack.id, fitting=len(choice.fitting), total=choice.total,
+                        components=", ".join(choice.fitting) or "-", cann=cann, title=stack.title,
                         source=source, others=others)
 
 
@@ -153,15 +144,9 @@ def _ascend_rows(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: s
 def _cann_outside(facts: EnvFacts, stack: Stack, expected: str, lang: str) -> Finding:
     fitting = [s.id for s in load_stacks() if s.framework == stack.framework
                and any(ascend_matches(facts.cann_version or "", c) for c in s.cann)]
-    if fitting:
-        alternative = (f"与 CANN {facts.cann_version} 配套的有：{', '.join(fitting)}。" if lang == "zh"
-                       else f"Stacks made for CANN {facts.cann_version}: {', '.join(fitting)}.")
-        stack_fix = f"mindpilot doctor --stack {fitting[0]}"
-    else:
-        alternative = ""
-        stack_fix = "mindpilot doctor --stack <ID>"
+    stack_fix = f"mindpilot doctor --stack {fitting[0]}" if fitting else "mindpilot doctor --list-stacks"
     return make_finding("doctor.cann_outside_stack", lang, found=facts.cann_version, stack=stack.id,
-                        expected=expected, path=facts.cann_path, alternative=alternative, stack_fix=stack_fix)
+                        expected=expected, path=facts.cann_path, stack_fix=stack_fix)
 
 
 def _set_env_command(facts: EnvFacts, stack: Stack) -> str:
@@ -189,8 +174,11 @@ def _npu_findings(facts: EnvFacts, lang: str) -> list[Finding]:
     found += [make_finding("doctor.npu_busy", lang, id=p.npu, pid=p.pid, name=p.name, memory=p.memory_mb or "?")
               for p in facts.npu_processes]
     if facts.davinci_count and not facts.npus:
-        reason = "; ".join(facts.notes) or ("npu-smi 不在 PATH 上" if lang == "zh" else "npu-smi is not on PATH")
-        found.append(make_finding("doctor.npu_smi_missing", lang, count=facts.davinci_count, reason=reason))
+        if facts.npu_smi is None:
+            found.append(make_finding("doctor.npu_smi_missing", lang, count=facts.davinci_count))
+        else:
+            found.append(make_finding("doctor.npu_smi_failed", lang, count=facts.davinci_count,
+                                      reason="; ".join(facts.notes) or "-"))
     return found
 
 
@@ -226,8 +214,7 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
     if req.commit and (checkout is None or checkout.error):
         row.status = ComponentStatus.MISSING if version is None and checkout is None else ComponentStatus.MISMATCH
         if checkout is None:
-            found = (f"pip 安装版 {version}" if lang == "zh" else f"pip-installed {version}") if version else \
-                ("未安装" if lang == "zh" else "not installed")
+            found = f"pip {version}" if version else "-"
             findings.append(make_finding("doctor.checkout_needed", lang, name=req.name, stack=stack.id,
                                          commit=req.commit, found=found, note=note, branch=req.branch or "master",
                                          repo=req.repo or f"<{req.name} repository>"))
@@ -307,7 +294,6 @@ def _conflict_findings(facts: EnvFacts, stack: Stack, lang: str) -> list[Finding
             command = "pip uninstall -y mindspore"
         else:
             command = "pip uninstall -y torch torch-npu torchvision torchaudio"
-        command += ("（或各建一个 conda 环境）" if lang == "zh" else " (or keep one conda env per stack)")
         found.append(make_finding("doctor.torch_with_mindspore", lang, torch=packages[torch[0]],
                                   mindspore=packages["mindspore"], command=command))
     urllib3 = packages.get("urllib3")
