@@ -238,9 +238,10 @@ class _Patcher:
             return
         sites = self._sites(old)
         changed = [(m, k) for m, k in sites if plan.get(id(m), {}).get(k, _MISSING) == value]
-        unchanged = [(m, k) for m, k in sites if (m, k) not in changed]
+        changed_ids = {(id(m), k) for m, k in changed}
+        unchanged = [(m, k) for m, k in sites if (id(m), k) not in changed_ids]
         if not unchanged:
-            if (node, key) == changed[0]:
+            if changed and changed[0][0] is node and changed[0][1] == key:
                 self._replace_scalar_at(value_line, value_col, value)
                 self.notes.append(f"{where} uses anchor &{anchor} (line {value_line + 1}); changed where the anchor "
                                   f"is defined, so its {len(sites) - 1} alias(es) follow")

@@ -162,3 +162,11 @@ def test_round_trip_through_ruamel_loader_keeps_comments(tmp_path):
     apply_plan(path, {"model_parallel": 1, "data_parallel": 2}, {})
     doc = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     assert "2卡模型并行" in str(doc["parallel_config"].ca.items.get("model_parallel"))
+
+
+def test_anchor_shared_by_two_planned_sections_is_changed_once_at_its_definition(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("parallel_config:\n  data_parallel: &n 2\n  micro_batch_num: *n\n", encoding="utf-8")
+    diff = apply_plan(path, {"data_parallel": 4}, {}, micro_batch_num=4)
+    assert path.read_text(encoding="utf-8") == "parallel_config:\n  data_parallel: &n 4\n  micro_batch_num: *n\n"
+    assert "alias(es) follow" in diff
