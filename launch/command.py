@@ -27,6 +27,8 @@ VLLM_ENV = {
 """Seed 001 (``run_grpo_vllm.sh``): the vLLM-MindSpore path needs both."""
 VLLM_ALLOC_CONF = "memory_tracker:False,enable_vmm:True"
 """Seed 001's ``MS_ALLOC_CONF`` for the vLLM path."""
+MSRUN_DEFAULT_PORT = 8118
+"""msrun's ``--master_port`` default (run.py; reference §5.1)."""
 PREPENDED = ("PYTHONPATH", "MINDFORMERS_PATH", "PATH")
 """Path-list variables whose new entries go in front of the user's current value."""
 
@@ -88,7 +90,7 @@ def msrun_flags(preset: Preset, node_rank: Optional[int] = None, master_port: Op
         f"--worker_num={preset.cards}",
         f"--local_worker_num={preset.local_worker_num}",
         f"--master_addr={preset.master_addr}",
-        f"--master_port={port if port is not None else 8118}",
+        f"--master_port={port if port is not None else MSRUN_DEFAULT_PORT}",
     ]
     rank = node_rank if node_rank is not None else preset.node_rank
     if preset.nodes > 1 or rank is not None:

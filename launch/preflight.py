@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import psutil
 
-from mindpilot.launch.command import find_msrun
+from mindpilot.launch.command import MSRUN_DEFAULT_PORT, find_msrun
 from mindpilot.launch.jobs import JOB_ENV
 from mindpilot.presets.preset import Preset
 from mindpilot.validators.catalog import make_finding
@@ -97,7 +97,9 @@ def preflight(preset: Preset, facts: Any = None, *, lang: str = "en", log_dir: O
 
 def _port_findings(preset: Preset, master_port: Optional[int], lang: str) -> list[Finding]:
     port = master_port if master_port is not None else preset.master_port
-    if port is None or (preset.node_rank or 0) != 0:
+    if port is None:
+        port = MSRUN_DEFAULT_PORT  # what the command will use (command.msrun_flags)
+    if (preset.node_rank or 0) != 0:
         return []  # the scheduler listens on the master node only
     busy, owner = port_in_use(port)
     if not busy:

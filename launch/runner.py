@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import psutil
 
@@ -88,8 +88,12 @@ def started_event(record: JobRecord) -> StartedEvent:
 
 
 def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = None, kb: bool = True,
-              lines: bool = True, poll_interval: float = 0.05, from_start: bool = True) -> Iterator[TailEvent]:
-    """Events of a job's logs until it ends, then an :class:`ExitEvent` with the first failure."""
+              lines: bool = True, poll_interval: float = 0.05, from_start: bool = True,
+              stop: Optional[Callable[[], bool]] = None) -> Iterator[TailEvent]:
+    """Events of a job's logs until it ends, then an :class:`ExitEvent` with the first failure.
+
+    ``stop()`` true ends the watch early without an ExitEvent (detach: the job goes on).
+    """
     record = load_job(job_id)
     if hang_after is None:
         hang_after = float(record.preset.get("hang_minutes", 10.0)) * 60
@@ -97,6 +101,8 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
                            lang=lang, from_start=from_start, lines=lines)
     try:
         while True:
+            if stop is not None and stop():
+                return
             if job_finished(job_id):
                 yield from follower.drain()
                 break
