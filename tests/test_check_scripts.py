@@ -109,3 +109,12 @@ def test_worker_num_against_a_mindformers_yaml(tmp_path):
                       f"{DATA / 'qwen2_5_7b_2cards.yaml'}\n")
     hit = _by_rule(check_files([script], skip_paths=True))["launch.worker_num_vs_config"][0]
     assert "8" in hit.title and "2" in hit.title
+
+
+@pytest.mark.parametrize("addr, typo", [("locahost", True), ("localhsot", True), ("loaclhost", True),
+                                        ("localhost", False), ("127.0.0.1", False), ("node-1", False),
+                                        ("${master_ip}", False), ("lokalhost", True)])
+def test_master_addr_typos(tmp_path, addr, typo):
+    script = tmp_path / "run.sh"
+    script.write_text(f"MASTER_ADDR={addr}\ntorchrun --master_addr $MASTER_ADDR pretrain_gpt.py\n")
+    assert ("launch.master_addr_typo" in _by_rule(check_files([script]))) is typo

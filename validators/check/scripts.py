@@ -210,11 +210,11 @@ def _similar_var(name: str, known: dict[str, str]) -> Optional[str]:
 
 
 def _check_addr(addr: str, path: str, line: Optional[int], ctx: CheckContext) -> None:
+    """``locahost``, ``localhsot``, ``loaclhost``: one slip away from ``localhost``, and unresolvable."""
     lowered = addr.strip().lower()
-    if lowered != "localhost" and lowered != "127.0.0.1" and sorted(lowered) != sorted("localhost") \
-            and _edit1(lowered, "localhost"):
-        ctx.add("launch.master_addr_typo", path, line, value=addr)
-    elif lowered != "localhost" and sorted(lowered) == sorted("localhost"):
+    if lowered == "localhost" or not lowered.isalpha():
+        return
+    if sorted(lowered) == sorted("localhost") or _edit1(lowered, "localhost"):
         ctx.add("launch.master_addr_typo", path, line, value=addr)
 
 
