@@ -101,7 +101,7 @@ class HeadlessView:
                 self.shown_rank = event.rank
             return format_metric(event) if event.rank == self.shown_rank else None
         if isinstance(event, StatusEvent):
-            if event.what not in SHOWN_STATUS:
+            if event.what not in SHOWN_STATUS or (event.what == "cluster_ready" and event.source == "worker"):
                 return None
             return f"{event.source}: {event.text[-160:]}"
         if isinstance(event, FindingEvent):
