@@ -56,7 +56,7 @@ class Script:
             expression = self.expand(match.group(1), depth + 1)
             expression = VAR.sub(lambda m: self.vars.get(m.group(1), ""), expression)
             expression = re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\b", lambda m: self.vars.get(m.group(0), "0"), expression)
-            if re.fullmatch(r"[\d\s+*/()-]+", expression or "x"):
+            if re.fullmatch(r"[\d\s+*/()-]+", expression or "x") and "**" not in expression:
                 try:
                     return str(int(eval(expression, {"__builtins__": {}}, {})))  # digits and operators only
                 except (SyntaxError, ZeroDivisionError):
