@@ -138,6 +138,7 @@ class StageMemory:
     gradients: float
     optimizer: float
     optimizer_unsharded: float
+    weights_unsharded: float
     activations: float
     activations_no_recompute: float
     logits: float
@@ -231,6 +232,7 @@ def stage_memory(arch: ModelArch, counts: ParamCounts, layout: Layout, stage: in
         gradients=params * profile.gradients / GB,
         optimizer=optimizer * profile.optimizer / GB,
         optimizer_unsharded=params * profile.optimizer / GB,
+        weights_unsharded=params * profile.weights / GB,
         activations=activations,
         activations_no_recompute=in_flight * layers * act_none / GB,
         logits=logits / GB, runtime=RUNTIME_GB, extra=extra_gb,

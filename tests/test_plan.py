@@ -59,6 +59,10 @@ def assert_rules(arch, candidates, cards, per_node=8):
         assert sum(memory[t] for t in terms) == pytest.approx(memory["total"], abs=0.05)
         assert memory["activations"] <= memory["activations_no_recompute"] + 1e-6
         assert memory["optimizer"] <= memory["optimizer_unsharded"] + 1e-6
+        assert memory["weights"] <= memory["weights_unsharded"] + 1e-6
+        assert memory["activations_per_micro_batch"] * memory["micro_batches_in_flight"] == \
+            pytest.approx(memory["activations"], abs=0.006 * memory["micro_batches_in_flight"] + 0.01)  # rounding
+        assert memory["micro_batches_in_flight"] == (pp - memory["stage"] if pp > 1 else 1)  # 1F1B: stage i holds pp-i
         assert d["fits"] == (memory["total"] <= memory["usable"])
         assert d["reasons"] and len(d["reasons"]) == len(d["reason_ids"])
     fits = [c.fits for c in candidates]
