@@ -182,3 +182,21 @@ def test_broken_metadata_is_skipped_not_fatal(tmp_path):
         installed = None
     assert facts.packages.get("torch") == installed
     assert facts.packages["numpy"] == "1.26.4"
+
+
+@pytest.mark.parametrize("version", ["3.7.16", "2.7.18"])
+def test_an_interpreter_too_old_for_the_probe_says_so(version):
+    python = Path(f"/root/.pyenv/versions/{version}/bin/python")
+    if not python.exists():
+        pytest.skip(f"no Python {version} here")
+    with pytest.raises(ProbeError, match=r"needs Python >= 3.8; this is Python " + version.replace(".", r"\.")):
+        probe_environment(python=str(python))
+
+
+@pytest.mark.parametrize("version", ["3.8.18", "3.9.18", "3.10.13", "3.13.0"])
+def test_the_probe_script_runs_on_other_pythons(version):
+    python = Path(f"/root/.pyenv/versions/{version}/bin/python")
+    if not python.exists():
+        pytest.skip(f"no Python {version} here")
+    facts = probe_environment(python=str(python))
+    assert facts.python.version == version

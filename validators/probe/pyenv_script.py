@@ -19,7 +19,11 @@ import json  # noqa: E402  (after the sys.path clean-up, so a stray json.py cann
 import os  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
-from importlib import metadata  # noqa: E402
+try:
+    from importlib import metadata  # noqa: E402
+except ImportError:  # Python < 3.8: say so in one line instead of a traceback
+    sys.stderr.write("mindpilot's probe needs Python >= 3.8; this is Python %s\n" % sys.version.split()[0])
+    sys.exit(3)
 from importlib.machinery import PathFinder  # noqa: E402
 
 
