@@ -126,3 +126,9 @@ def test_mcore_yaml_without_numbers_uses_the_catalogue_for_heads(tmp_path):
     hits = [f for f in check_files([path], cards=16, skip_paths=True) if f.rule == "parallel.kv_heads_mp"]
     assert len(hits) == 1 and hits[0].line == 7
     assert "qwen3-32b" in hits[0].detail and "8" in hits[0].title
+
+
+def test_numbers_copied_from_another_model_are_flagged(tmp_path):
+    path, where = _mutate(tmp_path, [("num_layers:", "num_layers: 32")])
+    hits = [f for f in check_files([path], cards=2) if f.rule == "model.numbers_differ"]
+    assert len(hits) == 1 and hits[0].line == where["num_layers: 32"] and "28" in hits[0].title

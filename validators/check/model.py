@@ -179,6 +179,9 @@ def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training
     elif entry and training and not entry.train:
         ctx.add("model.class_no_training", doc.path, doc.line("model", "arch", "type") or doc.line(*MC, "type"),
                 arch_type=arch_type or entry.archs[0])
+    named = _catalogue_arch(doc, ctx)
+    if named is not None:
+        _check_named_model(doc, ctx, config, entry, named)
     if config_type == "LlamaConfig":
         for hf_key, legacy_key in HF_FOR_LEGACY.items():
             if hf_key in config and legacy_key not in config:
@@ -186,3 +189,22 @@ def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training
                 severity = None if legacy_key != "max_position_embedding" else "warning"
                 ctx.add("model.key_ignored", doc.path, line, severity=severity, key=hf_key, legacy_key=legacy_key,
                         value=config[hf_key], suggest=doc.text_of_line(line).strip().replace(hf_key, legacy_key, 1))
+
+
+def _check_named_model(doc: ConfigDoc, ctx: CheckContext, config: dict, entry: Optional[ModelClass],
+                       named: Any) -> None:
+    """The model the YAML names (trainer.model_name / pretrained_model_dir) vs its class and numbers."""
+    if entry is not None and entry.families and named.family and named.family not in entry.families:
+        ctx.add("model.family_mismatch", doc.path, doc.line(*MC, "type"), config_type=entry.config,
+                model=named.name, family=named.family, families=", ".join(entry.families))
+    legacy_llama = config.get("type") == "LlamaConfig"
+    names = LEGACY_NAMES if legacy_llama else ANY_NAMES
+    expected = {"layers": named.num_layers, "heads": named.num_heads, "kv_heads": named.num_kv_heads,
+                "hidden": named.hidden_size, "ffn": named.intermediate_size}
+    for field, want in expected.items():
+        for key in names[field]:
+            value = config.get(key)
+            if _int(value) is not None and want and value != want:
+                ctx.add("model.numbers_differ", doc.path, doc.line(*MC, key), key=key, value=value, model=named.name,
+                        expected=want)
+                break
