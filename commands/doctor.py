@@ -28,7 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         description="Probe an Ascend environment (CANN, driver, NPUs, mindspore, mindformers, mindrlhf, vllm ...) "
                     "and judge it against a known-good stack, with exact fix commands.")
     parser.add_argument("--python", metavar="PATH", default=None,
-                        help="interpreter of the environment to probe (default: the one running mindpilot)")
+                        help="interpreter to probe: a path, a command, or a conda env name such as MindSpore "
+                             "(default: the one running mindpilot)")
     parser.add_argument("--root", metavar="DIR", default="/",
                         help="read host files (/usr/local/Ascend, /dev) under DIR (default: /)")
     parser.add_argument("--stack", metavar="NAME", default=None,

@@ -107,3 +107,14 @@ def test_host_facts_come_from_psutil(tmp_path):
     assert facts.host.cpus and facts.host.cpus >= 1
     assert facts.host.mem_gb and facts.host.mem_gb > 0
     assert facts.host.disk_free_gb is not None
+
+
+def test_npu_smi_off_path_is_found_where_the_driver_installs_it(tmp_path):
+    root = make_tree(tmp_path / "root", "8.2.RC1", cards=1)
+    sbin = root / "usr" / "local" / "sbin"
+    sbin.mkdir(parents=True)
+    (sbin / "npu-smi").write_text(f"#!/bin/sh\n/bin/cat '{NPU_SMI / '910b4_npu2.txt'}'\n")
+    (sbin / "npu-smi").chmod(0o755)
+    facts = probe_with(None, str(root), False, 20.0, {"PATH": "/nonexistent"})
+    assert facts.npu_smi == str(sbin / "npu-smi")
+    assert [npu.name for npu in facts.npus] == ["910B4"]

@@ -200,3 +200,17 @@ def test_the_probe_script_runs_on_other_pythons(version):
         pytest.skip(f"no Python {version} here")
     facts = probe_environment(python=str(python))
     assert facts.python.version == version
+
+
+def test_python_flag_accepts_a_conda_env_name(tmp_path):
+    from mindpilot.validators.probe.pyenv import resolve_python
+
+    env_bin = tmp_path / "anaconda3" / "envs" / "MindSpore" / "bin"
+    env_bin.mkdir(parents=True)
+    (env_bin / "python").symlink_to(sys.executable)
+    environ = {"PATH": "/nonexistent", "CONDA_EXE": str(tmp_path / "anaconda3" / "bin" / "conda")}
+    assert resolve_python("MindSpore", environ) == str(env_bin / "python")
+    assert resolve_python("NoSuchEnv", environ) == "NoSuchEnv"
+    assert resolve_python(None, environ) == sys.executable
+    facts = probe_with("MindSpore", "/nonexistent-root", False, 20.0, environ)
+    assert facts.python.version == ".".join(map(str, sys.version_info[:3]))

@@ -123,7 +123,7 @@ def _npu_smi(facts: EnvFacts, root: Path, environ: Mapping[str, str], demo: bool
     if demo:
         facts.npu_smi = "demo"
         return read_npu_smi_file(root / NPU_SMI_FILE)
-    path, output, problem = run_npu_smi(environ, timeout=min(timeout, 10.0))
+    path, output, problem = run_npu_smi(environ, timeout=min(timeout, 10.0), root=root)
     facts.npu_smi = path
     if problem:
         facts.notes.append(problem)

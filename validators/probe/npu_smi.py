@@ -80,11 +80,29 @@ def _read_process_row(cells: list[str], info: NpuSmiInfo) -> None:
                                      memory_mb=int(memory.group()) if memory else None))
 
 
-def run_npu_smi(environ: Mapping[str, str], timeout: float = 10.0) -> tuple[Optional[str], Optional[str], Optional[str]]:
-    """Run ``npu-smi info`` found on ``PATH``; returns (path, output, problem)."""
+FALLBACK_LOCATIONS = ("/usr/local/sbin/npu-smi", "/usr/local/bin/npu-smi", "/usr/bin/npu-smi")
+"""Where the driver installs ``npu-smi`` when a user's ``PATH`` (ModelArts ``ma-user``) lacks it."""
+
+
+def find_npu_smi(environ: Mapping[str, str], root: Path = Path("/")) -> Optional[str]:
+    """``npu-smi`` on ``PATH``, else at the driver's usual locations under ``root``."""
+    import os
     import shutil
 
     path = shutil.which("npu-smi", path=environ.get("PATH", ""))
+    if path:
+        return path
+    for location in FALLBACK_LOCATIONS:
+        candidate = root / location.lstrip("/")
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def run_npu_smi(environ: Mapping[str, str], timeout: float = 10.0,
+                root: Path = Path("/")) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """Run ``npu-smi info``; returns (path, output, problem), all None when there is no npu-smi."""
+    path = find_npu_smi(environ, root)
     if path is None:
         return None, None, None
     try:

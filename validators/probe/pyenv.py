@@ -38,7 +38,7 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
     Raises:
         ProbeError: the interpreter is missing, crashed, printed no JSON, or timed out.
     """
-    executable = python or sys.executable
+    executable = resolve_python(python, environ if environ is not None else os.environ)
     env = dict(os.environ if environ is None else environ)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # do not write into someone else's environment
     env.pop("PYTHONSTARTUP", None)
@@ -65,3 +65,32 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
 
 def _script_source() -> str:
     return SCRIPT.read_text(encoding="utf-8")
+
+
+CONDA_ROOTS = ("~/anaconda3", "~/miniconda3", "/home/ma-user/anaconda3", "/opt/conda")
+"""Conda installations searched for ``--python <env name>`` (ModelArts: ``/home/ma-user/anaconda3``)."""
+
+
+def resolve_python(python: Optional[str], environ: Mapping[str, str]) -> str:
+    """The interpreter path for ``--python``: a path, a command on ``PATH``, or a conda env name.
+
+    ``--python MindSpore`` finds ``/home/ma-user/anaconda3/envs/MindSpore/bin/python`` (the env the seed
+    notes use); anything not found is returned unchanged, so the error names what the user typed.
+    """
+    import shutil
+
+    if not python:
+        return sys.executable
+    if os.sep in python:
+        return python
+    found = shutil.which(python, path=environ.get("PATH", ""))
+    if found:
+        return found
+    roots = list(CONDA_ROOTS)
+    if environ.get("CONDA_EXE"):
+        roots.insert(0, os.path.dirname(os.path.dirname(environ["CONDA_EXE"])))
+    for root in roots:
+        candidate = os.path.join(os.path.expanduser(root), "envs", python, "bin", "python")
+        if os.path.isfile(candidate):
+            return candidate
+    return python
