@@ -225,3 +225,16 @@ def test_stack_reason_says_how_the_stack_was_chosen():
     assert "doctor.stack_default" in rules(empty) and "mindformers-1.7.0" in empty.stack_reason
     given = judge(facts(MF17), get_stack("mindformers-1.6.0"), "en")
     assert given.stack_reason == "Judged against the stack mindformers-1.6.0 given with --stack"
+
+
+@pytest.mark.parametrize("mindformers,mindspore,expected", [
+    ("1.7.0", "2.6.0", "2.7.1"), ("1.6.0", "2.4.10", "2.7.0"), ("1.4.0", "2.3.0", "2.4.10"),
+    ("1.7.0", "2.7.1", None), ("1.7.0", "2.8.0", None), ("1.0.0", "1.10.0", None),
+])
+def test_mindspore_too_old_follows_the_release_table(mindformers, mindspore, expected):
+    report = judge(facts({"mindformers": mindformers, "mindspore": mindspore, "mindstudio-probe": "8.1.0"}), None, "en")
+    too_old = [f for f in report.findings if f.rule == "doctor.mindspore_too_old"]
+    if expected is None:
+        assert too_old == []
+    else:
+        assert too_old[0].fix == f'pip install "mindspore=={expected}"'

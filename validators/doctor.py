@@ -19,7 +19,7 @@ from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorRep
 from mindpilot.validators.redact import redact_document, secret_values
 from mindpilot.validators.stacks import (Requirement, Stack, StackChoice, choose_stack, get_stack, load_stacks,
                                          requirement_fits)
-from mindpilot.validators.versions import AscendVersion, ascend_matches, satisfies
+from mindpilot.validators.versions import AscendVersion, ascend_matches, pep440, satisfies, version_key
 
 TORCH_PACKAGES = ("torch", "torch-npu")
 BOTOCORE_FIXED = {"botocore": "1.29.123", "boto3": "1.26.123"}
@@ -248,23 +248,28 @@ def _extra_rows(facts: EnvFacts, stack: Stack) -> list[ComponentRow]:
 
 
 def _mindspore_too_old(facts: EnvFacts, lang: str) -> Optional[Finding]:
-    """MindSpore older than the MindFormers release table row of the installed MindFormers."""
+    """MindSpore older than the release-table row of the installed MindFormers.
+
+    The row is the newest MindFormers release not newer than the installed one (a 1.4.0 dev build
+    needs at least what 1.3.2 needed).
+    """
     checkout = facts.checkouts.get("mindformers")
     mindformers = facts.packages.get("mindformers") or (checkout.version if checkout else None)
     mindspore = facts.packages.get("mindspore")
-    if not mindformers or not mindspore:
+    if not mindformers or not mindspore or pep440(mindformers) is None or pep440(mindspore) is None:
         return None
+    rows = []
     for stack in load_stacks():
-        anchor = stack.requirement("mindformers")
-        need = stack.requirement("mindspore")
-        if stack.framework != "mindformers" or anchor is None or need is None:
-            continue
-        if anchor.version == mindformers and need.version and not satisfies(mindspore, need.accepted or ""):
-            from mindpilot.validators.versions import version_key
-
-            if version_key(mindspore) < version_key(need.version):
-                return make_finding("doctor.mindspore_too_old", lang, found=mindspore, mindformers=mindformers,
-                                    expected=need.version, command=_install_command(need))
+        anchor, need = stack.requirement("mindformers"), stack.requirement("mindspore")
+        if stack.framework == "mindformers" and anchor and anchor.version and need and need.version:
+            if version_key(anchor.version) <= version_key(mindformers):
+                rows.append((version_key(anchor.version), need))
+    if not rows:
+        return None
+    need = max(rows, key=lambda row: row[0])[1]
+    if version_key(mindspore) < version_key(need.version or "0") and not satisfies(mindspore, need.accepted or ""):
+        return make_finding("doctor.mindspore_too_old", lang, found=mindspore, mindformers=mindformers,
+                            expected=need.version, command=_install_command(need))
     return None
 
 
