@@ -16,7 +16,7 @@ from mindpilot.tui.screens.launch import LaunchScreen
 from mindpilot.tui.session import Session
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events, fake_report
-from tui_apps.harness import ScreenHarness
+from tui_apps.harness import ScreenHarness, settle
 
 
 @pytest.fixture
@@ -24,9 +24,10 @@ def fake_launch(monkeypatch):
     """The launch core replaced by fakes; returns a dict recording calls and choosing the events."""
     state = {"fail": False, "started": [], "stopped": [], "preflight": [], "missing": None}
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
-    monkeypatch.setattr(launching, "commands_for", lambda preset, facts: [FakeCommand()])
+    monkeypatch.setattr(launching, "commands_for",
+                        lambda preset, facts: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: state["missing"])
-    monkeypatch.setattr(launching, "preflight", lambda preset, facts, lang, log_dir: list(state["preflight"]))
+    monkeypatch.setattr(launching, "preflight", lambda preset, facts, lang, log_dir, port: list(state["preflight"]))
     monkeypatch.setattr(launching, "start", lambda preset, command, log_dir: state["started"].append(log_dir)
                         or FakeRecord())
     monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events(state["fail"])))
@@ -35,8 +36,7 @@ def fake_launch(monkeypatch):
 
 
 async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_command_preview_and_cli_equivalent(fake_launch):
@@ -206,3 +206,18 @@ async def test_stop_key_stops_the_running_job_through_the_core(fake_launch, monk
         assert fake_launch["stopped"] == [FakeRecord.id]
         assert "stopped (exit -15)" in app.screen.status_text
         assert f"job {FakeRecord.id} stopped; no process left" in [n.message for n in app._notifications]
+
+
+async def test_a_job_running_elsewhere_is_offered_and_attached(fake_launch, monkeypatch):
+    monkeypatch.setattr(launching, "running_jobs", lambda: [FakeRecord()])
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(LaunchScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        assert f"Job {FakeRecord.id} is running: press a" in app.screen.status_text
+        await pilot.press("a")
+        await _settle(pilot)
+        assert fake_launch["started"] == []  # attached, not started again
+        assert session.log_dir == FakeRecord.log_dir
+        assert app.screen.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
+        assert f"mindpilot attach {FakeRecord.id}" in str(app.screen.query_one(CommandHint).render())

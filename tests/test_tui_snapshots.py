@@ -9,12 +9,11 @@ from __future__ import annotations
 from mindpilot.tui.screens.environment import EnvironmentScreen
 from mindpilot.tui.session import Session
 from tui_apps.fakes import fake_report
-from tui_apps.harness import ScreenHarness
+from tui_apps.harness import ScreenHarness, settle
 
 
 async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 def test_environment_en(snap_compare):
@@ -58,7 +57,8 @@ def test_launch_failed_job_en(snap_compare, monkeypatch):
     from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events
 
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
-    monkeypatch.setattr(launching, "commands_for", lambda preset, facts: [FakeCommand()])
+    monkeypatch.setattr(launching, "commands_for",
+                        lambda preset, facts: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: None)
     monkeypatch.setattr(launching, "preflight", lambda *args: [])
     monkeypatch.setattr(launching, "start", lambda *args: FakeRecord())

@@ -33,24 +33,39 @@ def msrun_missing() -> Optional[str]:
 
 
 def load_preset(name_or_path: str) -> Any:
-    """A built-in preset by name (``demo``) or a preset YAML file."""
+    """The demo job's preset for ``demo`` (as ``launch --demo``), else a built-in or a preset YAML file."""
     try:
         from mindpilot.presets.preset import find_preset
     except ImportError as exc:
         raise CoreMissing("mindpilot.presets.preset") from exc
+    if name_or_path == "demo":
+        try:
+            from mindpilot.launch.demo import demo_preset
+        except ImportError:
+            return find_preset("demo")
+        return demo_preset()
     return find_preset(name_or_path)
 
 
-def commands_for(preset: Any, facts: Any = None) -> list[Any]:
-    """One ``LaunchCommand`` per node for ``preset`` (PYTHONPATH from the doctor's checkouts)."""
+def job_facts(preset: Any, facts: Any) -> Any:
+    """The doctor's facts when the job needs them (NPU count, checkouts), as ``launch`` decides."""
+    if getattr(preset, "device", "npu") != "npu" and not getattr(preset, "use_checkouts", False):
+        return None
+    return facts
+
+
+def commands_for(preset: Any, facts: Any = None) -> tuple[list[Any], str, Optional[int]]:
+    """Commands (one per node), the absolute log dir, and the master port (a free one when unset)."""
     command, _ = _launch_core()
-    return command.build_commands(preset, facts)
+    port = preset.master_port
+    if port is None:
+        from mindpilot.launch.preflight import pick_free_port
 
-
-def log_dir_for(preset: Any, cwd: str) -> str:
-    """The preset's log dir, relative to the command's working directory."""
-    path = Path(preset.log_dir).expanduser()
-    return str(path if path.is_absolute() else Path(cwd) / path)
+        port = pick_free_port()
+    cwd = Path(preset.workdir).expanduser() if getattr(preset, "workdir", None) else Path.cwd()
+    log_dir = Path(preset.log_dir).expanduser()
+    log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
+    return command.build_commands(preset, facts, master_port=port, log_dir=str(log_dir)), str(log_dir), port
 
 
 def start(preset: Any, launch_command: Any, log_dir: str) -> Any:
@@ -102,10 +117,24 @@ def launch_argv(demo: bool, preset: str, lang: str) -> list[str]:
     return ["mindpilot", "launch", *target, *lang_flag(lang)]
 
 
-def preflight(preset: Any, facts: Any, lang: str, log_dir: str) -> list[Any]:
+def preflight(preset: Any, facts: Any, lang: str, log_dir: str, master_port: Optional[int] = None) -> list[Any]:
     """Preflight findings for launching ``preset`` here (empty when the core has no preflight)."""
     try:
         from mindpilot.launch.preflight import preflight as run_preflight
     except ImportError:
         return []
-    return run_preflight(preset, facts, lang=lang, log_dir=log_dir)
+    return run_preflight(preset, facts, lang=lang, log_dir=log_dir, master_port=master_port)
+
+
+def running_jobs() -> list[Any]:
+    """Jobs still running (newest first), e.g. detached earlier or started from another terminal."""
+    try:
+        from mindpilot.launch.jobs import list_jobs
+    except ImportError:
+        return []
+    return [record for record in list_jobs() if record.status in ("running", "starting")]
+
+
+def attach_argv(job_id: str, lang: str) -> list[str]:
+    """The CLI command that resumes the live view of a job."""
+    return ["mindpilot", "attach", job_id, *lang_flag(lang)]

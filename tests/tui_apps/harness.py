@@ -19,3 +19,12 @@ class ScreenHarness(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self._screen)
+
+
+async def settle(pilot, rounds: int = 20) -> None:
+    """Wait until no worker runs, including workers that finishing workers started (bounded)."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return

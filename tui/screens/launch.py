@@ -43,12 +43,15 @@ class LaunchScreen(StepScreen):
         Binding("s", "stop", "key_stop"),
         Binding("d", "detach", "key_detach"),
         Binding("v", "cycle_view", "key_view"),
+        Binding("a", "attach", "key_attach", show=False),
     ]
 
     def __init__(self, session) -> None:
         super().__init__(session)
         self.preset: Any = None
         self.commands: list[Any] = []
+        self.log_dir = ""
+        self.master_port: Optional[int] = None
         self.job_id: Optional[str] = None
         self.running = False
         self.detached = False
@@ -60,6 +63,8 @@ class LaunchScreen(StepScreen):
         self.problems: list[str] = []
         self.consequences = 0
         self.status_text = ""
+        self.attached = False
+        """The job on display was started elsewhere and attached to (the CLI line says ``attach``)."""
 
     def compose_body(self) -> ComposeResult:
         default = "demo" if self.session.demo else ""
@@ -78,6 +83,8 @@ class LaunchScreen(StepScreen):
         yield Log(max_lines=BUFFER_LINES, id="log")
 
     def cli_argv(self) -> list[str]:
+        if self.attached and self.job_id:
+            return launching.attach_argv(self.job_id, self.session.lang)
         fields = self.query("#preset")
         preset = fields.first(Input).value.strip() if fields else ("demo" if self.session.demo else "")
         return launching.launch_argv(self.session.demo, preset, self.session.lang)
@@ -85,6 +92,30 @@ class LaunchScreen(StepScreen):
     def on_mount(self) -> None:
         self._refresh_errors()
         self.prepare(self.query_one("#preset", Input).value.strip())
+        if not self.running:
+            self.offer_attach()
+
+    @work(thread=True, exclusive=True, group="jobs")
+    def offer_attach(self) -> None:
+        """Say when a job is already running (detached earlier, or from another terminal)."""
+        jobs = _safe_list(launching.running_jobs)
+        if jobs and not self.running:
+            self.app.call_from_thread(self._set_status, self.t("launch_running_elsewhere", job=jobs[0].id))
+
+    def action_attach(self) -> None:
+        """Follow the newest running job's logs, as ``mindpilot attach ID`` does."""
+        if self.running:
+            self.notify(self.t("launch_already", job=self.job_id), severity="warning")
+            return
+        jobs = _safe_list(launching.running_jobs)
+        if not jobs:
+            self.notify(self.t("launch_no_job"), severity="warning")
+            return
+        self._reset_job_view()
+        self.running, self.detached, self.attached = True, False, True
+        self.job_id = jobs[0].id
+        self.follow_job(jobs[0], self.t("launch_attached", job=jobs[0].id, pid=jobs[0].pid))
+        self.update_cli_hint()
 
     def after_relabel(self) -> None:
         self.on_mount()
@@ -106,16 +137,15 @@ class LaunchScreen(StepScreen):
             return
         try:
             preset = launching.load_preset(name)
-            facts = self.session.env_report.environment if self.session.env_report else None
-            commands = launching.commands_for(preset, facts)
+            commands, log_dir, port = launching.commands_for(preset, self._facts(preset))
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
             self.app.call_from_thread(self._set_status, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_command, preset, commands)
+        self.app.call_from_thread(self.show_command, preset, commands, log_dir, port)
 
-    def show_command(self, preset: Any, commands: list[Any]) -> None:
+    def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
-        self.preset, self.commands = preset, commands
+        self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
         text = "\n".join(command.shell() if hasattr(command, "shell") else shlex.join(command.argv)
                          for command in commands)
         self.query_one("#launch-command", Static).update(text)
@@ -141,17 +171,16 @@ class LaunchScreen(StepScreen):
             return
         self._reset_job_view()
         self._set_status(self.t("launch_starting"))
-        self.running, self.detached = True, False
-        self.run_job(self.preset, self.commands[0], force)
+        self.running, self.detached, self.attached = True, False, False
+        self.update_cli_hint()
+        self.run_job(self.preset, self.commands[0], self.log_dir, self.master_port, force)
 
     @work(thread=True, exclusive=True, group="launch")
-    def run_job(self, preset: Any, command: Any, force: bool) -> None:
-        """Start the job, then hand its events to the UI in batches until it ends or we detach."""
-        worker = get_current_worker()
+    def run_job(self, preset: Any, command: Any, log_dir: str, port: Optional[int], force: bool) -> None:
+        """Preflight, start the job, then follow it."""
         call = self.app.call_from_thread
-        log_dir = launching.log_dir_for(preset, command.cwd)
         try:
-            findings = launching.preflight(preset, self._facts(), self.session.lang, log_dir)
+            findings = launching.preflight(preset, self._facts(preset), self.session.lang, log_dir, port)
             errors = [f for f in findings if f.severity is Severity.ERROR]
             if findings:
                 call(self.show_findings, findings)
@@ -165,10 +194,17 @@ class LaunchScreen(StepScreen):
         except Exception as exc:  # LaunchError: msrun did not start
             call(self._finish, self.t("failed", error=exc))
             return
+        call(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
+
+    @work(thread=True, exclusive=True, group="follow")
+    def follow_job(self, record: Any, started_text: str) -> None:
+        """Hand the job's events to the UI in batches until it ends or we detach."""
+        worker = get_current_worker()
+        call = self.app.call_from_thread
         self.job_id = record.id
         self.session.job = record
         self.session.log_dir = record.log_dir
-        call(self._set_status, self.t("launch_started", job=record.id, pid=record.pid))
+        call(self._set_status, started_text)
         batch: list[Any] = []
         flushed = time.monotonic()
         for event in launching.watch(record.id, self.session.lang,
@@ -181,8 +217,9 @@ class LaunchScreen(StepScreen):
             call(self.apply_events, batch)
         call(self._watch_ended)
 
-    def _facts(self) -> Any:
-        return self.session.env_report.environment if self.session.env_report else None
+    def _facts(self, preset: Any) -> Any:
+        facts = self.session.env_report.environment if self.session.env_report else None
+        return launching.job_facts(preset, facts)
 
     def _watch_ended(self) -> None:
         self.running = False
@@ -346,6 +383,13 @@ class LaunchScreen(StepScreen):
         if self.running and self.job_id:
             self.detached = True
             getattr(self.app, "detached_jobs", []).append(self.job_id)
+
+
+def _safe_list(function) -> list[Any]:
+    try:
+        return function()
+    except Exception:  # an unreadable state dir must not stop the Launch step
+        return []
 
 
 def _safe(function) -> Optional[str]:
