@@ -16,7 +16,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
-from mindpilot.validators.versions import valid_spec
+from mindpilot.validators.versions import ascend_matches, satisfies, valid_spec
 
 STACKS_FILE = package_path("validators", "data", "stacks.yaml")
 Framework = Literal["mindformers", "vllm-mindspore", "mindrlhf", "mindspeed-llm"]
@@ -67,6 +67,8 @@ class Requirement(BaseModel):
     def _something_to_check(self) -> "Requirement":
         if not (self.version or self.spec or self.commit):
             raise ValueError("give at least one of version, spec or commit")
+        if self.spec and "||" in self.spec and not (self.version or self.wheel):
+            raise ValueError("a spec with || alternatives needs a version (or wheel) to install")
         return self
 
     @property
@@ -178,8 +180,6 @@ def found_version(name: str, packages: dict[str, str], checkout_versions: dict[s
 
 def requirement_fits(req: Requirement, version: Optional[str], commit: Optional[str]) -> bool:
     """Whether what is installed meets ``req`` (commit prefix for source pins, PEP 440 otherwise)."""
-    from mindpilot.validators.versions import satisfies
-
     if req.commit:
         return bool(commit) and (commit.startswith(req.commit) or req.commit.startswith(commit))
     return version is not None and req.accepted is not None and satisfies(version, req.accepted)
@@ -199,8 +199,6 @@ def choose_stack(packages: dict[str, str], checkouts: dict[str, tuple[Optional[s
     component, 1 for a fitting CANN. The richest fitting stack wins (a GRPO environment also holds
     vllm-mindspore and mindformers, and the GRPO row names them all). Ties go to file order (newer first).
     """
-    from mindpilot.validators.versions import ascend_matches
-
     stacks = stacks or load_stacks()
     checkout_versions = {name: v for name, (v, _) in checkouts.items() if v}
     best: Optional[tuple[float, int, StackChoice]] = None
