@@ -9,7 +9,9 @@ column positions, the parser reads ``|``-separated cells: a chip is a pair of ro
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -86,9 +88,6 @@ FALLBACK_LOCATIONS = ("/usr/local/sbin/npu-smi", "/usr/local/bin/npu-smi", "/usr
 
 def find_npu_smi(environ: Mapping[str, str], root: Path = Path("/")) -> Optional[str]:
     """``npu-smi`` on ``PATH``, else at the driver's usual locations under ``root``."""
-    import os
-    import shutil
-
     path = shutil.which("npu-smi", path=environ.get("PATH", ""))
     if path:
         return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -77,8 +78,6 @@ def resolve_python(python: Optional[str], environ: Mapping[str, str]) -> str:
     ``--python MindSpore`` finds ``/home/ma-user/anaconda3/envs/MindSpore/bin/python`` (the env the seed
     notes use); anything not found is returned unchanged, so the error names what the user typed.
     """
-    import shutil
-
     if not python:
         return sys.executable
     if os.sep in python:
