@@ -27,7 +27,7 @@ async def test_cards_and_hbm_default_to_the_environment_and_feed_the_planner(mon
     app = ScreenHarness(PlanScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
         await _plan(pilot)
-        assert calls == [("qwen2.5-7b", 8, 64.0, 4096)]
+        assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en")]
         table = app.screen.query_one("#candidates", DataTable)
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:7] == ["1", "2", "4", "1", "1", "1", "1"]
@@ -52,6 +52,7 @@ async def test_real_planner_gives_candidates_for_qwen25_7b_on_8_cards():
             parts = core.layout(candidate)
             assert parts["dp"] * parts["mp"] * parts["pp"] * parts["cp"] == 8
         assert "fit" in str(app.screen.query_one("#plan-status").render())
+        assert any("GB" in reason for reason in session.candidates[0]["reasons"])
 
 
 async def test_apply_shows_the_diff_and_writes_only_after_y(monkeypatch, tmp_path):
@@ -110,3 +111,13 @@ async def test_real_apply_writes_the_plan_into_a_yaml(tmp_path):
     text = config.read_text(encoding="utf-8")
     assert "model_parallel: 4" in text and "data_parallel: 2" in text and "# my run" in text
     assert (tmp_path / "finetune.yaml.bak").exists()
+
+
+async def test_real_planner_reasons_follow_the_language():
+    pytest.importorskip("mindpilot.presets.planner")
+    session = Session(demo=True, lang="zh", env_report=fake_report("zh"))
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _plan(pilot)
+        reasons = " ".join(session.candidates[0]["reasons"])
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in reasons), reasons

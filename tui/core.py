@@ -78,14 +78,14 @@ def model_ids() -> list[str]:
     return list(catalogue())
 
 
-def plan(model: str, cards: int, hbm_gb: float, seq_len: int) -> list[dict[str, Any]]:
-    """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict()``."""
+def plan(model: str, cards: int, hbm_gb: float, seq_len: int, lang: str = "en") -> list[dict[str, Any]]:
+    """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict(lang)``."""
     try:
         from mindpilot.presets.models import get_model
         from mindpilot.presets.planner import plan as run_plan
     except ImportError as exc:
         raise CoreMissing("mindpilot.presets.planner") from exc
-    return [c.to_dict() for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len)]
+    return [c.to_dict(lang) for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len)]
 
 
 def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:

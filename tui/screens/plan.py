@@ -68,7 +68,9 @@ class PlanScreen(StepScreen):
             self.show_candidates(self.session.candidates)
 
     def after_relabel(self) -> None:
-        self.on_mount()
+        # The planner's reasons come in one language: plan again in the new one.
+        if self.session.candidates:
+            self.action_plan()
 
     def _seq_len(self) -> int:
         fields = self.query("#seq")
@@ -115,7 +117,7 @@ class PlanScreen(StepScreen):
     def run_plan(self, model: str, cards: int, hbm: float, seq_len: int) -> None:
         """The planner in a thread; candidates go back to the UI thread."""
         try:
-            candidates = core.plan(model, cards, hbm, seq_len)
+            candidates = core.plan(model, cards, hbm, seq_len, self.session.lang)
         except core.CoreMissing as exc:
             self.app.call_from_thread(self._status, self.t("core_missing", what=str(exc)))
             return
