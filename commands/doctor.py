@@ -112,6 +112,27 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     for row in report.components:
         status = _STATUS_MARK.get(row.status.value, row.status.value)
         out.write(f"{_cell(row.name, 16)} {_cell(row.found, 26)} {_cell(row.expected, 24)} {status}\n")
+    for line in _facts_lines(report.environment, lang):
+        out.write(line + "\n")
     out.write("\n")
     out.flush()
     print_findings(report.findings, lang, out)
+
+
+def _facts_lines(env: dict, lang: str) -> list[str]:
+    """Host and checkout facts under the table, one short line each."""
+    zh = lang == "zh"
+    host = env.get("host") or {}
+    parts = [f"{host['cpus']} CPU" if host.get("cpus") else None,
+             f"{host['mem_gb']:g} GB {'内存' if zh else 'RAM'}" if host.get("mem_gb") else None,
+             (f"{host['disk_free_gb']:g} GB {'可用于' if zh else 'free in'} {host.get('work_dir')}"
+              if host.get("disk_free_gb") is not None else None),
+             "ModelArts" if env.get("modelarts") else None]
+    lines = [("主机: " if zh else "host: ") + ", ".join(p for p in parts if p)]
+    for name, checkout in (env.get("checkouts") or {}).items():
+        state = [checkout.get("branch") or ("分离 HEAD" if zh else "detached")]
+        if checkout.get("dirty"):
+            state.append("有改动" if zh else "dirty")
+        lines.append(f"{'源码' if zh else 'checkout'} {name}: {checkout.get('path')} "
+                     f"@ {checkout.get('short') or '?'} ({', '.join(state)})")
+    return lines

@@ -52,8 +52,11 @@ def columns(text: str) -> int:
 def test_demo_text_fits_80_columns_and_speaks_chinese():
     done = run_cli("doctor", "--demo", "--lang", "zh")
     assert done.returncode == ExitCode.FINDINGS
-    table = done.stdout.split("\n\n")[0].splitlines()
-    assert len(table) >= 8 and all(columns(line) <= 80 for line in table)
+    head = done.stdout.split("\n\n")[0].splitlines()
+    assert head[-3].startswith("主机: 192 CPU, 1536 GB 内存") and "ModelArts" in head[-3]
+    assert head[-1].startswith("源码 mindrlhf: /home/ma-user/work/mindrlhf @ e8a8fc1c (master, 有改动)")
+    table = head[:-3]
+    assert len(table) >= 8 and all(columns(line) <= 80 for line in head[:-2])
     header_status = table[1].rindex("状态")
     assert columns(table[1][:header_status]) == columns(table[2][:table[2].rindex("ok")])  # CJK-aligned
     assert "配套" in done.stdout and "修复" in done.stdout
