@@ -214,3 +214,16 @@ def test_python_flag_accepts_a_conda_env_name(tmp_path):
     assert resolve_python(None, environ) == sys.executable
     facts = probe_with("MindSpore", "/nonexistent-root", False, 20.0, environ)
     assert facts.python.version == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_two_checkouts_on_the_path_report_the_shadowed_one(tmp_path):
+    first, second = tmp_path / "mf-051d65f", tmp_path / "mf-6a52b43"
+    make_checkout(first)
+    make_checkout(second)
+    facts = probe_with(None, "/nonexistent-root", False, 20.0, env_with(f"{first}{os.pathsep}{second}"))
+    assert facts.checkouts["mindformers"].path == str(first)
+    assert facts.checkouts["mindformers"].shadowed == [str(second)]
+    from mindpilot.validators.doctor import judge
+
+    shadowed = [f for f in judge(facts, None, "en").findings if f.rule == "doctor.checkout_shadowed"]
+    assert shadowed and shadowed[0].title == f"2 copies of the mindformers source are on the path; Python imports only {first}"

@@ -282,6 +282,9 @@ def _checkout_findings(facts: EnvFacts, lang: str) -> list[Finding]:
         elif checkout.dirty:
             found.append(make_finding("doctor.checkout_dirty", lang, name=name, path=checkout.path,
                                       short=checkout.short))
+        if checkout.shadowed:
+            found.append(make_finding("doctor.checkout_shadowed", lang, name=name, path=checkout.path,
+                                      count=len(checkout.shadowed) + 1, others=", ".join(checkout.shadowed)))
         details = facts.package_details.get(name)
         if details is not None and not details.editable:
             winner = facts.import_origins.get(name) or "?"

@@ -79,6 +79,7 @@ def _python_side(python: Optional[str], timeout: float, environ: Mapping[str, st
         imported = [c for c in candidates if origins.get(name, "").startswith(os.path.join(c, name))]
         chosen = imported[0] if imported else candidates[0]
         facts.checkouts[name] = checkout_facts(name, chosen, imported=bool(imported))
+        facts.checkouts[name].shadowed = [c for c in candidates if c != chosen]
     return facts
 
 

@@ -57,6 +57,8 @@ class Checkout(BaseModel):
     """True when ``import <name>`` would load this copy (it comes first on ``sys.path``)."""
     error: Optional[str] = None
     """Why git facts are missing, when they are."""
+    shadowed: list[str] = Field(default_factory=list)
+    """Other copies found on ``PYTHONPATH`` / ``MINDFORMERS_PATH`` that Python does not import."""
 
 
 class NpuProcess(BaseModel):
