@@ -32,6 +32,7 @@ def fake_launch(monkeypatch):
                         or FakeRecord())
     monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events(state["fail"])))
     monkeypatch.setattr(launching, "stop_job", lambda job: state["stopped"].append(job) or [])
+    monkeypatch.setattr(launching, "running_jobs", lambda: [])  # never the machine's real jobs
     return state
 
 

@@ -62,6 +62,7 @@ def test_launch_failed_job_en(snap_compare, monkeypatch):
     monkeypatch.setattr(launching, "msrun_missing", lambda: None)
     monkeypatch.setattr(launching, "preflight", lambda *args: [])
     monkeypatch.setattr(launching, "start", lambda *args: FakeRecord())
+    monkeypatch.setattr(launching, "running_jobs", lambda: [])
     monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events(fail=True)))
 
     async def run_before(pilot):
