@@ -32,6 +32,6 @@ def run(args: argparse.Namespace) -> ExitCode:
         record = load_job(args.job)
     except KeyError:
         raise CommandError(f"no job {args.job!r} (see: mindpilot jobs)", ExitCode.USAGE) from None
-    view = HeadlessView(lang=lang_of(args), as_json=args.json, lines=args.lines, job=record.id)
+    view = HeadlessView(lang=lang_of(args), as_json=args.json, lines=args.lines, job=record.id, attach=True)
     view.emit(started_event(record))
     return follow(record.id, view, view.lang, stop_on_interrupt=False, from_start=not args.new_only)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict
 
 from mindpilot.launch.events import FindingEvent, HangEvent
-from mindpilot.launch.parse import line_timestamp
+from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
@@ -164,8 +164,8 @@ class FailureTracker:
             return events
         is_consequence = patterns.is_consequence(text) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
-        short = text.strip()[:MAX_TEXT]
-        finding = make_finding(rule, self.lang, file=file, line=line, rank=rank if rank is not None else source,
+        short = log_message(text.strip())[:MAX_TEXT]
+        finding = make_finding(rule, self.lang, file=file, line=line, who=_who(rank, source, self.lang),
                                text=short, path=file, lineno=line if line is not None else "?",
                                extra={"rank": rank})
         event = self._record(finding, short, rank, source, file, line, stamp_head, is_consequence, True)
@@ -199,6 +199,14 @@ class FailureTracker:
             return None
         ranked = [f for f in self.causes.values() if f.rank is not None] or list(self.causes.values())
         return min(ranked, key=lambda f: (f.time if f.time is not None else float("inf"), f.seq))
+
+
+def _who(rank: Optional[int], source: str, lang: str) -> str:
+    if rank is not None:
+        return f"rank {rank}"
+    if source == "scheduler":
+        return "调度器" if lang == "zh" else "scheduler"
+    return source
 
 
 _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")

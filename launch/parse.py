@@ -49,7 +49,7 @@ _STATUS = [
     ("kill all other workers", re.compile(r"kill all other workers"), "killing_workers", None),
     ("All workers successfully exit", re.compile(r"All workers successfully exit"), "workers_done", None),
     ("Distributed job exited with exception",
-     re.compile(r"Distributed job exited with exception"), "job_failed", None),
+     re.compile(r"RuntimeError: Distributed job exited with exception"), "job_failed", None),
     ("is registered successfully",
      re.compile(r"rank id: (\d+),.*is registered successfully"), "node_registered", 1),
     ("Cluster is successfully initialized", re.compile(r"Cluster is successfully initialized"),
@@ -128,3 +128,16 @@ def line_timestamp(text: str) -> Optional[float]:
         return datetime(year, month, day, hour, minute, second, milli * 1000).timestamp()
     except ValueError:
         return None
+
+
+_PREFIX = re.compile(r"^\[[A-Z]+\] [A-Z_]+\([^)]*\):\S+ \[[^\]]*\] (?:\w+\] )?")
+"""MindSpore/CANN prefix ``[LEVEL] MODULE(pid,tid,proc):time [file:line] Func] ``."""
+
+
+def log_message(text: str) -> str:
+    """The message of a MindSpore/CANN log line without its prefix (other lines unchanged)."""
+    if text.startswith("["):
+        found = _PREFIX.match(text)
+        if found:
+            return text[found.end():]
+    return text

@@ -14,6 +14,7 @@ from typing import Any, Optional, TextIO
 from mindpilot.launch.events import (ExitEvent, FileEvent, FindingEvent, HangEvent, LineEvent, MetricEvent,
                                      StartedEvent, StatusEvent, TailEvent)
 from mindpilot.launch.failures import hang_finding
+from mindpilot.launch.parse import log_message
 from mindpilot.validators.findings import Finding
 
 SHOWN_STATUS = ("cluster_ready", "worker_failed", "killing_workers", "job_failed", "workers_done")
@@ -22,12 +23,15 @@ SHOWN_STATUS = ("cluster_ready", "worker_failed", "killing_workers", "job_failed
 _TEXT = {
     "zh": {"started": "已启动任务 {job}（pid {pid}），日志目录 {log_dir}",
            "hint": "Ctrl-C 停止任务；关闭终端不会停止它（之后用 mindpilot attach {job} 继续查看）",
+           "attached": "已连接任务 {job}（pid {pid}），日志目录 {log_dir}", "attach_hint": "Ctrl-C 只断开查看，任务继续运行",
            "ok": "任务 {job} 成功结束（退出码 {code}）", "bad": "任务 {job} {status}（退出码 {code}）",
            "first": "第一个失败的 rank：{rank}：{text}", "where": "    位置：{file}:{line}",
            "consequence": "（后果，不是根因）", "first_mark": "（第一个失败）",
            "status": {"failed": "失败", "stopped": "已停止", "lost": "失去联系", "blocked": "未启动"}},
     "en": {"started": "started job {job} (pid {pid}), logs in {log_dir}",
            "hint": "Ctrl-C stops the job; closing the terminal does not (resume with: mindpilot attach {job})",
+           "attached": "attached to job {job} (pid {pid}), logs in {log_dir}",
+           "attach_hint": "Ctrl-C detaches; the job goes on",
            "ok": "job {job} succeeded (exit {code})", "bad": "job {job} {status} (exit {code})",
            "first": "first failing rank: {rank}: {text}", "where": "    at {file}:{line}",
            "consequence": " (consequence, not the cause)", "first_mark": " (first failure)",
@@ -59,7 +63,8 @@ class HeadlessView:
     """Prints events as text or JSON lines; remembers which rank's progress it shows."""
 
     def __init__(self, lang: str = "en", as_json: bool = False, lines: bool = False,
-                 stream: Optional[TextIO] = None, job: str = "") -> None:
+                 stream: Optional[TextIO] = None, job: str = "", attach: bool = False) -> None:
+        self.attach = attach
         self.lang = lang
         self.as_json = as_json
         self.lines = lines
@@ -103,7 +108,7 @@ class HeadlessView:
         if isinstance(event, StatusEvent):
             if event.what not in SHOWN_STATUS or (event.what == "cluster_ready" and event.source == "worker"):
                 return None
-            return f"{event.source}: {event.text[-160:]}"
+            return f"{event.source}: {log_message(event.text)[:200]}"
         if isinstance(event, FindingEvent):
             mark = _t(lang, "first_mark") if event.first_failure else (_t(lang, "consequence")
                                                                         if event.consequence else "")
@@ -112,8 +117,9 @@ class HeadlessView:
             return finding_text(hang_finding(event, lang), lang, "")
         if isinstance(event, StartedEvent):
             self.job = event.job
-            return (_t(lang, "started").format(job=event.job, pid=event.pid, log_dir=event.log_dir) + "\n"
-                    + _t(lang, "hint").format(job=event.job))
+            head, hint = ("attached", "attach_hint") if self.attach else ("started", "hint")
+            return (_t(lang, head).format(job=event.job, pid=event.pid, log_dir=event.log_dir) + "\n"
+                    + _t(lang, hint).format(job=event.job))
         if isinstance(event, ExitEvent):
             return self._exit_text(event)
         return None
