@@ -73,3 +73,13 @@ def test_demo_tree_has_eight_910b_with_64_gb():
     assert len(info.npus) == 8
     assert {n.hbm_total_mb for n in info.npus} == {65536}
     assert [n.id for n in info.npus] == list(range(8))
+
+
+def test_a3_boards_list_two_chips_per_npu():
+    # Layout as pasted in vllm-project/vllm-ascend issues #2035 / #2082 (Atlas A3, "Chip  Phy-ID" header).
+    info = parse_npu_smi(read("a3_ascend910_two_chips_per_npu.txt"))
+    assert info.version == "24.1.rc3.7"
+    assert [(n.id, n.chip, n.name) for n in info.npus] == [(0, 0, "Ascend910"), (0, 1, "Ascend910"),
+                                                           (1, 0, "Ascend910"), (1, 1, "Ascend910")]
+    assert [n.hbm_used_mb for n in info.npus] == [3412, 3196, 3414, 3193]
+    assert {n.hbm_total_mb for n in info.npus} == {65536}
