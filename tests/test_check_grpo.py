@@ -94,3 +94,12 @@ def test_actor_model_parallel_against_the_model_heads(tmp_path):
     grpo.write_text("\n".join(lines) + "\n", encoding="utf-8")
     hits = [f for f in check_files([grpo], cards=8) if f.rule == "grpo.role_heads_mp"]
     assert hits and hits[0].line == 70 and "28" in hits[0].title
+
+
+def test_mindspeed_rl_config_is_not_mistaken_for_mindrlhf(tmp_path):
+    path = tmp_path / "r1_zero_qwen25_7b.yaml"
+    path.write_text("defaults:\n  - model:\n      - qwen25-7b\nmegatron_training:\n  global_batch_size: 64\n"
+                    "actor_config:\n  model: qwen25-7b\n  lr: 5e-7\n  min_lr: 5e-8\n", encoding="utf-8")
+    report = run_check([path])
+    assert report.files[0]["kind"] == "unknown"
+    assert [f.rule for f in report.findings] == ["yaml.unknown_kind"]

@@ -45,6 +45,8 @@ def detect_kind(path: str, text: str, data: Any = None) -> str:
     name = path.lower()
     if name.endswith((".yaml", ".yml")) or data is not None:
         if isinstance(data, dict):
+            if "megatron_training" in data or "defaults" in data:
+                return "unknown"  # MindSpeed-RL (hydra/OmegaConf): same section names, other schema
             if any(key in data for key in GRPO_KEYS) or ("start_lr" in data or "sft_model_path" in data) \
                     and "model" not in data and "parallel_config" not in data:
                 return "grpo"
