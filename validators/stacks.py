@@ -104,7 +104,7 @@ class Stack(BaseModel):
     default: bool = False
     """The stack to judge against when nothing installed points at any stack."""
     python: Optional[str] = None
-    """PEP 440 specifier for the Python version; None when the source names none."""
+    """PEP 440 specifier for the Python version (``||`` for alternatives); None when the source names none."""
     python_recommended: Optional[str] = None
     """The Python version to create an env with (``3.10``)."""
     cann: list[str] = Field(default_factory=list)
@@ -117,6 +117,13 @@ class Stack(BaseModel):
     """Where the row comes from (document and section, file and line)."""
     conflicts: Optional[str] = None
     """Where sources disagree, and which one this row follows."""
+
+    @field_validator("python")
+    @classmethod
+    def _valid_python(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not valid_spec(value):
+            raise ValueError(f"not a PEP 440 specifier: {value!r}")
+        return value
 
     def requirement(self, name: str) -> Optional[Requirement]:
         """The requirement for package ``name`` (normalized), if the stack has one."""
