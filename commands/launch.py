@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> ExitCode:
                                  probe_error=probe_error, msrun=None)
     for command in commands:
         view.emit_dict({"type": "command", **command.to_dict()},
-                       "\n".join([f"# {note}" for note in command.notes] + ["$ " + command.shell()]))
+                       "\n".join(_node_note(command, preset, lang, len(commands)) + ["$ " + command.shell()]))
     for finding in findings:
         view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
     if args.write_run_sh:
@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> ExitCode:
                        else "预检发现错误；请先修复，或加 --force 强制启动")
         return ExitCode.LAUNCH_FAILED
     if len(commands) > 1 and preset.node_rank is None:
-        message("several nodes: run the command for each node on that node (or add --node-rank R here)")
+        message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
+                else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
     return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang)
 
@@ -130,6 +131,19 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
             message(f"detached; the job goes on (mindpilot attach {job_id})")
         return ExitCode.INTERRUPTED
     return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
+
+
+def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
+    if count < 2:
+        return []
+    if command.node_rank == 0:
+        text = (f"节点 0：在 master 节点 {preset.master_addr} 上运行" if lang == "zh"
+                else f"node 0: run on the master node {preset.master_addr}")
+    else:
+        text = (f"节点 {command.node_rank}：在第 {command.node_rank} 台机器上运行（master 仍是 {preset.master_addr}）"
+                if lang == "zh" else
+                f"node {command.node_rank}: run on node {command.node_rank} (master stays {preset.master_addr})")
+    return [f"# {text}"]
 
 
 def _preset_from(args: argparse.Namespace):

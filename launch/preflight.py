@@ -143,7 +143,25 @@ def _worker_findings(preset: Preset, facts: Any, probe_error: Optional[str], lan
                                          reason=probe_error or "no NPU information from the probe"))
         elif local > npus:
             findings.append(make_finding("preflight.too_many_workers", lang, local=local, npus=npus))
+        findings += _npu_process_findings(facts, lang)
     return findings
+
+
+def _npu_process_findings(facts: Any, lang: str) -> list[Finding]:
+    """Processes the doctor's probe saw in npu-smi's process table."""
+    if facts is None:
+        return []
+    processes = facts.get("npu_processes") if isinstance(facts, dict) else getattr(facts, "npu_processes", None)
+    rows = []
+    for process in processes or []:
+        get = process.get if isinstance(process, dict) else (lambda key, p=process: getattr(p, key, None))
+        if get("pid"):
+            memory = f", {get('memory_mb')} MB" if get("memory_mb") else ""
+            rows.append((int(get("pid")), f"{get('pid')} {get('name') or ''} (NPU {get('npu')}{memory})"))
+    if not rows:
+        return []
+    return [make_finding("preflight.npu_busy", lang, count=len(rows), procs="; ".join(text for _, text in rows[:8]),
+                         pids=" ".join(str(pid) for pid, _ in rows[:8]))]
 
 
 def _product(parallel: dict[str, Any]) -> tuple[int, str]:

@@ -127,3 +127,38 @@ def test_detached_job_survives_its_launcher_and_attach_sees_the_end(tmp_path, st
     assert {e["rank"] for e in lines if e["type"] == "metric"} == {0, 1}
     finished = json.loads(run_cli("jobs", "--json", env=env).stdout)[0]
     assert finished["status"] == "succeeded" and finished["exit_code"] == 0
+
+
+def test_ctrl_c_in_the_foreground_stops_the_job(tmp_path, state):
+    import signal
+    import subprocess
+
+    preset = {"name": "fake", "script": str(DATA / "fake_worker.py"), "cards": 2, "device": "cpu",
+              "min_free_gb": 0, "use_checkouts": False}
+    (tmp_path / "fake.json").write_text(json.dumps(preset))
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "msrun").write_text(f"#!/bin/sh\nexec {sys.executable} {DATA / 'fake_msrun.py'} \"$@\"\n")
+    (fake_bin / "msrun").chmod(0o755)
+    env = dict(os.environ, FAKE_STEPS="100000", FAKE_SLEEP="0.05", MINDPILOT_STATE_DIR=str(state),
+               PATH=f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
+    launcher = subprocess.Popen([sys.executable, "-m", "mindpilot", "launch", str(tmp_path / "fake.json"), "--json",
+                                 "--no-probe", "--log-dir", str(tmp_path / "logs")], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=str(tmp_path))
+    for line in launcher.stdout:
+        event = json.loads(line)
+        if event["type"] == "metric":
+            break
+    record = load_job(event_job(state))
+    pids = [p.pid for p in job_processes(record)]
+    assert len(pids) >= 3
+    launcher.send_signal(signal.SIGINT)
+    assert launcher.wait(timeout=60) == 130
+    assert wait_for(lambda: load_job(record.id).status == "stopped", 10)
+    for pid in pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def event_job(state) -> str:
+    (job,) = [p.parent.name for p in state.glob("jobs/*/job.json")]
+    return job

@@ -74,6 +74,10 @@ def test_worker_counts(script):
     assert "preflight.too_many_workers" in rules(preflight(npu, {"npu_count": 2}, msrun=sys.executable))
     assert "preflight.too_many_workers" not in rules(preflight(npu, {"npu_count": 8}, msrun=sys.executable))
     assert "preflight.npu_count_unknown" in rules(preflight(npu, None, msrun=sys.executable))
+    busy = preflight(npu, {"npu_count": 8, "npu_processes": [{"npu": 3, "pid": 4242, "name": "python",
+                                                             "memory_mb": 61000}]}, msrun=sys.executable)
+    found = [f for f in busy if f.rule == "preflight.npu_busy"]
+    assert found and "4242" in found[0].title and "NPU 3" in found[0].title and "kill 4242" in found[0].fix
 
 
 def test_yaml_parallel_product_against_worker_num(script, tmp_path):
