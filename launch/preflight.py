@@ -141,6 +141,8 @@ def _worker_findings(preset: Preset, facts: Any, probe_error: Optional[str], lan
         if npus is None:
             findings.append(make_finding("preflight.npu_count_unknown", lang,
                                          reason=probe_error or "no NPU information from the probe"))
+        elif npus == 0:
+            findings.append(make_finding("preflight.no_npus", lang, local=local))
         elif local > npus:
             findings.append(make_finding("preflight.too_many_workers", lang, local=local, npus=npus))
         findings += _npu_process_findings(facts, lang)

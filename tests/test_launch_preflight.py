@@ -73,6 +73,7 @@ def test_worker_counts(script):
     npu = base(script, cards=8, device="npu")
     assert "preflight.too_many_workers" in rules(preflight(npu, {"npu_count": 2}, msrun=sys.executable))
     assert "preflight.too_many_workers" not in rules(preflight(npu, {"npu_count": 8}, msrun=sys.executable))
+    assert "preflight.no_npus" in rules(preflight(npu, {"npu_count": 0}, msrun=sys.executable))
     assert "preflight.npu_count_unknown" in rules(preflight(npu, None, msrun=sys.executable))
     busy = preflight(npu, {"npu_count": 8, "npu_processes": [{"npu": 3, "pid": 4242, "name": "python",
                                                              "memory_mb": 61000}]}, msrun=sys.executable)
