@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,7 +134,8 @@ class FailureTracker:
         self._first_reported = False
 
     def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp_head: Optional[str],
-             line: Optional[int] = None, kb_candidate: bool = True) -> list[FindingEvent]:
+             line: Optional[int] = None, kb_candidate: bool = True,
+             before: Sequence[str] = ()) -> list[FindingEvent]:
         """Findings for one line (at most one per rank and rule).
 
         ``stamp_head``: the start of the last line of this file that may carry a time (the error's time);
@@ -143,7 +144,7 @@ class FailureTracker:
         patterns = _patterns()
         events: list[FindingEvent] = []
         quiet = _quiet_level(text)
-        hits = self.matcher.match_line(text) if self.matcher is not None and kb_candidate else []
+        hits = self.matcher.match_line(text, list(before)) if self.matcher is not None and kb_candidate else []
         for hit in hits:
             if quiet and _severity(hit) is Severity.ERROR:
                 continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start

@@ -16,6 +16,7 @@ import os
 import re
 import time
 from bisect import bisect_right
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -27,6 +28,8 @@ READ_CHUNK = 1 << 20
 """Bytes read from one file per read call."""
 MAX_READ_PER_POLL = 2 << 20
 """Bytes read from one file per poll, so that one busy file does not starve the others."""
+CONTEXT_LINES = 50
+"""Lines kept per file as the "before" context of knowledge-base patterns (a traceback's frames)."""
 MAX_LINE = 64 * 1024
 """Longer lines are cut here (the rest of the line is dropped, marked with an ellipsis)."""
 _STAMP_STARTS = frozenset("[0123456789")
@@ -205,6 +208,7 @@ class LogFollower:
         """More is waiting than one poll reads: poll again without sleeping."""
         self._clock = clock
         self._last_head: dict[Path, str] = {}
+        self._recent: dict[Path, deque] = {}
         self._finder = _literal_finder(self.failures)
 
     def scan(self) -> list[TailEvent]:
@@ -253,6 +257,9 @@ class LogFollower:
         if self.hang is not None and source == "worker":
             self.hang.activity(rank)
         head = self._last_head.get(path)
+        recent = self._recent.get(path)
+        if recent is None:
+            recent = self._recent[path] = deque(maxlen=CONTEXT_LINES)
         for index, (number, raw) in enumerate(batch):
             text = decode_line(raw)
             if source == "msrun":
@@ -265,7 +272,8 @@ class LogFollower:
             if self.emit_lines:
                 events.append(LineEvent(source=source, rank=rank, text=text, file=file))
             if interesting is None or index in interesting:
-                self._parse(file, follower, number, text, head, events)
+                self._parse(file, follower, number, text, head, events, recent)
+            recent.append(text)
         if head is not None:
             self._last_head[path] = head
 
@@ -300,7 +308,7 @@ class LogFollower:
             events.append(status)
 
     def _parse(self, file: str, follower: FileFollower, number: int, text: str, head: Optional[str],
-               events: list[TailEvent]) -> None:
+               events: list[TailEvent], recent: "deque[str]") -> None:
         rank, source = follower.rank, follower.source
         metric = parse_metric(text, rank) if source == "worker" else None
         if metric is not None:
@@ -311,7 +319,7 @@ class LogFollower:
         status = parse_status(text, source, rank)
         if status is not None:
             events.append(status)
-        events += self.failures.feed(text, rank, source, file, head, number)
+        events += self.failures.feed(text, rank, source, file, head, number, before=recent)
 
     def drain(self) -> list[TailEvent]:
         """Everything left, partial last lines included (for a job that has ended)."""

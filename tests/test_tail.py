@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from mindpilot.launch import tail as tail_module
 from mindpilot.launch.events import FileEvent, FindingEvent, HangEvent, LineEvent, MetricEvent, StatusEvent
 from mindpilot.launch.failures import HangDetector
@@ -229,3 +231,20 @@ def test_a_backlog_larger_than_one_poll_is_drained_once_and_whole(tmp_path, monk
     first = lines_of(follower.poll())
     assert follower.behind and len(first) < 100
     assert first + lines_of(follower.drain()) == expected
+
+
+def test_knowledge_base_hits_name_the_oom_rank_first_and_hccl_timeouts_as_consequences(tmp_path):
+    pytest.importorskip("mindpilot.validators.kb")
+    oom = ("[ERROR] DEVICE(22,python):2026-01-01-10:00:05.000.000 [ascend_memory_adapter.cc:120] Malloc] "
+           "Out of Memory!!! Request memory size: 123456B, Memory Statistic:")
+    timeout = ("[ERROR] HCCL(11,python):2026-01-01-10:00:40.000.000 EI0002: The wait execution of the Notify "
+               "register times out. Reason: The Notify register has not received the Notify record from remote rank [3].")
+    (tmp_path / "worker_0.log").write_text(MF_LINE + "\n" + timeout + "\n")
+    (tmp_path / "worker_3.log").write_text(MF_LINE + "\n" + oom + "\n")
+    follower = LogFollower(tmp_path, hang_after=None, kb=True)
+    findings = [e for e in follower.drain() if isinstance(e, FindingEvent)]
+    by_rank = {e.rank: e for e in findings}
+    assert by_rank[3].finding.rule == "kb.runtime.device_oom" and not by_rank[3].consequence
+    assert by_rank[0].finding.rule == "kb.launch.hccl_exec_timeout" and by_rank[0].consequence
+    first = follower.failures.first_failure()
+    assert first.rank == 3 and first.rule == "kb.runtime.device_oom"
