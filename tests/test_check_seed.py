@@ -43,7 +43,7 @@ CASES = [
     ("recompute-list-longer-than-pp", [("recompute: [7]", "recompute: [7, 7]")], 2, 64,
      "recompute.list_too_long", "recompute: [7, 7]", "recompute: [14]"),
     ("select-recompute-list-longer-than-pp", [("'feed_forward\\.mul'", "'feed_forward\\.mul': [14, 14]")], 2, 64,
-     "recompute.list_too_long", "'feed_forward\\.mul': [14, 14]", "[28]"),
+     "recompute.pattern_list_too_long", "'feed_forward\\.mul': [14, 14]", "[28]"),
     ("product-not-cards", [("data_parallel:", "data_parallel: 2")], 2, 64,
      "parallel.product_mismatch", "data_parallel: 2", "data_parallel: 1"),
     ("2-card-yaml-on-8-cards", [], 8, 64, "parallel.product_mismatch", "data_parallel:", "data_parallel: 4"),

@@ -33,6 +33,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
     from mindformers.tools.register import MindFormerConfig
     from mindformers.modules.transformer import TransformerOpParallelConfig, TransformerRecomputeConfig
     import mindformers.tools.check_rules as rules
+    from mindformers.parallel_core.training_graph.transformer.utils import LayerSetting
 logging.disable(logging.CRITICAL)
 results = []
 for case in cases:
@@ -63,9 +64,18 @@ for case in cases:
             out[name] = f"{type(exc).__name__}: {exc}"
     try:
         recompute = TransformerRecomputeConfig(**(config.get("recompute_config") or {}))
-        TransformerOpParallelConfig(recompute=recompute, **(config.get("parallel_config") or {}))
+        parallel = TransformerOpParallelConfig(recompute=recompute, **(config.get("parallel_config") or {}))
     except Exception as exc:
         out["objects"] = f"{type(exc).__name__}: {exc}"
+        parallel = None
+    model_config = (config.get("model") or {}).get("model_config") or {}
+    layers = model_config.get("num_layers")
+    if parallel is not None and config.get("use_legacy", True) is not False and isinstance(layers, int):
+        # the legacy network's layer placement: offset shape/sum and per-stage recompute lists
+        try:
+            LayerSetting(layers, model_config.get("offset") or 0, parallel, model_config.get("pp_interleave_num") or 1)
+        except Exception as exc:
+            out["layers"] = f"{type(exc).__name__}: {exc}"
     results.append(out)
 print(json.dumps(results))
 '''
@@ -122,6 +132,9 @@ def test_our_verdicts_agree_with_mindformers(tmp_path, shared_dir):
         (_mutant(tmp_path, "unknown_recompute_key", "  mp_comm_recompute: True", "  mp_comm_recompute_x: True"), 2),
         (_mutant(tmp_path, "string_mp", "model_parallel: 2 ", "model_parallel: '2' "), 2),
         (_mutant(tmp_path, "product", "data_parallel: 1", "data_parallel: 2"), 2),
+        (_mutant(tmp_path, "pattern_len", "'feed_forward\\.mul': [14]", "'feed_forward\\.mul': [14, 14]"), 2),
+        (_mutant(tmp_path, "offset_sum", "    seq_length: 8192", "    seq_length: 8192\n    offset: 1"), 2),
+        (_mutant(tmp_path, "offset_shape", "    seq_length: 8192", "    seq_length: 8192\n    offset: [0, 0]"), 2),
     ]
     qwen7b = corpus / "mindformers_r1.7.0_research-qwen2_5__finetune_qwen2_5_7b_8k.yaml"
     qwen14b = corpus / "mindformers_r1.7.0_research-qwen2_5__finetune_qwen2_5_14b_8k.yaml"
@@ -144,6 +157,9 @@ def test_our_verdicts_agree_with_mindformers(tmp_path, shared_dir):
             "recompute": ({"recompute.list_too_long"}, "length of" in verdict.get("recompute", "")),
             "objects": ({"parallel.not_positive_int", "recompute.not_bool", "yaml.string_not_bool"},
                         bool(verdict.get("objects"))),
+            "layers": ({"model.offset_sum", "model.offset_shape", "model.offset_interleave_shape",
+                        "recompute.list_too_long", "recompute.pattern_list_too_long", "recompute.nested_shape",
+                        "recompute.bad_elements"}, bool(verdict.get("layers"))),
         }
         for what, (rule_ids, they_raise) in expect.items():
             we_raise = bool(errors & rule_ids)
@@ -156,3 +172,4 @@ def test_our_verdicts_agree_with_mindformers(tmp_path, shared_dir):
     assert any("unexpected key" in v.get("load", "") for v in theirs)
     assert any("device_num" in v.get("parallel", "") for v in theirs)
     assert any("length of" in v.get("recompute", "") for v in theirs)
+    assert sum(1 for v in theirs if v.get("layers")) >= 4

@@ -31,8 +31,7 @@ def check_mindformers_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     numbers = model_numbers(doc, ctx)
     check_parallel(doc, ctx, plan, numbers, parallel_mode(doc), mcore)
     check_recompute(doc, ctx, plan, mcore, predict=run_mode == "predict")
-    if training or plan.pp > 1:
-        check_layers(doc, ctx, plan, numbers, mcore)
+    check_layers(doc, ctx, plan, numbers, mcore)
     check_model_classes(doc, ctx, mcore, training)
     swap = doc.value("swap_config")
     if isinstance(swap, dict):

@@ -87,7 +87,8 @@ def _check_list(doc: ConfigDoc, ctx: CheckContext, keys: tuple, label: str, valu
     if len(value) > pp:
         fixed = value[:pp] if pp > 1 else [sum(v for v in value if _is_int(v)) if not any(
             isinstance(v, bool) for v in value) else True]
-        ctx.add("recompute.list_too_long", path, doc.line(*keys), key=label, value=value, length=len(value), pp=pp,
+        rule = "recompute.pattern_list_too_long" if len(keys) > 2 else "recompute.list_too_long"
+        ctx.add(rule, path, doc.line(*keys), key=label, value=value, length=len(value), pp=pp,
                 suggest=_suggest(doc, keys, _flow(fixed)) if doc.raw(*keys) else f"{keys[-1]}: {_flow(fixed)}")
 
 
@@ -107,7 +108,7 @@ def check_layers(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers
         elif ppi > 1 and layers < pp * ppi:
             ctx.add("model.layers_lt_pp_interleave", path, layers_line, layers=layers, pp=pp, ppi=ppi)
     offset = doc.value(*MC, "offset")
-    if offset is None or layers is None or pp * ppi <= 1 and not isinstance(offset, list):
+    if offset is None or layers is None:  # MF 1.7 checks the offset even with one stage (1.8 ignores it)
         return
     line = doc.line(*MC, "offset")
     total_layers = layers + (numbers.mtp if not mcore and numbers.mtp else 0)
