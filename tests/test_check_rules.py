@@ -138,3 +138,15 @@ def test_dataset_seq_length_hint_and_distributed_single_file(tmp_path):
     rules = {f.rule: f for f in check_files([_write(tmp_path, text)], cards=2)}
     assert rules["paths.dataset_seq_length"].line == _line(text, "dataset_dir")
     assert rules["paths.distributed_needs_dir"].line == _line(text, "load_checkpoint")
+
+
+@pytest.mark.parametrize("text, rule, line", [
+    ("parallel_config: 5\n", "parallel.not_mapping", 1),
+    ("parallel_config:\n  data_parallel: 1\nrecompute_config: True\n", "recompute.not_mapping", 3),
+    ("parallel_config:\n  data_parallel: 1\nmodel:\n  model_config: [1, 2]\n", "yaml.section_not_mapping", 4),
+    ("run_mode: train\ncontext: [1]\n", "yaml.section_not_mapping", 2),
+    ("rl_config: 3\nactor_config:\n  parallel_config: 7\n", "yaml.section_not_mapping", 1),
+])
+def test_sections_of_the_wrong_type_are_findings_not_crashes(tmp_path, text, rule, line):
+    hits = [f for f in check_files([_write(tmp_path, text, "c.yaml")], cards=2) if f.rule == rule]
+    assert hits and hits[0].line == line and hits[0].severity is Severity.ERROR

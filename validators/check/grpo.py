@@ -86,11 +86,20 @@ def _check_keys(doc: ConfigDoc, ctx: CheckContext) -> None:
                     allowed=", ".join(schema.sections))
             continue
         allowed = schema.sections[section]
-        if allowed is None or not isinstance(value, dict):
+        if value is not None and not isinstance(value, dict):
+            ctx.add("yaml.section_not_mapping", doc.path, doc.line(section), section=section, framework="MindRLHF",
+                    type_name=type(value).__name__,
+                    error="TypeError: ... argument after ** must be a mapping")
+            continue
+        if allowed is None:
             continue
         for key, inner in value.items():
             if key not in allowed:
                 ctx.add("grpo.unknown_key", doc.path, doc.line(section, key), key=key, section=section)
+            elif key in schema.nested and inner is not None and not isinstance(inner, dict):
+                ctx.add("yaml.section_not_mapping", doc.path, doc.line(section, key), section=f"{section}.{key}",
+                        framework="MindRLHF", type_name=type(inner).__name__,
+                        error="TypeError: ... argument after ** must be a mapping")
             elif key in schema.nested and isinstance(inner, dict):
                 for sub in inner:
                     if sub not in schema.nested[key]:

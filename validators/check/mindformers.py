@@ -21,9 +21,27 @@ def is_mcore(doc: ConfigDoc) -> bool:
     return doc.value("use_legacy") is False
 
 
+SECTIONS = ("parallel", "runner_config", "runner_wrapper", "optimizer", "lr_schedule", "model", "context",
+            "moe_config", "swap_config", "train_dataset", "train_dataset_task", "eval_dataset", "trainer", "processor")
+"""Sections the MindFormers template reads as dicts (parallel_config / recompute_config have their own rules)."""
+
+
 def check_mindformers_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     """Every MindFormers rule on an already parsed document."""
     check_types(doc, ctx)
+    for section in SECTIONS:
+        value = doc.value(section)
+        if value is not None and not isinstance(value, dict):
+            ctx.add("yaml.section_not_mapping", doc.path, doc.line(section), section=section, framework="MindFormers",
+                    type_name=type(value).__name__,
+                    error=f"TypeError: The input config should be a dict, but get {type(value)}")
+    model = doc.value("model")
+    for sub in ("model_config", "arch"):
+        value = model.get(sub) if isinstance(model, dict) else None
+        if value is not None and not isinstance(value, dict):
+            ctx.add("yaml.section_not_mapping", doc.path, doc.line("model", sub), section=f"model.{sub}",
+                    framework="MindFormers", type_name=type(value).__name__,
+                    error=f"TypeError: The input config should be a dict, but get {type(value)}")
     mcore = is_mcore(doc)
     run_mode = _run_mode(doc)
     training = run_mode in (None, "train", "finetune")

@@ -45,8 +45,7 @@ def check_recompute(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mcore: bool, 
     if section is None:
         return
     if not isinstance(section, dict):
-        if not isinstance(section, bool):
-            ctx.add("recompute.not_mapping", path, doc.line(RC), type_name=type(section).__name__)
+        ctx.add("recompute.not_mapping", path, doc.line(RC), type_name=type(section).__name__)
         return
     if predict:
         ctx.add("recompute.ignored_in_predict", path, doc.line(RC))
