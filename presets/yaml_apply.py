@@ -269,7 +269,7 @@ class _Patcher:
         line = self.lines[key_line]
         colon = line.index(":", key_col)
         comment = ""
-        match = re.search(r"\s#.*$", line[colon:])
+        match = re.search(r"\s+#.*$", line[colon:])
         if match:
             comment = match.group(0)
         new_line = f"{line[:colon + 1]} {render_value(value)}{comment}"
@@ -281,7 +281,7 @@ class _Patcher:
         end = _block_end(self.lines, key_line, key_col)
         line = self.lines[key_line]
         colon = line.index(":", key_col)
-        match = re.search(r"\s#.*$", line[colon:])
+        match = re.search(r"\s+#.*$", line[colon:])
         head = line[:colon + 1] + (match.group(0) if match else "")
         body = [" " * (key_col + 2) + f"{_render_key(k)}: {render_value(v)}" for k, v in values.items()]
         self.edits.append(_Edit(key_line, 0, len(line), "\n".join([head, *body]), end_line=end))
@@ -459,8 +459,16 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
             continue
         node = _lookup(root, section_path)
         where = ".".join(section_path)
-        if isinstance(node, CommentedMap) and len(node):
-            _plan_changes(patcher, node, values, list(section_path), plan)
+        if isinstance(node, CommentedMap) and len(node) and node.fa.flow_style():
+            parent = _lookup(root, section_path[:-1]) if len(section_path) > 1 else root
+            merged = {**{k: v for k, v in node.items()}, **values}
+            patcher.replace_block(parent, section_path[-1], merged)  # `{a: 1, b: 2}` on the key's line
+            patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+        elif isinstance(node, CommentedMap) and len(node):
+            try:
+                _plan_changes(patcher, node, values, list(section_path), plan)
+            except ValueError as exc:  # a layout the splicer does not handle (multi-line flow, quoted block ...)
+                raise DataFileError(name, None, where, f"cannot edit this in place ({exc}); nothing written") from exc
         elif node is _MISSING and len(section_path) == 1:
             patcher.append_section(section_path, values)
             patcher.requests.extend(([*section_path, k], v) for k, v in values.items())

@@ -170,3 +170,12 @@ def test_anchor_shared_by_two_planned_sections_is_changed_once_at_its_definition
     diff = apply_plan(path, {"data_parallel": 4}, {}, micro_batch_num=4)
     assert path.read_text(encoding="utf-8") == "parallel_config:\n  data_parallel: &n 4\n  micro_batch_num: *n\n"
     assert "alias(es) follow" in diff
+
+
+def test_flow_style_section_is_rewritten_on_its_line(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("parallel_config: {data_parallel: 1, model_parallel: 2}  # flow\nrun_mode: train\n",
+                    encoding="utf-8")
+    apply_plan(path, {"data_parallel": 2, "model_parallel": 1, "pipeline_stage": 1}, {})
+    text = path.read_text(encoding="utf-8")
+    assert text == "parallel_config: {data_parallel: 2, model_parallel: 1}  # flow\nrun_mode: train\n"
