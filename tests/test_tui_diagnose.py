@@ -44,7 +44,8 @@ async def test_real_knowledge_base_names_rank_2_out_of_memory_as_root_cause():
         table = app.screen.query_one("#findings-table", DataTable)
         assert table.row_count == len(session.diagnosis.findings) + len(session.diagnosis.notes)
         assert session.diagnosis.root_cause.rank == 2
-        assert "fix:" in app.screen.query_one("#finding-detail", TextArea).text
+        detail = app.screen.query_one("#finding-detail", TextArea).text
+        assert "fix:" in detail and "worker_2.log:3 · rank 2" in detail
 
 
 async def test_a_missing_path_is_reported_on_screen(monkeypatch, tmp_path):

@@ -73,6 +73,11 @@ class FindingsPanel(Vertical):
         parts = [finding.title]
         if finding.fix:
             parts.append(f"{label('fix_label', self.lang)}: {finding.fix}")
+        extra = finding.model_extra or {}
+        if extra.get("rank") is not None:
+            where += f" · rank {extra['rank']}"
+        if (extra.get("count") or 1) > 1:
+            where += f" ×{extra['count']}"
         parts.append(f"[{finding.rule}] {where}".rstrip())
         if finding.detail:
             parts.append(finding.detail)
