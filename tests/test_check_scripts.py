@@ -118,3 +118,31 @@ def test_master_addr_typos(tmp_path, addr, typo):
     script = tmp_path / "run.sh"
     script.write_text(f"MASTER_ADDR={addr}\ntorchrun --master_addr $MASTER_ADDR pretrain_gpt.py\n")
     assert ("launch.master_addr_typo" in _by_rule(check_files([script]))) is typo
+
+
+def test_msrun_multi_node_without_node_rank(tmp_path):
+    script = tmp_path / "run.sh"
+    script.write_text("msrun --worker_num=16 --local_worker_num=8 --master_addr=10.0.0.1 train.py\n")
+    assert _by_rule(check_files([script]))["launch.node_rank_unset"][0].severity is Severity.WARNING
+    script.write_text("msrun --worker_num=16 --local_worker_num=8 --master_addr=10.0.0.1 --node_rank=0 train.py\n")
+    assert "launch.node_rank_unset" not in _by_rule(check_files([script]))
+
+
+def test_mindspeed_experts_and_min_lr(tmp_path):
+    script = tmp_path / "pretrain.sh"
+    script.write_text("TP=1\nPP=1\nNPUS_PER_NODE=8\ntorchrun --nproc_per_node $NPUS_PER_NODE pretrain_gpt.py \\\n"
+                      "  --tensor-model-parallel-size ${TP} --pipeline-model-parallel-size ${PP} \\\n"
+                      "  --num-experts 60 --expert-model-parallel-size 8 \\\n  --lr 1.0e-6 --min-lr 1.0e-5\n")
+    rules = _by_rule(check_files([script], cards=8))
+    assert rules["mindspeed.experts_ep"][0].line == 6
+    assert rules["mindspeed.min_lr"][0].line == 7
+
+
+def test_conversion_expert_parallel_must_match(tmp_path):
+    train = tmp_path / "train.sh"
+    train.write_text("TP=2\nPP=2\nNPUS_PER_NODE=8\ntorchrun pretrain_gpt.py --tensor-model-parallel-size ${TP} "
+                     "--pipeline-model-parallel-size ${PP} --expert-model-parallel-size 2\n")
+    convert = tmp_path / "convert.sh"
+    convert.write_text("python convert_ckpt.py --target-tensor-parallel-size 2 --target-pipeline-parallel-size 2\n")
+    hit = _by_rule(check_files([train, convert], cards=8))["mindspeed.convert_mismatch"][0]
+    assert "EP=2" in hit.title and "EP=1" in hit.title

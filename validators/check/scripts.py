@@ -152,8 +152,10 @@ class ScriptFacts:
         self.worker_line: Optional[int] = None
         self.config: Optional[str] = None
         self.train_tp_pp: Optional[tuple[int, int]] = None
+        self.train_ep = 1
         self.train_line: Optional[int] = None
         self.convert_tp_pp: Optional[tuple[int, int]] = None
+        self.convert_ep = 1
         self.convert_line: Optional[int] = None
         self.load_dir: Optional[str] = None
         self.save_dir: Optional[str] = None
@@ -178,6 +180,8 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
             tp, pp = flags.get("target-tensor-parallel-size", "1"), flags.get("target-pipeline-parallel-size", "1")
             if tp.isdigit() and pp.isdigit():
                 facts.convert_tp_pp = (int(tp), int(pp))
+                ep = flags.get("target-expert-parallel-size", "1")
+                facts.convert_ep = int(ep) if ep.isdigit() else 1
                 facts.convert_line = _line_of(script, "--target-tensor-parallel-size") or line.number
                 facts.save_dir = flags.get("save-dir")
     _check_mindspeed(script, ctx, facts)
@@ -248,6 +252,8 @@ def _check_msrun(script: Script, line: Line, argv: list[str], ctx: CheckContext,
         ctx.add("launch.local_gt_worker", path, line.number, worker=workers, local=locals_)
     if ctx.cards and locals_ > ctx.cards:
         ctx.add("launch.local_gt_cards", path, line.number, local=locals_, cards=ctx.cards)
+    if locals_ < workers and flags.get("node_rank", "-1").lstrip("-").isdigit() and int(flags.get("node_rank", "-1")) < 0:
+        ctx.add("launch.node_rank_unset", path, line.number, worker=workers, local=locals_)
     facts.worker_num, facts.worker_line = workers, line.number
     config = flags.get("config")
     if config:
@@ -319,6 +325,16 @@ def _check_mindspeed(script: Script, ctx: CheckContext, facts: ScriptFacts) -> N
         return
     tp_line = script.var_lines.get("TP") or _line_of(script, "tensor-model-parallel-size")
     facts.train_tp_pp, facts.train_line = (tp, pp), tp_line
+    ep_text = _flag_value(script, "expert-model-parallel-size")
+    ep = int(ep_text) if ep_text and ep_text.isdigit() else (_num(script, "EP") or 1)
+    facts.train_ep = ep
+    experts = _int_or_none(_flag_value(script, "num-experts"))
+    if experts and ep > 1 and experts % ep:
+        ctx.add("mindspeed.experts_ep", path, _line_of(script, "expert-model-parallel-size") or tp_line,
+                experts=experts, ep=ep)
+    lr, min_lr = _float_or_none(_flag_value(script, "lr")), _float_or_none(_flag_value(script, "min-lr"))
+    if lr is not None and min_lr is not None and min_lr > lr:
+        ctx.add("mindspeed.min_lr", path, _line_of(script, "--min-lr"), lr=lr, min_lr=min_lr)
     npus = _num(script, "NPUS_PER_NODE", "GPUS_PER_NODE")
     nodes = _num(script, "NNODES") or 1
     world = script.int_var("WORLD_SIZE")
@@ -357,6 +373,13 @@ def _check_mindspeed(script: Script, ctx: CheckContext, facts: ScriptFacts) -> N
         ctx.add("mindspeed.seq_cp", path, script.var_lines.get("SEQ_LEN"), seq=seq, cp=cp)
 
 
+def _float_or_none(value: Optional[str]) -> Optional[float]:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
 def _int_or_none(value: Optional[str]) -> Optional[int]:
     return int(value) if value and value.isdigit() else None
 
@@ -376,10 +399,11 @@ def cross_check_convert(facts: list[tuple[str, ScriptFacts]], ctx: CheckContext)
         for convert_path, convert in converts:
             related = len(converts) == 1 or (train.load_dir and convert.save_dir and
                                              train.load_dir.rstrip("/") == convert.save_dir.rstrip("/"))
-            if related and convert.convert_tp_pp != train.train_tp_pp:
+            if related and (*convert.convert_tp_pp, convert.convert_ep) != (*train.train_tp_pp, train.train_ep):
                 ctx.add("mindspeed.convert_mismatch", train_path, train.train_line,
-                        tp=train.train_tp_pp[0], pp=train.train_tp_pp[1], ctp=convert.convert_tp_pp[0],
-                        cpp=convert.convert_tp_pp[1], convert_file=convert_path, convert_line=convert.convert_line)
+                        tp=train.train_tp_pp[0], pp=train.train_tp_pp[1], ep=train.train_ep,
+                        ctp=convert.convert_tp_pp[0], cpp=convert.convert_tp_pp[1], cep=convert.convert_ep,
+                        convert_file=convert_path, convert_line=convert.convert_line)
 
 
 def worker_vs_product(path: str, facts: ScriptFacts, product: Optional[int], config_path: str,
