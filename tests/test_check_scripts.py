@@ -146,3 +146,11 @@ def test_conversion_expert_parallel_must_match(tmp_path):
     convert.write_text("python convert_ckpt.py --target-tensor-parallel-size 2 --target-pipeline-parallel-size 2\n")
     hit = _by_rule(check_files([train, convert], cards=8))["mindspeed.convert_mismatch"][0]
     assert "EP=2" in hit.title and "EP=1" in hit.title
+
+
+def test_placeholder_paths_in_scripts(tmp_path):
+    script = tmp_path / "run_grpo.sh"
+    script.write_text("MINDRLHF_FILE=/{path}/mindrlhf/\nexport MSADAPTER_PATH=/path/to/msadapter # need modify\n"
+                      "msrun --worker_num=8 --local_worker_num=8 main.py --dataset_file /path/to/gsm8k.mindrecord\n")
+    lines = sorted(f.line for f in check_files([script]) if f.rule == "launch.placeholder_path")
+    assert lines == [1, 2, 3]

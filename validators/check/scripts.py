@@ -12,6 +12,7 @@ import shlex
 from typing import Optional
 
 from mindpilot.validators.check.context import CheckContext
+from mindpilot.validators.check.resources import PLACEHOLDER
 
 ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -170,6 +171,10 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
         for token in expanded:
             if token == "PORT" or re.search(r"(^|[=/])PORT$", token):
                 ctx.add("launch.placeholder_port", path, line.number, token=token)
+        for token in argv:
+            if "$" not in token and PLACEHOLDER.search(token):
+                ctx.add("launch.placeholder_path", path, line.number, token=token)
+                break
         if "msrun" in [t.rsplit("/", 1)[-1] for t in expanded[:1]]:
             _check_msrun(script, line, expanded, ctx, facts)
         launcher = next((i for i, t in enumerate(expanded) if t.endswith("msrun_launcher.sh")), None)
@@ -193,6 +198,9 @@ def _check_variables(script: Script, ctx: CheckContext) -> None:
     addr = script.vars.get("MASTER_ADDR")
     if addr is not None:
         _check_addr(addr, path, script.var_lines.get("MASTER_ADDR"), ctx)
+    for name, value in script.vars.items():
+        if PLACEHOLDER.search(value):
+            ctx.add("launch.placeholder_path", path, script.var_lines.get(name), token=f"{name}={value}")
     port = script.expand(script.vars.get("MASTER_PORT", ""))
     if port == "PORT":
         ctx.add("launch.placeholder_port", path, script.var_lines.get("MASTER_PORT"), token=port)
