@@ -150,3 +150,9 @@ def test_dataset_seq_length_hint_and_distributed_single_file(tmp_path):
 def test_sections_of_the_wrong_type_are_findings_not_crashes(tmp_path, text, rule, line):
     hits = [f for f in check_files([_write(tmp_path, text, "c.yaml")], cards=2) if f.rule == rule]
     assert hits and hits[0].line == line and hits[0].severity is Severity.ERROR
+
+
+def test_dataset_seq_length_in_the_yaml(tmp_path):
+    text = BASE + "train_dataset:\n  data_loader:\n    type: BlendedMegatronDatasetDataLoader\n    seq_length: 8192\n"
+    hits = [f for f in check_files([_write(tmp_path, text)], cards=1) if f.rule == "paths.dataset_seq_length_yaml"]
+    assert hits and hits[0].line == _line(text, "seq_length: 8192")

@@ -9,7 +9,7 @@ from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, check_model_classes, model_numbers
 from mindpilot.validators.check.parallel import Plan, _run_mode, check_parallel, parallel_mode
 from mindpilot.validators.check.recompute import check_layers, check_recompute
-from mindpilot.validators.check.resources import check_memory, check_paths
+from mindpilot.validators.check.resources import check_dataset_seq_length, check_memory, check_paths
 from mindpilot.validators.check.yamltypes import check_types
 
 SWAP_KEYS = ("swap", "layer_swap", "op_swap", "default_prefetch")
@@ -63,6 +63,7 @@ def check_mindformers_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
         ctx.add("model.seq_exceeds_positions", doc.path, doc.line(*MC, "seq_length"), seq_length=seq_length,
                 max_pos=numbers.max_pos)
     check_memory(doc, ctx)
+    check_dataset_seq_length(doc, ctx, seq_length)
     check_paths(doc, ctx, seq_length)
 
 

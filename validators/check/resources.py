@@ -86,6 +86,31 @@ def path_fields(doc: ConfigDoc) -> list[tuple[tuple, str, str]]:
     return fields
 
 
+def check_dataset_seq_length(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) -> None:
+    """The dataset's own ``seq_length`` (Megatron loader, packing handlers) against the model's."""
+    if not seq_length:
+        return
+    loader = doc.value("train_dataset", "data_loader")
+    if not isinstance(loader, dict):
+        return
+    candidates: list[tuple[tuple, Any]] = []
+    if "seq_length" in loader:
+        candidates.append((("train_dataset", "data_loader", "seq_length"), loader["seq_length"]))
+    config = loader.get("config")
+    if isinstance(config, dict) and "seq_length" in config:
+        candidates.append((("train_dataset", "data_loader", "config", "seq_length"), config["seq_length"]))
+    handlers = loader.get("handler")
+    if isinstance(handlers, list):
+        for index, handler in enumerate(handlers):
+            if isinstance(handler, dict) and "seq_length" in handler:
+                candidates.append((("train_dataset", "data_loader", "handler", index, "seq_length"), handler["seq_length"]))
+    for keys, value in candidates:
+        if isinstance(value, int) and not isinstance(value, bool) and value != seq_length:
+            ctx.add("paths.dataset_seq_length_yaml", doc.path, doc.line(*keys), value=value, seq_length=seq_length,
+                    seq_line=doc.line(*MC, "seq_length"))
+            return
+
+
 def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) -> None:
     """Placeholders always; existence and file-vs-directory unless ``--skip-paths``."""
     for keys, value, role in path_fields(doc):
