@@ -222,3 +222,19 @@ async def test_a_job_running_elsewhere_is_offered_and_attached(fake_launch, monk
         assert session.log_dir == FakeRecord.log_dir
         assert app.screen.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
         assert f"mindpilot attach {FakeRecord.id}" in str(app.screen.query_one(CommandHint).render())
+
+
+async def test_a_failure_while_following_is_shown_not_fatal(fake_launch, monkeypatch):
+    def broken(job, lang, stop):
+        yield from fake_job_events()[:4]
+        raise KeyError("demo-20261125-120000-abcd: unreadable job record")
+
+    monkeypatch.setattr(launching, "watch", broken)
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        assert app.is_running and not app.screen.running
+        assert "unreadable job record" in str(app.screen.query_one("#launch-errors", Static).render())
+        assert app.screen.query_one("#log", Log).line_count == 2

@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Log, Sparkline, Static
 from textual.worker import get_current_worker
 
@@ -207,12 +208,15 @@ class LaunchScreen(StepScreen):
         call(self._set_status, started_text)
         batch: list[Any] = []
         flushed = time.monotonic()
-        for event in launching.watch(record.id, self.session.lang,
-                                     stop=lambda: self.detached or worker.is_cancelled):
-            batch.append(event)
-            if time.monotonic() - flushed >= FLUSH_SECONDS:
-                call(self.apply_events, batch)
-                batch, flushed = [], time.monotonic()
+        try:
+            for event in launching.watch(record.id, self.session.lang,
+                                         stop=lambda: self.detached or worker.is_cancelled):
+                batch.append(event)
+                if time.monotonic() - flushed >= FLUSH_SECONDS:
+                    call(self.apply_events, batch)
+                    batch, flushed = [], time.monotonic()
+        except Exception as exc:  # a vanished state dir or a core bug: say so, keep the UI
+            batch.append(_Note(self.t("failed", error=exc)))
         if batch:
             call(self.apply_events, batch)
         call(self._watch_ended)
@@ -246,6 +250,17 @@ class LaunchScreen(StepScreen):
                 self._problem(self.t("launch_hang", seconds=event.seconds, ranks=ranks))
             elif kind == "exit":
                 self._exit(event)
+            elif kind == "note":
+                self._problem(event.text)
+        try:
+            self._render_job(new_lines)
+        except NoMatches:
+            pass  # the screen is being rebuilt (language switch); it redraws from the buffers
+
+    def _render_job(self, new_lines: list[str]) -> None:
+        self.query_one("#launch-status", Static).update(self.status_text)
+        self.query_one("#loss-chart", Sparkline).data = list(self.losses)
+        self.query_one("#loss-range", Label).update(self._loss_range())
         log = self.query_one("#log", Log)
         if new_lines:
             log.write_lines(new_lines)
@@ -272,12 +287,10 @@ class LaunchScreen(StepScreen):
             self.loss_rank = metric.rank
         if metric.rank == self.loss_rank:
             self.losses.append(float(metric.loss))
-            self.query_one("#loss-chart", Sparkline).data = list(self.losses)
-            self.query_one("#loss-range", Label).update(self._loss_range())
             total = f"/{metric.total_steps}" if metric.total_steps else ""
             speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
-            self._set_status(self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
-                                    loss=f"{metric.loss:.4f}", speed=speed))
+            self.status_text = self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
+                                      loss=f"{metric.loss:.4f}", speed=speed)
 
     def _add_finding(self, event: Any) -> None:
         if event.consequence:
@@ -298,9 +311,9 @@ class LaunchScreen(StepScreen):
     def _exit(self, event: Any) -> None:
         job = self.job_id or "-"
         if event.status == "succeeded":
-            self._set_status(self.t("launch_exit_ok", job=job, code=event.code))
+            self.status_text = self.t("launch_exit_ok", job=job, code=event.code)
         else:
-            self._set_status(self.t("launch_exit_bad", job=job, status=event.status, code=event.code))
+            self.status_text = self.t("launch_exit_bad", job=job, status=event.status, code=event.code)
         first = event.first_failure
         if first:
             self._problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
@@ -320,7 +333,8 @@ class LaunchScreen(StepScreen):
 
     def _set_status(self, text: str) -> None:
         self.status_text = text
-        self.query_one("#launch-status", Static).update(text)
+        for status in self.query("#launch-status").results(Static):
+            status.update(text)
 
     def _reset_job_view(self) -> None:
         self.buffers = {None: deque(maxlen=BUFFER_LINES)}
@@ -383,6 +397,15 @@ class LaunchScreen(StepScreen):
         if self.running and self.job_id:
             self.detached = True
             getattr(self.app, "detached_jobs", []).append(self.job_id)
+
+
+class _Note:
+    """A message of our own in the event stream (e.g. why following the job stopped)."""
+
+    type = "note"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def _safe_list(function) -> list[Any]:
