@@ -359,7 +359,11 @@ class LaunchScreen(StepScreen):
     @work(thread=True, group="stop")
     def stop_worker(self, job_id: str) -> None:
         """Blocking stop in a thread."""
-        left = launching.stop_job(job_id)
+        try:
+            left = launching.stop_job(job_id)
+        except Exception as exc:  # the job record vanished: say so
+            self.app.call_from_thread(self.notify, self.t("failed", error=exc), severity="error")
+            return
         text = (self.t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))) if left
                 else self.t("launch_stopped", job=job_id))
         self.app.call_from_thread(self.notify, text)
