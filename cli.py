@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -58,6 +59,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         message("mindpilot: interrupted")
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # `mindpilot ... | head`: the reader left. Point stdout at /dev/null so the interpreter's
+        # final flush does not raise again, and keep the exit status of the work that was done.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
 
 
 def _open_tui(args: argparse.Namespace) -> ExitCode:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mindpilot.validators.catalog import catalog, load_catalog
+from mindpilot.validators.catalog import Catalog, load_catalog
 from mindpilot.validators.datafiles import DataFileError
 
 
 def test_shipped_catalogue_loads_and_every_text_is_bilingual():
-    rules = catalog().rules
+    rules = load_catalog().rules
+    assert len(rules) > 50
     for rule_id, text in rules.items():
         assert text.title.zh.strip() and text.title.en.strip(), rule_id
         if text.fix is not None:
@@ -49,3 +50,30 @@ def test_rule_outside_its_family_and_broken_yaml_are_refused(tmp_path):
     with pytest.raises(DataFileError) as info:
         load_catalog(tmp_path)
     assert info.value.line is not None and "invalid YAML" in str(info.value)
+
+
+def test_lazy_catalogue_reads_only_the_family_it_needs(tmp_path):
+    (tmp_path / "good.yaml").write_text("- rule: good.x\n  severity: info\n  title: {zh: 好, en: fine}\n")
+    (tmp_path / "broken.yaml").write_text("- rule: broken.x\n  title: [unclosed\n")
+    lazy = Catalog(directory=tmp_path)
+    assert lazy.finding("good.x", "en").title == "fine"
+    assert "good.nothing" not in lazy
+    with pytest.raises(DataFileError):
+        lazy.finding("broken.x", "en")
+    with pytest.raises(KeyError):
+        lazy.finding("absent.rule", "en")
+
+
+def test_every_rule_id_used_in_code_exists():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for path in root.rglob("*.py"):
+        if {".venv", "tests", "build"} & set(path.relative_to(root).parts):
+            continue
+        used |= set(re.findall(r"make_finding\(\s*[\"']([a-z_]+\.[a-z0-9_.]+)[\"']", path.read_text(encoding="utf-8")))
+    known = load_catalog().rules
+    assert used, "no make_finding calls found"
+    assert sorted(used - set(known)) == []

@@ -53,13 +53,30 @@ class RuleFile(RootModel[list[RuleText]]):
 
 
 class Catalog:
-    """All rule texts by id."""
+    """Rule texts by id, each family's file parsed on first use.
 
-    def __init__(self, rules: dict[str, RuleText]) -> None:
-        self.rules = rules
+    Loading lazily keeps start-up cheap (ruamel is slow to parse) and means that a broken file of one
+    family breaks only the commands that use that family.
+    """
+
+    def __init__(self, rules: Optional[dict[str, RuleText]] = None, directory: Optional[Path] = None) -> None:
+        self.rules: dict[str, RuleText] = dict(rules or {})
+        self.directory = directory
+        self._loaded: set[str] = set()
 
     def __contains__(self, rule: str) -> bool:
-        return rule in self.rules
+        return self.get(rule) is not None
+
+    def get(self, rule: str) -> Optional[RuleText]:
+        """The texts of ``rule``, loading its family's file when needed; None when there is no such rule."""
+        if rule not in self.rules and self.directory is not None:
+            family = rule.split(".", 1)[0]
+            if family not in self._loaded:
+                self._loaded.add(family)
+                path = self.directory / f"{family}.yaml"
+                if path.is_file():
+                    self.rules.update(load_family(path))
+        return self.rules.get(rule)
 
     def finding(self, rule: str, lang: str, *, file: Optional[str] = None, line: Optional[int] = None,
                 severity: Optional[Severity] = None, extra: Optional[dict[str, Any]] = None,
@@ -69,7 +86,9 @@ class Catalog:
         Raises:
             KeyError: no rule with that id (a programming error, caught by the catalogue test).
         """
-        text = self.rules[rule]
+        text = self.get(rule)
+        if text is None:
+            raise KeyError(rule)
         return Finding(
             rule=rule,
             severity=severity or text.severity,
@@ -83,27 +102,34 @@ class Catalog:
         )
 
 
+def load_family(path: Path) -> dict[str, RuleText]:
+    """Parse one ``<family>.yaml``; a rule outside the family or a duplicate id is a :class:`DataFileError`."""
+    document = read_yaml(path)
+    parsed = validate(RuleFile, document or [], str(path), document)
+    family = path.stem
+    rules: dict[str, RuleText] = {}
+    for index, text in enumerate(parsed.root):
+        line = line_of(document, [index])
+        if not text.rule.startswith(family + "."):
+            raise DataFileError(str(path), line, "rule", f"{text.rule!r} must start with {family + '.'!r}")
+        if text.rule in rules:
+            raise DataFileError(str(path), line, "rule", f"duplicate rule id {text.rule!r}")
+        rules[text.rule] = text
+    return rules
+
+
 def load_catalog(directory: Path = RULES_DIR) -> Catalog:
-    """Load every ``*.yaml`` in ``directory``; a duplicate id or a rule outside its family is an error."""
+    """Load every family file in ``directory`` now (tests and tools that want all rules at once)."""
     rules: dict[str, RuleText] = {}
     for path in sorted(directory.glob("*.yaml")):
-        document = read_yaml(path)
-        parsed = validate(RuleFile, document or [], str(path), document)
-        family = path.stem
-        for index, text in enumerate(parsed.root):
-            line = line_of(document, [index])
-            if not text.rule.startswith(family + "."):
-                raise DataFileError(str(path), line, "rule", f"{text.rule!r} must start with {family + '.'!r}")
-            if text.rule in rules:
-                raise DataFileError(str(path), line, "rule", f"duplicate rule id {text.rule!r}")
-            rules[text.rule] = text
+        rules.update(load_family(path))
     return Catalog(rules)
 
 
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
-    """The shipped catalogue, loaded once."""
-    return load_catalog()
+    """The shipped catalogue; each family is read the first time one of its rules is used."""
+    return Catalog(directory=RULES_DIR)
 
 
 def make_finding(rule: str, lang: str, **kwargs: Any) -> Finding:

@@ -8,11 +8,9 @@ builds the components table and the findings, and redacts secrets from the whole
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from typing import Any, Optional
+from typing import Optional
 
-from mindpilot.validators.catalog import RULES_DIR, Catalog, RuleFile
-from mindpilot.validators.datafiles import read_yaml, validate
+from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, sort_findings
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
@@ -24,19 +22,6 @@ from mindpilot.validators.versions import AscendVersion, ascend_matches, pep440,
 TORCH_PACKAGES = ("torch", "torch-npu")
 BOTOCORE_FIXED = {"botocore": "1.29.123", "boto3": "1.26.123"}
 """First releases that no longer import ``DEFAULT_CIPHERS`` (boto/botocore#2921, PR #2922)."""
-
-
-@lru_cache(maxsize=1)
-def doctor_rules() -> Catalog:
-    """The ``doctor`` rule family only: parsing every family's texts would cost more than the probe itself."""
-    path = RULES_DIR / "doctor.yaml"
-    document = read_yaml(path)
-    return Catalog({text.rule: text for text in validate(RuleFile, document or [], str(path), document).root})
-
-
-def make_finding(rule: str, lang: str, **params: Any) -> Finding:
-    """A doctor finding from ``data/rules/doctor.yaml``."""
-    return doctor_rules().finding(rule, lang, **params)
 
 
 def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[str] = None, demo: bool = False,
