@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional
 
 import psutil
 
-from mindpilot.launch.command import LaunchCommand
+from mindpilot.launch.command import LaunchCommand, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, save_job, state_dir, update_job)
@@ -42,6 +42,8 @@ def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started
                        cwd=command.cwd, log_dir=str(Path(log_dir).resolve()),
                        preset=preset.model_dump(mode="json"))
     save_job(record)
+    # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh`.
+    write_run_sh(str(record.record_dir / "run.sh"), render_run_sh([command], preset))
     env = command.full_env()
     env[JOB_ENV] = record.id
     env["MINDPILOT_STATE_DIR"] = str(state_dir())

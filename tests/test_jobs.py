@@ -75,6 +75,15 @@ def test_job_runs_to_success_with_metrics_of_both_ranks(tmp_path):
     exit_event = events[-1]
     assert isinstance(exit_event, ExitEvent) and exit_event.code == 0 and exit_event.status == "succeeded"
     assert load_job(record.id).ended_at is not None
+    assert str(DATA / "fake_msrun.py") in (record.record_dir / "run.sh").read_text()
+
+
+def test_unknown_job_ids_are_usage_errors_and_no_jobs_is_an_empty_list(state):
+    for command in ("stop", "attach"):
+        done = run_cli(command, "no-such-job", env={"MINDPILOT_STATE_DIR": str(state)})
+        assert done.returncode == 2 and "no-such-job" in done.stderr and "Traceback" not in done.stderr
+    listed = run_cli("jobs", "--json", env={"MINDPILOT_STATE_DIR": str(state)})
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
 
 
 def test_failing_rank_is_the_first_failure_and_the_code_propagates(tmp_path):
