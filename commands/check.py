@@ -114,8 +114,17 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
     from mindpilot.presets.yaml_apply import apply_plan
     from mindpilot.validators.check.fix import best_candidate
 
-    candidate = best_candidate(path, cards, hbm, lang)
-    plan = candidate.to_dict(lang) if hasattr(candidate, "to_dict") else dict(candidate)
+    try:
+        candidate = best_candidate(path, cards, hbm, lang)
+    except ValueError as exc:  # FixError: no numbers for the model, or no layout for this card count
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+    plan = {"layout": getattr(candidate, "label", ""), "parallel_config": candidate.parallel_config,
+            "recompute_config": candidate.recompute_config, "offset": candidate.offset,
+            "micro_batch_num": candidate.micro_batch_num}
+    try:
+        plan = candidate.to_dict(lang)  # with memory terms and rank reasons, for --json
+    except Exception as exc:  # the settings above are all --fix needs; keep going without the extras
+        message(f"note: plan details unavailable ({type(exc).__name__}: {exc})")
     try:
         diff = apply_plan(path, plan["parallel_config"], plan["recompute_config"], offset=plan.get("offset"),
                           micro_batch_num=plan.get("micro_batch_num"), dry_run=dry_run)

@@ -289,7 +289,9 @@ class _Patcher:
     def insert_key(self, node: CommentedMap, key: Any, value: Any) -> None:
         if not node:
             raise ValueError("empty mapping")
-        keys = list(node.keys())
+        keys = [k for k in node.keys() if k in node.lc.data]  # own keys only, not `<<` merged ones
+        if not keys:
+            raise ValueError("mapping made only of a merge")
         first_line, indent = node.lc.key(keys[0])
         last_line, last_col = node.lc.key(keys[-1])
         end = _block_end(self.lines, last_line, last_col)
@@ -357,6 +359,12 @@ def _plan_changes(patcher: _Patcher, node: CommentedMap, values: dict[str, Any],
             continue
         old = node[key]
         if _equal(old, new):
+            continue
+        if key not in node.lc.data:  # brought in by `<<: *anchor`: an explicit key overrides it for this map only
+            patcher.insert_key(node, key, new)
+            patcher.notes.append(f"{label} came from a `<<:` merge; added it to this section instead of "
+                                 "changing the merged mapping")
+            patcher.requests.append((path, new))
             continue
         if isinstance(old, CommentedMap) and isinstance(new, (list, tuple)) and key.startswith("select"):
             # {pattern: [per-stage counts]}: keep the user's patterns, give each list-valued one the new counts
@@ -438,8 +446,8 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
         node = root.get(section)
         present = node if isinstance(node, dict) else {}
         for key in [k for k in values if k not in present and k in defaults]:
-            if _equal(defaults[key], values[key]) or (key.startswith("select") and isinstance(values[key], list)
-                                                      and not any(values[key])):
+            all_off = isinstance(values[key], list) and not any(_flat(values[key])) and defaults[key] is False
+            if _equal(defaults[key], values[key]) or all_off:  # [0, 0] per stage is the default False
                 del values[key]
     patcher = _Patcher(text, root)
     plan: dict[int, Any] = {}

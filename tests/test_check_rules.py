@@ -156,3 +156,10 @@ def test_dataset_seq_length_in_the_yaml(tmp_path):
     text = BASE + "train_dataset:\n  data_loader:\n    type: BlendedMegatronDatasetDataLoader\n    seq_length: 8192\n"
     hits = [f for f in check_files([_write(tmp_path, text)], cards=1) if f.rule == "paths.dataset_seq_length_yaml"]
     assert hits and hits[0].line == _line(text, "seq_length: 8192")
+
+
+def test_keys_from_a_merge_are_reported_where_the_anchor_defines_them(tmp_path):
+    text = ("base: &b\n  data_parallel: 2\n  model_parallel: 1\nuse_parallel: True\nparallel_config:\n  <<: *b\n"
+            "  pipeline_stage: 1\n")
+    hit = next(f for f in check_files([_write(tmp_path, text)], cards=4) if f.rule == "parallel.product_mismatch")
+    assert hit.line == 2 and "data_parallel: 4" in hit.fix

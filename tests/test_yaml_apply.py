@@ -179,3 +179,16 @@ def test_flow_style_section_is_rewritten_on_its_line(tmp_path):
     apply_plan(path, {"data_parallel": 2, "model_parallel": 1, "pipeline_stage": 1}, {})
     text = path.read_text(encoding="utf-8")
     assert text == "parallel_config: {data_parallel: 2, model_parallel: 1}  # flow\nrun_mode: train\n"
+
+
+def test_merged_keys_are_overridden_in_the_section_not_in_the_shared_base(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("base: &b\n  data_parallel: 2\n  model_parallel: 1\nparallel_config:\n  <<: *b\n"
+                    "  pipeline_stage: 1\n", encoding="utf-8")
+    diff = apply_plan(path, {"data_parallel": 2, "model_parallel": 2}, {"recompute": [0]})
+    text = path.read_text(encoding="utf-8")
+    assert text == ("base: &b\n  data_parallel: 2\n  model_parallel: 1\nparallel_config:\n  <<: *b\n"
+                    "  pipeline_stage: 1\n  model_parallel: 2\n")
+    assert "`<<:` merge" in diff
+    data = yaml.safe_load(text)
+    assert data["parallel_config"]["model_parallel"] == 2 and data["base"]["model_parallel"] == 1

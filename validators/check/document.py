@@ -70,8 +70,26 @@ class ConfigDoc:
         return self.value(*keys, default=_MISSING) is not _MISSING
 
     def line(self, *keys: Key) -> Optional[int]:
-        """1-based line of the deepest existing key of ``keys``."""
-        return line_of(self.tree, list(keys))
+        """1-based line of the deepest existing key of ``keys``.
+
+        A key that comes in through a ``<<: *anchor`` merge has no position in the map that uses it;
+        its line is the line where the anchored map defines it.
+        """
+        node, line = self.tree, None
+        for key in keys:
+            if isinstance(node, CommentedMap) and key in node:
+                owner = _owner(node, key)
+                if owner is not None:
+                    line = owner.lc.key(key)[0] + 1
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                line = node.lc.item(key)[0] + 1
+                node = node[key]
+            else:
+                break
+        if line is None:
+            return line_of(self.tree, [])
+        return line
 
     def node(self, *keys: Key) -> Any:
         """The ruamel node at ``keys`` (for comments, anchors and positions), or None."""
@@ -90,6 +108,9 @@ class ConfigDoc:
         """The source text of a scalar value, as written (``1e-10``, ``'58GB'``, ``Flase``)."""
         parent = self.node(*keys[:-1])
         if not isinstance(parent, CommentedMap) or keys[-1] not in parent:
+            return None
+        parent = _owner(parent, keys[-1])
+        if parent is None:
             return None
         line_no, col = parent.lc.value(keys[-1])
         if line_no >= len(self.lines):
@@ -119,6 +140,17 @@ class ConfigDoc:
             for index, value in enumerate(node):
                 if isinstance(value, (dict, list)):
                     yield from self.walk(value, (*path, index))
+
+
+def _owner(node: CommentedMap, key: Any) -> Optional[CommentedMap]:
+    """The map that holds ``key`` itself: ``node``, or the anchored map a ``<<`` merge brought it from."""
+    if key in node.lc.data:
+        return node
+    for item in getattr(node, "merge", None) or []:
+        source = item[1] if isinstance(item, tuple) else item  # (index, map) in older ruamel, map in newer
+        if isinstance(source, CommentedMap) and key in source:
+            return _owner(source, key)
+    return None
 
 
 def depth_of(node: Any) -> int:
