@@ -85,6 +85,8 @@ def preflight(preset: Preset, facts: Any = None, *, lang: str = "en", log_dir: O
     findings: list[Finding] = []
     if not (msrun or find_msrun()):
         findings.append(make_finding("preflight.msrun_missing", lang))
+    if not preset.join:
+        findings.append(make_finding("preflight.join_false", lang))
     findings += _port_findings(preset, master_port, lang)
     findings += _process_findings(lang)
     findings += _worker_findings(preset, facts, probe_error, lang)

@@ -125,6 +125,10 @@ def test_tokenizer_dirs(tmp_path):
     assert tokenizer_findings(llama, "llama3-8b", tmp_path, "en") == []
 
 
+def test_join_false_is_a_warning(script):
+    assert "preflight.join_false" in rules(preflight(base(script, join=False), msrun=sys.executable))
+
+
 def test_msrun_missing(script, monkeypatch):
     monkeypatch.setattr("mindpilot.launch.preflight.find_msrun", lambda: None)
     assert "preflight.msrun_missing" in rules(preflight(base(script)))
