@@ -26,10 +26,13 @@ async def test_check_uses_the_session_cards_and_shows_findings(monkeypatch):
                       config_path="finetune_qwen2_7b.yaml")
     app = ScreenHarness(CheckScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        # the config from the Plan step is checked as soon as the step is shown
+        assert calls == [(["finetune_qwen2_7b.yaml"], 2, 32.0, False, "en")]
         app.screen.query_one("#check-path", Input).focus()
         await _check(pilot)
-        assert calls == [(["finetune_qwen2_7b.yaml"], 2, 32.0, False, "en")]
+        assert len(calls) == 2
         table = app.screen.query_one("#findings-table", DataTable)
         assert table.row_count == 3
         assert str(table.get_row_at(0)[1]).startswith("parallel.product_mism")

@@ -20,14 +20,18 @@ async def _plan(pilot) -> None:
     await pilot.pause()
 
 
-async def test_cards_and_hbm_default_to_the_environment_and_feed_the_planner(monkeypatch):
+async def test_cards_and_hbm_default_to_the_environment_and_the_plan_shows_at_once(monkeypatch):
     calls = []
     monkeypatch.setattr(core, "plan", lambda *args: calls.append(args) or fake_candidates())
     session = Session(demo=True, env_report=fake_report())
     app = ScreenHarness(PlanScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _plan(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        # shown at once for the defaults, and again on p
         assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en")]
+        await _plan(pilot)
+        assert len(calls) == 2
         table = app.screen.query_one("#candidates", DataTable)
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:7] == ["1", "2", "4", "1", "1", "1", "1"]

@@ -45,6 +45,8 @@ class CheckScreen(StepScreen):
     def on_mount(self) -> None:
         if self.session.check_findings:
             self.query_one(FindingsPanel).show(self.session.check_findings)
+        elif self.session.config_path:
+            self.action_check()
 
     def after_relabel(self) -> None:
         if self.session.check_findings:
@@ -56,6 +58,7 @@ class CheckScreen(StepScreen):
         field = self.query("#check-path")
         if field and not field.first(Input).value and self.session.config_path:
             field.first(Input).value = self.session.config_path
+            self.action_check()
 
     def _paths(self) -> list[str]:
         return shlex.split(self.query_one("#check-path", Input).value)

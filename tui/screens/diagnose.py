@@ -7,7 +7,7 @@ time) is shown above the findings; the other ranks' timeouts are summed up as it
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from typing import Any, Optional
 
 from textual import work
 from textual.app import ComposeResult
@@ -32,6 +32,9 @@ class DiagnoseScreen(StepScreen):
         Binding("c", "copy_fix", "key_copy"),
     ]
 
+    diagnosed_log_dir: Optional[str] = None
+    """The job log dir last diagnosed automatically (a new job's logs are diagnosed when shown)."""
+
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="diag-form"):
             yield Labeled(self.t("diag_paths"), Input(self.session.log_dir or "", compact=True,
@@ -43,6 +46,8 @@ class DiagnoseScreen(StepScreen):
     def on_mount(self) -> None:
         if self.session.diagnosis is not None:
             self.show_report(self.session.diagnosis)
+        elif self.session.log_dir:
+            self.action_diagnose()
 
     def after_relabel(self) -> None:
         if self.session.diagnosis is not None:
@@ -51,8 +56,10 @@ class DiagnoseScreen(StepScreen):
     def on_screen_resume(self) -> None:
         # A job launched since this screen was built: offer its log dir.
         field = self.query("#diag-path")
-        if field and not field.first(Input).value and self.session.log_dir:
+        if field and field.first(Input).value != self.session.log_dir and self.session.log_dir \
+                and self.session.log_dir != self.diagnosed_log_dir:
             field.first(Input).value = self.session.log_dir
+            self.action_diagnose()
 
     def _paths(self) -> list[str]:
         fields = self.query("#diag-path")
@@ -79,6 +86,8 @@ class DiagnoseScreen(StepScreen):
             self.query_one("#diag-root", Static).update(self.t("diag_no_path"))
             return
         self.query_one("#diag-root", Static).update(self.t("diag_running"))
+        if self.session.log_dir in paths:
+            self.diagnosed_log_dir = self.session.log_dir
         self.run_diagnose(paths)
 
     @work(thread=True, exclusive=True, group="diagnose")

@@ -66,6 +66,8 @@ class PlanScreen(StepScreen):
     def on_mount(self) -> None:
         if self.session.candidates:
             self.show_candidates(self.session.candidates)
+        elif self._inputs() is not None:
+            self.action_plan()  # fast: show candidates for the defaults at once
 
     def after_relabel(self) -> None:
         # The planner's reasons come in one language: plan again in the new one.
