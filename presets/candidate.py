@@ -25,7 +25,7 @@ class Reason:
     def text(self, lang: str = "en") -> str:
         from mindpilot.validators.catalog import catalog
 
-        return catalog().rules[self.rule].title.format(lang, **self.params)
+        return catalog().finding(self.rule, lang, **self.params).title
 
 
 @dataclass

@@ -180,7 +180,7 @@ def test_every_rule_the_doctor_names_is_in_the_catalogue_with_a_source():
     assert len(named) >= 15
     for rule in named:
         assert rule in catalog(), rule
-        assert catalog().rules[rule].source, rule
+        assert catalog().get(rule).source, rule
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
