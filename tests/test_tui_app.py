@@ -117,3 +117,27 @@ async def test_every_step_survives_a_language_switch(monkeypatch):
             expected = label("step_" + mode, app.session.lang)
             assert f"{number} {expected}" in bar, (mode, bar)
         assert app.session.lang == "zh"  # five switches from English
+
+
+async def test_stray_typing_across_steps_never_crashes_the_app(monkeypatch):
+    """Letters typed outside a text field are step keys: language switches, jumps, re-runs in a burst."""
+    from tui_apps.harness import settle
+
+    from mindpilot.tui import launching
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    monkeypatch.setattr(launching, "running_jobs", lambda: [])  # "a" must not attach to this machine's jobs
+
+    def no_start(*args):
+        raise RuntimeError("no job in this test")
+
+    monkeypatch.setattr(launching, "start", no_start)  # an "r" on the Launch step must not start msrun
+    app = _app("en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in "3finetune_llama3_8b.yaml4l2l5l1":
+            await pilot.press(key)
+        await settle(pilot)
+        assert app.is_running
+        assert app.current_mode in STEPS
+        assert isinstance(app.screen.query_one(StepBar), StepBar)

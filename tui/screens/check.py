@@ -112,12 +112,12 @@ class CheckScreen(StepScreen):
         try:
             findings = core.check(paths, cards, hbm, skip_paths, session.lang)
         except core.CoreMissing as exc:
-            self.app.call_from_thread(self._status, self.t("core_missing", what=str(exc)))
+            self.from_thread(self._status, self.t("core_missing", what=str(exc)))
             return
         except Exception as exc:  # a file that does not parse: DataFileError names file, line and key
-            self.app.call_from_thread(self._status, self.t("failed", error=exc))
+            self.from_thread(self._status, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_findings, findings, len(paths), cards, hbm)
+        self.from_thread(self.show_findings, findings, len(paths), cards, hbm)
 
     def _status(self, text: str) -> None:
         self.query_one("#check-status", Static).update(text)

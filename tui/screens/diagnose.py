@@ -96,12 +96,12 @@ class DiagnoseScreen(StepScreen):
         try:
             report = core.diagnose(paths, self.session.lang)
         except core.CoreMissing as exc:
-            self.app.call_from_thread(self._root, self.t("core_missing", what=str(exc)))
+            self.from_thread(self._root, self.t("core_missing", what=str(exc)))
             return
         except Exception as exc:  # no such path: a clear message, not a traceback
-            self.app.call_from_thread(self._root, self.t("failed", error=exc))
+            self.from_thread(self._root, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_report, report)
+        self.from_thread(self.show_report, report)
 
     def _root(self, text: str) -> None:
         self.query_one("#diag-root", Static).update(text)

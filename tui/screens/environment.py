@@ -65,12 +65,12 @@ class EnvironmentScreen(StepScreen):
         try:
             report = core.doctor(self.session.demo, self.session.lang)
         except core.CoreMissing as exc:
-            self.app.call_from_thread(self.show_problem, self.t("core_missing", what=str(exc)))
+            self.from_thread(self.show_problem, self.t("core_missing", what=str(exc)))
             return
         except Exception as exc:  # the probe must never take the UI down with it
-            self.app.call_from_thread(self.show_problem, self.t("failed", error=exc))
+            self.from_thread(self.show_problem, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_report, report)
+        self.from_thread(self.show_report, report)
 
     def show_problem(self, text: str) -> None:
         """Say why there is no report."""

@@ -101,7 +101,7 @@ class LaunchScreen(StepScreen):
         """Say when a job is already running (detached earlier, or from another terminal)."""
         jobs = _safe_list(launching.running_jobs)
         if jobs and not self.running:
-            self.app.call_from_thread(self._set_status, self.t("launch_running_elsewhere", job=jobs[0].id))
+            self.from_thread(self._set_status, self.t("launch_running_elsewhere", job=jobs[0].id))
 
     def action_attach(self) -> None:
         """Follow the newest running job's logs, as ``mindpilot attach ID`` does."""
@@ -140,9 +140,9 @@ class LaunchScreen(StepScreen):
             preset = launching.load_preset(name)
             commands, log_dir, port = launching.commands_for(preset, self._facts(preset))
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
-            self.app.call_from_thread(self._set_status, self.t("failed", error=exc))
+            self.from_thread(self._set_status, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_command, preset, commands, log_dir, port)
+        self.from_thread(self.show_command, preset, commands, log_dir, port)
 
     def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
@@ -179,7 +179,7 @@ class LaunchScreen(StepScreen):
     @work(thread=True, exclusive=True, group="launch")
     def run_job(self, preset: Any, command: Any, log_dir: str, port: Optional[int], force: bool) -> None:
         """Preflight, start the job, then follow it."""
-        call = self.app.call_from_thread
+        call = self.from_thread
         try:
             findings = launching.preflight(preset, self._facts(preset), self.session.lang, log_dir, port)
             errors = [f for f in findings if f.severity is Severity.ERROR]
@@ -201,7 +201,7 @@ class LaunchScreen(StepScreen):
     def follow_job(self, record: Any, started_text: str) -> None:
         """Hand the job's events to the UI in batches until it ends or we detach."""
         worker = get_current_worker()
-        call = self.app.call_from_thread
+        call = self.from_thread
         self.job_id = record.id
         self.session.job = record
         self.session.log_dir = record.log_dir
@@ -362,11 +362,11 @@ class LaunchScreen(StepScreen):
         try:
             left = launching.stop_job(job_id)
         except Exception as exc:  # the job record vanished: say so
-            self.app.call_from_thread(self.notify, self.t("failed", error=exc), severity="error")
+            self.from_thread(self.notify, self.t("failed", error=exc), severity="error")
             return
         text = (self.t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))) if left
                 else self.t("launch_stopped", job=job_id))
-        self.app.call_from_thread(self.notify, text)
+        self.from_thread(self.notify, text)
 
     def action_detach(self) -> None:
         """Stop watching; the job keeps running under its supervisor."""

@@ -121,12 +121,12 @@ class PlanScreen(StepScreen):
         try:
             candidates = core.plan(model, cards, hbm, seq_len, self.session.lang)
         except core.CoreMissing as exc:
-            self.app.call_from_thread(self._status, self.t("core_missing", what=str(exc)))
+            self.from_thread(self._status, self.t("core_missing", what=str(exc)))
             return
         except Exception as exc:  # bad model dir, planner refusal: say it, keep the UI
-            self.app.call_from_thread(self._status, self.t("failed", error=exc))
+            self.from_thread(self._status, self.t("failed", error=exc))
             return
-        self.app.call_from_thread(self.show_candidates, candidates, model, cards, hbm)
+        self.from_thread(self.show_candidates, candidates, model, cards, hbm)
 
     def _status(self, text: str) -> None:
         self.query_one("#plan-status", Static).update(text)

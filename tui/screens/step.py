@@ -7,10 +7,11 @@ screen rebuilds itself the next time it is shown.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -54,6 +55,22 @@ class StepScreen(Screen[None]):
     def cli_argv(self) -> Sequence[str]:
         """The ``mindpilot ...`` command that repeats this step headlessly."""
         return ["mindpilot"]
+
+    def from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``callback`` on the UI thread (from a thread worker), tolerating a rebuild in progress.
+
+        A language switch rebuilds the screen's widgets; a result that arrives meanwhile finds no
+        widget to fill. Results are stored in the session or the screen before widgets are touched,
+        and the rebuilt screen shows them again, so that moment is skipped rather than fatal.
+        """
+        self.app.call_from_thread(self._guarded, callback, *args, **kwargs)
+
+    @staticmethod
+    def _guarded(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            callback(*args, **kwargs)
+        except NoMatches:
+            pass
 
     def t(self, key: str, **params: object) -> str:
         """A UI label in the session's language."""

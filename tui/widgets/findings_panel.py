@@ -39,8 +39,12 @@ class FindingsPanel(Vertical):
         table.add_column(label("col_rule", self.lang), key="rule", width=22)
         table.add_column(label("col_title", self.lang), key="title", width=44)
         yield table
-        yield TextArea(label("select_finding", self.lang), read_only=True, soft_wrap=True,
-                       id="finding-detail", show_cursor=False)
+        detail = TextArea(label("select_finding", self.lang), read_only=True, soft_wrap=True,
+                          id="finding-detail", show_cursor=False)
+        # Not in the Tab chain: Tab from the table goes to the step's path field, and letters
+        # typed at a read-only text would otherwise fall through to the step keys.
+        detail.can_focus = False
+        yield detail
 
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the findings shown (in the order given; the core sorts them worst first)."""
