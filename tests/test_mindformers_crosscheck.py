@@ -10,9 +10,11 @@ Where MindFormers raises, we must report an error of the same kind; where it pas
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -82,7 +84,8 @@ print(json.dumps(results))
 
 
 def _mindformers_python() -> str:
-    probe = subprocess.run([sys.executable, "-c", "import mindformers"], capture_output=True, timeout=300)
+    probe = subprocess.run([sys.executable, "-c", "import mindformers"], capture_output=True, timeout=300,
+                           cwd=tempfile.gettempdir())
     if probe.returncode != 0:
         pytest.skip("mindformers is not importable (install the mindformers extra)")
     return sys.executable
@@ -143,8 +146,10 @@ def test_our_verdicts_agree_with_mindformers(tmp_path, shared_dir):
     cases += _plans(tmp_path, qwen14b, [8, 16])
     payload = [{"path": str(p), "cards": c, "mode": "predict" if "predict" in p.name else "finetune"}
                for p, c in cases]
+    # mindformers' logger writes output/log under the working directory: keep it in tmp_path
+    env = dict(os.environ, LOG_MF_PATH=str(tmp_path / "mf_log"))
     result = subprocess.run([python, "-c", RUNNER], input=json.dumps(payload), capture_output=True, text=True,
-                            timeout=900)
+                            timeout=900, cwd=str(tmp_path), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     theirs = json.loads(result.stdout.strip().splitlines()[-1])
     disagreements = []
