@@ -77,3 +77,11 @@ def test_every_rule_id_used_in_code_exists():
     known = load_catalog().rules
     assert used, "no make_finding calls found"
     assert sorted(used - set(known)) == []
+
+
+def test_line_of_a_merged_key_falls_back_to_its_mapping():
+    from mindpilot.validators.datafiles import line_of, read_yaml
+
+    doc = read_yaml("inline.yaml", "base: &b\n  x: 1\nchild:\n  <<: *b\n  y: 2\n")
+    assert line_of(doc, ["child", "y"]) == 5
+    assert line_of(doc, ["child", "x"]) in (3, 4)

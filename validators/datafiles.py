@@ -65,7 +65,7 @@ def line_of(node: Any, loc: Sequence[Union[str, int]]) -> Optional[int]:
     for key in loc:
         if isinstance(node, dict) and key in node:
             if isinstance(node, CommentedMap):
-                line = node.lc.key(key)[0] + 1
+                line = _key_line(node, key, line)
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             if isinstance(node, CommentedSeq):
@@ -76,6 +76,14 @@ def line_of(node: Any, loc: Sequence[Union[str, int]]) -> Optional[int]:
     if line is None and isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None:
         line = node.lc.line + 1
     return line
+
+
+def _key_line(node: CommentedMap, key: Any, fallback: Optional[int]) -> Optional[int]:
+    """Line of ``key`` in ``node``; a key that comes from a ``<<:`` merge has no position here."""
+    try:
+        return node.lc.key(key)[0] + 1
+    except (KeyError, TypeError):
+        return node.lc.line + 1 if node.lc.line is not None else fallback
 
 
 def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
