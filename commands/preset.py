@@ -10,6 +10,7 @@ import argparse
 
 from mindpilot.commands.output import emit_json, message
 from mindpilot.exit_codes import ExitCode
+from mindpilot.fileio import write_atomic
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -44,18 +45,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         text = render_run_sh(build_commands(preset), preset)
     if args.output:
-        write_run_sh(args.output, text) if args.action == "run-sh" else _write(args.output, text)
+        write_run_sh(args.output, text) if args.action == "run-sh" else write_atomic(args.output, text)
         message(f"wrote {args.output}")
     else:
         print(text, end="")
     return ExitCode.OK
-
-
-def _write(path: str, text: str) -> None:
-    import os
-    from pathlib import Path
-
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)

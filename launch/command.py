@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from mindpilot.fileio import write_atomic
 from mindpilot.presets.preset import Preset
 
 VLLM_ENV = {
@@ -215,10 +216,4 @@ def _wrapped(argv: list[str], indent: str = "  ") -> str:
 
 def write_run_sh(path: str, text: str) -> None:
     """Write ``run.sh`` atomically and make it executable (a previous one is kept as ``.bak``)."""
-    target = Path(path)
-    if target.exists():
-        shutil.copy2(target, str(target) + ".bak")
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, target)
+    write_atomic(path, text, keep_backup=True, mode=0o755)

@@ -18,6 +18,8 @@ from typing import Any, Dict, List, Optional
 import psutil
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mindpilot.fileio import write_atomic
+
 JOB_ENV = "MINDPILOT_JOB_ID"
 """Every process of a job carries this variable: how ``stop`` finds workers that left msrun's group."""
 RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, STARTING = "running", "succeeded", "failed", "stopped", "lost", "starting"
@@ -138,9 +140,7 @@ def save_job(record: JobRecord) -> None:
     """Write the record atomically (temp file in the same directory, then ``os.replace``)."""
     path = _path(record.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".job.json.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
 def load_job(job_id: str) -> JobRecord:

@@ -14,10 +14,7 @@ the others keep the old one. Each such decision is reported as a ``# note:`` lin
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -26,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from mindpilot.fileio import write_atomic
 from mindpilot.validators.datafiles import DataFileError
 
 PARALLEL_KEYS = frozenset({
@@ -512,25 +510,6 @@ def unified_diff(old: str, new: str, name: str, notes: Optional[list[str]] = Non
     return head + diff if diff else ""
 
 
-def write_atomic(path: Union[str, Path], text: str, keep_backup: bool = True) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory; keep ``path.bak`` first."""
-    target = Path(path)
-    if keep_backup and target.exists():
-        shutil.copy2(target, str(target) + ".bak")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
 
 def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: dict,
                offset: Any = None, micro_batch_num: Optional[int] = None, dry_run: bool = False) -> str:
@@ -546,5 +525,5 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
     old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num)
     diff = unified_diff(old, new, str(path), notes)
     if not dry_run and new != old:
-        write_atomic(path, new)
+        write_atomic(path, new, keep_backup=True)
     return diff
