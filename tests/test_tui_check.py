@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input
 
 from mindpilot.tui import core
 from mindpilot.tui.screens.check import CheckScreen
 from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.fakes import fake_check_findings, fake_report
 from tui_apps.harness import ScreenHarness
@@ -36,7 +37,7 @@ async def test_check_uses_the_session_cards_and_shows_findings(monkeypatch):
         table = app.screen.query_one("#findings-table", DataTable)
         assert table.row_count == 3
         assert str(table.get_row_at(0)[1]).startswith("parallel.product_mism")
-        detail = app.screen.query_one("#finding-detail", TextArea).text
+        detail = str(app.screen.query_one("#finding-detail").render())
         assert "[parallel.product_mismatch] finetune_qwen2_7b.yaml:14" in detail and "model_parallel: 2" in detail
         assert "2 errors, 1 warnings" in str(app.screen.query_one("#check-status").render())
         await pilot.press("s")
@@ -79,3 +80,13 @@ async def test_an_unparsable_file_is_reported_on_screen(monkeypatch):
         app.screen.query_one("#check-path", Input).focus()
         await _check(pilot)
         assert "bad.yaml:3" in str(app.screen.query_one("#check-status").render())
+
+
+async def test_a_clean_file_says_no_findings_on_screen(monkeypatch):
+    monkeypatch.setattr(core, "check", lambda *args: [])
+    app = ScreenHarness(CheckScreen(Session(config_path="good.yaml", cards=8, hbm_gb=64)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#finding-detail").render()) == "No findings."
+        assert "0 errors, 0 warnings" in str(app.screen.query_one("#check-status").render())

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static, TextArea
+from textual.widgets import DataTable, Input, Static
 
 from mindpilot.tui import core
 from mindpilot.tui.screens.diagnose import DiagnoseScreen
 from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.harness import ScreenHarness
 
@@ -44,7 +45,7 @@ async def test_real_knowledge_base_names_rank_2_out_of_memory_as_root_cause():
         table = app.screen.query_one("#findings-table", DataTable)
         assert table.row_count == len(session.diagnosis.findings) + len(session.diagnosis.notes)
         assert session.diagnosis.root_cause.rank == 2
-        detail = app.screen.query_one("#finding-detail", TextArea).text
+        detail = app.screen.query_one(FindingsPanel).detail_text
         assert "fix:" in detail and "worker_2.log:3 · rank 2" in detail
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, Static
 
 from mindpilot.tui import core
 from mindpilot.tui.screens.environment import EnvironmentScreen
@@ -39,9 +39,9 @@ async def test_copy_key_copies_the_selected_fix_and_shows_it_selectable():
         await pilot.press("down")
         await pilot.press("c")
         assert app.clipboard == CHECKOUT_FIX
-        detail = app.screen.query_one("#finding-detail", TextArea)
-        assert CHECKOUT_FIX in detail.text
-        assert detail.read_only
+        detail = app.screen.query_one("#finding-detail", Static)
+        assert CHECKOUT_FIX in str(detail.render())  # what is on screen, not only the model
+        assert detail.allow_select  # the fix can be selected with the mouse, too
 
 
 async def test_cli_hint_names_the_equivalent_command():

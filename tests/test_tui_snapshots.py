@@ -35,20 +35,15 @@ def test_plan_en(snap_compare):
     assert snap_compare(ScreenHarness(PlanScreen(session)), terminal_size=(80, 24), run_before=_settle)
 
 
-def test_check_en(snap_compare):
+def test_check_en(snap_compare, monkeypatch):
+    from mindpilot.tui import core
     from mindpilot.tui.screens.check import CheckScreen
-    from mindpilot.tui.widgets.findings_panel import FindingsPanel
     from tui_apps.fakes import fake_check_findings
 
+    monkeypatch.setattr(core, "check", lambda *args: fake_check_findings("en"))
     session = Session(demo=False, lang="en", env_report=fake_report("en"), cards=2, hbm_gb=32,
                       config_path="finetune_qwen2_7b.yaml")
-    screen = CheckScreen(session)
-
-    async def run_before(pilot):
-        screen.show_findings(fake_check_findings("en"), 1, 2, 32.0)
-        await _settle(pilot)
-
-    assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(ScreenHarness(CheckScreen(session)), terminal_size=(80, 24), run_before=_settle)
 
 
 def test_launch_failed_job_en(snap_compare, monkeypatch):

@@ -17,7 +17,7 @@ class CommandHint(Static):
     DEFAULT_CSS = """
     CommandHint {
         height: auto;
-        max-height: 2;
+        max-height: 3;
         background: $boost;
         padding: 0 1;
     }

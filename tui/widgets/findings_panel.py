@@ -1,7 +1,7 @@
 """A findings list with the selected finding's cause and fix below it (Environment, Check, Diagnose).
 
-The fix is shown in a read-only text area so that it can be selected and copied even where the
-terminal does not support the clipboard escape sequence (common over SSH).
+The fix is shown as plain, mouse-selectable text (and ``c`` copies it), so that it can be copied
+even where the terminal does not support the clipboard escape sequence (common over SSH).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, TextArea
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
 
 from mindpilot.tui.core import short
 from mindpilot.tui.labels import label
@@ -24,7 +24,7 @@ class FindingsPanel(Vertical):
     FindingsPanel {
         height: 1fr;
         & > DataTable { height: 1fr; min-height: 3; }
-        & > TextArea { height: 5; border: none; padding: 0 1; background: $boost; }
+        & > VerticalScroll { height: 5; padding: 0 1; background: $boost; scrollbar-size-vertical: 1; }
     }
     """
 
@@ -32,6 +32,8 @@ class FindingsPanel(Vertical):
         super().__init__(**kwargs)
         self.lang = lang
         self.findings: list[Finding] = []
+        self.detail_text = label("select_finding", lang)
+        """The text under the table: the selected finding's title, fix, place and cause."""
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="findings-table")
@@ -39,12 +41,9 @@ class FindingsPanel(Vertical):
         table.add_column(label("col_rule", self.lang), key="rule", width=22)
         table.add_column(label("col_title", self.lang), key="title", width=44)
         yield table
-        detail = TextArea(label("select_finding", self.lang), read_only=True, soft_wrap=True,
-                          id="finding-detail", show_cursor=False)
-        # Not in the Tab chain: Tab from the table goes to the step's path field, and letters
-        # typed at a read-only text would otherwise fall through to the step keys.
-        detail.can_focus = False
-        yield detail
+        # Not focusable: Tab from the table goes on to the step's path field.
+        with VerticalScroll(id="finding-scroll", can_focus=False):
+            yield Static(self.detail_text, id="finding-detail", markup=False)
 
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the findings shown (in the order given; the core sorts them worst first)."""
@@ -54,12 +53,16 @@ class FindingsPanel(Vertical):
         for index, finding in enumerate(self.findings):
             severity = label(f"sev_{finding.severity.value}", self.lang)
             table.add_row(severity, short(finding.rule, 22), finding.title, key=str(index))
-        detail = self.query_one(TextArea)
         if self.findings:
             table.move_cursor(row=0)
-            detail.load_text(self.describe(self.findings[0]))
+            self._detail(self.describe(self.findings[0]))
         else:
-            detail.load_text(label("no_findings", self.lang))
+            self._detail(label("no_findings", self.lang))
+
+    def _detail(self, text: str) -> None:
+        self.detail_text = text
+        self.query_one("#finding-detail", Static).update(text)
+        self.query_one("#finding-scroll", VerticalScroll).scroll_home(animate=False)
 
     def selected(self) -> Optional[Finding]:
         """The finding under the table cursor, if any."""
@@ -69,7 +72,7 @@ class FindingsPanel(Vertical):
         return self.findings[table.cursor_row]
 
     def describe(self, finding: Finding) -> str:
-        """Detail and fix of one finding as plain text."""
+        """Title, fix, rule and place, and cause of one finding as plain text."""
         where = ""
         if finding.file:
             where = f"{finding.file}:{finding.line}" if finding.line else finding.file
@@ -90,4 +93,4 @@ class FindingsPanel(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         finding = self.selected()
         if finding is not None:
-            self.query_one(TextArea).load_text(self.describe(finding))
+            self._detail(self.describe(finding))
