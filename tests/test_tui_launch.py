@@ -238,3 +238,23 @@ async def test_a_failure_while_following_is_shown_not_fatal(fake_launch, monkeyp
         assert app.is_running and not app.screen.running
         assert "unreadable job record" in str(app.screen.query_one("#launch-errors", Static).render())
         assert app.screen.query_one("#log", Log).line_count == 2
+
+
+async def test_quitting_while_the_job_starts_still_names_it(fake_launch, monkeypatch):
+    import time
+
+    from mindpilot.tui.app import MindpilotApp
+
+    def slow_start(preset, command, log_dir):
+        time.sleep(0.3)  # msrun coming up
+        return FakeRecord()
+
+    monkeypatch.setattr(launching, "start", slow_start)
+    app = MindpilotApp(Session(demo=True, env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.detached_jobs == [FakeRecord.id]

@@ -195,6 +195,7 @@ class LaunchScreen(StepScreen):
         except Exception as exc:  # LaunchError: msrun did not start
             call(self._finish, self.t("failed", error=exc))
             return
+        self.job_id = record.id
         call(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
 
     @work(thread=True, exclusive=True, group="follow")
@@ -398,8 +399,14 @@ class LaunchScreen(StepScreen):
 
     async def before_quit(self) -> None:
         """Quitting detaches: the job keeps running; ``run_app`` prints how to attach."""
-        if self.running and self.job_id:
-            self.detached = True
+        if not self.running:
+            return
+        self.detached = True
+        # Still starting: let the start finish, so that the job id is known and can be printed.
+        starting = [worker for worker in self.workers if worker.group == "launch" and worker.is_running]
+        if starting:
+            await self.app.workers.wait_for_complete(starting)
+        if self.job_id:
             getattr(self.app, "detached_jobs", []).append(self.job_id)
 
 
