@@ -59,7 +59,7 @@ async def test_a_successful_job_fills_log_views_loss_chart_and_status(fake_launc
         screen = app.screen
         assert fake_launch["started"] == ["/home/ma-user/work/demo_msrun_log"]
         assert session.log_dir == FakeRecord.log_dir
-        assert screen.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
+        assert screen.job.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
         # the loss chart follows the lowest rank
         assert screen.query_one("#loss-chart", Sparkline).data == [round(2.5 / s, 4) for s in range(1, 7)]
         log = screen.query_one("#log", Log)
@@ -87,7 +87,7 @@ async def test_a_failing_rank_is_named_in_the_error_panel(fake_launch):
         assert "▶ rank 1: device out of memory" in text
         assert "first failing rank 1: Out of Memory!!!" in text
         assert "1 more are consequences" in text
-        assert "failed (exit 1)" in app.screen.status_text
+        assert "failed (exit 1)" in app.screen.job.status_text
 
 
 async def test_preflight_errors_block_the_start_until_forced(fake_launch):
@@ -101,7 +101,7 @@ async def test_preflight_errors_block_the_start_until_forced(fake_launch):
         await pilot.press("r")
         await _settle(pilot)
         assert fake_launch["started"] == []
-        assert "Preflight found 1 error" in app.screen.status_text
+        assert "Preflight found 1 error" in app.screen.job.status_text
         assert "master port 8118 is in use — --master-port 8119" in str(
             app.screen.query_one("#launch-errors", Static).render())
         await pilot.press("R")
@@ -114,11 +114,11 @@ async def test_without_mindspore_the_demo_says_so_and_does_not_start(fake_launch
     app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
-        assert "MindSpore is not installed" in app.screen.status_text
+        assert "MindSpore is not installed" in app.screen.job.status_text
         await pilot.press("r")
         await _settle(pilot)
         assert fake_launch["started"] == []
-        assert "pip install -e '.[mindspore]'" in app.screen.status_text
+        assert "pip install -e '.[mindspore]'" in app.screen.job.status_text
 
 
 async def test_stop_and_detach_need_a_running_job(fake_launch):
@@ -146,9 +146,9 @@ async def test_real_demo_job_runs_through_msrun_and_is_rendered(tmp_path, monkey
         await pilot.press("r")
         await _settle(pilot)
         screen = app.screen
-        assert "succeeded (exit 0)" in screen.status_text, screen.status_text
-        assert len(screen.losses) == 30
-        assert {0, 1} <= set(screen.buffers)
+        assert "succeeded (exit 0)" in screen.job.status_text, screen.job.status_text
+        assert len(screen.job.losses) == 30
+        assert {0, 1} <= set(screen.job.buffers)
         assert session.log_dir and (tmp_path / "demo_msrun_log" / "worker_1.log").exists()
 
 
@@ -205,7 +205,7 @@ async def test_stop_key_stops_the_running_job_through_the_core(fake_launch, monk
         await pilot.press("s")
         await _settle(pilot)
         assert fake_launch["stopped"] == [FakeRecord.id]
-        assert "stopped (exit -15)" in app.screen.status_text
+        assert "stopped (exit -15)" in app.screen.job.status_text
         assert f"job {FakeRecord.id} stopped; no process left" in [n.message for n in app._notifications]
 
 
@@ -215,12 +215,12 @@ async def test_a_job_running_elsewhere_is_offered_and_attached(fake_launch, monk
     app = ScreenHarness(LaunchScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
-        assert f"Job {FakeRecord.id} is running: press a" in app.screen.status_text
+        assert f"Job {FakeRecord.id} is running: press a" in app.screen.job.status_text
         await pilot.press("a")
         await _settle(pilot)
         assert fake_launch["started"] == []  # attached, not started again
         assert session.log_dir == FakeRecord.log_dir
-        assert app.screen.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
+        assert app.screen.job.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
         assert f"mindpilot attach {FakeRecord.id}" in str(app.screen.query_one(CommandHint).render())
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections import deque
 from typing import Any, Optional
 
 from textual import work
@@ -22,12 +21,11 @@ from textual.worker import get_current_worker
 
 from mindpilot.tui import launching
 from mindpilot.tui.core import CoreMissing
+from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.validators.findings import Severity
 
-BUFFER_LINES = 2000
-"""Lines kept per view (all ranks, and each rank)."""
 FLUSH_SECONDS = 0.1
 """How often the worker hands a batch of events to the UI."""
 
@@ -53,19 +51,17 @@ class LaunchScreen(StepScreen):
         self.commands: list[Any] = []
         self.log_dir = ""
         self.master_port: Optional[int] = None
-        self.job_id: Optional[str] = None
         self.running = False
         self.detached = False
-        self.buffers: dict[Optional[int], deque] = {None: deque(maxlen=BUFFER_LINES)}
-        """Log lines per view: None is all ranks, an int is one rank."""
-        self.view: Optional[int] = None
-        self.losses: list[float] = []
-        self.loss_rank: Optional[int] = None
-        self.problems: list[str] = []
-        self.consequences = 0
-        self.status_text = ""
         self.attached = False
         """The job on display was started elsewhere and attached to (the CLI line says ``attach``)."""
+        self.job = JobView(self.t)
+        """Logs, losses, status and problems of the job on display."""
+
+    @property
+    def job_id(self) -> Optional[str]:
+        """Id of the job on display."""
+        return self.job.job_id
 
     def compose_body(self) -> ComposeResult:
         default = "demo" if self.session.demo else ""
@@ -74,13 +70,13 @@ class LaunchScreen(StepScreen):
                                                          placeholder=self.t("launch_preset_placeholder")),
                           id="preset-row")
         yield Static("", id="launch-command", markup=False)
-        yield Static(self.status_text or self.t("launch_ready"), id="launch-status", markup=False)
+        yield Static(self.job.status_text or self.t("launch_ready"), id="launch-status", markup=False)
         with Horizontal(id="loss-row"):
             yield Label(self.t("launch_loss"), id="loss-label")
-            yield Sparkline(self.losses, id="loss-chart")
-            yield Label(self._loss_range(), id="loss-range")
-        yield Static("\n".join(self.problems), id="launch-errors", markup=False)
-        yield Static(self._view_title(), id="log-title")
+            yield Sparkline(self.job.losses, id="loss-chart")
+            yield Label(self.job.loss_range(), id="loss-range")
+        yield Static("", id="launch-errors", markup=False)
+        yield Static(self.job.view_title(), id="log-title")
         yield Log(max_lines=BUFFER_LINES, id="log")
 
     def cli_argv(self) -> list[str]:
@@ -114,7 +110,7 @@ class LaunchScreen(StepScreen):
             return
         self._reset_job_view()
         self.running, self.detached, self.attached = True, False, True
-        self.job_id = jobs[0].id
+        self.job.job_id = jobs[0].id
         self.follow_job(jobs[0], self.t("launch_attached", job=jobs[0].id, pid=jobs[0].pid))
         self.update_cli_hint()
 
@@ -195,7 +191,7 @@ class LaunchScreen(StepScreen):
         except Exception as exc:  # LaunchError: msrun did not start
             call(self._finish, self.t("failed", error=exc))
             return
-        self.job_id = record.id
+        self.job.job_id = record.id
         call(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
 
     @work(thread=True, exclusive=True, group="follow")
@@ -203,7 +199,7 @@ class LaunchScreen(StepScreen):
         """Hand the job's events to the UI in batches until it ends or we detach."""
         worker = get_current_worker()
         call = self.from_thread
-        self.job_id = record.id
+        self.job.job_id = record.id
         self.session.job = record
         self.session.log_dir = record.log_dir
         call(self._set_status, started_text)
@@ -236,32 +232,19 @@ class LaunchScreen(StepScreen):
         self._set_status(text)
 
     def apply_events(self, events: list[Any]) -> None:
-        """Render a batch of launch events (lines, metrics, findings, hangs, exit)."""
-        new_lines: list[str] = []
-        for event in events:
-            kind = getattr(event, "type", "")
-            if kind == "line":
-                self._add_line(event.rank, event.text, new_lines)
-            elif kind == "metric":
-                self._add_metric(event)
-            elif kind == "finding":
-                self._add_finding(event)
-            elif kind == "hang":
-                ranks = ", ".join(str(r) for r in event.silent_ranks) or "?"
-                self._problem(self.t("launch_hang", seconds=event.seconds, ranks=ranks))
-            elif kind == "exit":
-                self._exit(event)
-            elif kind == "note":
-                self._problem(event.text)
+        """Take a batch of launch events into the job view and draw it."""
+        new_lines = self.job.add(events)
+        if self.job.ended:
+            self.running = False
         try:
             self._render_job(new_lines)
         except NoMatches:
-            pass  # the screen is being rebuilt (language switch); it redraws from the buffers
+            pass  # the screen is being rebuilt (language switch); it redraws from the job view
 
     def _render_job(self, new_lines: list[str]) -> None:
-        self.query_one("#launch-status", Static).update(self.status_text)
-        self.query_one("#loss-chart", Sparkline).data = list(self.losses)
-        self.query_one("#loss-range", Label).update(self._loss_range())
+        self.query_one("#launch-status", Static).update(self.job.status_text)
+        self.query_one("#loss-chart", Sparkline).data = list(self.job.losses)
+        self.query_one("#loss-range", Label).update(self.job.loss_range())
         log = self.query_one("#log", Log)
         if new_lines:
             log.write_lines(new_lines)
@@ -269,82 +252,30 @@ class LaunchScreen(StepScreen):
         # The error panel may have grown and shrunk the log: stay at the newest line.
         self.call_after_refresh(log.scroll_end, animate=False)
 
-    def _add_line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
-        tagged = f"[{rank}] {text}" if rank is not None else text
-        self.buffers[None].append(tagged)
-        if rank is not None:
-            self.buffers.setdefault(rank, deque(maxlen=BUFFER_LINES)).append(text)
-        if self.view is None:
-            shown.append(tagged)
-        elif self.view == rank:
-            shown.append(text)
-
-    def _add_metric(self, metric: Any) -> None:
-        if metric.loss is None:
-            return
-        if self.loss_rank is None or (metric.rank is not None and metric.rank < self.loss_rank):
-            if self.loss_rank is not None and metric.rank != self.loss_rank:
-                self.losses.clear()
-            self.loss_rank = metric.rank
-        if metric.rank == self.loss_rank:
-            self.losses.append(float(metric.loss))
-            total = f"/{metric.total_steps}" if metric.total_steps else ""
-            speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
-            self.status_text = self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
-                                      loss=f"{metric.loss:.4f}", speed=speed)
-
-    def _add_finding(self, event: Any) -> None:
-        if event.consequence:
-            self.consequences += 1
-            return
-        finding = event.finding
-        where = f"rank {event.rank}: " if event.rank is not None else ""
-        mark = "▶ " if event.first_failure else "· "
-        self._problem(f"{mark}{where}{finding.title}")
-
     def show_findings(self, findings: list[Any]) -> None:
         """Preflight findings go to the error panel, worst first."""
         for finding in findings:
-            self._problem(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
-                          + (f" — {finding.fix}" if finding.fix else ""))
+            self.job.problem(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
+                             + (f" — {finding.fix}" if finding.fix else ""))
         self._refresh_errors()
 
-    def _exit(self, event: Any) -> None:
-        job = self.job_id or "-"
-        if event.status == "succeeded":
-            self.status_text = self.t("launch_exit_ok", job=job, code=event.code)
-        else:
-            self.status_text = self.t("launch_exit_bad", job=job, status=event.status, code=event.code)
-        first = event.first_failure
-        if first:
-            self._problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
-        self.running = False
-
-    def _problem(self, text: str) -> None:
-        if text not in self.problems:
-            self.problems.append(text)
-
     def _refresh_errors(self) -> None:
-        lines = list(self.problems[-3:])
-        if self.consequences:
-            lines.append(self.t("launch_consequences", count=self.consequences))
+        lines = self.job.panel_lines()
         panel = self.query_one("#launch-errors", Static)
         panel.update("\n".join(lines))
         panel.display = bool(lines)
 
     def _set_status(self, text: str) -> None:
-        self.status_text = text
+        self.job.status_text = text
         for status in self.query("#launch-status").results(Static):
             status.update(text)
 
     def _reset_job_view(self) -> None:
-        self.buffers = {None: deque(maxlen=BUFFER_LINES)}
-        self.view, self.losses, self.loss_rank = None, [], None
-        self.problems, self.consequences = [], 0
+        self.job = JobView(self.t)
         self.query_one("#log", Log).clear()
         self.query_one("#loss-chart", Sparkline).data = []
         self.query_one("#loss-range", Label).update("")
-        self.query_one("#log-title", Static).update(self._view_title())
+        self.query_one("#log-title", Static).update(self.job.view_title())
         self._refresh_errors()
 
     # -- keys ----------------------------------------------------------------------------------
@@ -379,23 +310,14 @@ class LaunchScreen(StepScreen):
 
     def action_cycle_view(self) -> None:
         """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""
-        views: list[Optional[int]] = [None, *sorted(k for k in self.buffers if k is not None)]
-        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else None
+        self.job.cycle_view()
         self._show_view()
 
     def _show_view(self) -> None:
         log = self.query_one("#log", Log)
         log.clear()
-        log.write_lines(list(self.buffers.get(self.view, [])))
-        self.query_one("#log-title", Static).update(self._view_title())
-
-    def _view_title(self) -> str:
-        return self.t("launch_view_all") if self.view is None else self.t("launch_view_rank", rank=self.view)
-
-    def _loss_range(self) -> str:
-        if not self.losses:
-            return ""
-        return f"{self.losses[0]:.3f} → {self.losses[-1]:.3f}"
+        log.write_lines(self.job.view_lines())
+        self.query_one("#log-title", Static).update(self.job.view_title())
 
     async def before_quit(self) -> None:
         """Quitting detaches: the job keeps running; ``run_app`` prints how to attach."""

@@ -1,0 +1,44 @@
+"""JobView: the Launch step's state from launch events, without any widget."""
+
+from __future__ import annotations
+
+from mindpilot.launch.events import LineEvent, MetricEvent
+from mindpilot.tui.job_view import JobView
+from mindpilot.tui.labels import label
+from tui_apps.fakes import fake_job_events
+
+
+def _view(lang: str = "en") -> JobView:
+    return JobView(lambda key, **params: label(key, lang, **params))
+
+
+def test_losses_follow_the_lowest_reporting_rank():
+    view = _view()
+    view.add([MetricEvent(rank=1, step=1, loss=3.0, time=0.0), MetricEvent(rank=1, step=2, loss=2.0, time=0.0)])
+    assert view.losses == [3.0, 2.0]
+    view.add([MetricEvent(rank=0, step=1, loss=2.9, time=0.0), MetricEvent(rank=1, step=3, loss=1.5, time=0.0)])
+    assert view.loss_rank == 0 and view.losses == [2.9]
+    assert view.loss_range() == "2.900 → 2.900"
+
+
+def test_a_failed_job_names_the_first_failure_and_counts_consequences():
+    view = _view()
+    view.job_id = "demo-1"
+    view.add(fake_job_events(fail=True))
+    assert view.ended and view.status_text == "job demo-1 failed (exit 1)"
+    assert view.panel_lines() == ["▶ rank 1: device out of memory", "first failing rank 1: Out of Memory!!!",
+                                  "1 more are consequences (timeouts...), not the cause"]
+
+
+def test_views_cycle_through_all_ranks_then_each_rank():
+    view = _view("zh")
+    shown = view.add([LineEvent(source="worker", rank=r, text=f"line {r}") for r in (1, 0)]
+                     + [LineEvent(source="msrun", rank=None, text="msrun says")])
+    assert shown == ["[1] line 1", "[0] line 0", "msrun says"]
+    titles = []
+    for _ in range(4):
+        view.cycle_view()
+        titles.append((view.view, view.view_lines()))
+    assert titles == [(0, ["line 0"]), (1, ["line 1"]), (None, ["[1] line 1", "[0] line 0", "msrun says"]),
+                      (0, ["line 0"])]
+    assert view.view_title() == "日志：rank 0（v 切换）"

@@ -1,0 +1,129 @@
+"""What the Launch step knows about the job on display, built from the launch core's events.
+
+Plain state, no widgets: per-rank log buffers, the loss series of the lowest reporting rank, the
+status line, and the error panel's lines (first failure, hangs; timeouts of other ranks counted as
+consequences). The screen feeds it event batches and draws from it, so that a rebuilt screen
+(language switch) can draw everything again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Optional
+
+BUFFER_LINES = 2000
+"""Lines kept per view (all ranks, and each rank)."""
+PANEL_LINES = 3
+"""Problems shown in the error panel (the newest; the count of consequences comes on top)."""
+
+
+class JobView:
+    """The job's log views, loss series, status and problems."""
+
+    def __init__(self, t: Callable[..., str]) -> None:
+        self.t = t
+        """Label lookup in the UI language (``StepScreen.t``)."""
+        self.job_id: Optional[str] = None
+        self.status_text = ""
+        self.buffers: dict[Optional[int], deque] = {None: deque(maxlen=BUFFER_LINES)}
+        """Log lines per view: None is all ranks (tagged ``[rank]``), an int is one rank."""
+        self.view: Optional[int] = None
+        """The view on display."""
+        self.losses: list[float] = []
+        self.loss_rank: Optional[int] = None
+        """The rank whose losses are charted: the lowest that reports."""
+        self.problems: list[str] = []
+        self.consequences = 0
+        self.ended = False
+
+    def add(self, events: list[Any]) -> list[str]:
+        """Take a batch of events; return the new lines of the current view."""
+        shown: list[str] = []
+        for event in events:
+            kind = getattr(event, "type", "")
+            if kind == "line":
+                self._line(event.rank, event.text, shown)
+            elif kind == "metric":
+                self._metric(event)
+            elif kind == "finding":
+                self._finding(event)
+            elif kind == "hang":
+                ranks = ", ".join(str(r) for r in event.silent_ranks) or "?"
+                self.problem(self.t("launch_hang", seconds=event.seconds, ranks=ranks))
+            elif kind == "exit":
+                self._exit(event)
+            elif kind == "note":
+                self.problem(event.text)
+        return shown
+
+    def _line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
+        tagged = f"[{rank}] {text}" if rank is not None else text
+        self.buffers[None].append(tagged)
+        if rank is not None:
+            self.buffers.setdefault(rank, deque(maxlen=BUFFER_LINES)).append(text)
+        if self.view is None:
+            shown.append(tagged)
+        elif self.view == rank:
+            shown.append(text)
+
+    def _metric(self, metric: Any) -> None:
+        if metric.loss is None:
+            return
+        if self.loss_rank is None or (metric.rank is not None and metric.rank < self.loss_rank):
+            if self.loss_rank is not None and metric.rank != self.loss_rank:
+                self.losses.clear()
+            self.loss_rank = metric.rank
+        if metric.rank == self.loss_rank:
+            self.losses.append(float(metric.loss))
+            total = f"/{metric.total_steps}" if metric.total_steps else ""
+            speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
+            self.status_text = self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
+                                      loss=f"{metric.loss:.4f}", speed=speed)
+
+    def _finding(self, event: Any) -> None:
+        if event.consequence:
+            self.consequences += 1
+            return
+        where = f"rank {event.rank}: " if event.rank is not None else ""
+        mark = "▶ " if event.first_failure else "· "
+        self.problem(f"{mark}{where}{event.finding.title}")
+
+    def _exit(self, event: Any) -> None:
+        job = self.job_id or "-"
+        if event.status == "succeeded":
+            self.status_text = self.t("launch_exit_ok", job=job, code=event.code)
+        else:
+            self.status_text = self.t("launch_exit_bad", job=job, status=event.status, code=event.code)
+        first = event.first_failure
+        if first:
+            self.problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
+        self.ended = True
+
+    def problem(self, text: str) -> None:
+        """Add a line to the error panel (once)."""
+        if text not in self.problems:
+            self.problems.append(text)
+
+    def panel_lines(self) -> list[str]:
+        """The error panel: the newest problems, then how many consequences were set aside."""
+        lines = list(self.problems[-PANEL_LINES:])
+        if self.consequences:
+            lines.append(self.t("launch_consequences", count=self.consequences))
+        return lines
+
+    def cycle_view(self) -> None:
+        """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""
+        views: list[Optional[int]] = [None, *sorted(k for k in self.buffers if k is not None)]
+        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else None
+
+    def view_lines(self) -> list[str]:
+        """Every kept line of the current view."""
+        return list(self.buffers.get(self.view, []))
+
+    def view_title(self) -> str:
+        """``Log: all ranks (v switches)`` or ``Log: rank 1 ...``."""
+        return self.t("launch_view_all") if self.view is None else self.t("launch_view_rank", rank=self.view)
+
+    def loss_range(self) -> str:
+        """``6.670 → 0.176``: first and latest loss."""
+        return f"{self.losses[0]:.3f} → {self.losses[-1]:.3f}" if self.losses else ""
