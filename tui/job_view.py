@@ -8,6 +8,7 @@ consequences). The screen feeds it event batches and draws from it, so that a re
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any, Callable, Optional
 
@@ -15,6 +16,10 @@ BUFFER_LINES = 2000
 """Lines kept per view (all ranks, and each rank)."""
 PANEL_LINES = 3
 """Problems shown in the error panel (the newest; the count of consequences comes on top)."""
+SHOWN_LINE = 1000
+"""Characters of one log line kept for display (the tail core already cuts at 64 KiB)."""
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+"""Colour codes and other control characters some loggers write; a log view must not obey them."""
 
 
 class JobView:
@@ -57,6 +62,7 @@ class JobView:
         return shown
 
     def _line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
+        text = _TERMINAL_CODES.sub("", text.expandtabs(4))[:SHOWN_LINE]
         tagged = f"[{rank}] {text}" if rank is not None else text
         self.buffers[None].append(tagged)
         if rank is not None:
