@@ -258,3 +258,13 @@ async def test_quitting_while_the_job_starts_still_names_it(fake_launch, monkeyp
         await pilot.press("q")
         await pilot.pause()
     assert app.detached_jobs == [FakeRecord.id]
+
+
+async def test_run_without_a_preset_says_what_to_enter(fake_launch):
+    app = ScreenHarness(LaunchScreen(Session(demo=False, env_report=fake_report())))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        assert fake_launch["started"] == []
+        assert "Enter a preset name (demo)" in [n.message for n in app._notifications][0]

@@ -161,6 +161,7 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("launch_already", job=self.job_id), severity="warning")
             return
         if self.preset is None or not self.commands:
+            self.notify(self.t("launch_no_preset"), severity="warning")
             return
         missing = _safe(launching.msrun_missing)
         if missing:
