@@ -125,3 +125,22 @@ async def test_real_planner_reasons_follow_the_language():
         await _plan(pilot)
         reasons = " ".join(session.candidates[0]["reasons"])
         assert any("\u4e00" <= ch <= "\u9fff" for ch in reasons), reasons
+
+
+async def test_picking_another_model_plans_for_it(monkeypatch):
+    from textual.widgets import Select
+
+    calls = []
+    monkeypatch.setattr(core, "plan", lambda *args: calls.append(args) or fake_candidates())
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#model", Select).value = "qwen3-8b"
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [call[0] for call in calls] == ["qwen2.5-7b", "qwen3-8b"]
+        assert session.model == "qwen3-8b"
+        assert "--model qwen3-8b" in str(app.screen.query_one(CommandHint).render())

@@ -87,9 +87,10 @@ class PlanScreen(StepScreen):
         return model, cards, hbm, self._seq_len()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
+        if isinstance(event.value, str) and event.value != self.session.model:
             self.session.model = event.value
             self.update_cli_hint()
+            self.action_plan()  # a new model: its candidates right away
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "cards":
