@@ -268,3 +268,15 @@ async def test_run_without_a_preset_says_what_to_enter(fake_launch):
         await pilot.pause()
         assert fake_launch["started"] == []
         assert "Enter a preset name (demo)" in [n.message for n in app._notifications][0]
+
+
+async def test_a_multi_node_preset_is_not_started_from_one_node(fake_launch, monkeypatch):
+    monkeypatch.setattr(launching, "commands_for",
+                        lambda preset, facts: ([FakeCommand(), FakeCommand()], "/tmp/logs", 8118))
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        assert fake_launch["started"] == []
+        assert app.screen.job.status_text.startswith("Several nodes: run each node's command")

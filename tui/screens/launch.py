@@ -163,6 +163,9 @@ class LaunchScreen(StepScreen):
         if self.preset is None or not self.commands:
             self.notify(self.t("launch_no_preset"), severity="warning")
             return
+        if len(self.commands) > 1 and getattr(self.preset, "node_rank", None) is None:
+            self._set_status(self.t("launch_multi_node"))  # as `launch` does: one command per node
+            return
         missing = _safe(launching.msrun_missing)
         if missing:
             self._set_status(self.t("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun"))
