@@ -24,5 +24,6 @@ SCREENS = {
 
 def all_cli_argvs(session: Session) -> list[list[str]]:
     """The CLI command of each step in order, as it stands for this session."""
-    return [core.doctor_argv(session), core.plan_argv(session), core.check_argv(session),
-            launching.launch_argv(session.demo, "demo" if session.demo else "", session.lang), core.diagnose_argv(session)]
+    launch = launching.launch_argv(session.demo, "demo" if session.demo else "", session.lang)
+    return [core.doctor_argv(session), core.plan_argv(session), core.check_argv(session), launch,
+            core.diagnose_argv(session)]

@@ -95,7 +95,8 @@ class EnvironmentScreen(StepScreen):
             stack = report.stack_reason  # the doctor's reason already names the stack
         else:
             stack = self.t("env_summary", stack=report.stack or "—", reason=report.stack_reason or "")
-        return f"{short(stack, 78)}\n{self.hardware(report)} · {self.t('env_counts', errors=errors, warnings=warnings)}"
+        counts = self.t("env_counts", errors=errors, warnings=warnings)
+        return f"{short(stack, 78)}\n{self.hardware(report)} · {counts}"
 
     def hardware(self, report: DoctorReport) -> str:
         """``8× 910B, 64 GB HBM per card, CANN 8.2.RC1`` from the probe facts."""
