@@ -123,7 +123,7 @@ def test_template_defaults_are_not_written_into_a_file_that_leaves_them_out(tmp_
 
 
 def test_floats_are_written_so_pyyaml_reads_floats(tmp_path):
-    from mindpilot.presets.yaml_apply import render_value
+    from mindpilot.presets.yaml_splice import render_value
 
     assert yaml.safe_load(f"x: {render_value(1e-10)}")["x"] == 1e-10
     assert yaml.safe_load(f"x: {render_value(5e-07)}")["x"] == 5e-07
