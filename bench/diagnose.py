@@ -102,6 +102,9 @@ def main() -> int:
         subprocess.run(["cat", log], stdout=subprocess.DEVNULL)  # warm the page cache for both
 
         grep_s, grep_done = timed(["grep", "-c", "-E", "-f", patterns, log])
+        if grep_done.returncode > 1:
+            print(f"grep failed (exit {grep_done.returncode}): {grep_done.stderr.strip()}", file=sys.stderr)
+            return 1
         probe = ("import json, resource, sys, time; from mindpilot.validators.kb import diagnose_paths; "
                  "t = time.perf_counter(); r = diagnose_paths([sys.argv[1]], 'en'); "
                  "print(json.dumps({'s': time.perf_counter() - t, 'findings': sum(f.count for f in r.findings), "
