@@ -21,6 +21,23 @@ def test_losses_follow_the_lowest_reporting_rank():
     assert view.loss_range() == "2.900 → 2.900"
 
 
+def test_the_chart_is_one_loss_per_step_not_the_ranks_one_after_another():
+    def metric(rank, step, loss):
+        return MetricEvent(rank=rank, step=step, epoch=1, loss=loss, time=0.0)
+
+    view = _view()
+    # msrun's own log repeats workers' lines without a rank; then the workers' logs, in the demo's order.
+    view.add([metric(None, 1, 9.0), metric(None, 2, 8.0)])
+    assert view.losses == [9.0, 8.0]
+    view.add([metric(0, 1, 6.67), metric(0, 2, 7.19), metric(1, 1, 2.19), metric(0, 3, 5.68),
+              metric(1, 2, 6.47), metric(1, 3, 6.55), metric(1, 4, 5.43)])
+    assert view.loss_rank == 0 and view.losses == [6.67, 7.19, 5.68]
+    # A log read again (truncated, attached twice) gives the same steps again: still one point per step.
+    view.add([metric(0, 2, 7.19), metric(0, 4, 5.74)])
+    assert view.losses == [6.67, 7.19, 5.68, 5.74]
+    assert view.loss_range() == "6.670 → 5.740"
+
+
 def test_a_failed_job_names_the_first_failure_and_counts_consequences():
     view = _view()
     view.job_id = "demo-1"

@@ -1,6 +1,6 @@
 """What the Launch step knows about the job on display, built from the launch core's events.
 
-Plain state, no widgets: per-rank log buffers, the loss series of the lowest reporting rank, the
+Plain state, no widgets: per-rank log buffers, one loss per step of the lowest reporting rank, the
 status line, and the error panel's lines (first failure, hangs; timeouts of other ranks counted as
 consequences). The screen feeds it event batches and draws from it, so that a rebuilt screen
 (language switch) can draw everything again.
@@ -34,9 +34,8 @@ class JobView:
         """Log lines per view: None is all ranks (tagged ``[rank]``), an int is one rank."""
         self.view: Optional[int] = None
         """The view on display."""
-        self.losses: list[float] = []
-        self.loss_rank: Optional[int] = None
-        """The rank whose losses are charted: the lowest that reports."""
+        self.loss_by_rank: dict[Optional[int], dict[tuple[int, int], float]] = {}
+        """Loss per (epoch, step) of each rank (None: a log without a rank, e.g. msrun's own)."""
         self.problems: list[str] = []
         self.consequences = 0
         self.ended = False
@@ -72,15 +71,25 @@ class JobView:
         elif self.view == rank:
             shown.append(text)
 
+    @property
+    def loss_rank(self) -> Optional[int]:
+        """The rank whose losses are charted: the lowest that reports (None only when no rank does)."""
+        ranks = [rank for rank in self.loss_by_rank if rank is not None]
+        return min(ranks) if ranks else None
+
+    @property
+    def losses(self) -> list[float]:
+        """The charted series: one loss per step of :attr:`loss_rank`, in step order."""
+        series = self.loss_by_rank.get(self.loss_rank, {})
+        return [series[key] for key in sorted(series)]
+
     def _metric(self, metric: Any) -> None:
         if metric.loss is None:
             return
-        if self.loss_rank is None or (metric.rank is not None and metric.rank < self.loss_rank):
-            if self.loss_rank is not None and metric.rank != self.loss_rank:
-                self.losses.clear()
-            self.loss_rank = metric.rank
+        # Ranks report the same step; charting them one after another would draw a sawtooth.
+        key = (metric.epoch or 0, metric.step)
+        self.loss_by_rank.setdefault(metric.rank, {})[key] = float(metric.loss)
         if metric.rank == self.loss_rank:
-            self.losses.append(float(metric.loss))
             total = f"/{metric.total_steps}" if metric.total_steps else ""
             speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
             self.status_text = self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
@@ -131,5 +140,6 @@ class JobView:
         return self.t("launch_view_all") if self.view is None else self.t("launch_view_rank", rank=self.view)
 
     def loss_range(self) -> str:
-        """``6.670 → 0.176``: first and latest loss."""
-        return f"{self.losses[0]:.3f} → {self.losses[-1]:.3f}" if self.losses else ""
+        """``6.670 → 0.176``: the charted rank's first and latest loss."""
+        losses = self.losses
+        return f"{losses[0]:.3f} → {losses[-1]:.3f}" if losses else ""
