@@ -1,15 +1,13 @@
 """Adapters from the Launch step to ``mindpilot.launch``: which preset, which command, start, watch, stop.
 
 The job runs under the launch core's supervisor in its own session, so it survives the TUI;
-:func:`watch` is ``launch.runner.watch_job`` with a ``stop`` check on every poll, so that a worker
+:func:`watch` is ``launch.runner.watch_job`` with its ``stop`` check on every poll, so that a worker
 thread can detach (or the app quit) without waiting for the job to end.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import inspect
-import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
@@ -74,35 +72,10 @@ def start(preset: Any, launch_command: Any, log_dir: str) -> Any:
     return runner.start_job(preset, launch_command, log_dir)
 
 
-def watch(job_id: str, lang: str, stop: Callable[[], bool], poll_interval: float = 0.05) -> Iterator[Any]:
+def watch(job_id: str, lang: str, stop: Callable[[], bool]) -> Iterator[Any]:
     """Events of the job until it ends (then an ``ExitEvent``) or until ``stop()`` is true."""
     _, runner = _launch_core()
-    if "stop" in inspect.signature(runner.watch_job).parameters:
-        yield from runner.watch_job(job_id, lang=lang, stop=stop)
-        return
-    from mindpilot.launch.events import ExitEvent
-    from mindpilot.launch.jobs import load_job
-    from mindpilot.launch.tail import LogFollower
-
-    record = load_job(job_id)
-    hang_after = float(record.preset.get("hang_minutes", 10.0)) * 60
-    follower = LogFollower(record.log_dir, [record.msrun_log], hang_after=hang_after, lang=lang)
-    try:
-        while not stop():
-            done = runner.job_finished(job_id)
-            events = follower.poll(final=done)
-            yield from events
-            if done:
-                break
-            if not events:
-                time.sleep(poll_interval)
-        else:
-            return
-    finally:
-        follower.close()
-    record = load_job(job_id)
-    first = follower.failures.first_failure() if record.status != "succeeded" else None
-    yield ExitEvent(code=record.exit_code, status=record.status, first_failure=first.to_dict() if first else None)
+    return runner.watch_job(job_id, lang=lang, stop=stop)
 
 
 def stop_job(job_id: str) -> list[int]:
