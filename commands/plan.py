@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+from mindpilot.commands.columns import columns, pad, wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 
@@ -26,6 +27,11 @@ _LABELS = {
            "best": "Best plan #{rank}: {layout} (paste into your YAML, or use --apply FILE)",
            "best_script": "Best plan #{rank}: {layout} (set these in your MindSpeed-LLM script)",
            "memory": "memory per card (stage {stage}):",
+           "terms": {"weights": "weights", "gradients": "gradients", "optimizer": "optimizer",
+                     "activations": "activations", "logits": "logits", "runtime": "runtime",
+                     "other_models": "other_models"},
+           "notes": "(optimizer not sharded over data parallel: {unsharded:.1f}; "
+                    "activations without recompute: {no_recompute:.1f})",
            "why": "why:", "more": "{n} more candidates: --top N or --json",
            "none_found": "no layout of {model} on {cards} cards satisfies the parallel rules "
                          "(heads, KV heads, hidden and FFN sizes divisible by model_parallel; "
@@ -37,6 +43,10 @@ _LABELS = {
            "best": "推荐方案 #{rank}：{layout}（粘贴到你的 YAML，或用 --apply FILE 写入）",
            "best_script": "推荐方案 #{rank}：{layout}（把这些值写进 MindSpeed-LLM 启动脚本）",
            "memory": "每卡显存（第 {stage} 级流水线）：",
+           "terms": {"weights": "权重", "gradients": "梯度", "optimizer": "优化器状态",
+                     "activations": "激活", "logits": "logits", "runtime": "运行时开销",
+                     "other_models": "其他模型"},
+           "notes": "（优化器状态不按数据并行切分时：{unsharded:.1f}；不开重计算时的激活：{no_recompute:.1f}）",
            "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
            "none_found": "{model} 在 {cards} 张卡上没有满足并行规则的切分"
                          "（注意力头数、KV 头数、hidden 和 FFN 需被 model_parallel 整除；"
@@ -188,13 +198,19 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
                                          usable=first.usable_gb, seq=args.seq_len, framework=args.framework), "  ")
     lines.append("")
     head = labels["head"]
-    lines.append(f"{head[0]:>2} {_pad(head[1], 20)} {head[2]:>4} {_pad(head[3], 14)} "
-                 f"{_pad(head[4], BAR_WIDTH + 3)} {head[5]:>11}")
     shown = candidates[: args.top]
+    # Columns as wide as their widest cell (MoE layouts and Chinese recompute labels are longer), the
+    # bar narrower by as much, so every row stays aligned and within 80 columns.
+    layout_w = max([20] + [_columns(c.label) for c in shown])
+    recompute_w = max([14] + [_columns(recompute_label(c, labels)) for c in shown])
+    bar_w = max(6, BAR_WIDTH - (layout_w - 20) - (recompute_w - 14))
+    lines.append(f"{head[0]:>2} {_pad(head[1], layout_w)} {head[2]:>4} {_pad(head[3], recompute_w)} "
+                 f"{_pad(head[4], bar_w + 3)} {head[5]:>11}")
     for rank, c in enumerate(shown, 1):
         memory = c.worst.total
-        lines.append(f"{rank:>2} {_pad(c.label, 20)} {c.micro_batch_num:>4} {_pad(recompute_label(c, labels), 14)} "
-                     f"{memory_bar(memory, c.usable_gb)} {memory:>5.1f}/{c.usable_gb:<5.1f}")
+        lines.append(f"{rank:>2} {_pad(c.label, layout_w)} {c.micro_batch_num:>4} "
+                     f"{_pad(recompute_label(c, labels), recompute_w)} "
+                     f"{memory_bar(memory, c.usable_gb, bar_w)} {memory:>5.1f}/{c.usable_gb:<5.1f}")
     if len(candidates) > len(shown):
         lines.append(labels["more"].format(n=len(candidates) - len(shown)))
     pick = getattr(args, "pick", 1) if getattr(args, "apply", None) else 1
@@ -203,7 +219,7 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
     lines += [""] + _wrap(heading.format(rank=candidates.index(best) + 1, layout=best.label), "  ")
     lines += _yaml_lines(best)
     lines += ["", labels["memory"].format(stage=best.worst.stage)]
-    lines += ["  " + line for line in _memory_lines(best.memory_dict())]
+    lines += ["  " + line for line in _memory_lines(best.memory_dict(), labels)]
     lines += ["", labels["why"]]
     for reason in best.reasons:
         lines += _wrap("  - " + reason.text(lang), "    ")
@@ -226,8 +242,10 @@ def _yaml_lines(c: Any) -> list[str]:
         lines.append("# grpo_config.yaml (each role uses every card; generate has no pipeline):")
         for role, config in c.roles.items():
             values = config["parallel_config"]
-            lines.append(f"#   {role}.parallel_config: data_parallel {values['data_parallel']}, "
-                         f"model_parallel {values['model_parallel']}, pipeline_stage {values['pipeline_stage']}")
+            text = (f"{role}.parallel_config: data_parallel {values['data_parallel']}, "
+                    f"model_parallel {values['model_parallel']}, pipeline_stage {values['pipeline_stage']}")
+            parts = _wrap(text, "", 73)
+            lines += ["#   " + parts[0]] + ["#     " + part for part in parts[1:]]
     return lines
 
 
@@ -246,15 +264,14 @@ def _mindspeed_lines(ms: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _memory_lines(memory: dict[str, Any]) -> list[str]:
-    parts = [("weights", memory["weights"]), ("gradients", memory["gradients"]),
-             ("optimizer", memory["optimizer"]), ("activations", memory["activations"]),
-             ("logits", memory["logits"]), ("runtime", memory["runtime"])]
+def _memory_lines(memory: dict[str, Any], labels: dict[str, Any]) -> list[str]:
+    names = ["weights", "gradients", "optimizer", "activations", "logits", "runtime"]
     if memory["other_models"]:
-        parts.append(("other_models", memory["other_models"]))
-    text = " + ".join(f"{name} {value:.1f}" for name, value in parts) + f" = {memory['total']:.1f} GB"
-    notes = (f"(optimizer not sharded over data parallel: {memory['optimizer_unsharded']:.1f}; "
-             f"activations without recompute: {memory['activations_no_recompute']:.1f})")
+        names.append("other_models")
+    text = " + ".join(f"{labels['terms'][name]} {memory[name]:.1f}" for name in names) \
+        + f" = {memory['total']:.1f} GB"
+    notes = labels["notes"].format(unsharded=memory["optimizer_unsharded"],
+                                   no_recompute=memory["activations_no_recompute"])
     return _wrap(text, "  ", 76) + _wrap(notes, "  ", 76)
 
 
@@ -266,45 +283,6 @@ def _yaml_value(value: Any) -> str:
     return str(value)
 
 
-def _wrap(text: str, indent: str, width: int = 79) -> list[str]:
-    """Word-wrap to ``width`` display columns (CJK counts double), continuation lines indented."""
-    lead = text[: len(text) - len(text.lstrip(" "))]
-    lines, line = [], lead
-    for word in text.split():
-        while _columns(indent + word) > width:  # a run without spaces (Chinese): cut by columns
-            cut = _fit(word, width - _columns(line) - 1 if line.strip() else width - _columns(line))
-            if cut == 0:
-                lines.append(line)
-                line = indent
-                cut = _fit(word, width - _columns(indent))
-            lines.append((f"{line} " if line.strip() else line) + word[:cut])
-            line, word = indent, word[cut:]
-        candidate = f"{line} {word}" if line.strip() else line + word
-        if line.strip() and _columns(candidate) > width:
-            lines.append(line)
-            line = indent + word
-        else:
-            line = candidate
-    lines.append(line)
-    return lines
-
-
-def _fit(word: str, columns: int) -> int:
-    """How many leading characters of ``word`` fit in ``columns`` display columns."""
-    used = 0
-    for index, ch in enumerate(word):
-        used += _columns(ch)
-        if used > columns:
-            return index
-    return len(word)
-
-
-def _columns(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-align ``text`` in ``width`` display columns (CJK characters are two columns wide)."""
-    return text + " " * max(0, width - _columns(text))
+_wrap = wrap
+_columns = columns
+_pad = pad

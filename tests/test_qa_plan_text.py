@@ -1,0 +1,42 @@
+"""QA: ``mindpilot plan`` text stays aligned, within 80 columns, and in the user's language."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from mindpilot.exit_codes import ExitCode
+from tests.support import run_cli
+
+
+def columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def bar_columns(text: str) -> list[int]:
+    """The terminal column where each table row's memory bar starts."""
+    return [columns(line[: line.index("[")]) for line in text.splitlines() if "[" in line and "/" in line
+            and line[:2].strip().isdigit()]
+
+
+@pytest.mark.parametrize("args", [
+    ("--model", "Qwen3-30B-A3B", "--cards", "32", "--seq-len", "8192", "--lang", "en"),   # cp2 ep32 labels
+    ("--model", "qwen2.5-7b", "--cards", "8", "--hbm", "64", "--lang", "zh"),            # 全量 11 选择 17
+    ("--model", "qwen2.5-7b", "--cards", "8", "--framework", "mindrlhf-grpo", "--lang", "en"),
+])
+def test_table_rows_align_and_every_line_fits_80_columns(args):
+    done = run_cli("plan", *args)
+    assert done.returncode == ExitCode.OK, done.stderr
+    starts = bar_columns(done.stdout)
+    assert len(starts) == 5 and len(set(starts)) == 1, done.stdout
+    wide = [line for line in done.stdout.splitlines() if columns(line) > 80]
+    assert wide == []
+
+
+def test_memory_terms_are_chinese_with_lang_zh():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--lang", "zh")
+    assert done.returncode == ExitCode.OK, done.stderr
+    block = done.stdout.split("每卡显存（", 1)[1].split("理由", 1)[0]
+    assert "权重" in block and "梯度" in block
+    assert "weights" not in block and "not sharded" not in block
