@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, Iterable, Optional, TextIO
 
+from mindpilot.commands.columns import wrap
 from mindpilot.exit_codes import ExitCode
 from mindpilot.i18n import LANGS, detect_lang
 from mindpilot.validators.findings import Finding, Severity
@@ -63,15 +64,18 @@ _LABEL = {
 
 
 def format_finding(finding: Finding, lang: str) -> str:
-    """A finding as a few lines of plain text (80 columns friendly: no tables)."""
+    """A finding as a few lines of plain text: title and detail wrapped to 80 columns, no tables."""
     where = ""
     if finding.file:
         where = f"{finding.file}:{finding.line}: " if finding.line else f"{finding.file}: "
     head = f"{_MARK[finding.severity]} {_LABEL[lang if lang in _LABEL else 'en'][finding.severity]} " \
            f"[{finding.rule}] {where}{finding.title}"
-    lines = [head]
+    # Title and detail are prose: wrapped to 80 columns. Fix lines are often commands: kept whole so
+    # that copying them from the terminal gives one working command.
+    lines = wrap(head, "    ")
     if finding.detail:
-        lines += ["    " + part for part in finding.detail.splitlines()]
+        for part in finding.detail.splitlines():
+            lines += wrap("    " + part, "    ")
     if finding.fix:
         fix_label = "修复" if lang == "zh" else "fix"
         fix_lines = finding.fix.splitlines()

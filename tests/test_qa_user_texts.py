@@ -35,3 +35,27 @@ def test_rule_and_kb_texts_do_not_mention_the_seed_notes():
              for rule_id, field, zh, en in list(_texts_of_rules()) + list(_texts_of_kb())
              for text in (zh, en) if INTERNAL.search(text)]
     assert leaks == []
+
+
+def _columns(line: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def test_finding_text_wraps_title_and_detail_to_80_columns_and_keeps_fix_commands_whole():
+    from mindpilot.commands.output import format_finding
+    from mindpilot.validators.catalog import make_finding
+
+    commit = "0cd0874559d5658e5987ba11718a920384691c59"
+    command = f"git -C /home/ma-user/work/mindrlhf fetch && git -C /home/ma-user/work/mindrlhf checkout {commit}"
+    for lang in ("en", "zh"):
+        finding = make_finding("doctor.checkout_commit", lang, name="mindrlhf", path="/home/ma-user/work/mindrlhf",
+                               found="e8a8fc1c", stack="mindrlhf-grpo-2025-08", commit=commit,
+                               note="A long note that makes the detail run past eighty columns for sure.")
+        text = format_finding(finding, lang)
+        lines = text.splitlines()
+        fix_lines = [line for line in lines if line.lstrip().startswith(("fix:", "修复:"))]
+        assert len(fix_lines) == 1 and fix_lines[0].endswith(command)
+        assert [line for line in lines if line not in fix_lines and _columns(line) > 80] == []
+        assert commit in text.replace("\n", " ")
