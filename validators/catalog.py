@@ -89,6 +89,8 @@ class Catalog:
         text = self.get(rule)
         if text is None:
             raise KeyError(rule)
+        # ``file`` and ``line`` are the finding's location and may also be named in its texts.
+        params = {**{k: v for k, v in (("file", file), ("line", line)) if v is not None}, **params}
         return Finding(
             rule=rule,
             severity=severity or text.severity,
