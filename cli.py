@@ -10,7 +10,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Optional, Sequence
+from typing import NoReturn, Optional, Sequence
 
 from mindpilot import __version__
 from mindpilot.commands import COMMANDS
@@ -20,9 +20,19 @@ from mindpilot.i18n import LANGS
 from mindpilot.validators.datafiles import DataFileError
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line on stderr (not the whole usage block), exit 2.
+
+    Subparsers are built with the parent's class, so every subcommand behaves the same.
+    """
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(int(ExitCode.USAGE), f"{self.prog}: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree: global flags plus one subparser per module in :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="mindpilot",
         description="Ascend NPU training assistant: doctor, plan, check, diagnose, launch. "
                     "Run without a subcommand on a terminal to open the guided TUI.",
