@@ -33,6 +33,11 @@ _LABELS = {
            "notes": "(optimizer not sharded over data parallel: {unsharded:.1f}; "
                     "activations without recompute: {no_recompute:.1f})",
            "why": "why:", "more": "{n} more candidates: --top N or --json",
+           "wrote": "mindpilot plan: wrote candidate {pick} into {file} (previous version: {file}.bak)",
+           "unchanged": "mindpilot plan: {file} already has candidate {pick}; nothing written",
+           "apply_too_big": "mindpilot plan: warning: candidate {pick} needs about {need:.1f} GB per card but only "
+                            "{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter --seq-len, "
+                            "or LoRA)",
            "none_found": "no layout of {model} on {cards} cards satisfies the parallel rules "
                          "(heads, KV heads, hidden and FFN sizes divisible by model_parallel; "
                          "layers >= pipeline_stage; global batch divisible)"},
@@ -48,6 +53,10 @@ _LABELS = {
                      "other_models": "其他模型"},
            "notes": "（优化器状态不按数据并行切分时：{unsharded:.1f}；不开重计算时的激活：{no_recompute:.1f}）",
            "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
+           "wrote": "mindpilot plan: 已把候选 {pick} 写入 {file}（原文件保存为 {file}.bak）",
+           "unchanged": "mindpilot plan: {file} 已经是候选 {pick} 的设置，没有写入",
+           "apply_too_big": "mindpilot plan: 警告：候选 {pick} 每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
+                            "运行时很可能显存不足（增加卡数、减小 --seq-len，或改用 LoRA）",
            "none_found": "{model} 在 {cards} 张卡上没有满足并行规则的切分"
                          "（注意力头数、KV 头数、hidden 和 FFN 需被 model_parallel 整除；"
                          "层数 ≥ pipeline_stage；全局 batch 能整除）"},
@@ -133,12 +142,14 @@ def run(args: argparse.Namespace) -> ExitCode:
                 return ExitCode.OK
         out.write(render_text(arch.name, candidates, args, labels, lang))
         out.flush()
+    if args.apply and not candidates[args.pick - 1].fits:
+        chosen = candidates[args.pick - 1]
+        message(labels["apply_too_big"].format(pick=args.pick, need=chosen.worst.total, usable=chosen.usable_gb))
     if args.apply and not args.dry_run:
         if diff:
-            message(f"mindpilot plan: wrote candidate {args.pick} into {args.apply} "
-                    f"(previous version: {args.apply}.bak)")
+            message(labels["wrote"].format(pick=args.pick, file=args.apply))
         else:
-            message(f"mindpilot plan: {args.apply} already has candidate {args.pick}; nothing written")
+            message(labels["unchanged"].format(pick=args.pick, file=args.apply))
     return ExitCode.OK
 
 

@@ -40,3 +40,19 @@ def test_memory_terms_are_chinese_with_lang_zh():
     block = done.stdout.split("每卡显存（", 1)[1].split("理由", 1)[0]
     assert "权重" in block and "梯度" in block
     assert "weights" not in block and "not sharded" not in block
+
+
+def test_apply_warns_when_the_written_plan_does_not_fit_memory(tmp_path, shared_dir):
+    """Seed 000 appendix 2: Qwen2.5-7B full fine-tuning on 2 cards of 64 GB does not fit; say so."""
+    seed = next((shared_dir / "seeds").glob("000_*.txt")).read_text(encoding="utf-8")
+    yaml_text = seed.split("# 附录2", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    target = tmp_path / "finetune.yaml"
+    target.write_text(yaml_text, encoding="utf-8")
+    for lang, words in (("en", ("warning", "61.4", "58.0")), ("zh", ("警告", "61.4", "58.0"))):
+        done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--lang", lang)
+        assert done.returncode == ExitCode.OK, done.stderr
+        warning = [line for line in done.stderr.splitlines() if words[0] in line]
+        assert len(warning) == 1 and all(word in warning[0] for word in words), done.stderr
+    assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == yaml_text
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--dry-run")
+    assert "warning" not in done.stderr
