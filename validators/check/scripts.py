@@ -13,6 +13,7 @@ from typing import Optional
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.resources import PLACEHOLDER
+from mindpilot.validators.check.shell import check_shell
 
 ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -190,6 +191,7 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
                 facts.convert_line = _line_of(script, "--target-tensor-parallel-size") or line.number
                 facts.save_dir = flags.get("save-dir")
     _check_mindspeed(script, ctx, facts)
+    check_shell(script, ctx)
     return facts
 
 
