@@ -11,7 +11,7 @@ from mindpilot.tui.screens.plan import PlanScreen
 from mindpilot.tui.session import Session
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.fakes import fake_candidates, fake_report
-from tui_apps.harness import ScreenHarness
+from tui_apps.harness import ScreenHarness, settle
 
 
 async def _plan(pilot) -> None:
@@ -29,7 +29,7 @@ async def test_cards_and_hbm_default_to_the_environment_and_the_plan_shows_at_on
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         # shown at once for the defaults, and again on p
-        assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en")]
+        assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en", "mindformers")]
         await _plan(pilot)
         assert len(calls) == 2
         table = app.screen.query_one("#candidates", DataTable)
@@ -144,3 +144,58 @@ async def test_picking_another_model_plans_for_it(monkeypatch):
         assert [call[0] for call in calls] == ["qwen2.5-7b", "qwen3-8b"]
         assert session.model == "qwen3-8b"
         assert "--model qwen3-8b" in str(app.screen.query_one(CommandHint).render())
+
+
+def _detail(app) -> str:
+    return str(app.screen.query_one("#candidate-detail").render())
+
+
+async def test_frameworks_grpo_roles_and_mindspeed_convert_args_with_the_real_planner(monkeypatch):
+    pytest.importorskip("mindpilot.presets.planner")
+    applied = []
+    monkeypatch.setattr(core, "apply_candidate", lambda *args, **kwargs: applied.append(args) or "diff")
+    session = Session(demo=True, env_report=fake_report(), config_path="/tmp/x.yaml")
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "--framework mindformers --apply /tmp/x.yaml" in str(app.screen.query_one(CommandHint).render())
+        assert app.screen.query_one("#yaml-row").display
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert session.framework == "mindrlhf-grpo"
+        assert {c["framework"] for c in session.candidates} == {"mindrlhf-grpo"}
+        roles = session.candidates[0]["roles"]
+        actor = roles["actor_config"]["parallel_config"]
+        ref = roles["ref_config"]["parallel_config"]
+        generate = roles["generate_config"]["parallel_config"]
+        detail = _detail(app)
+        assert (f"actor dp{actor['data_parallel']} mp{actor['model_parallel']} pp{actor['pipeline_stage']} · "
+                f"ref dp{ref['data_parallel']} mp{ref['model_parallel']} pp{ref['pipeline_stage']} · "
+                f"generate dp{generate['data_parallel']} mp{generate['model_parallel']} pp1") in detail
+        assert "ref+gen" in detail
+        hint = str(app.screen.query_one(CommandHint).render())
+        assert "--framework mindrlhf-grpo" in hint and "--apply" not in hint
+        assert not app.screen.query_one("#yaml-row").display
+        await pilot.press("a")
+        await pilot.pause()
+        assert applied == [] and not isinstance(app.screen, DiffScreen)
+        assert any("actor_config" in str(n.message) for n in app._notifications)
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert session.framework == "mindspeed-llm"
+        await pilot.press("down")
+        await pilot.pause()
+        chosen = session.chosen["mindspeed"]
+        detail = _detail(app).replace("\n", " ")
+        assert f"TP {chosen['TP']}  PP {chosen['PP']}" in detail
+        assert "convert_ckpt.py " + " ".join(chosen["convert_args"]) in " ".join(detail.split())
+        assert f"--target-tensor-parallel-size {chosen['TP']}" in detail
+        await pilot.press("a")
+        await pilot.pause()
+        assert applied == [] and any("convert_ckpt.py" in str(n.message) for n in app._notifications)
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert session.framework == "mindformers" and app.screen.query_one("#yaml-row").display

@@ -78,14 +78,20 @@ def model_ids() -> list[str]:
     return list(catalogue())
 
 
-def plan(model: str, cards: int, hbm_gb: float, seq_len: int, lang: str = "en") -> list[dict[str, Any]]:
+FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
+"""What the planner plans for (``presets.planner.FRAMEWORKS``); only MindFormers YAMLs can be applied."""
+
+
+def plan(model: str, cards: int, hbm_gb: float, seq_len: int, lang: str = "en",
+         framework: str = "mindformers") -> list[dict[str, Any]]:
     """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict(lang)``."""
     try:
         from mindpilot.presets.models import get_model
         from mindpilot.presets.planner import plan as run_plan
     except ImportError as exc:
         raise CoreMissing("mindpilot.presets.planner") from exc
-    return [c.to_dict(lang) for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len)]
+    return [c.to_dict(lang) for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len,
+                                              framework=framework)]
 
 
 def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
@@ -109,7 +115,8 @@ def plan_argv(session: "Session", seq_len: Optional[int] = None) -> list[str]:
         argv += ["--hbm", f"{hbm:g}"]
     if seq_len and seq_len != 4096:
         argv += ["--seq-len", str(seq_len)]
-    if session.config_path:
+    argv += ["--framework", session.framework]
+    if session.config_path and session.framework == "mindformers":
         argv += ["--apply", session.config_path]
     return argv + lang_flag(session.lang)
 

@@ -26,6 +26,8 @@ class Session:
     """The doctor's verdict on the environment (Environment step)."""
     model: Optional[str] = None
     """Catalogue id of the chosen model (Model & Plan step)."""
+    framework: str = "mindformers"
+    """What trains the model: ``mindformers``, ``mindrlhf-grpo`` or ``mindspeed-llm`` (Model & Plan step)."""
     cards: Optional[int] = None
     """Cards to plan for; defaults to what the environment has."""
     hbm_gb: Optional[float] = None

@@ -1,13 +1,16 @@
-"""Step 2, Model & Plan: pick a model, get parallel layouts for the cards, write one into a YAML.
+"""Step 2, Model & Plan: pick a model and framework, get parallel layouts for the cards, write one into a YAML.
 
 Cards and HBM default to what the Environment step found. Planning runs ``presets.planner.plan``
-in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``.
+in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``. Only a
+MindFormers plan can be applied: GRPO's three roles and MindSpeed-LLM's script and ``convert_ckpt.py``
+arguments are shown in the details to copy by hand.
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +24,10 @@ from mindpilot.tui.widgets.labeled import Labeled
 
 DEFAULT_MODEL = "qwen2.5-7b"
 BAR_WIDTH = 10
+DETAIL_LINES = 3
+"""Lines of the details pane; one more when the YAML row is hidden (the framework cannot be applied)."""
+_NO_APPLY = {"mindrlhf-grpo": "plan_no_apply_grpo", "mindspeed-llm": "plan_no_apply_mindspeed"}
+"""Why ``a`` does nothing for a framework other than MindFormers, and what to do instead."""
 
 
 class PlanScreen(StepScreen):
@@ -32,6 +39,7 @@ class PlanScreen(StepScreen):
     BINDINGS = [
         Binding("p", "plan", "key_plan"),
         Binding("a", "apply", "key_apply"),
+        Binding("f", "next_framework", "key_framework"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -44,6 +52,10 @@ class PlanScreen(StepScreen):
         with Horizontal(id="plan-form"):
             yield Labeled(self.t("plan_model"), Select([(m, m) for m in models], value=model or Select.BLANK,
                                                        allow_blank=model is None, compact=True, id="model"))
+            yield Labeled(self.t("plan_framework"), Select([(f, f) for f in core.FRAMEWORKS],
+                                                           value=session.framework, allow_blank=False,
+                                                           compact=True, id="framework"))
+        with Horizontal(id="plan-numbers"):
             yield Labeled(self.t("plan_cards"), Input(str(cards), type="integer", compact=True, id="cards"))
             yield Labeled(self.t("plan_hbm"), Input(f"{hbm:g}", type="number", compact=True, id="hbm"))
             yield Labeled(self.t("plan_seq"), Input("4096", type="integer", compact=True, id="seq"))
@@ -60,10 +72,16 @@ class PlanScreen(StepScreen):
                                                  placeholder=self.t("plan_yaml_placeholder"), id="yaml"),
                       id="yaml-row")
 
+    @property
+    def applies(self) -> bool:
+        """The framework's plan can be written into a YAML (MindFormers only)."""
+        return self.session.framework == "mindformers"
+
     def cli_argv(self) -> list[str]:
         return core.plan_argv(self.session, self._seq_len())
 
     def on_mount(self) -> None:
+        self.query_one("#yaml-row").display = self.applies
         if self.session.candidates:
             self.show_candidates(self.session.candidates)
         elif self._inputs() is not None:
@@ -87,6 +105,13 @@ class PlanScreen(StepScreen):
         return model, cards, hbm, self._seq_len()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "framework":
+            if isinstance(event.value, str) and event.value != self.session.framework:
+                self.session.framework = event.value
+                self.query_one("#yaml-row").display = self.applies
+                self.update_cli_hint()
+                self.action_plan()
+            return
         if isinstance(event.value, str) and event.value != self.session.model:
             self.session.model = event.value
             self.update_cli_hint()
@@ -107,6 +132,12 @@ class PlanScreen(StepScreen):
         else:
             self.action_plan()
 
+    def action_next_framework(self) -> None:
+        """MindFormers -> GRPO -> MindSpeed-LLM -> MindFormers (the select's change plans again)."""
+        select = self.query_one("#framework", Select)
+        current = select.value if select.value in core.FRAMEWORKS else core.FRAMEWORKS[-1]
+        select.value = core.FRAMEWORKS[(core.FRAMEWORKS.index(current) + 1) % len(core.FRAMEWORKS)]
+
     def action_plan(self) -> None:
         """Plan for the model and cards in the fields."""
         inputs = self._inputs()
@@ -114,13 +145,13 @@ class PlanScreen(StepScreen):
             self.query_one("#plan-status", Static).update(self.t("plan_bad_input"))
             return
         self.query_one("#plan-status", Static).update(self.t("plan_running"))
-        self.run_plan(*inputs)
+        self.run_plan(*inputs, self.session.framework)
 
     @work(thread=True, exclusive=True, group="plan")
-    def run_plan(self, model: str, cards: int, hbm: float, seq_len: int) -> None:
+    def run_plan(self, model: str, cards: int, hbm: float, seq_len: int, framework: str) -> None:
         """The planner in a thread; candidates go back to the UI thread."""
         try:
-            candidates = core.plan(model, cards, hbm, seq_len, self.session.lang)
+            candidates = core.plan(model, cards, hbm, seq_len, self.session.lang, framework)
         except core.CoreMissing as exc:
             self.from_thread(self._status, self.t("core_missing", what=str(exc)))
             return
@@ -166,19 +197,28 @@ class PlanScreen(StepScreen):
             self.describe(self.session.chosen)
 
     def describe(self, candidate: dict[str, Any]) -> None:
-        """Recompute, offset and the planner's reasons for the selected candidate."""
-        recompute = candidate.get("recompute_config") or {}
-        lines = [f"recompute: {_compact(recompute.get('recompute'))}  "
-                 f"select_recompute: {_compact(recompute.get('select_recompute'))}  "
-                 f"offset: {_compact(candidate.get('offset'))}"]
-        terms = _memory_terms(candidate.get("memory_gb_per_card"))
-        if terms:
-            lines.append(terms)
-        lines += [f"· {reason}" for reason in (candidate.get("reasons") or [])[: 3 - len(lines)]]
+        """The selected candidate: what to write (per framework), memory terms, the planner's reasons."""
+        if candidate.get("mindspeed"):
+            lines = _mindspeed_lines(candidate["mindspeed"])
+        else:
+            recompute = candidate.get("recompute_config") or {}
+            lines = [f"recompute: {_compact(recompute.get('recompute'))}  "
+                     f"select_recompute: {_compact(recompute.get('select_recompute'))}  "
+                     f"offset: {_compact(candidate.get('offset'))}"]
+            if candidate.get("roles"):
+                lines.append(_roles_line(candidate["roles"]))
+        width = max(self.app.size.width - 2, 20)
+        lines += _memory_terms(candidate.get("memory_gb_per_card"), width)
+        room = (DETAIL_LINES if self.applies else DETAIL_LINES + 1) - sum(_rows(line, width) for line in lines)
+        lines += [core.short(f"· {reason}", width) for reason in (candidate.get("reasons") or [])[: max(room, 0)]]
         self.query_one("#candidate-detail", Static).update("\n".join(lines))
 
     def action_apply(self) -> None:
         """Diff the chosen candidate against the YAML in the field, then write it on confirmation."""
+        if not self.applies:
+            self.notify(self.t(_NO_APPLY.get(self.session.framework, "plan_no_apply_mindspeed")),
+                        severity="warning", timeout=10)
+            return
         path = self.query_one("#yaml", Input).value.strip()
         if not path:
             self.notify(self.t("plan_no_yaml"), severity="warning")
@@ -218,15 +258,49 @@ def _bar(memory: Optional[float], hbm: float) -> str:
 
 
 _TERMS = (("weights", "w"), ("gradients", "grad"), ("optimizer", "opt"), ("activations", "act"),
-          ("logits", "logits"), ("runtime", "rt"))
+          ("logits", "logits"), ("runtime", "rt"), ("other_models", "ref+gen"))
+"""Memory terms of the planner and their short names (``other_models``: GRPO's resident ref and generate models)."""
 
 
-def _memory_terms(memory: Any) -> str:
-    """``GB: w 3.5 + grad 28.4 + ... = 57.6`` when the planner gives the terms of its estimate."""
+def _rows(line: str, width: int) -> int:
+    """Terminal rows ``line`` takes when wrapped at ``width`` cells."""
+    return max(1, -(-cell_len(line) // width))
+
+
+def _roles_line(roles: dict[str, Any]) -> str:
+    """``actor dp4 mp2 pp1 · ref dp4 mp2 pp1 · generate dp4 mp2 pp1``: GRPO's three parallel_configs."""
+    parts = []
+    for key in ("actor_config", "ref_config", "generate_config"):
+        config = (roles.get(key) or {}).get("parallel_config") or {}
+        parts.append(f"{key.split('_')[0]} dp{config.get('data_parallel', '?')} mp{config.get('model_parallel', '?')}"
+                     f" pp{config.get('pipeline_stage', '?')}")
+    return " · ".join(parts)
+
+
+def _mindspeed_lines(values: dict[str, Any]) -> list[str]:
+    """MindSpeed-LLM's script values and the ``convert_ckpt.py`` arguments that must match them."""
+    layout = "  ".join(f"{key} {values[key]}" for key in ("TP", "PP", "CP", "EP", "DP", "GBS") if key in values)
+    if values.get("num_layer_list"):
+        layout += f"  layers {values['num_layer_list']}"
+    return [layout, "convert_ckpt.py " + " ".join(str(arg) for arg in values.get("convert_args") or [])]
+
+
+def _memory_terms(memory: Any, width: int = 78) -> list[str]:
+    """``GB: w 3.5 + grad 28.4 + ... = 57.6`` when the planner gives the terms of its estimate.
+
+    Broken before a ``+`` (never inside a term) when it is wider than ``width`` cells.
+    """
     if not isinstance(memory, dict) or "total" not in memory:
-        return ""
+        return []
     parts = [f"{short} {float(memory[key]):.1f}" for key, short in _TERMS if memory.get(key)]
-    return f"GB: {' + '.join(parts)} = {float(memory['total']):.1f}"
+    parts[-1:] = [f"{parts[-1]} = {float(memory['total']):.1f}"] if parts else [f"= {float(memory['total']):.1f}"]
+    lines = ["GB: " + parts[0]]
+    for part in parts[1:]:
+        if cell_len(lines[-1]) + 3 + cell_len(part) > width:
+            lines.append("    + " + part)
+        else:
+            lines[-1] += " + " + part
+    return lines
 
 
 def _compact(value: Any) -> str:
