@@ -22,6 +22,7 @@ from mindpilot.launch.command import LaunchCommand, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, save_job, state_dir, update_job)
+from mindpilot.launch.logdir import set_aside_previous_logs
 from mindpilot.launch.tail import LogFollower
 from mindpilot.presets.preset import Preset
 
@@ -41,6 +42,7 @@ def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started
     record = JobRecord(id=new_job_id(preset.name), name=preset.name, argv=command.argv, env=command.env,
                        cwd=command.cwd, log_dir=str(Path(log_dir).resolve()),
                        preset=preset.model_dump(mode="json"))
+    set_aside_previous_logs(record.log_dir)  # else the live view replays the last run's steps and errors
     save_job(record)
     # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh`.
     write_run_sh(str(record.record_dir / "run.sh"), render_run_sh([command], preset))
