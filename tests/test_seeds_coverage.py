@@ -176,6 +176,10 @@ PAINS = [
        "003_pretrain_qwen25_7b_32k_ptd.sh", "check", "launch.undefined_variable"),
     _p("003-tp-pp-vs-convert", "003", "TP=4 PP=2 training on a tp1pp4 conversion",
        ["003_pretrain_qwen25_7b_32k_ptd.sh", "003_ckpt_convert_tp1pp4.sh"], "check", "mindspeed.convert_mismatch"),
+    _p("003-multinode-localhost", "003", "two nodes, MASTER_ADDR still localhost", "003_pretrain_multinode.sh",
+       "check", "mindspeed.multinode_localhost"),
+    _p("003-no-shared-storage", "003", "multi-node without --no-shared-storage", "003_pretrain_multinode.sh",
+       "check", "mindspeed.multinode_shared_storage"),
     # seed 004: MindSpeed-LLM fine-tuning notes
     _p("004-ckpt-layout", "004", "TP=4 loading mcore_tp2_pp1", "004_tune_qwen25_7b_4k_full_ptd.sh",
        "check", "mindspeed.checkpoint_layout"),

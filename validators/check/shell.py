@@ -45,6 +45,7 @@ def check_shell(script: "Script", ctx: CheckContext) -> None:
         _downloads_and_addresses(text, line.number, script.path, ctx)
         _cd_absolute(text, line.number, script.path, ctx)
         _mindspeed_args(script, text, line.number, ctx)
+    _multinode(script, ctx)
 
 
 def _backslash_space(script: "Script", ctx: CheckContext) -> None:
@@ -152,3 +153,18 @@ def _mindspeed_args(script: "Script", text: str, number: int, ctx: CheckContext)
             if prefix.endswith("/") or (not ctx.skip_paths and os.path.isdir(prefix)):
                 ctx.add("mindspeed.output_prefix_is_directory", script.path, number, prefix=prefix,
                         suggest=prefix.rstrip("/") + "/" + (os.path.basename(prefix.rstrip("/")) or "dataset"))
+
+
+def _multinode(script: "Script", ctx: CheckContext) -> None:
+    """MindSpeed-LLM on several nodes: a real master address, and ``--no-shared-storage`` without shared data."""
+    nodes = script.int_var("NNODES")
+    if not nodes or nodes < 2 or "torchrun" not in script.text:
+        return
+    line = script.var_lines.get("NNODES")
+    addr = script.expand(script.vars.get("MASTER_ADDR", "")).strip()
+    if addr.lower() in ("localhost", "127.0.0.1", "locahost", "::1"):
+        ctx.add("mindspeed.multinode_localhost", script.path, script.var_lines.get("MASTER_ADDR") or line,
+                nodes=nodes, addr=addr)
+    commands = "\n".join(line.text for line in script.lines if not line.text.lstrip().startswith("#"))
+    if "--no-shared-storage" not in commands:
+        ctx.add("mindspeed.multinode_shared_storage", script.path, line, nodes=nodes)
