@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.catalog import make_finding
 
     lang = lang_of(args)
-    view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines)
+    view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
     preset = _preset_from(args)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port

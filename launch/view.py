@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any, Optional, TextIO
 
+from mindpilot.commands.columns import wrap
 from mindpilot.launch.events import (ExitEvent, FileEvent, FindingEvent, HangEvent, LineEvent, MetricEvent,
                                      StartedEvent, StatusEvent, TailEvent)
 from mindpilot.launch.failures import hang_finding
@@ -22,14 +23,17 @@ SHOWN_STATUS = ("cluster_ready", "worker_failed", "killing_workers", "job_failed
 
 _TEXT = {
     "zh": {"started": "已启动任务 {job}（pid {pid}），日志目录 {log_dir}",
-           "hint": "Ctrl-C 停止任务；关闭终端不会停止它（之后用 mindpilot attach {job} 继续查看）",
+           "hint": "Ctrl-C 停止任务；关闭终端不会停止它：mindpilot attach {job} 继续查看",
+           "detach_hint": "任务在后台运行：查看用 mindpilot attach {job}，停止用 mindpilot stop {job}",
            "attached": "已连接任务 {job}（pid {pid}），日志目录 {log_dir}", "attach_hint": "Ctrl-C 只断开查看，任务继续运行",
            "ok": "任务 {job} 成功结束（退出码 {code}）", "bad": "任务 {job} {status}（退出码 {code}）",
            "first": "第一个失败的 rank：{rank}：{text}", "where": "    位置：{file}:{line}",
            "consequence": "（后果，不是根因）", "first_mark": "（第一个失败）",
            "status": {"failed": "失败", "stopped": "已停止", "lost": "失去联系", "blocked": "未启动"}},
     "en": {"started": "started job {job} (pid {pid}), logs in {log_dir}",
-           "hint": "Ctrl-C stops the job; closing the terminal does not (resume with: mindpilot attach {job})",
+           "hint": "Ctrl-C stops the job; closing the terminal does not: mindpilot attach {job}",
+           "detach_hint": "the job runs in the background: mindpilot attach {job} to watch it, "
+                          "mindpilot stop {job} to stop it",
            "attached": "attached to job {job} (pid {pid}), logs in {log_dir}",
            "attach_hint": "Ctrl-C detaches; the job goes on",
            "ok": "job {job} succeeded (exit {code})", "bad": "job {job} {status} (exit {code})",
@@ -63,8 +67,10 @@ class HeadlessView:
     """Prints events as text or JSON lines; remembers which rank's progress it shows."""
 
     def __init__(self, lang: str = "en", as_json: bool = False, lines: bool = False,
-                 stream: Optional[TextIO] = None, job: str = "", attach: bool = False) -> None:
+                 stream: Optional[TextIO] = None, job: str = "", attach: bool = False,
+                 detach: bool = False) -> None:
         self.attach = attach
+        self.detach = detach  # launch --detach returns at once: Ctrl-C is not how that job stops
         self.lang = lang
         self.as_json = as_json
         self.lines = lines
@@ -117,9 +123,11 @@ class HeadlessView:
             return finding_text(hang_finding(event, lang), lang, "")
         if isinstance(event, StartedEvent):
             self.job = event.job
-            head, hint = ("attached", "attach_hint") if self.attach else ("started", "hint")
-            return (_t(lang, head).format(job=event.job, pid=event.pid, log_dir=event.log_dir) + "\n"
-                    + _t(lang, hint).format(job=event.job))
+            head, hint = ("attached", "attach_hint") if self.attach else \
+                ("started", "detach_hint" if self.detach else "hint")
+            text = [_t(lang, head).format(job=event.job, pid=event.pid, log_dir=event.log_dir),
+                    _t(lang, hint).format(job=event.job)]
+            return "\n".join(row for line in text for row in wrap(line, "  "))
         if isinstance(event, ExitEvent):
             return self._exit_text(event)
         return None
