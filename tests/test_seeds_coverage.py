@@ -156,12 +156,20 @@ PAINS = [
        "diagnose", "kb.environment.wheel_platform"),
     _p("002-set-env", "002", "conda session without source set_env.sh", "002_env_mindspeed_unsourced.json",
        "doctor", "doctor.set_env_not_sourced"),
+    _p("002-no-cann", "002", "toolkit/kernels/nnal not installed yet", "002_env_no_cann.json",
+       "doctor", "doctor.cann_missing"),
+    _p("002-prompt-type", "002", "--prompt-type llama2 with a Qwen tokenizer", "002_preprocess_prompt_type.sh",
+       "check", "mindspeed.prompt_type_family"),
     _p("002-ray-ip", "002", "ray start --address=IP_ADDRESS:6344", "002_ray_worker_join.sh",
        "check", "shell.placeholder_address"),
     # seed 003: MindSpeed-LLM Qwen2.5-7B adaptation
     _p("003-torch-and-mindspore", "003", "PyTorch and MindSpore stacks in one env", "002_env_mindspeed_unsourced.json",
        "doctor", "doctor.torch_with_mindspore"),
     _p("003-nnal", "003", "NNAL/ATB not installed", "003_env_no_nnal.json", "doctor", "doctor.nnal_missing"),
+    _p("003-atb", "003", "nnal/atb/set_env.sh not sourced: libatb.so missing", "003_atb_not_sourced.log",
+       "diagnose", "kb.environment.cann_lib_missing"),
+    _p("003-docker-devices", "003", "docker run maps /dev/davinci8-15 on an 8-card host", "003_docker_davinci15.log",
+       "diagnose", "kb.environment.docker_device_missing"),
     _p("003-backslash-space", "003", "spaces after a continuation backslash", "003_data_convert_qwen25_pretrain.sh",
        "check", "shell.backslash_space"),
     _p("003-backslash-space-log", "003", "--output-prefix: command not found", "003_data_convert_broken_line.log",
@@ -292,7 +300,8 @@ def test_clean_scripts_have_no_shell_findings(tmp_path):
                       'cd /home/ma-user/work/mindformers/research/qwen2_5\n'
                       'python convert_ckpt.py --save-model-type hf --target-tensor-parallel-size 1 \\\n'
                       '    --target-pipeline-parallel-size 1\n'
-                      'python preprocess_data.py --output-prefix ./datasets/alpaca\n', encoding="utf-8")
+                      'python preprocess_data.py --output-prefix ./datasets/alpaca --prompt-type qwen \\\n'
+                      '    --tokenizer-name-or-path /models/Qwen2.5-7B\n', encoding="utf-8")
     rules = {f.rule for f in check_files([str(script)], skip_paths=True)}
     assert not {r for r in rules if r.startswith("shell.") or r.startswith("mindspeed.")}, rules
 

@@ -27,6 +27,8 @@ REPO_DIRS = ("research", "mindformers", "mindrlhf", "examples", "scripts", "mind
 """Folders that live inside a checkout, never at the file-system root."""
 PIP_NAMES = {"fastchat": "fschat", "minspore": "mindspore", "mindsopre": "mindspore", "mindfromers": "mindformers"}
 """Names seen in the seeds that pip installs as something else (or not at all) -> the intended package."""
+MODEL_FAMILIES = ("qwen", "llama", "deepseek", "glm", "mistral", "baichuan", "gemma", "internlm")
+"""Model families as they appear in tokenizer folder names and MindSpeed-LLM template names (templates.json)."""
 HF_BLOB = re.compile(r"https?://(?:huggingface\.co|hf-mirror\.com)/\S*?/blob/\S+")
 IP_PLACEHOLDER = re.compile(r"\bIP_ADDRESS\b|\bMASTER_IP_ADDRESS\b|\bx\.x\.x\.x\b|<\s*master[_ ]?ip\s*>", re.IGNORECASE)
 PIP_SPEC = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*(?:\[[^\]]*\])?)(>=|<=|==|~=|!=|>|<)(\S*)$")
@@ -147,12 +149,31 @@ def _mindspeed_args(script: "Script", text: str, number: int, ctx: CheckContext)
             ctx.add("mindspeed.convert_to_hf_parallel", script.path, number,
                     tp=sizes["target-tensor-parallel-size"], pp=sizes["target-pipeline-parallel-size"])
     if "preprocess_data" in text:
+        _prompt_type(script, text, number, ctx)
         found = re.search(r"--output-prefix[ =]+(\S+)", text)
         if found:
             prefix = script.expand(found.group(1).strip("\"'"))
             if prefix.endswith("/") or (not ctx.skip_paths and os.path.isdir(prefix)):
                 ctx.add("mindspeed.output_prefix_is_directory", script.path, number, prefix=prefix,
                         suggest=prefix.rstrip("/") + "/" + (os.path.basename(prefix.rstrip("/")) or "dataset"))
+
+
+def _family(text: str) -> str:
+    lowered = text.lower()
+    return next((family for family in MODEL_FAMILIES if family in lowered), "")
+
+
+def _prompt_type(script: "Script", text: str, number: int, ctx: CheckContext) -> None:
+    """``--prompt-type llama2`` with a Qwen tokenizer: the chat template of another model family."""
+    prompt = re.search(r"--prompt-type[ =]+(\S+)", text)
+    tokenizer = re.search(r"--tokenizer-name-or-path[ =]+(\S+)", text)
+    if not prompt or not tokenizer:
+        return
+    template = script.expand(prompt.group(1).strip("\"'"))
+    model = script.expand(tokenizer.group(1).strip("\"'"))
+    wanted, used = _family(os.path.basename(model.rstrip("/")) or model), _family(template)
+    if wanted and used and wanted != used and template != "empty":
+        ctx.add("mindspeed.prompt_type_family", script.path, number, template=template, model=model, family=wanted)
 
 
 def _multinode(script: "Script", ctx: CheckContext) -> None:
