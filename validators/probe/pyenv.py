@@ -51,7 +51,8 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
         raise ProbeError(f"{executable} did not answer within {timeout:g} s and was killed "
                          f"(a hanging .pth file or sitecustomize?); try: {executable} -c pass") from None
     except OSError as exc:
-        raise ProbeError(f"cannot run {executable}: {exc.strerror or exc}") from None
+        hint = "" if os.sep in executable else " (not a command on PATH, nor a conda env name)"
+        raise ProbeError(f"cannot run {executable}: {exc.strerror or exc}{hint}") from None
     if done.returncode != 0:
         tail = " ".join(done.stderr.strip().splitlines()[-2:]) or f"exit status {done.returncode}"
         raise ProbeError(f"the probe failed under {executable}: {tail}")
@@ -81,7 +82,7 @@ def resolve_python(python: Optional[str], environ: Mapping[str, str]) -> str:
     if not python:
         return sys.executable
     if os.sep in python:
-        return python
+        return _interpreter_in(python)
     found = shutil.which(python, path=environ.get("PATH", ""))
     if found:
         return found
@@ -92,4 +93,20 @@ def resolve_python(python: Optional[str], environ: Mapping[str, str]) -> str:
         candidate = os.path.join(os.path.expanduser(root), "envs", python, "bin", "python")
         if os.path.isfile(candidate):
             return candidate
+    if os.path.exists(python):  # a file or env dir in the current directory, typed without ./
+        return _interpreter_in(os.path.join(os.curdir, python))
     return python
+
+
+def _interpreter_in(path: str) -> str:
+    """``path`` itself, or ``path/bin/python`` when it is a venv or conda env directory.
+
+    Raises:
+        ProbeError: ``path`` is a directory without ``bin/python``.
+    """
+    if not os.path.isdir(path):
+        return path
+    candidate = os.path.join(path, "bin", "python")
+    if os.path.isfile(candidate):
+        return candidate
+    raise ProbeError(f"{path} is a directory, not a Python interpreter (and has no bin/python)")
