@@ -8,6 +8,7 @@ user's YAML (diff shown first; ``--dry-run`` shows only the diff). Exit 1 when a
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 from typing import Any, Optional
@@ -61,8 +62,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if args.cards is not None and args.cards <= 0:
         raise CommandError("--cards must be positive", ExitCode.USAGE)
-    if args.hbm is not None and args.hbm <= 0:
-        raise CommandError("--hbm must be positive", ExitCode.USAGE)
+    if args.hbm is not None and not (args.hbm > 0 and math.isfinite(args.hbm)):  # nan and inf parse as floats
+        raise CommandError(f"--hbm must be a positive number of GB, got {args.hbm:g}", ExitCode.USAGE)
     if args.dry_run and not args.fix:
         raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
     cards, hbm = environment_defaults(args.cards, args.hbm)

@@ -8,6 +8,7 @@ fix commands; ``--json`` prints ``DoctorReport.model_dump``. Exit 1 when a findi
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import unicodedata
@@ -50,8 +51,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if args.list_stacks:
         return _list_stacks(args)
-    if args.timeout <= 0:
-        raise CommandError("--timeout must be positive", ExitCode.USAGE)
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise CommandError(f"--timeout must be a positive number of seconds, got {args.timeout:g}", ExitCode.USAGE)
     if not args.demo and not os.path.isdir(args.root):
         raise CommandError(f"--root {args.root}: no such directory", ExitCode.USAGE)
     try:

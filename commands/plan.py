@@ -8,6 +8,7 @@ user's MindFormers YAML through :func:`mindpilot.presets.yaml_apply.apply_plan` 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -101,6 +102,11 @@ def run(args: argparse.Namespace) -> ExitCode:
                            "in your training script and convert_ckpt.py")
     if args.top < 1:
         raise CommandError(f"--top must be at least 1, got {args.top}")
+    for flag, value in (("--cards", args.cards), ("--cards-per-node", args.cards_per_node), ("--hbm", args.hbm),
+                        ("--seq-len", args.seq_len), ("--global-batch", args.global_batch),
+                        ("--pp-interleave", args.pp_interleave), ("--pick", args.pick)):
+        if value is not None and not (value > 0 and math.isfinite(value)):  # --hbm nan / inf parse as floats
+            raise CommandError(f"{flag} must be a positive number, got {value:g}")
     try:
         arch = get_model(args.model)
     except KeyError as exc:

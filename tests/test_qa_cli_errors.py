@@ -28,3 +28,24 @@ def test_bad_usage_is_one_line_naming_the_flag(args, named):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert named in lines[0]
+
+
+NOT_POSITIVE = [
+    (("plan", "--model", "qwen2.5-7b", "--cards", "0"), "--cards"),
+    (("plan", "--model", "qwen2.5-7b", "--cards", "-1"), "--cards"),
+    (("plan", "--model", "qwen2.5-7b", "--cards", "2", "--hbm", "-5"), "--hbm"),
+    (("plan", "--model", "qwen2.5-7b", "--cards", "2", "--hbm", "inf"), "--hbm"),
+    (("plan", "--model", "qwen2.5-7b", "--cards", "2", "--seq-len", "0"), "--seq-len"),
+    (("plan", "--model", "qwen2.5-7b", "--cards", "2", "--global-batch", "0"), "--global-batch"),
+    (("check", "no_need_to_exist.yaml", "--cards", "2", "--hbm", "nan"), "--hbm"),
+    (("check", "no_need_to_exist.yaml", "--cards", "2", "--hbm", "inf"), "--hbm"),
+    (("doctor", "--timeout", "nan"), "--timeout"),
+]
+
+
+@pytest.mark.parametrize("args,flag", NOT_POSITIVE)
+def test_a_number_that_is_not_positive_is_a_usage_error_naming_the_flag(args, flag):
+    done = run_cli(*args)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and flag in lines[0] and "positive" in lines[0]
