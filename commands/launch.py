@@ -151,6 +151,7 @@ def _preset_from(args: argparse.Namespace):
 
     from mindpilot.launch.demo import demo_preset
     from mindpilot.presets.preset import Preset, find_preset
+    from mindpilot.validators.datafiles import plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
@@ -181,7 +182,7 @@ def _preset_from(args: argparse.Namespace):
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise CommandError(f"{where}: {first['msg']}", ExitCode.USAGE) from None
+        raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
 
 
 def _probe(preset, skip: bool) -> tuple[Any, Optional[str]]:

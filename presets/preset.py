@@ -185,7 +185,8 @@ def find_preset(name_or_path: str) -> Preset:
         return load_preset(builtins[name_or_path])
     if not Path(name_or_path).is_file():
         known = ", ".join(builtins) or "none"
-        raise DataFileError(name_or_path, None, None, f"no such preset file (built-in presets: {known})")
+        what = "a directory, not a preset file" if Path(name_or_path).is_dir() else "no such preset file"
+        raise DataFileError(name_or_path, None, None, f"{what} (built-in presets: {known})")
     return load_preset(name_or_path)
 
 

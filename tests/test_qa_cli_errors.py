@@ -49,3 +49,17 @@ def test_a_number_that_is_not_positive_is_a_usage_error_naming_the_flag(args, fl
     assert done.returncode == ExitCode.USAGE, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0] and "positive" in lines[0]
+
+
+def test_launch_bad_values_read_as_plain_sentences_with_file_line_and_key(tmp_path):
+    preset = tmp_path / "job.yaml"
+    preset.write_text("name: x\nscript: train.py\ncards: 0\n")
+    cases = [(("launch", str(preset), "--dry-run"), f"{preset}:3: cards: must be at least 1"),
+             (("launch", "--demo", "--cards", "0", "--dry-run"), "cards: must be at least 1"),
+             (("launch", str(tmp_path), "--dry-run"), f"{tmp_path}: a directory, not a preset file")]
+    for args, expected in cases:
+        done = run_cli(*args, env={"MINDPILOT_STATE_DIR": str(tmp_path / "state")})
+        assert done.returncode == ExitCode.USAGE
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], done.stderr
+        assert "Value error" not in done.stderr

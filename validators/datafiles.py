@@ -95,7 +95,16 @@ def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
         loc = [part for part in first["loc"] if isinstance(part, (str, int))]
         key = ".".join(str(part) for part in loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
-                            first["msg"]) from exc
+                            plain_message(first)) from exc
+
+
+def plain_message(error: Any) -> str:
+    """A pydantic error's message without pydantic's "Value error, " prefix (users never wrote a validator)."""
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
 
 
 def load_model(model: Type[M], path: PathLike) -> M:
