@@ -18,7 +18,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict
 
 from mindpilot.presets.arch import ModelArch
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.validators.datafiles import DataFileError, cannot_read, line_of, package_path, read_yaml, validate
 
 CATALOGUE_FILE = package_path("presets", "data", "models.yaml")
 
@@ -129,8 +129,8 @@ def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from ``path``; errors name the file and line."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(str(path), None, None, f"cannot read: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:  # a binary or GBK config.json must not be a traceback
+        raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
     except json.JSONDecodeError as exc:
         raise DataFileError(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):

@@ -50,7 +50,7 @@ def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(name, None, None, f"cannot read: {exc}") from exc
+            raise DataFileError(name, None, None, cannot_read(exc)) from exc
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -96,6 +96,14 @@ def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
         key = ".".join(str(part) for part in loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
                             plain_message(first)) from exc
+
+
+def cannot_read(exc: Union[OSError, UnicodeDecodeError]) -> str:
+    """Why a file could not be read, in words a user can act on (not a codec's message)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): a binary file, "
+                f"or saved as GBK? Save it as UTF-8")
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def plain_message(error: Any) -> str:

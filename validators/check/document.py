@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence, Union
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from mindpilot.validators.datafiles import DataFileError, line_of, read_yaml
+from mindpilot.validators.datafiles import DataFileError, cannot_read, line_of, read_yaml
 
 Key = Union[str, int]
 _MISSING = object()
@@ -51,7 +51,7 @@ class ConfigDoc:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(str(path), None, None, f"cannot read: {exc}") from exc
+            raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
         return cls(str(path), text)
 
     def value(self, *keys: Key, default: Any = None) -> Any:
