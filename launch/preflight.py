@@ -133,6 +133,9 @@ def _worker_findings(preset: Preset, facts: Any, probe_error: Optional[str], lan
         findings.append(make_finding("preflight.local_exceeds_total", lang, local=local, total=total))
     elif preset.nodes > 1 and preset.local_cards is None and total % preset.nodes:
         findings.append(make_finding("preflight.nodes_uneven", lang, total=total, nodes=preset.nodes))
+    if preset.nodes > 1 and _is_loopback(preset.master_addr):
+        findings.append(make_finding("preflight.master_addr_loopback", lang, addr=preset.master_addr,
+                                     nodes=preset.nodes))
     if preset.parallel:
         product, formula = _product(preset.parallel)
         if product != total:
@@ -149,6 +152,11 @@ def _worker_findings(preset: Preset, facts: Any, probe_error: Optional[str], lan
             findings.append(make_finding("preflight.too_many_workers", lang, local=local, npus=npus))
         findings += _npu_process_findings(facts, lang)
     return findings
+
+
+def _is_loopback(address: str) -> bool:
+    """An address that means "this machine" on every node, so other nodes never reach the scheduler."""
+    return address.lower() in ("localhost", "::1", "0.0.0.0") or address.startswith("127.")
 
 
 def _npu_process_findings(facts: Any, lang: str) -> list[Finding]:

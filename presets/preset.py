@@ -103,6 +103,13 @@ class Preset(BaseModel):
             raise ValueError("must be at least 1 (msrun: worker_num must be greater than 0)")
         return value
 
+    @field_validator("master_addr")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise ValueError(f"must be the master node's IP address or host name, got {value!r}")
+        return value
+
     @field_validator("master_port")
     @classmethod
     def _port(cls, value: Optional[int]) -> Optional[int]:
