@@ -13,6 +13,7 @@ import shutil
 import sys
 from typing import Any, Optional
 
+from mindpilot.commands.columns import wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
 from mindpilot.exit_codes import ExitCode
 
@@ -101,13 +102,25 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
     for finding in report.findings:
         counts[finding.severity.value] += 1
     kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
-    target = (f"{cards} cards" if cards else "card count unknown") + (f", {hbm:g} GB HBM" if hbm else "")
+    if len(report.files) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
+        per_kind: dict[str, int] = {}
+        for entry in report.files:
+            per_kind[entry["kind"]] = per_kind.get(entry["kind"], 0) + 1
+        kinds = f"{len(report.files)} files (" + ", ".join(f"{k} {n}" for k, n in per_kind.items()) + ")"
+        if lang == "zh":
+            kinds = f"{len(report.files)} 个文件（" + "，".join(f"{k} {n}" for k, n in per_kind.items()) + "）"
     if lang == "zh":
-        target = (f"{cards} 张卡" if cards else "卡数未知") + (f"，每卡 {hbm:g} GB" if hbm else "")
-        message(f"检查了 {kinds}；按 {target}：{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示")
+        target = (f"按 {cards} 张卡" if cards else "卡数未知") + (f"，每卡 {hbm:g} GB" if hbm else "")
+        text = f"检查了 {kinds}（{target}）：{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示"
     else:
-        message(f"checked {kinds} for {target}: {counts['error']} errors, {counts['warning']} warnings, "
-                f"{counts['info']} notes")
+        target = (f"{cards} cards" if cards else "an unknown card count") + (f", {hbm:g} GB HBM" if hbm else "")
+        text = (f"checked {kinds} for {target}: {_count(counts['error'], 'error')}, "
+                f"{_count(counts['warning'], 'warning')}, {_count(counts['info'], 'note')}")
+    message("\n".join(wrap(text, "  ")))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def test_errors_exit_1_and_text_names_file_line_and_fix():
     assert result.returncode == 1
     assert f"{DATA / 'qwen2_5_7b_2cards.yaml'}:79:" in result.stdout
     assert "fix: change it to: data_parallel: 4" in result.stdout
-    assert "1 errors" in result.stderr
+    assert "1 error," in result.stderr
 
 
 def test_missing_file_is_a_usage_error_without_traceback():
