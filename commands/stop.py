@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mindpilot.commands.output import CommandError, emit_json, message
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 
 
@@ -34,7 +34,12 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.json:
         emit_json({"id": final.id, "status": final.status, "exit_code": final.exit_code, "left_pids": left})
     elif left:
-        message(f"job {final.id}: processes still alive: {' '.join(map(str, left))}")
+        pids = " ".join(map(str, left))
+        message(f"任务 {final.id}：仍有进程存活：{pids}" if lang_of(args) == "zh"
+                else f"job {final.id}: processes still alive: {pids}")
+    elif lang_of(args) == "zh":
+        status = {"stopped": "已停止", "succeeded": "已成功结束", "failed": "已失败", "lost": "失去联系"}
+        print(f"任务 {final.id}：{status.get(final.status, final.status)}，没有残留进程")
     else:
         print(f"job {final.id}: {final.status}; no process left")
     return ExitCode.LAUNCH_FAILED if left else ExitCode.OK
