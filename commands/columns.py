@@ -6,6 +6,7 @@ so padding and word-wrapping go through these helpers.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 WIDTH = 79
@@ -22,39 +23,37 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - columns(text))
 
 
-def fit(word: str, width: int) -> int:
-    """How many leading characters of ``word`` fit in ``width`` columns."""
-    used = 0
-    for index, ch in enumerate(word):
-        used += columns(ch)
-        if used > width:
-            return index
-    return len(word)
-
-
 def wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
     """Word-wrap ``text`` to ``width`` columns; continuation lines start with ``indent``.
 
-    Runs without spaces that hold Chinese are cut by columns; a long run of ASCII (a path, a URL, a
-    command word) is never cut, so it stays copyable, and may overflow. Leading spaces are kept.
+    Lines break at spaces and between Chinese characters (never before closing punctuation such as
+    ``，`` or ``）``). A run of ASCII (a path, a URL, a command word) is never cut, so it stays copyable;
+    a run longer than the line overflows. Leading spaces of ``text`` are kept.
     """
     lead = text[: len(text) - len(text.lstrip(" "))]
     lines, line = [], lead
-    for word in text.split():
-        while columns(indent + word) > width and columns(word) > len(word):  # Chinese run: cut by columns
-            room = width - columns(line) - 1 if line.strip() else width - columns(line)
-            cut = fit(word, room)
-            if cut == 0:
-                lines.append(line)
-                line = indent
-                cut = fit(word, width - columns(indent))
-            lines.append((f"{line} " if line.strip() else line) + word[:cut])
-            line, word = indent, word[cut:]
-        candidate = f"{line} {word}" if line.strip() else line + word
-        if line.strip() and columns(candidate) > width:
+    for piece, spaced in _pieces(text):
+        joined = line + (" " if spaced and line.strip() else "") + piece
+        if line.strip() and columns(joined) > width:
             lines.append(line)
-            line = indent + word
+            line = indent + piece
         else:
-            line = candidate
+            line = joined
     lines.append(line)
     return lines
+
+
+_RUN = re.compile(r"[\x00-\x7f]+|.")
+_CLOSING = set("，。、；：！？）》」』】”’…")
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """Unbreakable pieces of ``text`` and whether a space comes before each."""
+    pieces: list[tuple[str, bool]] = []
+    for word in text.split():
+        for index, run in enumerate(_RUN.findall(word)):
+            if index and (run[0] in _CLOSING or pieces[-1][0][-1] in "（《「『【“‘"):
+                pieces[-1] = (pieces[-1][0] + run, pieces[-1][1])  # keep punctuation with its neighbour
+            else:
+                pieces.append((run, index == 0))
+    return pieces
