@@ -74,6 +74,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # final flush does not raise again, and keep the exit status of the work that was done.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
+    except OSError as exc:
+        # A path the user named cannot be read or written (a directory, a missing folder, no permission,
+        # a full disk): one line naming it, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        message(f"mindpilot {args.command or ''}: {where}{exc.strerror or exc}".replace("  ", " "))
+        return int(ExitCode.USAGE)
 
 
 def _open_tui(args: argparse.Namespace) -> ExitCode:

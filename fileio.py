@@ -6,6 +6,7 @@ through :func:`write_atomic`: a temp file in the same directory, fsync, then ``o
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -23,6 +24,11 @@ def write_atomic(path: Union[str, Path], text: str, keep_backup: bool = False, m
         mode: permission bits for the new file; default: the old file's, or the umask's for a new one.
     """
     target = Path(path)
+    # Say which path is wrong in the user's terms (not the temp file's name, not a copy error).
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(target))
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(target.parent))
     if keep_backup and target.exists():
         shutil.copy2(target, str(target) + ".bak")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))

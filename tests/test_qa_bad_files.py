@@ -42,3 +42,19 @@ def test_a_file_that_is_not_utf8_is_named_and_left_alone(tmp_path, content, comm
     assert "not UTF-8" in line and "codec" not in line
     assert target.read_bytes() == content
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "state") == ["finetune.yaml"]
+
+
+@pytest.mark.parametrize("args,named", [
+    (("launch", "--demo", "--dry-run", "--write-run-sh", "{tmp}/adir"), "{tmp}/adir: is a directory"),
+    (("launch", "--demo", "--dry-run", "--write-run-sh", "{tmp}/missing/run.sh"), "{tmp}/missing: no such directory"),
+    (("preset", "run-sh", "demo", "-o", "{tmp}/adir"), "{tmp}/adir: is a directory"),
+])
+def test_an_output_path_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path, args, named):
+    (tmp_path / "adir").mkdir()
+    done = run_cli(*[a.format(tmp=tmp_path) for a in args], env={"MINDPILOT_STATE_DIR": str(tmp_path / "state")},
+                   cwd=str(tmp_path))
+    assert done.returncode == ExitCode.USAGE
+    assert "Traceback" not in done.stderr
+    assert named.format(tmp=tmp_path) in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert list((tmp_path / "adir").iterdir()) == []
