@@ -52,7 +52,7 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     for word in text.split():
         for index, run in enumerate(_RUN.findall(word)):
-            if index and (run[0] in _CLOSING or pieces[-1][0][-1] in "（《「『【“‘"):
+            if index and (run[0] in _CLOSING or pieces[-1][0][-1] in "（《「『【“‘([{<"):
                 pieces[-1] = (pieces[-1][0] + run, pieces[-1][1])  # keep punctuation with its neighbour
             else:
                 pieces.append((run, index == 0))

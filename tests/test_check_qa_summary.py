@@ -38,3 +38,13 @@ def test_many_files_are_counted_per_kind_and_every_line_fits(tmp_path):
         assert words in text, text
         assert "finetune_3.yaml" not in text
         assert all(columns(line) <= 80 for line in text.splitlines()), text
+
+
+def test_the_fix_names_the_real_file_quoted_for_the_shell(tmp_path):
+    target = tmp_path / "my finetune.yaml"
+    text = SEED_YAML.read_text(encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
+    for lang in ("en", "zh"):
+        done = run_cli("check", str(target), "--cards", "8", "--skip-paths", "--lang", lang)
+        assert f"mindpilot check --fix '{target}' --cards 8" in done.stdout, done.stdout
+        assert "FILE" not in done.stdout and "--fix 文件" not in done.stdout

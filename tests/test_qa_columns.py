@@ -28,3 +28,10 @@ def test_english_wraps_at_spaces_and_pad_counts_chinese_twice():
     assert all(columns(line) <= 30 for line in lines)
     assert all(line.startswith("  ") for line in lines[1:])
     assert columns(pad("成功", 10)) == 10
+
+
+def test_an_ascii_opening_bracket_stays_with_the_chinese_after_it():
+    text = "load_checkpoint 还是教程里的占位符：[请填写您的完整ckpt文件路径]/MS_CKPT_NAME.ckpt"
+    for width in range(30, 80):
+        lines = wrap(text, "", width)
+        assert not [line for line in lines if line.endswith("[")], (width, lines)

@@ -7,6 +7,7 @@ Each rule quotes the error MindFormers raises and where (``check_rules.py``, ``t
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any, Optional
 
 from mindpilot.validators.check.context import CheckContext
@@ -144,6 +145,7 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
             fix_key, fix_value = None, None
         ctx.add("parallel.product_mismatch", path, doc.line(PC, fix_key or "model_parallel") or doc.line(PC),
                 dp=plan.dp, mp=plan.mp, cp=plan.cp, pp=plan.pp, product=plan.product, cards=cards,
+                quoted_file=shlex.quote(str(path)),
                 suggest=_suggest(doc, (PC, "data_parallel"), fix_value) if fix_key and doc.has(PC, "data_parallel")
                 else (f"data_parallel: {fix_value}" if fix_key else f"dp*mp*cp*pp = {cards}"))
     if parallel_on and cards and mode == "auto_parallel" and plan.dp * plan.mp * plan.pp > cards:
