@@ -18,6 +18,7 @@ from mindpilot.commands.output import CommandError, emit_json, lang_of, print_fi
 from mindpilot.exit_codes import ExitCode
 
 _STATUS_MARK = {"ok": "ok", "mismatch": "MISMATCH", "missing": "MISSING", "not-needed": "-", "unknown": "?"}
+_STATUS_ZH = {"ok": "正常", "mismatch": "不匹配", "missing": "缺失", "not-needed": "-", "unknown": "?"}
 _HEAD = {"zh": ("组件", "已装", "配套要求", "状态"), "en": ("component", "found", "expected", "status")}
 
 
@@ -111,7 +112,7 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     out.write(f"{label}: {report.stack}\n")
     out.write(f"{_cell(head[0], 16)} {_cell(head[1], 26)} {_cell(head[2], 24)} {head[3]}\n")
     for row in report.components:
-        status = _STATUS_MARK.get(row.status.value, row.status.value)
+        status = (_STATUS_ZH if lang == "zh" else _STATUS_MARK).get(row.status.value, row.status.value)
         out.write(f"{_cell(row.name, 16)} {_cell(row.found, 26)} {_cell(row.expected, 24)} {status}\n")
     for line in _facts_lines(report.environment, lang):
         out.write(line + "\n")
@@ -126,7 +127,8 @@ def _facts_lines(env: dict, lang: str) -> list[str]:
     host = env.get("host") or {}
     parts = [f"{host['cpus']} CPU" if host.get("cpus") else None,
              f"{host['mem_gb']:g} GB {'内存' if zh else 'RAM'}" if host.get("mem_gb") else None,
-             (f"{host['disk_free_gb']:g} GB {'可用于' if zh else 'free in'} {host.get('work_dir')}"
+             ((f"{host.get('work_dir')} 剩余 {host['disk_free_gb']:g} GB" if zh
+               else f"{host['disk_free_gb']:g} GB free in {host.get('work_dir')}")
               if host.get("disk_free_gb") is not None else None),
              "ModelArts" if env.get("modelarts") else None]
     lines = [("主机: " if zh else "host: ") + ", ".join(p for p in parts if p)]

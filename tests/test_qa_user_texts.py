@@ -59,3 +59,15 @@ def test_finding_text_wraps_title_and_detail_to_80_columns_and_keeps_fix_command
         assert len(fix_lines) == 1 and fix_lines[0].endswith(command)
         assert [line for line in lines if line not in fix_lines and _columns(line) > 80] == []
         assert commit in text.replace("\n", " ")
+
+
+def test_doctor_table_status_and_host_line_in_chinese():
+    from support import run_cli
+
+    done = run_cli("doctor", "--demo", "--lang", "zh")
+    lines = done.stdout.splitlines()
+    rows = {line.split()[0]: line for line in lines[2:15]}
+    assert rows["mindrlhf"].rstrip().endswith("不匹配") and rows["python"].rstrip().endswith("正常")
+    assert "MISMATCH" not in done.stdout
+    host = next(line for line in lines if line.startswith("主机: "))
+    assert "/home/ma-user/work 剩余 412.7 GB" in host and "可用于" not in host
