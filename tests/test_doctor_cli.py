@@ -58,7 +58,7 @@ def test_demo_text_fits_80_columns_and_speaks_chinese():
     table = head[:-3]
     assert len(table) >= 8 and all(columns(line) <= 80 for line in head[:-2])
     header_status = table[1].rindex("状态")
-    assert columns(table[1][:header_status]) == columns(table[2][:table[2].rindex("ok")])  # CJK-aligned
+    assert columns(table[1][:header_status]) == columns(table[2][:table[2].rindex("正常")])  # CJK-aligned
     assert "配套" in done.stdout and "修复" in done.stdout
 
 
