@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
     if args.write_run_sh:
         write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
-        message(f"wrote {args.write_run_sh}")
+        message(f"已写入 {args.write_run_sh}" if lang == "zh" else f"wrote {args.write_run_sh}")
     errors = blocking(findings)
     if args.dry_run:
         return ExitCode.FINDINGS if errors else ExitCode.OK
@@ -123,12 +123,14 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
                 code, status = event.code, event.status
     except KeyboardInterrupt:
         if stop_on_interrupt:
-            message(f"stopping job {job_id} ...")
+            message(f"正在停止任务 {job_id} ..." if lang == "zh" else f"stopping job {job_id} ...")
             left = stop_job(job_id)
             if left:
-                message(f"processes still alive: {' '.join(map(str, left))}")
+                pids = " ".join(map(str, left))
+                message(f"仍有进程存活：{pids}" if lang == "zh" else f"processes still alive: {pids}")
         else:
-            message(f"detached; the job goes on (mindpilot attach {job_id})")
+            message(f"已断开查看，任务继续运行（mindpilot attach {job_id}）" if lang == "zh"
+                    else f"detached; the job goes on (mindpilot attach {job_id})")
         return ExitCode.INTERRUPTED
     return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
 

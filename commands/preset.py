@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mindpilot.commands.output import emit_json, message
+from mindpilot.commands.output import emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 from mindpilot.fileio import write_atomic
 
@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             emit_json([{"name": name, "description": p.description, "cards": p.cards} for name, p in names.items()])
         else:
             for name, preset in names.items():
-                print(f"{name:<16} {preset.cards} cards  {preset.description}")
+                cards = f"{preset.cards} 张卡" if lang_of(args) == "zh" else f"{preset.cards} cards"
+                print(f"{name:<16} {cards}  {preset.description}")
         return ExitCode.OK
     if not args.preset:
         raise CommandError(f"`preset {args.action}` needs a preset name or file", ExitCode.USAGE)
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         text = render_run_sh(build_commands(preset), preset)
     if args.output:
         write_run_sh(args.output, text) if args.action == "run-sh" else write_atomic(args.output, text)
-        message(f"wrote {args.output}")
+        message(f"已写入 {args.output}" if lang_of(args) == "zh" else f"wrote {args.output}")
     else:
         print(text, end="")
     return ExitCode.OK

@@ -28,3 +28,15 @@ def test_listed_job_and_its_stop_in_chinese(tmp_path, monkeypatch):
     stopped = run_cli("stop", "demo-20261125-120000-abcd", "--lang", "zh", env=env)
     assert stopped.returncode == ExitCode.OK, stopped.stderr
     assert "没有残留进程" in stopped.stdout
+
+
+def test_preset_and_launch_messages_in_chinese(tmp_path):
+    env = {"MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    listed = run_cli("preset", "list", "--lang", "zh", env=env)
+    assert listed.returncode == ExitCode.OK and "2 张卡" in listed.stdout
+    wrote = run_cli("preset", "run-sh", "demo", "-o", str(tmp_path / "run.sh"), "--lang", "zh", env=env)
+    assert wrote.returncode == ExitCode.OK and wrote.stderr.startswith("已写入 ")
+    dry = run_cli("launch", "--demo", "--dry-run", "--write-run-sh", str(tmp_path / "run2.sh"), "--lang", "zh",
+                  env=env, cwd=str(tmp_path))
+    assert dry.returncode == ExitCode.OK, dry.stderr
+    assert f"已写入 {tmp_path / 'run2.sh'}" in dry.stderr
