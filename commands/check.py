@@ -144,4 +144,10 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
                           micro_batch_num=plan.get("micro_batch_num"), dry_run=dry_run)
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}", ExitCode.USAGE) from None
+    if getattr(candidate, "fits", True) is False:  # the best layout still overflows: say so, do not hide it
+        need, usable = candidate.worst.total, candidate.usable_gb
+        message(f"mindpilot check: 警告：{path} 的最佳方案每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
+                f"运行时很可能显存不足（增加卡数、减小序列长度，或改用 LoRA）" if lang == "zh" else
+                f"mindpilot check: warning: the best plan for {path} needs about {need:.1f} GB per card but only "
+                f"{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter seq_length, or LoRA)")
     return {"file": path, "diff": diff, "written": bool(diff) and not dry_run, "plan": plan}

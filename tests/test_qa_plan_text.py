@@ -56,3 +56,15 @@ def test_apply_warns_when_the_written_plan_does_not_fit_memory(tmp_path, shared_
     assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == yaml_text
     done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--dry-run")
     assert "warning" not in done.stderr
+
+
+def test_check_fix_warns_too_when_the_best_plan_does_not_fit(tmp_path, shared_dir):
+    seed = next((shared_dir / "seeds").glob("000_*.txt")).read_text(encoding="utf-8")
+    yaml_text = seed.split("# 附录2", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    target = tmp_path / "finetune.yaml"
+    target.write_text(yaml_text, encoding="utf-8")
+    done = run_cli("check", str(target), "--fix", "--cards", "2", "--hbm", "64", "--lang", "en")
+    assert "warning: the best plan" in done.stderr and "out-of-memory" in done.stderr, done.stderr
+    assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == yaml_text
+    done = run_cli("check", str(target), "--fix", "--cards", "8", "--hbm", "64", "--dry-run", "--lang", "en")
+    assert "warning: the best plan" not in done.stderr
