@@ -150,6 +150,6 @@ def finding_text(finding: Finding, lang: str, mark: str) -> str:
     """A finding in the compact form of ``commands.output.format_finding`` plus a mark."""
     from mindpilot.commands.output import format_finding
 
-    text = format_finding(finding, lang)
-    head, _, rest = text.partition("\n")
-    return head + mark + ("\n" + rest if rest else "")
+    # The mark belongs to the title, which may wrap over several lines: add it before formatting.
+    marked = finding.model_copy(update={"title": finding.title + mark}) if mark else finding
+    return format_finding(marked, lang)

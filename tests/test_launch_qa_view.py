@@ -38,3 +38,20 @@ def test_start_lines_fit_80_columns_and_keep_the_job_id_whole(lang, kwargs):
     text = shown(lang, **kwargs)
     assert all(columns(line) <= 80 for line in text.splitlines()), text
     assert JOB in text
+
+
+@pytest.mark.parametrize("lang,mark", [("en", " (first failure)"), ("zh", "（第一个失败）")])
+def test_the_first_failure_mark_ends_the_title_even_when_it_wraps(lang, mark):
+    from mindpilot.launch.events import FindingEvent
+    from mindpilot.validators.findings import Finding
+
+    title = ("rank 1 failed: RuntimeError: mindpilot demo: rank 1 failed on purpose at step 5"
+             if lang == "en" else "rank 1 报错：RuntimeError: mindpilot demo: rank 1 failed on purpose at step 5")
+    finding = Finding(rule="tail.worker_error", severity="error", title=title, detail="detail", fix="fix",
+                      file="/tmp/qa/w/demo_msrun_log/worker_1.log", line=27)
+    out = io.StringIO()
+    HeadlessView(lang=lang, stream=out).emit(FindingEvent(finding=finding, rank=1, source="worker", first_failure=True))
+    text = out.getvalue()
+    joined = " ".join(line.strip() for line in text.splitlines())
+    assert (title + mark) in joined or (title + mark).replace(" ", "") in joined.replace(" ", ""), text
+    assert all(columns(line) <= 80 for line in text.splitlines() if "fix" not in line and "修复" not in line)
