@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if not args.paths:
         return _environment(args, lang)
+    from mindpilot.launch.postmortem import add_unknown_first_error
     from mindpilot.validators.kb.diagnose import DiagnoseInputError, diagnose_paths
 
     if "-" in args.paths and sys.stdin.isatty():
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         report = diagnose_paths(args.paths, lang)
     except DiagnoseInputError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from exc
+    add_unknown_first_error(report, lang)  # the live view's "first error" when no known rule matches
     if args.json:
         emit_json(report.to_dict())
     else:
