@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mindpilot {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="TUI on the built-in demo environment (8x 910B, no NPU needed)")
-    parser.add_argument("--lang", choices=LANGS, default=None, help="zh or en (default: from LANG)")
+    # Its own dest: a subcommand's --lang default (None) would otherwise erase `mindpilot --lang zh check ...`.
+    parser.add_argument("--lang", dest="global_lang", choices=LANGS, default=None,
+                        help="zh or en (default: from LANG)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_parser()
     for name in COMMANDS:
@@ -52,6 +54,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI and return an :class:`ExitCode` value."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "lang", None) is None:
+        args.lang = args.global_lang
     try:
         if args.command is None:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -63,3 +63,10 @@ def test_launch_bad_values_read_as_plain_sentences_with_file_line_and_key(tmp_pa
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], done.stderr
         assert "Value error" not in done.stderr
+
+
+def test_lang_before_the_subcommand_counts_and_after_it_wins(tmp_path):
+    env = {"LANG": "C.UTF-8", "LC_ALL": "", "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    assert "还没有任务" in run_cli("--lang", "zh", "jobs", env=env).stdout
+    assert "no jobs yet" in run_cli("--lang", "zh", "jobs", "--lang", "en", env=env).stdout
+    assert "no jobs yet" in run_cli("jobs", env=env).stdout
