@@ -76,7 +76,9 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cards", type=int, required=True, help="number of NPUs in the job")
     parser.add_argument("--cards-per-node", type=int, default=8, help="NPUs per server (default 8)")
     parser.add_argument("--hbm", type=float, default=64, metavar="GB", help="HBM per card in GB (default 64)")
-    parser.add_argument("--seq-len", type=int, default=4096, help="sequence length (default 4096)")
+    parser.add_argument("--seq-len", type=int, default=None,
+                        help="sequence length (default: model.model_config.seq_length of the --apply or --model "
+                             "YAML, else 4096)")
     parser.add_argument("--global-batch", type=int, default=None, help="global batch size (default: derived)")
     parser.add_argument("--framework", choices=FRAMEWORKS, default="mindformers")
     parser.add_argument("--pp-interleave", type=int, default=None, metavar="N",
@@ -113,6 +115,9 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
     if args.apply and not Path(args.apply).is_file():
         raise CommandError(f"--apply {args.apply}: no such file")
+    if args.seq_len is None:  # plan for the sequence length the user's YAML trains with, not 4096
+        yaml_file = args.apply or (args.model if Path(args.model).is_file() else None)
+        args.seq_len = seq_len_of(yaml_file) if yaml_file else DEFAULT_SEQ_LEN
     interleave = args.pp_interleave
     if interleave is None:
         interleave = interleave_of(args.apply) if args.apply else 1
@@ -157,6 +162,24 @@ def run(args: argparse.Namespace) -> ExitCode:
         else:
             message(labels["unchanged"].format(pick=args.pick, file=args.apply))
     return ExitCode.OK
+
+
+DEFAULT_SEQ_LEN = 4096
+
+
+def seq_len_of(path: str) -> int:
+    """``model.model_config.seq_length`` of a MindFormers YAML, or :data:`DEFAULT_SEQ_LEN`.
+
+    Raises:
+        DataFileError: the file is missing or does not parse.
+    """
+    from mindpilot.validators.datafiles import read_yaml
+
+    document = read_yaml(path)
+    model = document.get("model") if isinstance(document, dict) else None
+    config = model.get("model_config") if isinstance(model, dict) else None
+    value = config.get("seq_length") if isinstance(config, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_SEQ_LEN
 
 
 def interleave_of(path: str) -> int:

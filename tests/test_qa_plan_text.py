@@ -48,7 +48,7 @@ def test_apply_warns_when_the_written_plan_does_not_fit_memory(tmp_path, shared_
     yaml_text = seed.split("# 附录2", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
     target = tmp_path / "finetune.yaml"
     target.write_text(yaml_text, encoding="utf-8")
-    for lang, words in (("en", ("warning", "61.4", "58.0")), ("zh", ("警告", "61.4", "58.0"))):
+    for lang, words in (("en", ("warning", "64.1", "58.0")), ("zh", ("警告", "64.1", "58.0"))):  # at seq 8192
         done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--lang", lang)
         assert done.returncode == ExitCode.OK, done.stderr
         warning = [line for line in done.stderr.splitlines() if words[0] in line]
@@ -68,3 +68,15 @@ def test_check_fix_warns_too_when_the_best_plan_does_not_fit(tmp_path, shared_di
     assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == yaml_text
     done = run_cli("check", str(target), "--fix", "--cards", "8", "--hbm", "64", "--dry-run", "--lang", "en")
     assert "warning: the best plan" not in done.stderr
+
+
+def test_apply_plans_for_the_yaml_s_sequence_length_unless_told_otherwise():
+    from pathlib import Path
+    import json
+
+    target = Path(__file__).parent / "data" / "plan" / "finetune_qwen2_5_7b_8k.yaml"
+    args = ("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--dry-run", "--json")
+    assert json.loads(run_cli(*args).stdout)["seq_len"] == 8192
+    assert json.loads(run_cli(*args, "--seq-len", "4096").stdout)["seq_len"] == 4096
+    assert json.loads(run_cli("plan", "--model", str(target), "--cards", "8", "--json").stdout)["seq_len"] == 8192
+    assert json.loads(run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--json").stdout)["seq_len"] == 4096
