@@ -90,3 +90,26 @@ async def test_a_clean_file_says_no_findings_on_screen(monkeypatch):
         await pilot.pause()
         assert str(app.screen.query_one("#finding-detail").render()) == "No findings."
         assert "0 errors, 0 warnings" in str(app.screen.query_one("#check-status").render())
+
+
+async def test_demo_mode_checks_the_shipped_demo_config_and_finds_its_two_mistakes(tmp_path, monkeypatch):
+    pytest.importorskip("mindpilot.validators.check")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    session = Session(demo=True, env_report=fake_report())
+    app = ScreenHarness(CheckScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        path = app.screen.query_one("#check-path", Input).value
+        assert path == session.config_path and path.startswith(str(tmp_path))
+        lines = open(path, encoding="utf-8").read().splitlines()
+        typo = lines.index("use_parallel: Flase") + 1
+        recompute = lines.index("  recompute: [4, 4, 3, 3]") + 1
+        found = {(f.rule, f.line) for f in session.check_findings}
+        assert found == {("yaml.string_not_bool", typo), ("recompute.list_too_long", recompute)}
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert table.row_count == 2
+        detail = str(app.screen.query_one("#finding-detail").render())
+        first = session.check_findings[0]
+        assert f"{path}:{first.line}" in detail and first.fix in detail
+        assert "2 errors" in str(app.screen.query_one("#check-status").render())

@@ -6,10 +6,15 @@ module is still missing (the screen then says which one), and gives tests one se
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from rich.cells import cell_len
 
+from mindpilot.fileio import write_atomic
+from mindpilot.validators.datafiles import package_path
 from mindpilot.validators.report import DoctorReport
 
 if TYPE_CHECKING:
@@ -142,6 +147,19 @@ def layout(candidate: dict[str, Any]) -> dict[str, int]:
         "cp": int(config.get("context_parallel", 1)),
         "ep": int(config.get("expert_parallel", 1)),
     }
+
+
+DEMO_CONFIG = "finetune_qwen2_5_7b.yaml"
+"""The demo's MindFormers YAML (``tui/demo/``): a real Qwen2.5-7B config with two first-run mistakes."""
+
+
+def demo_config() -> str:
+    """A fresh, writable copy of the demo YAML (Plan may write into it), in a per-user temp directory."""
+    source = package_path("tui", "demo", DEMO_CONFIG)
+    target = Path(tempfile.gettempdir()) / f"mindpilot-demo-{os.getuid()}" / DEMO_CONFIG
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, source.read_text(encoding="utf-8"))
+    return str(target)
 
 
 def check(paths: list[str], cards: Optional[int], hbm_gb: Optional[float], skip_paths: bool,

@@ -1,7 +1,8 @@
 """Step 3, Check: findings for the user's config files, with the line to change and the fix.
 
 Runs ``validators.check.check_files`` in a thread worker against the cards and HBM of the session
-(the environment, or what the user typed in Model & Plan).
+(the environment, or what the user typed in Model & Plan). In demo mode the field starts with a copy
+of ``tui/demo/finetune_qwen2_5_7b.yaml``, so the first check already finds something.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class CheckScreen(StepScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
+        if self.session.demo and not self.session.config_path:
+            # A first-time user sees real findings at once: the demo config has two common mistakes.
+            self.session.config_path = _demo_config()
         with Horizontal(id="check-form"):
             yield Labeled(self.t("check_file"), Input(self.session.config_path or "", compact=True,
                                                       placeholder=self.t("check_placeholder"), id="check-path"),
@@ -132,3 +136,10 @@ class CheckScreen(StepScreen):
         panel = self.query_one(FindingsPanel)
         panel.show(findings)
         panel.query_one("#findings-table").focus()
+
+
+def _demo_config() -> str:
+    try:
+        return core.demo_config()
+    except OSError:  # no writable temp dir: the field stays empty, the step still works
+        return ""
