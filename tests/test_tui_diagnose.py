@@ -76,3 +76,18 @@ async def test_language_of_the_diagnosis_follows_the_session(monkeypatch):
         assert calls == [(["logs"], "zh")]  # the last job's logs are diagnosed when the step is shown
         root = str(app.screen.query_one("#diag-root", Static).render())
         assert "没有找到根因" in root and "扫描了 2 个文件" in root
+
+
+async def test_an_unknown_error_of_a_failed_rank_is_named_as_the_cli_does(tmp_path):
+    pytest.importorskip("mindpilot.launch.postmortem")
+    (tmp_path / "worker_0.log").write_text("2026-01-01 00:00:01,000 - mindformers - INFO - step 1\n")
+    (tmp_path / "worker_1.log").write_text('Traceback (most recent call last):\n  File "train.py", line 40, '
+                                           'in <module>\n    step()\nValueError: demo failure on rank 1\n')
+    session = Session(lang="en", log_dir=str(tmp_path))
+    app = ScreenHarness(DiagnoseScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        root = str(app.screen.query_one("#diag-root", Static).render())
+        assert "rank 1" in root and "demo failure on rank 1" in root
+        assert session.diagnosis.root_cause.rank == 1

@@ -193,7 +193,13 @@ def diagnose(paths: list[str], lang: str) -> Any:
         from mindpilot.validators.kb import diagnose_paths
     except ImportError as exc:
         raise CoreMissing("mindpilot.validators.kb") from exc
-    return diagnose_paths(paths, lang=lang)
+    report = diagnose_paths(paths, lang=lang)
+    try:
+        from mindpilot.launch.postmortem import add_unknown_first_error
+    except ImportError:
+        return report
+    add_unknown_first_error(report, lang)  # as `mindpilot diagnose`: a failed rank's first error line
+    return report
 
 
 def diagnose_argv(session: "Session", paths: Optional[list[str]] = None) -> list[str]:
