@@ -161,6 +161,8 @@ PAINS = [
        "doctor", "doctor.cann_missing"),
     _p("002-prompt-type", "002", "--prompt-type llama2 with a Qwen tokenizer", "002_preprocess_prompt_type.sh",
        "check", "mindspeed.prompt_type_family"),
+    _p("002-rl-model-name", "002", "reward_config model qwen25_7b not in defaults (qwen25-7b)",
+       "002_mindspeed_rl_model_name.log", "diagnose", "kb.rl.role_model_not_in_defaults"),
     _p("002-ray-ip", "002", "ray start --address=IP_ADDRESS:6344", "002_ray_worker_join.sh",
        "check", "shell.placeholder_address"),
     # seed 003: MindSpeed-LLM Qwen2.5-7B adaptation
