@@ -67,3 +67,12 @@ def test_colour_codes_and_control_characters_are_not_shown():
     assert shown[0].startswith("[0] [ERROR] boom ")
     assert "\x1b" not in shown[0] and "\r" not in shown[0] and "\x07" not in shown[0]
     assert len(view.buffers[0][0]) == 1000
+
+
+def test_mindspore_log_prefixes_are_cut_to_the_level_so_the_message_shows():
+    view = _view()
+    line = ("[WARNING] DISTRIBUTED(2167,7f3b1dbfa6c0,python):2026-11-25-12:05:50.454.293 "
+            "[mindspore/ccsrc/distributed/cluster/cluster_context.cc:252] Initialize] Cluster is ready")
+    shown = view.add([LineEvent(source="worker", rank=0, text=line),
+                      LineEvent(source="worker", rank=0, text="plain [x] line")])
+    assert shown == ["[0] WARNING Cluster is ready", "[0] plain [x] line"]

@@ -35,7 +35,7 @@ async def test_cards_and_hbm_default_to_the_environment_and_the_plan_shows_at_on
         table = app.screen.query_one("#candidates", DataTable)
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:7] == ["1", "2", "4", "1", "1", "1", "1"]
-        assert first[7] == "38.5/64" and first[9] == "yes"
+        assert first[7] == "38.5/58.0" and first[9] == "yes"  # usable GB, as `mindpilot plan` shows
         assert [str(c) for c in table.get_row_at(2)][9] == "no"
         assert session.chosen is session.candidates[0]
         await pilot.press("down")
@@ -55,6 +55,8 @@ async def test_real_planner_gives_candidates_for_qwen25_7b_on_8_cards():
         for candidate in session.candidates:
             parts = core.layout(candidate)
             assert parts["dp"] * parts["mp"] * parts["pp"] * parts["cp"] == 8
+        memory = session.candidates[0]["memory_gb_per_card"]
+        assert str(table.get_row_at(0)[7]) == f"{memory['total']:.1f}/{memory['usable']:.1f}"
         assert "fit" in str(app.screen.query_one("#plan-status").render())
         assert any("GB" in reason for reason in session.candidates[0]["reasons"])
 

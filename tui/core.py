@@ -137,6 +137,15 @@ def memory_gb(candidate: dict[str, Any]) -> Optional[float]:
         return None
 
 
+def usable_gb(candidate: dict[str, Any], hbm_gb: float) -> float:
+    """The GB per card a candidate must fit in: the planner's usable HBM (as ``mindpilot plan`` shows), else HBM."""
+    memory = candidate.get("memory_gb_per_card")
+    try:
+        return float(memory["usable"]) if isinstance(memory, dict) and memory.get("usable") else hbm_gb
+    except (TypeError, ValueError):
+        return hbm_gb
+
+
 def layout(candidate: dict[str, Any]) -> dict[str, int]:
     """dp/mp/pp/cp/ep of a candidate from its MindFormers ``parallel_config``."""
     config = candidate.get("parallel_config") or {}

@@ -12,6 +12,8 @@ import re
 from collections import deque
 from typing import Any, Callable, Optional
 
+from mindpilot.launch.parse import log_message
+
 BUFFER_LINES = 2000
 """Lines kept per view (all ranks, and each rank)."""
 PANEL_LINES = 3
@@ -61,7 +63,7 @@ class JobView:
         return shown
 
     def _line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
-        text = _TERMINAL_CODES.sub("", text.expandtabs(4))[:SHOWN_LINE]
+        text = _short_prefix(_TERMINAL_CODES.sub("", text.expandtabs(4)))[:SHOWN_LINE]
         tagged = f"[{rank}] {text}" if rank is not None else text
         self.buffers[None].append(tagged)
         if rank is not None:
@@ -143,3 +145,14 @@ class JobView:
         """``6.670 → 0.176``: the charted rank's first and latest loss."""
         losses = self.losses
         return f"{losses[0]:.3f} → {losses[-1]:.3f}" if losses else ""
+
+
+def _short_prefix(text: str) -> str:
+    """``[INFO] DISTRIBUTED(2167,7f3b...,python):2026-11-25-12:05:50.454.293 [file:line] Func] msg`` -> ``INFO msg``.
+
+    MindSpore's prefix fills an 80-column pane before the message starts; the level is what is left of it.
+    """
+    message = log_message(text)
+    if message == text:
+        return text
+    return f"{text[1:text.index(']')]} {message}"

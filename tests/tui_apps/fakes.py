@@ -75,7 +75,7 @@ def fake_candidates() -> list[dict]:
                                 "context_parallel": 1, "micro_batch_num": mbn},
             "recompute_config": {"recompute": [True] * pp, "select_recompute": [False] * pp},
             "offset": offset, "micro_batch_num": mbn,
-            "memory_gb_per_card": {"total": memory, "weights": memory / 4},
+            "memory_gb_per_card": {"total": memory, "weights": memory / 4, "usable": 58.0},
             "fits": fits,
             "reasons": [f"tensor parallel {mp} inside one node", f"{pp} pipeline stage(s)"],
         }

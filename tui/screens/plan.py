@@ -176,10 +176,11 @@ class PlanScreen(StepScreen):
         for index, candidate in enumerate(candidates, start=1):
             parts = core.layout(candidate)
             memory = core.memory_gb(candidate)
+            usable = core.usable_gb(candidate, hbm)
             table.add_row(str(index), *(str(parts[k]) for k in ("dp", "mp", "pp", "cp", "ep")),
                           str(candidate.get("micro_batch_num", "")),
-                          f"{memory:.1f}/{hbm:g}" if memory is not None else "?",
-                          _bar(memory, hbm), self.t("yes") if candidate.get("fits") else self.t("no"),
+                          f"{memory:.1f}/{usable:.1f}" if memory is not None else "?",
+                          _bar(memory, usable), self.t("yes") if candidate.get("fits") else self.t("no"),
                           key=str(index))
         fits = sum(bool(c.get("fits")) for c in candidates)
         self._status(self.t("plan_count", count=len(candidates), fits=fits, model=model, cards=cards, hbm=f"{hbm:g}")
