@@ -322,3 +322,18 @@ def test_the_coverage_page_names_every_rule_of_the_table():
     missing = sorted({row.expect for row in PAINS if row.command not in ("cann", "tail")} - set(
         re.findall(r"`([a-z]+\.[a-z0-9_.]+)`", page)))
     assert missing == [], f"docs/seeds-coverage.md does not mention {missing}"
+
+
+def test_the_cli_commands_report_the_rows_too():
+    """The same inputs through ``mindpilot check`` and ``mindpilot diagnose`` (one subprocess each)."""
+    from support import run_cli
+
+    for command in ("check", "diagnose"):
+        rows = [r for r in PAINS if r.command == command and len(r.inputs) == 1 and not r.options]
+        files = sorted({str(SEEDS / r.inputs[0]) for r in rows})
+        args = [command, *files, "--json", "--lang", "zh"] + (["--skip-paths"] if command == "check" else [])
+        result = run_cli(*args)
+        assert result.returncode == 1, result.stderr
+        found = {(f["file"], f["rule"]) for f in json.loads(result.stdout)["findings"]}
+        missing = [r.id for r in rows if (str(SEEDS / r.inputs[0]), r.expect) not in found]
+        assert missing == [], f"{command}: {missing}"
