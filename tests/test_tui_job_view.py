@@ -74,5 +74,7 @@ def test_mindspore_log_prefixes_are_cut_to_the_level_so_the_message_shows():
     line = ("[WARNING] DISTRIBUTED(2167,7f3b1dbfa6c0,python):2026-11-25-12:05:50.454.293 "
             "[mindspore/ccsrc/distributed/cluster/cluster_context.cc:252] Initialize] Cluster is ready")
     shown = view.add([LineEvent(source="worker", rank=0, text=line),
-                      LineEvent(source="worker", rank=0, text="plain [x] line")])
-    assert shown == ["[0] WARNING Cluster is ready", "[0] plain [x] line"]
+                      LineEvent(source="worker", rank=0, text="plain [x] line"),
+                      LineEvent(source="worker", rank=1, text="2026-11-25 12:39:18,462 - mindformers[train.py:75]"
+                                                              " - INFO - { Epoch:[  1/  1], step:[    3/   30]")])
+    assert shown == ["[0] WARNING Cluster is ready", "[0] plain [x] line", "[1] INFO { Epoch:[  1/  1], step:[    3/   30]"]

@@ -22,6 +22,8 @@ SHOWN_LINE = 1000
 """Characters of one log line kept for display (the tail core already cuts at 64 KiB)."""
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 """Colour codes and other control characters some loggers write; a log view must not obey them."""
+_PYTHON_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d+ - [\w.]+(?:\[[^\]]*\])? - ([A-Z]+) - ")
+"""``asctime - name[file:line] - LEVEL - `` of MindFormers' logger."""
 
 
 class JobView:
@@ -151,8 +153,10 @@ def _short_prefix(text: str) -> str:
     """``[INFO] DISTRIBUTED(2167,7f3b...,python):2026-11-25-12:05:50.454.293 [file:line] Func] msg`` -> ``INFO msg``.
 
     MindSpore's prefix fills an 80-column pane before the message starts; the level is what is left of it.
+    MindFormers' Python logging prefix (``2026-11-25 12:39:18,462 - mindformers[train.py:75] - INFO - ``) too.
     """
     message = log_message(text)
-    if message == text:
-        return text
-    return f"{text[1:text.index(']')]} {message}"
+    if message != text:
+        return f"{text[1:text.index(']')]} {message}"
+    found = _PYTHON_LOG_PREFIX.match(text)
+    return f"{found.group(1)} {text[found.end():]}" if found else text
