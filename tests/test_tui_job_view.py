@@ -39,12 +39,15 @@ def test_the_chart_is_one_loss_per_step_not_the_ranks_one_after_another():
 
 
 def test_a_failed_job_names_the_first_failure_and_counts_consequences():
-    view = _view()
+    lang = {"now": "en"}
+    view = JobView(lambda key, **params: label(key, lang["now"], **params))
     view.job_id = "demo-1"
     view.add(fake_job_events(fail=True))
     assert view.ended and view.status_text == "job demo-1 failed (exit 1)"
     assert view.panel_lines() == ["▶ rank 1: device out of memory", "first failing rank 1: Out of Memory!!!",
                                   "1 more are consequences (timeouts...), not the cause"]
+    lang["now"] = "zh"  # the status line follows a language switch
+    assert view.status_text == label("launch_exit_bad", "zh", job="demo-1", status="failed", code=1)
 
 
 def test_views_cycle_through_all_ranks_then_each_rank():

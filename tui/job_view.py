@@ -33,7 +33,8 @@ class JobView:
         self.t = t
         """Label lookup in the UI language (``StepScreen.t``)."""
         self.job_id: Optional[str] = None
-        self.status_text = ""
+        self._status: tuple[str, dict[str, Any]] = ("", {})
+        """The status line as a label key and its parameters, drawn in the language of the moment."""
         self.buffers: dict[Optional[int], deque] = {None: deque(maxlen=BUFFER_LINES)}
         """Log lines per view: None is all ranks (tagged ``[rank]``), an int is one rank."""
         self.view: Optional[int] = None
@@ -96,8 +97,8 @@ class JobView:
         if metric.rank == self.loss_rank:
             total = f"/{metric.total_steps}" if metric.total_steps else ""
             speed = f"{metric.per_step_time_ms:.0f} ms/step" if metric.per_step_time_ms else ""
-            self.status_text = self.t("launch_progress", job=self.job_id or "-", step=metric.step, total=total,
-                                      loss=f"{metric.loss:.4f}", speed=speed)
+            self._status = ("launch_progress", dict(job=self.job_id or "-", step=metric.step, total=total,
+                                                    loss=f"{metric.loss:.4f}", speed=speed))
 
     def _finding(self, event: Any) -> None:
         if event.consequence:
@@ -110,13 +111,23 @@ class JobView:
     def _exit(self, event: Any) -> None:
         job = self.job_id or "-"
         if event.status == "succeeded":
-            self.status_text = self.t("launch_exit_ok", job=job, code=event.code)
+            self._status = ("launch_exit_ok", dict(job=job, code=event.code))
         else:
-            self.status_text = self.t("launch_exit_bad", job=job, status=event.status, code=event.code)
+            self._status = ("launch_exit_bad", dict(job=job, status=event.status, code=event.code))
         first = event.first_failure
         if first:
             self.problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
         self.ended = True
+
+    @property
+    def status_text(self) -> str:
+        """The status line: progress and the exit in the current UI language, other texts as set."""
+        key, params = self._status
+        return self.t(key, **params) if params else key
+
+    @status_text.setter
+    def status_text(self, text: str) -> None:
+        self._status = (text, {})
 
     def problem(self, text: str) -> None:
         """Add a line to the error panel (once)."""
