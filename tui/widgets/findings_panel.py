@@ -52,7 +52,7 @@ class FindingsPanel(Vertical):
         table.clear()
         for index, finding in enumerate(self.findings):
             severity = label(f"sev_{finding.severity.value}", self.lang)
-            table.add_row(severity, short(finding.rule, 22), finding.title, key=str(index))
+            table.add_row(severity, short(finding.rule, 22), short(finding.title, 44), key=str(index))
         if self.findings:
             table.move_cursor(row=0)
             self._detail(self.describe(self.findings[0]))
