@@ -18,7 +18,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict
 
 from mindpilot.presets.arch import ModelArch
-from mindpilot.validators.datafiles import DataFileError, cannot_read, line_of, package_path, read_yaml, validate
+from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate, read_text
 
 CATALOGUE_FILE = package_path("presets", "data", "models.yaml")
 
@@ -127,10 +127,9 @@ def get_model(name_or_dir: str) -> ModelArch:
 
 def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from ``path``; errors name the file and line."""
+    text = read_text(path)  # a binary or GBK config.json is a DataFileError, not a traceback
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:  # a binary or GBK config.json must not be a traceback
-        raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataFileError(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):

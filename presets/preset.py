@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mindpilot.validators.datafiles import DataFileError, cannot_read, package_path, read_yaml, validate
+from mindpilot.validators.datafiles import DataFileError, package_path, read_yaml, validate, read_text
 
 BUILTIN_DIR = package_path("presets", "builtin")
 PACKAGE_PREFIX = "mindpilot:"
@@ -162,11 +162,9 @@ def load_preset(path: Union[str, Path]) -> Preset:
     name = str(path)
     text: Optional[str] = None
     if name.endswith(".json"):
+        text = read_text(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
             document: Any = json.loads(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(name, None, None, cannot_read(exc)) from exc
         except json.JSONDecodeError as exc:
             raise DataFileError(name, exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     else:

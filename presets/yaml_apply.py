@@ -22,7 +22,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.yaml_splice import MISSING, Patcher, load_roundtrip
-from mindpilot.validators.datafiles import DataFileError, cannot_read
+from mindpilot.validators.datafiles import DataFileError, read_text
 
 PARALLEL_KEYS = frozenset({
     "data_parallel", "model_parallel", "context_parallel", "expert_parallel", "pipeline_stage",
@@ -146,10 +146,7 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
     """
     name = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(name, None, None, cannot_read(exc)) from exc
+        text = read_text(path)
     root = load_roundtrip(text, name)
     if not isinstance(root, CommentedMap):
         raise DataFileError(name, 1, None, "not a YAML mapping (a MindFormers config is a mapping of sections)")

@@ -39,6 +39,14 @@ def package_path(*parts: str) -> Path:
     return PACKAGE_ROOT.joinpath(*parts)
 
 
+def read_text(path: PathLike) -> str:
+    """A UTF-8 text file's content; :class:`DataFileError` in words a user can act on when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
+
+
 def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     """Parse YAML with ruamel's round-trip loader, which keeps line numbers (and comments).
 
@@ -47,10 +55,7 @@ def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     """
     name = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(name, None, None, cannot_read(exc)) from exc
+        text = read_text(path)
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

@@ -18,7 +18,7 @@ from mindpilot.validators.check.mindformers import check_mindformers_doc, check_
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
-from mindpilot.validators.datafiles import DataFileError, cannot_read
+from mindpilot.validators.datafiles import DataFileError, read_text
 from mindpilot.validators.findings import Finding, sort_findings
 
 __all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]
@@ -64,10 +64,7 @@ def _read(path: str) -> str:
     target = Path(path)
     if not target.is_file():
         raise DataFileError(path, None, None, "no such file" if not target.exists() else "not a file")
-    try:
-        return target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(path, None, None, cannot_read(exc)) from exc
+    return read_text(target)
 
 
 def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hbm_gb: Optional[float] = None,

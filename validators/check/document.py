@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence, Union
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from mindpilot.validators.datafiles import DataFileError, cannot_read, line_of, read_yaml
+from mindpilot.validators.datafiles import DataFileError, line_of, read_yaml, read_text
 
 Key = Union[str, int]
 _MISSING = object()
@@ -48,11 +48,7 @@ class ConfigDoc:
     @classmethod
     def load(cls, path: Union[str, Path]) -> "ConfigDoc":
         """Read and parse ``path``; :class:`DataFileError` (with the line) when it is not YAML."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
-        return cls(str(path), text)
+        return cls(str(path), read_text(path))
 
     def value(self, *keys: Key, default: Any = None) -> Any:
         """The value at ``keys`` as PyYAML loads it, or ``default``."""
