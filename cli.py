@@ -17,7 +17,7 @@ from mindpilot.commands import COMMANDS
 from mindpilot.commands.output import CommandError, common_parser, lang_of, message
 from mindpilot.exit_codes import ExitCode
 from mindpilot.i18n import LANGS
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 
 
 class _OneLineErrors(argparse.ArgumentParser):

@@ -13,7 +13,7 @@ import shutil
 import sys
 from typing import Any, Optional
 
-from mindpilot.commands.columns import wrap
+from mindpilot.validators.text.columns import wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
 from mindpilot.exit_codes import ExitCode
 

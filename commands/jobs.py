@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from mindpilot.commands.columns import pad
+from mindpilot.validators.text.columns import pad
 from mindpilot.commands.output import CommandError, emit_json, lang_of
 from mindpilot.exit_codes import ExitCode
 

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
     from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
     from mindpilot.launch.preflight import blocking, pick_free_port, preflight
-    from mindpilot.launch.view import HeadlessView, finding_text
+    from mindpilot.launch.view import HeadlessView
+    from mindpilot.validators.text.findings import format_finding
     from mindpilot.validators.catalog import make_finding
 
     lang = lang_of(args)
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         view.emit_dict({"type": "command", **command.to_dict()},
                        "\n".join(_node_note(command, preset, lang, len(commands)) + ["$ " + command.shell()]))
     for finding in findings:
-        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
+        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, format_finding(finding, lang))
     if args.write_run_sh:
         write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
         message(f"已写入 {args.write_run_sh}" if lang == "zh" else f"wrote {args.write_run_sh}")
@@ -153,7 +154,7 @@ def _preset_from(args: argparse.Namespace):
 
     from mindpilot.launch.demo import demo_preset
     from mindpilot.presets.preset import Preset, find_preset
-    from mindpilot.validators.datafiles import plain_message
+    from mindpilot.datafiles import plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)

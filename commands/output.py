@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any, Iterable, Optional, TextIO
 
-from mindpilot.commands.columns import wrap
 from mindpilot.exit_codes import ExitCode
 from mindpilot.i18n import LANGS, detect_lang
-from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.findings import Finding
+from mindpilot.validators.text.findings import format_finding
 
 
 class CommandError(Exception):
@@ -54,34 +54,6 @@ def emit_json_line(event: Any, stream: Optional[TextIO] = None) -> None:
 def message(text: str) -> None:
     """A human message: always stderr, never mixed with data."""
     print(text, file=sys.stderr, flush=True)
-
-
-_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
-_LABEL = {
-    "zh": {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"},
-    "en": {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"},
-}
-
-
-def format_finding(finding: Finding, lang: str) -> str:
-    """A finding as a few lines of plain text: title and detail wrapped to 80 columns, no tables."""
-    where = ""
-    if finding.file:
-        where = f"{finding.file}:{finding.line}: " if finding.line else f"{finding.file}: "
-    head = f"{_MARK[finding.severity]} {_LABEL[lang if lang in _LABEL else 'en'][finding.severity]} " \
-           f"[{finding.rule}] {where}{finding.title}"
-    # Title and detail are prose: wrapped to 80 columns. Fix lines are often commands: kept whole so
-    # that copying them from the terminal gives one working command.
-    lines = wrap(head, "    ")
-    if finding.detail:
-        for part in finding.detail.splitlines():
-            lines += wrap("    " + part, "    ")
-    if finding.fix:
-        fix_label = "修复" if lang == "zh" else "fix"
-        fix_lines = finding.fix.splitlines()
-        lines.append(f"    {fix_label}: {fix_lines[0]}")
-        lines += ["      " + part for part in fix_lines[1:]]
-    return "\n".join(lines)
 
 
 def print_findings(findings: Iterable[Finding], lang: str, stream: Optional[TextIO] = None) -> None:

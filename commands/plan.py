@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot.commands.columns import columns, pad, wrap
+from mindpilot.validators.text.columns import columns, pad, wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 
@@ -173,7 +173,7 @@ def seq_len_of(path: str) -> int:
     Raises:
         DataFileError: the file is missing or does not parse.
     """
-    from mindpilot.validators.datafiles import read_yaml
+    from mindpilot.datafiles import read_yaml
 
     document = read_yaml(path)
     model = document.get("model") if isinstance(document, dict) else None
@@ -188,7 +188,7 @@ def interleave_of(path: str) -> int:
     Raises:
         DataFileError: the file is missing or does not parse (nothing is written then).
     """
-    from mindpilot.validators.datafiles import read_yaml
+    from mindpilot.datafiles import read_yaml
 
     document = read_yaml(path)
     if not isinstance(document, dict):

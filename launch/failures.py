@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from mindpilot.launch.events import FindingEvent, HangEvent
 from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
 
 MAX_TEXT = 200

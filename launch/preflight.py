@@ -22,7 +22,7 @@ from mindpilot.launch.command import MSRUN_DEFAULT_PORT, find_msrun
 from mindpilot.launch.jobs import JOB_ENV
 from mindpilot.presets.preset import Preset
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.datafiles import DataFileError, read_yaml
+from mindpilot.datafiles import DataFileError, read_yaml
 from mindpilot.validators.findings import Finding, Severity
 
 PARALLEL_KEYS = ("data_parallel", "model_parallel", "pipeline_stage", "context_parallel")

@@ -2,7 +2,8 @@
 
 Shared by ``launch`` and ``attach``. Eight ranks print the same step eight times; the human view
 shows the progress of one rank (the lowest that reports) and every finding, while ``--json`` keeps
-every rank's metrics. The TUI does not use this module: it renders the same events itself.
+every rank's metrics. Findings are rendered by :mod:`mindpilot.validators.text`, as the CLI
+renders them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import json
 import sys
 from typing import Any, Optional, TextIO
 
-from mindpilot.commands.columns import wrap
 from mindpilot.launch.events import (ExitEvent, FileEvent, FindingEvent, HangEvent, LineEvent, MetricEvent,
                                      StartedEvent, StatusEvent, TailEvent)
 from mindpilot.launch.failures import hang_finding
 from mindpilot.launch.parse import log_message
-from mindpilot.validators.findings import Finding
+from mindpilot.validators.text.columns import wrap
+from mindpilot.validators.text.findings import format_finding
 
 SHOWN_STATUS = ("cluster_ready", "worker_failed", "killing_workers", "job_failed", "workers_done")
 """Status changes worth a line in the human view."""
@@ -118,9 +119,9 @@ class HeadlessView:
         if isinstance(event, FindingEvent):
             mark = _t(lang, "first_mark") if event.first_failure else (_t(lang, "consequence")
                                                                         if event.consequence else "")
-            return finding_text(event.finding, lang, mark)
+            return format_finding(event.finding, lang, mark)
         if isinstance(event, HangEvent):
-            return finding_text(hang_finding(event, lang), lang, "")
+            return format_finding(hang_finding(event, lang), lang)
         if isinstance(event, StartedEvent):
             self.job = event.job
             head, hint = ("attached", "attach_hint") if self.attach else \
@@ -144,12 +145,3 @@ class HeadlessView:
             if first.get("file"):
                 lines.append(_t(lang, "where").format(file=first["file"], line=first.get("line") or "?"))
         return "\n".join(lines)
-
-
-def finding_text(finding: Finding, lang: str, mark: str) -> str:
-    """A finding in the compact form of ``commands.output.format_finding`` plus a mark."""
-    from mindpilot.commands.output import format_finding
-
-    # The mark belongs to the title, which may wrap over several lines: add it before formatting.
-    marked = finding.model_copy(update={"title": finding.title + mark}) if mark else finding
-    return format_finding(marked, lang)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 from mindpilot.presets.memory import StageMemory
+from mindpilot.presets.reasons import reason_text
 
 Offset = Union[int, list]
 """``model.model_config.offset``: 0, one entry per stage, or ``[pp_interleave_num][pp]``."""
@@ -17,15 +18,13 @@ Offset = Union[int, list]
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason for a candidate's rank: a text id in ``validators/data/rules/plan.yaml`` and its values."""
+    """One reason for a candidate's rank: a text id in ``presets/data/plan_reasons.yaml`` and its values."""
 
     rule: str
     params: dict = field(default_factory=dict)
 
     def text(self, lang: str = "en") -> str:
-        from mindpilot.validators.catalog import catalog
-
-        return catalog().finding(self.rule, lang, **self.params).title
+        return reason_text(self.rule, lang, **self.params)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict
 
 from mindpilot.presets.arch import ModelArch
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate, read_text
+from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate, read_text
 
 CATALOGUE_FILE = package_path("presets", "data", "models.yaml")
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mindpilot.validators.datafiles import DataFileError, package_path, read_yaml, validate, read_text
+from mindpilot.datafiles import DataFileError, package_path, read_yaml, validate, read_text
 
 BUILTIN_DIR = package_path("presets", "builtin")
 PACKAGE_PREFIX = "mindpilot:"

@@ -22,7 +22,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.yaml_splice import MISSING, Patcher, load_roundtrip
-from mindpilot.validators.datafiles import DataFileError, read_text
+from mindpilot.datafiles import DataFileError, read_text
 
 PARALLEL_KEYS = frozenset({
     "data_parallel", "model_parallel", "context_parallel", "expert_parallel", "pipeline_stage",

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 
 MISSING = object()
 """Marks a key that the document does not have (None is a real YAML value)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mindpilot.validators.catalog import Catalog, load_catalog
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 
 
 def test_shipped_catalogue_loads_and_every_text_is_bilingual():
@@ -80,7 +80,7 @@ def test_every_rule_id_used_in_code_exists():
 
 
 def test_line_of_a_merged_key_falls_back_to_its_mapping():
-    from mindpilot.validators.datafiles import line_of, read_yaml
+    from mindpilot.datafiles import line_of, read_yaml
 
     doc = read_yaml("inline.yaml", "base: &b\n  x: 1\nchild:\n  <<: *b\n  y: 2\n")
     assert line_of(doc, ["child", "y"]) == 5

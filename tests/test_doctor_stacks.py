@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 from mindpilot.validators.stacks import choose_stack, get_stack, load_stacks
 
 GRPO_WHEELS = {

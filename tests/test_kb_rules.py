@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 from mindpilot.validators.kb import diagnose_paths, load_kb, load_kb_from
 from mindpilot.validators.kb.literals import derive_literal
 

@@ -11,7 +11,7 @@ import pytest
 from mindpilot.presets.memory import estimate_params
 from mindpilot.presets.models import (arch_from_model_config, catalogue, derive_llama_ffn, get_model,
                                       load_catalogue, normalise)
-from mindpilot.validators.datafiles import DataFileError, read_yaml
+from mindpilot.datafiles import DataFileError, read_yaml
 
 DATA = Path(__file__).parent / "data" / "plan"
 

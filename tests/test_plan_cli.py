@@ -97,7 +97,7 @@ def test_apply_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
 
 
 def test_apply_writes_the_chosen_plan_keeping_comments_and_a_backup(tmp_path):
-    from mindpilot.validators.datafiles import read_yaml
+    from mindpilot.datafiles import read_yaml
 
     target = tmp_path / "finetune.yaml"
     shutil.copy(FINETUNE, target)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mindpilot.presets.preset import Preset, builtin_presets, demo_preset, find_preset, load_preset
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 from support import run_cli
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mindpilot.commands.columns import columns, pad, wrap
+from mindpilot.validators.text.columns import columns, pad, wrap
 
 PATH = "/work/main/tests/data/check/ckpt_convert_qwen25_hf2mcore.sh"
 

@@ -68,7 +68,7 @@ async def test_real_checker_reports_a_wrong_parallel_product(tmp_path):
 
 
 async def test_an_unparsable_file_is_reported_on_screen(monkeypatch):
-    from mindpilot.validators.datafiles import DataFileError
+    from mindpilot.datafiles import DataFileError
 
     def broken(*args):
         raise DataFileError("bad.yaml", 3, None, "invalid YAML: mapping values are not allowed here")

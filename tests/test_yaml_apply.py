@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from mindpilot.presets.yaml_apply import apply_plan
 from mindpilot.validators.check import check_files
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
 
 SEED = Path(__file__).parent / "data" / "check" / "qwen2_5_7b_2cards.yaml"
 

@@ -1,7 +1,7 @@
 """Thin adapters from the TUI to the core: one function per core call, imported lazily.
 
-Screens call these from thread workers. Importing lazily keeps each screen usable while a core
-module is still missing (the screen then says which one), and gives tests one seam to replace.
+Screens call these from thread workers. Importing on first call keeps the app's start-up light, and
+gives tests one seam to replace.
 """
 
 from __future__ import annotations
@@ -11,26 +11,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from rich.cells import cell_len
-
 from mindpilot.fileio import write_atomic
-from mindpilot.validators.datafiles import package_path
+from mindpilot.datafiles import package_path
 from mindpilot.validators.report import DoctorReport
+from mindpilot.validators.text.columns import short
 
 if TYPE_CHECKING:
     from mindpilot.tui.session import Session
 
 
-class CoreMissing(RuntimeError):
-    """The core module a step needs is not installed or not written yet."""
-
-
 def doctor(demo: bool, lang: str) -> DoctorReport:
     """``mindpilot doctor [--demo]``: probe and judge the environment."""
-    try:
-        from mindpilot.validators.doctor import run_doctor
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.validators.doctor") from exc
+    from mindpilot.validators.doctor import run_doctor
+
     return run_doctor(demo=demo, lang=lang)
 
 
@@ -60,26 +53,10 @@ def optional_float(text: str) -> Optional[float]:
         return None
 
 
-def short(value: Any, width: int) -> str:
-    """``value`` as text cut to ``width`` terminal cells with an ellipsis (Chinese takes two cells each)."""
-    text = "" if value is None else str(value)
-    if cell_len(text) <= width:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += cell_len(char)
-        if used > width - 1:
-            break
-        kept.append(char)
-    return "".join(kept) + "…"
-
-
 def model_ids() -> list[str]:
-    """Catalogue ids for the model picker (empty when the catalogue is missing)."""
-    try:
-        from mindpilot.presets.models import catalogue
-    except ImportError:
-        return []
+    """Catalogue ids for the model picker."""
+    from mindpilot.presets.models import catalogue
+
     return list(catalogue())
 
 
@@ -90,21 +67,17 @@ FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 def plan(model: str, cards: int, hbm_gb: float, seq_len: int, lang: str = "en",
          framework: str = "mindformers") -> list[dict[str, Any]]:
     """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict(lang)``."""
-    try:
-        from mindpilot.presets.models import get_model
-        from mindpilot.presets.planner import plan as run_plan
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.presets.planner") from exc
+    from mindpilot.presets.models import get_model
+    from mindpilot.presets.planner import plan as run_plan
+
     return [c.to_dict(lang) for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len,
                                               framework=framework)]
 
 
 def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
     """Write a candidate into the user's YAML (or only diff it); returns the unified diff."""
-    try:
-        from mindpilot.presets.yaml_apply import apply_plan
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.presets.yaml_apply") from exc
+    from mindpilot.presets.yaml_apply import apply_plan
+
     return apply_plan(path, candidate.get("parallel_config") or {}, candidate.get("recompute_config") or {},
                       offset=candidate.get("offset"), micro_batch_num=candidate.get("micro_batch_num"),
                       dry_run=dry_run)
@@ -174,10 +147,8 @@ def demo_config() -> str:
 def check(paths: list[str], cards: Optional[int], hbm_gb: Optional[float], skip_paths: bool,
           lang: str) -> list[Any]:
     """``mindpilot check``: findings for config files and launch scripts."""
-    try:
-        from mindpilot.validators.check import check_files
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.validators.check") from exc
+    from mindpilot.validators.check import check_files
+
     return check_files(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
 
 
@@ -198,15 +169,10 @@ def check_argv(session: "Session", paths: Optional[list[str]] = None, skip_paths
 
 def diagnose(paths: list[str], lang: str) -> Any:
     """``mindpilot diagnose``: findings, root cause and consequences for logs."""
-    try:
-        from mindpilot.validators.kb import diagnose_paths
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.validators.kb") from exc
+    from mindpilot.launch.postmortem import add_unknown_first_error
+    from mindpilot.validators.kb import diagnose_paths
+
     report = diagnose_paths(paths, lang=lang)
-    try:
-        from mindpilot.launch.postmortem import add_unknown_first_error
-    except ImportError:
-        return report
     add_unknown_first_error(report, lang)  # as `mindpilot diagnose`: a failed rank's first error line
     return report
 

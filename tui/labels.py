@@ -11,7 +11,7 @@ from functools import lru_cache
 from pydantic import RootModel
 
 from mindpilot.i18n import Bilingual
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.datafiles import load_model, package_path
 
 
 class _Labels(RootModel[dict[str, Bilingual]]):

@@ -11,14 +11,12 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from mindpilot.tui.core import CoreMissing, lang_flag
+from mindpilot.tui.core import lang_flag
 
 
 def _launch_core() -> Any:
-    try:
-        from mindpilot.launch import command, runner
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.launch.runner") from exc
+    from mindpilot.launch import command, runner
+
     return command, runner
 
 
@@ -32,15 +30,11 @@ def msrun_missing() -> Optional[str]:
 
 def load_preset(name_or_path: str) -> Any:
     """The demo job's preset for ``demo`` (as ``launch --demo``), else a built-in or a preset YAML file."""
-    try:
-        from mindpilot.presets.preset import find_preset
-    except ImportError as exc:
-        raise CoreMissing("mindpilot.presets.preset") from exc
+    from mindpilot.presets.preset import find_preset
+
     if name_or_path == "demo":
-        try:
-            from mindpilot.launch.demo import demo_preset
-        except ImportError:
-            return find_preset("demo")
+        from mindpilot.launch.demo import demo_preset
+
         return demo_preset()
     return find_preset(name_or_path)
 
@@ -91,20 +85,16 @@ def launch_argv(demo: bool, preset: str, lang: str) -> list[str]:
 
 
 def preflight(preset: Any, facts: Any, lang: str, log_dir: str, master_port: Optional[int] = None) -> list[Any]:
-    """Preflight findings for launching ``preset`` here (empty when the core has no preflight)."""
-    try:
-        from mindpilot.launch.preflight import preflight as run_preflight
-    except ImportError:
-        return []
+    """Preflight findings for launching ``preset`` here."""
+    from mindpilot.launch.preflight import preflight as run_preflight
+
     return run_preflight(preset, facts, lang=lang, log_dir=log_dir, master_port=master_port)
 
 
 def running_jobs() -> list[Any]:
     """Jobs still running (newest first), e.g. detached earlier or started from another terminal."""
-    try:
-        from mindpilot.launch.jobs import list_jobs
-    except ImportError:
-        return []
+    from mindpilot.launch.jobs import list_jobs
+
     return [record for record in list_jobs() if record.status in ("running", "starting")]
 
 

@@ -23,7 +23,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, RootModel
 
 from mindpilot.i18n import Bilingual
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.findings import Finding, Severity
 
 RULES_DIR = package_path("validators", "data", "rules")

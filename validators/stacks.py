@@ -15,7 +15,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.versions import ascend_matches, satisfies, valid_spec
 
 STACKS_FILE = package_path("validators", "data", "stacks.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.screen import Screen
 
-from mindpilot.validators.datafiles import package_path
+from mindpilot.datafiles import package_path
 
 
 class ScreenHarness(App[None]):

@@ -115,9 +115,6 @@ class CheckScreen(StepScreen):
         hbm = session.hbm_gb or session.env_hbm_gb()
         try:
             findings = core.check(paths, cards, hbm, skip_paths, session.lang)
-        except core.CoreMissing as exc:
-            self.from_thread(self._status, self.t("core_missing", what=str(exc)))
-            return
         except Exception as exc:  # a file that does not parse: DataFileError names file, line and key
             self.from_thread(self._status, self.t("failed", error=exc))
             return

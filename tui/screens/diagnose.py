@@ -95,9 +95,6 @@ class DiagnoseScreen(StepScreen):
         """The knowledge-base scan in a thread; the report goes back to the UI thread."""
         try:
             report = core.diagnose(paths, self.session.lang)
-        except core.CoreMissing as exc:
-            self.from_thread(self._root, self.t("core_missing", what=str(exc)))
-            return
         except Exception as exc:  # no such path: a clear message, not a traceback
             self.from_thread(self._root, self.t("failed", error=exc))
             return

@@ -64,9 +64,6 @@ class EnvironmentScreen(StepScreen):
         """Blocking probe in a thread; the result goes back to the UI thread."""
         try:
             report = core.doctor(self.session.demo, self.session.lang)
-        except core.CoreMissing as exc:
-            self.from_thread(self.show_problem, self.t("core_missing", what=str(exc)))
-            return
         except Exception as exc:  # the probe must never take the UI down with it
             self.from_thread(self.show_problem, self.t("failed", error=exc))
             return

@@ -20,7 +20,6 @@ from textual.widgets import Input, Label, Log, Sparkline, Static
 from textual.worker import get_current_worker
 
 from mindpilot.tui import launching
-from mindpilot.tui.core import CoreMissing
 from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
@@ -147,7 +146,7 @@ class LaunchScreen(StepScreen):
                          for command in commands)
         self.query_one("#launch-command", Static).update(text)
         if not self.running and getattr(preset, "name", "") == "demo":
-            missing = _safe(launching.msrun_missing)
+            missing = launching.msrun_missing()
             if missing == "mindspore":
                 self._set_status(self.t("launch_no_mindspore"))
             elif missing == "msrun":
@@ -166,7 +165,7 @@ class LaunchScreen(StepScreen):
         if len(self.commands) > 1 and getattr(self.preset, "node_rank", None) is None:
             self._set_status(self.t("launch_multi_node"))  # as `launch` does: one command per node
             return
-        missing = _safe(launching.msrun_missing)
+        missing = launching.msrun_missing()
         if missing:
             self._set_status(self.t("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun"))
             return
@@ -189,9 +188,6 @@ class LaunchScreen(StepScreen):
                 call(self._finish, self.t("launch_preflight_blocked", errors=len(errors)))
                 return
             record = launching.start(preset, command, log_dir)
-        except CoreMissing as exc:
-            call(self._finish, self.t("core_missing", what=str(exc)))
-            return
         except Exception as exc:  # LaunchError: msrun did not start
             call(self._finish, self.t("failed", error=exc))
             return
@@ -350,10 +346,3 @@ def _safe_list(function) -> list[Any]:
         return function()
     except Exception:  # an unreadable state dir must not stop the Launch step
         return []
-
-
-def _safe(function) -> Optional[str]:
-    try:
-        return function()
-    except CoreMissing as exc:
-        return str(exc)

@@ -152,9 +152,6 @@ class PlanScreen(StepScreen):
         """The planner in a thread; candidates go back to the UI thread."""
         try:
             candidates = core.plan(model, cards, hbm, seq_len, self.session.lang, framework)
-        except core.CoreMissing as exc:
-            self.from_thread(self._status, self.t("core_missing", what=str(exc)))
-            return
         except Exception as exc:  # bad model dir, planner refusal: say it, keep the UI
             self.from_thread(self._status, self.t("failed", error=exc))
             return
@@ -235,7 +232,7 @@ class PlanScreen(StepScreen):
         """Dry-run, show the diff, write on ``y``."""
         try:
             diff = core.apply_candidate(path, candidate, dry_run=True)
-        except Exception as exc:  # DataFileError names file, line and key; CoreMissing names the module
+        except Exception as exc:  # DataFileError names file, line and key
             self.notify(self.t("failed", error=exc), severity="error", timeout=8)
             return
         if not diff.strip():

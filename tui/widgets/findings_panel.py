@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from mindpilot.tui.core import short
 from mindpilot.tui.labels import label
 from mindpilot.validators.findings import Finding
+from mindpilot.validators.text.columns import short
+from mindpilot.validators.text.findings import place
 
 
 class FindingsPanel(Vertical):
@@ -73,9 +74,7 @@ class FindingsPanel(Vertical):
 
     def describe(self, finding: Finding) -> str:
         """Title, fix, rule and place, and cause of one finding as plain text."""
-        where = ""
-        if finding.file:
-            where = f"{finding.file}:{finding.line}" if finding.line else finding.file
+        where = place(finding)
         # The fix comes right after the title: in a short panel it is what must stay visible.
         parts = [finding.title]
         if finding.fix:

@@ -18,7 +18,7 @@ from mindpilot.validators.check.mindformers import check_mindformers_doc, check_
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
-from mindpilot.validators.datafiles import DataFileError, read_text
+from mindpilot.datafiles import DataFileError, read_text
 from mindpilot.validators.findings import Finding, sort_findings
 
 __all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]

@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence, Union
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from mindpilot.validators.datafiles import DataFileError, line_of, read_yaml, read_text
+from mindpilot.datafiles import DataFileError, line_of, read_yaml, read_text
 
 Key = Union[str, int]
 _MISSING = object()

@@ -13,7 +13,9 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, _catalogue_arch
 from mindpilot.validators.check.recompute import _interleave
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.datafiles import DataFileError
+from mindpilot.presets.models import arch_from_model_config
+from mindpilot.presets.planner import plan
 
 
 class FixError(ValueError):
@@ -22,8 +24,6 @@ class FixError(ValueError):
 
 def arch_of(doc: ConfigDoc) -> Any:
     """The ModelArch of the model a YAML builds: its own model_config, else the catalogue."""
-    from mindpilot.presets.models import arch_from_model_config
-
     config = doc.value(*MC)
     if isinstance(config, dict):
         try:
@@ -39,8 +39,6 @@ def arch_of(doc: ConfigDoc) -> Any:
 
 def best_candidate(path: str, cards: int, hbm_gb: Optional[float], lang: str = "en") -> Any:
     """The planner's best candidate (the first that fits memory, else the first) for ``path``."""
-    from mindpilot.presets.planner import plan
-
     doc = ConfigDoc.load(path)
     arch = arch_of(doc)
     seq = doc.value(*MC, "seq_length")

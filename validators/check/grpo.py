@@ -17,7 +17,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.resources import PLACEHOLDER, check_memory
 from mindpilot.validators.check.yamltypes import check_types, is_number, yaml11_float
-from mindpilot.validators.datafiles import DataFileError, load_model, package_path
+from mindpilot.datafiles import DataFileError, load_model, package_path
 
 ROLES = ("actor_config", "ref_config", "generate_config")
 VLLM_MODES = (0, 1, 2, "MINDFORMERS", "VLLM", "DEBUG")

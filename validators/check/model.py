@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, RootModel
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.datafiles import load_model, package_path
+from mindpilot.presets import models
 
 MC = ("model", "model_config")
 
@@ -95,10 +96,6 @@ def _int(value: Any) -> Optional[int]:
 
 def _catalogue_arch(doc: ConfigDoc, ctx: CheckContext) -> Any:
     """The plan engineer's ModelArch for this YAML, when the catalogue knows the model (else None)."""
-    try:
-        from mindpilot.presets import models
-    except Exception:  # the catalogue is optional for check
-        return None
     names = []
     pretrained = doc.value("pretrained_model_dir")
     if isinstance(pretrained, str) and pretrained:

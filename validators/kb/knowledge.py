@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from mindpilot.i18n import Bilingual
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.kb.matcher import Matcher
 from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.probe.facts import Checkout, HostInfo, PythonInfo
 
 NPU_SMI_FILE = "npu-smi-info.txt"

@@ -23,6 +23,20 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - columns(text))
 
 
+def short(value: object, width: int) -> str:
+    """``value`` as text cut to ``width`` columns with an ellipsis (a table cell, a status line)."""
+    text = "" if value is None else str(value)
+    if columns(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += columns(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
 def wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
     """Word-wrap ``text`` to ``width`` columns; continuation lines start with ``indent``.
 
