@@ -1,9 +1,9 @@
 """``mindpilot check``: find, before launch, the config mistakes MindFormers, MindRLHF and MindSpeed-LLM
 only report after minutes of graph compilation on every card.
 
-:func:`check_files` detects what each file is (MindFormers YAML, GRPO config, launch script), runs the
-rules of its kind, then the rules that span files (a script's ``--worker_num`` against the config it
-launches; a MindSpeed-LLM training script's TP/PP against the conversion script's).
+:func:`check_files` detects what each file is (a YAML's kind comes from :mod:`.kinds`, where new
+frameworks register theirs; else a launch script), runs the rules of its kind, then the rules that span
+files (a script's ``--worker_num`` against the config it launches; a MindSpeed-LLM training script's TP/PP against the conversion script's).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any, Optional, Sequence, Union
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
-from mindpilot.validators.check.grpo import check_grpo_doc, resolve_model_yaml, world_size
+from mindpilot.validators.check.grpo import resolve_model_yaml, world_size
+from mindpilot.validators.check.kinds import GRPO_KEYS, UNKNOWN, kind_named, yaml_kind
 from mindpilot.validators.check.mindformers import check_mindformers_doc, check_mindformers_yaml
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
@@ -22,12 +23,6 @@ from mindpilot.datafiles import DataFileError, read_text
 from mindpilot.validators.findings import Finding, sort_findings
 
 __all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]
-
-MINDFORMERS_KEYS = ("parallel_config", "model", "trainer", "run_mode", "runner_config", "recompute_config",
-                    "use_parallel", "train_dataset", "pretrained_model_dir")
-GRPO_KEYS = ("rl_config", "actor_config", "generate_config", "ref_config")
-GRPO_FLAT_KEYS = ("start_lr", "end_lr", "sft_model_path", "num_generations", "num_rollouts")
-
 
 class CheckReport:
     """What ``check`` found: each file with its kind, and the findings (worst first)."""
@@ -41,23 +36,13 @@ class CheckReport:
 
 
 def detect_kind(path: str, text: str, data: Any = None) -> str:
-    """``mindformers``, ``grpo``, ``script`` or ``unknown``."""
+    """A registered YAML kind (:mod:`.kinds`: ``mindformers``, ``grpo`` ...), ``script`` or ``unknown``."""
     name = path.lower()
     if name.endswith((".yaml", ".yml")) or data is not None:
-        if isinstance(data, dict):
-            if "megatron_training" in data or "defaults" in data:
-                return "unknown"  # MindSpeed-RL (hydra/OmegaConf): same section names, other schema
-            if any(key in data for key in GRPO_KEYS) or ("start_lr" in data or "sft_model_path" in data) \
-                    and "model" not in data and "parallel_config" not in data:
-                return "grpo"
-            if any(key in data for key in MINDFORMERS_KEYS):
-                return "mindformers"
-            if sum(key in data for key in GRPO_FLAT_KEYS) >= 2:
-                return "grpo"
-        return "unknown"
+        return yaml_kind(data).name
     if is_launch_script(text, name):
         return "script"
-    return "unknown"
+    return UNKNOWN
 
 
 def _read(path: str) -> str:
@@ -96,7 +81,7 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
     for path, text in texts.items():
         kind = (kinds or {}).get(path)
         data = None
-        if kind is None and path.lower().endswith((".yaml", ".yml")) or kind in ("mindformers", "grpo"):
+        if kind is None and path.lower().endswith((".yaml", ".yml")) or kind not in (None, "script", UNKNOWN):
             try:
                 doc = ConfigDoc(path, text)
             except DataFileError as exc:
@@ -107,10 +92,9 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
             data = doc.data
         kind = kind or detect_kind(path, text, data)
         report.files.append({"file": path, "kind": kind})
-        if kind == "mindformers":
-            check_mindformers_doc(docs[path], ctx)
-        elif kind == "grpo":
-            check_grpo_doc(docs[path], ctx, check_model_yaml)
+        config_kind = (kind_named(kind) or yaml_kind(data)) if path in docs else None
+        if config_kind is not None and config_kind.check is not None:
+            config_kind.check(docs[path], ctx, check_model_yaml)
         elif kind == "script":
             scripts.append((path, check_script(path, text, ctx)))
         else:
