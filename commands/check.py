@@ -1,6 +1,7 @@
 """``mindpilot check FILE...``: config mistakes found in milliseconds, before minutes of compilation.
 
-Text output lists findings worst first, each with ``file:line``, the error the framework would raise
+Every input goes through :mod:`mindpilot.launch.router`, which ``diagnose`` shares: both commands
+find the same for any file. Text output lists findings worst first, each with ``file:line``, the error the framework would raise
 and the exact line to change. ``--fix FILE`` plans a layout for the card count and writes it into the
 user's YAML (diff shown first; ``--dry-run`` shows only the diff). Exit 1 when an error remains.
 """
@@ -14,7 +15,7 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.validators.text.columns import wrap
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
 
 
@@ -26,7 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
                     "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
                     "frameworks enforce; each finding names the line and the fix.")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="YAML configs and/or launch scripts")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="YAML configs and/or launch scripts (logs, log dirs, job ids and - are diagnosed "
+                             "as by `mindpilot diagnose`)")
     parser.add_argument("--cards", type=int, default=None, metavar="N",
                         help="device count to check against (default: the NPUs this machine reports)")
     parser.add_argument("--hbm", type=float, default=None, metavar="GB",
@@ -57,6 +60,8 @@ def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Op
 
 
 def run(args: argparse.Namespace) -> ExitCode:
+    from mindpilot.commands.diagnose import print_report
+    from mindpilot.launch.router import InputError, analyse
     from mindpilot.validators.check import run_check
     from mindpilot.validators.findings import exit_code_for
 
@@ -83,16 +88,20 @@ def run(args: argparse.Namespace) -> ExitCode:
                                                       else "already matches the best plan; nothing to change"))
         if not fixes:
             raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
-    report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    try:
+        report = analyse(args.files, lang, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths)
+    except InputError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from exc
     if args.json:
         document = report.to_dict()
+        document["files"] = report.inputs  # each input and its kind (diagnose's "files" are the logs read)
         document["cards"], document["hbm_gb"] = cards, hbm
         if args.fix:
             document["fixes"] = fixes
         emit_json(document)
     else:
         if not args.fix or not args.dry_run:
-            print_findings(report.findings, lang)
+            print_report(report, lang)
             _summary(report, cards, hbm, lang)
     return exit_code_for(report.findings)
 
@@ -101,14 +110,14 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in report.findings:
         counts[finding.severity.value] += 1
-    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
-    if len(report.files) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
+    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.inputs)
+    if len(report.inputs) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
         per_kind: dict[str, int] = {}
-        for entry in report.files:
+        for entry in report.inputs:
             per_kind[entry["kind"]] = per_kind.get(entry["kind"], 0) + 1
-        kinds = f"{len(report.files)} files (" + ", ".join(f"{k} {n}" for k, n in per_kind.items()) + ")"
+        kinds = f"{len(report.inputs)} files (" + ", ".join(f"{k} {n}" for k, n in per_kind.items()) + ")"
         if lang == "zh":
-            kinds = f"{len(report.files)} 个文件（" + "，".join(f"{k} {n}" for k, n in per_kind.items()) + "）"
+            kinds = f"{len(report.inputs)} 个文件（" + "，".join(f"{k} {n}" for k, n in per_kind.items()) + "）"
     if lang == "zh":
         target = (f"按 {cards} 张卡" if cards else "卡数未知") + (f"，每卡 {hbm:g} GB" if hbm else "")
         text = f"检查了 {kinds}（{target}）：{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示"

@@ -1,7 +1,8 @@
 """``mindpilot diagnose PATH...``: name the known error in logs, and the rank that failed first.
 
-PATH is a log file, an msrun log directory, a launch script, or ``-`` for a pasted report on stdin.
-Without PATH it checks the environment for conditions that cause known errors.
+PATH is a log file, an msrun log directory, a job id, a launch script, a config, or ``-`` for a pasted
+report on stdin; each is classified once by :mod:`mindpilot.launch.router`, which ``check`` shares, so
+both commands find the same. Without PATH it checks the environment for conditions that cause known errors.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from mindpilot.commands.output import (CommandError, emit_json, format_finding, 
                                        print_findings)
 from mindpilot.exit_codes import ExitCode
 from mindpilot.validators.findings import Finding, exit_code_for
+from mindpilot.validators.text.columns import wrap
+from mindpilot.validators.text.findings import FIX_LABEL
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -24,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                     "For an msrun log directory, name the first failing rank and group the timeouts "
                     "that follow. Without PATH, check this environment for known causes of errors.")
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="log file, msrun log directory (scheduler.log + worker_*.log), launch script, or -")
+                        help="log file, msrun log directory (scheduler.log + worker_*.log), job id, launch script, "
+                             "YAML config, or - for a paste")
     parser.add_argument("--python", default=None, help="interpreter to probe when no PATH is given")
     parser.set_defaults(func=run)
 
@@ -33,16 +37,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if not args.paths:
         return _environment(args, lang)
-    from mindpilot.launch.postmortem import add_unknown_first_error
-    from mindpilot.validators.kb.diagnose import DiagnoseInputError, diagnose_paths
+    from mindpilot.commands.check import environment_defaults
+    from mindpilot.launch.router import InputError, analyse
 
     if "-" in args.paths and sys.stdin.isatty():
         message("粘贴日志或报错，按 Ctrl-D 结束：" if lang == "zh" else "paste the log or report, then Ctrl-D:")
     try:
-        report = diagnose_paths(args.paths, lang)
-    except DiagnoseInputError as exc:
+        cards, hbm = environment_defaults(None, None)  # as `check` does: the same findings for a config
+        report = analyse(args.paths, lang, cards=cards, hbm_gb=hbm)
+    except InputError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from exc
-    add_unknown_first_error(report, lang)  # the live view's "first error" when no known rule matches
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -67,43 +71,50 @@ def _environment(args: argparse.Namespace, lang: str) -> ExitCode:
     return exit_code_for(findings)
 
 
-def _where(finding: Finding) -> str:
+def _meta(finding: Finding) -> str:
     where = f"{finding.file}:{finding.line}" if finding.line else (finding.file or "")
     extra = getattr(finding, "time", None)
-    return f"{where}  [{extra}]" if extra else where
+    count = getattr(finding, "count", 1) or 1
+    rank = getattr(finding, "rank", None)
+    parts = [f"{where}  [{extra}]" if extra else where, f"rank {rank}" if rank is not None else "",
+             f"×{count}" if count > 1 else ""]
+    return " ".join(part for part in parts if part)
 
 
 def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
-    """The report as text: root cause, other errors, grouped consequences, reading problems."""
+    """The report as text: the root cause once (with its fix), other findings, grouped consequences,
+    reading problems."""
     from mindpilot.validators.catalog import make_finding
 
     out = stream or sys.stdout
     lines: List[str] = []
+    findings = list(report.findings)
     root = report.root_cause
     if root is not None:
-        if root.rank is not None:
-            head = make_finding("diagnose.root_cause", lang, rank=root.rank, title=root.title,
-                                where=f"{root.file}:{root.line}")
-        else:
-            head = make_finding("diagnose.root_cause_single", lang, title=root.title,
-                                where=f"{root.file}:{root.line}")
-        lines += [f"▶ {head.title}", f"  {head.detail}", ""]
-    for finding in report.findings:
+        where = f"{root.file}:{root.line}"
+        head = make_finding("diagnose.root_cause" if root.rank is not None else "diagnose.root_cause_single",
+                            lang, rank=root.rank, title=root.title, where=where)
+        lines += wrap(f"▶ {head.title}", "  ") + wrap(f"  {head.detail}", "  ")
+        cause = findings.pop(0) if findings and findings[0].rule == root.rule else None
+        if cause is not None:
+            lines += _body(cause, lang, "  ", said=root.title)
+        lines.append("")
+    for finding in findings:
         if getattr(finding, "consequence", False):
             continue
         lines.append(format_finding(finding, lang))
-        count = getattr(finding, "count", 1)
-        rank = getattr(finding, "rank", None)
-        meta = [f"rank {rank}" if rank is not None else "", f"×{count}" if count > 1 else ""]
-        lines.append("    " + " ".join(part for part in [_where(finding)] + meta if part))
-        lines.append("    > " + str(getattr(finding, "matched", ""))[:200])
+        if getattr(finding, "matched", None) is not None:
+            lines.append("    " + _meta(finding))
+            lines.append("    > " + str(finding.matched)[:200])
     if report.consequences:
-        lines.append("")
+        if lines and lines[-1]:
+            lines.append("")
         lines.append(make_finding("diagnose.consequences", lang).title)
         for group in report.consequences:
-            ranks = ",".join(str(rank) for rank in group.ranks) or "-"
-            lines.append("  " + make_finding("diagnose.consequence_group", lang, title=group.title, ranks=ranks,
-                                             files=group.files, count=group.count).title)
+            ranks = ",".join(str(rank) for rank in group.ranks)
+            text = make_finding("diagnose.consequence_group" if ranks else "diagnose.consequence_group_unranked",
+                                lang, title=group.title, ranks=ranks, files=group.files, count=group.count).title
+            lines += wrap("  " + text, "    ")
     if not report.findings:
         total = sum(scanned.lines for scanned in report.files)
         lines.append(make_finding("diagnose.no_findings", lang, files=len(report.files), lines=total).title)
@@ -111,3 +122,21 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     out.flush()
     for note in report.notes:
         message(format_finding(note, lang))
+
+
+def _body(finding: Finding, lang: str, indent: str, said: str) -> List[str]:
+    """A finding's detail, fix and matched line, without its title and without ``said`` (the root cause,
+    said just above)."""
+    lines: List[str] = []
+    for part in (finding.detail or "").splitlines():
+        lines += wrap(indent + part, indent)
+    if finding.fix:
+        fix = finding.fix.splitlines()
+        lines.append(f"{indent}{FIX_LABEL['zh' if lang == 'zh' else 'en']}: {fix[0]}")
+        lines += [indent + "  " + part for part in fix[1:]]
+    meta = _meta(finding)
+    lines.append(f"{indent}[{finding.rule}] {meta}".rstrip())
+    matched = str(getattr(finding, "matched", None) or "")
+    if matched and matched.strip() != said.strip():
+        lines.append(f"{indent}> " + matched[:200])
+    return lines

@@ -1,56 +1,98 @@
-"""After a job: the first failing rank's first error, even when no known rule explains it.
+"""After a job: the first failing rank's first error, even when no known rule explains it, and the
+follow-on errors the live view marks as consequences.
 
 The live view (``launch`` / ``attach``) names a rank's first Python exception or ``[ERROR]`` line when
-the knowledge base does not know it, and tells the user to run ``mindpilot diagnose``. The knowledge-base
-scan alone answered "no known error found" (exit 0) for those same logs; this fills the gap with the live
-view's own recognition (:class:`~mindpilot.launch.failures.FailureTracker`), so both agree.
+the knowledge base does not know it, and marks timeouts, aborts and the scheduler's errors as
+consequences. :func:`add_live_view_findings` replays the logs through the live view's own recognition
+(:class:`~mindpilot.launch.failures.FailureTracker`), so that ``diagnose`` and the live view agree on the
+root cause and on the consequences, for files and for a pasted report alike.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
-from typing import Any, Optional
+from typing import IO, Any, Optional
 
+from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import FailureTracker, failure_literals
+from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Severity
-from mindpilot.validators.kb.diagnose import RootCause
+from mindpilot.validators.kb.diagnose import ConsequenceGroup, RootCause
+from mindpilot.validators.kb.scan import decode
 
 FALLBACK_MAX_BYTES = 256 << 20
 """Logs larger than this are not re-read for an unknown error (the knowledge-base scan reads them all)."""
 
 
-def add_unknown_first_error(report: Any, lang: str) -> None:
-    """No known error, but a rank failed: name its first error line as the live view does.
+def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
+    """Add to a diagnose report what the live view would have shown and the knowledge base did not.
 
-    The live view (``launch``/``attach``) reports a rank's first Python exception or ``[ERROR]`` line even
-    when the knowledge base does not know it, and tells the user to run ``mindpilot diagnose``; without
-    this, diagnose answered "no known error found" with exit 0 for the same logs.
+    Without a known error: the first failing rank's first error line becomes the root cause (``pasted``
+    is the standard input already read, for ``diagnose -``). Always: the scheduler's error lines, which
+    the live view labels consequences, join the report's consequences.
     """
-    if report.root_cause is not None or any(f.severity == Severity.ERROR for f in report.findings):
-        return
+    has_error = report.root_cause is not None or any(f.severity == Severity.ERROR for f in report.findings)
     literals = failure_literals()
-    tracker = FailureTracker(lang=lang, use_kb=False)
+    tracker = FailureTracker(lang=lang)
     found: dict = {}
+    consequences: list[FindingEvent] = []
     for scanned in report.files:
-        path = Path(scanned.file)
-        if scanned.kind != "log" or not path.is_file() or path.stat().st_size > FALLBACK_MAX_BYTES:
+        source = "scheduler" if Path(scanned.file).name == "scheduler.log" else "worker"
+        if has_error and source != "scheduler":
+            continue  # the root cause is known: only the scheduler's lines can add consequences
+        stream = _open(scanned, pasted)
+        if stream is None:
             continue
-        source = "scheduler" if path.name == "scheduler.log" else "worker"
         stamp: Optional[str] = None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, text in enumerate(handle, 1):
+        with stream:
+            for number, text in enumerate(stream, 1):
                 if text[:1].isdigit() or text.startswith("["):
                     stamp = text[:64]
                 if not any(literal in text for literal in literals):
                     continue
                 for event in tracker.feed(text.rstrip("\r\n"), scanned.rank, source, scanned.file, stamp,
                                           line=number):
-                    found.setdefault((event.rank, event.finding.rule), event.finding)
+                    if not event.finding.rule.startswith("tail."):
+                        continue  # the knowledge-base scan has it already
+                    if event.consequence:
+                        consequences.append(event)
+                    else:
+                        found.setdefault((event.rank, event.finding.rule), event.finding)
+    _add_consequences(report, consequences)
+    if has_error:
+        return
     first = tracker.first_failure()
     if first is None or first.line is None or (first.rank, first.rule) not in found:
         return
-    finding = found[(first.rank, first.rule)]
-    finding.matched = first.text
+    finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
+                           extra={"rank": first.rank, "matched": first.text})
     report.findings.insert(0, finding)
-    report.root_cause = RootCause(rank=first.rank, rule=first.rule, file=first.file, line=first.line,
-                                  title=finding.title)
+    report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
+                                  title=first.text)
+
+
+def _open(scanned: Any, pasted: Optional[bytes]) -> Optional[IO[str]]:
+    if scanned.kind == "stdin":
+        return io.StringIO(decode(pasted)) if pasted is not None else None
+    path = Path(scanned.file)
+    if scanned.kind != "log" or not path.is_file() or path.stat().st_size > FALLBACK_MAX_BYTES:
+        return None
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def _add_consequences(report: Any, events: list[FindingEvent]) -> None:
+    groups = {group.rule: group for group in report.consequences}
+    files: dict[str, set] = {}
+    for event in events:
+        group = groups.get(event.finding.rule)
+        if group is None:
+            group = groups[event.finding.rule] = ConsequenceGroup(rule=event.finding.rule, title=event.finding.title)
+            report.consequences.append(group)
+        group.count += 1
+        if event.finding.file not in files.setdefault(group.rule, set()):
+            files[group.rule].add(event.finding.file)
+            group.files += 1
+        if event.rank is not None and event.rank not in group.ranks:
+            group.ranks.append(event.rank)
+            group.ranks.sort()

@@ -18,7 +18,7 @@ def test_the_first_failing_rank_s_unknown_error_is_the_root_cause():
     root = report["root_cause"]
     assert root["rank"] == 1 and root["line"] == 8 and root["file"].endswith("worker_1.log")
     first = report["findings"][0]
-    assert first["rule"] == "tail.worker_error" and "column 'input_ids' has 0 rows" in first["title"]
+    assert first["rule"] == "diagnose.unknown_error" and "column 'input_ids' has 0 rows" in first["title"]
     assert {"rule", "severity", "title", "detail", "fix", "file", "line", "source"} <= set(first)
 
 

@@ -146,10 +146,10 @@ def demo_config() -> str:
 
 def check(paths: list[str], cards: Optional[int], hbm_gb: Optional[float], skip_paths: bool,
           lang: str) -> list[Any]:
-    """``mindpilot check``: findings for config files and launch scripts."""
-    from mindpilot.validators.check import check_files
+    """``mindpilot check``: findings for config files and launch scripts (any input, as the CLI)."""
+    from mindpilot.launch.router import analyse
 
-    return check_files(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+    return analyse(paths, lang, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths).findings
 
 
 def check_argv(session: "Session", paths: Optional[list[str]] = None, skip_paths: bool = False) -> list[str]:
@@ -168,13 +168,10 @@ def check_argv(session: "Session", paths: Optional[list[str]] = None, skip_paths
 
 
 def diagnose(paths: list[str], lang: str) -> Any:
-    """``mindpilot diagnose``: findings, root cause and consequences for logs."""
-    from mindpilot.launch.postmortem import add_unknown_first_error
-    from mindpilot.validators.kb import diagnose_paths
+    """``mindpilot diagnose``: findings, root cause and consequences, through the CLI's router."""
+    from mindpilot.launch.router import analyse
 
-    report = diagnose_paths(paths, lang=lang)
-    add_unknown_first_error(report, lang)  # as `mindpilot diagnose`: a failed rank's first error line
-    return report
+    return analyse(paths, lang)
 
 
 def diagnose_argv(session: "Session", paths: Optional[list[str]] = None) -> list[str]:

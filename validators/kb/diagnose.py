@@ -99,6 +99,9 @@ class DiagnoseReport(BaseModel):
     """What was read."""
     notes: List[Finding] = Field(default_factory=list)
     """Problems reading the input (a vanished file, an unreadable path)."""
+    inputs: List[Dict[str, Any]] = Field(default_factory=list)
+    """Each input as given and what it was taken for (``log``, ``log_dir``, ``job``, ``paste``, ``script``
+    or a config kind such as ``mindformers``), from :mod:`mindpilot.launch.router`."""
 
     def to_dict(self) -> Dict[str, Any]:
         """The JSON document of ``diagnose --json``."""
@@ -108,6 +111,7 @@ class DiagnoseReport(BaseModel):
             "consequences": [group.model_dump(mode="json") for group in self.consequences],
             "files": [scanned.model_dump(mode="json") for scanned in self.files],
             "notes": [note.to_dict() for note in self.notes],
+            "inputs": self.inputs,
         }
 
 
@@ -125,11 +129,22 @@ class _Agg:
 
 
 def rank_from_name(path: str) -> Optional[int]:
-    """``worker_3.log`` -> 3; ``rank_5/...`` -> 5; None otherwise."""
+    """``worker_3.log`` -> 3; ``rank_5/...`` -> 5; None otherwise.
+
+    A folder counts only when its whole name is a rank (``rank_5``), so that ``scenarios/rank3_oom/
+    scheduler.log`` is not taken for rank 3, as the live view does not take it.
+    """
+    parts = Path(path).parts
     found = None
-    for found in RANK_IN_NAME.finditer(path):
+    for found in RANK_IN_NAME.finditer(parts[-1] if parts else path):
         pass
-    return int(found.group(1)) if found else None
+    if found:
+        return int(found.group(1))
+    for part in reversed(parts[:-1]):
+        whole = RANK_IN_NAME.fullmatch(part)
+        if whole:
+            return int(whole.group(1))
+    return None
 
 
 def _is_script(path: Path) -> bool:
@@ -295,31 +310,45 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
     Raises:
         DiagnoseInputError: no path exists at all (nothing could be diagnosed).
     """
-    run = _Run(kb or load_kb(), lang)
+    inputs: List[Tuple[str, str]] = []
     missing: List[str] = []
     for raw in paths:
-        if raw == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            run.scan_stream(stream, "-", "stdin", None)
-            continue
         path = Path(raw)
-        if path.is_dir():
-            logs = _log_files(path)
-            if not logs:
-                run.notes.append(make_finding("diagnose.empty_directory", lang, file=raw))
-            for log in logs:
-                run.scan_log(log, str(log))
+        if raw == "-":
+            inputs.append(("stdin", raw))
+        elif path.is_dir():
+            inputs.append(("log_dir", raw))
         elif path.is_file():
-            if _is_script(path):
-                run.scan_script(path, raw)
-            else:
-                run.scan_log(path, raw)
+            inputs.append(("script" if _is_script(path) else "log", raw))
         elif path.exists():
-            run.scan_log(path, raw)  # a FIFO or device: read it as a stream
+            inputs.append(("log", raw))  # a FIFO or device: read it as a stream
         else:
             missing.append(raw)
     if missing and len(missing) == len(paths):
         raise DiagnoseInputError("no such file or directory: " + ", ".join(missing))
+    report = scan_inputs(inputs, lang, stdin, kb)
     for raw in missing:
-        run.notes.append(make_finding("diagnose.file_vanished", lang, file=raw, error="No such file or directory"))
+        report.notes.append(make_finding("diagnose.file_vanished", lang, file=raw,
+                                         error="No such file or directory"))
+    return report
+
+
+def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Optional[BinaryIO] = None,
+                kb: Optional[KnowledgeBase] = None) -> DiagnoseReport:
+    """Scan inputs whose kind is already known: ``(kind, path)`` with kind ``log``, ``log_dir``, ``script``
+    or ``stdin`` (the router, :mod:`mindpilot.launch.router`, classifies them once)."""
+    run = _Run(kb or load_kb(), lang)
+    for kind, raw in inputs:
+        if kind == "stdin":
+            run.scan_stream(stdin if stdin is not None else sys.stdin.buffer, "-", "stdin", None)
+        elif kind == "log_dir":
+            logs = _log_files(Path(raw))
+            if not logs:
+                run.notes.append(make_finding("diagnose.empty_directory", lang, file=raw))
+            for log in logs:
+                run.scan_log(log, str(log))
+        elif kind == "script":
+            run.scan_script(Path(raw), raw)
+        else:
+            run.scan_log(Path(raw), raw)
     return run.report()

@@ -1,0 +1,134 @@
+"""One router for every input: a file, a directory, a job id or a paste is classified once and gets
+every analyser that applies, so ``diagnose``, ``check`` and the TUI report the same findings for it.
+
+* a log file, an msrun log directory, a job id (its log directory) or ``-`` (a pasted report): the
+  knowledge-base scan, then the live view's own recognition (first unknown error, consequences);
+* a launch script: the knowledge base's script rules and ``check``'s script rules;
+* a YAML: ``check``'s rules for its kind (:mod:`mindpilot.validators.check.kinds`).
+
+It sits at the top of the core because it needs all of it: the job store, the validators, and the live
+view's failure tracking (:mod:`mindpilot.launch.postmortem`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Optional, Sequence
+
+from mindpilot.validators.kb.diagnose import DiagnoseReport
+
+LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG = "log", "log_dir", "job", "paste", "script", "config"
+"""What an input is taken for (a config's own kind, ``mindformers`` ..., comes from ``check``)."""
+
+SCRIPT_SUFFIXES = (".sh", ".bash")
+LOG_SUFFIXES = (".log", ".txt", ".out", ".err")
+CONFIG_SUFFIXES = (".yaml", ".yml")
+HEAD_BYTES = 64 << 10
+"""Bytes read from a file of no telling suffix to see whether it is a launch script."""
+MAX_PASTE = 64 << 20
+"""At most this much of standard input is read (a pasted report is kilobytes)."""
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+"""What may be looked up in the job store (no path separators)."""
+
+
+class InputError(ValueError):
+    """An argument that is no file, directory or job (the CLI says so in one line, exit 2)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One input as the user gave it, and how it is read."""
+
+    given: str
+    """The argument as typed."""
+    kind: str
+    """:data:`LOG`, :data:`LOG_DIR`, :data:`JOB`, :data:`PASTE`, :data:`SCRIPT` or :data:`CONFIG`."""
+    path: str
+    """What is read: the file, the directory, the job's log directory, or ``-``."""
+
+
+def classify(raw: str) -> Route:
+    """What ``raw`` is; :class:`InputError` when it is neither a path nor a job id."""
+    if raw == "-":
+        return Route(raw, PASTE, "-")
+    path = Path(raw)
+    if path.is_dir():
+        return Route(raw, LOG_DIR, raw)
+    if path.exists():
+        return Route(raw, _file_kind(path), raw)
+    if JOB_ID.fullmatch(raw):
+        from mindpilot.launch.jobs import load_job
+
+        try:
+            return Route(raw, JOB, load_job(raw).log_dir)
+        except KeyError:
+            pass
+    raise InputError(f"no such file, directory or job: {raw}")
+
+
+def _file_kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(CONFIG_SUFFIXES):
+        return CONFIG
+    if name.endswith(SCRIPT_SUFFIXES):
+        return SCRIPT
+    if name.endswith(LOG_SUFFIXES) or not path.is_file():
+        return LOG  # a FIFO or a device is read as a stream
+    from mindpilot.validators.check.scripts import is_launch_script
+    from mindpilot.validators.kb.scan import decode
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return LOG  # the scan reports why it cannot be read
+    return SCRIPT if head.startswith(b"#!") or is_launch_script(decode(head), name) else LOG
+
+
+_SCAN_KIND = {LOG: "log", LOG_DIR: "log_dir", JOB: "log_dir", PASTE: "stdin", SCRIPT: "script"}
+
+
+def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = None, hbm_gb: Optional[float] = None,
+            skip_paths: bool = False, stdin: Optional[BinaryIO] = None) -> DiagnoseReport:
+    """Every finding for every input: root cause and consequences of logs, rules of scripts and configs.
+
+    Raises:
+        InputError: an argument is no file, directory or job.
+        DataFileError: a config or script cannot be read.
+    """
+    from mindpilot.launch.postmortem import add_live_view_findings
+    from mindpilot.validators.kb.diagnose import scan_inputs
+
+    routes = [classify(raw) for raw in raws]
+    pasted = None
+    if any(route.kind == PASTE for route in routes):
+        pasted = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_PASTE)
+    scanned = [(_SCAN_KIND[route.kind], route.path) for route in routes if route.kind in _SCAN_KIND]
+    report = scan_inputs(scanned, lang, io.BytesIO(pasted or b"")) if scanned else DiagnoseReport()
+    if any(route.kind not in (SCRIPT, CONFIG) for route in routes):
+        add_live_view_findings(report, lang, pasted)
+    kinds, referenced = _check(routes, report, lang, cards, hbm_gb, skip_paths)
+    report.inputs = [{"file": route.given, "kind": kinds.get(route.path, route.kind),
+                      **({"log_dir": route.path} if route.kind == JOB else {})} for route in routes] + referenced
+    return report
+
+
+def _check(routes: list[Route], report: DiagnoseReport, lang: str, cards: Optional[int], hbm_gb: Optional[float],
+           skip_paths: bool) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """``check``'s rules on the scripts and configs, merged into ``report``; returns each checked file's
+    kind, and the model YAMLs that configs point to (checked too)."""
+    paths = [route.path for route in routes if route.kind in (SCRIPT, CONFIG)]
+    if not paths:
+        return {}, []
+    from mindpilot.validators.check import run_check
+
+    checked = run_check(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+    root = report.findings[:1] if report.root_cause is not None else []
+    rest = report.findings[len(root):] + checked.findings
+    report.findings = root + sorted(rest, key=lambda f: (bool(getattr(f, "consequence", False)), f.severity.rank))
+    kinds = {entry["file"]: entry["kind"] for entry in checked.files if "referenced_by" not in entry}
+    return kinds, [entry for entry in checked.files if "referenced_by" in entry]
