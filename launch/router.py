@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Optional, Sequence
 
+from mindpilot.validators.findings import Finding
 from mindpilot.validators.kb.diagnose import DiagnoseReport
 
 LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG = "log", "log_dir", "job", "paste", "script", "config"
@@ -111,10 +112,22 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     report = scan_inputs(scanned, lang, io.BytesIO(pasted or b"")) if scanned else DiagnoseReport()
     if any(route.kind not in (SCRIPT, CONFIG) for route in routes):
         add_live_view_findings(report, lang, pasted)
+    scripts = {route.path for route in routes if route.kind == SCRIPT}
+    for finding in report.findings:
+        _drop_self_commands(finding, finding.file in scripts)
     kinds, referenced = _check(routes, report, lang, cards, hbm_gb, skip_paths)
     report.inputs = [{"file": route.given, "kind": kinds.get(route.path, route.kind),
                       **({"log_dir": route.path} if route.kind == JOB else {})} for route in routes] + referenced
     return report
+
+
+def _drop_self_commands(finding: Finding, in_script: bool) -> None:
+    """Drop fix commands that only repeat what the user just ran: ``mindpilot diagnose`` for a log (the
+    live view shows it; diagnose has just run), ``mindpilot check`` for a script (it has just been checked)."""
+    if not finding.fix or "$ mindpilot " not in finding.fix:
+        return
+    repeats = ("$ mindpilot diagnose", "$ mindpilot check") if in_script else ("$ mindpilot diagnose",)
+    finding.fix = "\n".join(line for line in finding.fix.splitlines() if not line.startswith(repeats))
 
 
 def _check(routes: list[Route], report: DiagnoseReport, lang: str, cards: Optional[int], hbm_gb: Optional[float],

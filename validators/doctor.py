@@ -69,11 +69,13 @@ def _stack_finding(choice: StackChoice, lang: str, cann: Optional[str]) -> Findi
     stack = choice.stack
     rule = {"given": "doctor.stack_given", "best-fit": "doctor.stack_best_fit", "cann": "doctor.stack_by_cann",
             "default": "doctor.stack_default"}[choice.how]
-    others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework) or "-"
-    source = stack.source + (f" — {stack.conflicts}" if stack.conflicts else "")
-    return make_finding(rule, lang, stack=stack.id, fitting=len(choice.fitting), total=choice.total,
-                        components=", ".join(choice.fitting) or "-", cann=cann, title=stack.title,
-                        source=source, others=others)
+    others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework)
+    finding = make_finding(rule, lang, stack=stack.id, fitting=len(choice.fitting), total=choice.total,
+                           components=", ".join(choice.fitting) or "-", cann=cann, title=stack.title,
+                           others=make_finding("doctor.stack_others", lang, others=others).title if others else "")
+    # Where the stack's versions come from is provenance: the source, not the words the user reads.
+    finding.source = "; ".join(part for part in (finding.source, stack.source, stack.conflicts) if part)
+    return finding
 
 
 def _python_row(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: str) -> ComponentRow:
