@@ -6,19 +6,22 @@ the key, never as a bare traceback; :class:`DataFileError` carries all three.
 
 It sits at the package root, beside :mod:`mindpilot.fileio` (the write side), because every layer reads
 data: ``presets`` (model catalogue, presets) as much as ``validators`` (rules, stacks, user configs).
+
+ruamel's pure-Python parser takes about as long as the rest of a ``doctor`` run, so the YAML shipped in
+the package is parsed once and kept as JSON in the user's cache directory (:mod:`.datacache`), checked
+against each file's size and modification time; the YAML stays the source people edit. ruamel and
+pydantic are imported on first use, so that ``mindpilot --help`` loads neither.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional, Sequence, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Type, TypeVar, Union
 
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 PathLike = Union[str, Path]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -53,18 +56,34 @@ def read_text(path: PathLike) -> str:
 def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     """Parse YAML with ruamel's round-trip loader, which keeps line numbers (and comments).
 
+    A file shipped in the package comes from the parse cache when it has not changed (plain dicts and
+    lists then: a shipped file that parsed and validated once needs no line numbers).
+
     Raises:
         DataFileError: the file is missing, unreadable, or not valid YAML (with the line of the problem).
     """
+    from mindpilot import datacache
+
     name = str(path)
+    shipped = text is None and datacache.shipped(path)
+    if shipped:
+        cached = datacache.load(path)
+        if cached is not datacache.MISS:
+            return cached
     if text is None:
         text = read_text(path)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
-        return YAML(typ="rt").load(text)
+        document = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise DataFileError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
+    if shipped:
+        datacache.store(path, document)
+    return document
 
 
 def line_of(node: Any, loc: Sequence[Union[str, int]]) -> Optional[int]:
@@ -72,21 +91,21 @@ def line_of(node: Any, loc: Sequence[Union[str, int]]) -> Optional[int]:
     line: Optional[int] = None
     for key in loc:
         if isinstance(node, dict) and key in node:
-            if isinstance(node, CommentedMap):
+            if hasattr(node, "lc"):  # a ruamel CommentedMap
                 line = _key_line(node, key, line)
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            if isinstance(node, CommentedSeq):
+            if hasattr(node, "lc"):
                 line = node.lc.item(key)[0] + 1
             node = node[key]
         else:
             break
-    if line is None and isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None:
+    if line is None and hasattr(node, "lc") and node.lc.line is not None:
         line = node.lc.line + 1
     return line
 
 
-def _key_line(node: CommentedMap, key: Any, fallback: Optional[int]) -> Optional[int]:
+def _key_line(node: Any, key: Any, fallback: Optional[int]) -> Optional[int]:
     """Line of ``key`` in ``node``; a key that comes from a ``<<:`` merge has no position here."""
     try:
         return node.lc.key(key)[0] + 1
@@ -96,14 +115,30 @@ def _key_line(node: CommentedMap, key: Any, fallback: Optional[int]) -> Optional
 
 def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
     """Validate ``data`` against ``model``; a failure names the file, line and key of the first error."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        if document is None and not hasattr(data, "lc") or document is not None and not hasattr(document, "lc"):
+            document = _with_lines(file, document if document is not None else data)
         first = exc.errors()[0]
         loc = [part for part in first["loc"] if isinstance(part, (str, int))]
         key = ".".join(str(part) for part in loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
                             plain_message(first)) from exc
+
+
+def _with_lines(file: str, document: Any) -> Any:
+    """A cached (line-less) shipped file parsed again with ruamel, to name the line of an error."""
+    from mindpilot import datacache
+
+    if not datacache.shipped(file):
+        return document
+    try:
+        return read_yaml(file, read_text(file))
+    except DataFileError:
+        return document
 
 
 def cannot_read(exc: Union[OSError, UnicodeDecodeError]) -> str:

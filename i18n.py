@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from typing import Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict
-
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -22,27 +20,11 @@ def detect_lang(environ: Optional[Mapping[str, str]] = None) -> Lang:
     return "zh" if value.lower().startswith("zh") else "en"
 
 
-class Bilingual(BaseModel):
-    """One text in both languages; both are required so that no finding is untranslated."""
+def __getattr__(name: str):
+    # Bilingual is a pydantic model: defined in mindpilot.bilingual, so that reading the language
+    # (`mindpilot --help`, every command's flags) does not import pydantic.
+    if name == "Bilingual":
+        from mindpilot.bilingual import Bilingual
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    zh: str
-    """The Chinese text."""
-    en: str
-    """The English text."""
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang`` (English for anything that is not ``zh``)."""
-        return self.zh if lang == "zh" else self.en
-
-    def format(self, lang: str, **params: object) -> str:
-        """The text in ``lang`` with ``{name}`` placeholders filled from ``params``."""
-        return self.get(lang).format_map(_Defaulting(params))
-
-
-class _Defaulting(dict):
-    """A format mapping that leaves unknown placeholders visible instead of raising KeyError."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        return Bilingual
+    raise AttributeError(name)

@@ -1,11 +1,16 @@
-"""Benchmark ``mindpilot diagnose`` against ``grep -E -f`` on a ~1 GB MindSpore/MindFormers log.
+"""Benchmark ``mindpilot diagnose`` against ``grep -E -f`` (the same patterns) on two ~1 GB profiles.
 
-Generates realistic lines (MindSpore INFO/WARNING, MindFormers loss lines, HCCL, allocator notes that
-look like errors but are not) with a few real errors inside, writes every knowledge-base pattern as
-an ERE file for grep, times both on the same file, prints MB/s, the ratio, and mindpilot's peak RSS.
-The file lives in a temporary directory and is removed afterwards.
+* ``rare``: one worker log of realistic lines (MindSpore INFO/WARNING, MindFormers loss lines, HCCL,
+  allocator notes that look like errors but are not) with a dozen real errors inside;
+* ``dense``: an msrun log directory of eight worker logs in which error lines are 6% of all lines, as
+  when every rank logs its failing lines again and again (HCCL timeouts, a traceback per step).
 
-    .venv/bin/python bench/diagnose.py [--mb 1000] [--keep]
+Every knowledge-base pattern is written as an ERE file for grep; both tools read the same files (page
+cache warm). Prints MB/s, the ratio per profile (target: within 2x), and mindpilot's peak RSS. The files
+live in a temporary directory and are removed afterwards. The machine may be shared: the load average is
+printed, and ``--runs N`` keeps the median of N runs.
+
+    .venv/bin/python bench/diagnose.py [--mb 1000] [--profile rare|dense|both] [--runs 3] [--keep]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +69,37 @@ def generate(path: str, megabytes: int, errors: int = 12) -> int:
     return planted
 
 
+DENSE_ERRORS = [
+    "[ERROR] HCCL({pid},python):2025-08-20-10:{m:02d}:{s:02d}.{n:03d}.000 [task_exception_handler.cc:1056][TaskExecStage][Timeout][Host]Task run failed, base information is streamID:[5], taskID[12]",
+    "[ERROR] DEVICE({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.{n:03d}.678 [ascend_memory_adapter.cc:210] MallocDynamicDevMem] Out of Memory!!! Request memory size: 2147483648B, Memory Statistic:",
+    "EI0002: The wait execution of the Notify register times out. Reason: The Notify register has not received the Notify record from remote rank [3]. base information: [streamID:[{n}], taskID[{s}]]",
+    "RuntimeError: Distributed job exited with exception. Please check logs in directory: ./output/msrun_log.",
+]
+"""Failing lines that ranks repeat (timestamps differ)."""
+
+
+def generate_dense(directory: str, megabytes: int, ranks: int = 8, error_share: float = 0.06) -> int:
+    """Write ``worker_0.log`` ... ``worker_{ranks-1}.log`` with ``error_share`` of the lines failing ones."""
+    rng = random.Random(11)
+    per_rank = megabytes * 1_000_000 // ranks
+    planted = 0
+    for rank in range(ranks):
+        size, counter = 0, 0
+        with open(os.path.join(directory, f"worker_{rank}.log"), "w", encoding="utf-8") as out:
+            while size < per_rank:
+                batch = []
+                for _ in range(20000):
+                    counter += 1
+                    pool = DENSE_ERRORS if rng.random() < error_share else LINES
+                    planted += pool is DENSE_ERRORS
+                    batch.append(rng.choice(pool).format(pid=31240 + rank, m=counter // 60 % 60, s=counter % 60,
+                                                         n=counter % 997))
+                text = "\n".join(batch) + "\n"
+                out.write(text)
+                size += len(text)
+    return planted
+
+
 def ere_patterns(path: str) -> int:
     """Every knowledge-base regex as POSIX ERE (Python-only syntax simplified) for grep -E -f."""
     from mindpilot.validators.kb import load_kb
@@ -85,41 +122,72 @@ def timed(argv: list) -> tuple:
     return time.perf_counter() - start, done
 
 
+def median_run(argv: list, runs: int) -> tuple:
+    """Median wall time of ``runs`` runs of ``argv``, and the last run's result."""
+    times, done = [], None
+    for _ in range(runs):
+        elapsed, done = timed(argv)
+        times.append(elapsed)
+    return statistics.median(times), done
+
+
+def bench(name: str, target: str, files: list, size_mb: float, patterns: str, runs: int) -> float:
+    """Time grep and ``mindpilot diagnose`` on ``target``; print the figures; return the ratio."""
+    subprocess.run(["cat", *files], stdout=subprocess.DEVNULL)  # warm the page cache for both
+    grep_s, grep_done = median_run(["grep", "-c", "-E", "-f", patterns, *files], runs)
+    if grep_done.returncode > 1:
+        raise SystemExit(f"grep failed (exit {grep_done.returncode}): {grep_done.stderr.strip()}")
+    matching = sum(int(line.rsplit(":", 1)[-1]) for line in grep_done.stdout.split())
+    probe = ("import json, resource, sys, time; from mindpilot.validators.kb import diagnose_paths; "
+             "t = time.perf_counter(); r = diagnose_paths([sys.argv[1]], 'en'); "
+             "print(json.dumps({'s': time.perf_counter() - t, 'findings': sum(f.count for f in r.findings), "
+             "'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    _, mp_done = timed([sys.executable, "-c", probe, target])
+    result = json.loads(mp_done.stdout)
+    cli_s, cli_done = median_run([sys.executable, "-m", "mindpilot", "diagnose", target, "--json"], runs)
+    ratio = cli_s / grep_s
+    print(f"[{name}] {size_mb:.0f} MB in {len(files)} file(s)")
+    print(f"  grep -E -f      : {grep_s:6.2f} s  {size_mb / grep_s:7.0f} MB/s  matching lines {matching}")
+    print(f"  diagnose (core) : {result['s']:6.2f} s  {size_mb / result['s']:7.0f} MB/s  hits {result['findings']}")
+    print(f"  mindpilot diagnose CLI (process) : {cli_s:6.2f} s  {size_mb / cli_s:7.0f} MB/s  exit {cli_done.returncode}")
+    print(f"  ratio mindpilot/grep (CLI, median of {runs}) : {ratio:.2f}x   (target <= 2x)")
+    print(f"  peak RSS (core run) : {result['rss_mb']:.0f} MB   (target < 200 MB)")
+    return ratio
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=1000, help="size of the generated log in MB (default 1000)")
+    parser.add_argument("--mb", type=int, default=1000, help="size of each generated profile in MB (default 1000)")
+    parser.add_argument("--profile", choices=("rare", "dense", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=3, help="runs per tool; the median is kept (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="mindpilot-bench-diagnose-")
+    ratios = {}
     try:
-        log = os.path.join(workdir, "worker_3.log")
-        t0 = time.perf_counter()
-        planted = generate(log, args.mb)
-        size_mb = os.path.getsize(log) / 1e6
-        print(f"generated {size_mb:.0f} MB with {planted} error lines in {time.perf_counter() - t0:.1f} s: {log}")
-        patterns = os.path.join(workdir, "patterns.ere")
-        count = ere_patterns(patterns)
-        subprocess.run(["cat", log], stdout=subprocess.DEVNULL)  # warm the page cache for both
-
-        grep_s, grep_done = timed(["grep", "-c", "-E", "-f", patterns, log])
-        if grep_done.returncode > 1:
-            print(f"grep failed (exit {grep_done.returncode}): {grep_done.stderr.strip()}", file=sys.stderr)
-            return 1
-        probe = ("import json, resource, sys, time; from mindpilot.validators.kb import diagnose_paths; "
-                 "t = time.perf_counter(); r = diagnose_paths([sys.argv[1]], 'en'); "
-                 "print(json.dumps({'s': time.perf_counter() - t, 'findings': sum(f.count for f in r.findings), "
-                 "'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
-        mp_s, mp_done = timed([sys.executable, "-c", probe, log])
-        result = json.loads(mp_done.stdout)
-        cli_s, cli_done = timed([sys.executable, "-m", "mindpilot", "diagnose", log, "--json"])
         from mindpilot.validators.kb import load_kb
 
+        patterns = os.path.join(workdir, "patterns.ere")
+        count = ere_patterns(patterns)
         print(f"patterns: {count} regexes from {len(load_kb())} rules; prefilter engine: {load_kb().matcher().engine}")
-        print(f"grep -E -f      : {grep_s:6.2f} s  {size_mb / grep_s:7.0f} MB/s  matching lines {grep_done.stdout.strip()}")
-        print(f"diagnose (core) : {result['s']:6.2f} s  {size_mb / result['s']:7.0f} MB/s  hits {result['findings']}")
-        print(f"mindpilot diagnose CLI (process) : {cli_s:6.2f} s  {size_mb / cli_s:7.0f} MB/s  exit {cli_done.returncode}")
-        print(f"ratio mindpilot/grep (CLI) : {cli_s / grep_s:.2f}x   (target <= 3x)")
-        print(f"peak RSS (core run) : {result['rss_mb']:.0f} MB   (target < 200 MB)")
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        if args.profile in ("rare", "both"):
+            log = os.path.join(workdir, "worker_3.log")
+            t0 = time.perf_counter()
+            planted = generate(log, args.mb)
+            print(f"generated rare: {planted} error lines in {time.perf_counter() - t0:.1f} s")
+            ratios["rare"] = bench("rare", log, [log], os.path.getsize(log) / 1e6, patterns, args.runs)
+        if args.profile in ("dense", "both"):
+            directory = os.path.join(workdir, "msrun_log")
+            os.mkdir(directory)
+            t0 = time.perf_counter()
+            planted = generate_dense(directory, args.mb)
+            files = sorted(os.path.join(directory, name) for name in os.listdir(directory))
+            size_mb = sum(os.path.getsize(f) for f in files) / 1e6
+            print(f"generated dense: {planted} error lines in {time.perf_counter() - t0:.1f} s")
+            ratios["dense"] = bench("dense", directory, files, size_mb, patterns, args.runs)
+        print("ratios: " + ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+              + f"; load average now {os.getloadavg()[0]:.1f}")
     finally:
         if args.keep:
             print(f"kept {workdir}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
 from typing import Any, Optional
 
@@ -44,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Optional[int], Optional[float]]:
     """Fill ``cards`` / ``hbm`` from the doctor's probe when this machine has NPUs (``npu-smi`` present)."""
+    import shutil
+
     if cards is not None and hbm is not None or shutil.which("npu-smi") is None:
         return cards, hbm
     try:

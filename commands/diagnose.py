@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional, TextIO
+from typing import TYPE_CHECKING, List, Optional, TextIO
 
-from mindpilot.commands.output import (CommandError, emit_json, format_finding, lang_of, message,
-                                       print_findings)
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
 from mindpilot.exit_codes import ExitCode
-from mindpilot.validators.findings import Finding, exit_code_for
 from mindpilot.validators.text.columns import wrap
-from mindpilot.validators.text.findings import FIX_LABEL
+
+if TYPE_CHECKING:
+    from mindpilot.validators.findings import Finding
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _environment(args, lang)
     from mindpilot.commands.check import environment_defaults
     from mindpilot.launch.router import InputError, analyse
+    from mindpilot.validators.findings import exit_code_for
 
     if "-" in args.paths and sys.stdin.isatty():
         message("粘贴日志或报错，按 Ctrl-D 结束：" if lang == "zh" else "paste the log or report, then Ctrl-D:")
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def _environment(args: argparse.Namespace, lang: str) -> ExitCode:
+    from mindpilot.validators.findings import exit_code_for
     from mindpilot.validators.kb.envcheck import probe_and_check
 
     try:
@@ -85,6 +87,7 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     """The report as text: the root cause once (with its fix), other findings, grouped consequences,
     reading problems."""
     from mindpilot.validators.catalog import make_finding
+    from mindpilot.validators.text.findings import format_finding
 
     out = stream or sys.stdout
     lines: List[str] = []
@@ -127,6 +130,8 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
 def _body(finding: Finding, lang: str, indent: str, said: str) -> List[str]:
     """A finding's detail, fix and matched line, without its title and without ``said`` (the root cause,
     said just above)."""
+    from mindpilot.validators.text.findings import FIX_LABEL
+
     lines: List[str] = []
     for part in (finding.detail or "").splitlines():
         lines += wrap(indent + part, indent)

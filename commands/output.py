@@ -1,16 +1,20 @@
-"""How subcommands talk: data on stdout (one JSON document with ``--json``), messages on stderr."""
+"""How subcommands talk: data on stdout (one JSON document with ``--json``), messages on stderr.
+
+Imported by every command to build ``mindpilot --help``: it imports nothing heavy (no pydantic).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any, Iterable, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Optional, TextIO
 
 from mindpilot.exit_codes import ExitCode
 from mindpilot.i18n import LANGS, detect_lang
-from mindpilot.validators.findings import Finding
-from mindpilot.validators.text.findings import format_finding
+
+if TYPE_CHECKING:
+    from mindpilot.validators.findings import Finding
 
 
 class CommandError(Exception):
@@ -58,6 +62,8 @@ def message(text: str) -> None:
 
 def print_findings(findings: Iterable[Finding], lang: str, stream: Optional[TextIO] = None) -> None:
     """Human text for a list of findings on stdout."""
+    from mindpilot.validators.text.findings import format_finding
+
     out = stream or sys.stdout
     for finding in findings:
         out.write(format_finding(finding, lang) + "\n")

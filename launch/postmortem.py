@@ -18,7 +18,7 @@ from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import FailureTracker, failure_literals
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Severity
-from mindpilot.validators.kb.diagnose import ConsequenceGroup, RootCause
+from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
 FALLBACK_MAX_BYTES = 256 << 20

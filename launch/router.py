@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Optional, Sequence
 
 from mindpilot.validators.findings import Finding
-from mindpilot.validators.kb.diagnose import DiagnoseReport
+from mindpilot.validators.kb.report import DiagnoseReport
 
 LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG = "log", "log_dir", "job", "paste", "script", "config"
 """What an input is taken for (a config's own kind, ``mindformers`` ..., comes from ``check``)."""
@@ -101,16 +101,19 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         InputError: an argument is no file, directory or job.
         DataFileError: a config or script cannot be read.
     """
-    from mindpilot.launch.postmortem import add_live_view_findings
-    from mindpilot.validators.kb.diagnose import scan_inputs
-
     routes = [classify(raw) for raw in raws]
     pasted = None
     if any(route.kind == PASTE for route in routes):
         pasted = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_PASTE)
     scanned = [(_SCAN_KIND[route.kind], route.path) for route in routes if route.kind in _SCAN_KIND]
-    report = scan_inputs(scanned, lang, io.BytesIO(pasted or b"")) if scanned else DiagnoseReport()
+    report = DiagnoseReport()
+    if scanned:
+        from mindpilot.validators.kb.diagnose import scan_inputs
+
+        report = scan_inputs(scanned, lang, io.BytesIO(pasted or b""))
     if any(route.kind not in (SCRIPT, CONFIG) for route in routes):
+        from mindpilot.launch.postmortem import add_live_view_findings
+
         add_live_view_findings(report, lang, pasted)
     scripts = {route.path for route in routes if route.kind == SCRIPT}
     for finding in report.findings:

@@ -7,18 +7,16 @@ API (agreed with the launch engineer's live tail and the TUI)::
     report = diagnose_paths(["output/msrun_log"], lang="zh")   # DiagnoseReport
 """
 
-from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb, load_kb_from
-from mindpilot.validators.kb.matcher import KbHit, Matcher
-from mindpilot.validators.kb.model import KbPattern, KbRule
+import importlib
 
-__all__ = ["KbHit", "KbPattern", "KbRule", "KnowledgeBase", "Matcher", "load_kb", "load_kb_from",
-           "diagnose_paths", "DiagnoseReport"]
+_HOMES = {"KnowledgeBase": "knowledge", "load_kb": "knowledge", "load_kb_from": "knowledge", "KbHit": "matcher",
+          "Matcher": "matcher", "KbPattern": "model", "KbRule": "model", "diagnose_paths": "diagnose",
+          "DiagnoseReport": "report"}
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str):
-    # diagnose_paths pulls in file handling; import it on first use to keep match_line users light.
-    if name in ("diagnose_paths", "DiagnoseReport"):
-        from mindpilot.validators.kb import diagnose
-
-        return getattr(diagnose, name)
+    # Each name is imported on first use: a submodule (the report model, say) loads without the matcher.
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"mindpilot.validators.kb.{_HOMES[name]}"), name)
     raise AttributeError(name)

@@ -93,6 +93,12 @@ class _Entry:
         self.after = re.compile(pattern.after.regex) if pattern.after else None
 
 
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+MAX_SHAPE = 2000
+"""Lines longer than this are not remembered (their literals are tested each time)."""
+MAX_SHAPES = 4096
+"""At most this many line shapes are remembered per matcher."""
+
 ContextFn = Callable[[int], Optional[str]]
 """Given a number of lines, the text of that many lines before (or after) the line, or None if unknown."""
 
@@ -107,6 +113,12 @@ class Matcher:
                 assert pattern.literal is not None  # filled in by KbPattern's validator
                 self.by_literal.setdefault(pattern.literal, []).append(_Entry(rule, pattern))
         self.literals: List[str] = sorted(set(self.by_literal) | set(extra_literals), key=len, reverse=True)
+        # Which literals a line holds, remembered per line shape: failing lines repeat by the thousand
+        # with only their digits (time, pid, step) changing, and testing every literal costs ~100 `in`s.
+        self._order = {literal: index for index, literal in enumerate(self.by_literal)}
+        self._digit_free = [literal for literal in self.by_literal if not any(c.isdigit() for c in literal)]
+        self._with_digits = [literal for literal in self.by_literal if any(c.isdigit() for c in literal)]
+        self._shapes: Dict[str, List[str]] = {}
         alternation = "|".join(re.escape(literal) for literal in self.literals) or "(?!)"
         self._line_finder = re.compile(alternation)
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
@@ -137,10 +149,8 @@ class Matcher:
         """Full regexes of the rules whose literal ``line`` contains; context checked through callbacks."""
         hits: List[KbHit] = []
         seen = set()
-        for literal, entries in self.by_literal.items():
-            if literal not in line:
-                continue
-            for entry in entries:
+        for literal in self._present(line):
+            for entry in self.by_literal[literal]:
                 if entry.rule.id in seen:
                     continue
                 found = entry.regex.search(line)
@@ -154,6 +164,23 @@ class Matcher:
                 seen.add(entry.rule.id)
                 hits.append(KbHit(entry.rule, entry.pattern, line, found.group(0)[:300]))
         return hits
+
+    def _present(self, line: str) -> List[str]:
+        """The literals ``line`` contains, in rule order.
+
+        A literal without digits is in ``line`` exactly when it is in ``line`` with every digit made 0,
+        so the answer for those is kept per digit-masked line (bounded); literals with digits are tested.
+        """
+        key = line.translate(_DIGITS_TO_ZERO) if len(line) <= MAX_SHAPE else None
+        found = self._shapes.get(key) if key is not None else None
+        if found is None:
+            found = [literal for literal in self._digit_free if literal in line]
+            if key is not None and len(self._shapes) < MAX_SHAPES:
+                self._shapes[key] = found
+        with_digits = [literal for literal in self._with_digits if literal in line]
+        if not with_digits:
+            return found
+        return sorted(found + with_digits, key=self._order.__getitem__)
 
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
         """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""

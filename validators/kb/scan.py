@@ -68,7 +68,7 @@ def last_time(block: bytes) -> Optional[str]:
 
 
 class ScanHit:
-    """A hit in a file: the matcher's hit plus where and when."""
+    """A hit in a file: the matcher's hit plus where and when (``time`` only on a rule's first hit)."""
 
     __slots__ = ("hit", "line", "time", "time_inferred")
 
@@ -154,8 +154,8 @@ class Scanner:
             counted_at = line_start
             text = clean_line(decode(buf[line_start:line_end]))
             for name, regex in self.meta_patterns.items():
-                found = regex.search(text)
-                if found and name not in self.meta:
+                found = regex.search(text) if name not in self.meta else None
+                if found:
                     self.meta[name] = found.group(1)
             incomplete = []
 
@@ -176,12 +176,13 @@ class Scanner:
                 if self._reported.get(hit.rule) == counted_line:
                     continue  # the same giant line seen again through the overlap
                 self._reported[hit.rule] = counted_line
-                time = normalise_time(text[:200])
-                inferred = False
-                if time is None and hit.rule not in self._timed:
-                    time = last_time(history + buf[max(0, line_start - HISTORY):line_start])
-                    inferred = time is not None
-                self._timed.add(hit.rule)
+                time, inferred = None, False
+                if hit.rule not in self._timed:  # only a rule's first hit needs its time (the root cause's)
+                    self._timed.add(hit.rule)
+                    time = normalise_time(text[:200])
+                    if time is None:
+                        time = last_time(history + buf[max(0, line_start - HISTORY):line_start])
+                        inferred = time is not None
                 if len(hit.text) > MAX_TEXT:
                     hit.text = _excerpt(hit.text, hit.matched)
                 yield ScanHit(hit, counted_line, time, inferred)

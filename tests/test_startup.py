@@ -1,0 +1,66 @@
+"""Start-up stays cheap: ``--help`` loads neither pydantic nor ruamel, and the knowledge shipped as YAML
+is parsed once, then read from the cache until a file changes. (Times are in ``bench/startup.py``.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from mindpilot import datacache
+from mindpilot.datafiles import package_path, read_yaml
+
+HEAVY = ("pydantic", "ruamel", "yaml", "psutil", "textual", "rich")
+
+
+def _modules_after(code: str, cache: str) -> list[str]:
+    probe = (f"import sys, json, contextlib, io\n{code}\n"
+             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "MINDPILOT_CACHE_DIR": cache})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_help_imports_nothing_heavy(tmp_path):
+    code = ("from mindpilot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass")
+    assert _modules_after(code, str(tmp_path)) == []
+
+
+def test_a_second_doctor_run_parses_no_yaml(tmp_path):
+    code = ("from mindpilot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['doctor', '--demo'])")
+    first = _modules_after(code, str(tmp_path))
+    second = _modules_after(code, str(tmp_path))
+    assert "ruamel" in first and "ruamel" not in second and "pydantic" in second
+
+
+def test_the_cache_follows_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
+    path = package_path("validators", "data", "rules", "diagnose.yaml")
+    assert datacache.shipped(path) and not datacache.shipped(tmp_path / "user.yaml")
+    parsed = read_yaml(path)
+    assert hasattr(parsed, "lc")  # ruamel's document, with line numbers
+    cached = read_yaml(path)
+    assert not hasattr(cached, "lc") and json.dumps(cached) == json.dumps(parsed)
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # "edited"
+        assert datacache.load(path) is datacache.MISS and hasattr(read_yaml(path), "lc")
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_what_json_would_change_is_not_cached(tmp_path, monkeypatch):
+    import datetime
+
+    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
+    assert datacache._plain({1: "int key"}) is datacache.MISS
+    assert datacache._plain({"when": datetime.date(2025, 8, 7)}) is datacache.MISS
+    assert datacache._plain({"a": [1, 2.5, True, None, "x"]}) == {"a": [1, 2.5, True, None, "x"]}
+    (tmp_path / "yaml").write_text("not a directory", encoding="utf-8")  # an unwritable cache: no cache, no error
+    path = package_path("validators", "data", "rules", "diagnose.yaml")
+    assert hasattr(read_yaml(path), "lc") and hasattr(read_yaml(path), "lc")
