@@ -173,7 +173,7 @@ def _preset_from(args: argparse.Namespace):
     from mindpilot.launch.demo import demo_preset
     from mindpilot.presets.names import safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
-    from mindpilot.validators.datafiles import plain_message
+    from mindpilot.validators.datafiles import loc_text, plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
@@ -203,7 +203,7 @@ def _preset_from(args: argparse.Namespace):
         return Preset.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = loc_text(first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
 
 

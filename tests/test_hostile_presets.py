@@ -120,6 +120,7 @@ BAD_FIELDS = [
     ("env", {"K\nL": "v"}, "not a shell name"),
     ("env", {"OK": "nul\u0000byte"}, "NUL"),
     ("env", {"OK": "two\nlines"}, "newline"),
+    ("env", {"A\nB": [1]}, "valid string"),  # pydantic's own error names the key: shown as 'A\nB', one line
     ("script_args", ["--a", "b\nc"], "newline"),
     ("script", "train.py\u2028x", "control character"),
     ("log_dir", "logs\u0000", "NUL"),
@@ -179,11 +180,13 @@ def test_env_flag_with_a_bad_name_is_one_line_exit_2(tmp_path, item):
 def test_a_script_name_with_odd_characters_gives_a_safe_job_name(tmp_path):
     script = tmp_path / "my train (v2)$x.py"
     script.write_text("print('hi')\n")
-    done = run_cli("launch", "--dry-run", "--no-probe", "--json", "--", str(script), env={"MINDPILOT_STATE_DIR":
-                                                                                          str(tmp_path / "s")})
+    run_sh = tmp_path / "run.sh"
+    done = run_cli("launch", "--dry-run", "--no-probe", "--json", "--write-run-sh", str(run_sh), "--", str(script),
+                   env={"MINDPILOT_STATE_DIR": str(tmp_path / "s")})
     assert done.returncode in (0, 1), done.stderr
     command = json.loads(done.stdout.splitlines()[0])
     assert command["argv"][-1] == str(script)
+    assert "# preset: my-train-v2-x" in run_sh.read_text().splitlines()
 
 
 @needs_bash
