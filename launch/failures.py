@@ -133,7 +133,8 @@ class FailureTracker:
         self._emitted: set[tuple[Optional[int], str]] = set()
         self._seq = 0
         self._first_reported = False
-        self._secrets = secret_values()
+        self.secrets = secret_values()
+        """Values of this environment's secret variables: masked in every line shown."""
 
     def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp_head: Optional[str],
              line: Optional[int] = None, kb_candidate: bool = True,
@@ -144,7 +145,7 @@ class FailureTracker:
         ``kb_candidate=False``: the caller knows that no knowledge-base literal is in the line.
         """
         # Masked first: the line is repeated in titles and the first failure, cut to MAX_TEXT.
-        text = redact_log_line(text, self._secrets)
+        text = redact_log_line(text, self.secrets)
         patterns = _patterns()
         events: list[FindingEvent] = []
         quiet = _quiet_level(text)
@@ -187,7 +188,7 @@ class FailureTracker:
         self._emitted.add(key)
         self._seq += 1
         # What is shown of the line (title, matched text, first failure) carries no token or URL password.
-        finding = redact_model(finding, self._secrets)
+        finding = redact_model(finding, self.secrets)
         first = False
         if is_error and not consequence and rank not in self.causes:
             stamp = line_timestamp(stamp_head) if stamp_head else None

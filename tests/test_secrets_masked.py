@@ -194,3 +194,25 @@ def test_plain_text_masking_keeps_assignments_but_hides_values_and_shapes():
     assert redact_text("token " + HF, ()) == "token ***"
     assert redact_text("x obs-Secret-Value-4242 y", [OBS]) == "x *** y"
     assert redact_text("https://a@b:c@d@host.example/", ()) == "https://***@host.example/"
+
+
+def test_the_live_view_masks_worker_log_lines_and_failures(tmp_path):
+    """``launch --lines``: every worker line shown and the first failure carry no token or URL password."""
+    out, env = _stub_msrun(tmp_path)
+    (tmp_path / "bin" / "msrun").write_text(
+        "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --log_dir=*) d=\"${a#--log_dir=}\";; esac; done\n"
+        "mkdir -p \"$d\"\n"
+        f"printf '%s\\n' 'loading with HF_TOKEN={HF} ok' 'Traceback (most recent call last):' "
+        f"'RuntimeError: pull https://alice:pa@ss@hub.example/m failed, password=hunter2' > \"$d/worker_0.log\"\n"
+        "exit 1\n")
+    preset = _preset(tmp_path, {})
+    done = run_cli("launch", str(preset), "--no-probe", "--force", "--lines", "--json",
+                   "--log-dir", str(tmp_path / "logs"), env=env, cwd=str(tmp_path))
+    assert done.returncode == 4, done.stderr
+    _no_secret(done.stdout, done.stderr)
+    assert "pa@ss" not in done.stdout and "hunter2" not in done.stdout
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    texts = [event.get("text", "") for event in events if event["type"] == "line"]
+    assert "loading with HF_TOKEN=*** ok" in texts
+    assert any("https://***@hub.example/m" in text for text in texts)
+    assert events[-1]["type"] == "exit" and "***" in json.dumps(events[-1]["first_failure"])

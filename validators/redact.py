@@ -85,6 +85,22 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def secret_marks(secrets: Iterable[str] = ()) -> list[str]:
+    """Case-sensitive literals, one of which is in nearly every line :func:`redact_log_line` would change.
+
+    For prefilters that look at many lines at once (the live tail's single re2 pass): a line without any of
+    them is shown as it is. Words are listed in lower, Capitalised and UPPER case (not every mixed case).
+    """
+    marks = {"://", *_SHAPE_MARKS, *secrets}
+    for word in ("token", "secret", "passw", "credential", "apikey", "api_key", "access_key", "accesskey",
+                 "secret_key", "private_key", "bearer", "basic"):
+        marks |= {word, word.capitalize(), word.upper()}
+    for word in ("ak", "sk"):
+        for case in (word, word.upper()):
+            marks |= {"_" + case, "-" + case, "." + case} | {case + sep for sep in ("=", ":", "\"", "'")}
+    return sorted(marks)
+
+
 def redact_log_line(text: str, secrets: Iterable[str] = ()) -> str:
     """A log line as :func:`redact_text`, and ``password=...``, ``HF_TOKEN: ...``, ``Bearer ...`` values masked.
 
