@@ -23,11 +23,13 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 MASK = "***"
-_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
+_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
                  "PWD", "CREDENTIAL", "CREDENTIALS", "AUTH", "AK", "SK", "COOKIE", "PAT", "PRIVATE",
                  "SIGNATURE", "APIKEY"}
 _SECRET_PARTS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "ACCESSKEY", "ACCESS_KEY", "SECRETKEY",
                  "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY")
+_TOKEN_COUNTS = {"TOKENIZER", "TOKENIZERS", "TOKENS"}
+_TOKEN_FIELDS = {"ID", "IDS", "LEN", "LENGTH", "NUM", "COUNT", "TYPE"}
 _NOT_SECRET = {"PWD", "OLDPWD", "KEYTIMEOUT", "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "XAUTHORITY"}
 _MIN_SECRET_LENGTH = 4  # shorter values ("1", "on") would mask unrelated text
 # Userinfo runs to the LAST "@" before the host: "https://u:p@ss@host" hides "u:p@ss" whole.
@@ -56,9 +58,13 @@ def is_secret_name(name: str) -> bool:
     upper = name.upper()
     if upper in _NOT_SECRET:
         return False
-    if any(part in upper for part in _SECRET_PARTS):
+    words = [word for word in re.split(r"[_\-.]+", upper) if word]
+    # Tokenizer settings and token counts are no credentials: TOKENIZERS_PARALLELISM, MAX_TOKENS, PAD_TOKEN_ID.
+    kept = [word for index, word in enumerate(words) if word not in _TOKEN_COUNTS
+            and not (word == "TOKEN" and index + 1 < len(words) and words[index + 1] in _TOKEN_FIELDS)]
+    if any(part in "_".join(kept) for part in _SECRET_PARTS):
         return True
-    return any(word in _SECRET_WORDS for word in re.split(r"[_\-.]+", upper))
+    return any(word in _SECRET_WORDS for word in kept)
 
 
 def secret_values(environ: Optional[Mapping[str, str]] = None) -> list[str]:
