@@ -222,3 +222,10 @@ def test_the_live_view_masks_worker_log_lines_and_failures(tmp_path):
     assert "loading with HF_TOKEN=*** ok" in texts
     assert any("https://***@hub.example/m" in text for text in texts)
     assert events[-1]["type"] == "exit" and "***" in json.dumps(events[-1]["first_failure"])
+
+
+def test_a_usage_error_does_not_echo_a_secret_back(tmp_path):
+    done = run_cli("launch", "--demo", "--dry-run", "--no-such-flag", f"--hf-tokne={HF}", f"--db-password={OBS}",
+                   env={"MINDPILOT_STATE_DIR": str(tmp_path)})
+    assert done.returncode == 2 and "unrecognized arguments: --no-such-flag --hf-tokne=***" in done.stderr
+    _no_secret(done.stderr)
