@@ -26,8 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.commands.output import CommandError
-    from mindpilot.launch.command import (UnsafeCommandError, build_commands, masked_env, render_run_sh,
-                                          write_run_sh)
+    from mindpilot.launch.command import UnsafeCommandError, build_commands, render_run_sh, write_run_sh
     from mindpilot.presets.preset import builtin_presets, find_preset, load_preset
 
     if args.action == "list":
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     preset = find_preset(args.preset)
     if args.action == "show":
         # A secret is shown (and exported) as ***: launching such a preset takes it from the environment.
-        preset = preset.model_copy(update={"env": masked_env(preset.env)})
+        preset = preset.without_secrets()
         text = preset.to_json() + "\n" if args.json else preset.to_yaml()
     else:
         try:

@@ -79,6 +79,17 @@ def redact_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: (MASK if is_secret_name(name) else redact_text(value, ())) for name, value in environ.items()}
 
 
+def from_environment(name: str, value: str) -> bool:
+    """A secret variable given as ``***`` or empty: passed by name, the launching environment supplies it."""
+    return is_secret_name(name) and value in ("", MASK)
+
+
+def masked_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with each secret variable's value replaced by ``***`` (what a preset export, the launch command
+    and a job record hold); other values are kept as they are, so the result still launches."""
+    return {name: (MASK if is_secret_name(name) else value) for name, value in env.items()}
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with each secret value, a URL's ``user:password@`` and token-shaped words masked."""
     for secret in secrets:
