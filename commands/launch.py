@@ -178,8 +178,8 @@ def _preset_from(args: argparse.Namespace):
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
     elif args.target and args.target.endswith(".py"):
-        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target, script_args=list(args.script_args),
-                        framework="custom")
+        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target,
+                        script_args=list(args.script_args), framework="custom")
     elif args.target:
         preset = find_preset(args.target)
         if args.script_args:
