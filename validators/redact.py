@@ -33,7 +33,7 @@ _TOKEN_FIELDS = {"ID", "IDS", "LEN", "LENGTH", "NUM", "COUNT", "TYPE"}
 _NOT_SECRET = {"PWD", "OLDPWD", "KEYTIMEOUT", "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "XAUTHORITY"}
 _MIN_SECRET_LENGTH = 4  # shorter values ("1", "on") would mask unrelated text
 # Userinfo runs to the LAST "@" before the host: "https://u:p@ss@host" hides "u:p@ss" whole.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)(?P<userinfo>(?:[^/\s?#@]*@)+)")
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)(?P<userinfo>(?:[^/\s?#@]{0,512}@){1,8})")
 _TOKEN_SHAPES = re.compile(
     r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|sk-[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")
