@@ -61,10 +61,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
-    if args.cards is not None and args.cards <= 0:
-        raise CommandError("--cards must be positive", ExitCode.USAGE)
-    if args.hbm is not None and not (args.hbm > 0 and math.isfinite(args.hbm)):  # nan and inf parse as floats
-        raise CommandError(f"--hbm must be a positive number of GB, got {args.hbm:g}", ExitCode.USAGE)
+    from mindpilot.presets.planner import PLAN_BOUNDS
+
+    if args.cards is not None and not 0 < args.cards <= PLAN_BOUNDS["cards"]:
+        raise CommandError(f"--cards must be between 1 and {PLAN_BOUNDS['cards']}", ExitCode.USAGE)
+    if args.hbm is not None and not (0 < args.hbm <= PLAN_BOUNDS["hbm_gb"]):  # also false for nan
+        raise CommandError(f"--hbm must be a positive number of GB up to {PLAN_BOUNDS['hbm_gb']}, got {args.hbm:g}",
+                           ExitCode.USAGE)
     if args.dry_run and not args.fix:
         raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
     cards, hbm = environment_defaults(args.cards, args.hbm)

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         arch = get_model(args.model)
     except KeyError as exc:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
-    if args.apply and not Path(args.apply).is_file():
+    if args.apply and not Path(args.apply).exists():  # a FIFO or device is refused by the reader, by name
         raise CommandError(f"--apply {args.apply}: no such file")
     if args.seq_len is None:  # plan for the sequence length the user's YAML trains with, not 4096
         yaml_file = args.apply or (args.model if Path(args.model).is_file() else None)

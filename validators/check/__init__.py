@@ -18,7 +18,7 @@ from mindpilot.validators.check.mindformers import check_mindformers_doc, check_
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
-from mindpilot.validators.datafiles import DataFileError, read_text
+from mindpilot.validators.datafiles import DataFileError, InputBoundError, read_text
 from mindpilot.validators.findings import Finding, sort_findings
 
 __all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]
@@ -85,6 +85,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
         checked_models.add(resolved)
         try:
             doc = ConfigDoc.load(model_path)
+        except InputBoundError:
+            raise
         except DataFileError as exc:
             ctx.add("yaml.parse_error", model_path, exc.line, message=exc.message)
             return
@@ -99,6 +101,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
         if kind is None and path.lower().endswith((".yaml", ".yml")) or kind in ("mindformers", "grpo"):
             try:
                 doc = ConfigDoc(path, text)
+            except InputBoundError:
+                raise
             except DataFileError as exc:
                 ctx.add("yaml.parse_error", path, exc.line, message=exc.message)
                 report.files.append({"file": path, "kind": kind or "yaml"})
