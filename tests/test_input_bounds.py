@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -231,3 +232,81 @@ def test_flag_numbers_past_their_bound(args, words):
     started = time.monotonic()
     line = refused(run_cli(*args), "mindpilot", words, started)
     assert len(line) < 200  # no 300-digit number
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
+def test_diagnose_refuses_a_device_and_a_fifo(tmp_path):
+    fifo = tmp_path / "worker_0.log"
+    os.mkfifo(fifo)
+    for target in ("/dev/zero", str(fifo)):
+        started = time.monotonic()
+        line = refused(run_cli("diagnose", target, timeout=60), target, "not a regular file", started)
+        assert "mindpilot diagnose -" in line  # where streams go instead
+
+
+def test_diagnose_skips_special_files_inside_a_log_directory(tmp_path):
+    (tmp_path / "worker_0.log").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "worker_1.log")
+    (tmp_path / "worker_2.log").write_text("RuntimeError: something broke\n")
+    started = time.monotonic()
+    done = run_cli("diagnose", str(tmp_path), "--json", timeout=60)
+    assert time.monotonic() - started < FAST_SECONDS and "Traceback" not in done.stderr
+    assert [f["file"] for f in json.loads(done.stdout)["files"]] == [str(tmp_path / "worker_2.log")]
+
+
+def test_diagnose_stops_a_stream_at_its_bound(monkeypatch):
+    import io
+
+    from mindpilot.validators.kb import diagnose
+
+    monkeypatch.setattr(diagnose, "MAX_STREAM_BYTES", 1 << 20)
+    report = diagnose.diagnose_paths(["-"], "en", stdin=io.BytesIO(b"x" * (3 << 20)))
+    assert report.files[0].bytes == 1 << 20
+    assert "stopped at 1048576 bytes" in (report.files[0].error or "")
+    assert any(f.rule == "diagnose.read_stopped" for f in report.findings + report.notes)
+
+
+def test_diagnose_of_an_unreadable_directory_is_not_a_clean_pass(tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "worker_0.log").write_text("RuntimeError: x\n")
+    if os.geteuid() != 0:
+        logs.chmod(0)
+        try:
+            done = run_cli("diagnose", str(logs))
+        finally:
+            logs.chmod(0o755)
+        assert done.returncode == ExitCode.USAGE and "cannot read" in done.stderr, done.stderr
+        return
+    # root reads every directory: make this one fail to list, and run the CLI in this process
+    from mindpilot import cli
+
+    real_listdir = os.listdir
+
+    def refuse(path):
+        if str(path) == str(logs):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    assert cli.main(["diagnose", str(logs)]) == ExitCode.USAGE
+
+
+def test_doctor_kills_a_python_that_prints_forever(tmp_path):
+    flood = tmp_path / "flood"
+    flood.write_text(f"#!{sys.executable}\nimport sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
+    flood.chmod(0o755)
+    started = time.monotonic()
+    done = run_cli("doctor", "--python", str(flood), timeout=120)
+    assert time.monotonic() - started < FAST_SECONDS
+    assert done.returncode == ExitCode.ENVIRONMENT and "Traceback" not in done.stderr
+    assert "printed more than 8 MiB" in done.stderr
+
+
+def test_run_captured_keeps_memory_bounded():
+    from mindpilot.validators.probe.subprocesses import MAX_OUTPUT_BYTES, OutputTooLarge, run_captured
+
+    with pytest.raises(OutputTooLarge):
+        run_captured([sys.executable, "-c", "import sys\nwhile True: sys.stderr.write('y' * 65536)"], timeout=60)
+    done = run_captured([sys.executable, "-c", f"print('z' * {MAX_OUTPUT_BYTES - 10})"], timeout=60)
+    assert len(done.stdout) == MAX_OUTPUT_BYTES - 9
