@@ -310,3 +310,17 @@ def test_run_captured_keeps_memory_bounded():
         run_captured([sys.executable, "-c", "import sys\nwhile True: sys.stderr.write('y' * 65536)"], timeout=60)
     done = run_captured([sys.executable, "-c", f"print('z' * {MAX_OUTPUT_BYTES - 10})"], timeout=60)
     assert len(done.stdout) == MAX_OUTPUT_BYTES - 9
+
+
+@pytest.mark.parametrize("content,words", [
+    ("", "is empty"), ("# only a comment\n", "is empty"), ("- a\n- b\n", "is a list"), ("hello\n", "single value"),
+], ids=["empty", "comment", "list", "scalar"])
+def test_check_of_a_yaml_that_is_not_a_mapping_fails_ci(tmp_path, content, words):
+    """CI runs ``mindpilot check`` to gate a config: a config emptied or cut to a scalar must not pass."""
+    target = tmp_path / "finetune.yaml"
+    target.write_text(content)
+    done = run_cli("check", str(target), "--json")
+    assert done.returncode == ExitCode.FINDINGS, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["yaml.not_a_mapping"] and findings[0]["severity"] == "error"
+    assert words in findings[0]["title"]
