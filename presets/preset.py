@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mindpilot.presets.names import env_name_problem, line_problem, preset_name_problem
-from mindpilot.validators.datafiles import DataFileError, package_path, read_yaml, validate, read_text
+from mindpilot.validators.datafiles import DataFileError, package_path, parse_bounded, read_yaml, validate, read_text
 
 BUILTIN_DIR = package_path("presets", "builtin")
 PACKAGE_PREFIX = "mindpilot:"
@@ -230,7 +230,7 @@ def load_preset(path: Union[str, Path]) -> Preset:
     if name.endswith(".json"):
         text = read_text(path)
         try:
-            document: Any = json.loads(text)
+            document: Any = parse_bounded(name, lambda: json.loads(text))
         except json.JSONDecodeError as exc:
             raise DataFileError(name, exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     else:
