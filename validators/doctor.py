@@ -11,6 +11,11 @@ import os
 from typing import Optional
 
 from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.declarations import declared_by_packages, installed_version_map
+from mindpilot.validators.expectations import (FRAMEWORK_OF, JUDGED, all_stacks, apply_declarations, exact_row,
+                                               forward_release, installed_declarations, newer_than_known,
+                                               newer_than_spec, newest_learned_map, release_stack, with_python)
+from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.findings import Finding, sort_findings
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
@@ -42,15 +47,17 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
 def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
     """The report for already-probed ``facts`` (pure: no probing, no I/O)."""
     checkouts = {name: (c.version, c.commit) for name, c in facts.checkouts.items()}
+    notes: list[Finding] = []
     if stack is not None:
         choice = StackChoice(stack=stack, total=len(stack.packages), how="given")
     else:
-        choice = choose_stack(facts.packages, checkouts, facts.cann_version)
+        choice, notes = _judged_stack(facts, checkouts, lang)
     stack = choice.stack
-    findings: list[Finding] = [_stack_finding(choice, lang, facts.cann_version)]
+    findings: list[Finding] = [_stack_finding(choice, lang, facts.cann_version)] + notes
     components = [_python_row(facts, stack, findings, lang)]
     components += _ascend_rows(facts, stack, findings, lang)
-    too_old = _mindspore_too_old(facts, lang)
+    declared_mindspore = stack.requirement("mindspore")
+    too_old = None if declared_mindspore and declared_mindspore.declared_by else _mindspore_too_old(facts, lang)
     if too_old:
         findings.append(too_old)
     for req in stack.packages:
@@ -65,10 +72,44 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
                         findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
 
 
+def _judged_stack(facts: EnvFacts, checkouts: dict, lang: str) -> tuple[StackChoice, list[Finding]]:
+    """The best-fit row, corrected by what the installed frameworks declare themselves.
+
+    A release newer than every row gets a row built from its own metadata (and a note saying so):
+    the table's older pins must never turn into downgrade advice.
+    """
+    stacks = all_stacks()
+    choice = choose_stack(facts.packages, checkouts, facts.cann_version, stacks)
+    notes: list[Finding] = []
+    stack = exact_row(choice.stack, facts, stacks) if choice.how == "best-fit" else choice.stack
+    anchor = facts.package_details.get(stack.anchor)
+    newer = newer_than_known(stack, facts, stacks) if choice.how == "best-fit" else None
+    version_map = installed_version_map(facts) or newest_learned_map()
+    if newer and stack.anchor in FRAMEWORK_OF:
+        installed, newest = newer
+        stack = release_stack(stack.anchor, installed, anchor.requires if anchor else [],
+                              anchor.requires_python if anchor else None, version_map, "metadata",
+                              f"{stack.anchor} {installed} package metadata", facts.python.version)
+        notes.append(make_finding("doctor.newer_than_table", lang, name=stack.anchor, version=installed,
+                                  newest=newest, date=table_date()))
+    declared = installed_declarations(facts, declared_by_packages(facts, set(JUDGED)), version_map)
+    stack = apply_declarations(stack, declared, version_map, facts.packages)
+    if anchor is not None:
+        stack = with_python(stack, anchor.requires_python)
+    fitting = []
+    for req in stack.packages:
+        checkout = facts.checkouts.get(req.name)
+        version = facts.packages.get(req.name) or (checkout.version if checkout else None)
+        if requirement_fits(req, version, checkout.commit if checkout else None):
+            fitting.append(f"{req.name} {version or (checkout.short if checkout else '')}")
+    how = "declared" if newer else choice.how
+    return StackChoice(stack=stack, fitting=fitting, total=len(stack.packages), how=how), notes
+
+
 def _stack_finding(choice: StackChoice, lang: str, cann: Optional[str]) -> Finding:
     stack = choice.stack
     rule = {"given": "doctor.stack_given", "best-fit": "doctor.stack_best_fit", "cann": "doctor.stack_by_cann",
-            "default": "doctor.stack_default"}[choice.how]
+            "default": "doctor.stack_default", "declared": "doctor.stack_declared"}[choice.how]
     others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework) or "-"
     source = stack.source + (f" — {stack.conflicts}" if stack.conflicts else "")
     return make_finding(rule, lang, stack=stack.id, fitting=len(choice.fitting), total=choice.total,
@@ -204,6 +245,10 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
                                          commit=req.commit, found=found, note=note, branch=req.branch or "master",
                                          repo=req.repo or f"<{req.name} repository>"))
         return row
+    if req.declared_by and not skip_finding:
+        findings.append(_declared_finding(facts, req, version, row.where, lang))
+        row.status = ComponentStatus.MISSING if version is None else ComponentStatus.MISMATCH
+        return row
     if version is None:
         row.status = ComponentStatus.MISSING
         rule = "doctor.package_optional_missing" if req.optional else "doctor.package_missing"
@@ -218,6 +263,28 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
                                      expected=req.expected_text, where=where, note=note,
                                      command=_install_command(req)))
     return row
+
+
+def _declared_finding(facts: EnvFacts, req: Requirement, version: Optional[str], where: Optional[str],
+                      lang: str) -> Finding:
+    """A pin an installed framework declares itself, not met; the fix never moves anything back."""
+    from mindpilot.validators.declarations import ORIGIN_TEXT
+
+    declarer, _, declarer_version = (req.declared_by or "? ?").partition(" ")
+    spec = req.spec or f"=={req.version}"
+    params = dict(declarer=req.declared_by, name=req.name, spec=spec, found=version,
+                  origin=ORIGIN_TEXT[req.origin or "metadata"].get(lang), where=where or "?", note=req.note or "")
+    if version is None:
+        return make_finding("doctor.declared_missing", lang, command=_install_command(req), **params)
+    command = _install_command(req)
+    if newer_than_spec(version, spec):
+        version_map = installed_version_map(facts) or newest_learned_map()
+        forward = forward_release(declarer, declarer_version, req.name, version, version_map, all_stacks())
+        if forward:
+            command = f'pip install "{declarer}=={forward}"'
+        else:
+            return make_finding("doctor.declared_newer", lang, command=command, **params)
+    return make_finding("doctor.declared_mismatch", lang, command=command, **params)
 
 
 def _extra_rows(facts: EnvFacts, stack: Stack) -> list[ComponentRow]:

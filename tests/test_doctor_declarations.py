@@ -1,0 +1,147 @@
+"""The doctor judges by the frameworks' own declarations: real METADATA in a real venv, probed with --python.
+
+Each environment is a venv (no pip, a few ms to make) whose site-packages holds dist-info directories
+with the METADATA files copied from the real wheels (tests/data/versions), so the probe reads them the
+way it reads a real install. CANN and the driver come from a fake Ascend tree given with --root.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import venv
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from support import run_cli
+
+from mindpilot.exit_codes import ExitCode
+
+VERSIONS = Path(__file__).parent / "data" / "versions"
+
+
+def make_venv(path: Path, dists: dict[str, str], version_map: Optional[str] = None) -> Path:
+    """A venv whose site-packages holds ``{name-version: METADATA text}``; returns its python."""
+    venv.create(path, with_pip=False, symlinks=True)
+    site = next(path.glob("lib/python*/site-packages"))
+    for key, text in dists.items():
+        name, version = key.rsplit("-", 1)
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(text, encoding="utf-8")
+        package = site / name.replace("-", "_")
+        package.mkdir(exist_ok=True)
+        (package / "__init__.py").write_text("raise SystemExit('the probe must not import me')\n")
+    if version_map:
+        shutil.copy(VERSIONS / version_map / "VERSION_MAP.json", site / "mindformers" / "VERSION_MAP.json")
+    return path / "bin" / "python"
+
+
+def real(name: str) -> str:
+    """METADATA copied from a real wheel."""
+    return (VERSIONS / name / "METADATA").read_text(encoding="utf-8")
+
+
+def minimal(name: str, version: str) -> str:
+    return f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+
+
+def ascend_root(root: Path, cann: str, driver: str) -> Path:
+    info = root / "usr/local/Ascend/ascend-toolkit/latest/aarch64-linux"
+    info.mkdir(parents=True)
+    (info / "ascend_toolkit_install.info").write_text(f"package_name=Ascend-cann-toolkit\nversion={cann}\n")
+    (root / "usr/local/Ascend/driver").mkdir(parents=True)
+    (root / "usr/local/Ascend/driver/version.info").write_text(f"Version={driver}\n")
+    return root
+
+
+def doctor(python: Path, root: Path, *extra: str) -> tuple[int, dict]:
+    env = {"ASCEND_HOME_PATH": "/usr/local/Ascend/ascend-toolkit/latest", "MINDPILOT_DATA_DIR": str(root / "data")}
+    done = run_cli("doctor", "--python", str(python), "--root", str(root), "--json", "--lang", "en", *extra, env=env)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def by_rule(report: dict, rule: str) -> list[dict]:
+    return [f for f in report["findings"] if f["rule"] == rule]
+
+
+def rows(report: dict) -> dict[str, dict]:
+    return {row["name"]: row for row in report["components"]}
+
+
+def test_mindformers_2_0_with_mindspore_2_10_on_cann_9_1_is_good(tmp_path):
+    python = make_venv(tmp_path / "env", {"mindformers-2.0.0": real("mindformers-2.0.0"),
+                                           "mindspore-2.10.0": real("mindspore-2.10.0"),
+                                           "transformers-4.57.1": minimal("transformers", "4.57.1")},
+                       version_map="mindformers-2.0.0")
+    code, report = doctor(python, ascend_root(tmp_path / "root", "9.1.0", "26.1.0"))
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert errors == [] and code == ExitCode.OK
+    assert report["stack"] == "mindformers-2.0.0"
+    table = rows(report)
+    assert {table[n]["status"] for n in ("mindformers", "mindspore", "transformers", "CANN", "driver")} == {"ok"}
+    assert table["mindspore"]["expected"] == "~=2.10.0"
+    assert not any("==1." in f["fix"] or "mindspore==2.7" in f["fix"] for f in report["findings"])
+    assert report["environment"]["package_details"]["mindformers"]["requires_python"] == ">=3.7"
+
+
+def test_mindformers_2_1_with_mindspore_2_10_reports_the_real_mismatch_going_forward(tmp_path):
+    python = make_venv(tmp_path / "env", {"mindformers-2.1.0": real("mindformers-2.1.0"),
+                                           "mindspore-2.10.0": real("mindspore-2.10.0"),
+                                           "transformers-5.3.0": minimal("transformers", "5.3.0")},
+                       version_map="mindformers-2.1.0")
+    code, report = doctor(python, ascend_root(tmp_path / "root", "9.1.0", "26.1.0"))
+    assert code == ExitCode.FINDINGS
+    mismatch = by_rule(report, "doctor.declared_mismatch")
+    assert [f["title"] for f in mismatch] == [
+        "mindformers 2.1.0 requires mindspore~=2.11.0 (its own package metadata); mindspore 2.10.0 is installed"]
+    assert mismatch[0]["fix"] == 'pip install "mindspore==2.11.0"'  # VERSION_MAP's preferred build: forward
+    cann = by_rule(report, "doctor.cann_outside_stack")[0]
+    assert "(9.2.0)" in cann["title"]  # 2.11.0 -> CANN 9.2.0, from VERSION_MAP
+    assert not any(f["rule"] == "doctor.package_mismatch" for f in report["findings"])
+    assert not any("mindformers==" in f["fix"] for f in report["findings"])  # never back to an older MindFormers
+
+
+def test_a_release_newer_than_the_table_is_judged_by_its_own_metadata(tmp_path):
+    future = real("mindformers-2.1.0").replace("Version: 2.1.0", "Version: 2.3.0").replace(
+        "mindspore~=2.11.0", "mindspore~=2.13.0")
+    python = make_venv(tmp_path / "env", {"mindformers-2.3.0": future, "mindspore-2.13.1": minimal("mindspore", "2.13.1"),
+                                           "transformers-5.4.0": minimal("transformers", "5.4.0")})
+    code, report = doctor(python, ascend_root(tmp_path / "root", "9.4.0", "26.4.0"))
+    note = by_rule(report, "doctor.newer_than_table")[0]
+    assert note["severity"] == "info" and "mindformers 2.3.0 is newer than every release" in note["title"]
+    assert "newest there: 2.1.0" in note["title"] and "table of 20" in note["title"]
+    assert note["fix"] == "To learn this release's full data: mindpilot knowledge learn mindformers==2.3.0"
+    assert report["stack"] == "mindformers-2.3.0"
+    assert code == ExitCode.OK, [f["title"] for f in report["findings"] if f["severity"] == "error"]
+    assert rows(report)["mindspore"]["status"] == "ok"
+
+
+def test_a_dependency_newer_than_the_declarer_asks_gets_an_upgrade_of_the_declarer(tmp_path):
+    python = make_venv(tmp_path / "env", {"mindformers-2.0.0": real("mindformers-2.0.0"),
+                                           "mindspore-2.11.0": minimal("mindspore", "2.11.0"),
+                                           "transformers-4.57.1": minimal("transformers", "4.57.1")},
+                       version_map="mindformers-2.0.0")
+    _, report = doctor(python, ascend_root(tmp_path / "root", "9.2.0", "26.2.RC1"))
+    found = by_rule(report, "doctor.declared_mismatch")[0]
+    assert found["title"].startswith("mindformers 2.0.0 requires mindspore~=2.10.0")
+    assert found["fix"] == 'pip install "mindformers==2.1.0"'
+
+
+@pytest.mark.parametrize("python_version,expected", [("3.9", True), ("3.11", False)])
+def test_requires_python_of_the_installed_release_is_judged(python_version, expected):
+    from mindpilot.validators.doctor import judge
+    from mindpilot.validators.probe.facts import EnvFacts, PackageInfo, PythonInfo
+
+    metadata = real("mindformers-2.1.0")
+    requires = [line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
+    details = {"mindformers": PackageInfo(name="mindformers", version="2.1.0", requires=requires,
+                                          requires_python=">=3.10"),
+               "mindspore": PackageInfo(name="mindspore", version="2.11.0"),
+               "transformers": PackageInfo(name="transformers", version="5.3.0")}
+    facts = EnvFacts(python=PythonInfo(executable="/env/bin/python", version=f"{python_version}.9"),
+                     packages={k: v.version for k, v in details.items()}, package_details=details)
+    report = judge(facts, None, "en")
+    assert any(f.rule == "doctor.python_outside_stack" for f in report.findings) is expected
