@@ -149,6 +149,9 @@ def with_python(stack: Stack, requires_python: Optional[str]) -> Stack:
     """``stack`` whose Python range also honours the anchor's own ``Requires-Python``."""
     if not requires_python or not valid_spec(requires_python) or "||" in (stack.python or ""):
         return stack
+    minors = [f"3.{minor}.0" for minor in range(0, 20)]
+    if stack.python and all(satisfies(v, requires_python) for v in minors if satisfies(v, stack.python)):
+        return stack  # the row is already as strict (">=3.9,<3.12" implies ">=3.7")
     parts = [p.strip() for p in (stack.python or "").split(",") if p.strip()]
     parts += [p.strip() for p in requires_python.split(",") if p.strip() and p.strip() not in parts]
     return stack.model_copy(update={"python": ",".join(parts)})
