@@ -8,6 +8,7 @@ way it reads a real install. CANN and the driver come from a fake Ascend tree gi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import venv
 from pathlib import Path
@@ -145,3 +146,25 @@ def test_requires_python_of_the_installed_release_is_judged(python_version, expe
                      packages={k: v.version for k, v in details.items()}, package_details=details)
     report = judge(facts, None, "en")
     assert any(f.rule == "doctor.python_outside_stack" for f in report.findings) is expected
+
+
+def test_a_source_checkout_is_judged_by_its_version_map(tmp_path):
+    from test_probe_python import make_checkout
+
+    repo = tmp_path / "mindformers"
+    make_checkout(repo, version="2.0.0")
+    shutil.copy(VERSIONS / "mindformers-2.0.0" / "VERSION_MAP.json", repo / "mindformers" / "VERSION_MAP.json")
+    python = make_venv(tmp_path / "env", {"mindspore-2.9.0": minimal("mindspore", "2.9.0"),
+                                           "transformers-4.57.1": minimal("transformers", "4.57.1")})
+    root = ascend_root(tmp_path / "root", "9.1.0", "26.1.0")
+    pythonpath = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
+    env = {"ASCEND_HOME_PATH": "/usr/local/Ascend/ascend-toolkit/latest", "PYTHONPATH": pythonpath,
+           "MINDPILOT_DATA_DIR": str(tmp_path / "data")}
+    done = run_cli("doctor", "--python", str(python), "--root", str(root), "--json", "--lang", "en", env=env)
+    report = json.loads(done.stdout)
+    assert report["environment"]["checkouts"]["mindformers"]["version"] == "2.0.0"
+    assert list(report["environment"]["version_maps"]) == [str(repo / "mindformers" / "VERSION_MAP.json")]
+    found = by_rule(report, "doctor.declared_mismatch")[0]
+    assert found["title"] == ("mindformers 2.0.0 requires mindspore==2.10.0 (its own VERSION_MAP.json); "
+                              "mindspore 2.9.0 is installed")
+    assert found["fix"] == 'pip install "mindspore==2.10.0"'
