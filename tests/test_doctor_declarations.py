@@ -168,3 +168,30 @@ def test_a_source_checkout_is_judged_by_its_version_map(tmp_path):
     assert found["title"] == ("mindformers 2.0.0 requires mindspore==2.10.0 (its own VERSION_MAP.json); "
                               "mindspore 2.9.0 is installed")
     assert found["fix"] == 'pip install "mindspore==2.10.0"'
+
+
+def requires_of(name: str) -> list[str]:
+    return [line.split(": ", 1)[1] for line in real(name).splitlines() if line.startswith("Requires-Dist: ")]
+
+
+def test_vllm_mindspore_speaks_first_and_vllms_own_torch_pin_is_not_judged():
+    from mindpilot.validators.doctor import judge
+    from mindpilot.validators.probe.facts import EnvFacts, PackageInfo, PythonInfo
+
+    details = {
+        "vllm-mindspore": PackageInfo(name="vllm-mindspore", version="0.5.1", requires=requires_of("vllm-mindspore-0.5.1"),
+                                      requires_python=">=3.9"),
+        "vllm": PackageInfo(name="vllm", version="0.11.0", requires=["torch==2.8.0", "transformers>=4.56.0"]),
+        "mindformers": PackageInfo(name="mindformers", version="1.7.0",
+                                   requires=["transformers==4.51.3", "mindspore~=2.7.1"]),
+        "mindspore": PackageInfo(name="mindspore", version="2.7.1"),
+        "transformers": PackageInfo(name="transformers", version="4.57.1"),
+    }
+    facts = EnvFacts(python=PythonInfo(executable="/env/bin/python", version="3.11.4"),
+                     packages={k: v.version for k, v in details.items()}, package_details=details)
+    report = judge(facts, None, "en")
+    assert report.stack == "vllm-mindspore-0.5"
+    rules = [f.rule for f in report.findings]
+    assert "doctor.declared_missing" not in rules  # vllm's torch==2.8.0: installed without deps on purpose
+    row = {r.name: r for r in report.components}["transformers"]
+    assert (row.expected, row.status.value) == ("4.57.1", "ok")  # vllm-mindspore's own ==4.57.1

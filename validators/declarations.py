@@ -19,9 +19,10 @@ from mindpilot.validators.probe.facts import EnvFacts
 from mindpilot.validators.versions import pep440, satisfies, valid_spec, version_key
 
 DECLARERS = ("mindformers", "vllm-mindspore", "mindrlhf", "msadapter", "mindspore-gs", "torch-npu", "mindspeed",
-             "mindspore", "vllm")
+             "mindspore")
 """Framework packages whose declarations are read, most telling first (the first one to name a
-dependency is the one a finding quotes)."""
+dependency is the one a finding quotes). Not ``vllm``: vLLM-MindSpore installs it with ``--no-deps`` on
+purpose (msadapter stands in for the torch it declares)."""
 
 Origin = Literal["metadata", "version_map", "learned"]
 ORIGIN_TEXT = {
@@ -98,14 +99,15 @@ def _marker_holds(marker: str, python_version: str) -> bool:
         return False
 
 
-def declared_by_packages(facts: EnvFacts, tracked: set[str]) -> dict[str, Declared]:
+def declared_by_packages(facts: EnvFacts, tracked: set[str], first: Optional[str] = None) -> dict[str, Declared]:
     """What installed framework packages require of the ``tracked`` packages, one entry per need.
 
-    The first declarer in :data:`DECLARERS` order wins when two name the same package (pip would have
-    refused a real contradiction at install time).
+    ``first`` (the stack's anchor) speaks first, then :data:`DECLARERS` in order; the first to name a
+    package is the one judged (pip would have refused a real contradiction at install time).
     """
     found: dict[str, Declared] = {}
-    for declarer in DECLARERS:
+    order = ([first] if first else []) + [d for d in DECLARERS if d != first]
+    for declarer in order:
         details = facts.package_details.get(declarer)
         if details is None:
             continue

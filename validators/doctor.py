@@ -92,7 +92,7 @@ def _judged_stack(facts: EnvFacts, checkouts: dict, lang: str) -> tuple[StackCho
                               f"{stack.anchor} {installed} package metadata", facts.python.version)
         notes.append(make_finding("doctor.newer_than_table", lang, name=stack.anchor, version=installed,
                                   newest=newest, date=table_date()))
-    declared = installed_declarations(facts, declared_by_packages(facts, set(JUDGED)), version_map)
+    declared = installed_declarations(facts, declared_by_packages(facts, set(JUDGED), stack.anchor), version_map)
     stack = apply_declarations(stack, declared, version_map, facts.packages)
     if anchor is not None:
         stack = with_python(stack, anchor.requires_python)

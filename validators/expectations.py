@@ -122,7 +122,8 @@ def apply_declarations(stack: Stack, declared: dict[str, Declared], version_map:
     """``stack`` with every pin a framework declares itself replaced by its own words.
 
     Commit pins (source checkouts) stay: metadata cannot speak for a commit. CANN and driver follow the
-    VERSION_MAP entry of the MindSpore that is (or is to be) installed, when the map has one.
+    VERSION_MAP entry of the MindSpore that is (or is to be) installed, when the map has one (MindFormers
+    stacks only: vLLM-MindSpore and MindRLHF publish their own CANN lists).
     """
     packages: list[Requirement] = []
     for req in stack.packages:
@@ -133,7 +134,7 @@ def apply_declarations(stack: Stack, declared: dict[str, Declared], version_map:
                  if name not in names and name in JUDGED and claim.spec]
     update: dict = {"packages": packages}
     mindspore = next((r for r in packages if r.name == "mindspore"), None)
-    if version_map is not None and mindspore is not None:
+    if version_map is not None and mindspore is not None and stack.framework == "mindformers":
         target = found.get("mindspore")
         if not (target and mindspore.accepted and satisfies(target, mindspore.accepted)):
             target = mindspore.version or _lowest_named(mindspore.spec or "")
