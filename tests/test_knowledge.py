@@ -124,8 +124,12 @@ def test_check_can_read_a_learned_config(tmp_path, monkeypatch):
     from mindpilot.validators.knowledge import learned_release, save_learned
     from mindpilot.validators.learn import LearnError, learned_config_text, read_wheel
 
+    from mindpilot.validators.expectations import newest_known
+
     monkeypatch.setenv("MINDPILOT_DATA_DIR", str(tmp_path / "data"))
+    assert newest_known("mindformers") == "2.1.0"
     save_learned(read_wheel(build_wheel(tmp_path / "links")))
+    assert newest_known("mindformers") == "2.3.0"
     release = learned_release("mindformers", "2.3.0")
     assert release is not None and "configs/deepseek4/pretrain_deepseek4.yaml" in release.configs
     assert "tensor_parallel: 4" in learned_config_text(release, "configs/deepseek4/pretrain_deepseek4.yaml")

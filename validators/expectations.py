@@ -199,3 +199,10 @@ def _lowest_named(spec: str) -> Optional[str]:
         if pep440(text):
             return text
     return None
+
+
+def newest_known(name: str) -> Optional[str]:
+    """The newest release of ``name`` any row knows (table or learned), for "newer than we know" notes."""
+    versions = [req.version for stack in all_stacks() for req in [stack.requirement(name)]
+                if req and req.version and pep440(req.version) and stack.anchor == name]
+    return max(versions, key=version_key) if versions else None
