@@ -75,7 +75,8 @@ def rows(report: dict) -> dict[str, dict]:
 def test_mindformers_2_0_with_mindspore_2_10_on_cann_9_1_is_good(tmp_path):
     python = make_venv(tmp_path / "env", {"mindformers-2.0.0": real("mindformers-2.0.0"),
                                            "mindspore-2.10.0": real("mindspore-2.10.0"),
-                                           "transformers-4.57.1": minimal("transformers", "4.57.1")},
+                                           "transformers-4.57.1": minimal("transformers", "4.57.1"),
+                                           "hyper-parallel-1.0.0": minimal("hyper-parallel", "1.0.0")},
                        version_map="mindformers-2.0.0")
     code, report = doctor(python, ascend_root(tmp_path / "root", "9.1.0", "26.1.0"))
     errors = [f for f in report["findings"] if f["severity"] == "error"]
@@ -91,7 +92,8 @@ def test_mindformers_2_0_with_mindspore_2_10_on_cann_9_1_is_good(tmp_path):
 def test_mindformers_2_1_with_mindspore_2_10_reports_the_real_mismatch_going_forward(tmp_path):
     python = make_venv(tmp_path / "env", {"mindformers-2.1.0": real("mindformers-2.1.0"),
                                            "mindspore-2.10.0": real("mindspore-2.10.0"),
-                                           "transformers-5.3.0": minimal("transformers", "5.3.0")},
+                                           "transformers-5.3.0": minimal("transformers", "5.3.0"),
+                                           "hyper-parallel-1.0.0": minimal("hyper-parallel", "1.0.0")},
                        version_map="mindformers-2.1.0")
     code, report = doctor(python, ascend_root(tmp_path / "root", "9.1.0", "26.1.0"))
     assert code == ExitCode.FINDINGS
@@ -103,13 +105,15 @@ def test_mindformers_2_1_with_mindspore_2_10_reports_the_real_mismatch_going_for
     assert "(9.2.0)" in cann["title"]  # 2.11.0 -> CANN 9.2.0, from VERSION_MAP
     assert not any(f["rule"] == "doctor.package_mismatch" for f in report["findings"])
     assert not any("mindformers==" in f["fix"] for f in report["findings"])  # never back to an older MindFormers
+    assert rows(report)["hyper-parallel"]["status"] == "ok"  # judged from the same METADATA
 
 
 def test_a_release_newer_than_the_table_is_judged_by_its_own_metadata(tmp_path):
     future = real("mindformers-2.1.0").replace("Version: 2.1.0", "Version: 2.3.0").replace(
         "mindspore~=2.11.0", "mindspore~=2.13.0")
     python = make_venv(tmp_path / "env", {"mindformers-2.3.0": future, "mindspore-2.13.1": minimal("mindspore", "2.13.1"),
-                                           "transformers-5.4.0": minimal("transformers", "5.4.0")})
+                                           "transformers-5.4.0": minimal("transformers", "5.4.0"),
+                                           "hyper-parallel-1.0.2": minimal("hyper-parallel", "1.0.2")})
     code, report = doctor(python, ascend_root(tmp_path / "root", "9.4.0", "26.4.0"))
     note = by_rule(report, "doctor.newer_than_table")[0]
     assert note["severity"] == "info" and "mindformers 2.3.0 is newer than every release" in note["title"]

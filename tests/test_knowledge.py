@@ -96,7 +96,8 @@ def test_a_learned_release_is_used_by_doctor(tmp_path):
     build_wheel(links)
     python = make_venv(tmp_path / "env", {"mindformers-2.3.0": future_metadata(),
                                            "mindspore-2.13.0": minimal("mindspore", "2.13.0"),
-                                           "transformers-5.4.0": minimal("transformers", "5.4.0")})
+                                           "transformers-5.4.0": minimal("transformers", "5.4.0"),
+                                           "hyper-parallel-1.0.0": minimal("hyper-parallel", "1.0.0")})
     root = ascend_root(tmp_path / "root", "9.3.0", "26.3.0")
     env = {**offline(tmp_path, links), "ASCEND_HOME_PATH": "/usr/local/Ascend/ascend-toolkit/latest"}
     doctor = ("doctor", "--python", str(python), "--root", str(root), "--json", "--lang", "en")

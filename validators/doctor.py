@@ -37,7 +37,7 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
         KeyError: ``stack`` is not a known stack id.
         ProbeError: the environment cannot be probed (interpreter missing, hung, crashed).
     """
-    chosen_stack = get_stack(stack) if stack else None
+    chosen_stack = get_stack(stack, all_stacks()) if stack else None
     facts = probe_environment(python=python, root=root, demo=demo, timeout=timeout)
     report = judge(facts, chosen_stack, lang)
     secrets = secret_values(os.environ)

@@ -21,7 +21,7 @@ FRAMEWORK_OF = {"mindformers": "mindformers", "vllm-mindspore": "vllm-mindspore"
 """Anchors a release can be learned for, and the stack family each one heads."""
 TITLES = {"mindformers": "MindFormers", "vllm-mindspore": "vLLM-MindSpore", "torch-npu": "torch-npu"}
 JUDGED = ("mindspore", "mindformers", "mindrlhf", "vllm", "vllm-mindspore", "msadapter", "mindspore-gs", "torch",
-          "torch-npu", "transformers")
+          "torch-npu", "transformers", "hyper-parallel")
 """Declared dependencies the doctor shows and judges (the framework layer; pip checks the rest)."""
 
 
