@@ -2,7 +2,9 @@
 
 ``run_doctor`` is the one entry point the CLI, the TUI's Environment screen, ``diagnose`` and
 ``launch`` preflight call. It probes (``probe_environment``), picks a stack (``choose_stack``),
-builds the components table and the findings, and redacts secrets from the whole report.
+corrects it by what the installed frameworks declare themselves (``expectations``: Requires-Dist,
+Requires-Python, VERSION_MAP.json), builds the components table and the findings, and redacts
+secrets from the whole report.
 """
 
 from __future__ import annotations
