@@ -199,3 +199,23 @@ def test_vllm_mindspore_speaks_first_and_vllms_own_torch_pin_is_not_judged():
     assert "doctor.declared_missing" not in rules  # vllm's torch==2.8.0: installed without deps on purpose
     row = {r.name: r for r in report.components}["transformers"]
     assert (row.expected, row.status.value) == ("4.57.1", "ok")  # vllm-mindspore's own ==4.57.1
+
+
+@pytest.mark.parametrize("document", [
+    {"mf": {"2.0.0": {"prefer": "2.10.0; rm -rf /", "support": ["x y", {"a": 1}]}}},
+    {"mf": {"2.0.0": {"prefer": {"x": 1}, "support": "2.10.0"}}, "ms": [], "cann": None},
+    {"mf": ["2.0.0"]}, [], {"mf": {"2.0.0": "2.10.0"}},
+    {"mf": {"2.0.0": {"prefer": "8.0.RC3", "support": ["9.1.RC1"]}}, "ms": {"2.10.0": {"prefer": "x"}}},
+])
+def test_a_hostile_version_map_is_ignored_not_fatal(document):
+    from mindpilot.validators.doctor import judge
+    from mindpilot.validators.probe.facts import EnvFacts, PackageInfo, PythonInfo
+
+    details = {"mindformers": PackageInfo(name="mindformers", version="2.0.0"),
+               "mindspore": PackageInfo(name="mindspore", version="2.10.0")}
+    facts = EnvFacts(python=PythonInfo(executable="/env/bin/python", version="3.11.4"),
+                     packages={k: v.version for k, v in details.items()}, package_details=details,
+                     version_maps={"/w/mf/mindformers/VERSION_MAP.json": document} if isinstance(document, dict) else {})
+    report = judge(facts, None, "en")
+    assert report.stack == "mindformers-2.0.0"
+    assert not any("rm -rf" in f.fix or "{" in f.fix for f in report.findings)

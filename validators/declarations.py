@@ -129,9 +129,10 @@ class VersionMap:
         entry = table.get(version) if isinstance(table, dict) else None
         if not isinstance(entry, dict):
             return None, []
-        support = [str(v) for v in entry.get("support") or [] if isinstance(v, (str, int, float))]
+        support = entry.get("support") if isinstance(entry.get("support"), list) else []
+        support = [str(v) for v in support if isinstance(v, str) and _version_like(v)]
         prefer = entry.get("prefer")
-        return (str(prefer) if prefer else None), support
+        return (prefer if isinstance(prefer, str) and _version_like(prefer) else None), support
 
     def mindspore_for(self, mindformers: str) -> tuple[Optional[str], list[str]]:
         """(preferred, supported) MindSpore versions of a MindFormers release (its base version)."""
@@ -166,6 +167,11 @@ class VersionMap:
                    for v in support + ([prefer] if prefer else [])):
                 releases.append(release)
         return releases
+
+
+def _version_like(text: str) -> bool:
+    """A PEP 440 version (``2.10.0``) or an Ascend one (``8.0.RC3``, ``26.2.RC1``): nothing else is trusted."""
+    return len(text) < 40 and (pep440(text) is not None or re.fullmatch(r"\d+(\.[0-9A-Za-z]+){1,4}", text) is not None)
 
 
 def installed_version_map(facts: EnvFacts) -> Optional[VersionMap]:

@@ -103,8 +103,9 @@ def installed_declarations(facts: EnvFacts, declared: dict[str, Declared],
     if version_map is None or not mindformers:
         return declared
     prefer, support = version_map.mindspore_for(mindformers)
-    if not prefer:
+    if not prefer or pep440(prefer) is None:  # MindSpore versions are PEP 440; anything else is not trusted
         return declared
+    support = [v for v in support if pep440(v) is not None]
     result = dict(declared)
     current = result.get("mindspore")
     if current is not None and current.by == "mindformers":
