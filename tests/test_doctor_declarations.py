@@ -130,9 +130,11 @@ def test_a_dependency_newer_than_the_declarer_asks_gets_an_upgrade_of_the_declar
                                            "transformers-4.57.1": minimal("transformers", "4.57.1")},
                        version_map="mindformers-2.0.0")
     _, report = doctor(python, ascend_root(tmp_path / "root", "9.2.0", "26.2.RC1"))
-    found = by_rule(report, "doctor.declared_mismatch")[0]
-    assert found["title"].startswith("mindformers 2.0.0 requires mindspore~=2.10.0")
+    found = by_rule(report, "doctor.declared_forward")[0]
+    assert found["title"] == ("mindformers 2.0.0 requires mindspore~=2.10.0 (its own package metadata); "
+                              "the newer mindspore 2.11.0 is installed")
     assert found["fix"] == 'pip install "mindformers==2.1.0"'
+    assert "mindformers 2.1.0 accepts mindspore 2.11.0" in found["detail"]
 
 
 @pytest.mark.parametrize("python_version,expected", [("3.9", True), ("3.11", False)])
@@ -219,3 +221,23 @@ def test_a_hostile_version_map_is_ignored_not_fatal(document):
     report = judge(facts, None, "en")
     assert report.stack == "mindformers-2.0.0"
     assert not any("rm -rf" in f.fix or "{" in f.fix for f in report.findings)
+
+
+def test_a_dependency_newer_than_any_known_release_accepts_is_a_warning_not_a_downgrade():
+    from mindpilot.validators.doctor import judge
+    from mindpilot.validators.findings import Severity
+    from mindpilot.validators.probe.facts import EnvFacts, PackageInfo, PythonInfo
+
+    details = {"mindformers": PackageInfo(name="mindformers", version="2.1.0", requires=requires_of("mindformers-2.1.0"),
+                                          requires_python=">=3.10"),
+               "mindspore": PackageInfo(name="mindspore", version="2.12.0"),
+               "transformers": PackageInfo(name="transformers", version="5.3.0"),
+               "hyper-parallel": PackageInfo(name="hyper-parallel", version="1.0.0")}
+    facts = EnvFacts(python=PythonInfo(executable="/env/bin/python", version="3.11.4"),
+                     packages={k: v.version for k, v in details.items()}, package_details=details)
+    for lang in ("en", "zh"):
+        report = judge(facts, None, lang)
+        newer = [f for f in report.findings if f.rule == "doctor.declared_newer"]
+        assert len(newer) == 1 and newer[0].severity is Severity.WARNING
+        assert "2.12.0" in newer[0].title and "~=2.11.0" in newer[0].title
+        assert not any(f.severity is Severity.ERROR for f in report.findings), [f.title for f in report.findings]

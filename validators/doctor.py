@@ -13,12 +13,12 @@ import os
 from typing import Optional
 
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.declarations import declared_by_packages, installed_version_map
+from mindpilot.validators.declarations import ORIGIN_TEXT, declared_by_packages, installed_version_map
 from mindpilot.validators.expectations import (FRAMEWORK_OF, JUDGED, all_stacks, apply_declarations, exact_row,
                                                forward_release, installed_declarations, newer_than_known,
                                                newer_than_spec, newest_learned_map, release_stack, with_python)
-from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.findings import Finding, sort_findings
+from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
 from mindpilot.validators.redact import redact_document, secret_values
@@ -47,7 +47,7 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
 
 
 def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
-    """The report for already-probed ``facts`` (pure: no probing, no I/O)."""
+    """The report for already-probed ``facts`` (no probing; reads only the stack table and learned releases)."""
     checkouts = {name: (c.version, c.commit) for name, c in facts.checkouts.items()}
     notes: list[Finding] = []
     if stack is not None:
@@ -270,8 +270,6 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
 def _declared_finding(facts: EnvFacts, req: Requirement, version: Optional[str], where: Optional[str],
                       lang: str) -> Finding:
     """A pin an installed framework declares itself, not met; the fix never moves anything back."""
-    from mindpilot.validators.declarations import ORIGIN_TEXT
-
     declarer, _, declarer_version = (req.declared_by or "? ?").partition(" ")
     spec = req.spec or f"=={req.version}"
     params = dict(declarer=req.declared_by, name=req.name, spec=spec, found=version,
@@ -283,9 +281,9 @@ def _declared_finding(facts: EnvFacts, req: Requirement, version: Optional[str],
         version_map = installed_version_map(facts) or newest_learned_map()
         forward = forward_release(declarer, declarer_version, req.name, version, version_map, all_stacks())
         if forward:
-            command = f'pip install "{declarer}=={forward}"'
-        else:
-            return make_finding("doctor.declared_newer", lang, command=command, **params)
+            return make_finding("doctor.declared_forward", lang, command=f'pip install "{declarer}=={forward}"',
+                                forward=forward, declarer_name=declarer, **params)
+        return make_finding("doctor.declared_newer", lang, command=command, **params)
     return make_finding("doctor.declared_mismatch", lang, command=command, **params)
 
 
