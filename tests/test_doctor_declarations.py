@@ -241,3 +241,24 @@ def test_a_dependency_newer_than_any_known_release_accepts_is_a_warning_not_a_do
         assert len(newer) == 1 and newer[0].severity is Severity.WARNING
         assert "2.12.0" in newer[0].title and "~=2.11.0" in newer[0].title
         assert not any(f.severity is Severity.ERROR for f in report.findings), [f.title for f in report.findings]
+
+
+@pytest.mark.parametrize("torch_npu,cann,stack,newer", [
+    ("2.7.1.post12", "8.5.0", "mindspeed-llm-26.0.0", False),  # a newer build of the same line: the CANN decides
+    ("2.7.1.post11", "9.1.0", "mindspeed-llm-26.1.0", False),
+    ("2.14.0", "9.1.0", "torch-npu-2.14.0", True),
+])
+def test_mindspeed_rows_are_told_apart_by_cann_and_a_new_torch_npu_line_by_its_metadata(torch_npu, cann, stack, newer):
+    from mindpilot.validators.doctor import judge
+    from mindpilot.validators.probe.facts import EnvFacts, PackageInfo, PythonInfo
+
+    torch = torch_npu.split(".post")[0]
+    details = {"torch-npu": PackageInfo(name="torch-npu", version=torch_npu, requires=[f"torch=={torch}.*", "numpy"]),
+               "torch": PackageInfo(name="torch", version=torch)}
+    facts = EnvFacts(python=PythonInfo(executable="/env/bin/python", version="3.10.14"), cann_version=cann,
+                     packages={k: v.version for k, v in details.items()}, package_details=details,
+                     set_env_sourced=True, nnal=True, nnal_sourced=True)
+    report = judge(facts, None, "en")
+    assert report.stack == stack
+    assert any(f.rule == "doctor.newer_than_table" for f in report.findings) is newer
+    assert not any(f.severity.value == "error" for f in report.findings), [f.title for f in report.findings]

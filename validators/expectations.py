@@ -79,13 +79,23 @@ def newer_than_known(stack: Stack, facts: EnvFacts, stacks: tuple[Stack, ...]) -
     if not known:
         return None
     newest = max(known, key=version_key)
-    return (installed, newest) if version_key(installed) > version_key(newest) else None
+    # Releases, not builds: torch-npu 2.7.1.post12 is still the 2.7.1 line the MindSpeed rows name.
+    return (installed, newest) if _release(installed) > _release(newest) else None
+
+
+def _release(version: str) -> tuple[int, ...]:
+    parsed = pep440(version)
+    return tuple(parsed.release) + (0,) * (3 - len(parsed.release)) if parsed else ()
 
 
 def exact_row(stack: Stack, facts: EnvFacts, stacks: tuple[Stack, ...]) -> Stack:
-    """The row of the installed anchor's own release when the table has one (else ``stack``)."""
+    """The row of the installed anchor's own release when the table has one (else ``stack``).
+
+    Only where the anchor's version names the release (MindFormers, vLLM-MindSpore): MindSpeed-LLM
+    rows share one torch-npu line and are told apart by CANN, which the best fit already weighs.
+    """
     installed = anchor_version(stack, facts)
-    if not installed:
+    if not installed or stack.framework not in ("mindformers", "vllm-mindspore"):
         return stack
     for candidate in stacks:
         req = candidate.requirement(candidate.anchor)
