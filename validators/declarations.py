@@ -10,9 +10,8 @@ commits of source checkouts). Pure functions over probed facts: nothing here rea
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal, Optional
-
-from pydantic import BaseModel
 
 from mindpilot.i18n import Bilingual
 from mindpilot.validators.probe.facts import EnvFacts
@@ -36,8 +35,10 @@ ORIGIN_TEXT = {
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?\s*([^;()@]*?)\s*\)?\s*$")
 
 
-class Declared(BaseModel):
-    """One thing an installed (or learned) framework release says it needs."""
+@dataclass(frozen=True)
+class Declared:
+    """One thing an installed (or learned) framework release says it needs (a plain dataclass: made per
+    doctor run, never validated from outside)."""
 
     name: str
     """The needed package, PEP 503 normalized (``mindspore``)."""

@@ -9,6 +9,7 @@ is newer than the table (or was learned with ``mindpilot knowledge learn``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from mindpilot.validators.declarations import Declared, VersionMap, parse_requires
@@ -55,7 +56,7 @@ def release_stack(name: str, version: str, requires: list[str], requires_python:
     if version_map is not None and name == "mindformers" and "mindspore" in declared:
         prefer = version_map.mindspore_for(version)[0]
         if prefer and satisfies(prefer, declared["mindspore"].spec):
-            declared["mindspore"] = declared["mindspore"].model_copy(update={"install": prefer})
+            declared["mindspore"] = replace(declared["mindspore"], install=prefer)
     stack = Stack(id=f"{name}-{version}", title=f"{TITLES.get(name, name)} {version}",
                   framework=FRAMEWORK_OF[name], anchor=name,  # type: ignore[arg-type]
                   python=requires_python if requires_python and valid_spec(requires_python) else None,
@@ -120,7 +121,7 @@ def installed_declarations(facts: EnvFacts, declared: dict[str, Declared],
     current = result.get("mindspore")
     if current is not None and current.by == "mindformers":
         if satisfies(prefer, current.spec or ">=0"):
-            result["mindspore"] = current.model_copy(update={"install": prefer})
+            result["mindspore"] = replace(current, install=prefer)
     elif current is None:
         spec = " || ".join(f"=={v}" for v in dict.fromkeys(support or [prefer]))
         result["mindspore"] = Declared(name="mindspore", spec=spec, by="mindformers", by_version=mindformers,
