@@ -103,6 +103,7 @@ def test_mindformers_2_1_with_mindspore_2_10_reports_the_real_mismatch_going_for
     assert mismatch[0]["fix"] == 'pip install "mindspore==2.11.0"'  # VERSION_MAP's preferred build: forward
     cann = by_rule(report, "doctor.cann_outside_stack")[0]
     assert "(9.2.0)" in cann["title"]  # 2.11.0 -> CANN 9.2.0, from VERSION_MAP
+    assert cann["detail"].endswith("MindFormers VERSION_MAP.json: MindSpore 2.11.0 → CANN 9.2.0 → driver 26.2.RC1")
     assert not any(f["rule"] == "doctor.package_mismatch" for f in report["findings"])
     assert not any("mindformers==" in f["fix"] for f in report["findings"])  # never back to an older MindFormers
     assert rows(report)["hyper-parallel"]["status"] == "ok"  # judged from the same METADATA

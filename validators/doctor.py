@@ -103,7 +103,7 @@ def _judged_stack(facts: EnvFacts, checkouts: dict, lang: str) -> tuple[StackCho
         checkout = facts.checkouts.get(req.name)
         version = facts.packages.get(req.name) or (checkout.version if checkout else None)
         if requirement_fits(req, version, checkout.commit if checkout else None):
-            fitting.append(f"{req.name} {version or (checkout.short if checkout else '')}")
+            fitting.append(f"{req.name} {version or (checkout.commit if checkout else '')}")
     how = "declared" if newer else choice.how
     return StackChoice(stack=stack, fitting=fitting, total=len(stack.packages), how=how), notes
 
@@ -162,7 +162,7 @@ def _ascend_rows(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: s
     elif stack.driver and AscendVersion(facts.driver_version) < AscendVersion(stack.driver):
         driver.status = ComponentStatus.MISMATCH
         findings.append(make_finding("doctor.driver_old", lang, found=facts.driver_version, stack=stack.id,
-                                     expected=stack.driver))
+                                     expected=stack.driver, chain=stack.ascend_chain or ""))
     npu = ComponentRow(name="NPU", found=_npu_text(facts), status=ComponentStatus.OK if has_npu else
                        ComponentStatus.MISSING, where=facts.npu_smi)
     findings.extend(_npu_findings(facts, lang))
@@ -174,7 +174,7 @@ def _cann_outside(facts: EnvFacts, stack: Stack, expected: str, lang: str) -> Fi
                and any(ascend_matches(facts.cann_version or "", c) for c in s.cann)]
     stack_fix = f"mindpilot doctor --stack {fitting[0]}" if fitting else "mindpilot doctor --list-stacks"
     return make_finding("doctor.cann_outside_stack", lang, found=facts.cann_version, stack=stack.id,
-                        expected=expected, path=facts.cann_path, stack_fix=stack_fix)
+                        expected=expected, path=facts.cann_path, stack_fix=stack_fix, chain=stack.ascend_chain or "")
 
 
 def _set_env_command(facts: EnvFacts, stack: Stack) -> str:

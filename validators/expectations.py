@@ -155,6 +155,8 @@ def apply_declarations(stack: Stack, declared: dict[str, Declared], version_map:
             update["cann"] = list(dict.fromkeys(supported or [cann]))
             update["driver"] = version_map.driver_for(cann)[0] or stack.driver
             update["source"] = f"{stack.source}; CANN and driver: {version_map.path}"
+            driver = f" → driver {update['driver']}" if update["driver"] else ""
+            update["ascend_chain"] = f"MindFormers VERSION_MAP.json: MindSpore {target} → CANN {cann}{driver}"
     return stack.model_copy(update=update)
 
 

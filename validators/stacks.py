@@ -121,6 +121,9 @@ class Stack(BaseModel):
     """Where the row comes from (document and section, file and line)."""
     conflicts: Optional[str] = None
     """Where sources disagree, and which one this row follows."""
+    ascend_chain: Optional[str] = None
+    """When CANN and driver come from MindFormers' VERSION_MAP.json: the chain that names them
+    (``MindFormers VERSION_MAP.json: MindSpore 2.11.0 → CANN 9.2.0 → driver 26.2.RC1``), shown in findings."""
 
     @field_validator("python")
     @classmethod
