@@ -28,7 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                                            "VERSION_MAP.json and config list, and keep them for doctor and check.")
     learn.add_argument("target", metavar="NAME==X", help="for example mindformers==2.2.0")
     learn.add_argument("--python", metavar="PATH", default=None,
-                       help="the interpreter whose pip (and pip config / mirror) to use (default: this one)")
+                       help="the interpreter (path, command or conda env name) whose pip, pip config and mirror to use "
+                            "(default: the one running mindpilot)")
     learn.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                        help="give up on pip after this long (default: 600)")
     learn.set_defaults(func=run_learn)

@@ -140,3 +140,11 @@ def test_check_can_read_a_learned_config(tmp_path, monkeypatch):
         assert "ships no" in str(exc)
     else:
         raise AssertionError("a path the release does not ship was read")
+
+
+def test_learn_with_an_interpreter_without_pip_says_so(tmp_path):
+    python = make_venv(tmp_path / "env", {})
+    done = run_cli("knowledge", "learn", "mindformers==2.3.0", "--python", str(python),
+                   env={"MINDPILOT_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == ExitCode.USAGE
+    assert len(done.stderr.strip().splitlines()) == 1 and "No module named pip" in done.stderr, done.stderr

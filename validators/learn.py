@@ -10,8 +10,8 @@ read from the zip without installing or importing anything, and the result is st
 from __future__ import annotations
 
 import json
+import os
 import re
-import sys
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -60,7 +60,13 @@ def learn(target: str, python: Optional[str] = None, timeout: float = 600.0,
     cache = data_dir() / "wheels"
     cache.mkdir(parents=True, exist_ok=True)
     requirement = f"{name}=={version}" if version else name
-    argv = [python or sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
+    from mindpilot.validators.probe.pyenv import ProbeError, resolve_python
+
+    try:
+        interpreter = resolve_python(python, environ if environ is not None else os.environ)
+    except ProbeError as exc:
+        raise LearnError(str(exc)) from None
+    argv = [interpreter, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
             "--disable-pip-version-check", "--progress-bar", "off", "-d", str(cache), requirement]
     try:
         done = run_captured(argv, timeout=timeout, env=environ)
