@@ -53,8 +53,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     learned = document["learned"]
     out.write(("已学习的版本" if zh else "Learned releases") + f" ({document['overlay_dir']}):\n")
     for item in learned:
+        configs = f"{item['configs']} 个配置" if zh else f"{item['configs']} configs"
         out.write(f"  {item['name']:<16} {item['version']:<10} {item['learned']}  "
-                  f"{item['configs']} configs{'  VERSION_MAP' if item['version_map'] else ''}\n")
+                  f"{configs}{'  VERSION_MAP' if item['version_map'] else ''}\n")
     if not learned:
         out.write("  -  " + ("学习新版本：mindpilot knowledge learn mindformers==X" if zh else
                              "learn a newer release: mindpilot knowledge learn mindformers==X") + "\n")
