@@ -70,8 +70,8 @@ def learn(target: str, python: Optional[str] = None, timeout: float = 600.0,
             "--disable-pip-version-check", "--progress-bar", "off", "-d", str(cache), requirement]
     try:
         done = run_captured(argv, timeout=timeout, env=environ)
-    except ProcessTimeout:
-        raise LearnError(f"pip download {requirement} did not finish within {timeout:g} s") from None
+    except ProcessTimeout as exc:  # also OutputTooLarge: both say what happened
+        raise LearnError(f"pip download {requirement}: {exc}") from None
     except OSError as exc:
         raise LearnError(f"cannot run pip: {exc.strerror or exc}") from None
     if done.returncode != 0:
