@@ -101,7 +101,9 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in report.findings:
         counts[finding.severity.value] += 1
-    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
+    from mindpilot.validators.check import kind_label
+
+    kinds = ", ".join(f"{e['file']} ({kind_label(e['kind'], lang)})" for e in report.files)
     if len(report.files) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
         per_kind: dict[str, int] = {}
         for entry in report.files:

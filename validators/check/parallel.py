@@ -172,7 +172,10 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
         batch = doc.value("model", "model_config", "batch_size")
         if isinstance(batch, int) and plan.dp > 1 and batch % plan.dp:
             ctx.add("parallel.predict_batch_dp", path, doc.line(*MC, "batch_size"), batch=batch, dp=plan.dp)
-    if doc.value("parallel", "full_batch") is False and parallel_on:
+    # set_config runs this check only when RUN_MODE is not predict, in (semi_)auto parallel (base_trainer.py:180-183,
+    # 214, 246-252 in 2.0.0; :169-171, 202 in 1.7.0): predict jobs and MANUAL_PARALLEL never reach it
+    if doc.value("parallel", "full_batch") is False and parallel_on and run_mode != "predict" \
+            and mode in ("semi_auto_parallel", "auto_parallel"):
         strategy = doc.value("parallel", "dataset_strategy")
         first = strategy[0][0] if isinstance(strategy, list) and strategy and isinstance(strategy[0], list) \
             and strategy[0] else None
