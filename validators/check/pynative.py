@@ -152,9 +152,9 @@ def _check_degrees(doc: ConfigDoc, ctx: CheckContext) -> None:
                     error="Parallelism degree should be >= 1, except for dp_shard", suggest=1)
     shard = section.get("data_parallel_shard", -1)
     if _int(shard) is None or not (shard == -1 or shard >= 1):
+        expect = "必须是 -1 或 ≥ 1 的整数" if ctx.lang == "zh" else "-1 or an integer >= 1"
         ctx.add("pynative.degree_invalid", doc.path, doc.line(PN, "data_parallel_shard"), key="data_parallel_shard",
-                value=repr(shard), expect="-1 or an integer >= 1" if ctx.lang != "zh" else "必须是 -1 或 ≥ 1 的整数",
-                error="dp_shard must be -1 or >= 1.", suggest=-1)
+                value=repr(shard), expect=expect, error="dp_shard must be -1 or >= 1.", suggest=-1)
 
 
 def _check_flags(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:

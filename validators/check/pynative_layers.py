@@ -53,7 +53,7 @@ def _list_text(items: list[str]) -> str:
 
 
 def check_pipeline(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
-    """``PpLayerSetting`` (pipeline_parallel.py:139-201, 2.1.0): only built when pipeline_parallel > 1."""
+    """``PpLayerSetting`` (pipeline_parallel.py:135-201, 2.1.0): only built when pipeline_parallel > 1."""
     if dims.pp <= 1:
         return
     key = "pipeline_parallel_layers_per_stage"
