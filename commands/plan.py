@@ -178,6 +178,8 @@ def seq_len_of(path: str) -> int:
     document = read_yaml(path)
     model = document.get("model") if isinstance(document, dict) else None
     config = model.get("model_config") if isinstance(model, dict) else None
+    if config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
+        config = model  # MindFormers 2.x PyNative: model numbers sit directly under model:
     value = config.get("seq_length") if isinstance(config, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_SEQ_LEN
 
@@ -193,6 +195,10 @@ def interleave_of(path: str) -> int:
     document = read_yaml(path)
     if not isinstance(document, dict):
         return 1
+    pynative = document.get("parallelism")
+    if isinstance(pynative, dict):  # MindFormers 2.x PyNative
+        value = pynative.get("pipeline_parallel_interleave_num")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 1 else 1
     pipeline = (document.get("parallel") or {}).get("pipeline_config") or {}
     model_config = (document.get("model") or {}).get("model_config") or {}
     value = model_config.get("pp_interleave_num") if isinstance(model_config, dict) else None
@@ -203,9 +209,17 @@ def interleave_of(path: str) -> int:
 
 
 def _apply(path: str, candidate: Any, dry_run: bool) -> str:
-    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff."""
-    from mindpilot.presets.yaml_apply import apply_plan
+    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff.
 
+    A MindFormers 2.x PyNative config (``parallelism:``) gets the plan in its own sections."""
+    from mindpilot.presets.pynative_plan import apply_pynative_plan
+    from mindpilot.presets.yaml_apply import apply_plan
+    from mindpilot.validators.datafiles import read_yaml
+
+    document = read_yaml(path)
+    if isinstance(document, dict) and isinstance(document.get("parallelism"), dict) \
+            and "parallel_config" not in document:
+        return apply_pynative_plan(path, candidate, dry_run=dry_run)
     return apply_plan(path, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,
                       micro_batch_num=candidate.micro_batch_num, dry_run=dry_run)
 
