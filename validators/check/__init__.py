@@ -79,7 +79,10 @@ def _is_grpo(name: str, text: str, data: Any) -> bool:
 
 
 def _is_mindformers(name: str, text: str, data: Any) -> bool:
-    return _is_yaml(name, data) and isinstance(data, dict) and any(key in data for key in MINDFORMERS_KEYS)
+    if not _is_yaml(name, data) or not isinstance(data, dict):
+        return False
+    # `model: Qwen/Qwen2.5-7B` alone is how vLLM and other serving configs start, not a MindFormers config
+    return any(key in data for key in MINDFORMERS_KEYS if key != "model") or isinstance(data.get("model"), dict)
 
 
 def _is_pynative(name: str, text: str, data: Any) -> bool:
