@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
         for entry in report.files:
             if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
-                fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang,
-                                      pynative=entry["kind"] == "mindformers_pynative"))
+                fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
                 if not args.json and fixes[-1]["diff"]:
                     sys.stdout.write(fixes[-1]["diff"])
                 elif not args.json:
@@ -126,11 +125,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str,
-             pynative: bool = False) -> dict[str, Any]:
+def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:
     """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it); a MindFormers 2.x
-    PyNative config gets it in its ``parallelism:`` / ``recompute:`` sections."""
-    from mindpilot.presets.pynative_plan import apply_pynative_plan
+    PyNative config gets it in its ``parallelism:`` / ``recompute:`` sections (``apply_plan`` sees to that)."""
     from mindpilot.presets.yaml_apply import apply_plan
     from mindpilot.validators.check.fix import best_candidate
 
@@ -146,11 +143,8 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
     except Exception as exc:  # the settings above are all --fix needs; keep going without the extras
         message(f"note: plan details unavailable ({type(exc).__name__}: {exc})")
     try:
-        if pynative:
-            diff = apply_pynative_plan(path, candidate, dry_run=dry_run)
-        else:
-            diff = apply_plan(path, plan["parallel_config"], plan["recompute_config"], offset=plan.get("offset"),
-                              micro_batch_num=plan.get("micro_batch_num"), dry_run=dry_run)
+        diff = apply_plan(path, plan["parallel_config"], plan["recompute_config"], offset=plan.get("offset"),
+                          micro_batch_num=plan.get("micro_batch_num"), dry_run=dry_run)
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}", ExitCode.USAGE) from None
     if getattr(candidate, "fits", True) is False:  # the best layout still overflows: say so, do not hide it

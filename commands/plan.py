@@ -209,17 +209,9 @@ def interleave_of(path: str) -> int:
 
 
 def _apply(path: str, candidate: Any, dry_run: bool) -> str:
-    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff.
-
-    A MindFormers 2.x PyNative config (``parallelism:``) gets the plan in its own sections."""
-    from mindpilot.presets.pynative_plan import apply_pynative_plan
+    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff."""
     from mindpilot.presets.yaml_apply import apply_plan
-    from mindpilot.validators.datafiles import read_yaml
 
-    document = read_yaml(path)
-    if isinstance(document, dict) and isinstance(document.get("parallelism"), dict) \
-            and "parallel_config" not in document:
-        return apply_pynative_plan(path, candidate, dry_run=dry_run)
     return apply_plan(path, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,
                       micro_batch_num=candidate.micro_batch_num, dry_run=dry_run)
 

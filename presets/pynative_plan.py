@@ -105,6 +105,35 @@ def _chunk_text(ids: list[int]) -> str:
     return ",".join(_ranges(ids))
 
 
+def candidate_from_graph(parallel_config: dict[str, Any], recompute_config: dict[str, Any], offset: Any,
+                         layers: Any) -> Any:
+    """A plan given in graph-mode terms (``parallel_config``, per-stage ``recompute_config``, ``offset``) as the
+    attributes :func:`pynative_settings` reads, so every caller of ``apply_plan`` can write a PyNative config."""
+    from types import SimpleNamespace
+
+    def degree(key: str) -> int:
+        value = parallel_config.get(key, 1)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+    pp = degree("pipeline_stage")
+    per_stage: list[int] = []
+    if isinstance(layers, int) and layers > 0:
+        extra = offset if isinstance(offset, list) and len(offset) == pp and all(isinstance(o, int) for o in offset) \
+            else [0] * pp
+        per_stage = [layers // pp + o for o in extra]
+
+    def counts(value: Any) -> list[int]:
+        if isinstance(value, list) and len(value) == pp and all(isinstance(v, int) for v in value):
+            return [int(v) for v in value]
+        whole = value is True
+        return [n if whole else 0 for n in (per_stage or [0] * pp)]
+
+    return SimpleNamespace(dp=degree("data_parallel"), mp=degree("model_parallel"), pp=pp,
+                           cp=degree("context_parallel"), ep=degree("expert_parallel"), stage_layers=per_stage,
+                           recompute=counts(recompute_config.get("recompute")),
+                           select_recompute=counts(recompute_config.get("select_recompute")))
+
+
 def pynative_plan_text(path: Union[str, Path], candidate: Any) -> tuple[str, str, list[str]]:
     """(old text, new text, notes) for writing ``candidate`` into the PyNative YAML at ``path``."""
     name = str(path)

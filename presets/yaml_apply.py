@@ -256,6 +256,15 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
         DataFileError: the file cannot be read or does not parse (nothing is written).
         ValueError: a key MindFormers would reject.
     """
+    document = load_roundtrip(read_text(path), str(path))
+    if isinstance(document, CommentedMap) and isinstance(document.get("parallelism"), dict) \
+            and "parallel_config" not in document:  # MindFormers 2.x PyNative: the plan goes into parallelism:
+        from mindpilot.presets.pynative_plan import apply_pynative_plan, candidate_from_graph
+
+        model = document.get("model")
+        layers = model.get("num_hidden_layers") if isinstance(model, dict) else None
+        candidate = candidate_from_graph(parallel_config or {}, recompute_config or {}, offset, layers)
+        return apply_pynative_plan(path, candidate, dry_run=dry_run)
     old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num)
     diff = unified_diff(old, new, str(path), notes)
     if not dry_run and new != old:

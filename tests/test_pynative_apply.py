@@ -92,3 +92,22 @@ def test_plan_apply_dry_run_on_a_pynative_config_shows_the_diff_and_writes_nothi
     assert "+  global_batch_size: 16" in done.stdout and "parallel_config" not in done.stdout
     assert target.read_text(encoding="utf-8") == DSV3_1B.read_text(encoding="utf-8")
     assert not (tmp_path / "pretrain.yaml.bak").exists()
+
+
+def test_apply_plan_given_graph_mode_settings_writes_them_pynative_style(tmp_path):
+    """The TUI and older callers pass parallel_config / recompute_config / offset; a PyNative file still gets
+    parallelism: and layer ranges, never a parallel_config: it would ignore."""
+    from mindpilot.presets.yaml_apply import apply_plan
+
+    target = tmp_path / "pretrain.yaml"
+    shutil.copy(DSV3_1B, target)
+    diff = apply_plan(target, {"data_parallel": 2, "model_parallel": 2, "pipeline_stage": 3, "expert_parallel": 2,
+                               "context_parallel": 1, "micro_batch_num": 3},
+                      {"recompute": [1, 0, 2], "select_recompute": False}, offset=[0, 1, 0])
+    assert "parallel_config" not in diff
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert "parallel_config" not in data and "recompute_config" not in data
+    assert data["parallelism"]["pipeline_parallel_layers_per_stage"] == ["0-4", "5-10", "11-15"]
+    assert data["parallelism"]["sequence_parallel"] is True
+    assert data["recompute"] == {"mode": "full", "full_recompute_layer": ["0", "11-12"]}
+    assert _errors(target, 12) == []
