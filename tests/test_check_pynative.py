@@ -194,3 +194,28 @@ def test_every_pynative_text_is_filled_in_both_languages(tmp_path):
         for finding in found:
             for text in (finding.title, finding.detail or "", finding.fix or ""):
                 assert not re.search(r"\{[a-z_]+\}", text), (finding.rule, text)
+
+
+@pytest.mark.parametrize("head, expected", [
+    ("run_mode: finetune\n", "pynative.run_mode"),
+    ("run_mode: predict\n", "pynative.run_mode"),
+    ("run_mode: predict\ninference:\n  max_new_tokens: 16\n", None),
+    ("run_mode: train\n", None),
+])
+def test_run_mode(tmp_path, head, expected):
+    path = variant(tmp_path, (r"\A", head))
+    assert {f.rule for f in findings(path) if f.severity is Severity.ERROR} == ({expected} if expected else set())
+
+
+@pytest.mark.parametrize("edit, rule", [
+    ((r"tensor_parallel: 1", "tensor_parallel: 0"), "pynative.degree_invalid"),
+    ((r"data_parallel_shard: -1", "data_parallel_shard: -2"), "pynative.degree_invalid"),
+    ((r"pipeline_parallel: 1 ", "pipeline_parallel: '2' "), "pynative.degree_invalid"),
+    ((r"^# dataset", "swap:\n  enable: True\n# dataset"), None),
+])
+def test_degrees_must_be_positive_integers_and_swap_needs_one_stage(tmp_path, edit, rule):
+    path = variant(tmp_path, edit)
+    assert {f.rule for f in findings(path) if f.severity is Severity.ERROR} == ({rule} if rule else set())
+    if rule is None:
+        staged = variant(tmp_path, edit, (r"pipeline_parallel: 1 ", "pipeline_parallel: 2 "), name="pp2.yaml")
+        assert "pynative.swap_with_pp" in {f.rule for f in findings(staged)}

@@ -170,9 +170,27 @@ def _check_flags(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
             value = doc.value("training", key)
             if not ((_int(value) or 0) > 0):
                 ctx.add("pynative.batch_not_positive", doc.path, doc.line("training", key), key=key, value=repr(value))
+    _check_run_mode(doc, ctx)
     swap = doc.value("swap")
     if isinstance(swap, dict) and swap.get("enable") is True and dims.pp > 1:
         ctx.add("pynative.swap_with_pp", doc.path, doc.line("swap", "enable"), pp=dims.pp)
+
+
+def _check_run_mode(doc: ConfigDoc, ctx: CheckContext) -> None:
+    """``Trainer.__init__`` (trainer.py:203-214, 2.1.0): train or predict, and predict needs ``inference:``."""
+    run_mode = doc.value("run_mode")
+    zh = ctx.lang == "zh"
+    if run_mode is not None and run_mode not in ("train", "predict"):
+        ctx.add("pynative.run_mode", doc.path, doc.line("run_mode"), value=repr(run_mode),
+                problem="只能是 train 或 predict" if zh else "only train or predict",
+                error=f"Invalid run mode: {run_mode!r}. Must be 'train' or 'predict'.",
+                suggest="改成 run_mode: train 或 predict" if zh else "use run_mode: train (or predict)")
+    elif run_mode == "predict" and not isinstance(doc.value("inference"), dict):
+        ctx.add("pynative.run_mode", doc.path, doc.line("run_mode"), value=repr(run_mode),
+                problem="缺少 inference: 段" if zh else "there is no inference: section",
+                error="run_mode='predict' requires an `inference:` section in the config.",
+                suggest="加上 inference: 段（max_new_tokens、batch_size、output、input_data）" if zh
+                else "add an inference: section (max_new_tokens, batch_size, output, input_data)")
 
 
 def _check_heads(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
