@@ -10,11 +10,11 @@ The text is edited through :func:`mindpilot.presets.yaml_apply.splice_sections`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from ruamel.yaml.comments import CommentedMap
 
-from mindpilot.fileio import write_atomic
+from mindpilot.fileio import locked, read_for_edit, write_atomic
 from mindpilot.presets.yaml_apply import splice_sections, unified_diff
 from mindpilot.presets.yaml_splice import load_roundtrip
 from mindpilot.validators.datafiles import DataFileError, read_text
@@ -134,10 +134,12 @@ def candidate_from_graph(parallel_config: dict[str, Any], recompute_config: dict
                            select_recompute=counts(recompute_config.get("select_recompute")))
 
 
-def pynative_plan_text(path: Union[str, Path], candidate: Any) -> tuple[str, str, list[str]]:
+def pynative_plan_text(path: Union[str, Path], candidate: Any, text: Optional[str] = None
+                       ) -> tuple[str, str, list[str]]:
     """(old text, new text, notes) for writing ``candidate`` into the PyNative YAML at ``path``."""
     name = str(path)
-    text = read_text(path)
+    if text is None:
+        text = read_text(path)
     root = load_roundtrip(text, name)
     if not isinstance(root, CommentedMap):
         raise DataFileError(name, 1, None, "not a YAML mapping (a MindFormers config is a mapping of sections)")
@@ -149,8 +151,10 @@ def pynative_plan_text(path: Union[str, Path], candidate: Any) -> tuple[str, str
 
 def apply_pynative_plan(path: Union[str, Path], candidate: Any, dry_run: bool = False) -> str:
     """Write ``candidate`` into the PyNative YAML at ``path`` (keeping ``path.bak``); return the unified diff."""
-    old, new, notes = pynative_plan_text(path, candidate)
-    diff = unified_diff(old, new, str(path), notes)
-    if not dry_run and new != old:
-        write_atomic(path, new, keep_backup=True)
+    with locked(path) as real:
+        text, form = read_for_edit(real)
+        old, new, notes = pynative_plan_text(path, candidate, text=text)
+        diff = unified_diff(old, new, str(path), notes)
+        if not dry_run and new != old:
+            write_atomic(real, new, keep_backup=True, newline=form.newline, encoding=form.encoding)
     return diff
