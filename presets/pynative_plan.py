@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from mindpilot.fileio import locked, read_for_edit, write_atomic
 from mindpilot.presets.yaml_apply import splice_sections, unified_diff
 from mindpilot.presets.yaml_splice import load_roundtrip
+from mindpilot.validators.check.pynative_layers import MAX_STAGES
 from mindpilot.validators.datafiles import DataFileError, read_text
 
 
@@ -72,7 +73,7 @@ def pynative_settings(data: dict[str, Any], candidate: Any) -> tuple[dict[str, d
         parallelism["data_parallel_shard"] = -1
         notes.append(f"data_parallel_shard {shard} does not divide the new data parallel {candidate.dp}; set to -1")
     stage_ids: list[list[int]] = []
-    if isinstance(layers, int) and layers > 0:
+    if isinstance(layers, int) and 0 < layers <= 100_000 and pp * interleave <= MAX_STAGES:
         stage_ids = stage_layer_ids(layers, pp, interleave, list(candidate.stage_layers))
         if pp > 1:
             even = layers % (pp * interleave) == 0 and interleave == 1 and len(set(map(len, stage_ids))) == 1

@@ -219,3 +219,19 @@ def test_degrees_must_be_positive_integers_and_swap_needs_one_stage(tmp_path, ed
     if rule is None:
         staged = variant(tmp_path, edit, (r"pipeline_parallel: 1 ", "pipeline_parallel: 2 "), name="pp2.yaml")
         assert "pynative.swap_with_pp" in {f.rule for f in findings(staged)}
+
+
+def test_hostile_numbers_are_findings_in_bounded_time(tmp_path):
+    """Configs are untrusted: huge degrees, layer counts and layer ids give findings, not a hang or a traceback."""
+    import time
+
+    path = variant(tmp_path, (r"tensor_parallel: 1", "tensor_parallel: 1000000007"),
+                   (r"pipeline_parallel: 1 ", "pipeline_parallel: 999999937 "),
+                   (r"^(\s+num_attention_heads:).*$", r"\1 999999999989"),
+                   (r"^(\s+num_hidden_layers:).*$", r"\1 999999999999"),
+                   (r"^# dataset", "recompute:\n  mode: full\n  full_recompute_layer: ['" + "9" * 5000 + "']\n# dataset"))
+    start = time.perf_counter()
+    got = {f.rule for f in findings(path, cards=8)}
+    assert time.perf_counter() - start < 10
+    assert {"pynative.degrees_exceed_cards", "pynative.heads_tp", "pynative.layers_per_stage_missing",
+            "pynative.recompute_layers"} <= got

@@ -251,5 +251,6 @@ def _check_world(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
 
 
 def _divisors_text(number: int, limit: int = 8) -> str:
-    values = [d for d in range(1, number + 1) if number % d == 0][:limit]
+    """The first ``limit`` divisors of ``number`` (searched among 1..4096: degrees beyond that are not real)."""
+    values = [d for d in range(1, min(number, 4096) + 1) if number % d == 0][:limit]
     return ", ".join(str(v) for v in values)

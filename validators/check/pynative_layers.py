@@ -15,8 +15,12 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.pynative import PN, PynativeDims, _int
 
-LAYER_SPEC = re.compile(r"^(\d+)(?:-(\d+))?$")
-"""``_LAYER_ID_SPEC_PATTERN`` (activation_checkpoint.py:53, 2.1.0)."""
+LAYER_SPEC = re.compile(r"^(\d{1,9})(?:-(\d{1,9}))?$")
+"""``_LAYER_ID_SPEC_PATTERN`` (activation_checkpoint.py:53, 2.1.0); ids of ten digits or more are out of range
+anyway, and bounding them keeps ``int()`` cheap on hostile input."""
+
+MAX_STAGES = 1024
+"""Suggest explicit stage lists only up to this many stages (a bigger pipeline is not a real job)."""
 
 CP_METHODS = ("colossal", "ulysses", "hybrid")
 
@@ -43,7 +47,9 @@ def stage_ranges(layers: int, pp: int, interleave: int = 1) -> list[str]:
     order = sorted(range(stages), key=lambda i: (abs(2 * i - (stages - 1)), i))
     for index in order[: layers % stages]:
         sizes[index] += 1
-    starts = [sum(sizes[:i]) for i in range(stages)]
+    starts = [0] * stages
+    for index in range(1, stages):
+        starts[index] = starts[index - 1] + sizes[index - 1]
     chunks = [f"{start}-{start + size - 1}" if size > 1 else str(start) for start, size in zip(starts, sizes)]
     return [",".join(chunks[c * pp + rank] for c in range(interleave)) for rank in range(pp)]
 
@@ -62,7 +68,8 @@ def check_pipeline(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> Non
     layers = decoder_layers(doc)
     stages = dims.pp * dims.interleave
     even = layers is not None and layers % stages == 0
-    suggest = _list_text(stage_ranges(layers, dims.pp, dims.interleave)) if layers and layers >= stages else "auto"
+    suggest = _list_text(stage_ranges(layers, dims.pp, dims.interleave)) \
+        if layers and stages <= MAX_STAGES and layers >= stages else "auto"
     if value is None:
         ctx.add("pynative.layers_per_stage_missing", doc.path, line, pp=dims.pp, suggest="auto" if even else suggest)
         return
@@ -95,7 +102,7 @@ def _stage_list_problem(value: Any, pp: int, interleave: int) -> tuple[str, str]
                     f"(got '{entry}'), but 'pipeline_parallel_interleave_num' is {interleave}.")
         for chunk in ranges:
             ids = chunk.strip().split("-")
-            if len(ids) > 2 or not all(part.strip().lstrip("-").isdigit() for part in (ids[0], ids[-1])):
+            if len(ids) > 2 or not all(part.strip().isdigit() and len(part.strip()) <= 9 for part in (ids[0], ids[-1])):
                 return (f"'{chunk.strip()}' is not start-end",
                         f"Invalid layer range format: {chunk}. Expected format is 'start-end' or 'single_layer'.")
             if int(ids[0]) > int(ids[-1]):
@@ -195,7 +202,7 @@ def check_context_parallel(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims
     if method == "hybrid":
         value = _int(degree)
         if value is None or value <= 1 or value >= cp or cp % value:
-            options = [d for d in range(2, cp) if cp % d == 0]
+            options = [d for d in range(2, min(cp, 4096)) if cp % d == 0]
             ctx.add("pynative.cp_ulysses_degree", path, line, method=method, degree=repr(degree), cp=cp,
                     error="Hybrid CP requires ulysses_degree_in_cp to be set." if degree is None else
                     "Hybrid CP requires 1 < ulysses_degree_in_cp < context_parallel and divisibility.",
