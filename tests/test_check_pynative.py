@@ -235,3 +235,17 @@ def test_hostile_numbers_are_findings_in_bounded_time(tmp_path):
     assert time.perf_counter() - start < 10
     assert {"pynative.degrees_exceed_cards", "pynative.heads_tp", "pynative.layers_per_stage_missing",
             "pynative.recompute_layers"} <= got
+
+
+def test_a_launch_script_gives_the_pynative_world_size(tmp_path):
+    flash = Path(__file__).parent / "data" / "mf2" / "configs-2.1.0" / "deepseek4" / "pretrain_deepseek4_flash.yaml"
+    script = tmp_path / "run.sh"
+    script.write_text(f"msrun --worker_num=12 --local_worker_num=8 --master_port=8118 run_mindformer.py "
+                      f"--config {flash}\n", encoding="utf-8")
+    report = run_check([script, flash], skip_paths=True)
+    got = {f.rule for f in report.findings}
+    assert {"pynative.expert_parallel_region", "pynative.global_batch"} <= got
+    assert "pynative.cards_unknown" not in got
+    script.write_text(f"msrun --worker_num=8 --local_worker_num=8 run_mindformer.py --config {flash}\n",
+                      encoding="utf-8")
+    assert [f for f in run_check([script, flash], skip_paths=True).findings if f.severity is Severity.ERROR] == []

@@ -17,7 +17,7 @@ from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.grpo import check_grpo_doc, resolve_model_yaml, world_size
 from mindpilot.validators.check.mindformers import check_mindformers_doc, check_mindformers_yaml
 from mindpilot.validators.check.parallel import Plan
-from mindpilot.validators.check.pynative import check_pynative_doc, is_pynative
+from mindpilot.validators.check.pynative import check_pynative_doc, check_world, is_pynative
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
 from mindpilot.validators.datafiles import DataFileError, InputBoundError, read_text
@@ -230,10 +230,22 @@ def _cross_check(scripts: list[tuple[str, ScriptFacts]], docs: dict[str, ConfigD
             target = next(iter(docs.values()))
         if target is None:
             continue
-        if isinstance(target.data, dict) and any(k in target.data for k in GRPO_KEYS):
+        if isinstance(target.data, dict) and is_pynative(target.data):
+            _pynative_world(target, facts.worker_num, ctx)
+        elif isinstance(target.data, dict) and any(k in target.data for k in GRPO_KEYS):
             worker_vs_product(path, facts, world_size(target), target.path, ctx, kind="grpo")
         elif isinstance(target.data, dict) and target.value("use_parallel") is True:
             worker_vs_product(path, facts, Plan(target).product, target.path, ctx)
+
+
+def _pynative_world(doc: ConfigDoc, workers: int, ctx: CheckContext) -> None:
+    """A PyNative config launched on ``workers`` processes: its world size is that, whatever ``--cards`` says."""
+    if ctx.cards == workers:
+        return
+    ctx.findings[:] = [f for f in ctx.findings if not (f.rule == "pynative.cards_unknown" and f.file == doc.path)]
+    sub = CheckContext(cards=workers, hbm_gb=ctx.hbm_gb, skip_paths=ctx.skip_paths, lang=ctx.lang)
+    check_world(doc, sub)
+    ctx.findings.extend(sub.findings)
 
 
 def check_files(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hbm_gb: Optional[float] = None,

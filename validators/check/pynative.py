@@ -115,7 +115,7 @@ def check_pynative_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     check_context_parallel(doc, ctx, dims)
     check_pipeline(doc, ctx, dims)
     check_recompute(doc, ctx, dims)
-    _check_world(doc, ctx, dims)
+    check_world(doc, ctx, dims)
 
 
 def _check_sections(doc: ConfigDoc, ctx: CheckContext) -> bool:
@@ -215,8 +215,9 @@ def _check_heads(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
                       "for the local GQA flow (fused-QKV colwise split).")
 
 
-def _check_world(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> None:
-    """The rules that need the card count: trainer.py and parallel_dims.py."""
+def check_world(doc: ConfigDoc, ctx: CheckContext, dims: Optional[PynativeDims] = None) -> None:
+    """The rules that need the card count (``ctx.cards``): trainer.py and parallel_dims.py."""
+    dims = dims or PynativeDims(doc)
     cards = ctx.cards
     if not cards:
         ctx.add("pynative.cards_unknown", doc.path, doc.line(PN, "data_parallel_shard") or doc.line(PN))
