@@ -23,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser = subparsers.add_parser(
         "check", parents=[common],
         help="check MindFormers / MindRLHF GRPO YAML and launch scripts before launching",
-        description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
+        description="Check MindFormers YAML (finetune/pretrain/predict; 1.x and 2.x, including 2.x PyNative "
+                    "parallelism: configs), MindRLHF grpo_config.yaml and launch "
                     "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
                     "frameworks enforce; each finding names the line and the fix.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="YAML configs and/or launch scripts")
