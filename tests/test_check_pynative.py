@@ -229,7 +229,8 @@ def test_hostile_numbers_are_findings_in_bounded_time(tmp_path):
                    (r"pipeline_parallel: 1 ", "pipeline_parallel: 999999937 "),
                    (r"^(\s+num_attention_heads:).*$", r"\1 999999999989"),
                    (r"^(\s+num_hidden_layers:).*$", r"\1 999999999999"),
-                   (r"^# dataset", "recompute:\n  mode: full\n  full_recompute_layer: ['" + "9" * 5000 + "']\n# dataset"))
+                   (r"^# dataset", "recompute:\n  mode: full\n  full_recompute_layer: ['" + "9" * 5000
+                    + "']\n# dataset"))
     start = time.perf_counter()
     got = {f.rule for f in findings(path, cards=8)}
     assert time.perf_counter() - start < 10
@@ -249,3 +250,14 @@ def test_a_launch_script_gives_the_pynative_world_size(tmp_path):
     script.write_text(f"msrun --worker_num=8 --local_worker_num=8 run_mindformer.py --config {flash}\n",
                       encoding="utf-8")
     assert [f for f in run_check([script, flash], skip_paths=True).findings if f.severity is Severity.ERROR] == []
+
+
+@pytest.mark.parametrize("schedule, expected", [
+    ("1F1B", None), ("gpipe", None), ("zero_bubble_v", "pynative.pp_schedule"), ("auto", "pynative.pp_schedule"),
+])
+def test_pipeline_schedule(tmp_path, schedule, expected):
+    path = variant(tmp_path, (r"pipeline_parallel: 1 ", "pipeline_parallel: 2 "),
+                   (r'pipeline_parallel_schedule: "1f1b"', f'pipeline_parallel_schedule: "{schedule}"'),
+                   (r"^  pipeline_parallel_layers_per_stage: null\n", ""))
+    got = {f.rule for f in findings(path, cards=8) if f.severity is Severity.ERROR}
+    assert got == ({expected} if expected else set())

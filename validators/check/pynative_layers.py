@@ -23,6 +23,8 @@ MAX_STAGES = 1024
 """Suggest explicit stage lists only up to this many stages (a bigger pipeline is not a real job)."""
 
 CP_METHODS = ("colossal", "ulysses", "hybrid")
+SCHEDULES = ("1f1b", "interleaved_1f1b", "gpipe")
+"""``_SCHEDULE_REGISTRY`` (pipeline_parallel.py:312-316, 2.1.0); an empty value means 1f1b."""
 
 
 def _model(doc: ConfigDoc) -> dict[str, Any]:
@@ -62,6 +64,9 @@ def check_pipeline(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> Non
     """``PpLayerSetting`` (pipeline_parallel.py:135-201, 2.1.0): only built when pipeline_parallel > 1."""
     if dims.pp <= 1:
         return
+    schedule = dims.section.get("pipeline_parallel_schedule")
+    if schedule and str(schedule).lower() not in SCHEDULES:
+        ctx.add("pynative.pp_schedule", doc.path, doc.line(PN, "pipeline_parallel_schedule"), value=schedule)
     key = "pipeline_parallel_layers_per_stage"
     value = dims.section.get(key, "auto")
     line = doc.line(PN, key) or doc.line(PN, "pipeline_parallel")
