@@ -116,3 +116,24 @@ def test_the_summary_names_the_schema_it_saw():
     document = json.loads(unknown.stdout)
     assert document["files"][0]["schema"] == "schema not recognised"
     assert [f["rule"] for f in document["findings"]] == ["yaml.unknown_kind"]
+
+
+@pytest.mark.parametrize("mode", ["MANUAL_PARALLEL", "STAND_ALONE"])
+def test_manual_parallel_world_size_and_expert_parallel(tmp_path, mode):
+    """MANUAL_PARALLEL is STAND_ALONE to MindFormers (tools/utils.py:44); with use_parallel it builds groups from
+    parallel_config: dp*mp*pp must be the world size and dp*mp a multiple of expert_parallel."""
+    config = tmp_path / "predict_deepseek_r1_671b_w8a8_ep4tp4.yaml"
+    text = ("run_mode: 'predict'\nuse_parallel: True\nparallel_config:\n  data_parallel: 4\n  model_parallel: 4\n"
+            f"  pipeline_stage: 1\n  expert_parallel: 4\nparallel:\n  parallel_mode: \"{mode}\"\n  full_batch: False\n")
+    config.write_text(text, encoding="utf-8")
+
+    def errors(cards):
+        return sorted(f.rule for f in run_check([config], cards=cards, skip_paths=True).findings
+                      if f.severity is Severity.ERROR)
+
+    assert errors(16) == [] and errors(None) == []
+    assert errors(8) == ["parallel.manual_product_mismatch"]
+    config.write_text(text.replace("expert_parallel: 4", "expert_parallel: 3"), encoding="utf-8")
+    assert errors(16) == ["parallel.manual_expert_parallel"]
+    config.write_text(text.replace("use_parallel: True", "use_parallel: False"), encoding="utf-8")
+    assert "parallel.manual_product_mismatch" not in errors(8)
