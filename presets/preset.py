@@ -25,7 +25,7 @@ PACKAGE_PREFIX = "mindpilot:"
 class Preset(BaseModel):
     """A job: what to run, on how many cards and nodes, with which msrun flags and environment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     name: str = "job"
     """Short name, shown in ``mindpilot jobs``."""
@@ -171,7 +171,37 @@ def load_preset(path: Union[str, Path]) -> Preset:
         document = read_yaml(path)
     if not isinstance(document, dict):
         raise DataFileError(name, None, None, "a preset must be a mapping of keys to values")
+    reject_unknown_keys(document, name, text)
     return validate(Preset, document, name, document)
+
+
+def reject_unknown_keys(document: dict, name: str, text: Optional[str] = None) -> None:
+    """Loading is strict: a key :class:`Preset` does not have is an error with its line and the closest key.
+
+    Raises:
+        DataFileError: naming the file, the line of the first unknown key and ``did you mean ...``.
+    """
+    import difflib
+
+    from mindpilot.validators.datafiles import line_of
+
+    known = list(Preset.model_fields)
+    for key in document:
+        if key in known:
+            continue
+        line = line_of(document, [key]) if text is None else _json_key_line(text, str(key))
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; preset keys are: {', '.join(known)}"
+        raise DataFileError(name, line, str(key), f"unknown preset key{hint}")
+
+
+def _json_key_line(text: str, key: str) -> Optional[int]:
+    """1-based line of the first ``"key":`` in a JSON text (json.loads keeps no positions)."""
+    needle = json.dumps(key)
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
 
 
 def builtin_presets() -> dict[str, Path]:
