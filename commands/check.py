@@ -14,7 +14,8 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.commands.columns import wrap
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
+from mindpilot.commands.output import (CommandError, add_format_argument, ci_format, emit_ci, emit_json, lang_of,
+                                       message, print_findings)
 from mindpilot.exit_codes import ExitCode
 
 
@@ -36,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--fix", action="store_true",
                         help="write the best parallel plan for --cards into each MindFormers YAML (keeps FILE.bak)")
     parser.add_argument("--dry-run", action="store_true", help="with --fix: print the diff, write nothing")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"--hbm must be a positive number of GB, got {args.hbm:g}", ExitCode.USAGE)
     if args.dry_run and not args.fix:
         raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
+    if args.fix and ci_format(args):
+        raise CommandError(f"--fix prints diffs; use it without --format {args.format}", ExitCode.USAGE)
     cards, hbm = environment_defaults(args.cards, args.hbm)
     fixes: list[dict[str, Any]] = []
     if args.fix:
@@ -84,6 +88,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         if not fixes:
             raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
     report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    if emit_ci(args, report.findings, "check"):
+        return exit_code_for(report.findings)
     if args.json:
         document = report.to_dict()
         document["cards"], document["hbm_gb"] = cards, hbm
