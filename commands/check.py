@@ -27,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
                     "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
                     "frameworks enforce; each finding names the line and the fix.")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="YAML configs and/or launch scripts")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="YAML configs, launch scripts and/or presets (a file or a built-in name)")
     parser.add_argument("--cards", type=int, default=None, metavar="N",
                         help="device count to check against (default: the NPUs this machine reports)")
     parser.add_argument("--hbm", type=float, default=None, metavar="GB",
@@ -60,6 +61,7 @@ def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Op
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.check import run_check
+    from mindpilot.validators.check.preset_file import check_targets
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> ExitCode:
                                                       else "already matches the best plan; nothing to change"))
         if not fixes:
             raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
-    report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    report = check_targets(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
     if emit_ci(args, report.findings, "check"):
         return exit_code_for(report.findings)
     if args.json:

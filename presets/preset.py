@@ -41,6 +41,9 @@ class Preset(BaseModel):
     """Arguments of the task script, one per item (never a shell string)."""
     config: Optional[str] = None
     """The MindFormers / MindRLHF YAML the job reads; ``check`` validates it before launch."""
+    related_files: List[str] = Field(default_factory=list)
+    """Other files of the job that ``check`` reads with the config: launch or weight-conversion scripts
+    (a MindSpeed-LLM checkpoint converted for another TP/PP does not load); ``preset render`` copies them."""
     tokenizer_dir: Optional[str] = None
     """Directory with ``vocab.json`` + ``merges.txt`` (Qwen) or ``tokenizer.model`` (LLaMA)."""
     input_files: List[str] = Field(default_factory=list)
