@@ -148,6 +148,7 @@ class Preset(BaseModel):
         out = StringIO()
         yaml = YAML()
         yaml.default_flow_style = False
+        yaml.width = 4096  # one line per value: a description is not folded
         yaml.dump(data, out)
         return out.getvalue()
 
