@@ -153,7 +153,9 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}", ExitCode.USAGE) from None
     if getattr(candidate, "fits", True) is False:  # the best layout still overflows: say so, do not hide it
-        need, usable = candidate.worst.total, candidate.usable_gb
+        from mindpilot.presets.memory import gb
+
+        need, usable = gb(candidate.worst.total), gb(candidate.usable_gb)
         message(f"mindpilot check: 警告：{path} 的最佳方案每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
                 f"运行时很可能显存不足（增加卡数、减小序列长度，或改用 LoRA）" if lang == "zh" else
                 f"mindpilot check: warning: the best plan for {path} needs about {need:.1f} GB per card but only "
