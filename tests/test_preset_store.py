@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mindpilot.presets.preset import Preset, load_preset
+from mindpilot.presets.preset import Preset, builtin_presets, builtins_path, find_preset, load_preset
 from mindpilot.presets.store import preset_schema, preset_to_yaml, save_preset
 from mindpilot.validators.datafiles import DataFileError
 
@@ -62,3 +62,15 @@ def test_schema_validates_a_saved_preset_and_rejects_an_unknown_key(tmp_path):
     assert "msrun" in schema["properties"]["cards"]["description"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**document, "cardz": 2}, schema)
+
+
+@pytest.mark.parametrize("name", sorted(builtin_presets()))
+def test_every_builtin_saves_loads_back_and_fits_the_schema(tmp_path, name):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
+    from ruamel.yaml import YAML
+
+    preset = find_preset(name)
+    for suffix in ("yaml", "json"):
+        assert load_preset(save_preset(preset, tmp_path / f"{name}.{suffix}")) == preset
+    builtin = YAML(typ="safe").load(builtins_path(name))
+    jsonschema.validate(builtin, preset_schema())
