@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.command import UnsafeCommandError, build_commands, check_command, render_run_sh, write_run_sh
     from mindpilot.launch.preflight import blocking, pick_free_port, preflight
     from mindpilot.launch.view import HeadlessView, finding_text
     from mindpilot.validators.catalog import make_finding
@@ -69,6 +69,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     log_dir = Path(preset.log_dir).expanduser()
     log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
     commands = build_commands(preset, facts, master_port=port, log_dir=str(log_dir))
+    try:
+        for command in commands:
+            check_command(command)  # before anything is printed, written or recorded
+    except UnsafeCommandError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
     for command in commands:
@@ -91,7 +96,21 @@ def run(args: argparse.Namespace) -> ExitCode:
         message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
                 else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
+    _require_secrets(commands[0].env, lang)
     return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang)
+
+
+def _require_secrets(env: dict, lang: str) -> None:
+    """A secret the preset passes by name (``***`` or empty) must be set in this shell before the start."""
+    import os
+
+    from mindpilot.launch.command import from_environment
+
+    for key, value in env.items():
+        if from_environment(key, value) and not os.environ.get(key):
+            raise CommandError(f"{key} 是密钥，预设按名称传递它；请先设置：export {key}=..." if lang == "zh" else
+                               f"{key} is a secret the preset passes by name; set it first: export {key}=...",
+                               ExitCode.USAGE)
 
 
 def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str) -> ExitCode:
@@ -152,13 +171,14 @@ def _preset_from(args: argparse.Namespace):
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
+    from mindpilot.presets.names import safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
-    from mindpilot.validators.datafiles import plain_message
+    from mindpilot.validators.datafiles import loc_text, plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
     elif args.target and args.target.endswith(".py"):
-        preset = Preset(name=Path(args.target).stem, script=args.target, script_args=list(args.script_args),
+        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target, script_args=list(args.script_args),
                         framework="custom")
     elif args.target:
         preset = find_preset(args.target)
@@ -183,7 +203,7 @@ def _preset_from(args: argparse.Namespace):
         return Preset.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = loc_text(first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
 
 

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional
 
 import psutil
 
-from mindpilot.launch.command import LaunchCommand, render_run_sh, write_run_sh
+from mindpilot.launch.command import LaunchCommand, check_command, masked_env, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, save_job, state_dir, update_job)
@@ -38,10 +38,14 @@ def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started
 
     Raises:
         LaunchError: the supervisor did not come up, or msrun could not be executed.
+        UnsafeCommandError: a variable name or a NUL byte no process can take (before any record is written).
     """
-    record = JobRecord(id=new_job_id(preset.name), name=preset.name, argv=command.argv, env=command.env,
-                       cwd=command.cwd, log_dir=str(Path(log_dir).resolve()),
-                       preset=preset.model_dump(mode="json"))
+    check_command(command)
+    # The record shows secrets as *** (the supervisor inherits the real values through its environment).
+    preset_record = preset.model_dump(mode="json")
+    preset_record["env"] = masked_env(preset_record.get("env") or {})
+    record = JobRecord(id=new_job_id(preset.name), name=preset.name, argv=command.argv, env=masked_env(command.env),
+                       cwd=command.cwd, log_dir=str(Path(log_dir).resolve()), preset=preset_record)
     set_aside_previous_logs(record.log_dir)  # else the live view replays the last run's steps and errors
     save_job(record)
     # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh`.

@@ -10,7 +10,6 @@ already right is not touched, so a second render changes nothing (not even a mod
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
@@ -105,13 +104,13 @@ def rendered_files(preset: Preset, out_dir: Union[str, Path]) -> tuple[Preset, d
 
 def env_sh(env: dict[str, str], preset: Preset) -> str:
     """``export`` lines of the job's variables, to ``source env.sh`` in an interactive shell."""
-    from mindpilot.launch.command import PREPENDED
+    from mindpilot.launch.command import _quoted_env_value
+    from mindpilot.presets.names import one_line
 
     lines = ["# Written by mindpilot preset render: source this file to get the job's environment.",
-             f"# preset: {preset.name}"]
-    for key, value in env.items():
-        quoted = shlex.quote(value) + ('"${' + key + ':+:$' + key + '}"' if key in PREPENDED else "")
-        lines.append(f"export {key}={quoted}")
+             f"# preset: {one_line(preset.name)}"]
+    for key, value in env.items():  # a secret is exported by name: "${HF_TOKEN:?set HF_TOKEN}"
+        lines.append(f"export {key}={_quoted_env_value(key, value)}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,7 @@
 """Saving a :class:`~mindpilot.presets.preset.Preset`: the one writer the CLI (``preset new``) and the TUI share.
 
-A preset saved here reads back equal (``load_preset(save_preset(p, path)) == p``), is written
+A preset saved here reads back equal (``load_preset(save_preset(p, path)) == p``; a secret variable is
+stored as ``***``, which launch takes from the environment, so a token never lands in a file), is written
 atomically (a crash never leaves half a file), and is byte-for-byte the same for the same preset, so
 a pipeline that regenerates it sees no diff. YAML keeps only the values that differ from the
 defaults (what a person wrote); ``.json`` keeps every field (what a CI tool reads).
@@ -19,14 +20,22 @@ HEADER = "# mindpilot preset: check with `mindpilot check FILE`, render with `mi
 """First line of a saved YAML preset: the two commands that use it."""
 
 
+def masked(preset: Preset) -> Preset:
+    """The preset with every secret variable's value stored as ``***`` ("take it from the environment")."""
+    from mindpilot.validators.redact import MASK, is_secret_name
+
+    env = {key: (MASK if is_secret_name(key) else value) for key, value in preset.env.items()}
+    return preset if env == preset.env else preset.model_copy(update={"env": env})
+
+
 def preset_to_yaml(preset: Preset) -> str:
-    """The preset as YAML: a header comment, then the non-default values in the model's field order."""
-    return HEADER + preset.to_yaml()
+    """The preset as YAML (secrets masked): a header comment, then the non-default values in field order."""
+    return HEADER + masked(preset).to_yaml()
 
 
 def preset_to_json(preset: Preset) -> str:
-    """The preset as one JSON document with every field (ends with a newline)."""
-    return preset.to_json() + "\n"
+    """The preset as one JSON document with every field, secrets masked (ends with a newline)."""
+    return masked(preset).to_json() + "\n"
 
 
 def preset_text(preset: Preset, path: Union[str, Path]) -> str:

@@ -94,3 +94,12 @@ def test_round_trip_of_a_session_built_preset(tmp_path):
     argv = result["commands"][0]["argv"]
     assert argv[argv.index("--config") + 1] == str(tmp_path / "rendered" / "finetune.yaml")
     assert "--worker_num=1" in argv
+
+
+def test_render_writes_no_secret_value(tmp_path):
+    preset = find_preset("demo").model_copy(update={"env": {"GLOG_v": "2", "HF_TOKEN": "hf_abcdefghijklmnop"}})
+    render_preset(preset, tmp_path)
+    for path in tmp_path.iterdir():
+        assert "hf_abcdefghijklmnop" not in path.read_text(encoding="utf-8"), path.name
+    assert 'export HF_TOKEN="${HF_TOKEN:?set HF_TOKEN}"' in (tmp_path / "env.sh").read_text(encoding="utf-8")
+    assert load_preset(tmp_path / "preset.yaml").env["HF_TOKEN"] == "***"

@@ -25,8 +25,17 @@ def test_save_reads_back_equal_and_is_byte_stable(tmp_path, suffix):
     first = path.read_bytes()
     assert load_preset(path) == preset
     save_preset(load_preset(path), path)
-    assert path.read_bytes() == first
+    assert path.read_bytes() == first and not (tmp_path / f"job.{suffix}.bak").exists()  # nothing to change
+    save_preset(preset.model_copy(update={"cards": 4}), path)
     assert (tmp_path / f"job.{suffix}.bak").read_bytes() == first  # the previous file is kept
+
+
+def test_a_secret_is_stored_as_a_mask(tmp_path):
+    preset = _session_preset().model_copy(update={"env": {"GLOG_v": "2", "HF_TOKEN": "hf_abcdefghijklmnop"}})
+    for suffix in ("yaml", "json"):
+        text = save_preset(preset, tmp_path / f"job.{suffix}").read_text(encoding="utf-8")
+        assert "hf_abcdefghijklmnop" not in text
+        assert load_preset(tmp_path / f"job.{suffix}").env == {"GLOG_v": "2", "HF_TOKEN": "***"}
 
 
 def test_yaml_keeps_only_what_differs_from_defaults_in_field_order():

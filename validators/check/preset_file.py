@@ -9,20 +9,26 @@ preset is a finding with its file and line, so a CI report shows it where it is.
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 from mindpilot.validators.check import CheckReport, run_check
 from mindpilot.validators.check.context import CheckContext
-from mindpilot.validators.datafiles import DataFileError, line_of, read_text, read_yaml
+from mindpilot.validators.datafiles import DataFileError, InputBoundError, line_of, read_text, read_yaml
 from mindpilot.validators.findings import sort_findings
 
 PARALLEL_KEYS = ("data_parallel", "model_parallel", "pipeline_stage", "context_parallel")
 
 
+_TOP_LEVEL_SCRIPT = re.compile(r'^["\']?script["\']?[ \t]*:', re.MULTILINE)
+
+
 def is_preset_target(target: str) -> bool:
-    """A built-in preset name, or a YAML/JSON file whose top level has ``script`` (no framework config has)."""
+    """A built-in preset name, or a YAML/JSON file with a top-level ``script`` key (no framework config has one).
+
+    Decided from the text, without parsing it: a hostile file is parsed (and refused) once, by the check.
+    """
     from mindpilot.presets.preset import builtin_presets
 
     path = Path(target)
@@ -32,10 +38,11 @@ def is_preset_target(target: str) -> bool:
         return False
     try:
         text = read_text(path)
-        document = json.loads(text) if target.lower().endswith(".json") else read_yaml(path, text)
-    except (DataFileError, ValueError):
-        return False  # `check` reports the parse error as it does for any file
-    return isinstance(document, dict) and "script" in document
+    except DataFileError:
+        return False  # `check` reports it as it does for any file
+    if target.lower().endswith(".json"):
+        return text.lstrip().startswith("{") and '"script"' in text
+    return _TOP_LEVEL_SCRIPT.search(text) is not None
 
 
 def check_targets(targets: Sequence[Union[str, Path]], cards: Optional[int] = None, hbm_gb: Optional[float] = None,
@@ -62,6 +69,8 @@ def check_preset_target(target: str, cards: Optional[int] = None, hbm_gb: Option
     source = str(builtin_presets()[target]) if not Path(target).exists() else target
     try:
         preset = load_preset(source)
+    except InputBoundError:
+        raise  # past a bound (size, depth, aliases): one line and exit 2, as for any file
     except DataFileError as exc:
         ctx = CheckContext(lang=lang)
         message = f"{exc.key}: {exc.message}" if exc.key else exc.message
