@@ -33,6 +33,13 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--local-cards", type=int, help="msrun --local_worker_num (default cards/nodes)")
     parser.add_argument("--nodes", type=int, help="number of nodes (prints one command per node)")
     parser.add_argument("--node-rank", type=int, help="this node's rank (0..nodes-1)")
+    parser.add_argument("--hosts", metavar="H0,H1,...",
+                        help="start every node from here: node r runs on the r-th host over ssh (master "
+                             "first); `local` runs that node on this machine")
+    parser.add_argument("--ssh-option", action="append", default=[], metavar="OPT",
+                        help="ssh -o OPT for the remote nodes (repeat), e.g. Port=2222")
+    parser.add_argument("--remote-python", metavar="PATH",
+                        help="python on the remote nodes (default: the same path as here)")
     parser.add_argument("--master-addr", help="msrun --master_addr (IP of node 0)")
     parser.add_argument("--master-port", type=int, help="msrun --master_port (default: a free port)")
     parser.add_argument("--log-dir", help="msrun --log_dir")
@@ -58,7 +65,8 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     lang = lang_of(args)
     view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
-    preset = _preset_from(args)
+    hosts = _hosts(args)
+    preset = _preset_from(args, hosts)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
@@ -68,7 +76,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
     log_dir = Path(preset.log_dir).expanduser()
     log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
-    commands = build_commands(preset, facts, master_port=port, log_dir=str(log_dir))
+    job_id, run_log_dir = _job_folder(preset, str(log_dir), args.dry_run)
+    commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir)
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
     for command in commands:
@@ -87,18 +96,67 @@ def run(args: argparse.Namespace) -> ExitCode:
                        "preflight found errors; fix them or add --force" if lang != "zh"
                        else "预检发现错误；请先修复，或加 --force 强制启动")
         return ExitCode.LAUNCH_FAILED
+    if hosts:
+        return _start_nodes(preset, commands, hosts, str(log_dir), args, view, lang, job_id)
     if len(commands) > 1 and preset.node_rank is None:
         message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
                 else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
-    return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang)
+    return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang, job_id)
 
 
-def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str) -> ExitCode:
+def _job_folder(preset, log_root: str, dry_run: bool) -> tuple[Optional[str], str]:
+    """The new job's id and its own log folder inside ``log_root`` (a dry run shows the root itself).
+
+    A log root that is, or lies inside, a running job's folder is refused before anything is printed.
+    """
+    from mindpilot.launch.jobs import new_job_id
+    from mindpilot.launch.runner import LaunchError, job_log_dir, refuse_busy_log_dir
+
+    if dry_run:
+        return None, log_root
+    try:
+        refuse_busy_log_dir(log_root)
+    except LaunchError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+    job_id = new_job_id(preset.name)
+    return job_id, job_log_dir(log_root, job_id)
+
+
+def _hosts(args: argparse.Namespace) -> list[str]:
+    from mindpilot.launch.nodes import HostError, parse_hosts
+
+    if not args.hosts:
+        return []
+    try:
+        return parse_hosts(args.hosts, args.nodes)
+    except HostError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+
+
+def _start_nodes(preset, commands, hosts, log_dir: str, args: argparse.Namespace, view, lang: str,
+                 job_id: Optional[str]) -> ExitCode:
+    from mindpilot.launch.runner import LaunchError, start_nodes_job, started_event
+
+    try:
+        record = start_nodes_job(preset, commands, hosts, log_dir, job_id=job_id,
+                                 ssh_options=tuple(args.ssh_option), remote_python=args.remote_python)
+    except LaunchError as exc:
+        view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
+                        "error": str(exc)}, f"cannot start the job: {exc}")
+        return ExitCode.LAUNCH_FAILED
+    view.emit(started_event(record))
+    if args.detach:
+        return ExitCode.OK
+    return follow(record.id, view, lang, stop_on_interrupt=True)
+
+
+def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str,
+                      job_id: Optional[str] = None) -> ExitCode:
     from mindpilot.launch.runner import LaunchError, start_job, started_event
 
     try:
-        record = start_job(preset, command, log_dir)
+        record = start_job(preset, command, log_dir, job_id=job_id)
     except LaunchError as exc:
         view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
                         "error": str(exc)}, f"cannot start the job: {exc}")
@@ -148,7 +206,7 @@ def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
     return [f"# {text}"]
 
 
-def _preset_from(args: argparse.Namespace):
+def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None):
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
@@ -174,6 +232,11 @@ def _preset_from(args: argparse.Namespace):
         value = getattr(args, flag)
         if value is not None:
             data[key] = value
+    if hosts:
+        data["nodes"] = len(hosts)
+        data["node_rank"] = None
+        if args.master_addr is None and hosts[0] != "local":
+            data["master_addr"] = _resolve_master(hosts[0])
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -185,6 +248,18 @@ def _preset_from(args: argparse.Namespace):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
+
+
+def _resolve_master(host: str) -> str:
+    """The address of the first host (the master): msrun wants an address every node can reach."""
+    import socket
+
+    name = host.rsplit("@", 1)[-1]
+    try:
+        return socket.gethostbyname(name)
+    except OSError:
+        raise CommandError(f"cannot resolve the master host {name!r}; give --master-addr IP",
+                           ExitCode.USAGE) from None
 
 
 def _probe(preset, skip: bool) -> tuple[Any, Optional[str]]:
