@@ -36,6 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--hosts", metavar="H0,H1,...",
                         help="start every node from here: node r runs on the r-th host over ssh (master "
                              "first); `local` runs that node on this machine")
+    parser.add_argument("--no-platform", action="store_true",
+                        help="ignore ModelArts' VC_WORKER_HOSTS / VC_TASK_INDEX / MA_NUM_GPUS variables")
     parser.add_argument("--ssh-option", action="append", default=[], metavar="OPT",
                         help="ssh -o OPT for the remote nodes (repeat), e.g. Port=2222")
     parser.add_argument("--remote-python", metavar="PATH",
@@ -58,7 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.command import MSRUN_DEFAULT_PORT, build_commands, render_run_sh, write_run_sh
     from mindpilot.launch.preflight import blocking, pick_free_port, preflight
     from mindpilot.launch.view import HeadlessView, finding_text
     from mindpilot.validators.catalog import make_finding
@@ -66,10 +68,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
     hosts = _hosts(args)
-    preset = _preset_from(args, hosts)
+    layout = None if hosts or args.no_platform else _modelarts()
+    preset = _preset_from(args, hosts, layout)
+    if layout is not None:
+        view.emit_dict({"type": "platform", "name": "modelarts", "derived": layout.to_dict()},
+                       _layout_text(layout))
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
+    if port is None and preset.nodes > 1 and not hosts:
+        port = MSRUN_DEFAULT_PORT  # each node launches on its own: a port picked here would differ per node
     if port is None:
         port = pick_free_port()
         notes.append(make_finding("preflight.port_picked", lang, port=port))
@@ -102,7 +110,27 @@ def run(args: argparse.Namespace) -> ExitCode:
         message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
                 else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
-    return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang, job_id)
+    mine = next((c for c in commands if c.node_rank == preset.node_rank), commands[0])
+    return _start_and_follow(preset, mine, str(log_dir), args, view, lang, job_id)
+
+
+def _modelarts():
+    """This node's layout from ModelArts' variables, or None outside a ModelArts multi-node job."""
+    import os
+
+    from mindpilot.launch.modelarts import ModelArtsError, in_modelarts, modelarts_layout
+
+    if not in_modelarts(os.environ):
+        return None
+    try:
+        return modelarts_layout(os.environ)
+    except ModelArtsError as exc:
+        raise CommandError(f"ModelArts: {exc} (or --no-platform)", ExitCode.USAGE) from None
+
+
+def _layout_text(layout) -> str:
+    parts = [f"{key} {item['value']} ({item['from']})" for key, item in layout.to_dict().items()]
+    return "# ModelArts: " + "; ".join(parts)
 
 
 def _job_folder(preset, log_root: str, dry_run: bool) -> tuple[Optional[str], str]:
@@ -206,7 +234,7 @@ def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
     return [f"# {text}"]
 
 
-def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None):
+def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout: Any = None):
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
@@ -232,6 +260,15 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None):
         value = getattr(args, flag)
         if value is not None:
             data[key] = value
+    if layout is not None:  # the platform's word, unless a flag says otherwise
+        derived = {"nodes": layout.nodes.value, "node_rank": layout.node_rank.value,
+                   "master_addr": layout.master_addr.value}
+        if layout.cards_per_node is not None:
+            derived["local_cards"] = layout.cards_per_node.value
+            derived["cards"] = layout.cards_per_node.value * layout.nodes.value
+        for key, value in derived.items():
+            if getattr(args, key) is None:
+                data[key] = value
     if hosts:
         data["nodes"] = len(hosts)
         data["node_rank"] = None
