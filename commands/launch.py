@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir)
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
+    if hosts:
+        findings += _node_checks(preset, hosts, port, cwd, commands, args, lang)
     for command in commands:
         view.emit_dict({"type": "command", **command.to_dict()},
                        "\n".join(_node_note(command, preset, lang, len(commands)) + ["$ " + command.shell()]))
@@ -160,6 +162,17 @@ def _hosts(args: argparse.Namespace) -> list[str]:
         return parse_hosts(args.hosts, args.nodes)
     except HostError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from None
+
+
+def _node_checks(preset, hosts: list, port: int, cwd: Path, commands: list, args: argparse.Namespace,
+                 lang: str) -> list:
+    """Every remote node against this one: versions, config checksum, route to the master, port on the master."""
+    from mindpilot.launch.nodecheck import check_nodes
+
+    config = str(cwd / Path(preset.config).expanduser()) if preset.config else None
+    return check_nodes(hosts, port=port, config=config, master=preset.master_addr,
+                       ssh_options=args.ssh_option, python=args.remote_python,
+                       pythonpath=commands[0].env.get("PYTHONPATH"), lang=lang)
 
 
 def _start_nodes(preset, commands, hosts, log_dir: str, args: argparse.Namespace, view, lang: str,
