@@ -89,10 +89,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
     if hosts:
+        if all(host == "local" for host in hosts):  # a rehearsal: loopback is right, and one port serves all
+            findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
+                                                              "preflight.port_picked")]
         findings += _node_checks(preset, hosts, port, cwd, commands, args, lang)
     for command in commands:
         view.emit_dict({"type": "command", **command.to_dict()},
-                       "\n".join(_node_note(command, preset, lang, len(commands)) + ["$ " + command.shell()]))
+                       "\n".join(_node_note(command, preset, lang, len(commands), hosts) + ["$ " + command.shell()]))
     for finding in findings:
         view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
     if args.write_run_sh:
@@ -234,9 +237,13 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
     return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
 
 
-def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
+def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional[list] = None) -> list[str]:
     if count < 2:
         return []
+    if hosts and command.node_rank is not None and command.node_rank < len(hosts):
+        host = hosts[command.node_rank]
+        where = ("本机" if lang == "zh" else "this machine") if host == "local" else f"ssh {host}"
+        return [f"# {'节点' if lang == 'zh' else 'node'} {command.node_rank}: {where}"]
     if command.node_rank == 0:
         text = (f"节点 0：在 master 节点 {preset.master_addr} 上运行" if lang == "zh"
                 else f"node 0: run on the master node {preset.master_addr}")
