@@ -15,6 +15,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.grpo import check_grpo_doc, resolve_model_yaml, world_size
 from mindpilot.validators.check.mindformers import check_mindformers_doc, check_mindformers_yaml
+from mindpilot.validators.check.mindspeed_rl import check_mindspeed_rl_doc, is_mindspeed_rl
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
@@ -41,12 +42,14 @@ class CheckReport:
 
 
 def detect_kind(path: str, text: str, data: Any = None) -> str:
-    """``mindformers``, ``grpo``, ``script`` or ``unknown``."""
+    """``mindformers``, ``grpo``, ``mindspeed_rl``, ``script`` or ``unknown``."""
     name = path.lower()
     if name.endswith((".yaml", ".yml")) or data is not None:
         if isinstance(data, dict):
+            if is_mindspeed_rl(data):
+                return "mindspeed_rl"  # hydra/OmegaConf: same section names as MindRLHF, other schema
             if "megatron_training" in data or "defaults" in data:
-                return "unknown"  # MindSpeed-RL (hydra/OmegaConf): same section names, other schema
+                return "unknown"
             if any(key in data for key in GRPO_KEYS) or ("start_lr" in data or "sft_model_path" in data) \
                     and "model" not in data and "parallel_config" not in data:
                 return "grpo"
@@ -96,7 +99,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
     for path, text in texts.items():
         kind = (kinds or {}).get(path)
         data = None
-        if kind is None and path.lower().endswith((".yaml", ".yml")) or kind in ("mindformers", "grpo"):
+        if kind is None and path.lower().endswith((".yaml", ".yml")) or kind in ("mindformers", "grpo",
+                                                                                  "mindspeed_rl"):
             try:
                 doc = ConfigDoc(path, text)
             except DataFileError as exc:
@@ -111,6 +115,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
             check_mindformers_doc(docs[path], ctx)
         elif kind == "grpo":
             check_grpo_doc(docs[path], ctx, check_model_yaml)
+        elif kind == "mindspeed_rl":
+            check_mindspeed_rl_doc(docs[path], ctx)
         elif kind == "script":
             scripts.append((path, check_script(path, text, ctx)))
         else:
