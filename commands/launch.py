@@ -36,6 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--hosts", metavar="H0,H1,...",
                         help="start every node from here: node r runs on the r-th host over ssh (master "
                              "first); `local` runs that node on this machine")
+    parser.add_argument("--ray", action="store_true",
+                        help="print the Ray cluster's ray start commands (MindSpeed-RL) and check ray status")
     parser.add_argument("--no-platform", action="store_true",
                         help="ignore ModelArts' VC_WORKER_HOSTS / VC_TASK_INDEX / MA_NUM_GPUS variables")
     parser.add_argument("--ssh-option", action="append", default=[], metavar="OPT",
@@ -73,6 +75,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     if layout is not None:
         view.emit_dict({"type": "platform", "name": "modelarts", "derived": layout.to_dict()},
                        _layout_text(layout))
+    if args.ray:
+        from mindpilot.commands.launch_ray import run_ray
+
+        return run_ray(preset, args, view, lang)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
