@@ -61,10 +61,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
-    if args.cards is not None and args.cards <= 0:
-        raise CommandError("--cards must be positive", ExitCode.USAGE)
-    if args.hbm is not None and not (args.hbm > 0 and math.isfinite(args.hbm)):  # nan and inf parse as floats
-        raise CommandError(f"--hbm must be a positive number of GB, got {args.hbm:g}", ExitCode.USAGE)
+    from mindpilot.presets.planner import PLAN_BOUNDS
+
+    if args.cards is not None and not 0 < args.cards <= PLAN_BOUNDS["cards"]:
+        raise CommandError(f"--cards must be between 1 and {PLAN_BOUNDS['cards']}", ExitCode.USAGE)
+    if args.hbm is not None and not (0 < args.hbm <= PLAN_BOUNDS["hbm_gb"]):  # also false for nan
+        raise CommandError(f"--hbm must be a positive number of GB up to {PLAN_BOUNDS['hbm_gb']}, got {args.hbm:g}",
+                           ExitCode.USAGE)
     if args.dry_run and not args.fix:
         raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
     cards, hbm = environment_defaults(args.cards, args.hbm)
@@ -78,6 +81,10 @@ def run(args: argparse.Namespace) -> ExitCode:
                 fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
                 if not args.json and fixes[-1]["diff"]:
                     sys.stdout.write(fixes[-1]["diff"])
+                    if fixes[-1]["written"]:
+                        message(f"{entry['file']}: " + (f"已写入（改动前的版本保存为 {fixes[-1]['backup']}）"
+                                                          if lang == "zh" else
+                                                          f"written (previous version: {fixes[-1]['backup']})"))
                 elif not args.json:
                     message(f"{entry['file']}: " + ("已经是最佳方案，无需修改" if lang == "zh"
                                                       else "already matches the best plan; nothing to change"))
@@ -150,4 +157,10 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
                 f"运行时很可能显存不足（增加卡数、减小序列长度，或改用 LoRA）" if lang == "zh" else
                 f"mindpilot check: warning: the best plan for {path} needs about {need:.1f} GB per card but only "
                 f"{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter seq_length, or LoRA)")
-    return {"file": path, "diff": diff, "written": bool(diff) and not dry_run, "plan": plan}
+    result = {"file": path, "diff": diff, "written": bool(diff) and not dry_run, "plan": plan}
+    if result["written"]:
+        from mindpilot.fileio import backups_of
+
+        original, newest = backups_of(path)
+        result["backup"], result["original"] = str(newest or original), str(original)
+    return result

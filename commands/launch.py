@@ -62,7 +62,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import MSRUN_DEFAULT_PORT, build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.command import (MSRUN_DEFAULT_PORT, UnsafeCommandError, build_commands, check_command,
+                                          render_run_sh, write_run_sh)
     from mindpilot.launch.preflight import blocking, pick_free_port, preflight
     from mindpilot.launch.view import HeadlessView, finding_text
     from mindpilot.validators.catalog import make_finding
@@ -92,6 +93,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
     job_id, run_log_dir = _job_folder(preset, str(log_dir), args.dry_run)
     commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir)
+    try:
+        for command in commands:
+            check_command(command)  # before anything is printed, written or recorded
+    except UnsafeCommandError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
     if hosts:
@@ -116,12 +122,14 @@ def run(args: argparse.Namespace) -> ExitCode:
                        else "预检发现错误；请先修复，或加 --force 强制启动")
         return ExitCode.LAUNCH_FAILED
     if hosts:
+        _require_secrets(commands[0].env, lang)
         return _start_nodes(preset, commands, hosts, str(log_dir), args, view, lang, job_id)
     if len(commands) > 1 and preset.node_rank is None:
         message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
                 else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
     mine = next((c for c in commands if c.node_rank == preset.node_rank), commands[0])
+    _require_secrets(mine.env, lang)
     return _start_and_follow(preset, mine, str(log_dir), args, view, lang, job_id)
 
 
@@ -142,6 +150,19 @@ def _modelarts():
 def _layout_text(layout) -> str:
     parts = [f"{key} {item['value']} ({item['from']})" for key, item in layout.to_dict().items()]
     return "# ModelArts: " + "; ".join(parts)
+
+
+def _require_secrets(env: dict, lang: str) -> None:
+    """A secret the preset passes by name (``***`` or empty) must be set in this shell before the start."""
+    import os
+
+    from mindpilot.launch.command import from_environment
+
+    for key, value in env.items():
+        if from_environment(key, value) and not os.environ.get(key):
+            raise CommandError(f"{key} 是密钥，预设按名称传递它；请先设置：export {key}=..." if lang == "zh" else
+                               f"{key} is a secret the preset passes by name; set it first: export {key}=...",
+                               ExitCode.USAGE)
 
 
 def _job_folder(preset, log_root: str, dry_run: bool) -> tuple[Optional[str], str]:
@@ -264,13 +285,14 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
+    from mindpilot.presets.names import safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
-    from mindpilot.validators.datafiles import plain_message
+    from mindpilot.validators.datafiles import loc_text, plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
     elif args.target and args.target.endswith(".py"):
-        preset = Preset(name=Path(args.target).stem, script=args.target, script_args=list(args.script_args),
+        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target, script_args=list(args.script_args),
                         framework="custom")
     elif args.target:
         preset = find_preset(args.target)
@@ -309,7 +331,7 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
         return Preset.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = loc_text(first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
 
 

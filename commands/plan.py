@@ -34,7 +34,8 @@ _LABELS = {
            "notes": "(optimizer not sharded over data parallel: {unsharded:.1f}; "
                     "activations without recompute: {no_recompute:.1f})",
            "why": "why:", "more": "{n} more candidates: --top N or --json",
-           "wrote": "mindpilot plan: wrote candidate {pick} into {file} (previous version: {file}.bak)",
+           "wrote": "mindpilot plan: wrote candidate {pick} into {file} (previous version: {backup})",
+           "original": "; original: {original}",
            "unchanged": "mindpilot plan: {file} already has candidate {pick}; nothing written",
            "apply_too_big": "mindpilot plan: warning: candidate {pick} needs about {need:.1f} GB per card but only "
                             "{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter --seq-len, "
@@ -54,7 +55,8 @@ _LABELS = {
                      "other_models": "其他模型"},
            "notes": "（优化器状态不按数据并行切分时：{unsharded:.1f}；不开重计算时的激活：{no_recompute:.1f}）",
            "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
-           "wrote": "mindpilot plan: 已把候选 {pick} 写入 {file}（原文件保存为 {file}.bak）",
+           "wrote": "mindpilot plan: 已把候选 {pick} 写入 {file}（改动前的版本保存为 {backup}）",
+           "original": "；最初的原文件：{original}",
            "unchanged": "mindpilot plan: {file} 已经是候选 {pick} 的设置，没有写入",
            "apply_too_big": "mindpilot plan: 警告：候选 {pick} 每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
                             "运行时很可能显存不足（增加卡数、减小 --seq-len，或改用 LoRA）",
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         arch = get_model(args.model)
     except KeyError as exc:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
-    if args.apply and not Path(args.apply).is_file():
+    if args.apply and not Path(args.apply).exists():  # a FIFO or device is refused by the reader, by name
         raise CommandError(f"--apply {args.apply}: no such file")
     if args.seq_len is None:  # plan for the sequence length the user's YAML trains with, not 4096
         yaml_file = args.apply or (args.model if Path(args.model).is_file() else None)
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         message(labels["apply_too_big"].format(pick=args.pick, need=chosen.worst.total, usable=chosen.usable_gb))
     if args.apply and not args.dry_run:
         if diff:
-            message(labels["wrote"].format(pick=args.pick, file=args.apply))
+            message(wrote_message(labels, args.pick, args.apply))
         else:
             message(labels["unchanged"].format(pick=args.pick, file=args.apply))
     return ExitCode.OK
@@ -200,6 +202,18 @@ def interleave_of(path: str) -> int:
             and isinstance(value, int) and not isinstance(value, bool) and value > 1:
         return value
     return 1
+
+
+def wrote_message(labels: dict[str, Any], pick: int, path: str) -> str:
+    """"wrote ... (previous version: FILE.bak.N; original: FILE.bak)": where the replaced text went."""
+    from mindpilot.fileio import backups_of
+
+    original, newest = backups_of(path)
+    text = labels["wrote"].format(pick=pick, file=path, backup=newest or original or f"{path}.bak")
+    if newest is not None and original is not None:
+        close = text[-1]
+        text = text[:-1] + labels["original"].format(original=original) + close
+    return text
 
 
 def _apply(path: str, candidate: Any, dry_run: bool) -> str:

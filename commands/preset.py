@@ -26,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.commands.output import CommandError
-    from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.command import (UnsafeCommandError, build_commands, masked_env, render_run_sh,
+                                          write_run_sh)
     from mindpilot.presets.preset import builtin_presets, find_preset, load_preset
 
     if args.action == "list":
@@ -42,9 +43,14 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"`preset {args.action}` needs a preset name or file", ExitCode.USAGE)
     preset = find_preset(args.preset)
     if args.action == "show":
+        # A secret is shown (and exported) as ***: launching such a preset takes it from the environment.
+        preset = preset.model_copy(update={"env": masked_env(preset.env)})
         text = preset.to_json() + "\n" if args.json else preset.to_yaml()
     else:
-        text = render_run_sh(build_commands(preset), preset)
+        try:
+            text = render_run_sh(build_commands(preset), preset)
+        except UnsafeCommandError as exc:
+            raise CommandError(f"{args.preset}: {exc}", ExitCode.USAGE) from None
     if args.output:
         write_run_sh(args.output, text) if args.action == "run-sh" else write_atomic(args.output, text)
         message(f"已写入 {args.output}" if lang_of(args) == "zh" else f"wrote {args.output}")

@@ -176,10 +176,11 @@ def _path(job_id: str) -> Path:
 
 
 def save_job(record: JobRecord) -> None:
-    """Write the record atomically (temp file in the same directory, then ``os.replace``)."""
+    """Write the record atomically (temp file in the same directory, then ``os.replace``), mode 0600."""
     path = _path(record.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    # 0600: the record names the user's paths and command line; only its owner reads it.
+    write_atomic(path, json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2), mode=0o600)
 
 
 def load_job(job_id: str) -> JobRecord:

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional
 
 import psutil
 
-from mindpilot.launch.command import LaunchCommand, render_run_sh, write_run_sh
+from mindpilot.launch.command import LaunchCommand, check_command, masked_env, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, running_log_owner, save_job, state_dir, update_job)
@@ -66,13 +66,17 @@ def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started
     Raises:
         LaunchError: a running job owns ``log_dir``, the supervisor did not come up, or msrun could not
             be executed.
+        UnsafeCommandError: a variable name or a NUL byte no process can take (before any record is written).
     """
+    check_command(command)
     job_id = job_id or new_job_id(preset.name)
     refuse_busy_log_dir(log_dir)
     own = job_log_dir(log_dir, job_id)
-    record = JobRecord(id=job_id, name=preset.name, argv=with_log_dir(command.argv, own), env=command.env,
-                       cwd=command.cwd, log_dir=own, log_root=str(Path(log_dir).expanduser().resolve()),
-                       own_log_dir=True, preset=preset.model_dump(mode="json"))
+    # The record shows secrets as *** (the supervisor inherits the real values through its environment).
+    record = JobRecord(id=job_id, name=preset.name, argv=with_log_dir(command.argv, own),
+                       env=masked_env(command.env), cwd=command.cwd, log_dir=own,
+                       log_root=str(Path(log_dir).expanduser().resolve()), own_log_dir=True,
+                       preset=_recorded_preset(preset))
     command = LaunchCommand(argv=record.argv, env=command.env, cwd=command.cwd, node_rank=command.node_rank,
                             notes=command.notes)
     return _supervised(record, [command], preset, wait_started)
@@ -88,16 +92,25 @@ def start_nodes_job(preset: Preset, commands: list[LaunchCommand], hosts: list[s
     """
     from mindpilot.launch.nodes import plan_nodes
 
+    for command in commands:
+        check_command(command)
     job_id = job_id or new_job_id(preset.name)
     refuse_busy_log_dir(log_dir)
     own = job_log_dir(log_dir, job_id)
     nodes = plan_nodes(job_id, commands, hosts, own, ssh_options, remote_python)
-    record = JobRecord(id=job_id, name=preset.name, argv=nodes[0].argv, env=commands[0].env, cwd=commands[0].cwd,
-                       log_dir=own, log_root=str(Path(log_dir).expanduser().resolve()), own_log_dir=True,
-                       preset=preset.model_dump(mode="json"), nodes=nodes)
+    record = JobRecord(id=job_id, name=preset.name, argv=nodes[0].argv, env=masked_env(commands[0].env),
+                       cwd=commands[0].cwd, log_dir=own, log_root=str(Path(log_dir).expanduser().resolve()),
+                       own_log_dir=True, preset=_recorded_preset(preset), nodes=nodes)
     with_dirs = [LaunchCommand(argv=with_log_dir(c.argv, n.remote_log_dir or n.log_dir), env=c.env, cwd=c.cwd,
                                node_rank=c.node_rank, notes=c.notes) for c, n in zip(commands, nodes)]
     return _supervised(record, with_dirs, preset, wait_started)
+
+
+def _recorded_preset(preset: Preset) -> dict:
+    """The preset as recorded with the job: secrets as ``***``."""
+    document = preset.model_dump(mode="json")
+    document["env"] = masked_env(document.get("env") or {})
+    return document
 
 
 def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset,

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Union
 from mindpilot.launch.events import FileEvent, LineEvent, TailEvent
 from mindpilot.launch.failures import FailureTracker, HangDetector, failure_literals
 from mindpilot.launch.parse import PARSER_LITERALS, parse_metric, parse_status
+from mindpilot.validators.redact import redact_log_line, secret_marks
 
 READ_CHUNK = 1 << 20
 """Bytes read from one file per read call."""
@@ -183,7 +184,8 @@ def _literal_finder(failures: FailureTracker) -> Any:
         import re2
     except ImportError:
         return None
-    literals = set(PARSER_LITERALS) | set(failure_literals())
+    # Secret marks too: a line that may hold a token is "interesting", and is masked before it is shown.
+    literals = set(PARSER_LITERALS) | set(failure_literals()) | set(secret_marks(failures.secrets))
     matcher = failures.matcher
     literals |= set(getattr(matcher, "literals", ()) or ())
     if matcher is not None and not getattr(matcher, "literals", None):
@@ -288,7 +290,9 @@ class LogFollower:
             if text[:1] in _STAMP_STARTS:  # parsed only when an error needs its time (FailureTracker)
                 head = text[:80]
             if self.emit_lines:
-                events.append(LineEvent(source=source, rank=rank, text=text, file=file, node=follower.node))
+                plain = interesting is not None and index not in interesting  # no secret mark in it
+                shown = text if plain else redact_log_line(text, self.failures.secrets)
+                events.append(LineEvent(source=source, rank=rank, text=shown, file=file, node=follower.node))
             if interesting is None or index in interesting:
                 self._parse(file, follower, number, text, head, events, recent)
             recent.append(text)

@@ -20,7 +20,7 @@ from typing import Any, Optional, Union
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from mindpilot.fileio import write_atomic
+from mindpilot.fileio import locked, read_for_edit, write_atomic
 from mindpilot.presets.yaml_splice import MISSING, Patcher, load_roundtrip
 from mindpilot.validators.datafiles import DataFileError, read_text
 
@@ -236,15 +236,19 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
                offset: Any = None, micro_batch_num: Optional[int] = None, dry_run: bool = False) -> str:
     """Write the plan into the YAML at ``path`` and return the unified diff ('' when nothing changes).
 
-    Only values that differ change; the original is kept as ``path.bak`` and the new text replaces
-    the file atomically. With ``dry_run`` nothing is written.
+    Only values that differ change. The whole read-plan-write runs under the file's edit lock, so
+    concurrent runs serialize; the file a symlink points to is edited; line endings and a UTF-8
+    byte-order mark are kept; the replaced text is kept as ``path.bak`` (first edit) or ``path.bak.N``
+    (see :mod:`mindpilot.fileio`). With ``dry_run`` nothing is written.
 
     Raises:
         DataFileError: the file cannot be read or does not parse (nothing is written).
         ValueError: a key MindFormers would reject.
     """
-    old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num)
-    diff = unified_diff(old, new, str(path), notes)
-    if not dry_run and new != old:
-        write_atomic(path, new, keep_backup=True)
+    with locked(path) as real:
+        text, form = read_for_edit(real)
+        old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num, text=text)
+        diff = unified_diff(old, new, str(path), notes)
+        if not dry_run and new != old:
+            write_atomic(real, new, keep_backup=True, newline=form.newline, encoding=form.encoding)
     return diff

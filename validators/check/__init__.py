@@ -19,7 +19,7 @@ from mindpilot.validators.check.mindspeed_rl import check_mindspeed_rl_doc, is_m
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
                                                 worker_vs_product)
-from mindpilot.validators.datafiles import DataFileError, read_text
+from mindpilot.validators.datafiles import DataFileError, InputBoundError, read_text
 from mindpilot.validators.findings import Finding, sort_findings
 
 __all__ = ["check_files", "check_mindformers_yaml", "run_check", "detect_kind", "CheckReport"]
@@ -63,6 +63,15 @@ def detect_kind(path: str, text: str, data: Any = None) -> str:
     return "unknown"
 
 
+def _not_a_mapping(data: Any) -> dict[str, str]:
+    """The ``what`` words of ``yaml.not_a_mapping`` for what the file holds instead of a mapping."""
+    if data is None:
+        return {"what_en": "is empty (or only comments)", "what_zh": "是空的（或只有注释）"}
+    if isinstance(data, list):
+        return {"what_en": "is a list", "what_zh": "是一个列表"}
+    return {"what_en": f"is a single value ({type(data).__name__})", "what_zh": f"只是单个值（{type(data).__name__}）"}
+
+
 def _read(path: str) -> str:
     target = Path(path)
     if not target.is_file():
@@ -88,6 +97,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
         checked_models.add(resolved)
         try:
             doc = ConfigDoc.load(model_path)
+        except InputBoundError:
+            raise
         except DataFileError as exc:
             ctx.add("yaml.parse_error", model_path, exc.line, message=exc.message)
             return
@@ -103,8 +114,14 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
                                                                                   "mindspeed_rl"):
             try:
                 doc = ConfigDoc(path, text)
+            except InputBoundError:
+                raise
             except DataFileError as exc:
                 ctx.add("yaml.parse_error", path, exc.line, message=exc.message)
+                report.files.append({"file": path, "kind": kind or "yaml"})
+                continue
+            if not isinstance(doc.data, dict):  # empty, a list or a scalar: the framework fails on it
+                ctx.add("yaml.not_a_mapping", path, 1, **_not_a_mapping(doc.data))
                 report.files.append({"file": path, "kind": kind or "yaml"})
                 continue
             docs[path] = doc

@@ -13,7 +13,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, _catalogue_arch
 from mindpilot.validators.check.recompute import _interleave
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.validators.datafiles import DataFileError, InputBoundError
 
 
 class FixError(ValueError):
@@ -28,6 +28,8 @@ def arch_of(doc: ConfigDoc) -> Any:
     if isinstance(config, dict):
         try:
             return arch_from_model_config(config, Path(doc.path).stem, file=doc.path)
+        except InputBoundError:
+            raise
         except (DataFileError, ValueError, TypeError):
             pass
     arch = _catalogue_arch(doc, CheckContext(skip_paths=False))

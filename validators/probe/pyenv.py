@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from mindpilot.validators.probe.subprocesses import ProcessTimeout, run_captured
+from mindpilot.validators.probe.subprocesses import OutputTooLarge, ProcessTimeout, run_captured
 
 SCRIPT = Path(__file__).with_name("pyenv_script.py")
 
@@ -47,6 +47,9 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
             json.dumps(list(CHECKOUT_PACKAGES))]
     try:
         done = run_captured(argv, timeout=timeout, env=env)
+    except OutputTooLarge as exc:
+        raise ProbeError(f"{exc} (a sitecustomize or .pth file that prints in a loop?); try: {executable} -c pass") \
+            from None
     except ProcessTimeout:
         raise ProbeError(f"{executable} did not answer within {timeout:g} s and was killed "
                          f"(a hanging .pth file or sitecustomize?); try: {executable} -c pass") from None
