@@ -22,6 +22,8 @@ from mindpilot.fileio import write_atomic
 
 JOB_ENV = "MINDPILOT_JOB_ID"
 """Every process of a job carries this variable: how ``stop`` finds workers that left msrun's group."""
+MAX_RECORD = 16 << 20
+"""A ``job.json`` larger than this is listed as unreadable, not parsed."""
 RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, STARTING = "running", "succeeded", "failed", "stopped", "lost", "starting"
 
 
@@ -237,6 +239,8 @@ def job_entries() -> list[Any]:
         if not folder.is_dir() or folder.name.startswith("."):
             continue
         try:
+            if path.stat().st_size > MAX_RECORD:
+                raise ValueError(f"larger than {MAX_RECORD >> 20} MiB: not a job record")
             entries.append(JobRecord.model_validate_json(path.read_text(encoding="utf-8")).refreshed())
         except (OSError, ValidationError, ValueError, KeyError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -294,7 +298,9 @@ def prune_jobs(keep: int) -> tuple[list[str], list[str]]:
     """
     import shutil
 
-    finished = [e for e in job_entries() if not (isinstance(e, JobRecord) and e.status in (RUNNING, STARTING))]
+    fresh = time.time() - 60  # a folder without its record yet may be a launch in progress
+    finished = [e for e in job_entries() if not (isinstance(e, JobRecord) and e.status in (RUNNING, STARTING))
+                and not (isinstance(e, UnreadableJob) and e.mtime > fresh)]
     running = [r.id for r in list_jobs() if r.status in (RUNNING, STARTING)]
     pruned = []
     for entry in finished[max(keep, 0):]:

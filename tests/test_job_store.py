@@ -157,3 +157,30 @@ def test_sigkill_of_msrun_leaves_no_worker_running_and_jobs_records_the_leftover
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     row = json.loads(cli(state, "jobs", "--json").stdout)[0]
     assert row["alive_pids"] == [] and sorted(row["leftover_pids"]) == sorted(workers)
+
+
+@pytest.mark.mindspore
+@pytest.mark.slow
+def test_sigkill_of_the_real_msrun_leaves_no_worker_scheduler_or_tail_process(tmp_path, state):
+    from mindpilot.launch.command import find_msrun
+
+    if find_msrun() is None:
+        pytest.skip("needs the mindspore extra (msrun)")
+    started = run_cli("launch", "--demo", "--detach", "--json", "--env", "MINDPILOT_DEMO_STEP_SLEEP=1",
+                      "--log-dir", str(tmp_path / "logs"), env={"MINDPILOT_STATE_DIR": str(state)}, cwd=str(tmp_path))
+    assert started.returncode == 0, started.stderr
+    job = json.loads(started.stdout.splitlines()[-1])
+    record = load_job(job["job"])
+    assert wait_for(lambda: any("step:[" in p.read_text(errors="replace")
+                                for p in Path(record.log_dir).glob("worker_*.log")), 180)
+    others = [p for p in job_processes(load_job(record.id)) if p.pid != record.pid]
+    names = sorted(p.name() for p in others)
+    assert len(others) >= 4, names  # scheduler, two workers, their `tail -f` followers
+    os.kill(record.pid, signal.SIGKILL)
+    assert wait_for(lambda: load_job(record.id).status == "failed", 60)
+    assert load_job(record.id).exit_code == -9
+    assert sorted(load_job(record.id).leftover_pids) == sorted(p.pid for p in others)
+    for process in others:
+        assert not psutil.pid_exists(process.pid) or process.status() == psutil.STATUS_ZOMBIE
+    row = json.loads(cli(state, "jobs", "--json").stdout)[0]
+    assert row["id"] == record.id and row["alive_pids"] == []
