@@ -69,6 +69,8 @@ def _print_record(record, words: dict, alive: list) -> None:
     for node in record.nodes:
         code = "" if node.exit_code is None else f" exit {node.exit_code}"
         print(f"    node {node.rank}: {node.host}{code}")
+    if record.error and record.status not in ("running", "starting", "succeeded"):
+        print(f"    {record.error[:300]}")
     if alive and record.status not in ("running", "starting"):
         print("    " + words["leftover"].format(count=len(alive), job=record.id))
 

@@ -152,7 +152,7 @@ class JobRecord(BaseModel):
                 "log_dir": self.log_dir, "logs": self.logs_state(), "exit_code": self.exit_code,
                 "started_at": self.started_at, "ended_at": self.ended_at,
                 "nodes": [{"rank": n.rank, "host": n.host, "exit_code": n.exit_code} for n in self.nodes],
-                "leftover_pids": self.leftover_pids}
+                "leftover_pids": self.leftover_pids, "error": self.error}
 
 
 def _alive(pid: Optional[int], create_time: Optional[float]) -> bool:

@@ -125,5 +125,23 @@ def supervise_nodes(job_id: str) -> int:
             _signal_all(processes, signal.SIGTERM)
             peers_stopped = True
         time.sleep(0.1)
-    update_job(job_id, nodes=[n.model_copy(update={"exit_code": codes.get(n.rank)}) for n in nodes])
+    changes: dict = {"nodes": [n.model_copy(update={"exit_code": codes.get(n.rank)}) for n in nodes]}
+    if first_failure is not None and not load_job(job_id).stop_requested:
+        changes["error"] = _failure_text(record, nodes[[n.rank for n in nodes].index(first_failure)],
+                                         codes[first_failure])
+    update_job(job_id, **changes)
     return codes[first_failure] if first_failure is not None else 0
+
+
+def _failure_text(record: JobRecord, node: NodeRecord, code: int) -> str:
+    """``node 1 (host) exited 255: <ssh's last line>`` for the record and ``jobs``."""
+    text = f"node {node.rank} ({node.host}) exited {code}"
+    if node.host != LOCAL:
+        try:
+            lines = (record.record_dir / f"node{node.rank}-ssh.log").read_bytes()[-2000:].decode(
+                "utf-8", "replace").strip().splitlines()
+        except OSError:
+            lines = []
+        if lines:
+            text += f": {lines[-1][:300]}"
+    return text

@@ -131,8 +131,12 @@ def run_node(job_id: str, log_dir: str, cwd: str, argv: list[str], env: dict[str
     full[JOB_ENV] = job_id
     full["PYTHONUNBUFFERED"] = "1"
     with open(folder / "msrun.log", "ab") as console:
-        process = subprocess.Popen(argv, cwd=cwd or None, env=full, stdin=subprocess.DEVNULL, stdout=console,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            process = subprocess.Popen(argv, cwd=cwd or None, env=full, stdin=subprocess.DEVNULL, stdout=console,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            print(f"noderun: cannot start {argv[0]} in {cwd or '.'}: {exc.strerror or exc}", file=sys.stderr)
+            return 127
     gone = threading.Event()
     if stdin is not None:
         def watch_stdin() -> None:

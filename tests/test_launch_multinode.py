@@ -144,3 +144,24 @@ def _tag(process):
         return process.environ().get("MINDPILOT_JOB_ID")
     except (psutil.Error, OSError):
         return None
+
+
+@needs_msrun
+@pytest.mark.mindspore
+@pytest.mark.slow
+def test_a_node_that_cannot_be_reached_fails_the_job_and_the_other_node_is_stopped(tmp_path):
+    env = {"MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    started_at = time.monotonic()
+    done = run_cli("launch", "--demo", "--cards", "2", "--hosts", "local,127.0.0.1", "--ssh-option", "Port=1",
+                   "--ssh-option", "ConnectTimeout=5", "--force", "--json", "--log-dir", str(tmp_path / "logs"),
+                   env=env, cwd=str(tmp_path), timeout=300)
+    assert done.returncode == 4, done.stderr
+    events = events_of(done.stdout)
+    assert any(e["type"] == "preflight" and e["finding"]["rule"] == "nodes.unreachable" for e in events)
+    assert events[-1]["type"] == "exit" and events[-1]["status"] == "failed"
+    row = json.loads(run_cli("jobs", "--json", env=env).stdout)[0]
+    assert row["error"].startswith("node 1 (127.0.0.1) exited 255") and "refused" in row["error"].lower()
+    assert row["nodes"][0]["exit_code"] != 0 and row["alive_pids"] == []
+    text = run_cli("jobs", env=env).stdout
+    assert "node 1 (127.0.0.1) exited 255" in text
+    print(f"unreachable node: job failed and node 0 stopped after {time.monotonic() - started_at:.1f} s")
