@@ -16,6 +16,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.grpo import check_grpo_doc, resolve_model_yaml, world_size
 from mindpilot.validators.check.mindformers import check_mindformers_doc, check_mindformers_yaml
+from mindpilot.validators.check.mindspeed_rl import check_mindspeed_rl_doc, is_mindspeed_rl
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.check.pynative import check_pynative_doc, check_world, is_pynative
 from mindpilot.validators.check.scripts import (ScriptFacts, check_script, cross_check_convert, is_launch_script,
@@ -30,7 +31,7 @@ MINDFORMERS_KEYS = ("parallel_config", "model", "trainer", "run_mode", "runner_c
                     "use_parallel", "train_dataset", "pretrained_model_dir")
 GRPO_KEYS = ("rl_config", "actor_config", "generate_config", "ref_config")
 GRPO_FLAT_KEYS = ("start_lr", "end_lr", "sft_model_path", "num_generations", "num_rollouts")
-YAML_KINDS = ("mindformers", "mindformers_pynative", "grpo")
+YAML_KINDS = ("mindformers", "mindformers_pynative", "grpo", "mindspeed_rl")
 """Kinds whose files are parsed as YAML before their rules run."""
 
 
@@ -93,9 +94,14 @@ def _is_script(name: str, text: str, data: Any) -> bool:
     return not _is_yaml(name, data) and is_launch_script(text, name)
 
 
+def _is_mindspeed_rl_config(name: str, text: str, data: Any) -> bool:
+    return _is_yaml(name, data) and isinstance(data, dict) and is_mindspeed_rl(data)
+
+
 FILE_KINDS: list[FileKind] = [
-    # MindSpeed-RL (hydra/OmegaConf) uses the same section names with another schema: not checked, said so
-    FileKind("unknown", "MindSpeed-RL YAML (not checked)", "MindSpeed-RL YAML（未检查）", _is_mindspeed_rl),
+    FileKind("mindspeed_rl", "MindSpeed-RL config (hydra)", "MindSpeed-RL 配置（hydra）", _is_mindspeed_rl_config),
+    # Other hydra/Megatron YAML uses the same section names with another schema: not checked, said so
+    FileKind("unknown", "Megatron/hydra YAML (not checked)", "Megatron/hydra YAML（未检查）", _is_mindspeed_rl),
     FileKind("grpo", "MindRLHF GRPO config", "MindRLHF GRPO 配置", _is_grpo),
     FileKind("mindformers_pynative", "MindFormers 2.x PyNative YAML (parallelism:)",
              "MindFormers 2.x PyNative YAML（parallelism:）", _is_pynative),
@@ -121,7 +127,7 @@ def match_kind(path: str, text: str, data: Any = None) -> Optional[FileKind]:
 
 
 def detect_kind(path: str, text: str, data: Any = None) -> str:
-    """The id of the file's kind (``mindformers``, ``mindformers_pynative``, ``grpo``, ``script``) or ``unknown``."""
+    """The id of the file's kind (``mindformers``, ``mindformers_pynative``, ``grpo``, ``mindspeed_rl``, ``script``) or ``unknown``."""
     kind = match_kind(path, text, data)
     return kind.name if kind else "unknown"
 
@@ -202,6 +208,8 @@ def run_check(paths: Sequence[Union[str, Path]], cards: Optional[int] = None, hb
             check_pynative_doc(docs[path], ctx)
         elif kind == "grpo":
             check_grpo_doc(docs[path], ctx, check_model_yaml)
+        elif kind == "mindspeed_rl":
+            check_mindspeed_rl_doc(docs[path], ctx)
         elif kind == "script":
             scripts.append((path, check_script(path, text, ctx)))
         else:
