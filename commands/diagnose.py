@@ -11,7 +11,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, List, Optional, TextIO
 
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
+from mindpilot.commands.output import (CommandError, add_format_argument, emit_ci, emit_json, lang_of, message,
+                                       print_findings)
 from mindpilot.exit_codes import ExitCode
 from mindpilot.validators.text.columns import wrap
 
@@ -30,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                         help="log file, msrun log directory (scheduler.log + worker_*.log), job id, launch script, "
                              "YAML config, or - for a paste")
     parser.add_argument("--python", default=None, help="interpreter to probe when no PATH is given")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         report = analyse(args.paths, lang, cards=cards, hbm_gb=hbm)
     except InputError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from exc
+    if emit_ci(args, report.findings, "diagnose"):
+        return exit_code_for(report.findings)
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -63,6 +67,8 @@ def _environment(args: argparse.Namespace, lang: str) -> ExitCode:
         findings = probe_and_check(lang, python=args.python)
     except RuntimeError as exc:
         raise CommandError(str(exc), ExitCode.ENVIRONMENT) from exc
+    if emit_ci(args, findings, "diagnose"):
+        return exit_code_for(findings)
     if args.json:
         emit_json({"findings": [finding.to_dict() for finding in findings], "root_cause": None})
     else:

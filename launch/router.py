@@ -4,7 +4,8 @@ every analyser that applies, so ``diagnose``, ``check`` and the TUI report the s
 * a log file, an msrun log directory, a job id (its log directory) or ``-`` (a pasted report): the
   knowledge-base scan, then the live view's own recognition (first unknown error, consequences);
 * a launch script: the knowledge base's script rules and ``check``'s script rules;
-* a YAML: ``check``'s rules for its kind (:mod:`mindpilot.validators.check.kinds`).
+* a YAML or JSON config, or a preset (a file or a built-in name): ``check``'s rules for its kind (the kinds
+  are registered in :data:`mindpilot.validators.check.FILE_KINDS`).
 
 It sits at the top of the core because it needs all of it: the job store, the validators, and the live
 view's failure tracking (:mod:`mindpilot.launch.postmortem`).
@@ -22,16 +23,20 @@ from typing import BinaryIO, Optional, Sequence
 from mindpilot.validators.findings import Finding
 from mindpilot.validators.kb.report import DiagnoseReport
 
-LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG = "log", "log_dir", "job", "paste", "script", "config"
+LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG, PRESET = "log", "log_dir", "job", "paste", "script", "config", "preset"
 """What an input is taken for (a config's own kind, ``mindformers`` ..., comes from ``check``)."""
+LABELS = {LOG: ("log", "日志"), LOG_DIR: ("msrun log directory", "msrun 日志目录"), JOB: ("job", "任务"),
+          PASTE: ("pasted text", "粘贴的文本"), SCRIPT: ("launch script", "启动脚本")}
+"""How the summary names an input that is not a config (configs are named by ``check.kind_label``)."""
 
 SCRIPT_SUFFIXES = (".sh", ".bash")
 LOG_SUFFIXES = (".log", ".txt", ".out", ".err")
-CONFIG_SUFFIXES = (".yaml", ".yml")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 HEAD_BYTES = 64 << 10
 """Bytes read from a file of no telling suffix to see whether it is a launch script."""
 MAX_PASTE = 64 << 20
-"""At most this much of standard input is read (a pasted report is kilobytes)."""
+"""Standard input is scanned whole, and its first this-many bytes are kept for the live view's
+recognition (a pasted report is kilobytes; a piped log may be gigabytes)."""
 JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 """What may be looked up in the job store (no path separators)."""
 
@@ -59,8 +64,16 @@ def classify(raw: str) -> Route:
     path = Path(raw)
     if path.is_dir():
         return Route(raw, LOG_DIR, raw)
-    if path.exists():
+    if path.is_file():
         return Route(raw, _file_kind(path), raw)
+    if path.exists():  # a FIFO, a device or a socket may never end
+        from mindpilot.validators.kb.diagnose import not_a_regular_file
+
+        raise InputError(not_a_regular_file(raw))
+    from mindpilot.presets.preset import builtin_presets
+
+    if raw in builtin_presets():
+        return Route(raw, PRESET, raw)
     if JOB_ID.fullmatch(raw):
         from mindpilot.launch.jobs import load_job
 
@@ -68,7 +81,7 @@ def classify(raw: str) -> Route:
             return Route(raw, JOB, load_job(raw).log_dir)
         except KeyError:
             pass
-    raise InputError(f"no such file, directory or job: {raw}")
+    raise InputError(f"no such file, directory, preset or job: {raw}")
 
 
 def _file_kind(path: Path) -> str:
@@ -77,8 +90,8 @@ def _file_kind(path: Path) -> str:
         return CONFIG
     if name.endswith(SCRIPT_SUFFIXES):
         return SCRIPT
-    if name.endswith(LOG_SUFFIXES) or not path.is_file():
-        return LOG  # a FIFO or a device is read as a stream
+    if name.endswith(LOG_SUFFIXES):
+        return LOG
     from mindpilot.validators.check.scripts import is_launch_script
     from mindpilot.validators.kb.scan import decode
 
@@ -88,6 +101,20 @@ def _file_kind(path: Path) -> str:
     except OSError:
         return LOG  # the scan reports why it cannot be read
     return SCRIPT if head.startswith(b"#!") or is_launch_script(decode(head), name) else LOG
+
+
+class _Kept:
+    """Standard input read through, its first ``limit`` bytes kept (for a second look after the scan)."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.stream, self.limit, self.kept = stream, limit, io.BytesIO()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        room = self.limit - self.kept.tell()
+        if room > 0:
+            self.kept.write(data[:room])
+        return data
 
 
 _SCAN_KIND = {LOG: "log", LOG_DIR: "log_dir", JOB: "log_dir", PASTE: "stdin", SCRIPT: "script"}
@@ -102,16 +129,18 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         DataFileError: a config or script cannot be read.
     """
     routes = [classify(raw) for raw in raws]
-    pasted = None
-    if any(route.kind == PASTE for route in routes):
-        pasted = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_PASTE)
+    paste = _Kept(stdin if stdin is not None else sys.stdin.buffer, MAX_PASTE)
     scanned = [(_SCAN_KIND[route.kind], route.path) for route in routes if route.kind in _SCAN_KIND]
     report = DiagnoseReport()
     if scanned:
-        from mindpilot.validators.kb.diagnose import scan_inputs
+        from mindpilot.validators.kb.diagnose import DiagnoseInputError, scan_inputs
 
-        report = scan_inputs(scanned, lang, io.BytesIO(pasted or b""))
-    if any(route.kind not in (SCRIPT, CONFIG) for route in routes):
+        try:
+            report = scan_inputs(scanned, lang, paste)  # type: ignore[arg-type]
+        except DiagnoseInputError as exc:
+            raise InputError(str(exc)) from exc
+    pasted = paste.kept.getvalue() if any(route.kind == PASTE for route in routes) else None
+    if any(route.kind not in (SCRIPT, CONFIG, PRESET) for route in routes):
         from mindpilot.launch.postmortem import add_live_view_findings
 
         add_live_view_findings(report, lang, pasted)
@@ -121,7 +150,18 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     kinds, referenced = _check(routes, report, lang, cards, hbm_gb, skip_paths)
     report.inputs = [{"file": route.given, "kind": kinds.get(route.path, route.kind),
                       **({"log_dir": route.path} if route.kind == JOB else {})} for route in routes] + referenced
-    return report
+    from mindpilot.validators.redact import redact_model, secret_values
+
+    return redact_model(report, secret_values())  # the live view's lines too: no token goes with them
+
+
+def input_label(kind: str, lang: str = "en") -> str:
+    """What the summary calls an input of ``kind`` (a config by the schema it was read as)."""
+    if kind in LABELS:
+        return LABELS[kind][1 if lang == "zh" else 0]
+    from mindpilot.validators.check import kind_label
+
+    return kind_label(kind, lang)
 
 
 def _drop_self_commands(finding: Finding, in_script: bool) -> None:
@@ -137,14 +177,18 @@ def _check(routes: list[Route], report: DiagnoseReport, lang: str, cards: Option
            skip_paths: bool) -> tuple[dict[str, str], list[dict[str, str]]]:
     """``check``'s rules on the scripts and configs, merged into ``report``; returns each checked file's
     kind, and the model YAMLs that configs point to (checked too)."""
-    paths = [route.path for route in routes if route.kind in (SCRIPT, CONFIG)]
+    paths = [route.path for route in routes if route.kind in (SCRIPT, CONFIG, PRESET)]
     if not paths:
         return {}, []
-    from mindpilot.validators.check import run_check
+    from mindpilot.validators.check.preset_file import check_targets
 
-    checked = run_check(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
+    checked = check_targets(paths, cards=cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
     root = report.findings[:1] if report.root_cause is not None else []
     rest = report.findings[len(root):] + checked.findings
     report.findings = root + sorted(rest, key=lambda f: (bool(getattr(f, "consequence", False)), f.severity.rank))
-    kinds = {entry["file"]: entry["kind"] for entry in checked.files if "referenced_by" not in entry}
-    return kinds, [entry for entry in checked.files if "referenced_by" in entry]
+    given = {route.path for route in routes}
+    kinds = {entry["file"]: entry["kind"] for entry in checked.files
+             if entry["file"] in given and "referenced_by" not in entry}
+    # A preset names its config and scripts (and a built-in preset its own file): listed after the inputs.
+    named = [entry for entry in checked.files if entry["file"] not in given or "referenced_by" in entry]
+    return kinds, [entry for entry in named if entry.get("kind") != PRESET]

@@ -15,7 +15,7 @@ from mindpilot.launch import router
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.jobs import JobRecord, save_job
 from mindpilot.launch.tail import LogFollower
-from mindpilot.validators.check import kinds as config_kinds
+from mindpilot.validators import check as config_check
 
 DATA = Path(__file__).parent / "data"
 LOGS = DATA / "logs"
@@ -137,19 +137,29 @@ def test_a_job_id_is_its_log_directory(tmp_path):
     assert code == 1 and by_job["root_cause"] == by_dir["root_cause"]
     assert by_job["inputs"] == [{"file": "demo-fail-20261129", "kind": "job", "log_dir": str(DEMO_FAIL)}]
     missing = run_cli("diagnose", "nosuchjob", env=env)
-    assert missing.returncode == 2 and "no such file, directory or job: nosuchjob" in missing.stderr
+    assert missing.returncode == 2 and "no such file, directory, preset or job: nosuchjob" in missing.stderr
 
 
-def test_a_config_kind_is_one_registration(tmp_path):
+def test_a_config_kind_is_one_registration_and_both_commands_see_it(tmp_path):
     path = tmp_path / "custom.yaml"
     path.write_text("my_framework_section:\n  tp: 3\n", encoding="utf-8")
-    seen = []
-    kind = config_kinds.ConfigKind("my-framework", lambda data: "my_framework_section" in data,
-                                   lambda doc, ctx, _: seen.append(doc.path))
-    config_kinds.register(kind, before="mindformers")
+    kind = config_check.FileKind("my_framework", "My framework YAML", "My framework YAML",
+                                 lambda name, text, data: isinstance(data, dict) and "my_framework_section" in data)
+    config_check.register_kind(kind, before="mindformers")
     try:
         report = router.analyse([str(path)])
-        assert report.inputs == [{"file": str(path), "kind": "my-framework"}] and seen == [str(path)]
+        assert report.inputs == [{"file": str(path), "kind": "my_framework"}]
+        assert router.input_label("my_framework") == "My framework YAML"
     finally:
-        config_kinds.KINDS.remove(kind)
-    assert router.analyse([str(path)]).inputs[0]["kind"] == config_kinds.UNKNOWN
+        config_check.FILE_KINDS.remove(kind)
+    assert router.analyse([str(path)]).inputs[0]["kind"] == "unknown"
+    assert router.input_label("log_dir", "zh") == "msrun 日志目录"
+
+
+def test_a_built_in_preset_name_is_checked_as_a_preset():
+    from mindpilot.presets.preset import builtin_presets
+
+    name = sorted(builtin_presets())[0]
+    route = router.classify(name)
+    assert route.kind == router.PRESET
+    assert router.analyse([name]).inputs[0]["kind"] == "preset"

@@ -21,6 +21,7 @@ from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.report import ConsequenceGroup, DiagnoseReport, RootCause, ScannedFile
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
+from mindpilot.validators.redact import redact_model, secret_values
 
 RANK_IN_NAME = re.compile(r"(?:worker|rank)[_-]?(\d+)", re.IGNORECASE)
 RANK_IN_LOG = {"rank": re.compile(r"Global rank id of this process: (\d+)")}
@@ -28,6 +29,11 @@ LOG_SUFFIXES = (".log", ".txt", ".out", ".err")
 SCRIPT_SUFFIXES = (".sh", ".bash")
 MAX_SCRIPT_BYTES = 2 << 20
 MAX_DIR_FILES = 4096
+MAX_STREAM_BYTES = 16 << 30
+"""Most bytes read from one input (standard input included): a stream that never ends stops here."""
+GROWTH_BYTES = 64 << 20
+"""Bytes a log file may grow by while it is read; past its size at open plus this, reading stops (a log
+written faster than it can be read would otherwise keep diagnose busy forever)."""
 
 
 class DiagnoseInputError(ValueError):
@@ -103,15 +109,36 @@ def _natural_key(path: Path) -> Tuple:
 
 
 def _log_files(directory: Path) -> List[Path]:
+    """Regular files with a log suffix under ``directory`` (at most :data:`MAX_DIR_FILES`).
+
+    Raises:
+        OSError: ``directory`` itself cannot be listed (a subdirectory that cannot is skipped).
+    """
     found: List[Path] = []
+    os.listdir(directory)  # an unreadable top directory is an error, not "no logs here"
     for root, dirs, names in os.walk(directory):
         dirs.sort()
         for name in names:
-            if name.endswith(LOG_SUFFIXES):
+            if name.endswith(LOG_SUFFIXES) and os.path.isfile(os.path.join(root, name)):  # no FIFO, no device
                 found.append(Path(root) / name)
         if len(found) >= MAX_DIR_FILES:
             break
     return sorted(found, key=_natural_key)[:MAX_DIR_FILES]
+
+
+class _Capped:
+    """A binary stream that ends after ``limit`` bytes; ``cut`` says whether there was more."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.stream, self.limit, self.left, self.cut = stream, limit, limit, False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            self.cut = self.cut or bool(self.stream.read(1))
+            return b""
+        data = self.stream.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
 
 
 class _Run:
@@ -138,6 +165,8 @@ class _Run:
         scanner = Scanner(self.kb.matcher("log"), meta=RANK_IN_LOG)
         scanned = ScannedFile(file=name, kind=kind, rank=rank)
         pending: List[Tuple] = []
+        if not isinstance(stream, _Capped):
+            stream = _Capped(stream, MAX_STREAM_BYTES)
         try:
             for hit in scanner.scan(stream):
                 pending.append((hit.hit.kb_rule, hit.line, hit.hit.text, hit.hit.matched, hit.time,
@@ -146,6 +175,10 @@ class _Run:
             scanned.error = str(exc)
             self.notes.append(make_finding("diagnose.read_stopped", self.lang, file=name,
                                            bytes=scanner.bytes, error=exc.strerror or str(exc)))
+        if stream.cut:
+            scanned.error = f"stopped at {stream.limit} bytes (the bound for one input)"
+            self.notes.append(make_finding("diagnose.read_stopped", self.lang, file=name, bytes=scanner.bytes,
+                                           error=scanned.error))
         if rank is None and "rank" in scanner.meta:
             rank = int(scanner.meta["rank"])
         scanned.rank, scanned.bytes, scanned.lines = rank, scanner.bytes, scanner.lines
@@ -157,7 +190,8 @@ class _Run:
     def scan_log(self, path: Path, display: str) -> None:
         try:
             with open(path, "rb") as stream:
-                self.scan_stream(stream, display, "log", rank_from_name(display))
+                limit = min(MAX_STREAM_BYTES, os.fstat(stream.fileno()).st_size + GROWTH_BYTES)
+                self.scan_stream(_Capped(stream, limit), display, "log", rank_from_name(display))
         except OSError as exc:
             self._unreadable(display, exc)
 
@@ -227,7 +261,7 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
     """Scan log files, msrun log directories, scripts, or ``-`` (standard input).
 
     Raises:
-        DiagnoseInputError: no path exists at all (nothing could be diagnosed).
+        DiagnoseInputError: no path exists, or none could be read (nothing could be diagnosed).
     """
     inputs: List[Tuple[str, str]] = []
     missing: List[str] = []
@@ -239,29 +273,44 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
             inputs.append(("log_dir", raw))
         elif path.is_file():
             inputs.append(("script" if _is_script(path) else "log", raw))
-        elif path.exists():
-            inputs.append(("log", raw))  # a FIFO or device: read it as a stream
+        elif path.exists():  # a FIFO, device or socket may never end: refuse it, stdin is for streams
+            raise DiagnoseInputError(not_a_regular_file(raw))
         else:
             missing.append(raw)
     if missing and len(missing) == len(paths):
         raise DiagnoseInputError("no such file or directory: " + ", ".join(missing))
-    report = scan_inputs(inputs, lang, stdin, kb)
-    for raw in missing:
-        report.notes.append(make_finding("diagnose.file_vanished", lang, file=raw,
-                                         error="No such file or directory"))
-    return report
+    return scan_inputs(inputs, lang, stdin, kb, missing)
+
+
+def not_a_regular_file(raw: str) -> str:
+    """Why a FIFO, device or socket is refused, and how to read a stream instead."""
+    return (f"{raw}: not a regular file (a device, FIFO or socket); refused. To read a stream, pipe it in: "
+            f"... | mindpilot diagnose -")
 
 
 def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Optional[BinaryIO] = None,
-                kb: Optional[KnowledgeBase] = None) -> DiagnoseReport:
+                kb: Optional[KnowledgeBase] = None, missing: Sequence[str] = ()) -> DiagnoseReport:
     """Scan inputs whose kind is already known: ``(kind, path)`` with kind ``log``, ``log_dir``, ``script``
-    or ``stdin`` (the router, :mod:`mindpilot.launch.router`, classifies them once)."""
+    or ``stdin`` (the router, :mod:`mindpilot.launch.router`, classifies them once). ``missing``: paths
+    given that do not exist (a note each).
+
+    Raises:
+        DiagnoseInputError: none of the inputs could be read (not a clean bill).
+    """
     run = _Run(kb or load_kb(), lang)
+    unread: List[str] = []
     for kind, raw in inputs:
+        before = len(run.files)
         if kind == "stdin":
             run.scan_stream(stdin if stdin is not None else sys.stdin.buffer, "-", "stdin", None)
-        elif kind == "log_dir":
-            logs = _log_files(Path(raw))
+            continue
+        if kind == "log_dir":
+            try:
+                logs = _log_files(Path(raw))
+            except OSError as exc:
+                run._unreadable(raw, exc)
+                unread.append(f"{raw}: {exc.strerror or exc}")
+                continue
             if not logs:
                 run.notes.append(make_finding("diagnose.empty_directory", lang, file=raw))
             for log in logs:
@@ -270,4 +319,12 @@ def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Opti
             run.scan_script(Path(raw), raw)
         else:
             run.scan_log(Path(raw), raw)
-    return run.report()
+        scanned = run.files[before:]
+        if scanned and all(entry.error is not None and not entry.bytes for entry in scanned):
+            unread.append(f"{raw}: {scanned[0].error}")
+    if unread and len(unread) == len(inputs):
+        raise DiagnoseInputError("cannot read: " + "; ".join(unread + [f"{m}: no such file" for m in missing]))
+    for raw in missing:
+        run.notes.append(make_finding("diagnose.file_vanished", lang, file=raw, error="No such file or directory"))
+    # Log lines come back in the root cause and findings: no token or URL password goes with them.
+    return redact_model(run.report(), secret_values())
