@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     except KeyError as exc:
         raise CommandError(str(exc.args[0]), ExitCode.USAGE) from None
     except ProbeError as exc:
-        from mindpilot.validators.redact import redact_text, secret_values
+        from mindpilot.redact import redact_text, secret_values
 
         raise CommandError(redact_text(f"cannot probe the environment: {exc}", secret_values()),
                            ExitCode.ENVIRONMENT) from None

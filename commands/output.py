@@ -44,10 +44,13 @@ class _FormatAction(argparse.Action):
             namespace.json = True
 
 
+FORMATS = ("text", "json", "junit", "sarif", "github")
+"""``--format`` choices: those :mod:`mindpilot.validators.ci_formats` renders, named here so that building
+``--help`` does not import the renderers (and pydantic with them); tests/test_startup.py checks they agree."""
+
+
 def add_format_argument(parser: argparse.ArgumentParser) -> None:
     """``--format text|json|junit|sarif|github`` (``--json`` stays the short form of ``--format json``)."""
-    from mindpilot.validators.ci_formats import FORMATS
-
     parser.add_argument("--format", choices=FORMATS, default=None, action=_FormatAction,
                         help="output: text (default), json (= --json), junit (GitLab/Jenkins test report), "
                              "sarif (2.1.0, code scanning) or github (Actions ::error annotations)")

@@ -16,7 +16,6 @@ from typing import Any, Optional
 from mindpilot.validators.text.columns import columns, pad, wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
-from mindpilot.presets.memory import gb
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 BAR_WIDTH = 18
@@ -77,6 +76,13 @@ _LABELS = {
                          "层数 ≥ pipeline_stage；全局 batch 能整除）"},
 }
 
+
+
+def gb(value: float) -> float:
+    """:func:`mindpilot.presets.memory.gb`, imported on first use (``--help`` does not load the planner)."""
+    from mindpilot.presets.memory import gb as memory_gb
+
+    return memory_gb(value)
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(

@@ -140,7 +140,7 @@ def _new(args: argparse.Namespace) -> ExitCode:
 
 def _render(args: argparse.Namespace) -> ExitCode:
     from mindpilot.presets.preset import find_preset
-    from mindpilot.presets.render import render_preset
+    from mindpilot.launch.render import render_preset
 
     preset = find_preset(args.preset)
     try:

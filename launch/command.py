@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.names import env_name_problem, one_line
 from mindpilot.presets.preset import Preset
-from mindpilot.validators.redact import from_environment, is_secret_name, masked_env, redact_text
+from mindpilot.redact import from_environment, is_secret_name, masked_env, redact_text
 
 VLLM_ENV = {
     "vLLM_MODEL_BACKEND": "MindFormers",

@@ -22,7 +22,7 @@ from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
-from mindpilot.validators.redact import redact_log_line, redact_model, secret_values
+from mindpilot.redact import redact_log_line, redact_model, secret_values
 
 MAX_TEXT = 200
 """Longest error text put in a finding title."""

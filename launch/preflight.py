@@ -24,6 +24,7 @@ from mindpilot.presets.preset import Preset
 from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import DataFileError, read_yaml
 from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.check.tokenizer import tokenizer_findings
 
 PARALLEL_KEYS = ("data_parallel", "model_parallel", "pipeline_stage", "context_parallel")
 """Factors of MindFormers' device_num check (check_rules.py; expert_parallel is not one)."""
@@ -256,26 +257,6 @@ def _path_findings(preset: Preset, cwd: Path, lang: str) -> list[Finding]:
     if preset.tokenizer_dir:
         findings += tokenizer_findings(_absolute(preset.tokenizer_dir, cwd), preset.model or "", cwd, lang)
     return findings
-
-
-def tokenizer_findings(path: Path, model: str, cwd: Path, lang: str) -> list[Finding]:
-    """Qwen needs ``vocab.json`` + ``merges.txt``; LLaMA ``tokenizer.model``; unknown: either set."""
-    if not path.exists():
-        return [make_finding("preflight.path_missing", lang, what=_label("tokenizer_dir", lang), path=path, cwd=cwd)]
-    if not path.is_dir():
-        return [make_finding("preflight.path_is_file", lang, what=_label("tokenizer_dir", lang), path=path)]
-    bpe = [name for name in ("vocab.json", "merges.txt") if not (path / name).is_file()]
-    spm = [] if (path / "tokenizer.model").is_file() else ["tokenizer.model"]
-    family = model.lower()
-    if "qwen" in family:
-        missing = bpe
-    elif "llama" in family:
-        missing = spm
-    else:
-        missing = [] if not bpe or not spm else bpe + ["(or) tokenizer.model"]
-    if not missing:
-        return []
-    return [make_finding("preflight.tokenizer_incomplete", lang, missing=", ".join(missing), path=path)]
 
 
 def _config_findings(path: Path, preset: Preset, facts: Any, lang: str) -> list[Finding]:

@@ -150,7 +150,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     kinds, referenced = _check(routes, report, lang, cards, hbm_gb, skip_paths)
     report.inputs = [{"file": route.given, "kind": kinds.get(route.path, route.kind),
                       **({"log_dir": route.path} if route.kind == JOB else {})} for route in routes] + referenced
-    from mindpilot.validators.redact import redact_model, secret_values
+    from mindpilot.redact import redact_model, secret_values
 
     return redact_model(report, secret_values())  # the live view's lines too: no token goes with them
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Union
 from mindpilot.launch.events import FileEvent, LineEvent, TailEvent
 from mindpilot.launch.failures import FailureTracker, HangDetector, failure_literals
 from mindpilot.launch.parse import PARSER_LITERALS, parse_metric, parse_status
-from mindpilot.validators.redact import redact_log_line, secret_marks
+from mindpilot.redact import redact_log_line, secret_marks
 
 READ_CHUNK = 1 << 20
 """Bytes read from one file per read call."""

@@ -199,7 +199,7 @@ class Preset(BaseModel):
         """This preset with each secret ``env`` value as ``***``: what is shown, exported or saved to share.
 
         Launching it takes those variables from the environment (see ``launch.command``)."""
-        from mindpilot.validators.redact import masked_env
+        from mindpilot.redact import masked_env
 
         return self.model_copy(update={"env": masked_env(self.env)})
 

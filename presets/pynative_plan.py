@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from mindpilot.fileio import locked, read_for_edit, write_atomic
 from mindpilot.presets.yaml_apply import splice_sections, unified_diff
 from mindpilot.presets.yaml_splice import load_roundtrip
-from mindpilot.validators.check.pynative_layers import MAX_STAGES
+from mindpilot.presets.stages import MAX_STAGES, stage_ranges
 from mindpilot.datafiles import DataFileError, read_text
 
 
@@ -39,8 +39,6 @@ def _ranges(ids: list[int]) -> list[str]:
 
 def stage_layer_ids(layers: int, pp: int, interleave: int, per_stage: list[int]) -> list[list[int]]:
     """The layer ids each pipeline stage holds (its chunks in order), from the planner's layers per stage."""
-    from mindpilot.validators.check.pynative_layers import stage_ranges
-
     if interleave == 1 and len(per_stage) == pp and sum(per_stage) == layers and all(n > 0 for n in per_stage):
         starts = [sum(per_stage[:i]) for i in range(pp)]
         return [list(range(start, start + count)) for start, count in zip(starts, per_stage)]

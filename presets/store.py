@@ -22,7 +22,7 @@ HEADER = "# mindpilot preset: check with `mindpilot check FILE`, render with `mi
 
 def masked(preset: Preset) -> Preset:
     """The preset with every secret variable's value stored as ``***`` ("take it from the environment")."""
-    from mindpilot.validators.redact import MASK, is_secret_name
+    from mindpilot.redact import MASK, is_secret_name
 
     env = {key: (MASK if is_secret_name(key) else value) for key, value in preset.env.items()}
     return preset if env == preset.env else preset.model_copy(update={"env": env})

@@ -8,7 +8,7 @@ import sys
 import pytest
 from support import run_cli
 
-from mindpilot.validators.redact import MASK, is_secret_name, redact_document, redact_env, secret_values
+from mindpilot.redact import MASK, is_secret_name, redact_document, redact_env, secret_values
 
 
 @pytest.mark.parametrize("name", [

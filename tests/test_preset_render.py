@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from mindpilot.presets.preset import Preset, find_preset, load_preset
-from mindpilot.presets.render import render_preset
+from mindpilot.launch.render import render_preset
 from preset_round_trip import round_trip
 from support import run_cli
 

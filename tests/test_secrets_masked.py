@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from mindpilot.validators.redact import MASK, is_secret_name, redact_log_line, redact_text
+from mindpilot.redact import MASK, is_secret_name, redact_log_line, redact_text
 
 HF = "hf_" + "Q7x" * 12
 """A Hugging Face token's shape (made up)."""

@@ -64,3 +64,10 @@ def test_what_json_would_change_is_not_cached(tmp_path, monkeypatch):
     (tmp_path / "yaml").write_text("not a directory", encoding="utf-8")  # an unwritable cache: no cache, no error
     path = package_path("validators", "data", "rules", "diagnose.yaml")
     assert hasattr(read_yaml(path), "lc") and hasattr(read_yaml(path), "lc")
+
+
+def test_the_format_choices_are_the_formats_rendered():
+    from mindpilot.commands.output import FORMATS
+    from mindpilot.validators.ci_formats import FORMATS as RENDERED
+
+    assert FORMATS == RENDERED

@@ -21,7 +21,7 @@ from mindpilot.validators.findings import Finding, sort_findings
 from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
-from mindpilot.validators.redact import redact_document, secret_values
+from mindpilot.redact import redact_document, secret_values
 from mindpilot.validators.stacks import (Requirement, Stack, StackChoice, choose_stack, get_stack, load_stacks,
                                          requirement_fits)
 from mindpilot.validators.versions import AscendVersion, ascend_matches, pep440, satisfies, version_key

@@ -241,7 +241,7 @@ def _config_argument(preset: Any, source: str, where: Any, cwd: Path, ctx: Check
 
 def _path_findings(preset: Any, source: str, where: Any, cwd: Path, ctx: CheckContext) -> None:
     """The script, tokenizer and input paths exist (skipped with ``--skip-paths``: CI has no weights)."""
-    from mindpilot.launch.preflight import tokenizer_findings
+    from mindpilot.validators.check.tokenizer import tokenizer_findings
 
     script = _absolute(preset.resolve(preset.script), cwd)
     if not script.is_file():

@@ -14,13 +14,12 @@ from typing import Any, Optional
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.pynative import PN, PynativeDims, _int
+from mindpilot.presets.stages import MAX_STAGES, stage_ranges
 
 LAYER_SPEC = re.compile(r"^(\d{1,9})(?:-(\d{1,9}))?$")
 """``_LAYER_ID_SPEC_PATTERN`` (activation_checkpoint.py:53, 2.1.0); ids of ten digits or more are out of range
 anyway, and bounding them keeps ``int()`` cheap on hostile input."""
 
-MAX_STAGES = 1024
-"""Suggest explicit stage lists only up to this many stages (a bigger pipeline is not a real job)."""
 
 CP_METHODS = ("colossal", "ulysses", "hybrid")
 SCHEDULES = ("1f1b", "interleaved_1f1b", "gpipe")
@@ -40,20 +39,6 @@ def decoder_layers(doc: ConfigDoc) -> Optional[int]:
 def mtp_layers(doc: ConfigDoc) -> int:
     model = _model(doc)
     return _int(model.get("mtp_num_layers")) or _int(model.get("num_nextn_predict_layers")) or 0
-
-
-def stage_ranges(layers: int, pp: int, interleave: int = 1) -> list[str]:
-    """One ``"start-end[,start-end]"`` per stage covering ``layers``; spare layers go to the middle stages."""
-    stages = pp * interleave
-    sizes = [layers // stages] * stages
-    order = sorted(range(stages), key=lambda i: (abs(2 * i - (stages - 1)), i))
-    for index in order[: layers % stages]:
-        sizes[index] += 1
-    starts = [0] * stages
-    for index in range(1, stages):
-        starts[index] = starts[index - 1] + sizes[index - 1]
-    chunks = [f"{start}-{start + size - 1}" if size > 1 else str(start) for start, size in zip(starts, sizes)]
-    return [",".join(chunks[c * pp + rank] for c in range(interleave)) for rank in range(pp)]
 
 
 def _list_text(items: list[str]) -> str:

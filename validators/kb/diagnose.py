@@ -21,7 +21,7 @@ from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.report import ConsequenceGroup, DiagnoseReport, RootCause, ScannedFile
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
-from mindpilot.validators.redact import redact_model, secret_values
+from mindpilot.redact import redact_model, secret_values
 
 RANK_IN_NAME = re.compile(r"(?:worker|rank)[_-]?(\d+)", re.IGNORECASE)
 RANK_IN_LOG = {"rank": re.compile(r"Global rank id of this process: (\d+)")}

@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.model import KbPattern, KbRule
-from mindpilot.validators.redact import redact_log_line
+from mindpilot.redact import redact_log_line
 
 try:
     import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11

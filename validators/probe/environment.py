@@ -18,7 +18,7 @@ from mindpilot.validators.probe.git import checkout_facts
 from mindpilot.validators.probe.host import host_info, is_modelarts
 from mindpilot.validators.probe.npu_smi import parse_npu_smi, read_npu_smi_file, run_npu_smi
 from mindpilot.validators.probe.pyenv import CHECKOUT_PACKAGES, probe_python
-from mindpilot.validators.redact import redact_document, redact_env, secret_values
+from mindpilot.redact import redact_document, redact_env, secret_values
 
 ENV_PREFIXES = ("ASCEND_", "MA_", "HCCL_", "MS_", "GLOG_", "RANK_", "DEVICE_", "MINDFORMERS_", "MINDRLHF_",
                 "MSADAPTER_", "OBS_", "AWS_", "S3_", "HF_", "MODELSCOPE_", "NPU_", "ATB_")

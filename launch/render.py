@@ -6,6 +6,8 @@ multi-node job, the config YAML(s) with the preset's parallel plan written in (c
 kept, through :mod:`mindpilot.presets.yaml_apply`), the related scripts, and ``preset.yaml``: the preset
 pointing at those copies, which ``check`` and ``launch --dry-run`` take as is. A file whose content is
 already right is not touched, so a second render changes nothing (not even a modification time).
+
+It lives in ``launch`` (not ``presets``) because it renders through the launch command builder.
 """
 
 from __future__ import annotations
