@@ -22,6 +22,10 @@ OVERLAP = 4096
 MAX_TEXT = 600
 """Characters of a matched line kept for display."""
 
+DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+MAX_QUIET_SHAPES = 4096
+"""Line shapes (digits made 0) known to match nothing, remembered per scan."""
+
 ANSI_BYTES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 TIMESTAMP = re.compile(
@@ -93,6 +97,8 @@ class Scanner:
         self.truncated = False
         self._timed: set = set()
         self._reported: Dict[str, int] = {}
+        self._quiet: set = set()
+        """Shapes of lines that hold a literal but match no rule (INFO lines of the allocator ...)."""
 
     def scan(self, stream: BinaryIO) -> Iterator[ScanHit]:
         """Yield hits; never holds more than about two chunks plus the history in memory."""
@@ -150,12 +156,19 @@ class Scanner:
             line_end = buf.find(b"\n", at, end)
             if line_end < 0:
                 line_end = end
+            raw = buf[line_start:line_end]
+            shape = raw.translate(DIGITS_TO_ZERO) if len(raw) <= 2000 else None
+            if shape is not None and shape in self._quiet:
+                pos = line_end + 1
+                continue
             counted_line += buf.count(b"\n", counted_at, line_start)
             counted_at = line_start
-            text = clean_line(decode(buf[line_start:line_end]))
+            text = clean_line(decode(raw))
+            meta_seen = False
             for name, regex in self.meta_patterns.items():
-                found = regex.search(text) if name not in self.meta else None
-                if found:
+                found = regex.search(text)
+                meta_seen = meta_seen or found is not None
+                if found and name not in self.meta:
                     self.meta[name] = found.group(1)
             incomplete = []
 
@@ -172,6 +185,9 @@ class Scanner:
             if incomplete and defer and line_start > 0:
                 yield line_start
                 return
+            if not hits and shape is not None and not meta_seen and len(self._quiet) < MAX_QUIET_SHAPES \
+                    and self.matcher.no_hit_holds_for_shape(text):
+                self._quiet.add(shape)
             for hit in hits:
                 if self._reported.get(hit.rule) == counted_line:
                     continue  # the same giant line seen again through the overlap
