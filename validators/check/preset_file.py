@@ -29,10 +29,10 @@ def is_preset_target(target: str) -> bool:
 
     Decided from the text, without parsing it: a hostile file is parsed (and refused) once, by the check.
     """
-    from mindpilot.presets.preset import builtin_presets
-
     path = Path(target)
     if not path.exists():
+        from mindpilot.presets.preset import builtin_presets  # the Preset model: only for a name
+
         return target in builtin_presets()
     if not path.is_file() or not target.lower().endswith((".yaml", ".yml", ".json")):
         return False
