@@ -1,4 +1,4 @@
-"""The guided first-time setup: Environment, Model & Plan, Check, Launch, Diagnose.
+"""The guided first-time setup: Environment, Model, Weights, Data, Plan, Check, Launch, Diagnose.
 
 Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the app holds the one
 :class:`Session` they share and the keys that move between them. ``run_app`` is what
@@ -24,7 +24,7 @@ from mindpilot.tui.widgets.step_bar import STEPS
 
 
 class MindpilotApp(App[int]):
-    """Five steps as modes over one session; ``n``/``b`` or ``1``–``5`` move, ``q`` quits."""
+    """The steps as modes over one session; ``n``/``b`` or ``1``–``8`` move, ``q`` quits."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mindpilot"
@@ -67,8 +67,15 @@ class MindpilotApp(App[int]):
         self.switch_mode(STEPS[number - 1])
 
     def action_help(self) -> None:
-        """Keys and the CLI command of every step."""
-        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session)))
+        """Keys of the step on show, the global keys, and the CLI command of every step."""
+        keys = self.screen.step_keys() if isinstance(self.screen, StepScreen) else []
+        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session), keys))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letters typed into a dropdown (a path with a ``q`` in it) are not app keys."""
+        if action in ("quit_app", "step", "toggle_lang", "help") and _typing_in_select(self.focused):
+            return False
+        return True
 
     async def action_toggle_lang(self) -> None:
         """Switch zh <-> en; the screen on display is rebuilt now, the others when next shown."""
@@ -87,6 +94,19 @@ class MindpilotApp(App[int]):
     def _all_step_screens(self) -> list[StepScreen]:
         return [screen for stack in self._screen_stacks.values() for screen in stack
                 if isinstance(screen, StepScreen)]
+
+
+def _typing_in_select(widget: object) -> bool:
+    """The focus is in a Select or its open option list (both are where a user types to search)."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    node = widget
+    while node is not None:
+        if isinstance(node, (Select, SelectOverlay)):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 def run_app(demo: bool, lang: str) -> ExitCode:

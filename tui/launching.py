@@ -84,10 +84,19 @@ def stop_job(job_id: str) -> list[int]:
     return runner.stop_job(job_id)
 
 
-def launch_argv(demo: bool, preset: str, lang: str) -> list[str]:
-    """The CLI command that repeats the Launch step."""
-    target = ["--demo"] if demo and preset == "demo" else [preset or "PRESET"]
+def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None) -> list[str]:
+    """The CLI command that repeats the Launch step (the saved preset file once the job was saved)."""
+    if not preset and saved:
+        target = [saved]
+    else:
+        target = ["--demo"] if demo and preset in ("demo", "") else [preset or "PRESET"]
     return ["mindpilot", "launch", *target, *lang_flag(lang)]
+
+
+def run_sh(commands: list[Any], preset: Any) -> str:
+    """The ``run.sh`` of the job, as ``launch --write-run-sh`` writes it."""
+    command, _ = _launch_core()
+    return command.render_run_sh(commands, preset)
 
 
 def preflight(preset: Any, facts: Any, lang: str, log_dir: str, master_port: Optional[int] = None) -> list[Any]:
