@@ -64,5 +64,5 @@ def data_command(framework: str, stack: Stack, dataset: str, model_dir: str, out
     # Two scripts, one job: joined by && with every part quoted by shlex (no text from inputs unquoted).
     argv = ["bash", "-c", f"{shlex.join(convert)} && {shlex.join(preprocess)}"]
     return ToolCommand("preprocess-data", argv, stack.checkout("mindformers"), out, "mindrecord",
-                       notes=[text("mindrecord", output=out)],
+                       notes=[text("mindrecord", output=out)], steps=[convert, preprocess],
                        yaml_keys={"train_dataset.data_loader.dataset_dir": out})

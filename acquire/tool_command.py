@@ -32,6 +32,15 @@ class ToolCommand:
     yaml_keys: dict[str, Any] = field(default_factory=dict)
     """Keys of the training YAML that must point at the result."""
 
+    steps: list[list[str]] = field(default_factory=list)
+    """The separate commands when ``argv`` chains several (``bash -c 'a && b'``), for display."""
+
+    def display(self) -> list[str]:
+        """Lines to show and to paste into a shell: ``cd CHECKOUT``, then one line per command."""
+        if not self.argv:
+            return []
+        return [f"cd {shlex.quote(self.cwd)}", *(shlex.join(step) for step in (self.steps or [self.argv]))]
+
     def shell(self) -> str:
         """``cd CHECKOUT && python ...`` with every value quoted (empty when there is nothing to run)."""
         if not self.argv:
@@ -42,4 +51,5 @@ class ToolCommand:
         """JSON-ready form (``mindpilot weights --json``)."""
         return {"name": self.name, "argv": self.argv, "cwd": self.cwd, "shell": self.shell(), "output": self.output,
                 "output_kind": self.output_kind, "rank_folders": self.rank_folders, "notes": self.notes,
+                "steps": self.steps,
                 "yaml_keys": self.yaml_keys}

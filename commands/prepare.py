@@ -85,8 +85,8 @@ def _print(command: Any, findings: list, args: argparse.Namespace, lang: str, ex
     if args.json:
         emit_json({**command.to_dict(), **(extra or {}), "findings": [f.to_dict() for f in findings]})
         return
-    if command.argv:
-        print(command.shell())
+    for line in command.display():
+        print(line)
     for line in command.notes:
         print(("# " if command.argv else "") + line)
     print_findings(findings, lang)

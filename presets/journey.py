@@ -93,7 +93,7 @@ def journey_preset(choices: JourneyChoices) -> Preset:
 
 def default_preset_path(preset: Preset, directory: Optional[str] = None) -> str:
     """``<dir>/<name>.preset.yaml``: where the setup saves the job when the user names no file."""
-    return str(Path(directory or ".").expanduser() / f"{preset.name}.preset.yaml")
+    return str((Path(directory or ".").expanduser() / f"{preset.name}.preset.yaml").resolve())
 
 
 def save_journey_preset(preset: Preset, path: str) -> str:

@@ -8,7 +8,7 @@ Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
 from textual.app import App
 from textual.binding import Binding
@@ -41,6 +41,10 @@ class MindpilotApp(App[int]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        if session.demo and not session.config_path:
+            # Every step of the demo works on the same YAML: Data reads its seq_length, Plan writes it,
+            # Check checks it, Launch runs with it.
+            session.config_path = _demo_config()
         self.detached_jobs: list[str] = []
         """Jobs still running when the app quit (``run_app`` says how to attach)."""
         localize_bindings(self, session.lang)
@@ -94,6 +98,15 @@ class MindpilotApp(App[int]):
     def _all_step_screens(self) -> list[StepScreen]:
         return [screen for stack in self._screen_stacks.values() for screen in stack
                 if isinstance(screen, StepScreen)]
+
+
+def _demo_config() -> Optional[str]:
+    from mindpilot.tui.core import demo_config
+
+    try:
+        return demo_config()
+    except OSError:  # no writable temp dir: the steps still work, without a YAML
+        return None
 
 
 def _typing_in_select(widget: object) -> bool:

@@ -154,8 +154,8 @@ class LaunchScreen(StepScreen):
     def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
-        text = "\n".join(command.shell() if hasattr(command, "shell") else shlex.join(command.argv)
-                         for command in commands)
+        # The argv only (the variables are in the run.sh, p): the script and its --config must stay in view.
+        text = "\n".join(shlex.join(command.argv) for command in commands)
         self.query_one("#launch-command", Static).update(text)
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
             config = getattr(preset, "config", None) or "—"

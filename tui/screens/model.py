@@ -22,8 +22,16 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
 
-_OWNERS = {"qwen2": "Qwen", "qwen3": "Qwen", "qwen3_moe": "Qwen", "deepseek_v3": "deepseek-ai"}
-"""ModelScope organisation of a catalogue family (for the id shown beside a catalogue model)."""
+_QWEN_FAMILIES = ("qwen2", "qwen3", "qwen3_moe")
+"""Catalogue families published on ModelScope as ``Qwen/<Name>`` (``qwen2.5-7b`` -> ``Qwen/Qwen2.5-7B``)."""
+
+
+def modelscope_id(model_id: str, family: str) -> str:
+    """The ModelScope id of a Qwen catalogue model; empty for others (their spelling is not derivable)."""
+    if family not in _QWEN_FAMILIES:
+        return ""
+    first, *rest = model_id.split("-")
+    return "Qwen/" + "-".join([first[:1].upper() + first[1:], *(part.upper() for part in rest)])
 
 
 class ModelScreen(StepScreen):
@@ -84,9 +92,7 @@ class ModelScreen(StepScreen):
 
         rows = [("cache", m.model_id, m.path) for m in _safe(cached_models, [])]
         for model_id, arch in _safe(_catalogue, {}).items():
-            owner = _OWNERS.get(getattr(arch, "family", ""), "")
-            alias = next(iter(getattr(arch, "aliases", []) or []), "")
-            rows.append(("catalogue", model_id, f"{owner}/{alias}" if owner and alias else ""))
+            rows.append(("catalogue", model_id, modelscope_id(model_id, getattr(arch, "family", ""))))
         self.from_thread(self.show_models, rows)
 
     def show_models(self, rows: list[tuple[str, str, str]]) -> None:

@@ -78,8 +78,7 @@ class PrepareScreen(StepScreen):
         self.query_one("#prep-context", Static).update(
             self.t("prep_framework", framework=session.framework, model=session.model_dir or "—"))
         self.command = self.build_command()
-        text = self.command.shell() or ""
-        self.query_one("#prep-command", Static).update("\n".join(filter(None, [text, *self.command.notes])))
+        self.query_one("#prep-command", Static).update("\n".join([*self.command.display(), *self.command.notes]))
         self.findings = self.before()
         self._show_findings(self.findings)
         if not self.job_id:

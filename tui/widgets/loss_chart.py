@@ -30,6 +30,8 @@ class LossChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel(self.step_label)
+        plt.xaxes(True, False)  # the lower and left axes carry the ticks; no box: one more row of plot
+        plt.yaxes(True, False)
         if self.losses:
             plt.plot(list(range(first, first + len(self.losses))), self.losses, marker="braille")
         self.refresh()
