@@ -66,8 +66,10 @@ def journey_preset(choices: JourneyChoices) -> Preset:
         demo = demo_preset()
         args = list(demo.script_args) + (["--config", choices.config] if choices.config else []) + \
             ["--run_mode", choices.run_mode]
-        return demo.model_copy(update={"name": "my-demo-job", "script_args": args, "config": choices.config,
-                                       "model": common["model"], "description": "demo job built in the guided setup"})
+        # The YAML rides along as an argument only: it describes the 8-NPU job, and preflight would hold
+        # its card count against the 2 CPU workers of the stand-in (Check has already checked it).
+        return demo.model_copy(update={"name": "my-demo-job", "script_args": args, "model": common["model"],
+                                       "description": "demo job built in the guided setup"})
     if choices.framework == "mindrlhf-grpo":
         model = choices.model_dir or "MODEL_DIR"
         args = ["--config", choices.config or "examples/grpo/qwen_grpo_tutorial/grpo_config.yaml",

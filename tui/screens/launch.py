@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, RichLog, Static
 from textual.worker import get_current_worker
 
 from mindpilot.tui import launching, prepare
-from mindpilot.tui.core import CoreMissing
+from mindpilot.tui.core import CoreMissing, short
 from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.text_view import TextScreen
@@ -154,11 +154,11 @@ class LaunchScreen(StepScreen):
     def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
-        # The argv only (the variables are in the run.sh, p): the script and its --config must stay in view.
-        text = "\n".join(shlex.join(command.argv) for command in commands)
+        width = max(self.app.size.width - 2, 20)
+        text = "\n".join(_preview(command.argv, preset, width) for command in commands)
         self.query_one("#launch-command", Static).update(text)
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
-            config = getattr(preset, "config", None) or "—"
+            config = getattr(preset, "config", None) or self.session.config_path or "—"
             self._set_status(self.t("launch_source_session", framework=self.session.framework, config=config))
         if not self.running and (getattr(preset, "device", None) == "cpu" or getattr(preset, "name", "") == "demo"):
             missing = _safe(launching.msrun_missing)
@@ -386,6 +386,19 @@ class _Note:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def _preview(argv: list[str], preset: Any, width: int) -> str:
+    """The launcher and its flags in two rows at most (cut), then the script and its arguments whole.
+
+    The variables and every flag are in the run.sh (``p``); what must stay in view is the script and its
+    ``--config``, which a long ``--log_dir`` would otherwise push out of the box.
+    """
+    script = preset.resolve(preset.script) if hasattr(preset, "resolve") else getattr(preset, "script", None)
+    split = argv.index(script) if script in argv else len(argv)
+    launcher, job = shlex.join(argv[:split]), shlex.join(argv[split:])
+    # Two rows for the launcher (slack for word wrapping), the rest of the box for the job.
+    return "\n".join(part for part in (short(launcher, 2 * width - 12), job) if part)
 
 
 def _safe_list(function) -> list[Any]:
