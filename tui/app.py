@@ -52,7 +52,7 @@ class MindpilotApp(App[int]):
             self.add_mode(mode, self._factory(mode))
 
     def _factory(self, mode: str) -> Callable[[], StepScreen]:
-        return lambda: steps.SCREENS[mode](self.session)
+        return lambda: steps.screen_class(mode)(self.session)
 
     def on_mount(self) -> None:
         self.switch_mode(STEPS[0])

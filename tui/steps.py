@@ -5,27 +5,32 @@ Kept apart from ``app.py`` so that the help screen and tests can list the steps 
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from mindpilot.tui import core, launching, prepare
-from mindpilot.tui.screens.check import CheckScreen
-from mindpilot.tui.screens.data import DataScreen
-from mindpilot.tui.screens.diagnose import DiagnoseScreen
-from mindpilot.tui.screens.environment import EnvironmentScreen
-from mindpilot.tui.screens.launch import LaunchScreen
-from mindpilot.tui.screens.model import ModelScreen
-from mindpilot.tui.screens.plan import PlanScreen
-from mindpilot.tui.screens.weights import WeightsScreen
 from mindpilot.tui.session import Session
 
 SCREENS = {
-    "environment": EnvironmentScreen,
-    "model": ModelScreen,
-    "weights": WeightsScreen,
-    "data": DataScreen,
-    "plan": PlanScreen,
-    "check": CheckScreen,
-    "launch": LaunchScreen,
-    "diagnose": DiagnoseScreen,
+    "environment": "environment:EnvironmentScreen",
+    "model": "model:ModelScreen",
+    "weights": "weights:WeightsScreen",
+    "data": "data:DataScreen",
+    "plan": "plan:PlanScreen",
+    "check": "check:CheckScreen",
+    "launch": "launch:LaunchScreen",
+    "diagnose": "diagnose:DiagnoseScreen",
 }
+"""Step -> ``module:Class`` under ``mindpilot.tui.screens``, imported when the step is first shown.
+
+Importing every screen up front (plotting, logs, tables) would delay the first frame for steps not yet shown.
+"""
+
+
+def screen_class(mode: str) -> Any:
+    """The screen class of step ``mode``."""
+    module, name = SCREENS[mode].split(":")
+    return getattr(importlib.import_module(f"mindpilot.tui.screens.{module}"), name)
 
 
 def all_cli_argvs(session: Session) -> list[list[str]]:
