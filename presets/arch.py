@@ -10,6 +10,16 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
+ARCH_BOUNDS = {
+    "num_layers": (1, 1000), "hidden_size": (1, 1 << 20), "num_heads": (1, 1 << 16), "num_kv_heads": (1, 1 << 16),
+    "intermediate_size": (1, 1 << 22), "vocab_size": (1, 1 << 24), "max_position_embeddings": (1, 1 << 28),
+    "num_experts": (0, 1 << 16), "experts_top_k": (0, 1 << 16), "moe_intermediate_size": (1, 1 << 22),
+    "first_k_dense_layers": (0, 1000), "mtp_layers": (0, 1000),
+}
+"""Accepted range of each architecture number read from a user's file. The largest published models stay
+far inside (126 layers, hidden 16384, vocab 256k, 256 experts); a layer count of 10^9 would make every
+per-layer loop of the planner run for hours, and 0 heads divides by zero."""
+
 
 class ModelArch(BaseModel):
     """Architecture numbers of one model (Hugging Face names where there is a choice)."""
@@ -50,3 +60,12 @@ class ModelArch(BaseModel):
     """Published parameter count in billions, for display and as a check on the estimate."""
     source: Optional[str] = None
     """Where the numbers come from (model card / config.json / reference section)."""
+
+
+def out_of_bounds(arch: ModelArch) -> Optional[tuple[str, str]]:
+    """(field, message) of the first number of ``arch`` outside :data:`ARCH_BOUNDS`, or None."""
+    for field, (low, high) in ARCH_BOUNDS.items():
+        value = getattr(arch, field)
+        if value is not None and not low <= value <= high:
+            return field, f"must be between {low} and {high}, got {value}"
+    return None

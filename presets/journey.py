@@ -99,13 +99,9 @@ def default_preset_path(preset: Preset, directory: Optional[str] = None) -> str:
 
 
 def save_journey_preset(preset: Preset, path: str) -> str:
-    """Write ``preset`` as YAML at ``path`` (atomic; an existing file is kept as ``.bak``); returns the path.
-
-    The one place the setup saves a preset, so that it can move to the shared preset store unchanged.
-    """
-    from mindpilot.fileio import write_atomic
+    """Write ``preset`` at ``path`` through the preset store (atomic, ``.bak`` kept); returns the path."""
+    from mindpilot.presets.store import save_preset
 
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, preset.to_yaml(), keep_backup=True)
-    return str(target)
+    return str(save_preset(preset, target))

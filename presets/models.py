@@ -10,6 +10,7 @@ one :class:`~mindpilot.presets.arch.ModelArch`. The catalogue itself is data: ``
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from mindpilot.presets.arch import ModelArch
-from mindpilot.validators.datafiles import DataFileError, line_of, package_path, read_yaml, validate, read_text
+from mindpilot.presets.arch import ModelArch, out_of_bounds
+from mindpilot.validators.datafiles import (DataFileError, InputBoundError, line_of, package_path, parse_bounded, read_text,
+                                            read_yaml, validate)
 
 CATALOGUE_FILE = package_path("presets", "data", "models.yaml")
 
@@ -129,7 +131,7 @@ def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from ``path``; errors name the file and line."""
     text = read_text(path)  # a binary or GBK config.json is a DataFileError, not a traceback
     try:
-        data = json.loads(text)
+        data = parse_bounded(str(path), lambda: json.loads(text))
     except json.JSONDecodeError as exc:
         raise DataFileError(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
@@ -151,9 +153,12 @@ def arch_from_hf_config(config: dict[str, Any], name: str, file: str = "config.j
                 return _int(config[key], file, None, key)
         raise DataFileError(file, None, keys[0], "missing from config.json")
 
+    def maybe(key: str) -> Optional[int]:
+        return None if config.get(key) is None else _int(config[key], file, None, key)
+
     heads = need("num_attention_heads", "n_head", "num_heads")
     experts = config.get("num_experts") or config.get("n_routed_experts") or config.get("num_local_experts") or 0
-    arch = ModelArch(
+    arch = bounded(ModelArch(
         name=name,
         family=str(config.get("model_type") or ""),
         num_layers=need("num_hidden_layers", "n_layer", "num_layers"),
@@ -162,23 +167,29 @@ def arch_from_hf_config(config: dict[str, Any], name: str, file: str = "config.j
         num_kv_heads=_int(config.get("num_key_value_heads") or heads, file, None, "num_key_value_heads"),
         intermediate_size=need("intermediate_size", "ffn_hidden_size"),
         vocab_size=need("vocab_size"),
-        max_position_embeddings=config.get("max_position_embeddings"),
+        max_position_embeddings=maybe("max_position_embeddings"),
         num_experts=_int(experts, file, None, "num_experts"),
         experts_top_k=_int(config.get("num_experts_per_tok") or 0, file, None, "num_experts_per_tok"),
-        moe_intermediate_size=config.get("moe_intermediate_size"),
+        moe_intermediate_size=maybe("moe_intermediate_size"),
         first_k_dense_layers=_int(config.get("first_k_dense_replace") or 0, file, None, "first_k_dense_replace"),
         mtp_layers=_int(config.get("num_nextn_predict_layers") or 0, file, None, "num_nextn_predict_layers"),
         tie_word_embeddings=bool(config.get("tie_word_embeddings", False)),
         source=file,
-    )
-    params = estimate_params(arch, head_dim=config.get("head_dim"), mla=config)
+    ), file)
+    mla = {key: _int(config[key], file, None, key) for key in MLA_KEYS if config.get(key) is not None}
+    for key, value in mla.items():
+        if not 0 <= value <= 1 << 22:
+            raise InputBoundError(file, None, key, f"must be between 0 and {1 << 22}, got {value}")
+    params = estimate_params(arch, head_dim=mla.get("head_dim"), mla=mla)
     return arch.model_copy(update={"params_b": round(params / 1e9, 2)})
 
 
 def arch_from_yaml(path: Path) -> ModelArch:
-    """The ``model.model_config`` of a MindFormers YAML file as a :class:`ModelArch`."""
+    """``model.model_config`` of a MindFormers YAML (``model`` of a 2.x PyNative one) as a :class:`ModelArch`."""
     document = read_yaml(path)
     model_config = (document or {}).get("model", {}).get("model_config") if isinstance(document, dict) else None
+    if model_config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
+        model_config = document.get("model")  # MindFormers 2.x PyNative: the numbers sit directly under model:
     if not isinstance(model_config, dict):
         raise DataFileError(str(path), line_of(document, ["model"]), "model.model_config", "missing")
     return arch_from_model_config(model_config, path.stem, file=str(path))
@@ -210,13 +221,22 @@ def arch_from_model_config(model_config: dict, name: str, file: Optional[str] = 
     kv_heads = pick("n_kv_heads", "num_key_value_heads", "multi_query_group_num", required=False, default=heads)
     ffn = pick("intermediate_size", "ffn_hidden_size", required=False)
     if ffn is None:
-        ffn = derive_llama_ffn(hidden, model_config.get("ffn_dim_multiplier"),
-                               model_config.get("multiple_of") or 256)
+        multiplier = model_config.get("ffn_dim_multiplier")
+        if multiplier is not None and (isinstance(multiplier, bool) or not isinstance(multiplier, (int, float))
+                                       or not 0 < multiplier < 64):
+            raise DataFileError(where, line_of(model_config, ["ffn_dim_multiplier"]),
+                                "model.model_config.ffn_dim_multiplier", f"expected a number from 0 to 64, got "
+                                                                         f"{multiplier!r}")
+        multiple_of = pick("multiple_of", required=False, default=256) or 256
+        if not 1 <= multiple_of <= 1 << 16:
+            raise InputBoundError(where, line_of(model_config, ["multiple_of"]), "model.model_config.multiple_of",
+                                  f"must be between 1 and {1 << 16}, got {multiple_of}")
+        ffn = derive_llama_ffn(hidden, multiplier, multiple_of)
     moe = model_config.get("moe_config") if isinstance(model_config.get("moe_config"), dict) else {}
     experts = pick("num_experts", "n_routed_experts", "num_moe_experts", required=False, default=0) \
         or int(moe.get("expert_num") or 0)
     arch_type = str(model_config.get("type") or "")
-    return ModelArch(
+    return bounded(ModelArch(
         name=name,
         family=str(model_config.get("model_type") or _family_of_type(arch_type)),
         num_layers=pick("num_layers", "num_hidden_layers", "n_layer"),
@@ -233,7 +253,25 @@ def arch_from_model_config(model_config: dict, name: str, file: Optional[str] = 
         mtp_layers=pick("mtp_num_layers", "num_nextn_predict_layers", required=False, default=0),
         tie_word_embeddings=bool(model_config.get("tie_word_embeddings", False)),
         source=where,
-    )
+    ), where, model_config)
+
+
+MLA_KEYS = ("head_dim", "kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
+            "n_shared_experts")
+"""Optional config.json numbers the parameter estimate reads (head size, DeepSeek MLA ranks)."""
+
+
+def bounded(arch: ModelArch, file: str, document: Any = None) -> ModelArch:
+    """``arch`` when every number is inside :data:`~mindpilot.presets.arch.ARCH_BOUNDS`.
+
+    Raises:
+        InputBoundError: the first number outside its range (0 heads, 10^9 layers ...), with the file.
+    """
+    problem = out_of_bounds(arch)
+    if problem is not None:
+        field, text = problem
+        raise InputBoundError(file, line_of(document, []) if document is not None else None, field, text)
+    return arch
 
 
 def derive_llama_ffn(hidden: int, ffn_dim_multiplier: Optional[float], multiple_of: int) -> int:
@@ -252,6 +290,7 @@ def _family_of_type(config_type: str) -> str:
 
 
 def _int(value: Any, file: str, line: Optional[int], key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or int(value) != value:
         raise DataFileError(file, line, key, f"expected an integer, got {value!r}")
     return int(value)

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from mindpilot.presets.arch import ModelArch
 from mindpilot.presets.candidate import Candidate, Offset, Reason
-from mindpilot.presets.memory import PROFILES, USABLE_FRACTION, Layout, ParamCounts, param_counts, stage_memory
+from mindpilot.presets.memory import PROFILES, USABLE_FRACTION, Layout, ParamCounts, gb, param_counts, stage_memory
 
 __all__ = ["Candidate", "Reason", "FRAMEWORKS", "divisors", "layer_offsets", "plan"]
 
@@ -30,6 +30,11 @@ DEFAULT_MICRO_BATCHES_PER_STAGE = 4
 """Without a global batch, micro_batch_num = 4 x pipeline_stage keeps the 1F1B bubble under 20%."""
 MIN_TOKENS_PER_CP_RANK = 4096
 """Context parallel is only offered when each rank still gets this many tokens."""
+PLAN_BOUNDS = {"cards": 1 << 17, "cards_per_node": 1024, "hbm_gb": 4096, "seq_len": 1 << 24,
+               "global_batch": 1 << 30, "pp_interleave_num": 1000}
+"""Largest value the planner accepts for each input (smallest: 1). 131072 cards is beyond any job run
+today; the bound keeps divisor enumeration and the layout loops to milliseconds, and an HBM of 1e308 GB
+from printing a 300-digit number."""
 
 
 def divisors(n: int) -> list[int]:
@@ -82,11 +87,14 @@ def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 6
                          ("seq_len", seq_len), ("pp_interleave_num", pp_interleave_num)):
         if value <= 0:
             raise ValueError(f"{label} must be positive, got {value}")
+        if value > PLAN_BOUNDS[label]:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            raise ValueError(f"{label} must be at most {PLAN_BOUNDS[label]}, got {shown}")
     if cards > cards_per_node and cards % cards_per_node:
         raise ValueError(f"{cards} cards do not fill whole nodes of {cards_per_node}; "
                          f"use a multiple of {cards_per_node} or set cards_per_node")
-    if global_batch is not None and global_batch <= 0:
-        raise ValueError(f"global_batch must be positive, got {global_batch}")
+    if global_batch is not None and not 0 < global_batch <= PLAN_BOUNDS["global_batch"]:
+        raise ValueError(f"global_batch must be between 1 and {PLAN_BOUNDS['global_batch']}, got {global_batch}")
     counts = param_counts(arch)
     usable = hbm_gb * USABLE_FRACTION
     ppi = 1 if framework == "mindspeed-llm" else pp_interleave_num
@@ -261,7 +269,7 @@ def _rank_key(c: Candidate) -> tuple:
 def _reasons(arch: ModelArch, c: Candidate, seq_len: int) -> list[Reason]:
     worst = c.worst
     reasons = [Reason("plan.fits" if c.fits else "plan.over_memory",
-                      {"total": f"{worst.total:.1f}", "usable": f"{c.usable_gb:.1f}", "hbm": f"{c.hbm_gb:g}"})]
+                      {"total": f"{gb(worst.total):.1f}", "usable": f"{gb(c.usable_gb):.1f}", "hbm": f"{c.hbm_gb:g}"})]
     if c.mp > 1:
         reasons.append(Reason("plan.tp_in_node", {"mp": c.mp, "per_node": c.cards_per_node}))
         reasons.append(Reason("plan.seq_parallel"))

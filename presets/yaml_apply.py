@@ -20,7 +20,7 @@ from typing import Any, Optional, Union
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from mindpilot.fileio import write_atomic
+from mindpilot.fileio import locked, read_for_edit, write_atomic
 from mindpilot.presets.yaml_splice import MISSING, Patcher, load_roundtrip
 from mindpilot.validators.datafiles import DataFileError, read_text
 
@@ -168,13 +168,26 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
             all_off = isinstance(values[key], list) and not any(_flat(values[key])) and defaults[key] is False
             if _equal(defaults[key], values[key]) or all_off:  # [0, 0] per stage is the default False
                 del values[key]
-    patcher = Patcher(text, root)
-    plan: dict[int, Any] = {}
     targets: list[tuple[list[str], dict[str, Any]]] = [(["parallel_config"], parallel), (["recompute_config"], recompute)]
     model_config = _lookup(root, ["model", "model_config"])
     zero_offset = offset == 0 or isinstance(offset, list) and not any(_flat(offset))
     if offset is not None and not (zero_offset and not (isinstance(model_config, dict) and "offset" in model_config)):
         targets.append((["model", "model_config"], {"offset": offset}))
+    return (text, *splice_sections(name, text, root, targets))
+
+
+def splice_sections(name: str, text: str, root: CommentedMap, targets: list[tuple[list[str], dict[str, Any]]]
+                    ) -> tuple[str, list[str]]:
+    """(new text, notes) with each ``(section path, values)`` of ``targets`` written into ``text``.
+
+    Existing keys change in place, missing keys and sections are added; the result is parsed again and every
+    requested value compared before it is returned.
+
+    Raises:
+        DataFileError: a layout the splicer cannot edit in place, or a missing parent section.
+    """
+    patcher = Patcher(text, root)
+    plan: dict[int, Any] = {}
     for section_path, values in targets:
         if not values:
             continue
@@ -218,7 +231,7 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
         if not _same_after(got, expected):
             raise RuntimeError(f"internal error: {'.'.join(request_path)} would be {got!r}, not {expected!r}; "
                                "nothing written")
-    return text, new_text, patcher.notes
+    return new_text, patcher.notes
 
 
 def unified_diff(old: str, new: str, name: str, notes: Optional[list[str]] = None) -> str:
@@ -236,15 +249,28 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
                offset: Any = None, micro_batch_num: Optional[int] = None, dry_run: bool = False) -> str:
     """Write the plan into the YAML at ``path`` and return the unified diff ('' when nothing changes).
 
-    Only values that differ change; the original is kept as ``path.bak`` and the new text replaces
-    the file atomically. With ``dry_run`` nothing is written.
+    Only values that differ change. The whole read-plan-write runs under the file's edit lock, so
+    concurrent runs serialize; the file a symlink points to is edited; line endings and a UTF-8
+    byte-order mark are kept; the replaced text is kept as ``path.bak`` (first edit) or ``path.bak.N``
+    (see :mod:`mindpilot.fileio`). With ``dry_run`` nothing is written.
 
     Raises:
         DataFileError: the file cannot be read or does not parse (nothing is written).
         ValueError: a key MindFormers would reject.
     """
-    old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num)
-    diff = unified_diff(old, new, str(path), notes)
-    if not dry_run and new != old:
-        write_atomic(path, new, keep_backup=True)
+    with locked(path) as real:
+        text, form = read_for_edit(real)
+        document = load_roundtrip(text, str(path))
+        if isinstance(document, CommentedMap) and isinstance(document.get("parallelism"), dict) \
+                and "parallel_config" not in document:  # MindFormers 2.x PyNative: the plan goes into parallelism:
+            from mindpilot.presets.pynative_plan import apply_pynative_plan, candidate_from_graph
+
+            model = document.get("model")
+            layers = model.get("num_hidden_layers") if isinstance(model, dict) else None
+            candidate = candidate_from_graph(parallel_config or {}, recompute_config or {}, offset, layers)
+            return apply_pynative_plan(path, candidate, dry_run=dry_run)
+        old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num, text=text)
+        diff = unified_diff(old, new, str(path), notes)
+        if not dry_run and new != old:
+            write_atomic(real, new, keep_backup=True, newline=form.newline, encoding=form.encoding)
     return diff

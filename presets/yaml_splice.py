@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from mindpilot.validators.datafiles import DataFileError
+from mindpilot.validators.datafiles import DataFileError, parse_bounded
 
 MISSING = object()
 """Marks a key that the document does not have (None is a real YAML value)."""
@@ -33,7 +33,7 @@ def load_roundtrip(text: str, name: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     try:
-        return yaml.load(text)
+        return parse_bounded(name, lambda: yaml.load(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc.problem or exc}") from exc

@@ -126,7 +126,7 @@ def _journey(tmp_path, lang: str) -> None:
                      timeout=120)
         app.wait_for(lambda s: words["ok"] in s or "(exit" in s or "退出码" in s, "the job to end", timeout=180)
         assert words["ok"] in app.screen(), app.screen()
-        worker_logs = list((tmp_path / "demo_msrun_log").glob("worker_*.log"))
+        worker_logs = list((tmp_path / "demo_msrun_log").rglob("worker_*.log"))
         assert worker_logs and "finetune_qwen2_5_7b.yaml" in worker_logs[0].read_text(), "the job did not get the YAML"
         app.keys("w")
         app.wait_for(lambda s: words["saved"] in s and "mindpilot launch" in s, "the preset saved")

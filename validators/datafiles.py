@@ -7,19 +7,30 @@ the key, never as a bare traceback; :class:`DataFileError` carries all three.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
-from typing import Any, Optional, Sequence, Type, TypeVar, Union
+from typing import Any, Callable, Optional, Sequence, Type, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 M = TypeVar("M", bound=BaseModel)
 PathLike = Union[str, Path]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 """The directory of the ``mindpilot`` package (the repository root in a checkout)."""
+
+MAX_TEXT_BYTES = 512 * 1024
+"""Largest config, preset, ``config.json`` or script read whole: 40 times the largest config in the corpus
+(12 KB); parsing is pure Python, so a bigger file would take minutes instead of a one-line refusal."""
+MAX_DEPTH = 100
+"""Deepest nesting of mappings and lists accepted in a YAML or JSON document (MindFormers itself refuses 10)."""
+MAX_NODES = 200_000
+"""Most values a YAML or JSON document may hold, counting an alias at every place it is used: a
+"billion laughs" document expands to 10^9 and is refused here instead of hanging every walk over it."""
 
 
 class DataFileError(ValueError):
@@ -34,17 +45,92 @@ class DataFileError(ValueError):
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
+class InputBoundError(DataFileError):
+    """An input beyond a stated bound (size, nesting, alias expansion, a number's range): refused whole, in
+    one line with exit 2, never reported as a finding about its content."""
+
+
 def package_path(*parts: str) -> Path:
     """Path of a file shipped in the package, e.g. ``package_path("validators", "data", "stacks.yaml")``."""
     return PACKAGE_ROOT.joinpath(*parts)
 
 
-def read_text(path: PathLike) -> str:
-    """A UTF-8 text file's content; :class:`DataFileError` in words a user can act on when it cannot be read."""
+def read_bytes(path: PathLike, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Raises:
+        DataFileError: not a regular file (a device, FIFO or directory would hang or never end), too
+            big, or unreadable.
+    """
+    name = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputBoundError(name, None, None, not_regular(info.st_mode))
+        # O_NONBLOCK: a regular file swapped for a FIFO after the stat must not block the open.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputBoundError(name, None, None, not_regular(os.fstat(handle.fileno()).st_mode))
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise DataFileError(name, None, None, cannot_read(exc)) from exc
+    if len(data) > limit:
+        raise InputBoundError(name, None, None, f"larger than {limit // 1024} KiB, too big for a config file; "
+                                              "nothing was read")
+    return data
+
+
+def read_text(path: PathLike) -> str:
+    """A UTF-8 text file's content (newlines as ``\\n``, a byte-order mark kept); :class:`DataFileError` in
+    words a user can act on when it cannot be read (see :func:`read_bytes` for the bounds)."""
+    data = read_bytes(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise DataFileError(str(path), None, None, cannot_read(exc)) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def not_regular(mode: int) -> str:
+    """Why a path that is not a regular file is refused, naming what it is."""
+    what = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
+    return f"{what}, not a regular file; refused"
+
+
+def parse_bounded(name: str, parse: Callable[[], Any]) -> Any:
+    """Run ``parse()`` (a YAML or JSON loader) and refuse a result deeper than :data:`MAX_DEPTH` or with more
+    than :data:`MAX_NODES` values once aliases are expanded. Every loader of user files goes through here."""
+    try:
+        tree = parse()
+    except RecursionError:
+        raise InputBoundError(name, None, None, f"nested deeper than {MAX_DEPTH} levels; refused") from None
+    check_shape(tree, name)
+    return tree
+
+
+def check_shape(tree: Any, name: str) -> None:
+    """:class:`DataFileError` when ``tree`` nests deeper than :data:`MAX_DEPTH` or holds more than
+    :data:`MAX_NODES` values counting each alias use; iterative, and stops at the bound."""
+    stack = [(tree, 0)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise InputBoundError(name, None, None, f"more than {MAX_NODES} values once aliases are expanded "
+                                                  "(an alias bomb?); refused")
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            raise InputBoundError(name, None, None, f"nested deeper than {MAX_DEPTH} levels; refused")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
@@ -57,11 +143,13 @@ def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     if text is None:
         text = read_text(path)
     try:
-        return YAML(typ="rt").load(text)
+        return parse_bounded(name, lambda: YAML(typ="rt").load(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise DataFileError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
+    except YAMLError as exc:
+        raise DataFileError(name, None, None, f"invalid YAML: {exc}") from exc
 
 
 def line_of(node: Any, loc: Sequence[Union[str, int]]) -> Optional[int]:
@@ -98,9 +186,15 @@ def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [part for part in first["loc"] if isinstance(part, (str, int))]
-        key = ".".join(str(part) for part in loc) or None
+        key = loc_text(loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
                             plain_message(first)) from exc
+
+
+def loc_text(loc: Any) -> str:
+    """A pydantic error location as ``env.NAME.0``; a key holding a newline or other control character is
+    shown as its ``repr`` so the message stays one line."""
+    return ".".join(repr(part) if isinstance(part, str) and not part.isprintable() else str(part) for part in loc)
 
 
 def cannot_read(exc: Union[OSError, UnicodeDecodeError]) -> str:

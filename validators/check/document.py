@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence, Union
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from mindpilot.validators.datafiles import DataFileError, line_of, read_yaml, read_text
+from mindpilot.validators.datafiles import DataFileError, line_of, parse_bounded, read_yaml, read_text
 
 Key = Union[str, int]
 _MISSING = object()
@@ -27,9 +27,9 @@ def _framework_load(text: str, name: str) -> Any:
 
         loader = YAML(typ="safe", pure=True)
         loader.version = (1, 1)
-        return loader.load(text)
+        return parse_bounded(name, lambda: loader.load(text))
     try:
-        return yaml.safe_load(text)
+        return parse_bounded(name, lambda: yaml.safe_load(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc}") from exc

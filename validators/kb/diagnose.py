@@ -22,6 +22,7 @@ from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
+from mindpilot.validators.redact import redact_model, secret_values
 
 RANK_IN_NAME = re.compile(r"(?:worker|rank)[_-]?(\d+)", re.IGNORECASE)
 RANK_IN_LOG = {"rank": re.compile(r"Global rank id of this process: (\d+)")}
@@ -29,6 +30,11 @@ LOG_SUFFIXES = (".log", ".txt", ".out", ".err")
 SCRIPT_SUFFIXES = (".sh", ".bash")
 MAX_SCRIPT_BYTES = 2 << 20
 MAX_DIR_FILES = 4096
+MAX_STREAM_BYTES = 16 << 30
+"""Most bytes read from one input (standard input included): a stream that never ends stops here."""
+GROWTH_BYTES = 64 << 20
+"""Bytes a log file may grow by while it is read; past its size at open plus this, reading stops (a log
+written faster than it can be read would otherwise keep diagnose busy forever)."""
 
 
 class DiagnoseInputError(ValueError):
@@ -169,15 +175,36 @@ def _natural_key(path: Path) -> Tuple:
 
 
 def _log_files(directory: Path) -> List[Path]:
+    """Regular files with a log suffix under ``directory`` (at most :data:`MAX_DIR_FILES`).
+
+    Raises:
+        OSError: ``directory`` itself cannot be listed (a subdirectory that cannot is skipped).
+    """
     found: List[Path] = []
+    os.listdir(directory)  # an unreadable top directory is an error, not "no logs here"
     for root, dirs, names in os.walk(directory):
         dirs.sort()
         for name in names:
-            if name.endswith(LOG_SUFFIXES):
+            if name.endswith(LOG_SUFFIXES) and os.path.isfile(os.path.join(root, name)):  # no FIFO, no device
                 found.append(Path(root) / name)
         if len(found) >= MAX_DIR_FILES:
             break
     return sorted(found, key=_natural_key)[:MAX_DIR_FILES]
+
+
+class _Capped:
+    """A binary stream that ends after ``limit`` bytes; ``cut`` says whether there was more."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.stream, self.limit, self.left, self.cut = stream, limit, limit, False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            self.cut = self.cut or bool(self.stream.read(1))
+            return b""
+        data = self.stream.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
 
 
 class _Run:
@@ -204,6 +231,8 @@ class _Run:
         scanner = Scanner(self.kb.matcher("log"), meta=RANK_IN_LOG)
         scanned = ScannedFile(file=name, kind=kind, rank=rank)
         pending: List[Tuple] = []
+        if not isinstance(stream, _Capped):
+            stream = _Capped(stream, MAX_STREAM_BYTES)
         try:
             for hit in scanner.scan(stream):
                 pending.append((hit.hit.kb_rule, hit.line, hit.hit.text, hit.hit.matched, hit.time,
@@ -212,6 +241,10 @@ class _Run:
             scanned.error = str(exc)
             self.notes.append(make_finding("diagnose.read_stopped", self.lang, file=name,
                                            bytes=scanner.bytes, error=exc.strerror or str(exc)))
+        if stream.cut:
+            scanned.error = f"stopped at {stream.limit} bytes (the bound for one input)"
+            self.notes.append(make_finding("diagnose.read_stopped", self.lang, file=name, bytes=scanner.bytes,
+                                           error=scanned.error))
         if rank is None and "rank" in scanner.meta:
             rank = int(scanner.meta["rank"])
         scanned.rank, scanned.bytes, scanned.lines = rank, scanner.bytes, scanner.lines
@@ -223,7 +256,8 @@ class _Run:
     def scan_log(self, path: Path, display: str) -> None:
         try:
             with open(path, "rb") as stream:
-                self.scan_stream(stream, display, "log", rank_from_name(display))
+                limit = min(MAX_STREAM_BYTES, os.fstat(stream.fileno()).st_size + GROWTH_BYTES)
+                self.scan_stream(_Capped(stream, limit), display, "log", rank_from_name(display))
         except OSError as exc:
             self._unreadable(display, exc)
 
@@ -297,14 +331,21 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
     """
     run = _Run(kb or load_kb(), lang)
     missing: List[str] = []
+    unread: List[str] = []
     for raw in paths:
         if raw == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             run.scan_stream(stream, "-", "stdin", None)
             continue
         path = Path(raw)
+        before = len(run.files)
         if path.is_dir():
-            logs = _log_files(path)
+            try:
+                logs = _log_files(path)
+            except OSError as exc:
+                run._unreadable(raw, exc)
+                unread.append(f"{raw}: {exc.strerror or exc}")
+                continue
             if not logs:
                 run.notes.append(make_finding("diagnose.empty_directory", lang, file=raw))
             for log in logs:
@@ -314,12 +355,20 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
                 run.scan_script(path, raw)
             else:
                 run.scan_log(path, raw)
-        elif path.exists():
-            run.scan_log(path, raw)  # a FIFO or device: read it as a stream
+        elif path.exists():  # a FIFO, device or socket may never end: refuse it, stdin is for streams
+            raise DiagnoseInputError(f"{raw}: not a regular file (a device, FIFO or socket); refused. To read a "
+                                     f"stream, pipe it in: ... | mindpilot diagnose -")
         else:
             missing.append(raw)
+            continue
+        scanned = run.files[before:]
+        if scanned and all(entry.error is not None and not entry.bytes for entry in scanned):
+            unread.append(f"{raw}: {scanned[0].error}")
     if missing and len(missing) == len(paths):
         raise DiagnoseInputError("no such file or directory: " + ", ".join(missing))
+    if unread and len(unread) + len(missing) == len(paths):  # nothing at all could be read: not a clean bill
+        raise DiagnoseInputError("cannot read: " + "; ".join(unread + [f"{m}: no such file" for m in missing]))
     for raw in missing:
         run.notes.append(make_finding("diagnose.file_vanished", lang, file=raw, error="No such file or directory"))
-    return run.report()
+    # Log lines come back in the root cause and findings: no token or URL password goes with them.
+    return redact_model(run.report(), secret_values())

@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from mindpilot.validators.probe.subprocesses import ProcessTimeout, run_captured
+from mindpilot.validators.probe.subprocesses import OutputTooLarge, ProcessTimeout, run_captured
 
 SCRIPT = Path(__file__).with_name("pyenv_script.py")
 
 PROBED_PACKAGES = (
     "mindspore", "mindformers", "mindrlhf", "vllm", "vllm-mindspore", "msadapter", "mindspore-gs",
     "torch", "torch-npu", "transformers", "tokenizers", "safetensors", "urllib3", "boto3", "botocore",
-    "ray", "mindstudio-probe", "modelscope", "numpy",
+    "ray", "mindstudio-probe", "modelscope", "numpy", "hyper-parallel", "mindspeed",
 )
 """Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
 CHECKOUT_PACKAGES = ("mindformers", "mindrlhf", "msadapter")
@@ -47,6 +47,9 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
             json.dumps(list(CHECKOUT_PACKAGES))]
     try:
         done = run_captured(argv, timeout=timeout, env=env)
+    except OutputTooLarge as exc:
+        raise ProbeError(f"{exc} (a sitecustomize or .pth file that prints in a loop?); try: {executable} -c pass") \
+            from None
     except ProcessTimeout:
         raise ProbeError(f"{executable} did not answer within {timeout:g} s and was killed "
                          f"(a hanging .pth file or sitecustomize?); try: {executable} -c pass") from None
