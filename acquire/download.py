@@ -149,7 +149,13 @@ def download_model(model_id: str, local_dir: Optional[str] = None, revision: Opt
             chosen = endpoint or _endpoint_from_env()
             if chosen:
                 kwargs["endpoint"] = chosen
-            path = snapshot_download(model_id, progress_callbacks=[_callback_class(tracker)], **kwargs)
+            try:
+                path = snapshot_download(model_id, progress_callbacks=[_callback_class(tracker)], **kwargs)
+            except TypeError as exc:  # a modelscope without progress callbacks (or endpoint): totals at the end only
+                if "progress_callbacks" not in str(exc) and "endpoint" not in str(exc):
+                    raise
+                kwargs.pop("endpoint", None)
+                path = snapshot_download(model_id, **kwargs)
             events.put(DownloadDone(str(path)))
         except Exception as exc:  # network, 404, integrity: one line for the user, the partial files stay
             events.put(DownloadFailed(_one_line(exc)))
