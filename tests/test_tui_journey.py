@@ -54,7 +54,7 @@ async def test_model_step_downloads_with_progress_and_checks_the_result(monkeypa
             assert "mindpilot model download Qwen/Tiny --local-dir" in str(app.screen.query_one(CommandHint).render())
             await pilot.press("enter")
             await settle(pilot)
-            assert session.model_dir == str(tmp_path / "Tiny")
+            assert session.model_dir == str(tmp_path / "Tiny") and session.model is None  # not a catalogue model
             assert _text(app.screen, "#model-status").startswith("Model complete")
             bar = app.screen.query_one("#model-progress")
             assert bar.total == bar.progress == sum(len(b) for b in tiny_model().values())
@@ -247,3 +247,18 @@ async def test_diagnose_without_a_path_uses_the_last_jobs_logs(monkeypatch, tmp_
         await settle(pilot)
         assert app.screen.query_one("#diag-path", Input).value == str(logs)
         assert "found" in _text(app.screen, "#diag-root") or "Root cause" in _text(app.screen, "#diag-root")
+
+
+async def test_a_checked_catalogue_model_is_the_one_plan_plans_for(tmp_path):
+    model = tmp_path / "Qwen2.5-3B-Instruct"
+    model.mkdir()
+    for name, body in tiny_model().items():
+        (model / name).write_bytes(body)
+    session = Session(lang="en", model="qwen2.5-7b")
+    app = ScreenHarness(ModelScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _type(pilot, "#model-source", str(model))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert session.model_dir == str(model) and session.model == "qwen2.5-3b"

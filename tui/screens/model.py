@@ -195,11 +195,31 @@ class ModelScreen(StepScreen):
         """The verdict, and the findings with their fixes."""
         if not findings:
             self.session.model_dir = path
+            catalogue_id = _catalogue_id(self.session.model_source or "", path)
+            if catalogue_id:
+                self.session.model = catalogue_id  # Plan plans for the model just fetched
+                self.session.candidates = []
             self._status(self.t("model_complete", path=path))
         else:
             self._status(self.t("model_incomplete", count=len(findings), path=path))
         self.query_one(FindingsPanel).show(findings)
         self.update_cli_hint()
+
+
+def _catalogue_id(source: str, path: str) -> Optional[str]:
+    """The catalogue model a ModelScope id or a model folder name spells (``Qwen/Qwen2.5-7B`` -> ``qwen2.5-7b``)."""
+    from pathlib import Path
+
+    from mindpilot.presets.models import find_model
+
+    for name in (source, Path(path).name):
+        try:
+            model = find_model(name) if name else None
+        except Exception:  # an unreadable catalogue must not stop the step
+            return None
+        if model is not None:
+            return model.name
+    return None
 
 
 def _catalogue() -> dict:
