@@ -10,7 +10,6 @@ job after a confirmation, ``d`` detaches (``mindpilot attach ID`` resumes), ``v`
 
 from __future__ import annotations
 
-import shlex
 import time
 from typing import Any, Optional
 
@@ -23,7 +22,7 @@ from textual.widgets import Input, Label, RichLog, Static
 from textual.worker import get_current_worker
 
 from mindpilot.tui import launching, prepare
-from mindpilot.tui.core import CoreMissing, short
+from mindpilot.tui.core import CoreMissing
 from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.text_view import TextScreen
@@ -155,7 +154,7 @@ class LaunchScreen(StepScreen):
         """Show the exact command(s) the job will run."""
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
         width = max(self.app.size.width - 2, 20)
-        text = "\n".join(_preview(command.argv, preset, width) for command in commands)
+        text = "\n".join(launching.preview(command.argv, preset, width) for command in commands)
         self.query_one("#launch-command", Static).update(text)
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
             config = getattr(preset, "config", None) or self.session.config_path or "—"
@@ -386,19 +385,6 @@ class _Note:
 
     def __init__(self, text: str) -> None:
         self.text = text
-
-
-def _preview(argv: list[str], preset: Any, width: int) -> str:
-    """The launcher and its flags in two rows at most (cut), then the script and its arguments whole.
-
-    The variables and every flag are in the run.sh (``p``); what must stay in view is the script and its
-    ``--config``, which a long ``--log_dir`` would otherwise push out of the box.
-    """
-    script = preset.resolve(preset.script) if hasattr(preset, "resolve") else getattr(preset, "script", None)
-    split = argv.index(script) if script in argv else len(argv)
-    launcher, job = shlex.join(argv[:split]), shlex.join(argv[split:])
-    # Two rows for the launcher (slack for word wrapping), the rest of the box for the job.
-    return "\n".join(part for part in (short(launcher, 2 * width - 12), job) if part)
 
 
 def _safe_list(function) -> list[Any]:
