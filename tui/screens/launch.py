@@ -259,6 +259,7 @@ class LaunchScreen(StepScreen):
             pass  # the screen is being rebuilt (language switch); it redraws from the job view
 
     def _render_job(self, new_lines: list[str]) -> None:
+        self.set_class(True, "-job")
         self.query_one("#launch-status", Static).update(self.job.status_text)
         self.query_one(LossChart).show(self.job.losses)
         self.query_one("#loss-range", Label).update(self.job.loss_range())
