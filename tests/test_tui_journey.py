@@ -262,3 +262,15 @@ async def test_a_checked_catalogue_model_is_the_one_plan_plans_for(tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert session.model_dir == str(model) and session.model == "qwen2.5-3b"
+
+
+async def test_plans_nothing_fits_hint_is_shown_whole():
+    from mindpilot.tui.screens.plan import PlanScreen
+
+    session = Session(lang="en", env_report=fake_report(), model="qwen2.5-72b", cards=8, hbm_gb=64)
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert session.candidates and not any(c.get("fits") for c in session.candidates)
+        detail = _text(app.screen, "#candidate-detail").replace("\n", " ")
+        assert "even with full recompute" in detail and "…" not in detail
