@@ -88,3 +88,10 @@ def test_paths_are_checked_unless_skipped(tmp_path):
     (tmp_path / "tok").mkdir()
     rules = [f.rule for f in check_preset(preset.model_copy(update={"model": "qwen2.5-7b"})).findings]
     assert rules == ["preflight.tokenizer_incomplete"]
+
+
+def test_several_workers_on_a_config_that_is_not_parallel():
+    preset = find_preset("qwen2.5-0.5b-ft-1card").model_copy(update={"cards": 2, "parallel": {}})
+    findings = check_preset(preset, skip_paths=True).findings
+    assert [f.rule for f in findings] == ["preset.config_not_parallel"]
+    assert findings[0].file.endswith("finetune_qwen2_5_0_5b_1card.yaml") and findings[0].line

@@ -165,14 +165,20 @@ def _layout_findings(preset: Any, source: str, where: Any, ctx: CheckContext) ->
 
 
 def _config_parallel(preset: Any, config: Optional[str], source: str, where: Any, ctx: CheckContext) -> None:
-    """The preset's ``parallel`` against the MindFormers config's ``parallel_config`` (launch runs the config)."""
-    if not config or not preset.parallel:
+    """The preset's ``parallel`` against the MindFormers config's ``parallel_config`` (launch runs the config),
+    and several workers against a config that is not parallel."""
+    if not config:
         return
     try:
         document = read_yaml(config)
     except DataFileError:
         return  # reported by the config check
     section = document.get("parallel_config") if isinstance(document, dict) else None
+    if isinstance(section, dict) and document.get("use_parallel") is False and preset.cards > 1:
+        ctx.add("preset.config_not_parallel", config, line_of(document, ["use_parallel"]), cards=preset.cards,
+                config=config)
+    if not preset.parallel:
+        return
     if not isinstance(section, dict):
         return
     for key, value in preset.parallel.items():
