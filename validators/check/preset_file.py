@@ -95,7 +95,7 @@ def check_preset(preset: Any, source: str = "preset", cards: Optional[int] = Non
         return line_of(document, list(keys)) if document is not None else None
 
     report = CheckReport()
-    report.files.append({"file": source, "kind": "preset"})
+    report.files.append({"file": source, "kind": "preset", "cards": preset.cards})
     if cards is not None and cards != preset.cards:
         ctx.add("preset.cards_flag", source, where("cards"), cards=cards, preset_cards=preset.cards)
     _layout_findings(preset, source, where, ctx)
