@@ -102,11 +102,11 @@ def artifact_uri(path: str) -> str:
 
 def to_sarif(findings: Sequence[Finding], command: str, version: str = "0") -> dict:
     """A SARIF 2.1.0 log with one run: the rules that fired (first use order) and one result per finding."""
-    rule_ids: list[str] = []
+    rule_ids: dict[str, int] = {}
     rules: list[dict] = []
     for finding in findings:
         if finding.rule not in rule_ids:
-            rule_ids.append(finding.rule)
+            rule_ids[finding.rule] = len(rule_ids)
             rule = {"id": finding.rule, "shortDescription": {"text": finding.title},
                     "defaultConfiguration": {"level": _SARIF_LEVEL[finding.severity]}}
             if finding.fix:
@@ -114,7 +114,7 @@ def to_sarif(findings: Sequence[Finding], command: str, version: str = "0") -> d
             rules.append(rule)
     results = []
     for finding in findings:
-        result: dict = {"ruleId": finding.rule, "ruleIndex": rule_ids.index(finding.rule),
+        result: dict = {"ruleId": finding.rule, "ruleIndex": rule_ids[finding.rule],
                         "level": _SARIF_LEVEL[finding.severity], "message": {"text": _message(finding)}}
         if finding.file:
             location: dict = {"artifactLocation": {"uri": artifact_uri(finding.file)}}
