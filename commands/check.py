@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser = subparsers.add_parser(
         "check", parents=[common],
         help="check MindFormers / MindRLHF GRPO YAML and launch scripts before launching",
-        description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
+        description="Check MindFormers YAML (finetune/pretrain/predict; 1.x and 2.x, including 2.x PyNative "
+                    "parallelism: configs), MindRLHF grpo_config.yaml and launch "
                     "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
                     "frameworks enforce; each finding names the line and the fix.")
     parser.add_argument("files", nargs="+", metavar="FILE",
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
         report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
         for entry in report.files:
-            if entry["kind"] == "mindformers" and "referenced_by" not in entry:
+            if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
                 fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
                 if not args.json and fixes[-1]["diff"]:
                     sys.stdout.write(fixes[-1]["diff"])
@@ -117,7 +118,9 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in report.findings:
         counts[finding.severity.value] += 1
-    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
+    from mindpilot.validators.check import kind_label
+
+    kinds = ", ".join(f"{e['file']} ({kind_label(e['kind'], lang)})" for e in report.files)
     if len(report.files) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
         per_kind: dict[str, int] = {}
         for entry in report.files:
@@ -140,7 +143,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:
-    """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it)."""
+    """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it); a MindFormers 2.x
+    PyNative config gets it in its ``parallelism:`` / ``recompute:`` sections (``apply_plan`` sees to that)."""
     from mindpilot.presets.yaml_apply import apply_plan
     from mindpilot.validators.check.fix import best_candidate
 

@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def _list_stacks(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.validators.stacks import load_stacks
+    from mindpilot.validators.expectations import all_stacks
 
-    stacks = load_stacks()
+    stacks = all_stacks()
     if args.json:
         emit_json([stack.model_dump(mode="json") for stack in stacks])
     else:

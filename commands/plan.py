@@ -235,6 +235,8 @@ def seq_len_of(path: str) -> int:
     document = read_yaml(path)
     model = document.get("model") if isinstance(document, dict) else None
     config = model.get("model_config") if isinstance(model, dict) else None
+    if config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
+        config = model  # MindFormers 2.x PyNative: model numbers sit directly under model:
     value = config.get("seq_length") if isinstance(config, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_SEQ_LEN
 
@@ -250,6 +252,10 @@ def interleave_of(path: str) -> int:
     document = read_yaml(path)
     if not isinstance(document, dict):
         return 1
+    pynative = document.get("parallelism")
+    if isinstance(pynative, dict):  # MindFormers 2.x PyNative
+        value = pynative.get("pipeline_parallel_interleave_num")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 1 else 1
     pipeline = (document.get("parallel") or {}).get("pipeline_config") or {}
     model_config = (document.get("model") or {}).get("model_config") or {}
     value = model_config.get("pp_interleave_num") if isinstance(model_config, dict) else None

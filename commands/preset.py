@@ -80,14 +80,13 @@ def _list(args: argparse.Namespace) -> ExitCode:
 
 
 def _show(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.launch.command import (UnsafeCommandError, build_commands, masked_env, render_run_sh,
-                                          write_run_sh)
+    from mindpilot.launch.command import UnsafeCommandError, build_commands, render_run_sh, write_run_sh
     from mindpilot.presets.preset import find_preset
 
     preset = find_preset(args.preset)
     if args.action == "show":
         # A secret is shown (and exported) as ***: launching such a preset takes it from the environment.
-        preset = preset.model_copy(update={"env": masked_env(preset.env)})
+        preset = preset.without_secrets()
         text = preset.to_json() + "\n" if args.json else preset.to_yaml()
     else:
         try:

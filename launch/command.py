@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.names import env_name_problem, one_line
 from mindpilot.presets.preset import Preset
-from mindpilot.validators.redact import MASK, is_secret_name, redact_text
+from mindpilot.validators.redact import from_environment, is_secret_name, masked_env, redact_text
 
 VLLM_ENV = {
     "vLLM_MODEL_BACKEND": "MindFormers",
@@ -85,16 +85,6 @@ class LaunchCommand:
 
 class UnsafeCommandError(ValueError):
     """A command that cannot be written into a script or started (a bad variable name, a NUL byte)."""
-
-
-def from_environment(key: str, value: str) -> bool:
-    """A secret variable whose value is ``***`` or empty: the launching environment supplies it."""
-    return is_secret_name(key) and value in ("", MASK)
-
-
-def masked_env(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` with every secret variable's value replaced by ``***`` (what is shown and recorded)."""
-    return {key: (MASK if is_secret_name(key) else value) for key, value in env.items()}
 
 
 def check_command(command: LaunchCommand) -> None:

@@ -195,6 +195,14 @@ class Preset(BaseModel):
             return str(package_path(*value[len(PACKAGE_PREFIX):].split("/")))
         return value
 
+    def without_secrets(self) -> "Preset":
+        """This preset with each secret ``env`` value as ``***``: what is shown, exported or saved to share.
+
+        Launching it takes those variables from the environment (see ``launch.command``)."""
+        from mindpilot.validators.redact import masked_env
+
+        return self.model_copy(update={"env": masked_env(self.env)})
+
     def to_yaml(self) -> str:
         """The preset as YAML (only values that differ from the defaults, plus the script)."""
         from io import StringIO

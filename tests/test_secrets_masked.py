@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from mindpilot.validators.redact import MASK, redact_log_line, redact_text
+from mindpilot.validators.redact import MASK, is_secret_name, redact_log_line, redact_text
 
 HF = "hf_" + "Q7x" * 12
 """A Hugging Face token's shape (made up)."""
@@ -54,7 +54,7 @@ def _no_secret(*texts: str) -> None:
 
 def test_launch_never_shows_or_records_a_secret_yet_the_job_gets_it(tmp_path):
     out, env = _stub_msrun(tmp_path)
-    preset = _preset(tmp_path, {"OBS_SECRET_ACCESS_KEY": OBS, "PLAIN": "visible"})
+    preset = _preset(tmp_path, {"OBS_SECRET_ACCESS_KEY": OBS, "PLAIN": "visible", "TOKENIZERS_PARALLELISM": "false"})
     script = tmp_path / "run.sh"
     text = run_cli("launch", str(preset), "--no-probe", "--force", "--env", f"HF_TOKEN={HF}",
                    "--log-dir", str(tmp_path / "logs"), "--write-run-sh", str(script), env=env, cwd=str(tmp_path))
@@ -68,7 +68,7 @@ def test_launch_never_shows_or_records_a_secret_yet_the_job_gets_it(tmp_path):
     _no_secret(run_sh)
     assert 'export HF_TOKEN="${HF_TOKEN:?set HF_TOKEN}"' in run_sh.splitlines()
     assert 'export OBS_SECRET_ACCESS_KEY="${OBS_SECRET_ACCESS_KEY:?set OBS_SECRET_ACCESS_KEY}"' in run_sh
-    assert "export PLAIN=visible" in run_sh
+    assert "export PLAIN=visible" in run_sh and "export TOKENIZERS_PARALLELISM=false" in run_sh
 
     state = tmp_path / "state" / "jobs"
     (record_file,) = state.glob("*/job.json")
@@ -190,6 +190,12 @@ def test_log_line_masking(line, expected):
     assert redact_log_line(line) == expected
 
 
+@pytest.mark.parametrize("name", ["TOKENIZERS_PARALLELISM", "MAX_TOKENS", "PAD_TOKEN_ID", "VLLM_MAX_NUM_TOKENS"])
+def test_token_counts_and_tokenizer_settings_are_not_secrets(name):
+    """They are passed as values in run.sh (a secret would have to be set by hand before running it)."""
+    assert not is_secret_name(name)
+
+
 def test_plain_text_masking_keeps_assignments_but_hides_values_and_shapes():
     assert redact_text("token " + HF, ()) == "token ***"
     assert redact_text("x obs-Secret-Value-4242 y", [OBS]) == "x *** y"
@@ -216,3 +222,10 @@ def test_the_live_view_masks_worker_log_lines_and_failures(tmp_path):
     assert "loading with HF_TOKEN=*** ok" in texts
     assert any("https://***@hub.example/m" in text for text in texts)
     assert events[-1]["type"] == "exit" and "***" in json.dumps(events[-1]["first_failure"])
+
+
+def test_a_usage_error_does_not_echo_a_secret_back(tmp_path):
+    done = run_cli("launch", "--demo", "--dry-run", "--no-such-flag", f"--hf-tokne={HF}", f"--db-password={OBS}",
+                   env={"MINDPILOT_STATE_DIR": str(tmp_path)})
+    assert done.returncode == 2 and "unrecognized arguments: --no-such-flag --hf-tokne=***" in done.stderr
+    _no_secret(done.stderr)

@@ -23,15 +23,17 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 MASK = "***"
-_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
+_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
                  "PWD", "CREDENTIAL", "CREDENTIALS", "AUTH", "AK", "SK", "COOKIE", "PAT", "PRIVATE",
                  "SIGNATURE", "APIKEY"}
 _SECRET_PARTS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "ACCESSKEY", "ACCESS_KEY", "SECRETKEY",
                  "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY")
+_TOKEN_COUNTS = {"TOKENIZER", "TOKENIZERS", "TOKENS"}
+_TOKEN_FIELDS = {"ID", "IDS", "LEN", "LENGTH", "NUM", "COUNT", "TYPE"}
 _NOT_SECRET = {"PWD", "OLDPWD", "KEYTIMEOUT", "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "XAUTHORITY"}
 _MIN_SECRET_LENGTH = 4  # shorter values ("1", "on") would mask unrelated text
 # Userinfo runs to the LAST "@" before the host: "https://u:p@ss@host" hides "u:p@ss" whole.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)(?P<userinfo>(?:[^/\s?#@]*@)+)")
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)(?P<userinfo>(?:[^/\s?#@]{0,512}@){1,8})")
 _TOKEN_SHAPES = re.compile(
     r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|sk-[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")
@@ -56,9 +58,13 @@ def is_secret_name(name: str) -> bool:
     upper = name.upper()
     if upper in _NOT_SECRET:
         return False
-    if any(part in upper for part in _SECRET_PARTS):
+    words = [word for word in re.split(r"[_\-.]+", upper) if word]
+    # Tokenizer settings and token counts are no credentials: TOKENIZERS_PARALLELISM, MAX_TOKENS, PAD_TOKEN_ID.
+    kept = [word for index, word in enumerate(words) if word not in _TOKEN_COUNTS
+            and not (word == "TOKEN" and index + 1 < len(words) and words[index + 1] in _TOKEN_FIELDS)]
+    if any(part in "_".join(kept) for part in _SECRET_PARTS):
         return True
-    return any(word in _SECRET_WORDS for word in re.split(r"[_\-.]+", upper))
+    return any(word in _SECRET_WORDS for word in kept)
 
 
 def secret_values(environ: Optional[Mapping[str, str]] = None) -> list[str]:
@@ -71,6 +77,17 @@ def secret_values(environ: Optional[Mapping[str, str]] = None) -> list[str]:
 def redact_env(environ: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``environ`` with every secret-named variable's value replaced by ``***``."""
     return {name: (MASK if is_secret_name(name) else redact_text(value, ())) for name, value in environ.items()}
+
+
+def from_environment(name: str, value: str) -> bool:
+    """A secret variable given as ``***`` or empty: passed by name, the launching environment supplies it."""
+    return is_secret_name(name) and value in ("", MASK)
+
+
+def masked_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with each secret variable's value replaced by ``***`` (what a preset export, the launch command
+    and a job record hold); other values are kept as they are, so the result still launches."""
+    return {name: (MASK if is_secret_name(name) else value) for name, value in env.items()}
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
