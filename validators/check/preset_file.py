@@ -109,6 +109,9 @@ def check_preset(preset: Any, source: str = "preset", cards: Optional[int] = Non
             checked.append(str(path))
         else:  # the files check reads must be there even on CI: they are what it checks
             ctx.add("preflight.path_missing", source, where(*keys), what=_label(what, lang), path=path, cwd=cwd)
+    script = _absolute(preset.resolve(preset.script), cwd)
+    if script.suffix == ".sh" and script.is_file():  # a launch script (MindSpeed-LLM's, run with bash): its rules too
+        checked.append(str(script))
     if checked:
         sub = run_check(checked, cards=preset.cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
         report.files += sub.files
