@@ -14,7 +14,6 @@ import posixpath
 from pathlib import PurePath
 from typing import Iterable, Sequence
 from urllib.parse import quote
-from xml.etree import ElementTree
 
 from mindpilot.validators.findings import Finding, Severity
 
@@ -63,6 +62,8 @@ def to_junit(findings: Sequence[Finding], command: str) -> str:
     warning state, and a warning must not fail a pipeline). No findings: one passing test case, so a CI
     report says "1 passed" rather than "no tests".
     """
+    from xml.etree import ElementTree  # only this format needs it: `mindpilot --help` stays light
+
     failures = sum(1 for f in findings if f.severity is Severity.ERROR)
     cases = max(len(findings), 1)
     root = ElementTree.Element("testsuites", name=f"mindpilot {command}", tests=str(cases),
