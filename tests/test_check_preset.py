@@ -88,6 +88,10 @@ def test_paths_are_checked_unless_skipped(tmp_path):
     (tmp_path / "tok").mkdir()
     rules = [f.rule for f in check_preset(preset.model_copy(update={"model": "qwen2.5-7b"})).findings]
     assert rules == ["preflight.tokenizer_incomplete"]
+    (tmp_path / "ckpt").mkdir()
+    outputs = preset.model_copy(update={"output_files": ["ckpt"], "output_dirs": ["train.py"]})
+    rules = sorted(f.rule for f in check_preset(outputs).findings if f.rule != "preflight.tokenizer_incomplete")
+    assert rules == ["preflight.path_is_directory", "preflight.path_is_file"]
 
 
 def test_several_workers_on_a_config_that_is_not_parallel():

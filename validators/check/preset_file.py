@@ -141,7 +141,8 @@ def _absolute(path: str, cwd: Path) -> Path:
 
 
 _LABELS = {"config": ("配置文件", "config file"), "related": ("相关文件", "related file"),
-           "script": ("任务脚本", "task script"), "input": ("输入路径", "input path")}
+           "script": ("任务脚本", "task script"), "input": ("输入路径", "input path"),
+           "output": ("输出检查点路径", "output checkpoint path"), "output dir": ("输出目录", "output directory")}
 
 
 def _label(key: str, lang: str) -> str:
@@ -249,7 +250,8 @@ def _config_argument(preset: Any, source: str, where: Any, cwd: Path, ctx: Check
 
 
 def _path_findings(preset: Any, source: str, where: Any, cwd: Path, ctx: CheckContext) -> None:
-    """The script, tokenizer and input paths exist (skipped with ``--skip-paths``: CI has no weights)."""
+    """The script, tokenizer and input paths exist, outputs are of the right kind (skipped with ``--skip-paths``:
+    CI has no weights)."""
     from mindpilot.launch.preflight import tokenizer_findings
 
     script = _absolute(preset.resolve(preset.script), cwd)
@@ -261,6 +263,16 @@ def _path_findings(preset: Any, source: str, where: Any, cwd: Path, ctx: CheckCo
         if not path.exists():
             ctx.add("preflight.path_missing", source, where("input_files", index), what=_label("input", ctx.lang),
                     path=path, cwd=cwd)
+    for index, raw in enumerate(preset.output_files):  # a checkpoint "file" that is a directory (IsADirectoryError)
+        path = _absolute(preset.resolve(raw), cwd)
+        if path.is_dir():
+            ctx.add("preflight.path_is_directory", source, where("output_files", index),
+                    what=_label("output", ctx.lang), path=path)
+    for index, raw in enumerate(preset.output_dirs):
+        path = _absolute(preset.resolve(raw), cwd)
+        if path.exists() and not path.is_dir():
+            ctx.add("preflight.path_is_file", source, where("output_dirs", index), what=_label("output dir", ctx.lang),
+                    path=path)
     if preset.tokenizer_dir:
         for finding in tokenizer_findings(_absolute(preset.tokenizer_dir, cwd), preset.model or "", cwd, ctx.lang):
             finding.file, finding.line = finding.file or source, finding.line or where("tokenizer_dir")
