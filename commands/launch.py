@@ -38,7 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--log-dir", help="msrun --log_dir")
     parser.add_argument("--config", help="the job's YAML config (checked before launch)")
     parser.add_argument("--tokenizer-dir", help="tokenizer directory to check")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra variable (repeat)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra variable (repeat); a secret's NAME alone passes it from this shell by name")
     parser.add_argument("--hang-minutes", type=float, help="report a hang after this long without a step")
     parser.add_argument("--detach", action="store_true", help="start the job and return (print `started`)")
     parser.add_argument("--force", action="store_true", help="start even when preflight finds errors")
@@ -174,6 +175,7 @@ def _preset_from(args: argparse.Namespace):
     from mindpilot.presets.names import safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
     from mindpilot.validators.datafiles import loc_text, plain_message
+    from mindpilot.validators.redact import MASK, is_secret_name
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
@@ -196,8 +198,10 @@ def _preset_from(args: argparse.Namespace):
             data[key] = value
     for item in args.env:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(f"--env wants KEY=VALUE, got {item!r}", ExitCode.USAGE)
+        if not sep and is_secret_name(key):
+            value = MASK  # `--env HF_TOKEN`: passed by name, never typed into the shell's history
+        elif not sep or not key:
+            raise CommandError(f"--env wants KEY=VALUE (or a secret's NAME alone), got {item!r}", ExitCode.USAGE)
         data["env"][key] = value
     try:
         return Preset.model_validate(data)
