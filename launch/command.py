@@ -152,7 +152,7 @@ def build_msrun_argv(preset: Preset, node_rank: Optional[int] = None, master_por
                      log_dir: Optional[str] = None, msrun: str = "msrun") -> list[str]:
     """``[msrun, flags..., script, args...]`` for one node."""
     return [msrun, *msrun_flags(preset, node_rank, master_port, log_dir),
-            preset.resolve(preset.script), *preset.script_args]
+            preset.resolve(preset.script), *(preset.resolve(arg) for arg in preset.script_args)]
 
 
 def checkout_paths(facts: Any) -> dict[str, str]:

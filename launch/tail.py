@@ -39,6 +39,8 @@ MSRUN_STATUS = ("worker_started", "worker_failed", "killing_workers", "workers_d
 """Status lines msrun itself prints (process_entity/_api.py); the rest of its console is worker logs."""
 WORKER_LOG = re.compile(r"^(?:worker|[\w.-]+?)_(\d+)\.log$")
 """``worker_{rank}.log``, and ``<worker_log_name>_{rank}.log`` (msrun ≥ 2.5)."""
+NODE_DIR = re.compile(r"^node(\d+)$")
+"""A multi-node job keeps each node's logs in ``node<rank>/`` of its log folder."""
 
 
 def decode_line(raw: bytes) -> str:
@@ -68,10 +70,13 @@ def classify(path: Path) -> Optional[tuple[str, Optional[int]]]:
 class FileFollower:
     """One file followed like ``tail -F``: by name, across truncation and rotation."""
 
-    def __init__(self, path: Path, source: str, rank: Optional[int], from_start: bool = True) -> None:
+    def __init__(self, path: Path, source: str, rank: Optional[int], from_start: bool = True,
+                 node: Optional[int] = None) -> None:
         self.path = path
         self.source = source
         self.rank = rank
+        self.node = node
+        """The node (multi-node jobs: from the ``node<rank>/`` folder); None on one node."""
         self._handle = None
         self._inode: Optional[int] = None
         self._buffer = b""
@@ -217,18 +222,31 @@ class LogFollower:
         """Pick up log files that appeared since the last scan."""
         events: list[TailEvent] = []
         candidates: list[Path] = list(self.extra)
+        node_dirs: list[Path] = []
         try:
             with os.scandir(self.log_dir) as entries:
-                candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
+                for entry in entries:
+                    if entry.name.endswith(".log"):
+                        candidates.append(Path(entry.path))
+                    elif NODE_DIR.match(entry.name) and entry.is_dir():
+                        node_dirs.append(Path(entry.path))
         except OSError:
             pass
+        for folder in node_dirs:
+            try:
+                with os.scandir(folder) as entries:
+                    candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
+            except OSError:
+                continue
         for path in sorted(candidates):
             if path in self.followers or not path.is_file():
                 continue
             kind = classify(path)
             if kind is None:
                 continue
-            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start)
+            in_node = NODE_DIR.match(path.parent.name) if path.parent != self.log_dir else None
+            node = int(in_node.group(1)) if in_node else None
+            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start, node)
             events.append(FileEvent(file=str(path), what="opened", rank=kind[1]))
             if self.hang and kind[0] == "worker":
                 self.hang.seen(kind[1])
@@ -274,7 +292,7 @@ class LogFollower:
             if self.emit_lines:
                 plain = interesting is not None and index not in interesting  # no secret mark in it
                 shown = text if plain else redact_log_line(text, self.failures.secrets)
-                events.append(LineEvent(source=source, rank=rank, text=shown, file=file))
+                events.append(LineEvent(source=source, rank=rank, text=shown, file=file, node=follower.node))
             if interesting is None or index in interesting:
                 self._parse(file, follower, number, text, head, events, recent)
             recent.append(text)
@@ -316,6 +334,7 @@ class LogFollower:
         rank, source = follower.rank, follower.source
         metric = parse_metric(text, rank) if source == "worker" else None
         if metric is not None:
+            metric.node = follower.node
             events.append(metric)
             if self.hang is not None:
                 self.hang.progress(rank, metric.step)

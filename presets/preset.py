@@ -45,7 +45,7 @@ def _strings(value: Any) -> List[str]:
 class Preset(BaseModel):
     """A job: what to run, on how many cards and nodes, with which msrun flags and environment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     name: str = "job"
     """Short name, shown in ``mindpilot jobs`` and part of the job id: 1-64 of ``A-Z a-z 0-9 _ . -``."""
@@ -61,6 +61,9 @@ class Preset(BaseModel):
     """Arguments of the task script, one per item (never a shell string)."""
     config: Optional[str] = None
     """The MindFormers / MindRLHF YAML the job reads; ``check`` validates it before launch."""
+    related_files: List[str] = Field(default_factory=list)
+    """Other files of the job that ``check`` reads with the config: launch or weight-conversion scripts
+    (a MindSpeed-LLM checkpoint converted for another TP/PP does not load); ``preset render`` copies them."""
     tokenizer_dir: Optional[str] = None
     """Directory with ``vocab.json`` + ``merges.txt`` (Qwen) or ``tokenizer.model`` (LLaMA)."""
     input_files: List[str] = Field(default_factory=list)
@@ -211,6 +214,7 @@ class Preset(BaseModel):
         out = StringIO()
         yaml = YAML()
         yaml.default_flow_style = False
+        yaml.width = 4096  # one line per value: a description is not folded
         yaml.dump(data, out)
         return out.getvalue()
 
@@ -237,7 +241,37 @@ def load_preset(path: Union[str, Path]) -> Preset:
         document = read_yaml(path)
     if not isinstance(document, dict):
         raise DataFileError(name, None, None, "a preset must be a mapping of keys to values")
+    reject_unknown_keys(document, name, text)
     return validate(Preset, document, name, document)
+
+
+def reject_unknown_keys(document: dict, name: str, text: Optional[str] = None) -> None:
+    """Loading is strict: a key :class:`Preset` does not have is an error with its line and the closest key.
+
+    Raises:
+        DataFileError: naming the file, the line of the first unknown key and ``did you mean ...``.
+    """
+    import difflib
+
+    from mindpilot.validators.datafiles import line_of
+
+    known = list(Preset.model_fields)
+    for key in document:
+        if key in known:
+            continue
+        line = line_of(document, [key]) if text is None else _json_key_line(text, str(key))
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; preset keys are: {', '.join(known)}"
+        raise DataFileError(name, line, str(key), f"unknown preset key{hint}")
+
+
+def _json_key_line(text: str, key: str) -> Optional[int]:
+    """1-based line of the first ``"key":`` in a JSON text (json.loads keeps no positions)."""
+    needle = json.dumps(key)
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
 
 
 def builtin_presets() -> dict[str, Path]:
