@@ -286,10 +286,9 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
-    from mindpilot.presets.names import safe_preset_name
+    from mindpilot.presets.names import env_flag, safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
     from mindpilot.validators.datafiles import loc_text, plain_message
-    from mindpilot.validators.redact import MASK, is_secret_name
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
@@ -325,11 +324,10 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
         if args.master_addr is None and hosts[0] != "local":
             data["master_addr"] = _resolve_master(hosts[0])
     for item in args.env:
-        key, sep, value = item.partition("=")
-        if not sep and is_secret_name(key):
-            value = MASK  # `--env HF_TOKEN`: passed by name, never typed into the shell's history
-        elif not sep or not key:
-            raise CommandError(f"--env wants KEY=VALUE (or a secret's NAME alone), got {item!r}", ExitCode.USAGE)
+        try:
+            key, value = env_flag(item)
+        except ValueError as exc:
+            raise CommandError(str(exc), ExitCode.USAGE) from None
         data["env"][key] = value
     try:
         return Preset.model_validate(data)
