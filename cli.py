@@ -27,6 +27,9 @@ class _OneLineErrors(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        from mindpilot.validators.redact import redact_log_line, secret_values
+
+        message = redact_log_line(message, secret_values())  # it may echo `--env HF_TOKEN=...` back
         self.exit(int(ExitCode.USAGE), f"{self.prog}: {message} (see: {self.prog} --help)\n")
 
 

@@ -5,5 +5,6 @@ Each module here has ``add_parser(subparsers, common)`` that registers one subco
 ``mindpilot --help`` and ``mindpilot doctor`` start fast.
 """
 
-COMMANDS: tuple[str, ...] = ("doctor", "plan", "check", "diagnose", "launch", "jobs", "attach", "stop", "preset",)
+COMMANDS: tuple[str, ...] = ("doctor", "plan", "check", "diagnose", "launch", "jobs", "attach", "stop", "preset",
+                             "knowledge",)
 """Module names under ``mindpilot.commands``, in the order ``--help`` lists them."""

@@ -16,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     """Register ``attach``."""
     parser = subparsers.add_parser("attach", parents=[common], help="resume the live view of a job",
                                    description="Follow a running (or finished) job's logs; Ctrl-C detaches.")
-    parser.add_argument("job", metavar="ID", help="job id (or a unique prefix) from mindpilot jobs")
+    parser.add_argument("job", metavar="ID", nargs="?",
+                        help="job id (or a unique prefix) from mindpilot jobs; default: the latest job")
     parser.add_argument("--lines", action="store_true", help="also print every log line")
     parser.add_argument("--new-only", action="store_true", help="skip what the logs already hold")
     parser.set_defaults(func=run)
@@ -24,14 +25,15 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.commands.launch import follow
-    from mindpilot.launch.jobs import load_job
+    from mindpilot.launch.jobs import resolve_job
     from mindpilot.launch.runner import started_event
     from mindpilot.launch.view import HeadlessView
 
     try:
-        record = load_job(args.job)
-    except KeyError:
-        raise CommandError(f"no job {args.job!r} (see: mindpilot jobs)", ExitCode.USAGE) from None
+        record = resolve_job(args.job, running=False)
+    except KeyError as exc:
+        what = exc.args[0] if not args.job or exc.args[0] != args.job else f"no job {args.job!r}"
+        raise CommandError(f"{what} (see: mindpilot jobs)", ExitCode.USAGE) from None
     view = HeadlessView(lang=lang_of(args), as_json=args.json, lines=args.lines, job=record.id, attach=True)
     view.emit(started_event(record))
     return follow(record.id, view, view.lang, stop_on_interrupt=False, from_start=not args.new_only)

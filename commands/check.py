@@ -14,7 +14,8 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.commands.columns import wrap
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message, print_findings
+from mindpilot.commands.output import (CommandError, add_format_argument, ci_format, emit_ci, emit_json, lang_of,
+                                       message, print_findings)
 from mindpilot.exit_codes import ExitCode
 
 
@@ -23,10 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser = subparsers.add_parser(
         "check", parents=[common],
         help="check MindFormers / MindRLHF GRPO YAML and launch scripts before launching",
-        description="Check MindFormers YAML (finetune/pretrain/predict), MindRLHF grpo_config.yaml and launch "
+        description="Check MindFormers YAML (finetune/pretrain/predict; 1.x and 2.x, including 2.x PyNative "
+                    "parallelism: configs), MindRLHF grpo_config.yaml and launch "
                     "scripts (msrun, msrun_launcher.sh, run_grpo.sh, MindSpeed-LLM) against the rules the "
                     "frameworks enforce; each finding names the line and the fix.")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="YAML configs and/or launch scripts")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="YAML configs, launch scripts and/or presets (a file or a built-in name)")
     parser.add_argument("--cards", type=int, default=None, metavar="N",
                         help="device count to check against (default: the NPUs this machine reports)")
     parser.add_argument("--hbm", type=float, default=None, metavar="GB",
@@ -36,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--fix", action="store_true",
                         help="write the best parallel plan for --cards into each MindFormers YAML (keeps FILE.bak)")
     parser.add_argument("--dry-run", action="store_true", help="with --fix: print the diff, write nothing")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -58,6 +62,7 @@ def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Op
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.check import run_check
+    from mindpilot.validators.check.preset_file import check_targets
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> ExitCode:
                            ExitCode.USAGE)
     if args.dry_run and not args.fix:
         raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
+    if args.fix and ci_format(args):
+        raise CommandError(f"--fix prints diffs; use it without --format {args.format}", ExitCode.USAGE)
     cards, hbm = environment_defaults(args.cards, args.hbm)
     fixes: list[dict[str, Any]] = []
     if args.fix:
@@ -77,7 +84,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
         report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
         for entry in report.files:
-            if entry["kind"] == "mindformers" and "referenced_by" not in entry:
+            if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
                 fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
                 if not args.json and fixes[-1]["diff"]:
                     sys.stdout.write(fixes[-1]["diff"])
@@ -90,7 +97,9 @@ def run(args: argparse.Namespace) -> ExitCode:
                                                       else "already matches the best plan; nothing to change"))
         if not fixes:
             raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
-    report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    report = check_targets(args.files, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths, lang=lang)
+    if emit_ci(args, report.findings, "check"):
+        return exit_code_for(report.findings)
     if args.json:
         document = report.to_dict()
         document["cards"], document["hbm_gb"] = cards, hbm
@@ -108,7 +117,9 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in report.findings:
         counts[finding.severity.value] += 1
-    kinds = ", ".join(f"{e['file']} ({e['kind']})" for e in report.files)
+    from mindpilot.validators.check import kind_label
+
+    kinds = ", ".join(f"{e['file']} ({kind_label(e['kind'], lang)})" for e in report.files)
     if len(report.files) > 3:  # `check configs/*.yaml`: a count per kind, not a screen of names
         per_kind: dict[str, int] = {}
         for entry in report.files:
@@ -131,7 +142,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:
-    """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it)."""
+    """Plan the best layout for ``path`` on ``cards`` cards and write it (or only diff it); a MindFormers 2.x
+    PyNative config gets it in its ``parallelism:`` / ``recompute:`` sections (``apply_plan`` sees to that)."""
     from mindpilot.presets.yaml_apply import apply_plan
     from mindpilot.validators.check.fix import best_candidate
 
@@ -152,7 +164,9 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}", ExitCode.USAGE) from None
     if getattr(candidate, "fits", True) is False:  # the best layout still overflows: say so, do not hide it
-        need, usable = candidate.worst.total, candidate.usable_gb
+        from mindpilot.presets.memory import gb
+
+        need, usable = gb(candidate.worst.total), gb(candidate.usable_gb)
         message(f"mindpilot check: 警告：{path} 的最佳方案每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
                 f"运行时很可能显存不足（增加卡数、减小序列长度，或改用 LoRA）" if lang == "zh" else
                 f"mindpilot check: warning: the best plan for {path} needs about {need:.1f} GB per card but only "

@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import List, Optional, TextIO
 
-from mindpilot.commands.output import (CommandError, emit_json, format_finding, lang_of, message,
-                                       print_findings)
+from mindpilot.commands.output import (CommandError, add_format_argument, emit_ci, emit_json, format_finding,
+                                       lang_of, message, print_findings)
 from mindpilot.exit_codes import ExitCode
 from mindpilot.validators.findings import Finding, exit_code_for
 
@@ -26,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="log file, msrun log directory (scheduler.log + worker_*.log), launch script, or -")
     parser.add_argument("--python", default=None, help="interpreter to probe when no PATH is given")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     except DiagnoseInputError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from exc
     add_unknown_first_error(report, lang)  # the live view's "first error" when no known rule matches
+    if emit_ci(args, report.findings, "diagnose"):
+        return exit_code_for(report.findings)
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -57,6 +60,8 @@ def _environment(args: argparse.Namespace, lang: str) -> ExitCode:
         findings = probe_and_check(lang, python=args.python)
     except RuntimeError as exc:
         raise CommandError(str(exc), ExitCode.ENVIRONMENT) from exc
+    if emit_ci(args, findings, "diagnose"):
+        return exit_code_for(findings)
     if args.json:
         emit_json({"findings": [finding.to_dict() for finding in findings], "root_cause": None})
     else:

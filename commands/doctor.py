@@ -14,7 +14,7 @@ import sys
 import unicodedata
 from typing import Optional, TextIO
 
-from mindpilot.commands.output import CommandError, emit_json, lang_of, print_findings
+from mindpilot.commands.output import CommandError, add_format_argument, emit_ci, emit_json, lang_of, print_findings
 from mindpilot.exit_codes import ExitCode
 
 _STATUS_MARK = {"ok": "ok", "mismatch": "MISMATCH", "missing": "MISSING", "not-needed": "-", "unknown": "?"}
@@ -40,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                         help="give up probing the interpreter after this long (default: 20)")
     parser.add_argument("--list-stacks", action="store_true", help="list the known stack ids and exit")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(redact_text(f"cannot probe the environment: {exc}", secret_values()),
                            ExitCode.ENVIRONMENT) from None
     try:
-        if args.json:
+        if emit_ci(args, report.findings, "doctor"):
+            pass
+        elif args.json:
             emit_json(report.model_dump(mode="json"))
         else:
             print_report(report, lang)
@@ -77,9 +80,9 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def _list_stacks(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.validators.stacks import load_stacks
+    from mindpilot.validators.expectations import all_stacks
 
-    stacks = load_stacks()
+    stacks = all_stacks()
     if args.json:
         emit_json([stack.model_dump(mode="json") for stack in stacks])
     else:

@@ -1,6 +1,9 @@
 """``mindpilot jobs``: the jobs mindpilot started (running, succeeded, failed, stopped, lost).
 
-``--json`` prints one JSON list of ``{id, name, status, pid, log_dir, exit_code, started_at, ended_at}``.
+``--json`` prints one JSON list of ``{id, name, status, pid, log_dir, logs, exit_code, started_at, ended_at,
+nodes, leftover_pids}`` (``logs``: present, deleted, or reused for records older than one folder per job; a
+job whose ``job.json`` cannot be read is ``{id, status: "unreadable", path, error}``). ``--prune N`` keeps
+the N newest finished jobs and deletes the rest, records and log folders; running jobs are never pruned.
 """
 
 from __future__ import annotations
@@ -18,38 +21,86 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser = subparsers.add_parser("jobs", parents=[common], help="list the jobs mindpilot started",
                                    description="List jobs started with mindpilot launch, newest first.")
     parser.add_argument("--limit", type=int, default=20, help="show at most this many (default 20)")
+    parser.add_argument("--prune", type=int, metavar="N",
+                        help="delete all but the N newest finished jobs (records and their log folders)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.launch.jobs import list_jobs
+    from mindpilot.launch.jobs import JobRecord, job_entries, prune_jobs, tagged_processes
 
     if args.limit < 1:
         raise CommandError(f"--limit must be at least 1, got {args.limit}")
-    records = list_jobs()[: args.limit]
-    if args.json:
-        emit_json([record.summary() for record in records])
-        return ExitCode.OK
     words = _WORDS["zh" if lang_of(args) == "zh" else "en"]
-    if not records:
+    if args.prune is not None:
+        return _prune(args, words, prune_jobs)
+    entries = job_entries()[: args.limit]
+    alive = tagged_processes()
+    if args.json:
+        rows = []
+        for entry in entries:
+            row = entry.summary()
+            if isinstance(entry, JobRecord):
+                row["alive_pids"] = sorted(alive.get(entry.id, []))
+            rows.append(row)
+        emit_json(rows)
+        return ExitCode.OK
+    if not entries:
         print(words["none"])
         return ExitCode.OK
     print(f"{pad(words['id'], 34)} {pad(words['status'], 10)} {words['pid']:>7} {pad(words['exit'], 4)}  "
           f"{words['started']}")
-    for record in records:
-        started = time.strftime("%m-%d %H:%M", time.localtime(record.started_at))
-        exit_code = "" if record.exit_code is None else str(record.exit_code)
-        status = words["statuses"].get(record.status, record.status)
-        print(f"{record.id:<34} {pad(status, 10)} {record.pid or '':>7} {exit_code:>4}  {started}")
-        print(f"    {words['logs']}: {record.log_dir}")
+    for entry in entries:
+        if not isinstance(entry, JobRecord):
+            print(f"{entry.id:<34} {pad(words['unreadable'], 10)}")
+            print(f"    {entry.path}: {entry.error}")
+            continue
+        _print_record(entry, words, alive.get(entry.id, []))
+    return ExitCode.OK
+
+
+def _print_record(record, words: dict, alive: list) -> None:
+    started = time.strftime("%m-%d %H:%M", time.localtime(record.started_at))
+    exit_code = "" if record.exit_code is None else str(record.exit_code)
+    status = words["statuses"].get(record.status, record.status)
+    print(f"{record.id:<34} {pad(status, 10)} {record.pid or '':>7} {exit_code:>4}  {started}")
+    state = record.logs_state()
+    print(f"    {words['logs']}: {record.log_dir}" + ("" if state == "present" else f" ({words[state]})"))
+    for node in record.nodes:
+        code = "" if node.exit_code is None else f" exit {node.exit_code}"
+        print(f"    node {node.rank}: {node.host}{code}")
+    if record.error and record.status not in ("running", "starting", "succeeded"):
+        print(f"    {record.error[:300]}")
+    if alive and record.status not in ("running", "starting"):
+        print("    " + words["leftover"].format(count=len(alive), job=record.id))
+
+
+def _prune(args: argparse.Namespace, words: dict, prune_jobs) -> ExitCode:
+    if args.prune < 0:
+        raise CommandError(f"--prune must be 0 or more, got {args.prune}")
+    pruned, running = prune_jobs(args.prune)
+    if args.json:
+        emit_json({"pruned": pruned, "running_kept": running})
+        return ExitCode.OK
+    print(words["pruned"].format(count=len(pruned), keep=args.prune))
+    for job_id in pruned:
+        print(f"    {job_id}")
+    if running:
+        print(words["running_kept"].format(ids=" ".join(running)))
     return ExitCode.OK
 
 
 _WORDS = {
     "en": {"none": "no jobs yet (start one: mindpilot launch --demo)", "id": "ID", "status": "STATUS", "pid": "PID",
-           "exit": "EXIT", "started": "STARTED", "logs": "logs", "statuses": {}},
+           "exit": "EXIT", "started": "STARTED", "logs": "logs", "statuses": {}, "unreadable": "unreadable",
+           "deleted": "deleted", "reused": "shared folder: later jobs may have overwritten these logs",
+           "leftover": "{count} process(es) of this job still run: mindpilot stop {job}",
+           "pruned": "pruned {count} job(s); kept the {keep} newest finished", "running_kept": "running, kept: {ids}"},
     "zh": {"none": "还没有任务（试一个：mindpilot launch --demo）", "id": "任务 ID", "status": "状态", "pid": "PID",
-           "exit": "退出", "started": "开始时间", "logs": "日志",
+           "exit": "退出", "started": "开始时间", "logs": "日志", "unreadable": "无法读取",
+           "deleted": "已删除", "reused": "共用目录：之后的任务可能已覆盖这些日志",
+           "leftover": "此任务仍有 {count} 个进程在运行：mindpilot stop {job}",
+           "pruned": "已清理 {count} 个任务；保留最新的 {keep} 个已结束任务", "running_kept": "运行中，未清理：{ids}",
            "statuses": {"starting": "启动中", "running": "运行中", "succeeded": "成功", "failed": "失败",
                         "stopped": "已停止", "lost": "失去联系"}},
 }

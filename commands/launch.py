@@ -33,6 +33,17 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--local-cards", type=int, help="msrun --local_worker_num (default cards/nodes)")
     parser.add_argument("--nodes", type=int, help="number of nodes (prints one command per node)")
     parser.add_argument("--node-rank", type=int, help="this node's rank (0..nodes-1)")
+    parser.add_argument("--hosts", metavar="H0,H1,...",
+                        help="start every node from here: node r runs on the r-th host over ssh (master "
+                             "first); `local` runs that node on this machine")
+    parser.add_argument("--ray", action="store_true",
+                        help="print the Ray cluster's ray start commands (MindSpeed-RL) and check ray status")
+    parser.add_argument("--no-platform", action="store_true",
+                        help="ignore ModelArts' VC_WORKER_HOSTS / VC_TASK_INDEX / MA_NUM_GPUS variables")
+    parser.add_argument("--ssh-option", action="append", default=[], metavar="OPT",
+                        help="ssh -o OPT for the remote nodes (repeat), e.g. Port=2222")
+    parser.add_argument("--remote-python", metavar="PATH",
+                        help="python on the remote nodes (default: the same path as here)")
     parser.add_argument("--master-addr", help="msrun --master_addr (IP of node 0)")
     parser.add_argument("--master-port", type=int, help="msrun --master_port (default: a free port)")
     parser.add_argument("--log-dir", help="msrun --log_dir")
@@ -51,29 +62,52 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import build_commands, render_run_sh, write_run_sh
+    from mindpilot.launch.command import (MSRUN_DEFAULT_PORT, UnsafeCommandError, build_commands, check_command,
+                                          render_run_sh, write_run_sh)
     from mindpilot.launch.preflight import blocking, pick_free_port, preflight
     from mindpilot.launch.view import HeadlessView, finding_text
     from mindpilot.validators.catalog import make_finding
 
     lang = lang_of(args)
     view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
-    preset = _preset_from(args)
+    hosts = _hosts(args)
+    layout = None if hosts or args.no_platform else _modelarts()
+    preset = _preset_from(args, hosts, layout)
+    if layout is not None:
+        view.emit_dict({"type": "platform", "name": "modelarts", "derived": layout.to_dict()},
+                       _layout_text(layout))
+    if args.ray:
+        from mindpilot.commands.launch_ray import run_ray
+
+        return run_ray(preset, args, view, lang)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
+    if port is None and preset.nodes > 1 and not hosts:
+        port = MSRUN_DEFAULT_PORT  # each node launches on its own: a port picked here would differ per node
     if port is None:
         port = pick_free_port()
         notes.append(make_finding("preflight.port_picked", lang, port=port))
     cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
     log_dir = Path(preset.log_dir).expanduser()
     log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
-    commands = build_commands(preset, facts, master_port=port, log_dir=str(log_dir))
+    job_id, run_log_dir = _job_folder(preset, str(log_dir), args.dry_run)
+    commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir)
+    try:
+        for command in commands:
+            check_command(command)  # before anything is printed, written or recorded
+    except UnsafeCommandError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
     findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
                                  probe_error=probe_error, msrun=None)
+    if hosts:
+        if all(host == "local" for host in hosts):  # a rehearsal: loopback is right, and one port serves all
+            findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
+                                                              "preflight.port_picked")]
+        findings += _node_checks(preset, hosts, port, cwd, commands, args, lang)
     for command in commands:
         view.emit_dict({"type": "command", **command.to_dict()},
-                       "\n".join(_node_note(command, preset, lang, len(commands)) + ["$ " + command.shell()]))
+                       "\n".join(_node_note(command, preset, lang, len(commands), hosts) + ["$ " + command.shell()]))
     for finding in findings:
         view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
     if args.write_run_sh:
@@ -87,18 +121,113 @@ def run(args: argparse.Namespace) -> ExitCode:
                        "preflight found errors; fix them or add --force" if lang != "zh"
                        else "预检发现错误；请先修复，或加 --force 强制启动")
         return ExitCode.LAUNCH_FAILED
+    if hosts:
+        _require_secrets(commands[0].env, lang)
+        return _start_nodes(preset, commands, hosts, str(log_dir), args, view, lang, job_id)
     if len(commands) > 1 and preset.node_rank is None:
         message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
                 else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
         return ExitCode.OK
-    return _start_and_follow(preset, commands[0], str(log_dir), args, view, lang)
+    mine = next((c for c in commands if c.node_rank == preset.node_rank), commands[0])
+    _require_secrets(mine.env, lang)
+    return _start_and_follow(preset, mine, str(log_dir), args, view, lang, job_id)
 
 
-def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str) -> ExitCode:
+def _modelarts():
+    """This node's layout from ModelArts' variables, or None outside a ModelArts multi-node job."""
+    import os
+
+    from mindpilot.launch.modelarts import ModelArtsError, in_modelarts, modelarts_layout
+
+    if not in_modelarts(os.environ):
+        return None
+    try:
+        return modelarts_layout(os.environ)
+    except ModelArtsError as exc:
+        raise CommandError(f"ModelArts: {exc} (or --no-platform)", ExitCode.USAGE) from None
+
+
+def _layout_text(layout) -> str:
+    parts = [f"{key} {item['value']} ({item['from']})" for key, item in layout.to_dict().items()]
+    return "# ModelArts: " + "; ".join(parts)
+
+
+def _require_secrets(env: dict, lang: str) -> None:
+    """A secret the preset passes by name (``***`` or empty) must be set in this shell before the start."""
+    import os
+
+    from mindpilot.launch.command import from_environment
+
+    for key, value in env.items():
+        if from_environment(key, value) and not os.environ.get(key):
+            raise CommandError(f"{key} 是密钥，预设按名称传递它；请先设置：export {key}=..." if lang == "zh" else
+                               f"{key} is a secret the preset passes by name; set it first: export {key}=...",
+                               ExitCode.USAGE)
+
+
+def _job_folder(preset, log_root: str, dry_run: bool) -> tuple[Optional[str], str]:
+    """The new job's id and its own log folder inside ``log_root`` (a dry run shows the root itself).
+
+    A log root that is, or lies inside, a running job's folder is refused before anything is printed.
+    """
+    from mindpilot.launch.jobs import new_job_id
+    from mindpilot.launch.runner import LaunchError, job_log_dir, refuse_busy_log_dir
+
+    if dry_run:
+        return None, log_root
+    try:
+        refuse_busy_log_dir(log_root)
+    except LaunchError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+    job_id = new_job_id(preset.name)
+    return job_id, job_log_dir(log_root, job_id)
+
+
+def _hosts(args: argparse.Namespace) -> list[str]:
+    from mindpilot.launch.nodes import HostError, parse_hosts
+
+    if not args.hosts:
+        return []
+    try:
+        return parse_hosts(args.hosts, args.nodes)
+    except HostError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+
+
+def _node_checks(preset, hosts: list, port: int, cwd: Path, commands: list, args: argparse.Namespace,
+                 lang: str) -> list:
+    """Every remote node against this one: versions, config checksum, route to the master, port on the master."""
+    from mindpilot.launch.nodecheck import check_nodes
+
+    config = str(cwd / Path(preset.config).expanduser()) if preset.config else None
+    return check_nodes(hosts, port=port, config=config, master=preset.master_addr,
+                       ssh_options=args.ssh_option, python=args.remote_python,
+                       pythonpath=commands[0].env.get("PYTHONPATH"), lang=lang)
+
+
+def _start_nodes(preset, commands, hosts, log_dir: str, args: argparse.Namespace, view, lang: str,
+                 job_id: Optional[str]) -> ExitCode:
+    from mindpilot.launch.runner import LaunchError, start_nodes_job, started_event
+
+    try:
+        record = start_nodes_job(preset, commands, hosts, log_dir, job_id=job_id,
+                                 ssh_options=tuple(args.ssh_option), remote_python=args.remote_python)
+    except LaunchError as exc:
+        view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
+                        "error": str(exc)}, f"cannot start the job: {exc}")
+        return ExitCode.LAUNCH_FAILED
+    view.emit(started_event(record))
+    if args.detach:
+        return ExitCode.OK
+    return follow(record.id, view, lang, stop_on_interrupt=True)
+
+
+def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str,
+                      job_id: Optional[str] = None) -> ExitCode:
     from mindpilot.launch.runner import LaunchError, start_job, started_event
 
     try:
-        record = start_job(preset, command, log_dir)
+        record = start_job(preset, command, log_dir, job_id=job_id)
     except LaunchError as exc:
         view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
                         "error": str(exc)}, f"cannot start the job: {exc}")
@@ -135,9 +264,13 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
     return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
 
 
-def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
+def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional[list] = None) -> list[str]:
     if count < 2:
         return []
+    if hosts and command.node_rank is not None and command.node_rank < len(hosts):
+        host = hosts[command.node_rank]
+        where = ("本机" if lang == "zh" else "this machine") if host == "local" else f"ssh {host}"
+        return [f"# {'节点' if lang == 'zh' else 'node'} {command.node_rank}: {where}"]
     if command.node_rank == 0:
         text = (f"节点 0：在 master 节点 {preset.master_addr} 上运行" if lang == "zh"
                 else f"node 0: run on the master node {preset.master_addr}")
@@ -148,18 +281,19 @@ def _node_note(command: Any, preset: Any, lang: str, count: int) -> list[str]:
     return [f"# {text}"]
 
 
-def _preset_from(args: argparse.Namespace):
+def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout: Any = None):
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
+    from mindpilot.presets.names import safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
-    from mindpilot.validators.datafiles import plain_message
+    from mindpilot.validators.datafiles import loc_text, plain_message
 
     if args.demo or args.demo_fail_rank is not None:
         preset = demo_preset(fail_rank=args.demo_fail_rank)
     elif args.target and args.target.endswith(".py"):
-        preset = Preset(name=Path(args.target).stem, script=args.target, script_args=list(args.script_args),
-                        framework="custom")
+        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target,
+                        script_args=list(args.script_args), framework="custom")
     elif args.target:
         preset = find_preset(args.target)
         if args.script_args:
@@ -174,6 +308,20 @@ def _preset_from(args: argparse.Namespace):
         value = getattr(args, flag)
         if value is not None:
             data[key] = value
+    if layout is not None:  # the platform's word, unless a flag says otherwise
+        derived = {"nodes": layout.nodes.value, "node_rank": layout.node_rank.value,
+                   "master_addr": layout.master_addr.value}
+        if layout.cards_per_node is not None:
+            derived["local_cards"] = layout.cards_per_node.value
+            derived["cards"] = layout.cards_per_node.value * layout.nodes.value
+        for key, value in derived.items():
+            if getattr(args, key) is None:
+                data[key] = value
+    if hosts:
+        data["nodes"] = len(hosts)
+        data["node_rank"] = None
+        if args.master_addr is None and hosts[0] != "local":
+            data["master_addr"] = _resolve_master(hosts[0])
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -183,8 +331,20 @@ def _preset_from(args: argparse.Namespace):
         return Preset.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = loc_text(first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
+
+
+def _resolve_master(host: str) -> str:
+    """The address of the first host (the master): msrun wants an address every node can reach."""
+    import socket
+
+    name = host.rsplit("@", 1)[-1]
+    try:
+        return socket.gethostbyname(name)
+    except OSError:
+        raise CommandError(f"cannot resolve the master host {name!r}; give --master-addr IP",
+                           ExitCode.USAGE) from None
 
 
 def _probe(preset, skip: bool) -> tuple[Any, Optional[str]]:

@@ -30,6 +30,50 @@ def common_parser() -> argparse.ArgumentParser:
     return parent
 
 
+class _FormatAction(argparse.Action):
+    """``--format json`` is ``--json``: the command's own JSON document."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        setattr(namespace, self.dest, values)
+        if values == "json":
+            namespace.json = True
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """``--format text|json|junit|sarif|github`` (``--json`` stays the short form of ``--format json``)."""
+    from mindpilot.validators.ci_formats import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default=None, action=_FormatAction,
+                        help="output: text (default), json (= --json), junit (GitLab/Jenkins test report), "
+                             "sarif (2.1.0, code scanning) or github (Actions ::error annotations)")
+
+
+def ci_format(args: argparse.Namespace) -> Optional[str]:
+    """``junit``, ``sarif`` or ``github`` when one was asked for, else None (text or JSON)."""
+    fmt = getattr(args, "format", None)
+    if fmt in (None, "text", "json"):
+        if fmt == "text" and getattr(args, "json", False):
+            raise CommandError("--json and --format text contradict each other; pick one")
+        return None
+    if getattr(args, "json", False):
+        raise CommandError(f"--json and --format {fmt} contradict each other; pick one")
+    return fmt
+
+
+def emit_ci(args: argparse.Namespace, findings: Iterable[Finding], command: str) -> bool:
+    """Print ``findings`` in the CI format of ``--format`` on stdout; False when text/JSON was asked for."""
+    fmt = ci_format(args)
+    if fmt is None:
+        return False
+    from mindpilot import __version__
+    from mindpilot.validators.ci_formats import render
+
+    sys.stdout.write(render(list(findings), fmt, command, __version__))
+    sys.stdout.flush()
+    return True
+
+
 def lang_of(args: argparse.Namespace) -> str:
     """The language the user asked for, or the one their locale implies."""
     return getattr(args, "lang", None) or detect_lang()

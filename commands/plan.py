@@ -16,6 +16,7 @@ from typing import Any, Optional
 from mindpilot.commands.columns import columns, pad, wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
 from mindpilot.exit_codes import ExitCode
+from mindpilot.presets.memory import gb
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 BAR_WIDTH = 18
@@ -27,6 +28,12 @@ _LABELS = {
            "none": "none", "full": "full", "sel": "sel",
            "best": "Best plan #{rank}: {layout} (paste into your YAML, or use --apply FILE)",
            "best_script": "Best plan #{rank}: {layout} (set these in your MindSpeed-LLM script)",
+           "closest": "No layout fits {usable:.1f} GB per card; the closest is #{rank}: {layout}",
+           "no_fit": "mindpilot plan: no layout of {model} fits {cards} cards of {hbm:g} GB. What would fit:",
+           "refused": "mindpilot plan: candidate {pick} needs about {need:.1f} GB per card but only {usable:.1f} GB "
+                      "are usable; nothing written. {alternative}",
+           "alternative_pick": "Candidate {fit} fits: --pick {fit}. Or write it anyway: --force",
+           "alternative_none": "Write it anyway: --force",
            "memory": "memory per card (stage {stage}):",
            "terms": {"weights": "weights", "gradients": "gradients", "optimizer": "optimizer",
                      "activations": "activations", "logits": "logits", "runtime": "runtime",
@@ -49,6 +56,11 @@ _LABELS = {
            "none": "无", "full": "全量", "sel": "选择",
            "best": "推荐方案 #{rank}：{layout}（粘贴到你的 YAML，或用 --apply FILE 写入）",
            "best_script": "推荐方案 #{rank}：{layout}（把这些值写进 MindSpeed-LLM 启动脚本）",
+           "closest": "没有能放进每卡 {usable:.1f} GB 的切分；最接近的是 #{rank}：{layout}",
+           "no_fit": "mindpilot plan: {model} 在 {cards} 张 {hbm:g} GB 的卡上没有能放下的切分。可以这样：",
+           "refused": "mindpilot plan: 候选 {pick} 每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，没有写入。{alternative}",
+           "alternative_pick": "候选 {fit} 能放下：--pick {fit}。仍要写入：--force",
+           "alternative_none": "仍要写入：--force",
            "memory": "每卡显存（第 {stage} 级流水线）：",
            "terms": {"weights": "权重", "gradients": "梯度", "optimizer": "优化器状态",
                      "activations": "激活", "logits": "logits", "runtime": "运行时开销",
@@ -91,6 +103,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="write the best plan into this MindFormers YAML (keeps FILE.bak)")
     parser.add_argument("--pick", type=int, default=1, metavar="N", help="with --apply: use candidate N")
     parser.add_argument("--dry-run", action="store_true", help="with --apply: print the diff, write nothing")
+    parser.add_argument("--force", action="store_true",
+                        help="with --apply: write the candidate even when it does not fit the cards' memory")
     parser.set_defaults(func=run)
 
 
@@ -136,14 +150,21 @@ def run(args: argparse.Namespace) -> ExitCode:
         message(labels["none_found"].format(model=arch.name, cards=args.cards))
         return ExitCode.FINDINGS
     diff: Optional[str] = None
+    any_fits = any(c.fits for c in candidates)
+    advice = None if any_fits else _advice(arch, candidates, args)
     if args.apply:
         if not 1 <= args.pick <= len(candidates):
             raise CommandError(f"--pick {args.pick}: there are {len(candidates)} candidates")
-        diff = _apply(args.apply, candidates[args.pick - 1], args.dry_run)
+        chosen = candidates[args.pick - 1]
+        if not chosen.fits and not args.force and not args.dry_run:
+            return _refuse(args, arch, chosen, candidates, advice, labels, lang)
+        diff = _apply(args.apply, chosen, args.dry_run)
     if args.json:
         document = {"model": arch.name, "cards": args.cards, "cards_per_node": args.cards_per_node,
                     "hbm_gb": args.hbm, "seq_len": args.seq_len, "framework": args.framework,
-                    "candidates": [c.to_dict(lang) for c in candidates]}
+                    "candidates": [c.to_dict(lang) for c in candidates], "fits": any_fits}
+        if advice is not None:
+            document["advice"] = advice.to_dict()
         if diff is not None:
             document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
         emit_json(document)
@@ -151,19 +172,53 @@ def run(args: argparse.Namespace) -> ExitCode:
         out = sys.stdout
         if diff is not None:
             out.write(diff if diff.endswith("\n") or not diff else diff + "\n")
-            if args.dry_run:
-                return ExitCode.OK
-        out.write(render_text(arch.name, candidates, args, labels, lang))
+        if not (diff is not None and args.dry_run):
+            out.write(render_text(arch.name, candidates, args, labels, lang))
         out.flush()
     if args.apply and not candidates[args.pick - 1].fits:
         chosen = candidates[args.pick - 1]
-        message(labels["apply_too_big"].format(pick=args.pick, need=chosen.worst.total, usable=chosen.usable_gb))
+        message(labels["apply_too_big"].format(pick=args.pick, need=gb(chosen.worst.total),
+                                               usable=gb(chosen.usable_gb)))
     if args.apply and not args.dry_run:
         if diff:
             message(wrote_message(labels, args.pick, args.apply))
         else:
             message(labels["unchanged"].format(pick=args.pick, file=args.apply))
+    if advice is not None:
+        _say_advice(advice, arch, args, labels, lang)
+        return ExitCode.FINDINGS
+    if args.apply and not candidates[args.pick - 1].fits and args.dry_run:
+        return ExitCode.FINDINGS  # the preview is of a candidate that would be refused
     return ExitCode.OK
+
+
+def _advice(arch: Any, candidates: list, args: argparse.Namespace) -> Any:
+    from mindpilot.presets.fit_advice import fit_advice
+
+    return fit_advice(arch, args.cards, candidates, cards_per_node=args.cards_per_node, hbm_gb=args.hbm,
+                      seq_len=args.seq_len, global_batch=args.global_batch, framework=args.framework,
+                      pp_interleave_num=args.pp_interleave or 1)
+
+
+def _say_advice(advice: Any, arch: Any, args: argparse.Namespace, labels: dict[str, Any], lang: str) -> None:
+    message(labels["no_fit"].format(model=arch.name, cards=args.cards, hbm=args.hbm))
+    for line in advice.lines(lang, args.seq_len):
+        message("\n".join(_wrap("  - " + line, "    ")))
+
+
+def _refuse(args: argparse.Namespace, arch: Any, chosen: Any, candidates: list, advice: Any,
+            labels: dict[str, Any], lang: str) -> ExitCode:
+    """``--apply`` of a candidate that does not fit: write nothing, name one that fits or what would."""
+    fitting = next((i for i, c in enumerate(candidates, 1) if c.fits), None)
+    alternative = labels["alternative_pick"].format(fit=fitting) if fitting else labels["alternative_none"]
+    message(labels["refused"].format(pick=args.pick, need=gb(chosen.worst.total), usable=gb(chosen.usable_gb),
+                                     alternative=alternative))
+    if args.json:
+        emit_json({"model": arch.name, "cards": args.cards, "refused": args.pick, "fits": False,
+                   "advice": advice.to_dict() if advice is not None else None})
+    if advice is not None:
+        _say_advice(advice, arch, args, labels, lang)
+    return ExitCode.FINDINGS
 
 
 DEFAULT_SEQ_LEN = 4096
@@ -180,6 +235,8 @@ def seq_len_of(path: str) -> int:
     document = read_yaml(path)
     model = document.get("model") if isinstance(document, dict) else None
     config = model.get("model_config") if isinstance(model, dict) else None
+    if config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
+        config = model  # MindFormers 2.x PyNative: model numbers sit directly under model:
     value = config.get("seq_length") if isinstance(config, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_SEQ_LEN
 
@@ -195,6 +252,10 @@ def interleave_of(path: str) -> int:
     document = read_yaml(path)
     if not isinstance(document, dict):
         return 1
+    pynative = document.get("parallelism")
+    if isinstance(pynative, dict):  # MindFormers 2.x PyNative
+        value = pynative.get("pipeline_parallel_interleave_num")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 1 else 1
     pipeline = (document.get("parallel") or {}).get("pipeline_config") or {}
     model_config = (document.get("model") or {}).get("model_config") or {}
     value = model_config.get("pp_interleave_num") if isinstance(model_config, dict) else None
@@ -261,16 +322,19 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
     lines.append(f"{head[0]:>2} {_pad(head[1], layout_w)} {head[2]:>4} {_pad(head[3], recompute_w)} "
                  f"{_pad(head[4], bar_w + 3)} {head[5]:>11}")
     for rank, c in enumerate(shown, 1):
-        memory = c.worst.total
+        memory = gb(c.worst.total)
         lines.append(f"{rank:>2} {_pad(c.label, layout_w)} {c.micro_batch_num:>4} "
                      f"{_pad(recompute_label(c, labels), recompute_w)} "
-                     f"{memory_bar(memory, c.usable_gb, bar_w)} {memory:>5.1f}/{c.usable_gb:<5.1f}")
+                     f"{memory_bar(memory, c.usable_gb, bar_w)} {memory:>5.1f}/{gb(c.usable_gb):<5.1f}")
     if len(candidates) > len(shown):
         lines.append(labels["more"].format(n=len(candidates) - len(shown)))
     pick = getattr(args, "pick", 1) if getattr(args, "apply", None) else 1
     best = candidates[min(pick, len(candidates)) - 1]
     heading = labels["best_script" if best.mindspeed else "best"]
-    lines += [""] + _wrap(heading.format(rank=candidates.index(best) + 1, layout=best.label), "  ")
+    if not any(c.fits for c in candidates):
+        heading = labels["closest"]
+    lines += [""] + _wrap(heading.format(rank=candidates.index(best) + 1, layout=best.label,
+                                         usable=gb(best.usable_gb)), "  ")
     lines += _yaml_lines(best)
     lines += ["", labels["memory"].format(stage=best.worst.stage)]
     lines += ["  " + line for line in _memory_lines(best.memory_dict(), labels)]

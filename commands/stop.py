@@ -16,19 +16,23 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     """Register ``stop``."""
     parser = subparsers.add_parser("stop", parents=[common], help="stop a job (all of its processes)",
                                    description="Stop a job started by mindpilot launch: SIGTERM, wait, SIGKILL, verify.")
-    parser.add_argument("job", metavar="ID", help="job id (or a unique prefix) from mindpilot jobs")
+    parser.add_argument("job", metavar="ID", nargs="?",
+                        help="job id (or a unique prefix) from mindpilot jobs; default: the latest running job")
     parser.add_argument("--grace", type=float, default=10.0, help="seconds between SIGTERM and SIGKILL (default 10)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.launch.jobs import load_job
+    from mindpilot.launch.jobs import load_job, resolve_job
     from mindpilot.launch.runner import stop_job
 
     try:
-        record = load_job(args.job)
-    except KeyError:
-        raise CommandError(f"no job {args.job!r} (see: mindpilot jobs)", ExitCode.USAGE) from None
+        record = resolve_job(args.job, running=True) if args.job else _latest_to_stop()
+    except KeyError as exc:
+        what = exc.args[0] if not args.job or exc.args[0] != args.job else f"no job {args.job!r}"
+        raise CommandError(f"{what} (see: mindpilot jobs)", ExitCode.USAGE) from None
+    if not args.job:
+        message(f"停止最新的任务 {record.id}" if lang_of(args) == "zh" else f"stopping the latest job {record.id}")
     left = stop_job(record.id, grace=args.grace)
     final = load_job(record.id)
     if args.json:
@@ -43,3 +47,17 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         print(f"job {final.id}: {final.status}; no process left")
     return ExitCode.LAUNCH_FAILED if left else ExitCode.OK
+
+
+def _latest_to_stop():
+    """The newest running job; else the newest finished job that still has processes (msrun was killed)."""
+    from mindpilot.launch.jobs import latest_job, list_jobs, tagged_processes
+
+    record = latest_job(running=True)
+    if record is not None:
+        return record
+    alive = tagged_processes()
+    for record in list_jobs():
+        if alive.get(record.id):
+            return record
+    raise KeyError("no running job and no job with processes left")

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from mindpilot.fileio import write_atomic
+from mindpilot.presets.names import env_name_problem, one_line
 from mindpilot.presets.preset import Preset
+from mindpilot.validators.redact import from_environment, is_secret_name, masked_env, redact_text
 
 VLLM_ENV = {
     "vLLM_MODEL_BACKEND": "MindFormers",
@@ -50,25 +52,62 @@ class LaunchCommand:
     """Remarks shown with the command (e.g. "run this on node 1")."""
 
     def full_env(self, base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
-        """The process environment: ``base`` (default ``os.environ``) with :attr:`env` applied."""
+        """The process environment: ``base`` (default ``os.environ``) with :attr:`env` applied.
+
+        A secret given as ``***`` or ``""`` keeps ``base``'s value (it is passed by name, see :func:`from_environment`).
+        """
         result = dict(os.environ if base is None else base)
         for key, value in self.env.items():
+            if from_environment(key, value):
+                continue
             old = result.get(key)
             result[key] = f"{value}{os.pathsep}{old}" if key in PREPENDED and old else value
         return result
 
+    def secrets(self) -> list[str]:
+        """Values of this command's secret variables (to mask wherever the command is shown)."""
+        return sorted({value for key, value in self.env.items() if is_secret_name(key) and len(value) >= 4
+                       and not from_environment(key, value)}, key=len, reverse=True)
+
     def shell(self) -> str:
-        """The command as one shell line (``env`` assignments first), every value quoted."""
+        """The command as one shell line (``env`` assignments first), every value quoted, no secret shown."""
+        secrets = self.secrets()
         parts = [f"{key}={_quoted_env_value(key, value)}" for key, value in self.env.items()]
-        return " ".join(parts + [shlex.join(self.argv)])
+        return " ".join(parts + [redact_text(shlex.join(self.argv), secrets)])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the ``command`` event of ``launch --json``)."""
-        return {"argv": self.argv, "env": self.env, "cwd": self.cwd, "node_rank": self.node_rank,
-                "shell": self.shell(), "notes": self.notes}
+        """JSON-ready form (the ``command`` event of ``launch --json``); secrets are ``***``."""
+        secrets = self.secrets()
+        return {"argv": [redact_text(part, secrets) for part in self.argv], "env": masked_env(self.env),
+                "cwd": redact_text(self.cwd, secrets), "node_rank": self.node_rank, "shell": self.shell(),
+                "notes": self.notes}
+
+
+class UnsafeCommandError(ValueError):
+    """A command that cannot be written into a script or started (a bad variable name, a NUL byte)."""
+
+
+def check_command(command: LaunchCommand) -> None:
+    """Refuse what no quoting can make safe: a variable name that is not a shell name, a NUL byte.
+
+    Raises:
+        UnsafeCommandError: one line saying which name or value.
+    """
+    for key, value in command.env.items():
+        problem = env_name_problem(key)
+        if problem:
+            raise UnsafeCommandError(problem)
+        if "\x00" in value:
+            raise UnsafeCommandError(f"environment variable {key}: the value holds a NUL byte (U+0000)")
+    for part in [*command.argv, command.cwd]:
+        if "\x00" in part:
+            raise UnsafeCommandError(f"argument {one_line(part)[:40]!r} holds a NUL byte (U+0000)")
 
 
 def _quoted_env_value(key: str, value: str) -> str:
+    if is_secret_name(key):
+        # Passed by name: the script and the printed command never hold the value itself.
+        return '"${' + key + ':?set ' + key + '}"'
     if key in PREPENDED:
         return shlex.quote(value) + '"${' + key + ':+:$' + key + '}"'
     return shlex.quote(value)
@@ -113,7 +152,7 @@ def build_msrun_argv(preset: Preset, node_rank: Optional[int] = None, master_por
                      log_dir: Optional[str] = None, msrun: str = "msrun") -> list[str]:
     """``[msrun, flags..., script, args...]`` for one node."""
     return [msrun, *msrun_flags(preset, node_rank, master_port, log_dir),
-            preset.resolve(preset.script), *preset.script_args]
+            preset.resolve(preset.script), *(preset.resolve(arg) for arg in preset.script_args)]
 
 
 def checkout_paths(facts: Any) -> dict[str, str]:
@@ -187,11 +226,18 @@ def build_commands(preset: Preset, facts: Any = None, master_port: Optional[int]
 def render_run_sh(commands: list[LaunchCommand], preset: Optional[Preset] = None) -> str:
     """A ``run.sh`` that runs the command(s); values are shell-quoted, no placeholders left.
 
-    With several nodes the script takes the node rank as ``$1`` (``bash run.sh 1`` on node 1).
+    With several nodes the script takes the node rank as ``$1`` (``bash run.sh 1`` on node 1). Secrets are
+    passed by name (``export HF_TOKEN="${HF_TOKEN:?...}"``), never written into the script.
+
+    Raises:
+        UnsafeCommandError: a variable name that is not a shell name, or a NUL byte (see :func:`check_command`).
     """
+    for command in commands:
+        check_command(command)
     lines = ["#!/usr/bin/env bash", "# Written by mindpilot; re-create with `mindpilot launch ... --dry-run --write-run-sh`."]
     if preset is not None:
-        lines.append(f"# preset: {preset.name}" + (f" - {preset.description}" if preset.description else ""))
+        # A comment ends at a newline: anything after it would run as a command.
+        lines.append(one_line(f"# preset: {preset.name}" + (f" - {preset.description}" if preset.description else "")))
     lines += ["set -euo pipefail", ""]
     first = commands[0]
     lines.append(f"cd {shlex.quote(first.cwd)}")

@@ -41,6 +41,8 @@ class LineEvent(TailEvent):
     """The line without its newline (decoded from UTF-8, else GBK; cut when very long)."""
     file: str = ""
     """The file it came from."""
+    node: Optional[int] = None
+    """The node the file belongs to (multi-node jobs); None on one node."""
 
 
 @dataclass
@@ -72,6 +74,8 @@ class MetricEvent(TailEvent):
     global_norm: Optional[float] = None
     time: float = field(default_factory=time.time)
     """Wall clock when the line was read."""
+    node: Optional[int] = None
+    """The node of the rank (multi-node jobs); None on one node."""
 
 
 @dataclass

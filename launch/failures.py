@@ -22,6 +22,7 @@ from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.redact import redact_log_line, redact_model, secret_values
 
 MAX_TEXT = 200
 """Longest error text put in a finding title."""
@@ -132,6 +133,8 @@ class FailureTracker:
         self._emitted: set[tuple[Optional[int], str]] = set()
         self._seq = 0
         self._first_reported = False
+        self.secrets = secret_values()
+        """Values of this environment's secret variables: masked in every line shown."""
 
     def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp_head: Optional[str],
              line: Optional[int] = None, kb_candidate: bool = True,
@@ -141,6 +144,8 @@ class FailureTracker:
         ``stamp_head``: the start of the last line of this file that may carry a time (the error's time);
         ``kb_candidate=False``: the caller knows that no knowledge-base literal is in the line.
         """
+        # Masked first: the line is repeated in titles and the first failure, cut to MAX_TEXT.
+        text = redact_log_line(text, self.secrets)
         patterns = _patterns()
         events: list[FindingEvent] = []
         quiet = _quiet_level(text)
@@ -182,6 +187,8 @@ class FailureTracker:
             return None
         self._emitted.add(key)
         self._seq += 1
+        # What is shown of the line (title, matched text, first failure) carries no token or URL password.
+        finding = redact_model(finding, self.secrets)
         first = False
         if is_error and not consequence and rank not in self.causes:
             stamp = line_timestamp(stamp_head) if stamp_head else None

@@ -22,6 +22,8 @@ from mindpilot.fileio import write_atomic
 
 JOB_ENV = "MINDPILOT_JOB_ID"
 """Every process of a job carries this variable: how ``stop`` finds workers that left msrun's group."""
+MAX_RECORD = 16 << 20
+"""A ``job.json`` larger than this is listed as unreadable, not parsed."""
 RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, STARTING = "running", "succeeded", "failed", "stopped", "lost", "starting"
 
 
@@ -39,6 +41,27 @@ def jobs_dir() -> Path:
     path = state_dir() / "jobs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class NodeRecord(BaseModel):
+    """One node of a multi-node job: where it runs and the process that stands for it here."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    rank: int
+    """msrun ``--node_rank``."""
+    host: str = "local"
+    """``local`` (a child process here) or the ssh destination."""
+    argv: List[str] = Field(default_factory=list)
+    """What the supervisor runs for this node: msrun itself, or ``ssh HOST -- ...``."""
+    log_dir: str = ""
+    """Where this node's worker logs are read here (a mirror of the remote folder for ssh nodes)."""
+    remote_log_dir: Optional[str] = None
+    """msrun ``--log_dir`` on the remote host (ssh nodes)."""
+    pid: Optional[int] = None
+    """The local process (msrun, or the ssh client)."""
+    pid_create_time: Optional[float] = None
+    exit_code: Optional[int] = None
 
 
 class JobRecord(BaseModel):
@@ -59,7 +82,16 @@ class JobRecord(BaseModel):
     cwd: str
     """Working directory of msrun."""
     log_dir: str
-    """msrun ``--log_dir`` (absolute)."""
+    """The job's own log folder (absolute): msrun ``--log_dir``, ``<log root>/<job id>`` for jobs started
+    since logs were kept per job; the one shared folder for older records (see :attr:`own_log_dir`)."""
+    log_root: Optional[str] = None
+    """The log folder the user asked for (preset ``log_dir`` / ``--log-dir``); the job's folder is inside."""
+    own_log_dir: bool = False
+    """:attr:`log_dir` belongs to this job alone (False: an older record whose folder later jobs reused)."""
+    nodes: List[NodeRecord] = Field(default_factory=list)
+    """Every node of a multi-node job (empty on one node: :attr:`pid` is msrun's)."""
+    leftover_pids: List[int] = Field(default_factory=list)
+    """Processes of the job still alive after msrun ended, which the supervisor then killed."""
     preset: Dict[str, Any] = Field(default_factory=dict)
     """The preset the job was made from."""
     started_at: float = Field(default_factory=time.time)
@@ -91,8 +123,15 @@ class JobRecord(BaseModel):
         return self.record_dir / "msrun.log"
 
     def is_alive(self) -> bool:
-        """msrun (the same process, not a reused pid) still runs."""
-        return _alive(self.pid, self.pid_create_time)
+        """msrun (the same process, not a reused pid) still runs; on many nodes, any node's process."""
+        return _alive(self.pid, self.pid_create_time) or any(
+            _alive(node.pid, node.pid_create_time) for node in self.nodes)
+
+    def logs_state(self) -> str:
+        """``present``; ``deleted`` (the folder is gone); ``reused`` (an older record's shared folder)."""
+        if not Path(self.log_dir).is_dir():
+            return "deleted"
+        return "present" if self.own_log_dir else "reused"
 
     def supervisor_alive(self) -> bool:
         return _alive(self.supervisor_pid, None)
@@ -110,8 +149,10 @@ class JobRecord(BaseModel):
     def summary(self) -> dict[str, Any]:
         """The row of ``mindpilot jobs --json``."""
         return {"id": self.id, "name": self.name, "status": self.status, "pid": self.pid,
-                "log_dir": self.log_dir, "exit_code": self.exit_code, "started_at": self.started_at,
-                "ended_at": self.ended_at}
+                "log_dir": self.log_dir, "logs": self.logs_state(), "exit_code": self.exit_code,
+                "started_at": self.started_at, "ended_at": self.ended_at,
+                "nodes": [{"rank": n.rank, "host": n.host, "exit_code": n.exit_code} for n in self.nodes],
+                "leftover_pids": self.leftover_pids, "error": self.error}
 
 
 def _alive(pid: Optional[int], create_time: Optional[float]) -> bool:
@@ -137,10 +178,11 @@ def _path(job_id: str) -> Path:
 
 
 def save_job(record: JobRecord) -> None:
-    """Write the record atomically (temp file in the same directory, then ``os.replace``)."""
+    """Write the record atomically (temp file in the same directory, then ``os.replace``), mode 0600."""
     path = _path(record.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    # 0600: the record names the user's paths and command line; only its owner reads it.
+    write_atomic(path, json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2), mode=0o600)
 
 
 def load_job(job_id: str) -> JobRecord:
@@ -171,14 +213,102 @@ def update_job(job_id: str, **changes: Any) -> JobRecord:
 
 
 def list_jobs() -> list[JobRecord]:
-    """Every readable job, newest first, with ``lost`` detected."""
-    records = []
-    for path in jobs_dir().glob("*/job.json"):
-        try:
-            records.append(JobRecord.model_validate_json(path.read_text(encoding="utf-8")).refreshed())
-        except (OSError, ValidationError, ValueError, KeyError):
+    """Every readable job, newest first, with ``lost`` detected (:func:`unreadable_jobs` has the rest)."""
+    return [entry for entry in job_entries() if isinstance(entry, JobRecord)]
+
+
+class UnreadableJob(BaseModel):
+    """A job folder whose ``job.json`` cannot be read (cut short, edited by hand, wrong shape)."""
+
+    id: str
+    path: str
+    """The ``job.json`` that failed."""
+    error: str
+    """Why, in one line."""
+    mtime: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "status": "unreadable", "path": self.path, "error": self.error}
+
+
+def job_entries() -> list[Any]:
+    """Every job folder, newest first: a :class:`JobRecord`, or an :class:`UnreadableJob` saying why not."""
+    entries: list[Any] = []
+    for folder in jobs_dir().iterdir():
+        path = folder / "job.json"
+        if not folder.is_dir() or folder.name.startswith("."):
             continue
-    return sorted(records, key=lambda r: r.started_at, reverse=True)
+        try:
+            if path.stat().st_size > MAX_RECORD:
+                raise ValueError(f"larger than {MAX_RECORD >> 20} MiB: not a job record")
+            entries.append(JobRecord.model_validate_json(path.read_text(encoding="utf-8")).refreshed())
+        except (OSError, ValidationError, ValueError, KeyError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            try:
+                mtime = folder.stat().st_mtime
+            except OSError:
+                mtime = 0.0
+            entries.append(UnreadableJob(id=folder.name, path=str(path), error=reason[:200], mtime=mtime))
+    return sorted(entries, key=lambda e: e.started_at if isinstance(e, JobRecord) else e.mtime, reverse=True)
+
+
+def unreadable_jobs() -> list[UnreadableJob]:
+    return [entry for entry in job_entries() if isinstance(entry, UnreadableJob)]
+
+
+def latest_job(running: bool = False) -> Optional[JobRecord]:
+    """The newest job (``running=True``: the newest still running or starting), or None."""
+    for record in list_jobs():
+        if not running or record.status in (RUNNING, STARTING):
+            return record
+    return None
+
+
+def resolve_job(job_id: Optional[str], running: bool = False) -> JobRecord:
+    """The job ``job_id`` names (a unique prefix works), or with None the latest (running) job.
+
+    Raises:
+        KeyError: no such job, or no job at all.
+    """
+    if job_id:
+        return load_job(job_id)
+    record = latest_job(running)
+    if record is None:
+        raise KeyError("no running job" if running else "no job yet")
+    return record
+
+
+def running_log_owner(log_dir: str) -> Optional[JobRecord]:
+    """A running job whose log folder is ``log_dir`` or holds it (a launch there would mix their logs)."""
+    wanted = Path(log_dir).resolve()
+    for record in list_jobs():
+        if record.status not in (RUNNING, STARTING):
+            continue
+        theirs = Path(record.log_dir).resolve()
+        if wanted == theirs or theirs in wanted.parents:
+            return record
+    return None
+
+
+def prune_jobs(keep: int) -> tuple[list[str], list[str]]:
+    """Delete all but the ``keep`` newest jobs: records and the job's own log folder.
+
+    Running (or starting) jobs are never pruned and do not count against ``keep``; a log folder shared
+    with other jobs (older records) is left alone. Returns ``(pruned ids, running ids kept)``.
+    """
+    import shutil
+
+    fresh = time.time() - 60  # a folder without its record yet may be a launch in progress
+    finished = [e for e in job_entries() if not (isinstance(e, JobRecord) and e.status in (RUNNING, STARTING))
+                and not (isinstance(e, UnreadableJob) and e.mtime > fresh)]
+    running = [r.id for r in list_jobs() if r.status in (RUNNING, STARTING)]
+    pruned = []
+    for entry in finished[max(keep, 0):]:
+        if isinstance(entry, JobRecord) and entry.own_log_dir and Path(entry.log_dir).name == entry.id:
+            shutil.rmtree(entry.log_dir, ignore_errors=True)
+        shutil.rmtree(jobs_dir() / entry.id, ignore_errors=True)
+        pruned.append(entry.id)
+    return pruned, running
 
 
 def job_processes(record: JobRecord) -> list[psutil.Process]:
@@ -188,10 +318,13 @@ def job_processes(record: JobRecord) -> list[psutil.Process]:
     so a signal to msrun's group misses them; the environment tag finds them even once orphaned.
     """
     found: dict[int, psutil.Process] = {}
-    if record.is_alive():
-        root = psutil.Process(record.pid)
-        found[root.pid] = root
+    roots = [(record.pid, record.pid_create_time)] + [(n.pid, n.pid_create_time) for n in record.nodes]
+    for pid, create_time in roots:
+        if not _alive(pid, create_time):
+            continue
         try:
+            root = psutil.Process(pid)
+            found[root.pid] = root
             for child in root.children(recursive=True):
                 found[child.pid] = child
         except psutil.NoSuchProcess:
@@ -213,3 +346,19 @@ def job_processes(record: JobRecord) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             continue
     return alive
+
+
+def tagged_processes() -> dict[str, list[int]]:
+    """Pids of every live process carrying a job id (one scan for all jobs: ``jobs`` shows leftovers)."""
+    found: dict[str, list[int]] = {}
+    me = os.getpid()
+    for process in psutil.process_iter(["pid"]):
+        if process.pid == me:
+            continue
+        try:
+            job = process.environ().get(JOB_ENV)
+            if job and process.status() != psutil.STATUS_ZOMBIE:
+                found.setdefault(job, []).append(process.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            continue
+    return found

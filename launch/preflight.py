@@ -93,7 +93,7 @@ def preflight(preset: Preset, facts: Any = None, *, lang: str = "en", log_dir: O
     findings += _dir_findings(Path(log_dir or preset.log_dir), cwd, preset.min_free_gb, lang)
     findings += _path_findings(preset, cwd, lang)
     if preset.config and check_config:
-        findings += _config_findings(_absolute(preset.config, cwd), preset, facts, lang)
+        findings += _config_findings(_absolute(preset.resolve(preset.config), cwd), preset, facts, lang)
     return findings
 
 
@@ -234,7 +234,7 @@ def _path_findings(preset: Preset, cwd: Path, lang: str) -> list[Finding]:
     findings = []
     wants_file = [("script", preset.resolve(preset.script))]
     if preset.config:
-        wants_file.append(("config", preset.config))
+        wants_file.append(("config", preset.resolve(preset.config)))
     for what, raw in wants_file:
         path = _absolute(raw, cwd)
         if not path.exists():

@@ -18,11 +18,10 @@ from typing import Callable, Iterator, Optional
 
 import psutil
 
-from mindpilot.launch.command import LaunchCommand, render_run_sh, write_run_sh
+from mindpilot.launch.command import LaunchCommand, check_command, masked_env, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
-                                   load_job, new_job_id, save_job, state_dir, update_job)
-from mindpilot.launch.logdir import set_aside_previous_logs
+                                   load_job, new_job_id, running_log_owner, save_job, state_dir, update_job)
 from mindpilot.launch.tail import LogFollower
 from mindpilot.presets.preset import Preset
 
@@ -33,26 +32,101 @@ class LaunchError(RuntimeError):
     """The job could not be started."""
 
 
-def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started: float = 15.0) -> JobRecord:
+def job_log_dir(log_root: str, job_id: str) -> str:
+    """The job's own log folder: ``<log root>/<job id>`` (absolute)."""
+    return str(Path(log_root).expanduser().resolve() / job_id)
+
+
+def with_log_dir(argv: list[str], log_dir: str) -> list[str]:
+    """``argv`` with msrun's ``--log_dir=`` pointed at ``log_dir`` (added when missing)."""
+    flag = f"--log_dir={log_dir}"
+    result = list(argv)
+    for index, part in enumerate(argv):
+        if part.startswith("--log_dir="):  # msrun's flags come before the script's: the first is msrun's
+            result[index] = flag
+            return result
+    return [argv[0], flag, *argv[1:]]
+
+
+def refuse_busy_log_dir(log_root: str) -> None:
+    """Raise :class:`LaunchError` when a running job writes into ``log_root`` (its folder or inside it)."""
+    owner = running_log_owner(log_root)
+    if owner is not None:
+        raise LaunchError(f"log folder {log_root} belongs to running job {owner.id}; "
+                          f"stop it first (mindpilot stop {owner.id}) or choose another --log-dir")
+
+
+def start_job(preset: Preset, command: LaunchCommand, log_dir: str, wait_started: float = 15.0,
+              job_id: Optional[str] = None) -> JobRecord:
     """Start ``command`` under a supervisor and return the record once msrun runs (or failed to start).
 
+    ``log_dir`` is the log root: the job writes into a folder of its own inside it
+    (:func:`job_log_dir`), so no job ever overwrites or replays another's logs.
+
     Raises:
-        LaunchError: the supervisor did not come up, or msrun could not be executed.
+        LaunchError: a running job owns ``log_dir``, the supervisor did not come up, or msrun could not
+            be executed.
+        UnsafeCommandError: a variable name or a NUL byte no process can take (before any record is written).
     """
-    record = JobRecord(id=new_job_id(preset.name), name=preset.name, argv=command.argv, env=command.env,
-                       cwd=command.cwd, log_dir=str(Path(log_dir).resolve()),
-                       preset=preset.model_dump(mode="json"))
-    set_aside_previous_logs(record.log_dir)  # else the live view replays the last run's steps and errors
+    check_command(command)
+    job_id = job_id or new_job_id(preset.name)
+    refuse_busy_log_dir(log_dir)
+    own = job_log_dir(log_dir, job_id)
+    # The record shows secrets as *** (the supervisor inherits the real values through its environment).
+    record = JobRecord(id=job_id, name=preset.name, argv=with_log_dir(command.argv, own),
+                       env=masked_env(command.env), cwd=command.cwd, log_dir=own,
+                       log_root=str(Path(log_dir).expanduser().resolve()), own_log_dir=True,
+                       preset=_recorded_preset(preset))
+    command = LaunchCommand(argv=record.argv, env=command.env, cwd=command.cwd, node_rank=command.node_rank,
+                            notes=command.notes)
+    return _supervised(record, [command], preset, wait_started)
+
+
+def start_nodes_job(preset: Preset, commands: list[LaunchCommand], hosts: list[str], log_dir: str,
+                    wait_started: float = 30.0, job_id: Optional[str] = None, ssh_options: tuple = (),
+                    remote_python: Optional[str] = None) -> JobRecord:
+    """Start every node of a multi-node job (``hosts[r]`` runs node ``r``; ``local`` here) under one supervisor.
+
+    Raises:
+        LaunchError: as :func:`start_job`; also when a node's process cannot be started.
+    """
+    from mindpilot.launch.nodes import plan_nodes
+
+    for command in commands:
+        check_command(command)
+    job_id = job_id or new_job_id(preset.name)
+    refuse_busy_log_dir(log_dir)
+    own = job_log_dir(log_dir, job_id)
+    nodes = plan_nodes(job_id, commands, hosts, own, ssh_options, remote_python)
+    record = JobRecord(id=job_id, name=preset.name, argv=nodes[0].argv, env=masked_env(commands[0].env),
+                       cwd=commands[0].cwd, log_dir=own, log_root=str(Path(log_dir).expanduser().resolve()),
+                       own_log_dir=True, preset=_recorded_preset(preset), nodes=nodes)
+    with_dirs = [LaunchCommand(argv=with_log_dir(c.argv, n.remote_log_dir or n.log_dir), env=c.env, cwd=c.cwd,
+                               node_rank=c.node_rank, notes=c.notes) for c, n in zip(commands, nodes)]
+    return _supervised(record, with_dirs, preset, wait_started)
+
+
+def _recorded_preset(preset: Preset) -> dict:
+    """The preset as recorded with the job: secrets as ``***``."""
+    document = preset.model_dump(mode="json")
+    document["env"] = masked_env(document.get("env") or {})
+    return document
+
+
+def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset,
+                wait_started: float) -> JobRecord:
+    """Save the record, write its run.sh, start the supervisor and wait until msrun runs."""
+    Path(record.log_dir).mkdir(parents=True, exist_ok=True)
     save_job(record)
-    # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh`.
-    write_run_sh(str(record.record_dir / "run.sh"), render_run_sh([command], preset))
-    env = command.full_env()
+    # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh [NODE_RANK]`.
+    write_run_sh(str(record.record_dir / "run.sh"), render_run_sh(commands, preset))
+    env = commands[0].full_env()
     env[JOB_ENV] = record.id
     env["MINDPILOT_STATE_DIR"] = str(state_dir())
     env["PYTHONUNBUFFERED"] = "1"
     with open(record.record_dir / "supervisor.log", "ab") as errors:
         supervisor = subprocess.Popen([sys.executable, "-m", "mindpilot.launch.supervise", record.id],
-                                      cwd=command.cwd, env=env, stdin=subprocess.DEVNULL,
+                                      cwd=record.cwd, env=env, stdin=subprocess.DEVNULL,
                                       stdout=errors, stderr=subprocess.STDOUT, start_new_session=True)
     record = update_job(record.id, supervisor_pid=supervisor.pid)
     deadline = time.monotonic() + wait_started

@@ -17,7 +17,7 @@ from typing import Optional
 
 import psutil
 
-from mindpilot.launch.jobs import FAILED, RUNNING, STOPPED, SUCCEEDED, load_job, update_job
+from mindpilot.launch.jobs import FAILED, RUNNING, STOPPED, SUCCEEDED, job_processes, load_job, update_job
 
 
 def final_status(code: int, stop_requested: bool) -> str:
@@ -32,6 +32,10 @@ def supervise(job_id: str) -> int:
     record = load_job(job_id)
     for sig in (signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, signal.SIG_IGN)
+    if record.nodes:
+        from mindpilot.launch.multinode import supervise_nodes
+
+        return _finish(job_id, supervise_nodes(job_id))
     record.msrun_log.parent.mkdir(parents=True, exist_ok=True)
     with open(record.msrun_log, "ab") as console:
         try:
@@ -55,10 +59,40 @@ def supervise(job_id: str) -> int:
             pass
 
     signal.signal(signal.SIGTERM, forward)
-    code = process.wait()
+    return _finish(job_id, process.wait())
+
+
+def _finish(job_id: str, code: int) -> int:
+    """Kill what msrun left, then record the exit status."""
+    leftovers = reap_leftovers(job_id)
     latest = load_job(job_id)
-    update_job(job_id, exit_code=code, ended_at=time.time(), status=final_status(code, latest.stop_requested))
+    if latest.status in (FAILED,) and latest.ended_at is not None:
+        return code  # could not start: already recorded with its reason
+    update_job(job_id, exit_code=code, ended_at=time.time(), status=final_status(code, latest.stop_requested),
+               leftover_pids=leftovers)
     return code
+
+
+def reap_leftovers(job_id: str, grace: float = 5.0) -> list[int]:
+    """Kill what is left of the job once msrun is gone; return those pids.
+
+    msrun killed by SIGKILL (OOM killer, a careless ``kill -9``) leaves its workers, each in a session
+    of its own, and its ``tail -f`` followers running with nobody to stop them; the job id in their
+    environment finds them. A clean msrun exit leaves none.
+    """
+    processes = job_processes(load_job(job_id))
+    for process in processes:
+        try:
+            process.terminate()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for process in alive:
+        try:
+            process.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return [process.pid for process in processes]
 
 
 def main(argv: Optional[list[str]] = None) -> int:

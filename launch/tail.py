@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Union
 from mindpilot.launch.events import FileEvent, LineEvent, TailEvent
 from mindpilot.launch.failures import FailureTracker, HangDetector, failure_literals
 from mindpilot.launch.parse import PARSER_LITERALS, parse_metric, parse_status
+from mindpilot.validators.redact import redact_log_line, secret_marks
 
 READ_CHUNK = 1 << 20
 """Bytes read from one file per read call."""
@@ -38,6 +39,8 @@ MSRUN_STATUS = ("worker_started", "worker_failed", "killing_workers", "workers_d
 """Status lines msrun itself prints (process_entity/_api.py); the rest of its console is worker logs."""
 WORKER_LOG = re.compile(r"^(?:worker|[\w.-]+?)_(\d+)\.log$")
 """``worker_{rank}.log``, and ``<worker_log_name>_{rank}.log`` (msrun ≥ 2.5)."""
+NODE_DIR = re.compile(r"^node(\d+)$")
+"""A multi-node job keeps each node's logs in ``node<rank>/`` of its log folder."""
 
 
 def decode_line(raw: bytes) -> str:
@@ -67,10 +70,13 @@ def classify(path: Path) -> Optional[tuple[str, Optional[int]]]:
 class FileFollower:
     """One file followed like ``tail -F``: by name, across truncation and rotation."""
 
-    def __init__(self, path: Path, source: str, rank: Optional[int], from_start: bool = True) -> None:
+    def __init__(self, path: Path, source: str, rank: Optional[int], from_start: bool = True,
+                 node: Optional[int] = None) -> None:
         self.path = path
         self.source = source
         self.rank = rank
+        self.node = node
+        """The node (multi-node jobs: from the ``node<rank>/`` folder); None on one node."""
         self._handle = None
         self._inode: Optional[int] = None
         self._buffer = b""
@@ -178,7 +184,8 @@ def _literal_finder(failures: FailureTracker) -> Any:
         import re2
     except ImportError:
         return None
-    literals = set(PARSER_LITERALS) | set(failure_literals())
+    # Secret marks too: a line that may hold a token is "interesting", and is masked before it is shown.
+    literals = set(PARSER_LITERALS) | set(failure_literals()) | set(secret_marks(failures.secrets))
     matcher = failures.matcher
     literals |= set(getattr(matcher, "literals", ()) or ())
     if matcher is not None and not getattr(matcher, "literals", None):
@@ -215,18 +222,31 @@ class LogFollower:
         """Pick up log files that appeared since the last scan."""
         events: list[TailEvent] = []
         candidates: list[Path] = list(self.extra)
+        node_dirs: list[Path] = []
         try:
             with os.scandir(self.log_dir) as entries:
-                candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
+                for entry in entries:
+                    if entry.name.endswith(".log"):
+                        candidates.append(Path(entry.path))
+                    elif NODE_DIR.match(entry.name) and entry.is_dir():
+                        node_dirs.append(Path(entry.path))
         except OSError:
             pass
+        for folder in node_dirs:
+            try:
+                with os.scandir(folder) as entries:
+                    candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
+            except OSError:
+                continue
         for path in sorted(candidates):
             if path in self.followers or not path.is_file():
                 continue
             kind = classify(path)
             if kind is None:
                 continue
-            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start)
+            in_node = NODE_DIR.match(path.parent.name) if path.parent != self.log_dir else None
+            node = int(in_node.group(1)) if in_node else None
+            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start, node)
             events.append(FileEvent(file=str(path), what="opened", rank=kind[1]))
             if self.hang and kind[0] == "worker":
                 self.hang.seen(kind[1])
@@ -270,7 +290,9 @@ class LogFollower:
             if text[:1] in _STAMP_STARTS:  # parsed only when an error needs its time (FailureTracker)
                 head = text[:80]
             if self.emit_lines:
-                events.append(LineEvent(source=source, rank=rank, text=text, file=file))
+                plain = interesting is not None and index not in interesting  # no secret mark in it
+                shown = text if plain else redact_log_line(text, self.failures.secrets)
+                events.append(LineEvent(source=source, rank=rank, text=shown, file=file, node=follower.node))
             if interesting is None or index in interesting:
                 self._parse(file, follower, number, text, head, events, recent)
             recent.append(text)
@@ -312,6 +334,7 @@ class LogFollower:
         rank, source = follower.rank, follower.source
         metric = parse_metric(text, rank) if source == "worker" else None
         if metric is not None:
+            metric.node = follower.node
             events.append(metric)
             if self.hang is not None:
                 self.hang.progress(rank, metric.step)

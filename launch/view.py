@@ -59,7 +59,7 @@ def format_metric(event: MetricEvent) -> str:
     if event.overflow:
         parts.append("OVERFLOW")
     if event.rank is not None:
-        parts.append(f"[rank {event.rank}]")
+        parts.append(f"[rank {event.rank}]" if event.node is None else f"[node {event.node} rank {event.rank}]")
     return "  ".join(parts)
 
 
@@ -76,7 +76,8 @@ class HeadlessView:
         self.lines = lines
         self.stream = stream or sys.stdout
         self.job = job
-        self.shown_rank: Optional[int] = None
+        self.shown_ranks: dict[Optional[int], Optional[int]] = {}
+        """The rank whose progress is shown, per node (None: one node)."""
 
     def emit(self, event: TailEvent) -> None:
         if isinstance(event, FileEvent) or (isinstance(event, LineEvent) and not self.lines):
@@ -106,11 +107,13 @@ class HeadlessView:
         lang = self.lang
         if isinstance(event, LineEvent):
             tag = f"w{event.rank}" if event.rank is not None else event.source[:5]
-            return f"[{tag}] {event.text}"
+            return f"[{tag}] {event.text}" if event.node is None else f"[n{event.node} {tag}] {event.text}"
         if isinstance(event, MetricEvent):
-            if self.shown_rank is None or (event.rank is not None and event.rank < self.shown_rank):
-                self.shown_rank = event.rank
-            return format_metric(event) if event.rank == self.shown_rank else None
+            # One rank's progress per node (the lowest that reports): eight ranks print the same step.
+            shown = self.shown_ranks.get(event.node)
+            if shown is None or (event.rank is not None and event.rank < shown):
+                self.shown_ranks[event.node] = shown = event.rank
+            return format_metric(event) if event.rank == shown else None
         if isinstance(event, StatusEvent):
             if event.what not in SHOWN_STATUS or (event.what == "cluster_ready" and event.source == "worker"):
                 return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from mindpilot.presets.memory import StageMemory
+from mindpilot.presets.memory import StageMemory, gb
 
 Offset = Union[int, list]
 """``model.model_config.offset``: 0, one entry per stage, or ``[pp_interleave_num][pp]``."""
@@ -113,23 +113,23 @@ class Candidate:
         """``memory_gb_per_card``: the worst stage's terms, every stage's total, and the formula."""
         worst = self.worst
         return {
-            "total": round(worst.total, 2),
-            "usable": round(self.usable_gb, 2),
+            "total": gb(worst.total),
+            "usable": gb(self.usable_gb),
             "hbm": self.hbm_gb,
             "stage": worst.stage,
-            "weights": round(worst.weights, 2),
-            "gradients": round(worst.gradients, 2),
-            "optimizer": round(worst.optimizer, 2),
-            "optimizer_unsharded": round(worst.optimizer_unsharded, 2),
-            "activations": round(worst.activations, 2),
-            "activations_no_recompute": round(worst.activations_no_recompute, 2),
-            "weights_unsharded": round(worst.weights_unsharded, 2),
-            "activations_per_micro_batch": round(worst.activations / worst.terms["in_flight_micro_batches"], 2),
+            "weights": gb(worst.weights),
+            "gradients": gb(worst.gradients),
+            "optimizer": gb(worst.optimizer),
+            "optimizer_unsharded": gb(worst.optimizer_unsharded),
+            "activations": gb(worst.activations),
+            "activations_no_recompute": gb(worst.activations_no_recompute),
+            "weights_unsharded": gb(worst.weights_unsharded),
+            "activations_per_micro_batch": gb(worst.activations / worst.terms["in_flight_micro_batches"]),
             "micro_batches_in_flight": worst.terms["in_flight_micro_batches"],
-            "logits": round(worst.logits, 2),
-            "runtime": round(worst.runtime, 2),
-            "other_models": round(worst.extra, 2),
-            "per_stage": [round(s.total, 2) for s in self.stages],
+            "logits": gb(worst.logits),
+            "runtime": gb(worst.runtime),
+            "other_models": gb(worst.extra),
+            "per_stage": [gb(s.total) for s in self.stages],
             "terms": {k: round(v, 4) for k, v in worst.terms.items()},
             "formula": "total = weights + gradients + optimizer + activations + logits + runtime"
                        + (" + other_models" if worst.extra else ""),

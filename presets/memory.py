@@ -34,6 +34,18 @@ GB = 1024 ** 3
 RUNTIME_GB = 2.0
 USABLE_FRACTION = 58 / 64
 """Share of HBM a job may use: the shipped configs set ``max_device_memory: "58GB"`` on 64 GB cards."""
+
+
+def gb(value: float) -> float:
+    """The one memory figure in GB: the estimate rounded once, to 2 decimals (``plan --json`` shows it).
+
+    Every text (``plan``'s table, bars and warnings, ``check --fix``, the TUI) prints this value with one
+    decimal, never the raw estimate: 68.749 printed raw is 68.7 but as 68.75 is 68.8, and the table
+    and the warning used to disagree that way.
+    """
+    return round(float(value), 2)
+
+
 RECOMPUTE_TARGET = 0.95
 """Recompute is chosen to fill at most this share of the usable HBM: the estimate is an estimate."""
 

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from mindpilot.presets.arch import ModelArch
 from mindpilot.presets.candidate import Candidate, Offset, Reason
-from mindpilot.presets.memory import PROFILES, USABLE_FRACTION, Layout, ParamCounts, param_counts, stage_memory
+from mindpilot.presets.memory import PROFILES, USABLE_FRACTION, Layout, ParamCounts, gb, param_counts, stage_memory
 
 __all__ = ["Candidate", "Reason", "FRAMEWORKS", "divisors", "layer_offsets", "plan"]
 
@@ -269,7 +269,7 @@ def _rank_key(c: Candidate) -> tuple:
 def _reasons(arch: ModelArch, c: Candidate, seq_len: int) -> list[Reason]:
     worst = c.worst
     reasons = [Reason("plan.fits" if c.fits else "plan.over_memory",
-                      {"total": f"{worst.total:.1f}", "usable": f"{c.usable_gb:.1f}", "hbm": f"{c.hbm_gb:g}"})]
+                      {"total": f"{gb(worst.total):.1f}", "usable": f"{gb(c.usable_gb):.1f}", "hbm": f"{c.hbm_gb:g}"})]
     if c.mp > 1:
         reasons.append(Reason("plan.tp_in_node", {"mp": c.mp, "per_node": c.cards_per_node}))
         reasons.append(Reason("plan.seq_parallel"))

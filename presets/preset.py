@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mindpilot.presets.names import env_name_problem, line_problem, preset_name_problem
 from mindpilot.validators.datafiles import DataFileError, package_path, parse_bounded, read_yaml, validate, read_text
 
 BUILTIN_DIR = package_path("presets", "builtin")
@@ -22,15 +23,34 @@ PACKAGE_PREFIX = "mindpilot:"
 """A path starting with this is relative to the installed package (the demo script uses it)."""
 
 
+SCRIPT_LINE_FIELDS = ("description", "script", "script_args", "workdir", "log_dir", "master_addr", "pythonpath",
+                      "ms_alloc_conf", "ms_enable_lccl", "bind_core")
+"""Text fields written into a line of ``run.sh``: no newline, NUL or other control character."""
+OTHER_TEXT_FIELDS = ("model", "framework", "config", "tokenizer_dir", "input_files", "output_files", "output_dirs",
+                     "device")
+"""Text fields never written into a script (checked, read or shown only): no NUL byte."""
+
+
+def _strings(value: Any) -> List[str]:
+    """Every string in a field's value (a string, a list of them, or a mapping of them, keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in _strings(key) + _strings(item)]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 class Preset(BaseModel):
     """A job: what to run, on how many cards and nodes, with which msrun flags and environment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     name: str = "job"
-    """Short name, shown in ``mindpilot jobs``."""
+    """Short name, shown in ``mindpilot jobs`` and part of the job id: 1-64 of ``A-Z a-z 0-9 _ . -``."""
     description: str = ""
-    """One line about the job."""
+    """One line about the job (no newline: it is a comment line of ``run.sh``)."""
     model: Optional[str] = None
     """Model id or model directory (for the planner and the tokenizer check)."""
     framework: str = "mindformers"
@@ -41,6 +61,9 @@ class Preset(BaseModel):
     """Arguments of the task script, one per item (never a shell string)."""
     config: Optional[str] = None
     """The MindFormers / MindRLHF YAML the job reads; ``check`` validates it before launch."""
+    related_files: List[str] = Field(default_factory=list)
+    """Other files of the job that ``check`` reads with the config: launch or weight-conversion scripts
+    (a MindSpeed-LLM checkpoint converted for another TP/PP does not load); ``preset render`` copies them."""
     tokenizer_dir: Optional[str] = None
     """Directory with ``vocab.json`` + ``merges.txt`` (Qwen) or ``tokenizer.model`` (LLaMA)."""
     input_files: List[str] = Field(default_factory=list)
@@ -88,7 +111,9 @@ class Preset(BaseModel):
     vllm: bool = False
     """Generation through vLLM-MindSpore: sets ``vLLM_MODEL_BACKEND``, ``MS_JIT_MODULES``, ``MS_ALLOC_CONF``."""
     env: Dict[str, str] = Field(default_factory=dict)
-    """Any other environment variables; they win over everything above."""
+    """Any other environment variables; they win over everything above. Names are shell names
+    (``[A-Za-z_][A-Za-z0-9_]*``). A secret (``HF_TOKEN``, ``*_SECRET_KEY`` ...) is passed by name in ``run.sh``
+    and shown as ``***``; a value of ``***`` or ``""`` means "take it from the launching environment"."""
     hang_minutes: float = 10.0
     """Minutes without a training step before the live view reports a hang."""
     device: str = "npu"
@@ -101,6 +126,42 @@ class Preset(BaseModel):
     def _positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1 (msrun: worker_num must be greater than 0)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        problem = preset_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator(*SCRIPT_LINE_FIELDS)
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        for text in _strings(value):
+            problem = line_problem(text)
+            if problem:
+                raise ValueError(f"{problem}; this value is written into a line of run.sh")
+        return value
+
+    @field_validator(*OTHER_TEXT_FIELDS)
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if any("\x00" in text for text in _strings(value)):
+            raise ValueError("holds a NUL byte (U+0000), which no path or name can contain")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: Dict[str, str]) -> Dict[str, str]:
+        for key, text in value.items():
+            bad_name = env_name_problem(key)
+            if bad_name:
+                raise ValueError(bad_name)
+            bad_value = line_problem(text)
+            if bad_value:
+                raise ValueError(f"{key}: {bad_value}")
         return value
 
     @field_validator("master_addr")
@@ -134,6 +195,14 @@ class Preset(BaseModel):
             return str(package_path(*value[len(PACKAGE_PREFIX):].split("/")))
         return value
 
+    def without_secrets(self) -> "Preset":
+        """This preset with each secret ``env`` value as ``***``: what is shown, exported or saved to share.
+
+        Launching it takes those variables from the environment (see ``launch.command``)."""
+        from mindpilot.validators.redact import masked_env
+
+        return self.model_copy(update={"env": masked_env(self.env)})
+
     def to_yaml(self) -> str:
         """The preset as YAML (only values that differ from the defaults, plus the script)."""
         from io import StringIO
@@ -145,6 +214,7 @@ class Preset(BaseModel):
         out = StringIO()
         yaml = YAML()
         yaml.default_flow_style = False
+        yaml.width = 4096  # one line per value: a description is not folded
         yaml.dump(data, out)
         return out.getvalue()
 
@@ -171,7 +241,37 @@ def load_preset(path: Union[str, Path]) -> Preset:
         document = read_yaml(path)
     if not isinstance(document, dict):
         raise DataFileError(name, None, None, "a preset must be a mapping of keys to values")
+    reject_unknown_keys(document, name, text)
     return validate(Preset, document, name, document)
+
+
+def reject_unknown_keys(document: dict, name: str, text: Optional[str] = None) -> None:
+    """Loading is strict: a key :class:`Preset` does not have is an error with its line and the closest key.
+
+    Raises:
+        DataFileError: naming the file, the line of the first unknown key and ``did you mean ...``.
+    """
+    import difflib
+
+    from mindpilot.validators.datafiles import line_of
+
+    known = list(Preset.model_fields)
+    for key in document:
+        if key in known:
+            continue
+        line = line_of(document, [key]) if text is None else _json_key_line(text, str(key))
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; preset keys are: {', '.join(known)}"
+        raise DataFileError(name, line, str(key), f"unknown preset key{hint}")
+
+
+def _json_key_line(text: str, key: str) -> Optional[int]:
+    """1-based line of the first ``"key":`` in a JSON text (json.loads keeps no positions)."""
+    needle = json.dumps(key)
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
 
 
 def builtin_presets() -> dict[str, Path]:

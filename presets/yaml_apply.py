@@ -168,13 +168,26 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
             all_off = isinstance(values[key], list) and not any(_flat(values[key])) and defaults[key] is False
             if _equal(defaults[key], values[key]) or all_off:  # [0, 0] per stage is the default False
                 del values[key]
-    patcher = Patcher(text, root)
-    plan: dict[int, Any] = {}
     targets: list[tuple[list[str], dict[str, Any]]] = [(["parallel_config"], parallel), (["recompute_config"], recompute)]
     model_config = _lookup(root, ["model", "model_config"])
     zero_offset = offset == 0 or isinstance(offset, list) and not any(_flat(offset))
     if offset is not None and not (zero_offset and not (isinstance(model_config, dict) and "offset" in model_config)):
         targets.append((["model", "model_config"], {"offset": offset}))
+    return (text, *splice_sections(name, text, root, targets))
+
+
+def splice_sections(name: str, text: str, root: CommentedMap, targets: list[tuple[list[str], dict[str, Any]]]
+                    ) -> tuple[str, list[str]]:
+    """(new text, notes) with each ``(section path, values)`` of ``targets`` written into ``text``.
+
+    Existing keys change in place, missing keys and sections are added; the result is parsed again and every
+    requested value compared before it is returned.
+
+    Raises:
+        DataFileError: a layout the splicer cannot edit in place, or a missing parent section.
+    """
+    patcher = Patcher(text, root)
+    plan: dict[int, Any] = {}
     for section_path, values in targets:
         if not values:
             continue
@@ -218,7 +231,7 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
         if not _same_after(got, expected):
             raise RuntimeError(f"internal error: {'.'.join(request_path)} would be {got!r}, not {expected!r}; "
                                "nothing written")
-    return text, new_text, patcher.notes
+    return new_text, patcher.notes
 
 
 def unified_diff(old: str, new: str, name: str, notes: Optional[list[str]] = None) -> str:
@@ -247,6 +260,15 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
     """
     with locked(path) as real:
         text, form = read_for_edit(real)
+        document = load_roundtrip(text, str(path))
+        if isinstance(document, CommentedMap) and isinstance(document.get("parallelism"), dict) \
+                and "parallel_config" not in document:  # MindFormers 2.x PyNative: the plan goes into parallelism:
+            from mindpilot.presets.pynative_plan import apply_pynative_plan, candidate_from_graph
+
+            model = document.get("model")
+            layers = model.get("num_hidden_layers") if isinstance(model, dict) else None
+            candidate = candidate_from_graph(parallel_config or {}, recompute_config or {}, offset, layers)
+            return apply_pynative_plan(path, candidate, dry_run=dry_run)
         old, new, notes = plan_text(path, parallel_config, recompute_config, offset, micro_batch_num, text=text)
         diff = unified_diff(old, new, str(path), notes)
         if not dry_run and new != old:

@@ -15,7 +15,8 @@ def test_json_document_and_exit_code_zero_on_two_cards():
     result = run_cli("check", str(DATA / "qwen2_5_7b_2cards.yaml"), "--cards", "2", "--hbm", "64", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["files"] == [{"file": str(DATA / "qwen2_5_7b_2cards.yaml"), "kind": "mindformers"}]
+    assert document["files"] == [{"file": str(DATA / "qwen2_5_7b_2cards.yaml"), "kind": "mindformers",
+                                  "schema": "MindFormers YAML (parallel_config:)"}]
     assert {f["rule"] for f in document["findings"]} >= {"paths.placeholder"}
     for finding in document["findings"]:
         assert set(finding) >= {"rule", "severity", "title", "detail", "fix", "file", "line", "source"}

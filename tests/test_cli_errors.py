@@ -14,8 +14,8 @@ BAD = [
     (("check",), "FILE"),
     (("doctor", "--lang", "fr"), "fr"),
     (("frob",), "frob"),
-    (("preset", "show"), "preset name"),
-    (("preset",), "action"),
+    (("preset", "show"), "PRESET"),
+    (("preset",), "ACTION"),
     (("launch", "--demo", "--cards", "two"), "--cards"),
 ]
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -90,7 +91,7 @@ def test_stop_leaves_no_process_of_the_job(tmp_path, env, monkeypatch):
     while time.monotonic() < deadline:
         pids = [p.pid for p in job_processes(load_job(job["job"]))]
         step_seen = any("step:[" in path.read_text(errors="replace")
-                        for path in (tmp_path / "logs").glob("worker_*.log"))
+                        for path in Path(job["log_dir"]).glob("worker_*.log"))
         if len(pids) >= 4 and step_seen:  # msrun, scheduler, two workers, all training
             break
         time.sleep(0.5)

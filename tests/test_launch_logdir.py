@@ -1,4 +1,8 @@
-"""QA: a second launch into the same log dir shows its own run, not the last one's steps and failures."""
+"""One log folder per job: a second launch into the same log root shows its own run, keeps the other's logs.
+
+Before, every job of a preset wrote into one folder and only one ``.previous`` copy was kept, so
+``attach`` and ``diagnose`` read the wrong run, and ``jobs`` pointed at logs that were gone.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +12,24 @@ import json
 import pytest
 
 from mindpilot.launch.command import find_msrun
-from mindpilot.launch.logdir import set_aside_previous_logs
+from mindpilot.launch.runner import job_log_dir, with_log_dir
 from support import run_cli
 
 OLD_FAILURE = "RuntimeError: mindpilot demo: rank 1 failed on purpose at step 5 (MINDPILOT_DEMO_FAIL_RANK)\n"
 
 
-def test_only_run_logs_move_and_one_previous_run_is_kept(tmp_path):
-    logs = tmp_path / "msrun_log"
-    logs.mkdir()
-    (logs / "scheduler.log").write_text("old scheduler\n")
-    (logs / "worker_1.log").write_text(OLD_FAILURE)
-    (logs / "notes.txt").write_text("mine\n")
-    (logs / "checkpoint_0").mkdir()
-    previous = set_aside_previous_logs(str(logs))
-    assert previous == tmp_path / "msrun_log.previous"
-    assert sorted(p.name for p in logs.iterdir()) == ["checkpoint_0", "notes.txt"]
-    assert (previous / "worker_1.log").read_text() == OLD_FAILURE
-    (logs / "worker_0.log").write_text("second run\n")
-    set_aside_previous_logs(str(logs))
-    assert sorted(p.name for p in previous.iterdir()) == ["worker_0.log"]
-    assert set_aside_previous_logs(str(logs)) is None
-    assert set_aside_previous_logs(str(tmp_path / "nowhere")) is None
+def test_the_job_folder_is_inside_the_root_and_replaces_msruns_log_dir(tmp_path):
+    folder = job_log_dir(str(tmp_path / "logs"), "demo-1")
+    assert folder == str((tmp_path / "logs" / "demo-1").resolve())
+    argv = ["msrun", "--worker_num=2", "--log_dir=output/msrun_log", "train.py", "--log_dir=user-arg"]
+    assert with_log_dir(argv, folder) == ["msrun", "--worker_num=2", f"--log_dir={folder}", "train.py",
+                                          "--log_dir=user-arg"]
+    assert with_log_dir(["msrun", "train.py"], folder) == ["msrun", f"--log_dir={folder}", "train.py"]
 
 
 @pytest.mark.mindspore
 @pytest.mark.slow
-def test_demo_after_a_failed_run_in_the_same_dir_reports_only_its_own_run(tmp_path):
+def test_demo_after_a_failed_run_in_the_same_root_reports_only_its_own_run(tmp_path):
     if find_msrun() is None or importlib.util.find_spec("mindspore") is None:
         pytest.skip("needs the mindspore extra (msrun)")
     logs = tmp_path / "logs"
@@ -48,4 +43,7 @@ def test_demo_after_a_failed_run_in_the_same_dir_reports_only_its_own_run(tmp_pa
     assert events[-1]["type"] == "exit" and events[-1]["first_failure"] is None
     steps = [e["step"] for e in events if e["type"] == "metric" and e["rank"] == 1]
     assert steps == list(range(1, 31))
-    assert (tmp_path / "logs.previous" / "worker_1.log").read_text().endswith(OLD_FAILURE)
+    started = next(e for e in events if e["type"] == "started")
+    assert started["log_dir"] == str(logs.resolve() / started["job"])
+    assert (logs / started["job"] / "worker_1.log").is_file()
+    assert (logs / "worker_1.log").read_text().endswith(OLD_FAILURE)  # someone else's logs: untouched

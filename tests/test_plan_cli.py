@@ -50,10 +50,40 @@ def test_text_table_fits_80_columns_with_a_memory_bar(lang):
     assert done.stderr == ""
 
 
-def test_text_marks_plans_that_do_not_fit():
+def test_text_marks_plans_that_do_not_fit_exits_1_and_says_what_would():
     done = run_cli("plan", "--model", "qwen2.5-72b", "--cards", "8", "--lang", "en", "--top", "3")
-    assert done.returncode == ExitCode.OK
-    assert "]!" in done.stdout and "does not fit" not in done.stderr
+    assert done.returncode == ExitCode.FINDINGS
+    assert "]!" in done.stdout and "Best plan" not in done.stdout and "No layout fits 58.0 GB" in done.stdout
+    assert "the fewest cards on which a layout fits: 24 (--cards 24)" in done.stderr
+    assert "LoRA" in done.stderr and "recompute" in done.stderr
+    arch = get_model("qwen2.5-72b")
+    assert not any(c.fits for c in plan(arch, 16)) and any(c.fits for c in plan(arch, 24))
+    document = json.loads(run_cli("plan", "--model", "qwen2.5-72b", "--cards", "8", "--json").stdout)
+    assert document["fits"] is False and document["advice"]["fewest_cards"] == 24
+
+
+def test_a_shorter_sequence_is_offered_when_it_fits():
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "4", "--seq-len", "131072", "--json")
+    assert done.returncode == ExitCode.FINDINGS
+    advice = json.loads(done.stdout)["advice"]
+    shorter = advice["seq_len"]
+    assert shorter and shorter < 131072
+    assert any(c.fits for c in plan(get_model("qwen2.5-7b"), 4, seq_len=shorter))
+    assert not any(c.fits for c in plan(get_model("qwen2.5-7b"), 4, seq_len=shorter * 2))
+
+
+def test_one_memory_figure_in_table_warning_and_json(tmp_path):
+    """The README's 7B-on-2-cards pick 2: table, warning and JSON used to say 68.7 and 68.8."""
+    target = tmp_path / "finetune.yaml"
+    shutil.copy(FINETUNE, target)
+    args = ("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--pick", "2", "--lang", "en")
+    done = run_cli(*args, "--force")
+    total = json.loads(run_cli(*args, "--dry-run", "--json").stdout)["candidates"][1]["memory_gb_per_card"]["total"]
+    shown = f"{total:.1f}"
+    row = next(line for line in done.stdout.splitlines() if line.startswith(" 2 "))
+    warning = next(line for line in done.stderr.splitlines() if "warning" in line)
+    assert f"{shown}/58.0" in row and f"about {shown} GB" in warning
+    assert f"= {shown} GB" in done.stdout  # the memory terms of the picked candidate
 
 
 def test_model_directory_works_on_the_command_line():
@@ -90,7 +120,7 @@ def test_apply_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
     shutil.copy(FINETUNE, target)
     before = target.read_text(encoding="utf-8")
     done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--dry-run")
-    assert done.returncode == ExitCode.OK, done.stderr
+    assert done.returncode == ExitCode.FINDINGS, done.stderr  # a preview of a plan that does not fit
     assert "-  data_parallel: 4" in done.stdout and "+  data_parallel: 1" in done.stdout
     assert target.read_text(encoding="utf-8") == before
     assert not (tmp_path / "finetune.yaml.bak").exists()

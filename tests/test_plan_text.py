@@ -48,14 +48,19 @@ def test_apply_warns_when_the_written_plan_does_not_fit_memory(tmp_path, shared_
     yaml_text = seed.split("# 附录2", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
     target = tmp_path / "finetune.yaml"
     target.write_text(yaml_text, encoding="utf-8")
-    for lang, words in (("en", ("warning", "64.1", "58.0")), ("zh", ("警告", "64.1", "58.0"))):  # at seq 8192
+    for lang, words in (("en", ("nothing written", "64.1", "58.0")), ("zh", ("没有写入", "64.1", "58.0"))):  # seq 8192
         done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--lang", lang)
-        assert done.returncode == ExitCode.OK, done.stderr
-        warning = [line for line in done.stderr.splitlines() if words[0] in line]
-        assert len(warning) == 1 and all(word in warning[0] for word in words), done.stderr
+        assert done.returncode == ExitCode.FINDINGS, done.stderr  # refused: it does not fit
+        refusal = [line for line in done.stderr.splitlines() if words[0] in line]
+        assert len(refusal) == 1 and all(word in refusal[0] for word in words) and "--force" in refusal[0]
+        assert target.read_text(encoding="utf-8") == yaml_text and not (tmp_path / "finetune.yaml.bak").exists()
+    done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "2", "--apply", str(target), "--force", "--lang", "en")
+    assert done.returncode == ExitCode.FINDINGS  # written as asked, but still no layout that fits
+    warning = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "64.1" in warning[0] and "wrote candidate 1" in done.stderr
     assert (tmp_path / "finetune.yaml.bak").read_text(encoding="utf-8") == yaml_text
     done = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--apply", str(target), "--dry-run")
-    assert "warning" not in done.stderr
+    assert "warning" not in done.stderr and done.returncode == ExitCode.OK
 
 
 def test_check_fix_warns_too_when_the_best_plan_does_not_fit(tmp_path, shared_dir):

@@ -7,6 +7,7 @@ real demo job through the real msrun on CPU (needs the mindspore extra).
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from textual.widgets import Log, Sparkline, Static
@@ -149,7 +150,9 @@ async def test_real_demo_job_runs_through_msrun_and_is_rendered(tmp_path, monkey
         assert "succeeded (exit 0)" in screen.job.status_text, screen.job.status_text
         assert len(screen.job.losses) == 30
         assert {0, 1} <= set(screen.job.buffers)
-        assert session.log_dir and (tmp_path / "demo_msrun_log" / "worker_1.log").exists()
+        # The job's own folder inside the preset's log root (one folder per job).
+        assert Path(session.log_dir).parent == (tmp_path / "demo_msrun_log").resolve()
+        assert (Path(session.log_dir) / "worker_1.log").exists()
 
 
 async def test_quitting_while_a_job_runs_detaches_it(fake_launch, monkeypatch):

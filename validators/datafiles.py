@@ -186,9 +186,15 @@ def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [part for part in first["loc"] if isinstance(part, (str, int))]
-        key = ".".join(str(part) for part in loc) or None
+        key = loc_text(loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
                             plain_message(first)) from exc
+
+
+def loc_text(loc: Any) -> str:
+    """A pydantic error location as ``env.NAME.0``; a key holding a newline or other control character is
+    shown as its ``repr`` so the message stays one line."""
+    return ".".join(repr(part) if isinstance(part, str) and not part.isprintable() else str(part) for part in loc)
 
 
 def cannot_read(exc: Union[OSError, UnicodeDecodeError]) -> str:

@@ -2,7 +2,9 @@
 
 ``run_doctor`` is the one entry point the CLI, the TUI's Environment screen, ``diagnose`` and
 ``launch`` preflight call. It probes (``probe_environment``), picks a stack (``choose_stack``),
-builds the components table and the findings, and redacts secrets from the whole report.
+corrects it by what the installed frameworks declare themselves (``expectations``: Requires-Dist,
+Requires-Python, VERSION_MAP.json), builds the components table and the findings, and redacts
+secrets from the whole report.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import os
 from typing import Optional
 
 from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.declarations import ORIGIN_TEXT, declared_by_packages, installed_version_map
+from mindpilot.validators.expectations import (FRAMEWORK_OF, JUDGED, all_stacks, apply_declarations, exact_row,
+                                               forward_release, installed_declarations, newer_than_known,
+                                               newer_than_spec, newest_learned_map, release_stack, with_python)
 from mindpilot.validators.findings import Finding, sort_findings
+from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
 from mindpilot.validators.redact import redact_document, secret_values
@@ -32,7 +39,7 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
         KeyError: ``stack`` is not a known stack id.
         ProbeError: the environment cannot be probed (interpreter missing, hung, crashed).
     """
-    chosen_stack = get_stack(stack) if stack else None
+    chosen_stack = get_stack(stack, all_stacks()) if stack else None
     facts = probe_environment(python=python, root=root, demo=demo, timeout=timeout)
     report = judge(facts, chosen_stack, lang)
     secrets = secret_values(os.environ)
@@ -40,17 +47,19 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
 
 
 def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
-    """The report for already-probed ``facts`` (pure: no probing, no I/O)."""
+    """The report for already-probed ``facts`` (no probing; reads only the stack table and learned releases)."""
     checkouts = {name: (c.version, c.commit) for name, c in facts.checkouts.items()}
+    notes: list[Finding] = []
     if stack is not None:
         choice = StackChoice(stack=stack, total=len(stack.packages), how="given")
     else:
-        choice = choose_stack(facts.packages, checkouts, facts.cann_version)
+        choice, notes = _judged_stack(facts, checkouts, lang)
     stack = choice.stack
-    findings: list[Finding] = [_stack_finding(choice, lang, facts.cann_version)]
+    findings: list[Finding] = [_stack_finding(choice, lang, facts.cann_version)] + notes
     components = [_python_row(facts, stack, findings, lang)]
     components += _ascend_rows(facts, stack, findings, lang)
-    too_old = _mindspore_too_old(facts, lang)
+    declared_mindspore = stack.requirement("mindspore")
+    too_old = None if declared_mindspore and declared_mindspore.declared_by else _mindspore_too_old(facts, lang)
     if too_old:
         findings.append(too_old)
     for req in stack.packages:
@@ -65,10 +74,44 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
                         findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
 
 
+def _judged_stack(facts: EnvFacts, checkouts: dict, lang: str) -> tuple[StackChoice, list[Finding]]:
+    """The best-fit row, corrected by what the installed frameworks declare themselves.
+
+    A release newer than every row gets a row built from its own metadata (and a note saying so):
+    the table's older pins must never turn into downgrade advice.
+    """
+    stacks = all_stacks()
+    choice = choose_stack(facts.packages, checkouts, facts.cann_version, stacks)
+    notes: list[Finding] = []
+    stack = exact_row(choice.stack, facts, stacks) if choice.how == "best-fit" else choice.stack
+    anchor = facts.package_details.get(stack.anchor)
+    newer = newer_than_known(stack, facts, stacks) if choice.how == "best-fit" else None
+    version_map = installed_version_map(facts) or newest_learned_map()
+    if newer and stack.anchor in FRAMEWORK_OF:
+        installed, newest = newer
+        stack = release_stack(stack.anchor, installed, anchor.requires if anchor else [],
+                              anchor.requires_python if anchor else None, version_map, "metadata",
+                              f"{stack.anchor} {installed} package metadata", facts.python.version)
+        notes.append(make_finding("doctor.newer_than_table", lang, name=stack.anchor, version=installed,
+                                  newest=newest, date=table_date()))
+    declared = installed_declarations(facts, declared_by_packages(facts, set(JUDGED), stack.anchor), version_map)
+    stack = apply_declarations(stack, declared, version_map, facts.packages)
+    if anchor is not None:
+        stack = with_python(stack, anchor.requires_python)
+    fitting = []
+    for req in stack.packages:
+        checkout = facts.checkouts.get(req.name)
+        version = facts.packages.get(req.name) or (checkout.version if checkout else None)
+        if requirement_fits(req, version, checkout.commit if checkout else None):
+            fitting.append(f"{req.name} {version or (checkout.commit if checkout else '')}")
+    how = "declared" if newer else choice.how
+    return StackChoice(stack=stack, fitting=fitting, total=len(stack.packages), how=how), notes
+
+
 def _stack_finding(choice: StackChoice, lang: str, cann: Optional[str]) -> Finding:
     stack = choice.stack
     rule = {"given": "doctor.stack_given", "best-fit": "doctor.stack_best_fit", "cann": "doctor.stack_by_cann",
-            "default": "doctor.stack_default"}[choice.how]
+            "default": "doctor.stack_default", "declared": "doctor.stack_declared"}[choice.how]
     others = ", ".join(s.id for s in load_stacks() if s.id != stack.id and s.framework == stack.framework) or "-"
     source = stack.source + (f" — {stack.conflicts}" if stack.conflicts else "")
     return make_finding(rule, lang, stack=stack.id, fitting=len(choice.fitting), total=choice.total,
@@ -119,7 +162,7 @@ def _ascend_rows(facts: EnvFacts, stack: Stack, findings: list[Finding], lang: s
     elif stack.driver and AscendVersion(facts.driver_version) < AscendVersion(stack.driver):
         driver.status = ComponentStatus.MISMATCH
         findings.append(make_finding("doctor.driver_old", lang, found=facts.driver_version, stack=stack.id,
-                                     expected=stack.driver))
+                                     expected=stack.driver, chain=stack.ascend_chain or ""))
     npu = ComponentRow(name="NPU", found=_npu_text(facts), status=ComponentStatus.OK if has_npu else
                        ComponentStatus.MISSING, where=facts.npu_smi)
     findings.extend(_npu_findings(facts, lang))
@@ -131,7 +174,7 @@ def _cann_outside(facts: EnvFacts, stack: Stack, expected: str, lang: str) -> Fi
                and any(ascend_matches(facts.cann_version or "", c) for c in s.cann)]
     stack_fix = f"mindpilot doctor --stack {fitting[0]}" if fitting else "mindpilot doctor --list-stacks"
     return make_finding("doctor.cann_outside_stack", lang, found=facts.cann_version, stack=stack.id,
-                        expected=expected, path=facts.cann_path, stack_fix=stack_fix)
+                        expected=expected, path=facts.cann_path, stack_fix=stack_fix, chain=stack.ascend_chain or "")
 
 
 def _set_env_command(facts: EnvFacts, stack: Stack) -> str:
@@ -204,6 +247,10 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
                                          commit=req.commit, found=found, note=note, branch=req.branch or "master",
                                          repo=req.repo or f"<{req.name} repository>"))
         return row
+    if req.declared_by and not skip_finding:
+        findings.append(_declared_finding(facts, req, version, row.where, lang))
+        row.status = ComponentStatus.MISSING if version is None else ComponentStatus.MISMATCH
+        return row
     if version is None:
         row.status = ComponentStatus.MISSING
         rule = "doctor.package_optional_missing" if req.optional else "doctor.package_missing"
@@ -218,6 +265,26 @@ def _package_row(facts: EnvFacts, stack: Stack, req: Requirement, findings: list
                                      expected=req.expected_text, where=where, note=note,
                                      command=_install_command(req)))
     return row
+
+
+def _declared_finding(facts: EnvFacts, req: Requirement, version: Optional[str], where: Optional[str],
+                      lang: str) -> Finding:
+    """A pin an installed framework declares itself, not met; the fix never moves anything back."""
+    declarer, _, declarer_version = (req.declared_by or "? ?").partition(" ")
+    spec = req.spec or f"=={req.version}"
+    params = dict(declarer=req.declared_by, name=req.name, spec=spec, found=version,
+                  origin=ORIGIN_TEXT[req.origin or "metadata"].get(lang), where=where or "?", note=req.note or "")
+    if version is None:
+        return make_finding("doctor.declared_missing", lang, command=_install_command(req), **params)
+    command = _install_command(req)
+    if newer_than_spec(version, spec):
+        version_map = installed_version_map(facts) or newest_learned_map()
+        forward = forward_release(declarer, declarer_version, req.name, version, version_map, all_stacks())
+        if forward:
+            return make_finding("doctor.declared_forward", lang, command=f'pip install "{declarer}=={forward}"',
+                                forward=forward, declarer_name=declarer, **params)
+        return make_finding("doctor.declared_newer", lang, command=command, **params)
+    return make_finding("doctor.declared_mismatch", lang, command=command, **params)
 
 
 def _extra_rows(facts: EnvFacts, stack: Stack) -> list[ComponentRow]:

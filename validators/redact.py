@@ -4,23 +4,53 @@ ModelArts notebooks carry OBS access keys, tokens and passwords in the environme
 report gets pasted into chats and issues. A variable is a secret when its name looks like one
 (``*_KEY``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ``AK``/``SK``, ``OBS_*`` credentials ...);
 its value is replaced by ``***`` wherever it appears, not just next to its name.
+
+This module is the one place that knows what a secret looks like: besides those values, the userinfo of
+a URL (``https://user:pass@host``, up to the last ``@`` before the host), tokens whose shape gives them
+away (Hugging Face ``hf_...``, GitHub ``ghp_...``, ``sk-...``, AWS ``AKIA...``, JWTs), and, in log lines,
+``password=...`` / ``HF_TOKEN: ...`` / ``Bearer ...``. doctor, diagnose, the launch command and job records
+all mask through here.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 MASK = "***"
-_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
+_SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
                  "PWD", "CREDENTIAL", "CREDENTIALS", "AUTH", "AK", "SK", "COOKIE", "PAT", "PRIVATE",
                  "SIGNATURE", "APIKEY"}
 _SECRET_PARTS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "ACCESSKEY", "ACCESS_KEY", "SECRETKEY",
                  "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY")
+_TOKEN_COUNTS = {"TOKENIZER", "TOKENIZERS", "TOKENS"}
+_TOKEN_FIELDS = {"ID", "IDS", "LEN", "LENGTH", "NUM", "COUNT", "TYPE"}
 _NOT_SECRET = {"PWD", "OLDPWD", "KEYTIMEOUT", "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "XAUTHORITY"}
 _MIN_SECRET_LENGTH = 4  # shorter values ("1", "on") would mask unrelated text
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")
+# Userinfo runs to the LAST "@" before the host: "https://u:p@ss@host" hides "u:p@ss" whole.
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)(?P<userinfo>(?:[^/\s?#@]{0,512}@){1,8})")
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|sk-[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})")
+"""Tokens recognisable by their prefix, masked in any text."""
+_BEARER = re.compile(r"\b(?P<word>Bearer|Basic|token)(?P<gap>\s+)(?P<value>[A-Za-z0-9._~+/=-]{12,})", re.IGNORECASE)
+_ASSIGNMENT = re.compile(r"\b(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63})(?P<sep>[\"']?[ \t]*[=:][ \t]*[\"']?)"
+                         r"(?P<value>[^\s\"',;&]{1,4096})")
+_LOG_SECRET_WORDS = {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "AK", "SK", "CREDENTIAL",
+                     "CREDENTIALS"}
+_LOG_SECRET_PARTS = ("ACCESS_KEY", "ACCESSKEY", "SECRET_KEY", "SECRETKEY", "API_KEY", "PRIVATE_KEY", "PASSWORD",
+                     "AUTH_TOKEN", "ACCESS_TOKEN")
+_SHAPE_MARKS = ("hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "sk-", "AKIA", "ASIA", "eyJ")
+_ASSIGN_MARKS = ("token", "secret", "passw", "key", "credential", "_ak", "_sk", "ak=", "sk=", "ak:", "sk:", "ak\"",
+                 "sk\"", "auth")
+_BEARER_MARKS = ("bearer", "basic", "token")
+"""Cheap first looks (substrings): most log lines hold none of them, and skip the regular expressions."""
+_TOKEN_LIKE = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9._~+/=-]{8,}\Z")
 
 
 def is_secret_name(name: str) -> bool:
@@ -28,9 +58,13 @@ def is_secret_name(name: str) -> bool:
     upper = name.upper()
     if upper in _NOT_SECRET:
         return False
-    if any(part in upper for part in _SECRET_PARTS):
+    words = [word for word in re.split(r"[_\-.]+", upper) if word]
+    # Tokenizer settings and token counts are no credentials: TOKENIZERS_PARALLELISM, MAX_TOKENS, PAD_TOKEN_ID.
+    kept = [word for index, word in enumerate(words) if word not in _TOKEN_COUNTS
+            and not (word == "TOKEN" and index + 1 < len(words) and words[index + 1] in _TOKEN_FIELDS)]
+    if any(part in "_".join(kept) for part in _SECRET_PARTS):
         return True
-    return any(word in _SECRET_WORDS for word in re.split(r"[_\-.]+", upper))
+    return any(word in _SECRET_WORDS for word in kept)
 
 
 def secret_values(environ: Optional[Mapping[str, str]] = None) -> list[str]:
@@ -45,22 +79,104 @@ def redact_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: (MASK if is_secret_name(name) else redact_text(value, ())) for name, value in environ.items()}
 
 
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each secret value and any ``user:password@`` in URLs masked."""
+def from_environment(name: str, value: str) -> bool:
+    """A secret variable given as ``***`` or empty: passed by name, the launching environment supplies it."""
+    return is_secret_name(name) and value in ("", MASK)
+
+
+def masked_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with each secret variable's value replaced by ``***`` (what a preset export, the launch command
+    and a job record hold); other values are kept as they are, so the result still launches."""
+    return {name: (MASK if is_secret_name(name) else value) for name, value in env.items()}
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with each secret value, a URL's ``user:password@`` and token-shaped words masked."""
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    return _URL_CREDENTIALS.sub(lambda m: m.group("scheme") + MASK + "@", text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(_url_userinfo, text)
+    if any(mark in text for mark in _SHAPE_MARKS):
+        text = _TOKEN_SHAPES.sub(MASK, text)
+    return text
 
 
-def redact_document(document: Any, secrets: Iterable[str]) -> Any:
-    """Redact every string (keys included) in a JSON-like document; other values pass through."""
+def secret_marks(secrets: Iterable[str] = ()) -> list[str]:
+    """Case-sensitive literals, one of which is in nearly every line :func:`redact_log_line` would change.
+
+    For prefilters that look at many lines at once (the live tail's single re2 pass): a line without any of
+    them is shown as it is. Words are listed in lower, Capitalised and UPPER case (not every mixed case).
+    """
+    marks = {"://", *_SHAPE_MARKS, *secrets}
+    for word in ("token", "secret", "passw", "credential", "apikey", "api_key", "access_key", "accesskey",
+                 "secret_key", "private_key", "bearer", "basic"):
+        marks |= {word, word.capitalize(), word.upper()}
+    for word in ("ak", "sk"):
+        for case in (word, word.upper()):
+            marks |= {"_" + case, "-" + case, "." + case} | {case + sep for sep in ("=", ":", "\"", "'")}
+    return sorted(marks)
+
+
+def redact_log_line(text: str, secrets: Iterable[str] = ()) -> str:
+    """A log line as :func:`redact_text`, and ``password=...``, ``HF_TOKEN: ...``, ``Bearer ...`` values masked.
+
+    Log lines are shown back to the user (diagnose's root cause, the live view) and pasted into chats.
+    """
+    text = redact_text(text, secrets)
+    lower = text.lower()
+    if ("=" in text or ":" in text) and any(mark in lower for mark in _ASSIGN_MARKS):
+        text = _ASSIGNMENT.sub(_assignment, text)
+    if any(mark in lower for mark in _BEARER_MARKS):
+        text = _BEARER.sub(lambda m: m.group("word") + m.group("gap") + MASK, text)
+    return text
+
+
+def _url_userinfo(match: "re.Match[str]") -> str:
+    userinfo = match.group("userinfo")[:-1]
+    # A bare user name (ssh://git@host) is no secret; a password or a token as user name is.
+    if ":" in userinfo or _TOKEN_LIKE.match(userinfo) or _TOKEN_SHAPES.search(userinfo):
+        return match.group("scheme") + MASK + "@"
+    return match.group(0)
+
+
+def is_secret_key_in_text(key: str) -> bool:
+    """Whether ``key`` in a ``key=value`` of free text names a credential (stricter than :func:`is_secret_name`:
+    ``tokenizer``, ``max_tokens`` and ``pad_token_id`` are not)."""
+    upper = key.upper().replace("-", "_").replace(".", "_")
+    if any(part in upper for part in _LOG_SECRET_PARTS):
+        return True
+    words = [word for word in upper.split("_") if word]
+    return bool(words) and words[-1] in _LOG_SECRET_WORDS
+
+
+def _assignment(match: "re.Match[str]") -> str:
+    key, value = match.group("key"), match.group("value")
+    if value == MASK or not is_secret_key_in_text(key):
+        return match.group(0)
+    word = key.upper().replace("-", "_").split("_")[-1]
+    # "pad_token: <pad>" is a tokenizer setting; a token value has letters and digits.
+    if word == "TOKEN" and not _TOKEN_LIKE.match(value):
+        return match.group(0)
+    return match.group("key") + match.group("sep") + MASK
+
+
+def redact_document(document: Any, secrets: Iterable[str], log: bool = False) -> Any:
+    """Redact every string (keys included) in a JSON-like document; other values pass through.
+
+    ``log=True`` masks each string as a log line (:func:`redact_log_line`), for documents that quote logs.
+    """
     secrets = list(secrets)
     if isinstance(document, str):
-        return redact_text(document, secrets)
+        return redact_log_line(document, secrets) if log else redact_text(document, secrets)
     if isinstance(document, dict):
-        return {redact_document(key, secrets) if isinstance(key, str) else key: redact_document(value, secrets)
-                for key, value in document.items()}
+        return {redact_document(key, secrets, log) if isinstance(key, str) else key:
+                redact_document(value, secrets, log) for key, value in document.items()}
     if isinstance(document, (list, tuple)):
-        return [redact_document(item, secrets) for item in document]
+        return [redact_document(item, secrets, log) for item in document]
     return document
+
+
+def redact_model(model: M, secrets: Iterable[str] = (), log: bool = True) -> M:
+    """A copy of a pydantic model (a finding, a diagnose report) with every string in it redacted."""
+    return type(model).model_validate(redact_document(model.model_dump(), secrets, log))

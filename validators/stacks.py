@@ -50,6 +50,10 @@ class Requirement(BaseModel):
     """Missing is fine (the stack works without it)."""
     note: Optional[str] = None
     """Anything the user should know about this pin."""
+    declared_by: Optional[str] = None
+    """``mindformers 2.1.0`` when this pin is what an installed (or learned) release declares itself."""
+    origin: Optional[Literal["metadata", "version_map", "learned"]] = None
+    """Where a declared pin comes from: package METADATA, VERSION_MAP.json, or a learned release."""
 
     @field_validator("name")
     @classmethod
@@ -117,6 +121,9 @@ class Stack(BaseModel):
     """Where the row comes from (document and section, file and line)."""
     conflicts: Optional[str] = None
     """Where sources disagree, and which one this row follows."""
+    ascend_chain: Optional[str] = None
+    """When CANN and driver come from MindFormers' VERSION_MAP.json: the chain that names them
+    (``MindFormers VERSION_MAP.json: MindSpore 2.11.0 → CANN 9.2.0 → driver 26.2.RC1``), shown in findings."""
 
     @field_validator("python")
     @classmethod
@@ -176,8 +183,9 @@ class StackChoice(BaseModel):
     """``name version`` of the components that fit it."""
     total: int = 0
     """How many components the stack names."""
-    how: Literal["given", "best-fit", "cann", "default"] = "best-fit"
-    """Chosen with ``--stack``, as the best fit, by the CANN version alone, or as the default."""
+    how: Literal["given", "best-fit", "cann", "default", "declared"] = "best-fit"
+    """Chosen with ``--stack``, as the best fit, by the CANN version alone, as the default, or built from
+    what a release newer than the table declares itself."""
 
 
 def found_version(name: str, packages: dict[str, str], checkout_versions: dict[str, str]) -> Optional[str]:

@@ -1,4 +1,4 @@
-"""``check --fix``: pick the best parallel plan for a MindFormers YAML on a given card count.
+"""``check --fix``: pick the best parallel plan for a MindFormers YAML (1.x/2.x, or 2.x PyNative) on a card count.
 
 The plan engineer's planner (``mindpilot.presets.planner.plan``) enumerates and ranks layouts; this
 module only turns a YAML into the planner's inputs (architecture, sequence length, interleave).
@@ -12,6 +12,7 @@ from typing import Any, Optional
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, _catalogue_arch
+from mindpilot.validators.check.pynative import is_pynative
 from mindpilot.validators.check.recompute import _interleave
 from mindpilot.validators.datafiles import DataFileError, InputBoundError
 
@@ -25,6 +26,8 @@ def arch_of(doc: ConfigDoc) -> Any:
     from mindpilot.presets.models import arch_from_model_config
 
     config = doc.value(*MC)
+    if config is None and is_pynative(doc.data):
+        config = doc.value("model")  # MindFormers 2.x PyNative: the model's numbers sit directly under model:
     if isinstance(config, dict):
         try:
             return arch_from_model_config(config, Path(doc.path).stem, file=doc.path)
@@ -45,10 +48,15 @@ def best_candidate(path: str, cards: int, hbm_gb: Optional[float], lang: str = "
 
     doc = ConfigDoc.load(path)
     arch = arch_of(doc)
-    seq = doc.value(*MC, "seq_length")
+    pynative = is_pynative(doc.data)
+    seq = doc.value("model", "seq_length") if pynative else doc.value(*MC, "seq_length")
     seq_len = seq if isinstance(seq, int) and seq > 0 else 4096
+    interleave = doc.value("parallelism", "pipeline_parallel_interleave_num", default=1) if pynative \
+        else _interleave(doc)
+    interleave = interleave if isinstance(interleave, int) and not isinstance(interleave, bool) and interleave > 0 \
+        else 1
     candidates = plan(arch, cards, cards_per_node=min(cards, 8), hbm_gb=hbm_gb or 64, seq_len=seq_len,
-                      framework="mindformers", pp_interleave_num=_interleave(doc))
+                      framework="mindformers", pp_interleave_num=interleave)
     if not candidates:
         raise FixError(f"{path}: no parallel layout of {arch.name} fits {cards} cards "
                        "(heads, KV heads and layers limit the choices)")

@@ -182,6 +182,8 @@ def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training
     named = _catalogue_arch(doc, ctx)
     if named is not None:
         _check_named_model(doc, ctx, config, entry, named)
+    if config_type == "LlamaConfig" and arch_type in (None, "LlamaForCausalLM"):
+        _check_qwen2_bias(doc, ctx, config, named)
     if config_type == "LlamaConfig":
         for hf_key, legacy_key in HF_FOR_LEGACY.items():
             if hf_key in config and legacy_key not in config:
@@ -189,6 +191,27 @@ def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training
                 severity = None if legacy_key != "max_position_embedding" else "warning"
                 ctx.add("model.key_ignored", doc.path, line, severity=severity, key=hf_key, legacy_key=legacy_key,
                         value=config[hf_key], suggest=doc.text_of_line(line).strip().replace(hf_key, legacy_key, 1))
+
+
+QWEN2_VOCABS = frozenset({151646, 151936, 152064})
+"""Vocabulary sizes only Qwen2/Qwen2.5 checkpoints have (their config.json files)."""
+
+
+def _check_qwen2_bias(doc: ConfigDoc, ctx: CheckContext, config: dict, named: Any) -> None:
+    """A Qwen2 model under LlamaConfig loads its q/k/v biases only with ``qkv_has_bias: True``."""
+    if config.get("qkv_has_bias") is True:
+        return
+    vocab = _int(config.get("vocab_size"))
+    evidence = []
+    if named is not None and getattr(named, "family", None) == "qwen2":
+        evidence.append(f"model name {named.name}")
+    if vocab in QWEN2_VOCABS:
+        evidence.append(f"vocab_size {vocab}")
+    if not evidence:
+        return
+    line = doc.line(*MC, "qkv_has_bias" if "qkv_has_bias" in config else "type")
+    ctx.add("model.qwen2_needs_qkv_bias", doc.path, line, evidence=", ".join(evidence),
+            current=str(config.get("qkv_has_bias", "not set")))
 
 
 def _check_named_model(doc: ConfigDoc, ctx: CheckContext, config: dict, entry: Optional[ModelClass],

@@ -148,6 +148,8 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
                 quoted_file=shlex.quote(str(path)),
                 suggest=_suggest(doc, (PC, "data_parallel"), fix_value) if fix_key and doc.has(PC, "data_parallel")
                 else (f"data_parallel: {fix_value}" if fix_key else f"dp*mp*cp*pp = {cards}"))
+    if parallel_on and mode in ("stand_alone", "manual_parallel"):
+        _check_manual(doc, ctx, plan, cards, str(raw_mode))
     if parallel_on and cards and mode == "auto_parallel" and plan.dp * plan.mp * plan.pp > cards:
         ctx.add("parallel.product_exceeds", path, doc.line(PC), dp=plan.dp, mp=plan.mp, pp=plan.pp, cards=cards)
     if parallel_on and cards and cards > 8:
@@ -172,13 +174,29 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
         batch = doc.value("model", "model_config", "batch_size")
         if isinstance(batch, int) and plan.dp > 1 and batch % plan.dp:
             ctx.add("parallel.predict_batch_dp", path, doc.line(*MC, "batch_size"), batch=batch, dp=plan.dp)
-    if doc.value("parallel", "full_batch") is False and parallel_on:
+    # set_config runs this check only when RUN_MODE is not predict, in (semi_)auto parallel (base_trainer.py:180-183,
+    # 214, 246-252 in 2.0.0; :169-171, 202 in 1.7.0): predict jobs and MANUAL_PARALLEL never reach it
+    if doc.value("parallel", "full_batch") is False and parallel_on and run_mode != "predict" \
+            and mode in ("semi_auto_parallel", "auto_parallel"):
         strategy = doc.value("parallel", "dataset_strategy")
         first = strategy[0][0] if isinstance(strategy, list) and strategy and isinstance(strategy[0], list) \
             and strategy[0] else None
         if first != plan.dp:
             ctx.add("parallel.dataset_strategy", path, doc.line("parallel", "dataset_strategy")
                     or doc.line("parallel", "full_batch"), dp=plan.dp, first=repr(first))
+
+
+def _check_manual(doc: ConfigDoc, ctx: CheckContext, plan: Plan, cards: Optional[int], mode: str) -> None:
+    """``ParallelOperator._set_manmul_parallel`` (core/context/parallel.py:120-149, MF 1.7-2.1): with use_parallel
+    and STAND_ALONE / MANUAL_PARALLEL, dp*mp*pp must be the world size and dp*mp a multiple of ep."""
+    dp, mp, pp, ep = plan.dp, plan.mp, plan.pp, plan.ep
+    if (dp * mp) % ep:
+        options = ", ".join(str(d) for d in range(1, min(dp * mp, 4096) + 1) if (dp * mp) % d == 0)
+        ctx.add("parallel.manual_expert_parallel", doc.path, doc.line(PC, "expert_parallel"), mode=mode,
+                dpmp=dp * mp, ep=ep, options=options)
+    if cards and dp * mp * pp != cards:
+        ctx.add("parallel.manual_product_mismatch", doc.path, doc.line(PC, "model_parallel") or doc.line(PC),
+                mode=mode, dp=dp, mp=mp, pp=pp, product=dp * mp * pp, cards=cards)
 
 
 def _as_int(value: Any) -> Any:

@@ -22,6 +22,7 @@ from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
+from mindpilot.validators.redact import redact_model, secret_values
 
 RANK_IN_NAME = re.compile(r"(?:worker|rank)[_-]?(\d+)", re.IGNORECASE)
 RANK_IN_LOG = {"rank": re.compile(r"Global rank id of this process: (\d+)")}
@@ -369,4 +370,5 @@ def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[Binar
         raise DiagnoseInputError("cannot read: " + "; ".join(unread + [f"{m}: no such file" for m in missing]))
     for raw in missing:
         run.notes.append(make_finding("diagnose.file_vanished", lang, file=raw, error="No such file or directory"))
-    return run.report()
+    # Log lines come back in the root cause and findings: no token or URL password goes with them.
+    return redact_model(run.report(), secret_values())

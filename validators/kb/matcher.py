@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.model import KbPattern, KbRule
+from mindpilot.validators.redact import redact_log_line
 
 try:
     import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11
@@ -152,7 +153,8 @@ class Matcher:
                 if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
                     continue
                 seen.add(entry.rule.id)
-                hits.append(KbHit(entry.rule, entry.pattern, line, found.group(0)[:300]))
+                # Masked before the cut: half a URL password would escape the mask.
+                hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300]))
         return hits
 
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:

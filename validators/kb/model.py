@@ -16,7 +16,7 @@ from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.literals import derive_literal
 
 Stage = Literal["environment", "versions", "weights", "data", "parallel", "launch", "runtime",
-                "checkpoint", "rl"]
+                "checkpoint", "rl", "graph", "operator"]
 """Where in the journey an error happens; the middle part of every rule id."""
 
 Scope = Literal["log", "script", "any"]

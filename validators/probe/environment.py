@@ -66,6 +66,7 @@ def _python_side(python: Optional[str], timeout: float, environ: Mapping[str, st
         package_details=details,
         package_count=raw.get("package_count", 0),
         import_origins=raw.get("import_origins", {}),
+        version_maps=raw.get("version_maps", {}),
     )
     origins = facts.import_origins
     for name in CHECKOUT_PACKAGES:

@@ -34,6 +34,10 @@ class PackageInfo(BaseModel):
     """The site-packages (or other) directory it lives in."""
     editable: Optional[str] = None
     """Source directory of a ``pip install -e``, if it is one."""
+    requires: list[str] = Field(default_factory=list)
+    """Its ``Requires-Dist`` lines as the package's own METADATA states them (``mindspore~=2.10.0``)."""
+    requires_python: Optional[str] = None
+    """Its ``Requires-Python`` (``>=3.10``), when the METADATA names one."""
 
 
 class Checkout(BaseModel):
@@ -136,6 +140,8 @@ class EnvFacts(BaseModel):
     """Where ``import mindformers`` / ``import mindrlhf`` would load from."""
     checkouts: dict[str, Checkout] = Field(default_factory=dict)
     """Source checkouts by package name (the one Python imports, else the first found)."""
+    version_maps: dict[str, dict] = Field(default_factory=dict)
+    """MindFormers' ``VERSION_MAP.json`` (MindFormers -> MindSpore -> CANN -> driver) by file path."""
     cann_version: Optional[str] = None
     """CANN toolkit version from ``ascend_toolkit_install.info``."""
     cann_path: Optional[str] = None

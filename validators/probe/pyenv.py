@@ -21,7 +21,7 @@ SCRIPT = Path(__file__).with_name("pyenv_script.py")
 PROBED_PACKAGES = (
     "mindspore", "mindformers", "mindrlhf", "vllm", "vllm-mindspore", "msadapter", "mindspore-gs",
     "torch", "torch-npu", "transformers", "tokenizers", "safetensors", "urllib3", "boto3", "botocore",
-    "ray", "mindstudio-probe", "modelscope", "numpy",
+    "ray", "mindstudio-probe", "modelscope", "numpy", "hyper-parallel", "mindspeed",
 )
 """Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
 CHECKOUT_PACKAGES = ("mindformers", "mindrlhf", "msadapter")

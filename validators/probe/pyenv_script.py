@@ -3,8 +3,9 @@
 Standalone on purpose: it must work on any Python >= 3.8 with the standard library only (the
 target environment may lack pydantic, or anything of ours), and it must never import mindspore,
 torch, mindformers or any other probed package — a broken package whose import hangs or crashes
-cannot then hang or crash the probe. It reads ``importlib.metadata`` (dist-info files) and looks
-for source checkouts on ``sys.path`` / ``MINDFORMERS_PATH`` with plain file-system checks.
+cannot then hang or crash the probe. It reads ``importlib.metadata`` (dist-info files: version,
+``Requires-Dist``, ``Requires-Python``), MindFormers' ``VERSION_MAP.json`` as a plain JSON file, and
+looks for source checkouts on ``sys.path`` / ``MINDFORMERS_PATH`` with plain file-system checks.
 
 Usage: ``python -c "$(cat pyenv_script.py)" '<json package names>' '<json checkout names>'``;
 prints one JSON document on stdout. It runs with ``-c`` so that this directory (which holds modules
@@ -25,6 +26,9 @@ except ImportError:  # Python < 3.8: say so in one line instead of a traceback
     sys.stderr.write("mindpilot's probe needs Python >= 3.8; this is Python %s\n" % sys.version.split()[0])
     sys.exit(3)
 from importlib.machinery import PathFinder  # noqa: E402
+
+MAX_REQUIRES = 500
+MAX_MAP_BYTES = 1 << 20
 
 
 def normalize(name):
@@ -68,7 +72,45 @@ def packages(wanted):
             pass
         found[key] = {"name": name, "version": dist.version, "location": location,
                       "editable": editable_path(dist)}
+        found[key].update(declarations(dist))
     return found, count
+
+
+def declarations(dist):
+    """What the package itself says it needs: ``Requires-Dist`` lines and ``Requires-Python``."""
+    try:
+        requires = [str(line) for line in (dist.requires or [])][:MAX_REQUIRES]
+    except Exception:  # a malformed METADATA must not stop the probe
+        requires = []
+    try:
+        requires_python = dist.metadata["Requires-Python"]
+    except Exception:
+        requires_python = None
+    return {"requires": requires, "requires_python": requires_python}
+
+
+def version_maps(found, candidates):
+    """MindFormers' ``VERSION_MAP.json`` beside the pip copy and in each source checkout, by file path.
+
+    Read as text and parsed as JSON (MindFormers is not imported); files over 1 MB are skipped.
+    """
+    roots = list(candidates.get("mindformers", []))
+    info = found.get("mindformers")
+    if info:
+        roots += [p for p in (info.get("editable"), info.get("location")) if p]
+    maps = {}
+    for root in roots:
+        path = os.path.join(root, "mindformers", "VERSION_MAP.json")
+        try:
+            if path in maps or not os.path.isfile(path) or os.path.getsize(path) > MAX_MAP_BYTES:
+                continue
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except Exception:
+            continue
+        if isinstance(document, dict):
+            maps[path] = document
+    return maps
 
 
 def is_site_dir(path):
@@ -115,13 +157,15 @@ def main():
     wanted = set(normalize(n) for n in json.loads(sys.argv[1]))
     checkout_names = json.loads(sys.argv[2]) if len(sys.argv) > 2 else []
     found, count = packages(wanted)
+    candidates = checkout_candidates(checkout_names)
     document = {
         "executable": sys.executable,
         "version": platform.python_version(),
         "prefix": sys.prefix,
         "packages": found,
         "package_count": count,
-        "checkout_candidates": checkout_candidates(checkout_names),
+        "checkout_candidates": candidates,
+        "version_maps": version_maps(found, candidates),
         "import_origins": import_origins(checkout_names),
         "sys_path": [p for p in sys.path if p],
     }

@@ -1,0 +1,129 @@
+"""``preset render``: a preset as the files a job runs from, the same bytes for the same preset.
+
+CI renders a preset into a directory and ships or archives it: ``run.sh`` (what ``launch`` runs, every
+value quoted), ``env.sh`` (the variables, to ``source`` in a shell), one ``node<N>.sh`` per node of a
+multi-node job, the config YAML(s) with the preset's parallel plan written in (comments and layout
+kept, through :mod:`mindpilot.presets.yaml_apply`), the related scripts, and ``preset.yaml``: the preset
+pointing at those copies, which ``check`` and ``launch --dry-run`` take as is. A file whose content is
+already right is not touched, so a second render changes nothing (not even a modification time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+from mindpilot.fileio import write_atomic
+from mindpilot.presets.preset import Preset
+from mindpilot.validators.datafiles import read_text
+
+PRESET_FILE = "preset.yaml"
+
+
+@dataclass
+class RenderedFile:
+    """One file of a render."""
+
+    path: Path
+    """Where it is."""
+    changed: bool
+    """False when the file already had this content (nothing written)."""
+
+
+def _absolute(path: str, cwd: Path) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else cwd / candidate
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    stem, dot, suffix = name.rpartition(".")
+    candidate, number = name, 2
+    while candidate in taken or candidate in (PRESET_FILE, "run.sh", "env.sh"):
+        candidate = f"{stem}-{number}.{suffix}" if dot else f"{name}-{number}"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def config_text(preset: Preset, path: Path) -> str:
+    """The config at ``path`` with the preset's ``parallel`` written in (a MindFormers YAML), else as it is."""
+    from mindpilot.validators.check import detect_kind
+    from mindpilot.validators.datafiles import read_yaml
+
+    text = read_text(path)
+    if not preset.parallel or not str(path).lower().endswith((".yaml", ".yml")):
+        return text
+    if detect_kind(str(path), text, read_yaml(path, text)) != "mindformers":
+        return text  # a GRPO config has one layout per role; the preset's single plan does not name one
+    from mindpilot.presets.yaml_apply import plan_text
+
+    return plan_text(path, dict(preset.parallel), {}, text=text)[1]
+
+
+def rendered_files(preset: Preset, out_dir: Union[str, Path]) -> tuple[Preset, dict[str, str]]:
+    """The rendered preset and ``{file name: text}`` of every file a render writes (nothing is written).
+
+    Raises:
+        DataFileError: a config or related file is missing or does not parse.
+    """
+    out = Path(out_dir).expanduser().resolve()
+    cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
+    files: dict[str, str] = {}
+    taken: set[str] = set()
+    replacements: dict[str, str] = {}
+    new_config: Optional[str] = None
+    if preset.config:
+        source = _absolute(preset.resolve(preset.config), cwd)
+        name = _unique_name(source.name, taken)
+        files[name] = config_text(preset, source)
+        new_config = str(out / name)
+        replacements[preset.config] = replacements[str(source)] = new_config
+    related = []
+    for raw in preset.related_files:
+        source = _absolute(preset.resolve(raw), cwd)
+        name = _unique_name(source.name, taken)
+        files[name] = read_text(source)
+        related.append(str(out / name))
+        replacements[raw] = replacements[str(source)] = str(out / name)
+    args = [replacements.get(arg, replacements.get(preset.resolve(arg), arg)) for arg in preset.script_args]
+    rendered = preset.model_copy(update={"config": new_config, "related_files": related, "script_args": args,
+                                         "script": preset.resolve(preset.script)})
+    from mindpilot.launch.command import build_commands, render_run_sh
+    from mindpilot.presets.store import preset_to_yaml
+
+    commands = build_commands(rendered, msrun="msrun")  # no machine's paths: the same bytes everywhere
+    files[PRESET_FILE] = preset_to_yaml(rendered)
+    files["env.sh"] = env_sh(commands[0].env, rendered)
+    files["run.sh"] = render_run_sh(commands, rendered)
+    if len(commands) > 1:
+        for command in commands:
+            files[f"node{command.node_rank}.sh"] = render_run_sh([command], rendered)
+    return rendered, files
+
+
+def env_sh(env: dict[str, str], preset: Preset) -> str:
+    """``export`` lines of the job's variables, to ``source env.sh`` in an interactive shell."""
+    from mindpilot.launch.command import _quoted_env_value
+    from mindpilot.presets.names import one_line
+
+    lines = ["# Written by mindpilot preset render: source this file to get the job's environment.",
+             f"# preset: {one_line(preset.name)}"]
+    for key, value in env.items():  # a secret is exported by name: "${HF_TOKEN:?set HF_TOKEN}"
+        lines.append(f"export {key}={_quoted_env_value(key, value)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_preset(preset: Preset, out_dir: Union[str, Path]) -> list[RenderedFile]:
+    """Write :func:`rendered_files` into ``out_dir`` (created if missing); unchanged files are not rewritten."""
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    _, files = rendered_files(preset, out)
+    result = []
+    for name, text in files.items():
+        path = out / name
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        if old != text:
+            write_atomic(path, text, mode=0o755 if name.endswith(".sh") else None)
+        result.append(RenderedFile(path, old != text))
+    return result
