@@ -111,3 +111,12 @@ def test_apply_plan_given_graph_mode_settings_writes_them_pynative_style(tmp_pat
     assert data["parallelism"]["sequence_parallel"] is True
     assert data["recompute"] == {"mode": "full", "full_recompute_layer": ["0", "11-12"]}
     assert _errors(target, 12) == []
+
+
+def test_plan_prints_the_best_layout_in_the_pynative_schema_of_the_model_yaml():
+    done = run_cli("plan", "--model", str(DSV3_1B), "--cards", "16", "--hbm", "32", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    block = done.stdout.split("Best plan #1", 1)[1]
+    assert "parallelism:\n  tensor_parallel:" in block and "parallel_config:" not in block
+    graph = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--lang", "en")
+    assert "parallel_config:" in graph.stdout and "parallelism:" not in graph.stdout
