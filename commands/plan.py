@@ -168,6 +168,11 @@ def run(args: argparse.Namespace) -> ExitCode:
             document["advice"] = advice.to_dict()
         if diff is not None:
             document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
+        if args.pynative_data is not None:  # the settings as the MindFormers 2.x PyNative YAML writes them
+            from mindpilot.presets.pynative_plan import pynative_settings
+
+            for entry, candidate in zip(document["candidates"], candidates):
+                entry["pynative"] = pynative_settings(args.pynative_data, candidate)[0]
         emit_json(document)
     else:
         out = sys.stdout

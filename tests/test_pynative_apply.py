@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -120,3 +121,12 @@ def test_plan_prints_the_best_layout_in_the_pynative_schema_of_the_model_yaml():
     assert "parallelism:\n  tensor_parallel:" in block and "parallel_config:" not in block
     graph = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--lang", "en")
     assert "parallel_config:" in graph.stdout and "parallelism:" not in graph.stdout
+
+
+def test_plan_json_gives_each_candidate_in_the_pynative_schema():
+    done = run_cli("plan", "--model", str(DSV3_1B), "--cards", "16", "--hbm", "32", "--json")
+    assert done.returncode == 0, done.stderr
+    for entry in json.loads(done.stdout)["candidates"]:
+        section = entry["pynative"]["parallelism"]
+        assert section["tensor_parallel"] == entry["parallel_config"]["model_parallel"]
+        assert section["pipeline_parallel"] == entry["parallel_config"]["pipeline_stage"]
