@@ -130,3 +130,12 @@ def test_plan_json_gives_each_candidate_in_the_pynative_schema():
         section = entry["pynative"]["parallelism"]
         assert section["tensor_parallel"] == entry["parallel_config"]["model_parallel"]
         assert section["pipeline_parallel"] == entry["parallel_config"]["pipeline_stage"]
+
+
+def test_check_fix_without_model_numbers_says_which_section_in_one_line(tmp_path):
+    target = tmp_path / "pretrain.yaml"
+    target.write_text("training:\n  global_batch_size: 8\nparallelism:\n  tensor_parallel: 1\n"
+                      "model:\n  model_type: something_new\n", encoding="utf-8")
+    done = run_cli("check", str(target), "--fix", "--cards", "8")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "model does not give layers/heads/hidden sizes" in done.stderr and "model.model_config" not in done.stderr
