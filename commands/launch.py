@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.ray:
         from mindpilot.commands.launch_ray import run_ray
 
-        return run_ray(preset, args, view, lang)
+        return run_ray(preset, args, view, lang, hosts)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
