@@ -50,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     new.add_argument("--input", action="append", default=[], metavar="PATH", help="a path that must exist (repeat)")
     new.add_argument("--related", action="append", default=[], metavar="FILE",
                      help="another file check reads with the config, e.g. a conversion script (repeat)")
-    new.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="a variable (repeat)")
+    new.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                     help="a variable (repeat); a secret's NAME alone is saved as *** and passed by name")
     new.add_argument("-o", "--output", help="write to this file (atomically; an old one is kept as .bak)")
     new.add_argument("script_args", nargs="*", metavar="ARGS", help="the script's arguments (after --)")
     render = actions.add_parser("render", parents=[common], help="write run.sh, env.sh, configs into a directory",
@@ -111,15 +112,17 @@ def _wrote(args: argparse.Namespace, path: Any) -> None:
 def _new(args: argparse.Namespace) -> ExitCode:
     from pydantic import ValidationError
 
+    from mindpilot.presets.names import env_flag
     from mindpilot.presets.preset import Preset
     from mindpilot.presets.store import preset_text, save_preset
     from mindpilot.validators.datafiles import plain_message
 
     env = {}
     for item in args.env:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(f"--env {item!r}: expected KEY=VALUE")
+        try:
+            key, value = env_flag(item)  # a secret's NAME alone: saved as ***, passed by name at launch
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         env[key] = value
     fields = {"name": args.name, "description": args.description, "script": args.script,
               "script_args": list(args.script_args) or None, "config": args.config, "cards": args.cards,
