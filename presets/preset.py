@@ -252,7 +252,7 @@ def load_preset(path: Union[str, Path]) -> Preset:
     if name.endswith(".json"):
         text = read_text(path)
         try:
-            document: Any = parse_bounded(name, lambda: json.loads(text))
+            document: Any = parse_bounded(name, lambda: json.loads(text), text)
         except json.JSONDecodeError as exc:
             raise DataFileError(name, exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     else:
