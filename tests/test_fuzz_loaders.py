@@ -207,6 +207,7 @@ def test_preset_show_and_dry_run_launch_on_mutated_presets(workdir, data, as_jso
     with state_dir(workdir):
         run_main("preset", "show", str(target))
         run_main("preset", "run-sh", str(target))
+        run_main("check", str(target), "--skip-paths")
 
 
 @settings(max_examples=4, deadline=None, derandomize=True, database=None,
