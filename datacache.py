@@ -36,15 +36,21 @@ def cache_dir() -> Path:
 
 
 def shipped(path: Union[str, Path]) -> bool:
-    """A YAML file inside the installed package (the only files cached: users' files change all the time)."""
+    """A knowledge file shipped in the package: YAML under a ``data`` folder, or the TUI's labels.
+
+    Only these are cached: users' files change all the time, and the configs and presets we ship are
+    checked like users' files, whose findings need line numbers.
+    """
     from mindpilot.datafiles import PACKAGE_ROOT
 
     try:
         resolved = Path(path).resolve()
     except OSError:
         return False
-    return resolved.suffix in (".yaml", ".yml") and PACKAGE_ROOT in resolved.parents \
-        and "tests" not in resolved.relative_to(PACKAGE_ROOT).parts
+    if resolved.suffix not in (".yaml", ".yml") or PACKAGE_ROOT not in resolved.parents:
+        return False
+    parts = resolved.relative_to(PACKAGE_ROOT).parts
+    return "tests" not in parts and ("data" in parts[:-1] or parts == ("tui", "labels.yaml"))
 
 
 def _entry(path: Path) -> Path:

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.commands.diagnose import print_report
     from mindpilot.launch.router import InputError, analyse, input_label
     from mindpilot.validators.check import run_check
+    from mindpilot.validators.check.preset_file import check_targets, is_preset_target
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.fix:
         if not cards:
             raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
-        report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
+        configs = [name for name in args.files if not is_preset_target(name)]  # a preset's config: fix it by name
+        report = run_check(configs, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
         for entry in report.files:
             if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
                 fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
@@ -118,7 +120,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         if not args.fix or not args.dry_run:
             print_report(report, lang)
-            _summary(report, cards, hbm, lang)
+            preset_cards = {e["cards"] for e in report.inputs if e["kind"] == "preset" and e.get("cards")}
+            _summary(report, cards or (preset_cards.pop() if len(preset_cards) == 1 else None), hbm, lang)
     return exit_code_for(report.findings)
 
 

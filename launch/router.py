@@ -148,7 +148,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     for finding in report.findings:
         _drop_self_commands(finding, finding.file in scripts)
     kinds, referenced = _check(routes, report, lang, cards, hbm_gb, skip_paths)
-    report.inputs = [{"file": route.given, "kind": kinds.get(route.path, route.kind),
+    report.inputs = [{**kinds.get(route.path, {"kind": route.kind}), "file": route.given,
                       **({"log_dir": route.path} if route.kind == JOB else {})} for route in routes] + referenced
     from mindpilot.redact import redact_model, secret_values
 
@@ -174,9 +174,9 @@ def _drop_self_commands(finding: Finding, in_script: bool) -> None:
 
 
 def _check(routes: list[Route], report: DiagnoseReport, lang: str, cards: Optional[int], hbm_gb: Optional[float],
-           skip_paths: bool) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """``check``'s rules on the scripts and configs, merged into ``report``; returns each checked file's
-    kind, and the model YAMLs that configs point to (checked too)."""
+           skip_paths: bool) -> tuple[dict[str, dict], list[dict]]:
+    """``check``'s rules on the scripts, configs and presets, merged into ``report``; returns each checked
+    file's entry (its kind; a preset's cards), and the files that configs and presets name (checked too)."""
     paths = [route.path for route in routes if route.kind in (SCRIPT, CONFIG, PRESET)]
     if not paths:
         return {}, []
@@ -186,8 +186,12 @@ def _check(routes: list[Route], report: DiagnoseReport, lang: str, cards: Option
     root = report.findings[:1] if report.root_cause is not None else []
     rest = report.findings[len(root):] + checked.findings
     report.findings = root + sorted(rest, key=lambda f: (bool(getattr(f, "consequence", False)), f.severity.rank))
-    given = {route.path for route in routes}
-    kinds = {entry["file"]: entry["kind"] for entry in checked.files
+    given = {route.path: route.path for route in routes}
+    if any(route.kind == PRESET for route in routes):  # a built-in name is reported by its file
+        from mindpilot.presets.preset import builtin_presets
+
+        given.update({str(builtin_presets()[route.path]): route.path for route in routes if route.kind == PRESET})
+    kinds = {given[entry["file"]]: dict(entry) for entry in checked.files
              if entry["file"] in given and "referenced_by" not in entry}
     # A preset names its config and scripts (and a built-in preset its own file): listed after the inputs.
     named = [entry for entry in checked.files if entry["file"] not in given or "referenced_by" in entry]

@@ -22,7 +22,7 @@ FORBIDDEN = {
 }
 """What each core package may never import: the layers are base modules < presets < validators < launch."""
 
-CORE = ["mindpilot.validators", "mindpilot.presets", "mindpilot.launch", "mindpilot.cli",
+CORE = ["mindpilot.validators", "mindpilot.presets", "mindpilot.launch", "mindpilot.acquire", "mindpilot.cli",
         "mindpilot.commands"]
 
 

@@ -71,3 +71,10 @@ def test_the_format_choices_are_the_formats_rendered():
     from mindpilot.validators.ci_formats import FORMATS as RENDERED
 
     assert FORMATS == RENDERED
+
+
+def test_only_knowledge_is_cached_not_the_configs_we_ship():
+    assert datacache.shipped(package_path("validators", "data", "stacks.yaml"))
+    assert datacache.shipped(package_path("tui", "labels.yaml"))
+    assert not datacache.shipped(package_path("presets", "builtin", "demo.yaml"))
+    assert not datacache.shipped(package_path("tui", "demo", "finetune_qwen2_5_7b.yaml"))

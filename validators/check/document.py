@@ -27,12 +27,12 @@ def _framework_load(text: str, name: str) -> Any:
 
         loader = YAML(typ="safe", pure=True)
         loader.version = (1, 1)
-        return parse_bounded(name, lambda: loader.load(text))
+        return parse_bounded(name, lambda: loader.load(text), text)
     try:
         # libyaml's parser when built in: the same Python resolver and constructors as safe_load (so the
         # same values), in a fraction of the time.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return parse_bounded(name, lambda: yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
+        return parse_bounded(name, lambda: yaml.load(text, Loader=loader), text)  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc}") from exc
