@@ -44,7 +44,7 @@ def _columns(line: str) -> int:
 
 
 def test_finding_text_wraps_title_and_detail_to_80_columns_and_keeps_fix_commands_whole():
-    from mindpilot.commands.output import format_finding
+    from mindpilot.validators.text.findings import format_finding
     from mindpilot.validators.catalog import make_finding
 
     commit = "0cd0874559d5658e5987ba11718a920384691c59"
