@@ -42,7 +42,8 @@ JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 class InputError(ValueError):
-    """An argument that is no file, directory or job (the CLI says so in one line, exit 2)."""
+    """An argument that is no file, directory, built-in preset or job, or nothing could be read (the CLI
+    says so in one line, exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ class Route:
     given: str
     """The argument as typed."""
     kind: str
-    """:data:`LOG`, :data:`LOG_DIR`, :data:`JOB`, :data:`PASTE`, :data:`SCRIPT` or :data:`CONFIG`."""
+    """:data:`LOG`, :data:`LOG_DIR`, :data:`JOB`, :data:`PASTE`, :data:`SCRIPT`, :data:`CONFIG` or :data:`PRESET`."""
     path: str
     """What is read: the file, the directory, the job's log directory, or ``-``."""
 
 
 def classify(raw: str) -> Route:
-    """What ``raw`` is; :class:`InputError` when it is neither a path nor a job id."""
+    """What ``raw`` is; :class:`InputError` when it is no path, built-in preset or job id."""
     if raw == "-":
         return Route(raw, PASTE, "-")
     path = Path(raw)
