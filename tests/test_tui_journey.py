@@ -274,3 +274,18 @@ async def test_plans_nothing_fits_hint_is_shown_whole():
         assert session.candidates and not any(c.get("fits") for c in session.candidates)
         detail = _text(app.screen, "#candidate-detail").replace("\n", " ")
         assert "even with full recompute" in detail and "…" not in detail
+
+
+async def test_the_focused_widget_is_marked():
+    app = MindpilotApp(Session(demo=True, lang="en", env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        models = app.screen.query_one("#model-table")
+        findings = app.screen.query_one("#findings-table")
+        assert app.focused is models
+        assert models.styles.border_left[0] == "thick" and findings.styles.border_left[0] in ("blank", "")
+        field = app.screen.query_one("#model-source", Input)
+        field.focus()
+        await pilot.pause()
+        assert models.styles.border_left[0] != "thick" and field.styles.background != models.styles.background
