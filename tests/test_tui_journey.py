@@ -289,3 +289,21 @@ async def test_the_focused_widget_is_marked():
         field.focus()
         await pilot.pause()
         assert models.styles.border_left[0] != "thick" and field.styles.background != models.styles.background
+
+
+async def test_detaching_keeps_the_job_id_in_view(monkeypatch):
+    from rich.console import Console
+    from rich.text import Text
+
+    monkeypatch.setattr(launching, "running_jobs", lambda: [])
+    screen = LaunchScreen(Session(demo=True, lang="en", env_report=fake_report()))
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = "my-demo-job-20261129-191221-6f4a"
+        screen.running, screen.job.job_id = True, job
+        await pilot.press("d")
+        await pilot.pause()
+        status = app.screen.query_one("#launch-status")
+        shown = Text(screen.job.status_text).wrap(Console(width=80), status.content_region.width)[:2]
+        assert f"mindpilot attach {job}" in " ".join(line.plain for line in shown).replace("\n", " ")
