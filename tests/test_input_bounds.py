@@ -351,3 +351,16 @@ def test_a_reused_anchor_is_not_a_warning_on_stderr(tmp_path):
     target.write_text("a: &x 1\nb: &x 2\nc: *x\n")
     done = run_cli("check", str(target), "--skip-paths")
     assert "Warning" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_wheel_with_a_deep_version_map_is_a_learn_error(tmp_path):
+    import zipfile
+
+    from mindpilot.validators.learn import LearnError, read_wheel
+
+    wheel = tmp_path / "mindformers-9.9.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("mindformers-9.9.9.dist-info/METADATA", "Name: mindformers\nVersion: 9.9.9\n")
+        archive.writestr("mindformers/VERSION_MAP.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(LearnError, match="not a readable wheel"):
+        read_wheel(wheel)
