@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         if not args.fix or not args.dry_run:
             print_findings(report.findings, lang)
-            _summary(report, cards, hbm, lang)
+            preset_cards = {e["cards"] for e in report.files if e["kind"] == "preset"}
+            _summary(report, cards or (preset_cards.pop() if len(preset_cards) == 1 else None), hbm, lang)
     return exit_code_for(report.findings)
 
 

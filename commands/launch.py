@@ -49,7 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--log-dir", help="msrun --log_dir")
     parser.add_argument("--config", help="the job's YAML config (checked before launch)")
     parser.add_argument("--tokenizer-dir", help="tokenizer directory to check")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra variable (repeat)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra variable (repeat); a secret's NAME alone passes it from this shell by name")
     parser.add_argument("--hang-minutes", type=float, help="report a hang after this long without a step")
     parser.add_argument("--detach", action="store_true", help="start the job and return (print `started`)")
     parser.add_argument("--force", action="store_true", help="start even when preflight finds errors")
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.ray:
         from mindpilot.commands.launch_ray import run_ray
 
-        return run_ray(preset, args, view, lang)
+        return run_ray(preset, args, view, lang, hosts)
     facts, probe_error = _probe(preset, args.no_probe)
     port = preset.master_port
     notes = []
@@ -285,7 +286,7 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
     from pydantic import ValidationError
 
     from mindpilot.launch.demo import demo_preset
-    from mindpilot.presets.names import safe_preset_name
+    from mindpilot.presets.names import env_flag, safe_preset_name
     from mindpilot.presets.preset import Preset, find_preset
     from mindpilot.validators.datafiles import loc_text, plain_message
 
@@ -323,9 +324,10 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
         if args.master_addr is None and hosts[0] != "local":
             data["master_addr"] = _resolve_master(hosts[0])
     for item in args.env:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(f"--env wants KEY=VALUE, got {item!r}", ExitCode.USAGE)
+        try:
+            key, value = env_flag(item)
+        except ValueError as exc:
+            raise CommandError(str(exc), ExitCode.USAGE) from None
         data["env"][key] = value
     try:
         return Preset.model_validate(data)

@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     labels = _LABELS.get(lang, _LABELS["en"])
+    args.pynative_data = pynative_data(args.apply or args.model)
     if not candidates:
         if args.json:
             emit_json({"model": arch.name, "cards": args.cards, "candidates": []})
@@ -167,6 +168,11 @@ def run(args: argparse.Namespace) -> ExitCode:
             document["advice"] = advice.to_dict()
         if diff is not None:
             document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
+        if args.pynative_data is not None:  # the settings as the MindFormers 2.x PyNative YAML writes them
+            from mindpilot.presets.pynative_plan import pynative_settings
+
+            for entry, candidate in zip(document["candidates"], candidates):
+                entry["pynative"] = pynative_settings(args.pynative_data, candidate)[0]
         emit_json(document)
     else:
         out = sys.stdout
@@ -335,13 +341,40 @@ def render_text(model: str, candidates: list, args: argparse.Namespace, labels: 
         heading = labels["closest"]
     lines += [""] + _wrap(heading.format(rank=candidates.index(best) + 1, layout=best.label,
                                          usable=gb(best.usable_gb)), "  ")
-    lines += _yaml_lines(best)
+    pynative = getattr(args, "pynative_data", None)
+    lines += _pynative_lines(pynative, best) if pynative is not None and not best.mindspeed else _yaml_lines(best)
     lines += ["", labels["memory"].format(stage=best.worst.stage)]
     lines += ["  " + line for line in _memory_lines(best.memory_dict(), labels)]
     lines += ["", labels["why"]]
     for reason in best.reasons:
         lines += _wrap("  - " + reason.text(lang), "    ")
     return "\n".join(lines) + "\n"
+
+
+def _pynative_lines(data: dict[str, Any], c: Any) -> list[str]:
+    """The plan as a MindFormers 2.x PyNative config writes it (``parallelism:``; data parallel is derived)."""
+    from mindpilot.presets.pynative_plan import pynative_settings
+
+    settings, _ = pynative_settings(data, c)
+    lines = ["# data_parallel_shard: -1 derives data parallel from the card count"]
+    for section, values in settings.items():
+        lines.append(f"{section}:")
+        lines += [f"  {k}: {_yaml_value(v)}" for k, v in values.items()]
+    return lines
+
+
+def pynative_data(path: Optional[str]) -> Optional[dict[str, Any]]:
+    """The parsed YAML at ``path`` when it is a MindFormers 2.x PyNative config, else None."""
+    from mindpilot.validators.check.pynative import is_pynative
+    from mindpilot.validators.datafiles import DataFileError, read_yaml
+
+    if not path or not Path(path).is_file() or not path.endswith((".yaml", ".yml")):
+        return None
+    try:
+        document = read_yaml(path)
+    except DataFileError:
+        return None
+    return dict(document) if is_pynative(document) else None
 
 
 def _yaml_lines(c: Any) -> list[str]:

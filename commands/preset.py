@@ -34,20 +34,24 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                              description="Make a preset from flags; arguments after -- are the script's. "
                                          "Example: mindpilot preset new --name ft --script run_mindformer.py "
                                          "--config ft.yaml --cards 2 -o ft.preset.yaml -- --config ft.yaml")
-    new.add_argument("--name", default="job", help="short name (letters, digits, . _ -)")
-    new.add_argument("--description", default="", help="one line about the job")
-    new.add_argument("--script", required=True, help="the task script msrun runs with python")
+    new.add_argument("--from", dest="base", metavar="PRESET",
+                     help="start from this preset (file or built-in name); the other flags change it")
+    new.add_argument("--name", help="short name (letters, digits, . _ -; default: job)")
+    new.add_argument("--description", help="one line about the job")
+    new.add_argument("--script", help="the task script msrun runs with python (needed without --from)")
     new.add_argument("--config", help="the job's MindFormers / MindRLHF YAML (check validates it)")
-    new.add_argument("--cards", type=int, default=8, help="all workers over all nodes (msrun --worker_num)")
-    new.add_argument("--nodes", type=int, default=1, help="number of nodes")
-    new.add_argument("--framework", choices=("mindformers", "mindrlhf", "mindspeed", "custom"), default="mindformers")
+    new.add_argument("--cards", type=int, help="all workers over all nodes (msrun --worker_num; default 8)")
+    new.add_argument("--nodes", type=int, help="number of nodes (default 1)")
+    new.add_argument("--framework", choices=("mindformers", "mindrlhf", "mindspeed", "custom"),
+                     help="default: mindformers")
     new.add_argument("--model", help="model id or directory (plan and tokenizer check)")
     new.add_argument("--workdir", help="directory msrun runs in (the framework checkout)")
     new.add_argument("--tokenizer-dir", help="tokenizer directory (checked unless --skip-paths)")
     new.add_argument("--input", action="append", default=[], metavar="PATH", help="a path that must exist (repeat)")
     new.add_argument("--related", action="append", default=[], metavar="FILE",
                      help="another file check reads with the config, e.g. a conversion script (repeat)")
-    new.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="a variable (repeat)")
+    new.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                     help="a variable (repeat); a secret's NAME alone is saved as *** and passed by name")
     new.add_argument("-o", "--output", help="write to this file (atomically; an old one is kept as .bak)")
     new.add_argument("script_args", nargs="*", metavar="ARGS", help="the script's arguments (after --)")
     render = actions.add_parser("render", parents=[common], help="write run.sh, env.sh, configs into a directory",
@@ -108,23 +112,34 @@ def _wrote(args: argparse.Namespace, path: Any) -> None:
 def _new(args: argparse.Namespace) -> ExitCode:
     from pydantic import ValidationError
 
+    from mindpilot.presets.names import env_flag
     from mindpilot.presets.preset import Preset
     from mindpilot.presets.store import preset_text, save_preset
     from mindpilot.validators.datafiles import plain_message
 
     env = {}
     for item in args.env:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise CommandError(f"--env {item!r}: expected KEY=VALUE")
+        try:
+            key, value = env_flag(item)  # a secret's NAME alone: saved as ***, passed by name at launch
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         env[key] = value
     fields = {"name": args.name, "description": args.description, "script": args.script,
-              "script_args": list(args.script_args), "config": args.config, "cards": args.cards,
+              "script_args": list(args.script_args) or None, "config": args.config, "cards": args.cards,
               "nodes": args.nodes, "framework": args.framework, "model": args.model, "workdir": args.workdir,
-              "tokenizer_dir": args.tokenizer_dir, "input_files": args.input, "related_files": args.related,
-              "env": env}
+              "tokenizer_dir": args.tokenizer_dir, "input_files": args.input or None,
+              "related_files": args.related or None}
+    base: dict[str, Any] = {}
+    if args.base:
+        from mindpilot.presets.preset import find_preset
+
+        base = find_preset(args.base).model_dump(exclude_defaults=True)
+    elif not args.script:
+        raise CommandError("--script is needed (or start from a preset: --from NAME)")
+    merged = {**base, **{k: v for k, v in fields.items() if v is not None}}
+    merged["env"] = {**base.get("env", {}), **env}
     try:
-        preset = Preset(**{k: v for k, v in fields.items() if v is not None})
+        preset = Preset(**merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(part) for part in first["loc"])

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -29,6 +30,8 @@ DASHBOARD_PORT = 8260
 """The dashboard port of MindSpeed-RL's example scripts."""
 STATUS_TIMEOUT = 30.0
 """Seconds ``ray status`` may take."""
+START_TIMEOUT = 180.0
+"""Seconds one node's ``ray start`` may take."""
 _USAGE = re.compile(r"^\s*([\d.]+)\s*/\s*([\d.]+)\s+(\S+)")
 _NODE = re.compile(r"^\s*(\d+)\s+node_[0-9a-f]+", re.IGNORECASE)
 
@@ -100,6 +103,43 @@ def read_ray_status(ray: Optional[str] = None, address: Optional[str] = None) ->
         lines = (done.stderr or done.stdout).strip().splitlines()
         return None, lines[-1][:300] if lines else f"exit {done.returncode}"
     return done.stdout, None
+
+
+def start_ray_node(argv: list[str], host: str, ssh_options: tuple = (), remote_bin: Optional[str] = None,
+                   timeout: float = START_TIMEOUT) -> Optional[str]:
+    """Run one node's ``ray start`` (``host`` ``local``: here; else over ssh); None when it worked, else why not.
+
+    ``ray`` is the one beside this interpreter (``remote_bin``: the folder of the remote node's python)."""
+    from mindpilot.launch.nodes import LOCAL, ssh_argv
+
+    if host == LOCAL:
+        program = find_ray()
+        if program is None:
+            return "the ray command is not installed here (pip install ray)"
+        command = [program, *argv[1:]]
+    else:
+        folder = remote_bin or str(Path(sys.executable).parent)
+        command = ssh_argv(host, [str(Path(folder) / "ray"), *argv[1:]], ssh_options)
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED=os.environ.get("RAY_USAGE_STATS_ENABLED", "0"))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if done.returncode == 0:
+        return None
+    lines = [line for line in (done.stderr + done.stdout).strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else f"exit {done.returncode}"
+
+
+def wait_for_ray(address: str, nodes: int, timeout: float = 60.0) -> tuple[Optional[str], Optional[str]]:
+    """``ray status`` once ``nodes`` nodes are active (or the last answer when ``timeout`` passes)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        output, error = read_ray_status(address=address)
+        if output is not None and parse_ray_status(output).nodes >= nodes or time.monotonic() > deadline:
+            return output, error
+        time.sleep(2)
 
 
 def ray_findings(output: Optional[str], error: Optional[str], nodes: int, npus_per_node: int,

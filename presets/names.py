@@ -59,3 +59,21 @@ def safe_preset_name(text: str) -> str:
     """A valid preset name made from ``text`` (a script's file stem): other characters become ``-``."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).lstrip(".-")[:64]
     return name or "job"
+
+
+def env_flag(item: str) -> tuple[str, str]:
+    """``--env KEY=VALUE`` as ``(KEY, VALUE)``; a secret's NAME alone is ``(NAME, "***")``: passed by name.
+
+    The name itself is checked by the ``Preset`` it goes into.
+
+    Raises:
+        ValueError: neither form.
+    """
+    from mindpilot.validators.redact import MASK, is_secret_name
+
+    key, sep, value = item.partition("=")
+    if not sep and key and is_secret_name(key):
+        return key, MASK  # never typed into the shell's history; the launch takes it from the environment
+    if not sep or not key:
+        raise ValueError(f"--env wants KEY=VALUE (or a secret's NAME alone), got {item!r}")
+    return key, value

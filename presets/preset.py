@@ -24,10 +24,11 @@ PACKAGE_PREFIX = "mindpilot:"
 
 
 SCRIPT_LINE_FIELDS = ("description", "script", "script_args", "workdir", "log_dir", "master_addr", "pythonpath",
-                      "ms_alloc_conf", "ms_enable_lccl", "bind_core")
-"""Text fields written into a line of ``run.sh``: no newline, NUL or other control character."""
-OTHER_TEXT_FIELDS = ("model", "framework", "config", "tokenizer_dir", "input_files", "output_files", "output_dirs",
-                     "device")
+                      "ms_alloc_conf", "ms_enable_lccl", "bind_core", "config", "related_files")
+"""Text fields written into a line of ``run.sh`` (``config`` and ``related_files`` too: ``preset render`` puts
+their copies into the script's arguments): no newline, NUL or other control character."""
+OTHER_TEXT_FIELDS = ("model", "framework", "tokenizer_dir", "input_files", "output_files", "output_dirs", "device",
+                     "parallel")
 """Text fields never written into a script (checked, read or shown only): no NUL byte."""
 
 

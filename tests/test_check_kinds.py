@@ -32,6 +32,7 @@ def test_every_kind_has_a_label_naming_its_schema_in_both_languages():
     assert kind_label("mindformers_pynative") == "MindFormers 2.x PyNative YAML (parallelism:)"
     assert kind_label("mindformers") == "MindFormers YAML (parallel_config:)"
     assert kind_label("unknown") == "schema not recognised" and kind_label("no-such-kind", "zh") == "不认识的格式"
+    assert kind_label("yaml") == "YAML that could not be read as a config"
     for kind in FILE_KINDS:
         assert kind.label("en") and kind.label("zh") and kind.label("en") != kind.label("zh")
 

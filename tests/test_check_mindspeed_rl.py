@@ -109,3 +109,17 @@ def test_separate_roles_add_up_against_the_cards_through_the_cli(tmp_path):
     (short,) = [f for f in report["findings"] if f["rule"] == "mindspeed_rl.cards_short"]
     assert "24" in short["title"] and "16" in short["title"]
     assert run_cli("check", str(path), "--cards", "24").returncode == 0
+
+
+def test_with_the_model_files_beside_it_their_keys_are_the_names_that_count(tmp_path):
+    (tmp_path / "model").mkdir()
+    # The seed's slip the other way round: the file is named qwen25-7b, the key inside is qwen25_7b.
+    (tmp_path / "model" / "qwen25-7b.yaml").write_text("qwen25_7b:\n  num_layers: 28\n")
+
+    def edit(data):
+        data["defaults"][0]["model"] = ["qwen25-7b"]
+        data["actor_config"]["model"] = "qwen25-7b"
+
+    found = run_check([write(tmp_path, edit)]).findings
+    assert [f.rule for f in found] == ["mindspeed_rl.model_not_in_defaults"]
+    assert found[0].title.startswith("actor_config.model: qwen25-7b") and "(qwen25_7b)" in found[0].title

@@ -88,3 +88,25 @@ def test_paths_are_checked_unless_skipped(tmp_path):
     (tmp_path / "tok").mkdir()
     rules = [f.rule for f in check_preset(preset.model_copy(update={"model": "qwen2.5-7b"})).findings]
     assert rules == ["preflight.tokenizer_incomplete"]
+    (tmp_path / "ckpt").mkdir()
+    outputs = preset.model_copy(update={"output_files": ["ckpt"], "output_dirs": ["train.py"]})
+    rules = sorted(f.rule for f in check_preset(outputs).findings if f.rule != "preflight.tokenizer_incomplete")
+    assert rules == ["preflight.path_is_directory", "preflight.path_is_file"]
+
+
+def test_several_workers_on_a_config_that_is_not_parallel():
+    preset = find_preset("qwen2.5-0.5b-ft-1card").model_copy(update={"cards": 2, "parallel": {}})
+    findings = check_preset(preset, skip_paths=True).findings
+    assert [f.rule for f in findings] == ["preset.config_not_parallel"]
+    assert findings[0].file.endswith("finetune_qwen2_5_0_5b_1card.yaml") and findings[0].line
+
+
+def test_a_launch_script_named_as_the_script_is_checked_against_the_cards(tmp_path):
+    script = tmp_path / "tune_qwen25_7b.sh"
+    script.write_text("#!/bin/bash\nNPUS_PER_NODE=8\nNNODES=1\nTP=4\nPP=1\n"
+                      "torchrun --nproc_per_node $NPUS_PER_NODE posttrain_gpt.py --tensor-model-parallel-size ${TP} "
+                      "--pipeline-model-parallel-size ${PP}\n", encoding="utf-8")
+    preset = Preset(name="ms", framework="mindspeed", script=str(script), cards=4)
+    report = check_preset(preset, skip_paths=True)
+    assert {"file": str(script), "kind": "script"} in report.files
+    assert "launch.local_gt_cards" in [f.rule for f in report.findings]  # 8 per node in the script, 4 in the preset

@@ -116,6 +116,14 @@ def test_unknown_keys_and_sections_that_pynative_never_reads(tmp_path):
     assert "Unknown configuration keys for ParallelismConfig: ['tensor_paralel']" in got["pynative.unknown_key"].detail
     assert got["pynative.unknown_key"].line == line_of(path, "tensor_paralel")
     assert got["pynative.legacy_section_ignored"].severity is Severity.WARNING
+    assert "did you mean tensor_parallel?" in got["pynative.unknown_key"].title
+
+
+def test_a_key_no_release_we_know_has_is_a_warning_not_an_error(tmp_path):
+    """A newer MindFormers may add keys; only a misspelling of a known key is sure to be rejected."""
+    path = variant(tmp_path, (r"^(  sequence_parallel: true.*)$", r"\1\n  hccl_buffer_size_mb: 200"))
+    hits = [f for f in findings(path) if f.rule == "pynative.unknown_key"]
+    assert len(hits) == 1 and hits[0].severity is Severity.WARNING and "newer than 2.1" in hits[0].fix
 
 
 @pytest.mark.parametrize("pp, value, expected", [

@@ -125,6 +125,10 @@ BAD_FIELDS = [
     ("script", "train.py\u2028x", "control character"),
     ("log_dir", "logs\u0000", "NUL"),
     ("config", "cfg\u0000.yaml", "NUL"),
+    ("config", "cfg\n.yaml", "newline"),
+    ("related_files", ["a.yaml", "b\n.sh"], "newline"),
+    ("tokenizer_dir", "tok\u0000", "NUL"),
+    ("parallel", {"data\u0000parallel": 2}, "NUL"),
     ("workdir", "/tmp\n/x", "newline"),
 ]
 
@@ -190,6 +194,18 @@ def test_a_script_name_with_odd_characters_gives_a_safe_job_name(tmp_path):
 
 
 @needs_bash
+def test_every_text_field_of_a_preset_is_checked():
+    """A field added later cannot slip past the checks: each one that holds text is in one of the two lists."""
+    from mindpilot.presets.preset import OTHER_TEXT_FIELDS, SCRIPT_LINE_FIELDS, _strings
+
+    sample = {"str": "x", "list": ["x"], "dict": {"x": 1}}
+    for name, field in Preset.model_fields.items():
+        text = any(kind in str(field.annotation) for kind in ("str", "Dict[str"))
+        checked = name in SCRIPT_LINE_FIELDS or name in OTHER_TEXT_FIELDS or name in ("name", "env")
+        assert checked or not text, f"Preset.{name} holds text but no validator checks it"
+    assert _strings(sample) == ["str", "x", "list", "x", "dict", "x"]
+
+
 def test_renderer_refuses_what_bypassed_validation(tmp_path):
     """model_copy skips validators: render_run_sh checks names and NUL itself, and keeps the comment one line."""
     bin_dir, out, env = _sandbox(tmp_path)

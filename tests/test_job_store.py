@@ -184,3 +184,23 @@ def test_sigkill_of_the_real_msrun_leaves_no_worker_scheduler_or_tail_process(tm
         assert not psutil.pid_exists(process.pid) or process.status() == psutil.STATUS_ZOMBIE
     row = json.loads(cli(state, "jobs", "--json").stdout)[0]
     assert row["id"] == record.id and row["alive_pids"] == []
+
+
+def test_processes_left_by_a_finished_job_are_shown_and_stop_without_an_id_ends_them(tmp_path, state):
+    import subprocess
+
+    finished("killed-1", tmp_path, 100)  # msrun and its supervisor gone (kill -9 of both), a worker left
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                              env=dict(os.environ, MINDPILOT_JOB_ID="killed-1"), start_new_session=True)
+    try:
+        assert wait_for(lambda: "killed-1" in cli(state, "jobs").stdout)
+        text = cli(state, "jobs").stdout
+        assert "1 process(es) of this job still run: mindpilot stop killed-1" in text
+        assert json.loads(cli(state, "jobs", "--json").stdout)[0]["alive_pids"] == [orphan.pid]
+        stopped = cli(state, "stop", "--grace", "5")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "killed-1" in stopped.stderr and orphan.wait(timeout=10) is not None
+        assert "still run" not in cli(state, "jobs").stdout
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()

@@ -93,3 +93,26 @@ def test_a_real_local_ray_head_is_ready_and_a_missing_node_is_named(ray_head):
     assert [e["argv"][2] for e in events if e["type"] == "ray"] == ["--head", f"--address=127.0.0.1:{ray_head}"]
     assert [e["finding"]["rule"] for e in events if e["type"] == "preflight"] == ["ray.nodes_missing",
                                                                                   "ray.npus_short"]
+
+
+@pytest.mark.slow
+def test_launch_starts_the_head_itself_with_hosts_local_and_finds_it_ready():
+    if find_ray() is None:
+        pytest.skip("ray is not installed (pip install ray, part of the test extra)")
+    temp = tempfile.mkdtemp(prefix="mpray")  # RAY_TMPDIR: where this cluster's sessions go (short socket paths)
+    port = _free_port()
+    try:
+        done = run_cli("launch", "--demo", "--ray", "--hosts", "local", "--cards", "2", "--master-port", str(port),
+                       "--json", env={"RAY_TMPDIR": temp, "RAY_USAGE_STATS_ENABLED": "0"}, timeout=300)
+        assert done.returncode == 0, done.stderr + done.stdout[-2000:]
+        events = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [(e["node_rank"], e["ok"]) for e in events if e["type"] == "ray_start"] == [(0, True)]
+        assert [e["finding"]["title"] for e in events if e["type"] == "preflight"] == [
+            "Ray cluster ready: 1 node(s), 2 NPU(s)"]
+    finally:
+        ours = [p for p in psutil.process_iter(["cmdline"]) if temp in " ".join(p.info["cmdline"] or [])]
+        for process in ours:
+            process.terminate()
+        _, alive = psutil.wait_procs(ours, timeout=15)
+        for process in alive:
+            process.kill()

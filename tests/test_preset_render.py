@@ -71,6 +71,14 @@ def test_preset_new_from_flags_then_schema(tmp_path):
     assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr and "Traceback" not in bad.stderr
     bad = run_cli("preset", "new", "--script", "a.py", "--nodes", "0")
     assert bad.returncode == 2 and "--nodes" in bad.stderr
+    derived = tmp_path / "mine.preset.yaml"
+    done = run_cli("preset", "new", "--from", "qwen2.5-0.5b-ft-1card", "--name", "mine", "--env", "GLOG_v=1",
+                   "-o", str(derived))
+    assert done.returncode == 0, done.stderr
+    mine, base = load_preset(derived), find_preset("qwen2.5-0.5b-ft-1card")
+    assert mine.model_copy(update={"name": base.name, "env": base.env}) == base
+    assert (mine.name, mine.env) == ("mine", {"GLOG_v": "1"})
+    assert run_cli("preset", "new", "--cards", "2").returncode == 2
     schema = json.loads(run_cli("preset", "schema").stdout)
     assert schema["additionalProperties"] is False and "related_files" in schema["properties"]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -111,3 +112,30 @@ def test_apply_plan_given_graph_mode_settings_writes_them_pynative_style(tmp_pat
     assert data["parallelism"]["sequence_parallel"] is True
     assert data["recompute"] == {"mode": "full", "full_recompute_layer": ["0", "11-12"]}
     assert _errors(target, 12) == []
+
+
+def test_plan_prints_the_best_layout_in_the_pynative_schema_of_the_model_yaml():
+    done = run_cli("plan", "--model", str(DSV3_1B), "--cards", "16", "--hbm", "32", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    block = done.stdout.split("Best plan #1", 1)[1]
+    assert "parallelism:\n  tensor_parallel:" in block and "parallel_config:" not in block
+    graph = run_cli("plan", "--model", "qwen2.5-7b", "--cards", "8", "--lang", "en")
+    assert "parallel_config:" in graph.stdout and "parallelism:" not in graph.stdout
+
+
+def test_plan_json_gives_each_candidate_in_the_pynative_schema():
+    done = run_cli("plan", "--model", str(DSV3_1B), "--cards", "16", "--hbm", "32", "--json")
+    assert done.returncode == 0, done.stderr
+    for entry in json.loads(done.stdout)["candidates"]:
+        section = entry["pynative"]["parallelism"]
+        assert section["tensor_parallel"] == entry["parallel_config"]["model_parallel"]
+        assert section["pipeline_parallel"] == entry["parallel_config"]["pipeline_stage"]
+
+
+def test_check_fix_without_model_numbers_says_which_section_in_one_line(tmp_path):
+    target = tmp_path / "pretrain.yaml"
+    target.write_text("training:\n  global_batch_size: 8\nparallelism:\n  tensor_parallel: 1\n"
+                      "model:\n  model_type: something_new\n", encoding="utf-8")
+    done = run_cli("check", str(target), "--fix", "--cards", "8")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "model does not give layers/heads/hidden sizes" in done.stderr and "model.model_config" not in done.stderr

@@ -96,6 +96,25 @@ def test_a_secret_in_the_script_arguments_is_masked_where_shown(tmp_path):
     assert "pa@ss" not in done.stdout and "https://***@mirror.example/x" in done.stdout
 
 
+def test_env_flag_with_a_secret_name_alone_passes_it_by_name(tmp_path):
+    out, env = _stub_msrun(tmp_path)
+    preset = _preset(tmp_path, {})
+    done = run_cli("launch", str(preset), "--no-probe", "--force", "--env", "HF_TOKEN", "--log-dir",
+                   str(tmp_path / "logs"), env={**env, "HF_TOKEN": HF}, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    _no_secret(done.stdout, done.stderr)
+    assert _received_env(out)["HF_TOKEN"] == HF
+    plain = run_cli("launch", str(preset), "--no-probe", "--dry-run", "--env", "PLAIN", env=env, cwd=str(tmp_path))
+    assert plain.returncode == 2 and "KEY=VALUE" in plain.stderr
+    saved = tmp_path / "new.yaml"
+    made = run_cli("preset", "new", "--script", "t.py", "--env", "HF_TOKEN", "-o", str(saved),
+                   env={**env, "HF_TOKEN": HF})
+    assert made.returncode == 0, made.stderr
+    _no_secret(saved.read_text(), made.stdout, made.stderr)
+    run_sh = run_cli("preset", "run-sh", str(saved), env=env)
+    assert 'export HF_TOKEN="${HF_TOKEN:?set HF_TOKEN}"' in run_sh.stdout.splitlines()
+
+
 def test_a_preset_passes_a_secret_by_name_and_needs_it_in_the_environment(tmp_path):
     out, env = _stub_msrun(tmp_path)
     preset = _preset(tmp_path, {"HF_TOKEN": MASK})

@@ -14,7 +14,6 @@ import posixpath
 from pathlib import PurePath
 from typing import Iterable, Sequence
 from urllib.parse import quote
-from xml.etree import ElementTree
 
 from mindpilot.validators.findings import Finding, Severity
 
@@ -63,6 +62,8 @@ def to_junit(findings: Sequence[Finding], command: str) -> str:
     warning state, and a warning must not fail a pipeline). No findings: one passing test case, so a CI
     report says "1 passed" rather than "no tests".
     """
+    from xml.etree import ElementTree  # only this format needs it: `mindpilot --help` stays light
+
     failures = sum(1 for f in findings if f.severity is Severity.ERROR)
     cases = max(len(findings), 1)
     root = ElementTree.Element("testsuites", name=f"mindpilot {command}", tests=str(cases),
@@ -102,11 +103,11 @@ def artifact_uri(path: str) -> str:
 
 def to_sarif(findings: Sequence[Finding], command: str, version: str = "0") -> dict:
     """A SARIF 2.1.0 log with one run: the rules that fired (first use order) and one result per finding."""
-    rule_ids: list[str] = []
+    rule_ids: dict[str, int] = {}
     rules: list[dict] = []
     for finding in findings:
         if finding.rule not in rule_ids:
-            rule_ids.append(finding.rule)
+            rule_ids[finding.rule] = len(rule_ids)
             rule = {"id": finding.rule, "shortDescription": {"text": finding.title},
                     "defaultConfiguration": {"level": _SARIF_LEVEL[finding.severity]}}
             if finding.fix:
@@ -114,7 +115,7 @@ def to_sarif(findings: Sequence[Finding], command: str, version: str = "0") -> d
             rules.append(rule)
     results = []
     for finding in findings:
-        result: dict = {"ruleId": finding.rule, "ruleIndex": rule_ids.index(finding.rule),
+        result: dict = {"ruleId": finding.rule, "ruleIndex": rule_ids[finding.rule],
                         "level": _SARIF_LEVEL[finding.severity], "message": {"text": _message(finding)}}
         if finding.file:
             location: dict = {"artifactLocation": {"uri": artifact_uri(finding.file)}}

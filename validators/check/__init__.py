@@ -113,6 +113,8 @@ FILE_KINDS: list[FileKind] = [
 """Every kind ``check`` knows, in the order they are tried; add a kind with :func:`register_kind`."""
 
 UNKNOWN_LABELS = {"en": "schema not recognised", "zh": "不认识的格式"}
+OTHER_LABELS = {"yaml": {"en": "YAML that could not be read as a config", "zh": "无法作为配置读取的 YAML"}}
+"""Kinds that are not in :data:`FILE_KINDS`: a file that does not parse, or is not a mapping."""
 
 
 def register_kind(kind: FileKind, before: Optional[str] = None) -> None:
@@ -136,7 +138,10 @@ def detect_kind(path: str, text: str, data: Any = None) -> str:
 def kind_label(name: str, lang: str = "en") -> str:
     """The schema a kind id stands for, as the summary names it."""
     kind = next((k for k in FILE_KINDS if k.name == name and k.name != "unknown"), None)
-    return kind.label(lang) if kind else UNKNOWN_LABELS.get(lang, UNKNOWN_LABELS["en"])
+    if kind:
+        return kind.label(lang)
+    labels = OTHER_LABELS.get(name, UNKNOWN_LABELS)
+    return labels.get(lang, labels["en"])
 
 
 def _not_a_mapping(data: Any) -> dict[str, str]:

@@ -37,7 +37,8 @@ def arch_of(doc: ConfigDoc) -> Any:
             pass
     arch = _catalogue_arch(doc, CheckContext(skip_paths=False))
     if arch is None:
-        raise FixError(f"{doc.path}: model.model_config does not give layers/heads/hidden sizes and the model "
+        section = "model" if is_pynative(doc.data) else "model.model_config"
+        raise FixError(f"{doc.path}: {section} does not give layers/heads/hidden sizes and the model "
                        "is not in the catalogue; add them or set pretrained_model_dir")
     return arch
 

@@ -3,7 +3,8 @@
 MindSpeed-RL starts a Ray cluster, loads the model on every card, and only then runs
 ``mindspeed_rl/config_cls/validate_config.py``; a model name that is not among the hydra ``defaults`` fails
 even later, with a bare ``KeyError`` from ``BaseConfig.update`` (``model_config_dict[config_dict['model']]``).
-This module runs the same checks on the file: model names against the defaults, actor / reference / reward /
+This module runs the same checks on the file: model names against the defaults (the top-level keys of
+``model/<name>.yaml`` beside the config when it is there), actor / reference / reward /
 critic resources against their TP x PP x CP and against the cards, the inference TP against the actor's
 cards, colocation (``use_integrated_worker``), ``max_model_len`` against ``seq_length``, bf16, and batch
 divisibility. Sources: MindSpeed-RL ``validate_config.py``, ``rl_config.py``, ``cli/train_grpo.py``.
@@ -11,6 +12,7 @@ divisibility. Sources: MindSpeed-RL ``validate_config.py``, ``rl_config.py``, ``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 from mindpilot.validators.check.context import CheckContext
@@ -101,10 +103,28 @@ def check_mindspeed_rl_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     _check_generation(doc, data, rl, ctx)
 
 
+def model_keys(config_path: str, names: list[str]) -> Optional[list[str]]:
+    """The model names the defaults really provide: the top-level keys of ``<config dir>/model/<name>.yaml``
+    (hydra loads those files; a role's ``model`` must be one of their keys). None when a file is not there."""
+    from mindpilot.validators.datafiles import DataFileError, read_yaml
+
+    keys: list[str] = []
+    folder = Path(config_path).parent / "model"
+    for name in names:
+        try:
+            loaded = read_yaml(folder / f"{name}.yaml")
+        except DataFileError:
+            return None
+        if isinstance(loaded, dict):
+            keys += [str(key) for key in loaded]
+    return keys
+
+
 def _check_models(doc: ConfigDoc, data: dict, ctx: CheckContext) -> None:
     names = default_models(data)
     if names is None:
         return
+    names = model_keys(doc.path, names) or names
     for section in (TRAINING,) + tuple(role[0] for role in ROLES):
         part = data.get(section)
         if isinstance(part, dict) and "model" in part and str(part["model"]) not in names:

@@ -95,7 +95,7 @@ def check_preset(preset: Any, source: str = "preset", cards: Optional[int] = Non
         return line_of(document, list(keys)) if document is not None else None
 
     report = CheckReport()
-    report.files.append({"file": source, "kind": "preset"})
+    report.files.append({"file": source, "kind": "preset", "cards": preset.cards})
     if cards is not None and cards != preset.cards:
         ctx.add("preset.cards_flag", source, where("cards"), cards=cards, preset_cards=preset.cards)
     _layout_findings(preset, source, where, ctx)
@@ -109,6 +109,9 @@ def check_preset(preset: Any, source: str = "preset", cards: Optional[int] = Non
             checked.append(str(path))
         else:  # the files check reads must be there even on CI: they are what it checks
             ctx.add("preflight.path_missing", source, where(*keys), what=_label(what, lang), path=path, cwd=cwd)
+    script = _absolute(preset.resolve(preset.script), cwd)
+    if script.suffix == ".sh" and script.is_file():  # a launch script (MindSpeed-LLM's, run with bash): its rules too
+        checked.append(str(script))
     if checked:
         sub = run_check(checked, cards=preset.cards, hbm_gb=hbm_gb, skip_paths=skip_paths, lang=lang)
         report.files += sub.files
@@ -138,7 +141,8 @@ def _absolute(path: str, cwd: Path) -> Path:
 
 
 _LABELS = {"config": ("配置文件", "config file"), "related": ("相关文件", "related file"),
-           "script": ("任务脚本", "task script"), "input": ("输入路径", "input path")}
+           "script": ("任务脚本", "task script"), "input": ("输入路径", "input path"),
+           "output": ("输出检查点路径", "output checkpoint path"), "output dir": ("输出目录", "output directory")}
 
 
 def _label(key: str, lang: str) -> str:
@@ -165,14 +169,20 @@ def _layout_findings(preset: Any, source: str, where: Any, ctx: CheckContext) ->
 
 
 def _config_parallel(preset: Any, config: Optional[str], source: str, where: Any, ctx: CheckContext) -> None:
-    """The preset's ``parallel`` against the MindFormers config's ``parallel_config`` (launch runs the config)."""
-    if not config or not preset.parallel:
+    """The preset's ``parallel`` against the MindFormers config's ``parallel_config`` (launch runs the config),
+    and several workers against a config that is not parallel."""
+    if not config:
         return
     try:
         document = read_yaml(config)
     except DataFileError:
         return  # reported by the config check
     section = document.get("parallel_config") if isinstance(document, dict) else None
+    if isinstance(section, dict) and document.get("use_parallel") is False and preset.cards > 1:
+        ctx.add("preset.config_not_parallel", config, line_of(document, ["use_parallel"]), cards=preset.cards,
+                config=config)
+    if not preset.parallel:
+        return
     if not isinstance(section, dict):
         return
     for key, value in preset.parallel.items():
@@ -240,7 +250,8 @@ def _config_argument(preset: Any, source: str, where: Any, cwd: Path, ctx: Check
 
 
 def _path_findings(preset: Any, source: str, where: Any, cwd: Path, ctx: CheckContext) -> None:
-    """The script, tokenizer and input paths exist (skipped with ``--skip-paths``: CI has no weights)."""
+    """The script, tokenizer and input paths exist, outputs are of the right kind (skipped with ``--skip-paths``:
+    CI has no weights)."""
     from mindpilot.launch.preflight import tokenizer_findings
 
     script = _absolute(preset.resolve(preset.script), cwd)
@@ -252,6 +263,16 @@ def _path_findings(preset: Any, source: str, where: Any, cwd: Path, ctx: CheckCo
         if not path.exists():
             ctx.add("preflight.path_missing", source, where("input_files", index), what=_label("input", ctx.lang),
                     path=path, cwd=cwd)
+    for index, raw in enumerate(preset.output_files):  # a checkpoint "file" that is a directory (IsADirectoryError)
+        path = _absolute(preset.resolve(raw), cwd)
+        if path.is_dir():
+            ctx.add("preflight.path_is_directory", source, where("output_files", index),
+                    what=_label("output", ctx.lang), path=path)
+    for index, raw in enumerate(preset.output_dirs):
+        path = _absolute(preset.resolve(raw), cwd)
+        if path.exists() and not path.is_dir():
+            ctx.add("preflight.path_is_file", source, where("output_dirs", index), what=_label("output dir", ctx.lang),
+                    path=path)
     if preset.tokenizer_dir:
         for finding in tokenizer_findings(_absolute(preset.tokenizer_dir, cwd), preset.model or "", cwd, ctx.lang):
             finding.file, finding.line = finding.file or source, finding.line or where("tokenizer_dir")

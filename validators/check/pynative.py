@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.validators.findings import Severity
 
 PN = "parallelism"
 
@@ -133,12 +134,29 @@ def _check_sections(doc: ConfigDoc, ctx: CheckContext) -> bool:
             continue
         for key in value:
             if key not in allowed and not (isinstance(value[key], dict) and f"{dotted}.{key}" in SECTION_CLASSES):
-                ctx.add("pynative.unknown_key", doc.path, doc.line(*keys, key), section=dotted, key=key,
-                        cls=SECTION_CLASSES[dotted], allowed=", ".join(allowed))
+                _unknown_key(doc, ctx, keys, str(key), allowed)
     for legacy, instead in LEGACY_SECTIONS.items():
         if doc.has(legacy):
             ctx.add("pynative.legacy_section_ignored", doc.path, doc.line(legacy), section=legacy, instead=instead)
     return ok
+
+
+def _unknown_key(doc: ConfigDoc, ctx: CheckContext, keys: tuple, key: str, allowed: list[str]) -> None:
+    """A key 2.0/2.1 reject: an error when it is a misspelling of a known key, else a warning, since a newer
+    MindFormers than the ones these lists come from may have added it (never block a working install)."""
+    import difflib
+
+    section = ".".join(keys)
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.8)
+    if close:
+        texts = {"did_you_mean_en": f" (did you mean {close[0]}?)", "did_you_mean_zh": f"（是不是 {close[0]}？）",
+                 "fix_en": f"rename it to {close[0]}", "fix_zh": f"改成 {close[0]}"}
+    else:
+        texts = {"did_you_mean_en": "", "did_you_mean_zh": "",
+                 "fix_en": f"remove {key}, unless your MindFormers is newer than 2.1 and documents it",
+                 "fix_zh": f"删掉 {key}（除非你的 MindFormers 比 2.1 新，并且文档里有这个键）"}
+    ctx.add("pynative.unknown_key", doc.path, doc.line(*keys, key), severity=None if close else Severity.WARNING,
+            section=section, key=key, cls=SECTION_CLASSES[section], allowed=", ".join(allowed), **texts)
 
 
 def _check_degrees(doc: ConfigDoc, ctx: CheckContext) -> None:
