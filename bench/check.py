@@ -3,6 +3,9 @@
 Run: ``.venv/bin/python bench/check.py``. For the 1.x/2.x graph-mode configs and the 2.x PyNative ones in
 ``tests/data/mf2`` it prints the best of several runs in milliseconds per file, and whether checking pulled a
 heavy module (mindspore, mindformers, torch, numpy) into the process.
+
+``bench/check.py DIR`` instead checks every YAML under DIR (an unzipped wheel's ``configs/``, from
+``pip download --no-deps mindformers==X``) at its own card count and prints the errors: conformance of a release.
 """
 
 from __future__ import annotations
@@ -18,7 +21,19 @@ REPEATS = 5
 HEAVY = ("mindspore", "mindformers", "torch", "numpy")
 
 
+def conformance(directory: Path) -> None:
+    from mindpilot.validators.check.conformance import check_shipped
+
+    results = check_shipped(sorted(directory.rglob("*.yaml")))
+    for path, cards, errors in results:
+        print(f"{Path(path).relative_to(directory)}  cards={cards}  {', '.join(errors) if errors else 'ok'}")
+    print(f"{sum(1 for _, _, e in results if e)} of {len(results)} files with errors")
+
+
 def main() -> None:
+    if len(sys.argv) > 1:
+        conformance(Path(sys.argv[1]))
+        return
     files = sorted(MF2.glob("configs*/*/*.yaml"))
     by_kind: dict[str, list[Path]] = {}
     for path in files:

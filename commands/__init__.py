@@ -6,5 +6,5 @@ Each module here has ``add_parser(subparsers, common)`` that registers one subco
 """
 
 COMMANDS: tuple[str, ...] = ("doctor", "plan", "check", "diagnose", "launch", "jobs", "attach", "stop", "preset",
-                             "knowledge",)
+                             "knowledge", "model", "weights", "data",)
 """Module names under ``mindpilot.commands``, in the order ``--help`` lists them."""

@@ -62,7 +62,7 @@ def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Op
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.check import run_check
-    from mindpilot.validators.check.preset_file import check_targets
+    from mindpilot.validators.check.preset_file import check_targets, is_preset_target
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)
@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.fix:
         if not cards:
             raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
-        report = run_check(args.files, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
+        configs = [name for name in args.files if not is_preset_target(name)]  # a preset's config: fix it by name
+        report = run_check(configs, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
         for entry in report.files:
             if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
                 fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         if not args.fix or not args.dry_run:
             print_findings(report.findings, lang)
-            preset_cards = {e["cards"] for e in report.files if e["kind"] == "preset"}
+            # an invalid preset has no card count: its entry has no "cards"
+            preset_cards = {e.get("cards") for e in report.files if e["kind"] == "preset"} - {None}
             _summary(report, cards or (preset_cards.pop() if len(preset_cards) == 1 else None), hbm, lang)
     return exit_code_for(report.findings)
 

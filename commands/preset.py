@@ -20,7 +20,8 @@ ACTIONS = ("list", "show", "run-sh", "new", "render", "schema")
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register ``preset`` and its actions."""
-    parser = subparsers.add_parser("preset", parents=[common], help="make, check, render and export job presets",
+    # No common flags here: each action has them (a flag before the action would be reset by the action's default).
+    parser = subparsers.add_parser("preset", help="make, check, render and export job presets",
                                    description="Presets: list the built-in ones, show one, make one from flags, "
                                                "render the files a job runs from, print the JSON Schema. "
                                                "`mindpilot check PRESET` validates one.")

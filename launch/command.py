@@ -211,6 +211,8 @@ def build_commands(preset: Preset, facts: Any = None, master_port: Optional[int]
     program = msrun or find_msrun(python) or "msrun"
     env = build_env(preset, facts, python, program)
     cwd = str(Path(preset.workdir).expanduser()) if preset.workdir else os.getcwd()
+    if preset.script.endswith(".sh"):  # MindSpeed-LLM's training scripts start torchrun themselves
+        return [LaunchCommand(["bash", preset.resolve(preset.script), *preset.script_args], env, cwd)]
     if preset.nodes == 1:
         return [LaunchCommand(build_msrun_argv(preset, preset.node_rank, master_port, log_dir, program),
                               env, cwd, preset.node_rank)]

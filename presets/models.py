@@ -131,7 +131,7 @@ def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from ``path``; errors name the file and line."""
     text = read_text(path)  # a binary or GBK config.json is a DataFileError, not a traceback
     try:
-        data = parse_bounded(str(path), lambda: json.loads(text))
+        data = parse_bounded(str(path), lambda: json.loads(text), text)
     except json.JSONDecodeError as exc:
         raise DataFileError(str(path), exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):

@@ -19,6 +19,9 @@ from mindpilot.presets.names import env_name_problem, line_problem, preset_name_
 from mindpilot.validators.datafiles import DataFileError, package_path, parse_bounded, read_yaml, validate, read_text
 
 BUILTIN_DIR = package_path("presets", "builtin")
+PARALLEL_DEGREES = ("data_parallel", "model_parallel", "pipeline_stage", "context_parallel", "expert_parallel",
+                    "micro_batch_num")
+"""Keys of a preset's ``parallel``: MindFormers' ``parallel_config`` degrees (written into the config by render)."""
 PACKAGE_PREFIX = "mindpilot:"
 """A path starting with this is relative to the installed package (the demo script uses it)."""
 
@@ -165,6 +168,20 @@ class Preset(BaseModel):
                 raise ValueError(f"{key}: {bad_value}")
         return value
 
+    @field_validator("parallel")
+    @classmethod
+    def _parallel_degrees(cls, value: Dict[str, int]) -> Dict[str, int]:
+        import difflib
+
+        for key, degree in value.items():
+            if key not in PARALLEL_DEGREES:
+                close = difflib.get_close_matches(key, PARALLEL_DEGREES, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "one of " + ", ".join(PARALLEL_DEGREES)
+                raise ValueError(f"unknown parallel key {key!r}: {hint}")
+            if degree < 1:
+                raise ValueError(f"{key} must be at least 1, got {degree}")
+        return value
+
     @field_validator("master_addr")
     @classmethod
     def _address(cls, value: str) -> str:
@@ -235,7 +252,7 @@ def load_preset(path: Union[str, Path]) -> Preset:
     if name.endswith(".json"):
         text = read_text(path)
         try:
-            document: Any = parse_bounded(name, lambda: json.loads(text))
+            document: Any = parse_bounded(name, lambda: json.loads(text), text)
         except json.JSONDecodeError as exc:
             raise DataFileError(name, exc.lineno, None, f"invalid JSON: {exc.msg}") from exc
     else:

@@ -20,22 +20,14 @@ HEADER = "# mindpilot preset: check with `mindpilot check FILE`, render with `mi
 """First line of a saved YAML preset: the two commands that use it."""
 
 
-def masked(preset: Preset) -> Preset:
-    """The preset with every secret variable's value stored as ``***`` ("take it from the environment")."""
-    from mindpilot.validators.redact import MASK, is_secret_name
-
-    env = {key: (MASK if is_secret_name(key) else value) for key, value in preset.env.items()}
-    return preset if env == preset.env else preset.model_copy(update={"env": env})
-
-
 def preset_to_yaml(preset: Preset) -> str:
     """The preset as YAML (secrets masked): a header comment, then the non-default values in field order."""
-    return HEADER + masked(preset).to_yaml()
+    return HEADER + preset.without_secrets().to_yaml()
 
 
 def preset_to_json(preset: Preset) -> str:
     """The preset as one JSON document with every field, secrets masked (ends with a newline)."""
-    return masked(preset).to_json() + "\n"
+    return preset.without_secrets().to_json() + "\n"
 
 
 def preset_text(preset: Preset, path: Union[str, Path]) -> str:

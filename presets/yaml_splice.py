@@ -33,7 +33,7 @@ def load_roundtrip(text: str, name: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     try:
-        return parse_bounded(name, lambda: yaml.load(text))
+        return parse_bounded(name, lambda: yaml.load(text), text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc.problem or exc}") from exc

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-CORE = ["mindpilot.validators", "mindpilot.presets", "mindpilot.launch", "mindpilot.cli",
+CORE = ["mindpilot.validators", "mindpilot.presets", "mindpilot.launch", "mindpilot.acquire", "mindpilot.cli",
         "mindpilot.commands"]
 
 

@@ -324,3 +324,43 @@ def test_check_of_a_yaml_that_is_not_a_mapping_fails_ci(tmp_path, content, words
     findings = json.loads(done.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["yaml.not_a_mapping"] and findings[0]["severity"] == "error"
     assert words in findings[0]["title"]
+
+
+def test_doctor_refuses_a_probe_answer_nested_10000_deep(tmp_path):
+    liar = tmp_path / "liar"
+    liar.write_text(f"#!{sys.executable}\nprint('[' * 10000 + ']' * 10000)\n")
+    liar.chmod(0o755)
+    done = run_cli("doctor", "--python", str(liar), timeout=120)
+    assert done.returncode == ExitCode.ENVIRONMENT and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "deeper than" in done.stderr
+
+
+def test_flow_nesting_is_refused_before_parsing():
+    """ruamel's scanner takes time in the square of the flow depth; the bracket scan refuses first."""
+    from mindpilot.validators.datafiles import flow_depth, parse_bounded
+
+    assert flow_depth("a: [1, {b: [2]}]\nc: '[x'\n") == 3
+    called = []
+    with pytest.raises(InputBoundError, match="deeper than"):
+        parse_bounded("deep.yaml", lambda: called.append(1), "[" * (MAX_DEPTH + 1))
+    assert not called
+
+
+def test_a_reused_anchor_is_not_a_warning_on_stderr(tmp_path):
+    target = tmp_path / "anchors.yaml"
+    target.write_text("a: &x 1\nb: &x 2\nc: *x\n")
+    done = run_cli("check", str(target), "--skip-paths")
+    assert "Warning" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_wheel_with_a_deep_version_map_is_a_learn_error(tmp_path):
+    import zipfile
+
+    from mindpilot.validators.learn import LearnError, read_wheel
+
+    wheel = tmp_path / "mindformers-9.9.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("mindformers-9.9.9.dist-info/METADATA", "Name: mindformers\nVersion: 9.9.9\n")
+        archive.writestr("mindformers/VERSION_MAP.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(LearnError, match="not a readable wheel"):
+        read_wheel(wheel)

@@ -10,6 +10,7 @@ import pytest
 from support import run_cli
 
 from mindpilot.validators.check import run_check
+from mindpilot.validators.check.conformance import check_shipped, own_cards
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.validators.findings import Severity
@@ -17,10 +18,9 @@ from mindpilot.validators.findings import Severity
 MF2 = Path(__file__).parent / "data" / "mf2"
 CONFIGS = sorted(MF2.glob("configs*/*/*.yaml"))
 
-PYNATIVE_CARDS = {"pretrain_deepseek3_1b_8p_pynative.yaml": 8, "pretrain_deepseek4_flash.yaml": 8,
-                  "pretrain_deepseek4_flash_reduction.yaml": 8, "pretrain_deepseek4_pro.yaml": 8,
-                  "pretrain_deepseek4_pro_reduction.yaml": 8}
-"""PyNative configs derive data_parallel from the world size; these are the counts their names and READMEs give."""
+PYNATIVE = {"pretrain_deepseek3_1b_8p_pynative.yaml", "pretrain_deepseek4_flash.yaml",
+            "pretrain_deepseek4_flash_reduction.yaml", "pretrain_deepseek4_pro.yaml",
+            "pretrain_deepseek4_pro_reduction.yaml"}
 
 TRUE_ERRORS = {"telechat3_moe/pretrain_telechat3_105b_a4b_4k.yaml": ["model.offset_sum"]}
 """Errors MindFormers 2.0.0 itself raises on a shipped file: 45 layers over pipeline_stage 8 leave 5, and
@@ -36,29 +36,19 @@ def _name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def own_cards(path: Path):
-    """The card count a shipped config is written for: dp*mp*cp*pp with use_parallel, else one card."""
-    if path.name in PYNATIVE_CARDS:
-        return PYNATIVE_CARDS[path.name]
-    doc = ConfigDoc.load(path)
-    if isinstance(doc.data, dict) and doc.value("use_parallel") is True:
-        return Plan(doc).product
-    return None
-
-
 def test_the_copied_configs_are_all_there():
     assert len([p for p in CONFIGS if p.parent.parent.name == "configs"]) == 27
     assert len([p for p in CONFIGS if p.parent.parent.name == "configs-2.1.0"]) == 4
-    assert set(PYNATIVE_CARDS) <= {p.name for p in CONFIGS}
+    assert PYNATIVE <= {p.name for p in CONFIGS}
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=_name)
 def test_each_shipped_config_at_its_own_card_count_has_no_false_error(path):
-    report = run_check([path], cards=own_cards(path), hbm_gb=64, skip_paths=True)
-    errors = sorted({f.rule for f in report.findings if f.severity is Severity.ERROR})
-    assert errors == TRUE_ERRORS.get(_name(path), []), [f.title for f in report.findings]
+    [(_, cards, errors)] = check_shipped([path])
+    assert errors == TRUE_ERRORS.get(_name(path), []), cards
+    report = run_check([path], cards=cards, skip_paths=True)
     kind = report.files[0]["kind"]
-    if path.name in PYNATIVE_CARDS:
+    if path.name in PYNATIVE:
         assert kind == "mindformers_pynative"
     elif path.name in UNRECOGNISED:
         assert kind == "unknown" and [f.rule for f in report.findings] == ["yaml.unknown_kind"]
@@ -137,3 +127,12 @@ def test_manual_parallel_world_size_and_expert_parallel(tmp_path, mode):
     assert errors(16) == ["parallel.manual_expert_parallel"]
     config.write_text(text.replace("use_parallel: True", "use_parallel: False"), encoding="utf-8")
     assert "parallel.manual_product_mismatch" not in errors(8)
+
+
+def test_own_card_counts():
+    cards = {p.name: own_cards(ConfigDoc.load(p)) for p in CONFIGS}
+    assert cards["pretrain_deepseek3_1b_8p_pynative.yaml"] == 8  # from its name
+    assert cards["pretrain_deepseek4_flash.yaml"] == 8  # the smallest world where ep 8 divides dp_shard
+    assert cards["pretrain_deepseek4_pro_reduction.yaml"] == 8
+    assert cards["predict_deepseek3_671b.yaml"] == 32 and cards["pretrain_deepseek3_671b.yaml"] == 256
+    assert cards["predict_qwen3.yaml"] is None  # use_parallel: False

@@ -83,3 +83,13 @@ def test_every_builtin_saves_loads_back_and_fits_the_schema(tmp_path, name):
         assert load_preset(save_preset(preset, tmp_path / f"{name}.{suffix}")) == preset
     builtin = YAML(typ="safe").load(builtins_path(name))
     jsonschema.validate(builtin, preset_schema())
+
+
+def test_a_misspelt_parallel_key_is_refused_with_the_closest_one(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("script: a.py\ncards: 2\nparallel:\n  data_paralel: 2\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="did you mean 'data_parallel'") as info:
+        load_preset(path)
+    assert info.value.line in (3, 4) and str(path) in str(info.value)
+    with pytest.raises(ValueError, match="at least 1"):
+        Preset(script="a.py", parallel={"model_parallel": 0})

@@ -44,7 +44,7 @@ def test_a_failed_job_names_the_first_failure_and_counts_consequences():
     view.job_id = "demo-1"
     view.add(fake_job_events(fail=True))
     assert view.ended and view.status_text == "job demo-1 failed (exit 1)"
-    assert view.panel_lines() == ["▶ rank 1: device out of memory", "first failing rank 1: Out of Memory!!!",
+    assert view.panel_lines() == ["▶ rank 1: device out of memory",
                                   "1 more are consequences (timeouts...), not the cause"]
     lang["now"] = "zh"  # the status line follows a language switch
     assert view.status_text == label("launch_exit_bad", "zh", job="demo-1", status="failed", code=1)

@@ -51,7 +51,10 @@ def test_launch_failed_job_en(snap_compare, monkeypatch):
     from mindpilot.tui.screens.launch import LaunchScreen
     from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events
 
+    from mindpilot.tui import prepare
+
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
+    monkeypatch.setattr(prepare, "journey_preset", lambda session: FakePreset())
     monkeypatch.setattr(launching, "commands_for",
                         lambda preset, facts: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: None)
@@ -85,3 +88,47 @@ def test_help_zh(snap_compare):
     session = Session(demo=True, lang="zh", env_report=fake_report("zh"), model="qwen2.5-7b")
     screen = HelpScreen("zh", all_cli_argvs(session))
     assert snap_compare(ScreenHarness(screen), terminal_size=(80, 24), run_before=_settle)
+
+
+def _fixed_stack(monkeypatch):
+    from mindpilot.acquire.stack import Stack
+    from mindpilot.tui import prepare
+
+    monkeypatch.setattr(prepare, "stack", lambda session: Stack(
+        mindformers_version="1.3.0", mindformers_dir="/home/ma-user/work/mindformers",
+        mindrlhf_dir="/home/ma-user/work/mindrlhf", mindspeed_dir="/home/ma-user/work/MindSpeed-LLM"))
+
+
+MODEL_DIR = "/home/ma-user/work/models/Qwen2.5-7B"
+
+
+def test_model_en(snap_compare, monkeypatch, tmp_path):
+    from mindpilot.tui.screens.model import ModelScreen
+
+    monkeypatch.setenv("MODELSCOPE_CACHE", str(tmp_path / "empty-cache"))
+    session = Session(lang="en", env_report=fake_report("en"), model_source=MODEL_DIR)
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        await pilot.press("k")
+        await _settle(pilot)
+
+    assert snap_compare(ScreenHarness(ModelScreen(session)), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_weights_mindspeed_en(snap_compare, monkeypatch):
+    from mindpilot.tui.screens.weights import WeightsScreen
+
+    _fixed_stack(monkeypatch)
+    session = Session(lang="en", env_report=fake_report("en"), model_dir=MODEL_DIR, framework="mindspeed-llm",
+                      chosen={"parallel_config": {"data_parallel": 1, "model_parallel": 4, "pipeline_stage": 2}})
+    assert snap_compare(ScreenHarness(WeightsScreen(session)), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_data_zh(snap_compare, monkeypatch):
+    from mindpilot.tui.screens.data import DataScreen
+
+    _fixed_stack(monkeypatch)
+    session = Session(lang="zh", env_report=fake_report("zh"), model_dir=MODEL_DIR,
+                      dataset="/home/ma-user/work/data/alpaca_data.json")
+    assert snap_compare(ScreenHarness(DataScreen(session)), terminal_size=(80, 24), run_before=_settle)

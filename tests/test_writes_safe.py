@@ -131,7 +131,7 @@ def test_five_concurrent_plan_apply_serialize_and_none_is_lost(tmp_path):
     env = dict(os.environ)
     runs = [subprocess.Popen([sys.executable, "-m", "mindpilot", *[p.format(cards=cards, f=target) for p in APPLY]],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-            for cards in (2, 4, 8, 16, 32)]
+            for cards in (8, 16, 32, 64, 128)]
     errors = [run.communicate(timeout=300)[1] for run in runs]
     assert all(run.returncode == ExitCode.OK for run in runs), errors
     assert all("wrote candidate" in err for err in errors), errors
@@ -142,6 +142,19 @@ def test_five_concurrent_plan_apply_serialize_and_none_is_lost(tmp_path):
     assert len(set(contents)) == 6
     assert not (tmp_path / "finetune.yaml.bak.5").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_concurrent_check_fix_keeps_the_original_in_bak(tmp_path):
+    target = tmp_path / "finetune.yaml"
+    shutil.copy(SOURCE, target)
+    runs = [subprocess.Popen([sys.executable, "-m", "mindpilot", "check", str(target), "--cards", cards, "--fix"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for cards in ("8", "16", "32")]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert all(run.returncode in (ExitCode.OK, ExitCode.FINDINGS) for run in runs), errors
+    assert (tmp_path / "finetune.yaml.bak").read_text() == SOURCE.read_text()
+    kept = [tmp_path / "finetune.yaml.bak"] + sorted(tmp_path.glob("finetune.yaml.bak.*")) + [target]
+    assert len(kept) == 4 and len({p.read_text() for p in kept}) == 4  # three edits, each one's input kept
 
 
 def test_the_lock_holds_a_whole_read_modify_write(tmp_path):

@@ -1,4 +1,4 @@
-"""The guided first-time setup: Environment, Model & Plan, Check, Launch, Diagnose.
+"""The guided first-time setup: Environment, Model, Weights, Data, Plan, Check, Launch, Diagnose.
 
 Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the app holds the one
 :class:`Session` they share and the keys that move between them. ``run_app`` is what
@@ -8,7 +8,7 @@ Wiring only: each step is an app mode whose screen lives in ``tui/screens``; the
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
 from textual.app import App
 from textual.binding import Binding
@@ -24,7 +24,7 @@ from mindpilot.tui.widgets.step_bar import STEPS
 
 
 class MindpilotApp(App[int]):
-    """Five steps as modes over one session; ``n``/``b`` or ``1``–``5`` move, ``q`` quits."""
+    """The steps as modes over one session; ``n``/``b`` or ``1``–``8`` move, ``q`` quits."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mindpilot"
@@ -41,6 +41,10 @@ class MindpilotApp(App[int]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        if session.demo and not session.config_path:
+            # Every step of the demo works on the same YAML: Data reads its seq_length, Plan writes it,
+            # Check checks it, Launch runs with it.
+            session.config_path = _demo_config()
         self.detached_jobs: list[str] = []
         """Jobs still running when the app quit (``run_app`` says how to attach)."""
         localize_bindings(self, session.lang)
@@ -48,7 +52,7 @@ class MindpilotApp(App[int]):
             self.add_mode(mode, self._factory(mode))
 
     def _factory(self, mode: str) -> Callable[[], StepScreen]:
-        return lambda: steps.SCREENS[mode](self.session)
+        return lambda: steps.screen_class(mode)(self.session)
 
     def on_mount(self) -> None:
         self.switch_mode(STEPS[0])
@@ -67,8 +71,15 @@ class MindpilotApp(App[int]):
         self.switch_mode(STEPS[number - 1])
 
     def action_help(self) -> None:
-        """Keys and the CLI command of every step."""
-        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session)))
+        """Keys of the step on show, the global keys, and the CLI command of every step."""
+        keys = self.screen.step_keys() if isinstance(self.screen, StepScreen) else []
+        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session), keys))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letters typed into a dropdown (a path with a ``q`` in it) are not app keys."""
+        if action in ("quit_app", "step", "toggle_lang", "help") and _typing_in_select(self.focused):
+            return False
+        return True
 
     async def action_toggle_lang(self) -> None:
         """Switch zh <-> en; the screen on display is rebuilt now, the others when next shown."""
@@ -87,6 +98,28 @@ class MindpilotApp(App[int]):
     def _all_step_screens(self) -> list[StepScreen]:
         return [screen for stack in self._screen_stacks.values() for screen in stack
                 if isinstance(screen, StepScreen)]
+
+
+def _demo_config() -> Optional[str]:
+    from mindpilot.tui.core import demo_config
+
+    try:
+        return demo_config()
+    except OSError:  # no writable temp dir: the steps still work, without a YAML
+        return None
+
+
+def _typing_in_select(widget: object) -> bool:
+    """The focus is in a Select or its open option list (both are where a user types to search)."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    node = widget
+    while node is not None:
+        if isinstance(node, (Select, SelectOverlay)):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 def run_app(demo: bool, lang: str) -> ExitCode:

@@ -42,6 +42,8 @@ class JobView:
         self.loss_by_rank: dict[Optional[int], dict[tuple[int, int], float]] = {}
         """Loss per (epoch, step) of each rank (None: a log without a rank, e.g. msrun's own)."""
         self.problems: list[str] = []
+        self.first_failure_ranks: set = set()
+        """Ranks whose first failure is already in the panel (the exit must not repeat it)."""
         self.consequences = 0
         self.ended = False
 
@@ -106,6 +108,8 @@ class JobView:
             return
         where = f"rank {event.rank}: " if event.rank is not None else ""
         mark = "▶ " if event.first_failure else "· "
+        if event.first_failure:
+            self.first_failure_ranks.add(event.rank)
         self.problem(f"{mark}{where}{event.finding.title}")
 
     def _exit(self, event: Any) -> None:
@@ -115,7 +119,7 @@ class JobView:
         else:
             self._status = ("launch_exit_bad", dict(job=job, status=event.status, code=event.code))
         first = event.first_failure
-        if first:
+        if first and first.get("rank") not in self.first_failure_ranks:
             self.problem(self.t("launch_first_failure", rank=first.get("rank"), text=first.get("text", "")))
         self.ended = True
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pydantic import RootModel
 
 from mindpilot.i18n import Bilingual
-from mindpilot.validators.datafiles import load_model, package_path
+from mindpilot.validators.datafiles import DataFileError, package_path, read_text, validate
 
 
 class _Labels(RootModel[dict[str, Bilingual]]):
@@ -20,7 +20,24 @@ class _Labels(RootModel[dict[str, Bilingual]]):
 
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, Bilingual]:
-    return load_model(_Labels, package_path("tui", "labels.yaml")).root
+    # PyYAML's C loader: the labels are needed for the first frame, and the round-trip parser (kept for
+    # files a user edits, where line numbers matter) takes ten times longer on them.
+    import yaml
+
+    path = package_path("tui", "labels.yaml")
+    try:
+        document = yaml.load(read_text(path), Loader=_loader(yaml))
+    except yaml.YAMLError as exc:
+        raise DataFileError(str(path), None, None, f"invalid YAML: {exc}") from exc
+    return validate(_Labels, document, str(path), None).root
+
+
+def _loader(yaml):
+    """A safe loader (C when available) that keeps ``yes:`` and ``no:`` label ids as strings (YAML 1.1 bools)."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {first: [(tag, regexp) for tag, regexp in entries if tag != "tag:yaml.org,2002:bool"]
+                 for first, entries in base.yaml_implicit_resolvers.items()}
+    return type("LabelLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
 def label(key: str, lang: str, **params: object) -> str:

@@ -8,10 +8,11 @@ thread can detach (or the app quit) without waiting for the job to end.
 from __future__ import annotations
 
 import importlib.util
+import shlex
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from mindpilot.tui.core import CoreMissing, lang_flag
+from mindpilot.tui.core import CoreMissing, lang_flag, short
 
 
 def _launch_core() -> Any:
@@ -84,10 +85,19 @@ def stop_job(job_id: str) -> list[int]:
     return runner.stop_job(job_id)
 
 
-def launch_argv(demo: bool, preset: str, lang: str) -> list[str]:
-    """The CLI command that repeats the Launch step."""
-    target = ["--demo"] if demo and preset == "demo" else [preset or "PRESET"]
+def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None) -> list[str]:
+    """The CLI command that repeats the Launch step (the saved preset file once the job was saved)."""
+    if not preset and saved:
+        target = [saved]
+    else:
+        target = ["--demo"] if demo and preset in ("demo", "") else [preset or "PRESET"]
     return ["mindpilot", "launch", *target, *lang_flag(lang)]
+
+
+def run_sh(commands: list[Any], preset: Any) -> str:
+    """The ``run.sh`` of the job, as ``launch --write-run-sh`` writes it."""
+    command, _ = _launch_core()
+    return command.render_run_sh(commands, preset)
 
 
 def preflight(preset: Any, facts: Any, lang: str, log_dir: str, master_port: Optional[int] = None) -> list[Any]:
@@ -111,3 +121,16 @@ def running_jobs() -> list[Any]:
 def attach_argv(job_id: str, lang: str) -> list[str]:
     """The CLI command that resumes the live view of a job."""
     return ["mindpilot", "attach", job_id, *lang_flag(lang)]
+
+
+def preview(argv: list[str], preset: Any, width: int) -> str:
+    """The launcher and its flags in two rows at most (cut), then the script and its arguments whole.
+
+    The variables and every flag are in the run.sh (``p``); what must stay in view is the script and its
+    ``--config``, which a long ``--log_dir`` would otherwise push out of the box.
+    """
+    script = preset.resolve(preset.script) if hasattr(preset, "resolve") else getattr(preset, "script", None)
+    split = argv.index(script) if script in argv else len(argv)
+    launcher, job = shlex.join(argv[:split]), shlex.join(argv[split:])
+    # Two rows for the launcher (slack for word wrapping), the rest of the box for the job.
+    return "\n".join(part for part in (short(launcher, 2 * width - 12), job) if part)

@@ -1,7 +1,7 @@
 """The one piece of state the guided setup carries from step to step.
 
-A plain dataclass, no widgets: the Environment step fills ``env_report``, Model & Plan fills the model,
-cards and chosen candidate, Check fills ``check_findings``, Launch the job, Diagnose the diagnosis.
+A plain dataclass, no widgets: the Environment step fills ``env_report``, Model the model directory,
+Weights and Data their outputs, Plan the cards and chosen candidate, Check fills ``check_findings``, Launch the job, Diagnose the diagnosis.
 Screens read it to pre-fill their fields and to show the CLI command that repeats what was done.
 """
 
@@ -25,7 +25,19 @@ class Session:
     env_report: Optional[DoctorReport] = None
     """The doctor's verdict on the environment (Environment step)."""
     model: Optional[str] = None
-    """Catalogue id of the chosen model (Model & Plan step)."""
+    """Catalogue id of the chosen model (Model or Plan step)."""
+    model_source: Optional[str] = None
+    """What the user typed or picked on the Model step: a ModelScope id or a directory."""
+    model_dir: Optional[str] = None
+    """The model directory once downloaded or found (Weights and Data read its files)."""
+    weights_output: Optional[str] = None
+    """What the Weights step converts into (a .ckpt file or a folder), when it converts."""
+    dataset: Optional[str] = None
+    """The raw dataset file of the Data step."""
+    data_output: Optional[str] = None
+    """The preprocessed dataset (MindRecord or MindSpeed prefix)."""
+    saved_preset: Optional[str] = None
+    """The preset file the Launch step saved (``mindpilot launch FILE`` replays it)."""
     framework: str = "mindformers"
     """What trains the model: ``mindformers``, ``mindrlhf-grpo`` or ``mindspeed-llm`` (Model & Plan step)."""
     cards: Optional[int] = None

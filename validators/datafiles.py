@@ -8,7 +8,9 @@ the key, never as a bare traceback; :class:`DataFileError` carries all three.
 from __future__ import annotations
 
 import os
+import re
 import stat
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Type, TypeVar, Union
 
@@ -100,15 +102,37 @@ def not_regular(mode: int) -> str:
     return f"{what}, not a regular file; refused"
 
 
-def parse_bounded(name: str, parse: Callable[[], Any]) -> Any:
-    """Run ``parse()`` (a YAML or JSON loader) and refuse a result deeper than :data:`MAX_DEPTH` or with more
-    than :data:`MAX_NODES` values once aliases are expanded. Every loader of user files goes through here."""
+def parse_bounded(name: str, parse: Callable[[], Any], text: Optional[str] = None) -> Any:
+    """Run ``parse()`` (a YAML or JSON loader of ``text``) and refuse a result deeper than :data:`MAX_DEPTH` or
+    with more than :data:`MAX_NODES` values once aliases are expanded. Every loader of user files goes
+    through here. ``text`` is scanned for bracket nesting first: ruamel's scanner slows down with the square
+    of the flow depth (10,000 ``[`` take 30 s), so a flow collection past the bound is refused unparsed."""
+    if text is not None and flow_depth(text) > MAX_DEPTH:
+        raise InputBoundError(name, None, None, f"nested deeper than {MAX_DEPTH} levels; refused")
     try:
-        tree = parse()
+        with warnings.catch_warnings():  # ruamel warns on stderr about a reused anchor: legal YAML, not ours to say
+            warnings.simplefilter("ignore")
+            tree = parse()
     except RecursionError:
         raise InputBoundError(name, None, None, f"nested deeper than {MAX_DEPTH} levels; refused") from None
     check_shape(tree, name)
     return tree
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def flow_depth(text: str) -> int:
+    """The deepest nesting of ``[`` / ``{`` in ``text`` (brackets inside quotes count too: an over-estimate that
+    only a file with over 100 unclosed brackets in its strings would notice)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
 
 
 def check_shape(tree: Any, name: str) -> None:
@@ -143,7 +167,7 @@ def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     if text is None:
         text = read_text(path)
     try:
-        return parse_bounded(name, lambda: YAML(typ="rt").load(text))
+        return parse_bounded(name, lambda: YAML(typ="rt").load(text), text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -98,7 +98,7 @@ def _load_learned(directory: str, stamp: float) -> tuple[LearnedRelease, ...]:
     for path in paths:
         try:
             releases.append(LearnedRelease.model_validate(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, ValidationError):
+        except (OSError, ValueError, ValidationError, RecursionError):  # a damaged or hostile cache file
             continue
     return tuple(sorted(releases, key=lambda r: (r.name, version_key(r.version)), reverse=True))
 

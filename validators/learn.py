@@ -131,7 +131,7 @@ def read_wheel(wheel: Path) -> LearnedRelease:
             version_map = json.loads(_read(archive, maps[0])) if maps else None
             configs = [m.filename for m in members
                        if re.match(r"(?:[^/]+/)?configs/.+\.ya?ml$", m.filename)][:MAX_CONFIGS]
-    except (OSError, zipfile.BadZipFile, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise LearnError(f"{wheel.name}: not a readable wheel ({exc})") from None
     name, version = message.get("Name"), message.get("Version")
     if not name or not version:

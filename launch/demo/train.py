@@ -24,6 +24,9 @@ def _parse(argv):
     parser.add_argument("--fail-step", type=int, default=int(os.environ.get("MINDPILOT_DEMO_FAIL_STEP", "5")))
     parser.add_argument("--step-sleep", type=float,
                         default=float(os.environ.get("MINDPILOT_DEMO_STEP_SLEEP", "0")))
+    # The guided setup hands the demo the YAML it checked, as run_mindformer.py would get it.
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--run_mode", default="finetune")
     return parser.parse_args(argv)
 
 
@@ -49,6 +52,8 @@ def main(argv=None) -> int:
     rank, size = get_rank(), get_group_size()
     log = _logger()
     log.info("Global rank id of this process: %d, group size %d", rank, size)
+    if args.config:
+        log.info("run_mode %s with config %s", args.run_mode, args.config)
     ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.DATA_PARALLEL, gradients_mean=True)
     ms.set_seed(1)
 

@@ -123,6 +123,7 @@ class FakePreset:
 
     name = "demo"
     log_dir = "demo_msrun_log"
+    script = "/opt/mindpilot/launch/demo/train.py"
 
 
 class FakeRecord:

@@ -83,8 +83,12 @@ class DiagnoseScreen(StepScreen):
         """Diagnose the paths in the field."""
         paths = self._paths()
         if not paths:
-            self.query_one("#diag-root", Static).update(self.t("diag_no_path"))
-            return
+            last = self.session.log_dir or _last_job_log_dir()
+            if not last:
+                self.query_one("#diag-root", Static).update(self.t("diag_no_job"))
+                return
+            paths = [last]
+            self.query_one("#diag-path", Input).value = last
         self.query_one("#diag-root", Static).update(self.t("diag_running"))
         if self.session.log_dir in paths:
             self.diagnosed_log_dir = self.session.log_dir
@@ -129,3 +133,15 @@ class DiagnoseScreen(StepScreen):
         panel = self.query_one(FindingsPanel)
         panel.show(list(report.findings) + list(getattr(report, "notes", []) or []))
         panel.query_one("#findings-table").focus()
+
+
+def _last_job_log_dir() -> Optional[str]:
+    """The log folder of the newest job on record (launched here, earlier, or from another terminal)."""
+    from pathlib import Path
+
+    try:
+        from mindpilot.launch.jobs import list_jobs
+
+        return next((job.log_dir for job in list_jobs() if job.log_dir and Path(job.log_dir).exists()), None)
+    except Exception:  # an unreadable state dir: the user can still type a path
+        return None

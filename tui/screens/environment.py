@@ -46,7 +46,8 @@ class EnvironmentScreen(StepScreen):
 
     def on_mount(self) -> None:
         if self.session.env_report is None:
-            self.run_doctor()
+            # After the first frame: the probe's thread would otherwise compete with drawing it.
+            self.call_after_refresh(self.run_doctor)
         else:
             self.show_report(self.session.env_report)
 

@@ -25,14 +25,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", show=False),
     ]
 
-    def __init__(self, lang: str, commands: Sequence[Sequence[str]]) -> None:
+    def __init__(self, lang: str, commands: Sequence[Sequence[str]],
+                 step_keys: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.lang = lang
         self.commands = [list(argv) for argv in commands]
+        self.step_keys = list(step_keys)
+        """The keys of the step on show, first (they are what the user came to look up)."""
 
     def compose(self) -> ComposeResult:
         lang = self.lang
-        lines = [f"[b]{label('help_keys', lang)}[/b]",
+        lines = []
+        if self.step_keys:
+            lines.append(f"[b]{label('help_screen_keys', lang)}[/b]")
+            lines.append("  ".join(f"[b]{_escape(key)}[/b] {_escape(text)}" for key, text in self.step_keys))
+            lines.append("")
+        lines += [f"[b]{label('help_keys', lang)}[/b]",
                  "• " + label("help_nav", lang),
                  "• " + label("help_quit", lang),
                  "• " + label("help_copy", lang),

@@ -1,13 +1,15 @@
-"""Step 4, Launch: the exact msrun command, then the live job: logs per rank, loss chart, errors.
+"""Step 7, Launch: the job the steps built, its exact command, then the live job: logs, loss chart, errors.
 
-The job is started and watched through ``mindpilot.launch`` (see ``tui/launching.py``); a thread
-worker turns the core's events into batched UI updates. ``s`` stops the job (whole process group),
-``d`` detaches (the job keeps running; ``mindpilot attach ID`` resumes), ``v`` switches the log view.
+With the preset field empty the job is the one the steps built (``presets.journey``: ``run_mindformer.py``
+with the checked YAML, GRPO's entry script, MindSpeed-LLM's shell script; the demo job in demo mode); a
+preset name or file launches that instead. The job is started and watched through ``mindpilot.launch``
+(see ``tui/launching.py``); a thread worker turns the core's events into batched UI updates. ``p`` shows
+the run.sh, ``w`` saves the job as a preset file that ``mindpilot launch FILE`` replays, ``s`` stops the
+job after a confirmation, ``d`` detaches (``mindpilot attach ID`` resumes), ``v`` switches the log view.
 """
 
 from __future__ import annotations
 
-import shlex
 import time
 from typing import Any, Optional
 
@@ -16,14 +18,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.widgets import Input, Label, Log, Sparkline, Static
+from textual.widgets import Input, Label, RichLog, Static
 from textual.worker import get_current_worker
 
-from mindpilot.tui import launching
+from mindpilot.tui import launching, prepare
 from mindpilot.tui.core import CoreMissing
 from mindpilot.tui.job_view import BUFFER_LINES, JobView
+from mindpilot.tui.screens.confirm import ConfirmScreen
+from mindpilot.tui.screens.text_view import TextScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.tui.widgets.loss_chart import LossChart
 from mindpilot.validators.findings import Severity
 
 FLUSH_SECONDS = 0.1
@@ -42,6 +47,8 @@ class LaunchScreen(StepScreen):
         Binding("s", "stop", "key_stop"),
         Binding("d", "detach", "key_detach"),
         Binding("v", "cycle_view", "key_view"),
+        Binding("p", "run_sh", "key_run_sh"),
+        Binding("w", "save_preset", "key_save"),
         Binding("a", "attach", "key_attach", show=False),
     ]
 
@@ -64,30 +71,29 @@ class LaunchScreen(StepScreen):
         return self.job.job_id
 
     def compose_body(self) -> ComposeResult:
-        default = "demo" if self.session.demo else ""
         with Horizontal(id="launch-form"):
-            yield Labeled(self.t("launch_preset"), Input(default, compact=True, id="preset",
+            yield Labeled(self.t("launch_preset"), Input("", compact=True, id="preset",
                                                          placeholder=self.t("launch_preset_placeholder")),
                           id="preset-row")
         yield Static("", id="launch-command", markup=False)
         yield Static(self.job.status_text or self.t("launch_ready"), id="launch-status", markup=False)
         with Horizontal(id="loss-row"):
-            yield Label(self.t("launch_loss"), id="loss-label")
-            yield Sparkline(self.job.losses, id="loss-chart")
+            yield LossChart(self.t("loss_axis_step"), id="loss-chart")
             yield Label(self.job.loss_range(), id="loss-range")
         yield Static("", id="launch-errors", markup=False)
         yield Static(self.job.view_title(), id="log-title")
-        yield Log(max_lines=BUFFER_LINES, id="log")
+        yield RichLog(max_lines=BUFFER_LINES, wrap=True, markup=False, highlight=False, id="log")
 
     def cli_argv(self) -> list[str]:
         if self.attached and self.job_id:
             return launching.attach_argv(self.job_id, self.session.lang)
         fields = self.query("#preset")
-        preset = fields.first(Input).value.strip() if fields else ("demo" if self.session.demo else "")
-        return launching.launch_argv(self.session.demo, preset, self.session.lang)
+        preset = fields.first(Input).value.strip() if fields else ""
+        return launching.launch_argv(self.session.demo, preset, self.session.lang, self.session.saved_preset)
 
     def on_mount(self) -> None:
         self._refresh_errors()
+        self.query_one(LossChart).show(self.job.losses)
         self.prepare(self.query_one("#preset", Input).value.strip())
         if not self.running:
             self.offer_attach()
@@ -127,13 +133,17 @@ class LaunchScreen(StepScreen):
 
     # -- command preview ---------------------------------------------------------------------
 
+    async def on_screen_resume(self) -> None:
+        # The steps before may have changed the job; rebuild its command unless one runs.
+        fields = self.query("#preset")
+        if fields and not fields.first(Input).value.strip() and not self.running:
+            self.prepare("")
+
     @work(thread=True, exclusive=True, group="prepare")
     def prepare(self, name: str) -> None:
-        """Load the preset and build its command (in a thread: it may probe the file system)."""
-        if not name:
-            return
+        """Build the job (from the steps, or a preset) and its command (in a thread: it may probe files)."""
         try:
-            preset = launching.load_preset(name)
+            preset = launching.load_preset(name) if name else prepare.journey_preset(self.session)
             commands, log_dir, port = launching.commands_for(preset, self._facts(preset))
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
             self.from_thread(self._set_status, self.t("failed", error=exc))
@@ -143,10 +153,13 @@ class LaunchScreen(StepScreen):
     def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
-        text = "\n".join(command.shell() if hasattr(command, "shell") else shlex.join(command.argv)
-                         for command in commands)
+        width = max(self.app.size.width - 2, 20)
+        text = "\n".join(launching.preview(command.argv, preset, width) for command in commands)
         self.query_one("#launch-command", Static).update(text)
-        if not self.running and getattr(preset, "name", "") == "demo":
+        if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
+            config = getattr(preset, "config", None) or self.session.config_path or "—"
+            self._set_status(self.t("launch_source_session", framework=self.session.framework, config=config))
+        if not self.running and (getattr(preset, "device", None) == "cpu" or getattr(preset, "name", "") == "demo"):
             missing = _safe(launching.msrun_missing)
             if missing == "mindspore":
                 self._set_status(self.t("launch_no_mindspore"))
@@ -246,12 +259,13 @@ class LaunchScreen(StepScreen):
             pass  # the screen is being rebuilt (language switch); it redraws from the job view
 
     def _render_job(self, new_lines: list[str]) -> None:
+        self.set_class(True, "-job")
         self.query_one("#launch-status", Static).update(self.job.status_text)
-        self.query_one("#loss-chart", Sparkline).data = list(self.job.losses)
+        self.query_one(LossChart).show(self.job.losses)
         self.query_one("#loss-range", Label).update(self.job.loss_range())
-        log = self.query_one("#log", Log)
-        if new_lines:
-            log.write_lines(new_lines)
+        log = self.query_one("#log", RichLog)
+        for line in new_lines:
+            log.write(line)
         self._refresh_errors()
         # The error panel may have grown and shrunk the log: stay at the newest line.
         self.call_after_refresh(log.scroll_end, animate=False)
@@ -276,8 +290,8 @@ class LaunchScreen(StepScreen):
 
     def _reset_job_view(self) -> None:
         self.job = JobView(self.t)
-        self.query_one("#log", Log).clear()
-        self.query_one("#loss-chart", Sparkline).data = []
+        self.query_one("#log", RichLog).clear()
+        self.query_one(LossChart).show([])
         self.query_one("#loss-range", Label).update("")
         self.query_one("#log-title", Static).update(self.job.view_title())
         self._refresh_errors()
@@ -285,12 +299,40 @@ class LaunchScreen(StepScreen):
     # -- keys ----------------------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        """Stop the job: SIGTERM to its process group, then SIGKILL; check nothing is left."""
+        """Ask, then stop the job: SIGTERM to its process group, then SIGKILL; check nothing is left."""
         if not self.job_id or not self.running:
             self.notify(self.t("launch_no_job"), severity="warning")
             return
-        self._set_status(self.t("launch_stopping", job=self.job_id))
-        self.stop_worker(self.job_id)
+        job_id = self.job_id
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes and self.running and self.job_id == job_id:
+                self._set_status(self.t("launch_stopping", job=job_id))
+                self.stop_worker(job_id)
+
+        self.app.push_screen(ConfirmScreen(self.t("launch_confirm_stop", job=job_id), self.session.lang), answered)
+
+    def action_run_sh(self) -> None:
+        """The run.sh the job runs, every value quoted (as ``launch --write-run-sh`` writes it)."""
+        if self.preset is None or not self.commands:
+            self.notify(self.t("launch_no_preset"), severity="warning")
+            return
+        text = launching.run_sh(self.commands, self.preset)
+        self.app.push_screen(TextScreen(self.t("run_sh_title"), text, self.session.lang))
+
+    def action_save_preset(self) -> None:
+        """Write the job as a preset file in the current directory; the CLI line then replays it."""
+        if self.preset is None:
+            self.notify(self.t("launch_no_preset"), severity="warning")
+            return
+        try:
+            path = prepare.save_preset(self.preset)
+        except OSError as exc:
+            self.notify(self.t("failed", error=exc), severity="error")
+            return
+        self.session.saved_preset = path
+        self._set_status(self.t("launch_saved", path=path))
+        self.update_cli_hint()
 
     @work(thread=True, group="stop")
     def stop_worker(self, job_id: str) -> None:
@@ -318,9 +360,10 @@ class LaunchScreen(StepScreen):
         self._show_view()
 
     def _show_view(self) -> None:
-        log = self.query_one("#log", Log)
+        log = self.query_one("#log", RichLog)
         log.clear()
-        log.write_lines(self.job.view_lines())
+        for line in self.job.view_lines():
+            log.write(line)
         self.query_one("#log-title", Static).update(self.job.view_title())
 
     async def before_quit(self) -> None:

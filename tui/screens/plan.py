@@ -1,4 +1,4 @@
-"""Step 2, Model & Plan: pick a model and framework, get parallel layouts for the cards, write one into a YAML.
+"""Step 5, Plan: pick a model and framework, get parallel layouts for the cards, write one into a YAML.
 
 Cards and HBM default to what the Environment step found. Planning runs ``presets.planner.plan``
 in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``. Only a
@@ -210,8 +210,17 @@ class PlanScreen(StepScreen):
                 lines.append(_roles_line(candidate["roles"]))
         width = max(self.app.size.width - 2, 20)
         lines += _memory_terms(candidate.get("memory_gb_per_card"), width)
+        reasons = list(candidate.get("reasons") or [])
+        if not candidate.get("fits") and reasons:
+            lines.insert(0, f"· {reasons.pop(0)}")  # why it does not fit, and what would help, comes first
         room = (DETAIL_LINES if self.applies else DETAIL_LINES + 1) - sum(_rows(line, width) for line in lines)
-        lines += [core.short(f"· {reason}", width) for reason in (candidate.get("reasons") or [])[: max(room, 0)]]
+        for reason in reasons:
+            # Whole reasons, wrapped: a cut one ("even with full r…") hides the very hint the user needs.
+            rows = _rows(f"· {reason}", width)
+            if rows > room and len(lines) > 1:
+                break
+            lines.append(f"· {reason}")
+            room -= rows
         self.query_one("#candidate-detail", Static).update("\n".join(lines))
 
     def action_apply(self) -> None:

@@ -24,7 +24,7 @@ from mindpilot.tui.widgets.step_bar import StepBar
 
 
 class StepScreen(Screen[None]):
-    """Base class of the five step screens."""
+    """Base class of the step screens."""
 
     MODE = ""
     """The app mode (and step name) of this screen: one of ``step_bar.STEPS``."""
@@ -55,6 +55,16 @@ class StepScreen(Screen[None]):
     def cli_argv(self) -> Sequence[str]:
         """The ``mindpilot ...`` command that repeats this step headlessly."""
         return ["mindpilot"]
+
+    def step_keys(self) -> list[tuple[str, str]]:
+        """``(key, what it does)`` of this step's own keys, in the UI language (the help screen lists them)."""
+        seen: dict[str, str] = {}
+        for cls in type(self).__mro__:
+            for binding in getattr(cls, "BINDINGS", []) if cls is not StepScreen else []:
+                if isinstance(binding, Binding) and binding.description.startswith("key_") \
+                        and binding.key not in seen:
+                    seen[binding.key] = label(binding.description, self.session.lang)
+        return list(seen.items())
 
     def from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``callback`` on the UI thread (from a thread worker), tolerating a rebuild in progress.

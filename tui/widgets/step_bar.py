@@ -1,13 +1,17 @@
-"""The top line: which of the five steps you are on, so nobody gets lost in an 80x24 terminal."""
+"""The top line: which of the steps you are on, so nobody gets lost in an 80x24 terminal.
+
+Eight step names do not fit 80 columns; when they do not, the other steps show only their number.
+"""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from mindpilot.tui.labels import label
 
-STEPS: tuple[str, ...] = ("environment", "plan", "check", "launch", "diagnose")
+STEPS: tuple[str, ...] = ("environment", "model", "weights", "data", "plan", "check", "launch", "diagnose")
 """Mode names of the steps, in order; step N (1-based) is ``STEPS[N - 1]``."""
 
 
@@ -28,12 +32,16 @@ class StepBar(Static):
         super().__init__(self.steps_text)
 
     @staticmethod
-    def render_steps(current: str, lang: str, demo: bool) -> Text:
+    def render_steps(current: str, lang: str, demo: bool, width: int = 80) -> Text:
         """The bar as styled text (static so tests and the help screen can reuse it)."""
         text = Text(" mindpilot ", style="bold")
         if demo:
             text.append(f"[{label('demo_badge', lang)}] ", style="bold yellow")
-        for number, mode in enumerate(STEPS, start=1):
-            name = f" {number} {label('step_' + mode, lang)} "
+        names = [f" {number} {label('step_' + mode, lang)}" for number, mode in enumerate(STEPS, start=1)]
+        if cell_len(text.plain) + sum(cell_len(name) for name in names) + 2 > width:
+            names = [name if mode == current else f" {number}" for number, (mode, name)
+                     in enumerate(zip(STEPS, names), start=1)]
+        names = [name + " " if mode == current else name for mode, name in zip(STEPS, names)]
+        for mode, name in zip(STEPS, names):
             text.append(name, style="bold reverse" if mode == current else "")
         return text

@@ -27,9 +27,9 @@ def _framework_load(text: str, name: str) -> Any:
 
         loader = YAML(typ="safe", pure=True)
         loader.version = (1, 1)
-        return parse_bounded(name, lambda: loader.load(text))
+        return parse_bounded(name, lambda: loader.load(text), text)
     try:
-        return parse_bounded(name, lambda: yaml.safe_load(text))
+        return parse_bounded(name, lambda: yaml.safe_load(text), text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc}") from exc

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from mindpilot.validators.datafiles import DataFileError, parse_bounded
 from mindpilot.validators.probe.subprocesses import OutputTooLarge, ProcessTimeout, run_captured
 
 SCRIPT = Path(__file__).with_name("pyenv_script.py")
@@ -60,7 +61,9 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
         tail = " ".join(done.stderr.strip().splitlines()[-2:]) or f"exit status {done.returncode}"
         raise ProbeError(f"the probe failed under {executable}: {tail}")
     try:
-        document = json.loads(done.stdout)
+        document = parse_bounded(executable, lambda: json.loads(done.stdout))
+    except DataFileError as exc:  # nested past the bound: a hostile interpreter, not a probe result
+        raise ProbeError(f"{executable} printed an unexpected probe result ({exc.message})") from None
     except ValueError:
         raise ProbeError(f"{executable} printed no probe result (is it a Python >= 3.8?)") from None
     if not isinstance(document, dict):

@@ -1,0 +1,51 @@
+"""The job the guided setup builds, per framework, saved and replayed by ``mindpilot launch FILE --dry-run``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from mindpilot.launch.command import build_commands
+from mindpilot.presets.journey import JourneyChoices, journey_preset, save_journey_preset
+from mindpilot.presets.preset import load_preset
+
+
+def test_mindformers_job_is_run_mindformer_with_the_checked_yaml():
+    preset = journey_preset(JourneyChoices(config="/w/finetune.yaml", cards=8, workdir="/w/mindformers",
+                                           weights="/w/qwen_ms.ckpt", dataset="/w/alpaca4096.mindrecord",
+                                           parallel={"data_parallel": 2, "model_parallel": 4, "pipeline_stage": 1}))
+    argv = build_commands(preset, master_port=9000, msrun="msrun")[0].argv
+    script = argv.index("run_mindformer.py")
+    assert argv[script + 1:script + 5] == ["--config", "/w/finetune.yaml", "--run_mode", "finetune"]
+    assert "--worker_num=8" in argv and argv[argv.index("--load_checkpoint") + 1] == "/w/qwen_ms.ckpt"
+    assert preset.input_files == ["/w/qwen_ms.ckpt", "/w/alpaca4096.mindrecord"]
+
+
+def test_grpo_job_is_the_entry_script_with_the_model_for_all_three_roles():
+    preset = journey_preset(JourneyChoices(framework="mindrlhf-grpo", config="grpo_config.yaml", model_dir="/m/Qwen",
+                                           dataset="/d/gsm8k.mindrecord"))
+    assert preset.script.endswith("qwen_grpo_tutorial/main.py") and preset.framework == "mindrlhf"
+    args = preset.script_args
+    for flag in ("--tokenizer_dir", "--actor_checkpoint_path", "--ref_checkpoint_path", "--generate_checkpoint_path"):
+        assert args[args.index(flag) + 1] == "/m/Qwen"
+    assert args[args.index("--dataset_file") + 1] == "/d/gsm8k.mindrecord"
+
+
+def test_mindspeed_job_runs_its_shell_script_with_bash_not_msrun():
+    preset = journey_preset(JourneyChoices(framework="mindspeed-llm", config="examples/mcore/qwen25/tune.sh"))
+    assert build_commands(preset, master_port=9000, msrun="msrun")[0].argv == ["bash", "examples/mcore/qwen25/tune.sh"]
+
+
+def test_saved_demo_job_replays_from_the_cli(tmp_path):
+    config = tmp_path / "finetune.yaml"
+    config.write_text("seq_length: 4096\n")
+    preset = journey_preset(JourneyChoices(config=str(config), demo=True))
+    assert preset.script_args[-4:] == ["--config", str(config), "--run_mode", "finetune"]
+    path = save_journey_preset(preset, str(tmp_path / "saved" / "my-demo-job.preset.yaml"))
+    assert load_preset(path) == preset
+    done = subprocess.run([sys.executable, "-m", "mindpilot", "launch", path, "--dry-run", "--no-probe"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "MINDPILOT_STATE_DIR": str(tmp_path / "state")})
+    assert done.returncode == 0, done.stderr
+    assert f"--config {config}" in done.stdout + done.stderr
