@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     else:
         if not args.fix or not args.dry_run:
             print_report(report, lang)
-            preset_cards = {e["cards"] for e in report.inputs if e["kind"] == "preset" and e.get("cards")}
+            # an invalid preset has no card count: its entry has no "cards"
+            preset_cards = {e.get("cards") for e in report.inputs if e["kind"] == "preset"} - {None}
             _summary(report, cards or (preset_cards.pop() if len(preset_cards) == 1 else None), hbm, lang)
     return exit_code_for(report.findings)
 

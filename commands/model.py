@@ -49,7 +49,11 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 
 def _download(args: argparse.Namespace, lang: str) -> ExitCode:
-    from mindpilot.acquire.download import DownloadDone, DownloadFailed, DownloadTotals, download_model, event_dict
+    from mindpilot.acquire.download import (DownloadDone, DownloadFailed, DownloadTotals, download_model, event_dict,
+                                            valid_model_id)
+
+    if not valid_model_id(args.target):
+        raise CommandError(f"not a ModelScope model id (owner/name): {args.target!r}")
 
     path = None
     for event in download_model(args.target, local_dir=args.local_dir, revision=args.revision,

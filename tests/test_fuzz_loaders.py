@@ -210,6 +210,14 @@ def test_preset_show_and_dry_run_launch_on_mutated_presets(workdir, data, as_jso
         run_main("check", str(target), "--skip-paths")
 
 
+def test_found_by_the_fuzz_check_of_an_invalid_preset_in_text_mode(tmp_path):
+    """``check PRESET`` of a preset that does not load (a name that is NaN) printed a KeyError traceback."""
+    target = tmp_path / "job.yaml"
+    target.write_text("name: .nan\nscript: train.py\n")
+    code, out, err = run_main("check", str(target), "--skip-paths")
+    assert code == 1 and "preset.invalid" in out + err
+
+
 @settings(max_examples=4, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())

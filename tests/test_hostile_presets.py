@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import run_cli
 
 from mindpilot.launch.command import UnsafeCommandError, build_commands, render_run_sh
@@ -224,3 +226,34 @@ def test_renderer_refuses_what_bypassed_validation(tmp_path):
         bad = preset.model_copy(update={"env": env})
         with pytest.raises(UnsafeCommandError):
             render_run_sh(build_commands(bad, msrun="msrun"), bad)
+
+
+_ANY_TEXT = st.one_of(st.text(alphabet=st.sampled_from(list("$`'\"\\;|&*?~!#(){}[]<>\t =%^-ax中\u00e9")), max_size=40),
+                      st.text(max_size=40))
+"""Shell syntax (quotes, $, backticks, globs, tabs, CJK) and any Unicode text (newlines, control characters)."""
+
+
+@needs_bash
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(description=_ANY_TEXT, args=st.lists(_ANY_TEXT, max_size=4), value=_ANY_TEXT)
+def test_any_text_a_preset_accepts_reaches_msrun_intact_and_runs_nothing(tmp_path, description, args, value):
+    """Property: text either is refused by the Preset (one reason) or comes out of run.sh byte for byte."""
+    from pydantic import ValidationError
+
+    case = tmp_path / f"case{len(list(tmp_path.iterdir()))}"
+    case.mkdir()
+    bin_dir, out, env = _sandbox(case)
+    try:
+        preset = Preset(script="t.py", script_args=args, description=description, env={"FUZZ_VALUE": value},
+                        use_checkouts=False, workdir=str(case))
+    except ValidationError:
+        return  # refused: a control character or newline in a script-bound field
+    script = case / "run.sh"
+    script.write_text(render_run_sh(build_commands(preset, msrun=str(bin_dir / "msrun")), preset))
+    ran = subprocess.run([BASH, str(script)], env={**os.environ, **env}, capture_output=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert _read_nul(out / "argv")[-len(args) - 1:] == ["t.py", *args]
+    received = dict(item.split("=", 1) for item in _read_nul(out / "env"))
+    assert received["FUZZ_VALUE"] == value
+    assert sorted(p.name for p in case.iterdir()) == ["bin", "out", "run.sh"]  # nothing else was created

@@ -84,6 +84,9 @@ def test_unknown_model_fails_in_one_line(hub, tmp_path):
 def test_bad_model_id_is_refused_before_any_request(hub):
     events = list(download_model("../etc/passwd"))
     assert isinstance(events[-1], DownloadFailed) and hub.requests == []
+    done = subprocess.run([sys.executable, "-m", "mindpilot", "model", "download", "a/../../b"],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and hub.requests == []
 
 
 def test_models_in_the_cache_are_found_in_every_layout(hub, tmp_path):

@@ -274,3 +274,36 @@ async def test_plans_nothing_fits_hint_is_shown_whole():
         assert session.candidates and not any(c.get("fits") for c in session.candidates)
         detail = _text(app.screen, "#candidate-detail").replace("\n", " ")
         assert "even with full recompute" in detail and "…" not in detail
+
+
+async def test_the_focused_widget_is_marked():
+    app = MindpilotApp(Session(demo=True, lang="en", env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        models = app.screen.query_one("#model-table")
+        findings = app.screen.query_one("#findings-table")
+        assert app.focused is models
+        assert models.styles.border_left[0] == "thick" and findings.styles.border_left[0] in ("blank", "")
+        field = app.screen.query_one("#model-source", Input)
+        field.focus()
+        await pilot.pause()
+        assert models.styles.border_left[0] != "thick" and field.styles.background != models.styles.background
+
+
+async def test_detaching_keeps_the_job_id_in_view(monkeypatch):
+    from rich.console import Console
+    from rich.text import Text
+
+    monkeypatch.setattr(launching, "running_jobs", lambda: [])
+    screen = LaunchScreen(Session(demo=True, lang="en", env_report=fake_report()))
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = "my-demo-job-20261129-191221-6f4a"
+        screen.running, screen.job.job_id = True, job
+        await pilot.press("d")
+        await pilot.pause()
+        status = app.screen.query_one("#launch-status")
+        shown = Text(screen.job.status_text).wrap(Console(width=80), status.content_region.width)[:2]
+        assert f"mindpilot attach {job}" in " ".join(line.plain for line in shown).replace("\n", " ")
