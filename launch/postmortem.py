@@ -65,8 +65,11 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     first = tracker.first_failure()
     if first is None or first.line is None or (first.rank, first.rule) not in found:
         return
+    # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
+    where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
+        (f" {first.file} " if lang == "zh" else first.file)
     finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
-                           extra={"rank": first.rank, "matched": first.text})
+                           where=where, extra={"rank": first.rank, "matched": first.text})
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
