@@ -20,3 +20,16 @@ def _isolated_user_data(tmp_path_factory):
         os.environ.pop("MINDPILOT_DATA_DIR", None)
     else:
         os.environ["MINDPILOT_DATA_DIR"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_parse_cache(tmp_path_factory):
+    """The parse cache of shipped YAML (``mindpilot.datacache``) in a directory of this session, not the
+    user's cache dir; CLI subprocesses inherit it."""
+    before = os.environ.get("MINDPILOT_CACHE_DIR")
+    os.environ["MINDPILOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
+    yield
+    if before is None:
+        os.environ.pop("MINDPILOT_CACHE_DIR", None)
+    else:
+        os.environ["MINDPILOT_CACHE_DIR"] = before
