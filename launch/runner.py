@@ -38,15 +38,15 @@ def job_log_dir(log_root: str, job_id: str) -> str:
 
 
 def with_log_dir(argv: list[str], log_dir: str) -> list[str]:
-    """``argv`` with msrun's ``--log_dir=`` pointed at ``log_dir`` (added when missing)."""
+    """``argv`` with msrun's ``--log_dir=`` pointed at ``log_dir`` (added when missing from an msrun argv)."""
     flag = f"--log_dir={log_dir}"
     result = list(argv)
-    if not argv or Path(argv[0]).name != "msrun":
-        return result  # a one-process tool job (weights, data) or a shell script: no msrun flag to set
     for index, part in enumerate(argv):
         if part.startswith("--log_dir="):  # msrun's flags come before the script's: the first is msrun's
             result[index] = flag
             return result
+    if not argv or Path(argv[0]).name != "msrun":
+        return result  # a one-process tool job (weights, data) or a shell script: no msrun flag to set
     return [argv[0], flag, *argv[1:]]
 
 
