@@ -125,6 +125,16 @@ def parse_bounded(name: str, parse: Callable[[], Any], text: Optional[str] = Non
     return tree
 
 
+def json_bounded(name: str, text: Union[str, bytes]) -> Any:
+    """``json.loads(text)`` under the same bounds as every user file (:func:`parse_bounded`); a document past
+    them raises :class:`InputBoundError`, a ``ValueError`` like every other malformed JSON."""
+    import json
+
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return parse_bounded(name, lambda: json.loads(text), text)
+
+
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 

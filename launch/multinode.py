@@ -21,6 +21,7 @@ from typing import IO, Optional
 
 import psutil
 
+from mindpilot.datafiles import json_bounded
 from mindpilot.launch.command import PREPENDED
 from mindpilot.launch.jobs import FAILED, RUNNING, JobRecord, NodeRecord, load_job, update_job
 from mindpilot.launch.nodes import LOCAL, node_env
@@ -39,7 +40,7 @@ def mirror(stream: IO[bytes], folder: Path, notes: IO[bytes]) -> None:
         if not line:
             return
         try:
-            message = json.loads(line)
+            message = json_bounded("node log stream", line)
             name = message.get("file") if isinstance(message, dict) else None
             if name is None:
                 continue  # {"exit": code}: ssh's own status says the same

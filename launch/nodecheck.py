@@ -21,6 +21,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Optional
 
+from mindpilot.datafiles import json_bounded
 from mindpilot.validators.findings import Finding
 
 DOCTOR_TIMEOUT = 60.0
@@ -66,7 +67,7 @@ def _doctor() -> dict[str, Any]:
     try:
         done = subprocess.run([sys.executable, "-m", "mindpilot", "doctor", "--json"], capture_output=True,
                               timeout=DOCTOR_TIMEOUT, stdin=subprocess.DEVNULL)
-        report = json.loads(done.stdout[:MAX_OUTPUT] or b"{}")
+        report = json_bounded("doctor --json", done.stdout[:MAX_OUTPUT] or b"{}")
     except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
         return {"error": f"doctor --json: {exc}"}
     components = report.get("components") if isinstance(report, dict) else None
@@ -103,7 +104,7 @@ def remote_facts(host: str, words: list[str], ssh_options: Iterable[str],
         return {"error": f"ssh {host}: {exc}"}
     lines = done.stdout[:MAX_OUTPUT].decode("utf-8", "replace").strip().splitlines()
     try:
-        facts = json.loads(lines[-1]) if lines else None
+        facts = json_bounded(f"ssh {host}", lines[-1]) if lines else None
     except ValueError:
         facts = None
     if done.returncode != 0 or not isinstance(facts, dict):

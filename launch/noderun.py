@@ -28,6 +28,7 @@ from typing import IO, Optional
 
 import psutil
 
+from mindpilot.datafiles import json_bounded
 from mindpilot.launch.jobs import JOB_ENV
 
 CHUNK = 256 * 1024
@@ -41,7 +42,7 @@ def read_env(stream: IO[bytes]) -> dict[str, str]:
     line = stream.readline(MAX_ENV_LINE)
     if not line.strip():
         return {}
-    document = json.loads(line)
+    document = json_bounded("node environment", line)
     env = document.get("env") if isinstance(document, dict) else None
     return {str(k): str(v) for k, v in (env or {}).items()}
 

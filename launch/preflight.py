@@ -261,7 +261,15 @@ def _path_findings(preset: Preset, cwd: Path, lang: str) -> list[Finding]:
 
 def _config_findings(path: Path, preset: Preset, facts: Any, lang: str) -> list[Finding]:
     if not path.is_file():
-        return []  # reported as path_missing already
+        if not path.exists() or path.is_dir():
+            return []  # reported as path_missing / path_is_directory already
+        import stat
+
+        mode = path.stat().st_mode
+        what = {"zh": "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "管道（FIFO）或其他特殊文件",
+                "en": "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a FIFO or another special file"}
+        return [make_finding("preflight.config_not_regular", lang, file=str(path), path=path,
+                             what=what.get(lang, what["en"]))]
     try:
         from mindpilot.validators.check import check_files
     except ImportError:

@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from mindpilot.launch.multinode import mirror
-from mindpilot.launch.noderun import LogStreamer
+from mindpilot.launch.noderun import LogStreamer, read_env
 
 DATA = Path(__file__).parent / "data" / "launch"
 
@@ -75,3 +76,13 @@ def test_the_end_of_stdin_kills_the_nodes_job_and_workers(tmp_path):
     assert tagged(job) == []
     for pid in pids:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_line_nested_10000_deep_from_a_node_is_set_aside_not_a_traceback(tmp_path):
+    deep = b"[" * 10000 + b"]" * 10000
+    notes = io.BytesIO()
+    mirror(io.BytesIO(b'{"file": "worker_0.log", "data": "AAAA"}\n' + deep + b"\n"), tmp_path / "mirror", notes)
+    assert notes.getvalue().splitlines() == [deep]
+    assert (tmp_path / "mirror" / "worker_0.log").read_bytes() == b"\x00\x00\x00"
+    with pytest.raises(ValueError, match="nested deeper"):
+        read_env(io.BytesIO(b'{"env": ' + deep + b"}\n"))

@@ -160,3 +160,14 @@ def test_cli_usage_errors_are_one_line(tmp_path):
     assert nothing.returncode == 2 and "--demo" in nothing.stderr and "Traceback" not in nothing.stderr
     bad_port = run_cli("launch", "--demo", "--master-port", "80", "--dry-run", env={"MINDPILOT_STATE_DIR": str(tmp_path)})
     assert bad_port.returncode == 2 and "master_port" in bad_port.stderr
+
+
+def test_a_device_or_fifo_as_the_config_blocks_the_launch(tmp_path):
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)
+    for config in ("/dev/zero", str(fifo)):
+        done = run_cli("launch", "--demo", "--config", config, "--log-dir", str(tmp_path / "logs"),
+                       env={"MINDPILOT_STATE_DIR": str(tmp_path / "state")}, timeout=60)
+        assert done.returncode == 4, done.stderr
+        assert "preflight.config_not_regular" in done.stdout + done.stderr
+        assert not (tmp_path / "state" / "jobs").exists() or not list((tmp_path / "state" / "jobs").iterdir())
