@@ -209,27 +209,26 @@ def _node_checks(preset, hosts: list, port: int, cwd: Path, commands: list, args
 
 def _start_nodes(preset, commands, hosts, log_dir: str, args: argparse.Namespace, view, lang: str,
                  job_id: Optional[str]) -> ExitCode:
-    from mindpilot.launch.runner import LaunchError, start_nodes_job, started_event
+    from mindpilot.launch.runner import start_nodes_job
 
-    try:
-        record = start_nodes_job(preset, commands, hosts, log_dir, job_id=job_id,
-                                 ssh_options=tuple(args.ssh_option), remote_python=args.remote_python)
-    except LaunchError as exc:
-        view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
-                        "error": str(exc)}, f"cannot start the job: {exc}")
-        return ExitCode.LAUNCH_FAILED
-    view.emit(started_event(record))
-    if args.detach:
-        return ExitCode.OK
-    return follow(record.id, view, lang, stop_on_interrupt=True)
+    return _started(lambda: start_nodes_job(preset, commands, hosts, log_dir, job_id=job_id,
+                                            ssh_options=tuple(args.ssh_option),
+                                            remote_python=args.remote_python), args, view, lang)
 
 
 def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str,
                       job_id: Optional[str] = None) -> ExitCode:
-    from mindpilot.launch.runner import LaunchError, start_job, started_event
+    from mindpilot.launch.runner import start_job
+
+    return _started(lambda: start_job(preset, command, log_dir, job_id=job_id), args, view, lang)
+
+
+def _started(start, args: argparse.Namespace, view, lang: str) -> ExitCode:
+    """Run ``start()`` (which starts a job and returns its record), report it, then follow it or detach."""
+    from mindpilot.launch.runner import LaunchError, started_event
 
     try:
-        record = start_job(preset, command, log_dir, job_id=job_id)
+        record = start()
     except LaunchError as exc:
         view.emit_dict({"type": "exit", "code": None, "status": "failed", "first_failure": None,
                         "error": str(exc)}, f"cannot start the job: {exc}")

@@ -348,6 +348,22 @@ def job_processes(record: JobRecord) -> list[psutil.Process]:
     return alive
 
 
+def end_processes(processes: list[psutil.Process], grace: float) -> list[int]:
+    """SIGTERM every process, SIGKILL those still alive after ``grace`` seconds; their pids."""
+    for process in processes:
+        try:
+            process.terminate()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for process in alive:
+        try:
+            process.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return [process.pid for process in processes]
+
+
 def tagged_processes() -> dict[str, list[int]]:
     """Pids of every live process carrying a job id (one scan for all jobs: ``jobs`` shows leftovers)."""
     found: dict[str, list[int]] = {}

@@ -29,7 +29,7 @@ from typing import IO, Optional
 import psutil
 
 from mindpilot.datafiles import json_bounded
-from mindpilot.launch.jobs import JOB_ENV
+from mindpilot.launch.jobs import JOB_ENV, end_processes
 
 CHUNK = 256 * 1024
 """Bytes sent per file per message (a busy log cannot starve the others)."""
@@ -71,18 +71,7 @@ def kill_job(job_id: str, grace: float = 5.0) -> list[int]:
                 found.append(process)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
             continue
-    for process in found:
-        try:
-            process.terminate()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    _, alive = psutil.wait_procs(found, timeout=grace)
-    for process in alive:
-        try:
-            process.kill()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return [process.pid for process in found]
+    return end_processes(found, grace)
 
 
 class LogStreamer:

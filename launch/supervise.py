@@ -17,7 +17,8 @@ from typing import Optional
 
 import psutil
 
-from mindpilot.launch.jobs import FAILED, RUNNING, STOPPED, SUCCEEDED, job_processes, load_job, update_job
+from mindpilot.launch.jobs import (FAILED, RUNNING, STOPPED, SUCCEEDED, end_processes, job_processes, load_job,
+                                  update_job)
 
 
 def final_status(code: int, stop_requested: bool) -> str:
@@ -80,19 +81,7 @@ def reap_leftovers(job_id: str, grace: float = 5.0) -> list[int]:
     of its own, and its ``tail -f`` followers running with nobody to stop them; the job id in their
     environment finds them. A clean msrun exit leaves none.
     """
-    processes = job_processes(load_job(job_id))
-    for process in processes:
-        try:
-            process.terminate()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    _, alive = psutil.wait_procs(processes, timeout=grace)
-    for process in alive:
-        try:
-            process.kill()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return [process.pid for process in processes]
+    return end_processes(job_processes(load_job(job_id)), grace)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -12,13 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ruamel.yaml.comments import CommentedMap
-
 from mindpilot.fileio import locked, read_for_edit, write_atomic
-from mindpilot.presets.yaml_apply import splice_sections, unified_diff
-from mindpilot.presets.yaml_splice import load_roundtrip
+from mindpilot.presets.yaml_apply import load_config_mapping, splice_sections, unified_diff
 from mindpilot.presets.stages import MAX_STAGES, stage_ranges
-from mindpilot.datafiles import DataFileError, read_text
 
 
 def _ranges(ids: list[int]) -> list[str]:
@@ -136,12 +132,7 @@ def candidate_from_graph(parallel_config: dict[str, Any], recompute_config: dict
 def pynative_plan_text(path: Union[str, Path], candidate: Any, text: Optional[str] = None
                        ) -> tuple[str, str, list[str]]:
     """(old text, new text, notes) for writing ``candidate`` into the PyNative YAML at ``path``."""
-    name = str(path)
-    if text is None:
-        text = read_text(path)
-    root = load_roundtrip(text, name)
-    if not isinstance(root, CommentedMap):
-        raise DataFileError(name, 1, None, "not a YAML mapping (a MindFormers config is a mapping of sections)")
+    name, text, root = load_config_mapping(path, text)
     settings, notes = pynative_settings(dict(root), candidate)
     targets = [([section], values) for section, values in settings.items()]
     new_text, splice_notes = splice_sections(name, text, root, targets)

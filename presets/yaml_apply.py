@@ -135,6 +135,21 @@ def _same_after(old: Any, new: Any) -> bool:
     return old == new
 
 
+def load_config_mapping(path: Union[str, Path], text: Optional[str] = None) -> tuple[str, str, CommentedMap]:
+    """(name, text, round-trip tree) of the config at ``path`` (``text`` when already read).
+
+    Raises:
+        DataFileError: the file cannot be read, does not parse, or is not a mapping.
+    """
+    name = str(path)
+    if text is None:
+        text = read_text(path)
+    root = load_roundtrip(text, name)
+    if not isinstance(root, CommentedMap):
+        raise DataFileError(name, 1, None, "not a YAML mapping (a MindFormers config is a mapping of sections)")
+    return name, text, root
+
+
 def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: dict,
               offset: Any = None, micro_batch_num: Optional[int] = None,
               text: Optional[str] = None) -> tuple[str, str, list[str]]:
@@ -144,12 +159,7 @@ def plan_text(path: Union[str, Path], parallel_config: dict, recompute_config: d
         DataFileError: the file cannot be read, does not parse, or is not a mapping.
         ValueError: a key MindFormers would reject (``KeyError: ... gets an unexpected key``).
     """
-    name = str(path)
-    if text is None:
-        text = read_text(path)
-    root = load_roundtrip(text, name)
-    if not isinstance(root, CommentedMap):
-        raise DataFileError(name, 1, None, "not a YAML mapping (a MindFormers config is a mapping of sections)")
+    name, text, root = load_config_mapping(path, text)
     parallel = dict(parallel_config or {})
     if micro_batch_num is not None:
         parallel["micro_batch_num"] = micro_batch_num
