@@ -21,7 +21,7 @@ def run_ray(preset: Any, args: argparse.Namespace, view: Any, lang: str, hosts: 
     """Print each node's ``ray start`` (with ``--hosts``: run it there), then the ``ray status`` findings."""
     from mindpilot.launch.preflight import blocking
     from mindpilot.launch.ray import RAY_PORT, ray_findings, ray_start_argv, read_ray_status, wait_for_ray
-    from mindpilot.launch.view import finding_text
+    from mindpilot.validators.text.findings import format_finding
 
     port = args.master_port or RAY_PORT
     npus = preset.local_worker_num
@@ -41,7 +41,7 @@ def run_ray(preset: Any, args: argparse.Namespace, view: Any, lang: str, hosts: 
         output, error = read_ray_status(address=address)
     findings = ray_findings(output, error, preset.nodes, npus, lang)
     for finding in findings:
-        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, finding_text(finding, lang, ""))
+        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, format_finding(finding, lang))
     return ExitCode.FINDINGS if blocking(findings) else ExitCode.OK
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from mindpilot.launch.ray import find_ray, parse_ray_status, ray_findings, ray_start_argv
+from mindpilot.launch.ray import find_ray, parse_ray_status, ray_findings, ray_start_argv, wait_for_ray
 from support import run_cli
 
 DATA = Path(__file__).parent / "data" / "launch"
@@ -65,6 +65,10 @@ def ray_head():
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
+    # `ray start` returns before its raylet has registered; on a loaded machine `ray status` still shows 0
+    # nodes for a few seconds. A user's cluster is up long before launch reads it: wait as they would.
+    output, _ = wait_for_ray(f"127.0.0.1:{port}", 1, timeout=90)
+    assert output is not None and parse_ray_status(output).nodes == 1, output
     print(f"ray head up in {time.monotonic() - started:.1f} s")
     try:
         yield port
