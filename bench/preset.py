@@ -15,7 +15,7 @@ from mindpilot.presets.fit_advice import fit_advice
 from mindpilot.presets.models import get_model
 from mindpilot.presets.planner import plan
 from mindpilot.presets.preset import builtin_presets, find_preset
-from mindpilot.presets.render import render_preset
+from mindpilot.launch.render import render_preset
 from mindpilot.validators.check.preset_file import check_targets
 from mindpilot.validators.ci_formats import render
 from mindpilot.validators.findings import Finding, Severity
