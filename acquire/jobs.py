@@ -7,8 +7,9 @@ its output goes to the job's console log, which ``attach`` and the TUI follow.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from mindpilot.acquire.tool_command import ToolCommand
 from mindpilot.launch.command import LaunchCommand
@@ -36,3 +37,41 @@ def start_tool_job(command: ToolCommand) -> Any:
     launch = LaunchCommand(argv=list(command.argv), env={"PYTHONUNBUFFERED": "1"},
                            cwd=str(Path(command.cwd).expanduser()))
     return start_job(preset, launch, preset.log_dir)
+
+
+def console_chunks(job_id: str, poll: float = 0.2, chunk: int = 1 << 16,
+                   stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[Any, str]]:
+    """``(record, new console text)`` of a tool job until it ends (its output read to the end) or ``stop()``.
+
+    The last pair carries the final record (its text may be empty); the CLI prints the text, the TUI writes
+    it to its log panel.
+    """
+    from mindpilot.launch.jobs import load_job
+    from mindpilot.launch.runner import FINAL
+
+    offset = 0
+    while True:
+        record = load_job(job_id).refreshed()
+        final = record.status in FINAL
+        while True:
+            text, offset = _read_from(record.msrun_log, offset, chunk)
+            if not text:
+                break
+            yield record, text
+            if not final:
+                break  # drain the rest only once the job has ended
+        if final or stop():
+            yield record, ""
+            return
+        time.sleep(poll)
+
+
+def _read_from(path: Any, offset: int, limit: int) -> tuple[str, int]:
+    """Up to ``limit`` bytes of ``path`` from ``offset`` as text, and the offset after them."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(limit)
+    except OSError:
+        return "", offset
+    return data.decode("utf-8", errors="replace"), offset + len(data)

@@ -9,7 +9,6 @@ stops watching), wait for it, and check its result. Exit: 0 fine, 1 a finding of
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any, Callable, Optional
 
 from mindpilot.commands.output import emit_json, message, print_findings
@@ -94,9 +93,8 @@ def _print(command: Any, findings: list, args: argparse.Namespace, lang: str, ex
 
 def run_tracked(command: Any, quiet: bool, lang: str) -> tuple[Any, Optional[int]]:
     """Start the job and wait for it (printing its console); (None, None) when it could not start."""
-    from mindpilot.acquire.jobs import start_tool_job
-    from mindpilot.launch.jobs import load_job
-    from mindpilot.launch.runner import FINAL, LaunchError
+    from mindpilot.acquire.jobs import console_chunks, start_tool_job
+    from mindpilot.launch.runner import LaunchError
 
     try:
         record = start_tool_job(command)
@@ -104,23 +102,7 @@ def run_tracked(command: Any, quiet: bool, lang: str) -> tuple[Any, Optional[int
         message(("无法启动：" if lang == "zh" else "cannot start: ") + str(exc))
         return None, None
     message(("任务 " if lang == "zh" else "job ") + record.id)
-    offset = 0
-    while True:
-        record = load_job(record.id).refreshed()
-        offset = _echo(record.msrun_log, offset, quiet)
-        if record.status in FINAL:
-            _echo(record.msrun_log, offset, quiet)
-            return record, record.exit_code
-        time.sleep(0.2)
-
-
-def _echo(path: Any, offset: int, quiet: bool) -> int:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            chunk = handle.read(1 << 20)
-    except OSError:
-        return offset
-    if chunk and not quiet:
-        message(chunk.decode("utf-8", errors="replace").rstrip("\n"))
-    return offset + len(chunk)
+    for record, text in console_chunks(record.id, chunk=1 << 20):
+        if text and not quiet:
+            message(text.rstrip("\n"))
+    return record, record.exit_code

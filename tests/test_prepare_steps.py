@@ -151,3 +151,8 @@ def test_cli_weights_runs_the_conversion_as_a_tracked_job_and_checks_the_file(tm
     assert result["exit_code"] == 0 and result["findings"] == [] and out.read_bytes() == b"ckpt"
     jobs = _cli("jobs", "--json", env=env)
     assert result["job"] in jobs.stdout
+    again = _cli("weights", "--model-dir", str(model_dir), "--checkout", str(checkout), "--python", sys.executable,
+                 "--mindformers-version", "1.3.0", "--no-probe", "--output", str(tmp_path / "again.ckpt"), "--run",
+                 env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"converting {model_dir}" in again.stderr  # the job's console, followed to its end

@@ -8,7 +8,6 @@ checks the result when it ends.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Optional
 
 from textual import work
@@ -122,9 +121,7 @@ class PrepareScreen(StepScreen):
     @work(thread=True, exclusive=True, group="prepare-job")
     def run_job(self, command: Any) -> None:
         """Start, tail the console, and check the result when the job ends."""
-        from mindpilot.acquire.jobs import start_tool_job
-        from mindpilot.launch.jobs import load_job
-        from mindpilot.launch.runner import FINAL
+        from mindpilot.acquire.jobs import console_chunks, start_tool_job
 
         worker = get_current_worker()
         try:
@@ -134,28 +131,11 @@ class PrepareScreen(StepScreen):
             return
         self.job_id = record.id
         self.from_thread(self._status, self.t("prep_started", job=record.id))
-        offset = 0
-        while not worker.is_cancelled:
-            record = load_job(record.id).refreshed()
-            offset = self._tail(record.msrun_log, offset)
-            if record.status in FINAL:
-                break
-            time.sleep(POLL_SECONDS)
-        self._tail(record.msrun_log, offset)
+        for record, text in console_chunks(record.id, poll=POLL_SECONDS, stop=lambda: worker.is_cancelled):
+            if text:
+                self.from_thread(self._write, text.splitlines())
         results = prepare.result_findings(self.KIND, command, self.session.lang, record.log_dir)
         self.from_thread(self.finished, record, results)
-
-    def _tail(self, path: Any, offset: int) -> int:
-        try:
-            with open(path, "rb") as handle:
-                handle.seek(offset)
-                chunk = handle.read(1 << 16)
-        except OSError:
-            return offset
-        if chunk:
-            lines = chunk.decode("utf-8", errors="replace").splitlines()
-            self.from_thread(self._write, lines)
-        return offset + len(chunk)
 
     def _write(self, lines: list[str]) -> None:
         log = self.query_one("#prep-log", RichLog)
