@@ -28,3 +28,22 @@ def run_cli(*args: str, env: dict | None = None, cwd: str | None = None, timeout
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "mindpilot", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout)
+
+
+def other_python_with_extras(tmp_path: Path) -> str:
+    """A second interpreter (a fresh venv without pip) that sees this venv's installed packages through a
+    ``.pth`` file: a real "other environment" for ``--python``, with the real mindspore/mindformers metadata.
+
+    Skips when the mindformers extra is not installed here (CI installs it: ``.[test,mindformers]``).
+    """
+    import importlib.util
+    import subprocess
+    import sysconfig
+
+    if importlib.util.find_spec("mindformers") is None or importlib.util.find_spec("mindspore") is None:
+        pytest.skip("needs the mindformers extra (pip install -e '.[test,mindformers]')")
+    target = tmp_path / "other-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True, timeout=120)
+    site = next(target.glob("lib/python*/site-packages"))
+    (site / "mindpilot-test-extras.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    return str(target / "bin" / "python")

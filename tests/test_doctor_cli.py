@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from pathlib import Path
 
-import pytest
-from support import run_cli
+from support import other_python_with_extras, run_cli
 
 from mindpilot.exit_codes import ExitCode
 from mindpilot.validators.doctor import run_doctor
 from mindpilot.validators.probe import demo_root
 
 FINDING_KEYS = {"rule", "severity", "title", "detail", "fix", "file", "line", "source"}
-MFVENV_PYTHON = "/opt/mfvenv/bin/python"
 
 
 def test_doctor_json_on_this_machine_is_one_valid_report():
@@ -101,9 +98,8 @@ def test_root_flag_reads_a_fake_tree():
     assert report.environment["davinci_count"] == 8
 
 
-@pytest.mark.skipif(not Path(MFVENV_PYTHON).exists(), reason="needs /opt/mfvenv (mindspore 2.7.1 + mindformers 1.7.0)")
-def test_python_flag_judges_the_other_venv():
-    done = run_cli("doctor", "--json", "--python", MFVENV_PYTHON)
+def test_python_flag_judges_the_other_venv(tmp_path):
+    done = run_cli("doctor", "--json", "--python", other_python_with_extras(tmp_path))
     assert done.returncode in (ExitCode.OK, ExitCode.FINDINGS)
     report = json.loads(done.stdout)
     rows = {row["name"]: row for row in report["components"]}

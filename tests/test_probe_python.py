@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from mindpilot.validators.probe import ProbeError, probe_environment
+from support import other_python_with_extras
 from mindpilot.validators.probe.environment import probe_with
 
-MFVENV_PYTHON = "/opt/mfvenv/bin/python"
 
 
 def fake_distribution(site: Path, name: str, version: str, body: str = "") -> None:
@@ -156,15 +156,15 @@ def test_pip_copy_and_checkout_are_both_reported(tmp_path):
     assert facts.import_origins["mindformers"] == str(repo / "mindformers")
 
 
-@pytest.mark.skipif(not Path(MFVENV_PYTHON).exists(), reason="needs /opt/mfvenv (mindspore 2.7.1 + mindformers 1.7.0)")
-def test_python_flag_reports_the_real_versions_of_another_venv():
+def test_python_flag_reports_the_real_versions_of_another_venv(tmp_path):
+    other = other_python_with_extras(tmp_path)
     expected = subprocess.run(
-        [MFVENV_PYTHON, "-c", "import importlib.metadata as m; print(m.version('mindspore'), m.version('mindformers'))"],
+        [other, "-c", "import importlib.metadata as m; print(m.version('mindspore'), m.version('mindformers'))"],
         capture_output=True, text=True, check=True).stdout.split()
-    facts = probe_environment(python=MFVENV_PYTHON)
+    facts = probe_environment(python=other)
     assert [facts.packages["mindspore"], facts.packages["mindformers"]] == expected
     assert facts.packages["mindspore"].startswith("2.7.") and facts.packages["mindformers"] == "1.7.0"
-    assert facts.python.executable.startswith("/opt/mfvenv")
+    assert facts.python.executable.startswith(str(tmp_path / "other-venv"))
 
 
 def test_broken_metadata_is_skipped_not_fatal(tmp_path):
