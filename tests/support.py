@@ -47,3 +47,33 @@ def other_python_with_extras(tmp_path: Path) -> str:
     site = next(target.glob("lib/python*/site-packages"))
     (site / "mindpilot-test-extras.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return str(target / "bin" / "python")
+
+
+def wait_for(predicate, timeout: float = 20.0) -> bool:
+    """Poll ``predicate()`` every 50 ms until it is true (True) or ``timeout`` seconds pass (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def fake_mindformers_checkout(tmp_path: Path) -> Path:
+    """A ``mindformers`` folder whose ``convert_weight.py`` prints a line and writes a small "ckpt" file."""
+    import textwrap
+
+    checkout = tmp_path / "mindformers"
+    checkout.mkdir()
+    (checkout / "convert_weight.py").write_text(textwrap.dedent("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        for flag in ("--model", "--input_path", "--output_path", "--dtype"):
+            parser.add_argument(flag)
+        args = parser.parse_args()
+        print("converting", args.input_path, flush=True)
+        open(args.output_path, "wb").write(b"ckpt")
+    """))
+    return checkout

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -23,7 +22,7 @@ from mindpilot.launch.jobs import (JobRecord, job_processes, latest_job, list_jo
                                    save_job, unreadable_jobs)
 from mindpilot.launch.runner import LaunchError, start_job, stop_job
 from mindpilot.presets.preset import Preset
-from support import run_cli
+from support import run_cli, wait_for
 
 DATA = Path(__file__).parent / "data" / "launch"
 
@@ -44,15 +43,6 @@ def fake(tmp_path, steps=10_000):
     env = {"FAKE_STEPS": str(steps), "FAKE_SLEEP": "0.05"}
     preset = Preset(name="fake", script=str(DATA / "fake_worker.py"), cards=2, device="cpu")
     return preset, LaunchCommand(argv=argv, env=env, cwd=str(tmp_path))
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def finished(job_id, log_dir, started_at, own=True):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -21,7 +20,7 @@ from mindpilot.launch.events import ExitEvent, MetricEvent
 from mindpilot.launch.jobs import JobRecord, job_processes, list_jobs, load_job, save_job
 from mindpilot.launch.runner import start_job, stop_job, watch_job
 from mindpilot.presets.preset import Preset
-from support import run_cli
+from support import run_cli, wait_for
 
 DATA = Path(__file__).parent / "data" / "launch"
 
@@ -38,15 +37,6 @@ def fake_job(tmp_path, **env):
             f"--log_dir={log_dir}", "--join=True", str(DATA / "fake_worker.py")]
     preset = Preset(name="fake", script=str(DATA / "fake_worker.py"), cards=2, device="cpu", hang_minutes=5)
     return preset, LaunchCommand(argv=argv, env={k: str(v) for k, v in env.items()}, cwd=str(tmp_path)), log_dir
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_records_are_saved_atomically_and_listed_newest_first(state):

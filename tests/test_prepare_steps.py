@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
+from support import fake_mindformers_checkout
 
 from mindpilot.acquire.data import data_command
 from mindpilot.acquire.data_check import check_before as data_before, check_dataset, check_result as data_result
@@ -131,17 +131,7 @@ def test_cli_data_refuses_a_web_page_dataset_with_exit_1(tmp_path, model_dir):
 
 
 def test_cli_weights_runs_the_conversion_as_a_tracked_job_and_checks_the_file(tmp_path, model_dir):
-    checkout = tmp_path / "mindformers"
-    checkout.mkdir()
-    (checkout / "convert_weight.py").write_text(textwrap.dedent("""
-        import argparse
-        parser = argparse.ArgumentParser()
-        for flag in ("--model", "--input_path", "--output_path", "--dtype"):
-            parser.add_argument(flag)
-        args = parser.parse_args()
-        print("converting", args.input_path, flush=True)
-        open(args.output_path, "wb").write(b"ckpt")
-    """))
+    checkout = fake_mindformers_checkout(tmp_path)
     out = tmp_path / "qwen_ms.ckpt"
     env = {"MINDPILOT_STATE_DIR": str(tmp_path / "state")}
     done = _cli("weights", "--model-dir", str(model_dir), "--checkout", str(checkout), "--python", sys.executable,

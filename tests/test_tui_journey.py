@@ -7,9 +7,7 @@ weights step runs a real (tiny) conversion script as a tracked job under the lau
 from __future__ import annotations
 
 import sys
-import textwrap
 
-import pytest
 from textual.widgets import Input, Select, Static
 
 from hub_server import FakeHub, tiny_model
@@ -28,6 +26,7 @@ from mindpilot.tui.widgets.command_hint import CommandHint
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from tui_apps.fakes import fake_report
 from tui_apps.harness import ScreenHarness, settle
+from support import fake_mindformers_checkout
 
 
 def _text(screen, selector: str) -> str:
@@ -95,26 +94,11 @@ async def test_model_step_lists_the_catalogue_and_a_row_fills_the_field(monkeypa
         assert session.model == "qwen2.5-7b"
 
 
-def _fake_checkout(tmp_path):
-    checkout = tmp_path / "mindformers"
-    checkout.mkdir()
-    (checkout / "convert_weight.py").write_text(textwrap.dedent("""
-        import argparse
-        parser = argparse.ArgumentParser()
-        for flag in ("--model", "--input_path", "--output_path", "--dtype"):
-            parser.add_argument(flag)
-        args = parser.parse_args()
-        print("converting", args.input_path, flush=True)
-        open(args.output_path, "wb").write(b"ckpt")
-    """))
-    return checkout
-
-
 async def test_weights_step_runs_the_conversion_as_a_tracked_job_and_checks_the_file(monkeypatch, tmp_path):
     from mindpilot.acquire.stack import Stack
 
     monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
-    checkout = _fake_checkout(tmp_path)
+    checkout = fake_mindformers_checkout(tmp_path)
     monkeypatch.setattr(prepare, "stack", lambda session: Stack(mindformers_version="1.3.0",
                                                                 mindformers_dir=str(checkout), python=sys.executable))
     model = tmp_path / "Qwen2.5-7B"
