@@ -45,7 +45,8 @@ def _keys(document: dict) -> list[tuple]:
     return [(f["rule"], f["severity"], f["file"], f["line"], f["title"]) for f in document["findings"]]
 
 
-def test_classify_names_each_kind_once(tmp_path):
+def test_classify_names_each_kind_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # so that "../../etc" below names nothing, wherever the checkout is
     (tmp_path / "train.yaml").write_text("model: {}\n", encoding="utf-8")
     (tmp_path / "run").write_text("#!/bin/sh\necho hi\n", encoding="utf-8")
     (tmp_path / "notes.dat").write_text("msrun --worker_num=8 train.py\n", encoding="utf-8")

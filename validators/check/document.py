@@ -1,8 +1,10 @@
 """One YAML file seen two ways: the values MindFormers will get, and the lines the user wrote.
 
 MindFormers and MindRLHF read configs with PyYAML's ``safe_load`` (YAML 1.1), where ``1e-10`` is a
-string and ``yes`` is a bool; ruamel.yaml's round-trip loader (YAML 1.2) disagrees on both but keeps
-line numbers. So values come from PyYAML and lines from ruamel; both trees have the same shape.
+string and ``yes`` is a bool. One parse gives both views: PyYAML composes the node graph (with libyaml's
+C parser where it is built in), the values are constructed from it exactly as ``safe_load`` would, and
+the nodes keep where each key and value was written. A check is read-only, so it needs no round-trip
+parser; the edits of ``plan --apply`` use ruamel's, which keeps comments.
 """
 
 from __future__ import annotations
@@ -10,32 +12,81 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from mindpilot.datafiles import DataFileError, line_of, parse_bounded, read_yaml, read_text
+from mindpilot.datafiles import DataFileError, parse_bounded, read_text
 
 Key = Union[str, int]
 _MISSING = object()
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-def _framework_load(text: str, name: str) -> Any:
-    """Parse like MindFormers (``yaml.safe_load``); ruamel in YAML 1.1 mode when PyYAML is absent."""
+def _framework_load(text: str, name: str) -> tuple[Any, Any]:
+    """``(values, root node)`` parsed like MindFormers (``yaml.safe_load``)."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    root = None
+
+    def parse() -> Any:
+        nonlocal root
+        loader = loader_class(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            _refuse_duplicate_keys(root, name)
+            # constructing flattens each `<<: *anchor` merge into the map that uses it: the merged key
+            # nodes keep the line of the anchored map that defines them
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
+
     try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is a dependency; kept for stripped-down installs
-        from ruamel.yaml import YAML
-
-        loader = YAML(typ="safe", pure=True)
-        loader.version = (1, 1)
-        return parse_bounded(name, lambda: loader.load(text), text)
-    try:
-        # libyaml's parser when built in: the same Python resolver and constructors as safe_load (so the
-        # same values), in a fraction of the time.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return parse_bounded(name, lambda: yaml.load(text, Loader=loader), text)  # noqa: S506
+        values = parse_bounded(name, parse, text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc}") from exc
+        problem = getattr(exc, "problem", None)
+        context = getattr(exc, "context", None)
+        message = f"{problem} ({context})" if problem and context else problem or str(exc)
+        raise DataFileError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {message}") from exc
+    return values, root
+
+
+def _refuse_duplicate_keys(root: Any, name: str) -> None:
+    """A key written twice in one map is refused, naming both values (PyYAML would keep the last quietly)."""
+    import yaml
+
+    stack, seen_nodes = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE:
+                    if key.value in first:
+                        raise DataFileError(name, key.start_mark.line + 1, None,
+                                            f'invalid YAML: found duplicate key "{key.value}" with value '
+                                            f'"{_scalar(value)}" (original value: "{_scalar(first[key.value])}")')
+                    first[key.value] = value
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _scalar(node: Any) -> str:
+    return node.value if isinstance(node.value, str) else "..."
+
+
+def _entry(node: Any, key: Key) -> Optional[tuple[Any, Any]]:
+    """``(key node, value node)`` of ``key`` in a mapping node; the last one written wins, as in PyYAML."""
+    wanted = key if isinstance(key, str) else str(key)
+    for key_node, value_node in reversed(node.value):
+        if getattr(key_node, "value", None) == wanted and key_node.tag != _MERGE:
+            return key_node, value_node
+    return None
 
 
 class ConfigDoc:
@@ -45,8 +96,7 @@ class ConfigDoc:
         self.path = path
         self.text = text
         self.lines = text.splitlines()
-        self.tree = read_yaml(path, text)
-        self.data = _framework_load(text, path)
+        self.data, self._root = _framework_load(text, path)
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "ConfigDoc":
@@ -74,44 +124,43 @@ class ConfigDoc:
         A key that comes in through a ``<<: *anchor`` merge has no position in the map that uses it;
         its line is the line where the anchored map defines it.
         """
-        node, line = self.tree, None
+        node, line = self._root, None
         for key in keys:
-            if isinstance(node, CommentedMap) and key in node:
-                owner = _owner(node, key)
-                if owner is not None:
-                    line = owner.lc.key(key)[0] + 1
-                node = node[key]
-            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
-                line = node.lc.item(key)[0] + 1
-                node = node[key]
-            else:
+            found = self._child(node, key)
+            if found is None:
                 break
-        if line is None:
-            return line_of(self.tree, [])
+            key_node, node = found
+            line = key_node.start_mark.line + 1
+        if line is None and self._root is not None:
+            return self._root.start_mark.line + 1
         return line
 
+    def _child(self, node: Any, key: Key) -> Optional[tuple[Any, Any]]:
+        """``(node that marks the position, child node)`` for one step of a key path, or None."""
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            return _entry(node, key)
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            return node.value[key], node.value[key]
+        return None
+
     def node(self, *keys: Key) -> Any:
-        """The ruamel node at ``keys`` (for comments, anchors and positions), or None."""
-        node = self.tree
+        """The YAML node at ``keys`` (with its ``start_mark``), or None."""
+        node = self._root
         for key in keys:
-            if isinstance(node, (dict, list)):
-                try:
-                    node = node[key]
-                except (KeyError, IndexError, TypeError):
-                    return None
-            else:
+            found = self._child(node, key)
+            if found is None:
                 return None
+            node = found[1]
         return node
 
     def raw(self, *keys: Key) -> Optional[str]:
         """The source text of a scalar value, as written (``1e-10``, ``'58GB'``, ``Flase``)."""
-        parent = self.node(*keys[:-1])
-        if not isinstance(parent, CommentedMap) or keys[-1] not in parent:
+        value = self.node(*keys) if keys else None
+        if value is None:
             return None
-        parent = _owner(parent, keys[-1])
-        if parent is None:
-            return None
-        line_no, col = parent.lc.value(keys[-1])
+        line_no, col = value.start_mark.line, value.start_mark.column
         if line_no >= len(self.lines):
             return None
         text = self.lines[line_no][col:]
@@ -141,21 +190,10 @@ class ConfigDoc:
                     yield from self.walk(value, (*path, index))
 
 
-def _owner(node: CommentedMap, key: Any) -> Optional[CommentedMap]:
-    """The map that holds ``key`` itself: ``node``, or the anchored map a ``<<`` merge brought it from."""
-    if key in node.lc.data:
-        return node
-    for item in getattr(node, "merge", None) or []:
-        source = item[1] if isinstance(item, tuple) else item  # (index, map) in older ruamel, map in newer
-        if isinstance(source, CommentedMap) and key in source:
-            return _owner(source, key)
-    return None
-
-
 def depth_of(node: Any) -> int:
     """Nesting depth of a YAML tree (MindFormers refuses more than 10)."""
-    if isinstance(node, (dict, CommentedMap)):
+    if isinstance(node, dict):
         return 1 + max((depth_of(v) for v in node.values()), default=0)
-    if isinstance(node, (list, CommentedSeq)):
+    if isinstance(node, list):
         return 1 + max((depth_of(v) for v in node), default=0)
     return 0
