@@ -21,8 +21,8 @@ def detect_lang(environ: Optional[Mapping[str, str]] = None) -> Lang:
 
 
 def __getattr__(name: str):
-    # Bilingual is a pydantic model: defined in mindpilot.bilingual, so that reading the language
-    # (`mindpilot --help`, every command's flags) does not import pydantic.
+    # Bilingual is defined in mindpilot.bilingual and imported on first use, so that reading the
+    # language (`mindpilot --help`, every command's flags) imports nothing more.
     if name == "Bilingual":
         from mindpilot.bilingual import Bilingual
 
