@@ -1,8 +1,10 @@
-"""The parse cache of the YAML shipped in the package: parsed once, kept as JSON, checked against the file.
+"""The caches of the YAML shipped in the package: parsed once (JSON), or built once (validated objects).
 
 ruamel's pure-Python parser needs about 0.3 s for the knowledge base and the rule texts, more than the
-rest of a ``doctor`` run; ``json`` reads the same data in milliseconds. The YAML files stay the source
-people edit: an entry is used only while its file has the size and modification time it was made from.
+rest of a ``doctor`` run; ``json`` reads the same data in milliseconds. Validating with pydantic costs its
+import (about 0.1 s), so the knowledge a quick command needs is kept already validated (:func:`built`).
+The YAML files stay the source people edit: an entry is used only while its file has the size and
+modification time it was made from.
 
 Entries live in ``$MINDPILOT_CACHE_DIR``, else the platform's user cache directory. A directory that
 cannot be written means no cache, a damaged entry is parsed again: the cache can only make a run faster.
@@ -15,8 +17,9 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union
 
+T = TypeVar("T")
 MISS = object()
 """What :func:`load` returns when there is no fresh entry."""
 FORMAT = 1
@@ -123,3 +126,65 @@ def _plain(node: Any) -> Any:
     if isinstance(node, float):
         return float(node)
     return MISS
+
+
+def built(path: Union[str, Path], name: str, build: Callable[[], T], code: Sequence[str] = ()) -> T:
+    """``build()`` (which reads and validates the shipped file ``path``), kept while nothing it read changed.
+
+    The entry holds the validated objects themselves, so a run that finds it needs neither the YAML parser
+    nor pydantic. It is a pickle, so it is read only from a cache directory that belongs to this user and
+    that nobody else can write, and it is tied to the stamps of ``path``, of the module that defines
+    ``build`` and of the ``code`` files (the modules of the types it holds): changed code builds again.
+    A file outside the shipped knowledge is simply built.
+    """
+    if not shipped(path):
+        return build()
+    sources = [Path(path), Path(sys.modules[build.__module__].__file__ or ""), *map(Path, code), *_COMMON_CODE]
+    stamp = [FORMAT, list(sys.version_info[:2])] + [_stamp(source) for source in sources]
+    entry = cache_dir() / (_entry(Path(path)).stem + f".{name}.pickle")
+    cached = _read_pickle(entry, stamp)
+    if cached is not MISS:
+        return cached
+    result = build()
+    _write_pickle(entry, stamp, result)
+    return result
+
+
+_COMMON_CODE = [Path(__file__).with_name("bilingual.py"), Path(__file__).parent / "validators" / "findings.py"]
+"""Modules of the types most knowledge holds (texts, severities)."""
+
+
+def _private(path: Path) -> bool:
+    """``path`` is this user's and no one else may write it."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
+def _read_pickle(entry: Path, stamp: list) -> Any:
+    import pickle
+
+    if not (_private(entry.parent) and _private(entry)):
+        return MISS
+    try:
+        with open(entry, "rb") as handle:
+            found_stamp, result = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a damaged or outdated entry: build again
+        return MISS
+    return result if found_stamp == stamp else MISS
+
+
+def _write_pickle(entry: Path, stamp: list, result: Any) -> None:
+    import pickle
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = entry.with_name(f".{entry.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((stamp, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, entry)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return

@@ -19,13 +19,14 @@ import os
 import re
 import stat
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Type, TypeVar, Union
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-M = TypeVar("M", bound="BaseModel")
+M = TypeVar("M")
 PathLike = Union[str, Path]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -235,12 +236,15 @@ def _key_line(node: Any, key: Any, fallback: Optional[int]) -> Optional[int]:
         return node.lc.line + 1 if node.lc.line is not None else fallback
 
 
-def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
-    """Validate ``data`` against ``model``; a failure names the file, line and key of the first error."""
+def validate(model: Any, data: Any, file: str, document: Any = None) -> Any:
+    """Validate ``data`` against ``model`` (a pydantic model, or any type pydantic validates: a dataclass,
+    ``list[SomeDataclass]``); a failure names the file, line and key of the first error."""
     from pydantic import ValidationError
 
     try:
-        return model.model_validate(data)
+        if hasattr(model, "model_validate"):
+            return model.model_validate(data)
+        return _adapter(model).validate_python(data)
     except ValidationError as exc:
         if document is None and not hasattr(data, "lc") or document is not None and not hasattr(document, "lc"):
             document = _with_lines(file, document if document is not None else data)
@@ -249,6 +253,13 @@ def validate(model: Type[M], data: Any, file: str, document: Any = None) -> M:
         key = loc_text(loc) or None
         raise DataFileError(file, line_of(document if document is not None else data, loc), key,
                             plain_message(first)) from exc
+
+
+@lru_cache(maxsize=None)
+def _adapter(model: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
 
 
 def loc_text(loc: Any) -> str:

@@ -18,9 +18,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Optional, TypeVar
 
-from pydantic import BaseModel
-
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 MASK = "***"
 _SECRET_WORDS = {"KEY", "KEYS", "TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS",
@@ -178,5 +176,23 @@ def redact_document(document: Any, secrets: Iterable[str], log: bool = False) ->
 
 
 def redact_model(model: M, secrets: Iterable[str] = (), log: bool = True) -> M:
-    """A copy of a pydantic model (a finding, a diagnose report) with every string in it redacted."""
-    return type(model).model_validate(redact_document(model.model_dump(), secrets, log))
+    """A copy of a finding, a report (a dataclass) or a pydantic model with every string in it redacted."""
+    return _redact_value(model, list(secrets), log)
+
+
+def _redact_value(value: Any, secrets: list, log: bool) -> Any:
+    import dataclasses
+
+    if isinstance(value, str):
+        return redact_document(value, secrets, log)
+    if hasattr(value, "model_dump") and hasattr(type(value), "model_validate"):  # a finding, a pydantic model
+        return type(value).model_validate(redact_document(value.model_dump(), secrets, log))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{spec.name: _redact_value(getattr(value, spec.name), secrets, log)
+                                             for spec in dataclasses.fields(value) if spec.init})
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_value(item, secrets, log) for item in value)
+    if isinstance(value, dict):
+        return {redact_document(key, secrets, log) if isinstance(key, str) else key: _redact_value(item, secrets, log)
+                for key, item in value.items()}
+    return value

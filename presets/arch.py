@@ -6,9 +6,8 @@ MindFormers YAML's ``model.model_config`` all become a :class:`ModelArch`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
-
-from pydantic import BaseModel, ConfigDict
 
 ARCH_BOUNDS = {
     "num_layers": (1, 1000), "hidden_size": (1, 1 << 20), "num_heads": (1, 1 << 16), "num_kv_heads": (1, 1 << 16),
@@ -21,15 +20,18 @@ far inside (126 layers, hidden 16384, vocab 256k, 256 experts); a layer count of
 per-layer loop of the planner run for hours, and 0 heads divides by zero."""
 
 
-class ModelArch(BaseModel):
-    """Architecture numbers of one model (Hugging Face names where there is a choice)."""
+@dataclass(frozen=True)
+class ModelArch:
+    """Architecture numbers of one model (Hugging Face names where there is a choice).
 
-    model_config = ConfigDict(extra="forbid")
+    A dataclass: pydantic validates the catalogue file once (see :func:`mindpilot.datacache.built`), and
+    the numbers read from a user's file are checked where they are read.
+    """
+
+    __pydantic_config__ = {"extra": "forbid"}
 
     name: str
     """Catalogue id, e.g. ``qwen2.5-7b``; for a directory or YAML, where it came from."""
-    family: str = ""
-    """``qwen2``, ``qwen3``, ``qwen3_moe``, ``llama``, ``deepseek_v3`` ..."""
     num_layers: int
     """Transformer layers (``num_hidden_layers`` / ``num_layers``)."""
     hidden_size: int
@@ -42,6 +44,8 @@ class ModelArch(BaseModel):
     """Dense FFN width (``intermediate_size`` / ``ffn_hidden_size``)."""
     vocab_size: int
     """Vocabulary size."""
+    family: str = ""
+    """``qwen2``, ``qwen3``, ``qwen3_moe``, ``llama``, ``deepseek_v3`` ..."""
     max_position_embeddings: Optional[int] = None
     """Longest sequence the position encoding supports."""
     num_experts: int = 0

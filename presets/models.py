@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict
-
+from mindpilot import datacache
 from mindpilot.presets.arch import ModelArch, out_of_bounds
 from mindpilot.datafiles import (DataFileError, InputBoundError, line_of, package_path, parse_bounded, read_text,
                                             read_yaml, validate)
@@ -27,17 +27,19 @@ CATALOGUE_FILE = package_path("presets", "data", "models.yaml")
 _SUFFIXES = ("instruct", "chat", "base", "hf")
 
 
+@dataclass(frozen=True)
 class CatalogueEntry(ModelArch):
     """One ``models.yaml`` entry: the architecture plus the other names it answers to."""
 
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     """Other spellings (Hugging Face repo names, MindFormers ``model_name``)."""
 
 
-class CatalogueFile(BaseModel):
+@dataclass(frozen=True)
+class CatalogueFile:
     """The whole ``models.yaml`` document."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     models: list[CatalogueEntry]
     """Every model the catalogue knows."""
@@ -65,12 +67,17 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[dict[str, ModelArch], d
         DataFileError: the file does not parse, an entry does not fit the schema, or two entries
             claim the same name (file, line and key named).
     """
+    return datacache.built(path, "catalogue", lambda: _read_catalogue(path))
+
+
+def _read_catalogue(path: Path) -> tuple[dict[str, ModelArch], dict[str, str]]:
     document = read_yaml(path)
     parsed = validate(CatalogueFile, document, str(path), document)
     models: dict[str, ModelArch] = {}
     index: dict[str, str] = {}
+    arch_fields = [spec.name for spec in fields(ModelArch)]
     for position, entry in enumerate(parsed.models):
-        arch = ModelArch(**entry.model_dump(exclude={"aliases"}))
+        arch = ModelArch(**{name: getattr(entry, name) for name in arch_fields})
         for spelling in [entry.name, *entry.aliases]:
             key = normalise(spelling)
             owner = index.get(key)
@@ -181,7 +188,7 @@ def arch_from_hf_config(config: dict[str, Any], name: str, file: str = "config.j
         if not 0 <= value <= 1 << 22:
             raise InputBoundError(file, None, key, f"must be between 0 and {1 << 22}, got {value}")
     params = estimate_params(arch, head_dim=mla.get("head_dim"), mla=mla)
-    return arch.model_copy(update={"params_b": round(params / 1e9, 2)})
+    return replace(arch, params_b=round(params / 1e9, 2))
 
 
 def arch_from_yaml(path: Path) -> ModelArch:

@@ -6,42 +6,43 @@ they live with the planner so that ``presets`` reads nothing from ``validators``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, RootModel
-
+from mindpilot import datacache
+from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
-from mindpilot.i18n import Bilingual
 
 REASONS_FILE = package_path("presets", "data", "plan_reasons.yaml")
 
 
-class ReasonText(BaseModel):
+@dataclass(frozen=True)
+class ReasonText:
     """The words of one planner reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     rule: str
     """Stable id, ``plan.name``."""
     title: Bilingual
     """One line; may hold ``{placeholders}`` filled by the planner."""
-    fix: Optional[Bilingual] = None
-    """What to do when the reason is a problem (a layout that does not fit)."""
     source: str
     """Where the rule or the number comes from."""
-
-
-class ReasonFile(RootModel[list[ReasonText]]):
-    """``data/plan_reasons.yaml``: a list of reason texts."""
+    fix: Optional[Bilingual] = None
+    """What to do when the reason is a problem (a layout that does not fit)."""
 
 
 @lru_cache(maxsize=1)
 def reason_texts() -> dict[str, ReasonText]:
     """Every reason text by id (parsed once); a duplicate id is a :class:`DataFileError`."""
+    return datacache.built(REASONS_FILE, "reasons", _read_reasons)
+
+
+def _read_reasons() -> dict[str, ReasonText]:
     document = read_yaml(REASONS_FILE)
     texts: dict[str, ReasonText] = {}
-    for index, text in enumerate(validate(ReasonFile, document or [], str(REASONS_FILE), document).root):
+    for index, text in enumerate(validate(list[ReasonText], document or [], str(REASONS_FILE), document)):
         if text.rule in texts:
             raise DataFileError(str(REASONS_FILE), line_of(document, [index]), "rule", f"duplicate id {text.rule!r}")
         texts[text.rule] = text

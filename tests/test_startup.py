@@ -78,3 +78,40 @@ def test_only_knowledge_is_cached_not_the_configs_we_ship():
     assert datacache.shipped(package_path("tui", "labels.yaml"))
     assert not datacache.shipped(package_path("presets", "builtin", "demo.yaml"))
     assert not datacache.shipped(package_path("tui", "demo", "finetune_qwen2_5_7b.yaml"))
+
+
+def test_a_second_check_run_needs_neither_pydantic_nor_ruamel(tmp_path):
+    config = package_path("tui", "demo", "finetune_qwen2_5_7b.yaml")
+    code = ("from mindpilot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['check', {str(config)!r}, '--cards', '8', '--hbm', '64'])")
+    first = _modules_after(code, str(tmp_path))
+    second = _modules_after(code, str(tmp_path))
+    assert "pydantic" in first  # the knowledge is validated once ...
+    assert "pydantic" not in second and "ruamel" not in second  # ... and then read as it was built
+
+
+def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
+    path = package_path("validators", "data", "rules", "parallel.yaml")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"built": len(calls)}
+
+    assert datacache.built(path, "probe", build) == {"built": 1}
+    assert datacache.built(path, "probe", build) == {"built": 1}  # from the entry
+    entry = next((tmp_path / "yaml").glob("*.probe.pickle"))
+    entry.chmod(0o666)  # anyone may write it now: never unpickled
+    assert datacache.built(path, "probe", build) == {"built": 2}
+    assert entry.stat().st_mode & 0o777 == 0o600  # written again, private
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # "edited"
+        assert datacache.built(path, "probe", build) == {"built": 3}
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    entry.write_bytes(b"not a pickle")
+    assert datacache.built(path, "probe", build) == {"built": 4}
+    assert datacache.built(tmp_path / "user.yaml", "probe", build) == {"built": 5}  # not shipped: never kept

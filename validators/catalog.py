@@ -16,23 +16,24 @@ Example entry::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, RootModel
-
-from mindpilot.i18n import Bilingual
+from mindpilot import datacache
+from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.findings import Finding, Severity
 
 RULES_DIR = package_path("validators", "data", "rules")
 
 
-class RuleText(BaseModel):
-    """The data behind one code-produced finding."""
+@dataclass(frozen=True)
+class RuleText:
+    """The data behind one code-produced finding (a dataclass: pydantic validates the files, not each run)."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     rule: str
     """Stable id, ``family.name``; the family is the file name."""
@@ -47,9 +48,8 @@ class RuleText(BaseModel):
     source: Optional[str] = None
     """Where the rule comes from (framework file and line, document, issue)."""
 
-
-class RuleFile(RootModel[list[RuleText]]):
-    """A ``data/rules/<family>.yaml`` file: a list of rules."""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
 
 
 class Catalog:
@@ -106,11 +106,15 @@ class Catalog:
 
 def load_family(path: Path) -> dict[str, RuleText]:
     """Parse one ``<family>.yaml``; a rule outside the family or a duplicate id is a :class:`DataFileError`."""
+    return datacache.built(path, "rules", lambda: _read_family(path))
+
+
+def _read_family(path: Path) -> dict[str, RuleText]:
     document = read_yaml(path)
-    parsed = validate(RuleFile, document or [], str(path), document)
+    parsed = validate(list[RuleText], document or [], str(path), document)
     family = path.stem
     rules: dict[str, RuleText] = {}
-    for index, text in enumerate(parsed.root):
+    for index, text in enumerate(parsed):
         line = line_of(document, [index])
         if not text.rule.startswith(family + "."):
             raise DataFileError(str(path), line, "rule", f"{text.rule!r} must start with {family + '.'!r}")

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
-
-from pydantic import BaseModel, Field, ValidationError
 
 from mindpilot.datafiles import package_path, read_yaml
 from mindpilot.validators.versions import version_key
@@ -27,25 +26,26 @@ MAX_OVERLAY_FILES = 200
 """Learned releases read at most (newest file names first); bounds start-up on a cluttered data dir."""
 
 
-class LearnedRelease(BaseModel):
+@dataclass(frozen=True)
+class LearnedRelease:
     """What one framework release says about itself, read from its wheel."""
 
     name: str
     """Normalized distribution name (``mindformers``)."""
     version: str
     """Its version (``2.2.0``)."""
-    requires: list[str] = Field(default_factory=list)
+    wheel: str
+    """The wheel file it was read from."""
+    learned: str
+    """The day it was learned (ISO date)."""
+    requires: list[str] = field(default_factory=list)
     """Its ``Requires-Dist`` lines."""
     requires_python: Optional[str] = None
     """Its ``Requires-Python``."""
     version_map: Optional[dict] = None
     """Its ``mindformers/VERSION_MAP.json``, when it ships one."""
-    configs: list[str] = Field(default_factory=list)
+    configs: list[str] = field(default_factory=list)
     """The YAML configs it ships (``configs/deepseek3/predict_deepseek3_671b.yaml`` ...), wheel paths."""
-    wheel: str
-    """The wheel file it was read from."""
-    learned: str
-    """The day it was learned (ISO date)."""
 
 
 def data_dir() -> Path:
@@ -95,10 +95,14 @@ def _load_learned(directory: str, stamp: float) -> tuple[LearnedRelease, ...]:
         paths = sorted(Path(directory).glob("*.json"), reverse=True)[:MAX_OVERLAY_FILES]
     except OSError:
         return ()
+    if paths:
+        from pydantic import TypeAdapter  # only when something was learned: a plain run needs no pydantic
+
+        adapter = TypeAdapter(LearnedRelease)
     for path in paths:
         try:
-            releases.append(LearnedRelease.model_validate(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, ValidationError, RecursionError):  # a damaged or hostile cache file
+            releases.append(adapter.validate_python(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, RecursionError):  # a damaged or hostile cache file (ValidationError too)
             continue
     return tuple(sorted(releases, key=lambda r: (r.name, version_key(r.version)), reverse=True))
 
@@ -110,7 +114,7 @@ def save_learned(release: LearnedRelease, directory: Optional[Path] = None) -> P
     directory = directory or overlay_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{release.name}-{release.version}.json"
-    write_atomic(path, json.dumps(release.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps(asdict(release), indent=1, ensure_ascii=False) + "\n")
     return path
 
 

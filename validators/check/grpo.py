@@ -7,23 +7,25 @@ to the reference and generation layouts, which requires every role to use all th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.resources import PLACEHOLDER, check_memory
 from mindpilot.validators.check.yamltypes import check_types, is_number, yaml11_float
+from mindpilot import datacache
 from mindpilot.datafiles import DataFileError, load_model, package_path
 
 ROLES = ("actor_config", "ref_config", "generate_config")
 VLLM_MODES = (0, 1, 2, "MINDFORMERS", "VLLM", "DEBUG")
 
 
-class GrpoSchema(BaseModel):
+@dataclass(frozen=True)
+class GrpoSchema:
     """``data/grpo_schema.yaml``."""
 
     source: str
@@ -38,7 +40,8 @@ class GrpoSchema(BaseModel):
 
 @lru_cache(maxsize=1)
 def grpo_schema() -> GrpoSchema:
-    return load_model(GrpoSchema, package_path("validators", "check", "data", "grpo_schema.yaml"))
+    path = package_path("validators", "check", "data", "grpo_schema.yaml")
+    return datacache.built(path, "grpo_schema", lambda: load_model(GrpoSchema, path))
 
 
 def is_flat_schema(doc: ConfigDoc) -> bool:

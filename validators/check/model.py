@@ -9,12 +9,12 @@ comes from the plan engineer's model catalogue when it is there.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, RootModel
-
+from mindpilot import datacache
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.datafiles import load_model, package_path
@@ -44,10 +44,11 @@ HF_FOR_LEGACY = {"num_hidden_layers": "num_layers", "num_attention_heads": "num_
                  "num_key_value_heads": "n_kv_heads", "max_position_embeddings": "max_position_embedding"}
 
 
-class ModelClass(BaseModel):
+@dataclass(frozen=True)
+class ModelClass:
     """One entry of ``data/model_classes.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     config: str
     """Config class name as written in ``model_config.type``."""
@@ -57,20 +58,20 @@ class ModelClass(BaseModel):
     """Registered for the legacy path (True) or only for mcore (False)."""
     train: bool = True
     """Whether the class supports training in MindFormers 1.7."""
-    families: list[str] = []
+    families: list[str] = field(default_factory=list)
     """Model families (catalogue ``family``) the class is meant for."""
     source: Optional[str] = None
     """Where this comes from."""
 
 
-class ModelClasses(RootModel[list[ModelClass]]):
-    """The whole table."""
+MODEL_CLASSES_FILE = package_path("validators", "check", "data", "model_classes.yaml")
 
 
 @lru_cache(maxsize=1)
 def model_classes() -> dict[str, ModelClass]:
-    table = load_model(ModelClasses, package_path("validators", "check", "data", "model_classes.yaml"))
-    return {entry.config: entry for entry in table.root}
+    """The table by config class name (validated once, then kept by :func:`datacache.built`)."""
+    return datacache.built(MODEL_CLASSES_FILE, "model_classes", lambda: {
+        entry.config: entry for entry in load_model(list[ModelClass], MODEL_CLASSES_FILE)})
 
 
 class Numbers:

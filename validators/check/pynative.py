@@ -10,13 +10,14 @@ raises. Layer lists (pipeline stages, recompute) are in :mod:`~mindpilot.validat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
-from pydantic import BaseModel
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
+from mindpilot import datacache
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Severity
 
@@ -38,7 +39,8 @@ LEGACY_SECTIONS = {"parallel_config": "parallelism", "recompute_config": "recomp
 """Graph-mode sections a PyNative run silently ignores (TrainConfig allows extra keys), and their successors."""
 
 
-class PynativeSchema(BaseModel):
+@dataclass(frozen=True)
+class PynativeSchema:
     """``data/pynative_schema.yaml``."""
 
     source: str
@@ -49,7 +51,8 @@ class PynativeSchema(BaseModel):
 
 @lru_cache(maxsize=1)
 def pynative_schema() -> PynativeSchema:
-    return load_model(PynativeSchema, package_path("validators", "check", "data", "pynative_schema.yaml"))
+    path = package_path("validators", "check", "data", "pynative_schema.yaml")
+    return datacache.built(path, "pynative_schema", lambda: load_model(PynativeSchema, path))
 
 
 def _int(value: Any) -> Optional[int]:

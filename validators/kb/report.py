@@ -5,38 +5,39 @@ configs builds the same report without loading the knowledge base's matcher.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
-
-from pydantic import BaseModel, Field
 
 from mindpilot.validators.findings import Finding
 
 
-class RootCause(BaseModel):
+@dataclass
+class RootCause:
     """The first failing rank's first error that is not a consequence of another failure."""
 
-    rank: Optional[int] = None
-    """Rank of the failing process (from ``worker_N.log`` or the log's rank id); None if unknown."""
     rule: str
     """Knowledge-base rule id."""
     file: str
     """File holding the error."""
     line: int
     """1-based line of the error."""
+    rank: Optional[int] = None
+    """Rank of the failing process (from ``worker_N.log`` or the log's rank id); None if unknown."""
     title: str = ""
     """The rule's title in the report's language."""
     time: Optional[str] = None
     """Time stamp of the error (``YYYY-MM-DD HH:MM:SS.ffffff``) when the log has one."""
 
 
-class ConsequenceGroup(BaseModel):
+@dataclass
+class ConsequenceGroup:
     """One follow-on error (timeouts, job exited) summed over every file it appears in."""
 
     rule: str
     """Knowledge-base rule id."""
     title: str
     """The rule's title."""
-    ranks: List[int] = Field(default_factory=list)
+    ranks: List[int] = field(default_factory=list)
     """Ranks that reported it."""
     files: int = 0
     """Number of files it appears in."""
@@ -44,7 +45,8 @@ class ConsequenceGroup(BaseModel):
     """Total matching lines."""
 
 
-class ScannedFile(BaseModel):
+@dataclass
+class ScannedFile:
     """What was read: for the report's footer and the JSON document."""
 
     file: str
@@ -63,20 +65,22 @@ class ScannedFile(BaseModel):
     """Why reading stopped early, if it did."""
 
 
-class DiagnoseReport(BaseModel):
-    """Everything ``mindpilot diagnose`` says about some logs."""
+@dataclass
+class DiagnoseReport:
+    """Everything ``mindpilot diagnose`` says about some logs (dataclasses: ``check`` builds this report
+    too, and a quick check must not pay pydantic's import)."""
 
-    findings: List[Finding] = Field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
     """One finding per (file, rule), first occurrence, with ``count``, ``rank``, ``time``, ``matched``."""
     root_cause: Optional[RootCause] = None
     """The first failing rank's first real error, when there is one."""
-    consequences: List[ConsequenceGroup] = Field(default_factory=list)
+    consequences: List[ConsequenceGroup] = field(default_factory=list)
     """Follow-on errors grouped by rule."""
-    files: List[ScannedFile] = Field(default_factory=list)
+    files: List[ScannedFile] = field(default_factory=list)
     """What was read."""
-    notes: List[Finding] = Field(default_factory=list)
+    notes: List[Finding] = field(default_factory=list)
     """Problems reading the input (a vanished file, an unreadable path)."""
-    inputs: List[Dict[str, Any]] = Field(default_factory=list)
+    inputs: List[Dict[str, Any]] = field(default_factory=list)
     """Each input as given and what it was taken for (``log``, ``log_dir``, ``job``, ``paste``, ``script``
     or a config kind such as ``mindformers``), from :mod:`mindpilot.launch.router`."""
 
@@ -84,9 +88,17 @@ class DiagnoseReport(BaseModel):
         """The JSON document of ``diagnose --json``."""
         return {
             "findings": [finding.to_dict() for finding in self.findings],
-            "root_cause": self.root_cause.model_dump(mode="json") if self.root_cause else None,
-            "consequences": [group.model_dump(mode="json") for group in self.consequences],
-            "files": [scanned.model_dump(mode="json") for scanned in self.files],
+            "root_cause": _ordered(asdict(self.root_cause), _ROOT_CAUSE_KEYS) if self.root_cause else None,
+            "consequences": [asdict(group) for group in self.consequences],
+            "files": [asdict(scanned) for scanned in self.files],
             "notes": [note.to_dict() for note in self.notes],
             "inputs": self.inputs,
         }
+
+
+_ROOT_CAUSE_KEYS = ("rank", "rule", "file", "line", "title", "time")
+"""The JSON key order of ``root_cause`` (the rank first, as users read it)."""
+
+
+def _ordered(data: Dict[str, Any], keys: tuple) -> Dict[str, Any]:
+    return {key: data[key] for key in keys}
