@@ -21,10 +21,7 @@ import stat
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Type, TypeVar, Union
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
+from typing import Any, Callable, Optional, Sequence, Type, TypeVar, Union
 
 M = TypeVar("M")
 PathLike = Union[str, Path]

@@ -9,7 +9,7 @@ comes from the plan engineer's model catalogue when it is there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -58,7 +58,7 @@ class ModelClass:
     """Registered for the legacy path (True) or only for mcore (False)."""
     train: bool = True
     """Whether the class supports training in MindFormers 1.7."""
-    families: list[str] = field(default_factory=list)
+    families: list[str] = dataclass_field(default_factory=list)
     """Model families (catalogue ``family``) the class is meant for."""
     source: Optional[str] = None
     """Where this comes from."""
