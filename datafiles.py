@@ -51,6 +51,15 @@ class DataFileError(ValueError):
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
+class FieldValueError(ValueError):
+    """Raised by a dataclass's ``__post_init__`` for one field, so that the error names that field's key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
 class InputBoundError(DataFileError):
     """An input beyond a stated bound (size, nesting, alias expansion, a number's range): refused whole, in
     one line with exit 2, never reported as a finding about its content."""
@@ -247,9 +256,12 @@ def validate(model: Any, data: Any, file: str, document: Any = None) -> Any:
             document = _with_lines(file, document if document is not None else data)
         first = exc.errors()[0]
         loc = [part for part in first["loc"] if isinstance(part, (str, int))]
+        cause = (first.get("ctx") or {}).get("error")
+        message = plain_message(first)
+        if isinstance(cause, FieldValueError):
+            loc, message = loc + [cause.field], cause.message
         key = loc_text(loc) or None
-        raise DataFileError(file, line_of(document if document is not None else data, loc), key,
-                            plain_message(first)) from exc
+        raise DataFileError(file, line_of(document if document is not None else data, loc), key, message) from exc
 
 
 @lru_cache(maxsize=None)

@@ -1,7 +1,7 @@
 """``mindpilot doctor``: probe an Ascend environment and judge it against a known-good stack.
 
 Human text is a compact components table (fits 80 columns) followed by the findings with their
-fix commands; ``--json`` prints ``DoctorReport.model_dump``. Exit 1 when a finding is an error,
+fix commands; ``--json`` prints ``DoctorReport.to_dict``. Exit 1 when a finding is an error,
 3 when the environment cannot be probed.
 """
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         if emit_ci(args, report.findings, "doctor"):
             pass
         elif args.json:
-            emit_json(report.model_dump(mode="json"))
+            emit_json(report.to_dict())
         else:
             print_report(report, lang)
     except BrokenPipeError:  # `mindpilot doctor | head`: the reader left, which is not an error of ours
@@ -84,7 +84,9 @@ def _list_stacks(args: argparse.Namespace) -> ExitCode:
 
     stacks = all_stacks()
     if args.json:
-        emit_json([stack.model_dump(mode="json") for stack in stacks])
+        from dataclasses import asdict
+
+        emit_json([asdict(stack) for stack in stacks])
     else:
         for stack in stacks:
             cann = "/".join(stack.cann) or "-"

@@ -205,6 +205,7 @@ PAINS = [
 
 
 def _doctor(row: Pain) -> list:
+    from mindpilot.datafiles import validate
     from mindpilot.validators.doctor import judge
     from mindpilot.validators.probe.facts import EnvFacts
     from mindpilot.validators.stacks import get_stack
@@ -212,7 +213,7 @@ def _doctor(row: Pain) -> list:
     data = json.loads((SEEDS / row.inputs[0]).read_text(encoding="utf-8"))
     data.pop("_comment", None)
     stack = get_stack(row.options["stack"]) if row.options.get("stack") else None
-    return judge(EnvFacts.model_validate(data), stack, "en").findings
+    return judge(validate(EnvFacts, data, row.inputs[0]), stack, "en").findings
 
 
 def _preflight(row: Pain, tmp_path: Path) -> list:

@@ -10,6 +10,7 @@ secrets from the whole report.
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from typing import Optional
 
 from mindpilot.validators.catalog import make_finding
@@ -21,7 +22,7 @@ from mindpilot.validators.findings import Finding, sort_findings
 from mindpilot.validators.knowledge import table_date
 from mindpilot.validators.probe import EnvFacts, probe_environment
 from mindpilot.validators.report import ComponentRow, ComponentStatus, DoctorReport
-from mindpilot.redact import redact_document, secret_values
+from mindpilot.redact import redact_model, secret_values
 from mindpilot.validators.stacks import (Requirement, Stack, StackChoice, choose_stack, get_stack, load_stacks,
                                          requirement_fits)
 from mindpilot.validators.versions import AscendVersion, ascend_matches, pep440, satisfies, version_key
@@ -43,7 +44,7 @@ def run_doctor(python: Optional[str] = None, root: str = "/", stack: Optional[st
     facts = probe_environment(python=python, root=root, demo=demo, timeout=timeout)
     report = judge(facts, chosen_stack, lang)
     secrets = secret_values(os.environ)
-    return DoctorReport.model_validate(redact_document(report.model_dump(mode="json"), secrets))
+    return redact_model(report, secrets, log=False)
 
 
 def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
@@ -71,7 +72,7 @@ def judge(facts: EnvFacts, stack: Optional[Stack], lang: str) -> DoctorReport:
     for finding in findings:  # an empty {note} placeholder leaves a dangling space
         finding.detail = finding.detail.strip()
     return DoctorReport(stack=stack.id, stack_reason=findings[0].title, components=components,
-                        findings=sort_findings(findings), environment=facts.model_dump(mode="json"))
+                        findings=sort_findings(findings), environment=asdict(facts))
 
 
 def _judged_stack(facts: EnvFacts, checkouts: dict, lang: str) -> tuple[StackChoice, list[Finding]]:

@@ -157,7 +157,7 @@ def apply_declarations(stack: Stack, declared: dict[str, Declared], version_map:
             update["source"] = f"{stack.source}; CANN and driver: {version_map.path}"
             driver = f" → driver {update['driver']}" if update["driver"] else ""
             update["ascend_chain"] = f"MindFormers VERSION_MAP.json: MindSpore {target} → CANN {cann}{driver}"
-    return stack.model_copy(update=update)
+    return replace(stack, **update)
 
 
 def with_python(stack: Stack, requires_python: Optional[str]) -> Stack:
@@ -169,7 +169,7 @@ def with_python(stack: Stack, requires_python: Optional[str]) -> Stack:
         return stack  # the row is already as strict (">=3.9,<3.12" implies ">=3.7")
     parts = [p.strip() for p in (stack.python or "").split(",") if p.strip()]
     parts += [p.strip() for p in requires_python.split(",") if p.strip() and p.strip() not in parts]
-    return stack.model_copy(update={"python": ",".join(parts)})
+    return replace(stack, python=",".join(parts))
 
 
 def _requirement(claim: Declared, table: Optional[Requirement]) -> Requirement:

@@ -6,10 +6,9 @@ environment rules, so it lives apart from the probe that fills it.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any, Optional
-
-from pydantic import BaseModel, Field
 
 from mindpilot.validators.findings import Finding
 
@@ -29,7 +28,8 @@ class ComponentStatus(str, Enum):
     """Could not be determined (probe failed, file unreadable)."""
 
 
-class ComponentRow(BaseModel):
+@dataclass
+class ComponentRow:
     """One row of the components table."""
 
     name: str
@@ -43,17 +43,29 @@ class ComponentRow(BaseModel):
     where: Optional[str] = None
     """Where it was found: a site-packages path, a checkout path, an install-info file."""
 
+    def __post_init__(self) -> None:
+        self.status = ComponentStatus(self.status)
 
-class DoctorReport(BaseModel):
-    """Everything ``mindpilot doctor`` says about an environment."""
+
+@dataclass
+class DoctorReport:
+    """Everything ``mindpilot doctor`` says about an environment (dataclasses, like the facts: showing a
+    report needs no pydantic)."""
 
     stack: Optional[str] = None
     """Id of the known-good stack the environment was judged against."""
     stack_reason: str = ""
     """Why that stack: chosen with ``--stack``, or the best fit to what is installed."""
-    components: list[ComponentRow] = Field(default_factory=list)
+    components: list[ComponentRow] = field(default_factory=list)
     """Found / expected / status per component."""
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     """What is wrong and how to fix it, worst first."""
-    environment: dict[str, Any] = Field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
     """Raw probe facts (python, packages, checkouts, ascend, npu, host), secrets redacted."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``doctor --json``."""
+        data = {spec.name: getattr(self, spec.name) for spec in fields(self)}
+        data["components"] = [{**asdict(row), "status": row.status.value} for row in self.components]
+        data["findings"] = [finding.to_dict() for finding in self.findings]
+        return data

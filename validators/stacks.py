@@ -9,13 +9,13 @@ YAML edit, never a code change.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
-
-from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
+from mindpilot import datacache
+from mindpilot.datafiles import DataFileError, FieldValueError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.versions import ascend_matches, satisfies, valid_spec
 
 STACKS_FILE = package_path("validators", "data", "stacks.yaml")
@@ -27,10 +27,11 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-class Requirement(BaseModel):
+@dataclass
+class Requirement:
     """One component of a stack: a pip package at a version, or a git checkout at a commit."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     name: str
     """Distribution name (normalized on load: ``vllm-mindspore``, ``mindspore-gs``, ``torch-npu``)."""
@@ -55,25 +56,14 @@ class Requirement(BaseModel):
     origin: Optional[Literal["metadata", "version_map", "learned"]] = None
     """Where a declared pin comes from: package METADATA, VERSION_MAP.json, or a learned release."""
 
-    @field_validator("name")
-    @classmethod
-    def _normalize(cls, value: str) -> str:
-        return normalize(value)
-
-    @field_validator("spec")
-    @classmethod
-    def _valid_spec(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and not valid_spec(value):
-            raise ValueError(f"not a PEP 440 specifier: {value!r}")
-        return value
-
-    @model_validator(mode="after")
-    def _something_to_check(self) -> "Requirement":
+    def __post_init__(self) -> None:
+        self.name = normalize(self.name)
+        if self.spec is not None and not valid_spec(self.spec):
+            raise FieldValueError("spec", f"not a PEP 440 specifier: {self.spec!r}")
         if not (self.version or self.spec or self.commit):
             raise ValueError("give at least one of version, spec or commit")
         if self.spec and "||" in self.spec and not (self.version or self.wheel):
             raise ValueError("a spec with || alternatives needs a version (or wheel) to install")
-        return self
 
     @property
     def accepted(self) -> Optional[str]:
@@ -90,10 +80,11 @@ class Requirement(BaseModel):
         return self.spec or self.version or "?"
 
 
-class Stack(BaseModel):
+@dataclass
+class Stack:
     """A known-good set of versions."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     id: str
     """Stable id used with ``--stack`` (``mindformers-1.7.0``, ``mindrlhf-grpo-2025-08`` ...)."""
@@ -103,6 +94,10 @@ class Stack(BaseModel):
     """Which framework the stack is for; its package is the stack's anchor when choosing."""
     anchor: str
     """The package whose presence says "this environment is meant for this stack"."""
+    packages: list[Requirement]
+    """Components and their pins."""
+    source: str
+    """Where the row comes from (document and section, file and line)."""
     released: Optional[str] = None
     """Release date (ISO), when known."""
     default: bool = False
@@ -111,26 +106,19 @@ class Stack(BaseModel):
     """PEP 440 specifier for the Python version (``||`` for alternatives); None when the source names none."""
     python_recommended: Optional[str] = None
     """The Python version to create an env with (``3.10``)."""
-    cann: list[str] = Field(default_factory=list)
+    cann: list[str] = field(default_factory=list)
     """CANN versions that fit (``8.1`` accepts every 8.1.x); empty: not stated by the source."""
     driver: Optional[str] = None
     """Driver/firmware version the source names (older drivers get a warning)."""
-    packages: list[Requirement]
-    """Components and their pins."""
-    source: str
-    """Where the row comes from (document and section, file and line)."""
     conflicts: Optional[str] = None
     """Where sources disagree, and which one this row follows."""
     ascend_chain: Optional[str] = None
     """When CANN and driver come from MindFormers' VERSION_MAP.json: the chain that names them
     (``MindFormers VERSION_MAP.json: MindSpore 2.11.0 → CANN 9.2.0 → driver 26.2.RC1``), shown in findings."""
 
-    @field_validator("python")
-    @classmethod
-    def _valid_python(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and not valid_spec(value):
-            raise ValueError(f"not a PEP 440 specifier: {value!r}")
-        return value
+    def __post_init__(self) -> None:
+        if self.python is not None and not valid_spec(self.python):
+            raise FieldValueError("python", f"not a PEP 440 specifier: {self.python!r}")
 
     def requirement(self, name: str) -> Optional[Requirement]:
         """The requirement for package ``name`` (normalized), if the stack has one."""
@@ -138,15 +126,15 @@ class Stack(BaseModel):
         return next((req for req in self.packages if req.name == key), None)
 
 
-class StackFile(RootModel[list[Stack]]):
-    """``stacks.yaml``: a list of stacks."""
-
-
 @lru_cache(maxsize=4)
 def load_stacks(path: Path = STACKS_FILE) -> tuple[Stack, ...]:
     """All stacks in file order; duplicate ids, unknown anchors or several defaults are errors."""
+    return datacache.built(path, "stacks", lambda: _read_stacks(path))
+
+
+def _read_stacks(path: Path) -> tuple[Stack, ...]:
     document = read_yaml(path)
-    stacks = validate(StackFile, document or [], str(path), document).root
+    stacks = validate(list[Stack], document or [], str(path), document)
     seen: set[str] = set()
     for index, stack in enumerate(stacks):
         line = line_of(document, [index, "id"])
@@ -174,12 +162,13 @@ def get_stack(stack_id: str, stacks: Optional[tuple[Stack, ...]] = None) -> Stac
     raise KeyError(f"unknown stack {stack_id!r}; known stacks: {known}")
 
 
-class StackChoice(BaseModel):
+@dataclass
+class StackChoice:
     """Which stack fits an environment best, and why (the ``why`` facts, not yet a sentence)."""
 
     stack: Stack
     """The chosen stack."""
-    fitting: list[str] = Field(default_factory=list)
+    fitting: list[str] = field(default_factory=list)
     """``name version`` of the components that fit it."""
     total: int = 0
     """How many components the stack names."""

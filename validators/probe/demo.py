@@ -8,11 +8,11 @@ from ``demo_env.yaml`` since no interpreter there has those packages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from mindpilot import datacache
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.probe.facts import Checkout, HostInfo, PythonInfo
 
@@ -25,10 +25,11 @@ def demo_root() -> Path:
     return package_path("validators", "data", "demo_root")
 
 
-class DemoEnvironment(BaseModel):
+@dataclass
+class DemoEnvironment:
     """``demo_env.yaml``: what the Python probe would have reported on the demo machine."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     python: PythonInfo
     """The demo interpreter."""
@@ -36,16 +37,18 @@ class DemoEnvironment(BaseModel):
     """Location shown for every package."""
     package_count: int = 0
     """Total distributions the demo interpreter sees."""
-    packages: dict[str, str] = Field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)
     """Installed versions by normalized name."""
-    checkouts: dict[str, Checkout] = Field(default_factory=dict)
+    checkouts: dict[str, Checkout] = field(default_factory=dict)
     """Source checkouts by package name."""
-    host: HostInfo = Field(default_factory=HostInfo)
+    host: HostInfo = field(default_factory=HostInfo)
     """A ModelArts 8-card machine."""
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     """Environment variables of the demo shell."""
 
 
 def load_demo_environment(root: Optional[Path] = None) -> DemoEnvironment:
     """Read ``demo_env.yaml`` of ``root`` (default: the shipped demo tree)."""
-    return load_model(DemoEnvironment, (root or demo_root()) / ENV_FILE)
+    path = (root or demo_root()) / ENV_FILE
+    return datacache.built(path, "demo_env", lambda: load_model(DemoEnvironment, path),
+                           code=[str(Path(__file__).with_name("facts.py"))])

@@ -8,17 +8,19 @@ host side is the shipped fake tree and the Python side comes from ``demo_env.yam
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from mindpilot.validators.probe import ascend
 from mindpilot.validators.probe.demo import NPU_SMI_FILE, demo_root, load_demo_environment
-from mindpilot.validators.probe.facts import EnvFacts, NpuSmiInfo, PackageInfo, PythonInfo
+from mindpilot.validators.probe.facts import EnvFacts, NpuSmiInfo, PackageInfo
 from mindpilot.validators.probe.git import checkout_facts
 from mindpilot.validators.probe.host import host_info, is_modelarts
 from mindpilot.validators.probe.npu_smi import parse_npu_smi, read_npu_smi_file, run_npu_smi
 from mindpilot.validators.probe.pyenv import CHECKOUT_PACKAGES, probe_python
-from mindpilot.redact import redact_document, redact_env, secret_values
+from mindpilot.datafiles import validate
+from mindpilot.redact import redact_env, redact_model, secret_values
 
 ENV_PREFIXES = ("ASCEND_", "MA_", "HCCL_", "MS_", "GLOG_", "RANK_", "DEVICE_", "MINDFORMERS_", "MINDRLHF_",
                 "MSADAPTER_", "OBS_", "AWS_", "S3_", "HF_", "MODELSCOPE_", "NPU_", "ATB_")
@@ -53,21 +55,23 @@ def probe_with(python: Optional[str], root: str, demo: bool, timeout: float,
     _host_side(facts, root_path, environ, demo, timeout)
     secrets = secret_values(environ)
     facts.env = redact_env(facts.env)
-    return EnvFacts.model_validate(redact_document(facts.model_dump(mode="json"), secrets))
+    return redact_model(facts, secrets, log=False)
 
 
 def _python_side(python: Optional[str], timeout: float, environ: Mapping[str, str]) -> EnvFacts:
     raw: dict[str, Any] = probe_python(python, timeout, environ)
-    details = {key: PackageInfo(**value) for key, value in raw.get("packages", {}).items()}
-    facts = EnvFacts(
-        python=PythonInfo(executable=raw.get("executable") or python or "", version=raw.get("version", "?"),
-                          prefix=raw.get("prefix")),
-        packages={key: info.version for key, info in details.items()},
-        package_details=details,
-        package_count=raw.get("package_count", 0),
-        import_origins=raw.get("import_origins", {}),
-        version_maps=raw.get("version_maps", {}),
-    )
+    details = raw.get("packages", {})
+    # what another interpreter printed is checked like any input (pydantic, with the field names)
+    facts = validate(EnvFacts, {
+        "python": {"executable": raw.get("executable") or python or "", "version": raw.get("version", "?"),
+                   "prefix": raw.get("prefix")},
+        "packages": {key: info.get("version") for key, info in details.items() if isinstance(info, dict)},
+        "package_details": details,
+        "package_count": raw.get("package_count", 0),
+        "import_origins": raw.get("import_origins", {}),
+        "version_maps": raw.get("version_maps", {}),
+    }, python or "python")
+    details = facts.package_details
     origins = facts.import_origins
     for name in CHECKOUT_PACKAGES:
         candidates = list(raw.get("checkout_candidates", {}).get(name, []))
@@ -94,7 +98,7 @@ def _demo_python_side() -> EnvFacts:
                          for name, version in demo.packages.items()},
         package_count=demo.package_count,
         import_origins={name: f"{c.path}/{name}" for name, c in demo.checkouts.items()},
-        checkouts={name: c.model_copy(update={"imported": True}) for name, c in demo.checkouts.items()},
+        checkouts={name: replace(c, imported=True) for name, c in demo.checkouts.items()},
         host=demo.host,
         env=dict(demo.env),
     )

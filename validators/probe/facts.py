@@ -2,17 +2,18 @@
 
 ``EnvFacts`` is the contract between the probe and its readers: the doctor judges it, ``launch``
 preflight reads card counts and HBM from it, the TUI shows it. Field names are part of the agreed
-API (see the common brief): keep them stable.
+API (see the common brief): keep them stable. They are dataclasses: the demo's facts come from a file
+validated once, and a probe's answer is validated with pydantic (``TypeAdapter``) where it is read.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Optional
 
-from pydantic import BaseModel, Field
 
-
-class PythonInfo(BaseModel):
+@dataclass
+class PythonInfo:
     """The interpreter that was probed."""
 
     executable: str
@@ -23,7 +24,8 @@ class PythonInfo(BaseModel):
     """``sys.prefix``: the venv or conda env."""
 
 
-class PackageInfo(BaseModel):
+@dataclass
+class PackageInfo:
     """One installed distribution."""
 
     name: str
@@ -34,13 +36,14 @@ class PackageInfo(BaseModel):
     """The site-packages (or other) directory it lives in."""
     editable: Optional[str] = None
     """Source directory of a ``pip install -e``, if it is one."""
-    requires: list[str] = Field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
     """Its ``Requires-Dist`` lines as the package's own METADATA states them (``mindspore~=2.10.0``)."""
     requires_python: Optional[str] = None
     """Its ``Requires-Python`` (``>=3.10``), when the METADATA names one."""
 
 
-class Checkout(BaseModel):
+@dataclass
+class Checkout:
     """A git checkout of mindformers, mindrlhf or msadapter found on ``PYTHONPATH`` / ``MINDFORMERS_PATH``."""
 
     name: str
@@ -61,11 +64,12 @@ class Checkout(BaseModel):
     """True when ``import <name>`` would load this copy (it comes first on ``sys.path``)."""
     error: Optional[str] = None
     """Why git facts are missing, when they are."""
-    shadowed: list[str] = Field(default_factory=list)
+    shadowed: list[str] = field(default_factory=list)
     """Other copies found on ``PYTHONPATH`` / ``MINDFORMERS_PATH`` that Python does not import."""
 
 
-class NpuProcess(BaseModel):
+@dataclass
+class NpuProcess:
     """A process listed in the ``npu-smi info`` process table."""
 
     npu: int
@@ -78,17 +82,18 @@ class NpuProcess(BaseModel):
     """Device memory it holds."""
 
 
-class Npu(BaseModel):
+@dataclass
+class Npu:
     """One NPU chip as ``npu-smi info`` shows it."""
 
     id: int
     """NPU id (need not start at 0)."""
-    chip: int = 0
-    """Chip index within the NPU (A3 boards have two)."""
     name: str
     """Chip name: ``910B``, ``910B4``, ``310P3`` ..."""
     health: str
     """``OK``, ``Warning``, ``Alarm``, ``Critical`` ..."""
+    chip: int = 0
+    """Chip index within the NPU (A3 boards have two)."""
     bus_id: Optional[str] = None
     """PCIe bus id."""
     hbm_used_mb: Optional[int] = None
@@ -101,18 +106,20 @@ class Npu(BaseModel):
     """Size of that memory."""
 
 
-class NpuSmiInfo(BaseModel):
+@dataclass
+class NpuSmiInfo:
     """Everything parsed from one ``npu-smi info`` output."""
 
     version: Optional[str] = None
     """``npu-smi 24.1.0  Version: 24.1.0`` header (the driver version)."""
-    npus: list[Npu] = Field(default_factory=list)
+    npus: list[Npu] = field(default_factory=list)
     """One entry per chip."""
-    processes: list[NpuProcess] = Field(default_factory=list)
+    processes: list[NpuProcess] = field(default_factory=list)
     """The process table, when printed."""
 
 
-class HostInfo(BaseModel):
+@dataclass
+class HostInfo:
     """The machine itself."""
 
     cpus: Optional[int] = None
@@ -125,22 +132,23 @@ class HostInfo(BaseModel):
     """The directory whose disk was measured."""
 
 
-class EnvFacts(BaseModel):
+@dataclass
+class EnvFacts:
     """Everything the probe learned about one environment."""
 
     python: PythonInfo
     """The probed interpreter."""
-    packages: dict[str, str] = Field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)
     """Installed versions by normalized name (``vllm-mindspore``, ``mindspore-gs``, ``torch-npu`` ...)."""
-    package_details: dict[str, PackageInfo] = Field(default_factory=dict)
+    package_details: dict[str, PackageInfo] = field(default_factory=dict)
     """Name, location and editable source of each installed package."""
     package_count: int = 0
     """How many distributions the interpreter sees in total."""
-    import_origins: dict[str, str] = Field(default_factory=dict)
+    import_origins: dict[str, str] = field(default_factory=dict)
     """Where ``import mindformers`` / ``import mindrlhf`` would load from."""
-    checkouts: dict[str, Checkout] = Field(default_factory=dict)
+    checkouts: dict[str, Checkout] = field(default_factory=dict)
     """Source checkouts by package name (the one Python imports, else the first found)."""
-    version_maps: dict[str, dict] = Field(default_factory=dict)
+    version_maps: dict[str, dict] = field(default_factory=dict)
     """MindFormers' ``VERSION_MAP.json`` (MindFormers -> MindSpore -> CANN -> driver) by file path."""
     cann_version: Optional[str] = None
     """CANN toolkit version from ``ascend_toolkit_install.info``."""
@@ -160,9 +168,9 @@ class EnvFacts(BaseModel):
     """Where the npu-smi output came from (a path, or ``demo``); None when not available."""
     npu_smi_version: Optional[str] = None
     """Version in the npu-smi header."""
-    npus: list[Npu] = Field(default_factory=list)
+    npus: list[Npu] = field(default_factory=list)
     """NPU chips from ``npu-smi info``."""
-    npu_processes: list[NpuProcess] = Field(default_factory=list)
+    npu_processes: list[NpuProcess] = field(default_factory=list)
     """Processes holding NPUs."""
     npu_count: int = 0
     """Chips seen by npu-smi, else the number of device nodes."""
@@ -172,13 +180,13 @@ class EnvFacts(BaseModel):
     """``set_env.sh`` of the toolkit has been sourced (``ASCEND_HOME_PATH`` and friends are set)."""
     modelarts: bool = False
     """Running in a ModelArts notebook (``/home/ma-user`` or ``MA_*`` variables)."""
-    host: HostInfo = Field(default_factory=HostInfo)
+    host: HostInfo = field(default_factory=HostInfo)
     """CPU, memory, disk."""
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     """Relevant environment variables, secrets redacted."""
     root: str = "/"
     """The file-system root the host facts were read under."""
     demo: bool = False
     """Facts of the built-in demo environment."""
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     """Things the probe could not do (npu-smi timed out, git failed ...)."""
