@@ -8,28 +8,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import RootModel
-
-from mindpilot.i18n import Bilingual
+from mindpilot import datacache
+from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, package_path, read_text, validate
 
-
-class _Labels(RootModel[dict[str, Bilingual]]):
-    """The whole labels file: label id -> {zh, en}."""
+LABELS_FILE = package_path("tui", "labels.yaml")
 
 
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, Bilingual]:
-    # PyYAML's C loader: the labels are needed for the first frame, and the round-trip parser (kept for
-    # files a user edits, where line numbers matter) takes ten times longer on them.
+    # needed for the first frame: validated once, then read as built (no YAML parser, no pydantic)
+    return datacache.built(LABELS_FILE, "labels", _read_labels)
+
+
+def _read_labels() -> dict[str, Bilingual]:
+    # PyYAML's C loader: the round-trip parser (kept for files a user edits, where line numbers matter)
+    # takes ten times longer on them.
     import yaml
 
-    path = package_path("tui", "labels.yaml")
+    path = LABELS_FILE
     try:
         document = yaml.load(read_text(path), Loader=_loader(yaml))
     except yaml.YAMLError as exc:
         raise DataFileError(str(path), None, None, f"invalid YAML: {exc}") from exc
-    return validate(_Labels, document, str(path), None).root
+    return validate(dict[str, Bilingual], document, str(path), None)
 
 
 def _loader(yaml):
