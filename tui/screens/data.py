@@ -48,6 +48,11 @@ class DataScreen(PrepareScreen):
         self.session.dataset = self._field("#data-dataset") or self.session.dataset
         return prepare.data_command(self.session, self.session.dataset or "", self._field("#data-output") or None)
 
+    def missing_input(self) -> Optional[str]:
+        if not (self._field("#data-dataset") or self.session.dataset):
+            return self.t("prep_no_dataset")
+        return super().missing_input()
+
     def before(self) -> list[Any]:
         return prepare.before_findings("data", self.command, self.session, self.session.dataset or "")
 

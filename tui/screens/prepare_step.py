@@ -8,6 +8,7 @@ checks the result when it ends.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 from textual import work
@@ -106,14 +107,26 @@ class PrepareScreen(StepScreen):
         self.session.candidates = []  # Plan plans again for the new framework
         self.refresh_command()
 
+    def missing_input(self) -> Optional[str]:
+        """The status text when the command still has a placeholder for something not given yet."""
+        return None if self.session.model_dir else self.t("prep_no_model")
+
     def action_run(self) -> None:
-        """Start the command as a tracked job, unless a pre-run check found an error."""
+        """Start the command as a tracked job, unless an input is missing or a pre-run check found an error."""
         if not self.command or not self.command.argv:
             self._status(self.t("prep_hint_nothing"))
+            return
+        missing = self.missing_input()
+        if missing:
+            self._status(missing)
             return
         errors = [f for f in self.findings if f.severity is Severity.ERROR]
         if errors:
             self._status(self.t("prep_blocked", count=len(errors)))
+            return
+        if self.session.demo and not Path(self.command.cwd).expanduser().is_dir():
+            # the demo machine's checkout is not on this computer: say so rather than report a failed job
+            self._status(self.t("prep_demo_not_run", checkout=self.command.cwd))
             return
         self.query_one("#prep-log", RichLog).clear()
         self.run_job(self.command)
