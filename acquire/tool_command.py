@@ -34,6 +34,8 @@ class ToolCommand:
 
     steps: list[list[str]] = field(default_factory=list)
     """The separate commands when ``argv`` chains several (``bash -c 'a && b'``), for display."""
+    accepted_models: list[str] = field(default_factory=list)
+    """The ``--model`` names the checkout's script accepts, read from it; empty when unknown."""
 
     def display(self) -> list[str]:
         """Lines to show and to paste into a shell: ``cd CHECKOUT``, then one line per command."""
@@ -51,5 +53,4 @@ class ToolCommand:
         """JSON-ready form (``mindpilot weights --json``)."""
         return {"name": self.name, "argv": self.argv, "cwd": self.cwd, "shell": self.shell(), "output": self.output,
                 "output_kind": self.output_kind, "rank_folders": self.rank_folders, "notes": self.notes,
-                "steps": self.steps,
-                "yaml_keys": self.yaml_keys}
+                "steps": self.steps, "yaml_keys": self.yaml_keys, "accepted_models": self.accepted_models}

@@ -16,13 +16,12 @@ import json
 from pathlib import Path
 from typing import Optional
 
+from mindpilot.acquire.convert_names import convert_name, known_names
 from mindpilot.acquire.stack import Stack
 from mindpilot.acquire.tool_command import ToolCommand
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 
-MF_MODEL_NAMES = {"qwen2": "qwen2_5", "llama": "llama", "deepseek_v3": "deepseekv3", "glm4": "glm4"}
-"""config.json ``model_type`` -> ``convert_weight.py --model`` (MindFormers' root convert_weight.py table)."""
 MINDSPEED_HF_TYPES = {"qwen2": "llama2", "llama": "llama2"}
 """``--model-type-hf``: Qwen2.5 converts as llama2 (seed 002: "qwen" fails with 'NoneType' has no 'weight')."""
 
@@ -83,15 +82,17 @@ def weights_command(framework: str, stack: Stack, model_dir: str, output: Option
                            notes=[note("mf2", lang, model=model_dir)], yaml_keys={"pretrained_model_dir": model_dir})
     out = output or str(Path(model_dir).parent / f"{name.replace('.', '_')}_ms.ckpt")
     kind = model_type(model_dir) or "qwen2"
-    argv = [stack.python, "convert_weight.py", "--model", MF_MODEL_NAMES.get(kind, kind), "--input_path", model_dir,
+    checkout = stack.checkout("mindformers")
+    known = known_names(checkout)
+    argv = [stack.python, "convert_weight.py", "--model", convert_name(kind, known), "--input_path", model_dir,
             "--output_path", out, "--dtype", dtype, *(extra or [])]
     notes = [note("mf_load", lang, output=out)]
     if stack.mindformers_major is None:
         notes.insert(0, note("mf_unknown", lang))
     elif stack.mindformers_version and _at_least(stack.mindformers_version, "1.5"):
         notes.append(note("mf15", lang, model=model_dir))
-    return ToolCommand("convert-weights", argv, stack.checkout("mindformers"), out, "file", notes=notes,
-                       yaml_keys={"load_checkpoint": out})
+    return ToolCommand("convert-weights", argv, checkout, out, "file", notes=notes,
+                       yaml_keys={"load_checkpoint": out}, accepted_models=known or [])
 
 
 def _at_least(version: str, floor: str) -> bool:
@@ -104,11 +105,18 @@ def _at_least(version: str, floor: str) -> bool:
 
 
 def check_before(command: ToolCommand, lang: str = "en") -> list[Finding]:
-    """Problems visible before running: a file output that is an existing directory."""
+    """Problems visible before running: a model the checkout's script cannot convert, a file output that is an
+    existing directory."""
+    findings = []
+    model = command.argv[command.argv.index("--model") + 1] if "--model" in command.argv[:-1] else None
+    if model and command.accepted_models and model not in command.accepted_models:
+        script = str(Path(command.cwd) / "convert_weight.py")
+        findings.append(make_finding("acquire.convert_model_unknown", lang, file=script, model=model,
+                                     known=", ".join(command.accepted_models)))
     if command.output_kind == "file" and command.output and Path(command.output).expanduser().is_dir():
         suggest = str(Path(command.output) / Path(command.output).name.replace(".", "_")) + "_ms.ckpt"
-        return [make_finding("acquire.output_is_dir", lang, file=command.output, suggest=suggest)]
-    return []
+        findings.append(make_finding("acquire.output_is_dir", lang, file=command.output, suggest=suggest))
+    return findings
 
 
 def check_result(command: ToolCommand, lang: str = "en", log: str = "LOG") -> list[Finding]:

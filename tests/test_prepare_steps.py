@@ -32,6 +32,58 @@ def test_mindformers_1x_converts_to_a_ckpt_file(model_dir):
     assert command.cwd == "/mf" and command.output_kind == "file"
 
 
+# The shape of MindFormers' convert_weight.py tables (keys as in the v1.3.0 and v1.7.0 tags).
+MF13_SCRIPT = """convert_map = {
+    'llama': 'mindformers.models.llama.convert_weight.convert_pt_to_ms',
+    'glm-n': 'mindformers.models.glm2.convert_weight.convert_pt_to_ms',
+    "qwen2": 'research.qwen2.convert_weight.convert_pt_to_ms',
+    'qwen2-moe': 'research.qwen2.convert_moe_weight.convert_pt_to_ms',
+}
+"""
+MF17_SCRIPT = """convert_map = {
+    'llama': 'mindformers.models.llama.convert_weight.convert_pt_to_ms',
+    'qwen2_5': 'research.qwen2_5.convert_weight.convert_weight',
+    'glm-n': 'mindformers.models.glm2.convert_weight.convert_weight',
+    'mixtral': 'research.mixtral.convert_weight.convert_pt_to_ms',
+    'telechat': 'research.telechat.convert_weight.convert_pt_to_ms',
+    'deepseekv3': 'toolkit.weight_convert.deepseekv3.convert_deepseekv3_hf_weight.convert_weight'
+}
+reversed_convert_map = {
+    'qwen_only_reversed': 'x',
+}
+if __name__ == '__main__':
+    if args.model in ["glm4"]:
+        args.model = "glm-n"
+"""
+
+
+@pytest.mark.parametrize("script, model_type, expected", [
+    (MF13_SCRIPT, "qwen2", "qwen2"), (MF17_SCRIPT, "qwen2", "qwen2_5"), (MF17_SCRIPT, "glm4", "glm4"),
+    (MF13_SCRIPT, "glm4", "glm-n"), (MF17_SCRIPT, "deepseek_v3", "deepseekv3")])
+def test_the_model_name_is_one_the_checkouts_own_script_accepts(tmp_path, model_dir, script, model_type, expected):
+    checkout = tmp_path / "mindformers"
+    checkout.mkdir()
+    (checkout / "convert_weight.py").write_text(script)
+    (model_dir / "config.json").write_text(json.dumps({"model_type": model_type}))
+    command = weights_command("mindformers", Stack(mindformers_version="1.3.0", mindformers_dir=str(checkout)),
+                              str(model_dir))
+    assert command.argv[command.argv.index("--model") + 1] == expected
+    assert check_before(command) == []
+
+
+def test_a_model_the_checkouts_script_cannot_convert_is_caught_before_running(tmp_path, model_dir):
+    checkout = tmp_path / "mindformers"
+    checkout.mkdir()
+    (checkout / "convert_weight.py").write_text(MF17_SCRIPT)
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "internlm2"}))
+    command = weights_command("mindformers", Stack(mindformers_version="1.7.0", mindformers_dir=str(checkout)),
+                              str(model_dir))
+    found = check_before(command)
+    assert [f.rule for f in found] == ["acquire.convert_model_unknown"]
+    assert "--model internlm2" in found[0].title and "qwen_only_reversed" not in found[0].detail
+    assert "llama, qwen2_5, glm-n, mixtral, telechat, deepseekv3, glm4" in found[0].detail
+
+
 def test_mindformers_2x_says_pretrained_model_dir_instead_of_converting(model_dir):
     command = weights_command("mindformers", Stack(mindformers_version="2.0.0"), str(model_dir))
     assert command.argv == [] and command.yaml_keys == {"pretrained_model_dir": str(model_dir)}
