@@ -34,6 +34,8 @@ def stack_for(args: argparse.Namespace) -> Any:
     """The doctor's stack, with the user's flags on top."""
     from dataclasses import replace
 
+    from dataclasses import asdict
+
     from mindpilot.acquire.stack import Stack, stack_from_facts
 
     stack = Stack()
@@ -41,8 +43,7 @@ def stack_for(args: argparse.Namespace) -> Any:
         try:
             from mindpilot.validators.probe import probe_environment
 
-            stack = stack_from_facts(probe_environment(python=args.python, demo=args.demo, timeout=15.0)
-                                     .model_dump(mode="json"))
+            stack = stack_from_facts(asdict(probe_environment(python=args.python, demo=args.demo, timeout=15.0)))
         except Exception as exc:  # no probe: commands still come out, with the defaults named
             message(f"mindpilot: environment probe failed ({exc}); using defaults")
     changes: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from mindpilot.acquire.data_check import check_before as data_before, check_data
 from mindpilot.acquire.data_check import check_seq_length
 from mindpilot.acquire.stack import Stack, stack_from_facts
 from mindpilot.acquire.weights import check_before, check_result, weights_command
+from mindpilot.datafiles import package_path, read_yaml
 
 
 @pytest.fixture
@@ -198,3 +199,13 @@ def test_cli_weights_runs_the_conversion_as_a_tracked_job_and_checks_the_file(tm
                  env=env)
     assert again.returncode == 0, again.stderr
     assert f"converting {model_dir}" in again.stderr  # the job's console, followed to its end
+
+
+def test_cli_weights_demo_takes_the_checkout_and_python_from_the_probe(model_dir):
+    done = _cli("weights", "--model-dir", str(model_dir), "--demo", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "probe failed" not in done.stderr
+    command = json.loads(done.stdout)
+    demo_env = read_yaml(package_path("validators", "data", "demo_root", "demo_env.yaml"))
+    assert command["cwd"] == demo_env["checkouts"]["mindformers"]["path"]
+    assert command["argv"][0] == demo_env["python"]["executable"]
