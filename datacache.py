@@ -141,7 +141,8 @@ def built(path: Union[str, Path], name: str, build: Callable[[], T], code: Seque
         return build()
     sources = [Path(path), Path(sys.modules[build.__module__].__file__ or ""), *map(Path, code), *_COMMON_CODE]
     stamp = [FORMAT, list(sys.version_info[:2])] + [_stamp(source) for source in sources]
-    entry = cache_dir() / (_entry(Path(path)).stem + f".{name}.pickle")
+    # one entry per Python version: two interpreters sharing the cache do not rebuild each other's entries
+    entry = cache_dir() / (_entry(Path(path)).stem + f".{name}.py{sys.version_info[0]}{sys.version_info[1]}.pickle")
     cached = _read_pickle(entry, stamp)
     if cached is not MISS:
         return cached
