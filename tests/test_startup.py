@@ -104,7 +104,7 @@ def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(
 
     assert datacache.built(path, "probe", build) == {"built": 1}
     assert datacache.built(path, "probe", build) == {"built": 1}  # from the entry
-    entry = next((tmp_path / "yaml").glob("*.probe.pickle"))
+    entry = next((tmp_path / "yaml").glob("*.probe.py*.pickle"))
     entry.chmod(0o666)  # anyone may write it now: never unpickled
     assert datacache.built(path, "probe", build) == {"built": 2}
     assert entry.stat().st_mode & 0o777 == 0o600  # written again, private
