@@ -55,13 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI and return an :class:`ExitCode` value."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _tui_flags(list(sys.argv[1:] if argv is None else argv))
+    on_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    parser = None
+    if args is None or not on_terminal:
+        # `mindpilot [--demo] [--lang L]` on a terminal goes straight to the TUI without building the parsers
+        # of every subcommand: the first frame is what a user waits for
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if getattr(args, "lang", None) is None:
         args.lang = args.global_lang
     try:
         if args.command is None:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            if parser is not None:  # not a terminal
                 parser.print_help(sys.stderr)
                 message("mindpilot: no subcommand and not a terminal; pick a subcommand (see above).")
                 return int(ExitCode.USAGE)
@@ -87,6 +93,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         message(f"mindpilot {args.command or ''}: {where}{exc.strerror or exc}".replace("  ", " "))
         return int(ExitCode.USAGE)
+
+
+def _tui_flags(argv: list[str]) -> Optional[argparse.Namespace]:
+    """The TUI's flags when ``argv`` holds nothing else (``--demo``, ``--lang zh``), else None."""
+    demo, lang = False, None
+    while argv:
+        token = argv.pop(0)
+        if token == "--demo":
+            demo = True
+        elif token == "--lang" and argv and argv[0] in LANGS:
+            lang = argv.pop(0)
+        elif token.startswith("--lang=") and token.split("=", 1)[1] in LANGS:
+            lang = token.split("=", 1)[1]
+        else:
+            return None
+    return argparse.Namespace(command=None, demo=demo, global_lang=lang, lang=lang)
 
 
 def _open_tui(args: argparse.Namespace) -> ExitCode:

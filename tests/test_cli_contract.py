@@ -28,3 +28,13 @@ def test_language_comes_from_the_locale():
     assert detect_lang({"LANG": "zh_CN.UTF-8"}) == "zh"
     assert detect_lang({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
     assert detect_lang({}) == "en"
+
+
+def test_only_the_tuis_own_flags_skip_the_subcommand_parsers():
+    from mindpilot.cli import _tui_flags
+
+    assert vars(_tui_flags(["--lang", "zh", "--demo"])) == {"command": None, "demo": True, "global_lang": "zh",
+                                                            "lang": "zh"}
+    assert _tui_flags([]).demo is False and _tui_flags(["--lang=en"]).lang == "en"
+    for argv in (["check"], ["--help"], ["--version"], ["--lang", "fr"], ["--lang"], ["--demo", "doctor"]):
+        assert _tui_flags(list(argv)) is None, argv  # these go through argparse, which explains or runs them
