@@ -2,12 +2,14 @@
 
 Target (issue 9): under 0.5 s. Two measurements, each the median of ``--runs`` fresh processes:
 
-* headless: in a fresh interpreter, from before ``import mindpilot.tui.app`` to the first screen composed,
-  mounted and refreshed (Textual's ``auto_pilot`` hook, one ``pause``), split into import and start-up,
-  with the CPU seconds spent (wall time on a shared, loaded machine overstates what a user waits;
-  the load average is printed beside the figures);
-* terminal (when tmux is installed): from starting ``python -m mindpilot --demo`` in an 80x24 tmux pane to
-  the step bar on screen, as a user sees it (this includes the interpreter's own start).
+* headless: in a fresh interpreter, from before ``import mindpilot.tui.app`` to the first frame of the first
+  step handed to the terminal driver (``App._display``), split into import and start-up, with the CPU
+  seconds spent; and, after it, "settled": when the first step has also shown the doctor's report (one
+  Pilot ``pause``). Wall time on a shared, loaded machine overstates what a user waits; the load
+  average is printed beside the figures;
+* terminal (when tmux is installed): from typing ``python -m mindpilot --demo`` into a shell in an 80x24 tmux
+  pane to the step bar on screen, as a user sees it (this includes the interpreter's own start; the tmux
+  server and the shell are started before the clock).
 
 Run: ``.venv/bin/python bench/tui_first_frame.py [--runs 5]``.
 """
@@ -33,17 +35,27 @@ t0 = time.perf_counter()
 c0 = sum(os.times()[:2])
 from mindpilot.tui.app import MindpilotApp
 from mindpilot.tui.session import Session
+from textual.app import App
 t1 = time.perf_counter()
 marks = {}
+display = App._display
 
-async def first_frame(pilot):
+def first_display(self, screen, renderable):
+    if renderable is not None and "frame" not in marks and type(screen).__name__ == "EnvironmentScreen":
+        marks["frame"] = time.perf_counter()
+        marks["cpu"] = sum(os.times()[:2]) - c0
+    return display(self, screen, renderable)
+
+App._display = first_display
+
+async def settled(pilot):
     await pilot.pause()
-    marks["frame"] = time.perf_counter()
-    marks["cpu"] = sum(os.times()[:2]) - c0
+    marks["settled"] = time.perf_counter()
     pilot.app.exit()
 
-MindpilotApp(Session(demo=True, lang="en")).run(headless=True, size=(80, 24), auto_pilot=first_frame)
-print(json.dumps({"import": t1 - t0, "frame": marks["frame"] - t0, "cpu": marks["cpu"]}))
+MindpilotApp(Session(demo=True, lang="en")).run(headless=True, size=(80, 24), auto_pilot=settled)
+print(json.dumps({"import": t1 - t0, "frame": marks["frame"] - t0, "cpu": marks["cpu"],
+                  "settled": marks["settled"] - t0}))
 """
 
 
@@ -63,10 +75,13 @@ def terminal(runs: int, env: dict) -> list[float]:
         socket = f"mp-bench-{uuid.uuid4().hex[:8]}"
         flags = [part for key, value in env.items() if key in ("PYTHONPATH", "MINDPILOT_STATE_DIR")
                  for part in ("-e", f"{key}={value}")]
-        start = time.perf_counter()
         subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", "b", "-x", "80", "-y", "24", *flags,
-                        f"{sys.executable} -m mindpilot --demo"], check=True, timeout=30)
+                        "sh"], check=True, timeout=30)
         try:
+            time.sleep(0.3)  # the shell is up and waiting, as it is when a user types the command
+            start = time.perf_counter()
+            subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "b",
+                            f"exec {sys.executable} -m mindpilot --demo", "Enter"], check=True, timeout=30)
             deadline = start + 30
             while time.perf_counter() < deadline:
                 screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "b"],
@@ -89,10 +104,12 @@ def main() -> None:
     imports = statistics.median(r["import"] for r in results)
     frames = statistics.median(r["frame"] for r in results)
     cpu = statistics.median(r["cpu"] for r in results)
+    settled = statistics.median(r["settled"] for r in results)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"headless first frame: median {frames * 1000:.0f} ms wall over {args.runs} runs "
           f"(import {imports * 1000:.0f} ms, start-up {(frames - imports) * 1000:.0f} ms), {cpu * 1000:.0f} ms CPU; "
-          f"target {TARGET * 1000:.0f} ms, ratio wall {frames / TARGET:.2f}, CPU {cpu / TARGET:.2f}")
+          f"target {TARGET * 1000:.0f} ms, ratio wall {frames / TARGET:.2f}, CPU {cpu / TARGET:.2f}; "
+          f"settled with the doctor's report {settled * 1000:.0f} ms")
     if shutil.which("tmux"):
         times = terminal(args.runs, env)
         if times:
