@@ -120,36 +120,29 @@ async def test_weights_step_runs_the_conversion_as_a_tracked_job_and_checks_the_
         assert "output checked" in _text(app.screen, "#prep-status")
 
 
+async def _status_after_run(screen) -> tuple[str, str]:
+    """Press ``r`` on a Weights or Data screen: (the status it shows, the command's checkout)."""
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        return _text(app.screen, "#prep-status"), app.screen.command.cwd
+
+
 async def test_run_waits_for_the_model_and_the_dataset_before_starting_anything(monkeypatch, tmp_path):
     monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
-    session = Session(lang="en")
-    app = ScreenHarness(WeightsScreen(session))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        assert _text(app.screen, "#prep-status") == "Get or pick the model directory on the Model step first"
-    session = Session(lang="en", model_dir=str(tmp_path))
-    app = ScreenHarness(DataScreen(session))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        assert _text(app.screen, "#prep-status").startswith("Give the dataset path first")
+    status, _ = await _status_after_run(WeightsScreen(Session(lang="en")))
+    assert status == "Get or pick the model directory on the Model step first"
+    status, _ = await _status_after_run(DataScreen(Session(lang="en", model_dir=str(tmp_path))))
+    assert status.startswith("Give the dataset path first")
     assert not any((tmp_path / "state").rglob("job.json"))  # no job was started
 
 
 async def test_demo_run_says_the_checkout_is_on_the_demo_machine_only(monkeypatch, tmp_path):
     monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
-    session = Session(demo=True, lang="en", model_dir=str(tmp_path))
-    app = ScreenHarness(WeightsScreen(session))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        checkout = app.screen.command.cwd
-        await pilot.press("r")
-        await settle(pilot)
-        status = _text(app.screen, "#prep-status")
-        assert status.startswith(f"Demo: {checkout} exists only on the demo machine") and "Failed" not in status
+    status, checkout = await _status_after_run(WeightsScreen(Session(demo=True, lang="en", model_dir=str(tmp_path))))
+    assert status.startswith(f"Demo: {checkout} exists only on the demo machine") and "Failed" not in status
     assert not any((tmp_path / "state").rglob("job.json"))
 
 
