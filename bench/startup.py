@@ -26,14 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tui" / "demo" / "finetune_qwen2_5_7b.yaml"
+LOG = ROOT / "tests" / "data" / "logs" / "kb" / "kb.runtime.device_oom.log"
+"""A short log with one known error: what a pasted error costs, beyond the start-up."""
 
 COMMANDS = {
     "python -c pass": ["-c", "pass"],
     "mindpilot --help": ["-m", "mindpilot", "--help"],
     "mindpilot doctor --demo": ["-m", "mindpilot", "doctor", "--demo"],
     "mindpilot check FILE": ["-m", "mindpilot", "check", str(CONFIG), "--cards", "8", "--hbm", "64"],
+    "mindpilot diagnose LOG": ["-m", "mindpilot", "diagnose", str(LOG)],
 }
-COLD = ("mindpilot doctor --demo", "mindpilot check FILE")
+COLD = ("mindpilot doctor --demo", "mindpilot check FILE", "mindpilot diagnose LOG")
 """Also measured with an empty knowledge cache."""
 TARGETS = {"mindpilot --help": 0.15, "mindpilot doctor --demo": 0.3, "mindpilot check FILE": 0.3}
 

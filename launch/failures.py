@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from mindpilot import datacache
 from mindpilot.launch.events import FindingEvent, HangEvent
 from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
@@ -28,23 +27,25 @@ MAX_TEXT = 200
 """Longest error text put in a finding title."""
 
 
-class Pattern(BaseModel):
+@dataclass(frozen=True)
+class Pattern:
     """One fallback regex and where the knowledge comes from."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     regex: str
     """Python regular expression searched in one line."""
-    literals: list[str] = []
-    """The regex runs only on lines containing one of these (a fast prefilter); empty: always."""
     source: str
     """Why this pattern means what it means."""
+    literals: list[str] = field(default_factory=list)
+    """The regex runs only on lines containing one of these (a fast prefilter); empty: always."""
 
 
-class Patterns(BaseModel):
+@dataclass(frozen=True)
+class Patterns:
     """``launch/data/patterns.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     error: list[Pattern]
     """A line that reports a failure."""
@@ -76,9 +77,16 @@ class _Compiled:
         return self._any(self.consequence, text)
 
 
+PATTERNS_FILE = package_path("launch", "data", "patterns.yaml")
+
+
+def _load_patterns() -> Patterns:
+    return datacache.built(PATTERNS_FILE, "patterns", lambda: load_model(Patterns, PATTERNS_FILE))
+
+
 def failure_literals() -> list[str]:
     """Literals of the fallback error patterns (every error line contains one; see patterns.yaml)."""
-    data = load_model(Patterns, package_path("launch", "data", "patterns.yaml"))
+    data = _load_patterns()
     literals = []
     for pattern in data.error:
         if not pattern.literals:
@@ -89,7 +97,7 @@ def failure_literals() -> list[str]:
 
 @lru_cache(maxsize=1)
 def _patterns() -> _Compiled:
-    return _Compiled(load_model(Patterns, package_path("launch", "data", "patterns.yaml")))
+    return _Compiled(_load_patterns())
 
 
 def kb_matcher() -> Any:

@@ -117,3 +117,13 @@ def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(
     entry.write_bytes(b"not a pickle")
     assert datacache.built(path, "probe", build) == {"built": 4}
     assert datacache.built(tmp_path / "user.yaml", "probe", build) == {"built": 5}  # not shipped: never kept
+
+
+def test_a_second_diagnose_of_a_pasted_error_needs_neither_pydantic_nor_ruamel(tmp_path):
+    log = tmp_path / "worker_0.log"
+    log.write_text("Traceback (most recent call last):\nValueError: bad thing\n", encoding="utf-8")
+    code = ("from mindpilot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['diagnose', {str(log)!r}])")
+    _modules_after(code, str(tmp_path / "cache"))
+    assert not {"pydantic", "ruamel"} & set(_modules_after(code, str(tmp_path / "cache")))

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from mindpilot.i18n import Bilingual
+from mindpilot import datacache
+from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.kb.matcher import Matcher
 from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
@@ -50,19 +51,27 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     stages: Dict[str, Bilingual] = {}
     stage_path = directory / STAGES_FILE
     if stage_path.is_file():
-        document = read_yaml(stage_path)
-        stages = dict(validate(StageLabels, document, str(stage_path), document).stages)
+        stages = datacache.built(stage_path, "kb_stages", lambda: _read_stages(stage_path))
     for path in sorted(directory.glob("*.yaml")):
         if path.name == STAGES_FILE:
             continue
-        document = read_yaml(path)
-        parsed = validate(KbFile, document or {"rules": []}, str(path), document)
-        for index, rule in enumerate(parsed.rules):
+        for index, rule in enumerate(datacache.built(path, "kb_rules", lambda: _read_rules(path))):
             if rule.id in rules:
+                document = read_yaml(path)
                 line: Optional[int] = line_of(document, ["rules", index, "id"])
                 raise DataFileError(str(path), line, "id", f"duplicate rule id {rule.id!r}")
             rules[rule.id] = rule
     return KnowledgeBase(rules, stages)
+
+
+def _read_stages(path: Path) -> Dict[str, Bilingual]:
+    document = read_yaml(path)
+    return dict(validate(StageLabels, document, str(path), document).stages)
+
+
+def _read_rules(path: Path) -> List[KbRule]:
+    document = read_yaml(path)
+    return validate(KbFile, document or {"rules": []}, str(path), document).rules
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,7 @@
-"""The shape of the knowledge base: rules about known Ascend training errors, as pydantic models.
+"""The shape of the knowledge base: rules about known Ascend training errors, as dataclasses.
+
+pydantic validates the rule files against these (types, ``Literal`` stages, the checks in
+``__post_init__``) once per change of a file; a run reads the rules as they were built.
 
 Rules live in ``validators/data/kb/<stage>.yaml``; this module only says what a rule may contain,
 so that adding a rule is adding YAML (and a fixture log in ``tests/data/logs/kb/<id>.log``).
@@ -7,11 +10,11 @@ so that adding a rule is adding YAML (and a fixture log in ``tests/data/logs/kb/
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from mindpilot.i18n import Bilingual
+from mindpilot.bilingual import Bilingual
+from mindpilot.datafiles import FieldValueError
 from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.literals import derive_literal
 
@@ -30,27 +33,31 @@ def _compile(regex: str) -> "re.Pattern[str]":
         raise ValueError(f"invalid regular expression {regex!r}: {exc}") from exc
 
 
-class Context(BaseModel):
+@dataclass
+class Context:
     """A second pattern that must appear near the matched line (before or after it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     regex: str
     """Python regular expression searched in each of the nearby lines."""
-    lines: int = Field(default=30, ge=1, le=500)
-    """How many lines before (or after) the matched line to look at."""
+    lines: int = 30
+    """How many lines before (or after) the matched line to look at (1 to 500)."""
 
-    @field_validator("regex")
-    @classmethod
-    def _valid_regex(cls, value: str) -> str:
-        _compile(value)
-        return value
+    def __post_init__(self) -> None:
+        try:
+            _compile(self.regex)
+        except ValueError as exc:
+            raise FieldValueError("regex", str(exc)) from None
+        if not 1 <= self.lines <= 500:
+            raise FieldValueError("lines", f"must be from 1 to 500, got {self.lines}")
 
 
-class KbPattern(BaseModel):
+@dataclass
+class KbPattern:
     """One way a rule shows up in a log: a regex over one line, with optional context."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     regex: str
     """Python regular expression searched in one log line (ANSI codes and CR already removed)."""
@@ -61,8 +68,7 @@ class KbPattern(BaseModel):
     after: Optional[Context] = None
     """Required context in the lines after the match."""
 
-    @model_validator(mode="after")
-    def _literal_known(self) -> "KbPattern":
+    def __post_init__(self) -> None:
         compiled = _compile(self.regex)
         if self.literal is None:
             derived = derive_literal(self.regex)
@@ -74,64 +80,62 @@ class KbPattern(BaseModel):
             raise ValueError("literal must have at least 3 characters")
         if compiled.flags & re.IGNORECASE:
             raise ValueError("case-insensitive patterns cannot use a literal prefilter; write the case out")
-        return self
 
 
-class KbRule(BaseModel):
+@dataclass
+class KbRule:
     """A known error: how to recognise it, why it happens, how to fix it, and where we know it from."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     id: str
     """Stable id ``kb.<stage>.<name>``."""
     stage: Stage
     """The stage of the journey the error belongs to."""
-    severity: Severity = Severity.ERROR
-    """error for failures, warning for likely trouble, info for notes."""
-    consequence: bool = False
-    """True for follow-on errors (timeouts, "job exited") that are never a root cause."""
-    scope: Scope = "log"
-    """Log lines, scripts, or both."""
-    patterns: List[KbPattern] = Field(min_length=1)
-    """Any one of these matching is a hit."""
+    patterns: List[KbPattern]
+    """Any one of these matching is a hit (at least one)."""
     title: Bilingual
     """One line naming the problem."""
     cause: Bilingual
     """Why it happens."""
     fix: Bilingual
     """What to do."""
-    commands: List[str] = Field(default_factory=list)
-    """Exact shell commands that fix it (shown verbatim, never run)."""
     source: str
     """Where the knowledge comes from: seed note, framework file:line, public issue or document."""
+    severity: Severity = Severity.ERROR
+    """error for failures, warning for likely trouble, info for notes."""
+    consequence: bool = False
+    """True for follow-on errors (timeouts, "job exited") that are never a root cause."""
+    scope: Scope = "log"
+    """Log lines, scripts, or both."""
+    commands: List[str] = field(default_factory=list)
+    """Exact shell commands that fix it (shown verbatim, never run)."""
 
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, value: str) -> str:
-        if not re.fullmatch(r"kb\.[a-z]+\.[a-z0-9_]+", value):
-            raise ValueError(f"rule id {value!r} must look like kb.<stage>.<name> (lowercase, digits, _)")
-        return value
-
-    @model_validator(mode="after")
-    def _id_names_stage(self) -> "KbRule":
+    def __post_init__(self) -> None:
+        self.severity = Severity(self.severity)
+        if not re.fullmatch(r"kb\.[a-z]+\.[a-z0-9_]+", self.id):
+            raise FieldValueError("id", f"rule id {self.id!r} must look like kb.<stage>.<name> (lowercase, digits, _)")
         if self.id.split(".")[1] != self.stage:
-            raise ValueError(f"rule id {self.id!r} must start with 'kb.{self.stage}.'")
-        return self
+            raise FieldValueError("id", f"rule id {self.id!r} must start with 'kb.{self.stage}.'")
+        if not self.patterns:
+            raise FieldValueError("patterns", "give at least one pattern")
 
 
-class KbFile(BaseModel):
+@dataclass
+class KbFile:
     """One ``data/kb/*.yaml`` file."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     rules: List[KbRule]
     """The rules of the file, usually of one stage."""
 
 
-class StageLabels(BaseModel):
+@dataclass
+class StageLabels:
     """``data/kb/stages.yaml``: the human name of each stage."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     stages: dict[str, Bilingual]
     """Stage id to its name in both languages."""
