@@ -17,7 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 T = TypeVar("T")
 MISS = object()
@@ -128,31 +128,55 @@ def _plain(node: Any) -> Any:
     return MISS
 
 
-def built(path: Union[str, Path], name: str, build: Callable[[], T], code: Sequence[str] = ()) -> T:
+def built(path: Union[str, Path], name: str, build: Callable[[], T]) -> T:
     """``build()`` (which reads and validates the shipped file ``path``), kept while nothing it read changed.
 
     The entry holds the validated objects themselves, so a run that finds it needs neither the YAML parser
     nor pydantic. It is a pickle, so it is read only from a cache directory that belongs to this user and
-    that nobody else can write, and it is tied to the stamps of ``path``, of the module that defines
-    ``build`` and of the ``code`` files (the modules of the types it holds): changed code builds again.
-    A file outside the shipped knowledge is simply built.
+    that nobody else can write. Its header names the files it depends on with their stamps: ``path``, the
+    module that defines ``build`` and the modules of every type in the result; when one of them changed,
+    the objects are not even unpickled, and ``build()`` runs again. A file outside the shipped knowledge is
+    simply built.
     """
     if not shipped(path):
         return build()
-    sources = [Path(path), Path(sys.modules[build.__module__].__file__ or ""), *map(Path, code), *_COMMON_CODE]
-    stamp = [FORMAT, list(sys.version_info[:2])] + [_stamp(source) for source in sources]
     # one entry per Python version: two interpreters sharing the cache do not rebuild each other's entries
-    entry = cache_dir() / (_entry(Path(path)).stem + f".{name}.py{sys.version_info[0]}{sys.version_info[1]}.pickle")
-    cached = _read_pickle(entry, stamp)
+    version = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    entry = cache_dir() / f"{_entry(Path(path)).stem}.{name}.{version}.pickle"
+    cached = _read_pickle(entry)
     if cached is not MISS:
         return cached
     result = build()
-    _write_pickle(entry, stamp, result)
+    files = {str(Path(path).resolve()), sys.modules[build.__module__].__file__ or "", *_type_files(result)}
+    _write_pickle(entry, [(file, _stamp(Path(file))) for file in sorted(files)], result)
     return result
 
 
-_COMMON_CODE = [Path(__file__).with_name("bilingual.py"), Path(__file__).parent / "validators" / "findings.py"]
-"""Modules of the types most knowledge holds (texts, severities)."""
+def _type_files(result: Any, limit: int = 1_000_000) -> set:
+    """The source files of mindpilot's own types found in ``result`` (dataclasses, enums, texts), walked
+    through containers and dataclass fields; at most ``limit`` objects."""
+    import dataclasses
+
+    from mindpilot.datafiles import PACKAGE_ROOT
+
+    files, seen_types, stack, visited = set(), set(), [result], 0
+    while stack and visited < limit:
+        item = stack.pop()
+        visited += 1
+        kind = type(item)
+        if kind not in seen_types:
+            seen_types.add(kind)
+            source = getattr(sys.modules.get(kind.__module__), "__file__", None)
+            if source and Path(source).resolve().is_relative_to(PACKAGE_ROOT):
+                files.add(source)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            stack.extend(getattr(item, spec.name) for spec in dataclasses.fields(item))
+    return files
 
 
 def _private(path: Path) -> bool:
@@ -164,20 +188,23 @@ def _private(path: Path) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
-def _read_pickle(entry: Path, stamp: list) -> Any:
+def _read_pickle(entry: Path) -> Any:
     import pickle
 
     if not (_private(entry.parent) and _private(entry)):
         return MISS
     try:
         with open(entry, "rb") as handle:
-            found_stamp, result = pickle.load(handle)
+            header = pickle.load(handle)  # (FORMAT, [(file, stamp), ...]): plain data only
+            if not (isinstance(header, tuple) and header[0] == FORMAT
+                    and all(_stamp(Path(file)) == stamp for file, stamp in header[1])):
+                return MISS
+            return pickle.load(handle)
     except Exception:  # noqa: BLE001 - a damaged or outdated entry: build again
         return MISS
-    return result if found_stamp == stamp else MISS
 
 
-def _write_pickle(entry: Path, stamp: list, result: Any) -> None:
+def _write_pickle(entry: Path, depends: list, result: Any) -> None:
     import pickle
 
     try:
@@ -185,7 +212,8 @@ def _write_pickle(entry: Path, stamp: list, result: Any) -> None:
         temporary = entry.with_name(f".{entry.name}.{os.getpid()}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump((stamp, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((FORMAT, depends), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, entry)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return

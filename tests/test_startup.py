@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from mindpilot import datacache
 from mindpilot.datafiles import package_path, read_yaml
@@ -117,6 +118,29 @@ def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(
     entry.write_bytes(b"not a pickle")
     assert datacache.built(path, "probe", build) == {"built": 4}
     assert datacache.built(tmp_path / "user.yaml", "probe", build) == {"built": 5}  # not shipped: never kept
+
+
+def test_built_knowledge_follows_the_code_of_the_types_it_holds(tmp_path, monkeypatch):
+    from mindpilot import bilingual
+    from mindpilot.bilingual import Bilingual
+
+    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
+    path = package_path("validators", "data", "rules", "parallel.yaml")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"text": [Bilingual(zh="甲", en="a")], "count": len(calls)}
+
+    assert datacache.built(path, "types", build)["count"] == 1
+    assert datacache.built(path, "types", build) == {"text": [Bilingual(zh="甲", en="a")], "count": 1}
+    source = Path(bilingual.__file__)
+    stat = source.stat()
+    try:
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # the type's code "changed"
+        assert datacache.built(path, "types", build)["count"] == 2
+    finally:
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_a_second_diagnose_of_a_pasted_error_needs_neither_pydantic_nor_ruamel(tmp_path):

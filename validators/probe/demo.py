@@ -50,5 +50,4 @@ class DemoEnvironment:
 def load_demo_environment(root: Optional[Path] = None) -> DemoEnvironment:
     """Read ``demo_env.yaml`` of ``root`` (default: the shipped demo tree)."""
     path = (root or demo_root()) / ENV_FILE
-    return datacache.built(path, "demo_env", lambda: load_model(DemoEnvironment, path),
-                           code=[str(Path(__file__).with_name("facts.py"))])
+    return datacache.built(path, "demo_env", lambda: load_model(DemoEnvironment, path))
