@@ -9,7 +9,6 @@ user's YAML (diff shown first; ``--dry-run`` shows only the diff). Exit 1 when a
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any, Optional
 
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.commands.diagnose import print_report
     from mindpilot.launch.router import InputError, analyse, input_label
     from mindpilot.validators.check import run_check
-    from mindpilot.validators.check.preset_file import check_targets, is_preset_target
+    from mindpilot.validators.check.preset_file import is_preset_target
     from mindpilot.validators.findings import exit_code_for
 
     lang = lang_of(args)

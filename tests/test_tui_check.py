@@ -8,7 +8,6 @@ from textual.widgets import DataTable, Input
 from mindpilot.tui import core
 from mindpilot.tui.screens.check import CheckScreen
 from mindpilot.tui.session import Session
-from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.fakes import fake_check_findings, fake_report
 from tui_apps.harness import ScreenHarness

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from mindpilot.fileio import write_atomic
 from mindpilot.datafiles import package_path
 from mindpilot.validators.report import DoctorReport
-from mindpilot.validators.text.columns import short
+from mindpilot.validators.text.columns import short  # noqa: F401  (re-exported for the screens)
 
 if TYPE_CHECKING:
     from mindpilot.tui.session import Session
