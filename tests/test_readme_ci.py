@@ -76,3 +76,12 @@ def test_every_exit_code_is_in_the_readme_table():
     table = README.split("| exit code | meaning |", 1)[1].split("\n\n", 1)[0]
     codes = {int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)}
     assert codes == {int(code) for code in ExitCode}
+
+
+def test_the_readme_has_two_set_up_commands_and_ci_runs_the_test_one():
+    set_up = [line for line in README.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(set_up) == 2 and set_up[0].endswith("mindpilot --demo") and set_up[1].endswith("pytest -q")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").rstrip().splitlines()[-1]
+    assert ci == set_up[1]
+    chinese = (REPO / "README.zh.md").read_text(encoding="utf-8").splitlines()
+    assert [line for line in chinese if line.startswith("python3 -m venv .venv")] == set_up
