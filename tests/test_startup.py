@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from mindpilot import datacache
@@ -49,12 +50,8 @@ def test_the_cache_follows_the_file(tmp_path, monkeypatch):
     assert hasattr(parsed, "lc")  # ruamel's document, with line numbers
     cached = read_yaml(path)
     assert not hasattr(cached, "lc") and json.dumps(cached) == json.dumps(parsed)
-    stat = path.stat()
-    try:
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # "edited"
+    with _edited(path):
         assert datacache.load(path) is datacache.MISS and hasattr(read_yaml(path), "lc")
-    finally:
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_what_json_would_change_is_not_cached(tmp_path, monkeypatch):
@@ -94,27 +91,40 @@ def test_a_second_check_run_needs_neither_pydantic_nor_ruamel(tmp_path):
     assert "pydantic" not in second and "ruamel" not in second  # ... and then read as it was built
 
 
-def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
-    path = package_path("validators", "data", "rules", "parallel.yaml")
+@contextmanager
+def _edited(path: Path):
+    """``path`` looks edited (its mtime one second later) inside the block, and as it was after."""
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        yield
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _counting_build(make=lambda count: {"built": count}):
+    """A builder that returns ``make(number of calls so far)``."""
     calls = []
 
     def build():
         calls.append(1)
-        return {"built": len(calls)}
+        return make(len(calls))
 
+    return build
+
+
+def test_built_knowledge_follows_the_file_and_refuses_an_entry_others_can_write(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
+    path = package_path("validators", "data", "rules", "parallel.yaml")
+    build = _counting_build()
     assert datacache.built(path, "probe", build) == {"built": 1}
     assert datacache.built(path, "probe", build) == {"built": 1}  # from the entry
     entry = next((tmp_path / "yaml").glob("*.probe.py*.pickle"))
     entry.chmod(0o666)  # anyone may write it now: never unpickled
     assert datacache.built(path, "probe", build) == {"built": 2}
     assert entry.stat().st_mode & 0o777 == 0o600  # written again, private
-    stat = path.stat()
-    try:
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # "edited"
+    with _edited(path):
         assert datacache.built(path, "probe", build) == {"built": 3}
-    finally:
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     entry.write_bytes(b"not a pickle")
     assert datacache.built(path, "probe", build) == {"built": 4}
     assert datacache.built(tmp_path / "user.yaml", "probe", build) == {"built": 5}  # not shipped: never kept
@@ -126,21 +136,11 @@ def test_built_knowledge_follows_the_code_of_the_types_it_holds(tmp_path, monkey
 
     monkeypatch.setenv("MINDPILOT_CACHE_DIR", str(tmp_path))
     path = package_path("validators", "data", "rules", "parallel.yaml")
-    calls = []
-
-    def build():
-        calls.append(1)
-        return {"text": [Bilingual(zh="甲", en="a")], "count": len(calls)}
-
+    build = _counting_build(lambda count: {"text": [Bilingual(zh="甲", en="a")], "count": count})
     assert datacache.built(path, "types", build)["count"] == 1
     assert datacache.built(path, "types", build) == {"text": [Bilingual(zh="甲", en="a")], "count": 1}
-    source = Path(bilingual.__file__)
-    stat = source.stat()
-    try:
-        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # the type's code "changed"
+    with _edited(Path(bilingual.__file__)):  # the code of a type the entry holds "changed"
         assert datacache.built(path, "types", build)["count"] == 2
-    finally:
-        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_a_second_diagnose_of_a_pasted_error_needs_neither_pydantic_nor_ruamel(tmp_path):
