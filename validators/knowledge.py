@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from mindpilot.datafiles import package_path, read_yaml
+from mindpilot.datafiles import package_path, read_yaml, validate
 from mindpilot.validators.versions import version_key
 
 KNOWLEDGE_FILE = package_path("validators", "data", "knowledge.yaml")
@@ -95,14 +95,10 @@ def _load_learned(directory: str, stamp: float) -> tuple[LearnedRelease, ...]:
         paths = sorted(Path(directory).glob("*.json"), reverse=True)[:MAX_OVERLAY_FILES]
     except OSError:
         return ()
-    if paths:
-        from pydantic import TypeAdapter  # only when something was learned: a plain run needs no pydantic
-
-        adapter = TypeAdapter(LearnedRelease)
-    for path in paths:
+    for path in paths:  # pydantic is imported only when something was learned
         try:
-            releases.append(adapter.validate_python(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, RecursionError):  # a damaged or hostile cache file (ValidationError too)
+            releases.append(validate(LearnedRelease, json.loads(path.read_text(encoding="utf-8")), str(path)))
+        except (OSError, ValueError, RecursionError):  # a damaged or hostile cache file (DataFileError too)
             continue
     return tuple(sorted(releases, key=lambda r: (r.name, version_key(r.version)), reverse=True))
 

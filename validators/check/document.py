@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
+import yaml
+
 from mindpilot.datafiles import DataFileError, parse_bounded, read_text
 
 Key = Union[str, int]
@@ -21,8 +23,6 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 def _framework_load(text: str, name: str) -> tuple[Any, Any]:
     """``(values, root node)`` parsed like MindFormers (``yaml.safe_load``)."""
-    import yaml
-
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     root = None
@@ -54,8 +54,6 @@ def _framework_load(text: str, name: str) -> tuple[Any, Any]:
 
 def _refuse_duplicate_keys(root: Any, name: str) -> None:
     """A key written twice in one map is refused, naming both values (PyYAML would keep the last quietly)."""
-    import yaml
-
     stack, seen_nodes = [root], set()
     while stack:
         node = stack.pop()
@@ -137,8 +135,6 @@ class ConfigDoc:
 
     def _child(self, node: Any, key: Key) -> Optional[tuple[Any, Any]]:
         """``(node that marks the position, child node)`` for one step of a key path, or None."""
-        import yaml
-
         if isinstance(node, yaml.MappingNode):
             return _entry(node, key)
         if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
