@@ -9,7 +9,8 @@ from mindpilot.tui.app import MindpilotApp
 from mindpilot.tui.labels import label, label_keys
 from mindpilot.tui.screens.help import HelpScreen
 from mindpilot.tui.session import Session
-from mindpilot.tui.widgets.step_bar import STEPS, StepBar
+from mindpilot.tui.steps import MODES as STEPS
+from mindpilot.tui.widgets.step_bar import StepBar
 from tui_apps.fakes import fake_report
 
 

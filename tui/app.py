@@ -20,11 +20,10 @@ from mindpilot.tui.labels import label
 from mindpilot.tui.screens.help import HelpScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.session import Session
-from mindpilot.tui.widgets.step_bar import STEPS
 
 
 class MindpilotApp(App[int]):
-    """The steps as modes over one session; ``n``/``b`` or ``1``–``8`` move, ``q`` quits."""
+    """The steps as modes over one session; ``n``/``b`` or the step's number move, ``q`` quits."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mindpilot"
@@ -35,7 +34,8 @@ class MindpilotApp(App[int]):
         Binding("n", "step(1)", "key_next"),
         Binding("b", "step(-1)", "key_back"),
         Binding("l", "toggle_lang", "key_lang"),
-        *[Binding(str(number), f"goto({number})", show=False) for number in range(1, len(STEPS) + 1)],
+        # Every digit: a key beyond the last step does nothing (see check_action), so the steps can grow.
+        *[Binding(str(number), f"goto({number})", show=False) for number in range(1, 10)],
     ]
 
     def __init__(self, session: Session) -> None:
@@ -48,27 +48,27 @@ class MindpilotApp(App[int]):
         self.detached_jobs: list[str] = []
         """Jobs still running when the app quit (``run_app`` says how to attach)."""
         localize_bindings(self, session.lang)
-        for mode in STEPS:
+        for mode in steps.MODES:
             self.add_mode(mode, self._factory(mode))
 
     def _factory(self, mode: str) -> Callable[[], StepScreen]:
         return lambda: steps.screen_class(mode)(self.session)
 
     def on_mount(self) -> None:
-        self.switch_mode(STEPS[0])
+        self.switch_mode(steps.MODES[0])
 
     @property
     def step_index(self) -> int:
         """0-based index of the step on screen."""
-        return STEPS.index(self.current_mode) if self.current_mode in STEPS else 0
+        return steps.MODES.index(self.current_mode) if self.current_mode in steps.MODES else 0
 
     def action_step(self, delta: int) -> None:
         """Next (+1) or back (-1), stopping at the ends."""
-        self.action_goto(min(max(self.step_index + delta, 0), len(STEPS) - 1) + 1)
+        self.action_goto(min(max(self.step_index + delta, 0), len(steps.MODES) - 1) + 1)
 
     def action_goto(self, number: int) -> None:
         """Jump to step ``number`` (1-based)."""
-        self.switch_mode(STEPS[number - 1])
+        self.switch_mode(steps.MODES[number - 1])
 
     def action_help(self) -> None:
         """Keys of the step on show, the global keys, and the CLI command of every step."""
@@ -77,8 +77,10 @@ class MindpilotApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters typed into a dropdown (a path with a ``q`` in it) are not app keys."""
-        if action in ("quit_app", "step", "toggle_lang", "help") and _typing_in_select(self.focused):
+        if action in ("quit_app", "step", "toggle_lang", "help", "goto") and _typing_in_select(self.focused):
             return False
+        if action == "goto":
+            return 1 <= int(str(parameters[0])) <= len(steps.MODES)
         return True
 
     async def action_toggle_lang(self) -> None:

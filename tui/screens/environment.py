@@ -41,9 +41,6 @@ class EnvironmentScreen(StepScreen):
         yield table
         yield FindingsPanel(self.session.lang, id="env-findings")
 
-    def cli_argv(self) -> list[str]:
-        return core.doctor_argv(self.session)
-
     def on_mount(self) -> None:
         if self.session.env_report is None:
             # After the first frame: the probe's thread would otherwise compete with drawing it.

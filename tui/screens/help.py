@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mindpilot.tui.labels import label
-from mindpilot.tui.widgets.step_bar import STEPS
+from mindpilot.tui import steps
 
 
 class HelpScreen(ModalScreen[None]):
@@ -41,14 +41,14 @@ class HelpScreen(ModalScreen[None]):
             lines.append("  ".join(f"[b]{_escape(key)}[/b] {_escape(text)}" for key, text in self.step_keys))
             lines.append("")
         lines += [f"[b]{label('help_keys', lang)}[/b]",
-                 "• " + label("help_nav", lang),
+                 "• " + label("help_nav", lang, last=len(steps.STEPS)),
                  "• " + label("help_quit", lang),
                  "• " + label("help_copy", lang),
                  "• " + label("help_input", lang),
                  "",
                  f"[b]{label('help_steps', lang)}[/b]"]
-        for number, (mode, argv) in enumerate(zip(STEPS, self.commands), start=1):
-            lines.append(f"{number} {label('step_' + mode, lang)}  [green]$ {_escape(shlex.join(argv))}[/green]")
+        for number, (step, argv) in enumerate(zip(steps.STEPS, self.commands), start=1):
+            lines.append(f"{number} {step.title(lang)}  [green]$ {_escape(shlex.join(argv))}[/green]")
         with VerticalScroll(id="help-body") as body:
             body.border_title = label("help_title", lang)
             body.border_subtitle = label("help_close", lang)

@@ -15,6 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
 from mindpilot.tui.labels import label
 from mindpilot.tui.session import Session
@@ -27,7 +28,7 @@ class StepScreen(Screen[None]):
     """Base class of the step screens."""
 
     MODE = ""
-    """The app mode (and step name) of this screen: one of ``step_bar.STEPS``."""
+    """The app mode (and step name) of this screen: the ``mode`` of its record in ``steps.STEPS``."""
 
     BINDINGS = [
         Binding("escape", "leave_field", show=False),
@@ -53,8 +54,8 @@ class StepScreen(Screen[None]):
         yield from ()
 
     def cli_argv(self) -> Sequence[str]:
-        """The ``mindpilot ...`` command that repeats this step headlessly."""
-        return ["mindpilot"]
+        """The ``mindpilot ...`` command that repeats this step headlessly (steps with fields override it)."""
+        return steps.step(self.MODE).cli(self.session)
 
     def step_keys(self) -> list[tuple[str, str]]:
         """``(key, what it does)`` of this step's own keys, in the UI language (the help screen lists them)."""

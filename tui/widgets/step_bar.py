@@ -9,14 +9,12 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from mindpilot.tui import steps
 from mindpilot.tui.labels import label
-
-STEPS: tuple[str, ...] = ("environment", "model", "weights", "data", "plan", "check", "launch", "diagnose")
-"""Mode names of the steps, in order; step N (1-based) is ``STEPS[N - 1]``."""
 
 
 class StepBar(Static):
-    """``mindpilot  1 Environment  2 Model & Plan ...`` with the current step highlighted."""
+    """``mindpilot  1 Environment  2 Model ...`` with the current step highlighted."""
 
     DEFAULT_CSS = """
     StepBar {
@@ -37,11 +35,12 @@ class StepBar(Static):
         text = Text(" mindpilot ", style="bold")
         if demo:
             text.append(f"[{label('demo_badge', lang)}] ", style="bold yellow")
-        names = [f" {number} {label('step_' + mode, lang)}" for number, mode in enumerate(STEPS, start=1)]
+        modes = [step.mode for step in steps.STEPS]
+        names = [f" {number} {step.title(lang)}" for number, step in enumerate(steps.STEPS, start=1)]
         if cell_len(text.plain) + sum(cell_len(name) for name in names) + 2 > width:
             names = [name if mode == current else f" {number}" for number, (mode, name)
-                     in enumerate(zip(STEPS, names), start=1)]
-        names = [name + " " if mode == current else name for mode, name in zip(STEPS, names)]
-        for mode, name in zip(STEPS, names):
+                     in enumerate(zip(modes, names), start=1)]
+        names = [name + " " if mode == current else name for mode, name in zip(modes, names)]
+        for mode, name in zip(modes, names):
             text.append(name, style="bold reverse" if mode == current else "")
         return text
