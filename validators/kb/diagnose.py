@@ -43,14 +43,16 @@ class DiagnoseInputError(ValueError):
 class _Agg:
     """First hit of one rule in one file, and how often it repeats."""
 
-    __slots__ = ("rule", "file", "rank", "line", "text", "matched", "time", "time_inferred", "count", "last_line")
+    __slots__ = ("rule", "file", "rank", "line", "text", "matched", "time", "time_inferred", "count", "last_line",
+                 "groups")
 
     def __init__(self, rule: KbRule, file: str, rank: Optional[int], line: int, text: str, matched: str,
-                 time: Optional[str], time_inferred: bool) -> None:
+                 time: Optional[str], time_inferred: bool, groups: Optional[Dict[str, str]] = None) -> None:
         self.rule, self.file, self.rank, self.line = rule, file, rank, line
         self.text, self.matched, self.time, self.time_inferred = text, matched, time, time_inferred
         self.count = 1
         self.last_line = line
+        self.groups = groups
 
 
 def rank_from_name(path: str) -> Optional[int]:
@@ -152,11 +154,11 @@ class _Run:
         self.notes: List[Finding] = []
 
     def add(self, rule: KbRule, file: str, rank: Optional[int], line: int, text: str, matched: str,
-            time: Optional[str], inferred: bool) -> None:
+            time: Optional[str], inferred: bool, groups: Optional[Dict[str, str]] = None) -> None:
         key = (file, rule.id)
         agg = self.aggs.get(key)
         if agg is None:
-            self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred)
+            self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred, groups)
         else:
             agg.count += 1
             agg.last_line = line
@@ -170,7 +172,7 @@ class _Run:
         try:
             for hit in scanner.scan(stream):
                 pending.append((hit.hit.kb_rule, hit.line, hit.hit.text, hit.hit.matched, hit.time,
-                                hit.time_inferred))
+                                hit.time_inferred, hit.hit.groups))
         except OSError as exc:
             scanned.error = str(exc)
             self.notes.append(make_finding("diagnose.read_stopped", self.lang, file=name,
@@ -184,8 +186,8 @@ class _Run:
         scanned.rank, scanned.bytes, scanned.lines = rank, scanner.bytes, scanner.lines
         scanned.truncated = scanner.truncated
         self.files.append(scanned)
-        for rule, line, text, matched, time, inferred in pending:
-            self.add(rule, name, rank, line, text, matched, time, inferred)
+        for rule, line, text, matched, time, inferred, groups in pending:
+            self.add(rule, name, rank, line, text, matched, time, inferred, groups)
 
     def scan_log(self, path: Path, display: str) -> None:
         try:
@@ -206,7 +208,7 @@ class _Run:
         self.files.append(ScannedFile(file=display, kind="script", bytes=len(raw), lines=len(lines)))
         logical, starts = _logical_lines(lines)
         for index, hit in scan_lines(self.kb.matcher("script"), logical):
-            self.add(hit.kb_rule, display, None, starts[index - 1], hit.text, hit.matched, None, False)
+            self.add(hit.kb_rule, display, None, starts[index - 1], hit.text, hit.matched, None, False, hit.groups)
 
     def _unreadable(self, display: str, exc: OSError) -> None:
         self.files.append(ScannedFile(file=display, error=exc.strerror or str(exc)))
@@ -215,20 +217,19 @@ class _Run:
 
     def report(self) -> DiagnoseReport:
         aggs = list(self.aggs.values())
-        real = [a for a in aggs if a.rule.severity is Severity.ERROR and not a.rule.consequence]
-        root = min(real, key=_time_order) if real else None
+        root = _root(aggs)
         findings: List[Finding] = []
-        ordered = sorted(aggs, key=lambda a: (a is not root, a.rule.consequence, a.rule.severity.rank,
+        ordered = sorted(aggs, key=lambda a: (a is not root, a.rule.consequence, a.rule.severity.rank, a.rule.generic,
                                               _time_order(a)))
         for agg in ordered:
             findings.append(rule_finding(
-                agg.rule, self.lang, file=agg.file, line=agg.line, rank=agg.rank, count=agg.count,
+                agg.rule, self.lang, groups=agg.groups, file=agg.file, line=agg.line, rank=agg.rank, count=agg.count,
                 matched=agg.matched, text=agg.text, time=agg.time, time_inferred=agg.time_inferred,
                 last_line=agg.last_line, root_cause=agg is root))
         root_cause = None
         if root is not None:
             root_cause = RootCause(rank=root.rank, rule=root.rule.id, file=root.file, line=root.line,
-                                   title=root.rule.title.get(self.lang), time=root.time)
+                                   title=findings[0].title, time=root.time)
         elif aggs and all(a.rule.consequence for a in aggs if a.rule.severity is Severity.ERROR):
             if any(a.rule.consequence for a in aggs):
                 self.notes.append(make_finding("diagnose.only_consequences", self.lang))
@@ -249,6 +250,24 @@ class _Run:
         for group in groups.values():
             group.ranks.sort()
         return list(groups.values())
+
+
+GENERIC_REACH = 30
+"""Lines below a catch-all hit in which a specific rule of the same file still takes the root cause from it
+(a traceback's last lines: the operator's generic message, then the exception that names the cause)."""
+
+
+def _root(aggs: List[_Agg]) -> Optional[_Agg]:
+    """The first failing rank's first real error; a rule that names a cause before a catch-all near it."""
+    real = [a for a in aggs if a.rule.severity is Severity.ERROR and not a.rule.consequence]
+    if not real:
+        return None
+    root = min(real, key=_time_order)
+    if not root.rule.generic:
+        return root
+    near = [a for a in real if not a.rule.generic and a.file == root.file
+            and root.line - GENERIC_REACH <= a.line <= root.line + GENERIC_REACH]
+    return min(near, key=lambda a: (abs(a.line - root.line), a.line)) if near else root
 
 
 def _time_order(agg: _Agg) -> Tuple:

@@ -12,7 +12,7 @@ import re
 from typing import Callable, Dict, List, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
-from mindpilot.validators.kb.model import KbPattern, KbRule
+from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
 try:
@@ -34,13 +34,16 @@ def clean_line(text: str) -> str:
 class KbHit:
     """One rule matching one line."""
 
-    __slots__ = ("kb_rule", "pattern", "text", "matched")
+    __slots__ = ("kb_rule", "pattern", "text", "matched", "groups")
 
-    def __init__(self, kb_rule: KbRule, pattern: KbPattern, text: str, matched: str) -> None:
+    def __init__(self, kb_rule: KbRule, pattern: KbPattern, text: str, matched: str,
+                 groups: Optional[Dict[str, str]] = None) -> None:
         self.kb_rule = kb_rule
         self.pattern = pattern
         self.text = text
         self.matched = matched
+        self.groups = groups or {}
+        """What the pattern's named groups matched (masked, cut): fills ``{name}`` in the rule's texts."""
 
     @property
     def rule(self) -> str:
@@ -63,22 +66,39 @@ class KbHit:
                    rank: Optional[int] = None, **extra: object) -> Finding:
         """The hit as a finding in ``lang`` (rank, matched text and stage as extra keys)."""
         return rule_finding(self.kb_rule, lang, file=file, line=line, rank=rank, matched=self.matched,
-                            **extra)
+                            groups=self.groups, **extra)
 
     def __repr__(self) -> str:
         return f"KbHit({self.rule!r}, {self.matched!r})"
 
 
-def rule_finding(rule: KbRule, lang: str, **extra: object) -> Finding:
-    """A rule's texts as a finding; its fix commands follow the fix text, one per line."""
-    fix = rule.fix.get(lang)
+def rule_finding(rule: KbRule, lang: str, groups: Optional[Dict[str, str]] = None, **extra: object) -> Finding:
+    """A rule's texts as a finding, ``{name}`` filled from ``groups``; its fix commands follow the fix
+    text, one per line."""
+    fix = fill(rule.fix.get(lang), groups)
     if rule.commands:
         fix = fix + "\n" + "\n".join("$ " + command for command in rule.commands)
     file = extra.pop("file", None)
     line = extra.pop("line", None)
-    return Finding(rule=rule.id, severity=rule.severity, title=rule.title.get(lang),
-                   detail=rule.cause.get(lang), fix=fix, file=file, line=line, source=rule.source,
+    return Finding(rule=rule.id, severity=rule.severity, title=fill(rule.title.get(lang), groups),
+                   detail=fill(rule.cause.get(lang), groups), fix=fix, file=file, line=line, source=rule.source,
                    stage=rule.stage, consequence=rule.consequence, **extra)
+
+
+MAX_GROUP = 120
+"""Characters of a named group kept for a rule's texts."""
+
+
+def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
+    """``text`` with each ``{name}`` replaced by ``groups[name]`` (``?`` when this match has no such group).
+
+    Only ``{word}`` forms are touched, so other braces in a text stay as written; texts of rules
+    without groups are returned unchanged.
+    """
+    if not groups or "{" not in text:
+        return text
+    return PLACEHOLDER.sub(lambda found: groups.get(found.group(1), "?") if found.group(1) else found.group(0),
+                           text)
 
 
 class _Entry:
@@ -172,7 +192,9 @@ class Matcher:
                     continue
                 seen.add(entry.rule.id)
                 # Masked before the cut: half a URL password would escape the mask.
-                hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300]))
+                groups = {name: redact_log_line(value)[:MAX_GROUP]
+                          for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
+                hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
         return hits
 
     def _present(self, line: str) -> List[str]:

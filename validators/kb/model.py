@@ -22,6 +22,9 @@ Stage = Literal["environment", "versions", "weights", "data", "parallel", "launc
                 "checkpoint", "rl", "graph", "operator"]
 """Where in the journey an error happens; the middle part of every rule id."""
 
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+"""``{name}`` in a rule's texts: filled with what the pattern's group ``(?P<name>...)`` matched."""
+
 Scope = Literal["log", "script", "any"]
 """What a rule reads: log lines (default), launch/convert scripts, or both."""
 
@@ -106,6 +109,9 @@ class KbRule:
     """error for failures, warning for likely trouble, info for notes."""
     consequence: bool = False
     """True for follow-on errors (timeouts, "job exited") that are never a root cause."""
+    generic: bool = False
+    """True for a catch-all that names no cause of its own (e.g. "an operator argument is out of range"):
+    any other rule on the same line or just below it is the root cause instead."""
     scope: Scope = "log"
     """Log lines, scripts, or both."""
     commands: List[str] = field(default_factory=list)
@@ -113,6 +119,13 @@ class KbRule:
 
     def __post_init__(self) -> None:
         self.severity = Severity(self.severity)
+        groups = {name for pattern in self.patterns for name in re.compile(pattern.regex).groupindex}
+        for name, text in (("title", self.title), ("cause", self.cause), ("fix", self.fix)):
+            for lang in ("zh", "en"):
+                unknown = set(PLACEHOLDER.findall(text.get(lang))) - groups - {""}
+                if unknown and groups:
+                    raise FieldValueError(name, f"{{{sorted(unknown)[0]}}} names no group of the rule's patterns "
+                                                f"(groups: {', '.join(sorted(groups))})")
         if not re.fullmatch(r"kb\.[a-z]+\.[a-z0-9_]+", self.id):
             raise FieldValueError("id", f"rule id {self.id!r} must look like kb.<stage>.<name> (lowercase, digits, _)")
         if self.id.split(".")[1] != self.stage:

@@ -1,0 +1,103 @@
+"""Specific before generic: every error's own fixture names that error's rule as the root cause.
+
+A catch-all rule (``generic: true``, e.g. "an operator argument is out of its allowed range") matches
+many lines that a specific rule explains better; when both match the same error, the specific one is the
+root cause, whatever the order of the rules or of the lines in the traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.datafiles import DataFileError
+from mindpilot.validators.findings import Severity
+from mindpilot.validators.kb import diagnose_paths, load_kb, load_kb_from
+from test_seeds_coverage import PAINS, SEEDS
+
+KB_LOGS = Path(__file__).parent / "data" / "logs" / "kb"
+
+
+def _root_cause_fixtures() -> list:
+    """(fixture, rule id) for every error rule's fixture log that is read as a log."""
+    rules = load_kb().rules
+    cases = []
+    for log in sorted(KB_LOGS.glob("*.log")):
+        rule = rules.get(".".join(log.name[:-len(".log")].split(".")[:3]))
+        if rule is not None and rule.severity is Severity.ERROR and not rule.consequence and rule.scope != "script":
+            cases.append(pytest.param(log, rule.id, id=log.name))
+    seeds = [pytest.param(SEEDS / row.inputs[0], row.expect, id=row.id) for row in PAINS
+             if row.command == "diagnose" and row.expect.startswith("kb.") and len(row.inputs) == 1
+             and not row.inputs[0].endswith(".sh")
+             and rules[row.expect].severity is Severity.ERROR and not rules[row.expect].consequence]
+    return cases + seeds
+
+
+@pytest.mark.parametrize("log, rule", _root_cause_fixtures())
+def test_each_error_s_fixture_has_its_own_rule_as_root_cause(log, rule):
+    report = diagnose_paths([str(log)])
+    assert report.root_cause is not None, f"{log.name}: no root cause"
+    assert report.root_cause.rule == rule, f"{log.name}: {report.root_cause.rule} before {rule}"
+    assert report.findings[0].rule == rule
+
+
+def test_the_generic_operator_rule_is_marked_and_still_explains_a_bare_operator_error(tmp_path):
+    assert load_kb().rules["kb.operator.argument_invalid"].generic
+    log = tmp_path / "op.log"
+    log.write_text("Traceback (most recent call last):\n  File \"train.py\", line 3, in <module>\n"
+                   "ValueError: For primitive[MatMul], the input_x shape must be 2-D, but got 3-D.\n")
+    assert diagnose_paths([str(log)]).root_cause.rule == "kb.operator.argument_invalid"
+
+
+RULES = """
+rules:
+  - id: kb.operator.catch_all
+    stage: operator
+    generic: true
+    patterns: [{regex: "For '\\\\w+', the \\\\w+ must be"}]
+    title: {zh: "参数不对", en: "an argument is wrong"}
+    cause: {zh: "原因", en: "cause"}
+    fix: {zh: "修复", en: "fix"}
+    source: test
+  - id: kb.rl.lr_order
+    stage: rl
+    patterns: [{regex: "the (?P<name>min_lr|warmup_lr) must be (?P<bound>less than \\\\w+)"}]
+    title: {zh: "{name} 必须 {bound}", en: "{name} must be {bound}"}
+    cause: {zh: "原因", en: "{name} is checked against max_lr; {other} stays as written"}
+    fix: {zh: "把 {name} 调小", en: "lower {name}"}
+    source: test
+"""
+
+
+def _kb(tmp_path: Path, text: str):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(text, encoding="utf-8")
+    return load_kb_from(folder)
+
+
+def test_specific_wins_in_either_line_order_and_texts_name_what_was_matched(tmp_path):
+    kb = _kb(tmp_path, RULES.replace("{other}", "max_lr"))
+    for order in ((0, 1), (1, 0)):
+        lines = ["ValueError: For 'Cosine', the value must be positive", "  the min_lr must be less than max_lr"]
+        log = tmp_path / f"{order}.log"
+        log.write_text("\n".join(lines[i] for i in order) + "\n")
+        report = diagnose_paths([str(log)], kb=kb)
+        assert report.root_cause.rule == "kb.rl.lr_order", order
+        assert report.root_cause.title == "min_lr must be less than max_lr"
+        assert report.findings[0].fix == "lower min_lr"
+        assert [f.rule for f in report.findings] == ["kb.rl.lr_order", "kb.operator.catch_all"]
+
+
+def test_a_generic_hit_far_from_any_specific_one_stays_the_root_cause(tmp_path):
+    kb = _kb(tmp_path, RULES.replace("{other}", "max_lr"))
+    log = tmp_path / "far.log"
+    log.write_text("ValueError: For 'Cosine', the value must be positive\n" + "step\n" * 100
+                   + "the warmup_lr must be less than lr\n")
+    assert diagnose_paths([str(log)], kb=kb).root_cause.rule == "kb.operator.catch_all"
+
+
+def test_a_placeholder_without_its_group_is_refused_when_the_rules_load(tmp_path):
+    with pytest.raises(DataFileError, match="other"):
+        _kb(tmp_path, RULES)
