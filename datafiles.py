@@ -7,10 +7,9 @@ the key, never as a bare traceback; :class:`DataFileError` carries all three.
 It sits at the package root, beside :mod:`mindpilot.fileio` (the write side), because every layer reads
 data: ``presets`` (model catalogue, presets) as much as ``validators`` (rules, stacks, user configs).
 
-ruamel's pure-Python parser takes about as long as the rest of a ``doctor`` run, so the YAML shipped in
-the package is parsed once and kept as JSON in the user's cache directory (:mod:`.datacache`), checked
-against each file's size and modification time; the YAML stays the source people edit. ruamel and
-pydantic are imported on first use, so that ``mindpilot --help`` loads neither.
+ruamel's pure-Python parser takes about as long as the rest of a ``doctor`` run, so the knowledge shipped
+in the package is compiled to JSON at build time (:mod:`.compiled`); the YAML stays the source people edit.
+ruamel and pydantic are imported on first use, so that ``mindpilot --help`` loads neither.
 """
 
 from __future__ import annotations
@@ -183,20 +182,10 @@ def check_shape(tree: Any, name: str) -> None:
 def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
     """Parse YAML with ruamel's round-trip loader, which keeps line numbers (and comments).
 
-    A file shipped in the package comes from the parse cache when it has not changed (plain dicts and
-    lists then: a shipped file that parsed and validated once needs no line numbers).
-
     Raises:
         DataFileError: the file is missing, unreadable, or not valid YAML (with the line of the problem).
     """
-    from mindpilot import datacache
-
     name = str(path)
-    shipped = text is None and datacache.shipped(path)
-    if shipped:
-        cached = datacache.load(path)
-        if cached is not datacache.MISS:
-            return cached
     if text is None:
         text = read_text(path)
     from ruamel.yaml import YAML
@@ -210,8 +199,6 @@ def read_yaml(path: PathLike, text: Optional[str] = None) -> Any:
         raise DataFileError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
     except YAMLError as exc:
         raise DataFileError(name, None, None, f"invalid YAML: {exc}") from exc
-    if shipped:
-        datacache.store(path, document)
     return document
 
 
@@ -278,10 +265,11 @@ def loc_text(loc: Any) -> str:
 
 
 def _with_lines(file: str, document: Any) -> Any:
-    """A cached (line-less) shipped file parsed again with ruamel, to name the line of an error."""
-    from mindpilot import datacache
+    """A shipped file read without line numbers (a fast loader) parsed again with ruamel, to name the line
+    of an error."""
+    from mindpilot import compiled
 
-    if not datacache.shipped(file):
+    if not compiled.shipped(file):
         return document
     try:
         return read_yaml(file, read_text(file))

@@ -2,10 +2,9 @@
 
 Targets on this machine: ``mindpilot --help`` under 0.15 s, ``doctor --demo`` and ``check FILE`` under
 0.3 s. The machine may be shared, so each command runs ``--runs`` times (after one warm-up run, which
-also fills the knowledge cache and writes bytecode) and the median is printed with the load average.
-The ``(cold)`` rows run with an empty knowledge cache every time, as the very first run after an install
-or an upgrade does: the shipped YAML is parsed and validated with pydantic, then kept.
-On a busy machine wall time mostly measures the queue for a CPU: the CPU time (user + system) of each
+writes bytecode) and the median is printed with the load average. The knowledge shipped as YAML is read
+from its compiled JSON (``mindpilot/compiled.py``), so there is no cold cache to measure: a first run
+after an install costs what every run costs. On a busy machine wall time mostly measures the queue for a CPU: the CPU time (user + system) of each
 run, and its ratio to ``python -c pass`` measured in the same rounds, are the steadier figures.
 
     .venv/bin/python bench/startup.py [--runs 9]
@@ -16,11 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,8 +33,6 @@ COMMANDS = {
     "mindpilot check FILE": ["-m", "mindpilot", "check", str(CONFIG), "--cards", "8", "--hbm", "64"],
     "mindpilot diagnose LOG": ["-m", "mindpilot", "diagnose", str(LOG)],
 }
-COLD = ("mindpilot doctor --demo", "mindpilot check FILE", "mindpilot diagnose LOG")
-"""Also measured with an empty knowledge cache."""
 TARGETS = {"mindpilot --help": 0.15, "mindpilot doctor --demo": 0.3, "mindpilot check FILE": 0.3}
 
 
@@ -57,19 +52,13 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # users' interpreters keep bytecode; so does this measure
-    env["MINDPILOT_CACHE_DIR"] = tempfile.mkdtemp(prefix="mp-bench-warm-")
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
-    times.update({f"{name} (cold)": [] for name in COLD})
     for argv in COMMANDS.values():
         _once(argv, env)
     load_before = os.getloadavg()[0]
     for _ in range(args.runs):  # interleaved, so that a burst of load hits every command alike
         for name, argv in COMMANDS.items():
             times[name].append(_once(argv, env))
-        for name in COLD:
-            cold = {**env, "MINDPILOT_CACHE_DIR": tempfile.mkdtemp(prefix="mp-bench-cold-")}
-            times[f"{name} (cold)"].append(_once(COMMANDS[name], cold))
-            shutil.rmtree(cold["MINDPILOT_CACHE_DIR"], ignore_errors=True)
     base_wall = statistics.median(wall for wall, _ in times["python -c pass"])
     base_cpu = statistics.median(cpu for _, cpu in times["python -c pass"])
     print(f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
@@ -80,7 +69,6 @@ def main() -> int:
         cpu = statistics.median(c for _, c in values)
         target = f"  target < {TARGETS[name]:.2f} s" if name in TARGETS else ""
         print(f"{name:33s} {wall:6.3f} s {wall / base_wall:5.1f}x   {cpu:6.3f} s {cpu / base_cpu:5.1f}x{target}")
-    shutil.rmtree(env["MINDPILOT_CACHE_DIR"], ignore_errors=True)
     return 0
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Optional, Sequence
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.launch.events import FindingEvent, HangEvent
 from mindpilot.launch.parse import line_timestamp, log_message
 from mindpilot.validators.catalog import make_finding
@@ -81,7 +81,7 @@ PATTERNS_FILE = package_path("launch", "data", "patterns.yaml")
 
 
 def _load_patterns() -> Patterns:
-    return datacache.built(PATTERNS_FILE, "patterns", lambda: load_model(Patterns, PATTERNS_FILE))
+    return compiled.built(PATTERNS_FILE, "patterns", lambda: load_model(Patterns, PATTERNS_FILE))
 
 
 def failure_literals() -> list[str]:

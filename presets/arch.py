@@ -24,7 +24,7 @@ per-layer loop of the planner run for hours, and 0 heads divides by zero."""
 class ModelArch:
     """Architecture numbers of one model (Hugging Face names where there is a choice).
 
-    A dataclass: pydantic validates the catalogue file once (see :func:`mindpilot.datacache.built`), and
+    A dataclass: pydantic validates the catalogue file once (see :func:`mindpilot.compiled.built`), and
     the numbers read from a user's file are checked where they are read.
     """
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.presets.arch import ModelArch, out_of_bounds
 from mindpilot.datafiles import (DataFileError, InputBoundError, line_of, package_path, parse_bounded, read_text,
                                             read_yaml, validate)
@@ -67,7 +67,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[dict[str, ModelArch], d
         DataFileError: the file does not parse, an entry does not fit the schema, or two entries
             claim the same name (file, line and key named).
     """
-    return datacache.built(path, "catalogue", lambda: _read_catalogue(path))
+    return compiled.built(path, "catalogue", lambda: _read_catalogue(path))
 
 
 def _read_catalogue(path: Path) -> tuple[dict[str, ModelArch], dict[str, str]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 
@@ -36,7 +36,7 @@ class ReasonText:
 @lru_cache(maxsize=1)
 def reason_texts() -> dict[str, ReasonText]:
     """Every reason text by id (parsed once); a duplicate id is a :class:`DataFileError`."""
-    return datacache.built(REASONS_FILE, "reasons", _read_reasons)
+    return compiled.built(REASONS_FILE, "reasons", _read_reasons)
 
 
 def _read_reasons() -> dict[str, ReasonText]:

@@ -27,11 +27,3 @@ def _isolated_user_data(tmp_path_factory):
     tests that need their own data dir set ``MINDPILOT_DATA_DIR`` themselves."""
     with _env_dir("MINDPILOT_DATA_DIR", tmp_path_factory.mktemp("user-data")):
         yield
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _isolated_parse_cache(tmp_path_factory):
-    """The parse cache of shipped YAML (``mindpilot.datacache``) in a directory of this session, not the
-    user's cache dir."""
-    with _env_dir("MINDPILOT_CACHE_DIR", tmp_path_factory.mktemp("parse-cache")):
-        yield

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, package_path, read_text, validate
 
@@ -18,7 +18,7 @@ LABELS_FILE = package_path("tui", "labels.yaml")
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, Bilingual]:
     # needed for the first frame: validated once, then read as built (no YAML parser, no pydantic)
-    return datacache.built(LABELS_FILE, "labels", _read_labels)
+    return compiled.built(LABELS_FILE, "labels", _read_labels)
 
 
 def _read_labels() -> dict[str, Bilingual]:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.findings import Finding, Severity
@@ -106,7 +106,7 @@ class Catalog:
 
 def load_family(path: Path) -> dict[str, RuleText]:
     """Parse one ``<family>.yaml``; a rule outside the family or a duplicate id is a :class:`DataFileError`."""
-    return datacache.built(path, "rules", lambda: _read_family(path))
+    return compiled.built(path, "rules", lambda: _read_family(path))
 
 
 def _read_family(path: Path) -> dict[str, RuleText]:

@@ -70,8 +70,15 @@ def table_date() -> str:
 
 @lru_cache(maxsize=1)
 def _shipped_meta() -> dict:
+    from mindpilot import compiled
+
+    return compiled.built(KNOWLEDGE_FILE, "meta", _read_meta)
+
+
+def _read_meta() -> dict:
     document = read_yaml(KNOWLEDGE_FILE)
-    return dict(document) if isinstance(document, dict) else {}
+    return {str(key): str(value) for key, value in document.items() if key == "checked"} \
+        if isinstance(document, dict) else {}
 
 
 def load_learned(directory: Optional[Path] = None) -> tuple[LearnedRelease, ...]:

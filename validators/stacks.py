@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.datafiles import DataFileError, FieldValueError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.versions import ascend_matches, satisfies, valid_spec
 
@@ -129,7 +129,7 @@ class Stack:
 @lru_cache(maxsize=4)
 def load_stacks(path: Path = STACKS_FILE) -> tuple[Stack, ...]:
     """All stacks in file order; duplicate ids, unknown anchors or several defaults are errors."""
-    return datacache.built(path, "stacks", lambda: _read_stacks(path))
+    return compiled.built(path, "stacks", lambda: _read_stacks(path))
 
 
 def _read_stacks(path: Path) -> tuple[Stack, ...]:

@@ -17,7 +17,7 @@ from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.resources import PLACEHOLDER, check_memory
 from mindpilot.validators.check.yamltypes import check_types, is_number, yaml11_float
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.datafiles import DataFileError, load_model, package_path
 
 ROLES = ("actor_config", "ref_config", "generate_config")
@@ -41,7 +41,7 @@ class GrpoSchema:
 @lru_cache(maxsize=1)
 def grpo_schema() -> GrpoSchema:
     path = package_path("validators", "check", "data", "grpo_schema.yaml")
-    return datacache.built(path, "grpo_schema", lambda: load_model(GrpoSchema, path))
+    return compiled.built(path, "grpo_schema", lambda: load_model(GrpoSchema, path))
 
 
 def is_flat_schema(doc: ConfigDoc) -> bool:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.datafiles import load_model, package_path
@@ -69,8 +69,8 @@ MODEL_CLASSES_FILE = package_path("validators", "check", "data", "model_classes.
 
 @lru_cache(maxsize=1)
 def model_classes() -> dict[str, ModelClass]:
-    """The table by config class name (validated once, then kept by :func:`datacache.built`)."""
-    return datacache.built(MODEL_CLASSES_FILE, "model_classes", lambda: {
+    """The table by config class name (validated once, then kept by :func:`compiled.built`)."""
+    return compiled.built(MODEL_CLASSES_FILE, "model_classes", lambda: {
         entry.config: entry for entry in load_model(list[ModelClass], MODEL_CLASSES_FILE)})
 
 

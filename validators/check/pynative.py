@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Severity
 
@@ -52,7 +52,7 @@ class PynativeSchema:
 @lru_cache(maxsize=1)
 def pynative_schema() -> PynativeSchema:
     path = package_path("validators", "check", "data", "pynative_schema.yaml")
-    return datacache.built(path, "pynative_schema", lambda: load_model(PynativeSchema, path))
+    return compiled.built(path, "pynative_schema", lambda: load_model(PynativeSchema, path))
 
 
 def _int(value: Any) -> Optional[int]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
 from mindpilot.validators.kb.matcher import Matcher
@@ -51,11 +51,11 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     stages: Dict[str, Bilingual] = {}
     stage_path = directory / STAGES_FILE
     if stage_path.is_file():
-        stages = datacache.built(stage_path, "kb_stages", lambda: _read_stages(stage_path))
+        stages = compiled.built(stage_path, "kb_stages", lambda: _read_stages(stage_path))
     for path in sorted(directory.glob("*.yaml")):
         if path.name == STAGES_FILE:
             continue
-        for index, rule in enumerate(datacache.built(path, "kb_rules", lambda: _read_rules(path))):
+        for index, rule in enumerate(compiled.built(path, "kb_rules", lambda: _read_rules(path))):
             if rule.id in rules:
                 document = read_yaml(path)
                 line: Optional[int] = line_of(document, ["rules", index, "id"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from mindpilot import datacache
+from mindpilot import compiled
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.probe.facts import Checkout, HostInfo, PythonInfo
 
@@ -50,4 +50,4 @@ class DemoEnvironment:
 def load_demo_environment(root: Optional[Path] = None) -> DemoEnvironment:
     """Read ``demo_env.yaml`` of ``root`` (default: the shipped demo tree)."""
     path = (root or demo_root()) / ENV_FILE
-    return datacache.built(path, "demo_env", lambda: load_model(DemoEnvironment, path))
+    return compiled.built(path, "demo_env", lambda: load_model(DemoEnvironment, path))

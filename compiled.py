@@ -1,0 +1,255 @@
+"""The knowledge shipped as YAML, compiled at build time to plain JSON that is checked into the repository.
+
+Parsing the YAML (ruamel is pure Python) and validating it (pydantic's import alone) would cost more than
+the rest of a quick command, so each loader of shipped knowledge calls :func:`built` with the function that
+reads and validates its file. In the package that function has already run, on the developer's machine:
+its result sits in ``_built/`` as JSON, and :func:`built` turns that JSON back into the same dataclasses,
+enums and texts without the YAML parser or pydantic. JSON holds data only: reading it runs no code (the
+earlier pickle cache in the user's cache directory could be swapped by another user; there is no user-writable
+cache of shipped knowledge any more).
+
+Each JSON file records the SHA-256 of the YAML it was compiled from. When the YAML changed since (a developer
+editing it), the JSON is not used and the YAML is read and validated as before: a stale build is slower,
+never wrong about the YAML. ``tests/test_compiled.py`` fails while the checked-in JSON differs from what the
+YAML and the loaders make now. After editing a shipped YAML file or a loader, regenerate with:
+
+    .venv/bin/python -m mindpilot.compiled
+
+(``--check`` only reports what is stale, exit 1). The decoder builds only mindpilot's own dataclasses and
+enums and :class:`~mindpilot.bilingual.Bilingual`, setting their fields as they were built (as pickle did,
+without calling ``__init__`` again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union
+
+from mindpilot.datafiles import PACKAGE_ROOT
+
+T = TypeVar("T")
+BUILT_DIR = PACKAGE_ROOT / "_built"
+FORMAT = 1
+"""Bumped when the encoding changes; files of another format are not used (and the freshness test fails)."""
+_MISS = object()
+_recording: Optional[Dict[Tuple[str, str], Any]] = None
+"""While :func:`compile_all` runs: every shipped build by (source, name)."""
+
+
+def shipped(path: Union[str, Path]) -> bool:
+    """A knowledge file shipped in the package: YAML under a ``data`` folder, or the TUI's labels.
+
+    The configs and presets we ship are checked like users' files, whose findings need line numbers.
+    """
+    try:
+        resolved = Path(path).resolve()
+    except OSError:
+        return False
+    if resolved.suffix not in (".yaml", ".yml") or PACKAGE_ROOT not in resolved.parents:
+        return False
+    parts = resolved.relative_to(PACKAGE_ROOT).parts
+    return "tests" not in parts and ("data" in parts[:-1] or parts == ("tui", "labels.yaml"))
+
+
+def _source(path: Union[str, Path]) -> str:
+    return Path(path).resolve().relative_to(PACKAGE_ROOT).as_posix()
+
+
+def built_file(source: str, name: str, directory: Path = BUILT_DIR) -> Path:
+    """The JSON of build ``name`` of the shipped file ``source`` (a path relative to the package)."""
+    return directory / f"{source.replace('/', '.')}.{name}.json"
+
+
+def _digest(path: Union[str, Path]) -> Optional[str]:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def built(path: Union[str, Path], name: str, build: Callable[[], T]) -> T:
+    """``build()`` (which reads and validates the shipped file ``path``) as compiled into ``_built/``.
+
+    A file outside the shipped knowledge, a missing or stale compiled file, or one that does not decode
+    into today's types: ``build()`` runs.
+    """
+    if not shipped(path):
+        return build()
+    source = _source(path)
+    if _recording is not None:
+        result = build()
+        _recording[(source, name)] = result
+        return result
+    cached = _read_built(path, built_file(source, name))
+    return build() if cached is _MISS else cached
+
+
+def _read_built(path: Union[str, Path], file: Path) -> Any:
+    try:
+        entry = json.loads(file.read_text(encoding="utf-8"), object_hook=_decode_object)
+    except (OSError, ValueError, TypeError, AttributeError, ImportError, RecursionError):
+        return _MISS
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("sha256") != _digest(path):
+        return _MISS
+    return entry.get("data", _MISS)
+
+
+def encode(value: Any) -> Any:
+    """``value`` as JSON types. Every JSON object written has exactly one key, naming what it holds."""
+    if isinstance(value, enum.Enum):  # before str and int: ``Severity`` is a str too
+        return {f"enum:{_type_name(type(value))}": encode(value.value)}
+    if value is None or isinstance(value, (bool, str)):
+        return str(value) if isinstance(value, str) else value
+    if type(value).__name__ == "ScalarBoolean":  # ruamel's bool (an int subclass)
+        return bool(value)
+    if isinstance(value, (int, float)):
+        return int(value) if isinstance(value, int) else float(value)
+    if isinstance(value, dict):
+        return {"map": [[encode(key), encode(item)] for key, item in value.items()]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, tuple):
+        return {"tuple": [encode(item) for item in value]}
+    if isinstance(value, frozenset):
+        return {"frozenset": sorted((encode(item) for item in value), key=json.dumps)}
+    from mindpilot.bilingual import Bilingual
+
+    if isinstance(value, Bilingual):
+        return {"text": [value.zh, value.en]}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        state = vars(value) if hasattr(value, "__dict__") else {
+            spec.name: getattr(value, spec.name) for spec in dataclasses.fields(value)}
+        return {f"object:{_type_name(type(value))}": [[key, encode(item)] for key, item in state.items()]}
+    raise TypeError(f"cannot compile a {type(value).__name__} to JSON")
+
+
+def _type_name(kind: type) -> str:
+    if not kind.__module__.startswith("mindpilot."):
+        raise TypeError(f"{kind.__module__}.{kind.__qualname__} is not one of mindpilot's types")
+    return f"{kind.__module__}:{kind.__qualname__}"
+
+
+def _decode_object(obj: Dict[str, Any]) -> Any:
+    """The value a one-key JSON object written by :func:`encode` stands for (the entry's header: as is)."""
+    if len(obj) != 1:
+        return obj
+    (tag, body), = obj.items()
+    if tag == "map":
+        return {_hashable(key): item for key, item in body}
+    if tag == "tuple":
+        return tuple(body)
+    if tag == "frozenset":
+        return frozenset(_hashable(item) for item in body)
+    if tag == "text":
+        from mindpilot.bilingual import Bilingual
+
+        return Bilingual(zh=body[0], en=body[1])
+    kind, _, name = tag.partition(":")
+    if kind == "enum":
+        return _resolve(name, enum.Enum)(body)
+    if kind == "object":
+        cls = _resolve(name, None)
+        instance = cls.__new__(cls)
+        for key, item in body:
+            object.__setattr__(instance, key, item)
+        return instance
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _resolve(name: str, base: Optional[type]) -> type:
+    """mindpilot's dataclass (``base`` None) or enum named ``module:Qualname``; nothing else."""
+    module_name, _, qualname = name.partition(":")
+    if not module_name.startswith("mindpilot."):
+        raise ValueError(f"not one of mindpilot's types: {name!r}")
+    target: Any = sys.modules.get(module_name) or importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    ok = isinstance(target, type) and (issubclass(target, base) if base is not None
+                                       else dataclasses.is_dataclass(target))
+    if not ok:
+        raise ValueError(f"not a compiled type: {name!r}")
+    return target
+
+
+def _loaders() -> list:
+    """Every loader of shipped knowledge: calling them all builds every compiled file."""
+    from mindpilot.launch import failures
+    from mindpilot.presets import models, reasons
+    from mindpilot.tui import labels
+    from mindpilot.validators import catalog, knowledge, stacks
+    from mindpilot.validators.check import grpo, model, pynative
+    from mindpilot.validators.kb import knowledge as kb
+    from mindpilot.validators.probe import demo
+
+    return [labels._labels, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
+            stacks.load_stacks, catalog.load_catalog, model.model_classes, grpo.grpo_schema, pynative.pynative_schema,
+            failures._load_patterns, knowledge.table_date]
+
+
+def compile_all() -> Dict[str, str]:
+    """Every compiled file's name and JSON text, built now from the YAML (imports ruamel and pydantic)."""
+    global _recording
+    _recording = {}
+    try:
+        for loader in _loaders():
+            loader()
+        recorded = dict(_recording)
+    finally:
+        _recording = None
+    files = {}
+    for (source, name), result in sorted(recorded.items()):
+        entry = {"format": FORMAT, "source": source, "sha256": _digest(PACKAGE_ROOT / source),
+                 "data": encode(result)}
+        files[built_file(source, name, Path()).name] = json.dumps(entry, ensure_ascii=False, separators=(",", ":"),
+                                                                  sort_keys=True) + "\n"
+    return files
+
+
+def stale(directory: Path = BUILT_DIR) -> list:
+    """Names of the compiled files in ``directory`` that differ from a build now, are missing or are extra."""
+    wanted = compile_all()
+    present = {file.name for file in directory.glob("*.json")} if directory.is_dir() else set()
+    differ = [name for name, text in wanted.items()
+              if name not in present or (directory / name).read_text(encoding="utf-8") != text]
+    return sorted(differ + sorted(present - set(wanted)))
+
+
+def main(argv: Optional[list] = None) -> int:
+    """Write ``_built/`` again (or, with ``--check``, list what is stale and exit 1)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mindpilot.compiled", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="list stale compiled files; exit 1 if any")
+    args = parser.parse_args(argv)
+    if args.check:
+        names = stale()
+        for name in names:
+            print(f"stale: _built/{name}", file=sys.stderr)
+        return 1 if names else 0
+    from mindpilot.fileio import write_atomic
+
+    files = compile_all()
+    BUILT_DIR.mkdir(exist_ok=True)
+    for old in BUILT_DIR.glob("*.json"):
+        if old.name not in files:
+            old.unlink()
+    for name, text in files.items():
+        write_atomic(BUILT_DIR / name, text)
+    print(f"{len(files)} files in {BUILT_DIR}")
+    return 0
+
+
+if __name__ == "__main__":  # run as a script: use the module the loaders import, not this copy of it
+    from mindpilot.compiled import main as compiled_main
+
+    sys.exit(compiled_main())

@@ -1,0 +1,76 @@
+"""The shipped knowledge is read from JSON compiled at build time (``mindpilot/compiled.py``): the
+checked-in files match the YAML, decode to what the loaders build, build nothing but mindpilot's own
+types, and nothing in the package reads a pickle."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from mindpilot import compiled
+from mindpilot.datafiles import PACKAGE_ROOT, package_path
+
+
+def test_the_checked_in_build_matches_the_yaml_and_the_loaders():
+    done = subprocess.run([sys.executable, "-m", "mindpilot.compiled", "--check"], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, f"stale: regenerate with `python -m mindpilot.compiled`\n{done.stderr}"
+
+
+def test_every_shipped_yaml_file_is_compiled():
+    sources = {json.loads(file.read_text(encoding="utf-8"))["source"] for file in compiled.BUILT_DIR.glob("*.json")}
+    shipped = {path.relative_to(PACKAGE_ROOT).as_posix() for path in PACKAGE_ROOT.rglob("*.y*ml")
+               if ".venv" not in path.parts and compiled.shipped(path)}
+    assert shipped and sources == shipped
+
+
+def test_the_compiled_json_decodes_to_what_the_yaml_builds():
+    from mindpilot.tui import labels
+    from mindpilot.validators import catalog, stacks
+
+    cases = [(stacks.STACKS_FILE, "stacks", lambda: stacks._read_stacks(stacks.STACKS_FILE)),
+             (labels.LABELS_FILE, "labels", labels._read_labels),
+             (catalog.RULES_DIR / "doctor.yaml", "rules", lambda: catalog._read_family(catalog.RULES_DIR / "doctor.yaml"))]
+    for path, name, build in cases:
+        from_json = compiled.built(path, name, lambda: "built from the YAML")
+        assert from_json != "built from the YAML"  # read from _built/, the builder never ran
+        built_now = build()
+        assert from_json == built_now and compiled.encode(from_json) == compiled.encode(built_now)  # types too
+
+
+def test_a_yaml_edited_since_the_build_is_read_again_not_taken_from_json(monkeypatch):
+    path = package_path("validators", "data", "stacks.yaml")
+    assert compiled.built(path, "stacks", lambda: "built") != "built"
+    monkeypatch.setattr(compiled, "_digest", lambda _path: "0" * 64)
+    assert compiled.built(path, "stacks", lambda: "built") == "built"
+
+
+def test_the_decoder_makes_only_mindpilots_own_dataclasses_enums_and_texts(tmp_path):
+    path = package_path("validators", "data", "stacks.yaml")
+    digest = compiled._digest(path)
+    hostile = [{"object:subprocess:Popen": [["args", "touch pwned"]]},
+               {"object:mindpilot.cli:main": []},  # mindpilot's, but a function
+               {"enum:os:system": "touch pwned"},
+               {"object:mindpilot.validators.findings:Severity": []},  # an enum posing as a dataclass
+               {"what": "unknown tag"}]
+    for data in hostile:
+        file = tmp_path / "entry.json"
+        file.write_text(json.dumps({"format": compiled.FORMAT, "sha256": digest, "data": data}), encoding="utf-8")
+        assert compiled._read_built(path, file) is compiled._MISS, data
+    assert not (tmp_path / "pwned").exists()
+    good = {"tuple": [{"text": ["甲", "a"]}, {"enum:mindpilot.validators.findings:Severity": "error"}]}
+    file.write_text(json.dumps({"format": compiled.FORMAT, "sha256": digest, "data": good}), encoding="utf-8")
+    from mindpilot.bilingual import Bilingual
+    from mindpilot.validators.findings import Severity
+
+    assert compiled._read_built(path, file) == (Bilingual(zh="甲", en="a"), Severity.ERROR)
+
+
+def test_nothing_in_the_package_reads_a_pickle_or_marshal():
+    offenders = [str(path.relative_to(PACKAGE_ROOT)) for path in PACKAGE_ROOT.rglob("*.py")
+                 if not {".venv", "tests"} & set(path.relative_to(PACKAGE_ROOT).parts)
+                 and re.search(r"^\s*(import|from)\s+(pickle|cPickle|marshal|shelve|dill)\b|\bpickle\.loads?\(",
+                               path.read_text(encoding="utf-8"), re.M)]
+    assert offenders == []
