@@ -57,12 +57,35 @@ class DownloadDone:
 
 
 @dataclass
+class FailedFile:
+    """One file the client gave up on, and why."""
+
+    file: str
+    """Path of the file inside the repository."""
+    reason: str
+    """``hash`` (its SHA-256 differs from the hub's listing), ``size`` (the hub sent another length) or ``other``."""
+    message: str
+    """The client's words for this file."""
+    expected: str = ""
+    """The listing's SHA-256 (as much of it as the client says) for ``hash``."""
+    actual: str = ""
+    """The received file's SHA-256 (as much of it as the client says) for ``hash``."""
+
+
+@dataclass
 class DownloadFailed:
-    """The download stopped; running it again resumes where it stopped."""
+    """The download stopped. A file cut off resumes when run again; a file that fails its hash does not."""
 
     error: str
     """The client's message."""
+    files: list[FailedFile] = field(default_factory=list)
+    """The files that failed, when the client names them."""
     type: str = "error"
+
+    @property
+    def resumable(self) -> bool:
+        """Running the same download again can succeed (no file was refused for its content)."""
+        return not any(f.reason in ("hash", "size") for f in self.files)
 
 
 DownloadEvent = Union[FileProgress, DownloadTotals, DownloadDone, DownloadFailed]
@@ -158,7 +181,7 @@ def download_model(model_id: str, local_dir: Optional[str] = None, revision: Opt
                 path = snapshot_download(model_id, **kwargs)
             events.put(DownloadDone(str(path)))
         except Exception as exc:  # network, 404, integrity: one line for the user, the partial files stay
-            events.put(DownloadFailed(_one_line(exc)))
+            events.put(DownloadFailed(_one_line(exc), failed_files(exc)))
         finally:
             events.put(finished)
 
@@ -205,6 +228,51 @@ def _endpoint_from_env() -> Optional[str]:
     if value and not value.startswith(("http://", "https://")):
         value = "https://" + value
     return value or None
+
+
+_HASH_WORDS = re.compile(r"expected ([0-9a-fA-F]+)\.*,? got ([0-9a-fA-F]+)")
+"""modelscope's ``Hash mismatch for NAME: expected 0123...., got 4567....`` (both cut to 16 digits)."""
+
+
+def failed_files(exc: BaseException) -> list[FailedFile]:
+    """The per-file failures a modelscope ``FileDownloadError`` carries (``failed_files``), or the error itself."""
+    per_file = getattr(exc, "failed_files", None)
+    if not isinstance(per_file, dict):
+        per_file = {getattr(exc, "path", "") or "": exc} if _reason(exc) != "other" else {}
+    return [_failed_file(str(name), error) for name, error in list(per_file.items())[:100]]
+
+
+def _failed_file(name: str, error: BaseException) -> FailedFile:
+    message = _one_line(error)
+    found = _HASH_WORDS.search(str(error))
+    expected, actual = (found.group(1).lower(), found.group(2).lower()) if found else ("", "")
+    return FailedFile(name, _reason(error), message, expected, actual)
+
+
+def _reason(error: BaseException) -> str:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "FileSizeMismatchError" in names:
+        return "size"
+    if "FileIntegrityError" in names or "Hash mismatch" in str(error):
+        return "hash"
+    return "other"
+
+
+def failure_findings(failed: DownloadFailed, lang: str = "en") -> list[Any]:
+    """What went wrong, one finding per failed file (the file, the reason, the fix), or one for the whole run."""
+    from mindpilot.validators.catalog import make_finding
+
+    findings = []
+    for item in failed.files:
+        if item.reason == "hash":
+            findings.append(make_finding("acquire.download_hash_mismatch", lang, file=item.file,
+                                         expected=item.expected or "?", actual=item.actual or "?"))
+        elif item.reason == "size":
+            findings.append(make_finding("acquire.download_size_mismatch", lang, file=item.file, message=item.message))
+        else:
+            findings.append(make_finding("acquire.download_stopped", lang, file=item.file or None,
+                                         message=f"{item.file}: {item.message}" if item.file else item.message))
+    return findings or [make_finding("acquire.download_stopped", lang, message=failed.error)]
 
 
 def _one_line(exc: BaseException) -> str:

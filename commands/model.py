@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 def _download(args: argparse.Namespace, lang: str) -> ExitCode:
     from mindpilot.acquire.download import (DownloadDone, DownloadFailed, DownloadTotals, download_model, event_dict,
-                                            valid_model_id)
+                                            failure_findings, valid_model_id)
 
     if not valid_model_id(args.target):
         raise CommandError(f"not a ModelScope model id (owner/name): {args.target!r}")
@@ -67,8 +67,7 @@ def _download(args: argparse.Namespace, lang: str) -> ExitCode:
         elif isinstance(event, DownloadFailed):
             if not args.json:
                 _end_progress()
-                message(("下载中断（再次运行会续传）：" if lang == "zh" else "download stopped (run again to resume): ")
-                        + event.error)
+                print_findings(failure_findings(event, lang), lang, stream=sys.stderr)
             return ExitCode.LAUNCH_FAILED
     if not args.json:
         _end_progress()

@@ -29,6 +29,8 @@ class FakeHub:
         """Bytes of a file body sent before the connection is dropped (None: whole files)."""
         self.refuse_resume = False
         """Answer ``Range`` requests with 503 (the network stays down: the run stops part way)."""
+        self.listed_sha256: dict[str, str] = {}
+        """Hashes the listing states instead of the real one (a file changed on the hub, or a bad mirror)."""
         hub = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -56,7 +58,7 @@ class FakeHub:
                 query = urllib.parse.parse_qs(url.query)
                 if url.path.endswith("/repo/files"):
                     listing = [{"Path": p, "Name": p.rsplit("/", 1)[-1], "Type": "blob", "Size": len(b),
-                                "Sha256": hashlib.sha256(b).hexdigest(), "Revision": "c0ffee"}
+                                "Sha256": hub.listed_sha256.get(p) or hashlib.sha256(b).hexdigest(), "Revision": "c0ffee"}
                                for p, b in hub.files.items()]
                     return self._send(200, json.dumps({"Code": 200, "Success": True,
                                                        "Data": {"Files": listing}}).encode())

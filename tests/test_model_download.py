@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -11,7 +12,8 @@ import pytest
 
 from hub_server import FakeHub, tiny_model
 from mindpilot.acquire.cache import cached_models, find_cached
-from mindpilot.acquire.download import DownloadDone, DownloadFailed, DownloadTotals, download_model
+from mindpilot.acquire.download import (DownloadDone, DownloadFailed, DownloadTotals, download_model, event_dict,
+                                        failure_findings)
 from mindpilot.acquire.model_check import check_model_dir
 
 
@@ -108,3 +110,39 @@ def test_cli_download_prints_json_progress_lines_then_the_check(hub, tmp_path):
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert {"progress", "totals", "done", "check"} <= {line["type"] for line in lines}
     assert lines[-1] == {"type": "check", "path": str(target), "findings": []}
+
+
+SHARD = "model-00001-of-00002.safetensors"
+
+
+def test_a_hash_mismatch_names_the_file_both_hashes_and_the_fix(hub, tmp_path):
+    hub.listed_sha256[SHARD] = "ab" * 32  # the listing and the bytes served disagree
+    target = tmp_path / "m"
+    done = subprocess.run([sys.executable, "-m", "mindpilot", "model", "download", "Qwen/Tiny",
+                           "--local-dir", str(target), "--lang", "en"],
+                          capture_output=True, text=True, timeout=180, env=dict(os.environ))
+    assert done.returncode == 4, done.stderr
+    real = hashlib.sha256(tiny_model()[SHARD]).hexdigest()
+    assert SHARD in done.stderr and "abababababababab" in done.stderr and real[:16] in done.stderr
+    assert "--revision" in done.stderr and "resume" not in done.stderr
+    assert not (target / SHARD).exists()
+    hub.listed_sha256.clear()  # the listing is right again: the same command now completes
+    events = list(download_model("Qwen/Tiny", local_dir=str(target)))
+    assert isinstance(events[-1], DownloadDone) and check_model_dir(str(target)) == []
+
+
+def test_a_hash_mismatch_in_json_carries_the_file_and_reason(hub, tmp_path):
+    hub.listed_sha256[SHARD] = "cd" * 32
+    events = list(download_model("Qwen/Tiny", local_dir=str(tmp_path / "m")))
+    failed = events[-1]
+    assert isinstance(failed, DownloadFailed) and not failed.resumable
+    assert [(f.file, f.reason, f.expected) for f in failed.files] == [(SHARD, "hash", "cd" * 8)]
+    assert event_dict(failed)["files"][0]["actual"] == hashlib.sha256(tiny_model()[SHARD]).hexdigest()[:16]
+    assert [f.rule for f in failure_findings(failed)] == ["acquire.download_hash_mismatch"]
+
+
+def test_a_dropped_connection_stays_a_resumable_stop(hub, tmp_path):
+    hub.cut_after, hub.refuse_resume = 50_000, True
+    failed = list(download_model("Qwen/Tiny", local_dir=str(tmp_path / "m")))[-1]
+    assert isinstance(failed, DownloadFailed) and failed.resumable
+    assert {f.rule for f in failure_findings(failed)} == {"acquire.download_stopped"}

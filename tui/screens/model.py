@@ -148,7 +148,8 @@ class ModelScreen(StepScreen):
         """The download in a thread; progress and the result go back to the UI thread."""
         import logging
 
-        from mindpilot.acquire.download import DownloadDone, DownloadFailed, DownloadTotals, download_model
+        from mindpilot.acquire.download import (DownloadDone, DownloadFailed, DownloadTotals, download_model,
+                                                failure_findings)
 
         logging.getLogger("modelscope_hub").setLevel(logging.ERROR)  # its log lines would draw over the UI
         for event in download_model(model_id, local_dir=local_dir):
@@ -157,7 +158,13 @@ class ModelScreen(StepScreen):
             elif isinstance(event, DownloadDone):
                 self.from_thread(self.downloaded, event.path)
             elif isinstance(event, DownloadFailed):
-                self.from_thread(self._status, self.t("model_failed", error=event.error))
+                self.from_thread(self.download_failed, failure_findings(event, self.session.lang))
+
+    def download_failed(self, findings: list) -> None:
+        """Stop the bar and say which file failed, why, and what to do."""
+        self.query_one("#model-progress", ProgressBar).display = False
+        first = findings[0]
+        self._status(self.t("model_failed", error=f"{first.title} — {first.fix}"))
 
     def show_progress(self, totals: Any) -> None:
         """Move the bar and say how far it is."""
