@@ -1,0 +1,204 @@
+"""How often ``diagnose`` names the stated cause of real, public error logs (tests/data/real/).
+
+Each case of ``tests/data/real/index.yaml`` is a log posted in a public issue thread or printed on a
+vendor's troubleshooting page, with the cause its maintainers or the page state and the words a right
+answer must contain. This runs the same analysis as ``mindpilot diagnose LOG`` on every case and prints,
+for one half of the corpus:
+
+* top-1: the answer shown first (the root cause) contains the expected words;
+* right-but-lower: it does not, but a finding listed after it does;
+* wrong: a confident root cause (a knowledge-base rule, not an "unsure"/unknown-error fallback) that
+  contains neither;
+* unsure: only unsure findings, none of them right;
+* nothing: no finding at all;
+* key-line-shown: the first finding points at a line that holds the clue (independent of the above).
+
+The halves were assigned before any rule was written (:func:`assign_halves`): rules are tuned on the
+``tune`` half; ``--heldout`` measures the other half, to be read only at the end.
+
+    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --all] [--verbose] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "real"
+OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
+"""Each case lands in exactly one of these, in this order of precedence."""
+
+
+@dataclass
+class Case:
+    """One real log and what a right answer says."""
+
+    id: str
+    source: str
+    family: str
+    cause: str
+    expect: List[List[str]]
+    key: str
+    half: str = ""
+    extra: Dict[str, object] = field(default_factory=dict)
+
+    @property
+    def log(self) -> Path:
+        return CORPUS / f"{self.id}.log"
+
+
+@dataclass
+class Result:
+    """What diagnose said about one case."""
+
+    case: Case
+    outcome: str
+    key_line_shown: bool
+    rule: Optional[str] = None
+    line: Optional[int] = None
+
+
+def load_cases(index: Path = CORPUS / "index.yaml") -> List[Case]:
+    """The corpus, as written in its index."""
+    import yaml
+
+    cases = []
+    for entry in yaml.safe_load(index.read_text(encoding="utf-8"))["cases"]:
+        known = {name: entry.pop(name) for name in ("id", "source", "family", "cause", "expect", "key")}
+        cases.append(Case(**known, half=entry.pop("half", ""), extra=entry))
+    return cases
+
+
+def assign_halves(cases: Sequence[Case]) -> Dict[str, str]:
+    """``tune`` or ``heldout`` for each case id, decided by hashes alone (no look at any log).
+
+    Cases that share a source (one thread, one documentation section) share a half, so a rule tuned on one
+    post cannot meet its twin in the held-out half. Within each family (a source's family is the first,
+    alphabetically, of its cases' families) sources go in sha256 order, alternating halves and starting with the half that is smaller so
+    far, so that both halves hold every family that has two sources or more.
+    """
+    sources: Dict[str, List[Case]] = {}
+    for case in cases:
+        sources.setdefault(case.source, []).append(case)
+    families: Dict[str, List[str]] = {}
+    for source, members in sources.items():
+        families.setdefault(min(case.family for case in members), []).append(source)
+    sizes = {"tune": 0, "heldout": 0}
+    halves: Dict[str, str] = {}
+    for family in sorted(families):
+        ordered = sorted(families[family], key=lambda src: hashlib.sha256(src.encode()).hexdigest())
+        half = "tune" if sizes["tune"] <= sizes["heldout"] else "heldout"
+        for source in ordered:
+            for case in sources[source]:
+                halves[case.id] = half
+            sizes[half] += len(sources[source])
+            half = "heldout" if half == "tune" else "tune"
+    return halves
+
+
+def matches(text: str, expect: Sequence[Sequence[str]]) -> bool:
+    """Whether ``text`` holds every word of at least one alternative (case-insensitive)."""
+    lowered = text.lower()
+    return any(all(word.lower() in lowered for word in alternative) for alternative in expect)
+
+
+def answer_text(finding, log_lines: Sequence[str] = ()) -> str:
+    """A finding's own words: title, cause and fix, without the log text it quotes (quoting the line that
+    holds the clue is not naming the cause, nor is the file's name)."""
+    text = "\n".join((finding.title or "", finding.detail or "", finding.fix or ""))
+    quoted = [getattr(finding, "matched", None), getattr(finding, "text", None), finding.file, *log_lines]
+    for piece in sorted((q.strip() for q in quoted if isinstance(q, str)), key=len, reverse=True):
+        if len(piece) > 8 and piece in text:
+            text = text.replace(piece, " ")
+    return text
+
+
+def is_unsure(finding) -> bool:
+    """A finding that does not claim to know the cause: the unknown-error fallback or one marked unsure."""
+    extra = getattr(finding, "model_extra", {}) or {}
+    return (finding.rule.startswith("tail.") or finding.rule == "diagnose.unknown_error" or bool(extra.get("unsure"))
+            or extra.get("confidence") in ("low", "unsure"))
+
+
+def judge(case: Case, report) -> Result:
+    """Sort one report into an outcome."""
+    findings = [f for f in report.findings if not getattr(f, "consequence", False)] or list(report.findings)
+    lines = case.log.read_text(encoding="utf-8").splitlines()
+    key_lines = {number for number, line in enumerate(lines, 1) if case.key in line}
+    if not findings:
+        return Result(case, "nothing", False)
+    top = findings[0]
+    shown = top.line in key_lines
+    if matches(answer_text(top, lines), case.expect):
+        outcome = "top1"
+    elif any(matches(answer_text(other, lines), case.expect) for other in findings[1:]):
+        outcome = "lower"
+    elif report.root_cause is not None and not is_unsure(top):
+        outcome = "wrong"
+    else:
+        outcome = "unsure"
+    return Result(case, outcome, shown, rule=top.rule, line=top.line)
+
+
+def run(cases: Sequence[Case], lang: str = "en") -> List[Result]:
+    """Diagnose every case as the CLI does (one log file per run)."""
+    from mindpilot.launch.router import analyse
+
+    return [judge(case, analyse([str(case.log)], lang)) for case in cases]
+
+
+def summary(results: Sequence[Result]) -> Dict[str, object]:
+    """Counts and shares of each outcome, and of key-line-shown."""
+    total = len(results)
+    counts = {name: sum(1 for r in results if r.outcome == name) for name in OUTCOMES}
+    counts["key_line_shown"] = sum(1 for r in results if r.key_line_shown)
+    return {"cases": total, **counts,
+            "shares": {name: round(100.0 * value / total, 1) if total else 0.0 for name, value in counts.items()}}
+
+
+def _print(title: str, results: Sequence[Result], verbose: bool) -> None:
+    figures = summary(results)
+    shares = figures["shares"]
+    print(f"{title}: {figures['cases']} cases")
+    for name in OUTCOMES + ("key_line_shown",):
+        print(f"  {name:<15} {figures[name]:>3}  {shares[name]:5.1f}%")
+    if verbose:
+        for result in results:
+            print(f"    {result.outcome:<7} {'K' if result.key_line_shown else '-'} {result.case.id:<48} "
+                  f"{result.rule or ''}:{result.line or ''}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--heldout", action="store_true", help="measure the held-out half (read only at the end)")
+    which.add_argument("--all", action="store_true", help="both halves, each printed apart")
+    parser.add_argument("--verbose", action="store_true", help="one line per case")
+    parser.add_argument("--json", action="store_true", help="figures as JSON")
+    args = parser.parse_args(argv)
+    cases = load_cases()
+    halves = assign_halves(cases)
+    stale = [case.id for case in cases if case.half != halves[case.id]]
+    if stale:
+        print(f"index halves differ from the split for: {', '.join(stale)}", file=sys.stderr)
+        return 2
+    wanted = ["tune", "heldout"] if args.all else ["heldout" if args.heldout else "tune"]
+    report = {}
+    for half in wanted:
+        results = run([case for case in cases if case.half == half])
+        report[half] = summary(results)
+        if not args.json:
+            _print(half, results, args.verbose)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
