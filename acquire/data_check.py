@@ -7,6 +7,7 @@ caught here before it becomes an error after graph compilation.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any, Optional
 
@@ -41,11 +42,27 @@ def check_dataset(path: str, lang: str = "en") -> list[Finding]:
 
 
 def check_before(command: ToolCommand, lang: str = "en") -> list[Finding]:
-    """A MindSpeed output prefix that is an existing folder."""
+    """A MindSpeed output prefix that is an existing folder; tokenizer files the scripts need but are not there."""
     if command.output_kind == "prefix" and command.output and Path(command.output).expanduser().is_dir():
         suggest = str(Path(command.output) / Path(command.output.rstrip("/")).name)
         return [make_finding("acquire.prefix_is_dir", lang, file=command.output, suggest=suggest)]
-    return []
+    return _check_tokenizer_inputs(command, lang)
+
+
+def _check_tokenizer_inputs(command: ToolCommand, lang: str) -> list[Finding]:
+    from mindpilot.acquire.tokenizer_files import TokenizerFileError, bpe_from_tokenizer_json, missing_tokenizer_inputs
+
+    missing = missing_tokenizer_inputs(command.steps or [command.argv])
+    if not missing:
+        return []
+    model_dir = str(Path(missing[0]).parent)
+    names = ", ".join(Path(path).name for path in missing)
+    try:
+        bpe_from_tokenizer_json(model_dir)
+    except TokenizerFileError:
+        return [make_finding("acquire.tokenizer_files_missing", lang, file=model_dir, names=names)]
+    return [make_finding("acquire.tokenizer_files_from_json", lang, file=model_dir, names=names,
+                         model_dir=shlex.quote(model_dir))]
 
 
 def check_result(command: ToolCommand, lang: str = "en", log: str = "LOG") -> list[Finding]:

@@ -20,8 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         "model", parents=[common], help="download a model from ModelScope, find cached ones, check completeness",
         description="download: fetch a model with modelscope's own client (an interrupted download resumes); "
                     "list: models already in the modelscope cache; check: every shard named in *.index.json is "
-                    "there with its size, plus tokenizer files and config.json.")
-    parser.add_argument("action", choices=("download", "list", "check"), help="what to do")
+                    "there with its size, plus tokenizer files and config.json; tokenizer-files: write vocab.json and "
+                    "merges.txt from a BPE tokenizer.json (the Qwen data scripts read those two).")
+    parser.add_argument("action", choices=("download", "list", "check", "tokenizer-files"), help="what to do")
     parser.add_argument("target", nargs="?", metavar="ID|DIR", help="model id (download) or model directory (check)")
     parser.add_argument("--local-dir", help="download into this directory (default: the modelscope cache)")
     parser.add_argument("--revision", help="branch, tag or commit (default: master)")
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"`model {args.action}` needs a {'model id' if args.action == 'download' else 'directory'}")
     if args.action == "check":
         return _check(args.target, args.json, lang, as_line=False)
+    if args.action == "tokenizer-files":
+        return _tokenizer_files(args.target, args.json)
     return _download(args, lang)
 
 
@@ -88,6 +91,21 @@ def _check(path: str, as_json: bool, lang: str, as_line: bool) -> ExitCode:
     else:
         message(f"模型完整：{path}" if lang == "zh" else f"model complete: {path}")
     return exit_code_for(findings)
+
+
+def _tokenizer_files(model_dir: str, as_json: bool) -> ExitCode:
+    from mindpilot.acquire.tokenizer_files import TokenizerFileError, write_bpe_files
+
+    try:
+        written = write_bpe_files(model_dir)
+    except (TokenizerFileError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    if as_json:
+        emit_json({"type": "tokenizer-files", "path": model_dir, "written": written})
+    else:
+        for path in written:
+            print(path)
+    return ExitCode.OK
 
 
 def _progress_line(totals) -> None:
