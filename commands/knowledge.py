@@ -23,10 +23,16 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                     "know and when that knowledge was checked; 'learn NAME==X' reads a newer release's own "
                     "declarations (pip download --no-deps, nothing installed) so doctor and check know it.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    learn = actions.add_parser("learn", parents=[common], help="read a release's wheel: mindformers==2.2.0",
+    learn = actions.add_parser("learn", parents=[common],
+                               help="read a release's wheel: mindformers==2.2.0; or CANN's error catalogue: cann PATH",
                                description="Download NAME==X with pip (--no-deps, into a cache), read its METADATA, "
-                                           "VERSION_MAP.json and config list, and keep them for doctor and check.")
-    learn.add_argument("target", metavar="NAME==X", help="for example mindformers==2.2.0")
+                                           "VERSION_MAP.json and config list, and keep them for doctor and check. "
+                                           "'learn cann PATH' reads CANN's error-code catalogue (conf/error_manager/"
+                                           "*.json of a CANN install, or a copied error_code.json) so that diagnose "
+                                           "explains every E?????/W????? code in CANN's words, on any machine.")
+    learn.add_argument("target", metavar="NAME==X", help="for example mindformers==2.2.0, or cann")
+    learn.add_argument("path", metavar="PATH", nargs="?", default=None,
+                       help="with 'cann': a CANN toolkit directory or an error_code.json file")
     learn.add_argument("--python", metavar="PATH", default=None,
                        help="the interpreter (path, command or conda env name) whose pip, pip config and mirror to use "
                             "(default: the one running mindpilot)")
@@ -66,6 +72,11 @@ def run_learn(args: argparse.Namespace) -> ExitCode:
     """Learn one release; one line on failure (exit 2)."""
     from mindpilot.validators.learn import LearnError, learn
 
+    if args.target == "cann":
+        return _learn_cann(args)
+    if args.path is not None:
+        raise CommandError(f"learn {args.target}: unexpected PATH {args.path!r} (only 'learn cann PATH' takes one)",
+                           ExitCode.USAGE)
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise CommandError(f"--timeout must be a positive number of seconds, got {args.timeout:g}", ExitCode.USAGE)
     try:
@@ -81,6 +92,39 @@ def run_learn(args: argparse.Namespace) -> ExitCode:
         message(f"learned {release.name} {release.version}: {len(release.requires)} requirements, "
                 f"{'a VERSION_MAP, ' if release.version_map else ''}{len(release.configs)} configs "
                 f"(from {release.wheel})")
+    return ExitCode.OK
+
+
+def _learn_cann(args: argparse.Namespace) -> ExitCode:
+    """Import CANN's error catalogue from an install or a file; one line on bad input (exit 2)."""
+    from pathlib import Path
+
+    from mindpilot.validators.kb.cann_catalog import CatalogError, read_install, save_learned
+    from mindpilot.validators.probe.ascend import find_cann
+
+    if not args.path:
+        raise CommandError("learn cann: give PATH, a CANN toolkit directory (e.g. /usr/local/Ascend/ascend-toolkit/"
+                           "latest) or an error_code.json file", ExitCode.USAGE)
+    path = Path(args.path)
+    version = ""
+    if path.is_dir():
+        version = find_cann(Path("/"), {"ASCEND_HOME_PATH": str(path.resolve())})[0] or ""
+    try:
+        entries = read_install(path, version)
+    except CatalogError as exc:
+        raise CommandError(f"learn cann: {exc}", ExitCode.USAGE) from None
+    try:
+        stored = save_learned(entries, str(path), version)
+    except OSError as exc:
+        raise CommandError(f"learn cann: cannot write {exc.filename}: {exc.strerror}", ExitCode.USAGE) from None
+    codes = len({entry.code for entry in entries})
+    if args.json:
+        emit_json({"codes": codes, "version": version or None, "from": str(path), "stored": str(stored)})
+    elif lang_of(args) == "zh":
+        message(f"已学习 CANN {version or ''} 错误码说明：{codes} 个错误码（来自 {path}，存于 {stored}）")
+    else:
+        message(f"learned CANN {version + ' ' if version else ''}error catalogue: {codes} codes "
+                f"(from {path}, kept in {stored})")
     return ExitCode.OK
 
 

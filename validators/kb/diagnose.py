@@ -16,7 +16,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, Severity
-from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb
+from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.report import ConsequenceGroup, DiagnoseReport, RootCause, ScannedFile
@@ -316,7 +316,7 @@ def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Opti
     Raises:
         DiagnoseInputError: none of the inputs could be read (not a clean bill).
     """
-    run = _Run(kb or load_kb(), lang)
+    run = _Run(kb or load_kb_for_logs(), lang)
     unread: List[str] = []
     for kind, raw in inputs:
         before = len(run.files)

@@ -23,9 +23,12 @@ STAGES_FILE = "stages.yaml"
 class KnowledgeBase:
     """All rules by id, their stage names, and matchers built on demand."""
 
-    def __init__(self, rules: Dict[str, KbRule], stages: Dict[str, Bilingual]) -> None:
+    def __init__(self, rules: Dict[str, KbRule], stages: Dict[str, Bilingual],
+                 coded: Optional[Dict[str, KbRule]] = None) -> None:
         self.rules = rules
         self.stages = stages
+        self.coded = coded or {}
+        """CANN's catalogue as rules, by code (see :mod:`mindpilot.validators.kb.cann_catalog`)."""
         self._matchers: Dict[str, Matcher] = {}
 
     def __len__(self) -> int:
@@ -41,7 +44,7 @@ class KnowledgeBase:
         if scope not in self._matchers:
             chosen = [rule for rule in self.rules.values() if rule.scope in (scope, "any")]
             extra = ("Global rank id",) if scope == "log" else ()
-            self._matchers[scope] = Matcher(chosen, extra_literals=extra)
+            self._matchers[scope] = Matcher(chosen, extra_literals=extra, coded=self.coded if scope == "log" else None)
         return self._matchers[scope]
 
 
@@ -78,6 +81,17 @@ def _read_rules(path: Path) -> List[KbRule]:
 def load_kb() -> KnowledgeBase:
     """The shipped knowledge base, loaded once per process."""
     return load_kb_from(KB_DIR)
+
+
+def load_kb_for_logs() -> KnowledgeBase:
+    """The shipped rules plus this host's CANN error catalogue (installed or learned), for reading logs."""
+    from mindpilot.validators.kb.cann_catalog import code_rules, host_catalog
+
+    kb = load_kb()
+    catalog = host_catalog()
+    if not catalog:
+        return kb
+    return KnowledgeBase(kb.rules, kb.stages, coded=code_rules(catalog, kb.rules.values()))
 
 
 def rules_of_stage(kb: KnowledgeBase, stage: str) -> List[KbRule]:

@@ -122,6 +122,11 @@ def _digit_blind(regex: str) -> bool:
     return not any(ch.isdigit() for ch in re.sub(r"\{\d+(?:,\d*)?\}", "", regex))
 
 
+CODE_SHAPE = r"[EW][0-9A-Z][0-9]{4}"
+"""What a CANN error-manager code looks like (both regex engines read this syntax)."""
+CODE_IN_LINE = re.compile(r"(?<![\w=])(" + CODE_SHAPE + r")(?!\w)")
+"""A code standing as a word (``module_name=EE8888`` inside a plog line is a field value, not an error)."""
+
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 MAX_SHAPE = 2000
 """Lines longer than this are not remembered (their literals are tested each time)."""
@@ -135,7 +140,10 @@ ContextFn = Callable[[int], Optional[str]]
 class Matcher:
     """All patterns of a set of rules, grouped by prefilter literal."""
 
-    def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = ()) -> None:
+    def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = (),
+                 coded: Optional[Dict[str, KbRule]] = None) -> None:
+        self.coded: Dict[str, _Entry] = {code: _Entry(rule, rule.patterns[0]) for code, rule in (coded or {}).items()}
+        """Rules of CANN's catalogue by code: found by one code-shaped search per line, not by literal."""
         self.by_literal: Dict[str, List[_Entry]] = {}
         for rule in rules:
             for pattern in rule.patterns:
@@ -148,7 +156,8 @@ class Matcher:
         self._digit_free = [literal for literal in self.by_literal if not any(c.isdigit() for c in literal)]
         self._with_digits = [literal for literal in self.by_literal if any(c.isdigit() for c in literal)]
         self._shapes: Dict[str, List[str]] = {}
-        alternation = "|".join(re.escape(literal) for literal in self.literals) or "(?!)"
+        alternation = "|".join([re.escape(literal) for literal in self.literals]
+                               + ([CODE_SHAPE] if self.coded else [])) or "(?!)"
         self._line_finder = re.compile(alternation)
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
         self._chunk_finder = None
@@ -195,6 +204,12 @@ class Matcher:
                 groups = {name: redact_log_line(value)[:MAX_GROUP]
                           for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
                 hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
+        if self.coded:
+            for found in CODE_IN_LINE.finditer(line):
+                entry = self.coded.get(found.group(1))
+                if entry is not None and entry.rule.id not in seen:
+                    seen.add(entry.rule.id)
+                    hits.append(KbHit(entry.rule, entry.pattern, line, found.group(1)))
         return hits
 
     def _present(self, line: str) -> List[str]:
@@ -217,6 +232,8 @@ class Matcher:
     def no_hit_holds_for_shape(self, line: str) -> bool:
         """After ``line`` matched nothing: whether every line of the same shape (digits aside) would
         match nothing either, so that a scanner may skip such lines unseen."""
+        if self.coded and CODE_IN_LINE.search(line):
+            return False  # another code of the same shape may be in the catalogue
         masked = line.translate(_DIGITS_TO_ZERO)
         if any(literal.translate(_DIGITS_TO_ZERO) in masked for literal in self._with_digits):
             return False
@@ -246,6 +263,8 @@ class Matcher:
 
             return next_re2
         positions: List[int] = []
+        if self.coded:
+            positions += [found.start() for found in _CODE_BYTES.finditer(chunk, start, end)]
         for literal in self._byte_literals:
             at = chunk.find(literal, start, end)
             while at >= 0:
@@ -259,6 +278,9 @@ class Matcher:
             return positions[index] if index < len(positions) else None
 
         return next_found
+
+
+_CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
 
 
 def _context_ok(regex: "re.Pattern[str]", text: Optional[str]) -> bool:
