@@ -18,6 +18,7 @@ from mindpilot.commands.output import CommandError, common_parser, lang_of, mess
 from mindpilot.exit_codes import ExitCode
 from mindpilot.i18n import LANGS
 from mindpilot.datafiles import DataFileError
+from mindpilot.terminal_text import VisibleStream
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -57,6 +58,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI and return an :class:`ExitCode` value."""
     args = _tui_flags(list(sys.argv[1:] if argv is None else argv))
     on_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    if args is not None and on_terminal:
+        return _run(argv, args, on_terminal)
+    # Every line a command prints passes the one output boundary: text from a log, a preset, a probe or
+    # a record is shown, never obeyed, by the terminal (the TUI draws through its own widgets).
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(out), VisibleStream(err)
+    try:
+        return _run(argv, args, on_terminal)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Optional[Sequence[str]], args: Optional[argparse.Namespace], on_terminal: bool) -> int:
     parser = None
     if args is None or not on_terminal:
         # `mindpilot [--demo] [--lang L]` on a terminal goes straight to the TUI without building the parsers

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any, Callable, Optional
 
 from mindpilot.launch.parse import log_message
+from mindpilot.terminal_text import visible, visible_line
 
 BUFFER_LINES = 2000
 """Lines kept per view (all ranks, and each rank)."""
@@ -20,8 +21,6 @@ PANEL_LINES = 3
 """Problems shown in the error panel (the newest; the count of consequences comes on top)."""
 SHOWN_LINE = 1000
 """Characters of one log line kept for display (the tail core already cuts at 64 KiB)."""
-_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
-"""Colour codes and other control characters some loggers write; a log view must not obey them."""
 _PYTHON_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d+ - [\w.]+(?:\[[^\]]*\])? - ([A-Z]+) - ")
 """``asctime - name[file:line] - LEVEL - `` of MindFormers' logger."""
 
@@ -68,7 +67,7 @@ class JobView:
         return shown
 
     def _line(self, rank: Optional[int], text: str, shown: list[str]) -> None:
-        text = _short_prefix(_TERMINAL_CODES.sub("", text.expandtabs(4)))[:SHOWN_LINE]
+        text = _short_prefix(visible_line(text))[:SHOWN_LINE]
         tagged = f"[{rank}] {text}" if rank is not None else text
         self.buffers[None].append(tagged)
         if rank is not None:
@@ -135,6 +134,7 @@ class JobView:
 
     def problem(self, text: str) -> None:
         """Add a line to the error panel (once)."""
+        text = visible(text)
         if text not in self.problems:
             self.problems.append(text)
 

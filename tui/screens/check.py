@@ -20,6 +20,7 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.validators.findings import Severity
+from mindpilot.terminal_text import visible
 
 
 class CheckScreen(StepScreen):
@@ -39,7 +40,7 @@ class CheckScreen(StepScreen):
             # A first-time user sees real findings at once: the demo config has two common mistakes.
             self.session.config_path = _demo_config()
         with Horizontal(id="check-form"):
-            yield Labeled(self.t("check_file"), Input(self.session.config_path or "", compact=True,
+            yield Labeled(self.t("check_file"), Input(visible(self.session.config_path or ""), compact=True,
                                                       placeholder=self.t("check_placeholder"), id="check-path"),
                           id="check-path-row")
             yield Checkbox(self.t("check_skip_paths"), self.session.demo, compact=True, id="skip-paths")
@@ -61,7 +62,7 @@ class CheckScreen(StepScreen):
         # (Textual also runs StepScreen.on_screen_resume: handlers run for every class in the MRO.)
         field = self.query("#check-path")
         if field and not field.first(Input).value and self.session.config_path:
-            field.first(Input).value = self.session.config_path
+            field.first(Input).value = visible(self.session.config_path)
             self.action_check()
 
     def _paths(self) -> list[str]:
@@ -121,7 +122,7 @@ class CheckScreen(StepScreen):
         self.from_thread(self.show_findings, findings, len(paths), cards, hbm)
 
     def _status(self, text: str) -> None:
-        self.query_one("#check-status", Static).update(text)
+        self.query_one("#check-status", Static).update(visible(text))
 
     def show_findings(self, findings: list, files: int, cards, hbm) -> None:
         """Show the findings and the counts, and keep them in the session."""

@@ -15,6 +15,7 @@ from textual.widgets import Input
 from mindpilot.tui import core, prepare
 from mindpilot.tui.screens.prepare_step import PrepareScreen
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.terminal_text import visible
 
 
 class DataScreen(PrepareScreen):
@@ -32,11 +33,13 @@ class DataScreen(PrepareScreen):
             if not session.config_path:
                 session.config_path = _quiet(core.demo_config)
         with Horizontal(id="data-form"):
-            yield Labeled(self.t("prep_dataset"), Input(session.dataset or "", compact=True, id="data-dataset",
+            yield Labeled(self.t("prep_dataset"), Input(visible(session.dataset or ""), compact=True,
+                                                        id="data-dataset",
                                                         placeholder=self.t("prep_dataset_placeholder")),
                           id="data-dataset-row")
         with Horizontal(id="data-form2"):
-            yield Labeled(self.t("prep_output"), Input(session.data_output or "", compact=True, id="data-output",
+            yield Labeled(self.t("prep_output"), Input(visible(session.data_output or ""), compact=True,
+                                                       id="data-output",
                                                        placeholder=self.t("prep_output_placeholder")),
                           id="data-output-row")
 

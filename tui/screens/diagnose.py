@@ -19,6 +19,7 @@ from mindpilot.tui import core
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.terminal_text import visible
 
 
 class DiagnoseScreen(StepScreen):
@@ -37,7 +38,7 @@ class DiagnoseScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="diag-form"):
-            yield Labeled(self.t("diag_paths"), Input(self.session.log_dir or "", compact=True,
+            yield Labeled(self.t("diag_paths"), Input(visible(self.session.log_dir or ""), compact=True,
                                                       placeholder=self.t("diag_placeholder"), id="diag-path"),
                           id="diag-path-row")
         yield Static(self.t("diag_hint"), id="diag-root", markup=False)
@@ -58,7 +59,7 @@ class DiagnoseScreen(StepScreen):
         field = self.query("#diag-path")
         if field and field.first(Input).value != self.session.log_dir and self.session.log_dir \
                 and self.session.log_dir != self.diagnosed_log_dir:
-            field.first(Input).value = self.session.log_dir
+            field.first(Input).value = visible(self.session.log_dir)
             self.action_diagnose()
 
     def _paths(self) -> list[str]:
@@ -105,7 +106,7 @@ class DiagnoseScreen(StepScreen):
         self.from_thread(self.show_report, report)
 
     def _root(self, text: str) -> None:
-        self.query_one("#diag-root", Static).update(text)
+        self.query_one("#diag-root", Static).update(visible(text))
 
     def show_report(self, report: Any) -> None:
         """Root cause, consequences and findings; the report is kept in the session."""

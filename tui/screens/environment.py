@@ -19,6 +19,7 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.validators.findings import Severity
 from mindpilot.validators.report import DoctorReport
+from mindpilot.terminal_text import visible
 
 
 class EnvironmentScreen(StepScreen):
@@ -69,16 +70,17 @@ class EnvironmentScreen(StepScreen):
 
     def show_problem(self, text: str) -> None:
         """Say why there is no report."""
-        self.query_one("#env-summary", Static).update(text)
+        self.query_one("#env-summary", Static).update(visible(text))
 
     def show_report(self, report: DoctorReport) -> None:
         """Fill the table and the findings from ``report`` and keep it in the session."""
         self.session.env_report = report
-        self.query_one("#env-summary", Static).update(self.summary(report))
+        self.query_one("#env-summary", Static).update(visible(self.summary(report)))
         table = self.query_one("#components", DataTable)
         table.clear()
         for row in report.components:
-            table.add_row(short(row.name, 15), short(row.found or "—", 20), short(row.expected or "—", 20),
+            table.add_row(short(visible(row.name), 15), short(visible(row.found or "—"), 20),
+                          short(visible(row.expected or "—"), 20),
                           self.t(f"status_{row.status.value}"), key=row.name)
         self.query_one(FindingsPanel).show(report.findings)
 

@@ -29,6 +29,7 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.tui.widgets.loss_chart import LossChart
 from mindpilot.validators.findings import Severity
+from mindpilot.terminal_text import visible
 
 FLUSH_SECONDS = 0.1
 """How often the worker hands a batch of events to the UI."""
@@ -154,7 +155,7 @@ class LaunchScreen(StepScreen):
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
         width = max(self.app.size.width - 2, 20)
         text = "\n".join(launching.preview(command.argv, preset, width) for command in commands)
-        self.query_one("#launch-command", Static).update(text)
+        self.query_one("#launch-command", Static).update(visible(text))
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
             config = getattr(preset, "config", None) or self.session.config_path or "—"
             self._set_status(self.t("launch_source_session", framework=self.session.framework, config=config))
@@ -256,7 +257,7 @@ class LaunchScreen(StepScreen):
 
     def _render_job(self, new_lines: list[str]) -> None:
         self.set_class(True, "-job")
-        self.query_one("#launch-status", Static).update(self.job.status_text)
+        self.query_one("#launch-status", Static).update(visible(self.job.status_text))
         self.query_one(LossChart).show(self.job.losses)
         self.query_one("#loss-range", Label).update(self.job.loss_range())
         log = self.query_one("#log", RichLog)
@@ -276,13 +277,13 @@ class LaunchScreen(StepScreen):
     def _refresh_errors(self) -> None:
         lines = self.job.panel_lines()
         panel = self.query_one("#launch-errors", Static)
-        panel.update("\n".join(lines))
+        panel.update(visible("\n".join(lines)))
         panel.display = bool(lines)
 
     def _set_status(self, text: str) -> None:
         self.job.status_text = text
         for status in self.query("#launch-status").results(Static):
-            status.update(text)
+            status.update(visible(text))
 
     def _reset_job_view(self) -> None:
         self.job = JobView(self.t)

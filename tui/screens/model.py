@@ -21,6 +21,7 @@ from mindpilot.tui.core import short
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.terminal_text import visible
 
 _QWEN_FAMILIES = ("qwen2", "qwen3", "qwen3_moe")
 """Catalogue families published on ModelScope as ``Qwen/<Name>`` (``qwen2.5-7b`` -> ``Qwen/Qwen2.5-7B``)."""
@@ -50,7 +51,8 @@ class ModelScreen(StepScreen):
         if session.demo and not session.model_source:
             session.model_source = session.model_dir = _safe_demo_model()
         with Horizontal(id="model-form"):
-            yield Labeled(self.t("model_source"), Input(session.model_source or "", compact=True, id="model-source",
+            yield Labeled(self.t("model_source"), Input(visible(session.model_source or ""), compact=True,
+                                                        id="model-source",
                                                         placeholder=self.t("model_source_placeholder")),
                           id="model-source-row")
         with Horizontal(id="model-form2"):
@@ -101,7 +103,8 @@ class ModelScreen(StepScreen):
         table.clear()
         self.rows = []
         for index, (where, model_id, path) in enumerate(rows):
-            table.add_row(self.t(f"where_{where}"), short(model_id, 18), short(path, 46), key=str(index))
+            table.add_row(self.t(f"where_{where}"), short(visible(model_id), 18), short(visible(path), 46),
+                          key=str(index))
             self.rows.append((path or model_id, model_id if where == "catalogue" else None))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -126,7 +129,7 @@ class ModelScreen(StepScreen):
             self.action_check()
 
     def _status(self, text: str) -> None:
-        self.query_one("#model-status", Static).update(text)
+        self.query_one("#model-status", Static).update(visible(text))
 
     def action_download(self) -> None:
         """Download the id in the field (modelscope resumes a stopped download)."""

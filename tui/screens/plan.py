@@ -21,6 +21,7 @@ from mindpilot.tui import core
 from mindpilot.tui.screens.diff import DiffScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.terminal_text import visible
 
 DEFAULT_MODEL = "qwen2.5-7b"
 BAR_WIDTH = 10
@@ -68,7 +69,7 @@ class PlanScreen(StepScreen):
         table.add_column(self.t("col_fits"), key="fits")
         yield table
         yield Static("", id="candidate-detail", markup=False)
-        yield Labeled(self.t("plan_yaml"), Input(session.config_path or "", compact=True,
+        yield Labeled(self.t("plan_yaml"), Input(visible(session.config_path or ""), compact=True,
                                                  placeholder=self.t("plan_yaml_placeholder"), id="yaml"),
                       id="yaml-row")
 
@@ -158,7 +159,7 @@ class PlanScreen(StepScreen):
         self.from_thread(self.show_candidates, candidates, model, cards, hbm)
 
     def _status(self, text: str) -> None:
-        self.query_one("#plan-status", Static).update(text)
+        self.query_one("#plan-status", Static).update(visible(text))
 
     def show_candidates(self, candidates: list[dict[str, Any]], model: Optional[str] = None,
                         cards: Optional[int] = None, hbm: Optional[float] = None) -> None:
@@ -218,7 +219,7 @@ class PlanScreen(StepScreen):
                 break
             lines.append(f"· {reason}")
             room -= rows
-        self.query_one("#candidate-detail", Static).update("\n".join(lines))
+        self.query_one("#candidate-detail", Static).update(visible("\n".join(lines)))
 
     def action_apply(self) -> None:
         """Diff the chosen candidate against the YAML in the field, then write it on confirmation."""

@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from mindpilot.tui import core, prepare
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.validators.findings import Severity
+from mindpilot.terminal_text import visible, visible_line
 
 POLL_SECONDS = 0.2
 """How often the job's record and console are read while it runs."""
@@ -75,10 +76,11 @@ class PrepareScreen(StepScreen):
     def refresh_command(self) -> None:
         """Rebuild the command and its pre-run findings from the fields and the session."""
         session = self.session
-        self.query_one("#prep-context", Static).update(
-            self.t("prep_framework", framework=session.framework, model=session.model_dir or "—"))
+        self.query_one("#prep-context", Static).update(visible(
+            self.t("prep_framework", framework=session.framework, model=session.model_dir or "—")))
         self.command = self.build_command()
-        self.query_one("#prep-command", Static).update("\n".join([*self.command.display(), *self.command.notes]))
+        self.query_one("#prep-command", Static).update(visible("\n".join([*self.command.display(),
+                                                                            *self.command.notes])))
         self.findings = self.before()
         self._show_findings(self.findings)
         if not self.job_id:
@@ -90,11 +92,11 @@ class PrepareScreen(StepScreen):
         lines = [f"{'✗' if f.severity is Severity.ERROR else '!'} {f.title}" + (f" — {f.fix}" if f.fix else "")
                  for f in findings]
         panel = self.query_one("#prep-findings", Static)
-        panel.update("\n".join(lines))
+        panel.update(visible("\n".join(lines)))
         panel.display = bool(lines)
 
     def _status(self, text: str) -> None:
-        self.query_one("#prep-status", Static).update(text)
+        self.query_one("#prep-status", Static).update(visible(text))
 
     def on_input_changed(self, event) -> None:
         self.refresh_command()
@@ -153,7 +155,7 @@ class PrepareScreen(StepScreen):
     def _write(self, lines: list[str]) -> None:
         log = self.query_one("#prep-log", RichLog)
         for line in lines:
-            log.write(line)
+            log.write(visible_line(line))
 
     def finished(self, record: Any, results: list[Any]) -> None:
         """Show the result check and remember the output for the next steps."""

@@ -15,6 +15,7 @@ from textual.widgets import Input
 from mindpilot.tui import prepare
 from mindpilot.tui.screens.prepare_step import PrepareScreen
 from mindpilot.tui.widgets.labeled import Labeled
+from mindpilot.terminal_text import visible
 
 
 class WeightsScreen(PrepareScreen):
@@ -26,7 +27,7 @@ class WeightsScreen(PrepareScreen):
 
     def compose_fields(self) -> ComposeResult:
         with Horizontal(id="weights-form"):
-            yield Labeled(self.t("prep_output"), Input(self.session.weights_output or "", compact=True,
+            yield Labeled(self.t("prep_output"), Input(visible(self.session.weights_output or ""), compact=True,
                                                        id="weights-output",
                                                        placeholder=self.t("prep_output_placeholder")),
                           id="weights-output-row")

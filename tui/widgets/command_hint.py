@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from mindpilot.tui.labels import label
+from mindpilot.terminal_text import visible
 
 
 class CommandHint(Static):
@@ -33,5 +34,5 @@ class CommandHint(Static):
 
     def _text(self, argv: Sequence[str]) -> Text:
         text = Text(f"{label('cli_label', self.lang)} $ ", style="bold")
-        text.append(shlex.join(argv), style="green")
+        text.append(visible(shlex.join(argv)), style="green")
         return text

@@ -16,6 +16,7 @@ from mindpilot.tui.labels import label
 from mindpilot.validators.findings import Finding
 from mindpilot.validators.text.columns import short
 from mindpilot.validators.text.findings import place
+from mindpilot.terminal_text import visible
 
 
 class FindingsPanel(Vertical):
@@ -53,7 +54,7 @@ class FindingsPanel(Vertical):
         table.clear()
         for index, finding in enumerate(self.findings):
             severity = label(f"sev_{finding.severity.value}", self.lang)
-            table.add_row(severity, short(finding.rule, 22), short(finding.title, 44), key=str(index))
+            table.add_row(severity, short(visible(finding.rule), 22), short(visible(finding.title), 44), key=str(index))
         if self.findings:
             table.move_cursor(row=0)
             self._detail(self.describe(self.findings[0]))
@@ -61,6 +62,7 @@ class FindingsPanel(Vertical):
             self._detail(label("no_findings", self.lang))
 
     def _detail(self, text: str) -> None:
+        text = visible(text)
         self.detail_text = text
         self.query_one("#finding-detail", Static).update(text)
         self.query_one("#finding-scroll", VerticalScroll).scroll_home(animate=False)
