@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
     hosts = _hosts(args)
-    layout = None if hosts or args.no_platform else _modelarts()
+    layout = None if hosts or args.no_platform else _modelarts(args)
     preset = _preset_from(args, hosts, layout)
     if layout is not None:
         view.emit_dict({"type": "platform", "name": "modelarts", "derived": layout.to_dict()},
@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
                                                               "preflight.port_picked")]
         findings += _node_checks(preset, hosts, port, cwd, commands, args, lang)
+    if layout is not None:  # on ModelArts every node runs mindpilot itself: show this node's command
+        commands = [c for c in commands if c.node_rank == preset.node_rank] or commands
     for command in commands:
         view.emit_dict({"type": "command", **command.to_dict()},
                        "\n".join(_node_note(command, preset, lang, len(commands), hosts) + ["$ " + command.shell()]))
@@ -135,16 +137,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     return _start_and_follow(preset, mine, str(log_dir), args, view, lang, job_id)
 
 
-def _modelarts():
-    """This node's layout from ModelArts' variables, or None outside a ModelArts multi-node job."""
+def _modelarts(args: argparse.Namespace):
+    """This node's layout from ModelArts' variables and the flags that override them; None outside ModelArts."""
     import os
 
-    from mindpilot.launch.modelarts import ModelArtsError, in_modelarts, modelarts_layout
+    from mindpilot.launch.modelarts import FLAG_NAMES, ModelArtsError, in_modelarts, modelarts_layout, with_flags
 
     if not in_modelarts(os.environ):
         return None
     try:
-        return modelarts_layout(os.environ)
+        return with_flags(modelarts_layout(os.environ), {key: getattr(args, key) for key in FLAG_NAMES})
     except ModelArtsError as exc:
         raise CommandError(f"ModelArts: {exc} (or --no-platform)", ExitCode.USAGE) from None
 
@@ -315,9 +317,7 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
         if layout.cards_per_node is not None:
             derived["local_cards"] = layout.cards_per_node.value
             derived["cards"] = layout.cards_per_node.value * layout.nodes.value
-        for key, value in derived.items():
-            if getattr(args, key) is None:
-                data[key] = value
+        data.update(derived)
     if hosts:
         data["nodes"] = len(hosts)
         data["node_rank"] = None

@@ -107,3 +107,38 @@ def _node_rank(environ: Mapping[str, str], hosts: list[str], hostname: Callable[
         what = "is not" if not matches else "is more than once"
         raise ModelArtsError(f"this host {me!r} {what} in {HOSTS} and {TASK_INDEX} is not set")
     return Derived(matches[0], f"{HOSTS} (this host {me!r} at index {matches[0]})")
+
+
+FLAG_NAMES = {"nodes": "--nodes", "node_rank": "--node-rank", "master_addr": "--master-addr",
+              "cards": "--cards", "local_cards": "--local-cards"}
+"""The launch flags that can stand in for a platform value."""
+
+
+def with_flags(layout: ModelArtsLayout, flags: Mapping[str, Any]) -> ModelArtsLayout:
+    """The layout with every value the user gave as a flag taken from the flag (the user's word wins).
+
+    ``--cards``/``--local-cards`` replace ``MA_NUM_GPUS`` (cards per node is then the preset's to work out);
+    ``--nodes 1`` makes this the only node, rank 0, whatever ``VC_TASK_INDEX`` says.
+
+    Raises:
+        ModelArtsError: the platform's node index does not exist among the ``--nodes`` given.
+    """
+    given = {key: value for key, value in flags.items() if key in FLAG_NAMES and value is not None}
+    nodes = Derived(given["nodes"], FLAG_NAMES["nodes"]) if "nodes" in given else layout.nodes
+    if "node_rank" in given:
+        node_rank = Derived(given["node_rank"], FLAG_NAMES["node_rank"])
+    elif nodes.value == 1:
+        node_rank = Derived(0, f"{FLAG_NAMES['nodes']} 1")
+    elif layout.node_rank.value >= nodes.value:
+        raise ModelArtsError(f"{layout.node_rank.source} gives node {layout.node_rank.value}, but --nodes is "
+                             f"{nodes.value}: add --node-rank, or drop --nodes")
+    else:
+        node_rank = layout.node_rank
+    master = Derived(given["master_addr"], FLAG_NAMES["master_addr"]) if "master_addr" in given else layout.master_addr
+    cards = layout.cards_per_node
+    if "local_cards" in given:
+        cards = Derived(given["local_cards"], FLAG_NAMES["local_cards"])
+    elif "cards" in given:
+        cards = None
+    return ModelArtsLayout(nodes=nodes, node_rank=node_rank, master_addr=master, cards_per_node=cards,
+                           hosts=layout.hosts)

@@ -68,16 +68,42 @@ def test_the_variables_drive_this_nodes_msrun_argv(tmp_path):
                                                   "from": "VC_WORKER_HOSTS[0] = localhost (resolved)"}
     assert platform["derived"]["node_rank"]["from"] == "VC_TASK_INDEX"
     commands = [e for e in events if e["type"] == "command"]
-    assert [c["node_rank"] for c in commands] == [0, 1, 2]
-    argv = commands[1]["argv"]
+    assert [c["node_rank"] for c in commands] == [1]  # every node runs its own: only this node's command
+    argv = commands[0]["argv"]
     assert {"--worker_num=12", "--local_worker_num=4", f"--master_addr={master}", "--node_rank=1",
             "--master_port=8118"} <= set(argv)
     flagged = run_cli("launch", "--demo", "--dry-run", "--json", "--no-probe", "--master-addr", "10.9.9.9",
                       env=env, cwd=str(tmp_path))
     assert "--master_addr=10.9.9.9" in [e for e in map(json.loads, flagged.stdout.splitlines())
-                                        if e["type"] == "command"][1]["argv"]  # a flag wins over the platform
+                                        if e["type"] == "command"][0]["argv"]  # a flag wins over the platform
     bad = run_cli("launch", "--demo", "--dry-run", "--no-probe", env=dict(env, VC_TASK_INDEX="7"), cwd=str(tmp_path))
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "VC_TASK_INDEX" in bad.stderr
     ignored = run_cli("launch", "--demo", "--dry-run", "--json", "--no-probe", "--no-platform", env=env,
                       cwd=str(tmp_path))
     assert '"platform"' not in ignored.stdout
+
+
+def test_explicit_flags_win_over_the_platform_in_the_header_and_the_command(tmp_path):
+    env = {"VC_WORKER_HOSTS": HOSTS, "VC_TASK_INDEX": "1", "MA_NUM_HOSTS": "3", "MA_NUM_GPUS": "8",
+           "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    done = run_cli("launch", "--demo", "--dry-run", "--json", "--no-probe", "--nodes", "1", "--cards", "2",
+                   env=env, cwd=str(tmp_path))
+    assert done.returncode in (0, 1), done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    (platform,) = [e for e in events if e["type"] == "platform"]
+    assert platform["derived"]["nodes"] == {"value": 1, "from": "--nodes"}
+    assert platform["derived"]["node_rank"] == {"value": 0, "from": "--nodes 1"}
+    assert "cards_per_node" not in platform["derived"]  # MA_NUM_GPUS=8 no longer says anything
+    (command,) = [e for e in events if e["type"] == "command"]
+    assert {"--worker_num=2", "--local_worker_num=2", "--node_rank=0"} <= set(command["argv"])
+    text = run_cli("launch", "--demo", "--dry-run", "--no-probe", "--nodes", "1", "--cards", "2", "--lang", "en",
+                   env=env, cwd=str(tmp_path))
+    header = next(line for line in text.stdout.splitlines() if line.startswith("# ModelArts"))
+    assert "nodes 1 (--nodes)" in header and "VC_WORKER_HOSTS)" not in header.split(";")[0]
+    assert "larger than worker_num" not in text.stdout + text.stderr
+
+
+def test_a_node_index_beyond_the_nodes_flag_is_one_line(tmp_path):
+    env = {"VC_WORKER_HOSTS": HOSTS, "VC_TASK_INDEX": "2", "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    done = run_cli("launch", "--demo", "--dry-run", "--no-probe", "--nodes", "2", env=env, cwd=str(tmp_path))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "--node-rank" in done.stderr
