@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.commands.launch import follow
+    from mindpilot.commands.follow import follow
     from mindpilot.launch.jobs import resolve_job
     from mindpilot.launch.runner import started_event
     from mindpilot.launch.view import HeadlessView

@@ -13,7 +13,7 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.commands.output import (CommandError, add_format_argument, ci_format, emit_ci, emit_json, lang_of,
-                                       message)
+                                       message, print_report)
 from mindpilot.validators.text.columns import wrap
 from mindpilot.exit_codes import ExitCode
 
@@ -43,29 +43,10 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.set_defaults(func=run)
 
 
-def environment_defaults(cards: Optional[int], hbm: Optional[float]) -> tuple[Optional[int], Optional[float]]:
-    """Fill ``cards`` / ``hbm`` from the doctor's probe when this machine has NPUs (``npu-smi`` present)."""
-    import shutil
-
-    if cards is not None and hbm is not None or shutil.which("npu-smi") is None:
-        return cards, hbm
-    try:
-        from mindpilot.validators.probe import probe_environment
-
-        facts = probe_environment(timeout=10.0)
-    except Exception:  # no probe, or it failed: check without those numbers
-        return cards, hbm
-    if cards is None and getattr(facts, "npu_count", 0):
-        cards = int(facts.npu_count)
-    if hbm is None and getattr(facts, "hbm_gb_per_card", None):
-        hbm = float(facts.hbm_gb_per_card)
-    return cards, hbm
-
-
 def run(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.commands.diagnose import print_report
     from mindpilot.launch.router import InputError, analyse, input_label
     from mindpilot.validators.check import run_check
+    from mindpilot.validators.npu_defaults import environment_defaults
     from mindpilot.validators.check.preset_file import is_preset_target
     from mindpilot.validators.findings import exit_code_for
 

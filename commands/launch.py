@@ -63,9 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import (MSRUN_DEFAULT_PORT, UnsafeCommandError, build_commands, check_command,
-                                          render_run_sh, write_run_sh)
-    from mindpilot.launch.preflight import blocking, pick_free_port, preflight
+    from mindpilot.launch.command import UnsafeCommandError, check_command, render_run_sh, write_run_sh
+    from mindpilot.launch.job_setup import log_root, probe_facts, setup_job, working_dir
+    from mindpilot.launch.preflight import blocking
     from mindpilot.launch.view import HeadlessView
     from mindpilot.validators.text.findings import format_finding
     from mindpilot.validators.catalog import make_finding
@@ -82,26 +82,19 @@ def run(args: argparse.Namespace) -> ExitCode:
         from mindpilot.commands.launch_ray import run_ray
 
         return run_ray(preset, args, view, lang, hosts)
-    facts, probe_error = _probe(preset, args.no_probe)
-    port = preset.master_port
-    notes = []
-    if port is None and preset.nodes > 1 and not hosts:
-        port = MSRUN_DEFAULT_PORT  # each node launches on its own: a port picked here would differ per node
-    if port is None:
-        port = pick_free_port()
-        notes.append(make_finding("preflight.port_picked", lang, port=port))
-    cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
-    log_dir = Path(preset.log_dir).expanduser()
-    log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
-    job_id, run_log_dir = _job_folder(preset, str(log_dir), args.dry_run)
-    commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir)
+    facts, probe_error = probe_facts(preset, args.no_probe)
+    job_id, run_log_dir = _job_folder(preset, str(log_root(preset)), args.dry_run)
+    # without --hosts each node is launched on its own: they must agree on the port without talking
+    setup = setup_job(preset, facts, probe_error=probe_error, nodes_start_apart=preset.nodes > 1 and not hosts,
+                      run_log_dir=run_log_dir)
+    commands, log_dir, port, cwd = setup.commands, setup.log_dir, setup.port, working_dir(preset)
     try:
         for command in commands:
             check_command(command)  # before anything is printed, written or recorded
     except UnsafeCommandError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from None
-    findings = notes + preflight(preset, facts, lang=lang, log_dir=str(log_dir), master_port=port,
-                                 probe_error=probe_error, msrun=None)
+    notes = [make_finding("preflight.port_picked", lang, port=port)] if setup.port_picked else []
+    findings = notes + setup.preflight(lang)
     if hosts:
         if all(host == "local" for host in hosts):  # a rehearsal: loopback is right, and one port serves all
             findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
@@ -238,33 +231,9 @@ def _started(start, args: argparse.Namespace, view, lang: str) -> ExitCode:
     view.emit(started_event(record))
     if args.detach:
         return ExitCode.OK
+    from mindpilot.commands.follow import follow
+
     return follow(record.id, view, lang, stop_on_interrupt=True)
-
-
-def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_start: bool = True) -> ExitCode:
-    """Print a job's events until it ends; the exit code follows the job (shared with ``attach``)."""
-    from mindpilot.launch.events import ExitEvent
-    from mindpilot.launch.runner import stop_job, watch_job
-
-    code: Optional[int] = None
-    status = "lost"
-    try:
-        for event in watch_job(job_id, lang=lang, lines=view.lines, from_start=from_start):
-            view.emit(event)
-            if isinstance(event, ExitEvent):
-                code, status = event.code, event.status
-    except KeyboardInterrupt:
-        if stop_on_interrupt:
-            message(f"正在停止任务 {job_id} ..." if lang == "zh" else f"stopping job {job_id} ...")
-            left = stop_job(job_id)
-            if left:
-                pids = " ".join(map(str, left))
-                message(f"仍有进程存活：{pids}" if lang == "zh" else f"processes still alive: {pids}")
-        else:
-            message(f"已断开查看，任务继续运行（mindpilot attach {job_id}）" if lang == "zh"
-                    else f"detached; the job goes on (mindpilot attach {job_id})")
-        return ExitCode.INTERRUPTED
-    return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED
 
 
 def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional[list] = None) -> list[str]:
@@ -347,17 +316,3 @@ def _resolve_master(host: str) -> str:
     except OSError:
         raise CommandError(f"cannot resolve the master host {name!r}; give --master-addr IP",
                            ExitCode.USAGE) from None
-
-
-def _probe(preset, skip: bool) -> tuple[Any, Optional[str]]:
-    """The doctor's facts (NPU count, checkouts) when the job needs them; never fatal."""
-    if skip or (preset.device != "npu" and not preset.use_checkouts):
-        return None, "probe skipped" if skip else None
-    try:
-        from mindpilot.validators.probe import probe_environment
-    except ImportError:
-        return None, "the environment probe is not installed"
-    try:
-        return probe_environment(timeout=10.0), None
-    except Exception as exc:  # a failed probe only disables the checks that need it
-        return None, f"probe failed: {exc}"

@@ -115,3 +115,16 @@ def print_findings(findings: Iterable[Finding], lang: str, stream: Optional[Text
     for finding in findings:
         out.write(format_finding(finding, lang) + "\n")
     out.flush()
+
+
+def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> None:
+    """A diagnose report (also ``check`` of a log) as text on stdout, its reading problems on stderr."""
+    from mindpilot.validators.text.findings import format_finding
+    from mindpilot.validators.text.report import report_lines
+
+    lines = report_lines(report, lang)
+    out = stream or sys.stdout
+    out.write("\n".join(lines) + ("\n" if lines else ""))
+    out.flush()
+    for note in report.notes:
+        message(format_finding(note, lang))

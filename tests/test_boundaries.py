@@ -128,3 +128,19 @@ def test_importing_every_core_module_loads_no_upper_layer(tmp_path):
         f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({UPPER!r}))))\n"
     )
     assert json.loads(_fresh(code, tmp_path)) == []
+
+
+def test_no_command_imports_another_command():
+    """A subcommand module imports only shared helpers of ``commands`` (output, follow, ...), never another
+    subcommand: what two commands share lives in a helper module or in the core."""
+    from mindpilot.commands import COMMANDS
+
+    commands = {f"mindpilot.commands.{name}" for name in COMMANDS}
+    offences = []
+    for name in COMMANDS:
+        path = ROOT / "commands" / f"{name}.py"
+        for line, imported in _imports(path):
+            other = next((c for c in commands if imported == c or imported.startswith(c + ".")), None)
+            if other and other != f"mindpilot.commands.{name}":
+                offences.append(f"commands/{name}.py:{line}: {imported}")
+    assert offences == []

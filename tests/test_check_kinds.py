@@ -9,7 +9,8 @@ import pytest
 from support import run_cli
 
 from mindpilot.validators import check
-from mindpilot.validators.check import FILE_KINDS, FileKind, detect_kind, kind_label, register_kind, run_check
+from mindpilot.validators.check import FILE_KINDS, FileKind, detect_kind, kind_label, kind_named, register_kind, run_check
+from mindpilot.validators.check import kinds as kinds_module
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -38,15 +39,47 @@ def test_every_kind_has_a_label_naming_its_schema_in_both_languages():
 
 
 def test_register_kind_is_tried_in_order(monkeypatch):
-    monkeypatch.setattr(check, "FILE_KINDS", list(FILE_KINDS))
+    monkeypatch.setattr(kinds_module, "FILE_KINDS", list(FILE_KINDS))
     register_kind(FileKind("toy", "Toy YAML", "玩具 YAML", lambda name, text, data: isinstance(data, dict)
                            and "toy" in data), before="mindformers")
-    names = [k.name for k in check.FILE_KINDS]
+    names = [k.name for k in kinds_module.FILE_KINDS]
     assert names.index("toy") == names.index("mindformers") - 1
     assert check.detect_kind("a.yaml", "", {"toy": 1, "model": {}}) == "toy"
     assert check.kind_label("toy", "zh") == "玩具 YAML"
     register_kind(FileKind("last", "Last", "最后", lambda name, text, data: False))
-    assert check.FILE_KINDS[-1].name == "last"
+    assert kinds_module.FILE_KINDS[-1].name == "last"
+    assert kind_named("mindformers") in FILE_KINDS and kinds_module.FILE_KINDS != FILE_KINDS
+
+
+def test_a_registered_kind_is_checked_by_its_own_rules(tmp_path, monkeypatch):
+    """One registration is the whole extension: run_check dispatches through the registry, no if/elif."""
+    monkeypatch.setattr(kinds_module, "FILE_KINDS", list(FILE_KINDS))
+    seen = []
+
+    def check_toy(run, path, text, doc):
+        seen.append((path, doc.data))
+        run.ctx.add("yaml.unknown_kind", path, 1)
+
+    register_kind(FileKind("toy", "Toy YAML", "玩具 YAML", lambda name, text, data: isinstance(data, dict)
+                           and "toy" in data, check_toy), before="mindformers")
+    path = tmp_path / "toy.yaml"
+    path.write_text("toy: 3\nmodel:\n  a: 1\n", encoding="utf-8")
+    report = run_check([path], cards=8)
+    assert report.files == [{"file": str(path), "kind": "toy"}]
+    assert seen == [(str(path), {"toy": 3, "model": {"a": 1}})]
+    assert [(f.rule, f.line) for f in report.findings] == [("yaml.unknown_kind", 1)]
+    assert report.to_dict()["files"][0]["schema"] == "Toy YAML"
+
+
+def test_a_kind_without_rules_is_named_not_checked(tmp_path, monkeypatch):
+    monkeypatch.setattr(kinds_module, "FILE_KINDS", list(FILE_KINDS))
+    register_kind(FileKind("toy", "Toy YAML", "玩具 YAML", lambda name, text, data: isinstance(data, dict)
+                           and "toy" in data), before="mindformers")
+    path = tmp_path / "toy.yaml"
+    path.write_text("toy: 3\n", encoding="utf-8")
+    report = run_check([path])
+    assert report.files == [{"file": str(path), "kind": "toy"}]
+    assert [f.rule for f in report.findings] == ["yaml.unknown_kind"]
 
 
 @pytest.mark.parametrize("text", [

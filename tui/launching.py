@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
-from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from mindpilot.tui.core import lang_flag, short
@@ -42,23 +41,17 @@ def load_preset(name_or_path: str) -> Any:
 
 def job_facts(preset: Any, facts: Any) -> Any:
     """The doctor's facts when the job needs them (NPU count, checkouts), as ``launch`` decides."""
-    if getattr(preset, "device", "npu") != "npu" and not getattr(preset, "use_checkouts", False):
-        return None
-    return facts
+    from mindpilot.launch.job_setup import job_facts as facts_for_job
+
+    return facts_for_job(preset, facts)
 
 
 def commands_for(preset: Any, facts: Any = None) -> tuple[list[Any], str, Optional[int]]:
     """Commands (one per node), the absolute log dir, and the master port (a free one when unset)."""
-    command, _ = _launch_core()
-    port = preset.master_port
-    if port is None:
-        from mindpilot.launch.preflight import pick_free_port
+    from mindpilot.launch.job_setup import setup_job
 
-        port = pick_free_port()
-    cwd = Path(preset.workdir).expanduser() if getattr(preset, "workdir", None) else Path.cwd()
-    log_dir = Path(preset.log_dir).expanduser()
-    log_dir = log_dir if log_dir.is_absolute() else cwd / log_dir
-    return command.build_commands(preset, facts, master_port=port, log_dir=str(log_dir)), str(log_dir), port
+    setup = setup_job(preset, facts)
+    return setup.commands, setup.log_dir, setup.port
 
 
 def start(preset: Any, launch_command: Any, log_dir: str) -> Any:

@@ -1,0 +1,37 @@
+"""Following a job's events until it ends: what ``launch`` does after the start and ``attach`` does later.
+
+A helper of those two commands, not a command itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from mindpilot.commands.output import message
+from mindpilot.exit_codes import ExitCode
+
+
+def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_start: bool = True) -> ExitCode:
+    """Print a job's events until it ends; the exit code follows the job (shared with ``attach``)."""
+    from mindpilot.launch.events import ExitEvent
+    from mindpilot.launch.runner import stop_job, watch_job
+
+    code: Optional[int] = None
+    status = "lost"
+    try:
+        for event in watch_job(job_id, lang=lang, lines=view.lines, from_start=from_start):
+            view.emit(event)
+            if isinstance(event, ExitEvent):
+                code, status = event.code, event.status
+    except KeyboardInterrupt:
+        if stop_on_interrupt:
+            message(f"正在停止任务 {job_id} ..." if lang == "zh" else f"stopping job {job_id} ...")
+            left = stop_job(job_id)
+            if left:
+                pids = " ".join(map(str, left))
+                message(f"仍有进程存活：{pids}" if lang == "zh" else f"processes still alive: {pids}")
+        else:
+            message(f"已断开查看，任务继续运行（mindpilot attach {job_id}）" if lang == "zh"
+                    else f"detached; the job goes on (mindpilot attach {job_id})")
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED

@@ -1,0 +1,75 @@
+"""A diagnose report as plain text, the form the CLI prints for ``diagnose`` and for ``check`` of a log."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.findings import Finding
+from mindpilot.validators.text.columns import wrap
+from mindpilot.validators.text.findings import FIX_LABEL, format_finding
+
+
+def _meta(finding: Finding) -> str:
+    where = f"{finding.file}:{finding.line}" if finding.line else (finding.file or "")
+    extra = getattr(finding, "time", None)
+    count = getattr(finding, "count", 1) or 1
+    rank = getattr(finding, "rank", None)
+    parts = [f"{where}  [{extra}]" if extra else where, f"rank {rank}" if rank is not None else "",
+             f"×{count}" if count > 1 else ""]
+    return " ".join(part for part in parts if part)
+
+
+def report_lines(report: Any, lang: str) -> List[str]:
+    """An analysis report (``launch.router.analyse``: diagnose, or check of a log) as text: the root cause once
+    (with its fix), other findings, grouped consequences. Its ``notes`` (reading problems) are not included."""
+    lines: List[str] = []
+    findings = list(report.findings)
+    root = report.root_cause
+    if root is not None:
+        where = f"{root.file}:{root.line}"
+        head = make_finding("diagnose.root_cause" if root.rank is not None else "diagnose.root_cause_single",
+                            lang, rank=root.rank, title=root.title, where=where)
+        lines += wrap(f"▶ {head.title}", "  ") + wrap(f"  {head.detail}", "  ")
+        cause = findings.pop(0) if findings and findings[0].rule == root.rule else None
+        if cause is not None:
+            lines += _body(cause, lang, "  ", said=root.title)
+        lines.append("")
+    for finding in findings:
+        if getattr(finding, "consequence", False):
+            continue
+        lines.append(format_finding(finding, lang))
+        if getattr(finding, "matched", None) is not None:
+            lines.append("    " + _meta(finding))
+            lines.append("    > " + str(finding.matched)[:200])
+    if report.consequences:
+        if lines and lines[-1]:
+            lines.append("")
+        lines.append(make_finding("diagnose.consequences", lang).title)
+        for group in report.consequences:
+            ranks = ",".join(str(rank) for rank in group.ranks)
+            text = make_finding("diagnose.consequence_group" if ranks else "diagnose.consequence_group_unranked",
+                                lang, title=group.title, ranks=ranks, files=group.files, count=group.count).title
+            lines += wrap("  " + text, "    ")
+    if not report.findings:
+        total = sum(scanned.lines for scanned in report.files)
+        lines.append(make_finding("diagnose.no_findings", lang, files=len(report.files), lines=total).title)
+    return lines
+
+
+def _body(finding: Finding, lang: str, indent: str, said: str) -> List[str]:
+    """A finding's detail, fix and matched line, without its title and without ``said`` (the root cause,
+    said just above)."""
+    lines: List[str] = []
+    for part in (finding.detail or "").splitlines():
+        lines += wrap(indent + part, indent)
+    if finding.fix:
+        fix = finding.fix.splitlines()
+        lines.append(f"{indent}{FIX_LABEL['zh' if lang == 'zh' else 'en']}: {fix[0]}")
+        lines += [indent + "  " + part for part in fix[1:]]
+    meta = _meta(finding)
+    lines.append(f"{indent}[{finding.rule}] {meta}".rstrip())
+    matched = str(getattr(finding, "matched", None) or "")
+    if matched and matched.strip() != said.strip():
+        lines.append(f"{indent}> " + matched[:200])
+    return lines
