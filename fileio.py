@@ -3,7 +3,11 @@
 Every file mindpilot writes (a user's YAML, a job record, ``run.sh``, an exported preset) goes
 through :func:`write_atomic`: a temp file in the same directory, fsync, then ``os.replace``. On top:
 
-- a symlink is followed: the file it points to is replaced and the link stays a link;
+- a symlink is followed: the file it points to is replaced and the link stays a link; a writer of files
+  into a folder it owns (``preset render --out``) asks for ``follow_symlinks=False`` instead: a link
+  already at the path, dangling or not, is refused (:class:`SymlinkRefusedError`);
+- the new content goes to a temp file created with ``O_EXCL`` (``mkstemp``, mode 0600 until the final
+  mode is set) and is renamed over the path, which replaces a link itself rather than writing through it;
 - only regular files are replaced: a directory, device, FIFO or socket at the path is refused
   (``-o /dev/full`` must not turn a device node into a file);
 - one lock per edited file (:func:`locked`): read-modify-write callers hold it around the whole edit,
@@ -46,14 +50,26 @@ class NotRegularFileError(OSError):
     """The path is a device, FIFO or socket: mindpilot writes regular files only."""
 
 
-def resolve_target(path: PathLike) -> Path:
-    """The file a write to ``path`` changes: symlinks followed to the end (a dangling link's target too).
+class SymlinkRefusedError(OSError):
+    """A write asked not to follow symlinks found one at the path (see ``follow_symlinks``)."""
+
+
+def resolve_target(path: PathLike, follow_symlinks: bool = True) -> Path:
+    """The file a write to ``path`` changes: symlinks followed to the end (a dangling link's target too),
+    or, with ``follow_symlinks=False``, the path itself in its (link-resolved) directory.
 
     Raises:
         IsADirectoryError, NotRegularFileError: something other than a regular file is there.
+        SymlinkRefusedError: ``follow_symlinks`` is False and the path is a symbolic link.
         FileNotFoundError: the directory of the target does not exist.
     """
-    real = Path(os.path.realpath(path))
+    if follow_symlinks:
+        real = Path(os.path.realpath(path))
+    else:
+        if os.path.islink(path):
+            raise SymlinkRefusedError(errno.ELOOP, "is a symbolic link; refused to write through it, nothing "
+                                                   "written (remove the link first)", str(path))
+        real = Path(os.path.realpath(Path(path).parent)) / Path(path).name
     try:
         mode = os.stat(real).st_mode
     except FileNotFoundError:
@@ -79,14 +95,14 @@ def _kind(mode: int) -> str:
 
 
 @contextmanager
-def locked(path: PathLike) -> Iterator[Path]:
+def locked(path: PathLike, follow_symlinks: bool = True) -> Iterator[Path]:
     """Hold the edit lock of the file at ``path`` for the block; yields the real (link-resolved) path.
 
     The lock is an exclusive ``flock`` on the file itself (on its directory while the file does not
     exist yet), so no lock file is left behind and every process that edits through mindpilot waits
     for the one before it. Re-entrant within a thread; :func:`write_atomic` takes it too.
     """
-    real = resolve_target(path)
+    real = resolve_target(path, follow_symlinks)
     held = _held_locks()
     key = str(real)
     if key in held:
@@ -120,7 +136,7 @@ def _acquire(real: Path) -> Optional[int]:
     for _ in range(LOCK_RETRIES):
         try:
             if os.path.exists(real):
-                fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+                fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
             else:
                 fd = os.open(real.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except FileNotFoundError:
@@ -175,7 +191,7 @@ def read_for_edit(path: PathLike) -> tuple[str, TextFormat]:
 
 
 def write_atomic(path: PathLike, text: str, keep_backup: bool = False, mode: Optional[int] = None,
-                 newline: str = "\n", encoding: str = "utf-8") -> Optional[Path]:
+                 newline: str = "\n", encoding: str = "utf-8", follow_symlinks: bool = True) -> Optional[Path]:
     """Replace the file at ``path`` (the file a symlink points to) with ``text`` in one step.
 
     Args:
@@ -185,15 +201,17 @@ def write_atomic(path: PathLike, text: str, keep_backup: bool = False, mode: Opt
         mode: permission bits for the new file; default: the old file's, or the umask's for a new one.
         newline: line end written for each ``\\n`` (``\\r\\n`` keeps a CRLF file CRLF).
         encoding: ``utf-8``, or ``utf-8-sig`` to keep a byte-order mark.
+        follow_symlinks: False refuses a symbolic link at ``path`` instead of writing to its target.
 
     Returns:
         The backup written, or None (no backup asked, no old file, or the content is unchanged).
 
     Raises:
-        IsADirectoryError, NotRegularFileError, FileNotFoundError: see :func:`resolve_target`.
+        IsADirectoryError, NotRegularFileError, SymlinkRefusedError, FileNotFoundError: see
+        :func:`resolve_target`.
     """
     data = text.replace("\n", newline).encode(encoding)
-    with locked(path) as real:
+    with locked(path, follow_symlinks) as real:
         try:
             old = os.stat(real)
         except FileNotFoundError:
@@ -208,7 +226,8 @@ def write_atomic(path: PathLike, text: str, keep_backup: bool = False, mode: Opt
 
 
 def _same_bytes(real: Path, data: bytes) -> bool:
-    with open(real, "rb") as handle:
+    fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
         return handle.read(len(data) + 1) == data
 
 

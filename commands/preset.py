@@ -61,6 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
                                             "at the copies) into DIR. The same preset gives the same bytes.")
     render.add_argument("preset", metavar="PRESET", help="preset file or built-in name")
     render.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    render.add_argument("--allow-file", action="append", default=[], metavar="PATH",
+                        help="also copy this file if the preset names it outside the preset's own folder (repeat)")
     actions.add_parser("schema", parents=[common], help="the JSON Schema of a preset file")
     parser.set_defaults(func=run)
 
@@ -155,12 +157,15 @@ def _new(args: argparse.Namespace) -> ExitCode:
 
 
 def _render(args: argparse.Namespace) -> ExitCode:
+    from pathlib import Path
+
+    from mindpilot.launch.render import SourceRule, render_preset
     from mindpilot.presets.preset import find_preset
-    from mindpilot.launch.render import render_preset
 
     preset = find_preset(args.preset)
+    folder = Path(args.preset).parent if Path(args.preset).is_file() else None  # else a built-in: the package
     try:
-        files = render_preset(preset, args.out)
+        files = render_preset(preset, args.out, SourceRule.of(folder, args.allow_file))
     except ValueError as exc:  # a config key MindFormers would reject, or a YAML the splicer cannot edit
         raise CommandError(str(exc)) from None
     if args.json:

@@ -7,20 +7,57 @@ kept, through :mod:`mindpilot.presets.yaml_apply`), the related scripts, and ``p
 pointing at those copies, which ``check`` and ``launch --dry-run`` take as is. A file whose content is
 already right is not touched, so a second render changes nothing (not even a modification time).
 
+A preset may come from anyone, and the output folder is often published (a CI artifact), so a render copies
+only files inside the preset's own folder, the package's templates, or files the user named on the command
+line (``--allow-file``): ``related_files: [/etc/shadow, ~/.ssh/id_rsa]`` is refused, not copied. A copy keeps
+its source's permission bits, never wider. A symbolic link already in the output folder (dangling or not) is
+refused, never written through.
+
 It lives in ``launch`` (not ``presets``) because it renders through the launch command builder.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterable, Optional, Union
 
+from mindpilot.datafiles import PACKAGE_ROOT, read_text
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.preset import Preset
-from mindpilot.datafiles import read_text
 
 PRESET_FILE = "preset.yaml"
+
+
+class RenderRefusedError(ValueError):
+    """A render that would copy a file from outside what the preset may name, or write through a link."""
+
+
+@dataclass
+class SourceRule:
+    """Which files a render may copy: inside ``folders`` (the preset's own), the package's templates, or one
+    of ``files`` (named by the user on the command line)."""
+
+    folders: list[Path] = field(default_factory=list)
+    files: set[Path] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, preset_folder: Optional[Path], allowed: Iterable[Union[str, Path]] = ()) -> "SourceRule":
+        folders = [Path(os.path.realpath(preset_folder))] if preset_folder is not None else []
+        return cls(folders, {Path(os.path.realpath(Path(path).expanduser())) for path in allowed})
+
+    def check(self, source: Path, key: str) -> None:
+        """Raise :class:`RenderRefusedError` unless ``source`` (links resolved) may be copied."""
+        real = Path(os.path.realpath(source))
+        if real in self.files or any(folder == real.parent or folder in real.parents for folder in self.folders):
+            return
+        if PACKAGE_ROOT in real.parents and not any(
+                part.startswith(".") for part in real.relative_to(PACKAGE_ROOT).parts):
+            return  # a template shipped with mindpilot (``mindpilot:`` paths of the built-in presets)
+        where = ", ".join(str(folder) for folder in self.folders) or "none"
+        raise RenderRefusedError(f"{key}: {source} is outside the preset's folder ({where}); not copied. "
+                                 f"Name it with --allow-file {source} to copy it")
 
 
 @dataclass
@@ -63,12 +100,19 @@ def config_text(preset: Preset, path: Path) -> str:
     return plan_text(path, dict(preset.parallel), {}, text=text)[1]
 
 
-def rendered_files(preset: Preset, out_dir: Union[str, Path]) -> tuple[Preset, dict[str, str]]:
+def rendered_files(preset: Preset, out_dir: Union[str, Path], sources: Optional[SourceRule] = None,
+                   modes: Optional[dict[str, int]] = None) -> tuple[Preset, dict[str, str]]:
     """The rendered preset and ``{file name: text}`` of every file a render writes (nothing is written).
+
+    ``sources`` says which files may be copied (default: the package's templates only); ``modes``, when
+    given, receives the permission bits of each copied file's source.
 
     Raises:
         DataFileError: a config or related file is missing or does not parse.
+        RenderRefusedError: a config or related file that ``sources`` does not allow.
     """
+    sources = sources or SourceRule()
+    modes = modes if modes is not None else {}
     out = Path(out_dir).expanduser().resolve()
     cwd = Path(preset.workdir).expanduser() if preset.workdir else Path.cwd()
     files: dict[str, str] = {}
@@ -77,15 +121,19 @@ def rendered_files(preset: Preset, out_dir: Union[str, Path]) -> tuple[Preset, d
     new_config: Optional[str] = None
     if preset.config:
         source = _absolute(preset.resolve(preset.config), cwd)
+        sources.check(source, "config")
         name = _unique_name(source.name, taken)
         files[name] = config_text(preset, source)
+        modes[name] = _mode_of(source)
         new_config = str(out / name)
         replacements[preset.config] = replacements[str(source)] = new_config
     related = []
     for raw in preset.related_files:
         source = _absolute(preset.resolve(raw), cwd)
+        sources.check(source, "related_files")
         name = _unique_name(source.name, taken)
         files[name] = read_text(source)
+        modes[name] = _mode_of(source)
         related.append(str(out / name))
         replacements[raw] = replacements[str(source)] = str(out / name)
     args = [replacements.get(arg, replacements.get(preset.resolve(arg), arg)) for arg in preset.script_args]
@@ -104,6 +152,14 @@ def rendered_files(preset: Preset, out_dir: Union[str, Path]) -> tuple[Preset, d
     return rendered, files
 
 
+def _mode_of(source: Path) -> int:
+    """The permission bits of ``source`` (its copy gets no more)."""
+    try:
+        return os.stat(source).st_mode & 0o777
+    except OSError:
+        return 0o600
+
+
 def env_sh(env: dict[str, str], preset: Preset) -> str:
     """``export`` lines of the job's variables, to ``source env.sh`` in an interactive shell."""
     from mindpilot.launch.command import _quoted_env_value
@@ -116,16 +172,29 @@ def env_sh(env: dict[str, str], preset: Preset) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_preset(preset: Preset, out_dir: Union[str, Path]) -> list[RenderedFile]:
-    """Write :func:`rendered_files` into ``out_dir`` (created if missing); unchanged files are not rewritten."""
+def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[SourceRule] = None) -> list[RenderedFile]:
+    """Write :func:`rendered_files` into ``out_dir`` (created if missing); unchanged files are not rewritten.
+
+    Raises:
+        RenderRefusedError: a file ``sources`` does not allow, or a symbolic link at one of the outputs
+            (checked for every output before anything is written).
+    """
     out = Path(out_dir).expanduser()
+    modes: dict[str, int] = {}
+    _, files = rendered_files(preset, out, sources, modes)
+    links = [name for name in files if os.path.islink(out / name)]
+    if links:
+        raise RenderRefusedError(f"{out / links[0]} is a symbolic link; refused to write through it, nothing "
+                                 f"written (remove it first)")
     out.mkdir(parents=True, exist_ok=True)
-    _, files = rendered_files(preset, out)
     result = []
     for name, text in files.items():
         path = out / name
-        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        old = path.read_text(encoding="utf-8") if path.is_file() and not path.is_symlink() else None
+        mode = modes.get(name, 0o755 if name.endswith(".sh") else None)
         if old != text:
-            write_atomic(path, text, mode=0o755 if name.endswith(".sh") else None)
+            write_atomic(path, text, mode=mode, follow_symlinks=False)
+        elif mode is not None and os.stat(path).st_mode & 0o777 != mode:
+            os.chmod(path, mode)  # a copy made wider earlier is narrowed to its source's bits
         result.append(RenderedFile(path, old != text))
     return result
