@@ -37,8 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--stack", metavar="NAME", default=None,
                         help="judge against this stack id (default: the best fit to what is installed)")
     parser.add_argument("--demo", action="store_true", help="the built-in demo environment (8x 910B, CANN 8.2.RC1)")
-    parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
-                        help="give up probing the interpreter after this long (default: 20)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="give up probing the interpreter after this long (default: 20; with --deep, "
+                             "end the self-test after this long, default: 900)")
+    parser.add_argument("--deep", action="store_true",
+                        help="run the installed framework's own self-test (mindformers.run_check(), else "
+                             "mindspore.run_check()) in the interpreter as a tracked job, and explain each stage")
     parser.add_argument("--list-stacks", action="store_true", help="list the known stack ids and exit")
     add_format_argument(parser)
     parser.set_defaults(func=run)
@@ -53,13 +57,23 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if args.list_stacks:
         return _list_stacks(args)
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise CommandError(f"--timeout must be a positive number of seconds, got {args.timeout:g}", ExitCode.USAGE)
+    if args.deep and args.timeout is None:
+        from mindpilot.validators.selftest import DEFAULT_TIMEOUT as timeout
+    else:
+        timeout = 20.0 if args.timeout is None else args.timeout
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise CommandError(f"--timeout must be a positive number of seconds, got {timeout:g}", ExitCode.USAGE)
+    if args.deep:
+        if args.demo:
+            raise CommandError("--deep runs a real self-test: it has no demo", ExitCode.USAGE)
+        from mindpilot.commands.doctor_deep import run_deep
+
+        return run_deep(args, lang, timeout)
     if not args.demo and not os.path.isdir(args.root):
         raise CommandError(f"--root {args.root}: no such directory", ExitCode.USAGE)
     try:
         report = run_doctor(python=args.python, root=args.root, stack=args.stack, demo=args.demo, lang=lang,
-                            timeout=args.timeout)
+                            timeout=timeout)
     except KeyError as exc:
         raise CommandError(str(exc.args[0]), ExitCode.USAGE) from None
     except ProbeError as exc:
