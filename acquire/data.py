@@ -16,6 +16,7 @@ from typing import Optional
 
 from mindpilot.acquire.stack import Stack
 from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 
 MF_RESEARCH = "research/qwen2_5"
 """Where MindFormers 1.x keeps the Qwen2.5 data scripts (seed 001)."""
@@ -32,7 +33,7 @@ _NOTES = {
 
 
 def data_command(framework: str, stack: Stack, dataset: str, model_dir: str, output: Optional[str] = None,
-                 seq_length: int = 4096, lang: str = "en") -> ToolCommand:
+                 seq_length: int = DEFAULT_SEQ_LENGTH, lang: str = "en") -> ToolCommand:
     """The preprocessing for ``framework`` from ``dataset`` with the tokenizer in ``model_dir``."""
     dataset = str(Path(dataset).expanduser())
     model = Path(model_dir).expanduser()

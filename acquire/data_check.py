@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from mindpilot.acquire.tool_command import ToolCommand
 from mindpilot.validators.catalog import make_finding
@@ -84,35 +84,11 @@ def check_result(command: ToolCommand, lang: str = "en", log: str = "LOG") -> li
     return []
 
 
-def yaml_seq_length(config: str) -> Optional[int]:
-    """``seq_length`` of a MindFormers / MindRLHF YAML (model_config, rl_config or top level)."""
-    import yaml
-
-    try:
-        document: Any = yaml.safe_load(Path(config).expanduser().read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    candidates = [_dig(document, "model", "model_config", "seq_length"), _dig(document, "rl_config", "seq_length"),
-                  document.get("seq_length")]
-    for value in candidates:
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
-
-
-def _dig(document: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(document, dict):
-            return None
-        document = document.get(key)
-    return document
-
-
 def check_seq_length(seq_length: int, config: Optional[str], lang: str = "en") -> list[Finding]:
     """The preprocessing length equals the YAML's ``seq_length``."""
-    wanted = yaml_seq_length(config) if config else None
+    from mindpilot.presets.config_facts import file_seq_length
+
+    wanted = file_seq_length(config) if config else None
     if wanted is not None and wanted != seq_length:
         return [make_finding("acquire.seq_length_mismatch", lang, file=config, data=seq_length, yaml=wanted)]
     return []

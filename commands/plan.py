@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from mindpilot.validators.text.columns import columns, pad, wrap
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.exit_codes import ExitCode
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
@@ -97,13 +98,13 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cards-per-node", type=int, default=8, help="NPUs per server (default 8)")
     parser.add_argument("--hbm", type=float, default=64, metavar="GB", help="HBM per card in GB (default 64)")
     parser.add_argument("--seq-len", type=int, default=None,
-                        help="sequence length (default: model.model_config.seq_length of the --apply or --model "
-                             "YAML, else 4096)")
+                        help="sequence length (default: the seq_length of the --apply or --model YAML, else "
+                             f"{DEFAULT_SEQ_LENGTH})")
     parser.add_argument("--global-batch", type=int, default=None, help="global batch size (default: derived)")
     parser.add_argument("--framework", choices=FRAMEWORKS, default="mindformers")
     parser.add_argument("--pp-interleave", type=int, default=None, metavar="N",
-                        help="plan for pipeline interleave with pp_interleave_num N (default: the --apply "
-                             "YAML's, when its parallel.pipeline_config.pipeline_interleave is on; else 1)")
+                        help="plan for pipeline interleave with pp_interleave_num N (default: the --apply or "
+                             "--model YAML's, when its pipeline interleave is on; else 1)")
     parser.add_argument("--top", type=int, default=5, metavar="K", help="candidates shown (default 5)")
     parser.add_argument("--apply", metavar="FILE", default=None,
                         help="write the best plan into this MindFormers YAML (keeps FILE.bak)")
@@ -137,12 +138,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
     if args.apply and not Path(args.apply).exists():  # a FIFO or device is refused by the reader, by name
         raise CommandError(f"--apply {args.apply}: no such file")
-    if args.seq_len is None:  # plan for the sequence length the user's YAML trains with, not 4096
-        yaml_file = args.apply or (args.model if Path(args.model).is_file() else None)
-        args.seq_len = seq_len_of(yaml_file) if yaml_file else DEFAULT_SEQ_LEN
-    interleave = args.pp_interleave
-    if interleave is None:
-        interleave = interleave_of(args.apply) if args.apply else 1
+    interleave = _defaults_from_yaml(args)
     try:
         candidates = plan(arch, args.cards, cards_per_node=args.cards_per_node, hbm_gb=args.hbm,
                           seq_len=args.seq_len, global_batch=args.global_batch, framework=args.framework,
@@ -204,6 +200,21 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def _defaults_from_yaml(args: argparse.Namespace) -> int:
+    """Fill ``args.seq_len`` from the --apply (else --model) YAML, as it trains; return the interleave to plan for.
+
+    Raises:
+        DataFileError: the YAML is missing or does not parse.
+    """
+    from mindpilot.presets.config_facts import interleave, read_config, seq_length_or_default
+
+    yaml_file = args.apply or (args.model if Path(args.model).is_file() else None)
+    document = read_config(yaml_file) if yaml_file and (args.seq_len is None or args.pp_interleave is None) else None
+    if args.seq_len is None:
+        args.seq_len = seq_length_or_default(document)
+    return args.pp_interleave if args.pp_interleave is not None else interleave(document)
+
+
 def _advice(arch: Any, candidates: list, args: argparse.Namespace) -> Any:
     from mindpilot.presets.fit_advice import fit_advice
 
@@ -231,50 +242,6 @@ def _refuse(args: argparse.Namespace, arch: Any, chosen: Any, candidates: list, 
     if advice is not None:
         _say_advice(advice, arch, args, labels, lang)
     return ExitCode.FINDINGS
-
-
-DEFAULT_SEQ_LEN = 4096
-
-
-def seq_len_of(path: str) -> int:
-    """``model.model_config.seq_length`` of a MindFormers YAML, or :data:`DEFAULT_SEQ_LEN`.
-
-    Raises:
-        DataFileError: the file is missing or does not parse.
-    """
-    from mindpilot.datafiles import read_yaml
-
-    document = read_yaml(path)
-    model = document.get("model") if isinstance(document, dict) else None
-    config = model.get("model_config") if isinstance(model, dict) else None
-    if config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
-        config = model  # MindFormers 2.x PyNative: model numbers sit directly under model:
-    value = config.get("seq_length") if isinstance(config, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_SEQ_LEN
-
-
-def interleave_of(path: str) -> int:
-    """The ``pp_interleave_num`` a MindFormers YAML runs with (1 unless pipeline interleave is on).
-
-    Raises:
-        DataFileError: the file is missing or does not parse (nothing is written then).
-    """
-    from mindpilot.datafiles import read_yaml
-
-    document = read_yaml(path)
-    if not isinstance(document, dict):
-        return 1
-    pynative = document.get("parallelism")
-    if isinstance(pynative, dict):  # MindFormers 2.x PyNative
-        value = pynative.get("pipeline_parallel_interleave_num")
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 1 else 1
-    pipeline = (document.get("parallel") or {}).get("pipeline_config") or {}
-    model_config = (document.get("model") or {}).get("model_config") or {}
-    value = model_config.get("pp_interleave_num") if isinstance(model_config, dict) else None
-    if isinstance(pipeline, dict) and pipeline.get("pipeline_interleave") is True \
-            and isinstance(value, int) and not isinstance(value, bool) and value > 1:
-        return value
-    return 1
 
 
 def wrote_message(labels: dict[str, Any], pick: int, path: str) -> str:
@@ -371,7 +338,7 @@ def _pynative_lines(data: dict[str, Any], c: Any) -> list[str]:
 
 def pynative_data(path: Optional[str]) -> Optional[dict[str, Any]]:
     """The parsed YAML at ``path`` when it is a MindFormers 2.x PyNative config, else None."""
-    from mindpilot.validators.check.pynative import is_pynative
+    from mindpilot.presets.config_facts import is_pynative
     from mindpilot.datafiles import DataFileError, read_yaml
 
     if not path or not Path(path).is_file() or not path.endswith((".yaml", ".yml")):

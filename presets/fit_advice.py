@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.presets.memory import gb
 
 MAX_CARD_FACTOR = 64
@@ -81,7 +82,7 @@ def card_counts(cards: int, cards_per_node: int, steps: int = MAX_STEPS) -> list
 
 
 def fit_advice(arch: Any, cards: int, candidates: list, *, cards_per_node: int = 8, hbm_gb: float = 64,
-               seq_len: int = 4096, global_batch: Optional[int] = None, framework: str = "mindformers",
+               seq_len: int = DEFAULT_SEQ_LENGTH, global_batch: Optional[int] = None, framework: str = "mindformers",
                pp_interleave_num: int = 1) -> FitAdvice:
     """Search for what would fit; ``candidates`` are the (non-fitting) layouts on ``cards``."""
     from mindpilot.presets.planner import plan

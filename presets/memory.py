@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from mindpilot.presets.arch import ModelArch
+from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 
 GB = 1024 ** 3
 RUNTIME_GB = 2.0
@@ -179,7 +180,7 @@ class Layout:
     cp: int = 1
     ep: int = 1
     micro_batch_num: int = 1
-    seq_len: int = 4096
+    seq_len: int = DEFAULT_SEQ_LENGTH
     micro_batch_size: int = 1
     use_seq_parallel: bool = False
     vocab_emb_dp: bool = True

@@ -193,11 +193,11 @@ def arch_from_hf_config(config: dict[str, Any], name: str, file: str = "config.j
 
 def arch_from_yaml(path: Path) -> ModelArch:
     """``model.model_config`` of a MindFormers YAML (``model`` of a 2.x PyNative one) as a :class:`ModelArch`."""
+    from mindpilot.presets.config_facts import model_config_of
+
     document = read_yaml(path)
-    model_config = (document or {}).get("model", {}).get("model_config") if isinstance(document, dict) else None
-    if model_config is None and isinstance(document, dict) and isinstance(document.get("parallelism"), dict):
-        model_config = document.get("model")  # MindFormers 2.x PyNative: the numbers sit directly under model:
-    if not isinstance(model_config, dict):
+    model_config = model_config_of(document)
+    if model_config is None:
         raise DataFileError(str(path), line_of(document, ["model"]), "model.model_config", "missing")
     return arch_from_model_config(model_config, path.stem, file=str(path))
 

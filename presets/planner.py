@@ -18,6 +18,7 @@ import math
 from typing import Any, Optional
 
 from mindpilot.presets.arch import ModelArch
+from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.presets.candidate import Candidate, Offset, Reason
 from mindpilot.presets.memory import PROFILES, USABLE_FRACTION, Layout, ParamCounts, gb, param_counts, stage_memory
 
@@ -70,8 +71,8 @@ def layer_offsets(num_layers: int, pp: int, pp_interleave_num: int = 1) -> tuple
     return (grid[0] if pp_interleave_num == 1 else grid), layers
 
 
-def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 64, seq_len: int = 4096,
-         global_batch: Optional[int] = None, framework: str = "mindformers",
+def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 64,
+         seq_len: int = DEFAULT_SEQ_LENGTH, global_batch: Optional[int] = None, framework: str = "mindformers",
          pp_interleave_num: int = 1) -> list[Candidate]:
     """Every legal layout of ``arch`` on ``cards`` cards, best first.
 

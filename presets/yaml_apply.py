@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from mindpilot.fileio import locked, read_for_edit, write_atomic
+from mindpilot.presets.config_facts import is_pynative
 from mindpilot.presets.yaml_splice import MISSING, Patcher, load_roundtrip
 from mindpilot.datafiles import DataFileError, read_text
 
@@ -271,8 +272,7 @@ def apply_plan(path: Union[str, Path], parallel_config: dict, recompute_config: 
     with locked(path) as real:
         text, form = read_for_edit(real)
         document = load_roundtrip(text, str(path))
-        if isinstance(document, CommentedMap) and isinstance(document.get("parallelism"), dict) \
-                and "parallel_config" not in document:  # MindFormers 2.x PyNative: the plan goes into parallelism:
+        if is_pynative(document):  # MindFormers 2.x PyNative: the plan goes into parallelism:
             from mindpilot.presets.pynative_plan import apply_pynative_plan, candidate_from_graph
 
             model = document.get("model")

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from mindpilot.commands.plan import interleave_of
+from mindpilot.presets.config_facts import interleave, read_config
 from mindpilot.presets.models import get_model
 from mindpilot.presets.planner import plan
 
@@ -35,8 +35,7 @@ def test_plans_applied_to_shipped_configs_pass_check(shared_dir, tmp_path, model
     from mindpilot.presets.yaml_apply import apply_plan
 
     source = shared_dir / "corpus" / "configs" / name
-    interleave = interleave_of(str(source))
-    candidates = plan(get_model(model), cards, seq_len=8192, pp_interleave_num=interleave)
+    candidates = plan(get_model(model), cards, seq_len=8192, pp_interleave_num=interleave(read_config(source)))
     picks = candidates[:TOP] + candidates[TOP::max(1, len(candidates) // TOP)]
     for index, candidate in enumerate(picks):
         target = tmp_path / f"{index}.yaml"
@@ -50,7 +49,7 @@ def test_plans_applied_to_shipped_configs_pass_check(shared_dir, tmp_path, model
 
 def test_deepseek_plans_follow_the_configs_pipeline_interleave(shared_dir):
     source = shared_dir / "corpus" / "configs" / CASES[-1][1]
-    assert interleave_of(str(source)) == 2
+    assert interleave(read_config(source)) == 2
     for c in plan(get_model("deepseek-v3"), 256, pp_interleave_num=2):
         assert len(c.offset) == 2 and all(len(row) == c.pp for row in c.offset)
         assert sum(map(sum, c.offset)) == 61 % (2 * c.pp)

@@ -29,7 +29,7 @@ async def test_cards_and_hbm_default_to_the_environment_and_the_plan_shows_at_on
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         # shown at once for the defaults, and again on p
-        assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en", "mindformers")]
+        assert calls == [("qwen2.5-7b", 8, 64.0, 4096, "en", "mindformers", 1)]
         await _plan(pilot)
         assert len(calls) == 2
         table = app.screen.query_one("#candidates", DataTable)

@@ -65,13 +65,13 @@ FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 
 
 def plan(model: str, cards: int, hbm_gb: float, seq_len: int, lang: str = "en",
-         framework: str = "mindformers") -> list[dict[str, Any]]:
+         framework: str = "mindformers", pp_interleave_num: int = 1) -> list[dict[str, Any]]:
     """``mindpilot plan``: candidates best first, each as ``Candidate.to_dict(lang)``."""
     from mindpilot.presets.models import get_model
     from mindpilot.presets.planner import plan as run_plan
 
     return [c.to_dict(lang) for c in run_plan(get_model(model), cards, hbm_gb=hbm_gb, seq_len=seq_len,
-                                              framework=framework)]
+                                              framework=framework, pp_interleave_num=pp_interleave_num)]
 
 
 def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
@@ -84,17 +84,21 @@ def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
 
 
 def plan_argv(session: "Session", seq_len: Optional[int] = None) -> list[str]:
-    """The CLI command that repeats the Model & Plan step."""
+    """The CLI command that repeats the Plan step."""
+    from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH, file_seq_length
+
     argv = ["mindpilot", "plan", "--model", session.model or "MODEL"]
     cards = session.cards or session.env_cards()
     hbm = session.hbm_gb or session.env_hbm_gb()
     argv += ["--cards", str(cards or 8)]
     if hbm:
         argv += ["--hbm", f"{hbm:g}"]
-    if seq_len and seq_len != 4096:
+    applies = bool(session.config_path) and session.framework == "mindformers"
+    # the CLI plans for the --apply YAML's seq_length by itself: name the length only when it differs
+    if seq_len and seq_len != ((file_seq_length(session.config_path) if applies else None) or DEFAULT_SEQ_LENGTH):
         argv += ["--seq-len", str(seq_len)]
     argv += ["--framework", session.framework]
-    if session.config_path and session.framework == "mindformers":
+    if applies:
         argv += ["--apply", session.config_path]
     return argv + lang_flag(session.lang)
 

@@ -103,10 +103,24 @@ def weights_argv(session: "Session", output: Optional[str] = None) -> list[str]:
 
 
 def seq_length(session: "Session") -> int:
-    """The YAML's seq_length when there is a YAML, else 4096."""
-    from mindpilot.acquire.data_check import yaml_seq_length
+    """The YAML's seq_length when there is a YAML, else the default one (the same answer as ``data`` and ``plan``)."""
+    from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH, file_seq_length
 
-    return (yaml_seq_length(session.config_path) if session.config_path else None) or 4096
+    return (file_seq_length(session.config_path) if session.config_path else None) or DEFAULT_SEQ_LENGTH
+
+
+def interleave(session: "Session") -> int:
+    """The pipeline interleave to plan for: the YAML's when the plan goes into it (MindFormers), as ``plan --apply``
+    reads it; else 1."""
+    from mindpilot.datafiles import DataFileError
+    from mindpilot.presets.config_facts import interleave as config_interleave, read_config
+
+    if not session.config_path or session.framework != "mindformers":
+        return 1
+    try:
+        return config_interleave(read_config(session.config_path))
+    except DataFileError:
+        return 1
 
 
 def data_command(session: "Session", dataset: str, output: Optional[str] = None) -> Any:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
 from mindpilot.tui import core
+from mindpilot.tui.prepare import interleave, seq_length
 from mindpilot.tui.screens.diff import DiffScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled
@@ -59,7 +60,7 @@ class PlanScreen(StepScreen):
         with Horizontal(id="plan-numbers"):
             yield Labeled(self.t("plan_cards"), Input(str(cards), type="integer", compact=True, id="cards"))
             yield Labeled(self.t("plan_hbm"), Input(f"{hbm:g}", type="number", compact=True, id="hbm"))
-            yield Labeled(self.t("plan_seq"), Input("4096", type="integer", compact=True, id="seq"))
+            yield Labeled(self.t("plan_seq"), Input(str(seq_length(session)), type="integer", compact=True, id="seq"))
         yield Static(self.t("plan_hint"), id="plan-status")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="candidates")
         for key in ("#", "dp", "mp", "pp", "cp", "ep", "mbn"):
@@ -95,7 +96,7 @@ class PlanScreen(StepScreen):
 
     def _seq_len(self) -> int:
         fields = self.query("#seq")
-        return (core.optional_int(fields.first(Input).value) if fields else None) or 4096
+        return (core.optional_int(fields.first(Input).value) if fields else None) or seq_length(self.session)
 
     def _inputs(self) -> Optional[tuple[str, int, float, int]]:
         model = self.query_one("#model", Select).value
@@ -152,7 +153,7 @@ class PlanScreen(StepScreen):
     def run_plan(self, model: str, cards: int, hbm: float, seq_len: int, framework: str) -> None:
         """The planner in a thread; candidates go back to the UI thread."""
         try:
-            candidates = core.plan(model, cards, hbm, seq_len, self.session.lang, framework)
+            candidates = core.plan(model, cards, hbm, seq_len, self.session.lang, framework, interleave(self.session))
         except Exception as exc:  # bad model dir, planner refusal: say it, keep the UI
             self.from_thread(self._status, self.t("failed", error=exc))
             return

@@ -14,7 +14,8 @@ from typing import Optional, Sequence, Union
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.parallel import Plan
-from mindpilot.validators.check.pynative import PynativeDims, check_world, is_pynative
+from mindpilot.presets.config_facts import is_pynative
+from mindpilot.validators.check.pynative import PynativeDims, check_world
 from mindpilot.datafiles import DataFileError
 from mindpilot.validators.findings import Severity
 

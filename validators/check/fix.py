@@ -11,10 +11,9 @@ from typing import Any, Optional
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
-from mindpilot.validators.check.model import MC, _catalogue_arch
-from mindpilot.validators.check.pynative import is_pynative
-from mindpilot.validators.check.recompute import _interleave
+from mindpilot.validators.check.model import _catalogue_arch
 from mindpilot.datafiles import DataFileError, InputBoundError
+from mindpilot.presets.config_facts import interleave, is_pynative, model_config_of, seq_length_or_default
 from mindpilot.presets.models import arch_from_model_config
 from mindpilot.presets.planner import plan
 
@@ -25,10 +24,8 @@ class FixError(ValueError):
 
 def arch_of(doc: ConfigDoc) -> Any:
     """The ModelArch of the model a YAML builds: its own model_config, else the catalogue."""
-    config = doc.value(*MC)
-    if config is None and is_pynative(doc.data):
-        config = doc.value("model")  # MindFormers 2.x PyNative: the model's numbers sit directly under model:
-    if isinstance(config, dict):
+    config = model_config_of(doc.data)
+    if config is not None:
         try:
             return arch_from_model_config(config, Path(doc.path).stem, file=doc.path)
         except InputBoundError:
@@ -47,15 +44,9 @@ def best_candidate(path: str, cards: int, hbm_gb: Optional[float], lang: str = "
     """The planner's best candidate (the first that fits memory, else the first) for ``path``."""
     doc = ConfigDoc.load(path)
     arch = arch_of(doc)
-    pynative = is_pynative(doc.data)
-    seq = doc.value("model", "seq_length") if pynative else doc.value(*MC, "seq_length")
-    seq_len = seq if isinstance(seq, int) and seq > 0 else 4096
-    interleave = doc.value("parallelism", "pipeline_parallel_interleave_num", default=1) if pynative \
-        else _interleave(doc)
-    interleave = interleave if isinstance(interleave, int) and not isinstance(interleave, bool) and interleave > 0 \
-        else 1
-    candidates = plan(arch, cards, cards_per_node=min(cards, 8), hbm_gb=hbm_gb or 64, seq_len=seq_len,
-                      framework="mindformers", pp_interleave_num=interleave)
+    candidates = plan(arch, cards, cards_per_node=min(cards, 8), hbm_gb=hbm_gb or 64,
+                      seq_len=seq_length_or_default(doc.data), framework="mindformers",
+                      pp_interleave_num=interleave(doc.data))
     if not candidates:
         raise FixError(f"{path}: no parallel layout of {arch.name} fits {cards} cards "
                        "(heads, KV heads and layers limit the choices)")

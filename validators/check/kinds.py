@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 from mindpilot.validators.check.grpo import check_grpo_doc
 from mindpilot.validators.check.mindformers import check_mindformers_doc
 from mindpilot.validators.check.mindspeed_rl import check_mindspeed_rl_doc, is_mindspeed_rl
-from mindpilot.validators.check.pynative import check_pynative_doc, is_pynative
+from mindpilot.presets.config_facts import is_pynative
+from mindpilot.validators.check.pynative import check_pynative_doc
 from mindpilot.validators.check.scripts import check_script, is_launch_script
 
 if TYPE_CHECKING:

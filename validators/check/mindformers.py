@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from mindpilot.presets.config_facts import seq_length as config_seq_length
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, check_model_classes, model_numbers
@@ -57,8 +58,7 @@ def check_mindformers_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
             if key not in SWAP_KEYS:
                 ctx.add("parallel.unknown_key", doc.path, doc.line("swap_config", key), key=key,
                         allowed=", ".join(SWAP_KEYS), section="swap_config")
-    seq_length = doc.value(*MC, "seq_length")
-    seq_length = seq_length if isinstance(seq_length, int) and not isinstance(seq_length, bool) else None
+    seq_length = config_seq_length(doc.data)
     if seq_length and numbers.max_pos and seq_length > numbers.max_pos:
         ctx.add("model.seq_exceeds_positions", doc.path, doc.line(*MC, "seq_length"), seq_length=seq_length,
                 max_pos=numbers.max_pos)

@@ -96,16 +96,6 @@ class PynativeDims:
         return data_parallel, replicate, data_parallel // replicate
 
 
-def is_pynative(data: Any) -> bool:
-    """A MindFormers 2.x PyNative config: a ``parallelism:`` (or ``training:``) section and no graph-mode one."""
-    if not isinstance(data, dict) or "parallel_config" in data:
-        return False
-    if isinstance(data.get(PN), dict):
-        return True
-    training = data.get("training")
-    return isinstance(training, dict) and any(k in training for k in ("global_batch_size", "local_batch_size"))
-
-
 def check_pynative_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     """Every PyNative rule on an already parsed document."""
     from mindpilot.validators.check.pynative_layers import check_context_parallel, check_pipeline, check_recompute

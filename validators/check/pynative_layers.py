@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from mindpilot.presets.config_facts import seq_length as config_seq_length
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.pynative import PN, PynativeDims, _int
@@ -206,7 +207,7 @@ def check_context_parallel(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims
     if not compressed and not model.get("experimental_attention_variant"):  # DSA kernels build their own mask
         ctx.add("pynative.cp_needs_mask_compression", path, doc.line("model", "use_attn_mask_compression")
                 or doc.line(PN, "context_parallel"), cp=cp)
-    seq = _int(model.get("seq_length")) or _int(doc.value("train_dataset", "dataloader", "config", "seq_length"))
+    seq = config_seq_length(doc.data) or _int(doc.value("train_dataset", "dataloader", "config", "seq_length"))
     if seq and seq % cp:
         ctx.add("pynative.cp_seq_length", path, doc.line("model", "seq_length") or doc.line(PN, "context_parallel"),
                 seq=seq, cp=cp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from mindpilot.presets.config_facts import interleave
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC, Numbers
@@ -30,13 +31,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _interleave(doc: ConfigDoc) -> int:
-    """``pp_interleave_num`` when ``parallel.pipeline_config.pipeline_interleave`` is on, else 1."""
-    ppi = doc.value(*MC, "pp_interleave_num")
-    interleave = doc.value("parallel", "pipeline_config", "pipeline_interleave")
-    scheduler = doc.value("parallel", "pipeline_config", "pipeline_scheduler")
-    if _is_int(ppi) and ppi > 1 and (interleave is True or scheduler in ("zero_bubble_v", "seqvpp", "1f1b")):
-        return ppi
-    return ppi if _is_int(ppi) and ppi > 1 and doc.value("use_legacy") is False else 1
+    """The run's pipeline interleave (:func:`~mindpilot.presets.config_facts.interleave`)."""
+    return interleave(doc.data)
 
 
 def check_recompute(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mcore: bool, predict: bool) -> None:

@@ -14,7 +14,8 @@ from mindpilot.validators.check.grpo import resolve_model_yaml, world_size
 from mindpilot.validators.check.kinds import GRPO_KEYS, detect_kind, kind_label, kind_named
 from mindpilot.validators.check.mindformers import check_mindformers_doc
 from mindpilot.validators.check.parallel import Plan
-from mindpilot.validators.check.pynative import check_world, is_pynative
+from mindpilot.presets.config_facts import is_pynative
+from mindpilot.validators.check.pynative import check_world
 from mindpilot.validators.check.scripts import ScriptFacts, cross_check_convert, worker_vs_product
 from mindpilot.validators.findings import Finding, sort_findings
 
