@@ -19,7 +19,8 @@ def run_deep(args: argparse.Namespace, lang: str, timeout: float) -> ExitCode:
     from mindpilot.launch.runner import LaunchError
     from mindpilot.validators.findings import exit_code_for
     from mindpilot.validators.probe import ProbeError
-    from mindpilot.validators.selftest import quote, read_selftest, start_selftest
+    from mindpilot.launch.selftest import read_selftest, start_selftest
+    from mindpilot.validators.selftest import quote
 
     try:
         record = start_selftest(args.python, timeout)
