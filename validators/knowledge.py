@@ -4,13 +4,16 @@
 and config list (see :mod:`mindpilot.validators.learn`) and stores them here, as one JSON file per
 release in the user's data directory (``$MINDPILOT_DATA_DIR`` or platformdirs' user data dir). The
 doctor turns each learned release into a stack row, and ``check`` can ask :func:`learned_release`
-which configs a release ships. A damaged overlay file is skipped, never fatal.
+which configs a release ships. A damaged overlay file is skipped, never fatal; so is one that someone
+else could have written (:mod:`mindpilot.userdata`). A file's name is made from the release's normalised
+distribution name and version only (:func:`overlay_name`), never from text that could hold a path.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -97,28 +100,57 @@ def _stamp(directory: Path) -> float:
 @lru_cache(maxsize=4)
 def _load_learned(directory: str, stamp: float) -> tuple[LearnedRelease, ...]:
     del stamp  # part of the cache key only: a new learn changes the directory's mtime
+    from mindpilot.datafiles import json_bounded
+    from mindpilot.userdata import list_private, read_private
+
     releases = []
-    try:
-        paths = sorted(Path(directory).glob("*.json"), reverse=True)[:MAX_OVERLAY_FILES]
-    except OSError:
-        return ()
-    for path in paths:  # pydantic is imported only when something was learned
+    names = sorted(list_private(Path(directory), ".json"), reverse=True)[:MAX_OVERLAY_FILES]
+    for name in names:  # pydantic is imported only when something was learned
+        path = Path(directory) / name
+        data = read_private(path)
+        if data is None:
+            continue
         try:
-            releases.append(validate(LearnedRelease, json.loads(path.read_text(encoding="utf-8")), str(path)))
-        except (OSError, ValueError, RecursionError):  # a damaged or hostile cache file (DataFileError too)
+            releases.append(validate(LearnedRelease, json_bounded(str(path), data), str(path)))
+        except (ValueError, RecursionError):  # a damaged or hostile file (DataFileError, bounds too)
             continue
     return tuple(sorted(releases, key=lambda r: (r.name, version_key(r.version)), reverse=True))
 
 
-def save_learned(release: LearnedRelease, directory: Optional[Path] = None) -> Path:
-    """Store ``release`` (replacing an earlier learn of the same version); returns the file."""
-    from mindpilot.fileio import write_atomic
+def overlay_name(name: str, version: str) -> str:
+    """``mindformers-2.2.0.json``: the file of a learned release, from its validated, normalised
+    distribution name (PEP 508) and version (PEP 440) only.
 
-    directory = directory or overlay_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{release.name}-{release.version}.json"
-    write_atomic(path, json.dumps(asdict(release), indent=1, ensure_ascii=False) + "\n")
-    return path
+    Raises:
+        ValueError: ``name`` is not a distribution name or ``version`` not a version.
+    """
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    if not _DIST_NAME.fullmatch(name or ""):
+        raise ValueError(f"{name!r} is not a distribution name")
+    try:
+        normal = str(Version(version))
+    except InvalidVersion:
+        raise ValueError(f"{version!r} is not a version (PEP 440)") from None
+    return f"{canonicalize_name(name)}-{normal}.json"
+
+
+_DIST_NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
+"""PEP 508 names: no ``/``, no leading dot or dash."""
+
+
+def save_learned(release: LearnedRelease, directory: Optional[Path] = None) -> Path:
+    """Store ``release`` (replacing an earlier learn of the same version); returns the file.
+
+    Raises:
+        ValueError: a name or version that is not one (see :func:`overlay_name`).
+        UnsafeLocationError: the overlay folder could be written by someone else.
+    """
+    from mindpilot.userdata import write_private
+
+    path = (directory or overlay_dir()) / overlay_name(release.name, release.version)
+    return write_private(path, json.dumps(asdict(release), indent=1, ensure_ascii=False) + "\n")
 
 
 def learned_release(name: str, version: str) -> Optional[LearnedRelease]:

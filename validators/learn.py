@@ -57,8 +57,13 @@ def learn(target: str, python: Optional[str] = None, timeout: float = 600.0,
         LearnError: pip failed (no index reachable, no such release), timed out, or gave no wheel.
     """
     name, version = parse_target(target)
+    from mindpilot.userdata import private_dir
+
     cache = data_dir() / "wheels"
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        private_dir(cache)  # a wheel another user could swap would be read as this release
+    except OSError as exc:
+        raise LearnError(f"{exc.filename}: {exc.strerror}") from None
     requirement = f"{name}=={version}" if version else name
     from mindpilot.validators.probe.pyenv import ProbeError, resolve_python
 
@@ -78,7 +83,15 @@ def learn(target: str, python: Optional[str] = None, timeout: float = 600.0,
         raise LearnError(_pip_failure(requirement, done.stdout + done.stderr))
     wheel = _downloaded_wheel(cache, name, version, done.stdout)
     release = read_wheel(wheel)
-    save_learned(release, directory)
+    if release.name != name or (version and pep440(release.version) != pep440(version)):
+        raise LearnError(f"{wheel.name}: its METADATA names {release.name!r} {release.version!r}, "
+                         f"not {name} {version or ''}".rstrip())
+    try:
+        save_learned(release, directory)
+    except ValueError as exc:
+        raise LearnError(f"{wheel.name}: {exc}") from None
+    except OSError as exc:
+        raise LearnError(f"{exc.filename}: {exc.strerror}") from None
     return release
 
 

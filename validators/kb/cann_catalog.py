@@ -184,26 +184,22 @@ def learned_path() -> Path:
 
 def save_learned(entries: List[CodeEntry], origin: str, version: str) -> Path:
     """Store ``entries`` as the learned catalogue (replacing the last one); returns the file."""
-    from mindpilot.fileio import locked, write_atomic
+    from mindpilot.userdata import write_private
     from mindpilot.validators.knowledge import today
 
-    path = learned_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {"learned_from": origin, "version": version, "learned": today(),
                 "entries": [asdict(entry) for entry in merge(entries).values()]}
-    with locked(path):
-        write_atomic(path, json.dumps(document, ensure_ascii=False, indent=0) + "\n")
-    return path
+    return write_private(learned_path(), json.dumps(document, ensure_ascii=False, indent=0) + "\n")
 
 
 def load_learned() -> List[CodeEntry]:
     """The learned catalogue; empty when there is none or it is damaged (never fatal)."""
-    path = learned_path()
+    from mindpilot.userdata import read_private
+
+    data = read_private(learned_path(), MAX_FILE_BYTES * 2)  # None: absent, or someone else could write it
     try:
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES * 2:
-            return []
-        document = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError, RecursionError):
+        document = json.loads(data.decode("utf-8", "replace")) if data is not None else None
+    except (ValueError, RecursionError):
         return []
     items = document.get("entries") if isinstance(document, dict) else None
     if not isinstance(items, list):
