@@ -22,6 +22,7 @@ from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.redact import redact_log_line, redact_model, secret_values
+from mindpilot.validators.kb.keyline import key_text
 
 MAX_TEXT = 200
 """Longest error text put in a finding title."""
@@ -39,6 +40,10 @@ class Pattern:
     """Why this pattern means what it means."""
     literals: list[str] = field(default_factory=list)
     """The regex runs only on lines containing one of these (a fast prefilter); empty: always."""
+    strength: int = 2
+    """For error patterns: 3 an exception, 2 an error line, 1 words of failure (a rank's strongest line wins)."""
+    loud_only: bool = False
+    """For error patterns: not on lines logged at INFO, DEBUG or WARNING level."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class _Compiled:
     """The patterns compiled, each behind its literal prefilter."""
 
     def __init__(self, data: Patterns) -> None:
-        self.error = [(tuple(p.literals), re.compile(p.regex)) for p in data.error]
+        self.error = [(tuple(p.literals), re.compile(p.regex), p.strength, p.loud_only) for p in data.error]
         self.consequence = [(tuple(p.literals), re.compile(p.regex)) for p in data.consequence]
         self.suspect = [re.compile(p.regex) for p in data.suspect]
 
@@ -71,7 +76,18 @@ class _Compiled:
         return False
 
     def is_error(self, text: str) -> bool:
-        return self._any(self.error, text)
+        return self.error_strength(text) > 0
+
+    def error_strength(self, text: str, quiet: bool = False) -> int:
+        """How surely ``text`` (a line's message) reports a failure: 0 not at all, up to 3 (an exception).
+        ``quiet``: the line is logged at INFO, DEBUG or WARNING level (words of failure do not count)."""
+        best = 0
+        for literals, regex, strength, loud_only in self.error:
+            if strength <= best or (loud_only and quiet):
+                continue
+            if any(literal in text for literal in literals) and regex.search(text):
+                best = strength
+        return best
 
     def is_consequence(self, text: str) -> bool:
         return self._any(self.consequence, text)
@@ -125,6 +141,8 @@ class Failure:
     """Time from the log itself (last timestamp at or before the line), else None."""
     seq: int
     """Order in which it was read (tie-breaker when logs carry no time)."""
+    strength: int = 2
+    """How surely the line reports a failure (see :class:`Pattern`; a known error is 4)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"rank": self.rank, "rule": self.rule, "text": self.text, "file": self.file, "line": self.line}
@@ -157,14 +175,15 @@ class FailureTracker:
         patterns = _patterns()
         events: list[FindingEvent] = []
         quiet = _quiet_level(text)
+        key = key_text(text)
         hits = self.matcher.match_line(text, list(before)) if self.matcher is not None and kb_candidate else []
         for hit in hits:
             if quiet and _severity(hit) is Severity.ERROR:
                 continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start
-            is_consequence = _hit_is_consequence(hit) or patterns.is_consequence(text)
+            is_consequence = _hit_is_consequence(hit) or patterns.is_consequence(key)
             finding = hit.to_finding(self.lang, file=file, line=line, rank=rank)
             event = self._record(finding, text, rank, source, file, line, stamp_head, is_consequence,
-                                 _severity(hit) is Severity.ERROR)
+                                 _severity(hit) is Severity.ERROR, KB_STRENGTH)
             if event is not None:
                 events.append(event)
         if events or (hits and not quiet):
@@ -174,23 +193,31 @@ class FailureTracker:
                 found = pattern.search(text)
                 if found and int(found.group(1)) not in self.suspects:
                     self.suspects.append(int(found.group(1)))
-        if not patterns.is_error(text):
+        quiet = quiet or _quiet_level(key) or _source_line(text, key)
+        strength = max(patterns.error_strength(key, quiet), patterns.error_strength(text, quiet) if key != text else 0)
+        if not strength:
             return events
-        is_consequence = patterns.is_consequence(text) or source != "worker"
+        is_consequence = patterns.is_consequence(key) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
-        short = log_message(text.strip())[:MAX_TEXT]
+        short = log_message(key)[:MAX_TEXT]
         finding = make_finding(rule, self.lang, file=file, line=line, who=_who(rank, source, self.lang),
                                text=short, path=file, lineno=line if line is not None else "?",
                                extra={"rank": rank})
-        event = self._record(finding, short, rank, source, file, line, stamp_head, is_consequence, True)
+        event = self._record(finding, short, rank, source, file, line, stamp_head, is_consequence, True, strength)
         if event is not None:
             events.append(event)
         return events
 
     def _record(self, finding: Finding, text: str, rank: Optional[int], source: str, file: str,
                 line: Optional[int], stamp_head: Optional[str], consequence: bool,
-                is_error: bool) -> Optional[FindingEvent]:
+                is_error: bool, strength: int = 2) -> Optional[FindingEvent]:
         key = (rank, finding.rule)
+        cause = self.causes.get(rank)
+        if is_error and not consequence and cause is not None and cause.strength < min(strength, 3):
+            # A stronger line of the same rank explains it better: the exception after "[ERROR] ... failed".
+            stamp = line_timestamp(stamp_head) if stamp_head else None
+            self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line,
+                                        stamp if stamp is not None else cause.time, cause.seq, strength)
         if key in self._emitted:
             return None
         self._emitted.add(key)
@@ -200,7 +227,8 @@ class FailureTracker:
         first = False
         if is_error and not consequence and rank not in self.causes:
             stamp = line_timestamp(stamp_head) if stamp_head else None
-            self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line, stamp, self._seq)
+            self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line, stamp, self._seq,
+                                        strength)
             if not self._first_reported:
                 first = self._first_reported = True
         return FindingEvent(finding=finding, rank=rank, source=source, consequence=consequence,
@@ -214,7 +242,8 @@ class FailureTracker:
                                "", None, None, 0)
             return None
         ranked = [f for f in self.causes.values() if f.rank is not None] or list(self.causes.values())
-        return min(ranked, key=lambda f: (f.time if f.time is not None else float("inf"), f.seq))
+        # A rank with only words of failure comes after one with an error line, whatever the times.
+        return min(ranked, key=lambda f: (f.strength < 2, f.time if f.time is not None else float("inf"), f.seq))
 
 
 def _who(rank: Optional[int], source: str, lang: str) -> str:
@@ -226,12 +255,25 @@ def _who(rank: Optional[int], source: str, lang: str) -> str:
 
 
 _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
+_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\|")
+"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``) and loguru (``| INFO     |``) levels below ERROR."""
+KB_STRENGTH = 4
+"""The strength of a known error (above any fallback pattern)."""
+
+
+_SOURCE_LINE = ("File \"", "raise ", "return ", "^", "~", "self.", "assert ", "if ", "elif ", "def ", "#")
+
+
+def _source_line(text: str, key: str) -> bool:
+    """A traceback's frame or quoted source line (indented, ``File "...``, ``raise ...``): its words of
+    failure are code, not a report."""
+    return text[:1] in (" ", "\t") or key.startswith(_SOURCE_LINE)
 
 
 def _quiet_level(text: str) -> bool:
     """The line is logged at WARNING level or below: it reports no failure of its own."""
     head = text[:120]
-    return any(marker in head for marker in _QUIET)
+    return any(marker in head for marker in _QUIET) or _QUIET_WRAPPED.search(head) is not None
 
 
 def _hit_is_consequence(hit: Any) -> bool:

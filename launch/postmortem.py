@@ -17,7 +17,6 @@ from typing import IO, Any, Optional
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import FailureTracker, failure_literals
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -32,7 +31,9 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     is the standard input already read, for ``diagnose -``). Always: the scheduler's error lines, which
     the live view labels consequences, join the report's consequences.
     """
-    has_error = report.root_cause is not None or any(f.severity == Severity.ERROR for f in report.findings)
+    # Known errors that are only consequences (HCCL timeouts ...) leave the root cause open: the failing
+    # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
+    has_error = report.root_cause is not None
     literals = failure_literals()
     tracker = FailureTracker(lang=lang)
     found: dict = {}

@@ -43,7 +43,9 @@ class KnowledgeBase:
         """A matcher over the rules that read ``scope`` (``log`` or ``script``); built once."""
         if scope not in self._matchers:
             chosen = [rule for rule in self.rules.values() if rule.scope in (scope, "any")]
-            extra = ("Global rank id",) if scope == "log" else ()
+            # "[PID:" sits inside CANN 8 lines between a code and its message: such a line must be read
+            # even though a rule's literal ("EI0006: Getting socket") only appears once the PID is removed.
+            extra = ("Global rank id", "[PID:") if scope == "log" else ()
             self._matchers[scope] = Matcher(chosen, extra_literals=extra, coded=self.coded if scope == "log" else None)
         return self._matchers[scope]
 

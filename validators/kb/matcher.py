@@ -12,6 +12,7 @@ import re
 from typing import Callable, Dict, List, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.kb.keyline import key_text
 from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
@@ -187,11 +188,13 @@ class Matcher:
         """Full regexes of the rules whose literal ``line`` contains; context checked through callbacks."""
         hits: List[KbHit] = []
         seen = set()
-        for literal in self._present(line):
+        key = key_text(line)
+        texts = (key, line) if key != line else (line,)
+        for literal in self._present(line) if key == line else self._present_in(key, line):
             for entry in self.by_literal[literal]:
                 if entry.rule.id in seen:
                     continue
-                found = entry.regex.search(line)
+                found = _search(entry.regex, texts)
                 if found is None:
                     continue
                 if entry.before is not None and entry.before.search(line) is None \
@@ -205,12 +208,18 @@ class Matcher:
                           for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
                 hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
         if self.coded:
-            for found in CODE_IN_LINE.finditer(line):
+            for found in CODE_IN_LINE.finditer(key):
                 entry = self.coded.get(found.group(1))
                 if entry is not None and entry.rule.id not in seen:
                     seen.add(entry.rule.id)
                     hits.append(KbHit(entry.rule, entry.pattern, line, found.group(1)))
         return hits
+
+    def _present_in(self, key: str, line: str) -> List[str]:
+        """The literals of the line's message or of the whole line (a wrapping may split a literal)."""
+        both = self._present(key)
+        extra = [literal for literal in self._present(line) if literal not in both]
+        return sorted(both + extra, key=self._order.__getitem__) if extra else both
 
     def _present(self, line: str) -> List[str]:
         """The literals ``line`` contains, in rule order.
@@ -237,7 +246,9 @@ class Matcher:
         masked = line.translate(_DIGITS_TO_ZERO)
         if any(literal.translate(_DIGITS_TO_ZERO) in masked for literal in self._with_digits):
             return False
-        return all(entry.shape_wide for literal in self._present(line) for entry in self.by_literal[literal])
+        key = key_text(line)
+        present = self._present(line) if key == line else self._present_in(key, line)
+        return all(entry.shape_wide for literal in present for entry in self.by_literal[literal])
 
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
         """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""
@@ -281,6 +292,15 @@ class Matcher:
 
 
 _CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
+
+
+def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Match[str]]":
+    """The first match of ``regex`` in the line's message, else in the whole line."""
+    for text in texts:
+        found = regex.search(text)
+        if found is not None:
+            return found
+    return None
 
 
 def _context_ok(regex: "re.Pattern[str]", text: Optional[str]) -> bool:

@@ -1,0 +1,113 @@
+"""The key line in any log format: wrappings removed before matching, the unknown error's line found in
+every launcher's and logger's format, the exception ahead of trailer lines, the failing rank ahead of ranks
+that only time out, and "no known error found" only when no line looks like an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.validators.kb import diagnose_paths, load_kb_from
+from mindpilot.validators.kb.keyline import key_text
+from mindpilot.launch.router import analyse
+
+
+@pytest.mark.parametrize("line, key", [
+    ("[rank3]: RuntimeError: boom", "RuntimeError: boom"),
+    ("[rank0]:   File \"x.py\", line 3", "File \"x.py\", line 3"),
+    ("(VllmWorker rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ValueError: x", "ValueError: x"),
+    ("svc   | 2025-11-19 11:14:59.028 | ERROR    | __main__:parse:95 | Dispatch failed", "Dispatch failed"),
+    ("【BUG】：RuntimeError: NPU out of memory.", "RuntimeError: NPU out of memory."),
+    ("Error:RuntimeError: NPU out of memory.", "RuntimeError: NPU out of memory."),
+    ("   OSError: libx.so: undefined symbol: y", "OSError: libx.so: undefined symbol: y"),
+    ("EI0006: [PID: 1234] 2025-04-08-18:07:20.444.436 Getting socket times out.", "EI0006: Getting socket times out."),
+    ("EE9999[PID: 818] 2026-08-13-15:31:21.888.208 (EE9999):  The error from device", "EE9999: The error from device"),
+    ("[INFO] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [a.py:1] ok", "[INFO] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [a.py:1] ok"),
+])
+def test_wrappings_are_removed(line, key):
+    assert key_text(line) == key
+
+
+def _unknown_root(tmp_path: Path, text: str, name: str = "job.log"):
+    log = tmp_path / name
+    log.write_text(text, encoding="utf-8")
+    report = analyse([str(log)], "en")
+    return report.root_cause, report
+
+
+STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[1/10], loss: 2.3 }\n"
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (STEP + "[rank3]: Traceback (most recent call last):\n[rank3]:   File \"t.py\", line 1, in <module>\n"
+     "[rank3]: KeyError: 'input_ids'\n", 4, "KeyError: 'input_ids'"),
+    (STEP + "(VllmWorker rank=1 pid=9) ERROR 12-01 10:00:00 [core.py:123] Worker crashed, engine dead\n", 2, "engine dead"),
+    (STEP + "svc | 2025-11-19 11:14:59.028 | ERROR | m:f:1 | Dispatch to http://x/infer gave 500\n", 2, "gave 500"),
+    (STEP + "RuntimeError : shapes (2, 3) and (4, 5) differ\n", 2, "shapes (2, 3)"),
+    (STEP + "terminate called after throwing an instance of 'c10::Error'\n  what():  bad op\n", 2, "c10::Error"),
+    (STEP + "[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:01.000.000 [a.py:1] caught ValueError: bad rank table\n", 2,
+     "ValueError: bad rank table"),
+    (STEP + "模型权重加载失败，请检查路径\n", 2, "加载失败"),
+    (STEP + "[W compiler_depend.ts:1] Watchdog caught a device fault on rank 2, aborting\n", 2, "Watchdog"),
+    (STEP + "ACL stream synchronize failed, NPU is busy\n", 2, "NPU is busy"),
+    (STEP + "np_tensor can not be split by strategy!\n", 2, "split by strategy"),
+])
+def test_an_unknown_error_s_line_is_the_root_cause_in_every_format(tmp_path, text, line, words):
+    root, report = _unknown_root(tmp_path, text)
+    assert root is not None, text
+    assert root.rule == "diagnose.unknown_error" and root.line == line, (root, text)
+    assert words in root.title and words in report.findings[0].title
+
+
+def test_an_exception_comes_before_the_trailer_lines_around_it(tmp_path):
+    text = (STEP + "[ERROR] 2025-08-20-10:00:01 (PID:1, Device:0, RankID:0) ERR99999 UNKNOWN application exception\n"
+            "Traceback (most recent call last):\n  File \"train.py\", line 9, in <module>\n"
+            "    raise ValueError(\"the tokenizer failed\")\nValueError: seq_length 4096 exceeds max_position 2048\n"
+            "[ERROR] 2025-08-20-10:00:02 (PID:1, Device:0, RankID:0) ERR00100 PTA call acl api failed\n")
+    root, _ = _unknown_root(tmp_path, text)
+    assert root.line == 6 and "seq_length 4096" in root.title
+
+
+def test_a_timeout_word_inside_an_api_name_is_not_a_consequence(tmp_path):
+    root, _ = _unknown_root(tmp_path, STEP + "RuntimeError: copy_d2d: NPU function error: "
+                                             "AclrtSynchronizeStreamWithTimeout(copy_stream), error code is 507001\n")
+    assert root is not None and "507001" in root.title
+
+
+def test_the_failing_rank_comes_before_ranks_that_only_time_out(tmp_path):
+    folder = tmp_path / "msrun_log"
+    folder.mkdir()
+    timeout = ("[ERROR] HCCL(1,python):2025-08-20-10:00:01.000.000 [task.cc:1] [TaskExecStage][Timeout][Host]"
+               "Task run failed\n")
+    (folder / "worker_0.log").write_text(STEP + timeout, encoding="utf-8")
+    (folder / "worker_3.log").write_text(
+        STEP + "[ERROR] ME(3:4,MainProcess):2025-08-20-10:00:05.000.000 [a.py:1] the dataset column is empty\n",
+        encoding="utf-8")
+    report = analyse([str(folder)], "en")
+    assert report.root_cause is not None and report.root_cause.rank == 3, report.root_cause
+    assert any(group.ranks == [0] for group in report.consequences)
+
+
+def test_no_error_found_only_when_no_line_looks_like_one(tmp_path):
+    root, report = _unknown_root(tmp_path, STEP * 3 + "[INFO] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 "
+                                 "[a.py:1] retry failed once, trying the next address\n"
+                                 "[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [b.py:1] Failed to "
+                                 "connect to the tcp server 127.0.0.1:8118, retry(3/60)\n")
+    assert root is None and not report.findings
+
+
+def test_a_rule_matches_the_cann_8_layout_and_a_rank_prefix(tmp_path):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.parallel.ranktable_ip\n    stage: parallel\n"
+        "    patterns: [{regex: '^EJ0004: The rank table IP'}]\n"
+        "    title: {zh: t, en: the rank table names an IP this node lacks}\n    cause: {zh: c, en: c}\n"
+        "    fix: {zh: f, en: f}\n    source: test\n", encoding="utf-8")
+    log = tmp_path / "plog.log"
+    log.write_text(STEP + "[rank1]: EJ0004: [PID: 77] 2025-04-08-18:07:20.444.436 The rank table IP 10.0.0.9 is "
+                          "not on this node\n", encoding="utf-8")
+    report = diagnose_paths([str(log)], kb=load_kb_from(folder))
+    assert report.root_cause.rule == "kb.parallel.ranktable_ip" and report.root_cause.line == 2
+    assert report.findings[0].text.startswith("[rank1]: EJ0004: [PID: 77]")  # shown as written
