@@ -48,6 +48,9 @@ _ASSIGN_MARKS = ("token", "secret", "passw", "key", "credential", "_ak", "_sk", 
                  "sk\"", "auth")
 _BEARER_MARKS = ("bearer", "basic", "token")
 """Cheap first looks (substrings): most log lines hold none of them, and skip the regular expressions."""
+_TOKENIZER_TOKEN = re.compile(r"(?:(?:pad|bos|eos|unk|sep|cls|mask|start|end|image|video|audio|system|user|"
+                              r"assistant|special)[_-])?tokens?", re.IGNORECASE)
+"""Keys of a tokenizer's special tokens (``pad_token``), whose letters-only values are no secrets."""
 _TOKEN_LIKE = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9._~+/=-]{8,}\Z")
 
 
@@ -77,15 +80,30 @@ def redact_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: (MASK if is_secret_name(name) else redact_text(value, ())) for name, value in environ.items()}
 
 
+def is_secret_variable(name: str, value: str) -> bool:
+    """Whether a variable must be passed by name and never shown: its name looks like a credential, or its value
+    holds one (a URL's ``user:password@``, a token's shape): ``PIP_INDEX_URL=https://u:p@mirror/simple``."""
+    return is_secret_name(name) or masked_value(name, value) != value
+
+
+def masked_value(name: str, value: str) -> str:
+    """What may be shown of a variable: ``***`` for a secret name, else the value with a URL's userinfo and
+    token-shaped words masked (``https://***@mirror/simple``)."""
+    return MASK if is_secret_name(name) else redact_text(value, ())
+
+
 def from_environment(name: str, value: str) -> bool:
-    """A secret variable given as ``***`` or empty: passed by name, the launching environment supplies it."""
-    return is_secret_name(name) and value in ("", MASK)
+    """A secret variable given as ``***`` or empty, or a URL whose userinfo is ``***``: passed by name, the
+    launching environment supplies it."""
+    if is_secret_name(name):
+        return value in ("", MASK)
+    return f"://{MASK}@" in value
 
 
 def masked_env(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` with each secret variable's value replaced by ``***`` (what a preset export, the launch command
+    """``env`` with each secret variable masked (:func:`masked_value`: what a preset export, the launch command
     and a job record hold); other values are kept as they are, so the result still launches."""
-    return {name: (MASK if is_secret_name(name) else value) for name, value in env.items()}
+    return {name: masked_value(name, value) for name, value in env.items()}
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -152,9 +170,9 @@ def _assignment(match: "re.Match[str]") -> str:
     key, value = match.group("key"), match.group("value")
     if value == MASK or not is_secret_key_in_text(key):
         return match.group(0)
-    word = key.upper().replace("-", "_").split("_")[-1]
-    # "pad_token: <pad>" is a tokenizer setting; a token value has letters and digits.
-    if word == "TOKEN" and not _TOKEN_LIKE.match(value):
+    # "pad_token: <pad>", "eos_token=endoftext" are tokenizer settings (a token value there has letters and
+    # digits); HF_TOKEN or access_token is a credential whatever its letters.
+    if _TOKENIZER_TOKEN.fullmatch(key) and not _TOKEN_LIKE.match(value):
         return match.group(0)
     return match.group("key") + match.group("sep") + MASK
 

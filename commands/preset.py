@@ -117,7 +117,7 @@ def _new(args: argparse.Namespace) -> ExitCode:
 
     from mindpilot.presets.names import env_flag
     from mindpilot.presets.preset import Preset
-    from mindpilot.presets.store import preset_text, save_preset
+    from mindpilot.presets.store import preset_text, preset_to_json, save_preset
     from mindpilot.datafiles import plain_message
 
     env = {}
@@ -152,7 +152,7 @@ def _new(args: argparse.Namespace) -> ExitCode:
         save_preset(preset, args.output)
         _wrote(args, args.output)
     else:
-        print(preset.to_json() if args.json else preset_text(preset, "preset.yaml"), end="\n" if args.json else "")
+        print(preset_to_json(preset) if args.json else preset_text(preset, "preset.yaml"), end="")
     return ExitCode.OK
 
 

@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional
 from mindpilot.fileio import write_atomic
 from mindpilot.presets.names import env_name_problem, one_line
 from mindpilot.presets.preset import Preset
-from mindpilot.redact import from_environment, is_secret_name, masked_env, redact_text
+from mindpilot.redact import from_environment, is_secret_variable, masked_env, redact_text
 
 VLLM_ENV = {
     "vLLM_MODEL_BACKEND": "MindFormers",
@@ -66,7 +66,7 @@ class LaunchCommand:
 
     def secrets(self) -> list[str]:
         """Values of this command's secret variables (to mask wherever the command is shown)."""
-        return sorted({value for key, value in self.env.items() if is_secret_name(key) and len(value) >= 4
+        return sorted({value for key, value in self.env.items() if is_secret_variable(key, value) and len(value) >= 4
                        and not from_environment(key, value)}, key=len, reverse=True)
 
     def shell(self) -> str:
@@ -105,7 +105,7 @@ def check_command(command: LaunchCommand) -> None:
 
 
 def _quoted_env_value(key: str, value: str) -> str:
-    if is_secret_name(key):
+    if is_secret_variable(key, value):
         # Passed by name: the script and the printed command never hold the value itself.
         return '"${' + key + ':?set ' + key + '}"'
     if key in PREPENDED:
@@ -263,5 +263,7 @@ def _wrapped(argv: list[str], indent: str = "  ") -> str:
 
 
 def write_run_sh(path: str, text: str) -> None:
-    """Write ``run.sh`` atomically and make it executable (a previous one is kept as ``.bak``)."""
-    write_atomic(path, text, keep_backup=True, mode=0o755)
+    """Write ``run.sh`` atomically, executable by its owner only (a previous one is kept as ``.bak``).
+
+    0700, not 0755: it names the job's paths and variables, like the 0600 ``job.json`` beside it."""
+    write_atomic(path, text, keep_backup=True, mode=0o700)

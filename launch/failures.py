@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from mindpilot import compiled
 from mindpilot.launch.events import FindingEvent, HangEvent
@@ -151,7 +151,7 @@ class Failure:
 class FailureTracker:
     """Feeds on lines; yields findings; knows the first failing rank."""
 
-    def __init__(self, lang: str = "en", use_kb: bool = True) -> None:
+    def __init__(self, lang: str = "en", use_kb: bool = True, secrets: Iterable[str] = ()) -> None:
         self.lang = lang
         self.matcher = kb_matcher() if use_kb else None
         self.causes: dict[Optional[int], Failure] = {}
@@ -159,8 +159,8 @@ class FailureTracker:
         self._emitted: set[tuple[Optional[int], str]] = set()
         self._seq = 0
         self._first_reported = False
-        self.secrets = secret_values()
-        """Values of this environment's secret variables: masked in every line shown."""
+        self.secrets = sorted(set(secret_values()) | set(secrets), key=len, reverse=True)
+        """Values of this environment's secret variables and of the job's (``secrets``): masked in every line."""
 
     def feed(self, text: str, rank: Optional[int], source: str, file: str, stamp_head: Optional[str],
              line: Optional[int] = None, kb_candidate: bool = True,

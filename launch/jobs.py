@@ -112,6 +112,8 @@ class JobRecord(BaseModel):
     """``mindpilot stop`` was asked; a signal death then counts as stopped, not failed."""
     error: Optional[str] = None
     """Why the job could not start, when it could not."""
+    secret_names: List[str] = Field(default_factory=list)
+    """Names of the secret variables the job was given (never their values; see ``launch.job_secrets``)."""
 
     @property
     def record_dir(self) -> Path:

@@ -22,6 +22,7 @@ from mindpilot.launch.command import LaunchCommand, check_command, masked_env, r
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, running_log_owner, save_job, state_dir, update_job)
+from mindpilot.launch.job_secrets import job_secret_values, secret_names
 from mindpilot.launch.tail import LogFollower
 from mindpilot.presets.preset import Preset
 
@@ -119,10 +120,11 @@ def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset
                 wait_started: float) -> JobRecord:
     """Save the record, write its run.sh, start the supervisor and wait until msrun runs."""
     Path(record.log_dir).mkdir(parents=True, exist_ok=True)
+    env = commands[0].full_env()
+    record.secret_names = secret_names(env)
     save_job(record)
     # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh [NODE_RANK]`.
     write_run_sh(str(record.record_dir / "run.sh"), render_run_sh(commands, preset))
-    env = commands[0].full_env()
     env[JOB_ENV] = record.id
     env["MINDPILOT_STATE_DIR"] = str(state_dir())
     env["PYTHONUNBUFFERED"] = "1"
@@ -178,7 +180,7 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
     if hang_after is None:
         hang_after = float(record.preset.get("hang_minutes", 10.0)) * 60
     follower = LogFollower(record.log_dir, [record.msrun_log], hang_after=hang_after or None, kb=kb,
-                           lang=lang, from_start=from_start, lines=lines)
+                           lang=lang, from_start=from_start, lines=lines, secrets=job_secret_values(record))
     try:
         while True:
             if stop is not None and stop():

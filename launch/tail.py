@@ -202,13 +202,13 @@ class LogFollower:
     def __init__(self, log_dir: Union[str, Path], extra_files: Iterable[Union[str, Path]] = (),
                  hang_after: Optional[float] = 600.0, kb: bool = True, lang: str = "en",
                  from_start: bool = True, lines: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, secrets: Iterable[str] = ()) -> None:
         self.log_dir = Path(log_dir)
         self.extra = [Path(p) for p in extra_files]
         self.emit_lines = lines
         self.from_start = from_start
         self.followers: dict[Path, FileFollower] = {}
-        self.failures = FailureTracker(lang=lang, use_kb=kb)
+        self.failures = FailureTracker(lang=lang, use_kb=kb, secrets=secrets)
         self.hang = HangDetector(hang_after, clock) if hang_after else None
         self._last_scan = 0.0
         self.behind = False
