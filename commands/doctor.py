@@ -11,11 +11,11 @@ import argparse
 import math
 import os
 import sys
-import unicodedata
 from typing import Optional, TextIO
 
 from mindpilot.commands.output import CommandError, add_format_argument, emit_ci, emit_json, lang_of, print_findings
 from mindpilot.exit_codes import ExitCode
+from mindpilot.validators.text.columns import pad, short
 
 _STATUS_MARK = {"ok": "ok", "mismatch": "MISMATCH", "missing": "MISSING", "not-needed": "-", "unknown": "?"}
 _STATUS_ZH = {"ok": "正常", "mismatch": "不匹配", "missing": "缺失", "not-needed": "-", "unknown": "?"}
@@ -108,19 +108,10 @@ def _list_stacks(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _cells(text: str) -> int:
-    """Terminal columns of ``text``: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _cell(text: Optional[str], width: int) -> str:
-    """``text`` cut with an ellipsis and padded to exactly ``width`` terminal columns."""
-    text = text or "-"
-    if _cells(text) > width:
-        while _cells(text) > width - 1:
-            text = text[:-1]
-        text += "…"
-    return text + " " * (width - _cells(text))
+    """``text`` cut with an ellipsis and padded to exactly ``width`` terminal columns (linear in ``text``:
+    an 80 KB version string is one pass, not one pass per character cut)."""
+    return pad(short(text or "-", width), width)
 
 
 def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:

@@ -10,6 +10,7 @@ parallel plan in one validated document. It is saved as YAML (or JSON for CI), r
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
@@ -23,6 +24,8 @@ PARALLEL_DEGREES = ("data_parallel", "model_parallel", "pipeline_stage", "contex
                     "micro_batch_num")
 """Keys of a preset's ``parallel``: MindFormers' ``parallel_config`` degrees (written into the config by render)."""
 PACKAGE_PREFIX = "mindpilot:"
+MAX_HANG_MINUTES = 100_000
+"""Longest ``hang_minutes`` (about 10 weeks): a finite bound, so ``inf`` is not a way to say "never"."""
 """A path starting with this is relative to the installed package (the demo script uses it)."""
 
 
@@ -128,8 +131,28 @@ class Preset(BaseModel):
     @field_validator("cards", "nodes")
     @classmethod
     def _positive(cls, value: int) -> int:
+        from mindpilot.presets.planner import PLAN_BOUNDS
+
         if value < 1:
             raise ValueError("must be at least 1 (msrun: worker_num must be greater than 0)")
+        if value > PLAN_BOUNDS["cards"]:  # one command per node is built: 10^8 nodes would take GBs
+            raise ValueError(f"must be at most {PLAN_BOUNDS['cards']}, got {value}")
+        return value
+
+    @field_validator("local_cards")
+    @classmethod
+    def _per_node(cls, value: Optional[int]) -> Optional[int]:
+        from mindpilot.presets.planner import PLAN_BOUNDS
+
+        if value is not None and not 1 <= value <= PLAN_BOUNDS["cards_per_node"]:
+            raise ValueError(f"must be between 1 and {PLAN_BOUNDS['cards_per_node']}, got {value}")
+        return value
+
+    @field_validator("hang_minutes")
+    @classmethod
+    def _hang_minutes(cls, value: float) -> float:
+        if not (math.isfinite(value) and 0 < value <= MAX_HANG_MINUTES):  # nan, inf, 0 and -1 are refused
+            raise ValueError(f"must be a number of minutes above 0 and at most {MAX_HANG_MINUTES}, got {value}")
         return value
 
     @field_validator("name")

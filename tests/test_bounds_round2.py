@@ -1,0 +1,84 @@
+"""Bounds found by the second attack round (issue 18, items 8 and 11): node counts past the cards bound,
+quadratic text fitting, and ``--hang-minutes`` that is not a finite positive number, each one line and
+exit 2 (or a fast answer), never a MemoryError, a traceback or minutes of CPU."""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+
+import pytest
+
+from support import run_cli
+from test_doctor_declarations import make_venv, minimal
+
+
+@contextmanager
+def _within(seconds: int):
+    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
+    def _expired(signum, frame):
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _one_line_exit_2(done, *words: str) -> None:
+    assert done.returncode == 2, done.stdout[-500:] + done.stderr[-500:]
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in done.stderr
+
+
+def test_nodes_past_the_cards_bound_are_refused_in_one_line(tmp_path):
+    preset = tmp_path / "huge.yaml"
+    preset.write_text("name: huge\nscript: train.py\ncards: 8\nnodes: 100000000\nmaster_addr: 10.0.0.1\n",
+                      encoding="utf-8")
+    _one_line_exit_2(run_cli("launch", str(preset), "--dry-run", "--no-probe", timeout=60), "nodes", "131072")
+    _one_line_exit_2(run_cli("preset", "render", str(preset), "--out", str(tmp_path / "out"), timeout=60), "nodes")
+    _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--nodes", "1000000",
+                             "--master-addr", "10.0.0.1", timeout=60), "nodes", "131072")
+    _one_line_exit_2(run_cli("preset", "new", "--script", "a.py", "--nodes", "1000000", timeout=60), "nodes")
+    _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--local-cards", "5000", timeout=60),
+                     "local_cards")
+
+
+@pytest.mark.parametrize("minutes", ["nan", "inf", "-1", "0"])
+def test_hang_minutes_must_be_a_finite_positive_number(tmp_path, minutes):
+    _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--hang-minutes", minutes, timeout=60),
+                     "hang_minutes")
+    preset = tmp_path / "p.yaml"
+    value = {"nan": ".nan", "inf": ".inf"}.get(minutes, minutes)
+    preset.write_text(f"name: p\nscript: train.py\ncards: 1\nhang_minutes: {value}\n", encoding="utf-8")
+    _one_line_exit_2(run_cli("preset", "show", str(preset), timeout=60), "hang_minutes")
+
+
+def test_table_cells_and_wrapping_are_linear_in_the_text():
+    from mindpilot.commands.doctor import _cell
+    from mindpilot.validators.text.columns import columns, wrap
+
+    version = "2.7.1" + ".0" * 50_000  # 100 KB, a valid PEP 440 version
+    with _within(10):  # the old cut (one full width count per character removed) needs minutes
+        assert columns(_cell(version, 26)) == 26 and _cell(version, 26).endswith("…")
+        assert columns(_cell("中" * 50_000, 26)) == 26
+        for text in ("（" * 100_000, "，" * 100_000, "a " * 50_000, "中" * 100_000):
+            lines = wrap(text, "  ")
+            assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_doctor_of_an_environment_with_a_100_kb_version_and_requires_python(tmp_path):
+    huge = "2.7.1" + ".0" * 50_000
+    requires = ">=3.9" + ",!=3.9.0" * 12_000  # ~98 KB, a specifier pip accepts
+    python = make_venv(tmp_path / "env", {"mindspore-2.7.1": minimal("mindspore", huge),
+                                          "mindformers-1.7.0": minimal("mindformers", "1.7.0")
+                                          + f"Requires-Python: {requires}\n"})
+    done = run_cli("doctor", "--python", str(python), "--lang", "en", timeout=90)  # old code: hours of CPU
+    assert done.returncode in (0, 1, 3) and "Traceback" not in done.stderr, done.stderr[-2000:]
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith(("python ", "mindspore "))}
+    assert len(rows["mindspore"]) < 80 and "2.7.1.0.0.0" in rows["mindspore"]  # the cells are cut to the table
+    assert len(rows["python"]) < 80 and ">=3.9" in rows["python"]
