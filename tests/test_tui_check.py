@@ -40,7 +40,7 @@ async def test_check_uses_the_session_cards_and_shows_findings(monkeypatch):
         assert "[parallel.product_mismatch] finetune_qwen2_7b.yaml:14" in detail and "model_parallel: 2" in detail
         assert "2 errors, 1 warnings" in str(app.screen.query_one("#check-status").render())
         await pilot.press("s")
-        hint = str(app.screen.query_one(CommandHint).render())
+        hint = app.screen.query_one(CommandHint).plain
         assert "mindpilot check finetune_qwen2_7b.yaml --cards 2 --hbm 32 --skip-paths" in hint
 
 

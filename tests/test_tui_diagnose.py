@@ -29,7 +29,7 @@ async def test_the_last_jobs_log_dir_is_the_default_and_the_cli_line_names_it():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.screen.query_one("#diag-path", Input).value == str(OOM_LOGS)
-        assert f"mindpilot diagnose {OOM_LOGS}" in str(app.screen.query_one(CommandHint).render())
+        assert f"mindpilot diagnose {OOM_LOGS}" in app.screen.query_one(CommandHint).plain
 
 
 async def test_real_knowledge_base_names_rank_2_out_of_memory_as_root_cause():

@@ -48,7 +48,7 @@ async def test_cli_hint_names_the_equivalent_command():
     app = ScreenHarness(EnvironmentScreen(Session(demo=True, lang="zh", env_report=fake_report("zh"))))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        hint = str(app.screen.query_one(CommandHint).render())
+        hint = app.screen.query_one(CommandHint).plain
         assert "mindpilot doctor --demo --lang zh" in hint
         assert "命令行" in hint
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 
 from hub_server import FakeHub, tiny_model
 from mindpilot.presets.preset import load_preset
@@ -30,7 +30,8 @@ from support import fake_mindformers_checkout
 
 
 def _text(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
+    widget = screen.query_one(selector)
+    return widget.plain if hasattr(widget, "plain") else str(widget.render())
 
 
 async def _type(pilot, selector: str, text: str) -> None:
@@ -50,7 +51,7 @@ async def test_model_step_downloads_with_progress_and_checks_the_result(monkeypa
             await settle(pilot)
             await _type(pilot, "#model-source", "Qwen/Tiny")
             await _type(pilot, "#model-local", str(tmp_path / "Tiny"))
-            assert "mindpilot model download Qwen/Tiny --local-dir" in str(app.screen.query_one(CommandHint).render())
+            assert "mindpilot model download Qwen/Tiny --local-dir" in app.screen.query_one(CommandHint).plain
             await pilot.press("enter")
             await settle(pilot)
             assert session.model_dir == str(tmp_path / "Tiny") and session.model is None  # not a catalogue model
@@ -198,7 +199,7 @@ async def test_launch_builds_the_job_from_the_steps_shows_run_sh_and_saves_a_rep
         saved = tmp_path / "my-demo-job.preset.yaml"
         assert session.saved_preset == str(saved)
         assert load_preset(saved).script_args[-4:] == ["--config", str(config), "--run_mode", "finetune"]
-        assert f"mindpilot launch {saved}" in str(app.screen.query_one(CommandHint).render())
+        assert f"mindpilot launch {saved}" in app.screen.query_one(CommandHint).plain
 
 
 async def test_help_lists_the_keys_of_the_step_on_show():

@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from mindpilot.tui import launching, prepare
 from mindpilot.tui.screens.launch import LaunchScreen
@@ -44,16 +44,16 @@ async def _settle(pilot) -> None:
 
 def _log_text(screen) -> str:
     """What the log widget shows (lines wrap at the pane's width; nothing is cut)."""
-    return "\n".join(strip.text for strip in screen.query_one("#log", RichLog).lines)
+    return "\n".join(strip.text for strip in screen.query_one("#log").lines)
 
 
 async def test_command_preview_and_cli_equivalent(fake_launch):
     app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
-        preview = str(app.screen.query_one("#launch-command", Static).render())
+        preview = app.screen.query_one("#launch-command").plain
         assert "msrun --worker_num=2" in preview and "--master_port=8118" in preview
-        assert "mindpilot launch --demo" in str(app.screen.query_one(CommandHint).render())
+        assert "mindpilot launch --demo" in app.screen.query_one(CommandHint).plain
 
 
 async def test_a_successful_job_fills_log_views_loss_chart_and_status(fake_launch):
@@ -239,7 +239,7 @@ async def test_a_job_running_elsewhere_is_offered_and_attached(fake_launch, monk
         assert fake_launch["started"] == []  # attached, not started again
         assert session.log_dir == FakeRecord.log_dir
         assert app.screen.job.status_text == f"job {FakeRecord.id} succeeded (exit 0)"
-        assert f"mindpilot attach {FakeRecord.id}" in str(app.screen.query_one(CommandHint).render())
+        assert f"mindpilot attach {FakeRecord.id}" in app.screen.query_one(CommandHint).plain
 
 
 async def test_a_failure_while_following_is_shown_not_fatal(fake_launch, monkeypatch):
@@ -302,3 +302,25 @@ async def test_a_multi_node_preset_is_not_started_from_one_node(fake_launch, mon
         await _settle(pilot)
         assert fake_launch["started"] == []
         assert app.screen.job.status_text.startswith("Several nodes: run each node's command")
+
+
+async def test_the_all_ranks_log_wraps_long_worker_lines_without_losing_a_character(fake_launch, monkeypatch):
+    from mindpilot.launch.events import ExitEvent, LineEvent
+    from tui_apps.harness import region_text, squeezed
+
+    line = ("{ Epoch:[  1/  1], step:[   12/   30], loss: 1.234567, per_step_time: 39ms, lr: 0.0001, "
+            "overflow cond: False, loss_scale: 1.0, global_norm: [0.98765], train_throughput_per_npu: 12.3T "
+            + "".join(chr(ord("a") + n % 26) for n in range(120)))
+    events = [LineEvent(source="worker", rank=rank, text=f"{line} #{n}", file=f"worker_{rank}.log")
+              for n in range(12) for rank in (0, 1)] + [ExitEvent(code=0, status="succeeded")]
+    monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(events))
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press("r")
+        await _settle(pilot)
+        log = app.screen.query_one("#log")
+        log.scroll_end(animate=False)
+        await pilot.pause()
+        shown = squeezed(region_text(app, log))
+        assert squeezed(f"[1] {line} #11") in shown, region_text(app, log)

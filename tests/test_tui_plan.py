@@ -40,7 +40,7 @@ async def test_cards_and_hbm_default_to_the_environment_and_the_plan_shows_at_on
         assert session.chosen is session.candidates[0]
         await pilot.press("down")
         assert session.chosen is session.candidates[1]
-        hint = str(app.screen.query_one(CommandHint).render())
+        hint = app.screen.query_one(CommandHint).plain
         assert "mindpilot plan --model qwen2.5-7b --cards 8 --hbm 64" in hint
 
 
@@ -78,7 +78,7 @@ async def test_apply_shows_the_diff_and_writes_only_after_y(monkeypatch, tmp_pat
         target = str(tmp_path / "x.yaml")
         app.screen.query_one("#yaml", Input).value = target
         await pilot.pause()
-        assert f"--apply {target}" in str(app.screen.query_one(CommandHint).render())
+        assert f"--apply {target}" in app.screen.query_one(CommandHint).plain
         app.screen.query_one("#candidates", DataTable).focus()
         await pilot.press("a")
         await pilot.pause()
@@ -145,7 +145,7 @@ async def test_picking_another_model_plans_for_it(monkeypatch):
         await pilot.pause()
         assert [call[0] for call in calls] == ["qwen2.5-7b", "qwen3-8b"]
         assert session.model == "qwen3-8b"
-        assert "--model qwen3-8b" in str(app.screen.query_one(CommandHint).render())
+        assert "--model qwen3-8b" in app.screen.query_one(CommandHint).plain
 
 
 def _detail(app) -> str:
@@ -160,7 +160,7 @@ async def test_frameworks_grpo_roles_and_mindspeed_convert_args_with_the_real_pl
     app = ScreenHarness(PlanScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "--framework mindformers --apply /tmp/x.yaml" in str(app.screen.query_one(CommandHint).render())
+        assert "--framework mindformers --apply /tmp/x.yaml" in app.screen.query_one(CommandHint).plain
         assert app.screen.query_one("#yaml-row").display
 
         await pilot.press("f")
@@ -176,7 +176,7 @@ async def test_frameworks_grpo_roles_and_mindspeed_convert_args_with_the_real_pl
                 f"ref dp{ref['data_parallel']} mp{ref['model_parallel']} pp{ref['pipeline_stage']} · "
                 f"generate dp{generate['data_parallel']} mp{generate['model_parallel']} pp1") in detail
         assert "ref+gen" in detail
-        hint = str(app.screen.query_one(CommandHint).render())
+        hint = app.screen.query_one(CommandHint).plain
         assert "--framework mindrlhf-grpo" in hint and "--apply" not in hint
         assert not app.screen.query_one("#yaml-row").display
         await pilot.press("a")

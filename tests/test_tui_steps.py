@@ -63,7 +63,7 @@ async def test_a_step_added_to_the_registry_appears_everywhere(ninth_step, monke
         await pilot.pause()
         assert app.current_mode == "extra"
         assert " 9 step_extra" in app.screen.query_one(StepBar).steps_text.plain
-        assert "mindpilot extra --lang en" in str(app.screen.query_one(CommandHint).render())
+        assert "mindpilot extra --lang en" in app.screen.query_one(CommandHint).plain
         await pilot.press("b")
         await pilot.pause()
         assert app.current_mode == "diagnose"

@@ -11,7 +11,7 @@ import importlib.util
 import shlex
 from typing import Any, Callable, Iterator, Optional
 
-from mindpilot.tui.core import lang_flag, short
+from mindpilot.tui.core import lang_flag
 
 
 def _launch_core() -> Any:
@@ -106,14 +106,11 @@ def attach_argv(job_id: str, lang: str) -> list[str]:
     return ["mindpilot", "attach", job_id, *lang_flag(lang)]
 
 
-def preview(argv: list[str], preset: Any, width: int) -> str:
-    """The launcher and its flags in two rows at most (cut), then the script and its arguments whole.
+def preview(argv: list[str], preset: Any) -> str:
+    """The launcher and its flags, then the script and its arguments on a line of their own; nothing cut.
 
-    The variables and every flag are in the run.sh (``p``); what must stay in view is the script and its
-    ``--config``, which a long ``--log_dir`` would otherwise push out of the box.
+    The script and its ``--config`` start a line, so that they stay easy to find after a long ``--log_dir``.
     """
     script = preset.resolve(preset.script) if hasattr(preset, "resolve") else getattr(preset, "script", None)
     split = argv.index(script) if script in argv else len(argv)
-    launcher, job = shlex.join(argv[:split]), shlex.join(argv[split:])
-    # Two rows for the launcher (slack for word wrapping), the rest of the box for the job.
-    return "\n".join(part for part in (short(launcher, 2 * width - 12), job) if part)
+    return "\n".join(part for part in (shlex.join(argv[:split]), shlex.join(argv[split:])) if part)

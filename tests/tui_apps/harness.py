@@ -28,3 +28,20 @@ async def settle(pilot, rounds: int = 20) -> None:
         await pilot.pause()
         if not any(worker.is_running for worker in pilot.app.workers):
             return
+
+
+def screen_lines(app) -> list[str]:
+    """The terminal as the user sees it: one string per row (what tmux's capture-pane would print)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def squeezed(text: str) -> str:
+    """``text`` without whitespace: wrapped text compares equal to the unwrapped original."""
+    return "".join(text.split())
+
+
+def region_text(app, widget) -> str:
+    """The rows of the screen that ``widget``'s content covers (inside border and scrollbar), cut to its columns."""
+    region = widget.content_region
+    rows = screen_lines(app)[region.y:region.y + region.height]
+    return "\n".join(row[region.x:region.x + region.width] for row in rows)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.widgets import Input, Label, RichLog, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from mindpilot.tui import launching, prepare
@@ -26,8 +26,10 @@ from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.text_view import TextScreen
 from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.tui.widgets.loss_chart import LossChart
+from mindpilot.tui.widgets.wrapped_log import WrappedLog
 from mindpilot.validators.findings import Severity
 from mindpilot.terminal_text import visible
 
@@ -75,14 +77,14 @@ class LaunchScreen(StepScreen):
             yield Labeled(self.t("launch_preset"), Input("", compact=True, id="preset",
                                                          placeholder=self.t("launch_preset_placeholder")),
                           id="preset-row")
-        yield Static("", id="launch-command", markup=False)
+        yield CommandBlock("", self.session.lang, id="launch-command")
         yield Static(self.job.status_text or self.t("launch_ready"), id="launch-status", markup=False)
         with Horizontal(id="loss-row"):
             yield LossChart(self.t("loss_axis_step"), id="loss-chart")
             yield Label(self.job.loss_range(), id="loss-range")
         yield Static("", id="launch-errors", markup=False)
         yield Static(self.job.view_title(), id="log-title")
-        yield RichLog(max_lines=BUFFER_LINES, wrap=True, markup=False, highlight=False, id="log")
+        yield WrappedLog(max_lines=BUFFER_LINES, id="log")
 
     def cli_argv(self) -> list[str]:
         if self.attached and self.job_id:
@@ -153,9 +155,8 @@ class LaunchScreen(StepScreen):
     def show_command(self, preset: Any, commands: list[Any], log_dir: str = "", port: Optional[int] = None) -> None:
         """Show the exact command(s) the job will run."""
         self.preset, self.commands, self.log_dir, self.master_port = preset, commands, log_dir, port
-        width = max(self.app.size.width - 2, 20)
-        text = "\n".join(launching.preview(command.argv, preset, width) for command in commands)
-        self.query_one("#launch-command", Static).update(visible(text))
+        text = "\n".join(launching.preview(command.argv, preset) for command in commands)
+        self.query_one("#launch-command", CommandBlock).show(text)
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
             config = getattr(preset, "config", None) or self.session.config_path or "—"
             self._set_status(self.t("launch_source_session", framework=self.session.framework, config=config))
@@ -260,9 +261,8 @@ class LaunchScreen(StepScreen):
         self.query_one("#launch-status", Static).update(visible(self.job.status_text))
         self.query_one(LossChart).show(self.job.losses)
         self.query_one("#loss-range", Label).update(self.job.loss_range())
-        log = self.query_one("#log", RichLog)
-        for line in new_lines:
-            log.write(line)
+        log = self.query_one("#log", WrappedLog)
+        log.add_lines(new_lines)
         self._refresh_errors()
         # The error panel may have grown and shrunk the log: stay at the newest line.
         self.call_after_refresh(log.scroll_end, animate=False)
@@ -287,7 +287,7 @@ class LaunchScreen(StepScreen):
 
     def _reset_job_view(self) -> None:
         self.job = JobView(self.t)
-        self.query_one("#log", RichLog).clear()
+        self.query_one("#log", WrappedLog).clear()
         self.query_one(LossChart).show([])
         self.query_one("#loss-range", Label).update("")
         self.query_one("#log-title", Static).update(self.job.view_title())
@@ -357,10 +357,9 @@ class LaunchScreen(StepScreen):
         self._show_view()
 
     def _show_view(self) -> None:
-        log = self.query_one("#log", RichLog)
+        log = self.query_one("#log", WrappedLog)
         log.clear()
-        for line in self.job.view_lines():
-            log.write(line)
+        log.add_lines(list(self.job.view_lines()))
         self.query_one("#log-title", Static).update(self.job.view_title())
 
     async def before_quit(self) -> None:

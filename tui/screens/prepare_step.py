@@ -14,11 +14,13 @@ from typing import Any, Optional
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from mindpilot.tui import core, prepare
 from mindpilot.tui.screens.step import StepScreen
+from mindpilot.tui.widgets.command_block import CommandBlock
+from mindpilot.tui.widgets.wrapped_log import WrappedLog
 from mindpilot.validators.findings import Severity
 from mindpilot.terminal_text import visible, visible_line
 
@@ -31,7 +33,7 @@ class PrepareScreen(StepScreen):
 
     KIND = ""
     """``weights`` or ``data``."""
-    AUTO_FOCUS = "#prep-log"
+    AUTO_FOCUS = "#prep-command"
     """Not a field: single-letter keys work at once (Tab reaches the fields)."""
     BINDINGS = [
         Binding("r", "run", "key_run_step"),
@@ -59,10 +61,10 @@ class PrepareScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="prep-context", markup=False)
         yield from self.compose_fields()
-        yield Static("", id="prep-command", markup=False)
+        yield CommandBlock("", self.session.lang, id="prep-command")
         yield Static("", id="prep-findings", markup=False)
         yield Static("", id="prep-status", markup=False)
-        yield RichLog(max_lines=500, wrap=True, markup=False, highlight=False, id="prep-log")
+        yield WrappedLog(max_lines=500, id="prep-log")
 
     def on_mount(self) -> None:
         self.refresh_command()
@@ -79,8 +81,7 @@ class PrepareScreen(StepScreen):
         self.query_one("#prep-context", Static).update(visible(
             self.t("prep_framework", framework=session.framework, model=session.model_dir or "—")))
         self.command = self.build_command()
-        self.query_one("#prep-command", Static).update(visible("\n".join([*self.command.display(),
-                                                                            *self.command.notes])))
+        self.query_one("#prep-command", CommandBlock).show("\n".join([*self.command.display(), *self.command.notes]))
         self.findings = self.before()
         self._show_findings(self.findings)
         if not self.job_id:
@@ -130,7 +131,8 @@ class PrepareScreen(StepScreen):
             # the demo machine's checkout is not on this computer: say so rather than report a failed job
             self._status(self.t("prep_demo_not_run", checkout=self.command.cwd))
             return
-        self.query_one("#prep-log", RichLog).clear()
+        self.query_one("#prep-log", WrappedLog).clear()
+        self.query_one("#prep-log").display = True
         self.run_job(self.command)
 
     @work(thread=True, exclusive=True, group="prepare-job")
@@ -153,9 +155,7 @@ class PrepareScreen(StepScreen):
         self.from_thread(self.finished, record, results)
 
     def _write(self, lines: list[str]) -> None:
-        log = self.query_one("#prep-log", RichLog)
-        for line in lines:
-            log.write(visible_line(line))
+        self.query_one("#prep-log", WrappedLog).add_lines([visible_line(line) for line in lines])
 
     def finished(self, record: Any, results: list[Any]) -> None:
         """Show the result check and remember the output for the next steps."""

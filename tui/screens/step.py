@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
@@ -21,6 +20,7 @@ from mindpilot.tui.labels import label
 from mindpilot.tui.session import Session
 from mindpilot.tui.widgets.command_hint import CommandHint
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
+from mindpilot.tui.widgets.key_footer import KeyFooter
 from mindpilot.tui.widgets.step_bar import StepBar
 
 
@@ -47,7 +47,7 @@ class StepScreen(Screen[None]):
         yield StepBar(self.MODE, self.session.lang, self.session.demo)
         yield from self.compose_body()
         yield CommandHint(self.cli_argv(), self.session.lang, id="cli-hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets, between the step bar and the CLI line."""
