@@ -79,9 +79,12 @@ def test_quoting_the_log_is_not_naming_the_cause():
     assert BENCH.matches(BENCH.answer_text(naming, lines), case.expect)
 
 
-TUNE_FLOOR = {"top1": 2, "key_line_shown": 11}
-"""The tuning half's figures as last measured; raised as rules land, never lowered to pass."""
-TUNE_WRONG_CEILING = 3
+TUNE_TOP1_SHARE = 0.80
+"""Issue 17: the root cause names the stated cause in at least 80% of the tuning half ..."""
+TUNE_WRONG_SHARE = 0.05
+"""... and names a wrong cause with confidence in at most 5%."""
+TUNE_KEY_LINE_SHARE = 0.80
+"""The first finding points at the line holding the clue (measured 29 of 30 when the rules landed)."""
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +92,8 @@ def tune_figures():
     return BENCH.summary(BENCH.run([case for case in CASES if case.half == "tune"]))
 
 
-def test_tuning_half_does_not_slide_back(tune_figures):
-    for name, floor in TUNE_FLOOR.items():
-        assert tune_figures[name] >= floor, (name, tune_figures)
-    assert tune_figures["wrong"] <= TUNE_WRONG_CEILING, tune_figures
+def test_tuning_half_names_the_stated_cause_first(tune_figures):
+    cases = tune_figures["cases"]
+    assert tune_figures["top1"] >= TUNE_TOP1_SHARE * cases, tune_figures
+    assert tune_figures["wrong"] <= TUNE_WRONG_SHARE * cases, tune_figures
+    assert tune_figures["key_line_shown"] >= TUNE_KEY_LINE_SHARE * cases, tune_figures
