@@ -128,7 +128,9 @@ def is_unsure(finding) -> bool:
 
 def judge(case: Case, report) -> Result:
     """Sort one report into an outcome."""
-    findings = [f for f in report.findings if not getattr(f, "consequence", False)] or list(report.findings)
+    # The answer shown first is the first finding that is not a grouped consequence; every other finding
+    # (consequences included: the report lists them too) may still be right, lower down.
+    findings = sorted(report.findings, key=lambda f: bool(getattr(f, "consequence", False)))
     lines = case.log.read_text(encoding="utf-8").splitlines()
     key_lines = {number for number, line in enumerate(lines, 1) if case.key in line}
     if not findings:

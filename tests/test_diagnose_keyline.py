@@ -51,7 +51,7 @@ STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[
     (STEP + "模型权重加载失败，请检查路径\n", 2, "加载失败"),
     (STEP + "[W compiler_depend.ts:1] Watchdog caught a device fault on rank 2, aborting\n", 2, "Watchdog"),
     (STEP + "ACL stream synchronize failed, NPU is busy\n", 2, "NPU is busy"),
-    (STEP + "np_tensor can not be split by strategy!\n", 2, "split by strategy"),
+    (STEP + "the tensor can not be laid out by this sharding plan!\n", 2, "laid out by"),
 ])
 def test_an_unknown_error_s_line_is_the_root_cause_in_every_format(tmp_path, text, line, words):
     root, report = _unknown_root(tmp_path, text)
