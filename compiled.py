@@ -187,13 +187,13 @@ def _loaders() -> list:
     from mindpilot.presets import models, reasons
     from mindpilot.tui import labels
     from mindpilot.validators import catalog, knowledge, stacks
-    from mindpilot.validators.check import grpo, model, pynative
+    from mindpilot.validators.check import grpo, model, path_reads, pynative
     from mindpilot.validators.kb import knowledge as kb
     from mindpilot.validators.probe import demo
 
     return [labels._labels, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
             stacks.load_stacks, catalog.load_catalog, model.model_classes, grpo.grpo_schema, pynative.pynative_schema,
-            failures._load_patterns, knowledge.table_date]
+            failures._load_patterns, knowledge.table_date, path_reads.path_reads]
 
 
 def compile_all() -> Dict[str, str]:

@@ -1,7 +1,8 @@
 """Things outside the YAML that a config points at: device memory, checkpoints, datasets, tokenizers.
 
-Paths are checked on this machine unless ``--skip-paths``; values that are tutorial placeholders
-(``/path/to/...``, ``{path}``, ``[请填写...]``) are reported as placeholders whatever the flag says.
+Paths are checked on this machine unless ``--skip-paths``, and only those the run opens in its run mode; values
+that are tutorial placeholders (``/path/to/...``, ``{path}``, ``[请填写...]``) are reported as placeholders
+whatever the flag says.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any, Optional
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC
+from mindpilot.validators.check.path_reads import CHECKPOINT_SUFFIXES, read_fields
 
 PLACEHOLDER = re.compile(
     r"(/path/to|/\{?path\}?/|\{[A-Za-z_ ]*path[A-Za-z_ ]*\}|\[[^\]]*(请填写|填写|your|path)[^\]]*\]|<[^>]+>|"
     r"\bxxx+\b|PATH_TO|/to/your/|MS_CKPT_NAME|/your_)", re.IGNORECASE)
 """Placeholders seen in tutorials and the seeds (``/{path}/``, ``[请填写您的完整ckpt文件路径]``)."""
 
-CHECKPOINT_SUFFIXES = (".ckpt", ".safetensors")
 
 _MEMORY = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(GB|G|MB|M)?\s*$", re.IGNORECASE)
 
@@ -61,29 +62,8 @@ def _fmt(number: float) -> str:
 
 
 def path_fields(doc: ConfigDoc) -> list[tuple[tuple, str, str]]:
-    """(keys, value, role) of every path-like field the run depends on."""
-    fields: list[tuple[tuple, str, str]] = []
-    candidates = [
-        (("load_checkpoint",), "checkpoint"),
-        (("pretrained_model_dir",), "model_dir"),
-        (("src_strategy_path_or_dir",), "strategy"),
-        (("train_dataset", "data_loader", "dataset_dir"), "dataset"),
-        (("eval_dataset", "data_loader", "dataset_dir"), "dataset"),
-        (("processor", "tokenizer", "vocab_file"), "tokenizer"),
-        (("processor", "tokenizer", "merges_file"), "tokenizer"),
-        (("processor", "tokenizer", "tokenizer_file"), "tokenizer"),
-        ((*MC, "checkpoint_name_or_path"), "checkpoint"),
-    ]
-    for keys, role in candidates:
-        value = doc.value(*keys)
-        if isinstance(value, str) and value.strip():
-            fields.append((keys, value, role))
-    data_path = doc.value("train_dataset", "data_loader", "data_path")
-    if isinstance(data_path, list):
-        for index, item in enumerate(data_path):
-            if isinstance(item, str) and ("/" in item or item.startswith(".")):
-                fields.append((("train_dataset", "data_loader", "data_path", index), item, "dataset"))
-    return fields
+    """(keys, value, role) of every path field the run opens (:mod:`~mindpilot.validators.check.path_reads`)."""
+    return read_fields(doc.data)
 
 
 def check_dataset_seq_length(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) -> None:
