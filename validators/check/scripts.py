@@ -2,7 +2,7 @@
 MindSpeed-LLM's ``torchrun`` training and ``convert_ckpt.py`` scripts (reference §5 and §7).
 
 The script is not run: variables are read from plain assignments (``TP=4``, ``export X=...``,
-``WORLD_SIZE=$((A*B))``) and commands are split into argv lists after joining ``\\`` continuations.
+``WORLD_SIZE=$((A*B))``) as bash reads them (:mod:`~mindpilot.validators.check.bash_words`) and commands are split into argv lists after joining ``\\`` continuations.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 import shlex
 from typing import Optional
 
+from mindpilot.validators.check.bash_words import assignment_value
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.resources import PLACEHOLDER
 from mindpilot.validators.check.shell import check_shell
@@ -43,9 +44,7 @@ class Script:
         for line in self.lines:
             match = ASSIGN.match(line.text)
             if match and not line.text.lstrip().startswith("#"):
-                name, value = match.group(1), _strip_comment(match.group(2)).strip()
-                if value[:1] in ("'", '"') and value[-1:] == value[:1]:
-                    value = value[1:-1]
+                name, value = match.group(1), assignment_value(match.group(2))
                 self.vars[name] = value
                 self.var_lines.setdefault(name, line.number)
 

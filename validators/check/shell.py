@@ -32,6 +32,8 @@ MODEL_FAMILIES = ("qwen", "llama", "deepseek", "glm", "mistral", "baichuan", "ge
 HF_BLOB = re.compile(r"https?://(?:huggingface\.co|hf-mirror\.com)/\S*?/blob/\S+")
 IP_PLACEHOLDER = re.compile(r"\bIP_ADDRESS\b|\bMASTER_IP_ADDRESS\b|\bx\.x\.x\.x\b|<\s*master[_ ]?ip\s*>", re.IGNORECASE)
 PIP_SPEC = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*(?:\[[^\]]*\])?)(>=|<=|==|~=|!=|>|<)(\S*)$")
+LAUNCHER = re.compile(r"^\s*(?:\S*/)?(torchrun|msrun)\s", re.MULTILINE)
+"""A command line that starts a multi-node launcher."""
 EXPORT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
@@ -177,9 +179,10 @@ def _prompt_type(script: "Script", text: str, number: int, ctx: CheckContext) ->
 
 
 def _multinode(script: "Script", ctx: CheckContext) -> None:
-    """MindSpeed-LLM on several nodes: a real master address, and ``--no-shared-storage`` without shared data."""
+    """MindSpeed-LLM on several nodes (torchrun, or msrun on the MindSpore backend): a real master address, and
+    ``--no-shared-storage`` without shared data."""
     nodes = script.int_var("NNODES")
-    if not nodes or nodes < 2 or "torchrun" not in script.text:
+    if not nodes or nodes < 2 or not LAUNCHER.search(script.text):
         return
     line = script.var_lines.get("NNODES")
     addr = script.expand(script.vars.get("MASTER_ADDR", "")).strip()
