@@ -117,13 +117,32 @@ def print_findings(findings: Iterable[Finding], lang: str, stream: Optional[Text
     out.flush()
 
 
+def terminal_width(stream: TextIO) -> int:
+    """Columns to wrap text at: the terminal's (or ``COLUMNS``), 120 when the output is not a terminal."""
+    import os
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    elif tty:
+        width = shutil.get_terminal_size((121, 24)).columns
+    else:
+        width = 121
+    return max(40, min(400, width - 1))
+
+
 def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> None:
     """A diagnose report (also ``check`` of a log) as text on stdout, its reading problems on stderr."""
     from mindpilot.validators.text.findings import format_finding
     from mindpilot.validators.text.report import report_lines
 
-    lines = report_lines(report, lang)
     out = stream or sys.stdout
+    lines = report_lines(report, lang, terminal_width(out))
     out.write("\n".join(lines) + ("\n" if lines else ""))
     out.flush()
     for note in report.notes:

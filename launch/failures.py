@@ -22,7 +22,7 @@ from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.redact import redact_log_line, redact_model, secret_values
-from mindpilot.validators.kb.keyline import key_text
+from mindpilot.validators.kb.keyline import key_text, line_rank
 
 MAX_TEXT = 200
 """Longest error text put in a finding title."""
@@ -176,6 +176,8 @@ class FailureTracker:
         events: list[FindingEvent] = []
         quiet = _quiet_level(text)
         key = key_text(text)
+        if rank is None:
+            rank = line_rank(text)
         hits = self.matcher.match_line(text, list(before)) if self.matcher is not None and kb_candidate else []
         for hit in hits:
             if quiet and _severity(hit) is Severity.ERROR:

@@ -111,3 +111,33 @@ def test_a_rule_matches_the_cann_8_layout_and_a_rank_prefix(tmp_path):
     report = diagnose_paths([str(log)], kb=load_kb_from(folder))
     assert report.root_cause.rule == "kb.parallel.ranktable_ip" and report.root_cause.line == 2
     assert report.findings[0].text.startswith("[rank1]: EJ0004: [PID: 77]")  # shown as written
+
+
+def test_text_shows_the_whole_key_line_wrapped_to_the_terminal_width(tmp_path):
+    from support import run_cli
+
+    log = tmp_path / "convert.log"
+    tail = "see the converter's --output_path flag and the README section on weights for the expected layout"
+    log.write_text(STEP + "IsADirectoryError: For 'save_checkpoint', the parameter `ckpt_file_name`: /work/model_new "
+                          f"is a directory, it must be a file name. {tail}\n", encoding="utf-8")
+    wide = run_cli("diagnose", log.name, "--lang", "en", env={"COLUMNS": "250"}, cwd=str(tmp_path))
+    quoted = [line for line in wide.stdout.splitlines() if line.lstrip().startswith("> ")]
+    assert quoted and quoted[0].endswith(tail), wide.stdout  # the whole line, on one line of a wide terminal
+    narrow = run_cli("diagnose", log.name, "--lang", "en", env={"COLUMNS": "70"}, cwd=str(tmp_path))
+    assert tail.split()[-1] in narrow.stdout
+    prose = [line for line in narrow.stdout.splitlines()
+             if not line.lstrip().startswith(("fix: ", "$ "))]  # fixes and commands stay whole, to copy
+    assert prose and max(len(line) for line in prose) <= 69, narrow.stdout
+    assert len(narrow.stdout.splitlines()) > len(wide.stdout.splitlines())
+
+
+def test_an_unknown_root_cause_is_said_as_unsure_with_its_rank(tmp_path):
+    from support import run_cli
+
+    folder = tmp_path / "msrun_log"
+    folder.mkdir()
+    (folder / "worker_2.log").write_text(STEP + "[rank2]: AssertionError: the expert count 7 is not a power of 2\n",
+                                         encoding="utf-8")
+    done = run_cli("diagnose", str(folder), "--lang", "en", env={"COLUMNS": "200"})
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("▶ likely root cause (rank 2; unsure") and "expert count 7" in first, done.stdout

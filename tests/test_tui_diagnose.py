@@ -91,3 +91,20 @@ async def test_an_unknown_error_of_a_failed_rank_is_named_as_the_cli_does(tmp_pa
         root = str(app.screen.query_one("#diag-root", Static).render())
         assert "rank 1" in root and "demo failure on rank 1" in root
         assert session.diagnosis.root_cause.rank == 1
+
+
+async def test_the_diagnose_step_quotes_the_key_line_and_says_unsure_as_the_cli_does(tmp_path):
+    from mindpilot.launch.router import analyse
+    from mindpilot.validators.text.report import report_lines
+
+    log = tmp_path / "job.log"
+    log.write_text("[rank5]: RuntimeError: expert count 7 is not a power of 2 (see moe_config.expert_num)\n",
+                   encoding="utf-8")
+    cli = "\n".join(report_lines(analyse([str(log)], "en"), "en", 200))
+    app = ScreenHarness(DiagnoseScreen(Session(lang="en", log_dir=str(log))))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        await _diagnose(pilot)
+        root = str(app.screen.query_one("#diag-root", Static).render())
+    assert "likely root cause (rank 5; unsure" in cli and "likely root cause (rank 5; unsure" in root, root
+    assert "expert count 7 is not a power of 2" in root

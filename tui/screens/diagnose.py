@@ -20,6 +20,7 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.terminal_text import visible
+from mindpilot.validators.text.report import root_heading, whole_line
 
 
 class DiagnoseScreen(StepScreen):
@@ -115,8 +116,15 @@ class DiagnoseScreen(StepScreen):
         lines = []
         if root is not None:
             title = root.title or root.rule
-            lines.append(self.t("diag_root_cause", rank=root.rank if root.rank is not None else "?", title=title))
+            if root.rule == "diagnose.unknown_error":  # said as unsure, as the CLI says it
+                lines.append(root_heading(root, self.session.lang).title)
+            else:
+                lines.append(self.t("diag_root_cause", rank=root.rank if root.rank is not None else "?", title=title))
             lines.append(self.t("diag_root_where", file=root.file, line=root.line, rule=root.rule))
+            first = report.findings[0] if report.findings and report.findings[0].rule == root.rule else None
+            key = whole_line(first) if first is not None else ""
+            if key and key != title.strip():
+                lines.append("> " + key)  # the whole log line, as the CLI quotes it
         else:
             lines.append(self.t("diag_no_root"))
         groups = getattr(report, "consequences", None) or []

@@ -11,6 +11,7 @@ one rule matches every wrapping; what users see is the line as it was written.
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 MAX_PREFIXES = 4
 """Wrappings removed at most (a rank prefix around a vLLM prefix around a tag ...)."""
@@ -43,3 +44,15 @@ def key_text(text: str) -> str:
             break
     return line
 
+
+
+_RANK_PREFIX = re.compile(r"\s*\[rank\s?(\d{1,6})\]:|\s*\(\w* ?rank=(\d{1,6})\b")
+
+
+def line_rank(text: str) -> Optional[int]:
+    """The rank a launcher's prefix names (``[rank3]: ...``, ``(VllmWorker rank=3 pid=9) ...``), else None:
+    one file holding every rank's output (torchrun, vLLM) still says which rank failed."""
+    found = _RANK_PREFIX.match(text)
+    if found is None:
+        return None
+    return int(found.group(1) or found.group(2))

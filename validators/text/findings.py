@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mindpilot.validators.findings import Finding, Severity
-from mindpilot.validators.text.columns import wrap
+from mindpilot.validators.text.columns import WIDTH, wrap
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 _LABEL = {
@@ -21,8 +21,8 @@ def place(finding: Finding) -> str:
     return f"{finding.file}:{finding.line}" if finding.line else finding.file
 
 
-def format_finding(finding: Finding, lang: str, mark: str = "") -> str:
-    """Title and detail wrapped to 80 columns, the fix kept whole; ``mark`` is appended to the title.
+def format_finding(finding: Finding, lang: str, mark: str = "", width: int = WIDTH) -> str:
+    """Title and detail wrapped to ``width`` columns, the fix kept whole; ``mark`` is appended to the title.
 
     Fix lines are often commands: they are not wrapped, so that copying them from the terminal gives
     one working command.
@@ -30,10 +30,10 @@ def format_finding(finding: Finding, lang: str, mark: str = "") -> str:
     where = place(finding)
     head = f"{_MARK[finding.severity]} {_LABEL[lang if lang in _LABEL else 'en'][finding.severity]} " \
            f"[{finding.rule}] {where + ': ' if where else ''}{finding.title}{mark}"
-    lines = wrap(head, "    ")
+    lines = wrap(head, "    ", width)
     if finding.detail:
         for part in finding.detail.splitlines():
-            lines += wrap("    " + part, "    ")
+            lines += wrap("    " + part, "    ", width)
     if finding.fix:
         fix_lines = finding.fix.splitlines()
         lines.append(f"    {FIX_LABEL['zh' if lang == 'zh' else 'en']}: {fix_lines[0]}")

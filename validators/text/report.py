@@ -6,7 +6,7 @@ from typing import Any, List
 
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
-from mindpilot.validators.text.columns import wrap
+from mindpilot.validators.text.columns import WIDTH, wrap
 from mindpilot.validators.text.findings import FIX_LABEL, format_finding
 
 
@@ -20,28 +20,27 @@ def _meta(finding: Finding) -> str:
     return " ".join(part for part in parts if part)
 
 
-def report_lines(report: Any, lang: str) -> List[str]:
-    """An analysis report (``launch.router.analyse``: diagnose, or check of a log) as text: the root cause once
-    (with its fix), other findings, grouped consequences. Its ``notes`` (reading problems) are not included."""
+def report_lines(report: Any, lang: str, width: int = WIDTH) -> List[str]:
+    """An analysis report (``launch.router.analyse``: diagnose, or check of a log) as text wrapped to ``width``:
+    the root cause once (with its fix and its whole log line), other findings, grouped consequences. Its
+    ``notes`` (reading problems) are not included."""
     lines: List[str] = []
     findings = list(report.findings)
     root = report.root_cause
     if root is not None:
-        where = f"{root.file}:{root.line}"
-        head = make_finding("diagnose.root_cause" if root.rank is not None else "diagnose.root_cause_single",
-                            lang, rank=root.rank, title=root.title, where=where)
-        lines += wrap(f"▶ {head.title}", "  ") + wrap(f"  {head.detail}", "  ")
+        head = root_heading(root, lang)
+        lines += wrap(f"▶ {head.title}", "  ", width) + wrap(f"  {head.detail}", "  ", width)
         cause = findings.pop(0) if findings and findings[0].rule == root.rule else None
         if cause is not None:
-            lines += _body(cause, lang, "  ", said=root.title)
+            lines += _body(cause, lang, "  ", said=root.title, width=width)
         lines.append("")
     for finding in findings:
         if getattr(finding, "consequence", False):
             continue
-        lines.append(format_finding(finding, lang))
+        lines.append(format_finding(finding, lang, width=width))
         if getattr(finding, "matched", None) is not None:
-            lines.append("    " + _meta(finding))
-            lines.append("    > " + str(finding.matched)[:200])
+            lines += wrap("    " + _meta(finding), "      ", width)
+            lines += wrap("    > " + whole_line(finding), "      ", width)
     if report.consequences:
         if lines and lines[-1]:
             lines.append("")
@@ -50,26 +49,41 @@ def report_lines(report: Any, lang: str) -> List[str]:
             ranks = ",".join(str(rank) for rank in group.ranks)
             text = make_finding("diagnose.consequence_group" if ranks else "diagnose.consequence_group_unranked",
                                 lang, title=group.title, ranks=ranks, files=group.files, count=group.count).title
-            lines += wrap("  " + text, "    ")
+            lines += wrap("  " + text, "    ", width)
     if not report.findings:
         total = sum(scanned.lines for scanned in report.files)
         lines.append(make_finding("diagnose.no_findings", lang, files=len(report.files), lines=total).title)
     return lines
 
 
-def _body(finding: Finding, lang: str, indent: str, said: str) -> List[str]:
-    """A finding's detail, fix and matched line, without its title and without ``said`` (the root cause,
+def root_heading(root: Any, lang: str) -> Finding:
+    """The root cause's heading; an error no rule knows is said as unsure, with its rank and place."""
+    where = f"{root.file}:{root.line}"
+    if root.rule == "diagnose.unknown_error":
+        who = f"rank {root.rank}" if root.rank is not None else ("日志" if lang == "zh" else "the log")
+        return make_finding("diagnose.root_cause_unsure", lang, title=root.title, where=where, who=who)
+    return make_finding("diagnose.root_cause" if root.rank is not None else "diagnose.root_cause_single",
+                        lang, rank=root.rank, title=root.title, where=where)
+
+
+def whole_line(finding: Finding) -> str:
+    """The whole log line of a finding (a rule matches only part of it), else what matched."""
+    return str(getattr(finding, "text", None) or getattr(finding, "matched", None) or "").strip()
+
+
+def _body(finding: Finding, lang: str, indent: str, said: str, width: int = WIDTH) -> List[str]:
+    """A finding's detail, fix and whole log line, without its title and without ``said`` (the root cause,
     said just above)."""
     lines: List[str] = []
     for part in (finding.detail or "").splitlines():
-        lines += wrap(indent + part, indent)
+        lines += wrap(indent + part, indent, width)
     if finding.fix:
         fix = finding.fix.splitlines()
         lines.append(f"{indent}{FIX_LABEL['zh' if lang == 'zh' else 'en']}: {fix[0]}")
         lines += [indent + "  " + part for part in fix[1:]]
     meta = _meta(finding)
-    lines.append(f"{indent}[{finding.rule}] {meta}".rstrip())
-    matched = str(getattr(finding, "matched", None) or "")
-    if matched and matched.strip() != said.strip():
-        lines.append(f"{indent}> " + matched[:200])
+    lines += wrap(f"{indent}[{finding.rule}] {meta}".rstrip(), indent + "  ", width)
+    line = whole_line(finding)
+    if line and line != said.strip():
+        lines += wrap(f"{indent}> {line}", indent + "  ", width)
     return lines
