@@ -13,8 +13,9 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.commands.output import (CommandError, add_format_argument, ci_format, emit_ci, emit_json, lang_of,
-                                       message, print_report)
+                                       message, print_findings, print_report)
 from mindpilot.validators.text.columns import wrap
+from mindpilot.commands.dryrun_cli import add_dryrun_options
 from mindpilot.exit_codes import ExitCode
 
 
@@ -39,8 +40,28 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("--fix", action="store_true",
                         help="write the best parallel plan for --cards into each MindFormers YAML (keeps FILE.bak)")
     parser.add_argument("--dry-run", action="store_true", help="with --fix: print the diff, write nothing")
+    parser.add_argument("--dryrun", action="store_true",
+                        help="compile the one MindFormers YAML given with MindSpore's DryRun (needs CANN, no NPU): "
+                             "per pipeline stage, the framework's peak memory against the card and our estimate")
+    add_dryrun_options(parser)
     add_format_argument(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=lambda args: _dryrun(args, lang_of(args)) if args.dryrun else run(args))
+
+
+def _dryrun(args: argparse.Namespace, lang: str) -> ExitCode:
+    """``check --dryrun CONFIG``: the framework's own compile of the config, stage by stage."""
+    from mindpilot.commands.dryrun_cli import run_dryrun
+    from mindpilot.validators.findings import exit_code_for
+
+    if len(args.files) != 1:
+        raise CommandError("--dryrun compiles one MindFormers YAML at a time", ExitCode.USAGE)
+    report, findings = run_dryrun(args.files[0], args, lang, args.hbm or 64.0)
+    if not emit_ci(args, findings, "check"):
+        if args.json:
+            emit_json({**report.to_dict(), "findings": [finding.to_dict() for finding in findings]})
+        else:
+            print_findings(findings, lang)
+    return exit_code_for(findings)
 
 
 def run(args: argparse.Namespace) -> ExitCode:

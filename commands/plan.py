@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from mindpilot.validators.text.columns import columns, pad, wrap
+from mindpilot.commands.dryrun_cli import add_dryrun_options
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.commands.plan_verify import add_verify_option, check_verify_args, recorded_lines, verify
 from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.exit_codes import ExitCode
 
@@ -91,7 +93,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Enumerate every data/model/pipeline (and context/expert) parallel layout of a model "
                     "on N cards that satisfies the rules MindFormers, MindRLHF and MindSpeed-LLM enforce, "
                     "estimate memory per card, and rank them.")
-    parser.add_argument("--model", required=True, metavar="NAME|DIR",
+    parser.add_argument("--model", default=None, metavar="NAME|DIR",
                         help="catalogue name (qwen2.5-7b, Qwen3-8B, llama3.1-70b ...), a model directory "
                              "with config.json, or a MindFormers YAML")
     parser.add_argument("--cards", type=int, required=True, help="number of NPUs in the job")
@@ -112,6 +114,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="with --apply: print the diff, write nothing")
     parser.add_argument("--force", action="store_true",
                         help="with --apply: write the candidate even when it does not fit the cards' memory")
+    add_verify_option(parser)
+    add_dryrun_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -120,6 +124,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.presets.planner import plan
 
     lang = lang_of(args)
+    check_verify_args(args)
     if args.dry_run and not args.apply:
         raise CommandError("--dry-run needs --apply FILE")
     if args.apply and args.framework == "mindspeed-llm":
@@ -152,6 +157,8 @@ def run(args: argparse.Namespace) -> ExitCode:
             emit_json({"model": arch.name, "cards": args.cards, "candidates": []})
         message(labels["none_found"].format(model=arch.name, cards=args.cards))
         return ExitCode.FINDINGS
+    if args.verify:
+        return verify(args, candidates, lang)
     diff: Optional[str] = None
     any_fits = any(c.fits for c in candidates)
     advice = None if any_fits else _advice(arch, candidates, args)
@@ -182,6 +189,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             out.write(diff if diff.endswith("\n") or not diff else diff + "\n")
         if not (diff is not None and args.dry_run):
             out.write(render_text(arch.name, candidates, args, labels, lang))
+            out.write("".join(line + "\n" for line in recorded_lines(arch.name, lang)))
         out.flush()
     if args.apply and not candidates[args.pick - 1].fits:
         chosen = candidates[args.pick - 1]

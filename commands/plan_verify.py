@@ -1,0 +1,116 @@
+"""``plan --verify CONFIG``: MindSpore's DryRun on the top candidates, and the kept DryRuns beside our estimate.
+
+``plan`` ranks layouts by our estimate; ``--verify`` writes each of the top candidates into a copy of CONFIG
+(the user's file is not touched), DryRuns it, and stops at the first the framework says fits. Every DryRun is
+kept, and later ``plan`` runs of that model show "estimate vs the framework's figure".
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from mindpilot.commands.output import emit_json, message, print_findings
+from mindpilot.exit_codes import ExitCode
+
+_TEXT = {
+    "en": {"trying": "candidate {pick} ({layout}): DryRun ...", "fits": "candidate {pick} ({layout}): {verdict}",
+           "yes": "the framework says it fits", "no": "the framework says it does not fit",
+           "chosen": "The framework says candidate {pick} fits: mindpilot plan --model {config} --cards {cards} "
+                     "--apply {config} --pick {pick}",
+           "none": "None of the top {top} candidates fits in the framework's DryRun.",
+           "recorded": "estimate vs the framework's figure (DryRun of {layout}, {when}; {count} kept for this model):",
+           "stage": "  stage {stage}: ours {ours} GB, DryRun {theirs} GB{error}"},
+    "zh": {"trying": "候选 {pick}（{layout}）：DryRun 中 ...", "fits": "候选 {pick}（{layout}）：{verdict}",
+           "yes": "框架实测放得下", "no": "框架实测放不下",
+           "chosen": "框架实测候选 {pick} 放得下：mindpilot plan --model {config} --cards {cards} "
+                     "--apply {config} --pick {pick}",
+           "none": "排名前 {top} 的候选在框架的 DryRun 里都放不下。",
+           "recorded": "估算与框架实测对比（{layout} 的 DryRun，{when}；该模型共保存 {count} 次）：",
+           "stage": "  第 {stage} 级：估算 {ours} GB，DryRun {theirs} GB{error}"},
+}
+
+
+def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
+    """DryRun the top candidates in order; exit 0 at the first that fits, 1 when none does."""
+    from mindpilot.commands.dryrun_cli import prepare, run_dryrun
+    from mindpilot.launch.jobs import state_dir
+    from mindpilot.presets.yaml_apply import apply_plan
+
+    text = _TEXT.get(lang, _TEXT["en"])
+    prepare(args.verify, args, lang)  # no CANN, no checkout: say so before any copy is made
+    base = state_dir() / "dryrun" / "candidates" / time.strftime("%Y%m%d-%H%M%S")
+    verified, findings, chosen = [], [], None
+    for pick, candidate in enumerate(candidates[: args.top], 1):
+        copy = base / str(pick) / Path(args.verify).name  # the same file name: the same model in the records
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.verify, copy)
+        apply_plan(copy, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,
+                   micro_batch_num=candidate.micro_batch_num)
+        message(text["trying"].format(pick=pick, layout=candidate.label))
+        report, found = run_dryrun(str(copy), args, lang, args.hbm)
+        fits = report.fits()
+        message(text["fits"].format(pick=pick, layout=candidate.label, verdict=text["yes" if fits else "no"]))
+        verified.append({"pick": pick, "layout": candidate.label, "fits": fits, "job": report.job,
+                         "config": str(copy), "ranks": [rank.to_dict() for rank in report.ranks]})
+        findings += found
+        if fits:
+            chosen = pick
+            break
+    if args.json:
+        emit_json({"model": args.model, "cards": args.cards, "verified": verified, "chosen": chosen,
+                   "findings": [finding.to_dict() for finding in findings]})
+    else:
+        print_findings(findings, lang)
+    if chosen is None:
+        message(text["none"].format(top=min(args.top, len(candidates))))
+        return ExitCode.FINDINGS
+    message(text["chosen"].format(pick=chosen, config=args.verify, cards=args.cards))
+    return ExitCode.OK
+
+
+def recorded_lines(model: str, lang: str) -> list[str]:
+    """Our estimate beside the newest kept DryRun of ``model`` (same layout as a candidate), stage by stage."""
+    from mindpilot.launch.dryrun import load_records
+
+    records = load_records(model)
+    if not records:
+        return []
+    text = _TEXT.get(lang, _TEXT["en"])
+    record = records[0]
+    layout = record["layout"]
+    label = " ".join(f"{key}{layout[key]}" for key in ("dp", "mp", "pp", "cp") if isinstance(layout.get(key), int))
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record["recorded_at"]))
+    lines = ["", text["recorded"].format(layout=label, when=when, count=len(records))]
+    for rank in sorted(record["ranks"], key=lambda r: r["stage"]):
+        ours, theirs = rank.get("estimate_gb"), rank.get("actual_peak_mb")
+        if theirs is None:
+            continue
+        theirs_gb = theirs / 1024
+        error = f" ({(ours - theirs_gb) / theirs_gb:+.0%})" if ours is not None and theirs_gb > 0 else ""
+        lines.append(text["stage"].format(stage=rank["stage"], ours=f"{ours:.1f}" if ours is not None else "?",
+                                          theirs=f"{theirs_gb:.1f}", error=error))
+    return lines
+
+
+def check_verify_args(args: argparse.Namespace) -> None:
+    """``--model`` defaults to the ``--verify`` config; ``--verify`` never writes the user's file.
+
+    Raises:
+        CommandError: neither is given, or ``--verify`` with ``--apply``.
+    """
+    from mindpilot.commands.output import CommandError
+
+    args.model = args.model or args.verify
+    if not args.model:
+        raise CommandError("give --model NAME|DIR|YAML (or --verify CONFIG)")
+    if args.verify and args.apply:
+        raise CommandError("--verify tries candidates on a copy; --apply the one it picks afterwards")
+
+
+def add_verify_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verify", metavar="CONFIG", default=None,
+                        help="DryRun the top candidates written into a copy of this MindFormers YAML (needs CANN, "
+                             "no NPU) and pick the first the framework says fits; --model defaults to CONFIG")
