@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 from mindpilot.acquire.tool_command import ToolCommand
 from mindpilot.launch.command import LaunchCommand
-from mindpilot.presets.preset import Preset
+from mindpilot.presets.preset import MAX_HANG_MINUTES, Preset
 
 
 def tool_preset(command: ToolCommand) -> Preset:
@@ -22,7 +22,8 @@ def tool_preset(command: ToolCommand) -> Preset:
     return Preset(name=command.name, description=command.shell()[:200], framework="custom", script=script,
                   script_args=list(command.argv[2:]), workdir=command.cwd, cards=1, device="cpu",
                   log_dir=str(Path(command.cwd) / "output" / f"{command.name}_log"), use_checkouts=False,
-                  ms_enable_lccl=None, hccl_connect_timeout=None, hccl_exec_timeout=None, hang_minutes=0)
+                  ms_enable_lccl=None, hccl_connect_timeout=None, hccl_exec_timeout=None,
+                  hang_minutes=MAX_HANG_MINUTES)  # a conversion prints no training steps: never call it hung
 
 
 def start_tool_job(command: ToolCommand) -> Any:

@@ -126,5 +126,8 @@ def run_dryrun(config: str, args: argparse.Namespace, lang: str, hbm: float) -> 
         rank.estimate_gb = estimates[rank.stage] if rank.stage < len(estimates) else None
     report = DryRunReport(config=str(Path(config).resolve()), model=model or Path(config).stem, cards=cards,
                           layout=layout, hbm_gb=hbm, ranks=ranks, job=record.id)
-    save_record(report)
+    try:
+        save_record(report)
+    except OSError as exc:  # an unsafe or full data directory: the verdict stands, only the record is lost
+        message(f"DryRun result not kept: {exc}")
     return report, dryrun_findings(report, lang)

@@ -92,37 +92,39 @@ def records_dir() -> Path:
 
 
 def save_record(report: DryRunReport) -> Path:
-    """Keep one DryRun (JSON, mode 0600) in the user data directory; its path."""
-    from mindpilot.fileio import write_atomic
+    """Keep one DryRun (JSON, mode 0600, in a folder only this user can write); its path.
 
-    folder = records_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{report.job or time.strftime('%Y%m%d-%H%M%S')}.json"
+    Raises:
+        UnsafeLocationError: the data directory could be written by someone else (nothing is written).
+    """
+    from mindpilot.userdata import write_private
+
+    name = f"{report.job or time.strftime('%Y%m%d-%H%M%S')}.json"
     document = {**report.to_dict(), "recorded_at": time.time()}
-    write_atomic(path, json.dumps(document, ensure_ascii=False, indent=1), mode=0o600)
-    return path
+    return write_private(records_dir() / name, json.dumps(document, ensure_ascii=False, indent=1))
 
 
 def load_records(model: Optional[str] = None, limit: int = 10_000) -> list[dict[str, Any]]:
     """Kept DryRuns, newest first (of ``model`` only, when given); a file that is not one is skipped."""
+    from mindpilot.userdata import list_private
+
     folder = records_dir()
-    if not folder.is_dir():
-        return []
     records = []
-    for path in sorted(folder.glob("*.json"))[-limit:]:
-        record = _read_record(path)
+    for name in sorted(list_private(folder, ".json"))[-limit:]:
+        record = _read_record(folder / name)
         if record is not None and (model is None or record["model"] == model):
             records.append(record)
     return sorted(records, key=lambda r: r["recorded_at"], reverse=True)
 
 
 def _read_record(path: Path) -> Optional[dict[str, Any]]:
-    """A kept DryRun as data, checked for the fields readers use (a hand-edited file is only skipped)."""
+    """A kept DryRun as data, checked for the fields readers use (a file that is not one is only skipped)."""
+    from mindpilot.userdata import read_private
+
+    data = read_private(path, MAX_RECORD_BYTES)  # this user's regular file, in a folder no one else writes
     try:
-        if path.stat().st_size > MAX_RECORD_BYTES:
-            return None
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        document = json.loads(data.decode("utf-8")) if data is not None else None
+    except ValueError:
         return None
     if not (isinstance(document, dict) and isinstance(document.get("model"), str)
             and isinstance(document.get("ranks"), list) and isinstance(document.get("hbm_gb"), (int, float))

@@ -126,6 +126,10 @@ def test_results_are_kept_and_plan_shows_estimate_against_the_framework(notebook
     done = run_cli("plan", "--model", str(CONFIG), "--cards", "8", "--lang", "en", env=notebook["env"])
     assert "estimate vs the framework's figure" in done.stdout
     assert "stage 1: ours" in done.stdout and "DryRun 70.3 GB" in done.stdout
+    (kept[0].parent / "broken.json").write_text('{"model": "finetune_qwen2_5_7b_8k", "ranks": [', encoding="utf-8")
+    (kept[0].parent / "wrong.json").write_text('{"model": "finetune_qwen2_5_7b_8k", "ranks": "x"}', encoding="utf-8")
+    again = run_cli("plan", "--model", str(CONFIG), "--cards", "8", "--lang", "en", env=notebook["env"])
+    assert again.returncode == done.returncode and "1 kept for this model" in again.stdout
     bench = run_cli_bench(notebook["env"])
     assert "finetune_qwen2_5_7b_8k" in bench and "stage 1" in bench
 
