@@ -9,6 +9,7 @@ session of its own (``start_new_session=True``), so closing the terminal never k
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -119,12 +120,9 @@ def _recorded_preset(preset: Preset) -> dict:
 def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset,
                 wait_started: float) -> JobRecord:
     """Save the record, write its run.sh, start the supervisor and wait until msrun runs."""
-    Path(record.log_dir).mkdir(parents=True, exist_ok=True)
     env = commands[0].full_env()
     record.secret_names = secret_names(env)
-    save_job(record)
-    # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh [NODE_RANK]`.
-    write_run_sh(str(record.record_dir / "run.sh"), render_run_sh(commands, preset))
+    _write_record(record, commands, preset)
     env[JOB_ENV] = record.id
     env["MINDPILOT_STATE_DIR"] = str(state_dir())
     env["PYTHONUNBUFFERED"] = "1"
@@ -150,6 +148,27 @@ def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset
             update_job(record.id, status=FAILED, error="supervisor did not start msrun")
         raise LaunchError("the job supervisor did not start msrun" + (f": {detail}" if detail else ""))
     return record
+
+
+def _write_record(record: JobRecord, commands: list[LaunchCommand], preset: Preset) -> None:
+    """Make the job's log folder, write its record and run.sh; when that fails (a full disk), remove the
+    folders this made, so no empty job is left behind, and raise an ``OSError`` that names the folder.
+
+    Raises:
+        OSError: with ``filename`` the job's record folder (or the path that failed).
+    """
+    made = [folder for folder in (Path(record.log_dir), record.record_dir) if not os.path.lexists(folder)]
+    try:
+        Path(record.log_dir).mkdir(parents=True, exist_ok=True)
+        save_job(record)
+        # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh [NODE_RANK]`.
+        write_run_sh(str(record.record_dir / "run.sh"), render_run_sh(commands, preset))
+    except OSError as exc:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+        inside = exc.filename and record.record_dir in Path(exc.filename).parents  # a temp file: name its folder
+        raise OSError(exc.errno, f"cannot write the job's record: {exc.strerror or exc}",
+                      str(record.record_dir) if inside or not exc.filename else exc.filename) from None
 
 
 def _tail_text(path: Path, limit: int = 400) -> str:

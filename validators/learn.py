@@ -9,7 +9,6 @@ read from the zip without installing or importing anything, and the result is st
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import zipfile
@@ -17,6 +16,7 @@ from email.parser import Parser
 from pathlib import Path
 from typing import Mapping, Optional
 
+from mindpilot.datafiles import json_bounded
 from mindpilot.validators.declarations import normalize
 from mindpilot.validators.knowledge import LearnedRelease, data_dir, save_learned, today
 from mindpilot.validators.probe.subprocesses import ProcessTimeout, run_captured
@@ -141,7 +141,8 @@ def read_wheel(wheel: Path) -> LearnedRelease:
                 raise LearnError(f"{wheel.name}: no METADATA in the wheel")
             message = Parser().parsestr(_read(archive, metadata))
             maps = [m for m in members if re.fullmatch(r"[^/]+/VERSION_MAP\.json", m.filename)]
-            version_map = json.loads(_read(archive, maps[0])) if maps else None
+            # nested past the bound (900 deep) is a ValueError here, not a RecursionError when it is stored
+            version_map = json_bounded(f"{wheel.name}:{maps[0].filename}", _read(archive, maps[0])) if maps else None
             configs = [m.filename for m in members
                        if re.match(r"(?:[^/]+/)?configs/.+\.ya?ml$", m.filename)][:MAX_CONFIGS]
     except (OSError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, RecursionError) as exc:

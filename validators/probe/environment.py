@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 from mindpilot.validators.probe import ascend
 from mindpilot.validators.probe.demo import NPU_SMI_FILE, demo_root, load_demo_environment
-from mindpilot.validators.probe.facts import EnvFacts, NpuSmiInfo, PackageInfo
+from mindpilot.validators.probe.facts import EnvFacts, NpuSmiInfo, PackageInfo, PythonInfo
 from mindpilot.validators.probe.git import checkout_facts
 from mindpilot.validators.probe.host import host_info, is_modelarts
 from mindpilot.validators.probe.npu_smi import parse_npu_smi, read_npu_smi_file, run_npu_smi
 from mindpilot.validators.probe.pyenv import CHECKOUT_PACKAGES, probe_python
-from mindpilot.datafiles import validate
 from mindpilot.redact import redact_env, redact_model, secret_values
 
 ENV_PREFIXES = ("ASCEND_", "MA_", "HCCL_", "MS_", "GLOG_", "RANK_", "DEVICE_", "MINDFORMERS_", "MINDRLHF_",
@@ -59,22 +58,20 @@ def probe_with(python: Optional[str], root: str, demo: bool, timeout: float,
 
 
 def _python_side(python: Optional[str], timeout: float, environ: Mapping[str, str]) -> EnvFacts:
-    raw: dict[str, Any] = probe_python(python, timeout, environ)
-    details = raw.get("packages", {})
-    # what another interpreter printed is checked like any input (pydantic, with the field names)
-    facts = validate(EnvFacts, {
-        "python": {"executable": raw.get("executable") or python or "", "version": raw.get("version", "?"),
-                   "prefix": raw.get("prefix")},
-        "packages": {key: info.get("version") for key, info in details.items() if isinstance(info, dict)},
-        "package_details": details,
-        "package_count": raw.get("package_count", 0),
-        "import_origins": raw.get("import_origins", {}),
-        "version_maps": raw.get("version_maps", {}),
-    }, python or "python")
-    details = facts.package_details
+    answer = probe_python(python, timeout, environ)  # checked there, field by field
+    details = answer.packages
+    facts = EnvFacts(
+        python=PythonInfo(executable=answer.executable or python or "", version=answer.version,
+                          prefix=answer.prefix),
+        packages={key: info.version for key, info in details.items()},
+        package_details=dict(details),
+        package_count=answer.package_count,
+        import_origins=dict(answer.import_origins),
+        version_maps=dict(answer.version_maps),
+    )
     origins = facts.import_origins
     for name in CHECKOUT_PACKAGES:
-        candidates = list(raw.get("checkout_candidates", {}).get(name, []))
+        candidates = list(answer.checkout_candidates.get(name, []))
         editable = details[name].editable if name in details else None
         if editable and editable not in candidates:
             candidates.append(editable)

@@ -2,7 +2,8 @@
 
 The target interpreter is a subprocess, so mindpilot never imports mindspore, torch or
 mindformers itself, and a hung interpreter is killed (with its whole process group) after
-``timeout`` seconds instead of hanging the doctor.
+``timeout`` seconds instead of hanging the doctor. Its answer is another interpreter's output, so it is
+checked in one place (:class:`ProbeAnswer`): a wrong type is one line, never a traceback further on.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
-from mindpilot.datafiles import DataFileError, parse_bounded
+from mindpilot.datafiles import DataFileError, parse_bounded, validate
+from mindpilot.validators.probe.facts import PackageInfo
 from mindpilot.validators.probe.subprocesses import OutputTooLarge, ProcessTimeout, run_captured
 
 SCRIPT = Path(__file__).with_name("pyenv_script.py")
@@ -33,12 +36,28 @@ class ProbeError(Exception):
     """The environment could not be probed (exit code 3)."""
 
 
+@dataclass
+class ProbeAnswer:
+    """What ``pyenv_script.py`` prints, checked field by field (other keys are ignored)."""
+
+    executable: Optional[str] = None
+    version: str = "?"
+    prefix: Optional[str] = None
+    packages: Dict[str, PackageInfo] = field(default_factory=dict)
+    """Installed distributions by normalized name."""
+    package_count: int = 0
+    checkout_candidates: Dict[str, List[str]] = field(default_factory=dict)
+    version_maps: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    import_origins: Dict[str, str] = field(default_factory=dict)
+
+
 def probe_python(python: Optional[str], timeout: float, environ: Optional[Mapping[str, str]] = None,
-                 extra_packages: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Run the probe script under ``python`` (default: this interpreter) and return its JSON.
+                 extra_packages: tuple[str, ...] = ()) -> ProbeAnswer:
+    """Run the probe script under ``python`` (default: this interpreter) and return its checked answer.
 
     Raises:
-        ProbeError: the interpreter is missing, crashed, printed no JSON, or timed out.
+        ProbeError: the interpreter is missing, crashed, printed no JSON or JSON of the wrong shape, or
+            timed out.
     """
     executable = resolve_python(python, environ if environ is not None else os.environ)
     env = dict(os.environ if environ is None else environ)
@@ -68,7 +87,10 @@ def probe_python(python: Optional[str], timeout: float, environ: Optional[Mappin
         raise ProbeError(f"{executable} printed no probe result (is it a Python >= 3.8?)") from None
     if not isinstance(document, dict):
         raise ProbeError(f"{executable} printed an unexpected probe result")
-    return document
+    try:
+        return validate(ProbeAnswer, document, executable)
+    except DataFileError as exc:  # names the key: "packages.mindspore.version: Input should be a valid string"
+        raise ProbeError(f"{executable} printed an unexpected probe result ({exc.key}: {exc.message})") from None
 
 
 def _script_source() -> str:
