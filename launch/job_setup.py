@@ -52,14 +52,16 @@ def log_root(preset: Any) -> Path:
     return log_dir if log_dir.is_absolute() else working_dir(preset) / log_dir
 
 
-def master_port(preset: Any, nodes_start_apart: bool = False) -> tuple[int, bool]:
+def master_port(preset: Any, nodes_start_apart: bool = False, picked_before: Optional[int] = None) -> tuple[int, bool]:
     """``(port, picked)``: the preset's port; else msrun's default when each node is started on its own (a port
-    picked here would differ per node); else a free port picked now (``picked`` True, worth a note)."""
+    picked here would differ per node); else the port picked for this job before (``picked_before``: a command
+    shown again must keep the port the user saw, in run.sh and in the job), else a free port picked now
+    (``picked`` True, worth a note)."""
     if preset.master_port is not None:
         return preset.master_port, False
     if nodes_start_apart:
         return MSRUN_DEFAULT_PORT, False
-    return pick_free_port(), True
+    return (picked_before, True) if picked_before else (pick_free_port(), True)
 
 
 @dataclass
@@ -82,11 +84,12 @@ class JobSetup:
 
 
 def setup_job(preset: Any, facts: Any = None, *, probe_error: Optional[str] = None, nodes_start_apart: bool = False,
-              run_log_dir: Optional[str] = None) -> JobSetup:
+              run_log_dir: Optional[str] = None, picked_before: Optional[int] = None) -> JobSetup:
     """The job's commands, log root and port. ``facts`` are used only when the job needs them; ``run_log_dir`` is
-    the job's own folder inside the log root when it has one (default: the root)."""
+    the job's own folder inside the log root when it has one (default: the root); ``picked_before`` is a port
+    picked for this job earlier (see :func:`master_port`)."""
     facts = job_facts(preset, facts)
-    port, picked = master_port(preset, nodes_start_apart)
+    port, picked = master_port(preset, nodes_start_apart, picked_before)
     root = str(log_root(preset))
     commands = build_commands(preset, facts, master_port=port, log_dir=run_log_dir or root)
     return JobSetup(preset=preset, facts=facts, commands=commands, log_dir=root, port=port, port_picked=picked,

@@ -27,7 +27,7 @@ def fake_launch(monkeypatch):
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
     monkeypatch.setattr(prepare, "journey_preset", lambda session: FakePreset())  # the job the steps built
     monkeypatch.setattr(launching, "commands_for",
-                        lambda preset, facts: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
+                        lambda preset, facts, port=None: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: state["missing"])
     monkeypatch.setattr(launching, "preflight", lambda preset, facts, lang, log_dir, port: list(state["preflight"]))
     monkeypatch.setattr(launching, "start", lambda preset, command, log_dir: state["started"].append(log_dir)
@@ -294,7 +294,7 @@ async def test_run_without_a_job_says_what_to_enter(fake_launch, monkeypatch):
 
 async def test_a_multi_node_preset_is_not_started_from_one_node(fake_launch, monkeypatch):
     monkeypatch.setattr(launching, "commands_for",
-                        lambda preset, facts: ([FakeCommand(), FakeCommand()], "/tmp/logs", 8118))
+                        lambda preset, facts, port=None: ([FakeCommand(), FakeCommand()], "/tmp/logs", 8118))
     app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
@@ -324,3 +324,30 @@ async def test_the_all_ranks_log_wraps_long_worker_lines_without_losing_a_charac
         await pilot.pause()
         shown = squeezed(region_text(app, log))
         assert squeezed(f"[1] {line} #11") in shown, region_text(app, log)
+
+
+async def test_run_sh_the_preview_and_the_job_use_the_same_port(monkeypatch, tmp_path):
+    """The port picked when the command is first shown survives run.sh's view (which resumes the step)."""
+    from mindpilot.tui.screens.text_view import TextScreen
+
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr(launching, "msrun_missing", lambda: None)
+    monkeypatch.setattr(launching, "start", lambda preset, command, log_dir: started.append(command) or FakeRecord())
+    monkeypatch.setattr(launching, "watch", lambda job, lang, stop: iter(fake_job_events()))
+    monkeypatch.setattr(launching, "running_jobs", list)
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        screen = app.screen
+        port = screen.master_port
+        assert port and f"--master_port={port}" in screen.query_one("#launch-command").plain
+        await pilot.press("p")
+        await _settle(pilot)
+        assert isinstance(app.screen, TextScreen) and f"--master_port={port}" in app.screen.text
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert app.screen is screen and screen.master_port == port
+        await pilot.press("r")
+        await _settle(pilot)
+        assert started and f"--master_port={port}" in started[0].argv

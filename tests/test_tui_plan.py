@@ -201,3 +201,103 @@ async def test_frameworks_grpo_roles_and_mindspeed_convert_args_with_the_real_pl
         await pilot.press("f")
         await settle(pilot)
         assert session.framework == "mindformers" and app.screen.query_one("#yaml-row").display
+
+
+QWEN_SMALL = {"model_type": "qwen2", "hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14,
+              "num_key_value_heads": 2, "intermediate_size": 4864, "vocab_size": 151936,
+              "max_position_embeddings": 32768, "tie_word_embeddings": True}
+"""A Qwen2.5-0.5B-shaped ``config.json``: a model that is in no catalogue once it sits in a folder of its own."""
+
+
+async def test_the_downloaded_model_directory_is_planned_as_the_cli_line_says(tmp_path):
+    import json
+
+    model_dir = tmp_path / "MyTinyQwen"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text(json.dumps(QWEN_SMALL))
+    session = Session(demo=True, env_report=fake_report(), model_dir=str(model_dir))
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert session.model == str(model_dir)  # the model just downloaded, not a catalogue stand-in
+        hint = app.screen.query_one(CommandHint).argv
+        assert hint[:4] == ["mindpilot", "plan", "--model", str(model_dir)]
+        assert session.candidates and "MyTinyQwen" in str(app.screen.query_one("#plan-status").render())
+    cli = _cli_plan_json(hint)
+    assert [c["parallel_config"] for c in cli["candidates"]] == \
+        [c["parallel_config"] for c in session.candidates][: len(cli["candidates"])]
+
+
+def _cli_plan_json(argv: list[str]) -> dict:
+    """Run the CLI line the step shows (``--json``) in a child process and read its answer."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mindpilot", *argv[1:], "--json", "--top", "50"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+async def test_the_yaml_seq_length_and_model_are_the_ones_the_cli_line_plans(tmp_path):
+    from mindpilot.tui.core import demo_config
+
+    config = demo_config()  # Qwen2.5-7B, seq_length 8192
+    session = Session(demo=True, env_report=fake_report(), config_path=config)
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#seq", Input).value == "8192"
+        argv = app.screen.query_one(CommandHint).argv
+        assert "--seq-len" not in argv and argv[argv.index("--apply") + 1] == config
+    cli = _cli_plan_json(argv)
+    assert cli["seq_len"] == 8192
+    assert [c["parallel_config"] for c in cli["candidates"]] == \
+        [c["parallel_config"] for c in session.candidates][: len(cli["candidates"])]
+
+
+async def test_with_no_npu_here_the_step_asks_for_cards_and_hbm_instead_of_assuming_8_x_64(monkeypatch):
+    calls = []
+    monkeypatch.setattr(core, "plan", lambda *args: calls.append(args) or fake_candidates())
+    report = fake_report()
+    report.environment.clear()  # the probe found no NPU
+    session = Session(demo=False, env_report=report)
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert calls == []
+        assert app.screen.query_one("#cards", Input).value == "" and app.screen.query_one("#hbm", Input).value == ""
+        assert "No NPU found here" in str(app.screen.query_one("#plan-status").render())
+        argv = app.screen.query_one(CommandHint).argv
+        assert argv[argv.index("--cards") + 1] == "CARDS" and argv[argv.index("--hbm") + 1] == "GB"
+        app.screen.query_one("#cards", Input).value = "4"
+        app.screen.query_one("#hbm", Input).value = "32"
+        await pilot.pause()
+        app.screen.query_one("#candidates").focus()
+        await _plan(pilot)
+        assert calls and calls[-1][1:3] == (4, 32.0)
+
+
+async def test_the_language_switch_keeps_the_typed_inputs_and_the_chosen_row(monkeypatch):
+    from mindpilot.tui.app import MindpilotApp
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    monkeypatch.setattr(core, "plan", lambda *args: fake_candidates())
+    app = MindpilotApp(Session(demo=True, lang="en", env_report=fake_report("en")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        for field, value in (("#cards", "16"), ("#hbm", "32"), ("#seq", "2048")):
+            screen.query_one(field, Input).value = value
+        await pilot.pause()
+        screen.query_one("#candidates").focus()
+        await pilot.press("down", "down")
+        chosen = app.session.chosen
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert [screen.query_one(f, Input).value for f in ("#cards", "#hbm", "#seq")] == ["16", "32", "2048"]
+        assert screen.query_one("#candidates", DataTable).cursor_row == 2
+        assert core.layout(app.session.chosen) == core.layout(chosen)

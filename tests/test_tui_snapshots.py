@@ -56,7 +56,7 @@ def test_launch_failed_job_en(snap_compare, monkeypatch):
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
     monkeypatch.setattr(prepare, "journey_preset", lambda session: FakePreset())
     monkeypatch.setattr(launching, "commands_for",
-                        lambda preset, facts: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
+                        lambda preset, facts, port=None: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: None)
     monkeypatch.setattr(launching, "preflight", lambda *args: [])
     monkeypatch.setattr(launching, "start", lambda *args: FakeRecord())

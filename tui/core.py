@@ -90,9 +90,8 @@ def plan_argv(session: "Session", seq_len: Optional[int] = None) -> list[str]:
     argv = ["mindpilot", "plan", "--model", session.model or "MODEL"]
     cards = session.cards or session.env_cards()
     hbm = session.hbm_gb or session.env_hbm_gb()
-    argv += ["--cards", str(cards or 8)]
-    if hbm:
-        argv += ["--hbm", f"{hbm:g}"]
+    # No NPU here and nothing typed yet: placeholders, as the step asks for them (never a silent 8 x 64 GB).
+    argv += ["--cards", str(cards) if cards else "CARDS", "--hbm", f"{hbm:g}" if hbm else "GB"]
     applies = bool(session.config_path) and session.framework == "mindformers"
     # the CLI plans for the --apply YAML's seq_length by itself: name the length only when it differs
     if seq_len and seq_len != ((file_seq_length(session.config_path) if applies else None) or DEFAULT_SEQ_LENGTH):

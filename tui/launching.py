@@ -46,11 +46,12 @@ def job_facts(preset: Any, facts: Any) -> Any:
     return facts_for_job(preset, facts)
 
 
-def commands_for(preset: Any, facts: Any = None) -> tuple[list[Any], str, Optional[int]]:
-    """Commands (one per node), the absolute log dir, and the master port (a free one when unset)."""
+def commands_for(preset: Any, facts: Any = None, port: Optional[int] = None) -> tuple[list[Any], str, Optional[int]]:
+    """Commands (one per node), the absolute log dir, and the master port (the preset's; else ``port``, picked for
+    this job before; else a free one)."""
     from mindpilot.launch.job_setup import setup_job
 
-    setup = setup_job(preset, facts)
+    setup = setup_job(preset, facts, picked_before=port)
     return setup.commands, setup.log_dir, setup.port
 
 

@@ -25,7 +25,7 @@ class Session:
     env_report: Optional[DoctorReport] = None
     """The doctor's verdict on the environment (Environment step)."""
     model: Optional[str] = None
-    """Catalogue id of the chosen model (Model or Plan step)."""
+    """The model to plan (Model or Plan step): a catalogue id, a model directory or a MindFormers YAML."""
     model_source: Optional[str] = None
     """What the user typed or picked on the Model step: a ModelScope id or a directory."""
     model_dir: Optional[str] = None
@@ -44,6 +44,8 @@ class Session:
     """Cards to plan for; defaults to what the environment has."""
     hbm_gb: Optional[float] = None
     """HBM per card in GB; defaults to what the environment has."""
+    seq_len: Optional[int] = None
+    """A sequence length typed on the Plan step that differs from the YAML's (None: the YAML's)."""
     candidates: list[dict[str, Any]] = field(default_factory=list)
     """Planner candidates as ``Candidate.to_dict()``, best first."""
     chosen: Optional[dict[str, Any]] = None

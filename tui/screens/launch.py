@@ -146,7 +146,8 @@ class LaunchScreen(StepScreen):
         """Build the job (from the steps, or a preset) and its command (in a thread: it may probe files)."""
         try:
             preset = launching.load_preset(name) if name else prepare.journey_preset(self.session)
-            commands, log_dir, port = launching.commands_for(preset, self._facts(preset))
+            # The port picked when the command was first shown stays (run.sh, preview and job agree).
+            commands, log_dir, port = launching.commands_for(preset, self._facts(preset), self.master_port)
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
             self.from_thread(self._set_status, self.t("failed", error=exc))
             return

@@ -8,6 +8,7 @@ arguments are shown in the details to copy by hand.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 from rich.cells import cell_len
@@ -46,22 +47,27 @@ class PlanScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         session = self.session
-        models = core.model_ids()
-        model = session.model or (DEFAULT_MODEL if DEFAULT_MODEL in models else (models[0] if models else None))
+        options = model_options(session)
+        values = [value for _, value in options]
+        model = session.model if session.model in values else (values[0] if values else None)
         session.model = model
-        cards = session.cards or session.env_cards() or 8
-        hbm = session.hbm_gb or session.env_hbm_gb() or 64
+        # The probe's cards and HBM; with no NPU here the fields stay empty and the status asks for them.
+        cards = session.cards or session.env_cards() or (8 if session.demo else None)
+        hbm = session.hbm_gb or session.env_hbm_gb() or (64 if session.demo else None)
         with Horizontal(id="plan-form"):
-            yield Labeled(self.t("plan_model"), Select([(m, m) for m in models], value=model or Select.BLANK,
+            yield Labeled(self.t("plan_model"), Select(options, value=model or Select.BLANK,
                                                        allow_blank=model is None, compact=True, id="model"))
             yield Labeled(self.t("plan_framework"), Select([(f, f) for f in core.FRAMEWORKS],
                                                            value=session.framework, allow_blank=False,
                                                            compact=True, id="framework"))
         with Horizontal(id="plan-numbers"):
-            yield Labeled(self.t("plan_cards"), Input(str(cards), type="integer", compact=True, id="cards"))
-            yield Labeled(self.t("plan_hbm"), Input(f"{hbm:g}", type="number", compact=True, id="hbm"))
-            yield Labeled(self.t("plan_seq"), Input(str(seq_length(session)), type="integer", compact=True, id="seq"))
-        yield Static(self.t("plan_hint"), id="plan-status")
+            yield Labeled(self.t("plan_cards"), Input(str(cards or ""), type="integer", compact=True, id="cards",
+                                                      placeholder="?"))
+            yield Labeled(self.t("plan_hbm"), Input(f"{hbm:g}" if hbm else "", type="number", compact=True, id="hbm",
+                                                    placeholder="?"))
+            yield Labeled(self.t("plan_seq"), Input(str(session.seq_len or seq_length(session)), type="integer",
+                                                    compact=True, id="seq"))
+        yield Static(self.t("plan_hint") if cards and hbm else self.t("plan_ask_cards"), id="plan-status")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="candidates")
         for key in ("#", "dp", "mp", "pp", "cp", "ep", "mbn"):
             table.add_column(key, key=key)
@@ -90,13 +96,15 @@ class PlanScreen(StepScreen):
             self.action_plan()  # fast: show candidates for the defaults at once
 
     def after_relabel(self) -> None:
-        # The planner's reasons come in one language: plan again in the new one.
+        # The planner's reasons come in one language: plan again in the new one, on the same row.
+        self.query_one("#yaml-row").display = self.applies
         if self.session.candidates:
             self.action_plan()
 
     def _seq_len(self) -> int:
         fields = self.query("#seq")
-        return (core.optional_int(fields.first(Input).value) if fields else None) or seq_length(self.session)
+        return (core.optional_int(fields.first(Input).value) if fields else None) or self.session.seq_len \
+            or seq_length(self.session)
 
     def _inputs(self) -> Optional[tuple[str, int, float, int]]:
         model = self.query_one("#model", Select).value
@@ -124,6 +132,10 @@ class PlanScreen(StepScreen):
             self.session.cards = core.optional_int(event.value)
         elif event.input.id == "hbm":
             self.session.hbm_gb = core.optional_float(event.value)
+        elif event.input.id == "seq":
+            # kept only when it differs from the YAML's: a new YAML then brings its own length
+            typed = core.optional_int(event.value)
+            self.session.seq_len = typed if typed != seq_length(self.session) else None
         elif event.input.id == "yaml":
             self.session.config_path = event.value.strip() or None
         self.update_cli_hint()
@@ -168,8 +180,8 @@ class PlanScreen(StepScreen):
         session = self.session
         session.candidates = list(candidates)
         model = model or session.model
-        cards = cards or session.cards or session.env_cards() or 8
-        hbm = hbm or session.hbm_gb or session.env_hbm_gb() or 64
+        cards = cards or session.cards or session.env_cards()
+        hbm = hbm or session.hbm_gb or session.env_hbm_gb() or 0.0
         table = self.query_one("#candidates", DataTable)
         table.clear()
         for index, candidate in enumerate(candidates, start=1):
@@ -182,12 +194,14 @@ class PlanScreen(StepScreen):
                           _bar(memory, usable), self.t("yes") if candidate.get("fits") else self.t("no"),
                           key=str(index))
         fits = sum(bool(c.get("fits")) for c in candidates)
-        self._status(self.t("plan_count", count=len(candidates), fits=fits, model=model, cards=cards, hbm=f"{hbm:g}")
+        self._status(self.t("plan_count", count=len(candidates), fits=fits, model=model_name(model), cards=cards,
+                            hbm=f"{hbm:g}")
                      if candidates else self.t("plan_none"))
         if candidates:
-            table.move_cursor(row=0)
-            session.chosen = candidates[0]
-            self.describe(candidates[0])
+            row = _same_layout_row(candidates, session.chosen)
+            table.move_cursor(row=row)
+            session.chosen = candidates[row]
+            self.describe(candidates[row])
         self.update_cli_hint()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -256,6 +270,51 @@ class PlanScreen(StepScreen):
                 self.notify(self.t("failed", error=exc), severity="error", timeout=8)
                 return
             self.notify(self.t("plan_applied", path=path))
+
+
+def model_options(session: Any) -> list[tuple[str, str]]:
+    """``(shown, value)`` of the models to plan: the step's model directory, the YAML's model, then the catalogue.
+
+    The value is what ``mindpilot plan --model`` takes (a directory, a YAML or a catalogue name), so that the
+    Plan step and its CLI line plan the same model.
+    """
+    options = []
+    if session.model_dir and Path(session.model_dir).expanduser().is_dir() and _plannable(session.model_dir):
+        options.append((f"{model_name(session.model_dir)} (dir)", session.model_dir))
+    if session.config_path and _plannable(session.config_path):
+        options.append((f"{model_name(session.config_path)} (YAML)", session.config_path))
+    catalogue = core.model_ids()
+    if session.model and session.model not in catalogue and not options:
+        options.append((model_name(session.model), session.model))  # e.g. typed on the Model step
+    preferred = [DEFAULT_MODEL] if DEFAULT_MODEL in catalogue else []
+    return options + [(m, m) for m in preferred + [m for m in catalogue if m not in preferred]]
+
+
+def model_name(model: Optional[str]) -> str:
+    """A model's short name: the catalogue id, or the folder / file name of a path."""
+    if not model:
+        return "—"
+    return Path(model).name if ("/" in model or model.endswith((".yaml", ".yml"))) else model
+
+
+def _plannable(path: str) -> bool:
+    """The planner can read the model's numbers from this directory's ``config.json`` or this YAML."""
+    from mindpilot.datafiles import DataFileError
+    from mindpilot.presets.models import get_model
+
+    try:
+        get_model(path)
+    except (DataFileError, KeyError, OSError, ValueError):
+        return False
+    return True
+
+
+def _same_layout_row(candidates: list[dict[str, Any]], chosen: Optional[dict[str, Any]]) -> int:
+    """The row of the candidate with the chosen one's layout (a re-plan keeps the user's choice), else 0."""
+    if not chosen:
+        return 0
+    key = (core.layout(chosen), chosen.get("micro_batch_num"))
+    return next((row for row, c in enumerate(candidates) if (core.layout(c), c.get("micro_batch_num")) == key), 0)
 
 
 def _bar(memory: Optional[float], hbm: float) -> str:
