@@ -99,3 +99,32 @@ async def test_real_demo_doctor_report_fills_the_table():
         names = [r[0] for r in _rows(app.screen.query_one("#components", DataTable))]
         assert names == [core.short(c.name, 15) for c in report.components]
         assert session.env_cards() == 8
+
+
+async def test_self_test_key_runs_the_job_and_shows_its_stages(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    bare = tmp_path / "bare"  # a real interpreter without MindSpore: the self-test says so, in a second
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
+    screen = EnvironmentScreen(Session(demo=False, env_report=fake_report()))
+    screen.selftest_python = str(bare / "bin" / "python")
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Self-test selftest-" in str(app.screen.query_one("#env-summary").render())
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert "Neither MindFormers nor MindSpore" in " ".join(str(c) for c in table.get_row_at(0))
+        assert "mindpilot-selftest: none" in "\n".join(str(line.text) for line in app.screen.query_one("#env-deep-log").lines)
+
+
+async def test_self_test_key_on_the_demo_says_where_to_run_it():
+    app = ScreenHarness(EnvironmentScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        assert "mindpilot doctor --deep" in str(app.screen.query_one("#env-summary").render())

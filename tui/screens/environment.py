@@ -1,7 +1,8 @@
 """Step 1, Environment: the doctor's verdict as a components table and findings with fixes.
 
 Runs ``mindpilot doctor`` (the demo environment in demo mode) in a thread worker, unless the
-session already holds a report; ``r`` runs it again.
+session already holds a report; ``r`` runs it again. ``d`` runs the installed framework's own self-test
+(``doctor --deep``) as a tracked job, its console below the table, its stages as findings.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from mindpilot.tui import core
 from mindpilot.tui.core import short
 from mindpilot.tui.screens.step import StepScreen
+from mindpilot.terminal_text import visible_line
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
+from mindpilot.tui.widgets.wrapped_log import WrappedLog
 from mindpilot.validators.findings import Severity
 from mindpilot.validators.report import DoctorReport
 from mindpilot.terminal_text import visible
@@ -30,7 +34,10 @@ class EnvironmentScreen(StepScreen):
     BINDINGS = [
         Binding("r", "refresh", "key_refresh"),
         Binding("c", "copy_fix", "key_copy"),
+        Binding("d", "deep", "key_deep"),
     ]
+    selftest_python: Optional[str] = None
+    """The interpreter the self-test runs in (None: the one running mindpilot, as the doctor probes)."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.t("probing"), id="env-summary")
@@ -40,6 +47,7 @@ class EnvironmentScreen(StepScreen):
         table.add_column(self.t("col_expected"), key="expected", width=20)
         table.add_column(self.t("col_status"), key="status", width=12)
         yield table
+        yield WrappedLog(max_lines=300, id="env-deep-log")
         yield FindingsPanel(self.session.lang, id="env-findings")
 
     def on_mount(self) -> None:
@@ -67,6 +75,41 @@ class EnvironmentScreen(StepScreen):
             self.from_thread(self.show_problem, self.t("failed", error=exc))
             return
         self.from_thread(self.show_report, report)
+
+    def action_deep(self) -> None:
+        """Run the framework's own self-test (not on the demo machine: there is nothing real to test)."""
+        if self.session.demo:
+            self.show_problem(self.t("deep_demo"))
+            return
+        log = self.query_one("#env-deep-log", WrappedLog)
+        log.clear()
+        log.display = True
+        self.run_selftest()
+
+    @work(thread=True, exclusive=True, group="selftest")
+    def run_selftest(self) -> None:
+        """Start the self-test job, follow its console, then show its stages as findings."""
+        from mindpilot.acquire.jobs import console_chunks
+        from mindpilot.launch.selftest import read_selftest, start_selftest
+
+        worker = get_current_worker()
+        try:
+            record = start_selftest(self.selftest_python)
+        except Exception as exc:  # no interpreter, the job could not start: say so, keep the UI
+            self.from_thread(self.show_problem, self.t("failed", error=exc))
+            return
+        self.from_thread(self.show_problem, self.t("deep_started", job=record.id))
+        for record, text in console_chunks(record.id, poll=0.5, stop=lambda: worker.is_cancelled):
+            if text:
+                self.from_thread(self.query_one("#env-deep-log", WrappedLog).add_lines,
+                                 [visible_line(line) for line in text.splitlines()])
+        _, findings = read_selftest(record, self.session.lang)
+        self.from_thread(self.show_selftest, record.id, findings)
+
+    def show_selftest(self, job: str, findings: list) -> None:
+        errors = sum(f.severity is Severity.ERROR for f in findings)
+        self.show_problem(self.t("deep_done", job=job, errors=errors))
+        self.query_one(FindingsPanel).show(findings)
 
     def show_problem(self, text: str) -> None:
         """Say why there is no report."""
