@@ -3,7 +3,10 @@
 * ``rare``: one worker log of realistic lines (MindSpore INFO/WARNING, MindFormers loss lines, HCCL,
   allocator notes that look like errors but are not) with a dozen real errors inside;
 * ``dense``: an msrun log directory of eight worker logs in which error lines are 6% of all lines, as
-  when every rank logs its failing lines again and again (HCCL timeouts, a traceback per step).
+  when every rank logs its failing lines again and again (HCCL timeouts, a traceback per step);
+* ``benign``: msrun start-up WARNINGs that look like errors (tcp connect retries, "Topology build timed
+  out, retry(n/1200)", "Failed to connect to the tcp server ... retry") and loss lines, no error;
+* ``clean``: the realistic lines of ``rare`` with no error at all (target for both: 150 MB/s or more).
 
 Every knowledge-base pattern is written as an ERE file for grep; both tools read the same files (page
 cache warm). Prints MB/s, the ratio per profile (target: within 2x) in wall time and in CPU time (the
@@ -11,7 +14,7 @@ steadier one on a shared machine), and mindpilot's peak RSS. The files
 live in a temporary directory and are removed afterwards. The machine may be shared: the load average is
 printed, and ``--runs N`` keeps the median of N runs.
 
-    .venv/bin/python bench/diagnose.py [--mb 1000] [--profile rare|dense|both] [--runs 3] [--keep]
+    .venv/bin/python bench/diagnose.py [--mb 1000] [--profile rare|dense|benign|clean|both|all] [--runs 3] [--keep]
 """
 
 from __future__ import annotations
@@ -69,6 +72,35 @@ def generate(path: str, megabytes: int, errors: int = 12) -> int:
             out.write(text)
             size += len(text)
     return planted
+
+
+BENIGN = [
+    "[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 [mindspore/ccsrc/distributed/rpc/tcp/tcp_comm.cc:{n}] Connect] Failed to connect to the tcp server : 127.0.0.1:8118, retry to reconnect({r}/{n})...",
+    "[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 [mindspore/ccsrc/distributed/cluster/topology/compute_graph_node.cc:{n}] Initialize] Topology build timed out., retry({r}/1200).",
+    "[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 [mindspore/ccsrc/distributed/cluster/topology/compute_graph_node.cc:{n}] Register] Failed to connect to the meta server node url: 127.0.0.1:8118",
+    "[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 [mindspore/ccsrc/distributed/rpc/tcp/tcp_client.cc:{n}] Connect] Failed to connect to the tcp server : 127.0.0.1:8118, retry({r}/60)",
+    "2025-08-20 10:{m:02d}:{s:02d},345 - mindformers[mindformers/core/callback/callback.py:350] - INFO - {{ Epoch:[  1/  2], step:[ {n:4d}/ 1000], loss: 2.{n}, per_step_time: 7123ms, lr: 1e-06, overflow cond: False, loss_scale: 4096.0, global_norm: [1.2{n}], train_throughput_per_npu: 123.4T }}",
+    "2025-08-20 10:{m:02d}:{s:02d},345 - mindformers[mindformers/core/callback/callback.py:350] - INFO - {{ Epoch:[  1/  2], step:[ {n:4d}/ 1000], loss: 1.{n}, per_step_time: 7093ms, lr: 9e-07, overflow cond: False, loss_scale: 4096.0, global_norm: [0.9{n}], train_throughput_per_npu: 124.1T }}",
+]
+"""msrun start-up WARNINGs that look like errors (connection retries, topology time-outs) and loss lines."""
+
+
+def generate_lines(path: str, megabytes: int, pool: list, seed: int) -> int:
+    """Write ``megabytes`` of lines drawn from ``pool`` (no error among them); returns the line count."""
+    rng = random.Random(seed)
+    target = megabytes * 1_000_000
+    size = counter = 0
+    with open(path, "w", encoding="utf-8") as out:
+        while size < target:
+            batch = []
+            for _ in range(20000):
+                counter += 1
+                batch.append(rng.choice(pool).format(pid=31240 + counter % 8, m=counter // 60 % 60, s=counter % 60,
+                                                     n=counter % 997, r=1 + counter % 59))
+            text = "\n".join(batch) + "\n"
+            out.write(text)
+            size += len(text)
+    return counter
 
 
 DENSE_ERRORS = [
@@ -167,7 +199,10 @@ def bench(name: str, target: str, files: list, size_mb: float, patterns: str, ru
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=1000, help="size of each generated profile in MB (default 1000)")
-    parser.add_argument("--profile", choices=("rare", "dense", "both"), default="both")
+    parser.add_argument("--profile", choices=("rare", "dense", "benign", "clean", "both", "all"), default="both",
+                        help="rare: a dozen errors; dense: 6%% error lines over 8 ranks; benign: msrun start-up "
+                             "WARNINGs that look like errors plus loss lines; clean: no error at all; "
+                             "both: rare and dense; all: every profile")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool; the median is kept (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -180,13 +215,20 @@ def main() -> int:
         count = ere_patterns(patterns)
         print(f"patterns: {count} regexes from {len(load_kb())} rules; prefilter engine: {load_kb().matcher().engine}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-        if args.profile in ("rare", "both"):
+        for name, pool, seed in (("benign", BENIGN, 13), ("clean", LINES, 17)):
+            if args.profile in (name, "all"):
+                log = os.path.join(workdir, f"{name}.log")
+                t0 = time.perf_counter()
+                count = generate_lines(log, args.mb, pool, seed)
+                print(f"generated {name}: {count} lines, no error, in {time.perf_counter() - t0:.1f} s")
+                ratios[name] = bench(name, log, [log], os.path.getsize(log) / 1e6, patterns, args.runs)
+        if args.profile in ("rare", "both", "all"):
             log = os.path.join(workdir, "worker_3.log")
             t0 = time.perf_counter()
             planted = generate(log, args.mb)
             print(f"generated rare: {planted} error lines in {time.perf_counter() - t0:.1f} s")
             ratios["rare"] = bench("rare", log, [log], os.path.getsize(log) / 1e6, patterns, args.runs)
-        if args.profile in ("dense", "both"):
+        if args.profile in ("dense", "both", "all"):
             directory = os.path.join(workdir, "msrun_log")
             os.mkdir(directory)
             t0 = time.perf_counter()

@@ -76,3 +76,16 @@ def derive_literal(regex: str) -> Optional[str]:
     runs = _Runs()
     _walk(parsed, runs)
     return runs.longest()
+
+
+def literal_prefix(regex: str) -> str:
+    """The literal text every match of ``regex`` starts with ("" when it may start otherwise)."""
+    parsed = _sre_parse.parse(regex)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    chars: List[str] = []
+    for op, av in parsed:
+        if op is not _c.LITERAL:
+            break
+        chars.append(chr(av))
+    return "".join(chars)

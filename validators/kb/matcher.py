@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.keyline import key_text
+from mindpilot.validators.kb.literals import literal_prefix
 from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
@@ -105,7 +106,7 @@ def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
 class _Entry:
     """A compiled pattern of a rule."""
 
-    __slots__ = ("rule", "pattern", "regex", "before", "after", "shape_wide")
+    __slots__ = ("rule", "pattern", "regex", "before", "after", "shape_wide", "starts_with_literal")
 
     def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
         self.rule = rule
@@ -116,6 +117,10 @@ class _Entry:
         self.shape_wide = self.before is None and self.after is None and _digit_blind(pattern.regex)
         """Whether the regex matches a line exactly when it matches the line with every digit made 0
         (no context lines, and no digit in the pattern beyond repeat counts)."""
+        self.starts_with_literal = self.before is None and self.after is None and pattern.literal is not None \
+            and literal_prefix(pattern.regex).startswith(pattern.literal)
+        """Whether every match begins with the literal (no context lines): then the text from the literal's
+        first place to the end of the line decides the match."""
 
 
 def _digit_blind(regex: str) -> bool:
@@ -128,7 +133,13 @@ CODE_SHAPE = r"[EW][0-9A-Z][0-9]{4}"
 CODE_IN_LINE = re.compile(r"(?<![\w=])(" + CODE_SHAPE + r")(?!\w)")
 """A code standing as a word (``module_name=EE8888`` inside a plog line is a field value, not an error)."""
 
-_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _mask(text: str) -> bytes:
+    """``text`` with every digit made 0, as bytes (``bytes.translate`` is a table lookup; ``str.translate``
+    a dictionary lookup per character, twenty times slower)."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
 MAX_SHAPE = 2000
 """Lines longer than this are not remembered (their literals are tested each time)."""
 MAX_SHAPES = 4096
@@ -156,7 +167,10 @@ class Matcher:
         self._order = {literal: index for index, literal in enumerate(self.by_literal)}
         self._digit_free = [literal for literal in self.by_literal if not any(c.isdigit() for c in literal)]
         self._with_digits = [literal for literal in self.by_literal if any(c.isdigit() for c in literal)]
-        self._shapes: Dict[str, List[str]] = {}
+        self._shapes: Dict[bytes, List[str]] = {}
+        self._shape_quiet: Dict[bytes, bool] = {}
+        """Per line shape: whether no line of that shape can match (see :meth:`no_hit_holds_for_shape`)."""
+        self._masked_with_digits = [_mask(literal) for literal in self._with_digits]
         alternation = "|".join([re.escape(literal) for literal in self.literals]
                                + ([CODE_SHAPE] if self.coded else [])) or "(?!)"
         self._line_finder = re.compile(alternation)
@@ -227,7 +241,7 @@ class Matcher:
         A literal without digits is in ``line`` exactly when it is in ``line`` with every digit made 0,
         so the answer for those is kept per digit-masked line (bounded); literals with digits are tested.
         """
-        key = line.translate(_DIGITS_TO_ZERO) if len(line) <= MAX_SHAPE else None
+        key = _mask(line) if len(line) <= MAX_SHAPE else None
         found = self._shapes.get(key) if key is not None else None
         if found is None:
             found = [literal for literal in self._digit_free if literal in line]
@@ -241,14 +255,43 @@ class Matcher:
     def no_hit_holds_for_shape(self, line: str) -> bool:
         """After ``line`` matched nothing: whether every line of the same shape (digits aside) would
         match nothing either, so that a scanner may skip such lines unseen."""
+        masked = _mask(line)
+        known = self._shape_quiet.get(masked)
+        if known is not None:
+            return known
         if self.coded and CODE_IN_LINE.search(line):
-            return False  # another code of the same shape may be in the catalogue
-        masked = line.translate(_DIGITS_TO_ZERO)
-        if any(literal.translate(_DIGITS_TO_ZERO) in masked for literal in self._with_digits):
-            return False
+            quiet = False  # another code of the same shape may be in the catalogue
+        elif any(literal in masked for literal in self._masked_with_digits):
+            quiet = False
+        else:
+            key = key_text(line)
+            present = self._present(line) if key == line else self._present_in(key, line)
+            quiet = all(entry.shape_wide for literal in present for entry in self.by_literal[literal])
+        if len(self._shape_quiet) < MAX_SHAPES:
+            self._shape_quiet[masked] = quiet
+        return quiet
+
+    def digit_tails(self, line: str) -> Optional[List[bytes]]:
+        """For a line that matched nothing although its shape may match (a rule reads its digits): the
+        literals from whose first place to the end of the line the text decides every such rule, or None
+        when something else decides (context lines, a literal with digits, a rule matching before its literal).
+        """
+        if self.coded and CODE_IN_LINE.search(line):
+            return None
+        masked = _mask(line)
+        if any(literal in masked for literal in self._masked_with_digits):
+            return None
         key = key_text(line)
         present = self._present(line) if key == line else self._present_in(key, line)
-        return all(entry.shape_wide for literal in present for entry in self.by_literal[literal])
+        tails = []
+        for literal in present:
+            entries = self.by_literal[literal]
+            if all(entry.shape_wide for entry in entries):
+                continue
+            if not all(entry.shape_wide or entry.starts_with_literal for entry in entries) or literal not in line:
+                return None
+            tails.append(literal.encode("utf-8"))
+        return tails or None
 
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
         """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""

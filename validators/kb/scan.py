@@ -25,6 +25,8 @@ MAX_TEXT = 600
 DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 MAX_QUIET_SHAPES = 4096
 """Line shapes (digits made 0) known to match nothing, remembered per scan."""
+MAX_QUIET_TAILS = 65536
+"""Lines known to match nothing by shape and tail (``retry(n/1200)`` counts up to 1200 per rank)."""
 
 ANSI_BYTES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -99,6 +101,10 @@ class Scanner:
         self._reported: Dict[str, int] = {}
         self._quiet: set = set()
         """Shapes of lines that hold a literal but match no rule (INFO lines of the allocator ...)."""
+        self._tails: Dict[bytes, List[bytes]] = {}
+        """Per line shape: the literals after which digits decide a match (see ``Matcher.digit_tails``)."""
+        self._quiet_tails: set = set()
+        """Shape and tails of lines that matched nothing though their rules read digits."""
 
     def scan(self, stream: BinaryIO) -> Iterator[ScanHit]:
         """Yield hits; never holds more than about two chunks plus the history in memory."""
@@ -143,6 +149,30 @@ class Scanner:
             carry = buf[region_end:]
         self.lines = line_no - 1 + (1 if self.truncated else 0)
 
+    def _known_quiet(self, raw: bytes, shape: bytes) -> bool:
+        """Whether a line is known to match nothing: by its shape, or by its shape and the text after the
+        literals whose rules read digits (``retry(7/1200)``)."""
+        if shape in self._quiet:
+            return True
+        tails = self._tails.get(shape)
+        return tails is not None and _tail_key(raw, shape, tails) in self._quiet_tails
+
+    def _learn_quiet(self, raw: bytes, shape: bytes, text: str) -> None:
+        """After a line matched nothing: remember its shape, or its shape and tails, as matching nothing."""
+        if len(self._quiet) >= MAX_QUIET_SHAPES:
+            return
+        if self.matcher.no_hit_holds_for_shape(text):
+            self._quiet.add(shape)
+            return
+        tails = self._tails.get(shape)
+        if tails is None:
+            tails = self.matcher.digit_tails(text)
+            if tails is None:
+                return
+            self._tails[shape] = tails
+        if len(self._quiet_tails) < MAX_QUIET_TAILS:
+            self._quiet_tails.add(_tail_key(raw, shape, tails))
+
     def _scan_region(self, buf: bytes, history: bytes, end: int, first_line: int, eof: bool, defer: bool):
         """Hits in ``buf[:end]``; yields an int (a line's offset) to ask for more data before that line."""
         next_at = self.matcher.chunk_finder(buf, 0, end)
@@ -158,18 +188,13 @@ class Scanner:
                 line_end = end
             raw = buf[line_start:line_end]
             shape = raw.translate(DIGITS_TO_ZERO) if len(raw) <= 2000 else None
-            if shape is not None and shape in self._quiet:
+            if shape is not None and self._known_quiet(raw, shape):
                 pos = line_end + 1
                 continue
             counted_line += buf.count(b"\n", counted_at, line_start)
             counted_at = line_start
             text = clean_line(decode(raw))
-            meta_seen = False
-            for name, regex in self.meta_patterns.items():
-                found = regex.search(text)
-                meta_seen = meta_seen or found is not None
-                if found and name not in self.meta:
-                    self.meta[name] = found.group(1)
+            meta_seen = self._read_meta(text)
             incomplete = []
 
             def before(n: int, _ls: int = line_start) -> str:
@@ -185,24 +210,46 @@ class Scanner:
             if incomplete and defer and line_start > 0:
                 yield line_start
                 return
-            if not hits and shape is not None and not meta_seen and len(self._quiet) < MAX_QUIET_SHAPES \
-                    and self.matcher.no_hit_holds_for_shape(text):
-                self._quiet.add(shape)
+            if not hits and shape is not None and not meta_seen:
+                self._learn_quiet(raw, shape, text)
             for hit in hits:
                 if self._reported.get(hit.rule) == counted_line:
                     continue  # the same giant line seen again through the overlap
                 self._reported[hit.rule] = counted_line
-                time, inferred = None, False
-                if hit.rule not in self._timed:  # only a rule's first hit needs its time (the root cause's)
-                    self._timed.add(hit.rule)
-                    time = normalise_time(text[:200])
-                    if time is None:
-                        time = last_time(history + buf[max(0, line_start - HISTORY):line_start])
-                        inferred = time is not None
-                if len(hit.text) > MAX_TEXT:
-                    hit.text = _excerpt(hit.text, hit.matched)
-                yield ScanHit(hit, counted_line, time, inferred)
+                yield self._scan_hit(hit, counted_line, text, lambda s=line_start: history + buf[max(0, s - HISTORY):s])
             pos = line_end + 1
+
+    def _read_meta(self, text: str) -> bool:
+        """Note what the metadata patterns find in ``text`` (the rank id); whether any was there."""
+        seen = False
+        for name, regex in self.meta_patterns.items():
+            found = regex.search(text)
+            seen = seen or found is not None
+            if found and name not in self.meta:
+                self.meta[name] = found.group(1)
+        return seen
+
+    def _scan_hit(self, hit: KbHit, line: int, text: str, block_before) -> ScanHit:
+        """The hit with its line, and its time when it is the rule's first (the root cause's time)."""
+        time, inferred = None, False
+        if hit.rule not in self._timed:
+            self._timed.add(hit.rule)
+            time = normalise_time(text[:200])
+            if time is None:
+                time = last_time(block_before())
+                inferred = time is not None
+        if len(hit.text) > MAX_TEXT:
+            hit.text = _excerpt(hit.text, hit.matched)
+        return ScanHit(hit, line, time, inferred)
+
+
+def _tail_key(raw: bytes, shape: bytes, tails: List[bytes]) -> bytes:
+    """The line's shape with the exact text after each of ``tails`` (what decides those rules)."""
+    parts = [shape]
+    for literal in tails:
+        at = raw.find(literal)
+        parts.append(raw[at:] if at >= 0 else b"")
+    return b"\0".join(parts)
 
 
 def _lines_before(buf: bytes, history: bytes, line_start: int, n: int) -> str:

@@ -1,0 +1,52 @@
+"""The scan skips lines known to match nothing (the speed of benign start-up logs), and never skips a hit.
+
+msrun's start-up prints "Topology build timed out., retry(i/1200)" on every retry of a normal start; only
+i == 1200 means the cluster never formed. Such lines differ only in digits, so the scan remembers them by
+shape and by the text after the literal whose rule reads digits: the 1200th retry must still be found,
+in any chunking of the file.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from mindpilot.validators.kb import load_kb
+from mindpilot.validators.kb.scan import Scanner
+
+RETRY = ("[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 "
+         "[mindspore/ccsrc/distributed/cluster/topology/compute_graph_node.cc:{n}] Initialize] "
+         "Topology build timed out., retry({i}/{total}).\n")
+TCP = ("[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 "
+       "[mindspore/ccsrc/distributed/cluster/topology/compute_graph_node.cc:{n}] Register] Failed to connect to "
+       "the meta server node url: 127.0.0.1:8118\n")
+
+
+def _log(total: int, last: int) -> bytes:
+    lines = []
+    for i in range(1, last + 1):
+        fields = dict(pid=3100 + i % 8, m=i // 60 % 60, s=i % 60, n=100 + i % 7, i=i, total=total)
+        lines.append(RETRY.format(**fields))
+        lines.append(TCP.format(**fields))
+    return "".join(lines).encode()
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 4096, 777])
+def test_the_last_retry_is_found_after_thousands_of_remembered_ones(chunk):
+    scanner = Scanner(load_kb().matcher(), chunk=chunk)
+    hits = [hit for hit in scanner.scan(io.BytesIO(_log(1200, 1200))) if hit.hit.rule == "kb.launch.topology_timeout"]
+    assert [hit.line for hit in hits] == [2 * 1200 - 1]
+    assert scanner._quiet and scanner._quiet_tails  # the retries before were skipped unseen
+
+
+def test_a_start_that_succeeded_has_no_hit():
+    scanner = Scanner(load_kb().matcher())
+    assert not [hit for hit in scanner.scan(io.BytesIO(_log(1200, 300)))]
+
+
+def test_only_rules_that_begin_with_their_literal_are_remembered_by_tail():
+    matcher = load_kb().matcher()
+    line = RETRY.format(pid=1, m=0, s=0, n=1, i=3, total=1200).strip()
+    assert matcher.digit_tails(line) == [b"Topology build timed out"]
+    assert not matcher.no_hit_holds_for_shape(line)
