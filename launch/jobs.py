@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import psutil
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mindpilot.fileio import write_atomic
+from mindpilot.launch.job_guard import JOB_ENV, carries_job, deletable_log_dir, id_problem, job_process
 
-JOB_ENV = "MINDPILOT_JOB_ID"
 """Every process of a job carries this variable: how ``stop`` finds workers that left msrun's group."""
 MAX_RECORD = 16 << 20
 """A ``job.json`` larger than this is listed as unreadable, not parsed."""
@@ -115,6 +115,21 @@ class JobRecord(BaseModel):
     secret_names: List[str] = Field(default_factory=list)
     """Names of the secret variables the job was given (never their values; see ``launch.job_secrets``)."""
 
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("log_dir")
+    @classmethod
+    def _absolute_log_dir(cls, value: str) -> str:
+        if not os.path.isabs(value) or "\x00" in value:
+            raise ValueError(f"log_dir {value[:80]!r} is not an absolute path")
+        return value
+
     @property
     def record_dir(self) -> Path:
         return jobs_dir() / self.id
@@ -136,7 +151,12 @@ class JobRecord(BaseModel):
         return "present" if self.own_log_dir else "reused"
 
     def supervisor_alive(self) -> bool:
-        return _alive(self.supervisor_pid, None)
+        """The supervisor still runs: the process of that pid carries this job's id (it records no create time)."""
+        try:
+            process = psutil.Process(self.supervisor_pid) if self.supervisor_pid else None
+            return process is not None and process.status() != psutil.STATUS_ZOMBIE and carries_job(process, self.id)
+        except (psutil.Error, OSError):
+            return False
 
     def refreshed(self) -> "JobRecord":
         """The record with ``lost`` set when nothing is left to finish it."""
@@ -158,7 +178,8 @@ class JobRecord(BaseModel):
 
 
 def _alive(pid: Optional[int], create_time: Optional[float]) -> bool:
-    if not pid:
+    """The process of that pid still runs and is the one recorded (no create time: nothing to tell it by)."""
+    if not pid or create_time is None:
         return False
     try:
         process = psutil.Process(pid)
@@ -193,6 +214,8 @@ def load_job(job_id: str) -> JobRecord:
     Raises:
         KeyError: no job with that id (prefixes that match exactly one job are accepted).
     """
+    if id_problem(job_id):
+        raise KeyError(id_problem(job_id))
     path = _path(job_id)
     if not path.is_file():
         matches = [p.parent.name for p in jobs_dir().glob("*/job.json") if p.parent.name.startswith(job_id)]
@@ -243,7 +266,10 @@ def job_entries() -> list[Any]:
         try:
             if path.stat().st_size > MAX_RECORD:
                 raise ValueError(f"larger than {MAX_RECORD >> 20} MiB: not a job record")
-            entries.append(JobRecord.model_validate_json(path.read_text(encoding="utf-8")).refreshed())
+            record = JobRecord.model_validate_json(path.read_text(encoding="utf-8"))
+            if record.id != folder.name:
+                raise ValueError(f"the record's id {record.id!r} is not its folder's name")
+            entries.append(record.refreshed())
         except (OSError, ValidationError, ValueError, KeyError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             try:
@@ -306,9 +332,11 @@ def prune_jobs(keep: int) -> tuple[list[str], list[str]]:
     running = [r.id for r in list_jobs() if r.status in (RUNNING, STARTING)]
     pruned = []
     for entry in finished[max(keep, 0):]:
-        if isinstance(entry, JobRecord) and entry.own_log_dir and Path(entry.log_dir).name == entry.id:
+        if isinstance(entry, JobRecord) and entry.own_log_dir and deletable_log_dir(entry.log_dir, entry.id,
+                                                                                     state_dir()):
             shutil.rmtree(entry.log_dir, ignore_errors=True)
-        shutil.rmtree(jobs_dir() / entry.id, ignore_errors=True)
+        if id_problem(entry.id) is None:
+            shutil.rmtree(jobs_dir() / entry.id, ignore_errors=True)
         pruned.append(entry.id)
     return pruned, running
 
@@ -322,10 +350,10 @@ def job_processes(record: JobRecord) -> list[psutil.Process]:
     found: dict[int, psutil.Process] = {}
     roots = [(record.pid, record.pid_create_time)] + [(n.pid, n.pid_create_time) for n in record.nodes]
     for pid, create_time in roots:
-        if not _alive(pid, create_time):
+        root = job_process(pid, create_time, record.id)
+        if root is None:
             continue
         try:
-            root = psutil.Process(pid)
             found[root.pid] = root
             for child in root.children(recursive=True):
                 found[child.pid] = child

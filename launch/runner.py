@@ -23,6 +23,7 @@ from mindpilot.launch.command import LaunchCommand, check_command, masked_env, r
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
 from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
                                    load_job, new_job_id, running_log_owner, save_job, state_dir, update_job)
+from mindpilot.launch.job_guard import mark_log_dir
 from mindpilot.launch.job_secrets import job_secret_values, secret_names
 from mindpilot.launch.tail import LogFollower
 from mindpilot.presets.preset import Preset
@@ -160,6 +161,7 @@ def _write_record(record: JobRecord, commands: list[LaunchCommand], preset: Pres
     made = [folder for folder in (Path(record.log_dir), record.record_dir) if not os.path.lexists(folder)]
     try:
         Path(record.log_dir).mkdir(parents=True, exist_ok=True)
+        mark_log_dir(record.log_dir, record.id)
         save_job(record)
         # The exact command, re-runnable by hand: `bash <state>/jobs/<id>/run.sh [NODE_RANK]`.
         write_run_sh(str(record.record_dir / "run.sh"), render_run_sh(commands, preset))

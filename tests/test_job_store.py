@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from mindpilot.launch.command import LaunchCommand
+from mindpilot.launch.job_guard import MARK, mark_log_dir
 from mindpilot.launch.jobs import (JobRecord, job_processes, latest_job, list_jobs, load_job, prune_jobs,
                                    save_job, unreadable_jobs)
 from mindpilot.launch.runner import LaunchError, start_job, stop_job
@@ -59,7 +60,7 @@ def test_each_job_writes_its_own_folder_and_a_second_job_keeps_the_first_ones_lo
         assert f"--log_dir={record.log_dir}" in record.argv
     assert wait_for(lambda: all(load_job(r.id).status == "succeeded" for r in (first, second)))
     for record in (first, second):
-        assert sorted(p.name for p in Path(record.log_dir).iterdir()) == ["worker_0.log", "worker_1.log"]
+        assert sorted(p.name for p in Path(record.log_dir).iterdir()) == [MARK, "worker_0.log", "worker_1.log"]
         assert load_job(record.id).logs_state() == "present"
 
 
@@ -84,12 +85,13 @@ def test_prune_keeps_the_newest_finished_jobs_and_never_a_running_one(tmp_path, 
         folder = tmp_path / "logs" / f"old-{index}"
         folder.mkdir(parents=True)
         (folder / "worker_0.log").write_text("x\n")
+        mark_log_dir(str(folder), f"old-{index}")  # as the launch that made the folder does
         finished(f"old-{index}", folder, 100 + index)
     shared = tmp_path / "shared"
     shared.mkdir()
     finished("legacy-0", shared, 50, own=False)
     save_job(JobRecord(id="live-0", argv=["msrun"], cwd="/", log_dir=str(tmp_path), started_at=10,
-                       status="running", pid=os.getpid()))
+                       status="running", pid=os.getpid(), pid_create_time=psutil.Process().create_time()))
     done = cli(state, "jobs", "--prune", "2", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 
+import psutil
 import pytest
 
 from mindpilot.launch.events import ExitEvent, MetricEvent
@@ -31,7 +32,7 @@ def running_job(tmp_path, steps: int) -> JobRecord:
     (log_dir / "worker_0.log").write_text(
         "".join(LOSS_LINE.format(step=step, loss=2.0 / step) + "\n" for step in range(1, steps + 1)))
     record = JobRecord(id="live-1", argv=["msrun"], cwd=str(tmp_path), log_dir=str(log_dir), status="running",
-                       pid=os.getpid(), preset={"hang_minutes": 5})
+                       pid=os.getpid(), pid_create_time=psutil.Process().create_time(), preset={"hang_minutes": 5})
     save_job(record)
     return record
 
