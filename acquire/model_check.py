@@ -4,16 +4,21 @@ The seeds warn that a model pulled with git or a browser "may be incomplete, and
 fails" (seed 002). A shard that is missing or short shows up only deep inside ``convert_weight.py``;
 here it is an error finding naming the file. Sizes come from the ``*.index.json`` (``metadata.total_size``
 cannot be split per shard, so each shard's header is read: a safetensors file states the length of its
-own data, and a file shorter than header + data was cut off).
+own data: a file shorter than header + data was cut off, and one longer is refused by safetensors itself,
+"file not fully covered"). Only regular files are read (a FIFO named ``*.safetensors`` is named, not
+opened), JSON under the usual nesting bound, and a shard may be a link only into the model folder or, in a
+Hugging Face cache, into that cache's ``blobs``.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any, Optional
 
+from mindpilot.datafiles import DataFileError, json_bounded, not_regular, read_bytes
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 
@@ -43,53 +48,84 @@ def check_model_dir(path: str, lang: str = "en") -> list[Finding]:
         findings.append(make_finding("acquire.model_no_weights", lang, file=str(root)))
     elif not indexes:
         for shard in sorted(root.glob("*.safetensors")):
-            findings += _check_shard(shard, lang)
+            findings += _check_shard(root, shard, lang)
     return findings
 
 
 def _check_index(root: Path, index: Path, lang: str) -> list[Finding]:
     try:
-        if index.stat().st_size > MAX_INDEX_BYTES:
-            raise ValueError("too large")
-        document: Any = json.loads(index.read_text(encoding="utf-8"))
+        document: Any = json_bounded(str(index), read_bytes(index, MAX_INDEX_BYTES))
         weight_map = document["weight_map"]
         shards = sorted({str(name) for name in weight_map.values()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (DataFileError, ValueError, KeyError, TypeError, AttributeError):
         return [make_finding("acquire.model_bad_index", lang, file=str(index))]
     findings = []
     for name in shards:
-        shard = (root / name).resolve()
-        if root.resolve() not in shard.parents:
+        if Path(name).is_absolute() or ".." in Path(name).parts:
             findings.append(make_finding("acquire.model_bad_index", lang, file=str(index)))
-            continue
-        if not shard.is_file():
+        elif not os.path.lexists(root / name):
             findings.append(make_finding("acquire.model_missing_shard", lang, file=str(root / name), name=name,
                                          index=index.name))
-        elif shard.suffix == ".safetensors":
-            findings += _check_shard(shard, lang)
+        else:
+            findings += _check_shard(root, root / name, lang)
     return findings
 
 
-def _check_shard(shard: Path, lang: str) -> list[Finding]:
-    expected = safetensors_size(shard)
-    actual = shard.stat().st_size
+def _check_shard(root: Path, shard: Path, lang: str) -> list[Finding]:
+    try:
+        target = shard.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        target = shard
+    if not _inside(target, root):
+        return [make_finding("acquire.model_shard_outside", lang, file=str(shard), name=shard.name,
+                             target=str(target))]
+    try:
+        info = os.stat(target)
+    except OSError:
+        return [make_finding("acquire.model_missing_shard", lang, file=str(shard), name=shard.name,
+                             index="-")]
+    if not stat.S_ISREG(info.st_mode):
+        return [make_finding("acquire.model_shard_not_file", lang, file=str(shard), name=shard.name,
+                             what=not_regular(info.st_mode).split(",")[0])]
+    if shard.suffix != ".safetensors":
+        return []
+    expected = safetensors_size(target)
+    actual = info.st_size
     if expected is None or actual < expected:
         return [make_finding("acquire.model_short_shard", lang, file=str(shard), name=shard.name,
                              size=actual, expected=expected if expected is not None else "?")]
+    if actual > expected:  # safetensors refuses it too: "file not fully covered" (MetadataIncompleteBuffer)
+        return [make_finding("acquire.model_long_shard", lang, file=str(shard), name=shard.name,
+                             size=actual, expected=expected)]
     return []
 
 
+def _inside(target: Path, root: Path) -> bool:
+    """``target`` (resolved) lies in the model folder, or, for a Hugging Face cache snapshot
+    (``models--ORG--NAME/snapshots/REV``, whose files link to ``../../blobs/HASH``), in that cache's blobs."""
+    real_root = root.resolve()
+    if real_root in target.parents:
+        return True
+    snapshots = real_root.parent
+    return snapshots.name == "snapshots" and (snapshots.parent / "blobs") in target.parents
+
+
 def safetensors_size(path: Path) -> Optional[int]:
-    """The byte length a safetensors file declares (8-byte header length + header + tensor data)."""
+    """The byte length a safetensors file declares (8-byte header length + header + tensor data); None when
+    it is not a regular file or its header cannot be read."""
     try:
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: a FIFO named *.safetensors must not block the open.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
             head = handle.read(8)
             if len(head) < 8:
                 return None
             (length,) = struct.unpack("<Q", head)
             if length > MAX_HEADER_BYTES:
                 return None
-            header = json.loads(handle.read(length).decode("utf-8"))
+            header = json_bounded(str(path), handle.read(length).decode("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(header, dict):
