@@ -51,7 +51,7 @@ CASES = [
      "model.config_arch_mismatch", "type: LlamaConfig", "type: Qwen2Config"),
     ("58gb-on-a-32gb-card", [], 2, 32, "memory.max_device_memory_above_hbm", "max_device_memory:", "30GB"),
     ("flase", [("use_parallel:", "use_parallel: Flase")], 2, 64,
-     "yaml.string_not_bool", "use_parallel: Flase", "use_parallel: False"),
+     "yaml.string_not_bool", "use_parallel: Flase", "use_parallel: True"),  # product 2: parallel is meant
     ("1e-7-is-a-string", [("lr_end:", "lr_end: 1e-7")], 2, 64, "yaml.float_as_string", "lr_end: 1e-7", "lr_end: 1.0e-7"),
     ("micro-batch-interleave-inside-parallel-config", [("micro_batch_num:", "micro_batch_interleave_num: 2")], 2, 64,
      "parallel.unknown_key", "micro_batch_interleave_num: 2", "micro_batch_interleave_num"),
@@ -132,3 +132,22 @@ def test_numbers_copied_from_another_model_are_flagged(tmp_path):
     path, where = _mutate(tmp_path, [("num_layers:", "num_layers: 32")])
     hits = [f for f in check_files([path], cards=2) if f.rule == "model.numbers_differ"]
     assert len(hits) == 1 and hits[0].line == where["num_layers: 32"] and "28" in hits[0].title
+
+
+@pytest.mark.parametrize("typo, cards, parallel", [("Flase", 2, "model_parallel: 2"), ("Ture", 2, "model_parallel: 2"),
+                                                   ("Flase", 1, "model_parallel: 1")])
+def test_the_fix_for_a_misspelt_use_parallel_leads_to_a_clean_check(tmp_path, typo, cards, parallel):
+    path, where = _mutate(tmp_path, [("use_parallel:", f"use_parallel: {typo}"), ("model_parallel:", parallel)])
+    typo_line = where[f"use_parallel: {typo}"]
+    hits = [f for f in check_files([path], cards=cards, hbm_gb=64) if f.rule == "yaml.string_not_bool"]
+    assert [f.line for f in hits] == [typo_line]
+    fixed_line = hits[0].fix.split(": ", 1)[1]  # "change it to: use_parallel: True", as the user reads it
+    assert fixed_line == ("use_parallel: True" if cards > 1 else "use_parallel: False")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[typo_line - 1] = fixed_line
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    def warnings(file, card_count):
+        return {f.rule for f in check_files([file], cards=card_count, hbm_gb=64)
+                if f.severity in (Severity.ERROR, Severity.WARNING)}
+
+    assert warnings(path, cards) == warnings(SEED, 2)  # only what the seed itself is warned about is left

@@ -12,6 +12,7 @@ from typing import Any
 
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc, depth_of
+from mindpilot.validators.check.parallel import Plan
 
 NUMBER_LIKE = re.compile(r"^[-+]?(\d[\d_]*\.?\d*|\.\d+)[eE][-+]?\d+$")
 
@@ -46,6 +47,15 @@ def _guess_bool(text: str) -> str:
     return "False" if text.strip().lower()[:1] in ("f", "n") or text.strip().lower() == "off" else "True"
 
 
+def _wanted_bool(doc: ConfigDoc, keys: tuple, value: str) -> str:
+    """The boolean the writer meant. A misspelt top-level ``use_parallel`` beside a parallel_config for several
+    cards is ``True`` whatever the typo resembles: ``False`` would turn that parallel_config off (and the next
+    check says so)."""
+    if keys == ("use_parallel",) and Plan(doc).product > 1:
+        return "True"
+    return _guess_bool(value)
+
+
 def check_types(doc: ConfigDoc, ctx: CheckContext) -> None:
     """Number-like strings, strings in boolean keys, and YAML nested deeper than MindFormers accepts."""
     for keys, value in doc.walk():
@@ -61,7 +71,7 @@ def check_types(doc: ConfigDoc, ctx: CheckContext) -> None:
                     suggest=doc.text_of_line(line).strip().replace(value, fixed, 1))
         elif (keys[-1] in BOOL_KEYS and (value.lower() in _BOOL_WORDS or _looks_boolean(value))) or \
                 (not quoted and _looks_boolean(value)):
-            wanted = _guess_bool(value)
+            wanted = _wanted_bool(doc, keys, value)
             ctx.add("yaml.string_not_bool", doc.path, line, key=key, value=value, wanted=wanted,
                     suggest=doc.text_of_line(line).strip().replace(raw, wanted, 1))
     depth = depth_of(doc.data)
