@@ -26,7 +26,7 @@ from mindpilot.validators.kb.report import DiagnoseReport
 LOG, LOG_DIR, JOB, PASTE, SCRIPT, CONFIG, PRESET = "log", "log_dir", "job", "paste", "script", "config", "preset"
 """What an input is taken for (a config's own kind, ``mindformers`` ..., comes from ``check``)."""
 LABELS = {LOG: ("log", "日志"), LOG_DIR: ("msrun log directory", "msrun 日志目录"), JOB: ("job", "任务"),
-          PASTE: ("pasted text", "粘贴的文本"), SCRIPT: ("launch script", "启动脚本")}
+          PASTE: ("pasted text", "粘贴的文本"), SCRIPT: ("launch script", "启动脚本"), PRESET: ("preset", "预设")}
 """How the summary names an input that is not a config (configs are named by ``check.kind_label``)."""
 
 SCRIPT_SUFFIXES = (".sh", ".bash")

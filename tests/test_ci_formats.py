@@ -37,6 +37,7 @@ def test_sarif_of_awkward_findings_is_valid_and_keeps_every_location():
     results = log["runs"][0]["results"]
     assert [r["level"] for r in results] == ["error", "warning", "note"]
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 86
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "configs/%E5%BE%AE%E8%B0%83%20%E9%85%8D%E7%BD%AE.yaml"
     assert results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "file:///abs/a%20b.yaml"
@@ -125,3 +126,51 @@ def test_format_flag_contract():
     parsed = [_runner_parse(line) for line in github.stdout.splitlines()]
     assert github.returncode == 1 and parsed[0]["command"] == "error"
     assert parsed[0]["props"]["file"].endswith("worker_1.log") and parsed[0]["props"]["line"] == "8"
+
+
+def _preset_with_config(folder: Path) -> Path:
+    (folder / "configs").mkdir()
+    (folder / "configs" / "bad.yaml").write_text(DEMO_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    preset = folder / "job.yaml"
+    preset.write_text("name: ci-job\nframework: mindformers\nscript: run_mindformer.py\n"
+                      "script_args: [--config, configs/bad.yaml]\nconfig: configs/bad.yaml\ncards: 2\n"
+                      "parallel: {data_parallel: 1, model_parallel: 2, pipeline_stage: 1}\n", encoding="utf-8")
+    return preset
+
+
+def test_ci_artifacts_name_files_relative_to_the_working_directory(tmp_path):
+    preset = _preset_with_config(tmp_path)
+    sarif = run_cli("check", str(preset), "--skip-paths", "--format", "sarif", cwd=str(tmp_path))
+    log = json.loads(sarif.stdout)
+    _sarif_validator().validate(log)
+    artifacts = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]]
+    assert artifacts and {a["uri"] for a in artifacts} == {"configs/bad.yaml", "job.yaml"}
+    assert {a["uriBaseId"] for a in artifacts} == {"%SRCROOT%"}
+    assert str(tmp_path) not in sarif.stdout
+    github = run_cli("check", str(preset), "--skip-paths", "--format", "github", cwd=str(tmp_path))
+    files = {_runner_parse(line)["props"]["file"] for line in github.stdout.splitlines()}
+    assert files == {"configs/bad.yaml", "job.yaml"} and str(tmp_path) not in github.stdout
+    junit = ElementTree.fromstring(run_cli("check", str(preset), "--skip-paths", "--format", "junit",
+                                           cwd=str(tmp_path)).stdout)
+    assert {case.get("file") for case in junit.iter("testcase")} == {"configs/bad.yaml", "job.yaml"}
+
+
+def test_a_file_outside_the_working_directory_keeps_its_absolute_uri(tmp_path):
+    inside, outside = tmp_path / "repo", tmp_path / "elsewhere.yaml"
+    inside.mkdir()
+    found = Finding(rule="paths.placeholder", severity=Severity.WARNING, title="t", file=str(outside), line=1)
+    log = json.loads(render([found], "sarif", "check", base=str(inside)))
+    artifact = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "file://" + str(outside)}
+
+
+def test_a_clean_preset_is_named_as_a_preset(tmp_path):
+    preset = REPO / "presets" / "builtin" / "demo.yaml"
+    document = json.loads(run_cli("check", str(preset), "--json").stdout)
+    assert [entry["schema"] for entry in document["files"]] == ["preset"]
+    done = run_cli("check", str(preset), cwd=str(tmp_path))
+    text = done.stdout + done.stderr
+    assert done.returncode == 0 and "(preset)" in text
+    assert "schema not recognised" not in text and "no known error found" not in text
+    done = run_cli("check", str(preset), "--lang", "zh")
+    assert "(预设)" in done.stdout + done.stderr

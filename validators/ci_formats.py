@@ -4,15 +4,19 @@ GitLab and Jenkins show JUnit XML as test results, GitHub code scanning reads SA
 Actions step that prints ``::error file=...,line=...::message`` puts the message on that line of the
 diff. ``check``, ``diagnose`` and ``doctor`` pick one of :data:`CI_FORMATS` and pass their findings
 here; the renderers know nothing about which command found them. Output is deterministic (no
-timestamps, no host names), so the same findings give the same bytes.
+timestamps, no host names), so the same findings give the same bytes. A file under the working directory is
+named relative to it (SARIF: a relative ``uri`` with ``uriBaseId`` ``%SRCROOT%``), so an uploaded artifact
+points into the repository, not at the runner's disk.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import posixpath
 from pathlib import PurePath
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 from urllib.parse import quote
 
 from mindpilot.validators.findings import Finding, Severity
@@ -21,14 +25,19 @@ FORMATS = ("text", "json", "junit", "sarif", "github")
 """Every ``--format`` value; ``text`` and ``json`` are the commands' own outputs."""
 CI_FORMATS = ("junit", "sarif", "github")
 """The formats rendered here."""
+SRCROOT = "%SRCROOT%"
+"""The ``uriBaseId`` of relative SARIF locations: the root of the checkout (what GitHub code scanning maps)."""
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render(findings: Sequence[Finding], fmt: str, command: str, version: str = "0") -> str:
-    """``findings`` as ``junit``, ``sarif`` or ``github`` text (ends with a newline unless empty)."""
+def render(findings: Sequence[Finding], fmt: str, command: str, version: str = "0",
+           base: Optional[str] = None) -> str:
+    """``findings`` as ``junit``, ``sarif`` or ``github`` text (ends with a newline unless empty), files under
+    ``base`` (default: the working directory) named relative to it."""
+    findings = [_relative_to(finding, base) for finding in findings]
     if fmt == "junit":
         return to_junit(findings, command)
     if fmt == "sarif":
@@ -36,6 +45,44 @@ def render(findings: Sequence[Finding], fmt: str, command: str, version: str = "
     if fmt == "github":
         return to_github(findings)
     raise ValueError(f"unknown CI format {fmt!r}; one of {', '.join(CI_FORMATS)}")
+
+
+def _working_root(base: Optional[str]) -> Optional[str]:
+    """``base`` (default: the working directory) as an absolute path; None when there is none."""
+    try:
+        return os.path.abspath(base if base is not None else os.getcwd())
+    except OSError:  # the working directory is gone
+        return None
+
+
+def relative_path(path: str, base: Optional[str] = None) -> str:
+    """``path`` relative to ``base`` (default: the working directory) when it lies under it; else unchanged."""
+    root = _working_root(base)
+    if root is None or not os.path.isabs(path):
+        return path
+    absolute = os.path.normpath(path)
+    try:
+        inside = os.path.commonpath([absolute, root]) == root
+    except ValueError:  # paths on different drives
+        return path
+    return os.path.relpath(absolute, root) if inside and absolute != root else path
+
+
+def _relative_to(finding: Finding, base: Optional[str]) -> Finding:
+    """``finding`` with its file, and every path under ``base`` its texts name, relative to ``base``."""
+    root = _working_root(base)
+    if root is None or root == os.sep:
+        return finding
+    prefix = root.rstrip(os.sep) + os.sep
+    texts = (finding.title, finding.detail, finding.fix)
+    relative = relative_path(finding.file, root) if finding.file else finding.file
+    if relative == finding.file and not any(prefix in text for text in texts):
+        return finding
+    moved = copy.copy(finding)
+    moved.file = relative
+    # the texts name files as the finding did (a fix command such as `mindpilot check --fix FILE`)
+    moved.title, moved.detail, moved.fix = (text.replace(prefix, "") for text in texts)
+    return moved
 
 
 def _message(finding: Finding) -> str:
@@ -118,7 +165,9 @@ def to_sarif(findings: Sequence[Finding], command: str, version: str = "0") -> d
         result: dict = {"ruleId": finding.rule, "ruleIndex": rule_ids[finding.rule],
                         "level": _SARIF_LEVEL[finding.severity], "message": {"text": _message(finding)}}
         if finding.file:
-            location: dict = {"artifactLocation": {"uri": artifact_uri(finding.file)}}
+            uri = artifact_uri(finding.file)
+            artifact = {"uri": uri} if uri.startswith("file://") else {"uri": uri, "uriBaseId": SRCROOT}
+            location: dict = {"artifactLocation": artifact}
             if finding.line and finding.line >= 1:
                 location["region"] = {"startLine": int(finding.line)}
             result["locations"] = [{"physicalLocation": location}]

@@ -50,7 +50,7 @@ def report_lines(report: Any, lang: str, width: int = WIDTH) -> List[str]:
             text = make_finding("diagnose.consequence_group" if ranks else "diagnose.consequence_group_unranked",
                                 lang, title=group.title, ranks=ranks, files=group.files, count=group.count).title
             lines += wrap("  " + text, "    ", width)
-    if not report.findings:
+    if not report.findings and report.files:  # logs were read (a check of configs only says so on its own)
         total = sum(scanned.lines for scanned in report.files)
         lines.append(make_finding("diagnose.no_findings", lang, files=len(report.files), lines=total).title)
     return lines
