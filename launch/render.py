@@ -13,12 +13,19 @@ line (``--allow-file``): ``related_files: [/etc/shadow, ~/.ssh/id_rsa]`` is refu
 its source's permission bits, never wider. A symbolic link already in the output folder (dangling or not) is
 refused, never written through.
 
+The output folder is often uploaded and used elsewhere, so it names its own files relative to itself:
+``preset.yaml`` lists them relative to its folder (``relative_to: preset``), and the scripts find them from
+their own folder at run time (``"$HERE"/config.yaml``). A preset without a ``workdir`` runs where the script is
+started, as ``launch`` does, instead of in the folder the render ran in.
+
 It lives in ``launch`` (not ``presets``) because it renders through the launch command builder.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
@@ -143,13 +150,33 @@ def rendered_files(preset: Preset, out_dir: Union[str, Path], sources: Optional[
     from mindpilot.presets.store import preset_to_yaml
 
     commands = build_commands(rendered, msrun="msrun")  # no machine's paths: the same bytes everywhere
-    files[PRESET_FILE] = preset_to_yaml(rendered)
+    own = {str(out / name): name for name in files}
+    files[PRESET_FILE] = preset_to_yaml(rendered.model_copy(update={
+        "config": own.get(new_config or "", new_config), "related_files": [own[path] for path in related],
+        "script_args": [own.get(arg, arg) for arg in args], "relative_to": "preset",
+        "script": preset.script}))  # ``mindpilot:...`` stays so: found in the package wherever it is installed
     files["env.sh"] = env_sh(commands[0].env, rendered)
-    files["run.sh"] = render_run_sh(commands, rendered)
-    if len(commands) > 1:
-        for command in commands:
-            files[f"node{command.node_rank}.sh"] = render_run_sh([command], rendered)
+    scripts = {"run.sh": commands} if len(commands) == 1 else {
+        "run.sh": commands, **{f"node{command.node_rank}.sh": [command] for command in commands}}
+    for script, chosen in scripts.items():
+        files[script] = _from_here(render_run_sh(chosen, rendered), own, None if preset.workdir else chosen[0].cwd)
     return rendered, files
+
+
+HERE_LINE = 'HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"  # the folder of this script and its files\n'
+
+
+def _from_here(script: str, own: dict[str, str], started_in: Optional[str]) -> str:
+    """``script`` naming the render's own files from the script's folder (``"$HERE"/NAME``), and without
+    the ``cd`` into ``started_in`` (the folder the render ran in, when the preset names no workdir)."""
+    for path, name in own.items():
+        script = re.sub(r"(?<=\s)" + re.escape(shlex.quote(path)) + r"(?=\s|$)",
+                        lambda _match, name=name: '"$HERE"/' + shlex.quote(name), script, flags=re.M)
+    if started_in is not None:
+        script = script.replace(f"cd {shlex.quote(started_in)}\n", "", 1)
+    if '"$HERE"/' in script:
+        script = script.replace("set -euo pipefail\n", "set -euo pipefail\n" + HERE_LINE, 1)
+    return script
 
 
 def _mode_of(source: Path) -> int:

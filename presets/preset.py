@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,7 +35,7 @@ SCRIPT_LINE_FIELDS = ("description", "script", "script_args", "workdir", "log_di
 """Text fields written into a line of ``run.sh`` (``config`` and ``related_files`` too: ``preset render`` puts
 their copies into the script's arguments): no newline, NUL or other control character."""
 OTHER_TEXT_FIELDS = ("model", "framework", "tokenizer_dir", "input_files", "output_files", "output_dirs", "device",
-                     "parallel")
+                     "parallel", "relative_to")
 """Text fields never written into a script (checked, read or shown only): no NUL byte."""
 
 
@@ -71,6 +72,10 @@ class Preset(BaseModel):
     related_files: List[str] = Field(default_factory=list)
     """Other files of the job that ``check`` reads with the config: launch or weight-conversion scripts
     (a MindSpeed-LLM checkpoint converted for another TP/PP does not load); ``preset render`` copies them."""
+    relative_to: Optional[Literal["preset"]] = None
+    """``preset``: a relative ``config`` or ``related_files`` entry (and a script argument naming one) is in the
+    folder of this preset file, not in the workdir. ``preset render`` writes it, so that its output folder
+    can be moved or published as a CI artifact; loading the file makes those paths absolute."""
     tokenizer_dir: Optional[str] = None
     """Directory with ``vocab.json`` + ``merges.txt`` (Qwen) or ``tokenizer.model`` (LLaMA)."""
     input_files: List[str] = Field(default_factory=list)
@@ -283,7 +288,26 @@ def load_preset(path: Union[str, Path]) -> Preset:
     if not isinstance(document, dict):
         raise DataFileError(name, None, None, "a preset must be a mapping of keys to values")
     reject_unknown_keys(document, name, text)
-    return validate(Preset, document, name, document)
+    return _anchored(validate(Preset, document, name, document), Path(name))
+
+
+def _anchored(preset: Preset, path: Path) -> Preset:
+    """``preset`` with the files it names relative to its own folder (``relative_to: preset``) made
+    absolute, so that every reader (check, launch, render) finds them wherever that folder now is."""
+    if preset.relative_to != "preset":
+        return preset
+    folder = Path(os.path.abspath(path)).parent
+
+    def here(value: str) -> str:
+        if value.startswith(PACKAGE_PREFIX) or Path(value).expanduser().is_absolute():
+            return value
+        return str(folder / value)
+
+    named = {value: here(value) for value in [*([preset.config] if preset.config else []), *preset.related_files]}
+    return preset.model_copy(update={
+        "config": named[preset.config] if preset.config else None,
+        "related_files": [named[value] for value in preset.related_files],
+        "script_args": [named.get(arg, arg) for arg in preset.script_args], "relative_to": None})
 
 
 def reject_unknown_keys(document: dict, name: str, text: Optional[str] = None) -> None:

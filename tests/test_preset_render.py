@@ -39,7 +39,7 @@ def test_plan_is_written_into_the_config_with_its_comments(tmp_path):
     comments = [line for line in template.splitlines() if "#" in line]
     assert comments == [line for line in text.splitlines() if "#" in line]
     run_sh = (tmp_path / "run.sh").read_text(encoding="utf-8")
-    assert str(tmp_path / "finetune_qwen2_5_7b_2cards.yaml") in run_sh and "mindpilot:" not in run_sh
+    assert '"$HERE"/finetune_qwen2_5_7b_2cards.yaml' in run_sh and "mindpilot:" not in run_sh
     rendered = load_preset(tmp_path / "preset.yaml")
     assert rendered.config == str(tmp_path / "finetune_qwen2_5_7b_2cards.yaml")
     assert rendered.script_args[rendered.script_args.index("--config") + 1] == rendered.config

@@ -104,3 +104,36 @@ def test_write_atomic_without_following_links_refuses_them(tmp_path):
     assert target.read_text(encoding="utf-8") == "keep\n" and not (tmp_path / "nowhere").exists()
     write_atomic(tmp_path / "plain", "new\n", follow_symlinks=False, mode=0o600)
     assert (tmp_path / "plain").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_rendered_folder_names_its_files_relative_to_itself_and_can_move(tmp_path):
+    work = tmp_path / "work"
+    preset = _preset(work, ["notes.txt"], config="job_config.yaml")
+    (work / "job_config.yaml").write_text("seed: 1\n", encoding="utf-8")
+    (work / "notes.txt").write_text("notes\n", encoding="utf-8")
+    text = preset.read_text(encoding="utf-8").replace("script: train.py",
+                                                      "script: train.py\nscript_args: [--config, job_config.yaml]")
+    preset.write_text(text, encoding="utf-8")
+    out = tmp_path / "runner" / "artifact"
+    assert run_cli("preset", "render", str(preset), "--out", str(out), cwd=str(tmp_path)).returncode == 0
+    for path in out.iterdir():  # no path of the render's own folder is written into any file
+        assert str(out) not in path.read_text(encoding="utf-8"), path.name
+    moved = tmp_path / "elsewhere"
+    out.rename(moved)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "argv.txt"
+    (bin_dir / "msrun").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n', encoding="utf-8")
+    (bin_dir / "msrun").chmod(0o755)
+    import subprocess
+
+    done = subprocess.run(["bash", str(moved / "run.sh")], capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    argv = record.read_text(encoding="utf-8").splitlines()
+    assert argv[argv.index("--config") + 1] == str(moved / "job_config.yaml")
+    from mindpilot.presets.preset import load_preset
+
+    loaded = load_preset(moved / "preset.yaml")  # the preset finds the moved copies too
+    assert loaded.config == str(moved / "job_config.yaml") and loaded.related_files == [str(moved / "notes.txt")]
+    assert loaded.script_args == ["--config", str(moved / "job_config.yaml")] and loaded.relative_to is None
