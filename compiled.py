@@ -183,15 +183,15 @@ def _resolve(name: str, base: Optional[type]) -> type:
 
 def _loaders() -> list:
     """Every loader of shipped knowledge: calling them all builds every compiled file."""
+    from mindpilot import wording
     from mindpilot.launch import failures
     from mindpilot.presets import models, reasons
-    from mindpilot.tui import labels
     from mindpilot.validators import catalog, knowledge, stacks
     from mindpilot.validators.check import grpo, model, path_reads, pynative
     from mindpilot.validators.kb import knowledge as kb
     from mindpilot.validators.probe import demo
 
-    return [labels._labels, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
+    return [wording.load_all, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
             stacks.load_stacks, catalog.load_catalog, model.model_classes, grpo.grpo_schema, pynative.pynative_schema,
             failures._load_patterns, knowledge.table_date, path_reads.path_reads]
 

@@ -13,7 +13,7 @@ import sys
 from typing import Any, Optional
 
 from mindpilot.commands.output import (CommandError, add_format_argument, ci_format, emit_ci, emit_json, lang_of,
-                                       message, print_findings, print_report)
+                                       message, print_findings, print_report, words)
 from mindpilot.validators.text.columns import wrap
 from mindpilot.commands.dryrun_cli import add_dryrun_options
 from mindpilot.exit_codes import ExitCode
@@ -96,12 +96,9 @@ def run(args: argparse.Namespace) -> ExitCode:
                 if not args.json and fixes[-1]["diff"]:
                     sys.stdout.write(fixes[-1]["diff"])
                     if fixes[-1]["written"]:
-                        message(f"{entry['file']}: " + (f"已写入（改动前的版本保存为 {fixes[-1]['backup']}）"
-                                                          if lang == "zh" else
-                                                          f"written (previous version: {fixes[-1]['backup']})"))
+                        message(words("check.written", lang, file=entry["file"], backup=fixes[-1]["backup"]))
                 elif not args.json:
-                    message(f"{entry['file']}: " + ("已经是最佳方案，无需修改" if lang == "zh"
-                                                      else "already matches the best plan; nothing to change"))
+                    message(words("check.already_best", lang, file=entry["file"]))
         if not fixes:
             raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
     try:
@@ -138,21 +135,18 @@ def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str)
         per_kind: dict[str, int] = {}
         for entry in report.inputs:
             per_kind[entry["kind"]] = per_kind.get(entry["kind"], 0) + 1
-        kinds = f"{len(report.inputs)} files (" + ", ".join(f"{k} {n}" for k, n in per_kind.items()) + ")"
-        if lang == "zh":
-            kinds = f"{len(report.inputs)} 个文件（" + "，".join(f"{k} {n}" for k, n in per_kind.items()) + "）"
-    if lang == "zh":
-        target = (f"按 {cards} 张卡" if cards else "卡数未知") + (f"，每卡 {hbm:g} GB" if hbm else "")
-        text = f"检查了 {kinds}（{target}）：{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示"
-    else:
-        target = (f"{cards} cards" if cards else "an unknown card count") + (f", {hbm:g} GB HBM" if hbm else "")
-        text = (f"checked {kinds} for {target}: {_count(counts['error'], 'error')}, "
-                f"{_count(counts['warning'], 'warning')}, {_count(counts['info'], 'note')}")
+        separator = words("check.kinds_separator", lang)
+        kinds = words("check.files_per_kind", lang, count=len(report.inputs),
+                      kinds=separator.join(f"{k} {n}" for k, n in per_kind.items()))
+    target = words("check.target_cards", lang, cards=cards) if cards else words("check.target_unknown", lang)
+    target += words("check.target_hbm", lang, hbm=hbm) if hbm else ""
+    text = words("check.summary", lang, inputs=kinds, target=target, errors=_count("errors", counts["error"], lang),
+                 warnings=_count("warnings", counts["warning"], lang), notes=_count("notes", counts["info"], lang))
     message("\n".join(wrap(text, "  ")))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _count(what: str, n: int, lang: str) -> str:
+    return words(f"check.{what}_{'one' if n == 1 else 'many'}", lang, n=n)
 
 
 def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: str) -> dict[str, Any]:
@@ -181,10 +175,7 @@ def fix_file(path: str, cards: int, hbm: Optional[float], dry_run: bool, lang: s
         from mindpilot.presets.memory import gb
 
         need, usable = gb(candidate.worst.total), gb(candidate.usable_gb)
-        message(f"mindpilot check: 警告：{path} 的最佳方案每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
-                f"运行时很可能显存不足（增加卡数、减小序列长度，或改用 LoRA）" if lang == "zh" else
-                f"mindpilot check: warning: the best plan for {path} needs about {need:.1f} GB per card but only "
-                f"{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter seq_length, or LoRA)")
+        message(words("check.fix_too_big", lang, file=path, need=need, usable=usable))
     result = {"file": path, "diff": diff, "written": bool(diff) and not dry_run, "plan": plan}
     if result["written"]:
         from mindpilot.fileio import backups_of

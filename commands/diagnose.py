@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from mindpilot.commands.output import (CommandError, add_format_argument, emit_ci, emit_json, lang_of, message,
-                                       print_findings, print_report)
+                                       print_findings, print_report, words)
 from mindpilot.exit_codes import ExitCode
 
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.validators.npu_defaults import environment_defaults
 
     if "-" in args.paths and sys.stdin.isatty():
-        message("粘贴日志或报错，按 Ctrl-D 结束：" if lang == "zh" else "paste the log or report, then Ctrl-D:")
+        message(words("diagnose.paste_prompt", lang))
     try:
         cards, hbm = environment_defaults(None, None)  # as `check` does: the same findings for a config
         report = analyse(args.paths, lang, cards=cards, hbm_gb=hbm)
@@ -70,5 +70,5 @@ def _environment(args: argparse.Namespace, lang: str) -> ExitCode:
         if findings:
             print_findings(findings, lang)
         else:
-            message("环境中没有发现已知的出错条件。" if lang == "zh" else "no known cause of errors found in this environment.")
+            message(words("diagnose.environment_clean", lang))
     return exit_code_for(findings)

@@ -13,13 +13,11 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from mindpilot.commands.output import CommandError, add_format_argument, emit_ci, emit_json, lang_of, print_findings
+from mindpilot.commands.output import (CommandError, add_format_argument, emit_ci, emit_json, lang_of, print_findings,
+                                       words, words_for)
 from mindpilot.exit_codes import ExitCode
 from mindpilot.validators.text.columns import pad, short
 
-_STATUS_MARK = {"ok": "ok", "mismatch": "MISMATCH", "missing": "MISSING", "not-needed": "-", "unknown": "?"}
-_STATUS_ZH = {"ok": "正常", "mismatch": "不匹配", "missing": "缺失", "not-needed": "-", "unknown": "?"}
-_HEAD = {"zh": ("组件", "已装", "配套要求", "状态"), "en": ("component", "found", "expected", "status")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -117,12 +115,12 @@ def _cell(text: Optional[str], width: int) -> str:
 def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
     """The components table (80 columns) and the findings."""
     out = stream or sys.stdout
-    head = _HEAD.get(lang, _HEAD["en"])
-    label = "配套" if lang == "zh" else "stack"
-    out.write(f"{label}: {report.stack}\n")
+    texts = words_for("doctor.", lang)
+    head = [texts[f"head_{name}"] for name in ("component", "found", "expected", "status")]
+    out.write(f"{texts['stack']}: {report.stack}\n")
     out.write(f"{_cell(head[0], 16)} {_cell(head[1], 26)} {_cell(head[2], 24)} {head[3]}\n")
     for row in report.components:
-        status = (_STATUS_ZH if lang == "zh" else _STATUS_MARK).get(row.status.value, row.status.value)
+        status = texts.get(f"status_{row.status.value}", row.status.value)
         out.write(f"{_cell(row.name, 16)} {_cell(row.found, 26)} {_cell(row.expected, 24)} {status}\n")
     for line in _facts_lines(report.environment, lang):
         out.write(line + "\n")
@@ -133,19 +131,17 @@ def print_report(report, lang: str, stream: Optional[TextIO] = None) -> None:
 
 def _facts_lines(env: dict, lang: str) -> list[str]:
     """Host and checkout facts under the table, one short line each."""
-    zh = lang == "zh"
     host = env.get("host") or {}
     parts = [f"{host['cpus']} CPU" if host.get("cpus") else None,
-             f"{host['mem_gb']:g} GB {'内存' if zh else 'RAM'}" if host.get("mem_gb") else None,
-             ((f"{host.get('work_dir')} 剩余 {host['disk_free_gb']:g} GB" if zh
-               else f"{host['disk_free_gb']:g} GB free in {host.get('work_dir')}")
+             words("doctor.memory", lang, gb=host["mem_gb"]) if host.get("mem_gb") else None,
+             (words("doctor.disk_free", lang, dir=host.get("work_dir"), gb=host["disk_free_gb"])
               if host.get("disk_free_gb") is not None else None),
              "ModelArts" if env.get("modelarts") else None]
-    lines = [("主机: " if zh else "host: ") + ", ".join(p for p in parts if p)]
+    lines = [words("doctor.host", lang, facts=", ".join(p for p in parts if p))]
     for name, checkout in (env.get("checkouts") or {}).items():
-        state = [checkout.get("branch") or ("分离 HEAD" if zh else "detached")]
+        state = [checkout.get("branch") or words("doctor.detached_head", lang)]
         if checkout.get("dirty"):
-            state.append("有改动" if zh else "dirty")
-        lines.append(f"{'源码' if zh else 'checkout'} {name}: {checkout.get('path')} "
-                     f"@ {checkout.get('short') or '?'} ({', '.join(state)})")
+            state.append(words("doctor.dirty", lang))
+        lines.append(words("doctor.checkout", lang, name=name, path=checkout.get("path"),
+                           commit=checkout.get("short") or "?", state=", ".join(state)))
     return lines

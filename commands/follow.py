@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from mindpilot.commands.output import message
+from mindpilot.commands.output import message, words
 from mindpilot.exit_codes import ExitCode
 
 
@@ -25,13 +25,12 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
                 code, status = event.code, event.status
     except KeyboardInterrupt:
         if stop_on_interrupt:
-            message(f"正在停止任务 {job_id} ..." if lang == "zh" else f"stopping job {job_id} ...")
+            message(words("follow.stopping", lang, job=job_id))
             left = stop_job(job_id)
             if left:
                 pids = " ".join(map(str, left))
-                message(f"仍有进程存活：{pids}" if lang == "zh" else f"processes still alive: {pids}")
+                message(words("follow.still_alive", lang, pids=pids))
         else:
-            message(f"已断开查看，任务继续运行（mindpilot attach {job_id}）" if lang == "zh"
-                    else f"detached; the job goes on (mindpilot attach {job_id})")
+            message(words("follow.detached", lang, job=job_id))
         return ExitCode.INTERRUPTED
     return ExitCode.OK if status == "succeeded" and code == 0 else ExitCode.LAUNCH_FAILED

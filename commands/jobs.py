@@ -12,7 +12,7 @@ import argparse
 import time
 
 from mindpilot.validators.text.columns import pad
-from mindpilot.commands.output import CommandError, emit_json, lang_of
+from mindpilot.commands.output import CommandError, emit_json, lang_of, words_for
 from mindpilot.exit_codes import ExitCode
 
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     if args.limit < 1:
         raise CommandError(f"--limit must be at least 1, got {args.limit}")
-    words = _WORDS["zh" if lang_of(args) == "zh" else "en"]
+    words = words_for("jobs.", lang_of(args))
     if args.prune is not None:
         return _prune(args, words, prune_jobs)
     entries = job_entries()[: args.limit]
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 def _print_record(record, words: dict, alive: list) -> None:
     started = time.strftime("%m-%d %H:%M", time.localtime(record.started_at))
     exit_code = "" if record.exit_code is None else str(record.exit_code)
-    status = words["statuses"].get(record.status, record.status)
+    status = words.get(f"status_{record.status}", record.status)
     print(f"{record.id:<34} {pad(status, 10)} {record.pid or '':>7} {exit_code:>4}  {started}")
     state = record.logs_state()
     print(f"    {words['logs']}: {record.log_dir}" + ("" if state == "present" else f" ({words[state]})"))
@@ -88,19 +88,3 @@ def _prune(args: argparse.Namespace, words: dict, prune_jobs) -> ExitCode:
     if running:
         print(words["running_kept"].format(ids=" ".join(running)))
     return ExitCode.OK
-
-
-_WORDS = {
-    "en": {"none": "no jobs yet (start one: mindpilot launch --demo)", "id": "ID", "status": "STATUS", "pid": "PID",
-           "exit": "EXIT", "started": "STARTED", "logs": "logs", "statuses": {}, "unreadable": "unreadable",
-           "deleted": "deleted", "reused": "shared folder: later jobs may have overwritten these logs",
-           "leftover": "{count} process(es) of this job still run: mindpilot stop {job}",
-           "pruned": "pruned {count} job(s); kept the {keep} newest finished", "running_kept": "running, kept: {ids}"},
-    "zh": {"none": "还没有任务（试一个：mindpilot launch --demo）", "id": "任务 ID", "status": "状态", "pid": "PID",
-           "exit": "退出", "started": "开始时间", "logs": "日志", "unreadable": "无法读取",
-           "deleted": "已删除", "reused": "共用目录：之后的任务可能已覆盖这些日志",
-           "leftover": "此任务仍有 {count} 个进程在运行：mindpilot stop {job}",
-           "pruned": "已清理 {count} 个任务；保留最新的 {keep} 个已结束任务", "running_kept": "运行中，未清理：{ids}",
-           "statuses": {"starting": "启动中", "running": "运行中", "succeeded": "成功", "failed": "失败",
-                        "stopped": "已停止", "lost": "失去联系"}},
-}

@@ -11,7 +11,7 @@ import argparse
 import math
 import sys
 
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, words
 from mindpilot.exit_codes import ExitCode
 
 
@@ -50,21 +50,19 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.json:
         emit_json(document)
         return ExitCode.OK
-    zh = lang_of(args) == "zh"
+    lang = lang_of(args)
     out = sys.stdout
-    out.write((f"版本知识：配套表核对于 {document['table_date']}" if zh else
-               f"Version knowledge: table checked on {document['table_date']}") + "\n")
+    out.write(words("knowledge.table", lang, date=document["table_date"]) + "\n")
     for family, versions in document["table"].items():
         out.write(f"  {family:<16} {_span(versions)}\n")
     learned = document["learned"]
-    out.write(("已学习的版本" if zh else "Learned releases") + f" ({document['overlay_dir']}):\n")
+    out.write(words("knowledge.learned", lang, dir=document["overlay_dir"]) + "\n")
     for item in learned:
-        configs = f"{item['configs']} 个配置" if zh else f"{item['configs']} configs"
+        configs = words("knowledge.configs", lang, n=item["configs"])
         out.write(f"  {item['name']:<16} {item['version']:<10} {item['learned']}  "
                   f"{configs}{'  VERSION_MAP' if item['version_map'] else ''}\n")
     if not learned:
-        out.write("  -  " + ("学习新版本：mindpilot knowledge learn mindformers==X" if zh else
-                             "learn a newer release: mindpilot knowledge learn mindformers==X") + "\n")
+        out.write("  -  " + words("knowledge.learn_hint", lang) + "\n")
     return ExitCode.OK
 
 
@@ -120,11 +118,9 @@ def _learn_cann(args: argparse.Namespace) -> ExitCode:
     codes = len({entry.code for entry in entries})
     if args.json:
         emit_json({"codes": codes, "version": version or None, "from": str(path), "stored": str(stored)})
-    elif lang_of(args) == "zh":
-        message(f"已学习 CANN {version or ''} 错误码说明：{codes} 个错误码（来自 {path}，存于 {stored}）")
     else:
-        message(f"learned CANN {version + ' ' if version else ''}error catalogue: {codes} codes "
-                f"(from {path}, kept in {stored})")
+        message(words("knowledge.learned_cann", lang_of(args), version=f"{version} " if version else "", codes=codes,
+                      path=path, stored=stored))
     return ExitCode.OK
 
 

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot.commands.output import CommandError, lang_of, message
+from mindpilot.commands.output import CommandError, lang_of, message, words
 from mindpilot.exit_codes import ExitCode
 
 
@@ -109,21 +109,19 @@ def run(args: argparse.Namespace) -> ExitCode:
         view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, format_finding(finding, lang))
     if args.write_run_sh:
         write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
-        message(f"已写入 {args.write_run_sh}" if lang == "zh" else f"wrote {args.write_run_sh}")
+        message(words("launch.wrote_run_sh", lang, file=args.write_run_sh))
     errors = blocking(findings)
     if args.dry_run:
         return ExitCode.FINDINGS if errors else ExitCode.OK
     if errors and not args.force:
         view.emit_dict({"type": "exit", "code": None, "status": "blocked", "first_failure": None},
-                       "preflight found errors; fix them or add --force" if lang != "zh"
-                       else "预检发现错误；请先修复，或加 --force 强制启动")
+                       words("launch.blocked", lang))
         return ExitCode.LAUNCH_FAILED
     if hosts:
         _require_secrets(commands[0].env, lang)
         return _start_nodes(preset, commands, hosts, str(log_dir), args, view, lang, job_id)
     if len(commands) > 1 and preset.node_rank is None:
-        message("多机任务：请在每台机器上运行它对应的命令（或在这里加 --node-rank R 启动本机的部分）" if lang == "zh"
-                else "several nodes: run each node's command on that node (or add --node-rank R to start this one)")
+        message(words("launch.several_nodes", lang))
         return ExitCode.OK
     mine = next((c for c in commands if c.node_rank == preset.node_rank), commands[0])
     _require_secrets(mine.env, lang)
@@ -157,9 +155,7 @@ def _require_secrets(env: dict, lang: str) -> None:
 
     for key, value in env.items():
         if from_environment(key, value) and not os.environ.get(key):
-            raise CommandError(f"{key} 是密钥，预设按名称传递它；请先设置：export {key}=..." if lang == "zh" else
-                               f"{key} is a secret the preset passes by name; set it first: export {key}=...",
-                               ExitCode.USAGE)
+            raise CommandError(words("launch.secret_unset", lang, key=key), ExitCode.USAGE)
 
 
 def _job_folder(preset, log_root: str, dry_run: bool) -> tuple[Optional[str], str]:
@@ -241,16 +237,12 @@ def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional
         return []
     if hosts and command.node_rank is not None and command.node_rank < len(hosts):
         host = hosts[command.node_rank]
-        where = ("本机" if lang == "zh" else "this machine") if host == "local" else f"ssh {host}"
-        return [f"# {'节点' if lang == 'zh' else 'node'} {command.node_rank}: {where}"]
+        if host == "local":
+            return ["# " + words("launch.node_here", lang, rank=command.node_rank)]
+        return ["# " + words("launch.node_ssh", lang, rank=command.node_rank, host=host)]
     if command.node_rank == 0:
-        text = (f"节点 0：在 master 节点 {preset.master_addr} 上运行" if lang == "zh"
-                else f"node 0: run on the master node {preset.master_addr}")
-    else:
-        text = (f"节点 {command.node_rank}：在第 {command.node_rank} 台机器上运行（master 仍是 {preset.master_addr}）"
-                if lang == "zh" else
-                f"node {command.node_rank}: run on node {command.node_rank} (master stays {preset.master_addr})")
-    return [f"# {text}"]
+        return ["# " + words("launch.node_master", lang, master=preset.master_addr)]
+    return ["# " + words("launch.node_other", lang, rank=command.node_rank, master=preset.master_addr)]
 
 
 def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout: Any = None):

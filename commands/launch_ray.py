@@ -14,6 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Any, Optional
 
+from mindpilot.commands.output import words
 from mindpilot.exit_codes import ExitCode
 
 
@@ -27,8 +28,7 @@ def run_ray(preset: Any, args: argparse.Namespace, view: Any, lang: str, hosts: 
     npus = preset.local_worker_num
     for rank in range(preset.nodes):
         argv = ray_start_argv(preset.master_addr, npus, head=rank == 0, port=port)
-        where = ("master" if rank == 0 else f"node {rank}") if lang != "zh" else ("master 节点" if rank == 0
-                                                                                  else f"节点 {rank}")
+        where = words("launch.ray_master", lang) if rank == 0 else words("launch.ray_node", lang, rank=rank)
         view.emit_dict({"type": "ray", "node_rank": rank, "argv": argv, "shell": shlex.join(argv)},
                        f"# {where}\n$ {shlex.join(argv)}")
     address = f"{preset.master_addr}:{port}"

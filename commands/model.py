@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mindpilot.commands.output import CommandError, emit_json, emit_json_line, lang_of, message, print_findings
+from mindpilot.commands.output import (CommandError, emit_json, emit_json_line, lang_of, message, print_findings,
+                                       words)
 from mindpilot.exit_codes import ExitCode
 
 
@@ -89,7 +90,7 @@ def _check(path: str, as_json: bool, lang: str, as_line: bool) -> ExitCode:
     elif findings:
         print_findings(findings, lang)
     else:
-        message(f"模型完整：{path}" if lang == "zh" else f"model complete: {path}")
+        message(words("model.complete", lang, path=path))
     return exit_code_for(findings)
 
 

@@ -147,3 +147,18 @@ def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> Non
     out.flush()
     for note in report.notes:
         message(format_finding(note, lang))
+
+
+def words(key: str, lang: str, **params: object) -> str:
+    """The CLI message ``key`` (``commands/data/messages.yaml``) in ``lang``, placeholders filled."""
+    from mindpilot.wording import text
+
+    return text("messages", key, lang, **params)
+
+
+def words_for(prefix: str, lang: str) -> dict[str, str]:
+    """Every message whose key starts with ``prefix``, by the rest of its key, in ``lang`` (unfilled)."""
+    from mindpilot.wording import wordbook
+
+    return {key[len(prefix):]: entry.get(lang) for key, entry in wordbook("messages").items()
+            if key.startswith(prefix)}

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from mindpilot.validators.text.columns import columns, pad, wrap
 from mindpilot.commands.dryrun_cli import add_dryrun_options
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, words_for
 from mindpilot.commands.plan_verify import add_verify_option, check_verify_args, recorded_lines, verify
 from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.exit_codes import ExitCode
@@ -23,61 +23,16 @@ from mindpilot.exit_codes import ExitCode
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 BAR_WIDTH = 18
 
-_LABELS = {
-    "en": {"title": "{model} on {cards} cards ({per_node} per node), {hbm:g} GB HBM ({usable:.1f} usable), "
-                    "seq {seq}, {framework}",
-           "head": ("#", "layout", "mbn", "recompute", "memory per card", "GB"),
-           "none": "none", "full": "full", "sel": "sel",
-           "best": "Best plan #{rank}: {layout} (paste into your YAML, or use --apply FILE)",
-           "best_script": "Best plan #{rank}: {layout} (set these in your MindSpeed-LLM script)",
-           "closest": "No layout fits {usable:.1f} GB per card; the closest is #{rank}: {layout}",
-           "no_fit": "mindpilot plan: no layout of {model} fits {cards} cards of {hbm:g} GB. What would fit:",
-           "refused": "mindpilot plan: candidate {pick} needs about {need:.1f} GB per card but only {usable:.1f} GB "
-                      "are usable; nothing written. {alternative}",
-           "alternative_pick": "Candidate {fit} fits: --pick {fit}. Or write it anyway: --force",
-           "alternative_none": "Write it anyway: --force",
-           "memory": "memory per card (stage {stage}):",
-           "terms": {"weights": "weights", "gradients": "gradients", "optimizer": "optimizer",
-                     "activations": "activations", "logits": "logits", "runtime": "runtime",
-                     "other_models": "other_models"},
-           "notes": "(optimizer not sharded over data parallel: {unsharded:.1f}; "
-                    "activations without recompute: {no_recompute:.1f})",
-           "why": "why:", "more": "{n} more candidates: --top N or --json",
-           "wrote": "mindpilot plan: wrote candidate {pick} into {file} (previous version: {backup})",
-           "original": "; original: {original}",
-           "unchanged": "mindpilot plan: {file} already has candidate {pick}; nothing written",
-           "apply_too_big": "mindpilot plan: warning: candidate {pick} needs about {need:.1f} GB per card but only "
-                            "{usable:.1f} GB are usable: expect out-of-memory (more cards, a shorter --seq-len, "
-                            "or LoRA)",
-           "none_found": "no layout of {model} on {cards} cards satisfies the parallel rules "
-                         "(heads, KV heads, hidden and FFN sizes divisible by model_parallel; "
-                         "layers >= pipeline_stage; global batch divisible)"},
-    "zh": {"title": "{model}，{cards} 张卡（每机 {per_node} 张），HBM {hbm:g} GB（可用 {usable:.1f}），"
-                    "序列 {seq}，{framework}",
-           "head": ("#", "切分", "mbn", "重计算", "每卡显存", "GB"),
-           "none": "无", "full": "全量", "sel": "选择",
-           "best": "推荐方案 #{rank}：{layout}（粘贴到你的 YAML，或用 --apply FILE 写入）",
-           "best_script": "推荐方案 #{rank}：{layout}（把这些值写进 MindSpeed-LLM 启动脚本）",
-           "closest": "没有能放进每卡 {usable:.1f} GB 的切分；最接近的是 #{rank}：{layout}",
-           "no_fit": "mindpilot plan: {model} 在 {cards} 张 {hbm:g} GB 的卡上没有能放下的切分。可以这样：",
-           "refused": "mindpilot plan: 候选 {pick} 每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，没有写入。{alternative}",
-           "alternative_pick": "候选 {fit} 能放下：--pick {fit}。仍要写入：--force",
-           "alternative_none": "仍要写入：--force",
-           "memory": "每卡显存（第 {stage} 级流水线）：",
-           "terms": {"weights": "权重", "gradients": "梯度", "optimizer": "优化器状态",
-                     "activations": "激活", "logits": "logits", "runtime": "运行时开销",
-                     "other_models": "其他模型"},
-           "notes": "（优化器状态不按数据并行切分时：{unsharded:.1f}；不开重计算时的激活：{no_recompute:.1f}）",
-           "why": "理由：", "more": "另有 {n} 个候选：用 --top N 或 --json 查看",
-           "wrote": "mindpilot plan: 已把候选 {pick} 写入 {file}（改动前的版本保存为 {backup}）",
-           "original": "；最初的原文件：{original}",
-           "unchanged": "mindpilot plan: {file} 已经是候选 {pick} 的设置，没有写入",
-           "apply_too_big": "mindpilot plan: 警告：候选 {pick} 每卡约需 {need:.1f} GB，可用只有 {usable:.1f} GB，"
-                            "运行时很可能显存不足（增加卡数、减小 --seq-len，或改用 LoRA）",
-           "none_found": "{model} 在 {cards} 张卡上没有满足并行规则的切分"
-                         "（注意力头数、KV 头数、hidden 和 FFN 需被 model_parallel 整除；"
-                         "层数 ≥ pipeline_stage；全局 batch 能整除）"},
-}
+PLAN_HEAD = ("index", "layout", "mbn", "recompute", "memory", "gb")
+MEMORY_TERMS = ("weights", "gradients", "optimizer", "activations", "logits", "runtime", "other_models")
+
+
+def plan_labels(lang: str) -> dict[str, Any]:
+    """The words of ``plan``'s text output (``commands/data/messages.yaml``, keys ``plan.*``) in ``lang``."""
+    labels: dict[str, Any] = words_for("plan.", lang)
+    labels["head"] = tuple(labels[f"head_{name}"] for name in PLAN_HEAD)
+    labels["terms"] = {name: labels[f"term_{name}"] for name in MEMORY_TERMS}
+    return labels
 
 
 
@@ -150,7 +105,7 @@ def run(args: argparse.Namespace) -> ExitCode:
                           pp_interleave_num=interleave)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    labels = _LABELS.get(lang, _LABELS["en"])
+    labels = plan_labels(lang)
     args.pynative_data = pynative_data(args.apply or args.model)
     if not candidates:
         if args.json:

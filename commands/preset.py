@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, words
 from mindpilot.exit_codes import ExitCode
 from mindpilot.fileio import write_atomic
 
@@ -80,8 +80,8 @@ def _list(args: argparse.Namespace) -> ExitCode:
         emit_json([{"name": name, "description": p.description, "cards": p.cards} for name, p in names.items()])
     else:
         for name, preset in names.items():
-            cards = f"{preset.cards} 张卡" if lang_of(args) == "zh" else \
-                f"{preset.cards} card" + ("" if preset.cards == 1 else "s")
+            cards = words("preset.cards_one" if preset.cards == 1 else "preset.cards_many", lang_of(args),
+                          n=preset.cards)
             print(f"{name:<38} {cards:<8} {preset.description}")
     return ExitCode.OK
 
@@ -109,7 +109,7 @@ def _show(args: argparse.Namespace) -> ExitCode:
 
 
 def _wrote(args: argparse.Namespace, path: Any) -> None:
-    message(f"已写入 {path}" if lang_of(args) == "zh" else f"wrote {path}")
+    message(words("preset.wrote", lang_of(args), file=path))
 
 
 def _new(args: argparse.Namespace) -> ExitCode:
@@ -170,10 +170,9 @@ def _render(args: argparse.Namespace) -> ExitCode:
         raise CommandError(str(exc)) from None
     if args.json:
         emit_json([{"file": str(f.path), "changed": f.changed} for f in files])
-    zh = lang_of(args) == "zh"
     for item in files:
-        state = ("已写入" if item.changed else "未变") if zh else ("wrote" if item.changed else "unchanged")
-        message(f"{state} {item.path}")
+        message(words("preset.render_wrote" if item.changed else "preset.render_unchanged", lang_of(args),
+                      file=item.path))
     return ExitCode.OK
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mindpilot.commands.output import CommandError, emit_json, lang_of, message
+from mindpilot.commands.output import CommandError, emit_json, lang_of, message, words, words_for
 from mindpilot.exit_codes import ExitCode
 
 
@@ -32,20 +32,17 @@ def run(args: argparse.Namespace) -> ExitCode:
         what = exc.args[0] if not args.job or exc.args[0] != args.job else f"no job {args.job!r}"
         raise CommandError(f"{what} (see: mindpilot jobs)", ExitCode.USAGE) from None
     if not args.job:
-        message(f"停止最新的任务 {record.id}" if lang_of(args) == "zh" else f"stopping the latest job {record.id}")
+        message(words("stop.latest", lang_of(args), job=record.id))
     left = stop_job(record.id, grace=args.grace)
     final = load_job(record.id)
     if args.json:
         emit_json({"id": final.id, "status": final.status, "exit_code": final.exit_code, "left_pids": left})
     elif left:
         pids = " ".join(map(str, left))
-        message(f"任务 {final.id}：仍有进程存活：{pids}" if lang_of(args) == "zh"
-                else f"job {final.id}: processes still alive: {pids}")
-    elif lang_of(args) == "zh":
-        status = {"stopped": "已停止", "succeeded": "已成功结束", "failed": "已失败", "lost": "失去联系"}
-        print(f"任务 {final.id}：{status.get(final.status, final.status)}，没有残留进程")
+        message(words("stop.still_alive", lang_of(args), job=final.id, pids=pids))
     else:
-        print(f"job {final.id}: {final.status}; no process left")
+        status = words_for("stop.status_", lang_of(args)).get(final.status, final.status)
+        print(words("stop.done", lang_of(args), job=final.id, status=status))
     return ExitCode.LAUNCH_FAILED if left else ExitCode.OK
 
 

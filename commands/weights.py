@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from mindpilot.commands.output import lang_of
-from mindpilot.commands.prepare import add_common, report, stack_for
+from mindpilot.commands.tool_job import add_common, report, stack_for
 from mindpilot.exit_codes import ExitCode
 
 

@@ -93,12 +93,12 @@ def _check_fix_sees(monkeypatch, config: Path) -> tuple[int, int]:
 
 def _tui_sees(config: Path) -> tuple[int, int, list[str]]:
     """(seq_length, interleave, the CLI line it shows) of the TUI's Data and Plan steps for a session on CONFIG."""
-    from mindpilot.tui import core, prepare
+    from mindpilot.tui import acquiring, core
     from mindpilot.tui.session import Session
 
     session = Session(config_path=str(config), model="qwen2.5-0.5b", cards=8, hbm_gb=64)
-    seq = prepare.seq_length(session)
-    return seq, prepare.interleave(session), core.plan_argv(session, seq)
+    seq = acquiring.seq_length(session)
+    return seq, acquiring.interleave(session), core.plan_argv(session, seq)
 
 
 def _all_agree(capsys, monkeypatch, tmp_path: Path, config: Path, seq: int, pp_interleave: int,

@@ -12,7 +12,7 @@ from textual.widgets import Input, Select
 
 from hub_server import FakeHub, tiny_model
 from mindpilot.presets.preset import load_preset
-from mindpilot.tui import launching, prepare
+from mindpilot.tui import acquiring, launching
 from mindpilot.tui.app import MindpilotApp
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.data import DataScreen
@@ -100,7 +100,7 @@ async def test_weights_step_runs_the_conversion_as_a_tracked_job_and_checks_the_
 
     monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
     checkout = fake_mindformers_checkout(tmp_path)
-    monkeypatch.setattr(prepare, "stack", lambda session: Stack(mindformers_version="1.3.0",
+    monkeypatch.setattr(acquiring, "stack", lambda session: Stack(mindformers_version="1.3.0",
                                                                 mindformers_dir=str(checkout), python=sys.executable))
     model = tmp_path / "Qwen2.5-7B"
     model.mkdir()
@@ -150,7 +150,7 @@ async def test_demo_run_says_the_checkout_is_on_the_demo_machine_only(monkeypatc
 async def test_weights_step_for_mindformers_2_says_what_to_set_instead(monkeypatch, tmp_path):
     from mindpilot.acquire.stack import Stack
 
-    monkeypatch.setattr(prepare, "stack", lambda session: Stack(mindformers_version="2.0.0"))
+    monkeypatch.setattr(acquiring, "stack", lambda session: Stack(mindformers_version="2.0.0"))
     session = Session(lang="zh", model_dir=str(tmp_path))
     app = ScreenHarness(WeightsScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from mindpilot.tui import launching, prepare
+from mindpilot.tui import acquiring, launching
 from mindpilot.tui.screens.launch import LaunchScreen
 from mindpilot.tui.session import Session
 from mindpilot.tui.widgets.command_hint import CommandHint
@@ -25,7 +25,7 @@ def fake_launch(monkeypatch):
     """The launch core replaced by fakes; returns a dict recording calls and choosing the events."""
     state = {"fail": False, "started": [], "stopped": [], "preflight": [], "missing": None}
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
-    monkeypatch.setattr(prepare, "journey_preset", lambda session: FakePreset())  # the job the steps built
+    monkeypatch.setattr(acquiring, "journey_preset", lambda session: FakePreset())  # the job the steps built
     monkeypatch.setattr(launching, "commands_for",
                         lambda preset, facts, port=None: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: state["missing"])
@@ -282,7 +282,7 @@ async def test_run_without_a_job_says_what_to_enter(fake_launch, monkeypatch):
     def nothing_built(session):
         raise ValueError("no YAML yet")
 
-    monkeypatch.setattr(prepare, "journey_preset", nothing_built)
+    monkeypatch.setattr(acquiring, "journey_preset", nothing_built)
     app = ScreenHarness(LaunchScreen(Session(demo=False, env_report=fake_report())))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _settle(pilot)

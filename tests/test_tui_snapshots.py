@@ -51,10 +51,10 @@ def test_launch_failed_job_en(snap_compare, monkeypatch):
     from mindpilot.tui.screens.launch import LaunchScreen
     from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events
 
-    from mindpilot.tui import prepare
+    from mindpilot.tui import acquiring
 
     monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
-    monkeypatch.setattr(prepare, "journey_preset", lambda session: FakePreset())
+    monkeypatch.setattr(acquiring, "journey_preset", lambda session: FakePreset())
     monkeypatch.setattr(launching, "commands_for",
                         lambda preset, facts, port=None: ([FakeCommand()], "/home/ma-user/work/demo_msrun_log", 8118))
     monkeypatch.setattr(launching, "msrun_missing", lambda: None)
@@ -92,9 +92,9 @@ def test_help_zh(snap_compare):
 
 def _fixed_stack(monkeypatch):
     from mindpilot.acquire.stack import Stack
-    from mindpilot.tui import prepare
+    from mindpilot.tui import acquiring
 
-    monkeypatch.setattr(prepare, "stack", lambda session: Stack(
+    monkeypatch.setattr(acquiring, "stack", lambda session: Stack(
         mindformers_version="1.3.0", mindformers_dir="/home/ma-user/work/mindformers",
         mindrlhf_dir="/home/ma-user/work/mindrlhf", mindspeed_dir="/home/ma-user/work/MindSpeed-LLM"))
 

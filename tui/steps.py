@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mindpilot.tui import core, launching, prepare
+from mindpilot.tui import acquiring, core, launching
 from mindpilot.tui.labels import label
 from mindpilot.tui.session import Session
 
@@ -42,11 +42,11 @@ class Step:
 
 
 def _model_cli(session: Session) -> list[str]:
-    return prepare.model_argv(session, session.model_source or session.model_dir or "", "")
+    return acquiring.model_argv(session, session.model_source or session.model_dir or "", "")
 
 
 def _data_cli(session: Session) -> list[str]:
-    return prepare.data_argv(session, session.dataset or "")
+    return acquiring.data_argv(session, session.dataset or "")
 
 
 def _launch_cli(session: Session) -> list[str]:
@@ -56,7 +56,7 @@ def _launch_cli(session: Session) -> list[str]:
 STEPS: tuple[Step, ...] = (
     Step("environment", "environment:EnvironmentScreen", core.doctor_argv),
     Step("model", "model:ModelScreen", _model_cli),
-    Step("weights", "weights:WeightsScreen", prepare.weights_argv),
+    Step("weights", "weights:WeightsScreen", acquiring.weights_argv),
     Step("data", "data:DataScreen", _data_cli),
     Step("plan", "plan:PlanScreen", core.plan_argv),
     Step("check", "check:CheckScreen", core.check_argv),

@@ -12,16 +12,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
-from mindpilot.tui import core, prepare
-from mindpilot.tui.screens.prepare_step import PrepareScreen
+from mindpilot.tui import acquiring, core
+from mindpilot.tui.screens.tool_step import ToolStepScreen
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.terminal_text import visible
 
 
-class DataScreen(PrepareScreen):
+class DataScreen(ToolStepScreen):
     """Dataset and output fields, the preprocessing command and the tracked job's console."""
 
-    CSS_PATH = ["prepare_step.tcss", "data.tcss"]
+    CSS_PATH = ["tool_step.tcss", "data.tcss"]
     MODE = "data"
     KIND = "data"
 
@@ -29,7 +29,7 @@ class DataScreen(PrepareScreen):
         session = self.session
         if session.demo:
             if not session.dataset:
-                session.dataset = _quiet(prepare.demo_dataset)
+                session.dataset = _quiet(acquiring.demo_dataset)
             if not session.config_path:
                 session.config_path = _quiet(core.demo_config)
         with Horizontal(id="data-form"):
@@ -49,7 +49,7 @@ class DataScreen(PrepareScreen):
 
     def build_command(self) -> Any:
         self.session.dataset = self._field("#data-dataset") or self.session.dataset
-        return prepare.data_command(self.session, self.session.dataset or "", self._field("#data-output") or None)
+        return acquiring.data_command(self.session, self.session.dataset or "", self._field("#data-output") or None)
 
     def missing_input(self) -> Optional[str]:
         if not (self._field("#data-dataset") or self.session.dataset):
@@ -57,10 +57,10 @@ class DataScreen(PrepareScreen):
         return super().missing_input()
 
     def before(self) -> list[Any]:
-        return prepare.before_findings("data", self.command, self.session, self.session.dataset or "")
+        return acquiring.before_findings("data", self.command, self.session, self.session.dataset or "")
 
     def cli_argv(self) -> list[str]:
-        return prepare.data_argv(self.session, self._field("#data-dataset") or self.session.dataset or "",
+        return acquiring.data_argv(self.session, self._field("#data-dataset") or self.session.dataset or "",
                                  self._field("#data-output") or None)
 
     def remember_output(self, output: Optional[str]) -> None:

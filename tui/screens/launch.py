@@ -21,7 +21,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
-from mindpilot.tui import launching, prepare
+from mindpilot.tui import acquiring, launching
 from mindpilot.tui.job_view import BUFFER_LINES, JobView
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.text_view import TextScreen
@@ -96,7 +96,7 @@ class LaunchScreen(StepScreen):
     def on_mount(self) -> None:
         self._refresh_errors()
         self.query_one(LossChart).show(self.job.losses)
-        self.prepare(self.query_one("#preset", Input).value.strip())
+        self.build_job(self.query_one("#preset", Input).value.strip())
         if not self.running:
             self.offer_attach()
 
@@ -127,7 +127,7 @@ class LaunchScreen(StepScreen):
         self._show_view()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.prepare(event.value.strip())
+        self.build_job(event.value.strip())
         self.update_cli_hint()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -139,13 +139,13 @@ class LaunchScreen(StepScreen):
         # The steps before may have changed the job; rebuild its command unless one runs.
         fields = self.query("#preset")
         if fields and not fields.first(Input).value.strip() and not self.running:
-            self.prepare("")
+            self.build_job("")
 
-    @work(thread=True, exclusive=True, group="prepare")
-    def prepare(self, name: str) -> None:
+    @work(thread=True, exclusive=True, group="build-job")
+    def build_job(self, name: str) -> None:
         """Build the job (from the steps, or a preset) and its command (in a thread: it may probe files)."""
         try:
-            preset = launching.load_preset(name) if name else prepare.journey_preset(self.session)
+            preset = launching.load_preset(name) if name else acquiring.journey_preset(self.session)
             # The port picked when the command was first shown stays (run.sh, preview and job agree).
             commands, log_dir, port = launching.commands_for(preset, self._facts(preset), self.master_port)
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
@@ -324,7 +324,7 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("launch_no_preset"), severity="warning")
             return
         try:
-            path = prepare.save_preset(self.preset)
+            path = acquiring.save_preset(self.preset)
         except OSError as exc:
             self.notify(self.t("failed", error=exc), severity="error")
             return

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from mindpilot.tui import prepare
+from mindpilot.tui import acquiring
 from mindpilot.tui.core import short
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
@@ -59,7 +59,7 @@ class ModelScreen(StepScreen):
             yield Labeled(self.t("model_local_dir"), Input("", compact=True, id="model-local",
                                                            placeholder=self.t("model_local_placeholder")),
                           id="model-local-row")
-        hint = self.t("model_demo", model=prepare.DEMO_MODEL_ID, path=session.model_dir) if session.demo \
+        hint = self.t("model_demo", model=acquiring.DEMO_MODEL_ID, path=session.model_dir) if session.demo \
             else self.t("model_hint")
         yield Static(hint, id="model-status", markup=False)
         yield ProgressBar(total=None, show_eta=False, id="model-progress")
@@ -81,7 +81,7 @@ class ModelScreen(StepScreen):
         self.on_mount()
 
     def cli_argv(self) -> list[str]:
-        return prepare.model_argv(self.session, self._field("#model-source"), self._field("#model-local"))
+        return acquiring.model_argv(self.session, self._field("#model-source"), self._field("#model-local"))
 
     def _field(self, selector: str) -> str:
         fields = self.query(selector)
@@ -123,7 +123,7 @@ class ModelScreen(StepScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         source = self._field("#model-source")
-        if source and prepare.is_model_id(source):
+        if source and acquiring.is_model_id(source):
             self.action_download()
         else:
             self.action_check()
@@ -137,7 +137,7 @@ class ModelScreen(StepScreen):
         if not source:
             self._status(self.t("model_need_source"))
             return
-        if not prepare.is_model_id(source):
+        if not acquiring.is_model_id(source):
             self._status(self.t("model_not_id", text=source))
             return
         self._status(self.t("model_downloading", model=source))
@@ -186,7 +186,7 @@ class ModelScreen(StepScreen):
         if not source:
             self._status(self.t("model_need_source"))
             return
-        if prepare.is_model_id(source):
+        if acquiring.is_model_id(source):
             from mindpilot.acquire.cache import find_cached
 
             source = _safe(lambda: find_cached(source), None) or source
@@ -247,6 +247,6 @@ def _safe(function, default):
 
 def _safe_demo_model() -> Optional[str]:
     try:
-        return prepare.demo_model()
+        return acquiring.demo_model()
     except OSError:  # no writable temp dir: the field stays empty, the step still works
         return None

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
 from mindpilot.tui import core
-from mindpilot.tui.prepare import interleave, seq_length
+from mindpilot.tui.acquiring import interleave, seq_length
 from mindpilot.tui.screens.diff import DiffScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.labeled import Labeled

@@ -12,16 +12,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
-from mindpilot.tui import prepare
-from mindpilot.tui.screens.prepare_step import PrepareScreen
+from mindpilot.tui import acquiring
+from mindpilot.tui.screens.tool_step import ToolStepScreen
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.terminal_text import visible
 
 
-class WeightsScreen(PrepareScreen):
+class WeightsScreen(ToolStepScreen):
     """The output field, the conversion command and the tracked job's console."""
 
-    CSS_PATH = ["prepare_step.tcss", "weights.tcss"]
+    CSS_PATH = ["tool_step.tcss", "weights.tcss"]
     MODE = "weights"
     KIND = "weights"
 
@@ -37,10 +37,10 @@ class WeightsScreen(PrepareScreen):
         return (fields.first(Input).value.strip() or None) if fields else None
 
     def build_command(self) -> Any:
-        return prepare.weights_command(self.session, self._output())
+        return acquiring.weights_command(self.session, self._output())
 
     def cli_argv(self) -> list[str]:
-        return prepare.weights_argv(self.session, self._output())
+        return acquiring.weights_argv(self.session, self._output())
 
     def remember_output(self, output: Optional[str]) -> None:
         self.session.weights_output = output

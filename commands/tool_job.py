@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, Optional
 
-from mindpilot.commands.output import emit_json, message, print_findings
+from mindpilot.commands.output import emit_json, message, print_findings, words
 from mindpilot.exit_codes import ExitCode
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
@@ -100,9 +100,9 @@ def run_tracked(command: Any, quiet: bool, lang: str) -> tuple[Any, Optional[int
     try:
         record = start_tool_job(command)
     except LaunchError as exc:
-        message(("无法启动：" if lang == "zh" else "cannot start: ") + str(exc))
+        message(words("tool_job.cannot_start", lang, error=exc))
         return None, None
-    message(("任务 " if lang == "zh" else "job ") + record.id)
+    message(words("tool_job.started", lang, job=record.id))
     for record, text in console_chunks(record.id, chunk=1 << 20):
         if text and not quiet:
             message(text.rstrip("\n"))

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from mindpilot.tui import core, prepare
+from mindpilot.tui import acquiring, core
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.wrapped_log import WrappedLog
@@ -28,7 +28,7 @@ POLL_SECONDS = 0.2
 """How often the job's record and console are read while it runs."""
 
 
-class PrepareScreen(StepScreen):
+class ToolStepScreen(StepScreen):
     """Base of the Weights and Data steps."""
 
     KIND = ""
@@ -56,7 +56,7 @@ class PrepareScreen(StepScreen):
 
     def before(self) -> list[Any]:
         """Findings visible before running."""
-        return prepare.before_findings(self.KIND, self.command, self.session)
+        return acquiring.before_findings(self.KIND, self.command, self.session)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="prep-context", markup=False)
@@ -135,7 +135,7 @@ class PrepareScreen(StepScreen):
         self.query_one("#prep-log").display = True
         self.run_job(self.command)
 
-    @work(thread=True, exclusive=True, group="prepare-job")
+    @work(thread=True, exclusive=True, group="tool-job")
     def run_job(self, command: Any) -> None:
         """Start, tail the console, and check the result when the job ends."""
         from mindpilot.acquire.jobs import console_chunks, start_tool_job
@@ -151,7 +151,7 @@ class PrepareScreen(StepScreen):
         for record, text in console_chunks(record.id, poll=POLL_SECONDS, stop=lambda: worker.is_cancelled):
             if text:
                 self.from_thread(self._write, text.splitlines())
-        results = prepare.result_findings(self.KIND, command, self.session.lang, record.log_dir)
+        results = acquiring.result_findings(self.KIND, command, self.session.lang, record.log_dir)
         self.from_thread(self.finished, record, results)
 
     def _write(self, lines: list[str]) -> None:
