@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from mindpilot.acquire.stack import Stack
-from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 
 MF_RESEARCH = "research/qwen2_5"

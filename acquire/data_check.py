@@ -11,7 +11,7 @@ import shlex
 from pathlib import Path
 from typing import Optional
 
-from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 

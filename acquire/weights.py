@@ -18,7 +18,7 @@ from typing import Optional
 
 from mindpilot.acquire.convert_names import convert_name, known_names
 from mindpilot.acquire.stack import Stack
-from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 

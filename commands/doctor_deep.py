@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 
-from mindpilot.commands.output import CommandError, emit_ci, emit_json, message, print_findings
+from mindpilot.commands.output import CommandError, emit_ci, emit_json, message, print_findings, words
 from mindpilot.exit_codes import ExitCode
 
 
 def run_deep(args: argparse.Namespace, lang: str, timeout: float) -> ExitCode:
     """Start the self-test, follow it, read its stages; exit per the findings (3: no interpreter, 4: no job)."""
-    from mindpilot.acquire.jobs import console_chunks
+    from mindpilot.launch.tool_jobs import console_chunks
     from mindpilot.launch.runner import LaunchError
     from mindpilot.validators.findings import exit_code_for
     from mindpilot.validators.probe import ProbeError
@@ -28,8 +28,7 @@ def run_deep(args: argparse.Namespace, lang: str, timeout: float) -> ExitCode:
         raise CommandError(f"cannot run the self-test: {exc}", ExitCode.ENVIRONMENT) from None
     except LaunchError as exc:
         raise CommandError(f"cannot start the self-test: {exc}", ExitCode.LAUNCH_FAILED) from None
-    message(("自检任务 " if lang == "zh" else "self-test job ") + record.id
-            + ("（Ctrl-C 只停止观看）" if lang == "zh" else " (Ctrl-C stops watching, not the job)"))
+    message(words("doctor.selftest_started", lang, job=record.id))
     job_id = record.id
     try:
         for record, text in console_chunks(job_id, chunk=1 << 20):

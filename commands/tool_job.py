@@ -94,7 +94,7 @@ def _print(command: Any, findings: list, args: argparse.Namespace, lang: str, ex
 
 def run_tracked(command: Any, quiet: bool, lang: str) -> tuple[Any, Optional[int]]:
     """Start the job and wait for it (printing its console); (None, None) when it could not start."""
-    from mindpilot.acquire.jobs import console_chunks, start_tool_job
+    from mindpilot.launch.tool_jobs import console_chunks, start_tool_job
     from mindpilot.launch.runner import LaunchError
 
     try:

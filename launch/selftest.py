@@ -20,7 +20,7 @@ def start_selftest(python: Optional[str], timeout: float = DEFAULT_TIMEOUT):
     """
     import os
 
-    from mindpilot.acquire.jobs import start_tool_job
+    from mindpilot.launch.tool_jobs import start_tool_job
     from mindpilot.launch.jobs import state_dir
     from mindpilot.validators.probe.pyenv import ProbeError, resolve_python
 

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_MODULES = ("__init__", "bilingual", "compiled", "datafiles", "exit_codes", "fileio", "i18n", "redact",
-                "terminal_text", "wording")
+                "terminal_text", "userdata", "wording")
 """Modules at the package root that every layer may use; they import only each other."""
 LAYERS = ("base", "presets", "validators", "launch", "acquire")
 """The core, bottom up: a file may import its own layer and the layers below it, nothing above."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 

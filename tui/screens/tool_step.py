@@ -1,6 +1,6 @@
 """What the Weights and Data steps share: the command for the framework, checks, and a tracked run.
 
-A subclass says which fields it has and how to build its :class:`~mindpilot.acquire.tool_command.ToolCommand`;
+A subclass says which fields it has and how to build its :class:`~mindpilot.presets.tool_command.ToolCommand`;
 this class shows the command (or what to set instead when nothing needs to run), checks what can be
 checked before running, starts it as a job under the launch supervisor (``r``), tails its console, and
 checks the result when it ends.
@@ -138,7 +138,7 @@ class ToolStepScreen(StepScreen):
     @work(thread=True, exclusive=True, group="tool-job")
     def run_job(self, command: Any) -> None:
         """Start, tail the console, and check the result when the job ends."""
-        from mindpilot.acquire.jobs import console_chunks, start_tool_job
+        from mindpilot.launch.tool_jobs import console_chunks, start_tool_job
 
         worker = get_current_worker()
         try:

@@ -1,4 +1,5 @@
-"""Run a preparation command as a tracked job: the same supervisor, records and ``mindpilot jobs`` as training.
+"""Run a one-off command (a weight conversion, a data preprocessing, a self-test) as a tracked job: the same
+supervisor, records and ``mindpilot jobs`` as training.
 
 A conversion takes an hour on a 72B model; like a training job it must survive the SSH session and be
 watchable from a new one. The command runs once (no msrun): the supervisor executes its argv directly and
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from mindpilot.acquire.tool_command import ToolCommand
+from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.launch.command import LaunchCommand
 from mindpilot.presets.preset import MAX_HANG_MINUTES, Preset
 

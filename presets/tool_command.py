@@ -1,4 +1,5 @@
-"""One preparation command (a weight conversion, a data preprocessing): what to run, where, what it makes.
+"""One command run once, outside msrun (a weight conversion, a data preprocessing, a self-test): what to run,
+where, and what it makes.
 
 Kept as an argv list (never a shell string), so that a path with a space or a quote in it stays one
 argument, and rendered for the screen with :func:`shlex.join`.
