@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from mindpilot.commands.output import CommandError, message
+from mindpilot.commands.output import CommandError, message, words
 from mindpilot.exit_codes import ExitCode
 
 
@@ -60,11 +60,7 @@ def prepare(config: str, args: argparse.Namespace, lang: str) -> dict[str, Any]:
 
 
 def _no_cann(config: str, lang: str) -> str:
-    if lang == "zh":
-        return (f"DryRun 需要 CANN toolkit（不需要 NPU），这台机器没有装；在装有 CANN 的 Notebook 上运行："
-                f"mindpilot check --dryrun {config} --checkout <mindformers 源码目录>")
-    return (f"DryRun needs the CANN toolkit (no NPU needed), which this machine lacks; on a notebook with CANN run: "
-            f"mindpilot check --dryrun {config} --checkout <mindformers checkout>")
+    return words("dryrun.no_cann", lang, config=config)
 
 
 def stage_estimates(config: str, document: Any, layout: dict, hbm: float) -> tuple[Optional[str], list, list]:
@@ -93,7 +89,7 @@ def run_dryrun(config: str, args: argparse.Namespace, lang: str, hbm: float) -> 
     Raises:
         CommandError: as :func:`prepare`; exit 4 when the job cannot start.
     """
-    from mindpilot.acquire.jobs import console_chunks
+    from mindpilot.launch.tool_jobs import console_chunks
     from mindpilot.launch.dryrun import DEFAULT_RANK_TIMEOUT, read_ranks, save_record, start_dryrun
     from mindpilot.launch.runner import LaunchError
     from mindpilot.validators.dryrun import DryRunReport, dryrun_findings, ranks_to_run

@@ -12,25 +12,8 @@ import shutil
 import time
 from pathlib import Path
 
-from mindpilot.commands.output import emit_json, message, print_findings
+from mindpilot.commands.output import emit_json, message, print_findings, words_for
 from mindpilot.exit_codes import ExitCode
-
-_TEXT = {
-    "en": {"trying": "candidate {pick} ({layout}): DryRun ...", "fits": "candidate {pick} ({layout}): {verdict}",
-           "yes": "the framework says it fits", "no": "the framework says it does not fit",
-           "chosen": "The framework says candidate {pick} fits: mindpilot plan --model {config} --cards {cards} "
-                     "--apply {config} --pick {pick}",
-           "none": "None of the top {top} candidates fits in the framework's DryRun.",
-           "recorded": "estimate vs the framework's figure (DryRun of {layout}, {when}; {count} kept for this model):",
-           "stage": "  stage {stage}: ours {ours} GB, DryRun {theirs} GB{error}"},
-    "zh": {"trying": "候选 {pick}（{layout}）：DryRun 中 ...", "fits": "候选 {pick}（{layout}）：{verdict}",
-           "yes": "框架实测放得下", "no": "框架实测放不下",
-           "chosen": "框架实测候选 {pick} 放得下：mindpilot plan --model {config} --cards {cards} "
-                     "--apply {config} --pick {pick}",
-           "none": "排名前 {top} 的候选在框架的 DryRun 里都放不下。",
-           "recorded": "估算与框架实测对比（{layout} 的 DryRun，{when}；该模型共保存 {count} 次）：",
-           "stage": "  第 {stage} 级：估算 {ours} GB，DryRun {theirs} GB{error}"},
-}
 
 
 def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
@@ -39,7 +22,7 @@ def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
     from mindpilot.launch.jobs import state_dir
     from mindpilot.presets.yaml_apply import apply_plan
 
-    text = _TEXT.get(lang, _TEXT["en"])
+    text = words_for("plan_verify.", lang)
     prepare(args.verify, args, lang)  # no CANN, no checkout: say so before any copy is made
     base = state_dir() / "dryrun" / "candidates" / time.strftime("%Y%m%d-%H%M%S")
     verified, findings, chosen = [], [], None
@@ -78,7 +61,7 @@ def recorded_lines(model: str, lang: str) -> list[str]:
     records = load_records(model)
     if not records:
         return []
-    text = _TEXT.get(lang, _TEXT["en"])
+    text = words_for("plan_verify.", lang)
     record = records[0]
     layout = record["layout"]
     label = " ".join(f"{key}{layout[key]}" for key in ("dp", "mp", "pp", "cp") if isinstance(layout.get(key), int))

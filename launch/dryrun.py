@@ -45,8 +45,8 @@ def driver_argv(python: str, config: str, cards: int, choices: list[RankChoice],
 def start_dryrun(python: str, checkout: str, config: str, cards: int, choices: list[RankChoice],
                  timeout: float = DEFAULT_RANK_TIMEOUT) -> Any:
     """Start the DryRun job in ``checkout``; its ``JobRecord`` (raises ``LaunchError``)."""
-    from mindpilot.acquire.jobs import tool_preset
-    from mindpilot.acquire.tool_command import ToolCommand
+    from mindpilot.launch.tool_jobs import tool_preset
+    from mindpilot.presets.tool_command import ToolCommand
     from mindpilot.launch.command import LaunchCommand
     from mindpilot.launch.jobs import new_job_id, state_dir
     from mindpilot.launch.runner import job_log_dir, start_job
