@@ -28,6 +28,7 @@ import hashlib
 import importlib
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union
 
@@ -154,9 +155,12 @@ def _decode_object(obj: Dict[str, Any]) -> Any:
     if kind == "enum":
         return _resolve(name, enum.Enum)(body)
     if kind == "object":
-        cls = _resolve(name, None)
+        cls, fields = _dataclass(name)
+        state = dict(body)
+        if not fields <= state.keys():  # the class gained a field since the build: read the YAML instead
+            raise ValueError(f"{name} has fields the compiled file lacks")
         instance = cls.__new__(cls)
-        for key, item in body:
+        for key, item in state.items():
             object.__setattr__(instance, key, item)
         return instance
     raise ValueError(f"unknown tag {tag!r}")
@@ -166,6 +170,14 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+@lru_cache(maxsize=None)
+def _dataclass(name: str) -> Tuple[type, frozenset]:
+    """mindpilot's dataclass named ``module:Qualname`` and the names of its fields."""
+    cls = _resolve(name, None)
+    return cls, frozenset(spec.name for spec in dataclasses.fields(cls))
+
+
+@lru_cache(maxsize=None)
 def _resolve(name: str, base: Optional[type]) -> type:
     """mindpilot's dataclass (``base`` None) or enum named ``module:Qualname``; nothing else."""
     module_name, _, qualname = name.partition(":")

@@ -74,3 +74,12 @@ def test_nothing_in_the_package_reads_a_pickle_or_marshal():
                  and re.search(r"^\s*(import|from)\s+(pickle|cPickle|marshal|shelve|dill)\b|\bpickle\.loads?\(",
                                path.read_text(encoding="utf-8"), re.M)]
     assert offenders == []
+
+
+def test_a_dataclass_that_gained_a_field_since_the_build_is_built_again(tmp_path):
+    path = package_path("validators", "data", "stacks.yaml")
+    file = tmp_path / "entry.json"
+    stale = {"object:mindpilot.validators.stacks:Requirement": [["name", "mindspore"]]}  # most fields missing
+    file.write_text(json.dumps({"format": compiled.FORMAT, "sha256": compiled._digest(path), "data": stale}),
+                    encoding="utf-8")
+    assert compiled._read_built(path, file) is compiled._MISS
