@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mindpilot.exit_codes import ExitCode
 from support import run_cli
 
@@ -30,6 +32,7 @@ def test_listed_job_and_its_stop_in_chinese(tmp_path, monkeypatch):
     assert "没有残留进程" in stopped.stdout
 
 
+@pytest.mark.mindspore  # launch --dry-run finds msrun (its absence is a preflight error)
 def test_preset_and_launch_messages_in_chinese(tmp_path):
     env = {"MINDPILOT_STATE_DIR": str(tmp_path / "state")}
     listed = run_cli("preset", "list", "--lang", "zh", env=env)

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from mindpilot.launch.command import build_commands
 from mindpilot.launch.journey import JourneyChoices, journey_preset, save_journey_preset
 from mindpilot.presets.preset import load_preset
@@ -37,6 +39,7 @@ def test_mindspeed_job_runs_its_shell_script_with_bash_not_msrun():
     assert build_commands(preset, master_port=9000, msrun="msrun")[0].argv == ["bash", "examples/mcore/qwen25/tune.sh"]
 
 
+@pytest.mark.mindspore  # launch --dry-run finds msrun (its absence is a preflight error)
 def test_saved_demo_job_replays_from_the_cli(tmp_path):
     config = tmp_path / "finetune.yaml"
     config.write_text("seq_length: 4096\n")

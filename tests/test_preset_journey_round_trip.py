@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mindpilot.launch.journey import JourneyChoices, journey_preset
 from mindpilot.presets.models import get_model
 from mindpilot.presets.planner import plan
@@ -15,6 +17,7 @@ from preset_round_trip import round_trip
 TEMPLATE = find_preset("qwen2.5-7b-ft-2cards")
 
 
+@pytest.mark.mindspore  # launch --dry-run finds msrun (its absence is a preflight error)
 def test_demo_journey_round_trip_launches(tmp_path):
     config = tmp_path / "finetune.yaml"
     config.write_text(Path(TEMPLATE.resolve(TEMPLATE.config)).read_text(encoding="utf-8"), encoding="utf-8")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from mindpilot.presets.preset import Preset, find_preset, load_preset
 from mindpilot.launch.render import render_preset
 from preset_round_trip import round_trip
@@ -83,6 +85,7 @@ def test_preset_new_from_flags_then_schema(tmp_path):
     assert schema["additionalProperties"] is False and "related_files" in schema["properties"]
 
 
+@pytest.mark.mindspore  # launch --dry-run finds msrun (its absence is a preflight error)
 def test_round_trip_of_the_demo_preset(tmp_path):
     result = round_trip(find_preset("demo"), tmp_path)
     argv = result["commands"][0]["argv"]
