@@ -8,6 +8,7 @@ session of its own (``start_new_session=True``), so closing the terminal never k
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, 
 from mindpilot.launch.job_guard import mark_log_dir
 from mindpilot.launch.job_secrets import job_secret_values, secret_names
 from mindpilot.launch.tail import LogFollower
-from mindpilot.presets.preset import Preset
+from mindpilot.presets.preset import MAX_HANG_MINUTES, Preset
 
 FINAL = ("succeeded", "failed", "stopped", "lost")
 
@@ -151,6 +152,16 @@ def _supervised(record: JobRecord, commands: list[LaunchCommand], preset: Preset
     return record
 
 
+def recorded_hang_minutes(preset: dict) -> float:
+    """The ``hang_minutes`` a job record holds, when it is what a preset accepts (a record is a file anyone
+    may have edited): a finite number above 0 and at most ``MAX_HANG_MINUTES``; else the default 10."""
+    value = preset.get("hang_minutes") if isinstance(preset, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and 0 < value <= MAX_HANG_MINUTES:
+        return float(value)
+    return 10.0
+
+
 def _write_record(record: JobRecord, commands: list[LaunchCommand], preset: Preset) -> None:
     """Make the job's log folder, write its record and run.sh; when that fails (a full disk), remove the
     folders this made, so no empty job is left behind, and raise an ``OSError`` that names the folder.
@@ -199,7 +210,7 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
     """
     record = load_job(job_id)
     if hang_after is None:
-        hang_after = float(record.preset.get("hang_minutes", 10.0)) * 60
+        hang_after = recorded_hang_minutes(record.preset) * 60
     follower = LogFollower(record.log_dir, [record.msrun_log], hang_after=hang_after or None, kb=kb,
                            lang=lang, from_start=from_start, lines=lines, secrets=job_secret_values(record))
     try:

@@ -82,3 +82,12 @@ def test_doctor_of_an_environment_with_a_100_kb_version_and_requires_python(tmp_
     rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith(("python ", "mindspore "))}
     assert len(rows["mindspore"]) < 80 and "2.7.1.0.0.0" in rows["mindspore"]  # the cells are cut to the table
     assert len(rows["python"]) < 80 and ">=3.9" in rows["python"]
+
+
+def test_a_job_records_hang_minutes_is_used_only_when_a_preset_would_accept_it():
+    from mindpilot.launch.runner import recorded_hang_minutes
+
+    assert recorded_hang_minutes({"hang_minutes": 2.5}) == 2.5
+    for bad in ("abc", float("nan"), float("inf"), -1, 0, True, None, [1], 10 ** 9):
+        assert recorded_hang_minutes({"hang_minutes": bad}) == 10.0, bad
+    assert recorded_hang_minutes("not a mapping") == 10.0
