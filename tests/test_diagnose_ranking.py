@@ -101,3 +101,27 @@ def test_a_generic_hit_far_from_any_specific_one_stays_the_root_cause(tmp_path):
 def test_a_placeholder_without_its_group_is_refused_when_the_rules_load(tmp_path):
     with pytest.raises(DataFileError, match="other"):
         _kb(tmp_path, RULES)
+
+
+def test_facts_near_the_line_fill_the_texts_and_are_not_required(tmp_path):
+    kb = _kb(tmp_path, """
+rules:
+  - id: kb.versions.abi_pair
+    stage: versions
+    patterns:
+      - regex: "(?P<lib>lib\\\\w+\\\\.so): undefined symbol"
+        facts:
+          - {regex: "torch version: (?P<torch>\\\\S+)", lines: 20}
+          - {regex: "torch_npu version: (?P<npu>\\\\S+)", lines: 20}
+    title: {zh: "{lib} 与 torch {torch} / torch_npu {npu} 不配套", en: "{lib} does not fit torch {torch} / torch_npu {npu}"}
+    cause: {zh: c, en: c}
+    fix: {zh: f, en: f}
+    source: test
+""")
+    log = tmp_path / "abi.log"
+    log.write_text("torch version: 2.1.0\nstep\nOSError: libtorch_npu.so: undefined symbol: _ZN3c10\n"
+                   "torch_npu version: 2.5.1\n", encoding="utf-8")
+    assert diagnose_paths([str(log)], kb=kb).root_cause.title == "libtorch_npu.so does not fit torch 2.1.0 / torch_npu 2.5.1"
+    bare = tmp_path / "bare.log"
+    bare.write_text("OSError: libatb.so: undefined symbol: x\n", encoding="utf-8")
+    assert diagnose_paths([str(bare)], kb=kb).root_cause.title == "libatb.so does not fit torch ? / torch_npu ?"

@@ -106,7 +106,7 @@ def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
 class _Entry:
     """A compiled pattern of a rule."""
 
-    __slots__ = ("rule", "pattern", "regex", "before", "after", "shape_wide", "starts_with_literal")
+    __slots__ = ("rule", "pattern", "regex", "before", "after", "facts", "shape_wide", "starts_with_literal")
 
     def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
         self.rule = rule
@@ -114,7 +114,9 @@ class _Entry:
         self.regex = re.compile(pattern.regex)
         self.before = re.compile(pattern.before.regex) if pattern.before else None
         self.after = re.compile(pattern.after.regex) if pattern.after else None
-        self.shape_wide = self.before is None and self.after is None and _digit_blind(pattern.regex)
+        self.facts = [(re.compile(fact.regex), fact.lines) for fact in pattern.facts]
+        self.shape_wide = self.before is None and self.after is None and not self.facts \
+            and _digit_blind(pattern.regex)
         """Whether the regex matches a line exactly when it matches the line with every digit made 0
         (no context lines, and no digit in the pattern beyond repeat counts)."""
         self.starts_with_literal = self.before is None and self.after is None and pattern.literal is not None \
@@ -220,6 +222,8 @@ class Matcher:
                 # Masked before the cut: half a URL password would escape the mask.
                 groups = {name: redact_log_line(value)[:MAX_GROUP]
                           for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
+                if entry.facts:
+                    groups = _facts(entry.facts, line, before, after, groups or {})
                 hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
         if self.coded:
             for found in CODE_IN_LINE.finditer(key):
@@ -335,6 +339,21 @@ class Matcher:
 
 
 _CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
+
+
+def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, groups: Dict[str, str]) -> Dict[str, str]:
+    """``groups`` with what each fact's named groups find in the line, then the lines before, then after
+    (the first value found for a name wins; a name found nowhere stays unfilled)."""
+    for regex, lines in facts:
+        for text in (line, before(lines), after(lines)):
+            found = regex.search(text) if text else None
+            if found is None:
+                continue
+            for name, value in found.groupdict().items():
+                if value and name not in groups:
+                    groups[name] = redact_log_line(value)[:MAX_GROUP]
+            break
+    return groups
 
 
 def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Match[str]]":

@@ -70,6 +70,10 @@ class KbPattern:
     """Required context in the matched line or the lines before it (e.g. the script in the traceback)."""
     after: Optional[Context] = None
     """Required context in the lines after the match."""
+    facts: List[Context] = field(default_factory=list)
+    """Details looked for in the matched line and the lines around it (``lines`` each way), not required:
+    each regex's named groups fill the ``{name}`` placeholders of the rule's texts when found, e.g. the
+    torch and torch_npu versions a log prints near an ``undefined symbol``."""
 
     def __post_init__(self) -> None:
         compiled = _compile(self.regex)
@@ -119,7 +123,9 @@ class KbRule:
 
     def __post_init__(self) -> None:
         self.severity = Severity(self.severity)
-        groups = {name for pattern in self.patterns for name in re.compile(pattern.regex).groupindex}
+        groups = {name for pattern in self.patterns
+                  for regex in [pattern.regex] + [fact.regex for fact in pattern.facts]
+                  for name in re.compile(regex).groupindex}
         for name, text in (("title", self.title), ("cause", self.cause), ("fix", self.fix)):
             for lang in ("zh", "en"):
                 unknown = set(PLACEHOLDER.findall(text.get(lang))) - groups - {""}
