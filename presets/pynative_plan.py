@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from mindpilot.fileio import locked, read_for_edit, write_atomic
+from mindpilot.presets.config_facts import interleave as pipeline_interleave
 from mindpilot.presets.yaml_apply import load_config_mapping, splice_sections, unified_diff
 from mindpilot.presets.stages import MAX_STAGES, stage_ranges
 
@@ -54,9 +55,7 @@ def pynative_settings(data: dict[str, Any], candidate: Any) -> tuple[dict[str, d
     model = data.get("model") if isinstance(data.get("model"), dict) else {}
     section = data.get("parallelism") if isinstance(data.get("parallelism"), dict) else {}
     layers = model.get("num_hidden_layers")
-    interleave = section.get("pipeline_parallel_interleave_num", 1)
-    if not (isinstance(interleave, int) and not isinstance(interleave, bool) and interleave > 0):
-        interleave = 1
+    interleave = pipeline_interleave(data)
     tp, pp, cp, ep = candidate.mp, candidate.pp, candidate.cp, candidate.ep
     parallelism: dict[str, Any] = {"tensor_parallel": tp, "context_parallel": cp, "pipeline_parallel": pp,
                                    "expert_parallel": ep}

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 
+from mindpilot.presets.config_facts import interleave as pipeline_interleave
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot import compiled
@@ -74,7 +75,7 @@ class PynativeDims:
         self.cp = self._degree("context_parallel")
         self.pp = self._degree("pipeline_parallel")
         self.ep = self._degree("expert_parallel")
-        self.interleave = self._degree("pipeline_parallel_interleave_num")
+        self.interleave = pipeline_interleave(doc.data)
         shard = _int(self.section.get("data_parallel_shard", -1))
         self.shard_setting = shard if shard is not None and (shard == -1 or shard >= 1) else -1
         self.sequence_parallel = self.section.get("sequence_parallel") is True
