@@ -60,3 +60,24 @@ def test_the_msrun_script_for_64_nodes_with_master_localhost_is_an_error():
 def test_one_node_with_master_localhost_is_fine(tmp_path):
     text = MSRUN_64_NODES.read_text(encoding="utf-8").replace("NNODES=64\n", "NNODES=1\n")
     assert not [rule for rule, _ in _findings(tmp_path, text) if rule.startswith("mindspeed.multinode")]
+
+
+def test_a_quoted_value_over_several_lines_is_one_value_and_split_where_it_is_used():
+    from mindpilot.validators.check.context import CheckContext
+    from mindpilot.validators.check.scripts import Script, check_script
+
+    text = MSRUN_64_NODES.read_text(encoding="utf-8")
+    script = Script(str(MSRUN_64_NODES), text)
+    assert script.vars["DISTRIBUTED_ARGS"].split()[:4] == ["--master_addr", "$MASTER_ADDR", "--node_rank",
+                                                           "$NODE_RANK"]
+    assert "--tokenizer-name-or-path ${TOKENIZER_PATH}" in " ".join(script.vars["GPT_ARGS"].split())
+    facts = check_script(str(MSRUN_64_NODES), text, CheckContext(skip_paths=True))
+    assert facts.worker_num == 512  # msrun $DISTRIBUTED_ARGS: --worker_num $WORLD_SIZE = 8 * 64
+    # ${TOKENIZER_PATH} inside GPT_ARGS names a variable, not a tutorial placeholder
+    assert not [f for f in check_files([str(MSRUN_64_NODES)]) if f.rule == "launch.placeholder_path"]
+
+
+def test_msrun_flags_from_an_args_variable_are_checked(tmp_path):
+    text = MSRUN_64_NODES.read_text(encoding="utf-8").replace("--local_worker_num $NPUS_PER_NODE",
+                                                              "--local_worker_num 1024")
+    assert ("launch.local_gt_worker", 84) in _findings(tmp_path, text)

@@ -49,12 +49,33 @@ def assignment_value(text: str) -> str:
     return "".join(out)
 
 
+def open_quote(text: str, quote: str = "") -> str:
+    """The quote (``'`` or ``"``) still open at the end of ``text`` when it starts inside ``quote``; ``""`` when
+    none is. An unquoted ``#`` at the start of a word ends the scan (the rest is a comment)."""
+    index, size = 0, len(text)
+    while index < size:
+        char = text[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                index += 1
+        elif char == "\\":
+            index += 1
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or text[index - 1] in WORD_ENDS):
+            break
+        index += 1
+    return quote
+
+
 def _double_quoted(text: str, index: int, out: list[str]) -> int:
     """Append the inside of a double-quoted string starting at ``index``; return the index after its quote."""
     size = len(text)
     while index < size and text[index] != '"':
-        if text[index] == "\\" and index + 1 < size and text[index + 1] in '"\\$`':
-            out.append(text[index + 1])
+        if text[index] == "\\" and index + 1 < size and text[index + 1] in '"\\$`\n':
+            out.append(text[index + 1] if text[index + 1] != "\n" else "")  # backslash-newline joins lines
             index += 2
             continue
         out.append(text[index])

@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Optional
 
-from mindpilot.validators.check.bash_words import assignment_value
+from mindpilot.validators.check.bash_words import assignment_value, open_quote
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.resources import PLACEHOLDER
 from mindpilot.validators.check.shell import check_shell
@@ -41,12 +41,20 @@ class Script:
         self.lines = _logical_lines(text)
         self.vars: dict[str, str] = {}
         self.var_lines: dict[str, int] = {}
-        for line in self.lines:
+        index = 0
+        while index < len(self.lines):
+            line = self.lines[index]
+            index += 1
             match = ASSIGN.match(line.text)
-            if match and not line.text.lstrip().startswith("#"):
-                name, value = match.group(1), assignment_value(match.group(2))
-                self.vars[name] = value
-                self.var_lines.setdefault(name, line.number)
+            if not match or line.text.lstrip().startswith("#"):
+                continue
+            raw, quote = match.group(2), open_quote(match.group(2))
+            while quote and index < len(self.lines):  # DISTRIBUTED_ARGS="<newline> --flag ... <newline>"
+                raw += "\n" + self.lines[index].text
+                quote = open_quote(self.lines[index].text, quote)
+                index += 1
+            self.vars[match.group(1)] = assignment_value(raw)
+            self.var_lines.setdefault(match.group(1), line.number)
 
     def expand(self, value: str, depth: int = 0) -> str:
         """``${TP}`` -> ``4``; ``$((A*B))`` evaluated when every name is a known number."""
@@ -167,7 +175,7 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
     facts = ScriptFacts()
     _check_variables(script, ctx)
     for line, argv in script.commands():
-        expanded = [script.expand(token) for token in argv]
+        expanded = _expanded(script, line, argv)
         for token in expanded:
             if token == "PORT" or re.search(r"(^|[=/])PORT$", token):
                 ctx.add("launch.placeholder_port", path, line.number, token=token)
@@ -194,13 +202,23 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
     return facts
 
 
+def _expanded(script: Script, line: Line, argv: list[str]) -> list[str]:
+    """``argv`` with variables expanded; an unquoted ``$ARGS`` is split into words, as bash splits it."""
+    words: list[str] = []
+    for token in argv:
+        value = script.expand(token)
+        bare = VAR.fullmatch(token) and re.search(rf"(^|\s){re.escape(token)}(\s|$)", line.text)
+        words += value.split() if bare and value != token else [value]
+    return words
+
+
 def _check_variables(script: Script, ctx: CheckContext) -> None:
     path = script.path
     addr = script.vars.get("MASTER_ADDR")
     if addr is not None:
         _check_addr(addr, path, script.var_lines.get("MASTER_ADDR"), ctx)
     for name, value in script.vars.items():
-        if PLACEHOLDER.search(value):
+        if PLACEHOLDER.search(VAR.sub("", value)):  # ${TOKENIZER_PATH} names a variable, not a placeholder
             ctx.add("launch.placeholder_path", path, script.var_lines.get(name), token=f"{name}={value}")
     port = script.expand(script.vars.get("MASTER_PORT", ""))
     if port == "PORT":
