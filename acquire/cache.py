@@ -1,9 +1,9 @@
-"""Models already in the modelscope cache, so a second download (or a seed's by-hand one) is found.
+"""Models already in the modelscope cache, so a second download (or one made by hand earlier) is found.
 
 modelscope has kept three layouts over its releases (``modelscope_hub/_download.py``):
 ``{cache}/models/{owner}--{name}/snapshots/{revision}`` (current), ``{cache}/models/{owner}/{name___}`` and
-``{cache}/hub/models/{owner}/{name___}`` (1.37 and older; dots in the name written as ``___``). The
-seeds' ``~/.cache/modelscope/hub/models/Qwen/Qwen2___5-7B`` is the last one.
+``{cache}/hub/models/{owner}/{name___}`` (1.37 and older; dots in the name written as ``___``). A
+``~/.cache/modelscope/hub/models/Qwen/Qwen2___5-7B`` from an older client is the last one.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The data step: the preprocessing command for the framework, run once before training.
 
 - MindFormers: Alpaca JSON -> conversation JSON (``research/qwen2_5/alpaca_converter.py``) -> MindRecord
-  (``research/qwen2_5/qwen2_5_preprocess.py --seq_length N``), as seeds 000/001 do by hand.
+  (``research/qwen2_5/qwen2_5_preprocess.py --seq_length N``), the steps users otherwise run by hand.
 - MindRLHF GRPO: GSM8K ``train.jsonl`` -> MindRecord with ``examples/grpo/qwen_grpo_tutorial/rlhf_data.py``.
-- MindSpeed-LLM: ``preprocess_data.py --output-prefix PREFIX`` (a file-name prefix: seed 004) with
+- MindSpeed-LLM: ``preprocess_data.py --output-prefix PREFIX`` (a file-name prefix, not a folder) with
   ``--seq-length N`` taken from the plan.
 The sequence length comes from the training YAML when there is one, so the two cannot differ.
 """
@@ -19,9 +19,9 @@ from mindpilot.presets.tool_command import ToolCommand
 from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 
 MF_RESEARCH = "research/qwen2_5"
-"""Where MindFormers 1.x keeps the Qwen2.5 data scripts (seed 001)."""
+"""Where MindFormers 1.x keeps the Qwen2.5 data scripts."""
 GRPO_DATA_SCRIPT = "examples/grpo/qwen_grpo_tutorial/rlhf_data.py"
-"""MindRLHF's GSM8K converter (seed 000/001)."""
+"""MindRLHF's GSM8K converter."""
 
 _NOTES = {
     "mindrecord": {"zh": "训练时 YAML 的 train_dataset.data_loader.dataset_dir 填 {output}",

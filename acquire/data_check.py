@@ -1,7 +1,7 @@
 """Checks of the data step: the input is data (not a web page), the output is where training will look.
 
-Seed 003 downloaded a Hugging Face *page* with wget and saved it as ``.parquet``; seed 004 gave
-``--output-prefix`` as a folder; seed 000 trained at ``seq_length`` 8192 on a 4096 MindRecord. Each is
+Users have downloaded a Hugging Face *page* with wget and saved it as ``.parquet``, given
+``--output-prefix`` as a folder, and trained at ``seq_length`` 8192 on a 4096 MindRecord. Each is
 caught here before it becomes an error after graph compilation.
 """
 

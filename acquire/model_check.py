@@ -1,7 +1,6 @@
 """Is a model directory complete? Every shard its index names, with its size; tokenizer; config.json.
 
-The seeds warn that a model pulled with git or a browser "may be incomplete, and the conversion then
-fails" (seed 002). A shard that is missing or short shows up only deep inside ``convert_weight.py``;
+A model pulled with git or a browser may be incomplete, and the conversion then fails. A shard that is missing or short shows up only deep inside ``convert_weight.py``;
 here it is an error finding naming the file. Sizes come from the ``*.index.json`` (``metadata.total_size``
 cannot be split per shard, so each shard's header is read: a safetensors file states the length of its
 own data: a file shorter than header + data was cut off, and one longer is refused by safetensors itself,

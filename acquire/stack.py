@@ -12,7 +12,7 @@ from typing import Any, Optional
 from packaging.version import InvalidVersion, Version
 
 DEFAULT_CHECKOUTS = {"mindformers": "mindformers", "mindrlhf": "mindrlhf", "mindspeed-llm": "MindSpeed-LLM"}
-"""Directory names the seeds clone into, used when the probe found no checkout."""
+"""Directory names users usually clone into, used when the probe found no checkout."""
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Stack:
     """The interpreter of the probed environment (``doctor --python``), ``python`` when unknown."""
 
     def checkout(self, framework: str) -> str:
-        """The checkout a framework's scripts run in (the seeds' directory name when unknown)."""
+        """The checkout a framework's scripts run in (the usual clone directory name when unknown)."""
         known = {"mindformers": self.mindformers_dir, "mindrlhf": self.mindrlhf_dir,
                  "mindrlhf-grpo": self.mindrlhf_dir, "mindspeed-llm": self.mindspeed_dir}.get(framework)
         return known or DEFAULT_CHECKOUTS.get(framework.replace("-grpo", ""), ".")

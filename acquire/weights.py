@@ -1,12 +1,12 @@
 """The weight step: the exact conversion command for the stack the doctor found, and a check of its result.
 
 - MindFormers 1.x: ``convert_weight.py --model NAME --input_path HF_DIR --output_path FILE.ckpt --dtype bf16``
-  (seed 000 §10: ``--output_path`` is the .ckpt file itself, never its folder).
+  (``--output_path`` is the .ckpt file itself, never its folder).
 - MindFormers 2.x: no conversion. The YAML's ``pretrained_model_dir`` points at the Hugging Face directory
   and the safetensors load as they are.
 - MindRLHF GRPO: no conversion. ``main.py --actor_checkpoint_path`` (and ref/generate) take the Hugging Face
-  directory, with ``load_ckpt_format: hf_safetensors`` (RLConfig default; seed 001).
-- MindSpeed-LLM: ``convert_ckpt.py --load-model-type hf --save-model-type mg`` with the plan's TP/PP (seed 002).
+  directory, with ``load_ckpt_format: hf_safetensors`` (RLConfig default).
+- MindSpeed-LLM: ``convert_ckpt.py --load-model-type hf --save-model-type mg`` with the plan's TP/PP.
   It writes one ``mp_rank_XX[_YYY]`` folder per partition, so the result check counts TP×PP folders.
 """
 
@@ -23,7 +23,7 @@ from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
 
 MINDSPEED_HF_TYPES = {"qwen2": "llama2", "llama": "llama2"}
-"""``--model-type-hf``: Qwen2.5 converts as llama2 (seed 002: "qwen" fails with 'NoneType' has no 'weight')."""
+"""``--model-type-hf``: Qwen2.5 converts as llama2 (with "qwen" it fails: 'NoneType' has no 'weight')."""
 
 _NOTES = {
     "mf2": {"zh": "MindFormers 2.x 直接加载 Hugging Face safetensors，无需转换：在 YAML 里设置 pretrained_model_dir: {model}",

@@ -220,7 +220,7 @@ def wrote_message(labels: dict[str, Any], pick: int, path: str) -> str:
 
 
 def _apply(path: str, candidate: Any, dry_run: bool) -> str:
-    """Write ``candidate`` into ``path`` with the check engineer's round-trip writer; return the diff."""
+    """Write ``candidate`` into ``path`` with the round-trip YAML writer (``presets.yaml_apply``); return the diff."""
     from mindpilot.presets.yaml_apply import apply_plan
 
     return apply_plan(path, candidate.parallel_config, candidate.recompute_config, offset=candidate.offset,

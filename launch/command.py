@@ -1,10 +1,10 @@
 """From a :class:`~mindpilot.presets.preset.Preset` to the exact msrun argv and environment, per node.
 
-The seeds build this by hand: three competing ``export PYTHONPATH=...`` lines (one with another user's
+Built by hand, this goes wrong: three competing ``export PYTHONPATH=...`` lines (one with another user's
 home), a ``PORT`` placeholder, and ``> vllm.log 2>&1 &``. Here the argv is a list (never a shell
 string), the environment is a diff against the user's, and :func:`render_run_sh` writes the same
-thing as a script with every value ``shlex.quote``-d. Flags and defaults: msrun ``run.py`` (reference
-``mindformers-rules.md`` §5.1); the vLLM variables come from seed 001's ``run_grpo_vllm.sh``.
+thing as a script with every value ``shlex.quote``-d. Flags and defaults: msrun's ``run.py``; the vLLM variables are those MindRLHF's vLLM GRPO run script
+(``run_grpo_vllm.sh``) sets.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ VLLM_ENV = {
     "vLLM_MODEL_BACKEND": "MindFormers",
     "MS_JIT_MODULES": "vllm_mindspore,research",
 }
-"""Seed 001 (``run_grpo_vllm.sh``): the vLLM-MindSpore path needs both."""
+"""The vLLM-MindSpore path needs both (as ``run_grpo_vllm.sh`` sets them)."""
 VLLM_ALLOC_CONF = "memory_tracker:False,enable_vmm:True"
-"""Seed 001's ``MS_ALLOC_CONF`` for the vLLM path."""
+"""``MS_ALLOC_CONF`` for the vLLM path (as ``run_grpo_vllm.sh`` sets it)."""
 MSRUN_DEFAULT_PORT = 8118
-"""msrun's ``--master_port`` default (run.py; reference §5.1)."""
+"""msrun's ``--master_port`` default (its ``run.py``)."""
 PREPENDED = ("PYTHONPATH", "MINDFORMERS_PATH", "PATH")
 """Path-list variables whose new entries go in front of the user's current value."""
 
@@ -124,7 +124,7 @@ def find_msrun(python: Optional[str] = None) -> Optional[str]:
 
 def msrun_flags(preset: Preset, node_rank: Optional[int] = None, master_port: Optional[int] = None,
                 log_dir: Optional[str] = None) -> list[str]:
-    """The msrun flags, in msrun's ``--name=value`` form (reference §5.1)."""
+    """The msrun flags, in msrun's ``--name=value`` form."""
     port = master_port if master_port is not None else preset.master_port
     flags = [
         f"--worker_num={preset.cards}",
@@ -134,7 +134,7 @@ def msrun_flags(preset: Preset, node_rank: Optional[int] = None, master_port: Op
     ]
     rank = node_rank if node_rank is not None else preset.node_rank
     if preset.nodes > 1 or rank is not None:
-        # Without node_rank on multi-node, worker logs are named by local index (reference §5.1).
+        # Without node_rank on multi-node, worker logs are named by local index.
         flags.append(f"--node_rank={rank if rank is not None else 0}")
     flags += [
         f"--log_dir={log_dir or preset.log_dir}",
@@ -175,7 +175,7 @@ def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None,
     env: dict[str, str] = {}
     checkouts = checkout_paths(facts) if preset.use_checkouts else {}
     pythonpath = [preset.resolve(p) for p in preset.pythonpath]
-    # Seed 001's order: mindrlhf before mindformers, both before site-packages.
+    # GRPO run scripts' order: mindrlhf before mindformers, both before site-packages.
     for name in ("mindrlhf", "mindformers", "msadapter"):
         if name in checkouts and checkouts[name] not in pythonpath:
             pythonpath.append(checkouts[name])

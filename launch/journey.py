@@ -1,9 +1,9 @@
 """The job the guided setup built, as a :class:`Preset`: launchable now, savable, replayable by ``launch FILE``.
 
-Each framework has its own entry point (the seeds' commands):
+Each framework has its own entry point (as the frameworks document them):
 - MindFormers: ``run_mindformer.py --config <the checked YAML> --run_mode finetune`` in the mindformers checkout;
 - MindRLHF GRPO: ``examples/grpo/qwen_grpo_tutorial/main.py --config <grpo_config> --dataset_file ...
-  --tokenizer_dir/--actor/ref/generate_checkpoint_path <model>`` in the mindrlhf checkout (seed 001);
+  --tokenizer_dir/--actor/ref/generate_checkpoint_path <model>`` in the mindrlhf checkout;
 - MindSpeed-LLM: its training shell script (it starts its own ``torchrun``), run with ``bash``.
 The demo keeps the CPU demo job, given the checked YAML so that the running job is the one built in the steps.
 It lives in ``launch`` beside that demo job (``presets`` is below ``launch`` and never imports it).
@@ -18,7 +18,7 @@ from typing import Optional
 from mindpilot.presets.preset import Preset
 
 GRPO_ENTRY = "examples/grpo/qwen_grpo_tutorial/main.py"
-"""MindRLHF's GRPO entry script (seed 001)."""
+"""MindRLHF's GRPO entry script."""
 MINDSPEED_SCRIPT = "examples/mcore/qwen25/tune_qwen25_7b_4k_full_ptd.sh"
 """A MindSpeed-LLM fine-tuning script; the user's own replaces it."""
 RUN_MODES = ("finetune", "train", "predict")

@@ -1,6 +1,6 @@
 """Multi-node msrun from one terminal: which node runs where, and the exact argv that starts it.
 
-The seeds copy one msrun line per node by hand, changing ``--node_rank`` and forgetting ``--master_addr``.
+By hand, users copy one msrun line per node, changing ``--node_rank`` and forgetting ``--master_addr``.
 Here ``launch --nodes N --hosts h0,h1,...`` plans every node: a host written ``local`` runs its msrun here as
 a child process; any other host runs it over OpenSSH as ``ssh HOST -- python -m mindpilot.launch.noderun
 ...``: an argv list, every remote word ``shlex.quote``-d (ssh hands the words to the remote shell), the

@@ -1,6 +1,6 @@
 """Checks before msrun starts: each a finding with a fix; errors block the launch unless ``--force``.
 
-The seeds lose minutes to hours on things a few syscalls can see: a port still held by the last run,
+Users lose minutes to hours on things a few syscalls can see: a port still held by the last run,
 workers that outlived msrun, eight workers on a node with two cards, a checkpoint "file" that is a
 directory (``IsADirectoryError``), a tokenizer download without ``merges.txt``. Texts:
 ``validators/data/rules/preflight.yaml``. The config YAML itself is judged by

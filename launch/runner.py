@@ -1,6 +1,6 @@
 """Start, watch and stop jobs: the lifecycle behind ``launch``, ``attach``, ``stop`` and the TUI.
 
-A foreground job dies with the SSH session in the seeds. Here every job runs under a supervisor in a
+A job run in the foreground dies with the SSH session. Here every job runs under a supervisor in a
 session of its own (``start_new_session=True``), so closing the terminal never kills it, and
 ``--detach`` only means "do not watch". :func:`watch_job` is the live view as an iterator of events;
 :func:`stop_job` signals every process of the job and checks with psutil that none is left.

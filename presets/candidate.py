@@ -82,7 +82,7 @@ class Candidate:
 
     @property
     def parallel_config(self) -> dict[str, Any]:
-        """``parallel_config`` in MindFormers' own key names (template keys only, ref §1.1)."""
+        """``parallel_config`` in MindFormers' own key names (template keys only)."""
         config = {
             "data_parallel": self.dp,
             "model_parallel": self.mp,
@@ -98,7 +98,7 @@ class Candidate:
 
     @property
     def recompute_config(self) -> dict[str, Any]:
-        """``recompute_config``: per-stage lists of length pipeline_stage (template keys only, ref §2)."""
+        """``recompute_config``: per-stage lists of length pipeline_stage (template keys only)."""
         return {
             "recompute": self.recompute,
             "select_recompute": self.select_recompute,

@@ -1,13 +1,13 @@
 """Parallel plans that fit the cards: every legal dp x mp x pp (x cp, x ep) layout, sized and ranked.
 
-The hard rules are the ones the frameworks enforce (``../shared/reference/mindformers-rules.md``):
-``dp*mp*cp*pp == cards`` with expert_parallel outside the product (§1.3-1); attention heads and KV
-heads divisible by ``model_parallel * ulysses`` and hidden/FFN sizes by ``model_parallel`` (§1.5);
-``num_layers >= pipeline_stage`` (§1.5); ``micro_batch_num >= pipeline_stage`` (a *documented* rule,
-MindSpore pipeline docs, §1.5); MoE with ``model_parallel > 1`` needs ``use_seq_parallel`` (§1.3-6);
-``context_parallel > 1`` needs flash attention (§1.3-4); experts divisible by expert_parallel (§7).
-Tensor parallel stays inside a node (a performance rule, §7). For each layout the planner fills in
-``micro_batch_num``, ``offset`` (§3), per-stage ``recompute``/``select_recompute`` lists (§2) from the
+The hard rules are the ones the frameworks enforce (MindFormers' parallel-config checks and the MindSpore
+parallel docs): ``dp*mp*cp*pp == cards`` with expert_parallel outside the product; attention heads and KV
+heads divisible by ``model_parallel * ulysses`` and hidden/FFN sizes by ``model_parallel``;
+``num_layers >= pipeline_stage``; ``micro_batch_num >= pipeline_stage`` (a *documented* rule,
+MindSpore pipeline docs); MoE with ``model_parallel > 1`` needs ``use_seq_parallel``;
+``context_parallel > 1`` needs flash attention; experts divisible by expert_parallel.
+Tensor parallel stays inside a node (a performance rule). For each layout the planner fills in
+``micro_batch_num``, ``offset``, per-stage ``recompute``/``select_recompute`` lists from the
 memory model in :mod:`mindpilot.presets.memory`, and ranks: fits first, then fewer pipeline stages,
 then least overhead (bubble, tensor/context parallel traffic, recompute).
 """
@@ -26,7 +26,7 @@ __all__ = ["Candidate", "Reason", "FRAMEWORKS", "divisors", "layer_offsets", "pl
 
 FRAMEWORKS = ("mindformers", "mindrlhf-grpo", "mindspeed-llm")
 MCORE_FAMILIES = ("qwen3", "qwen3_moe", "deepseek_v3")
-"""Families MindFormers runs on its mcore path (``use_legacy: False``), ref §0."""
+"""Families MindFormers runs on its mcore path (``use_legacy: False``)."""
 DEFAULT_MICRO_BATCHES_PER_STAGE = 4
 """Without a global batch, micro_batch_num = 4 x pipeline_stage keeps the 1F1B bubble under 20%."""
 MIN_TOKENS_PER_CP_RANK = 4096
@@ -50,7 +50,7 @@ def divisors(n: int) -> list[int]:
 
 
 def layer_offsets(num_layers: int, pp: int, pp_interleave_num: int = 1) -> tuple[Offset, list[int]]:
-    """``offset`` and layers per stage for ``num_layers`` over ``pp`` stages (ref §3).
+    """``offset`` and layers per stage for ``num_layers`` over ``pp`` stages.
 
     ``sum(offset) == num_layers % (pp * pp_interleave_num)``; the extra layers go to the middle stages
     first (centre outwards), then the last stage, then the first — the first stage keeps the most
@@ -77,7 +77,7 @@ def plan(arch: ModelArch, cards: int, cards_per_node: int = 8, hbm_gb: float = 6
     """Every legal layout of ``arch`` on ``cards`` cards, best first.
 
     ``pp_interleave_num`` > 1 plans for ``parallel.pipeline_config.pipeline_interleave`` (MindFormers
-    only): layers >= pp * pp_interleave_num and a 2-D offset (ref §1.5, §3).
+    only): layers >= pp * pp_interleave_num and a 2-D offset.
 
     Raises:
         ValueError: an unknown framework or a non-positive number.
@@ -114,7 +114,7 @@ def _layouts(arch: ModelArch, cards: int, per_node: int, seq_len: int, framework
     options = divisors(cards)
     mps = [mp for mp in options if mp <= per_node and _tp_ok(arch, mp)]
     pps = [pp for pp in options if pp * ppi <= arch.num_layers]
-    cp_step = 2 if framework == "mindspeed-llm" else 1  # MSL: seq-length multiple of 2*CP (ref §7)
+    cp_step = 2 if framework == "mindspeed-llm" else 1  # MSL: seq-length multiple of 2*CP
     cps = [cp for cp in options
            if cp == 1 or (seq_len % (cp * cp_step) == 0 and seq_len // cp >= MIN_TOKENS_PER_CP_RANK)]
     if framework == "mindrlhf-grpo":
@@ -128,7 +128,7 @@ def _layouts(arch: ModelArch, cards: int, per_node: int, seq_len: int, framework
 
 
 def _tp_ok(arch: ModelArch, mp: int) -> bool:
-    """ref §1.5: heads, KV heads (x ulysses = 1 with the default colossalai_cp), hidden, FFN % mp."""
+    """Heads, KV heads (x ulysses = 1 with the default colossalai_cp), hidden, FFN % mp."""
     sizes = [arch.num_heads, arch.num_kv_heads, arch.hidden_size, arch.intermediate_size]
     return all(size % mp == 0 for size in sizes)
 
@@ -157,7 +157,7 @@ def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_
         return None
     mcore = arch.family in MCORE_FAMILIES
     offset, stage_layers = layer_offsets(arch.num_layers, pp, ppi)
-    # mcore refuses sequence parallel without tensor parallel (ref §1.5); legacy accepts it and the shipped
+    # mcore refuses sequence parallel without tensor parallel; legacy accepts it and the shipped
     # legacy configs keep it on at mp 1 (qwen2.5-7b dp4 mp1 pp2), which fine_grain_interleave > 1 needs.
     use_sp = mp > 1 or not mcore
     vocab_emb_dp = not mcore and mp == 1
@@ -190,7 +190,7 @@ def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_
 
 def _expert_parallel(arch: ModelArch, dp: int, mp: int, cp: int) -> Optional[int]:
     """The expert_parallel for a MoE layout: the largest divisor of the experts that divides dp*mp*cp
-    (Megatron/mcore expert groups; ref §1.5, §7), so experts are spread as thin as the layout allows."""
+    (Megatron/mcore expert groups), so experts are spread as thin as the layout allows."""
     if arch.num_experts <= 1:
         return 1
     group = dp * mp * cp
@@ -200,14 +200,14 @@ def _expert_parallel(arch: ModelArch, dp: int, mp: int, cp: int) -> Optional[int
 
 def _grpo_roles(arch: ModelArch, counts: ParamCounts, cards: int, dp: int, mp: int, pp: int,
                 mbn: int) -> tuple[dict[str, Any], float]:
-    """Actor, ref and generate parallel configs on the same cards (ref §4.3) and the GB the resident
+    """Actor, ref and generate parallel configs on the same cards and the GB the resident
     ref and generate models (bf16) add to each card."""
     total_params = counts.embedding + counts.lm_head + arch.num_layers * counts.layer(arch.num_experts > 0)
     generate_mp = mp  # the shipped configs infer with the actor's tensor parallel (mp % mp == 0)
     generate_dp = cards // generate_mp
 
     def role(r_dp: int, r_mp: int, r_pp: int, r_mbn: int) -> dict[str, Any]:
-        # MindRLHF's per-role parallel_config dataclass: other keys are a TypeError (ref §4.2).
+        # MindRLHF's per-role parallel_config dataclass: other keys are a TypeError.
         return {"data_parallel": r_dp, "model_parallel": r_mp, "pipeline_stage": r_pp, "context_parallel": 1,
                 "expert_parallel": 1, "micro_batch_num": r_mbn, "use_seq_parallel": r_mp > 1,
                 "vocab_emb_dp": False}
@@ -222,7 +222,7 @@ def _grpo_roles(arch: ModelArch, counts: ParamCounts, cards: int, dp: int, mp: i
 
 
 def _mindspeed(candidate: Candidate, seq_len: int) -> dict[str, Any]:
-    """MindSpeed-LLM script values and the matching ``convert_ckpt.py`` arguments (ref §7)."""
+    """MindSpeed-LLM script values and the matching ``convert_ckpt.py`` arguments."""
     c = candidate
     nodes = max(1, math.ceil(c.cards / c.cards_per_node))
     per_node = min(c.cards, c.cards_per_node)
@@ -241,7 +241,7 @@ def _mindspeed(candidate: Candidate, seq_len: int) -> dict[str, Any]:
     elif select:  # MindSpeed: recompute only the activation function (the SwiGLU outputs)
         train += ["--recompute-activation-function", "--recompute-activation-function-num-layers", str(select)]
     num_layer_list = None
-    if isinstance(c.offset, list):  # Megatron needs num_layers % PP == 0 unless --num-layer-list (ref §7)
+    if isinstance(c.offset, list):  # Megatron needs num_layers % PP == 0 unless --num-layer-list
         num_layer_list = ",".join(str(n) for n in c.stage_layers)
         train += ["--num-layer-list", num_layer_list]
         convert += ["--num-layer-list", num_layer_list]

@@ -1,8 +1,8 @@
 """The ``Preset``: one file that says everything about a job, the single source of truth for a launch.
 
-The seeds launch by hand, with ``export`` lines copied between notes, a ``PORT`` placeholder left in,
+Launched by hand, a job is ``export`` lines copied between notes, a ``PORT`` placeholder left in,
 and a different card count in the config than on the msrun line. A preset puts the script, its
-arguments, the msrun flags (defaults from msrun's ``run.py``, reference §5.1), the environment and the
+arguments, the msrun flags (defaults from msrun's ``run.py``), the environment and the
 parallel plan in one validated document. It is saved as YAML (or JSON for CI), rendered into a
 ``run.sh`` by :mod:`mindpilot.launch.command`, and recorded with every job.
 """
@@ -113,13 +113,13 @@ class Preset(BaseModel):
     use_checkouts: bool = True
     """Add the mindformers / mindrlhf checkouts the doctor found to PYTHONPATH and MINDFORMERS_PATH."""
     ms_enable_lccl: Optional[str] = "off"
-    """``MS_ENABLE_LCCL`` (seed 001 turns LCCL off for GRPO); None leaves it unset."""
+    """``MS_ENABLE_LCCL`` (GRPO runs turn LCCL off); None leaves it unset."""
     hccl_connect_timeout: Optional[int] = 1800
     """``HCCL_CONNECT_TIMEOUT`` in seconds; None leaves it unset."""
     hccl_exec_timeout: Optional[int] = 7200
-    """``HCCL_EXEC_TIMEOUT`` in seconds (seed 001: 7200); None leaves it unset."""
+    """``HCCL_EXEC_TIMEOUT`` in seconds (what GRPO runs use); None leaves it unset."""
     ms_alloc_conf: Optional[str] = None
-    """``MS_ALLOC_CONF``; the vLLM path sets ``memory_tracker:False,enable_vmm:True`` (seed 001)."""
+    """``MS_ALLOC_CONF``; the vLLM path sets ``memory_tracker:False,enable_vmm:True``."""
     vllm: bool = False
     """Generation through vLLM-MindSpore: sets ``vLLM_MODEL_BACKEND``, ``MS_JIT_MODULES``, ``MS_ALLOC_CONF``."""
     env: Dict[str, str] = Field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Model & Plan step: defaults from the environment, the candidate table, applying to a YAML."""
+"""Plan step: defaults from the environment, the candidate table, applying to a YAML."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ class Session:
     saved_preset: Optional[str] = None
     """The preset file the Launch step saved (``mindpilot launch FILE`` replays it)."""
     framework: str = "mindformers"
-    """What trains the model: ``mindformers``, ``mindrlhf-grpo`` or ``mindspeed-llm`` (Model & Plan step)."""
+    """What trains the model: ``mindformers``, ``mindrlhf-grpo`` or ``mindspeed-llm`` (Model and Plan steps)."""
     cards: Optional[int] = None
     """Cards to plan for; defaults to what the environment has."""
     hbm_gb: Optional[float] = None

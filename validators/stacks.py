@@ -40,7 +40,7 @@ class Requirement:
     spec: Optional[str] = None
     """PEP 440 specifier of versions that fit (alternatives joined by ``||``); default ``==version``."""
     wheel: Optional[str] = None
-    """Wheel URL the stack's install script or the seed notes use; preferred in the fix command."""
+    """Wheel URL the stack's install script uses; preferred in the fix command."""
     commit: Optional[str] = None
     """For source installs: the commit (a prefix is enough) the checkout must be at."""
     branch: Optional[str] = None

@@ -4,7 +4,7 @@ Python packages follow PEP 440 (``packaging``), but CANN and driver versions are
 release candidates come *before* the final release of the same minor line
 (8.0.RC1 < 8.0.RC2 < 8.0.RC3 < 8.0.0 < 8.1.RC1 < 8.2.RC1 < 8.3.RC1 < 8.5.0 < 9.0.0),
 ``.T6`` marks a test build, and ``.beta1`` / ``-beta.2`` suffixes come before the release they
-qualify (reference: ``npu-smi.md``, "ascend_toolkit_install.info"). PEP 440 would order
+qualify (as ``ascend_toolkit_install.info`` files show). PEP 440 would order
 ``8.0.RC3`` after ``8.0.0``, hence the second comparison.
 """
 

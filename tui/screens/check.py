@@ -1,7 +1,7 @@
-"""Step 3, Check: findings for the user's config files, with the line to change and the fix.
+"""The Check step: findings for the user's config files, with the line to change and the fix.
 
-Runs ``validators.check.check_files`` in a thread worker against the cards and HBM of the session
-(the environment, or what the user typed in Model & Plan). In demo mode the field starts with a copy
+Runs the CLI's router (``launch.router.analyse``, through ``tui.core.check``) in a thread worker against the
+cards and HBM of the session (what the user typed on the Plan step, else the environment's). In demo mode the field starts with a copy
 of ``tui/demo/finetune_qwen2_5_7b.yaml``, so the first check already finds something.
 """
 

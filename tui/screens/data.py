@@ -1,4 +1,4 @@
-"""Step 4, Data: the preprocessing for the framework, checked before it runs, run as a tracked job.
+"""The Data step: the preprocessing for the framework, checked before it runs, run as a tracked job.
 
 The sequence length is the YAML's (``seq_length``), so data and model cannot differ; a dataset that is
 really a web page, or a MindSpeed output prefix that is a folder, stops the run (see ``acquire.data_check``).

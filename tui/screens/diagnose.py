@@ -1,4 +1,4 @@
-"""Step 5, Diagnose: point at an msrun log dir, get the first failing rank's error and the fix.
+"""The Diagnose step: point at an msrun log dir, get the first failing rank's error and the fix.
 
 Runs the CLI's router (``launch.router.analyse``) in a thread worker. The root cause (first failing
 rank, by time) is shown above the findings; the other ranks' timeouts are summed up as its consequences.

@@ -1,4 +1,4 @@
-"""Step 1, Environment: the doctor's verdict as a components table and findings with fixes.
+"""The Environment step: the doctor's verdict as a components table and findings with fixes.
 
 Runs ``mindpilot doctor`` (the demo environment in demo mode) in a thread worker, unless the
 session already holds a report; ``r`` runs it again. ``d`` runs the installed framework's own self-test

@@ -1,4 +1,4 @@
-"""Step 7, Launch: the job the steps built, its exact command, then the live job: logs, loss chart, errors.
+"""The Launch step: the job the steps built, its exact command, then the live job: logs, loss chart, errors.
 
 With the preset field empty the job is the one the steps built (``launch.journey``: ``run_mindformer.py``
 with the checked YAML, GRPO's entry script, MindSpeed-LLM's shell script; the demo job in demo mode); a

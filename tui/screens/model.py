@@ -1,4 +1,4 @@
-"""Step 2, Model: a ModelScope id to download (with progress, resuming), or a directory to check.
+"""The Model step: a ModelScope id to download (with progress, resuming), or a directory to check.
 
 The download runs ``acquire.download.download_model`` (modelscope's own client) in a thread worker and
 draws its byte counts as a progress bar; every download ends with ``acquire.model_check``, so an

@@ -1,4 +1,4 @@
-"""Step 5, Plan: pick a model and framework, get parallel layouts for the cards, write one into a YAML.
+"""The Plan step: pick a model and framework, get parallel layouts for the cards, write one into a YAML.
 
 Cards and HBM default to what the Environment step found. Planning runs ``presets.planner.plan``
 in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``. Only a

@@ -1,4 +1,4 @@
-"""Step 3, Weights: the conversion the stack needs (or the YAML key to set when none is needed), run as a job.
+"""The Weights step: the conversion the stack needs (or the YAML key to set when none is needed), run as a job.
 
 MindFormers 1.x converts to a ``.ckpt`` file, MindFormers 2.x and MindRLHF GRPO load the Hugging Face
 safetensors directly, MindSpeed-LLM converts with the TP/PP of the Plan step (see ``acquire.weights``).

@@ -1,6 +1,6 @@
 """``check --fix``: pick the best parallel plan for a MindFormers YAML (1.x/2.x, or 2.x PyNative) on a card count.
 
-The plan engineer's planner (``mindpilot.presets.planner.plan``) enumerates and ranks layouts; this
+The planner (``mindpilot.presets.planner.plan``) enumerates and ranks layouts; this
 module only turns a YAML into the planner's inputs (architecture, sequence length, interleave).
 """
 

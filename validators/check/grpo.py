@@ -1,4 +1,4 @@
-"""MindRLHF ``grpo_config.yaml``: the per-role schema (master/dev) and the flat 0.4 schema (reference §4).
+"""MindRLHF ``grpo_config.yaml``: the per-role schema (master/dev) and the flat 0.4 schema.
 
 GRPO trains, scores and generates with the same cards: weights are resharded from the actor's layout
 to the reference and generation layouts, which requires every role to use all the cards

@@ -3,7 +3,7 @@
 Numbers come from ``model.model_config`` as the framework reads them (legacy ``LlamaConfig`` reads
 ``num_layers/num_heads/n_kv_heads``; mcore reads ``num_hidden_layers/num_attention_heads/
 num_key_value_heads``). What the YAML leaves out (mcore configs take it from ``pretrained_model_dir``)
-comes from the plan engineer's model catalogue when it is there.
+comes from the planner's model catalogue (``presets/data/models.yaml``) when it is there.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _int(value: Any) -> Optional[int]:
 
 
 def _catalogue_arch(doc: ConfigDoc, ctx: CheckContext) -> Any:
-    """The plan engineer's ModelArch for this YAML, when the catalogue knows the model (else None)."""
+    """The catalogue's ModelArch for this YAML, when the catalogue knows the model (else None)."""
     names = []
     pretrained = doc.value("pretrained_model_dir")
     if isinstance(pretrained, str) and pretrained:

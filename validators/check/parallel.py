@@ -1,4 +1,4 @@
-"""MindFormers ``parallel_config`` rules (reference §1 and §10 items 1-3 and 5-10).
+"""MindFormers ``parallel_config`` rules.
 
 Each rule quotes the error MindFormers raises and where (``check_rules.py``, ``transformer.py``,
 ``llama_transformer.py`` ...); the texts live in ``data/rules/parallel.yaml``.

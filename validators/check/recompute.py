@@ -1,4 +1,4 @@
-"""``recompute_config`` and pipeline layer placement (``offset``, layers vs stages): reference §1.5, §2, §3."""
+"""``recompute_config`` and pipeline layer placement (``offset``, layers vs stages)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from mindpilot.validators.check.path_reads import CHECKPOINT_SUFFIXES, read_fiel
 PLACEHOLDER = re.compile(
     r"(/path/to|/\{?path\}?/|\{[A-Za-z_ ]*path[A-Za-z_ ]*\}|\[[^\]]*(请填写|填写|your|path)[^\]]*\]|<[^>]+>|"
     r"\bxxx+\b|PATH_TO|/to/your/|MS_CKPT_NAME|/your_)", re.IGNORECASE)
-"""Placeholders seen in tutorials and the seeds (``/{path}/``, ``[请填写您的完整ckpt文件路径]``)."""
+"""Placeholders seen in tutorials and users' configs (``/{path}/``, ``[请填写您的完整ckpt文件路径]``)."""
 
 
 _MEMORY = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(GB|G|MB|M)?\s*$", re.IGNORECASE)

@@ -1,5 +1,5 @@
 """Launch scripts (bash): ``msrun``, MindFormers' ``msrun_launcher.sh``, MindRLHF's ``run_grpo.sh``, and
-MindSpeed-LLM's ``torchrun`` training and ``convert_ckpt.py`` scripts (reference §5 and §7).
+MindSpeed-LLM's ``torchrun`` training and ``convert_ckpt.py`` scripts.
 
 The script is not run: variables are read from plain assignments (``TP=4``, ``export X=...``,
 ``WORLD_SIZE=$((A*B))``) as bash reads them (:mod:`~mindpilot.validators.check.bash_words`) and commands are split into argv lists after joining ``\\`` continuations.
@@ -19,7 +19,7 @@ from mindpilot.validators.check.shell import check_shell
 ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 LAUNCHER_ARGC = (1, 2, 6, 9)
-"""``scripts/msrun_launcher.sh`` accepts 1, 2, 6 or 9 arguments (MF 1.7; reference §5.2)."""
+"""``scripts/msrun_launcher.sh`` accepts 1, 2, 6 or 9 arguments (MF 1.7)."""
 WELL_KNOWN_ENV = {"HOME", "PWD", "PATH", "USER", "PYTHONPATH", "LD_LIBRARY_PATH", "ASCEND_HOME_PATH", "RANK_ID",
                   "RANK_SIZE", "DEVICE_ID", "MASTER_IP", "master_ip", "NODE_RANK", "LOCAL_RANK", "RANK"}
 

@@ -1,10 +1,10 @@
-"""Shell slips in launch and preparation scripts that the seed diaries paid for (``../shared/seeds``).
+"""Shell slips in launch and preparation scripts that cost users hours.
 
 Each rule is about how bash reads the line, not about the framework: a space after a line-continuation
 backslash, ``PYTHONPATH`` entries joined with a space, ``pip install name>=1`` that bash turns into a
 redirection, a browser ``/blob/`` address downloaded with wget, two checkouts of one package on
 ``PYTHONPATH``, ``cd /research/...`` with a stray leading slash, and conversion/preprocessing arguments
-that MindSpeed-LLM takes differently from what the seeds wrote. Texts: ``data/rules/shell.yaml`` and
+that MindSpeed-LLM takes differently from what users write. Texts: ``data/rules/shell.yaml`` and
 ``data/rules/mindspeed.yaml``.
 """
 
@@ -26,7 +26,7 @@ SOURCE_PACKAGES = ("mindformers", "mindrlhf", "msadapter", "mindspeed", "mindspe
 REPO_DIRS = ("research", "mindformers", "mindrlhf", "examples", "scripts", "mindspeed-llm", "mindspeed", "configs")
 """Folders that live inside a checkout, never at the file-system root."""
 PIP_NAMES = {"fastchat": "fschat", "minspore": "mindspore", "mindsopre": "mindspore", "mindfromers": "mindformers"}
-"""Names seen in the seeds that pip installs as something else (or not at all) -> the intended package."""
+"""Names users write that pip installs as something else (or not at all) -> the intended package."""
 MODEL_FAMILIES = ("qwen", "llama", "deepseek", "glm", "mistral", "baichuan", "gemma", "internlm")
 """Model families as they appear in tokenizer folder names and MindSpeed-LLM template names (templates.json)."""
 HF_BLOB = re.compile(r"https?://(?:huggingface\.co|hf-mirror\.com)/\S*?/blob/\S+")

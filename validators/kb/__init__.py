@@ -1,6 +1,6 @@
 """The diagnosis knowledge base: known Ascend training errors as data, and a fast matcher over logs.
 
-API (agreed with the launch engineer's live tail and the TUI)::
+API (used by the launch live tail and the TUI)::
 
     kb = load_kb()
     hits = kb.matcher().match_line(text)          # list[KbHit]; cheap: literal prefilter first

@@ -16,7 +16,7 @@ TOOLKIT_CANDIDATES = (
     "/usr/local/Ascend/cann/latest",
     "/home/ma-user/Ascend/ascend-toolkit/latest",
 )
-"""Where CANN toolkits are installed when ``ASCEND_HOME_PATH`` is not set (reference npu-smi.md)."""
+"""Where CANN toolkits are installed when ``ASCEND_HOME_PATH`` is not set."""
 INFO_FILE = "ascend_toolkit_install.info"
 NNAL_SET_ENV = "/usr/local/Ascend/nnal/atb/set_env.sh"
 DRIVER_INFO = "/usr/local/Ascend/driver/version.info"
@@ -44,7 +44,7 @@ def find_cann(root: Path, environ: Mapping[str, str]) -> tuple[Optional[str], Op
     """(version, info file host path, toolkit host path) of the CANN toolkit, or Nones.
 
     ``ASCEND_HOME_PATH`` wins (what ``set_env.sh`` chose); then the usual install locations.
-    The info file sits in ``<toolkit>/<arch>-linux/`` (``aarch64``, ``x86_64``; seed 001 shows
+    The info file sits in ``<toolkit>/<arch>-linux/`` (``aarch64``, ``x86_64``; some installs show
     ``arm64-linux``), or directly in the toolkit directory on some versions.
     """
     homes = [environ[name] for name in ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME") if environ.get(name)]

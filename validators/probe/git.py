@@ -1,7 +1,7 @@
 """Facts about a source checkout from ``git``: commit (full and short), branch, dirty state.
 
-Users run mindformers and mindrlhf from clones pinned to a commit (seed 001:
-``git checkout 0cd087455`` then ``git rev-parse HEAD``); this answers the same question for them.
+Users run mindformers and mindrlhf from clones pinned to a commit
+(``git checkout 0cd087455`` then ``git rev-parse HEAD``); this answers the same question for them.
 Every git call has a timeout and ``safe.directory=*`` (ModelArts checkouts are often owned by
 another uid, and git would refuse to read them).
 """

@@ -1,6 +1,6 @@
 """Parse ``npu-smi info``: chips, health, HBM, and the process table.
 
-Three real layouts exist (reference ``npu-smi.md``): 910A/910B with an ``HBM-Usage(MB)`` column;
+Three real layouts exist: 910A/910B with an ``HBM-Usage(MB)`` column;
 310P inference cards without HBM, whose second header row reads ``Chip    Device``; and outputs
 followed by a process table or ``No running processes found in NPU N``. Rather than trusting
 column positions, the parser reads ``|``-separated cells: a chip is a pair of rows, the first

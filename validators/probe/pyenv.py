@@ -29,7 +29,7 @@ PROBED_PACKAGES = (
 )
 """Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
 CHECKOUT_PACKAGES = ("mindformers", "mindrlhf", "msadapter")
-"""Packages users run from git clones on ``PYTHONPATH`` (seed 001: ``$MINDRLHF_FILE:$MINDFORMERS_FILE:$MSADAPTER_PATH``)."""
+"""Packages users run from git clones on ``PYTHONPATH`` (e.g. ``$MINDRLHF_FILE:$MINDFORMERS_FILE:$MSADAPTER_PATH``)."""
 
 
 class ProbeError(Exception):
@@ -104,8 +104,8 @@ CONDA_ROOTS = ("~/anaconda3", "~/miniconda3", "/home/ma-user/anaconda3", "/opt/c
 def resolve_python(python: Optional[str], environ: Mapping[str, str]) -> str:
     """The interpreter path for ``--python``: a path, a command on ``PATH``, or a conda env name.
 
-    ``--python MindSpore`` finds ``/home/ma-user/anaconda3/envs/MindSpore/bin/python`` (the env the seed
-    notes use); anything not found is returned unchanged, so the error names what the user typed.
+    ``--python MindSpore`` finds ``/home/ma-user/anaconda3/envs/MindSpore/bin/python`` (a ModelArts notebook's
+    conda env); anything not found is returned unchanged, so the error names what the user typed.
     """
     if not python:
         return sys.executable
