@@ -14,9 +14,10 @@ for one half of the corpus:
 * key-line-shown: the first finding points at a line that holds the clue (independent of the above).
 
 The halves were assigned before any rule was written (:func:`assign_halves`): rules are tuned on the
-``tune`` half; ``--heldout`` measures the other half, to be read only at the end.
+``tune`` half; ``--heldout`` measures the other half, to be read only at the end. ``--fresh`` measures
+logs collected after the rules were written (tests/data/real/fresh/), outside the split.
 
-    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --all] [--verbose] [--json]
+    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --all] [--verbose] [--json]
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import argparse
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real"
+FRESH = CORPUS / "fresh" / "index.yaml"
+"""Logs collected after the rules were written, measured once (``--fresh``); not part of the hash split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -43,14 +46,15 @@ class Case:
     source: str
     family: str
     cause: str
-    expect: List[List[str]]
+    expect: list[list[str]]
     key: str
     half: str = ""
-    extra: Dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+    folder: Path = CORPUS
 
     @property
     def log(self) -> Path:
-        return CORPUS / f"{self.id}.log"
+        return self.folder / f"{self.id}.log"
 
 
 @dataclass
@@ -60,22 +64,22 @@ class Result:
     case: Case
     outcome: str
     key_line_shown: bool
-    rule: Optional[str] = None
-    line: Optional[int] = None
+    rule: str | None = None
+    line: int | None = None
 
 
-def load_cases(index: Path = CORPUS / "index.yaml") -> List[Case]:
+def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
     """The corpus, as written in its index."""
     import yaml
 
     cases = []
     for entry in yaml.safe_load(index.read_text(encoding="utf-8"))["cases"]:
         known = {name: entry.pop(name) for name in ("id", "source", "family", "cause", "expect", "key")}
-        cases.append(Case(**known, half=entry.pop("half", ""), extra=entry))
+        cases.append(Case(**known, half=entry.pop("half", ""), extra=entry, folder=index.parent))
     return cases
 
 
-def assign_halves(cases: Sequence[Case]) -> Dict[str, str]:
+def assign_halves(cases: Sequence[Case]) -> dict[str, str]:
     """``tune`` or ``heldout`` for each case id, decided by hashes alone (no look at any log).
 
     Cases that share a source (one thread, one documentation section) share a half, so a rule tuned on one
@@ -83,14 +87,14 @@ def assign_halves(cases: Sequence[Case]) -> Dict[str, str]:
     alphabetically, of its cases' families) sources go in sha256 order, alternating halves and starting with the half that is smaller so
     far, so that both halves hold every family that has two sources or more.
     """
-    sources: Dict[str, List[Case]] = {}
+    sources: dict[str, list[Case]] = {}
     for case in cases:
         sources.setdefault(case.source, []).append(case)
-    families: Dict[str, List[str]] = {}
+    families: dict[str, list[str]] = {}
     for source, members in sources.items():
         families.setdefault(min(case.family for case in members), []).append(source)
     sizes = {"tune": 0, "heldout": 0}
-    halves: Dict[str, str] = {}
+    halves: dict[str, str] = {}
     for family in sorted(families):
         ordered = sorted(families[family], key=lambda src: hashlib.sha256(src.encode()).hexdigest())
         half = "tune" if sizes["tune"] <= sizes["heldout"] else "heldout"
@@ -148,14 +152,14 @@ def judge(case: Case, report) -> Result:
     return Result(case, outcome, shown, rule=top.rule, line=top.line)
 
 
-def run(cases: Sequence[Case], lang: str = "en") -> List[Result]:
+def run(cases: Sequence[Case], lang: str = "en") -> list[Result]:
     """Diagnose every case as the CLI does (one log file per run)."""
     from mindpilot.launch.router import analyse
 
     return [judge(case, analyse([str(case.log)], lang)) for case in cases]
 
 
-def summary(results: Sequence[Result]) -> Dict[str, object]:
+def summary(results: Sequence[Result]) -> dict[str, object]:
     """Counts and shares of each outcome, and of key-line-shown."""
     total = len(results)
     counts = {name: sum(1 for r in results if r.outcome == name) for name in OUTCOMES}
@@ -176,10 +180,11 @@ def _print(title: str, results: Sequence[Result], verbose: bool) -> None:
                   f"{result.rule or ''}:{result.line or ''}")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--heldout", action="store_true", help="measure the held-out half (read only at the end)")
+    which.add_argument("--fresh", action="store_true", help="the set collected after the rules were written")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -191,6 +196,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"index halves differ from the split for: {', '.join(stale)}", file=sys.stderr)
         return 2
     wanted = ["tune", "heldout"] if args.all else ["heldout" if args.heldout else "tune"]
+    if args.fresh:
+        cases, wanted = load_cases(FRESH), ["fresh"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])

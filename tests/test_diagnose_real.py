@@ -43,6 +43,19 @@ def test_corpus_has_sixty_cases_each_with_its_log_and_clue():
     assert logs == {case.id for case in CASES}, "every log has an index entry and every entry a log"
 
 
+def test_fresh_set_is_well_formed_and_apart_from_the_split():
+    fresh = BENCH.load_cases(BENCH.FRESH)
+    assert fresh and {case.half for case in fresh} == {"fresh"}
+    assert not {case.id for case in fresh} & {case.id for case in CASES}
+    assert not {case.source for case in fresh} & {case.source for case in CASES}
+    for case in fresh:
+        assert case.key in case.log.read_text(encoding="utf-8"), case.id
+        assert case.source.startswith("https://") and case.expect and case.cause, case.id
+        assert case.extra.get("cause_by") in ("maintainer", "docs", "message", "commenter"), case.id
+    logs = {path.stem for path in BENCH.FRESH.parent.glob("*.log")}
+    assert logs == {case.id for case in fresh}
+
+
 def test_halves_are_the_hash_split_and_hold_every_family_with_two_sources():
     halves = BENCH.assign_halves(CASES)
     assert {case.id: case.half for case in CASES} == halves
