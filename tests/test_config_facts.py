@@ -133,6 +133,28 @@ def test_plan_data_check_and_tui_agree_on_a_pynative_config_at_8192(capsys, monk
     _all_agree(capsys, monkeypatch, tmp_path, config, 8192, 2)
 
 
+async def test_the_tui_plan_step_plans_with_the_yamls_length_and_interleave(monkeypatch, tmp_path):
+    from textual.widgets import Input
+
+    from mindpilot.tui import core
+    from mindpilot.tui.screens.plan import PlanScreen
+    from mindpilot.tui.session import Session
+    from tui_apps.fakes import fake_candidates, fake_report
+    from tui_apps.harness import ScreenHarness, settle
+
+    calls = []
+    monkeypatch.setattr(core, "plan", lambda *args: calls.append(args) or fake_candidates())
+    config = _pynative_8192(tmp_path)
+    session = Session(demo=True, env_report=fake_report(), config_path=str(config))
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#seq", Input).value == "8192"
+        assert calls and calls[-1][3] == 8192 and calls[-1][6] == 2  # seq_len, pp_interleave_num
+        argv = app.screen.cli_argv()
+        assert "--seq-len" not in argv and argv[argv.index("--apply") + 1] == str(config)
+
+
 def test_the_corpus_configs_agree(shared_dir, capsys, monkeypatch, tmp_path):
     configs = sorted((shared_dir / "corpus" / "configs").glob("mindformers_*.yaml"))
     if not configs:
