@@ -11,6 +11,7 @@ root cause and on the consequences, for files and for a pasted report alike.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import IO, Any, Optional
 
@@ -66,6 +67,8 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     first = tracker.first_failure()
     if first is None or first.line is None or (first.rank, first.rule) not in found:
         return
+    if _part_of_a_timeout(report, first.file, first.line):
+        return  # the exception that reports a known timeout of this rank: the timeout says more
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
@@ -74,6 +77,24 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
+
+
+_TIMEOUT = re.compile(r"(?i)(?<![a-z])(?:time[sd]? ?out|timeout)")
+TIMEOUT_REACH = 10
+"""Lines between an unknown error and a known timeout of the same file that make them one event."""
+
+
+def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
+    """Whether a known consequence (an HCCL timeout, say) sits within a few lines of ``file:line``: then the
+    unknown line is the exception raised for that timeout, not a failure of its own."""
+    for finding in report.findings:
+        if not getattr(finding, "consequence", False) or finding.file != file or finding.line is None \
+                or not _TIMEOUT.search(str(getattr(finding, "text", "") or getattr(finding, "matched", ""))):
+            continue
+        last = getattr(finding, "last_line", None) or finding.line
+        if finding.line - TIMEOUT_REACH <= line <= last + TIMEOUT_REACH:
+            return True
+    return False
 
 
 def _open(scanned: Any, pasted: Optional[bytes]) -> Optional[IO[str]]:

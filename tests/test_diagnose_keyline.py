@@ -141,3 +141,10 @@ def test_an_unknown_root_cause_is_said_as_unsure_with_its_rank(tmp_path):
     done = run_cli("diagnose", str(folder), "--lang", "en", env={"COLUMNS": "200"})
     first = done.stdout.splitlines()[0]
     assert first.startswith("▶ likely root cause (rank 2; unsure") and "expert count 7" in first, done.stdout
+
+
+def test_the_exception_raised_for_a_known_timeout_is_not_a_failure_of_its_own(tmp_path):
+    root, report = _unknown_root(tmp_path, STEP + "[rank1]: RuntimeError: InnerRunOpApi: HcclAllreduce, error code is 6\n"
+                                 "[rank1]: EI0006: [PID: 12] 2025-04-08-18:07:20.444.436 Getting socket times out. "
+                                 "Reason: Remote Rank did not send the data in time\n")
+    assert root is None and report.consequences, root
