@@ -100,3 +100,9 @@ def test_every_field_rule_names_the_mindformers_code_that_reads_it():
     assert len(rules.fields) >= 9
     for field in rules.fields:
         assert "mindformers/" in field.source and ".py" in field.source, field.key
+
+
+def test_a_missing_path_names_the_mindformers_code_that_would_open_it(tmp_path):
+    path = _edited(tmp_path, QWEN_FINETUNE, [("run_mode: 'finetune'", "run_mode: 'predict'")])
+    missing = [f for f in check_files([str(path)]) if f.rule == "paths.missing"]
+    assert missing and all("predict_process" in f.source for f in missing)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from mindpilot import compiled
 from mindpilot.datafiles import load_model, package_path
@@ -105,24 +105,34 @@ def looks_like_path(value: str) -> bool:
     return "/" in text or "\\" in text or text.startswith((".", "~")) or text.endswith(CHECKPOINT_SUFFIXES)
 
 
-def read_fields(data: Any) -> list[tuple[tuple, str, str]]:
-    """(keys, value, role) of every path field the run described by ``data`` opens; list fields (``data_path``)
-    give one entry per path-like item."""
+class ReadField(NamedTuple):
+    """One path the run opens: where it sits in the YAML, its value, its role and the code that opens it."""
+
+    keys: tuple
+    value: str
+    role: str
+    source: str
+
+
+def read_fields(data: Any) -> list[ReadField]:
+    """Every path field the run described by ``data`` opens; list fields (``data_path``) give one entry per
+    path-like item."""
     run = RunMode.of(data)
-    fields: list[tuple[tuple, str, str]] = []
+    fields: list[ReadField] = []
     for field in path_reads().fields:
         if not run.reads(field.read_when):
             continue
         value = _dig(data, field.key)
         if isinstance(value, list):
-            fields += [((*field.key, index), item, field.role) for index, item in enumerate(value)
+            fields += [ReadField((*field.key, index), item, field.role, field.source)
+                       for index, item in enumerate(value)
                        if isinstance(item, str) and ("/" in item or item.startswith("."))]
             continue
         if not isinstance(value, str) or not value.strip():
             continue
         if field.read_when is ReadWhen.MODEL_WEIGHTS and not looks_like_path(value):
             continue  # a model name MindFormers resolves itself
-        fields.append((tuple(field.key), value, field.role))
+        fields.append(ReadField(tuple(field.key), value, field.role, field.source))
     return fields
 
 

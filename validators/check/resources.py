@@ -14,7 +14,7 @@ from typing import Any, Optional
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot.validators.check.model import MC
-from mindpilot.validators.check.path_reads import CHECKPOINT_SUFFIXES, read_fields
+from mindpilot.validators.check.path_reads import CHECKPOINT_SUFFIXES, ReadField, read_fields
 
 PLACEHOLDER = re.compile(
     r"(/path/to|/\{?path\}?/|\{[A-Za-z_ ]*path[A-Za-z_ ]*\}|\[[^\]]*(请填写|填写|your|path)[^\]]*\]|<[^>]+>|"
@@ -61,8 +61,8 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:.1f}"
 
 
-def path_fields(doc: ConfigDoc) -> list[tuple[tuple, str, str]]:
-    """(keys, value, role) of every path field the run opens (:mod:`~mindpilot.validators.check.path_reads`)."""
+def path_fields(doc: ConfigDoc) -> list[ReadField]:
+    """Every path field the run opens (:mod:`~mindpilot.validators.check.path_reads`)."""
     return read_fields(doc.data)
 
 
@@ -93,7 +93,7 @@ def check_dataset_seq_length(doc: ConfigDoc, ctx: CheckContext, seq_length: Opti
 
 def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) -> None:
     """Placeholders always; existence and file-vs-directory unless ``--skip-paths``."""
-    for keys, value, role in path_fields(doc):
+    for keys, value, role, opened_by in path_fields(doc):
         line = doc.line(*keys)
         key = ".".join(str(k) for k in keys)
         if PLACEHOLDER.search(value):
@@ -110,7 +110,7 @@ def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) ->
         if not target.is_absolute():
             target = Path(doc.path).resolve().parent / target if not Path(value).exists() else Path(value)
         if not target.exists() and not _glob_exists(target):
-            ctx.add("paths.missing", doc.path, line, key=key, value=value)
+            ctx.add("paths.missing", doc.path, line, key=key, value=value).source = opened_by  # the code that opens it
             continue
         if role == "checkpoint" and target.is_dir() and value.rstrip("/").endswith(CHECKPOINT_SUFFIXES):
             ctx.add("paths.expected_file", doc.path, line, key=key, value=value)
