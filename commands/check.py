@@ -66,41 +66,13 @@ def _dryrun(args: argparse.Namespace, lang: str) -> ExitCode:
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.launch.router import InputError, analyse, input_label
-    from mindpilot.validators.check import run_check
-    from mindpilot.validators.npu_defaults import environment_defaults
-    from mindpilot.validators.check.preset_file import is_preset_target
     from mindpilot.validators.findings import exit_code_for
+    from mindpilot.validators.npu_defaults import environment_defaults
 
     lang = lang_of(args)
-    from mindpilot.presets.planner import PLAN_BOUNDS
-
-    if args.cards is not None and not 0 < args.cards <= PLAN_BOUNDS["cards"]:
-        raise CommandError(f"--cards must be between 1 and {PLAN_BOUNDS['cards']}", ExitCode.USAGE)
-    if args.hbm is not None and not (0 < args.hbm <= PLAN_BOUNDS["hbm_gb"]):  # also false for nan
-        raise CommandError(f"--hbm must be a positive number of GB up to {PLAN_BOUNDS['hbm_gb']}, got {args.hbm:g}",
-                           ExitCode.USAGE)
-    if args.dry_run and not args.fix:
-        raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
-    if args.fix and ci_format(args):
-        raise CommandError(f"--fix prints diffs; use it without --format {args.format}", ExitCode.USAGE)
+    _check_args(args)
     cards, hbm = environment_defaults(args.cards, args.hbm)
-    fixes: list[dict[str, Any]] = []
-    if args.fix:
-        if not cards:
-            raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
-        configs = [name for name in args.files if not is_preset_target(name)]  # a preset's config: fix it by name
-        report = run_check(configs, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
-        for entry in report.files:
-            if entry["kind"] in ("mindformers", "mindformers_pynative") and "referenced_by" not in entry:
-                fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
-                if not args.json and fixes[-1]["diff"]:
-                    sys.stdout.write(fixes[-1]["diff"])
-                    if fixes[-1]["written"]:
-                        message(words("check.written", lang, file=entry["file"], backup=fixes[-1]["backup"]))
-                elif not args.json:
-                    message(words("check.already_best", lang, file=entry["file"]))
-        if not fixes:
-            raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
+    fixes = _fix_all(args, cards, hbm, lang) if args.fix else []
     try:
         report = analyse(args.files, lang, cards=cards, hbm_gb=hbm, skip_paths=args.skip_paths)
     except InputError as exc:
@@ -122,6 +94,48 @@ def run(args: argparse.Namespace) -> ExitCode:
             preset_cards = {e.get("cards") for e in report.inputs if e["kind"] == "preset"} - {None}
             _summary(report, cards or (preset_cards.pop() if len(preset_cards) == 1 else None), hbm, lang)
     return exit_code_for(report.findings)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Out-of-range numbers and flags that do not go together: a usage error before any work."""
+    from mindpilot.presets.planner import PLAN_BOUNDS
+
+    if args.cards is not None and not 0 < args.cards <= PLAN_BOUNDS["cards"]:
+        raise CommandError(f"--cards must be between 1 and {PLAN_BOUNDS['cards']}", ExitCode.USAGE)
+    if args.hbm is not None and not (0 < args.hbm <= PLAN_BOUNDS["hbm_gb"]):  # also false for nan
+        raise CommandError(f"--hbm must be a positive number of GB up to {PLAN_BOUNDS['hbm_gb']}, got {args.hbm:g}",
+                           ExitCode.USAGE)
+    if args.dry_run and not args.fix:
+        raise CommandError("--dry-run only makes sense with --fix", ExitCode.USAGE)
+    if args.fix and ci_format(args):
+        raise CommandError(f"--fix prints diffs; use it without --format {args.format}", ExitCode.USAGE)
+
+
+def _fix_all(args: argparse.Namespace, cards: Optional[int], hbm: Optional[float], lang: str) -> list[dict[str, Any]]:
+    """``--fix``: the best plan written into each MindFormers YAML named (not those a preset or config refers to)."""
+    from mindpilot.validators.check import run_check
+    from mindpilot.validators.check.preset_file import is_preset_target
+
+    if not cards:
+        raise CommandError("--fix needs --cards N (no NPUs were found on this machine)", ExitCode.USAGE)
+    configs = [name for name in args.files if not is_preset_target(name)]  # a preset's config: fix it by name
+    report = run_check(configs, cards=cards, hbm_gb=hbm, skip_paths=True, lang=lang)
+    fixes: list[dict[str, Any]] = []
+    for entry in report.files:
+        if entry["kind"] not in ("mindformers", "mindformers_pynative") or "referenced_by" in entry:
+            continue
+        fixes.append(fix_file(entry["file"], cards, hbm, args.dry_run, lang))
+        if args.json:
+            continue
+        if fixes[-1]["diff"]:
+            sys.stdout.write(fixes[-1]["diff"])
+            if fixes[-1]["written"]:
+                message(words("check.written", lang, file=entry["file"], backup=fixes[-1]["backup"]))
+        else:
+            message(words("check.already_best", lang, file=entry["file"]))
+    if not fixes:
+        raise CommandError("--fix found no MindFormers YAML among the files", ExitCode.USAGE)
+    return fixes
 
 
 def _summary(report: Any, cards: Optional[int], hbm: Optional[float], lang: str) -> None:

@@ -79,19 +79,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.presets.planner import plan
 
     lang = lang_of(args)
-    check_verify_args(args)
-    if args.dry_run and not args.apply:
-        raise CommandError("--dry-run needs --apply FILE")
-    if args.apply and args.framework == "mindspeed-llm":
-        raise CommandError("--apply writes a MindFormers YAML; for mindspeed-llm set the printed TP/PP/... "
-                           "in your training script and convert_ckpt.py")
-    if args.top < 1:
-        raise CommandError(f"--top must be at least 1, got {args.top}")
-    for flag, value in (("--cards", args.cards), ("--cards-per-node", args.cards_per_node), ("--hbm", args.hbm),
-                        ("--seq-len", args.seq_len), ("--global-batch", args.global_batch),
-                        ("--pp-interleave", args.pp_interleave), ("--pick", args.pick)):
-        if value is not None and not (value > 0 and math.isfinite(value)):  # --hbm nan / inf parse as floats
-            raise CommandError(f"{flag} must be a positive number, got {value:g}")
+    _check_args(args)
     try:
         arch = get_model(args.model)
     except KeyError as exc:
@@ -115,8 +103,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.verify:
         return verify(args, candidates, lang)
     diff: Optional[str] = None
-    any_fits = any(c.fits for c in candidates)
-    advice = None if any_fits else _advice(arch, candidates, args)
+    advice = None if any(c.fits for c in candidates) else _advice(arch, candidates, args)
     if args.apply:
         if not 1 <= args.pick <= len(candidates):
             raise CommandError(f"--pick {args.pick}: there are {len(candidates)} candidates")
@@ -125,42 +112,77 @@ def run(args: argparse.Namespace) -> ExitCode:
             return _refuse(args, arch, chosen, candidates, advice, labels, lang)
         diff = _apply(args.apply, chosen, args.dry_run)
     if args.json:
-        document = {"model": arch.name, "cards": args.cards, "cards_per_node": args.cards_per_node,
-                    "hbm_gb": args.hbm, "seq_len": args.seq_len, "framework": args.framework,
-                    "candidates": [c.to_dict(lang) for c in candidates], "fits": any_fits}
-        if advice is not None:
-            document["advice"] = advice.to_dict()
-        if diff is not None:
-            document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
-        if args.pynative_data is not None:  # the settings as the MindFormers 2.x PyNative YAML writes them
-            from mindpilot.presets.pynative_plan import pynative_settings
-
-            for entry, candidate in zip(document["candidates"], candidates):
-                entry["pynative"] = pynative_settings(args.pynative_data, candidate)[0]
-        emit_json(document)
+        emit_json(_document(args, arch, candidates, advice, diff, lang))
     else:
-        out = sys.stdout
-        if diff is not None:
-            out.write(diff if diff.endswith("\n") or not diff else diff + "\n")
-        if not (diff is not None and args.dry_run):
-            out.write(render_text(arch.name, candidates, args, labels, lang))
-            out.write("".join(line + "\n" for line in recorded_lines(arch.name, lang)))
-        out.flush()
-    if args.apply and not candidates[args.pick - 1].fits:
-        chosen = candidates[args.pick - 1]
-        message(labels["apply_too_big"].format(pick=args.pick, need=gb(chosen.worst.total),
-                                               usable=gb(chosen.usable_gb)))
-    if args.apply and not args.dry_run:
-        if diff:
-            message(wrote_message(labels, args.pick, args.apply))
-        else:
-            message(labels["unchanged"].format(pick=args.pick, file=args.apply))
+        _print_text(args, arch, candidates, diff, labels, lang)
+    if args.apply:
+        _say_applied(args, candidates[args.pick - 1], diff, labels)
     if advice is not None:
         _say_advice(advice, arch, args, labels, lang)
         return ExitCode.FINDINGS
     if args.apply and not candidates[args.pick - 1].fits and args.dry_run:
         return ExitCode.FINDINGS  # the preview is of a candidate that would be refused
     return ExitCode.OK
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Flags that cannot go together or are out of range: a usage error before any work."""
+    check_verify_args(args)
+    if args.dry_run and not args.apply:
+        raise CommandError("--dry-run needs --apply FILE")
+    if args.apply and args.framework == "mindspeed-llm":
+        raise CommandError("--apply writes a MindFormers YAML; for mindspeed-llm set the printed TP/PP/... "
+                           "in your training script and convert_ckpt.py")
+    if args.top < 1:
+        raise CommandError(f"--top must be at least 1, got {args.top}")
+    for flag, value in (("--cards", args.cards), ("--cards-per-node", args.cards_per_node), ("--hbm", args.hbm),
+                        ("--seq-len", args.seq_len), ("--global-batch", args.global_batch),
+                        ("--pp-interleave", args.pp_interleave), ("--pick", args.pick)):
+        if value is not None and not (value > 0 and math.isfinite(value)):  # --hbm nan / inf parse as floats
+            raise CommandError(f"{flag} must be a positive number, got {value:g}")
+
+
+def _document(args: argparse.Namespace, arch: Any, candidates: list, advice: Any, diff: Optional[str],
+              lang: str) -> dict[str, Any]:
+    """The ``--json`` document: the candidates, whether any fits, advice, and what ``--apply`` wrote."""
+    document = {"model": arch.name, "cards": args.cards, "cards_per_node": args.cards_per_node,
+                "hbm_gb": args.hbm, "seq_len": args.seq_len, "framework": args.framework,
+                "candidates": [c.to_dict(lang) for c in candidates], "fits": any(c.fits for c in candidates)}
+    if advice is not None:
+        document["advice"] = advice.to_dict()
+    if diff is not None:
+        document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
+    if args.pynative_data is not None:  # the settings as the MindFormers 2.x PyNative YAML writes them
+        from mindpilot.presets.pynative_plan import pynative_settings
+
+        for entry, candidate in zip(document["candidates"], candidates):
+            entry["pynative"] = pynative_settings(args.pynative_data, candidate)[0]
+    return document
+
+
+def _print_text(args: argparse.Namespace, arch: Any, candidates: list, diff: Optional[str],
+                labels: dict[str, Any], lang: str) -> None:
+    """The diff ``--apply`` made (or would make), then the table, unless it is only a dry run's diff."""
+    out = sys.stdout
+    if diff is not None:
+        out.write(diff if diff.endswith("\n") or not diff else diff + "\n")
+    if not (diff is not None and args.dry_run):
+        out.write(render_text(arch.name, candidates, args, labels, lang))
+        out.write("".join(line + "\n" for line in recorded_lines(arch.name, lang)))
+    out.flush()
+
+
+def _say_applied(args: argparse.Namespace, chosen: Any, diff: Optional[str], labels: dict[str, Any]) -> None:
+    """After ``--apply``: a warning when the candidate overflows, then what was written (or that nothing was)."""
+    if not chosen.fits:
+        message(labels["apply_too_big"].format(pick=args.pick, need=gb(chosen.worst.total),
+                                               usable=gb(chosen.usable_gb)))
+    if args.dry_run:
+        return
+    if diff:
+        message(wrote_message(labels, args.pick, args.apply))
+    else:
+        message(labels["unchanged"].format(pick=args.pick, file=args.apply))
 
 
 def _defaults_from_yaml(args: argparse.Namespace) -> int:

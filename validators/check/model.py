@@ -142,17 +142,23 @@ def model_numbers(doc: ConfigDoc, ctx: CheckContext) -> Numbers:
         if _int(config.get(key)):
             numbers.mtp = config[key]
     if numbers.layers is None or numbers.heads is None:
-        arch = _catalogue_arch(doc, ctx)
-        if arch is not None:
-            numbers.source = f"catalogue:{arch.name}"
-            fill = {"layers": arch.num_layers, "heads": arch.num_heads, "kv_heads": arch.num_kv_heads,
-                    "hidden": arch.hidden_size, "ffn": arch.intermediate_size, "vocab": arch.vocab_size,
-                    "max_pos": arch.max_position_embeddings}
-            for field, value in fill.items():
-                if numbers.values.get(field) is None:
-                    numbers.values[field] = value
-            numbers.experts = numbers.experts or arch.num_experts
+        _fill_from_catalogue(numbers, doc, ctx)
     return numbers
+
+
+def _fill_from_catalogue(numbers: Numbers, doc: ConfigDoc, ctx: CheckContext) -> None:
+    """The catalogue's numbers for what the YAML leaves out, when the catalogue knows the model."""
+    arch = _catalogue_arch(doc, ctx)
+    if arch is None:
+        return
+    numbers.source = f"catalogue:{arch.name}"
+    fill = {"layers": arch.num_layers, "heads": arch.num_heads, "kv_heads": arch.num_kv_heads,
+            "hidden": arch.hidden_size, "ffn": arch.intermediate_size, "vocab": arch.vocab_size,
+            "max_pos": arch.max_position_embeddings}
+    for field, value in fill.items():
+        if numbers.values.get(field) is None:
+            numbers.values[field] = value
+    numbers.experts = numbers.experts or arch.num_experts
 
 
 def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training: bool) -> None:

@@ -116,15 +116,7 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
     if section is not None and not isinstance(section, dict):
         ctx.add("parallel.not_mapping", path, doc.line(PC), type_name=type(section).__name__)
         return
-    for key in plan.section:
-        if key not in PARALLEL_TEMPLATE:
-            ctx.add("parallel.unknown_key", path, doc.line(PC, key), key=key, section=PC,
-                    allowed=", ".join(PARALLEL_TEMPLATE))
-    for key in POSITIVE_INTS:
-        value = plan.section.get(key)
-        if key in plan.section and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            ctx.add("parallel.not_positive_int", path, doc.line(PC, key), key=key, value=repr(value),
-                    suggest=_suggest(doc, (PC, key), _as_int(value)))
+    _check_section_values(doc, ctx, plan)
     run_mode = _run_mode(doc)
     use_parallel = doc.value("use_parallel", default=False)  # template default False (template.py:240)
     parallel_on = bool(use_parallel)  # MindFormers tests it with `if config.use_parallel:`; 'Flase' is truthy
@@ -136,27 +128,8 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
     raw_mode = doc.value("parallel", "parallel_mode")
     if raw_mode is not None and mode is None:
         ctx.add("parallel.mode_invalid", path, doc.line("parallel", "parallel_mode"), value=repr(raw_mode))
-    cards = ctx.cards
-    if parallel_on and cards and mode == "semi_auto_parallel" and plan.product != cards:
-        others = plan.mp * plan.cp * plan.pp
-        if cards % others == 0:
-            fix_key, fix_value = "data_parallel", cards // others
-        else:
-            fix_key, fix_value = None, None
-        ctx.add("parallel.product_mismatch", path, doc.line(PC, fix_key or "model_parallel") or doc.line(PC),
-                dp=plan.dp, mp=plan.mp, cp=plan.cp, pp=plan.pp, product=plan.product, cards=cards,
-                quoted_file=shlex.quote(str(path)),
-                suggest=_suggest(doc, (PC, "data_parallel"), fix_value) if fix_key and doc.has(PC, "data_parallel")
-                else (f"data_parallel: {fix_value}" if fix_key else f"dp*mp*cp*pp = {cards}"))
-    if parallel_on and mode in ("stand_alone", "manual_parallel"):
-        _check_manual(doc, ctx, plan, cards, str(raw_mode))
-    if parallel_on and cards and mode == "auto_parallel" and plan.dp * plan.mp * plan.pp > cards:
-        ctx.add("parallel.product_exceeds", path, doc.line(PC), dp=plan.dp, mp=plan.mp, pp=plan.pp, cards=cards)
-    if parallel_on and cards and cards > 8:
-        servers = math.ceil(cards / 8)
-        if servers % plan.pp:
-            ctx.add("parallel.servers_pp", path, doc.line(PC, "pipeline_stage") or doc.line(PC),
-                    servers=servers, pp=plan.pp, rest=servers % plan.pp)
+    if parallel_on:
+        _check_world(doc, ctx, plan, mode, str(raw_mode))
     training = run_mode in (None, "train", "finetune")
     if training and plan.pp > 1 and plan.mbn < plan.pp:
         ctx.add("parallel.micro_batch_lt_pp", path, doc.line(PC, "micro_batch_num") or doc.line(PC, "pipeline_stage"),
@@ -174,9 +147,57 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
         batch = doc.value("model", "model_config", "batch_size")
         if isinstance(batch, int) and plan.dp > 1 and batch % plan.dp:
             ctx.add("parallel.predict_batch_dp", path, doc.line(*MC, "batch_size"), batch=batch, dp=plan.dp)
+    if parallel_on:
+        _check_dataset_strategy(doc, ctx, plan, mode, run_mode)
+
+
+def _check_section_values(doc: ConfigDoc, ctx: CheckContext, plan: Plan) -> None:
+    """Keys ``parallel_config`` does not have, and counts that are not positive integers."""
+    path = doc.path
+    for key in plan.section:
+        if key not in PARALLEL_TEMPLATE:
+            ctx.add("parallel.unknown_key", path, doc.line(PC, key), key=key, section=PC,
+                    allowed=", ".join(PARALLEL_TEMPLATE))
+    for key in POSITIVE_INTS:
+        value = plan.section.get(key)
+        if key in plan.section and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            ctx.add("parallel.not_positive_int", path, doc.line(PC, key), key=key, value=repr(value),
+                    suggest=_suggest(doc, (PC, key), _as_int(value)))
+
+
+def _check_world(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mode: Optional[str], raw_mode: str) -> None:
+    """With use_parallel on: the layout against the card count, per parallel mode, and pipeline stages vs servers."""
+    path = doc.path
+    cards = ctx.cards
+    if cards and mode == "semi_auto_parallel" and plan.product != cards:
+        others = plan.mp * plan.cp * plan.pp
+        if cards % others == 0:
+            fix_key, fix_value = "data_parallel", cards // others
+        else:
+            fix_key, fix_value = None, None
+        ctx.add("parallel.product_mismatch", path, doc.line(PC, fix_key or "model_parallel") or doc.line(PC),
+                dp=plan.dp, mp=plan.mp, cp=plan.cp, pp=plan.pp, product=plan.product, cards=cards,
+                quoted_file=shlex.quote(str(path)),
+                suggest=_suggest(doc, (PC, "data_parallel"), fix_value) if fix_key and doc.has(PC, "data_parallel")
+                else (f"data_parallel: {fix_value}" if fix_key else f"dp*mp*cp*pp = {cards}"))
+    if mode in ("stand_alone", "manual_parallel"):
+        _check_manual(doc, ctx, plan, cards, raw_mode)
+    if cards and mode == "auto_parallel" and plan.dp * plan.mp * plan.pp > cards:
+        ctx.add("parallel.product_exceeds", path, doc.line(PC), dp=plan.dp, mp=plan.mp, pp=plan.pp, cards=cards)
+    if cards and cards > 8:
+        servers = math.ceil(cards / 8)
+        if servers % plan.pp:
+            ctx.add("parallel.servers_pp", path, doc.line(PC, "pipeline_stage") or doc.line(PC),
+                    servers=servers, pp=plan.pp, rest=servers % plan.pp)
+
+
+def _check_dataset_strategy(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mode: Optional[str],
+                            run_mode: Optional[str]) -> None:
+    """``full_batch: False`` needs a ``dataset_strategy`` whose first entry is the data-parallel size."""
+    path = doc.path
     # set_config runs this check only when RUN_MODE is not predict, in (semi_)auto parallel (base_trainer.py:180-183,
     # 214, 246-252 in 2.0.0; :169-171, 202 in 1.7.0): predict jobs and MANUAL_PARALLEL never reach it
-    if doc.value("parallel", "full_batch") is False and parallel_on and run_mode != "predict" \
+    if doc.value("parallel", "full_batch") is False and run_mode != "predict" \
             and mode in ("semi_auto_parallel", "auto_parallel"):
         strategy = doc.value("parallel", "dataset_strategy")
         first = strategy[0][0] if isinstance(strategy, list) and strategy and isinstance(strategy[0], list) \

@@ -388,6 +388,12 @@ def _check_mindspeed(script: Script, ctx: CheckContext, facts: ScriptFacts) -> N
         dp = world // (tp * pp * cp)
         if gbs % (mbs * dp):
             ctx.add("mindspeed.global_batch", path, script.var_lines.get("GBS") or tp_line, gbs=gbs, mbs=mbs, dp=dp)
+    _check_mindspeed_lengths(script, ctx, pp, cp)
+
+
+def _check_mindspeed_lengths(script: Script, ctx: CheckContext, pp: int, cp: int) -> None:
+    """Layers vs pipeline stages, and the sequence length vs position embeddings and context parallel."""
+    text, path = script.text, script.path
     layers = _int_or_none(_flag_value(script, "num-layers"))
     if layers and pp > 1 and layers % pp and "num-layer-list" not in text and "noop-layers" not in text \
             and "decoder-first-pipeline-num-layers" not in text:
