@@ -37,7 +37,7 @@ def test_the_last_retry_is_found_after_thousands_of_remembered_ones(chunk):
     scanner = Scanner(load_kb().matcher(), chunk=chunk)
     hits = [hit for hit in scanner.scan(io.BytesIO(_log(1200, 1200))) if hit.hit.rule == "kb.launch.topology_timeout"]
     assert [hit.line for hit in hits] == [2 * 1200 - 1]
-    assert scanner._quiet and scanner._quiet_tails  # the retries before were skipped unseen
+    assert scanner._quiet_tails  # the retries before were skipped unseen
 
 
 def test_a_start_that_succeeded_has_no_hit():
@@ -48,5 +48,14 @@ def test_a_start_that_succeeded_has_no_hit():
 def test_only_rules_that_begin_with_their_literal_are_remembered_by_tail():
     matcher = load_kb().matcher()
     line = RETRY.format(pid=1, m=0, s=0, n=1, i=3, total=1200).strip()
-    assert matcher.digit_tails(line) == [b"Topology build timed out"]
+    assert matcher.digit_tails(line) == [b"Topology build timed out., retry("]
     assert not matcher.no_hit_holds_for_shape(line)
+
+
+def test_a_literal_grows_to_the_fixed_text_every_match_starts_with_but_never_past_a_code():
+    matcher = load_kb().matcher()
+    assert "Failed to connect to the meta server. Maybe it has exited" in matcher.by_literal
+    assert "Failed to connect to the meta server" not in matcher.by_literal
+    line = TCP.format(pid=1, m=0, s=0, n=1).strip()
+    assert matcher._line_finder.search(line) is None  # the start-up line is not even read
+    assert not any(literal.startswith(("EI0006: [", "EI0002: [")) for literal in matcher.by_literal)

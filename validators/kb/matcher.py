@@ -162,7 +162,7 @@ class Matcher:
         for rule in rules:
             for pattern in rule.patterns:
                 assert pattern.literal is not None  # filled in by KbPattern's validator
-                self.by_literal.setdefault(pattern.literal, []).append(_Entry(rule, pattern))
+                self.by_literal.setdefault(_longest_start(pattern), []).append(_Entry(rule, pattern))
         self.literals: List[str] = sorted(set(self.by_literal) | set(extra_literals), key=len, reverse=True)
         # Which literals a line holds, remembered per line shape: failing lines repeat by the thousand
         # with only their digits (time, pid, step) changing, and testing every literal costs ~100 `in`s.
@@ -354,6 +354,17 @@ def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, grou
                     groups[name] = redact_log_line(value)[:MAX_GROUP]
             break
     return groups
+
+
+def _longest_start(pattern: KbPattern) -> str:
+    """The pattern's literal, made longer when every match continues it with more fixed text
+    (``Failed to connect to the meta server`` + ``. Maybe it has exited``): start-up lines that share only
+    the short part are then not read at all. Not past an error code: CANN 8 puts ``[PID: n] time`` after it."""
+    literal = pattern.literal or ""
+    if pattern.before is not None or CODE_IN_LINE.search(literal) or re.search(CODE_SHAPE, literal):
+        return literal
+    prefix = literal_prefix(pattern.regex)
+    return prefix if prefix.startswith(literal) and len(prefix) <= 200 else literal
 
 
 def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Match[str]]":
