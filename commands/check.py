@@ -55,7 +55,7 @@ def _dryrun(args: argparse.Namespace, lang: str) -> ExitCode:
 
     if len(args.files) != 1:
         raise CommandError("--dryrun compiles one MindFormers YAML at a time", ExitCode.USAGE)
-    report, findings = run_dryrun(args.files[0], args, lang, args.hbm or 64.0)
+    report, findings = run_dryrun(args.files[0], args, lang, args.hbm)
     if not emit_ci(args, findings, "check"):
         if args.json:
             emit_json({**report.to_dict(), "findings": [finding.to_dict() for finding in findings]})

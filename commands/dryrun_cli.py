@@ -1,16 +1,13 @@
 """What ``check --dryrun CONFIG`` and ``plan --verify CONFIG`` share: MindSpore's DryRun of one config, followed live.
 
-The DryRun runs as one tracked job (a progress line per rank on stderr; Ctrl-C stops watching, not the job);
-each rank's peak memory is set against the card's HBM and ``plan``'s estimate for that stage, and the result is
-kept for ``plan`` to show next time. Where CANN is missing DryRun cannot compile: one line says what to run on a
-machine that has it (a ModelArts notebook: no free NPU needed), exit 3.
+The work is :mod:`mindpilot.launch.dryrun_run`; this adapter maps its refusals to exit codes (no CANN: one
+line saying what to run on a notebook that has it, exit 3) and shows its console on stderr (a progress line per
+rank; Ctrl-C stops watching, not the job).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import Any, Optional
 
 from mindpilot.commands.output import CommandError, message, words
@@ -27,103 +24,55 @@ def add_dryrun_options(parser: argparse.ArgumentParser) -> None:
                         help="with DryRun: end a rank that compiles longer than this (default: 3600)")
 
 
-def prepare(config: str, args: argparse.Namespace, lang: str) -> dict[str, Any]:
-    """Check that this config can be DryRun here: its layout, CANN, the checkout and the interpreter.
+def prepare(config: str, args: argparse.Namespace, lang: str, again: Optional[str] = None) -> Any:
+    """:func:`mindpilot.launch.dryrun_run.prepare_dryrun` with the flags; its refusal as a one-line error.
 
     Raises:
-        CommandError: a usage problem (exit 2) or no CANN toolkit (exit 3), in one line.
+        CommandError: a usage problem (exit 2) or no CANN toolkit (exit 3).
     """
-    from mindpilot.launch.dryrun import ENTRY, cann_toolkit
-    from mindpilot.presets.config_facts import is_pynative, read_config
-    from mindpilot.validators.dryrun import layout_of
-    from mindpilot.validators.probe.pyenv import resolve_python
+    from mindpilot.launch.dryrun_run import DryRunRefused, prepare_dryrun
 
-    document = read_config(config)
-    if is_pynative(document):
-        raise CommandError(f"{config}: a PyNative (parallelism:) config; DryRun compiles graph-mode configs "
-                           "(PyNative scripts need MindSpore's dryrun mock interface)", ExitCode.USAGE)
-    layout = layout_of(document)
-    if layout is None:
-        raise CommandError(f"{config}: no parallel_config with positive integers; DryRun needs the layout",
-                           ExitCode.USAGE)
-    if cann_toolkit() is None:
-        raise CommandError(_no_cann(config, lang), ExitCode.ENVIRONMENT)
-    checkout = str(Path(args.checkout or ".").expanduser().resolve())
-    if not (Path(checkout) / ENTRY).is_file():
-        raise CommandError(f"no {ENTRY} in {checkout}: give the MindFormers checkout with --checkout DIR",
-                           ExitCode.USAGE)
     timeout = args.rank_timeout
     if timeout is not None and not timeout > 0:
         raise CommandError(f"--rank-timeout must be a positive number of seconds, got {timeout:g}", ExitCode.USAGE)
-    return {"document": document, "layout": layout, "checkout": checkout,
-            "python": resolve_python(args.python, os.environ)}
-
-
-def _no_cann(config: str, lang: str) -> str:
-    return words("dryrun.no_cann", lang, config=config)
-
-
-def stage_estimates(config: str, document: Any, layout: dict, hbm: float) -> tuple[Optional[str], list, list]:
-    """``(model name, GB per stage, layers per stage)`` of ``plan``'s estimate for this layout (empty if unknown)."""
-    from mindpilot.presets.config_facts import interleave, seq_length_or_default
-    from mindpilot.presets.memory import gb
-    from mindpilot.presets.models import get_model
-    from mindpilot.presets.planner import plan
-
+    again = again or f"mindpilot check --dryrun {config} --checkout <mindformers checkout>"
     try:
-        arch = get_model(config)
-        cards = layout["dp"] * layout["mp"] * layout["pp"] * layout["cp"]
-        candidates = plan(arch, cards, hbm_gb=hbm, seq_len=seq_length_or_default(document),
-                          pp_interleave_num=interleave(document))
-    except (KeyError, ValueError):
-        return None, [], []
-    for candidate in candidates:
-        if (candidate.dp, candidate.mp, candidate.pp, candidate.cp) == tuple(layout[k] for k in ("dp", "mp", "pp", "cp")):
-            return arch.name, [gb(stage.total) for stage in candidate.stages], list(candidate.stage_layers)
-    return arch.name, [], []
+        return prepare_dryrun(config, args.python, args.checkout, getattr(args, "hbm", None) or 64.0, lang, again)
+    except DryRunRefused as exc:
+        if exc.environment:
+            raise CommandError(words("dryrun.no_cann", lang, again=again), ExitCode.ENVIRONMENT) from None
+        raise CommandError(str(exc), ExitCode.USAGE) from None
 
 
-def run_dryrun(config: str, args: argparse.Namespace, lang: str, hbm: float) -> tuple[Any, list]:
-    """DryRun ``config``, follow it, keep the result: ``(DryRunReport, findings)``.
+def run_dryrun(config: str, args: argparse.Namespace, lang: str, hbm: Optional[float]) -> tuple[Any, list]:
+    """DryRun ``config``, follow it on stderr, keep the result: ``(DryRunReport, findings)``.
+
+    ``hbm`` None: judge against the card MindSpore simulated.
 
     Raises:
         CommandError: as :func:`prepare`; exit 4 when the job cannot start.
+        KeyboardInterrupt: Ctrl-C (the job goes on; its id was printed).
     """
-    from mindpilot.launch.tool_jobs import console_chunks
-    from mindpilot.launch.dryrun import DEFAULT_RANK_TIMEOUT, read_ranks, save_record, start_dryrun
+    from mindpilot.launch.dryrun_run import follow_dryrun
     from mindpilot.launch.runner import LaunchError
-    from mindpilot.validators.dryrun import DryRunReport, dryrun_findings, ranks_to_run
     from mindpilot.validators.selftest import quote
 
-    ready = prepare(config, args, lang)
-    layout = ready["layout"]
-    cards = layout["dp"] * layout["mp"] * layout["pp"] * layout["cp"]
-    model, estimates, stage_layers = stage_estimates(config, ready["document"], layout, hbm)
-    choices = ranks_to_run(cards, layout["pp"], stage_layers)
+    prepared = prepare(config, args, lang)
+    job_id = ""
     try:
-        record = start_dryrun(ready["python"], ready["checkout"], config, cards, choices,
-                              args.rank_timeout or DEFAULT_RANK_TIMEOUT)
+        for kind, payload in follow_dryrun(prepared, lang, hbm, args.rank_timeout):
+            if kind == "started":
+                job_id = payload.id
+                message(f"DryRun {job_id}: " + ", ".join(f"rank {c.rank} (stage {c.stage})"
+                                                         for c in prepared.choices))
+            elif kind == "text":
+                for line in payload.splitlines():
+                    message(quote(line))
+            else:
+                return payload
     except LaunchError as exc:
         raise CommandError(f"cannot start the DryRun: {exc}", ExitCode.LAUNCH_FAILED) from None
-    message(f"DryRun {record.id}: " + ", ".join(f"rank {c.rank} (stage {c.stage})" for c in choices))
-    job_id = record.id
-    try:
-        for record, text in console_chunks(job_id, chunk=1 << 20):  # noqa: B007 (the last one is kept)
-            for line in text.splitlines():
-                message(quote(line))
     except KeyboardInterrupt:
-        message(f"mindpilot attach {job_id}")
+        message(f"mindpilot attach {job_id}" if job_id else "mindpilot: interrupted")
         raise
-    ranks = read_ranks(record, choices)
-    device = next((rank.device_mb for rank in ranks if rank.device_mb), None)
-    if getattr(args, "hbm", None) is None and device:
-        hbm = device / 1024  # the card MindSpore simulated ("Device MOC memory size")
-    for rank in ranks:
-        rank.estimate_gb = estimates[rank.stage] if rank.stage < len(estimates) else None
-    report = DryRunReport(config=str(Path(config).resolve()), model=model or Path(config).stem, cards=cards,
-                          layout=layout, hbm_gb=hbm, ranks=ranks, job=record.id)
-    try:
-        save_record(report)
-    except OSError as exc:  # an unsafe or full data directory: the verdict stands, only the record is lost
-        message(f"DryRun result not kept: {exc}")
-    return report, dryrun_findings(report, lang)
+    raise CommandError(f"the DryRun {job_id} ended without a result", ExitCode.LAUNCH_FAILED)

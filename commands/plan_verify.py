@@ -15,7 +15,6 @@ from pathlib import Path
 from mindpilot.commands.output import emit_json, message, print_findings, words_for
 from mindpilot.exit_codes import ExitCode
 
-
 def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
     """DryRun the top candidates in order; exit 0 at the first that fits, 1 when none does."""
     from mindpilot.commands.dryrun_cli import prepare, run_dryrun
@@ -23,7 +22,8 @@ def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
     from mindpilot.presets.yaml_apply import apply_plan
 
     text = words_for("plan_verify.", lang)
-    prepare(args.verify, args, lang)  # no CANN, no checkout: say so before any copy is made
+    again = f"mindpilot plan --verify {args.verify} --cards {args.cards} --checkout <mindformers checkout>"
+    prepare(args.verify, args, lang, again)  # no CANN, no checkout: say so before any copy is made
     base = state_dir() / "dryrun" / "candidates" / time.strftime("%Y%m%d-%H%M%S")
     verified, findings, chosen = [], [], None
     for pick, candidate in enumerate(candidates[: args.top], 1):

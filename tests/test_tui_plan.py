@@ -301,3 +301,56 @@ async def test_the_language_switch_keeps_the_typed_inputs_and_the_chosen_row(mon
         assert [screen.query_one(f, Input).value for f in ("#cards", "#hbm", "#seq")] == ["16", "32", "2048"]
         assert screen.query_one("#candidates", DataTable).cursor_row == 2
         assert core.layout(app.session.chosen) == core.layout(chosen)
+
+
+_ENTRY_STAND_IN = '''import os, sys
+# Stands in for run_mindformer.py on a host with CANN: prints the memory lines MindSpore's DryRun tutorial shows.
+over = os.environ["RANK_ID"] != "0"
+print("[INFO] PRE_ACT(1,ffff,python):2026-01-01-00:00:01.000.000 [mem.cc:1] Device MOC memory size: 65536M")
+print("[INFO] PRE_ACT(1,ffff,python):2026-01-01-00:00:02.000.000 [mem.cc:4] "
+      "Used peak memory usage (without fragments): %dM" % (70000 if over else 23716))
+print("[INFO] PRE_ACT(1,ffff,python):2026-01-01-00:00:02.000.000 [mem.cc:5] "
+      "Actual peak memory usage (with fragments): %dM" % (72000 if over else 26244))
+'''
+
+
+async def _verify(tmp_path, monkeypatch, cann: bool) -> str:
+    from pathlib import Path
+
+    config = Path(__file__).parent / "data" / "plan" / "finetune_qwen2_5_7b_8k.yaml"
+    checkout = tmp_path / "mindformers"
+    checkout.mkdir()
+    (checkout / "run_mindformer.py").write_text(_ENTRY_STAND_IN, encoding="utf-8")
+    monkeypatch.chdir(checkout)  # no checkout in the doctor's report: the current directory
+    monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MINDPILOT_DATA_DIR", str(tmp_path / "data"))
+    toolkit = tmp_path / "toolkit"
+    if cann:
+        (toolkit / "x86_64-linux").mkdir(parents=True)
+        (toolkit / "x86_64-linux" / "ascend_toolkit_install.info").write_text("version=8.2.RC1\n")
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(toolkit))
+    monkeypatch.setattr(core, "plan", lambda *args: fake_candidates())
+    app = ScreenHarness(PlanScreen(Session(demo=False, env_report=fake_report(), config_path=str(config))))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        app.screen.query_one("#candidates", DataTable).focus()
+        await pilot.press("v")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        return (str(app.screen.query_one("#plan-status").render()) + "\n"
+                + str(app.screen.query_one("#candidate-detail").render()))
+
+
+async def test_verify_key_without_cann_says_what_to_run_on_the_notebook(tmp_path, monkeypatch):
+    import os
+
+    if any(os.path.isdir(p) for p in ("/usr/local/Ascend/ascend-toolkit/latest", "/usr/local/Ascend/cann/latest")):
+        pytest.skip("this machine has CANN installed")
+    shown = await _verify(tmp_path, monkeypatch, cann=False)
+    assert "DryRun needs the CANN toolkit (no NPU needed)" in shown and "mindpilot plan --verify" in shown
+
+
+async def test_verify_key_runs_the_dryrun_and_shows_each_stage(tmp_path, monkeypatch):
+    shown = await _verify(tmp_path, monkeypatch, cann=True)
+    assert "a stage does not fit" in shown
+    assert "Stage 0 (rank 0): MindSpore's peak 25.6 GB" in shown and "Stage 1 (rank 4)" in shown

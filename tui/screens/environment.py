@@ -89,7 +89,7 @@ class EnvironmentScreen(StepScreen):
     @work(thread=True, exclusive=True, group="selftest")
     def run_selftest(self) -> None:
         """Start the self-test job, follow its console, then show its stages as findings."""
-        from mindpilot.acquire.jobs import console_chunks
+        from mindpilot.launch.tool_jobs import console_chunks
         from mindpilot.launch.selftest import read_selftest, start_selftest
 
         worker = get_current_worker()

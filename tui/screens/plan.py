@@ -43,6 +43,7 @@ class PlanScreen(StepScreen):
         Binding("p", "plan", "key_plan"),
         Binding("a", "apply", "key_apply"),
         Binding("f", "next_framework", "key_framework"),
+        Binding("v", "verify", "key_verify"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -251,6 +252,45 @@ class PlanScreen(StepScreen):
             return
         self.session.config_path = path
         self.apply_flow(path, self.session.chosen)
+
+    def action_verify(self) -> None:
+        """MindSpore's DryRun of the YAML in the field as it is now (apply a candidate first to verify it)."""
+        path = self.query_one("#yaml", Input).value.strip()
+        if not path:
+            self.notify(self.t("plan_no_yaml"), severity="warning")
+            return
+        self.session.config_path = path
+        self._status(self.t("plan_verify_running", path=path))
+        self.run_verify(path)
+
+    @work(thread=True, exclusive=True, group="dryrun")
+    def run_verify(self, path: str) -> None:
+        """Check the host, start the DryRun job, show its progress lines, then its verdict per stage."""
+        from textual.worker import get_current_worker
+
+        from mindpilot.launch.dryrun_run import follow_dryrun, prepare_dryrun
+        from mindpilot.tui.prepare import stack
+        from mindpilot.validators.dryrun import MARK
+
+        worker, lang, cards = get_current_worker(), self.session.lang, self.session.cards
+        hbm = self.session.hbm_gb or self.session.env_hbm_gb()
+        again = f"mindpilot plan --verify {path} --cards {cards or 'N'} --checkout <mindformers checkout>"
+        try:
+            prepared = prepare_dryrun(path, None, stack(self.session).mindformers_dir, hbm or 64.0, lang, again)
+            for kind, payload in follow_dryrun(prepared, lang, hbm, stop=lambda: worker.is_cancelled):
+                if kind == "text":
+                    progress = [line for line in payload.splitlines() if line.startswith(MARK)]
+                    if progress:
+                        self.from_thread(self._status, progress[-1][len(MARK):].strip())
+                elif kind == "done":
+                    report, findings = payload
+                    self.from_thread(self._status, self.t("plan_verify_fits" if report.fits() else
+                                                          "plan_verify_over", job=report.job))
+                    self.from_thread(self.query_one("#candidate-detail", Static).update,
+                                     visible("\n".join(f.title for f in findings)))
+        except Exception as exc:  # no CANN, no checkout, a PyNative YAML, the job could not start: say it
+            no_cann = getattr(exc, "environment", False)
+            self.from_thread(self._status, self.t("plan_verify_no_cann", again=again) if no_cann else str(exc))
 
     @work(exclusive=True, group="apply")
     async def apply_flow(self, path: str, candidate: dict[str, Any]) -> None:
