@@ -269,7 +269,7 @@ class PlanScreen(StepScreen):
         from textual.worker import get_current_worker
 
         from mindpilot.launch.dryrun_run import follow_dryrun, prepare_dryrun
-        from mindpilot.tui.prepare import stack
+        from mindpilot.tui.acquiring import stack
         from mindpilot.validators.dryrun import MARK
 
         worker, lang, cards = get_current_worker(), self.session.lang, self.session.cards
