@@ -224,3 +224,10 @@ def test_importing_every_core_module_loads_no_upper_layer(tmp_path):
         f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({upper!r}))))\n"
     )
     assert json.loads(_fresh(code, tmp_path)) == []
+
+
+def test_the_commands_never_import_the_tui():
+    """The TUI is reached only through the CLI's lazy door (``cli.py``); no subcommand or helper imports it."""
+    offences = [f"{path.relative_to(ROOT)}:{line}: {name}" for path in sorted((ROOT / "commands").glob("*.py"))
+                for line, name in _imports(path) if name == "mindpilot.tui" or name.startswith("mindpilot.tui.")]
+    assert offences == []

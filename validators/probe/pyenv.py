@@ -27,7 +27,7 @@ PROBED_PACKAGES = (
     "torch", "torch-npu", "transformers", "tokenizers", "safetensors", "urllib3", "boto3", "botocore",
     "ray", "mindstudio-probe", "modelscope", "numpy", "hyper-parallel", "mindspeed",
 )
-"""Distributions the doctor reports (issue 2), by PEP 503 normalized name."""
+"""Distributions the doctor reports, by PEP 503 normalized name."""
 CHECKOUT_PACKAGES = ("mindformers", "mindrlhf", "msadapter")
 """Packages users run from git clones on ``PYTHONPATH`` (e.g. ``$MINDRLHF_FILE:$MINDFORMERS_FILE:$MSADAPTER_PATH``)."""
 
