@@ -148,3 +148,11 @@ def test_the_exception_raised_for_a_known_timeout_is_not_a_failure_of_its_own(tm
                                  "[rank1]: EI0006: [PID: 12] 2025-04-08-18:07:20.444.436 Getting socket times out. "
                                  "Reason: Remote Rank did not send the data in time\n")
     assert root is None and report.consequences, root
+
+
+def test_a_known_error_in_a_merged_log_names_the_rank_its_prefix_gives(tmp_path):
+    log = tmp_path / "torchrun.log"
+    log.write_text(STEP + "[rank6]: IsADirectoryError: For 'save_checkpoint', the parameter `ckpt_file_name`: "
+                          "/work/out is a directory, it must be a file name\n", encoding="utf-8")
+    root = diagnose_paths([str(log)]).root_cause
+    assert root.rule == "kb.weights.ckpt_path_is_directory" and root.rank == 6

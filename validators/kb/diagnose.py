@@ -16,6 +16,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.kb.keyline import line_rank
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
@@ -187,7 +188,9 @@ class _Run:
         scanned.truncated = scanner.truncated
         self.files.append(scanned)
         for rule, line, text, matched, time, inferred, groups in pending:
-            self.add(rule, name, rank, line, text, matched, time, inferred, groups)
+            # One file may hold every rank's output (torchrun, vLLM): the line's own prefix names its rank.
+            line_rank_ = rank if rank is not None else line_rank(text)
+            self.add(rule, name, line_rank_, line, text, matched, time, inferred, groups)
 
     def scan_log(self, path: Path, display: str) -> None:
         try:
