@@ -106,8 +106,8 @@ def test_an_unrecognised_yaml_is_named_after_the_learned_config_it_resembles(tmp
 
     text = run_cli("check", str(path), "--cards", "8", "--lang", "zh", env=learned_env)
     assert text.returncode == ExitCode.OK
-    shown = " ".join((text.stdout + text.stderr).split())
-    assert "它像是 mindformers 2.3.0 自带的配置" in shown and "0 个错误不代表配置没问题" in shown
+    shown = "".join((text.stdout + text.stderr).split())  # Chinese lines wrap between any two characters
+    assert "它像是mindformers2.3.0自带的配置" in shown and "0个错误不代表配置没问题" in shown
 
 
 def test_a_yaml_unlike_every_learned_config_keeps_the_plain_note(tmp_path, learned_env):
