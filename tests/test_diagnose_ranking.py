@@ -125,3 +125,24 @@ rules:
     bare = tmp_path / "bare.log"
     bare.write_text("OSError: libatb.so: undefined symbol: x\n", encoding="utf-8")
     assert diagnose_paths([str(bare)], kb=kb).root_cause.title == "libatb.so does not fit torch ? / torch_npu ?"
+
+
+def test_texts_name_the_versions_installed_here(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(Path(__file__).parent / "data" / "cann" / "latest"))
+    kb = _kb(tmp_path, """
+rules:
+  - id: kb.versions.npu_pair
+    stage: versions
+    patterns: [{regex: "(?P<lib>libtorch_npu\\\\.so): undefined symbol"}]
+    title: {zh: "{lib}：torch_npu {installed_torch_npu}", en: "{lib}: torch_npu {installed_torch_npu}, pydantic {installed_pydantic}, CANN {installed_cann}"}
+    cause: {zh: c, en: c}
+    fix: {zh: f, en: f}
+    source: test
+""")
+    log = tmp_path / "abi.log"
+    log.write_text("OSError: libtorch_npu.so: undefined symbol: _ZN3c10\n", encoding="utf-8")
+    title = diagnose_paths([str(log)], kb=kb).root_cause.title
+    assert title == f"libtorch_npu.so: torch_npu not installed here, pydantic {metadata.version('pydantic')}, CANN 8.0.RC3"
+    assert diagnose_paths([str(log)], lang="zh", kb=kb).root_cause.title == "libtorch_npu.so：torch_npu 本机未安装"

@@ -16,6 +16,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.kb.installed import installed_for
 from mindpilot.validators.kb.keyline import line_rank
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
@@ -153,6 +154,8 @@ class _Run:
         self.aggs: Dict[Tuple[str, str], _Agg] = {}
         self.files: List[ScannedFile] = []
         self.notes: List[Finding] = []
+        self.installed: Dict[str, str] = {}
+        """Versions installed here, asked once per run (see :mod:`mindpilot.validators.kb.installed`)."""
 
     def add(self, rule: KbRule, file: str, rank: Optional[int], line: int, text: str, matched: str,
             time: Optional[str], inferred: bool, groups: Optional[Dict[str, str]] = None) -> None:
@@ -226,7 +229,7 @@ class _Run:
                                               _time_order(a)))
         for agg in ordered:
             findings.append(rule_finding(
-                agg.rule, self.lang, groups=agg.groups, file=agg.file, line=agg.line, rank=agg.rank, count=agg.count,
+                agg.rule, self.lang, groups=self._groups_of(agg), file=agg.file, line=agg.line, rank=agg.rank, count=agg.count,
                 matched=agg.matched, text=agg.text, time=agg.time, time_inferred=agg.time_inferred,
                 last_line=agg.last_line, root_cause=agg is root))
         root_cause = None
@@ -238,6 +241,13 @@ class _Run:
                 self.notes.append(make_finding("diagnose.only_consequences", self.lang))
         return DiagnoseReport(findings=findings, root_cause=root_cause, consequences=self._groups(aggs),
                               files=self.files, notes=self.notes)
+
+    def _groups_of(self, agg: _Agg) -> Optional[Dict[str, str]]:
+        """What fills the rule's ``{name}`` placeholders: its match and facts, and versions installed here."""
+        rule = agg.rule
+        installed = installed_for((text.get(self.lang) for text in (rule.title, rule.cause, rule.fix)),
+                                  self.installed, self.lang)
+        return {**(agg.groups or {}), **installed} if installed else agg.groups
 
     def _groups(self, aggs: List[_Agg]) -> List[ConsequenceGroup]:
         groups: Dict[str, ConsequenceGroup] = {}

@@ -128,7 +128,8 @@ class KbRule:
                   for name in re.compile(regex).groupindex}
         for name, text in (("title", self.title), ("cause", self.cause), ("fix", self.fix)):
             for lang in ("zh", "en"):
-                unknown = set(PLACEHOLDER.findall(text.get(lang))) - groups - {""}
+                unknown = {name for name in PLACEHOLDER.findall(text.get(lang))
+                           if name and name not in groups and not name.startswith("installed_")}
                 if unknown and groups:
                     raise FieldValueError(name, f"{{{sorted(unknown)[0]}}} names no group of the rule's patterns "
                                                 f"(groups: {', '.join(sorted(groups))})")
