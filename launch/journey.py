@@ -67,9 +67,10 @@ def journey_preset(choices: JourneyChoices) -> Preset:
         demo = demo_preset()
         args = list(demo.script_args) + (["--config", choices.config] if choices.config else []) + \
             ["--run_mode", choices.run_mode]
-        # The YAML rides along as an argument only: it describes the 8-NPU job, and preflight would hold
-        # its card count against the 2 CPU workers of the stand-in (Check has already checked it).
+        # The YAML is the preset's config too, as with ``launch --demo --config``: preflight checks it (against
+        # the 2 CPU workers of the stand-in, as the CLI does), a saved preset keeps it, ``check PRESET`` reads it.
         return demo.model_copy(update={"name": "my-demo-job", "script_args": args, "model": common["model"],
+                                       "config": choices.config,
                                        "description": "demo job built in the guided setup"})
     if choices.framework == "mindrlhf-grpo":
         model = choices.model_dir or "MODEL_DIR"

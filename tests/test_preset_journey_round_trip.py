@@ -19,12 +19,21 @@ TEMPLATE = find_preset("qwen2.5-7b-ft-2cards")
 
 @pytest.mark.mindspore  # launch --dry-run finds msrun (its absence is a preflight error)
 def test_demo_journey_round_trip_launches(tmp_path):
+    # The demo job carries the YAML as its config (as `launch --demo --config`), so launch's preflight checks
+    # the YAML's paths: here they are the weights and data this machine has.
+    (tmp_path / "Qwen2.5-7B-Instruct").mkdir()
+    (tmp_path / "alpaca-fastchat4096.mindrecord").write_bytes(b"")
+    text = Path(TEMPLATE.resolve(TEMPLATE.config)).read_text(encoding="utf-8")
+    for name in ("models/Qwen2.5-7B-Instruct", "data/alpaca-fastchat4096.mindrecord"):
+        text = text.replace(f"/home/ma-user/work/{name}", str(tmp_path / name.split("/")[1]))
     config = tmp_path / "finetune.yaml"
-    config.write_text(Path(TEMPLATE.resolve(TEMPLATE.config)).read_text(encoding="utf-8"), encoding="utf-8")
+    config.write_text(text, encoding="utf-8")
     preset = journey_preset(JourneyChoices(config=str(config), cards=2, demo=True, model="qwen2.5-7b"))
+    assert preset.config == str(config)  # saved with the job: `check PRESET` reads it
     result = round_trip(preset, tmp_path)
+    rendered = load_preset(result["out"] / "preset.yaml")
     argv = result["commands"][0]["argv"]
-    assert argv[argv.index("--config") + 1] == str(config) and "--worker_num=2" in argv
+    assert argv[argv.index("--config") + 1] == rendered.config and "--worker_num=2" in argv
 
 
 def test_mindformers_journey_round_trip_carries_the_chosen_plan(tmp_path):

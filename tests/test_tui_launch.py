@@ -99,23 +99,34 @@ async def test_a_failing_rank_is_named_in_the_error_panel(fake_launch):
         assert "failed (exit 1)" in app.screen.job.status_text
 
 
-async def test_preflight_errors_block_the_start_until_forced(fake_launch):
+async def test_preflight_errors_block_the_start_until_confirmed_or_forced(fake_launch):
+    from mindpilot.tui.screens.confirm import ConfirmScreen
     from mindpilot.validators.findings import Finding, Severity
 
     fake_launch["preflight"] = [Finding(rule="preflight.port_busy", severity=Severity.ERROR,
                                         title="master port 8118 is in use", fix="--master-port 8119")]
-    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    screen = LaunchScreen(Session(demo=True, env_report=fake_report()))
+    app = ScreenHarness(screen)
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
         await pilot.press("r")
         await _settle(pilot)
-        assert fake_launch["started"] == []
-        assert "Preflight found 1 error" in app.screen.job.status_text
+        assert fake_launch["started"] == [] and isinstance(app.screen, ConfirmScreen)
+        assert "Start anyway (as --force)?" in app.screen.question
+        assert "Preflight found 1 error" in screen.job.status_text
         assert "master port 8118 is in use — --master-port 8119" in str(
-            app.screen.query_one("#launch-errors", Static).render())
-        await pilot.press("R")
+            screen.query_one("#launch-errors", Static).render())
+        await pilot.press("n")  # no: nothing starts, the findings stay
+        await _settle(pilot)
+        assert fake_launch["started"] == [] and app.screen is screen and not screen.running
+        await pilot.press("r")
+        await _settle(pilot)
+        await pilot.press("y")  # yes: as --force
         await _settle(pilot)
         assert len(fake_launch["started"]) == 1
+        await pilot.press("R")  # R starts past the errors without asking
+        await _settle(pilot)
+        assert len(fake_launch["started"]) == 2 and not isinstance(app.screen, ConfirmScreen)
 
 
 async def test_without_mindspore_the_demo_says_so_and_does_not_start(fake_launch):
@@ -351,3 +362,60 @@ async def test_run_sh_the_preview_and_the_job_use_the_same_port(monkeypatch, tmp
         await pilot.press("r")
         await _settle(pilot)
         assert started and f"--master_port={port}" in started[0].argv
+
+
+def _cli_json_lines(*argv: str, cwd) -> tuple[int, list[dict]]:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mindpilot", *argv, "--json"], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+async def test_the_demo_job_is_gated_by_the_same_preflight_as_launch_and_w_saves_its_yaml(monkeypatch, tmp_path):
+    """The steps' YAML (3 errors on 2 CPU workers): the CLI line's dry run and the step find the same errors."""
+    from mindpilot.tui.core import demo_config
+    from mindpilot.tui.screens.confirm import ConfirmScreen
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(launching, "msrun_missing", lambda: None)
+    started = []
+    monkeypatch.setattr(launching, "start", lambda *args: started.append(args) or FakeRecord())
+    monkeypatch.setattr(launching, "running_jobs", list)
+    session = Session(demo=True, env_report=fake_report(), config_path=demo_config())
+    screen = LaunchScreen(session)
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        argv = screen.query_one(CommandHint).argv
+        assert argv == ["mindpilot", "launch", "--demo", "--config", session.config_path]
+        await pilot.press("r")
+        await _settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and started == []
+        panel = str(screen.query_one("#launch-errors", Static).render())
+        await pilot.press("n")
+        await _settle(pilot)
+        await pilot.press("w")
+        await _settle(pilot)
+        saved = tmp_path / "my-demo-job.preset.yaml"
+        assert session.saved_preset == str(saved) and saved.is_file()
+        await pilot.press("w")  # the file exists now: asks, and n keeps it
+        await _settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and str(saved) in app.screen.question
+        saved.write_text(saved.read_text() + "# mine\n")
+        await pilot.press("n")
+        await _settle(pilot)
+        assert saved.read_text().endswith("# mine\n")
+    code, events = _cli_json_lines(*argv[1:], "--dry-run", "--no-probe", cwd=tmp_path)
+    cli_errors = [e["finding"] for e in events if e.get("type") == "preflight" and e["finding"]["severity"] == "error"]
+    assert code == 1 and len(cli_errors) == 3
+    for finding in cli_errors:
+        assert finding["title"] in panel or finding["title"][:40] in panel, (finding, panel)
+    import subprocess
+    import sys
+
+    check = subprocess.run([sys.executable, "-m", "mindpilot", "check", str(saved)], capture_output=True, text=True,
+                           timeout=120, cwd=tmp_path)
+    assert check.returncode == 1 and "use_parallel" in check.stdout  # the preset carries the YAML; check reads it

@@ -178,8 +178,15 @@ def journey_preset(session: "Session") -> Any:
     return build(choices)
 
 
-def save_preset(preset: Any, directory: Optional[str] = None) -> str:
-    """Write the job as a preset file in the current directory; returns its path."""
-    from mindpilot.launch.journey import default_preset_path, save_journey_preset
+def preset_path(preset: Any, directory: Optional[str] = None) -> str:
+    """Where ``w`` saves the job: ``<name>.preset.yaml`` in the current directory."""
+    from mindpilot.launch.journey import default_preset_path
 
-    return save_journey_preset(preset, default_preset_path(preset, directory))
+    return default_preset_path(preset, directory)
+
+
+def save_preset(preset: Any, path: Optional[str] = None) -> str:
+    """Write the job as a preset file (at :func:`preset_path` unless given); returns its path."""
+    from mindpilot.launch.journey import save_journey_preset
+
+    return save_journey_preset(preset, path or preset_path(preset))

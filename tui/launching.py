@@ -73,12 +73,18 @@ def stop_job(job_id: str) -> list[int]:
     return runner.stop_job(job_id)
 
 
-def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None) -> list[str]:
-    """The CLI command that repeats the Launch step (the saved preset file once the job was saved)."""
+def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None,
+                config: Optional[str] = None) -> list[str]:
+    """The CLI command that repeats the Launch step (the saved preset file once the job was saved).
+
+    The demo job carries the steps' YAML (``--config``), which ``launch`` checks before starting, as this step does.
+    """
     if not preset and saved:
         target = [saved]
+    elif demo and preset in ("demo", ""):
+        target = ["--demo", *(["--config", config] if config and not preset else [])]
     else:
-        target = ["--demo"] if demo and preset in ("demo", "") else [preset or "PRESET"]
+        target = [preset or "PRESET"]
     return ["mindpilot", "launch", *target, *lang_flag(lang)]
 
 
@@ -93,6 +99,13 @@ def preflight(preset: Any, facts: Any, lang: str, log_dir: str, master_port: Opt
     from mindpilot.launch.preflight import preflight as run_preflight
 
     return run_preflight(preset, facts, lang=lang, log_dir=log_dir, master_port=master_port)
+
+
+def blocking(findings: list[Any]) -> list[Any]:
+    """The findings that stop a start unless forced, as ``launch`` decides."""
+    from mindpilot.launch.preflight import blocking as launch_blocking
+
+    return launch_blocking(findings)
 
 
 def running_jobs() -> list[Any]:

@@ -50,7 +50,7 @@ def _data_cli(session: Session) -> list[str]:
 
 
 def _launch_cli(session: Session) -> list[str]:
-    return launching.launch_argv(session.demo, "", session.lang, session.saved_preset)
+    return launching.launch_argv(session.demo, "", session.lang, session.saved_preset, session.config_path)
 
 
 STEPS: tuple[Step, ...] = (

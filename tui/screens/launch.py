@@ -11,6 +11,7 @@ job after a confirmation, ``d`` detaches (``mindpilot attach ID`` resumes), ``v`
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, Optional
 
 from textual import work
@@ -91,7 +92,8 @@ class LaunchScreen(StepScreen):
             return launching.attach_argv(self.job_id, self.session.lang)
         fields = self.query("#preset")
         preset = fields.first(Input).value.strip() if fields else ""
-        return launching.launch_argv(self.session.demo, preset, self.session.lang, self.session.saved_preset)
+        return launching.launch_argv(self.session.demo, preset, self.session.lang, self.session.saved_preset,
+                                     self.session.config_path)
 
     def on_mount(self) -> None:
         self._refresh_errors()
@@ -193,22 +195,48 @@ class LaunchScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="launch")
     def run_job(self, preset: Any, command: Any, log_dir: str, port: Optional[int], force: bool) -> None:
-        """Preflight, start the job, then follow it."""
+        """Preflight as ``mindpilot launch`` does; errors ask first (yes is ``--force``), else start and follow."""
         call = self.from_thread
         try:
             findings = launching.preflight(preset, self._facts(preset), self.session.lang, log_dir, port)
-            errors = [f for f in findings if f.severity is Severity.ERROR]
-            if findings:
-                call(self.show_findings, findings)
-            if errors and not force:
-                call(self._finish, self.t("launch_preflight_blocked", errors=len(errors)))
-                return
-            record = launching.start(preset, command, log_dir)
-        except Exception as exc:  # LaunchError: msrun did not start
+        except Exception as exc:  # an unreadable config: say so, start nothing
             call(self._finish, self.t("failed", error=exc))
             return
+        if findings:
+            call(self.show_findings, findings)
+        errors = launching.blocking(findings)
+        if errors and not force:
+            call(self.ask_force, preset, command, log_dir, len(errors))
+            return
+        self.start_job(preset, command, log_dir)
+
+    def ask_force(self, preset: Any, command: Any, log_dir: str, errors: int) -> None:
+        """Preflight found errors: the job starts only on ``y`` (as ``launch --force``); the findings stay shown."""
+        self._finish(self.t("launch_preflight_blocked", errors=errors))
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes and not self.running:
+                self.running = True
+                self._set_status(self.t("launch_starting"))
+                self.force_start(preset, command, log_dir)
+
+        self.app.push_screen(ConfirmScreen(self.t("launch_confirm_force", errors=errors), self.session.lang),
+                             answered)
+
+    @work(thread=True, exclusive=True, group="launch")
+    def force_start(self, preset: Any, command: Any, log_dir: str) -> None:
+        """Start after the user overrode the preflight errors."""
+        self.start_job(preset, command, log_dir)
+
+    def start_job(self, preset: Any, command: Any, log_dir: str) -> None:
+        """Start the job (in a worker thread) and follow it."""
+        try:
+            record = launching.start(preset, command, log_dir)
+        except Exception as exc:  # LaunchError: msrun did not start
+            self.from_thread(self._finish, self.t("failed", error=exc))
+            return
         self.job.job_id = record.id
-        call(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
+        self.from_thread(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
 
     @work(thread=True, exclusive=True, group="follow")
     def follow_job(self, record: Any, started_text: str) -> None:
@@ -319,12 +347,25 @@ class LaunchScreen(StepScreen):
         self.app.push_screen(TextScreen(self.t("run_sh_title"), text, self.session.lang))
 
     def action_save_preset(self) -> None:
-        """Write the job as a preset file in the current directory; the CLI line then replays it."""
+        """Write the job (with its YAML) as a preset file in the current directory, asking before overwriting one."""
         if self.preset is None:
             self.notify(self.t("launch_no_preset"), severity="warning")
             return
+        preset = self.preset
+        path = acquiring.preset_path(preset)
+        if not Path(path).exists():
+            self._save_preset(preset, path)
+            return
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self._save_preset(preset, path)
+
+        self.app.push_screen(ConfirmScreen(self.t("launch_confirm_overwrite", path=path), self.session.lang), answered)
+
+    def _save_preset(self, preset: Any, path: str) -> None:
         try:
-            path = acquiring.save_preset(self.preset)
+            path = acquiring.save_preset(preset, path)
         except OSError as exc:
             self.notify(self.t("failed", error=exc), severity="error")
             return
