@@ -74,6 +74,8 @@ async def test_launch_step_shows_hostile_log_lines_preflight_and_first_failure(f
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("n")  # preflight's error asks before starting; no, and the finding stays in the panel
         assert SHOWN in await _screen_is_clean(app, pilot)  # the preflight finding
         await pilot.press("R")
         shown = await _screen_is_clean(app, pilot)
