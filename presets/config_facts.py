@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 DEFAULT_SEQ_LENGTH = 4096
-"""The sequence length planned and preprocessed for when no YAML gives one: the ``seq_length`` of MindFormers'
-own pretrain configs (``configs/qwen3/pretrain_qwen3_32b_4k.yaml``, ``configs/deepseek3/pretrain_deepseek3_671b.yaml``,
-``configs/general/llm_pretrain_dense_template.yaml``; MindFormers 1.7 / 2.0)."""
+"""The sequence length planned and preprocessed for when no YAML gives one: the ``seq_length`` MindFormers' own
+pretrain configs train with (``model_config.seq_length`` of ``configs/qwen3/pretrain_qwen3_32b_4k.yaml`` and
+``configs/deepseek3/pretrain_deepseek3_671b.yaml``, the data loader's of ``configs/general/
+llm_pretrain_dense_template.yaml``; MindFormers 1.7 / 2.0)."""
 
 PYNATIVE_SECTION = "parallelism"
 GRAPH_SECTION = "parallel_config"

@@ -205,10 +205,10 @@ def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
 def _expanded(script: Script, line: Line, argv: list[str]) -> list[str]:
     """``argv`` with variables expanded; an unquoted ``$ARGS`` is split into words, as bash splits it."""
     words: list[str] = []
+    unquoted = set(line.text.split())  # `$ARGS` written without quotes around it
     for token in argv:
         value = script.expand(token)
-        bare = VAR.fullmatch(token) and re.search(rf"(^|\s){re.escape(token)}(\s|$)", line.text)
-        words += value.split() if bare and value != token else [value]
+        words += value.split() if token in unquoted and VAR.fullmatch(token) and value != token else [value]
     return words
 
 
