@@ -151,3 +151,18 @@ def test_the_fix_for_a_misspelt_use_parallel_leads_to_a_clean_check(tmp_path, ty
                 if f.severity in (Severity.ERROR, Severity.WARNING)}
 
     assert warnings(path, cards) == warnings(SEED, 2)  # only what the seed itself is warned about is left
+
+
+def test_every_fix_of_the_demo_yaml_applied_as_written_leads_to_a_clean_check(tmp_path):
+    demo = Path(__file__).parent.parent / "tui" / "demo" / "finetune_qwen2_5_7b.yaml"
+    path = tmp_path / demo.name
+    path.write_text(demo.read_text(encoding="utf-8"), encoding="utf-8")
+    findings = check_files([path], cards=2, hbm_gb=64, skip_paths=True)
+    assert len(findings) == 3  # the three mistakes the demo starts with
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for finding in findings:
+        fixed = finding.fix.split(": ", 1)[1].split(" (or run ", 1)[0]  # "change it to: X (or run ...)"
+        old = lines[finding.line - 1]
+        lines[finding.line - 1] = old[: len(old) - len(old.lstrip())] + fixed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [(f.rule, f.line) for f in check_files([path], cards=2, hbm_gb=64, skip_paths=True)] == []
