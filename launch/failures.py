@@ -151,8 +151,12 @@ class Failure:
 class FailureTracker:
     """Feeds on lines; yields findings; knows the first failing rank."""
 
-    def __init__(self, lang: str = "en", use_kb: bool = True, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, lang: str = "en", use_kb: bool = True, secrets: Iterable[str] = (),
+                 weakest: int = 2) -> None:
         self.lang = lang
+        self.weakest = weakest
+        """The weakest error pattern that counts: 2 while a job runs (words of failure in a healthy job's
+        prints are no alarm), 1 after it failed, when ``diagnose`` looks for the likeliest line."""
         self.matcher = kb_matcher() if use_kb else None
         self.causes: dict[Optional[int], Failure] = {}
         self.suspects: list[int] = []
@@ -197,7 +201,7 @@ class FailureTracker:
                     self.suspects.append(int(found.group(1)))
         quiet = quiet or _quiet_level(key) or _source_line(text, key)
         strength = max(patterns.error_strength(key, quiet), patterns.error_strength(text, quiet) if key != text else 0)
-        if not strength:
+        if strength < max(1, self.weakest):
             return events
         is_consequence = patterns.is_consequence(key) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"

@@ -36,7 +36,7 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
     has_error = report.root_cause is not None
     literals = failure_literals()
-    tracker = FailureTracker(lang=lang)
+    tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
     consequences: list[FindingEvent] = []
     for scanned in report.files:

@@ -248,3 +248,13 @@ def test_knowledge_base_hits_name_the_oom_rank_first_and_hccl_timeouts_as_conseq
     assert by_rank[0].finding.rule == "kb.launch.hccl_exec_timeout" and by_rank[0].consequence
     first = follower.failures.first_failure()
     assert first.rank == 3 and first.rule == "kb.runtime.device_oom"
+
+
+def test_words_of_failure_in_a_healthy_job_s_prints_are_no_alarm_in_the_live_view():
+    from mindpilot.launch.failures import FailureTracker
+
+    live = FailureTracker(lang="en", use_kb=False)
+    assert live.feed("optional module apex not found, using the native kernels", 0, "worker", "w.log", None, 3) == []
+    after = FailureTracker(lang="en", use_kb=False, weakest=1)
+    events = after.feed("optional module apex not found, using the native kernels", 0, "worker", "w.log", None, 3)
+    assert [event.finding.rule for event in events] == ["tail.worker_error"]
