@@ -3,8 +3,10 @@
 When one rank dies, the other seven print HCCL timeouts and msrun kills them; the real error is one
 line in one worker log among eight. :class:`FailureTracker` matches every line against the knowledge
 base (``mindpilot.validators.kb``, when installed) and, failing that, against fallback patterns
-(``launch/data/patterns.yaml``); it keeps each rank's first error with the time the log gives it, and
-marks timeouts and aborts as consequences. :class:`HangDetector` reports ranks that stopped stepping.
+(``launch/data/patterns.yaml``) read on the line's message (launcher and logger wrappings removed); it
+keeps each rank's strongest error line (an exception before the ``[ERROR]`` trailer around it), the
+first of equal ones, with the time the log gives it, and marks timeouts and aborts as consequences.
+:class:`HangDetector` reports ranks that stopped stepping.
 """
 
 from __future__ import annotations

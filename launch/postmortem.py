@@ -1,9 +1,11 @@
 """After a job: the first failing rank's first error, even when no known rule explains it, and the
 follow-on errors the live view marks as consequences.
 
-The live view (``launch`` / ``attach``) names a rank's first Python exception or ``[ERROR]`` line when
-the knowledge base does not know it, and marks timeouts, aborts and the scheduler's errors as
-consequences. :func:`add_live_view_findings` replays the logs through the live view's own recognition
+The live view (``launch`` / ``attach``) names a rank's error line when the knowledge base does not know
+it (an exception before the trailer lines around it, in any launcher's or logger's format), and marks
+timeouts, aborts and the scheduler's errors as consequences. After a failure, words of failure count too
+(``weakest=1``): "no known error found" is said only when no line looks like an error.
+:func:`add_live_view_findings` replays the logs through the live view's own recognition
 (:class:`~mindpilot.launch.failures.FailureTracker`), so that ``diagnose`` and the live view agree on the
 root cause and on the consequences, for files and for a pasted report alike.
 """

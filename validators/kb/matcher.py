@@ -1,8 +1,11 @@
 """Match log lines against every rule at once, cheaply: literal prefilter first, full regex after.
 
-A line is only tried against the rules whose literal it contains. For whole files the literals are
-searched over big byte chunks in one pass (:mod:`mindpilot.validators.kb.scan`); the finder uses
-google-re2 (a DFA over all literals, about grep's speed) when installed, else ``bytes.find`` per literal.
+A line is only tried against the rules whose literal it contains, on its message (launcher, rank and
+logger wrappings removed by :mod:`~mindpilot.validators.kb.keyline`) and on the whole line. Codes of
+CANN's catalogue (:mod:`~mindpilot.validators.kb.cann_catalog`) are found by one code-shaped search.
+For whole files the literals are searched over big byte chunks in one pass
+(:mod:`mindpilot.validators.kb.scan`); the finder uses google-re2 (a DFA over all literals, about grep's
+speed) when installed, else ``bytes.find`` per literal.
 """
 
 from __future__ import annotations
