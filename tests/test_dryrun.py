@@ -29,6 +29,9 @@ rank = os.environ.get("RANK_ID", "?")
 out = os.environ["STANDIN_OUT"]
 with open(os.path.join(out, "rank_%s.json" % rank), "w") as handle:
     json.dump({{"env": dict(os.environ), "argv": sys.argv, "cwd": os.getcwd()}}, handle)
+if rank == os.environ.get("STANDIN_HANG"):
+    import time
+    time.sleep(600)
 if rank == os.environ.get("STANDIN_FAIL"):
     print("[ERROR] PARALLEL(1,ffff,python):2026-01-01-00:00:00.000.000 [step_parallel.cc:1] Check] "
           "Invalid strategy for MatMul")
@@ -67,10 +70,12 @@ def notebook(tmp_path):
     return {"checkout": checkout, "python": python, "out": out, "env": env, "tmp": tmp_path}
 
 
-def _dryrun(notebook, *extra, fail=None):
+def _dryrun(notebook, *extra, fail=None, hang=None):
     env = dict(notebook["env"])
     if fail is not None:
         env["STANDIN_FAIL"] = str(fail)
+    if hang is not None:
+        env["STANDIN_HANG"] = str(hang)
     return run_cli("check", "--dryrun", str(CONFIG), "--checkout", str(notebook["checkout"]),
                    "--python", str(notebook["python"]), "--json", "--lang", "en", *extra, env=env)
 
@@ -115,6 +120,16 @@ def test_a_compile_error_is_named_with_its_rank(notebook):
     assert failed["rank"] == 4 and failed["stage"] == 1
     assert "exit code 1" in failed["title"] and "Invalid strategy for MatMul" in failed["title"]
     assert done.returncode == ExitCode.FINDINGS
+
+
+def test_a_rank_past_its_time_is_ended_and_the_next_one_still_compiles(notebook):
+    done = _dryrun(notebook, "--rank-timeout", "1", hang=0)
+    document = json.loads(done.stdout)
+    ranks = {rank["rank"]: rank for rank in document["ranks"]}
+    assert ranks[0]["exit_code"] == 124 and ranks[4]["exit_code"] == 0
+    assert "ran past 1 s and was ended" in (notebook["tmp"] / "state").joinpath(
+        "dryrun", document["job"], "rank_0.log").read_text(encoding="utf-8")
+    assert next(f for f in document["findings"] if f["rank"] == 0)["rule"] == "dryrun.rank_failed"
 
 
 def test_results_are_kept_and_plan_shows_estimate_against_the_framework(notebook):

@@ -265,32 +265,15 @@ class PlanScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="dryrun")
     def run_verify(self, path: str) -> None:
-        """Check the host, start the DryRun job, show its progress lines, then its verdict per stage."""
+        """The DryRun's progress and verdict (:func:`mindpilot.tui.verifying.dryrun_updates`) onto the screen."""
         from textual.worker import get_current_worker
 
-        from mindpilot.launch.dryrun_run import follow_dryrun, prepare_dryrun
-        from mindpilot.tui.acquiring import stack
-        from mindpilot.validators.dryrun import MARK
+        from mindpilot.tui.verifying import dryrun_updates
 
-        worker, lang, cards = get_current_worker(), self.session.lang, self.session.cards
-        hbm = self.session.hbm_gb or self.session.env_hbm_gb()
-        again = f"mindpilot plan --verify {path} --cards {cards or 'N'} --checkout <mindformers checkout>"
-        try:
-            prepared = prepare_dryrun(path, None, stack(self.session).mindformers_dir, hbm or 64.0, lang, again)
-            for kind, payload in follow_dryrun(prepared, lang, hbm, stop=lambda: worker.is_cancelled):
-                if kind == "text":
-                    progress = [line for line in payload.splitlines() if line.startswith(MARK)]
-                    if progress:
-                        self.from_thread(self._status, progress[-1][len(MARK):].strip())
-                elif kind == "done":
-                    report, findings = payload
-                    self.from_thread(self._status, self.t("plan_verify_fits" if report.fits() else
-                                                          "plan_verify_over", job=report.job))
-                    self.from_thread(self.query_one("#candidate-detail", Static).update,
-                                     visible("\n".join(f.title for f in findings)))
-        except Exception as exc:  # no CANN, no checkout, a PyNative YAML, the job could not start: say it
-            no_cann = getattr(exc, "environment", False)
-            self.from_thread(self._status, self.t("plan_verify_no_cann", again=again) if no_cann else str(exc))
+        worker = get_current_worker()
+        detail = self.query_one("#candidate-detail", Static)
+        for kind, text in dryrun_updates(self.session, path, stop=lambda: worker.is_cancelled):
+            self.from_thread(self._status if kind == "status" else detail.update, visible(text))
 
     @work(exclusive=True, group="apply")
     async def apply_flow(self, path: str, candidate: dict[str, Any]) -> None:
