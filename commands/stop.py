@@ -1,7 +1,9 @@
 """``mindpilot stop ID``: stop a job and make sure no process of it is left.
 
 SIGTERM to msrun's group and to every worker (msrun puts each in a session of its own), a grace
-period, SIGKILL for the rest, then a psutil check. Exit 0 when nothing is left, 4 otherwise.
+period, SIGKILL for the rest, then a psutil check; each ssh node is then asked over a new connection to end
+the job on its host, and one that does not answer is reported unreachable. Exit 0 when nothing is left and
+every node answered, 4 otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.launch.jobs import load_job, resolve_job
+    from mindpilot.launch.multinode import stop_remote_nodes
     from mindpilot.launch.runner import stop_job
 
     try:
@@ -34,16 +37,27 @@ def run(args: argparse.Namespace) -> ExitCode:
     if not args.job:
         message(words("stop.latest", lang_of(args), job=record.id))
     left = stop_job(record.id, grace=args.grace)
+    unreachable = stop_remote_nodes(record, args.grace) if record.nodes else []
     final = load_job(record.id)
     if args.json:
-        emit_json({"id": final.id, "status": final.status, "exit_code": final.exit_code, "left_pids": left})
-    elif left:
-        pids = " ".join(map(str, left))
-        message(words("stop.still_alive", lang_of(args), job=final.id, pids=pids))
+        status = "unreachable" if unreachable else final.status
+        emit_json({"id": final.id, "status": status, "exit_code": final.exit_code, "left_pids": left,
+                   "unreachable": unreachable})
     else:
-        status = words_for("stop.status_", lang_of(args)).get(final.status, final.status)
-        print(words("stop.done", lang_of(args), job=final.id, status=status))
-    return ExitCode.LAUNCH_FAILED if left else ExitCode.OK
+        _say(final, left, unreachable, lang_of(args))
+    return ExitCode.LAUNCH_FAILED if left or unreachable else ExitCode.OK
+
+
+def _say(final, left: list, unreachable: list, lang: str) -> None:
+    """What ``stop`` found, in words: nodes it could not reach, processes left, or that nothing is left."""
+    for node in unreachable:
+        message(words("stop.unreachable", lang, job=final.id, rank=node["rank"], host=node["host"],
+                      error=node["error"]))
+    if left:
+        message(words("stop.still_alive", lang, job=final.id, pids=" ".join(map(str, left))))
+    elif not unreachable:
+        status = words_for("stop.status_", lang).get(final.status, final.status)
+        print(words("stop.done", lang, job=final.id, status=status))
 
 
 def _latest_to_stop():

@@ -115,7 +115,8 @@ def supervise_nodes(job_id: str) -> int:
     codes: dict[int, int] = {}
     failed_at: Optional[float] = None
     first_failure: Optional[int] = None
-    peers_stopped = False
+    peers_stopped = orphaned = False
+    next_look = time.monotonic() + 1.0
     while len(codes) < len(processes):
         for rank, process in processes.items():
             if rank not in codes and process.poll() is not None:
@@ -125,7 +126,14 @@ def supervise_nodes(job_id: str) -> int:
         if failed_at is not None and not peers_stopped and time.monotonic() - failed_at > PEER_GRACE:
             _signal_all(processes, signal.SIGTERM)
             peers_stopped = True
+        if not orphaned and time.monotonic() >= next_look:
+            next_look = time.monotonic() + 1.0
+            orphaned = not (record.record_dir / "job.json").is_file()
+            if orphaned:  # the record was deleted: nobody can follow or stop the job any more, so end it
+                _signal_all(processes, signal.SIGTERM)
         time.sleep(0.1)
+    if orphaned:
+        return 143
     changes: dict = {"nodes": [n.model_copy(update={"exit_code": codes.get(n.rank)}) for n in nodes]}
     if first_failure is not None and not load_job(job_id).stop_requested:
         changes["error"] = _failure_text(record, nodes[[n.rank for n in nodes].index(first_failure)],
@@ -146,3 +154,46 @@ def _failure_text(record: JobRecord, node: NodeRecord, code: int) -> str:
         if lines:
             text += f": {lines[-1][:300]}"
     return text
+
+
+REMOTE_STOP_TIMEOUT = 20.0
+"""Seconds a remote node gets to answer ``mindpilot stop`` (connection included) beyond the grace."""
+
+
+def stop_remote_nodes(record: JobRecord, grace: float) -> list[dict]:
+    """Ask every ssh node of the job, over a new connection, to end the job's processes on its host.
+
+    Ending the ssh client here only closes the node runner's stdin; whether the remote node heard it is
+    known only from an answer. Returns the nodes that did not answer (unreachable, timed out, or processes
+    left), each ``{"rank", "host", "error"}``: their processes may still run.
+    """
+    unreachable = []
+    for node in record.nodes:
+        if node.host == LOCAL or "--" not in node.argv:
+            continue
+        try:
+            done = subprocess.run(_stop_argv(node.argv, record.id), capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL, timeout=grace + REMOTE_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            unreachable.append({"rank": node.rank, "host": node.host, "error": "no answer in time"})
+            continue
+        except OSError as exc:
+            unreachable.append({"rank": node.rank, "host": node.host, "error": str(exc)})
+            continue
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or [""])[-1]
+            unreachable.append({"rank": node.rank, "host": node.host,
+                                "error": f"ssh exited {done.returncode}" + (f": {last[:300]}" if last else "")})
+    return unreachable
+
+
+def _stop_argv(argv: list[str], job_id: str) -> list[str]:
+    """The node's ssh argv with the remote words ``[env PYTHONPATH=..] PYTHON -m mindpilot.launch.noderun``
+    followed by ``--job ID --stop`` instead of the run."""
+    import shlex
+
+    split = len(argv) - 1 - argv[::-1].index("--")
+    remote = shlex.split(argv[split + 1]) if split + 1 < len(argv) else []
+    module = remote.index("mindpilot.launch.noderun") + 1 if "mindpilot.launch.noderun" in remote else len(remote)
+    return [argv[0], "-o", "ConnectTimeout=10", *argv[1:split + 1],
+            shlex.join(remote[:module] + ["--job", job_id, "--stop"])]

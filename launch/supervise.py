@@ -3,7 +3,8 @@
 The launcher starts this process in a session of its own, so neither the launcher dying nor the SSH
 session closing reaches it; it starts msrun (in yet another session, so ``stop`` can signal msrun's
 group without killing the supervisor), writes msrun's pid into the job record, waits, and writes the
-exit status. That is how a detached job still gets an exit code.
+exit status. That is how a detached job still gets an exit code. When the job's record is deleted while
+it runs, nothing could follow or stop the job any more: the supervisor then ends every process of it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Optional
 
 import psutil
 
-from mindpilot.launch.jobs import (FAILED, RUNNING, STOPPED, SUCCEEDED, end_processes, job_processes, load_job,
-                                  update_job)
+from mindpilot.launch.jobs import (FAILED, RUNNING, STOPPED, SUCCEEDED, JobRecord, end_processes, job_processes,
+                                  jobs_dir, load_job, update_job)
 
 
 def final_status(code: int, stop_requested: bool) -> str:
@@ -36,7 +37,11 @@ def supervise(job_id: str) -> int:
     if record.nodes:
         from mindpilot.launch.multinode import supervise_nodes
 
-        return _finish(job_id, supervise_nodes(job_id))
+        code = supervise_nodes(job_id)
+        if not record_exists(job_id):  # orphaned: the nodes were signalled; end what they left here
+            end_processes(job_processes(record), 5.0)
+            return code
+        return _finish(job_id, code)
     record.msrun_log.parent.mkdir(parents=True, exist_ok=True)
     with open(record.msrun_log, "ab") as console:
         try:
@@ -60,7 +65,36 @@ def supervise(job_id: str) -> int:
             pass
 
     signal.signal(signal.SIGTERM, forward)
-    return _finish(job_id, process.wait())
+    code = wait_while_recorded(job_id, process)
+    if code is None:  # the record is gone: nobody can follow or stop the job any more, so end it
+        end_processes(job_processes(load_job_as(record, process.pid, create_time)), 5.0)
+        process.wait()
+        return 143
+    return _finish(job_id, code)
+
+
+RECORD_POLL = 1.0
+"""Seconds between two looks at whether the job's record still exists."""
+
+
+def record_exists(job_id: str) -> bool:
+    """The job's ``job.json`` is still there (deleted with its folder: the job is orphaned)."""
+    return (jobs_dir() / job_id / "job.json").is_file()
+
+
+def wait_while_recorded(job_id: str, process: subprocess.Popen) -> Optional[int]:
+    """msrun's exit code, or None as soon as the job's record has been deleted while msrun runs."""
+    while True:
+        try:
+            return process.wait(timeout=RECORD_POLL)
+        except subprocess.TimeoutExpired:
+            if not record_exists(job_id):
+                return None
+
+
+def load_job_as(record: JobRecord, pid: int, create_time: Optional[float]) -> JobRecord:
+    """The record as it was when msrun started (for finding its processes once the file is gone)."""
+    return record.model_copy(update={"pid": pid, "pgid": pid, "pid_create_time": create_time})
 
 
 def _finish(job_id: str, code: int) -> int:
