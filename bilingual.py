@@ -45,7 +45,7 @@ class Bilingual:
         """The text in ``lang`` (English for anything that is not ``zh``)."""
         return self.zh if lang == "zh" else self.en
 
-    def format(self, lang: str, **params: object) -> str:
+    def format(self, lang: str, /, **params: object) -> str:
         """The text in ``lang`` with ``{name}`` placeholders filled from ``params``."""
         return self.get(lang).format_map(_Defaulting(params))
 

@@ -57,7 +57,7 @@ def load_all() -> None:
         wordbook(name)
 
 
-def text(book: str, key: str, lang: str, **params: object) -> str:
+def text(book: str, key: str, lang: str, /, **params: object) -> str:
     """Entry ``key`` of ``book`` in ``lang`` with ``{placeholders}`` filled; the key itself if it is unknown."""
     entry = wordbook(book).get(key)
     if entry is None:

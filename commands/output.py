@@ -149,7 +149,7 @@ def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> Non
         message(format_finding(note, lang))
 
 
-def words(key: str, lang: str, **params: object) -> str:
+def words(key: str, lang: str, /, **params: object) -> str:
     """The CLI message ``key`` (``commands/data/messages.yaml``) in ``lang``, placeholders filled."""
     from mindpilot.wording import text
 
