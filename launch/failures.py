@@ -119,13 +119,14 @@ def _patterns() -> _Compiled:
 
 
 def kb_matcher() -> Any:
-    """The knowledge base's line matcher, or None while ``mindpilot.validators.kb`` is not there."""
+    """The knowledge base's line matcher (with this host's CANN error catalogue, as ``diagnose`` reads logs),
+    or None while ``mindpilot.validators.kb`` is not there."""
     try:
-        from mindpilot.validators.kb import load_kb
+        from mindpilot.validators.kb.knowledge import load_kb_for_logs
     except ImportError:
         return None
     try:
-        return load_kb().matcher()
+        return load_kb_for_logs().matcher()
     except Exception:  # a broken KB must not stop the live view; diagnose reports it
         return None
 

@@ -135,3 +135,12 @@ def test_size_and_text_bounds(monkeypatch):
     long = {"error_info_list": [{"ErrCode": "EE1234", "ErrMessage": "x\x1b]0;t\x07" + "y" * 5000}]}
     entry = parse_catalog(json.dumps(long).encode(), "f.json")[0]
     assert len(entry.message) == cann_catalog.MAX_TEXT and "\x1b" not in entry.message
+
+
+def test_the_live_view_explains_a_code_as_diagnose_does(monkeypatch):
+    from mindpilot.launch.failures import FailureTracker
+
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(TOOLKIT))
+    events = FailureTracker(lang="en").feed("[rank3]: EL0004: Device memory could not be allocated: 2 GB", None,
+                                            "worker", "w.log", None, 7)
+    assert [(event.finding.rule, event.rank) for event in events] == [("kb.runtime.cann_el0004", 3)]
