@@ -295,7 +295,8 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = loc_text(first["loc"])
-        raise CommandError(f"{where}: {plain_message(first)}", ExitCode.USAGE) from None
+        raise CommandError(f"{where}: {plain_message(first)}" if where else plain_message(first),
+                           ExitCode.USAGE) from None
 
 
 def _resolve_master(host: str) -> str:

@@ -228,6 +228,9 @@ class Preset(BaseModel):
     def _node_layout(self) -> "Preset":
         if self.node_rank is not None and not 0 <= self.node_rank < max(self.nodes, 1):
             raise ValueError(f"node_rank {self.node_rank} is outside 0..{self.nodes - 1}")
+        if self.nodes > self.cards:  # msrun starts at least one worker per node: worker_num would be exceeded
+            raise ValueError(f"nodes {self.nodes} is more than cards {self.cards} (msrun --worker_num, all workers "
+                             f"over all nodes): each node runs at least one worker")
         return self
 
     @property

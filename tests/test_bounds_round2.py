@@ -48,6 +48,22 @@ def test_nodes_past_the_cards_bound_are_refused_in_one_line(tmp_path):
                      "local_cards")
 
 
+def test_more_nodes_than_cards_is_refused_in_one_line(tmp_path):
+    # msrun starts at least one worker per node: 16 nodes for --worker_num=8 printed 16 commands of 1 worker
+    _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--cards", "8", "--nodes", "16",
+                             "--master-addr", "10.0.0.1", timeout=60), "nodes 16", "cards 8")
+    _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--cards", "8", "--nodes", "131072",
+                             "--master-addr", "10.0.0.1", timeout=60), "nodes 131072", "cards 8")
+    preset = tmp_path / "wide.yaml"
+    preset.write_text("name: wide\nscript: train.py\ncards: 2\nnodes: 4\nmaster_addr: 10.0.0.1\n", encoding="utf-8")
+    _one_line_exit_2(run_cli("preset", "show", str(preset), timeout=60), "nodes 4", "cards 2")
+    _one_line_exit_2(run_cli("preset", "render", str(preset), "--out", str(tmp_path / "out"), timeout=60), "nodes 4")
+    assert not (tmp_path / "out").exists()
+    done = run_cli("launch", "--demo", "--dry-run", "--no-probe", "--cards", "4", "--nodes", "4",
+                   "--master-addr", "10.0.0.1", timeout=60)  # as many nodes as cards: one worker each
+    assert done.returncode in (0, 1) and done.stdout.count("--local_worker_num=1") == 4, done.stderr
+
+
 @pytest.mark.parametrize("minutes", ["nan", "inf", "-1", "0"])
 def test_hang_minutes_must_be_a_finite_positive_number(tmp_path, minutes):
     _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--hang-minutes", minutes, timeout=60),
