@@ -60,13 +60,18 @@ def prepare_dryrun(config: str, python: Optional[str], checkout: Optional[str], 
     layout = layout_of(document)
     if layout is None:
         raise DryRunRefused(f"{config}: no parallel_config with positive integers; DryRun needs the layout")
+    cards = layout["dp"] * layout["mp"] * layout["pp"] * layout["cp"]
+    if cards > 1 and document.get("use_parallel") is not True:
+        # Without use_parallel MindFormers builds a one-card job whatever RANK_SIZE says
+        # (mindformers/core/context/build_context.py:69, 1.7.0): every rank would compile one stand-alone graph.
+        raise DryRunRefused(f"{config}: parallel_config asks for {cards} cards but use_parallel is not True; "
+                            "set use_parallel: True to DryRun the parallel job")
     if cann_toolkit() is None:
         raise DryRunRefused(f"DryRun needs the CANN toolkit (no NPU needed); on a host with CANN run: {again}",
                             environment=True)
     folder = str(Path(checkout or ".").expanduser().resolve())
     if not (Path(folder) / ENTRY).is_file():
         raise DryRunRefused(f"no {ENTRY} in {folder}: give the MindFormers checkout with --checkout DIR")
-    cards = layout["dp"] * layout["mp"] * layout["pp"] * layout["cp"]
     model, estimates, stage_layers = stage_estimates(config, document, layout, hbm)
     return PreparedDryRun(config=config, python=resolve_python(python, os.environ), checkout=folder, layout=layout,
                           cards=cards, model=model, choices=ranks_to_run(cards, layout["pp"], stage_layers),

@@ -210,3 +210,13 @@ def test_rank_log_reading_ignores_what_is_not_a_figure():
     result = read_rank_log(lines, 0, 0)
     assert (result.peak_mb, result.actual_peak_mb, result.device_mb) == (100, 120, None)
     assert result.error == "ValueError: bad shape"
+
+
+def test_a_parallel_layout_without_use_parallel_is_refused_in_one_line(notebook):
+    config = notebook["tmp"] / "finetune.yaml"
+    config.write_text(ORIGINAL.replace("use_parallel: True", "use_parallel: False"), encoding="utf-8")
+    done = run_cli("check", "--dryrun", str(config), "--checkout", str(notebook["checkout"]), "--python",
+                   str(notebook["python"]), env=notebook["env"])
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr.count("\n") == 1 and "use_parallel is not True" in done.stderr
+    assert list(notebook["out"].iterdir()) == []  # no rank was started

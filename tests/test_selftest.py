@@ -157,3 +157,12 @@ def test_missing_interpreter_is_one_line_exit_3(tmp_path):
                    env={"MINDPILOT_STATE_DIR": str(tmp_path / "state")})
     assert done.returncode == ExitCode.ENVIRONMENT
     assert done.stderr.count("\n") == 1 and "no Python interpreter at" in done.stderr
+
+
+def test_an_unknown_crash_goes_through_the_knowledge_base():
+    lines = [f"{MARK} mindspore.run_check()", "MindSpore version:  2.7.1", "Traceback (most recent call last):",
+             '  File "/venv/mindspore/ops/mul.py", line 9, in infer',
+             "ValueError: For BatchMatMul, inputs shape cannot be broadcast on CPU/GPU, with x shape [2, 3]"]
+    findings = selftest_findings(parse_console(lines), 1, "en", job="selftest-2", log="/state/msrun.log")
+    assert [f.rule for f in findings] == ["selftest.crashed", "kb.operator.batchmatmul_broadcast_cpu"]
+    assert "mul.py:9 (infer)" in findings[0].detail and findings[1].file == "/state/msrun.log"

@@ -198,6 +198,9 @@ def selftest_findings(test: SelfTest, exit_code: Optional[int], lang: str, job: 
                          for finding in _diagnosed(stage, lang)]
     if test.crash is not None and exit_code not in (0, None):
         findings.append(_crash_finding(test, lang, job))
+        if findings[-1].rule == "selftest.crashed":  # an unknown crash: what the knowledge base knows of it
+            findings += [finding.model_copy({"file": log or None, "line": None}) for stage in test.stages
+                         if stage.status == "crashed" for finding in _diagnosed(stage, lang)]
     elif not findings and exit_code not in (0, None):
         findings.append(make_finding("selftest.did_not_start", lang, code=exit_code, log=log))
     for finding in findings:
