@@ -40,4 +40,5 @@ def read_selftest(record, lang: str, max_bytes: int = 64 << 20) -> tuple:
     except OSError:
         text = ""
     test = parse_console(text.splitlines())
-    return test, selftest_findings(test, record.exit_code, lang, job=record.id, log=str(record.msrun_log))
+    return test, selftest_findings(test, record.exit_code, lang, job=record.id, log=str(record.msrun_log),
+                                   status=record.status)

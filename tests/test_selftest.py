@@ -166,3 +166,14 @@ def test_an_unknown_crash_goes_through_the_knowledge_base():
     findings = selftest_findings(parse_console(lines), 1, "en", job="selftest-2", log="/state/msrun.log")
     assert [f.rule for f in findings] == ["selftest.crashed", "kb.operator.batchmatmul_broadcast_cpu"]
     assert "mul.py:9 (infer)" in findings[0].detail and findings[1].file == "/state/msrun.log"
+
+
+def test_a_stopped_self_test_says_which_stage_it_cut_short():
+    lines = _documented_mindformers([])[:4]  # the MindSpore check passed, the pretrain test began
+    findings = selftest_findings(parse_console(lines), -15, "en", job="selftest-3", status="stopped")
+    assert [(f.rule, f.stage) for f in findings] == [
+        ("selftest.passed", "mindspore"), ("selftest.cut", "pretrain"), ("selftest.not_reached", "predict"),
+        ("selftest.not_reached", "versions")]
+    assert "the self-test process ended (stopped by mindpilot stop)" in findings[1].title
+    killed = selftest_findings(parse_console(lines), -9, "en")
+    assert "killed by signal 9" in killed[1].title and killed[1].severity.value == "error"

@@ -62,7 +62,8 @@ class Stage:
     name: str
     status: str = "not_run"
     """passed, failed (in the framework's words), unmatched (versions differ from the VERSION_MAP, the checks
-    passed), crashed (begun, then the self-test ended with an exception), not_run."""
+    passed), crashed (begun, then the self-test ended with an exception), cut (begun, then the process ended
+    without a word: stopped, killed, out of memory), not_run."""
     quote: str = ""
     """The framework's own line for the outcome."""
     lines: List[str] = field(default_factory=list)
@@ -139,7 +140,7 @@ def parse_console(lines: Iterable[str], max_stage_lines: int = 4000) -> SelfTest
                      if stage.status != "not_run" or result.which.startswith("mindformers")]
     for stage in result.stages:
         if stage.status == "started":  # begun, never said how it ended: the crash (if any) ended it
-            stage.status = "crashed" if result.crash else "not_run"
+            stage.status = "crashed" if result.crash else "cut"
     return result
 
 
@@ -182,7 +183,7 @@ def _message(line: str) -> str:
 
 
 def selftest_findings(test: SelfTest, exit_code: Optional[int], lang: str, job: str = "",
-                      log: str = "") -> List[Finding]:
+                      log: str = "", status: str = "") -> List[Finding]:
     """One finding per stage, the crash explained, and a failed stage's root cause from the knowledge base."""
     if test.which == "none":
         return [make_finding("selftest.no_framework", lang)]
@@ -192,7 +193,7 @@ def selftest_findings(test: SelfTest, exit_code: Optional[int], lang: str, job: 
     for stage in test.stages:
         if stage.status == "crashed":  # cut short by the crash: the crash's finding tells it
             continue
-        findings.append(_stage_finding(stage, lang, test, job))
+        findings.append(_stage_finding(stage, lang, test, job, _exit_words(exit_code, status, lang)))
         if stage.status == "failed":
             findings += [finding.model_copy({"file": log or None, "line": None})
                          for finding in _diagnosed(stage, lang)]
@@ -208,6 +209,16 @@ def selftest_findings(test: SelfTest, exit_code: Optional[int], lang: str, job: 
     return findings
 
 
+def _exit_words(code: Optional[int], status: str, lang: str) -> str:
+    """How the process ended, in a few words: ``mindpilot stop``, a signal, or its exit code."""
+    zh = lang == "zh"
+    if status == "stopped":
+        return "被 mindpilot stop 停止" if zh else "stopped by mindpilot stop"
+    if code is not None and code < 0:
+        return f"被信号 {-code} 结束（内存不足时常是 9）" if zh else f"killed by signal {-code} (9 is often out of memory)"
+    return f"退出码 {code}" if zh else f"exit code {code}"
+
+
 def stage_label(name: str, lang: str) -> str:
     """The stage's name for people."""
     return _LABELS[name][0 if lang == "zh" else 1]
@@ -217,13 +228,17 @@ def _labels(stages: Iterable[Stage], status: str, lang: str) -> str:
     return ", ".join(stage_label(s.name, lang) for s in stages if s.status == status) or "-"
 
 
-def _stage_finding(stage: Stage, lang: str, test: SelfTest, job: str) -> Finding:
+def _stage_finding(stage: Stage, lang: str, test: SelfTest, job: str, exit_words: str = "") -> Finding:
     values = {"job": job or "JOB", "stage": stage_label(stage.name, lang), "quote": stage.quote or stage.error or "-",
               "error": stage.error or "-"}
     if stage.status == "not_run":
         before = next((s for s in test.stages if s.status == "failed"), None)
+        if before is None:  # nothing failed: the self-test ended (stopped, killed, crashed) before this stage
+            return make_finding("selftest.not_reached", lang, extra={"stage": stage.name}, **values)
         return make_finding("selftest.not_run", lang, extra={"stage": stage.name}, **values,
-                            after=stage_label(before.name, lang) if before else "-")
+                            after=stage_label(before.name, lang))
+    if stage.status == "cut":
+        return make_finding("selftest.cut", lang, extra={"stage": stage.name}, **values, how=exit_words)
     return make_finding(f"selftest.{stage.status}", lang, extra={"stage": stage.name}, **values)
 
 
