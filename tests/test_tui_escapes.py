@@ -20,6 +20,7 @@ from mindpilot.tui.screens.diagnose import DiagnoseScreen
 from mindpilot.tui.screens.environment import EnvironmentScreen
 from mindpilot.tui.screens.launch import LaunchScreen
 from mindpilot.tui.screens.model import ModelScreen
+from mindpilot.tui.screens.plan import PlanScreen
 from mindpilot.tui.screens.weights import WeightsScreen
 from mindpilot.tui.session import Session
 from mindpilot.validators.findings import Finding, Severity
@@ -95,11 +96,12 @@ async def test_check_step_shows_a_hostile_finding(monkeypatch, tmp_path):
         assert SHOWN in await _screen_is_clean(app, pilot)
 
 
-async def test_model_weights_and_data_steps_show_a_hostile_folder_name(tmp_path):
+async def test_model_weights_data_and_plan_steps_show_a_hostile_folder_name(tmp_path):
     folder = tmp_path / ("model" + HOSTILE)
     folder.mkdir()
-    for screen in (ModelScreen, WeightsScreen, DataScreen):
-        session = Session(lang="en", model_dir=str(folder), model_source=str(folder), dataset=str(folder / "d.json"))
+    for screen in (ModelScreen, WeightsScreen, DataScreen, PlanScreen):
+        session = Session(lang="en", model_dir=str(folder), model_source=str(folder), dataset=str(folder / "d.json"),
+                          config_path=str(folder / "c.yaml"))
         app = ScreenHarness(screen(session))
         async with app.run_test(size=(100, 30)) as pilot:
             await _screen_is_clean(app, pilot)
