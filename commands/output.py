@@ -149,11 +149,12 @@ def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> Non
         message(format_finding(note, lang))
 
 
-def words(key: str, lang: str, /, **params: object) -> str:
-    """The CLI message ``key`` (``commands/data/messages.yaml``) in ``lang``, placeholders filled."""
+def words(message_id: str, lang: str, /, **params: object) -> str:
+    """The CLI message ``message_id`` (``commands/data/messages.yaml``) in ``lang``, placeholders filled (any
+    name, ``key`` included: the first two arguments are positional only)."""
     from mindpilot.wording import text
 
-    return text("messages", key, lang, **params)
+    return text("messages", message_id, lang, **params)
 
 
 def words_for(prefix: str, lang: str) -> dict[str, str]:

@@ -61,3 +61,4 @@ def test_messages_are_filled_in_the_users_language():
     assert words("stop.latest", "en", job="j1") == "stopping the latest job j1"
     assert words_for("jobs.", "zh")["status_running"] == "运行中"
     assert words("check.target_hbm", "en", hbm=64.0) == ", 64 GB HBM"
+    assert words("launch.secret_unset", "en", key="HF_TOKEN").startswith("HF_TOKEN is a secret")  # `key` is a name

@@ -19,7 +19,7 @@ def _read_labels(path: Path = LABELS_FILE) -> dict[str, Bilingual]:
     return wording.read_wordbook(path)
 
 
-def label(key: str, lang: str, **params: object) -> str:
+def label(key: str, lang: str, /, **params: object) -> str:
     """The label ``key`` in ``lang`` with ``{placeholders}`` filled; the key itself if it is unknown."""
     return wording.text("labels", key, lang, **params)
 
