@@ -220,3 +220,14 @@ def test_a_parallel_layout_without_use_parallel_is_refused_in_one_line(notebook)
     assert done.returncode == ExitCode.USAGE
     assert done.stderr.count("\n") == 1 and "use_parallel is not True" in done.stderr
     assert list(notebook["out"].iterdir()) == []  # no rank was started
+
+
+def test_a_rank_the_job_never_reached_is_said_so():
+    from mindpilot.validators.dryrun import DryRunReport, RankResult, dryrun_findings
+
+    report = DryRunReport(config="c.yaml", model="m", cards=8, layout={"dp": 4, "mp": 1, "pp": 2, "cp": 1},
+                          hbm_gb=64.0, ranks=[RankResult(rank=0, stage=0, exit_code=0, peak_mb=1, actual_peak_mb=2),
+                                              RankResult(rank=4, stage=1)])
+    findings = dryrun_findings(report, "en")
+    assert [f.rule for f in findings] == ["dryrun.stage_fits", "dryrun.rank_not_run"]
+    assert not report.fits()

@@ -153,7 +153,9 @@ def dryrun_findings(report: DryRunReport, lang: str) -> list[Finding]:
                   "estimate": f"{rank.estimate_gb:.1f}" if rank.estimate_gb is not None else "?",
                   "error": rank.error or "-", "code": rank.exit_code}
         extra = {"stage": rank.stage, "rank": rank.rank}
-        if rank.exit_code != 0:
+        if rank.exit_code is None:  # the job ended (stopped, killed) before the driver reached this rank
+            findings.append(make_finding("dryrun.rank_not_run", lang, extra=extra, **values))
+        elif rank.exit_code != 0:
             findings.append(make_finding("dryrun.rank_failed", lang, extra=extra, **values))
             findings += _diagnosed(rank.log, lang)
         elif rank.actual_peak_mb is None:
