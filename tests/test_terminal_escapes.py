@@ -111,3 +111,24 @@ def test_doctor_shows_a_probed_interpreters_stderr_and_a_distributions_version_v
     shadowed = run_cli("doctor", "--python", sys.executable, env={"PYTHONPATH": str(site)})
     _clean(shadowed.stdout, shadowed.stderr)
     assert "1.7.0A␛]0;pwned␇" in shadowed.stdout
+
+
+def test_jobs_check_and_model_check_show_hostile_records_and_file_names(tmp_path):
+    state = tmp_path / "state"
+    (state / "jobs" / "evil-1").mkdir(parents=True)
+    (state / "jobs" / "evil-1" / "job.json").write_text(json.dumps(
+        {"id": "evil-1", "name": "n" + HOSTILE, "argv": ["msrun"], "cwd": "/", "log_dir": "/nonexistent/" + HOSTILE,
+         "status": "failed", "error": "e" + HOSTILE, "started_at": 1.0}))
+    listed = run_cli("jobs", env={"MINDPILOT_STATE_DIR": str(state)})
+    _clean(listed.stdout, listed.stderr)
+    assert "␛]0;pwned␇" in listed.stdout + listed.stderr
+    config = tmp_path / ("c" + HOSTILE.replace("/", "") + ".yaml")
+    config.write_text("model:\n  model_config:\n    num_layers: 0\n")
+    checked = run_cli("check", str(config))
+    _clean(checked.stdout, checked.stderr)
+    assert "␛]0;pwned␇" in checked.stdout + checked.stderr
+    model = tmp_path / ("m" + HOSTILE.replace("/", ""))
+    model.mkdir()
+    inspected = run_cli("model", "check", str(model))
+    _clean(inspected.stdout, inspected.stderr)
+    assert "␛]0;pwned␇" in inspected.stdout + inspected.stderr
