@@ -123,7 +123,7 @@ def test_run_sh_is_owner_only_like_the_record_beside_it(tmp_path):
 
 
 def test_attach_masks_the_jobs_secrets_from_a_shell_that_lacks_them(tmp_path):
-    body = f"echo \"using key $WANDB_API_KEY now\" > \"$d/worker_0.log\"\nsleep 4"
+    body = "echo \"using key $WANDB_API_KEY now\" > \"$d/worker_0.log\"\nsleep 4"
     env = _stub_msrun(tmp_path, body)
     preset = _preset(tmp_path, {"WANDB_API_KEY": HIDDEN})
     started = run_cli("launch", str(preset), "--no-probe", "--force", "--detach", "--log-dir",
