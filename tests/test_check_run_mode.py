@@ -106,3 +106,26 @@ def test_a_missing_path_names_the_mindformers_code_that_would_open_it(tmp_path):
     path = _edited(tmp_path, QWEN_FINETUNE, [("run_mode: 'finetune'", "run_mode: 'predict'")])
     missing = [f for f in check_files([str(path)]) if f.rule == "paths.missing"]
     assert missing and all("predict_process" in f.source for f in missing)
+
+
+PYNATIVE = Path(__file__).parent / "data" / "mf2" / "configs" / "deepseek3" / "pretrain_deepseek3_1b_8p_pynative.yaml"
+MCORE = Path(__file__).parent / "data" / "mf2" / "configs" / "qwen3" / "pretrain_qwen3_32b_4k.yaml"
+
+
+@pytest.mark.parametrize("config, placeholder, real", [
+    (PYNATIVE, '"/path/megatron_dataset/wiki103-megatron_text_document"', '"/nonexistent/wiki_text_document"'),
+    (MCORE, '"/path/to/wiki103-megatron_text_document"', '"/nonexistent/wiki_text_document"'),
+])
+def test_megatron_data_paths_of_2x_configs_are_checked(tmp_path, config, placeholder, real):
+    rules = {(f.rule, getattr(f, "key", None)) for f in check_files([str(config)], skip_paths=True)}
+    key = ("train_dataset.dataloader.config.data_path.1" if config == PYNATIVE
+           else "train_dataset.data_loader.config.data_path.1")
+    assert ("paths.placeholder", key) in rules
+    assert _missing(_edited(tmp_path, config, [(placeholder, real)])) == [(key, "/nonexistent/wiki_text_document")]
+
+
+def test_the_pynative_checkpoint_folder_is_checked(tmp_path):
+    path = _edited(tmp_path, PYNATIVE, [('load_path: ""', 'load_path: "/nonexistent/iteration_1000"'),
+                                        ('"/path/megatron_dataset/wiki103-megatron_text_document"', '"./data"')])
+    (tmp_path / "data").mkdir()
+    assert _missing(path) == [("checkpoint.load_path", "/nonexistent/iteration_1000")]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 
-from mindpilot.presets.config_facts import interleave as pipeline_interleave
+from mindpilot.presets.config_facts import interleave as pipeline_interleave, seq_length as config_seq_length
 from mindpilot.validators.check.context import CheckContext
 from mindpilot.validators.check.document import ConfigDoc
 from mindpilot import compiled
@@ -100,6 +100,7 @@ class PynativeDims:
 def check_pynative_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     """Every PyNative rule on an already parsed document."""
     from mindpilot.validators.check.pynative_layers import check_context_parallel, check_pipeline, check_recompute
+    from mindpilot.validators.check.resources import check_paths
 
     if not _check_sections(doc, ctx):
         return
@@ -111,6 +112,7 @@ def check_pynative_doc(doc: ConfigDoc, ctx: CheckContext) -> None:
     check_pipeline(doc, ctx, dims)
     check_recompute(doc, ctx, dims)
     check_world(doc, ctx, dims)
+    check_paths(doc, ctx, config_seq_length(doc.data))
 
 
 def _check_sections(doc: ConfigDoc, ctx: CheckContext) -> bool:

@@ -103,7 +103,8 @@ def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) ->
             hinted = _seq_hint(value)
             if hinted and hinted != seq_length and hinted not in (seq_length + 1,):
                 ctx.add("paths.dataset_seq_length", doc.path, line, key=key, value=value, hinted=hinted,
-                        seq_length=seq_length, seq_line=doc.line(*MC, "seq_length"))
+                        seq_length=seq_length,  # model_config's, or model's in a PyNative config
+                        seq_line=doc.line(*MC, "seq_length") or doc.line("model", "seq_length"))
         if ctx.skip_paths or role == "model_dir" and not value.startswith(("/", ".", "~")):
             continue
         target = Path(value).expanduser()
