@@ -44,26 +44,57 @@ def _others_can_write(status: os.stat_result) -> bool:
     return bool(status.st_mode & 0o022)
 
 
-def check_parents(directory: Path) -> None:
-    """Every existing directory from ``/`` down to ``directory`` (links resolved) is this user's or
-    root's, and no one else may write it unless it is sticky.
+DATA_DIR_HINT = "set MINDPILOT_DATA_DIR to a folder of yours"
+MAX_LINKS = 40
+"""Symbolic links followed on one path before giving up (Linux's own limit)."""
+
+
+def check_parents(directory: Path, hint: str = DATA_DIR_HINT) -> None:
+    """Every existing directory on the way from ``/`` down to ``directory`` is this user's or root's, and no one
+    else may write it unless it is sticky; every symbolic link followed on the way is this user's or root's.
+
+    The path is walked as the kernel resolves it, so a folder reached through a link is checked where the link
+    leads, and the folder holding the link is checked too: another user's link (say ``/tmp/data`` pointing at
+    our folder) could be pointed elsewhere right after the check.
 
     Raises:
-        UnsafeLocationError: naming the first directory that fails.
+        UnsafeLocationError: naming the first directory or link that fails.
     """
     me = os.geteuid()
-    real = Path(os.path.realpath(directory))
-    for folder in [*reversed(real.parents), real]:
+    current, parts, links = "/", list(reversed(os.path.abspath(directory).split("/"))), 0
+    _check_folder("/", os.stat("/"), me, hint)
+    while parts:
+        part = parts.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
         try:
-            status = os.stat(folder)
+            status = os.lstat(candidate)
         except FileNotFoundError:
             return  # below here we create it
-        if status.st_uid not in (0, me):
-            raise UnsafeLocationError(errno.EPERM, f"belongs to user id {status.st_uid}, not to you; "
-                                                   "refused (set MINDPILOT_DATA_DIR to a folder of yours)", str(folder))
-        if _others_can_write(status) and not status.st_mode & stat.S_ISVTX:
-            raise UnsafeLocationError(errno.EPERM, "others may write it; refused (chmod go-w it, or set "
-                                                   "MINDPILOT_DATA_DIR to a folder of yours)", str(folder))
+        if stat.S_ISLNK(status.st_mode):
+            links += 1
+            if links > MAX_LINKS or status.st_uid not in (0, me):
+                raise UnsafeLocationError(errno.ELOOP if links > MAX_LINKS else errno.EPERM,
+                                          f"is a link of user id {status.st_uid}, not yours; refused ({hint})",
+                                          candidate)
+            target = os.readlink(candidate)
+            current = "/" if target.startswith("/") else current
+            parts.extend(reversed(target.split("/")))
+            continue
+        _check_folder(candidate, status, me, hint)
+        current = candidate
+
+
+def _check_folder(folder: str, status: os.stat_result, me: int, hint: str) -> None:
+    if status.st_uid not in (0, me):
+        raise UnsafeLocationError(errno.EPERM, f"belongs to user id {status.st_uid}, not to you; refused ({hint})",
+                                  folder)
+    if _others_can_write(status) and not status.st_mode & stat.S_ISVTX:
+        raise UnsafeLocationError(errno.EPERM, f"others may write it; refused (chmod go-w it, or {hint})", folder)
 
 
 def private_dir(directory: Path) -> Path:

@@ -113,3 +113,24 @@ def test_writes_never_follow_a_link_planted_in_the_overlay(tmp_path):
     with pytest.raises(OSError):
         save_learned(_release(), overlay)
     assert victim.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_a_link_of_another_user_on_the_way_to_the_data_dir_is_refused(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a link to another user")
+    mine = private_dir(tmp_path / "mine")
+    save_learned(_release(), mine / "knowledge")
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o1777)
+    shared.chmod(0o1777)  # like /tmp
+    link = shared / "data"
+    link.symlink_to(mine)  # today it leads to our folder; its owner can point it anywhere after our check
+    os.lchown(link, 1234, 1234)
+    with pytest.raises(UnsafeLocationError, match="link of user id 1234"):
+        private_dir(link / "knowledge")
+    with pytest.raises(UnsafeLocationError):
+        write_private(link / "knowledge" / "x.json", "{}")
+    assert read_private(link / "knowledge" / "mindformers-2.3.0.json") is None
+    assert _fresh_learned(link / "knowledge") == []
+    os.lchown(link, 0, 0)  # our own link in a sticky folder: no one else can change it
+    assert _fresh_learned(link / "knowledge") == ["2.3.0"]
