@@ -69,8 +69,10 @@ def package_path(*parts: str) -> Path:
     return PACKAGE_ROOT.joinpath(*parts)
 
 
-def read_bytes(path: PathLike, limit: int = MAX_TEXT_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes.
+def read_bytes(path: PathLike, limit: int = MAX_TEXT_BYTES,
+               inspect: Optional[Callable[[int, os.stat_result], None]] = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ``inspect(fd, status)``, when given, sees the
+    open file before it is read (and may raise to refuse it).
 
     Raises:
         DataFileError: not a regular file (a device, FIFO or directory would hang or never end), too
@@ -84,8 +86,11 @@ def read_bytes(path: PathLike, limit: int = MAX_TEXT_BYTES) -> bytes:
         # O_NONBLOCK: a regular file swapped for a FIFO after the stat must not block the open.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise InputBoundError(name, None, None, not_regular(os.fstat(handle.fileno()).st_mode))
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise InputBoundError(name, None, None, not_regular(status.st_mode))
+            if inspect is not None:
+                inspect(handle.fileno(), status)
             data = handle.read(limit + 1)
     except OSError as exc:
         raise DataFileError(name, None, None, cannot_read(exc)) from exc
@@ -95,10 +100,10 @@ def read_bytes(path: PathLike, limit: int = MAX_TEXT_BYTES) -> bytes:
     return data
 
 
-def read_text(path: PathLike) -> str:
+def read_text(path: PathLike, inspect: Optional[Callable[[int, os.stat_result], None]] = None) -> str:
     """A UTF-8 text file's content (newlines as ``\\n``, a byte-order mark kept); :class:`DataFileError` in
-    words a user can act on when it cannot be read (see :func:`read_bytes` for the bounds)."""
-    data = read_bytes(path)
+    words a user can act on when it cannot be read (see :func:`read_bytes` for the bounds and ``inspect``)."""
+    data = read_bytes(path, inspect=inspect)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -163,7 +163,8 @@ def _render(args: argparse.Namespace) -> ExitCode:
     from mindpilot.presets.preset import find_preset
 
     preset = find_preset(args.preset)
-    folder = Path(args.preset).parent if Path(args.preset).is_file() else None  # else a built-in: the package
+    # the folder of the preset file itself (a link to it names no other folder); a built-in: the package only
+    folder = Path(args.preset).resolve().parent if Path(args.preset).is_file() else None
     try:
         files = render_preset(preset, args.out, SourceRule.of(folder, args.allow_file))
     except ValueError as exc:  # a config key MindFormers would reject, or a YAML the splicer cannot edit

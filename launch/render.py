@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
@@ -35,6 +36,8 @@ from mindpilot.fileio import write_atomic
 from mindpilot.presets.preset import Preset
 
 PRESET_FILE = "preset.yaml"
+NODE_SCRIPT = re.compile(r"node[0-9]+\.sh")
+"""The script of one node of a multi-node job: a copied file of that name would be overwritten by it."""
 
 
 class RenderRefusedError(ValueError):
@@ -54,17 +57,43 @@ class SourceRule:
         folders = [Path(os.path.realpath(preset_folder))] if preset_folder is not None else []
         return cls(folders, {Path(os.path.realpath(Path(path).expanduser())) for path in allowed})
 
-    def check(self, source: Path, key: str) -> None:
-        """Raise :class:`RenderRefusedError` unless ``source`` (links resolved) may be copied."""
-        real = Path(os.path.realpath(source))
-        if real in self.files or any(folder == real.parent or folder in real.parents for folder in self.folders):
+    def check(self, source: Path, key: str, real: Optional[Path] = None) -> None:
+        """Raise :class:`RenderRefusedError` unless ``source`` (``real``: the file it is, links resolved) may be
+        copied. A hidden file or folder (``.ssh/id_rsa``, ``.env``) counts only when named on the command line:
+        a preset kept in the home folder would otherwise reach ``~/.ssh``."""
+        real = real or Path(os.path.realpath(source))
+        if real in self.files:
             return
-        if PACKAGE_ROOT in real.parents and not any(
-                part.startswith(".") for part in real.relative_to(PACKAGE_ROOT).parts):
-            return  # a template shipped with mindpilot (``mindpilot:`` paths of the built-in presets)
+        for folder in [*self.folders, PACKAGE_ROOT]:  # the package: templates of the built-in presets
+            if folder in real.parents and not any(part.startswith(".") for part in real.relative_to(folder).parts):
+                return
         where = ", ".join(str(folder) for folder in self.folders) or "none"
-        raise RenderRefusedError(f"{key}: {source} is outside the preset's folder ({where}); not copied. "
-                                 f"Name it with --allow-file {source} to copy it")
+        raise RenderRefusedError(f"{key}: {source} is outside the preset's folder ({where}) or hidden; not "
+                                 f"copied. Name it with --allow-file {source} to copy it")
+
+    def read(self, source: Path, key: str) -> tuple[str, int]:
+        """The text and permission bits of ``source`` once :meth:`check` accepts the file actually opened: a
+        file swapped for a link after a check by path would otherwise be read through the link.
+
+        Raises:
+            DataFileError, RenderRefusedError: see :func:`mindpilot.datafiles.read_text` and :meth:`check`.
+        """
+        modes = []
+
+        def inspect(fd: int, status: os.stat_result) -> None:
+            self.check(source, key, _opened_path(fd, source))
+            modes.append(status.st_mode & 0o777)
+
+        text = read_text(source, inspect=inspect)
+        return text, modes[0]
+
+
+def _opened_path(fd: int, source: Path) -> Path:
+    """The path of the file open as ``fd`` (Linux names it in ``/proc``), else ``source`` with links resolved."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return Path(os.path.realpath(source))
 
 
 @dataclass
@@ -85,19 +114,20 @@ def _absolute(path: str, cwd: Path) -> Path:
 def _unique_name(name: str, taken: set[str]) -> str:
     stem, dot, suffix = name.rpartition(".")
     candidate, number = name, 2
-    while candidate in taken or candidate in (PRESET_FILE, "run.sh", "env.sh"):
+    while candidate in taken or candidate in (PRESET_FILE, "run.sh", "env.sh") or NODE_SCRIPT.fullmatch(candidate):
         candidate = f"{stem}-{number}.{suffix}" if dot else f"{name}-{number}"
         number += 1
     taken.add(candidate)
     return candidate
 
 
-def config_text(preset: Preset, path: Path) -> str:
-    """The config at ``path`` with the preset's ``parallel`` written in (a MindFormers YAML), else as it is."""
+def config_text(preset: Preset, path: Path, text: Optional[str] = None) -> str:
+    """The config at ``path`` (``text``, when already read) with the preset's ``parallel`` written in (a
+    MindFormers YAML), else as it is."""
     from mindpilot.validators.check import detect_kind
     from mindpilot.datafiles import read_yaml
 
-    text = read_text(path)
+    text = read_text(path) if text is None else text
     if not preset.parallel or not str(path).lower().endswith((".yaml", ".yml")):
         return text
     if detect_kind(str(path), text, read_yaml(path, text)) != "mindformers":
@@ -128,19 +158,19 @@ def rendered_files(preset: Preset, out_dir: Union[str, Path], sources: Optional[
     new_config: Optional[str] = None
     if preset.config:
         source = _absolute(preset.resolve(preset.config), cwd)
-        sources.check(source, "config")
+        text, mode = sources.read(source, "config")
         name = _unique_name(source.name, taken)
-        files[name] = config_text(preset, source)
-        modes[name] = _mode_of(source)
+        files[name] = config_text(preset, source, text)
+        modes[name] = mode
         new_config = str(out / name)
         replacements[preset.config] = replacements[str(source)] = new_config
     related = []
     for raw in preset.related_files:
         source = _absolute(preset.resolve(raw), cwd)
-        sources.check(source, "related_files")
+        text, mode = sources.read(source, "related_files")
         name = _unique_name(source.name, taken)
-        files[name] = read_text(source)
-        modes[name] = _mode_of(source)
+        files[name] = text
+        modes[name] = mode
         related.append(str(out / name))
         replacements[raw] = replacements[str(source)] = str(out / name)
     args = [replacements.get(arg, replacements.get(preset.resolve(arg), arg)) for arg in preset.script_args]
@@ -179,14 +209,6 @@ def _from_here(script: str, own: dict[str, str], started_in: Optional[str]) -> s
     return script
 
 
-def _mode_of(source: Path) -> int:
-    """The permission bits of ``source`` (its copy gets no more)."""
-    try:
-        return os.stat(source).st_mode & 0o777
-    except OSError:
-        return 0o600
-
-
 def env_sh(env: dict[str, str], preset: Preset) -> str:
     """``export`` lines of the job's variables, to ``source env.sh`` in an interactive shell."""
     from mindpilot.launch.command import _quoted_env_value
@@ -203,17 +225,20 @@ def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[S
     """Write :func:`rendered_files` into ``out_dir`` (created if missing); unchanged files are not rewritten.
 
     Raises:
-        RenderRefusedError: a file ``sources`` does not allow, or a symbolic link at one of the outputs
-            (checked for every output before anything is written).
+        RenderRefusedError: a file ``sources`` does not allow, an output folder that another user could change
+            (see :func:`mindpilot.userdata.check_parents`), or a symbolic link at one of the outputs (all
+            checked before anything is written).
     """
     out = Path(out_dir).expanduser()
     modes: dict[str, int] = {}
     _, files = rendered_files(preset, out, sources, modes)
+    _check_output_folder(out)
     links = [name for name in files if os.path.islink(out / name)]
     if links:
         raise RenderRefusedError(f"{out / links[0]} is a symbolic link; refused to write through it, nothing "
                                  f"written (remove it first)")
     out.mkdir(parents=True, exist_ok=True)
+    _check_output_folder(out)  # made through no link another user planted meanwhile
     result = []
     for name, text in files.items():
         path = out / name
@@ -221,7 +246,29 @@ def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[S
         mode = modes.get(name, 0o755 if name.endswith(".sh") else None)
         if old != text:
             write_atomic(path, text, mode=mode, follow_symlinks=False)
-        elif mode is not None and os.stat(path).st_mode & 0o777 != mode:
-            os.chmod(path, mode)  # a copy made wider earlier is narrowed to its source's bits
+        elif mode is not None:
+            _narrow(path, mode)  # a copy made wider earlier gets its source's bits again
         result.append(RenderedFile(path, old != text))
     return result
+
+
+def _check_output_folder(out: Path) -> None:
+    """Refuse an output folder that another user owns or may write, or reaches through a link of theirs: they
+    could swap it for a link to ``/etc/profile.d`` between our checks and the writes."""
+    from mindpilot.userdata import UnsafeLocationError, check_parents
+
+    try:
+        check_parents(out, hint="render into a folder of yours")
+    except UnsafeLocationError as exc:
+        raise RenderRefusedError(f"{exc.filename}: {exc.strerror}; nothing written") from None
+
+
+def _narrow(path: Path, mode: int) -> None:
+    """Give the regular file ``path`` exactly ``mode``, through a descriptor: a link is never followed."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISREG(status.st_mode) and status.st_mode & 0o777 != mode:
+            os.fchmod(fd, mode)
+    finally:
+        os.close(fd)

@@ -137,3 +137,97 @@ def test_the_rendered_folder_names_its_files_relative_to_itself_and_can_move(tmp
     loaded = load_preset(moved / "preset.yaml")  # the preset finds the moved copies too
     assert loaded.config == str(moved / "job_config.yaml") and loaded.related_files == [str(moved / "notes.txt")]
     assert loaded.script_args == ["--config", str(moved / "job_config.yaml")] and loaded.relative_to is None
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_not_read_through_it(tmp_path, monkeypatch):
+    """Another user who can write the preset's folder swaps a checked file for a link just before it is read."""
+    from mindpilot.launch import render
+    from mindpilot.presets.preset import load_preset
+
+    secret = _secret(tmp_path)
+    repo = tmp_path / "repo"
+    preset = _preset(repo, ["notes.txt"])
+    notes = repo / "notes.txt"
+    notes.write_text("notes\n", encoding="utf-8")
+    real_read_text = render.read_text
+
+    def swapped_then_read(path, *args, **kwargs):
+        if Path(path).name == "notes.txt" and not os.path.islink(path):
+            os.unlink(path)
+            os.symlink(secret, path)  # the attacker wins the race between the check and the open
+        return real_read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(render, "read_text", swapped_then_read)
+    with pytest.raises(render.RenderRefusedError, match="outside the preset's folder"):
+        render.render_preset(load_preset(preset), tmp_path / "artifact", render.SourceRule.of(repo))
+    assert not _copied_anywhere(tmp_path / "artifact", "PRIVATE KEY")
+
+
+def test_a_hidden_file_in_the_presets_folder_needs_allow_file(tmp_path):
+    """A preset saved in the home folder would otherwise reach ``~/.ssh`` and ``~/.env`` as files of its folder."""
+    home = tmp_path / "home"
+    secret = _secret(tmp_path)  # tmp_path/home/.ssh/id_rsa
+    (home / ".env").write_text("HF_TOKEN=hf_abcdefghijklmnop1234\n", encoding="utf-8")
+    out = tmp_path / "artifact"
+    for named in (".ssh/id_rsa", str(secret), ".env"):
+        preset = _preset(home, [named])
+        done = run_cli("preset", "render", str(preset), "--out", str(out))
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert not _copied_anywhere(out, "PRIVATE KEY") and not _copied_anywhere(out, "hf_abcdef")
+    done = run_cli("preset", "render", str(preset), "--out", str(out), "--allow-file", str(home / ".env"))
+    assert done.returncode == 0 and (out / ".env").exists(), done.stderr
+
+
+def test_render_refuses_an_output_folder_another_user_could_change(tmp_path):
+    preset = _preset(tmp_path / "repo", [])
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone may rename our output folder away and put a link to /etc/profile.d there
+    done = run_cli("preset", "render", str(preset), "--out", str(shared / "artifact"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "others may write it" in done.stderr and not (shared / "artifact").exists()
+    shared.chmod(0o1777)  # sticky, like /tmp: others cannot rename what is ours in it
+    assert run_cli("preset", "render", str(preset), "--out", str(shared / "artifact")).returncode == 0
+    if os.geteuid() != 0:
+        return  # only root can give a folder and a link to another user
+    theirs = shared / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, 1234, 1234)
+    link = shared / "link"
+    link.symlink_to(tmp_path / "mine")
+    os.lchown(link, 1234, 1234)
+    for out, words in ((theirs, "belongs to user id 1234"), (link, "link of user id 1234")):
+        done = run_cli("preset", "render", str(preset), "--out", str(out))
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert list(theirs.iterdir()) == [] and not (tmp_path / "mine").exists()
+
+
+def test_a_copy_is_narrowed_through_a_descriptor_never_through_a_link(tmp_path):
+    from mindpilot.launch.render import _narrow
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n", encoding="utf-8")
+    victim.chmod(0o600)
+    link = tmp_path / "notes.txt"
+    link.symlink_to(victim)
+    with pytest.raises(OSError):
+        _narrow(link, 0o755)
+    assert victim.stat().st_mode & 0o777 == 0o600
+    _narrow(victim, 0o640)
+    assert victim.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_related_file_named_like_a_node_script_is_not_overwritten_by_it(tmp_path):
+    repo = tmp_path / "repo"
+    preset = _preset(repo, ["node0.sh"])
+    preset.write_text(preset.read_text(encoding="utf-8").replace("cards: 1", "cards: 2")
+                      + "nodes: 2\nmaster_addr: 10.0.0.1\n", encoding="utf-8")
+    (repo / "node0.sh").write_text("echo my own helper\n", encoding="utf-8")
+    out = tmp_path / "artifact"
+    done = run_cli("preset", "render", str(preset), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    from mindpilot.presets.preset import load_preset
+
+    copies = load_preset(out / "preset.yaml").related_files
+    assert [Path(path).read_text(encoding="utf-8") for path in copies] == ["echo my own helper\n"]
+    assert "msrun" in (out / "node0.sh").read_text(encoding="utf-8")
