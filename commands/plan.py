@@ -16,7 +16,7 @@ from typing import Any, Optional
 from mindpilot.validators.text.columns import columns, pad, wrap
 from mindpilot.commands.dryrun_cli import add_dryrun_options
 from mindpilot.commands.output import CommandError, emit_json, lang_of, message, words_for
-from mindpilot.commands.plan_verify import add_verify_option, check_verify_args, recorded_lines, verify
+from mindpilot.commands.plan_verify import add_verify_option, check_verify_args, kept_dryrun, recorded_lines, verify
 from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH
 from mindpilot.exit_codes import ExitCode
 
@@ -150,6 +150,9 @@ def _document(args: argparse.Namespace, arch: Any, candidates: list, advice: Any
                 "candidates": [c.to_dict(lang) for c in candidates], "fits": any(c.fits for c in candidates)}
     if advice is not None:
         document["advice"] = advice.to_dict()
+    kept = kept_dryrun(arch.name)
+    if kept is not None:  # the newest DryRun of this model: the framework's figure beside our estimate
+        document["dryrun"] = kept
     if diff is not None:
         document["applied"] = {"file": args.apply, "pick": args.pick, "dry_run": args.dry_run, "diff": diff}
     if args.pynative_data is not None:  # the settings as the MindFormers 2.x PyNative YAML writes them

@@ -11,6 +11,7 @@ import argparse
 import shutil
 import time
 from pathlib import Path
+from typing import Optional
 
 from mindpilot.commands.output import emit_json, message, print_findings, words_for
 from mindpilot.exit_codes import ExitCode
@@ -52,6 +53,20 @@ def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
         return ExitCode.FINDINGS
     message(text["chosen"].format(pick=chosen, config=args.verify, cards=args.cards))
     return ExitCode.OK
+
+
+def kept_dryrun(model: str) -> Optional[dict]:
+    """The newest kept DryRun of ``model`` for ``plan --json`` (layout, card, per-stage figures), or None."""
+    from mindpilot.launch.dryrun import load_records
+
+    records = load_records(model)
+    if not records:
+        return None
+    record = records[0]
+    stages = [{key: rank.get(key) for key in ("stage", "rank", "estimate_gb", "peak_mb", "actual_peak_mb")}
+              for rank in sorted(record["ranks"], key=lambda r: r["stage"])]
+    return {"layout": record["layout"], "hbm_gb": record["hbm_gb"], "recorded_at": record["recorded_at"],
+            "kept": len(records), "stages": stages}
 
 
 def recorded_lines(model: str, lang: str) -> list[str]:

@@ -145,6 +145,8 @@ def test_results_are_kept_and_plan_shows_estimate_against_the_framework(notebook
     (kept[0].parent / "wrong.json").write_text('{"model": "finetune_qwen2_5_7b_8k", "ranks": "x"}', encoding="utf-8")
     again = run_cli("plan", "--model", str(CONFIG), "--cards", "8", "--lang", "en", env=notebook["env"])
     assert again.returncode == done.returncode and "1 kept for this model" in again.stdout
+    document = json.loads(run_cli("plan", "--model", str(CONFIG), "--cards", "8", "--json", env=notebook["env"]).stdout)
+    assert [(s["stage"], s["actual_peak_mb"]) for s in document["dryrun"]["stages"]] == [(0, 26244), (1, 72000)]
     bench = run_cli_bench(notebook["env"])
     assert "finetune_qwen2_5_7b_8k" in bench and "stage 1" in bench
 
