@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> ExitCode:
                   f"{configs}{'  VERSION_MAP' if item['version_map'] else ''}\n")
     if not learned:
         out.write("  -  " + words("knowledge.learn_hint", lang) + "\n")
+    cann = document.get("cann_errors")
+    out.write((words("knowledge.cann_errors", lang, codes=cann["codes"], version=cann["version"] or "?",
+                     learned=cann["learned"], path=cann["from"]) if cann
+               else words("knowledge.cann_errors_hint", lang)) + "\n")
     return ExitCode.OK
 
 
@@ -112,7 +116,7 @@ def _learn_cann(args: argparse.Namespace) -> ExitCode:
     except CatalogError as exc:
         raise CommandError(f"learn cann: {exc}", ExitCode.USAGE) from None
     try:
-        stored = save_learned(entries, str(path), version)
+        stored = save_learned(entries, str(path.resolve()), version)
     except OSError as exc:
         raise CommandError(f"learn cann: cannot write {exc.filename}: {exc.strerror}", ExitCode.USAGE) from None
     codes = len({entry.code for entry in entries})

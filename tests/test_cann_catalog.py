@@ -35,6 +35,9 @@ def test_learn_from_an_install_then_diagnose_explains_the_code_in_cann_s_words(t
     assert done.returncode == ExitCode.OK, done.stderr
     summary = json.loads(done.stdout)
     assert summary["codes"] == 6 and summary["version"] == "8.0.RC3"
+    listed = json.loads(run_cli("knowledge", "--json", env=env).stdout)["cann_errors"]
+    assert listed["codes"] == 6 and listed["version"] == "8.0.RC3" and listed["from"] == str(TOOLKIT.resolve())
+    assert "6 codes of CANN 8.0.RC3" in run_cli("knowledge", "--lang", "en", env=env).stdout
     log = _log(tmp_path, "  EL0004: Device memory could not be allocated: 2 GB\n")
     done = run_cli("diagnose", str(log), "--json", "--lang", "en", env=env)
     report = json.loads(done.stdout)

@@ -14,7 +14,8 @@ from mindpilot.validators.versions import version_key
 
 
 def coverage() -> dict[str, Any]:
-    """``{"table_date", "table": {family: [versions]}, "learned": [...], "overlay_dir"}``."""
+    """``{"table_date", "table": {family: [versions]}, "learned": [...], "overlay_dir", "cann_errors"}``
+    (``cann_errors``: the CANN error catalogue ``knowledge learn cann`` stored, or None)."""
     table: dict[str, list[str]] = {}
     mindspore: set[str] = set()
     for stack in load_stacks():
@@ -30,4 +31,7 @@ def coverage() -> dict[str, Any]:
     learned = [{"name": r.name, "version": r.version, "learned": r.learned, "configs": len(r.configs),
                 "version_map": r.version_map is not None, "requires_python": r.requires_python}
                for r in load_learned()]
-    return {"table_date": table_date(), "table": table, "learned": learned, "overlay_dir": str(overlay_dir())}
+    from mindpilot.validators.kb.cann_catalog import learned_summary
+
+    return {"table_date": table_date(), "table": table, "learned": learned, "overlay_dir": str(overlay_dir()),
+            "cann_errors": learned_summary()}

@@ -212,6 +212,22 @@ def load_learned() -> List[CodeEntry]:
     return entries
 
 
+def learned_summary() -> Optional[Dict[str, object]]:
+    """What ``knowledge learn cann`` stored (where from, CANN version, day, how many codes), or None."""
+    from mindpilot.userdata import read_private
+
+    data = read_private(learned_path(), MAX_FILE_BYTES * 2)
+    try:
+        document = json.loads(data.decode("utf-8", "replace")) if data is not None else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
+        return None
+    return {"from": _text(document.get("learned_from")), "version": _text(document.get("version")),
+            "learned": _text(document.get("learned")), "codes": min(len(document["entries"]), MAX_ENTRIES),
+            "file": str(learned_path())}
+
+
 def installed_toolkit(environ: Optional[Dict[str, str]] = None) -> Tuple[Optional[Path], str]:
     """The CANN toolkit of this host (as ``doctor`` finds it) and its version, or (None, "")."""
     from mindpilot.validators.probe.ascend import TOOLKIT_CANDIDATES, find_cann
