@@ -26,7 +26,6 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     from mindpilot.launch.jobs import load_job, resolve_job
-    from mindpilot.launch.multinode import stop_remote_nodes
     from mindpilot.launch.runner import stop_job
 
     try:
@@ -37,8 +36,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     if not args.job:
         message(words("stop.latest", lang_of(args), job=record.id))
     left = stop_job(record.id, grace=args.grace)
-    unreachable = stop_remote_nodes(record, args.grace) if record.nodes else []
     final = load_job(record.id)
+    unreachable = final.unreachable_nodes
     if args.json:
         status = "unreachable" if unreachable else final.status
         emit_json({"id": final.id, "status": status, "exit_code": final.exit_code, "left_pids": left,

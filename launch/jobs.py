@@ -114,6 +114,8 @@ class JobRecord(BaseModel):
     """Why the job could not start, when it could not."""
     secret_names: List[str] = Field(default_factory=list)
     """Names of the secret variables the job was given (never their values; see ``launch.job_secrets``)."""
+    unreachable_nodes: List[Dict[str, Any]] = Field(default_factory=list)
+    """Nodes the last ``stop`` could not reach (``rank``, ``host``, ``error``): their processes may still run."""
 
     @field_validator("id")
     @classmethod

@@ -232,9 +232,10 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
 
 
 def stop_job(job_id: str, grace: float = 10.0) -> list[int]:
-    """SIGTERM to every process of the job (and their groups), wait ``grace`` s, SIGKILL the rest.
+    """SIGTERM to every process of the job (and their groups), wait ``grace`` s, SIGKILL the rest; then ask
+    each ssh node to end the job on its host, and record those that did not answer (``unreachable_nodes``).
 
-    Returns the pids still alive afterwards (empty when the stop worked).
+    Returns the local pids still alive afterwards (empty when the stop worked here).
     """
     record = update_job(job_id, stop_requested=True)
     processes = job_processes(record)
@@ -260,7 +261,12 @@ def stop_job(job_id: str, grace: float = 10.0) -> list[int]:
             update_job(job_id, status=STOPPED, ended_at=time.time())
             break
         time.sleep(0.05)
-    return [p.pid for p in job_processes(load_job(job_id))]
+    record = load_job(job_id)
+    if record.nodes:  # ending the ssh clients here proves nothing about the remote nodes: ask each one
+        from mindpilot.launch.multinode import stop_remote_nodes
+
+        record = update_job(job_id, unreachable_nodes=stop_remote_nodes(record, grace))
+    return [p.pid for p in job_processes(record)]
 
 
 def _signal_group(group: int, sig: int) -> None:

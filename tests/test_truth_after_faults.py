@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 from sshd_server import sshd, start_sshd  # noqa: F401  (fixture)
 from support import run_cli, wait_for
+from test_tui_launch import fake_launch  # noqa: F401  (the launch core replaced by fakes)
 
 
 def _stub_msrun(tmp_path: Path, node0_seconds: float, node1_seconds: float) -> Path:
@@ -143,3 +144,37 @@ def test_deleting_a_running_jobs_record_folder_makes_its_supervisor_stop_the_wor
     shutil.rmtree(tmp_path / "state" / "jobs" / job)
     assert wait_for(lambda: not _tagged(job), timeout=30), [p.cmdline() for p in _tagged(job)]
     time.sleep(0.2)
+
+
+async def test_the_tui_stop_says_which_node_it_could_not_reach(fake_launch, monkeypatch):  # noqa: F811
+    from mindpilot.launch.events import ExitEvent, LineEvent
+    from mindpilot.tui import launching
+    from mindpilot.tui.screens.launch import LaunchScreen
+    from mindpilot.tui.session import Session
+    from tui_apps.fakes import FakeRecord, fake_report
+    from tui_apps.harness import ScreenHarness, settle
+
+    def until_stopped(job, lang, stop):
+        while not fake_launch["stopped"] and not stop():
+            yield LineEvent(source="worker", rank=0, text="training", file="worker_0.log")
+            time.sleep(0.01)
+        yield ExitEvent(code=-15, status="stopped")
+
+    monkeypatch.setattr(launching, "watch", until_stopped)
+    monkeypatch.setattr(launching, "unreachable_nodes",
+                        lambda job: [{"rank": 1, "host": "node1", "error": "ssh exited 255"}])
+    app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        for _ in range(200):
+            if app.screen.job.view_lines():
+                break
+            await pilot.pause(0.05)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert f"job {FakeRecord.id}: node 1 (node1) is unreachable; its processes may still run" in messages
+        assert not any("no process left" in m for m in messages)

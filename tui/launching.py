@@ -73,6 +73,16 @@ def stop_job(job_id: str) -> list[int]:
     return runner.stop_job(job_id)
 
 
+def unreachable_nodes(job_id: str) -> list[dict]:
+    """The nodes the last stop of ``job_id`` could not reach (``rank``, ``host``, ``error``)."""
+    from mindpilot.launch.jobs import load_job
+
+    try:
+        return list(load_job(job_id).unreachable_nodes)
+    except KeyError:
+        return []
+
+
 def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None,
                 config: Optional[str] = None) -> list[str]:
     """The CLI command that repeats the Launch step (the saved preset file once the job was saved).

@@ -381,6 +381,12 @@ class LaunchScreen(StepScreen):
         except Exception as exc:  # the job record vanished: say so
             self.from_thread(self.notify, self.t("failed", error=exc), severity="error")
             return
+        unreachable = launching.unreachable_nodes(job_id)
+        if unreachable:
+            nodes = ", ".join(f"{node.get('rank')} ({node.get('host')})" for node in unreachable)
+            self.from_thread(self.notify, visible(self.t("launch_stop_unreachable", job=job_id, nodes=nodes)),
+                             severity="error")
+            return
         text = (self.t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))) if left
                 else self.t("launch_stopped", job=job_id))
         self.from_thread(self.notify, text)
