@@ -44,7 +44,8 @@ _recording: Optional[Dict[Tuple[str, str], Any]] = None
 
 
 def shipped(path: Union[str, Path]) -> bool:
-    """A knowledge file shipped in the package: YAML under a ``data`` folder, or the TUI's labels.
+    """A knowledge file shipped in the package: YAML under a ``data`` folder, or a book of words
+    (:data:`mindpilot.wording.WORDBOOKS`: the TUI's labels, the CLI's messages).
 
     The configs and presets we ship are checked like users' files, whose findings need line numbers.
     """
@@ -55,7 +56,9 @@ def shipped(path: Union[str, Path]) -> bool:
     if resolved.suffix not in (".yaml", ".yml") or PACKAGE_ROOT not in resolved.parents:
         return False
     parts = resolved.relative_to(PACKAGE_ROOT).parts
-    return "tests" not in parts and ("data" in parts[:-1] or parts == ("tui", "labels.yaml"))
+    from mindpilot.wording import WORDBOOKS
+
+    return "tests" not in parts and ("data" in parts[:-1] or parts in WORDBOOKS.values())
 
 
 def _source(path: Union[str, Path]) -> str:

@@ -1,5 +1,5 @@
 """Short user-facing texts in both languages, kept as data: the TUI's chrome (``tui/labels.yaml``) and the CLI's
-messages (``commands/data/messages.yaml``), each a flat YAML file of ``key: {zh: ..., en: ...}``.
+messages (``commands/messages.yaml``), each a flat YAML file of ``key: {zh: ..., en: ...}``.
 
 Findings carry their own texts (``validators/data/rules/``); these books hold only what a front end says around
 them. Each book is validated once (both languages, nothing else) and shipped compiled (:mod:`mindpilot.compiled`),
@@ -15,7 +15,7 @@ from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, package_path, read_text, validate
 
-WORDBOOKS = {"labels": ("tui", "labels.yaml"), "messages": ("commands", "data", "messages.yaml")}
+WORDBOOKS = {"labels": ("tui", "labels.yaml"), "messages": ("commands", "messages.yaml")}
 """Every book by name, with its path in the package."""
 
 

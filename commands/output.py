@@ -150,7 +150,7 @@ def print_report(report: Any, lang: str, stream: Optional[TextIO] = None) -> Non
 
 
 def words(message_id: str, lang: str, /, **params: object) -> str:
-    """The CLI message ``message_id`` (``commands/data/messages.yaml``) in ``lang``, placeholders filled (any
+    """The CLI message ``message_id`` (``commands/messages.yaml``) in ``lang``, placeholders filled (any
     name, ``key`` included: the first two arguments are positional only)."""
     from mindpilot.wording import text
 

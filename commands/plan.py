@@ -28,7 +28,7 @@ MEMORY_TERMS = ("weights", "gradients", "optimizer", "activations", "logits", "r
 
 
 def plan_labels(lang: str) -> dict[str, Any]:
-    """The words of ``plan``'s text output (``commands/data/messages.yaml``, keys ``plan.*``) in ``lang``."""
+    """The words of ``plan``'s text output (``commands/messages.yaml``, keys ``plan.*``) in ``lang``."""
     labels: dict[str, Any] = words_for("plan.", lang)
     labels["head"] = tuple(labels[f"head_{name}"] for name in PLAN_HEAD)
     labels["terms"] = {name: labels[f"term_{name}"] for name in MEMORY_TERMS}

@@ -1,4 +1,4 @@
-"""The CLI's own words are data (``commands/data/messages.yaml``), as the TUI's are (``tui/labels.yaml``): no
+"""The CLI's own words are data (``commands/messages.yaml``), as the TUI's are (``tui/labels.yaml``): no
 Chinese text inline in ``commands/``, every message a command asks for exists, and both languages fill the same
 placeholders."""
 
