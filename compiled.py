@@ -38,6 +38,22 @@ T = TypeVar("T")
 BUILT_DIR = PACKAGE_ROOT / "_built"
 FORMAT = 1
 """Bumped when the encoding changes; files of another format are not used (and the freshness test fails)."""
+COMPILED_TYPES = frozenset({
+    "mindpilot.launch.failures:Pattern", "mindpilot.launch.failures:Patterns",
+    "mindpilot.presets.arch:ModelArch", "mindpilot.presets.reasons:ReasonText",
+    "mindpilot.validators.catalog:RuleText", "mindpilot.validators.check.grpo:GrpoSchema",
+    "mindpilot.validators.check.model:ModelClass", "mindpilot.validators.check.path_reads:PathField",
+    "mindpilot.validators.check.path_reads:PathReads", "mindpilot.validators.check.path_reads:ReadWhen",
+    "mindpilot.validators.check.pynative:PynativeSchema", "mindpilot.validators.findings:Severity",
+    "mindpilot.validators.kb.model:Context", "mindpilot.validators.kb.model:KbPattern",
+    "mindpilot.validators.kb.model:KbRule", "mindpilot.validators.probe.demo:DemoEnvironment",
+    "mindpilot.validators.probe.facts:Checkout", "mindpilot.validators.probe.facts:HostInfo",
+    "mindpilot.validators.probe.facts:PythonInfo", "mindpilot.validators.stacks:Requirement",
+    "mindpilot.validators.stacks:Stack",
+})
+"""Every dataclass and enum a compiled file may name (``module:Qualname``). The decoder imports and builds
+nothing else, so an edited file that names another module (``mindpilot.__main__``, a bench script) imports
+nothing; a loader whose result holds a new type fails to compile until the type is added here."""
 _MISS = object()
 _recording: Optional[Dict[Tuple[str, str], Any]] = None
 """While :func:`compile_all` runs: every shipped build by (source, name)."""
@@ -134,9 +150,10 @@ def encode(value: Any) -> Any:
 
 
 def _type_name(kind: type) -> str:
-    if not kind.__module__.startswith("mindpilot."):
-        raise TypeError(f"{kind.__module__}.{kind.__qualname__} is not one of mindpilot's types")
-    return f"{kind.__module__}:{kind.__qualname__}"
+    name = f"{kind.__module__}:{kind.__qualname__}"
+    if name not in COMPILED_TYPES:
+        raise TypeError(f"{name} is not in compiled.COMPILED_TYPES (add it there if it is shipped knowledge)")
+    return name
 
 
 def _decode_object(obj: Dict[str, Any]) -> Any:
@@ -182,10 +199,10 @@ def _dataclass(name: str) -> Tuple[type, frozenset]:
 
 @lru_cache(maxsize=None)
 def _resolve(name: str, base: Optional[type]) -> type:
-    """mindpilot's dataclass (``base`` None) or enum named ``module:Qualname``; nothing else."""
+    """The dataclass (``base`` None) or enum of :data:`COMPILED_TYPES` named ``module:Qualname``; nothing else."""
+    if name not in COMPILED_TYPES:  # checked before any import: a module's import runs its code
+        raise ValueError(f"not a compiled type: {name!r}")
     module_name, _, qualname = name.partition(":")
-    if not module_name.startswith("mindpilot."):
-        raise ValueError(f"not one of mindpilot's types: {name!r}")
     target: Any = sys.modules.get(module_name) or importlib.import_module(module_name)
     for part in qualname.split("."):
         target = getattr(target, part)

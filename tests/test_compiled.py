@@ -68,6 +68,26 @@ def test_the_decoder_makes_only_mindpilots_own_dataclasses_enums_and_texts(tmp_p
     assert compiled._read_built(path, file) == (Bilingual(zh="甲", en="a"), Severity.ERROR)
 
 
+def test_a_type_name_outside_the_registered_list_imports_nothing(tmp_path):
+    """An edited compiled file naming another module of the package: importing it would run its code."""
+    path = package_path("validators", "data", "stacks.yaml")
+    digest = compiled._digest(path)
+    for module in ("mindpilot.__main__", "mindpilot.bench.startup"):
+        assert module not in sys.modules
+        file = tmp_path / "entry.json"
+        data = {f"object:{module}:Anything": []}
+        file.write_text(json.dumps({"format": compiled.FORMAT, "sha256": digest, "data": data}), encoding="utf-8")
+        assert compiled._read_built(path, file) is compiled._MISS
+        assert module not in sys.modules, f"decoding imported {module}"
+
+
+def test_the_registered_types_are_exactly_those_the_build_holds():
+    named = set()
+    for file in compiled.BUILT_DIR.glob("*.json"):
+        named |= set(re.findall(r'"(?:object|enum):([^"]+)"', file.read_text(encoding="utf-8")))
+    assert named == set(compiled.COMPILED_TYPES)
+
+
 def test_nothing_in_the_package_reads_a_pickle_or_marshal():
     offenders = [str(path.relative_to(PACKAGE_ROOT)) for path in PACKAGE_ROOT.rglob("*.py")
                  if not {".venv", "tests"} & set(path.relative_to(PACKAGE_ROOT).parts)
