@@ -15,9 +15,11 @@ for one half of the corpus:
 
 The halves were assigned before any rule was written (:func:`assign_halves`): rules are tuned on the
 ``tune`` half; ``--heldout`` measures the other half, to be read only at the end. ``--fresh`` measures
-logs collected after the rules were written (tests/data/real/fresh/), outside the split.
+logs collected after the rules were written (tests/data/real/fresh/), outside the split. ``--holdout2``
+measures a second held-out set (tests/data/real/holdout2/), collected once the first held-out half and the
+fresh set had become tuning material; it is read once, at the end.
 
-    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --all] [--verbose] [--json]
+    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --all] [--verbose] [--json]
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real"
 FRESH = CORPUS / "fresh" / "index.yaml"
 """Logs collected after the rules were written, measured once (``--fresh``); not part of the hash split."""
+HOLDOUT2 = CORPUS / "holdout2" / "index.yaml"
+"""A second held-out set, collected after the first measures were used up (``--holdout2``); outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -185,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--heldout", action="store_true", help="measure the held-out half (read only at the end)")
     which.add_argument("--fresh", action="store_true", help="the set collected after the rules were written")
+    which.add_argument("--holdout2", action="store_true", help="the second held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -198,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = ["tune", "heldout"] if args.all else ["heldout" if args.heldout else "tune"]
     if args.fresh:
         cases, wanted = load_cases(FRESH), ["fresh"]
+    if args.holdout2:
+        cases, wanted = load_cases(HOLDOUT2), ["holdout2"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])

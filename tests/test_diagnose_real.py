@@ -56,6 +56,37 @@ def test_fresh_set_is_well_formed_and_apart_from_the_split():
     assert logs == {case.id for case in fresh}
 
 
+HOLDOUT2_MIN_CASES = 20
+"""Issue 17: a second held-out set of real logs, measured once at the end (no accuracy threshold here)."""
+
+
+def _page(url):
+    """A source without its section anchor: two sections of one page are one page."""
+    return url.split("#", 1)[0]
+
+
+def test_second_held_out_set_is_well_formed_and_apart_from_earlier_sets():
+    holdout2 = BENCH.load_cases(BENCH.HOLDOUT2)
+    assert len(holdout2) >= HOLDOUT2_MIN_CASES
+    assert {case.half for case in holdout2} == {"holdout2"}
+    ids = [case.id for case in holdout2]
+    assert len(set(ids)) == len(ids)
+    earlier = CASES + BENCH.load_cases(BENCH.FRESH)
+    assert not set(ids) & {case.id for case in earlier}
+    assert not {_page(case.source) for case in holdout2} & {_page(case.source) for case in earlier}
+    for case in holdout2:
+        text = case.log.read_text(encoding="utf-8")
+        assert case.key in text, case.id
+        assert not any(ord(char) < 32 and char not in "\n\t" for char in text), case.id
+        assert case.source.startswith("https://") and case.cause, case.id
+        assert case.expect and all(alt and all(isinstance(word, str) and word for word in alt)
+                                   for alt in case.expect), case.id
+        assert case.extra.get("cause_by") in ("maintainer", "docs", "message", "commenter"), case.id
+        assert case.extra.get("framework"), case.id
+    logs = {path.stem for path in BENCH.HOLDOUT2.parent.glob("*.log")}
+    assert logs == set(ids), "every log has an index entry and every entry a log"
+
+
 def test_halves_are_the_hash_split_and_hold_every_family_with_two_sources():
     halves = BENCH.assign_halves(CASES)
     assert {case.id: case.half for case in CASES} == halves
