@@ -26,7 +26,7 @@ from mindpilot.validators.findings import Finding, Severity
 from mindpilot.redact import redact_log_line, redact_model, secret_values
 from mindpilot.validators.kb.keyline import key_text, line_rank
 
-MAX_TEXT = 200
+MAX_TEXT = 600
 """Longest error text put in a finding title."""
 
 

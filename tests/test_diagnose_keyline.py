@@ -156,3 +156,9 @@ def test_a_known_error_in_a_merged_log_names_the_rank_its_prefix_gives(tmp_path)
                           "/work/out is a directory, it must be a file name\n", encoding="utf-8")
     root = diagnose_paths([str(log)]).root_cause
     assert root.rule == "kb.weights.ckpt_path_is_directory" and root.rank == 6
+
+
+def test_an_unknown_error_s_whole_line_is_kept(tmp_path):
+    words = " ".join(f"clue{n}" for n in range(60))  # about 400 characters, the last words the telling ones
+    root, _ = _unknown_root(tmp_path, STEP + f"RuntimeError: {words} root-cause-at-the-end\n")
+    assert root.title.endswith("root-cause-at-the-end")
