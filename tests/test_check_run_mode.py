@@ -54,20 +54,22 @@ def test_tokenizer_files_are_missing_when_the_run_builds_the_tokenizer(tmp_path,
                               ("processor.tokenizer.merges_file", "path/merges.txt")]
 
 
-def test_a_checkpoint_path_in_checkpoint_name_or_path_is_read_only_by_predict_without_load_checkpoint(tmp_path):
+def test_a_checkpoint_path_in_checkpoint_name_or_path_is_read_only_by_predict_with_load_checkpoint_null(tmp_path):
     weights = 'checkpoint_name_or_path: "/nonexistent/telechat_7b.ckpt"'
     finetune = _edited(tmp_path, TELECHAT, [('checkpoint_name_or_path: "telechat_7b"', weights)])
     assert _missing(finetune) == []  # Trainer.train clears it
     predict = _edited(tmp_path, TELECHAT, [('checkpoint_name_or_path: "telechat_7b"', weights),
                                             ("run_mode: 'finetune'", "run_mode: 'predict'"),
-                                            ("load_checkpoint: ''\n", "")])
+                                            ("load_checkpoint: ''", "load_checkpoint: null")])
     assert _missing(predict) == [("model.model_config.checkpoint_name_or_path", "/nonexistent/telechat_7b.ckpt")]
-    # a string in load_checkpoint (even '') is what predict loads: the model_config field is cleared
-    with_load = _edited(tmp_path, TELECHAT, [('checkpoint_name_or_path: "telechat_7b"', weights),
-                                              ("run_mode: 'finetune'", "run_mode: 'predict'")])
-    assert _missing(with_load) == []
+    # a string in load_checkpoint (even '', or the '' MindFormers' template puts in when the key is left out)
+    # is what predict loads: the model_config field is cleared
+    for edit in ([], [("load_checkpoint: ''\n", "")]):
+        with_load = _edited(tmp_path, TELECHAT, [('checkpoint_name_or_path: "telechat_7b"', weights),
+                                                  ("run_mode: 'finetune'", "run_mode: 'predict'"), *edit])
+        assert _missing(with_load) == []
     by_name = _edited(tmp_path, TELECHAT, [("run_mode: 'finetune'", "run_mode: 'predict'"),
-                                            ("load_checkpoint: ''\n", "")])
+                                            ("load_checkpoint: ''", "load_checkpoint: null")])
     assert _missing(by_name) == []  # a model name MindFormers resolves itself
 
 
@@ -91,8 +93,11 @@ def test_datasets_follow_the_run_mode(tmp_path):
 
 def test_without_run_mode_every_field_any_mode_reads_is_checked():
     anything = RunMode.of({})
-    assert all(anything.reads(when) for when in ReadWhen if when is not ReadWhen.CHECKPOINT_TRANSFORM)
-    assert not anything.reads(ReadWhen.CHECKPOINT_TRANSFORM)
+    keyed = (ReadWhen.CHECKPOINT_TRANSFORM, ReadWhen.MODEL_WEIGHTS)  # these follow keys of the YAML
+    assert all(anything.reads(when) for when in ReadWhen if when not in keyed)
+    assert not any(anything.reads(when) for when in keyed)
+    assert RunMode.of({"load_checkpoint": None}).reads(ReadWhen.MODEL_WEIGHTS)
+    assert RunMode.of({"auto_trans_ckpt": True}).reads(ReadWhen.CHECKPOINT_TRANSFORM)
 
 
 def test_every_field_rule_names_the_mindformers_code_that_reads_it():

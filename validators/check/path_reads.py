@@ -68,8 +68,10 @@ class RunMode:
     do_eval: bool = False
     auto_trans_ckpt: bool = False
     resume_training: bool = False
-    load_checkpoint_is_string: bool = False
-    """``load_checkpoint`` holds a string (even ``''``): evaluate/predict then clear checkpoint_name_or_path."""
+    load_checkpoint_null: bool = False
+    """``load_checkpoint: null`` (or ``False``) written in the YAML. Only then do evaluate/predict keep
+    checkpoint_name_or_path: a string (even ``''``, which MindFormers' config template puts in when the key is
+    left out: ``GeneralConfig.load_checkpoint``, tools/register/template.py:245) replaces it."""
 
     @classmethod
     def of(cls, data: Any) -> "RunMode":
@@ -78,7 +80,7 @@ class RunMode:
         return cls(mode=mode.strip().lower() if isinstance(mode, str) and mode.strip() else None,
                    do_eval=data.get("do_eval") is True, auto_trans_ckpt=data.get("auto_trans_ckpt") is True,
                    resume_training=bool(data.get("resume_training")),
-                   load_checkpoint_is_string=isinstance(data.get("load_checkpoint"), str))
+                   load_checkpoint_null="load_checkpoint" in data and data["load_checkpoint"] in (None, False))
 
     def _may_be(self, modes: tuple[str, ...]) -> bool:
         return self.mode is None or self.mode in modes
@@ -94,7 +96,7 @@ class RunMode:
         if when is ReadWhen.CHECKPOINT_TRANSFORM:
             return self.auto_trans_ckpt or self.resume_training
         if when is ReadWhen.MODEL_WEIGHTS:
-            return self._may_be(GENERATION_MODES) and not self.load_checkpoint_is_string
+            return self._may_be(GENERATION_MODES) and self.load_checkpoint_null
         return True
 
 
