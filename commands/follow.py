@@ -5,13 +5,14 @@ A helper of those two commands, not a command itself.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from mindpilot.commands.output import message, words
 from mindpilot.exit_codes import ExitCode
 
 
-def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_start: bool = True) -> ExitCode:
+def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_start: bool = True,
+           secrets: Sequence[str] = ()) -> ExitCode:
     """Print a job's events until it ends; the exit code follows the job (shared with ``attach``)."""
     from mindpilot.launch.events import ExitEvent
     from mindpilot.launch.runner import stop_job, watch_job
@@ -19,7 +20,7 @@ def follow(job_id: str, view: Any, lang: str, stop_on_interrupt: bool, from_star
     code: Optional[int] = None
     status = "lost"
     try:
-        for event in watch_job(job_id, lang=lang, lines=view.lines, from_start=from_start):
+        for event in watch_job(job_id, lang=lang, lines=view.lines, from_start=from_start, secrets=secrets):
             view.emit(event)
             if isinstance(event, ExitEvent):
                 code, status = event.code, event.status

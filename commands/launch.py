@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from mindpilot.commands.output import CommandError, lang_of, message, words
 from mindpilot.exit_codes import ExitCode
@@ -204,18 +204,22 @@ def _start_nodes(preset, commands, hosts, log_dir: str, args: argparse.Namespace
 
     return _started(lambda: start_nodes_job(preset, commands, hosts, log_dir, job_id=job_id,
                                             ssh_options=tuple(args.ssh_option),
-                                            remote_python=args.remote_python), args, view, lang)
+                                            remote_python=args.remote_python), args, view, lang,
+                    commands[0].secrets())
 
 
 def _start_and_follow(preset, command, log_dir: str, args: argparse.Namespace, view, lang: str,
                       job_id: Optional[str] = None) -> ExitCode:
     from mindpilot.launch.runner import start_job
 
-    return _started(lambda: start_job(preset, command, log_dir, job_id=job_id), args, view, lang)
+    return _started(lambda: start_job(preset, command, log_dir, job_id=job_id), args, view, lang, command.secrets())
 
 
-def _started(start, args: argparse.Namespace, view, lang: str) -> ExitCode:
-    """Run ``start()`` (which starts a job and returns its record), report it, then follow it or detach."""
+def _started(start, args: argparse.Namespace, view, lang: str, secrets: Sequence[str] = ()) -> ExitCode:
+    """Run ``start()`` (which starts a job and returns its record), report it, then follow it or detach.
+
+    ``secrets``: the values of the job's secret variables this launch knows (a preset's or ``--env``'s),
+    masked in what it shows even when the job ends before its processes can be asked for them."""
     from mindpilot.launch.runner import LaunchError, started_event
 
     try:
@@ -229,7 +233,7 @@ def _started(start, args: argparse.Namespace, view, lang: str) -> ExitCode:
         return ExitCode.OK
     from mindpilot.commands.follow import follow
 
-    return follow(record.id, view, lang, stop_on_interrupt=True)
+    return follow(record.id, view, lang, stop_on_interrupt=True, secrets=secrets)
 
 
 def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional[list] = None) -> list[str]:

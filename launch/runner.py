@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import psutil
 
@@ -203,8 +203,11 @@ def started_event(record: JobRecord) -> StartedEvent:
 
 def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = None, kb: bool = True,
               lines: bool = True, poll_interval: float = 0.05, from_start: bool = True,
-              stop: Optional[Callable[[], bool]] = None) -> Iterator[TailEvent]:
+              stop: Optional[Callable[[], bool]] = None, secrets: Iterable[str] = ()) -> Iterator[TailEvent]:
     """Events of a job's logs until it ends, then an :class:`ExitEvent` with the first failure.
+
+    Every line shown is masked with the values of the job's secrets: those read from its running processes
+    (``launch.job_secrets``) and ``secrets``, which the launcher itself knows.
 
     ``stop()`` true ends the watch early without an ExitEvent (detach: the job goes on).
     """
@@ -212,7 +215,8 @@ def watch_job(job_id: str, *, lang: str = "en", hang_after: Optional[float] = No
     if hang_after is None:
         hang_after = recorded_hang_minutes(record.preset) * 60
     follower = LogFollower(record.log_dir, [record.msrun_log], hang_after=hang_after or None, kb=kb,
-                           lang=lang, from_start=from_start, lines=lines, secrets=job_secret_values(record))
+                           lang=lang, from_start=from_start, lines=lines,
+                           secrets=[*job_secret_values(record), *secrets])
     try:
         while True:
             if stop is not None and stop():

@@ -137,3 +137,13 @@ def test_attach_masks_the_jobs_secrets_from_a_shell_that_lacks_them(tmp_path):
     attached = run_cli("attach", record["id"], "--lines", env={**env, "WANDB_API_KEY": ""}, cwd=str(tmp_path))
     assert "using key *** now" in attached.stdout + attached.stderr, attached.stdout + attached.stderr
     assert HIDDEN not in attached.stdout + attached.stderr
+
+
+def test_the_launchers_live_view_masks_a_preset_secret_even_when_the_job_ends_at_once(tmp_path):
+    env = _stub_msrun(tmp_path, "echo \"using key $WANDB_API_KEY now\" > \"$d/worker_0.log\"")
+    preset = _preset(tmp_path, {"WANDB_API_KEY": HIDDEN})
+    done = run_cli("launch", str(preset), "--no-probe", "--force", "--lines", "--log-dir", str(tmp_path / "logs"),
+                   env={**env, "WANDB_API_KEY": ""}, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "using key *** now" in done.stdout + done.stderr
+    assert HIDDEN not in done.stdout + done.stderr
