@@ -17,7 +17,7 @@ from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.command_hint import CommandHint
 from mindpilot.tui.widgets.key_footer import KeyFooter
 from tui_apps.fakes import fake_report
-from tui_apps.harness import screen_lines, settle, squeezed
+from tui_apps.harness import region_text, screen_lines, settle, squeezed
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -34,11 +34,11 @@ async def test_every_step_shows_its_whole_command_and_every_key_at_80x24(lang, m
             screen = app.screen
             shown = "\n".join(screen_lines(app))
             where = f"step {step.mode} ({lang}):\n{shown}"
-            cli = shlex.join(screen.query_one(CommandHint).argv)
-            assert squeezed(cli) in squeezed(shown), where
+            hint = screen.query_one(CommandHint)
+            assert squeezed(shlex.join(hint.argv)) in squeezed(region_text(app, hint)), where
             for block in screen.query(CommandBlock).results(CommandBlock):
                 if not isinstance(block, CommandHint) and block.plain:
-                    assert squeezed(block.plain) in squeezed(shown), where
+                    assert squeezed(block.plain) in squeezed(region_text(app, block)), where
             footer = screen.query_one(KeyFooter)
             assert footer.pairs(), where
             for _key, key_shown, description in footer.pairs():

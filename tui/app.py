@@ -91,6 +91,30 @@ class MindpilotApp(App[int]):
             await self.screen.relabel()
         self.refresh_bindings()
 
+    async def action_help_quit(self) -> None:
+        """Ctrl+C (when no text is selected to copy) quits, as in any terminal program; with a job on show it asks
+        first, in the UI's language (quitting leaves the job running)."""
+        from mindpilot.tui.screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        job = next((getattr(screen, "job_id", None) for screen in self._all_step_screens()
+                    if getattr(screen, "running", False)), None)
+        if not job:
+            await self.action_quit_app()
+            return
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self.call_later(self.action_quit_app)
+
+        self.push_screen(ConfirmScreen(label("quit_confirm_job", self.session.lang, job=job), self.session.lang),
+                         answered)
+
+    async def action_quit(self) -> None:
+        """Textual's own quit key (Ctrl+Q) leaves the way ``q`` does: a running job is detached, not lost."""
+        await self.action_quit_app()
+
     async def action_quit_app(self) -> None:
         """Leave the app; a running demo job is stopped first by its screen."""
         for screen in self._all_step_screens():

@@ -129,6 +129,10 @@ class LaunchScreen(StepScreen):
         self._show_view()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.running:
+            # Another job: the findings and status of the one before are not about it.
+            self._reset_job_view()
+            self._set_status(self.t("launch_ready"))
         self.build_job(event.value.strip())
         self.update_cli_hint()
 

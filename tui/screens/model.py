@@ -141,6 +141,7 @@ class ModelScreen(StepScreen):
             self._status(self.t("model_not_id", text=source))
             return
         self._status(self.t("model_downloading", model=source))
+        self.query_one(FindingsPanel).show([])  # an earlier check's findings are not about this download
         bar = self.query_one("#model-progress", ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
@@ -155,19 +156,25 @@ class ModelScreen(StepScreen):
                                                 failure_findings)
 
         logging.getLogger("modelscope_hub").setLevel(logging.ERROR)  # its log lines would draw over the UI
-        for event in download_model(model_id, local_dir=local_dir):
-            if isinstance(event, DownloadTotals):
-                self.from_thread(self.show_progress, event)
-            elif isinstance(event, DownloadDone):
-                self.from_thread(self.downloaded, event.path)
-            elif isinstance(event, DownloadFailed):
-                self.from_thread(self.download_failed, failure_findings(event, self.session.lang))
+        try:
+            for event in download_model(model_id, local_dir=local_dir):
+                if isinstance(event, DownloadTotals):
+                    self.from_thread(self.show_progress, event)
+                elif isinstance(event, DownloadDone):
+                    self.from_thread(self.downloaded, event.path)
+                elif isinstance(event, DownloadFailed):
+                    self.from_thread(self.download_failed, failure_findings(event, self.session.lang))
+        except Exception as exc:  # anything the download events do not cover: the bar must not keep going
+            self.from_thread(self.download_failed, [], str(exc))
 
-    def download_failed(self, findings: list) -> None:
-        """Stop the bar and say which file failed, why, and what to do."""
-        self.query_one("#model-progress", ProgressBar).display = False
-        first = findings[0]
-        self._status(self.t("model_failed", error=f"{first.title} — {first.fix}"))
+    def download_failed(self, findings: list, error: str = "") -> None:
+        """Stop and hide the bar, say which file failed, why, and what to do; the findings replace older ones."""
+        bar = self.query_one("#model-progress", ProgressBar)
+        bar.update(total=100, progress=0)  # an indeterminate bar animates even when hidden and shown again
+        bar.display = False
+        self.query_one(FindingsPanel).show(findings)
+        first = findings[0] if findings else None
+        self._status(self.t("model_failed", error=f"{first.title} — {first.fix}" if first else error))
 
     def show_progress(self, totals: Any) -> None:
         """Move the bar and say how far it is."""

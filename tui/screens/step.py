@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widgets import Input
 
 from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
@@ -31,7 +32,7 @@ class StepScreen(Screen[None]):
     """The app mode (and step name) of this screen: the ``mode`` of its record in ``steps.STEPS``."""
 
     BINDINGS = [
-        Binding("escape", "leave_field", show=False),
+        Binding("escape", "leave_field", "key_leave_field"),
         Binding("c", "copy_fix", "key_copy", show=False),
     ]
 
@@ -106,6 +107,12 @@ class StepScreen(Screen[None]):
 
     async def before_quit(self) -> None:
         """Called before the app exits (the Launch step stops its job here)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Esc (and its footer entry) only while typing in a field: there the letter keys are the field's."""
+        if action == "leave_field":
+            return isinstance(self.focused, Input)
+        return True
 
     def action_leave_field(self) -> None:
         """Esc leaves a text field so that single-letter keys work again."""

@@ -1,0 +1,179 @@
+"""Focus and state: the footer says how to leave a field, focus is visible on every widget, a failed action leaves
+nothing stale behind, and Ctrl+C quits (asking first when a job is on show) in the UI's language."""
+
+from __future__ import annotations
+
+import pytest
+from rich.color import Color
+from textual.widgets import Input
+
+from mindpilot.tui import core, launching, steps
+from mindpilot.tui.app import MindpilotApp
+from mindpilot.tui.labels import label
+from mindpilot.tui.screens.confirm import ConfirmScreen
+from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.key_footer import KeyFooter
+from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_report
+from tui_apps.harness import ScreenHarness, settle
+
+
+def _app(lang: str = "en") -> MindpilotApp:
+    return MindpilotApp(Session(demo=True, lang=lang, env_report=fake_report(lang)))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_footer_says_how_to_leave_a_text_field(lang, monkeypatch):
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = _app(lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        leave = label("key_leave_field", lang)
+        assert leave not in [description for _, _, description in footer.pairs()]
+        app.screen.query_one(Input).focus()
+        await settle(pilot)
+        assert ("escape", "esc", leave) in [(k, shown.lower(), d) for k, shown, d in footer.pairs()]
+        assert leave in str(footer.render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.focused is None and leave not in str(footer.render())
+
+
+def _styles(app, widget) -> list:
+    """(background, foreground, bold, reverse) of every cell the widget covers, as drawn."""
+    region = widget.region
+    cells = []
+    for strip in app.screen._compositor.render_strips()[region.y:region.y + region.height]:
+        column = 0
+        for segment in strip:
+            for _ in segment.text:
+                if region.x <= column < region.x + region.width:
+                    style = segment.style
+                    cells.append((style.bgcolor, style.color, style.bold, style.reverse) if style else None)
+                column += 1
+    return cells
+
+
+def _distance(a, b) -> int:
+    """How far apart two colours look (sum of RGB differences); 0 when both are unset."""
+    if a is None or b is None:
+        return 0 if a == b else 255
+    ra, rb = Color.get_truecolor(a), Color.get_truecolor(b)
+    return abs(ra.red - rb.red) + abs(ra.green - rb.green) + abs(ra.blue - rb.blue)
+
+
+def _visibly_different(before: list, after: list) -> bool:
+    for old, new in zip(before, after):
+        if old is None or new is None:
+            continue
+        if _distance(old[0], new[0]) >= 30 or _distance(old[1], new[1]) >= 30 or old[2:] != new[2:]:
+            return True
+    return False
+
+
+async def test_focus_is_visible_on_every_widget_of_every_step(monkeypatch):
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    monkeypatch.setattr(launching, "running_jobs", list)
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number, step in enumerate(steps.STEPS, start=1):
+            await pilot.press(str(number))
+            await settle(pilot)
+            screen = app.screen
+            for widget in list(screen.focus_chain):
+                if not widget.region.area:
+                    continue
+                screen.set_focus(None)
+                await pilot.pause()
+                before = _styles(app, widget)
+                widget.focus()
+                await pilot.pause()
+                after = _styles(app, widget)
+                assert _visibly_different(before, after), f"{step.mode}: focus on {widget!r} cannot be seen"
+            screen.set_focus(None)
+
+
+async def test_a_failed_download_stops_its_bar_and_replaces_the_old_findings(monkeypatch, tmp_path):
+    from mindpilot.acquire import download
+    from mindpilot.tui.screens.model import ModelScreen
+    from mindpilot.tui.widgets.findings_panel import FindingsPanel
+
+    def failing(model_id, local_dir=None):
+        yield download.DownloadTotals(done=10, total=100, files_done=0, files_seen=1)
+        raise OSError("connection reset by peer")
+
+    monkeypatch.setattr(download, "download_model", failing)
+    session = Session(lang="en", model_source=str(tmp_path))
+    app = ScreenHarness(ModelScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")  # an empty folder: the check's findings fill the panel
+        await settle(pilot)
+        panel = app.screen.query_one(FindingsPanel)
+        assert panel.findings
+        app.screen.query_one("#model-source", Input).value = "Qwen/Missing"
+        app.screen.set_focus(None)
+        await pilot.press("g")
+        await settle(pilot)
+        bar = app.screen.query_one("#model-progress")
+        assert not bar.display and bar.total is not None  # stopped: not an indeterminate, animating bar
+        assert panel.findings == [] and "connection reset by peer" in str(app.screen.query_one("#model-status").render())
+
+
+async def test_loading_another_preset_clears_the_old_preflight_lines(monkeypatch):
+    from mindpilot.tui import acquiring
+    from mindpilot.tui.screens.launch import LaunchScreen
+    from mindpilot.validators.findings import Finding, Severity
+
+    monkeypatch.setattr(launching, "load_preset", lambda name: FakePreset())
+    monkeypatch.setattr(acquiring, "journey_preset", lambda session: FakePreset())
+    monkeypatch.setattr(launching, "commands_for", lambda preset, facts, port=None: ([FakeCommand()], "/tmp/l", 8118))
+    monkeypatch.setattr(launching, "msrun_missing", lambda: None)
+    monkeypatch.setattr(launching, "preflight", lambda *args: [Finding(rule="preflight.port_busy", title="port busy",
+                                                                      severity=Severity.ERROR)])
+    monkeypatch.setattr(launching, "running_jobs", list)
+    screen = LaunchScreen(Session(demo=True, env_report=fake_report()))
+    app = ScreenHarness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        errors = screen.query_one("#launch-errors")
+        assert errors.display and "port busy" in str(errors.render())
+        field = screen.query_one("#preset", Input)
+        field.value = "other"
+        field.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not errors.display and "port busy" not in str(errors.render())
+
+
+async def test_ctrl_c_quits_at_once_without_a_job():
+    app = _app("zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_ctrl_c_with_a_running_job_asks_in_the_ui_language(monkeypatch):
+    app = _app("zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("7")
+        await settle(pilot)
+        launch = app.screen
+        launch.running, launch.job.job_id = True, FakeRecord.id
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == label("quit_confirm_job", "zh", job=FakeRecord.id)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and app.screen is launch
+        launch.running = False  # nothing to detach in this test
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_value == 0
