@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from mindpilot.validators.dryrun import MARK, DryRunReport, RankChoice, RankResult, read_rank_log
 
@@ -23,6 +23,8 @@ ENTRY = "run_mindformer.py"
 DEFAULT_RANK_TIMEOUT = 3600.0
 """Seconds one rank may compile: a 70B graph takes minutes on a notebook's CPU."""
 MAX_RECORD_BYTES = 1 << 20
+MAX_RANK_LOG_BYTES = 8 << 30
+"""Most bytes read from one rank's log."""
 _EXIT = re.compile(re.escape(MARK) + r" rank (\d+) exit (-?\d+)")
 
 
@@ -75,14 +77,29 @@ def read_ranks(record: Any, choices: list[RankChoice]) -> list[RankResult]:
     for choice in choices:
         log = Path(record.log_dir) / f"rank_{choice.rank}.log"
         try:
-            with open(log, encoding="utf-8", errors="replace") as handle:
-                result = read_rank_log(handle, choice.rank, choice.stage)
+            result = read_rank_log(_bounded_lines(log), choice.rank, choice.stage)
         except OSError:
             result = RankResult(rank=choice.rank, stage=choice.stage)
         result.exit_code = codes.get(choice.rank)
         result.log = str(log) if log.is_file() else ""
         results.append(result)
     return results
+
+
+def _bounded_lines(path: Path, max_bytes: int = MAX_RANK_LOG_BYTES, max_line: int = 1 << 16) -> Iterator[str]:
+    """A rank's log line by line, each cut at ``max_line`` bytes, stopping after ``max_bytes`` in all.
+
+    With ``GLOG_v=1`` a large model's log runs to hundreds of MB and its memory lines come last: the whole file
+    is streamed (never held), up to a bound that a log written forever would reach.
+    """
+    with open(path, "rb") as handle:
+        total = 0
+        while total < max_bytes:
+            line = handle.readline(max_line)
+            if not line:
+                return
+            total += len(line)
+            yield line.decode("utf-8", errors="replace")
 
 
 def records_dir() -> Path:

@@ -35,7 +35,8 @@ _MEMORY = {
     "actual_peak_mb": re.compile(r"Actual peak memory usage \(with fragments\): (\d+)M"),
 }
 _ERROR = re.compile(r"^(?:\[ERROR\].*|[A-Za-z_][\w.]*(?:Error|Exception): .*)$")
-MAX_LOG_LINES = 2_000_000
+MAX_LOG_LINES = 200_000_000
+"""A bound on lines read from one rank's log; with ``GLOG_v=1`` the memory lines come last, after millions."""
 
 
 def rank_env(rank: int, rank_size: int) -> dict[str, str]:
