@@ -63,12 +63,10 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Build, check, start and follow the job."""
-    from mindpilot.launch.command import UnsafeCommandError, check_command, render_run_sh, write_run_sh
+    from mindpilot.launch.command import UnsafeCommandError, check_command
     from mindpilot.launch.job_setup import log_root, probe_facts, setup_job, working_dir
     from mindpilot.launch.preflight import blocking
     from mindpilot.launch.view import HeadlessView
-    from mindpilot.validators.text.findings import format_finding
-    from mindpilot.validators.catalog import make_finding
 
     lang = lang_of(args)
     view = HeadlessView(lang=lang, as_json=args.json, lines=args.lines, detach=args.detach)
@@ -87,29 +85,16 @@ def run(args: argparse.Namespace) -> ExitCode:
     # without --hosts each node is launched on its own: they must agree on the port without talking
     setup = setup_job(preset, facts, probe_error=probe_error, nodes_start_apart=preset.nodes > 1 and not hosts,
                       run_log_dir=run_log_dir)
-    commands, log_dir, port, cwd = setup.commands, setup.log_dir, setup.port, working_dir(preset)
+    commands, log_dir, cwd = setup.commands, setup.log_dir, working_dir(preset)
     try:
         for command in commands:
             check_command(command)  # before anything is printed, written or recorded
     except UnsafeCommandError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from None
-    notes = [make_finding("preflight.port_picked", lang, port=port)] if setup.port_picked else []
-    findings = notes + setup.preflight(lang)
-    if hosts:
-        if all(host == "local" for host in hosts):  # a rehearsal: loopback is right, and one port serves all
-            findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
-                                                              "preflight.port_picked")]
-        findings += _node_checks(preset, hosts, port, cwd, commands, args, lang)
+    findings = _preflight(setup, hosts, cwd, args, lang)
     if layout is not None:  # on ModelArts every node runs mindpilot itself: show this node's command
         commands = [c for c in commands if c.node_rank == preset.node_rank] or commands
-    for command in commands:
-        view.emit_dict({"type": "command", **command.to_dict()},
-                       "\n".join(_node_note(command, preset, lang, len(commands), hosts) + ["$ " + command.shell()]))
-    for finding in findings:
-        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, format_finding(finding, lang))
-    if args.write_run_sh:
-        write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
-        message(words("launch.wrote_run_sh", lang, file=args.write_run_sh))
+    _show(view, preset, commands, findings, hosts, args, lang)
     errors = blocking(findings)
     if args.dry_run:
         return ExitCode.FINDINGS if errors else ExitCode.OK
@@ -126,6 +111,36 @@ def run(args: argparse.Namespace) -> ExitCode:
     mine = next((c for c in commands if c.node_rank == preset.node_rank), commands[0])
     _require_secrets(mine.env, lang)
     return _start_and_follow(preset, mine, str(log_dir), args, view, lang, job_id)
+
+
+def _preflight(setup: Any, hosts: list, cwd: Path, args: argparse.Namespace, lang: str) -> list:
+    """The job's preflight findings, with a note for a port picked here, and each remote node's checks."""
+    from mindpilot.validators.catalog import make_finding
+
+    notes = [make_finding("preflight.port_picked", lang, port=setup.port)] if setup.port_picked else []
+    findings = notes + setup.preflight(lang)
+    if hosts:
+        if all(host == "local" for host in hosts):  # a rehearsal: loopback is right, and one port serves all
+            findings = [f for f in findings if f.rule not in ("preflight.master_addr_loopback",
+                                                              "preflight.port_picked")]
+        findings += _node_checks(setup.preset, hosts, setup.port, cwd, setup.commands, args, lang)
+    return findings
+
+
+def _show(view: Any, preset: Any, commands: list, findings: list, hosts: list, args: argparse.Namespace,
+          lang: str) -> None:
+    """Each node's command, then the preflight findings; the run.sh when asked for."""
+    from mindpilot.launch.command import render_run_sh, write_run_sh
+    from mindpilot.validators.text.findings import format_finding
+
+    for command in commands:
+        view.emit_dict({"type": "command", **command.to_dict()},
+                       "\n".join(_node_note(command, preset, lang, len(commands), hosts) + ["$ " + command.shell()]))
+    for finding in findings:
+        view.emit_dict({"type": "preflight", "finding": finding.to_dict()}, format_finding(finding, lang))
+    if args.write_run_sh:
+        write_run_sh(args.write_run_sh, render_run_sh(commands, preset))
+        message(words("launch.wrote_run_sh", lang, file=args.write_run_sh))
 
 
 def _modelarts(args: argparse.Namespace):
