@@ -134,3 +134,40 @@ def test_the_pynative_checkpoint_folder_is_checked(tmp_path):
                                         ('"/path/megatron_dataset/wiki103-megatron_text_document"', '"./data"')])
     (tmp_path / "data").mkdir()
     assert _missing(path) == [("checkpoint.load_path", "/nonexistent/iteration_1000")]
+
+
+def _launcher(tmp_path: Path, config: Path, args: str) -> Path:
+    """MindFormers' msrun_launcher.sh running run_mindformer.py on ``config`` with ``args``, beside it."""
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\nbash scripts/msrun_launcher.sh \"run_mindformer.py \\\n"
+                      f"--config {config.name} {args}\" 8\n", encoding="utf-8")
+    return script
+
+
+def _missing_together(script: Path, config: Path) -> list[tuple[str, str]]:
+    return [(f.key, f.title.rsplit(": ", 1)[-1]) for f in check_files([str(script), str(config)])
+            if f.rule == "paths.missing" and f.file == str(config)]
+
+
+def test_the_launch_command_decides_what_the_run_reads(tmp_path):
+    config = _edited(tmp_path, QWEN_FINETUNE, [])
+    tokenizer = [("processor.tokenizer.vocab_file", "path/vocab.json"),
+                 ("processor.tokenizer.merges_file", "path/merges.txt")]
+    assert _missing_together(_launcher(tmp_path, config, "--run_mode finetune"), config) == []
+    assert _missing_together(_launcher(tmp_path, config, "--run_mode predict"), config) == tokenizer
+    assert _missing_together(_launcher(tmp_path, config, "--do_eval True"), config) == tokenizer
+    # the command line's tokenizer files replace the YAML's: those are never opened
+    replaced = "--run_mode predict --vocab_file /m/vocab.json --merges_file /m/merges.txt"
+    assert _missing_together(_launcher(tmp_path, config, replaced), config) == []
+
+
+def test_a_dataset_given_on_the_command_line_replaces_the_yamls(tmp_path):
+    config = _edited(tmp_path, TELECHAT, [('    dataset_dir: ""\n    shuffle: False\n  input_columns: ["input_ids", '
+                                           '"labels"]', '    dataset_dir: "/nonexistent/train.mindrecord"\n    '
+                                           'shuffle: False\n  input_columns: ["input_ids", "labels"]')])
+    alone = _missing(config)
+    assert alone == [("train_dataset.data_loader.dataset_dir", "/nonexistent/train.mindrecord")]
+    assert _missing_together(_launcher(tmp_path, config, "--run_mode finetune"), config) == alone
+    for flag in ("--train_dataset_dir", "--train_dataset", "--train_data"):  # run_mindformer.py, research scripts
+        launched = _launcher(tmp_path, config, f"--run_mode finetune {flag} /data/alpaca.mindrecord")
+        assert _missing_together(launched, config) == [], flag

@@ -144,3 +144,50 @@ def _dig(data: Any, keys: list[str]) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+LAUNCH_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "run_mode": ("run_mode",), "do_eval": ("do_eval",), "auto_trans_ckpt": ("auto_trans_ckpt",),
+    "resume_training": ("resume_training",), "load_checkpoint": ("load_checkpoint",),
+    "src_strategy_path_or_dir": ("src_strategy_path_or_dir",),
+    "train_dataset_dir": ("train_dataset", "data_loader", "dataset_dir"),
+    "train_dataset": ("train_dataset", "data_loader", "dataset_dir"),
+    "eval_dataset_dir": ("eval_dataset", "data_loader", "dataset_dir"),
+    "vocab_file": ("processor", "tokenizer", "vocab_file"), "merges_file": ("processor", "tokenizer", "merges_file"),
+}
+"""Command-line flags of the launched script that replace a YAML key: ``run_mindformer.py`` (``--run_mode``,
+``--load_checkpoint``, ``--train_dataset_dir``, ... set ``config_.<key>`` before ``main``) and the research
+scripts such as ``research/qwen2_5/run_qwen2_5.py`` (``--train_dataset``, ``--vocab_file``, ``--merges_file``)."""
+BOOL_FLAGS = ("do_eval", "auto_trans_ckpt", "resume_training")
+
+
+def launch_overrides(flags: dict[str, str]) -> dict[str, str]:
+    """The flags of a launch command line that replace YAML keys (``--train_data`` is argparse's abbreviation of
+    ``--train_dataset``)."""
+    found = {("train_dataset" if name == "train_data" else name): value for name, value in flags.items()
+             if name in LAUNCH_OVERRIDES or name == "train_data"}
+    return {name: value for name, value in found.items() if value}
+
+
+def as_launched(data: Any, overrides: dict[str, str]) -> Any:
+    """``data`` as the launched script leaves it: modes and switches from the command line, and the path keys the
+    command line replaces emptied (the YAML's value there is never opened)."""
+    if not overrides or not isinstance(data, dict):
+        return data
+    launched = dict(data)
+    for flag, value in overrides.items():
+        keys = LAUNCH_OVERRIDES[flag]
+        if flag in BOOL_FLAGS:
+            launched[flag] = value.strip().lower() in ("true", "1", "yes")  # str2bool
+            continue
+        if flag == "run_mode":
+            launched[flag] = value.strip().lower()
+            continue
+        node = launched
+        for key in keys[:-1]:  # copy each mapping on the way down: the parsed YAML stays as it was read
+            child = node.get(key)
+            node[key] = dict(child) if isinstance(child, dict) else {}
+            node = node[key]
+        node[keys[-1]] = ""
+    return launched
+

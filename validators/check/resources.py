@@ -61,6 +61,11 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:.1f}"
 
 
+PATH_RULES = ("paths.placeholder", "paths.missing", "paths.expected_file", "paths.expected_dir",
+              "paths.distributed_needs_dir", "paths.dataset_seq_length")
+"""The findings :func:`check_paths` makes (a launch command that changes what is read makes them again)."""
+
+
 def path_fields(doc: ConfigDoc) -> list[ReadField]:
     """Every path field the run opens (:mod:`~mindpilot.validators.check.path_reads`)."""
     return read_fields(doc.data)

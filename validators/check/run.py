@@ -4,6 +4,7 @@ script's TP/PP against the conversion script's)."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -14,8 +15,10 @@ from mindpilot.validators.check.grpo import resolve_model_yaml, world_size
 from mindpilot.validators.check.kinds import GRPO_KEYS, detect_kind, kind_label, kind_named
 from mindpilot.validators.check.mindformers import check_mindformers_doc
 from mindpilot.validators.check.parallel import Plan
-from mindpilot.presets.config_facts import is_pynative
+from mindpilot.presets.config_facts import is_pynative, seq_length as config_seq_length
+from mindpilot.validators.check.path_reads import as_launched
 from mindpilot.validators.check.pynative import check_world
+from mindpilot.validators.check.resources import PATH_RULES, check_paths
 from mindpilot.validators.check.scripts import ScriptFacts, cross_check_convert, worker_vs_product
 from mindpilot.validators.findings import Finding, sort_findings
 
@@ -163,6 +166,20 @@ def _cross_check(scripts: list[tuple[str, ScriptFacts]], docs: dict[str, ConfigD
             worker_vs_product(path, facts, world_size(target), target.path, ctx, kind="grpo")
         elif target.value("use_parallel") is True:
             worker_vs_product(path, facts, Plan(target).product, target.path, ctx)
+        if any(doc is target for doc in docs.values()):
+            _paths_as_launched(target, facts, ctx)
+
+
+def _paths_as_launched(doc: ConfigDoc, facts: ScriptFacts, ctx: CheckContext) -> None:
+    """The config's path findings again, for the run its launch command makes (``--run_mode predict`` reads the
+    tokenizer, ``--train_dataset_dir`` replaces the YAML's dataset)."""
+    launched = as_launched(doc.data, facts.run_args)
+    if launched is doc.data or is_pynative(doc.data) or any(k in doc.data for k in GRPO_KEYS):
+        return
+    ctx.findings[:] = [f for f in ctx.findings if not (f.file == doc.path and f.rule in PATH_RULES)]
+    view = copy.copy(doc)
+    view.data = launched
+    check_paths(view, ctx, config_seq_length(launched))
 
 
 def _pynative_world(doc: ConfigDoc, workers: int, ctx: CheckContext) -> None:

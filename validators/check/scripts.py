@@ -13,6 +13,7 @@ from typing import Optional
 
 from mindpilot.validators.check.bash_words import assignment_value, open_quote
 from mindpilot.validators.check.context import CheckContext
+from mindpilot.validators.check.path_reads import launch_overrides
 from mindpilot.validators.check.resources import PLACEHOLDER
 from mindpilot.validators.check.shell import check_shell
 
@@ -168,6 +169,8 @@ class ScriptFacts:
         self.convert_line: Optional[int] = None
         self.load_dir: Optional[str] = None
         self.save_dir: Optional[str] = None
+        self.run_args: dict[str, str] = {}
+        """Flags of the launched command that replace YAML keys (``--run_mode predict``, ``--train_dataset_dir``)."""
 
 
 def check_script(path: str, text: str, ctx: CheckContext) -> ScriptFacts:
@@ -285,6 +288,7 @@ def _check_msrun(script: Script, line: Line, argv: list[str], ctx: CheckContext,
     config = flags.get("config")
     if config:
         facts.config = config
+    facts.run_args = launch_overrides(flags)
 
 
 def _check_launcher(script: Script, line: Line, args: list[str], ctx: CheckContext, facts: ScriptFacts) -> None:
@@ -320,6 +324,7 @@ def _check_launcher(script: Script, line: Line, args: list[str], ctx: CheckConte
     config = _flags(inner).get("config")
     if config:
         facts.config = config
+    facts.run_args = launch_overrides(_flags(inner))
 
 
 def _num(script: Script, *names: str) -> Optional[int]:
