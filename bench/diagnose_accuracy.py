@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import json
 import sys
+from typing import Optional
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +69,8 @@ class Result:
     case: Case
     outcome: str
     key_line_shown: bool
-    rule: str | None = None
-    line: int | None = None
+    rule: Optional[str] = None
+    line: Optional[int] = None
 
 
 def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
