@@ -162,3 +162,11 @@ def test_an_unknown_error_s_whole_line_is_kept(tmp_path):
     words = " ".join(f"clue{n}" for n in range(60))  # about 400 characters, the last words the telling ones
     root, _ = _unknown_root(tmp_path, STEP + f"RuntimeError: {words} root-cause-at-the-end\n")
     assert root.title.endswith("root-cause-at-the-end")
+
+
+def test_a_code_as_a_field_value_of_a_plog_line_is_not_that_error(tmp_path):
+    line = ("[ERROR] RUNTIME(1234,python):2025-08-20-10:11:12.345.678 [runtime.cc:100] report error "
+            "module_name=EE8888 error_code=0x7\n")
+    root, report = _unknown_root(tmp_path, STEP + line)
+    assert not [f for f in report.findings if f.rule == "kb.launch.device_id_out_of_range"]
+    assert root is not None and root.rule == "diagnose.unknown_error"
