@@ -8,6 +8,7 @@ rank; Ctrl-C stops watching, not the job).
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any, Optional
 
 from mindpilot.commands.output import CommandError, message, words
@@ -35,7 +36,7 @@ def prepare(config: str, args: argparse.Namespace, lang: str, again: Optional[st
     timeout = args.rank_timeout
     if timeout is not None and not timeout > 0:
         raise CommandError(f"--rank-timeout must be a positive number of seconds, got {timeout:g}", ExitCode.USAGE)
-    again = again or f"mindpilot check --dryrun {config} --checkout <mindformers checkout>"
+    again = again or f"mindpilot check --dryrun {shlex.quote(config)} --checkout <mindformers checkout>"
     try:
         return prepare_dryrun(config, args.python, args.checkout, getattr(args, "hbm", None) or 64.0, lang, again)
     except DryRunRefused as exc:

@@ -8,6 +8,7 @@ kept, and later ``plan`` runs of that model show "estimate vs the framework's fi
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
     from mindpilot.presets.yaml_apply import apply_plan
 
     text = words_for("plan_verify.", lang)
-    again = f"mindpilot plan --verify {args.verify} --cards {args.cards} --checkout <mindformers checkout>"
+    again = f"mindpilot plan --verify {shlex.quote(args.verify)} --cards {args.cards} --checkout <mindformers checkout>"
     prepare(args.verify, args, lang, again)  # no CANN, no checkout: say so before any copy is made
     base = state_dir() / "dryrun" / "candidates" / time.strftime("%Y%m%d-%H%M%S")
     verified, findings, chosen = [], [], None
@@ -51,7 +52,7 @@ def verify(args: argparse.Namespace, candidates: list, lang: str) -> ExitCode:
     if chosen is None:
         message(text["none"].format(top=min(args.top, len(candidates))))
         return ExitCode.FINDINGS
-    message(text["chosen"].format(pick=chosen, config=args.verify, cards=args.cards))
+    message(text["chosen"].format(pick=chosen, config=shlex.quote(args.verify), cards=args.cards))
     return ExitCode.OK
 
 

@@ -233,3 +233,16 @@ def test_a_rank_the_job_never_reached_is_said_so():
     findings = dryrun_findings(report, "en")
     assert [f.rule for f in findings] == ["dryrun.stage_fits", "dryrun.rank_not_run"]
     assert not report.fits()
+
+
+def test_the_notebook_command_quotes_the_config_path(tmp_path):
+    if any(Path(p).is_dir() for p in ("/usr/local/Ascend/ascend-toolkit/latest", "/usr/local/Ascend/cann/latest")):
+        pytest.skip("this machine has CANN installed")
+    config = tmp_path / "my run's config.yaml"
+    config.write_text(ORIGINAL, encoding="utf-8")
+    done = run_cli("check", "--dryrun", str(config), env={"ASCEND_HOME_PATH": str(tmp_path / "none"),
+                                                         "MINDPILOT_STATE_DIR": str(tmp_path / "state")})
+    import shlex
+
+    assert done.returncode == ExitCode.ENVIRONMENT
+    assert f"mindpilot check --dryrun {shlex.quote(str(config))} --checkout" in done.stderr

@@ -6,6 +6,7 @@ check, the job, its progress lines, and each stage's verdict, in the user's lang
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Callable, Iterator
 
 from mindpilot.tui.labels import label
@@ -20,7 +21,7 @@ def dryrun_updates(session: Any, path: str, stop: Callable[[], bool]) -> Iterato
 
     lang = session.lang
     hbm = session.hbm_gb or session.env_hbm_gb()
-    again = f"mindpilot plan --verify {path} --cards {session.cards or 'N'} --checkout <mindformers checkout>"
+    again = f"mindpilot plan --verify {shlex.quote(path)} --cards {session.cards or 'N'} --checkout <mindformers checkout>"
     try:
         prepared = prepare_dryrun(path, None, stack(session).mindformers_dir, hbm or 64.0, lang, again)
         for kind, payload in follow_dryrun(prepared, lang, hbm, stop=stop):
