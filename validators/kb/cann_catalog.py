@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:
     from mindpilot.validators.kb.model import KbRule
@@ -262,34 +262,57 @@ _STAGE_OF_PREFIX = {"EI": "parallel", "EJ": "parallel", "EE": "runtime", "EH": "
 """The journey stage of a code by its first two letters (HCCL/HCCP, runtime, AI Core ...); digits: graph."""
 
 
-def code_rules(catalog: Dict[str, CodeEntry], hand_rules: Iterable["KbRule"]) -> Dict[str, "KbRule"]:
-    """One knowledge-base rule per catalogue code, with CANN's own texts.
+class CodeRules(Mapping):
+    """One knowledge-base rule per catalogue code, with CANN's own texts, built when a log first shows the
+    code (a toolkit's catalogue holds thousands; a log a handful).
 
     A catalogue rule is ``generic``: a hand-written rule naming the cause on or near the same line
     comes first, CANN's text is listed after it. A code that a hand rule treats as a consequence (the
     HCCL notify wait timeout EI0002, say) stays a consequence.
     """
+
+    def __init__(self, catalog: Dict[str, CodeEntry], hand_rules: Iterable["KbRule"]) -> None:
+        self.catalog = catalog
+        self.consequences = {code for rule in hand_rules if rule.consequence for pattern in rule.patterns
+                             for code in CODE.findall(pattern.regex)}
+        self._built: Dict[str, "KbRule"] = {}
+
+    def __getitem__(self, code: str) -> "KbRule":
+        rule = self._built.get(code)
+        if rule is None:
+            rule = self._built[code] = _code_rule(self.catalog[code], code in self.consequences)
+        return rule
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.catalog)
+
+    def __len__(self) -> int:
+        return len(self.catalog)
+
+
+def code_rules(catalog: Dict[str, CodeEntry], hand_rules: Iterable["KbRule"]) -> CodeRules:
+    """The catalogue's codes as rules (see :class:`CodeRules`)."""
+    return CodeRules(catalog, hand_rules)
+
+
+def _code_rule(entry: CodeEntry, consequence: bool) -> "KbRule":
     from mindpilot.bilingual import Bilingual
     from mindpilot.validators.findings import Severity
     from mindpilot.validators.kb.model import KbPattern, KbRule
 
-    consequences = {code for rule in hand_rules if rule.consequence for pattern in rule.patterns
-                    for code in CODE.findall(pattern.regex)}
-    rules: Dict[str, KbRule] = {}
-    for code, entry in catalog.items():
-        stage = _STAGE_OF_PREFIX.get(code[:2], "graph" if code[1].isdigit() else "runtime")
-        message = entry.message.replace("%s", "…") or entry.title.replace("_", " ")
-        where = f"CANN {entry.version} " if entry.version else "CANN "
-        cause_en = entry.cause or f"{where}gives no cause for {code} in its catalogue; its message is above."
-        fix_en = entry.solution or f"{where}gives no solution for {code}; look the code up in the CANN " \
-                                   f"documentation of this version and read the lines just before it."
-        rules[code] = KbRule(
-            id=f"kb.{stage}.cann_{code.lower()}", stage=stage,  # type: ignore[arg-type]
-            patterns=[KbPattern(regex=rf"(?<![\w=]){code}(?!\w)", literal=code)],
-            title=Bilingual(zh=f"{code}：{message}", en=f"{code}: {message}"),
-            cause=Bilingual(zh=f"CANN 错误码说明（原文）：{cause_en}", en=cause_en),
-            fix=Bilingual(zh=f"CANN 给出的处理办法（原文）：{fix_en}", en=fix_en),
-            source=f"{where}error catalogue {entry.file}".strip(),
-            severity=Severity.WARNING if code.startswith("W") else Severity.ERROR,
-            consequence=code in consequences, generic=True)
-    return rules
+    code = entry.code
+    stage = _STAGE_OF_PREFIX.get(code[:2], "graph" if code[1].isdigit() else "runtime")
+    message = entry.message.replace("%s", "…") or entry.title.replace("_", " ")
+    where = f"CANN {entry.version} " if entry.version else "CANN "
+    cause_en = entry.cause or f"{where}gives no cause for {code} in its catalogue; its message is above."
+    fix_en = entry.solution or f"{where}gives no solution for {code}; look the code up in the CANN " \
+                               f"documentation of this version and read the lines just before it."
+    return KbRule(
+        id=f"kb.{stage}.cann_{code.lower()}", stage=stage,  # type: ignore[arg-type]
+        patterns=[KbPattern(regex=rf"(?<![\w=]){code}(?!\w)", literal=code)],
+        title=Bilingual(zh=f"{code}：{message}", en=f"{code}: {message}"),
+        cause=Bilingual(zh=f"CANN 错误码说明（原文）：{cause_en}", en=cause_en),
+        fix=Bilingual(zh=f"CANN 给出的处理办法（原文）：{fix_en}", en=fix_en),
+        source=f"{where}error catalogue {entry.file}".strip(),
+        severity=Severity.WARNING if code.startswith("W") else Severity.ERROR,
+        consequence=consequence, generic=True)

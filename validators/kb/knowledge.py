@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
@@ -24,7 +24,7 @@ class KnowledgeBase:
     """All rules by id, their stage names, and matchers built on demand."""
 
     def __init__(self, rules: Dict[str, KbRule], stages: Dict[str, Bilingual],
-                 coded: Optional[Dict[str, KbRule]] = None) -> None:
+                 coded: Optional[Mapping[str, KbRule]] = None) -> None:
         self.rules = rules
         self.stages = stages
         self.coded = coded or {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.keyline import key_text
@@ -158,9 +158,10 @@ class Matcher:
     """All patterns of a set of rules, grouped by prefilter literal."""
 
     def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = (),
-                 coded: Optional[Dict[str, KbRule]] = None) -> None:
-        self.coded: Dict[str, _Entry] = {code: _Entry(rule, rule.patterns[0]) for code, rule in (coded or {}).items()}
+                 coded: Optional[Mapping[str, KbRule]] = None) -> None:
+        self.coded: Mapping[str, KbRule] = coded or {}
         """Rules of CANN's catalogue by code: found by one code-shaped search per line, not by literal."""
+        self._coded_entries: Dict[str, Optional[_Entry]] = {}
         self.by_literal: Dict[str, List[_Entry]] = {}
         for rule in rules:
             for pattern in rule.patterns:
@@ -230,11 +231,18 @@ class Matcher:
                 hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
         if self.coded:
             for found in CODE_IN_LINE.finditer(key):
-                entry = self.coded.get(found.group(1))
+                entry = self._coded_entry(found.group(1))
                 if entry is not None and entry.rule.id not in seen:
                     seen.add(entry.rule.id)
                     hits.append(KbHit(entry.rule, entry.pattern, line, found.group(1)))
         return hits
+
+    def _coded_entry(self, code: str) -> Optional[_Entry]:
+        """The compiled pattern of a catalogue code's rule (built on the code's first sight), or None."""
+        if code not in self._coded_entries:
+            rule = self.coded.get(code)
+            self._coded_entries[code] = _Entry(rule, rule.patterns[0]) if rule is not None else None
+        return self._coded_entries[code]
 
     def _present_in(self, key: str, line: str) -> List[str]:
         """The literals of the line's message or of the whole line (a wrapping may split a literal)."""
