@@ -55,7 +55,7 @@ _TOKENIZER_TOKEN = re.compile(r"(?:(?:pad|bos|eos|unk|sep|cls|mask|start|end|ima
 _TOKEN_LIKE = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9._~+/=-]{8,}\Z")
 
 
-@lru_cache(maxsize=4096)  # asked for every variable of every node's command: a 131,072-node launch asks 10^7 times
+@lru_cache(maxsize=1 << 16)  # asked for every variable of every node's command, several times: cached per name
 def is_secret_name(name: str) -> bool:
     """Whether an environment variable named ``name`` probably holds a credential."""
     upper = name.upper()

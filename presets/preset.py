@@ -25,9 +25,12 @@ PARALLEL_DEGREES = ("data_parallel", "model_parallel", "pipeline_stage", "contex
                     "micro_batch_num")
 """Keys of a preset's ``parallel``: MindFormers' ``parallel_config`` degrees (written into the config by render)."""
 PACKAGE_PREFIX = "mindpilot:"
+"""A path starting with this is relative to the installed package (the demo script uses it)."""
 MAX_HANG_MINUTES = 100_000
 """Longest ``hang_minutes`` (about 10 weeks): a finite bound, so ``inf`` is not a way to say "never"."""
-"""A path starting with this is relative to the installed package (the demo script uses it)."""
+MAX_COMMANDS_BYTES = 64 << 20
+"""Largest size of the commands of all nodes together (one command per node, each with every variable and
+argument): 131,072 nodes of a plain job take about 51 MB; a preset of 40,000 variables fits about 140 nodes."""
 
 
 SCRIPT_LINE_FIELDS = ("description", "script", "script_args", "workdir", "log_dir", "master_addr", "pythonpath",
@@ -231,7 +234,17 @@ class Preset(BaseModel):
         if self.nodes > self.cards:  # msrun starts at least one worker per node: worker_num would be exceeded
             raise ValueError(f"nodes {self.nodes} is more than cards {self.cards} (msrun --worker_num, all workers "
                              f"over all nodes): each node runs at least one worker")
+        command = self.command_bytes()
+        if self.nodes * command > MAX_COMMANDS_BYTES:
+            raise ValueError(f"nodes {self.nodes} times a command of about {command // 1024 + 1} KiB (its variables "
+                             f"and arguments) is more than {MAX_COMMANDS_BYTES >> 20} MiB of commands, one per node")
         return self
+
+    def command_bytes(self) -> int:
+        """About the size of one node's command: its variables, arguments and paths, plus msrun's flags."""
+        texts = [*self.env.keys(), *self.env.values(), *self.script_args, self.script, self.workdir or "",
+                 self.log_dir, self.config or "", *self.pythonpath]
+        return 400 + sum(len(text) + 4 for text in texts)
 
     @property
     def local_worker_num(self) -> int:

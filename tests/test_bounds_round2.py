@@ -64,6 +64,28 @@ def test_more_nodes_than_cards_is_refused_in_one_line(tmp_path):
     assert done.returncode in (0, 1) and done.stdout.count("--local_worker_num=1") == 4, done.stderr
 
 
+def test_the_commands_of_all_nodes_together_are_bounded(tmp_path):
+    """One command per node, each with every variable: 20,000 variables on 4,096 nodes were hours of CPU and
+    GBs of output (about 0.25 s and 360 KB per node)."""
+    import json
+
+    env = {f"VAR_{index:05d}": "v" * 8 for index in range(20_000)}  # 460 KB of JSON: under the file bound
+    preset = tmp_path / "wide.json"
+    preset.write_text(json.dumps({"name": "wide", "script": "train.py", "cards": 4096, "nodes": 4096,
+                                  "master_addr": "10.0.0.1", "env": env}), encoding="utf-8")
+    with _within(60):
+        _one_line_exit_2(run_cli("launch", str(preset), "--dry-run", "--no-probe", timeout=60), "nodes 4096", "MiB")
+        _one_line_exit_2(run_cli("preset", "render", str(preset), "--out", str(tmp_path / "out"), timeout=60),
+                         "nodes 4096")
+    assert not (tmp_path / "out").exists()
+    from mindpilot.presets.preset import MAX_COMMANDS_BYTES, Preset
+
+    plain = Preset(name="plain", script="train.py", cards=131_072, nodes=131_072, master_addr="10.0.0.1")
+    assert plain.nodes * plain.command_bytes() <= MAX_COMMANDS_BYTES  # the largest plain job still fits
+    few = Preset(name="few", script="train.py", cards=16, nodes=16, master_addr="10.0.0.1", env=env)
+    assert few.nodes == 16
+
+
 @pytest.mark.parametrize("minutes", ["nan", "inf", "-1", "0"])
 def test_hang_minutes_must_be_a_finite_positive_number(tmp_path, minutes):
     _one_line_exit_2(run_cli("launch", "--demo", "--dry-run", "--no-probe", "--hang-minutes", minutes, timeout=60),
