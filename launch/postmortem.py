@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, Any, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import FailureTracker, failure_literals
@@ -24,7 +24,10 @@ from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
 FALLBACK_MAX_BYTES = 256 << 20
-"""Logs larger than this are not re-read for an unknown error (the knowledge-base scan reads them all)."""
+"""Logs larger than this are read again for an unknown error only in their last bytes (the knowledge-base
+scan reads them all)."""
+FALLBACK_TAIL_BYTES = 64 << 20
+"""How much of the end of a big log is read again for an unknown error."""
 
 
 def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
@@ -45,12 +48,12 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         source = "scheduler" if Path(scanned.file).name == "scheduler.log" else "worker"
         if has_error and source != "scheduler":
             continue  # the root cause is known: only the scheduler's lines can add consequences
-        stream = _open(scanned, pasted)
+        stream, first_line = _open(scanned, pasted)
         if stream is None:
             continue
         stamp: Optional[str] = None
         with stream:
-            for number, text in enumerate(stream, 1):
+            for number, text in enumerate(stream, first_line):
                 if text[:1].isdigit() or text.startswith("["):
                     stamp = text[:64]
                 if not any(literal in text for literal in literals):
@@ -99,13 +102,43 @@ def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
     return False
 
 
-def _open(scanned: Any, pasted: Optional[bytes]) -> Optional[IO[str]]:
+def _open(scanned: Any, pasted: Optional[bytes]) -> Tuple[Optional[IO[str]], int]:
+    """The text to read again and the number of its first line: a big log from its last
+    :data:`FALLBACK_TAIL_BYTES` (where a failed job's error is), a paste as it was read."""
     if scanned.kind == "stdin":
-        return io.StringIO(decode(pasted)) if pasted is not None else None
+        return (io.StringIO(decode(pasted)) if pasted is not None else None), 1
     path = Path(scanned.file)
-    if scanned.kind != "log" or not path.is_file() or path.stat().st_size > FALLBACK_MAX_BYTES:
+    if scanned.kind != "log" or not path.is_file():
+        return None, 1
+    stream = open(path, encoding="utf-8", errors="replace", newline="\n")
+    size = path.stat().st_size
+    if size <= FALLBACK_MAX_BYTES:
+        return stream, 1
+    start = _tail_start(path, size - FALLBACK_TAIL_BYTES)
+    if start is None:
+        stream.close()
+        return None, 1
+    offset, line = start
+    stream.seek(offset)
+    return stream, line
+
+
+def _tail_start(path: Path, around: int) -> Optional[Tuple[int, int]]:
+    """The offset of the first whole line at or after byte ``around``, and its line number."""
+    lines = 1
+    try:
+        with open(path, "rb") as raw:
+            done = 0
+            while done < around:
+                block = raw.read(min(8 << 20, around - done))
+                if not block:
+                    return None
+                lines += block.count(b"\n")
+                done += len(block)
+            rest = raw.readline()  # the line cut at ``around``: skipped whole
+    except OSError:
         return None
-    return open(path, encoding="utf-8", errors="replace")
+    return around + len(rest), lines + (1 if rest.endswith(b"\n") else 0)
 
 
 def _add_consequences(report: Any, events: list[FindingEvent]) -> None:
