@@ -74,6 +74,11 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         return
     if _part_of_a_timeout(report, first.file, first.line):
         return  # the exception that reports a known timeout of this rank: the timeout says more
+    _name_root(report, lang, first)
+
+
+def _name_root(report: Any, lang: str, first: Any) -> None:
+    """Make ``first`` (a :class:`~mindpilot.launch.failures.Failure`) the report's root cause, said as unsure."""
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
@@ -82,6 +87,45 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
+
+
+CATCH_ALL_REACH = 30
+"""Lines above a catch-all root cause (CANN's "EE9999: Inner error", say) searched for the exception it closes."""
+
+
+def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
+    """When the root cause is a catch-all rule (``generic``, or a code of CANN's catalogue) and an exception
+    no rule knows sits just above it in the same file, the exception is the root cause (unsure) and the
+    catch-all follows it: the last exception of a traceback says more than the trailer lines after it."""
+    root = report.root_cause
+    if root is None or not _catch_all(root.rule):
+        return
+    scanned = next((entry for entry in report.files if entry.file == root.file), None)
+    stream, first_line = _open(scanned, pasted) if scanned is not None else (None, 1)
+    if stream is None:
+        return
+    tracker = FailureTracker(lang=lang, use_kb=False, weakest=3)  # exceptions only
+    with stream:
+        for number, text in enumerate(stream, first_line):
+            if number >= root.line:
+                break
+            if number >= root.line - CATCH_ALL_REACH:
+                tracker.feed(text.rstrip("\r\n"), root.rank, "worker", root.file, None, line=number)
+    exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
+    if exceptions:
+        _name_root(report, lang, max(exceptions, key=lambda cause: cause.line))
+
+
+def _catch_all(rule_id: str) -> bool:
+    if ".cann_" in rule_id:
+        return True  # CANN's catalogue: generic by construction (validators/kb/cann_catalog.py)
+    try:
+        from mindpilot.validators.kb import load_kb
+
+        rule = load_kb().rules.get(rule_id)
+    except Exception:  # no knowledge base: nothing is known to be a catch-all
+        return False
+    return bool(rule is not None and rule.generic)
 
 
 _TIMEOUT = re.compile(r"(?i)(?<![a-z])(?:time[sd]? ?out|timeout)")

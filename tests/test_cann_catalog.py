@@ -147,3 +147,19 @@ def test_the_live_view_explains_a_code_as_diagnose_does(monkeypatch):
     events = FailureTracker(lang="en").feed("[rank3]: EL0004: Device memory could not be allocated: 2 GB", None,
                                             "worker", "w.log", None, 7)
     assert [(event.finding.rule, event.rank) for event in events] == [("kb.runtime.cann_el0004", 3)]
+
+
+def test_the_exception_just_above_a_catch_all_code_is_the_root_cause(tmp_path, monkeypatch):
+    from mindpilot.launch.router import analyse
+
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(TOOLKIT))
+    log = tmp_path / "job.log"
+    log.write_text("step 1\nTraceback (most recent call last):\n  File \"t.py\", line 3, in <module>\n"
+                   "RuntimeError: tokenizer.json not found under /work/model\nE10001: Value [x] for parameter [y] is not allowed.\n",
+                   encoding="utf-8")
+    report = analyse([str(log)], "en")
+    assert report.root_cause.rule == "diagnose.unknown_error" and report.root_cause.line == 4
+    assert [f.rule for f in report.findings][:2] == ["diagnose.unknown_error", "kb.graph.cann_e10001"]
+    alone = tmp_path / "alone.log"
+    alone.write_text("step 1\nE10001: Value [x] for parameter [y] is not allowed.\n", encoding="utf-8")
+    assert analyse([str(alone)], "en").root_cause.rule == "kb.graph.cann_e10001"
