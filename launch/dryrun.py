@@ -141,7 +141,7 @@ def _read_record(path: Path) -> Optional[dict[str, Any]]:
     data = read_private(path, MAX_RECORD_BYTES)  # this user's regular file, in a folder no one else writes
     try:
         document = json.loads(data.decode("utf-8")) if data is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a damaged file, nested past the parser's stack too
         return None
     if not (isinstance(document, dict) and isinstance(document.get("model"), str)
             and isinstance(document.get("ranks"), list) and isinstance(document.get("hbm_gb"), (int, float))

@@ -87,3 +87,13 @@ def test_a_full_disk_while_the_job_folder_is_made_leaves_nothing_and_names_it(tm
     assert len(line) == 1 and str(state / "jobs") in line[0], err
     assert not [p for p in (state / "jobs").iterdir()]  # no empty job folder
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())
+
+
+def test_a_kept_dryrun_nested_past_the_parsers_stack_is_skipped(tmp_path, monkeypatch):
+    """A kept DryRun is this user's own file, but a damaged one is skipped, never a RecursionError traceback."""
+    from mindpilot.launch.dryrun import load_records, records_dir
+    from mindpilot.userdata import write_private
+
+    monkeypatch.setenv("MINDPILOT_DATA_DIR", str(tmp_path / "data"))
+    write_private(records_dir() / "deep.json", "[" * 200_000 + "]" * 200_000)
+    assert load_records() == []
