@@ -103,3 +103,21 @@ def test_a_dataclass_that_gained_a_field_since_the_build_is_built_again(tmp_path
     file.write_text(json.dumps({"format": compiled.FORMAT, "sha256": compiled._digest(path), "data": stale}),
                     encoding="utf-8")
     assert compiled._read_built(path, file) is compiled._MISS
+
+
+def test_quick_commands_write_nothing_to_the_users_cache_or_home(tmp_path):
+    """The knowledge is read from the package: no cache directory appears, however often a command runs."""
+    from support import run_cli
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "cache"), "MINDPILOT_CACHE_DIR": str(tmp_path / "mp"),
+           "MINDPILOT_DATA_DIR": str(tmp_path / "data"), "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    config = next((PACKAGE_ROOT / "tests" / "data" / "check").glob("*.yaml"))
+    log = tmp_path / "job.log"
+    log.write_text("RuntimeError: Allocate memory failed\n", encoding="utf-8")
+    for _ in range(2):
+        assert run_cli("check", str(config), env=env).returncode in (0, 1)
+        assert run_cli("diagnose", str(log), env=env).returncode in (0, 1)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["home", "job.log"]
+    assert list(home.iterdir()) == []
