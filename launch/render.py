@@ -233,10 +233,7 @@ def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[S
     modes: dict[str, int] = {}
     _, files = rendered_files(preset, out, sources, modes)
     _check_output_folder(out)
-    links = [name for name in files if os.path.islink(out / name)]
-    if links:
-        raise RenderRefusedError(f"{out / links[0]} is a symbolic link; refused to write through it, nothing "
-                                 f"written (remove it first)")
+    _check_outputs(out, files)
     out.mkdir(parents=True, exist_ok=True)
     _check_output_folder(out)  # made through no link another user planted meanwhile
     result = []
@@ -250,6 +247,22 @@ def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[S
             _narrow(path, mode)  # a copy made wider earlier gets its source's bits again
         result.append(RenderedFile(path, old != text))
     return result
+
+
+def _check_outputs(out: Path, names: Iterable[str]) -> None:
+    """Refuse, before anything is written, an output name that holds a link, a FIFO, a folder ... already."""
+    from mindpilot.datafiles import not_regular
+
+    for name in names:
+        try:
+            mode = os.lstat(out / name).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            raise RenderRefusedError(f"{out / name} is a symbolic link; refused to write through it, nothing "
+                                     f"written (remove it first)")
+        if not stat.S_ISREG(mode):
+            raise RenderRefusedError(f"{out / name}: {not_regular(mode)}, nothing written")
 
 
 def _check_output_folder(out: Path) -> None:

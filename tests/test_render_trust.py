@@ -231,3 +231,17 @@ def test_a_related_file_named_like_a_node_script_is_not_overwritten_by_it(tmp_pa
     copies = load_preset(out / "preset.yaml").related_files
     assert [Path(path).read_text(encoding="utf-8") for path in copies] == ["echo my own helper\n"]
     assert "msrun" in (out / "node0.sh").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_an_output_name_taken_by_a_fifo_or_folder_is_refused_before_anything_is_written(tmp_path, kind):
+    preset = _preset(tmp_path / "repo", [])
+    out = tmp_path / "artifact"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / "env.sh")
+    else:
+        (out / "run.sh").mkdir()
+    done = run_cli("preset", "render", str(preset), "--out", str(out), timeout=60)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "not a regular file" in done.stderr and not (out / "preset.yaml").exists()
