@@ -139,6 +139,10 @@ def test_a_hash_mismatch_in_json_carries_the_file_and_reason(hub, tmp_path):
     assert [(f.file, f.reason, f.expected) for f in failed.files] == [(SHARD, "hash", "cd" * 8)]
     assert event_dict(failed)["files"][0]["actual"] == hashlib.sha256(tiny_model()[SHARD]).hexdigest()[:16]
     assert [f.rule for f in failure_findings(failed)] == ["acquire.download_hash_mismatch"]
+    # The detail says a rerun gets the same bytes, so the fix leads with the cause, not with "download again".
+    for lang in ("en", "zh"):
+        fix = failure_findings(failed, lang)[0].fix
+        assert fix.index("--revision") < min(i for i in (fix.find("again"), fix.find("重跑")) if i >= 0)
 
 
 def test_a_dropped_connection_stays_a_resumable_stop(hub, tmp_path):
