@@ -134,3 +134,9 @@ def test_a_link_of_another_user_on_the_way_to_the_data_dir_is_refused(tmp_path):
     assert _fresh_learned(link / "knowledge") == []
     os.lchown(link, 0, 0)  # our own link in a sticky folder: no one else can change it
     assert _fresh_learned(link / "knowledge") == ["2.3.0"]
+
+
+def test_a_file_past_the_size_bound_is_not_read(tmp_path):
+    path = write_private(private_dir(tmp_path / "data") / "big.json", "x" * 11)
+    assert read_private(path, max_bytes=11) == b"x" * 11
+    assert read_private(path, max_bytes=10) is None
