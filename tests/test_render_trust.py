@@ -245,3 +245,15 @@ def test_an_output_name_taken_by_a_fifo_or_folder_is_refused_before_anything_is_
     done = run_cli("preset", "render", str(preset), "--out", str(out), timeout=60)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "not a regular file" in done.stderr and not (out / "preset.yaml").exists()
+
+
+def test_a_preset_named_through_a_link_copies_from_its_own_folder_not_the_links(tmp_path):
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("private notes\n", encoding="utf-8")
+    preset = _preset(tmp_path / "downloads", [str(elsewhere / "notes.txt")])
+    (elsewhere / "job.yaml").symlink_to(preset)  # the user keeps a link to a preset they were sent
+    out = tmp_path / "artifact"
+    done = run_cli("preset", "render", str(elsewhere / "job.yaml"), "--out", str(out))
+    assert done.returncode == 2 and "outside the preset's folder" in done.stderr, done.stderr
+    assert not _copied_anywhere(out, "private notes")
