@@ -242,7 +242,12 @@ def render_preset(preset: Preset, out_dir: Union[str, Path], sources: Optional[S
         old = path.read_text(encoding="utf-8") if path.is_file() and not path.is_symlink() else None
         mode = modes.get(name, 0o755 if name.endswith(".sh") else None)
         if old != text:
-            write_atomic(path, text, mode=mode, follow_symlinks=False)
+            try:
+                write_atomic(path, text, mode=mode, follow_symlinks=False)
+            except OSError as exc:
+                if exc.filename:
+                    raise
+                raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None  # a full disk: say where
         elif mode is not None:
             _narrow(path, mode)  # a copy made wider earlier gets its source's bits again
         result.append(RenderedFile(path, old != text))

@@ -257,3 +257,21 @@ def test_a_preset_named_through_a_link_copies_from_its_own_folder_not_the_links(
     done = run_cli("preset", "render", str(elsewhere / "job.yaml"), "--out", str(out))
     assert done.returncode == 2 and "outside the preset's folder" in done.stderr, done.stderr
     assert not _copied_anywhere(out, "private notes")
+
+
+def test_a_full_disk_while_rendering_names_the_file(tmp_path, monkeypatch):
+    """ENOSPC from ``fsync``, simulated in-process: no tiny file system is available to CI."""
+    import errno
+
+    from mindpilot.launch.render import render_preset
+    from mindpilot.presets.preset import load_preset
+
+    preset = load_preset(_preset(tmp_path / "repo", []))
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as raised:
+        render_preset(preset, tmp_path / "artifact")
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(tmp_path / "artifact" / "preset.yaml")
