@@ -51,7 +51,18 @@ def run(args: argparse.Namespace) -> ExitCode:
         emit_json(report.to_dict())
     else:
         print_report(report, lang)
+        _say_clean(report, lang)
     return exit_code_for(report.findings)
+
+
+def _say_clean(report, lang: str) -> None:
+    """A config, script or preset in which nothing was found still gets a line (logs say so in the report)."""
+    if report.findings or report.files:
+        return
+    from mindpilot.launch.router import input_label
+
+    inputs = ", ".join(f"{entry['file']} ({input_label(entry['kind'], lang)})" for entry in report.inputs)
+    message(words("diagnose.inputs_clean", lang, inputs=inputs))
 
 
 def _environment(args: argparse.Namespace, lang: str) -> ExitCode:

@@ -71,6 +71,14 @@ def test_clean_log_exits_zero_and_says_so():
     assert done.returncode == 0 and "no known error found" in done.stdout
 
 
+def test_a_clean_preset_says_so_rather_than_printing_nothing():
+    english = run_cli("diagnose", "demo", "--lang", "en")  # the built-in demo preset: no config, nothing to find
+    assert english.returncode == 0 and english.stdout == ""
+    assert "no known error found in demo (preset)" in english.stderr
+    chinese = run_cli("diagnose", "demo", "--lang", "zh")
+    assert "中没有发现已知错误" in chinese.stderr and "demo" in chinese.stderr
+
+
 def test_missing_path_is_a_usage_error():
     done = run_cli("diagnose", "/no/such/log.txt")
     assert done.returncode == 2 and "Traceback" not in done.stderr and "/no/such/log.txt" in done.stderr
