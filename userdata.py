@@ -8,8 +8,9 @@ shared (a notebook host, a CI runner), so:
 
 - JSON only, parsed under the usual bounds; nothing read back is code;
 - every directory above a file is owned by this user or root and writable by no one else (a world-writable
-  sticky directory such as ``/tmp`` is fine: others cannot rename what is ours in it); our own directories
-  are created 0700 (an existing one of ours is narrowed to 0700 before a write);
+  sticky directory such as ``/tmp`` is fine: others cannot rename what is ours in it), and so is every
+  symbolic link followed on the way (:func:`check_parents`, also used for ``preset render --out``); our own
+  directories are created 0700 (an existing one of ours is narrowed to 0700 before a write);
 - a file is opened with ``O_NOFOLLOW`` and checked with ``fstat`` on the open descriptor (a regular file of
   this user that no one else may write), so it cannot be swapped between the check and the read;
 - writes go through :func:`mindpilot.fileio.write_atomic` without following links: an ``O_EXCL`` temp
