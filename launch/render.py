@@ -9,9 +9,10 @@ already right is not touched, so a second render changes nothing (not even a mod
 
 A preset may come from anyone, and the output folder is often published (a CI artifact), so a render copies
 only files inside the preset's own folder, the package's templates, or files the user named on the command
-line (``--allow-file``): ``related_files: [/etc/shadow, ~/.ssh/id_rsa]`` is refused, not copied. A copy keeps
-its source's permission bits, never wider. A symbolic link already in the output folder (dangling or not) is
-refused, never written through.
+line (``--allow-file``): ``related_files: [/etc/shadow, ~/.ssh/id_rsa]`` is refused, not copied, and so is a
+hidden file of the preset's folder; the rule is checked on the file actually opened. A copy keeps its source's
+permission bits, never wider. A symbolic link (dangling or not), FIFO or folder already in the output folder
+at an output's name is refused, never written through, and so is an output folder another user could change.
 
 The output folder is often uploaded and used elsewhere, so it names its own files relative to itself:
 ``preset.yaml`` lists them relative to its folder (``relative_to: preset``), and the scripts find them from
