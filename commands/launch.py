@@ -273,7 +273,7 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
     from mindpilot.datafiles import loc_text, plain_message
 
     if args.demo or args.demo_fail_rank is not None:
-        preset = demo_preset(fail_rank=args.demo_fail_rank)
+        preset = demo_preset(fail_rank=args.demo_fail_rank, config=args.config)
     elif args.target and args.target.endswith(".py"):
         preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target,
                         script_args=list(args.script_args), framework="custom")

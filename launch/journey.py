@@ -64,13 +64,10 @@ def journey_preset(choices: JourneyChoices) -> Preset:
     if choices.demo:
         from mindpilot.launch.demo import demo_preset
 
-        demo = demo_preset()
-        args = list(demo.script_args) + (["--config", choices.config] if choices.config else []) + \
-            ["--run_mode", choices.run_mode]
         # The YAML is the preset's config too, as with ``launch --demo --config``: preflight checks it (against
         # the 2 CPU workers of the stand-in, as the CLI does), a saved preset keeps it, ``check PRESET`` reads it.
-        return demo.model_copy(update={"name": "my-demo-job", "script_args": args, "model": common["model"],
-                                       "config": choices.config,
+        demo = demo_preset(config=choices.config, run_mode=choices.run_mode)
+        return demo.model_copy(update={"name": "my-demo-job", "model": common["model"],
                                        "description": "demo job built in the guided setup"})
     if choices.framework == "mindrlhf-grpo":
         model = choices.model_dir or "MODEL_DIR"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,3 +53,18 @@ def test_saved_demo_job_replays_from_the_cli(tmp_path):
                           env={**os.environ, "MINDPILOT_STATE_DIR": str(tmp_path / "state")})
     assert done.returncode == 0, done.stderr
     assert f"--config {config}" in done.stdout + done.stderr
+
+
+def test_the_demo_cli_line_runs_the_script_the_setup_runs(tmp_path):
+    """The Launch step shows ``launch --demo --config Y`` as its CLI line: that line hands the demo script the
+    same arguments as the job the steps built (``--config Y --run_mode finetune``)."""
+    config = tmp_path / "finetune.yaml"
+    config.write_text("seq_length: 4096\n")
+    preset = journey_preset(JourneyChoices(config=str(config), demo=True))
+    done = subprocess.run([sys.executable, "-m", "mindpilot", "launch", "--demo", "--config", str(config),
+                           "--dry-run", "--no-probe", "--json"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "MINDPILOT_STATE_DIR": str(tmp_path / "state")})
+    argv = next(event["argv"] for event in map(json.loads, done.stdout.splitlines()) if event["type"] == "command")
+    script = argv.index(next(word for word in argv if word.endswith("train.py")))
+    assert argv[script + 1:] == preset.script_args
+    assert preset.script_args[-4:] == ["--config", str(config), "--run_mode", "finetune"]

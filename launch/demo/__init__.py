@@ -19,9 +19,16 @@ FAIL_RANK_ENV = "MINDPILOT_DEMO_FAIL_RANK"
 
 
 def demo_preset(fail_rank: Optional[int] = None, steps: Optional[int] = None,
-                step_sleep: Optional[float] = None) -> Preset:
-    """The built-in demo preset, optionally with a failing rank, another step count or slower steps."""
+                step_sleep: Optional[float] = None, config: Optional[str] = None,
+                run_mode: str = "finetune") -> Preset:
+    """The built-in demo preset, optionally with a failing rank, another step count or slower steps; with
+    ``config``, the script is handed that YAML as ``run_mindformer.py`` would be (``--config Y --run_mode M``)
+    and the preset names it, so ``launch --demo --config`` and the guided setup run the same command."""
     preset = _builtin_demo()
+    if config:
+        preset = preset.model_copy(update={"config": config,
+                                           "script_args": [*preset.script_args, "--config", config,
+                                                           "--run_mode", run_mode]})
     args = list(preset.script_args)
     if steps is not None:
         args = [a for i, a in enumerate(args) if a != "--steps" and (i == 0 or args[i - 1] != "--steps")]
