@@ -206,43 +206,53 @@ def splice_sections(name: str, text: str, root: CommentedMap, targets: list[tupl
         if isinstance(node, CommentedMap) and len(node):
             plan[id(node)] = values
     for section_path, values in targets:
-        if not values:
-            continue
-        node = _lookup(root, section_path)
-        where = ".".join(section_path)
-        if isinstance(node, CommentedMap) and len(node) and node.fa.flow_style():
-            parent = _lookup(root, section_path[:-1]) if len(section_path) > 1 else root
-            merged = {**{k: v for k, v in node.items()}, **values}
-            patcher.replace_block(parent, section_path[-1], merged)  # `{a: 1, b: 2}` on the key's line
-            patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
-        elif isinstance(node, CommentedMap) and len(node):
-            try:
-                _plan_changes(patcher, node, values, list(section_path), plan)
-            except ValueError as exc:  # a layout the splicer does not handle (multi-line flow, quoted block ...)
-                raise DataFileError(name, None, where, f"cannot edit this in place ({exc}); nothing written") from exc
-        elif node is MISSING and len(section_path) == 1:
-            patcher.append_section(section_path, values)
-            patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
-        elif node is MISSING and isinstance(_lookup(root, section_path[:1]), CommentedMap):
-            parent = _lookup(root, section_path[:-1])
-            if not isinstance(parent, CommentedMap):
-                raise DataFileError(name, None, where, "cannot place the offset: model.model_config is missing")
-            patcher.insert_key(parent, section_path[-1], values)
-            patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
-        else:  # present but empty (``parallel_config:`` or ``{}``): write a block under the key
-            parent = _lookup(root, section_path[:-1]) if len(section_path) > 1 else root
-            if not isinstance(parent, CommentedMap) or section_path[-1] not in parent:
-                raise DataFileError(name, None, where, "cannot place these values: the section is missing")
-            patcher.fill_empty(parent, section_path[-1], values)
-            patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+        if values:
+            _splice_section(patcher, name, root, list(section_path), values, plan)
     new_text = patcher.result()
+    _verify(patcher, new_text, name)
+    return new_text, patcher.notes
+
+
+def _splice_section(patcher: Patcher, name: str, root: CommentedMap, section_path: list[str], values: dict[str, Any],
+                    plan: dict[int, Any]) -> None:
+    """Plan the edits that write ``values`` into the section at ``section_path``, by how the section stands."""
+    node = _lookup(root, section_path)
+    where = ".".join(section_path)
+    if isinstance(node, CommentedMap) and len(node) and node.fa.flow_style():
+        parent = _lookup(root, section_path[:-1]) if len(section_path) > 1 else root
+        merged = {**{k: v for k, v in node.items()}, **values}
+        patcher.replace_block(parent, section_path[-1], merged)  # `{a: 1, b: 2}` on the key's line
+        patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+    elif isinstance(node, CommentedMap) and len(node):
+        try:
+            _plan_changes(patcher, node, values, list(section_path), plan)
+        except ValueError as exc:  # a layout the splicer does not handle (multi-line flow, quoted block ...)
+            raise DataFileError(name, None, where, f"cannot edit this in place ({exc}); nothing written") from exc
+    elif node is MISSING and len(section_path) == 1:
+        patcher.append_section(section_path, values)
+        patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+    elif node is MISSING and isinstance(_lookup(root, section_path[:1]), CommentedMap):
+        parent = _lookup(root, section_path[:-1])
+        if not isinstance(parent, CommentedMap):
+            raise DataFileError(name, None, where, "cannot place the offset: model.model_config is missing")
+        patcher.insert_key(parent, section_path[-1], values)
+        patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+    else:  # present but empty (``parallel_config:`` or ``{}``): write a block under the key
+        parent = _lookup(root, section_path[:-1]) if len(section_path) > 1 else root
+        if not isinstance(parent, CommentedMap) or section_path[-1] not in parent:
+            raise DataFileError(name, None, where, "cannot place these values: the section is missing")
+        patcher.fill_empty(parent, section_path[-1], values)
+        patcher.requests.extend(([*section_path, k], v) for k, v in values.items())
+
+
+def _verify(patcher: Patcher, new_text: str, name: str) -> None:
+    """Parse the new text again: every requested value must read back as asked, or nothing is written."""
     check = load_roundtrip(new_text, name)
     for request_path, expected in patcher.requests:
         got = _lookup(check, request_path)
         if not _same_after(got, expected):
             raise RuntimeError(f"internal error: {'.'.join(request_path)} would be {got!r}, not {expected!r}; "
                                "nothing written")
-    return new_text, patcher.notes
 
 
 def unified_diff(old: str, new: str, name: str, notes: Optional[list[str]] = None) -> str:
