@@ -12,10 +12,10 @@ root cause and on the consequences, for files and for a pasted report alike.
 
 from __future__ import annotations
 
-import io
+import os
 import re
 from pathlib import Path
-from typing import IO, Any, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import FailureTracker, failure_literals
@@ -23,10 +23,15 @@ from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
-FALLBACK_MAX_BYTES = 256 << 20
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+MAX_QUIET = 65536
+"""Line shapes (digits made 0) remembered per file: a line of a shape already read is not read again."""
+STAMP_LOOKBACK = 50
+"""Lines looked back from an error line for the time stamp it belongs to."""
+FALLBACK_MAX_BYTES = 32 << 20
 """Logs larger than this are read again for an unknown error only in their last bytes (the knowledge-base
 scan reads them all)."""
-FALLBACK_TAIL_BYTES = 64 << 20
+FALLBACK_TAIL_BYTES = 16 << 20
 """How much of the end of a big log is read again for an unknown error."""
 
 
@@ -40,7 +45,7 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     # Known errors that are only consequences (HCCL timeouts ...) leave the root cause open: the failing
     # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
     has_error = report.root_cause is not None
-    literals = failure_literals()
+    finder = _finder(failure_literals())
     tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
     consequences: list[FindingEvent] = []
@@ -48,24 +53,17 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         source = "scheduler" if Path(scanned.file).name == "scheduler.log" else "worker"
         if has_error and source != "scheduler":
             continue  # the root cause is known: only the scheduler's lines can add consequences
-        stream, first_line = _open(scanned, pasted)
-        if stream is None:
+        region = _region(scanned, pasted)
+        if region is None:
             continue
-        stamp: Optional[str] = None
-        with stream:
-            for number, text in enumerate(stream, first_line):
-                if text[:1].isdigit() or text.startswith("["):
-                    stamp = text[:64]
-                if not any(literal in text for literal in literals):
-                    continue
-                for event in tracker.feed(text.rstrip("\r\n"), scanned.rank, source, scanned.file, stamp,
-                                          line=number):
-                    if not event.finding.rule.startswith("tail."):
-                        continue  # the knowledge-base scan has it already
-                    if event.consequence:
-                        consequences.append(event)
-                    else:
-                        found.setdefault((event.rank, event.finding.rule), event.finding)
+        for number, text, stamp in _candidate_lines(region, finder):
+            for event in tracker.feed(text, scanned.rank, source, scanned.file, stamp, line=number):
+                if not event.finding.rule.startswith("tail."):
+                    continue  # the knowledge-base scan has it already
+                if event.consequence:
+                    consequences.append(event)
+                else:
+                    found.setdefault((event.rank, event.finding.rule), event.finding)
     _add_consequences(report, consequences)
     if has_error:
         return
@@ -101,16 +99,18 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
     if root is None or not _catch_all(root.rule):
         return
     scanned = next((entry for entry in report.files if entry.file == root.file), None)
-    stream, first_line = _open(scanned, pasted) if scanned is not None else (None, 1)
-    if stream is None:
+    region = _region(scanned, pasted) if scanned is not None else None
+    if region is None:
         return
+    data, number = region
     tracker = FailureTracker(lang=lang, use_kb=False, weakest=3)  # exceptions only
-    with stream:
-        for number, text in enumerate(stream, first_line):
-            if number >= root.line:
-                break
-            if number >= root.line - CATCH_ALL_REACH:
-                tracker.feed(text.rstrip("\r\n"), root.rank, "worker", root.file, None, line=number)
+    pos = 0
+    while pos <= len(data) and number < root.line:
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        if number >= root.line - CATCH_ALL_REACH:
+            tracker.feed(decode(data[pos:end]).rstrip("\r"), root.rank, "worker", root.file, None, line=number)
+        number, pos = number + 1, end + 1
     exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
     if exceptions:
         _name_root(report, lang, max(exceptions, key=lambda cause: cause.line))
@@ -146,43 +146,79 @@ def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
     return False
 
 
-def _open(scanned: Any, pasted: Optional[bytes]) -> Tuple[Optional[IO[str]], int]:
-    """The text to read again and the number of its first line: a big log from its last
+def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:
+    """The bytes to read again and the number of their first line: a big log's last
     :data:`FALLBACK_TAIL_BYTES` (where a failed job's error is), a paste as it was read."""
     if scanned.kind == "stdin":
-        return (io.StringIO(decode(pasted)) if pasted is not None else None), 1
+        return (pasted, 1) if pasted is not None else None
     path = Path(scanned.file)
     if scanned.kind != "log" or not path.is_file():
-        return None, 1
-    stream = open(path, encoding="utf-8", errors="replace", newline="\n")
-    size = path.stat().st_size
-    if size <= FALLBACK_MAX_BYTES:
-        return stream, 1
-    start = _tail_start(path, size - FALLBACK_TAIL_BYTES)
-    if start is None:
-        stream.close()
-        return None, 1
-    offset, line = start
-    stream.seek(offset)
-    return stream, line
-
-
-def _tail_start(path: Path, around: int) -> Optional[Tuple[int, int]]:
-    """The offset of the first whole line at or after byte ``around``, and its line number."""
-    lines = 1
+        return None
     try:
         with open(path, "rb") as raw:
-            done = 0
+            size = os.fstat(raw.fileno()).st_size
+            if size <= FALLBACK_MAX_BYTES:
+                return raw.read(FALLBACK_MAX_BYTES), 1
+            lines, done, around = 1, 0, size - FALLBACK_TAIL_BYTES
             while done < around:
                 block = raw.read(min(8 << 20, around - done))
                 if not block:
                     return None
                 lines += block.count(b"\n")
                 done += len(block)
-            rest = raw.readline()  # the line cut at ``around``: skipped whole
+            cut = raw.readline()  # the line cut at the start of the tail: skipped whole
+            return raw.read(FALLBACK_TAIL_BYTES), lines + (1 if cut.endswith(b"\n") else 0)
     except OSError:
         return None
-    return around + len(rest), lines + (1 if rest.endswith(b"\n") else 0)
+
+
+def _finder(literals: list) -> Any:
+    """A search for any of ``literals`` over bytes (google-re2's one pass when installed)."""
+    pattern = b"|".join(re.escape(literal.encode("utf-8")) for literal in literals)
+    try:
+        import re2
+
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        return re2.compile(pattern, options=options)
+    except ImportError:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
+        return re.compile(pattern)
+
+
+def _candidate_lines(region: Tuple[bytes, int], finder: Any) -> Iterator[Tuple[int, str, Optional[str]]]:
+    """(line number, text, the time-stamped line at or before it) of each line holding a fallback literal,
+    once per shape (digits made 0) that gave nothing: start-up retries repeat by the thousand."""
+    data, line = region
+    counted = 0
+    pos = 0
+    seen: set = set()
+    while pos < len(data):
+        found = finder.search(data, pos)
+        if found is None:
+            return
+        start = data.rfind(b"\n", 0, found.start()) + 1
+        end = data.find(b"\n", found.start())
+        end = len(data) if end < 0 else end
+        line += data.count(b"\n", counted, start)
+        counted, pos = start, end + 1
+        raw = data[start:end].rstrip(b"\r")
+        shape = raw.translate(_DIGITS_TO_ZERO) + (raw[:12] if raw[:1] in (b"[", b"(") else b"")
+        if shape in seen:
+            continue
+        if len(seen) < MAX_QUIET:
+            seen.add(shape)
+        yield line, decode(raw), _stamp_before(data, start)
+
+
+def _stamp_before(data: bytes, start: int) -> Optional[str]:
+    """The head of the nearest line at or before ``start`` that may carry a time (a traceback line has none)."""
+    for _ in range(STAMP_LOOKBACK):
+        if data[start:start + 1].isdigit() or data[start:start + 1] == b"[":
+            return decode(data[start:start + 64])
+        if start == 0:
+            return None
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    return None
 
 
 def _add_consequences(report: Any, events: list[FindingEvent]) -> None:
