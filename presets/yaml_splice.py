@@ -82,40 +82,50 @@ def _token_end(line: str, col: int) -> int:
     """End column of the scalar or one-line flow collection that starts at ``col``."""
     char = line[col:col + 1]
     if char in ("'", '"'):
-        index = col + 1
-        while index < len(line):
-            if char == "'" and line[index] == "'":
-                if line[index + 1:index + 2] == "'":
-                    index += 2
-                    continue
-                return index + 1
-            if char == '"' and line[index] == "\\":
-                index += 2
-                continue
-            if char == '"' and line[index] == '"':
-                return index + 1
-            index += 1
-        raise ValueError("multi-line quoted scalar")
+        return _quoted_end(line, col, char)
     if char in ("[", "{"):
-        depth, index, quote = 0, col, ""
-        while index < len(line):
-            current = line[index]
-            if quote:
-                if current == quote:
-                    quote = ""
-            elif current in ("'", '"'):
-                quote = current
-            elif current in "[{":
-                depth += 1
-            elif current in "]}":
-                depth -= 1
-                if depth == 0:
-                    return index + 1
-            index += 1
-        raise ValueError("multi-line flow collection")
+        return _flow_end(line, col)
     match = re.search(r"\s#", line[col:])
     end = col + match.start() if match else len(line)
     return len(line[:end].rstrip())
+
+
+def _quoted_end(line: str, col: int, quote: str) -> int:
+    """End column of the quoted scalar opened at ``col`` (``''`` escapes in single quotes, ``\\`` in double)."""
+    index = col + 1
+    while index < len(line):
+        if quote == "'" and line[index] == "'":
+            if line[index + 1:index + 2] == "'":
+                index += 2
+                continue
+            return index + 1
+        if quote == '"' and line[index] == "\\":
+            index += 2
+            continue
+        if quote == '"' and line[index] == '"':
+            return index + 1
+        index += 1
+    raise ValueError("multi-line quoted scalar")
+
+
+def _flow_end(line: str, col: int) -> int:
+    """End column of the one-line flow collection (``[...]`` / ``{...}``) opened at ``col``."""
+    depth, index, quote = 0, col, ""
+    while index < len(line):
+        current = line[index]
+        if quote:
+            if current == quote:
+                quote = ""
+        elif current in ("'", '"'):
+            quote = current
+        elif current in "[{":
+            depth += 1
+        elif current in "]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    raise ValueError("multi-line flow collection")
 
 
 def _skip_anchor(line: str, col: int) -> int:
