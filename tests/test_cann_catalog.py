@@ -163,3 +163,25 @@ def test_the_exception_just_above_a_catch_all_code_is_the_root_cause(tmp_path, m
     alone = tmp_path / "alone.log"
     alone.write_text("step 1\nE10001: Value [x] for parameter [y] is not allowed.\n", encoding="utf-8")
     assert analyse([str(alone)], "en").root_cause.rule == "kb.graph.cann_e10001"
+
+
+def test_a_fifo_as_a_catalogue_is_refused_without_blocking(tmp_path, monkeypatch):
+    """Checked on the open descriptor: a FIFO named like a catalogue, or swapped in after a check by path
+    (simulated: every such check says "a regular file"), never blocks."""
+    import signal
+
+    from mindpilot.validators.kb.cann_catalog import read_catalog_file
+
+    fifo = tmp_path / "error_code.json"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(Path, "is_file", lambda self: True)  # the swap comes right after any check by path
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("reading a FIFO blocked"))
+    signal.alarm(10)
+    try:
+        with pytest.raises(CatalogError, match="not a regular file"):
+            read_catalog_file(fifo)
+        with pytest.raises(CatalogError):
+            read_catalog_file(tmp_path)  # a folder: "Is a directory"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
@@ -115,9 +116,11 @@ def read_catalog_file(path: Path, version: str = "") -> List[CodeEntry]:
         CatalogError: unreadable, not a regular file, too big or malformed.
     """
     try:
-        if not path.is_file():
-            raise CatalogError(f"{path}: not a regular file")
-        with open(path, "rb") as handle:
+        # O_NONBLOCK, then fstat of what was opened: a file swapped for a FIFO after a check would block the read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CatalogError(f"{path}: not a regular file")
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CatalogError(f"{path}: {exc.strerror or exc}") from None
