@@ -10,13 +10,12 @@ import shlex
 
 import pytest
 
-from mindpilot.tui import core, steps
+from mindpilot.tui import steps
 from mindpilot.tui.app import MindpilotApp
 from mindpilot.tui.session import Session
 from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.command_hint import CommandHint
 from mindpilot.tui.widgets.key_footer import KeyFooter
-from tui_apps.fakes import fake_report
 from tui_apps.harness import region_text, screen_lines, settle, squeezed
 
 
@@ -24,8 +23,7 @@ from tui_apps.harness import region_text, screen_lines, settle, squeezed
 async def test_every_step_shows_its_whole_command_and_every_key_at_80x24(lang, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MINDPILOT_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
-    app = MindpilotApp(Session(demo=True, lang=lang))
+    app = MindpilotApp(Session(demo=True, lang=lang))  # the demo host's real doctor report
     async with app.run_test(size=(80, 24)) as pilot:
         for number, step in enumerate(steps.STEPS, start=1):
             await pilot.press(str(number))
@@ -39,6 +37,8 @@ async def test_every_step_shows_its_whole_command_and_every_key_at_80x24(lang, m
             for block in screen.query(CommandBlock).results(CommandBlock):
                 if not isinstance(block, CommandHint) and block.plain:
                     assert squeezed(block.plain) in squeezed(region_text(app, block)), where
+            if step.mode == "environment":  # the stack's reason whole, not cut at the edge
+                assert squeezed(app.session.env_report.stack_reason) in squeezed(shown), where
             footer = screen.query_one(KeyFooter)
             assert footer.pairs(), where
             for _key, key_shown, description in footer.pairs():
