@@ -97,3 +97,13 @@ def test_a_kept_dryrun_nested_past_the_parsers_stack_is_skipped(tmp_path, monkey
     monkeypatch.setenv("MINDPILOT_DATA_DIR", str(tmp_path / "data"))
     write_private(records_dir() / "deep.json", "[" * 200_000 + "]" * 200_000)
     assert load_records() == []
+
+
+@pytest.mark.parametrize("expression", ["9" * 400 + "/1", "*".join(["999999999"] * 1000), "1/0"])
+def test_arithmetic_a_launch_script_cannot_finish_is_left_as_written(tmp_path, expression):
+    """``check`` evaluates ``$((...))`` of a launch script; a quotient too large for a float or a product past
+    Python's 4300-digit conversion limit was an OverflowError / ValueError traceback."""
+    script = tmp_path / "run.sh"
+    script.write_text(f"#!/bin/bash\nTP=$(({expression}))\nmsrun --worker_num=$TP train.py\n", encoding="utf-8")
+    done = run_cli("check", str(script))
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr[-800:]

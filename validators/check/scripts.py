@@ -21,6 +21,9 @@ ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 LAUNCHER_ARGC = (1, 2, 6, 9)
 """``scripts/msrun_launcher.sh`` accepts 1, 2, 6 or 9 arguments (MF 1.7)."""
+MAX_ARITHMETIC = 200
+"""Longest ``$((...))`` evaluated (after names are filled in): a script's card counts are short; a hostile one
+could multiply a million digits."""
 WELL_KNOWN_ENV = {"HOME", "PWD", "PATH", "USER", "PYTHONPATH", "LD_LIBRARY_PATH", "ASCEND_HOME_PATH", "RANK_ID",
                   "RANK_SIZE", "DEVICE_ID", "MASTER_IP", "master_ip", "NODE_RANK", "LOCAL_RANK", "RANK"}
 
@@ -66,11 +69,13 @@ class Script:
             expression = self.expand(match.group(1), depth + 1)
             expression = VAR.sub(lambda m: self.vars.get(m.group(1), ""), expression)
             expression = re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\b", lambda m: self.vars.get(m.group(0), "0"), expression)
-            if re.fullmatch(r"[\d\s+*/()-]+", expression or "x") and "**" not in expression:
+            if len(expression) <= MAX_ARITHMETIC and re.fullmatch(r"[\d\s+*/()-]+", expression or "x") \
+                    and "**" not in expression:
                 try:
-                    return str(int(eval(expression, {"__builtins__": {}}, {})))  # digits and operators only
-                except (SyntaxError, ZeroDivisionError):
+                    result = eval(expression, {"__builtins__": {}}, {})  # digits and operators only
+                except (SyntaxError, ArithmeticError, ValueError):  # 1/0, a quotient too large for a float
                     return match.group(0)
+                return str(int(result)) if abs(result) < 1 << 63 else match.group(0)
             return match.group(0)
 
         value = re.sub(r"\$\(\((.*?)\)\)", arith, value)
