@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,23 @@ def test_the_demo_cli_line_runs_the_script_the_setup_runs(tmp_path):
     script = argv.index(next(word for word in argv if word.endswith("train.py")))
     assert argv[script + 1:] == preset.script_args
     assert preset.script_args[-4:] == ["--config", str(config), "--run_mode", "finetune"]
+
+
+def test_check_of_the_saved_demo_job_reports_what_the_launch_gate_reports(tmp_path):
+    """The demo job saved with `w` holds the steps' YAML: `check PRESET` finds the YAML's errors, as the Launch
+    step's preflight (and `launch --demo --config Y`) does, and no contradiction of the demo net's own layout."""
+    config = tmp_path / "finetune.yaml"
+    config.write_text((Path(__file__).resolve().parents[1] / "tui" / "demo" / "finetune_qwen2_5_7b.yaml")
+                      .read_text(encoding="utf-8"), encoding="utf-8")
+    path = save_journey_preset(journey_preset(JourneyChoices(config=str(config), demo=True)),
+                               str(tmp_path / "my-demo-job.preset.yaml"))
+    env = {**os.environ, "MINDPILOT_STATE_DIR": str(tmp_path / "state")}
+    checked = subprocess.run([sys.executable, "-m", "mindpilot", "check", path, "--skip-paths", "--json"],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    gate = subprocess.run([sys.executable, "-m", "mindpilot", "launch", "--demo", "--config", str(config),
+                           "--dry-run", "--no-probe", "--json"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    check_rules = {f["rule"] for f in json.loads(checked.stdout)["findings"] if f["severity"] == "error"}
+    gate_rules = {e["finding"]["rule"] for e in map(json.loads, gate.stdout.splitlines())
+                  if e["type"] == "preflight" and e["finding"]["severity"] == "error"}
+    assert check_rules == gate_rules and "yaml.string_not_bool" in check_rules, (check_rules, gate_rules)

@@ -23,10 +23,12 @@ def demo_preset(fail_rank: Optional[int] = None, steps: Optional[int] = None,
                 run_mode: str = "finetune") -> Preset:
     """The built-in demo preset, optionally with a failing rank, another step count or slower steps; with
     ``config``, the script is handed that YAML as ``run_mindformer.py`` would be (``--config Y --run_mode M``)
-    and the preset names it, so ``launch --demo --config`` and the guided setup run the same command."""
+    and the preset names it, so ``launch --demo --config`` and the guided setup run the same command. The
+    layout is then the YAML's alone: the demo net's own ``parallel`` would contradict it in ``check PRESET``
+    (``preset.parallel_differs``) with errors the launch gate never showed."""
     preset = _builtin_demo()
     if config:
-        preset = preset.model_copy(update={"config": config,
+        preset = preset.model_copy(update={"config": config, "parallel": {},
                                            "script_args": [*preset.script_args, "--config", config,
                                                            "--run_mode", run_mode]})
     args = list(preset.script_args)
