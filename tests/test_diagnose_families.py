@@ -1,0 +1,70 @@
+"""Family rules: one rule per family of causes reads every member's wording, yields to a rule that knows the
+member better, and stays quiet on look-alike lines (a confident wrong answer is worse than an unsure one).
+
+Each fixture of tests/data/logs/kb/ shows one member; these lines are other members of the same families
+(other libraries, packages, exception kinds) and lines that share words with them but are not the error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.diagnose import diagnose_paths
+
+
+def _diagnose(tmp_path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    ("[ERROR]HCCL(9,python):2025-01-01-00:00:00.000.000[task_exception_handler.cc:610][9][TaskExecStage]"
+     "[HeartbeatAbnormal]Cluster Exception Location[IP/ID]:[10.2.0.3/11], Arrival Time:[x], "
+     "ExceptionType:[Stuck Occurred], Possible Reason:1.Host process is stuck",
+     "kb.runtime.hccl_heartbeat_abnormal", ["Stuck Occurred", "10.2.0.3/11"]),
+    ("OSError: libcustom_kernels.so.3: cannot open shared object file: No such file or directory",
+     "kb.environment.shared_lib_not_found", ["libcustom_kernels.so"]),
+    ("ImportError: cannot import name 'LLM' from 'vllm.entrypoints' (unknown location)",
+     "kb.environment.package_without_code", ["vllm "]),
+    ("ModuleNotFoundError: No module named 'torch._C'", "kb.environment.source_tree_shadows_package", ["torch"]),
+    ("AssertionError: /data/wiki/wiki_packed_input_ids_document not exists", "kb.data.preprocessed_dataset_missing",
+     ["wiki_packed_input_ids_document"]),
+    ("socket.gaierror: [Errno -2] Name or service not known", "kb.launch.hostname_unresolved", ["host name"]),
+    ("[ERROR] HCCL(5,python):2025-01-01 [config.cc:413] [5][InitGroupStage][RanktableCheck]rank[1] device ip "
+     "family[2] is not same as others[10].", "kb.launch.hccl_ip_family_mismatch", ["IPv4", "IPv6"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    title = report.findings[0].title + " " + (report.findings[0].detail or "")
+    assert all(word in title for word in words), title
+
+
+@pytest.mark.parametrize("text, specific", [
+    # A library whose package a rule knows: that rule, not the any-library one.
+    ("ImportError: libascendcl.so: cannot open shared object file: No such file or directory",
+     "kb.environment.cann_lib_missing"),
+    # The aclnn status is the operator's summary; the EZ message beside it names the limit.
+    ("RuntimeError: call aclnnInplaceCopy failed, error code is 161002\n"
+     "[PID: 7] 2025-01-01 AclNN_Parameter_Error(EZ1001): The self tensor cannot be larger than 8 dimensions.",
+     "kb.operator.tensor_too_many_dims"),
+])
+def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, specific):
+    assert _diagnose(tmp_path, text).root_cause.rule == specific
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("ImportError: cannot import name 'LLM' from 'vllm' (/usr/lib/python3.10/site-packages/vllm/__init__.py)",
+     "kb.environment.package_without_code"),
+    ("ModuleNotFoundError: No module named 'torch_npu'", "kb.environment.source_tree_shadows_package"),
+    ("[INFO] dataset /data/wiki/wiki_text_document exists, 120000 samples", "kb.data.preprocessed_dataset_missing"),
+    ("socket.gaierror: [Errno -9] Address family for hostname not supported", "kb.launch.hostname_unresolved"),
+    ("[INFO] HCCL heartbeat thread started, Cluster Exception Location report enabled",
+     "kb.runtime.hccl_heartbeat_abnormal"),
+    ("[WARNING] this platform supports only 8 cards per node", "kb.operator.platform_unsupported"),
+    ("AttributeError: module 'torch_npu_ext' has no attribute 'ops'", "kb.versions.torch_npu_api_missing"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    report = _diagnose(tmp_path, line)
+    assert rule not in {finding.rule for finding in report.findings}
