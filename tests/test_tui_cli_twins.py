@@ -44,7 +44,7 @@ def _arguments(name: str, session: Session) -> list:
         "local_dir": ["", "/data/local model"], "output": [None, "/data/out dir"],
         "dataset": ["", "/data/alpaca.json"], "preset": ["", "demo", "/work/my preset.yaml"],
         "saved": [None, session.saved_preset], "job_id": ["demo-20261207-120000-abcd"],
-        "config": [None, session.config_path],
+        "config": [None, session.config_path], "apply_pick": [None, 1, 3],
     }
     assert name in values, f"a TUI command builder takes {name!r}: say here what values it can have"
     return values[name]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import DataTable, Input
 
@@ -78,12 +80,15 @@ async def test_apply_shows_the_diff_and_writes_only_after_y(monkeypatch, tmp_pat
         target = str(tmp_path / "x.yaml")
         app.screen.query_one("#yaml", Input).value = target
         await pilot.pause()
-        assert f"--apply {target}" in app.screen.query_one(CommandHint).plain
+        # the step's CLI line only plans (pasting it writes nothing); the writing line comes with `a`'s confirm
+        assert "--apply" not in app.screen.query_one(CommandHint).argv
         app.screen.query_one("#candidates", DataTable).focus()
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, DiffScreen)
         assert "+  model_parallel: 4" in app.screen.diff
+        assert app.screen.command.endswith(f"--pick 1 --apply {target}")
+        assert app.screen.command in str(app.screen.query_one("#diff-command").render())
         await pilot.press("n")
         await pilot.pause()
         assert writes == []
@@ -160,7 +165,7 @@ async def test_frameworks_grpo_roles_and_mindspeed_convert_args_with_the_real_pl
     app = ScreenHarness(PlanScreen(session))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "--framework mindformers --apply /tmp/x.yaml" in app.screen.query_one(CommandHint).plain
+        assert app.screen.query_one(CommandHint).argv[-2:] == ["--framework", "mindformers"]
         assert app.screen.query_one("#yaml-row").display
 
         await pilot.press("f")
@@ -250,11 +255,28 @@ async def test_the_yaml_seq_length_and_model_are_the_ones_the_cli_line_plans(tmp
         await settle(pilot)
         assert app.screen.query_one("#seq", Input).value == "8192"
         argv = app.screen.query_one(CommandHint).argv
-        assert "--seq-len" not in argv and argv[argv.index("--apply") + 1] == config
+        assert "--apply" not in argv and argv[argv.index("--model") + 1] == config
     cli = _cli_plan_json(argv)
     assert cli["seq_len"] == 8192
     assert [c["parallel_config"] for c in cli["candidates"]] == \
         [c["parallel_config"] for c in session.candidates][: len(cli["candidates"])]
+
+
+async def test_the_plan_line_with_a_catalogue_model_names_the_yaml_seq_length_and_writes_nothing(tmp_path):
+    from mindpilot.tui.core import demo_config
+
+    config = demo_config()  # seq_length 8192, not the CLI's default
+    before = Path(config).read_bytes()
+    session = Session(demo=True, env_report=fake_report(), config_path=config, model="qwen2.5-7b")
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        argv = app.screen.query_one(CommandHint).argv
+    assert argv[argv.index("--model") + 1] == "qwen2.5-7b" and "--apply" not in argv
+    assert argv[argv.index("--seq-len") + 1] == "8192"
+    cli = _cli_plan_json(argv)
+    assert cli["seq_len"] == 8192
+    assert Path(config).read_bytes() == before
 
 
 async def test_with_no_npu_here_the_step_asks_for_cards_and_hbm_instead_of_assuming_8_x_64(monkeypatch):

@@ -83,22 +83,32 @@ def apply_candidate(path: str, candidate: dict[str, Any], dry_run: bool) -> str:
                       dry_run=dry_run)
 
 
-def plan_argv(session: "Session", seq_len: Optional[int] = None) -> list[str]:
-    """The CLI command that repeats the Plan step."""
-    from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH, file_seq_length
+def plan_argv(session: "Session", seq_len: Optional[int] = None, apply_pick: Optional[int] = None) -> list[str]:
+    """The CLI command that repeats the Plan step: read-only (it writes nothing) unless ``apply_pick`` is given.
 
-    argv = ["mindpilot", "plan", "--model", session.model or "MODEL"]
+    The read-only line names the YAML's sequence length and interleave itself, since without ``--apply`` the CLI
+    does not read that YAML; ``apply_pick`` (the ``a`` action's candidate, 1-based) adds ``--pick N --apply YAML``.
+    """
+    from mindpilot.presets.config_facts import DEFAULT_SEQ_LENGTH, file_seq_length
+    from mindpilot.tui.acquiring import interleave
+
+    model = session.model or "MODEL"
+    argv = ["mindpilot", "plan", "--model", model]
     cards = session.cards or session.env_cards()
     hbm = session.hbm_gb or session.env_hbm_gb()
     # No NPU here and nothing typed yet: placeholders, as the step asks for them (never a silent 8 x 64 GB).
     argv += ["--cards", str(cards) if cards else "CARDS", "--hbm", f"{hbm:g}" if hbm else "GB"]
-    applies = bool(session.config_path) and session.framework == "mindformers"
-    # the CLI plans for the --apply YAML's seq_length by itself: name the length only when it differs
-    if seq_len and seq_len != ((file_seq_length(session.config_path) if applies else None) or DEFAULT_SEQ_LENGTH):
+    writes = apply_pick is not None and bool(session.config_path) and session.framework == "mindformers"
+    # the CLI reads seq_length (and the interleave) from the --apply YAML, else from a --model YAML
+    read_from = session.config_path if writes else (model if model.endswith((".yaml", ".yml")) else None)
+    if seq_len and seq_len != ((file_seq_length(read_from) if read_from else None) or DEFAULT_SEQ_LENGTH):
         argv += ["--seq-len", str(seq_len)]
+    pp_interleave = interleave(session)
+    if pp_interleave > 1 and read_from != session.config_path:
+        argv += ["--pp-interleave", str(pp_interleave)]
     argv += ["--framework", session.framework]
-    if applies:
-        argv += ["--apply", session.config_path]
+    if writes:
+        argv += ["--pick", str(apply_pick), "--apply", session.config_path]
     return argv + lang_flag(session.lang)
 
 

@@ -8,6 +8,7 @@ arguments are shown in the details to copy by hand.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any, Optional
 
@@ -286,13 +287,18 @@ class PlanScreen(StepScreen):
         if not diff.strip():
             self.notify(self.t("plan_unchanged", path=path))
             return
-        if await self.app.push_screen_wait(DiffScreen(diff, self.session.lang)):
+        command = shlex.join(core.plan_argv(self.session, self._seq_len(), apply_pick=self._pick(candidate)))
+        if await self.app.push_screen_wait(DiffScreen(diff, self.session.lang, command)):
             try:
                 core.apply_candidate(path, candidate, dry_run=False)
             except Exception as exc:
                 self.notify(self.t("failed", error=exc), severity="error", timeout=8)
                 return
-            self.notify(self.t("plan_applied", path=path))
+            self.notify(f"{self.t('plan_applied', path=path)}\n$ {command}", timeout=10, markup=False)
+
+    def _pick(self, candidate: dict[str, Any]) -> int:
+        """``--pick N`` of ``candidate``: its row in the table, 1-based."""
+        return next((row for row, c in enumerate(self.session.candidates, start=1) if c is candidate), 1)
 
 
 def model_options(session: Any) -> list[tuple[str, str]]:
