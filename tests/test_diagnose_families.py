@@ -31,6 +31,8 @@ def _diagnose(tmp_path, text: str):
     ("AssertionError: /data/wiki/wiki_packed_input_ids_document not exists", "kb.data.preprocessed_dataset_missing",
      ["wiki_packed_input_ids_document"]),
     ("socket.gaierror: [Errno -2] Name or service not known", "kb.launch.hostname_unresolved", ["host name"]),
+    ("ModuleNotFoundError: No module named 'vllm_ascend'", "kb.environment.ascend_python_package_missing",
+     ["vllm_ascend"]),
     ("[ERROR] HCCL(5,python):2025-01-01 [config.cc:413] [5][InitGroupStage][RanktableCheck]rank[1] device ip "
      "family[2] is not same as others[10].", "kb.launch.hccl_ip_family_mismatch", ["IPv4", "IPv6"]),
 ])
@@ -60,6 +62,7 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
     ("ModuleNotFoundError: No module named 'torch_npu'", "kb.environment.source_tree_shadows_package"),
     ("[INFO] dataset /data/wiki/wiki_text_document exists, 120000 samples", "kb.data.preprocessed_dataset_missing"),
     ("socket.gaierror: [Errno -9] Address family for hostname not supported", "kb.launch.hostname_unresolved"),
+    ("ModuleNotFoundError: No module named 'torch_npu.contrib.module'", "kb.environment.ascend_python_package_missing"),
     ("[INFO] HCCL heartbeat thread started, Cluster Exception Location report enabled",
      "kb.runtime.hccl_heartbeat_abnormal"),
     ("[WARNING] this platform supports only 8 cards per node", "kb.operator.platform_unsupported"),
