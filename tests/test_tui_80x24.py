@@ -37,8 +37,9 @@ async def test_every_step_shows_its_whole_command_and_every_key_at_80x24(lang, m
             for block in screen.query(CommandBlock).results(CommandBlock):
                 if not isinstance(block, CommandHint) and block.plain:
                     assert squeezed(block.plain) in squeezed(region_text(app, block)), where
-            if step.mode == "environment":  # the stack's reason whole, not cut at the edge
-                assert squeezed(app.session.env_report.stack_reason) in squeezed(shown), where
+            if step.mode == "environment":  # the hardware, and the stack's reason whole, not cut at the edge
+                report = app.session.env_report
+                assert squeezed(screen.summary(report)) in squeezed(shown), where
             footer = screen.query_one(KeyFooter)
             assert footer.pairs(), where
             for _key, key_shown, description in footer.pairs():

@@ -128,7 +128,7 @@ class EnvironmentScreen(StepScreen):
         self.query_one(FindingsPanel).show(report.findings)
 
     def summary(self, report: DoctorReport) -> str:
-        """The stack and why (whole, wrapped), then the hardware and the error/warning counts."""
+        """The hardware and the error/warning counts, then the stack and why (whole, wrapped)."""
         errors = sum(f.severity is Severity.ERROR for f in report.findings)
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
         if report.stack and report.stack in report.stack_reason:
@@ -136,7 +136,7 @@ class EnvironmentScreen(StepScreen):
         else:
             stack = self.t("env_summary", stack=report.stack or "—", reason=report.stack_reason or "")
         counts = self.t("env_counts", errors=errors, warnings=warnings)
-        return f"{stack}\n{self.hardware(report)} · {counts}"
+        return f"{self.hardware(report)} · {counts}\n{stack}"
 
     def hardware(self, report: DoctorReport) -> str:
         """``8× 910B, 64 GB HBM per card, CANN 8.2.RC1`` from the probe facts."""
