@@ -141,13 +141,13 @@ async def test_loading_another_preset_clears_the_old_preflight_lines(monkeypatch
         await pilot.press("n")
         await settle(pilot)
         errors = screen.query_one("#launch-errors")
-        assert errors.display and "port busy" in str(errors.render())
+        assert errors.display and "port busy" in errors.plain
         field = screen.query_one("#preset", Input)
         field.value = "other"
         field.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert not errors.display and "port busy" not in str(errors.render())
+        assert not errors.display and "port busy" not in errors.plain
 
 
 async def test_ctrl_c_quits_at_once_without_a_job():

@@ -15,9 +15,10 @@ from textual.widgets import Static
 from mindpilot.tui import acquiring, launching
 from mindpilot.tui.screens.launch import LaunchScreen
 from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.command_hint import CommandHint
 from tui_apps.fakes import FakeCommand, FakePreset, FakeRecord, fake_job_events, fake_report
-from tui_apps.harness import ScreenHarness, settle
+from tui_apps.harness import ScreenHarness, screen_lines, settle, squeezed
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ async def test_a_successful_job_fills_log_views_loss_chart_and_status(fake_launc
         assert "rank 1" in str(screen.query_one("#log-title", Static).render())
         await pilot.press("v")  # -> all ranks again
         assert len(screen.job.view_lines()) == 12
-        assert not screen.query_one("#launch-errors", Static).display
+        assert not screen.query_one("#launch-errors", CommandBlock).display
 
 
 async def test_a_failing_rank_is_named_in_the_error_panel(fake_launch):
@@ -90,8 +91,8 @@ async def test_a_failing_rank_is_named_in_the_error_panel(fake_launch):
         await _settle(pilot)
         await pilot.press("r")
         await _settle(pilot)
-        panel = app.screen.query_one("#launch-errors", Static)
-        text = str(panel.render())
+        panel = app.screen.query_one("#launch-errors", CommandBlock)
+        text = panel.plain
         assert panel.display
         assert "▶ rank 1: device out of memory" in text
         assert "first failing rank 1" not in text  # the root cause once, not twice
@@ -114,8 +115,8 @@ async def test_preflight_errors_block_the_start_until_confirmed_or_forced(fake_l
         assert fake_launch["started"] == [] and isinstance(app.screen, ConfirmScreen)
         assert "Start anyway (as --force)?" in app.screen.question
         assert "Preflight found 1 error" in screen.job.status_text
-        assert "master port 8118 is in use — --master-port 8119" in str(
-            screen.query_one("#launch-errors", Static).render())
+        assert "master port 8118 is in use — --master-port 8119" in screen.query_one("#launch-errors",
+                                                                                    CommandBlock).plain
         await pilot.press("n")  # no: nothing starts, the findings stay
         await _settle(pilot)
         assert fake_launch["started"] == [] and app.screen is screen and not screen.running
@@ -265,7 +266,7 @@ async def test_a_failure_while_following_is_shown_not_fatal(fake_launch, monkeyp
         await pilot.press("r")
         await _settle(pilot)
         assert app.is_running and not app.screen.running
-        assert "unreadable job record" in str(app.screen.query_one("#launch-errors", Static).render())
+        assert "unreadable job record" in app.screen.query_one("#launch-errors", CommandBlock).plain
         assert len(app.screen.job.view_lines()) == 2
 
 
@@ -394,7 +395,7 @@ async def test_the_demo_job_is_gated_by_the_same_preflight_as_launch_and_w_saves
         await pilot.press("r")
         await _settle(pilot)
         assert isinstance(app.screen, ConfirmScreen) and started == []
-        panel = str(screen.query_one("#launch-errors", Static).render())
+        panel = screen.query_one("#launch-errors", CommandBlock).plain
         await pilot.press("n")
         await _settle(pilot)
         await pilot.press("w")
@@ -412,10 +413,49 @@ async def test_the_demo_job_is_gated_by_the_same_preflight_as_launch_and_w_saves
     cli_errors = [e["finding"] for e in events if e.get("type") == "preflight" and e["finding"]["severity"] == "error"]
     assert code == 1 and len(cli_errors) == 3
     for finding in cli_errors:
-        assert finding["title"] in panel or finding["title"][:40] in panel, (finding, panel)
+        assert finding["title"] in panel, (finding, panel)
     import subprocess
     import sys
 
     check = subprocess.run([sys.executable, "-m", "mindpilot", "check", str(saved)], capture_output=True, text=True,
                            timeout=120, cwd=tmp_path)
     assert check.returncode == 1 and "use_parallel" in check.stdout  # the preset carries the YAML; check reads it
+
+
+async def test_the_preflight_panel_holds_every_finding_and_follows_a_language_switch(monkeypatch, tmp_path):
+    """80x24, the demo YAML's 3 errors: each whole in the (scrolling) panel with the CLI line whole below; after
+    the switch to Chinese the status and the findings are the ones ``launch --lang zh`` gives."""
+    from mindpilot.tui.core import demo_config
+    from mindpilot.tui.labels import label
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(launching, "msrun_missing", lambda: None)
+    monkeypatch.setattr(launching, "running_jobs", list)
+    session = Session(demo=True, env_report=fake_report(), config_path=demo_config())
+    screen = LaunchScreen(session)
+    app = ScreenHarness(screen)
+    panels = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        for lang in ("en", "zh"):
+            if lang == "zh":
+                session.lang = "zh"
+                await screen.relabel()
+            else:
+                await _settle(pilot)
+                await pilot.press("r")
+                await _settle(pilot)
+                await pilot.press("n")
+            await _settle(pilot)
+            panel = screen.query_one("#launch-errors", CommandBlock)
+            panels[lang] = panel.plain
+            shown = squeezed("".join(screen_lines(app)))
+            assert squeezed(screen.query_one(CommandHint).plain) in shown  # the CLI line whole on screen
+            assert panel.display and panel.max_scroll_y > 0  # taller than its box: it scrolls
+            assert screen.job.status_text == label("launch_preflight_blocked", lang, errors=3)
+            assert squeezed(screen.job.status_text) in shown
+    for lang, flags in (("en", []), ("zh", ["--lang", "zh"])):
+        code, events = _cli_json_lines("launch", "--demo", "--config", session.config_path, "--dry-run",
+                                       "--no-probe", *flags, cwd=tmp_path)
+        titles = [e["finding"]["title"] for e in events
+                  if e.get("type") == "preflight" and e["finding"]["severity"] == "error"]
+        assert len(titles) == 3 and all(title in panels[lang] for title in titles), (titles, panels[lang])

@@ -17,8 +17,8 @@ from mindpilot.terminal_text import visible, visible_line
 
 BUFFER_LINES = 2000
 """Lines kept per view (all ranks, and each rank)."""
-PANEL_LINES = 3
-"""Problems shown in the error panel (the newest; the count of consequences comes on top)."""
+PANEL_LINES = 50
+"""Problems of the running job kept in the error panel (the newest; the count of consequences comes on top)."""
 SHOWN_LINE = 1000
 """Characters of one log line kept for display (the tail core already cuts at 64 KiB)."""
 _PYTHON_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d+ - [\w.]+(?:\[[^\]]*\])? - ([A-Z]+) - ")
@@ -32,8 +32,9 @@ class JobView:
         self.t = t
         """Label lookup in the UI language (``StepScreen.t``)."""
         self.job_id: Optional[str] = None
-        self._status: tuple[str, dict[str, Any]] = ("", {})
-        """The status line as a label key and its parameters, drawn in the language of the moment."""
+        self._status: tuple[str, Optional[dict[str, Any]]] = ("", None)
+        """The status line as a label key and its parameters, drawn in the language of the moment (parameters
+        None: a text as it is)."""
         self.buffers: dict[Optional[int], deque] = {None: deque(maxlen=BUFFER_LINES)}
         """Log lines per view: None is all ranks (tagged ``[rank]``), an int is one rank."""
         self.view: Optional[int] = None
@@ -41,6 +42,8 @@ class JobView:
         self.loss_by_rank: dict[Optional[int], dict[tuple[int, int], float]] = {}
         """Loss per (epoch, step) of each rank (None: a log without a rank, e.g. msrun's own)."""
         self.problems: list[str] = []
+        self.preflight: list[str] = []
+        """The preflight's findings on the job about to start, in the UI language (replaced after ``l``)."""
         self.first_failure_ranks: set = set()
         """Ranks whose first failure is already in the panel (the exit must not repeat it)."""
         self.consequences = 0
@@ -126,11 +129,15 @@ class JobView:
     def status_text(self) -> str:
         """The status line: progress and the exit in the current UI language, other texts as set."""
         key, params = self._status
-        return self.t(key, **params) if params else key
+        return self.t(key, **params) if params is not None else key
 
     @status_text.setter
     def status_text(self, text: str) -> None:
-        self._status = (text, {})
+        self._status = (text, None)
+
+    def say(self, key: str, **params: Any) -> None:
+        """Set the status line to the label ``key``."""
+        self._status = (key, params)
 
     def problem(self, text: str) -> None:
         """Add a line to the error panel (once)."""
@@ -139,8 +146,9 @@ class JobView:
             self.problems.append(text)
 
     def panel_lines(self) -> list[str]:
-        """The error panel: the newest problems, then how many consequences were set aside."""
-        lines = list(self.problems[-PANEL_LINES:])
+        """The error panel: the preflight's findings, the newest problems, then how many consequences were set
+        aside (the panel scrolls)."""
+        lines = self.preflight + self.problems[-PANEL_LINES:]
         if self.consequences:
             lines.append(self.t("launch_consequences", count=self.consequences))
         return lines

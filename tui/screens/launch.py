@@ -67,6 +67,8 @@ class LaunchScreen(StepScreen):
         """The job on display was started elsewhere and attached to (the CLI line says ``attach``)."""
         self.job = JobView(self.t)
         """Logs, losses, status and problems of the job on display."""
+        self.preflight_for: Optional[tuple[Any, str, Optional[int]]] = None
+        """What the last preflight checked (preset, log dir, port): ``l`` checks it again in the new language."""
 
     @property
     def job_id(self) -> Optional[str]:
@@ -83,7 +85,7 @@ class LaunchScreen(StepScreen):
         with Horizontal(id="loss-row"):
             yield LossChart(self.t("loss_axis_step"), id="loss-chart")
             yield Label(self.job.loss_range(), id="loss-range")
-        yield Static("", id="launch-errors", markup=False)
+        yield CommandBlock("", self.session.lang, id="launch-errors")
         yield Static(self.job.view_title(), id="log-title")
         yield WrappedLog(max_lines=BUFFER_LINES, id="log")
 
@@ -107,7 +109,7 @@ class LaunchScreen(StepScreen):
         """Say when a job is already running (detached earlier, or from another terminal)."""
         jobs = _safe_list(launching.running_jobs)
         if jobs and not self.running:
-            self.from_thread(self._set_status, self.t("launch_running_elsewhere", job=jobs[0].id))
+            self.from_thread(self._say, "launch_running_elsewhere", job=jobs[0].id)
 
     def action_attach(self) -> None:
         """Follow the newest running job's logs, as ``mindpilot attach ID`` does."""
@@ -121,18 +123,29 @@ class LaunchScreen(StepScreen):
         self._reset_job_view()
         self.running, self.detached, self.attached = True, False, True
         self.job.job_id = jobs[0].id
-        self.follow_job(jobs[0], self.t("launch_attached", job=jobs[0].id, pid=jobs[0].pid))
+        self.follow_job(jobs[0], ("launch_attached", dict(job=jobs[0].id, pid=jobs[0].pid)))
         self.update_cli_hint()
 
     def after_relabel(self) -> None:
         self.on_mount()
         self._show_view()
+        if self.job.preflight and self.preflight_for is not None and not self.running:
+            self.recheck(*self.preflight_for)  # its findings in the new language
+
+    @work(thread=True, exclusive=True, group="launch")
+    def recheck(self, preset: Any, log_dir: str, port: Optional[int]) -> None:
+        """The preflight again, only to show its findings in the UI's new language."""
+        try:
+            findings = launching.preflight(preset, self._facts(preset), self.session.lang, log_dir, port)
+        except Exception:  # it read before; if it cannot now, the findings shown stay
+            return
+        self.from_thread(self.show_findings, findings)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if not self.running:
             # Another job: the findings and status of the one before are not about it.
             self._reset_job_view()
-            self._set_status(self.t("launch_ready"))
+            self._say("launch_ready")
         self.build_job(event.value.strip())
         self.update_cli_hint()
 
@@ -155,7 +168,7 @@ class LaunchScreen(StepScreen):
             # The port picked when the command was first shown stays (run.sh, preview and job agree).
             commands, log_dir, port = launching.commands_for(preset, self._facts(preset), self.master_port)
         except Exception as exc:  # bad preset file: DataFileError names file, line and key
-            self.from_thread(self._set_status, self.t("failed", error=exc))
+            self.from_thread(self._say, "failed", error=exc)
             return
         self.from_thread(self.show_command, preset, commands, log_dir, port)
 
@@ -166,13 +179,13 @@ class LaunchScreen(StepScreen):
         self.query_one("#launch-command", CommandBlock).show(text)
         if not self.running and not self.job.status_text and not self.query_one("#preset", Input).value.strip():
             config = getattr(preset, "config", None) or self.session.config_path or "—"
-            self._set_status(self.t("launch_source_session", framework=self.session.framework, config=config))
+            self._say("launch_source_session", framework=self.session.framework, config=config)
         if not self.running and (getattr(preset, "device", None) == "cpu" or getattr(preset, "name", "") == "demo"):
             missing = launching.msrun_missing()
             if missing == "mindspore":
-                self._set_status(self.t("launch_no_mindspore"))
+                self._say("launch_no_mindspore")
             elif missing == "msrun":
-                self._set_status(self.t("launch_no_msrun"))
+                self._say("launch_no_msrun")
 
     # -- running -------------------------------------------------------------------------------
 
@@ -185,14 +198,14 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("launch_no_preset"), severity="warning")
             return
         if len(self.commands) > 1 and getattr(self.preset, "node_rank", None) is None:
-            self._set_status(self.t("launch_multi_node"))  # as `launch` does: one command per node
+            self._say("launch_multi_node")  # as `launch` does: one command per node
             return
         missing = launching.msrun_missing()
         if missing:
-            self._set_status(self.t("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun"))
+            self._say("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun")
             return
         self._reset_job_view()
-        self._set_status(self.t("launch_starting"))
+        self._say("launch_starting")
         self.running, self.detached, self.attached = True, False, False
         self.update_cli_hint()
         self.run_job(self.preset, self.commands[0], self.log_dir, self.master_port, force)
@@ -204,8 +217,9 @@ class LaunchScreen(StepScreen):
         try:
             findings = launching.preflight(preset, self._facts(preset), self.session.lang, log_dir, port)
         except Exception as exc:  # an unreadable config: say so, start nothing
-            call(self._finish, self.t("failed", error=exc))
+            call(self._finish, "failed", error=exc)
             return
+        self.preflight_for = (preset, log_dir, port)
         if findings:
             call(self.show_findings, findings)
         errors = launching.blocking(findings)
@@ -216,12 +230,12 @@ class LaunchScreen(StepScreen):
 
     def ask_force(self, preset: Any, command: Any, log_dir: str, errors: int) -> None:
         """Preflight found errors: the job starts only on ``y`` (as ``launch --force``); the findings stay shown."""
-        self._finish(self.t("launch_preflight_blocked", errors=errors))
+        self._finish("launch_preflight_blocked", errors=errors)
 
         def answered(yes: Optional[bool]) -> None:
             if yes and not self.running:
                 self.running = True
-                self._set_status(self.t("launch_starting"))
+                self._say("launch_starting")
                 self.force_start(preset, command, log_dir)
 
         self.app.push_screen(ConfirmScreen(self.t("launch_confirm_force", errors=errors), self.session.lang),
@@ -237,20 +251,20 @@ class LaunchScreen(StepScreen):
         try:
             record = launching.start(preset, command, log_dir)
         except Exception as exc:  # LaunchError: msrun did not start
-            self.from_thread(self._finish, self.t("failed", error=exc))
+            self.from_thread(self._finish, "failed", error=exc)
             return
         self.job.job_id = record.id
-        self.from_thread(self.follow_job, record, self.t("launch_started", job=record.id, pid=record.pid))
+        self.from_thread(self.follow_job, record, ("launch_started", dict(job=record.id, pid=record.pid)))
 
     @work(thread=True, exclusive=True, group="follow")
-    def follow_job(self, record: Any, started_text: str) -> None:
+    def follow_job(self, record: Any, started: tuple[str, dict[str, Any]]) -> None:
         """Hand the job's events to the UI in batches until it ends or we detach."""
         worker = get_current_worker()
         call = self.from_thread
         self.job.job_id = record.id
         self.session.job = record
         self.session.log_dir = record.log_dir
-        call(self._set_status, started_text)
+        call(self._say, started[0], **started[1])
         batch: list[Any] = []
         flushed = time.monotonic()
         try:
@@ -273,11 +287,11 @@ class LaunchScreen(StepScreen):
     def _watch_ended(self) -> None:
         self.running = False
         if self.detached and self.job_id:
-            self._set_status(self.t("launch_detached", job=self.job_id))
+            self._say("launch_detached", job=self.job_id)
 
-    def _finish(self, text: str) -> None:
+    def _finish(self, key: str, **params: Any) -> None:
         self.running = False
-        self._set_status(text)
+        self._say(key, **params)
 
     def apply_events(self, events: list[Any]) -> None:
         """Take a batch of launch events into the job view and draw it."""
@@ -301,22 +315,27 @@ class LaunchScreen(StepScreen):
         self.call_after_refresh(log.scroll_end, animate=False)
 
     def show_findings(self, findings: list[Any]) -> None:
-        """Preflight findings go to the error panel, worst first."""
-        for finding in findings:
-            self.job.problem(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
-                             + (f" — {finding.fix}" if finding.fix else ""))
+        """Preflight findings go to the error panel, worst first, each whole (the panel scrolls)."""
+        self.job.preflight = [visible(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
+                                      + (f" — {finding.fix}" if finding.fix else "")) for finding in findings]
         self._refresh_errors()
 
     def _refresh_errors(self) -> None:
         lines = self.job.panel_lines()
-        panel = self.query_one("#launch-errors", Static)
-        panel.update(visible("\n".join(lines)))
+        panel = self.query_one("#launch-errors", CommandBlock)
+        panel.show("\n".join(lines))
         panel.display = bool(lines)
+        # Before the job has a loss the chart is empty: its rows go to the findings and the CLI line (80x24).
+        self.query_one("#loss-row").display = bool(self.job.losses) or not lines
 
-    def _set_status(self, text: str) -> None:
-        self.job.status_text = text
+    def _say(self, key: str, **params: Any) -> None:
+        """Set the status line from a label (drawn again in the new language after ``l``)."""
+        self.job.say(key, **params)
+        self._draw_status()
+
+    def _draw_status(self) -> None:
         for status in self.query("#launch-status").results(Static):
-            status.update(visible(text))
+            status.update(visible(self.job.status_text))
 
     def _reset_job_view(self) -> None:
         self.job = JobView(self.t)
@@ -337,7 +356,7 @@ class LaunchScreen(StepScreen):
 
         def answered(yes: Optional[bool]) -> None:
             if yes and self.running and self.job_id == job_id:
-                self._set_status(self.t("launch_stopping", job=job_id))
+                self._say("launch_stopping", job=job_id)
                 self.stop_worker(job_id)
 
         self.app.push_screen(ConfirmScreen(self.t("launch_confirm_stop", job=job_id), self.session.lang), answered)
@@ -374,7 +393,7 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("failed", error=exc), severity="error")
             return
         self.session.saved_preset = path
-        self._set_status(self.t("launch_saved", path=path))
+        self._say("launch_saved", path=path)
         self.update_cli_hint()
 
     @work(thread=True, group="stop")
@@ -401,7 +420,7 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("launch_no_job"), severity="warning")
             return
         self.detached = True
-        self._set_status(self.t("launch_detached", job=self.job_id))
+        self._say("launch_detached", job=self.job_id)
 
     def action_cycle_view(self) -> None:
         """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""
