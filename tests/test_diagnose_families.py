@@ -27,6 +27,8 @@ def _diagnose(tmp_path, text: str):
      "kb.environment.shared_lib_not_found", ["libcustom_kernels.so"]),
     ("ImportError: cannot import name 'LLM' from 'vllm.entrypoints' (unknown location)",
      "kb.environment.package_without_code", ["vllm "]),
+    ("ImportError: cannot import name 'get_args' from 'megatron.training' "
+     "(/home/u/Megatron-LM/megatron/training/__init__.py)", "kb.versions.import_name_missing", ["megatron", "get_args"]),
     ("ModuleNotFoundError: No module named 'torch._C'", "kb.environment.source_tree_shadows_package", ["torch"]),
     ("AssertionError: /data/wiki/wiki_packed_input_ids_document not exists", "kb.data.preprocessed_dataset_missing",
      ["wiki_packed_input_ids_document"]),
@@ -47,6 +49,9 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     # A library whose package a rule knows: that rule, not the any-library one.
     ("ImportError: libascendcl.so: cannot open shared object file: No such file or directory",
      "kb.environment.cann_lib_missing"),
+    # A package whose pair a rule knows: that rule, not the any-package one.
+    ("ImportError: cannot import name 'context' from 'mindspore' (/usr/lib/python3.9/site-packages/mindspore/__init__.py)",
+     "kb.environment.mindspore_package_broken"),
     # The aclnn status is the operator's summary; the EZ message beside it names the limit.
     ("RuntimeError: call aclnnInplaceCopy failed, error code is 161002\n"
      "[PID: 7] 2025-01-01 AclNN_Parameter_Error(EZ1001): The self tensor cannot be larger than 8 dimensions.",
@@ -62,6 +67,8 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
     ("ModuleNotFoundError: No module named 'torch_npu'", "kb.environment.source_tree_shadows_package"),
     ("[INFO] dataset /data/wiki/wiki_text_document exists, 120000 samples", "kb.data.preprocessed_dataset_missing"),
     ("socket.gaierror: [Errno -9] Address family for hostname not supported", "kb.launch.hostname_unresolved"),
+    ("ImportError: cannot import name 'Foo' from partially initialized module 'bar' (most likely due to a circular "
+     "import) (/srv/bar.py)", "kb.versions.import_name_missing"),
     ("ModuleNotFoundError: No module named 'torch_npu.contrib.module'", "kb.environment.ascend_python_package_missing"),
     ("[INFO] model loaded in bfloat16, flash attention not supported for head_dim 96, using the math path",
      "kb.operator.bf16_unsupported"),
