@@ -14,6 +14,7 @@ from hub_server import FakeHub, tiny_model
 from mindpilot.presets.preset import load_preset
 from mindpilot.tui import acquiring, launching
 from mindpilot.tui.app import MindpilotApp
+from mindpilot.tui.labels import label
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.data import DataScreen
 from mindpilot.tui.screens.help import HelpScreen
@@ -58,6 +59,16 @@ async def test_model_step_downloads_with_progress_and_checks_the_result(monkeypa
             assert _text(app.screen, "#model-status").startswith("Model complete")
             bar = app.screen.query_one("#model-progress")
             assert bar.total == bar.progress == sum(len(b) for b in tiny_model().values())
+            session.lang = "zh"  # l: the fields and the verdict stay, in Chinese; the id is not checked as a path
+            await app.screen.relabel()
+            await settle(pilot)
+            assert app.screen.query_one("#model-local", Input).value == str(tmp_path / "Tiny")
+            assert app.screen.query_one("#model-source", Input).value == "Qwen/Tiny"
+            assert _text(app.screen, "#model-status") == label("model_complete", "zh", path=str(tmp_path / "Tiny"))
+            assert f"--local-dir {tmp_path / 'Tiny'}" in app.screen.query_one(CommandHint).plain
+            await pilot.press("k")  # check again: the directory the id was downloaded into
+            await settle(pilot)
+            assert _text(app.screen, "#model-status") == label("model_complete", "zh", path=str(tmp_path / "Tiny"))
 
 
 async def test_model_step_names_a_missing_shard(tmp_path):

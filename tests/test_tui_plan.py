@@ -376,3 +376,28 @@ async def test_verify_key_runs_the_dryrun_and_shows_each_stage(tmp_path, monkeyp
     shown = await _verify(tmp_path, monkeypatch, cann=True)
     assert "a stage does not fit" in shown
     assert "Stage 0 (rank 0): MindSpore's peak 25.6 GB" in shown and "Stage 1 (rank 4)" in shown
+
+
+async def test_a_model_checked_after_the_plan_step_was_shown_is_offered_and_planned_there(tmp_path):
+    import json
+
+    from mindpilot.tui.app import MindpilotApp
+
+    model_dir = tmp_path / "MyTinyQwen"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text(json.dumps(QWEN_SMALL))
+    session = Session(demo=True, env_report=fake_report())
+    app = MindpilotApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")  # Plan first: its dropdown is built without the model
+        await settle(pilot)
+        assert str(model_dir) not in [value for _, value in app.screen.offered]
+        await pilot.press("2")
+        await settle(pilot)
+        session.model_dir = str(model_dir)  # what the Model step's check of a complete directory leaves
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen.query_one("#model").value == session.model == str(model_dir)
+        assert app.screen.query_one(CommandHint).argv[:4] == ["mindpilot", "plan", "--model", str(model_dir)]
+        assert "MyTinyQwen" in str(app.screen.query_one("#plan-status").render())

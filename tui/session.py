@@ -30,6 +30,8 @@ class Session:
     """What the user typed or picked on the Model step: a ModelScope id or a directory."""
     model_dir: Optional[str] = None
     """The model directory once downloaded or found (Weights and Data read its files)."""
+    model_local_dir: Optional[str] = None
+    """Where the Model step downloads into (``--local-dir``); None: the modelscope cache."""
     weights_output: Optional[str] = None
     """What the Weights step converts into (a .ckpt file or a folder), when it converts."""
     dataset: Optional[str] = None

@@ -56,7 +56,8 @@ class ModelScreen(StepScreen):
                                                         placeholder=self.t("model_source_placeholder")),
                           id="model-source-row")
         with Horizontal(id="model-form2"):
-            yield Labeled(self.t("model_local_dir"), Input("", compact=True, id="model-local",
+            yield Labeled(self.t("model_local_dir"), Input(visible(session.model_local_dir or ""), compact=True,
+                                                           id="model-local",
                                                            placeholder=self.t("model_local_placeholder")),
                           id="model-local-row")
         hint = self.t("model_demo", model=acquiring.DEMO_MODEL_ID, path=session.model_dir) if session.demo \
@@ -70,11 +71,20 @@ class ModelScreen(StepScreen):
         yield table
         yield FindingsPanel(self.session.lang, id="model-findings")
 
+    def __init__(self, session) -> None:
+        super().__init__(session)
+        self.fetched: dict[str, str] = {}
+        """Directory each ModelScope id was downloaded into this session (a later check reads it, not the id)."""
+        self.checked: Optional[str] = None
+        """The directory of the last check: ``l`` checks it again, to say its verdict in the new language."""
+
     def on_mount(self) -> None:
         self.query_one("#model-progress").display = False
         self.rows: list[tuple[str, Optional[str]]] = []
         self.list_models()
-        if self.session.model_dir and self.session.demo:
+        if self.checked:
+            self.run_check(self.checked)
+        elif self.session.model_dir and self.session.demo:
             self.action_check()
 
     def after_relabel(self) -> None:
@@ -119,6 +129,8 @@ class ModelScreen(StepScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "model-source":
             self.session.model_source = event.value.strip() or None
+        elif event.input.id == "model-local":
+            self.session.model_local_dir = event.value.strip() or None
         self.update_cli_hint()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -161,7 +173,7 @@ class ModelScreen(StepScreen):
                 if isinstance(event, DownloadTotals):
                     self.from_thread(self.show_progress, event)
                 elif isinstance(event, DownloadDone):
-                    self.from_thread(self.downloaded, event.path)
+                    self.from_thread(self.downloaded, event.path, model_id)
                 elif isinstance(event, DownloadFailed):
                     self.from_thread(self.download_failed, failure_findings(event, self.session.lang))
         except Exception as exc:  # anything the download events do not cover: the bar must not keep going
@@ -182,9 +194,11 @@ class ModelScreen(StepScreen):
         self._status(self.t("model_progress", done=f"{totals.done / 1e6:,.1f}", total=f"{totals.total / 1e6:,.1f}",
                             files=totals.files_done))
 
-    def downloaded(self, path: str) -> None:
+    def downloaded(self, path: str, model_id: str = "") -> None:
         """Remember the directory and check it."""
         self.session.model_dir = path
+        if model_id:
+            self.fetched[model_id] = path
         self.run_check(path)
 
     def action_check(self) -> None:
@@ -196,7 +210,7 @@ class ModelScreen(StepScreen):
         if acquiring.is_model_id(source):
             from mindpilot.acquire.cache import find_cached
 
-            source = _safe(lambda: find_cached(source), None) or source
+            source = self.fetched.get(source) or _safe(lambda: find_cached(source), None) or source
         self._status(self.t("model_checking", path=source))
         self.run_check(source)
 
@@ -210,6 +224,7 @@ class ModelScreen(StepScreen):
 
     def show_check(self, path: str, findings: list) -> None:
         """The verdict, and the findings with their fixes."""
+        self.checked = path
         if not findings:
             self.session.model_dir = path
             catalogue_id = _catalogue_id(self.session.model_source or "", path)

@@ -49,7 +49,7 @@ class PlanScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         session = self.session
-        options = model_options(session)
+        options = self.offered = model_options(session)
         values = [value for _, value in options]
         model = session.model if session.model in values else (values[0] if values else None)
         session.model = model
@@ -96,6 +96,23 @@ class PlanScreen(StepScreen):
             self.show_candidates(self.session.candidates)
         elif self._inputs() is not None:
             self.action_plan()  # fast: show candidates for the defaults at once
+
+    async def on_screen_resume(self) -> None:
+        await super().on_screen_resume()
+        # The Model step may have fetched or checked a directory since: offer it, and plan it when it is new.
+        options = model_options(self.session)
+        if options == self.offered:
+            return
+        old = {value for _, value in self.offered}
+        self.offered = options
+        select = self.query_one("#model", Select)
+        select.set_options(options)
+        values = [value for _, value in options]
+        new_dir = self.session.model_dir if self.session.model_dir in values and self.session.model_dir not in old \
+            else None
+        model = new_dir or (self.session.model if self.session.model in values else (values[0] if values else None))
+        if model is not None:
+            select.value = model  # a changed value plans again (on_select_changed)
 
     def after_relabel(self) -> None:
         # The planner's reasons come in one language: plan again in the new one, on the same row.
