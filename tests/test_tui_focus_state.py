@@ -40,6 +40,36 @@ async def test_the_footer_says_how_to_leave_a_text_field(lang, monkeypatch):
         assert app.screen.focused is None and leave not in str(footer.render())
 
 
+async def test_a_closed_dropdown_lets_the_app_keys_through_and_esc_leaves_it(monkeypatch):
+    from textual.widgets import Select
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = _app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        app.screen.query_one("#model", Select).focus()
+        await settle(pilot)
+        keys = [key for key, _, _ in footer.pairs()]
+        assert {"q", "question_mark", "n", "b", "l", "escape"} <= set(keys), keys
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.focused is None and app.current_mode == "plan"
+        app.screen.query_one("#model", Select).focus()
+        await pilot.press("enter")  # open: letters search the options, they are not app keys
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.current_mode == "plan"
+        await pilot.press("escape")  # closes the list; the dropdown keeps the focus
+        await settle(pilot)
+        assert isinstance(app.screen.focused, Select) and not app.screen.focused.expanded
+        await pilot.press("n")  # closed: the app's next step
+        await settle(pilot)
+        assert app.current_mode == steps.MODES[steps.MODES.index("plan") + 1]
+
+
 def _styles(app, widget) -> list:
     """(background, foreground, bold, reverse) of every cell the widget covers, as drawn."""
     region = widget.region

@@ -76,7 +76,7 @@ class MindpilotApp(App[int]):
         self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session), keys))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letters typed into a dropdown (a path with a ``q`` in it) are not app keys."""
+        """Letters typed into an open dropdown (searching its options) are not app keys."""
         if action in ("quit_app", "step", "toggle_lang", "help", "goto") and _typing_in_select(self.focused):
             return False
         if action == "goto":
@@ -136,13 +136,16 @@ def _demo_config() -> Optional[str]:
 
 
 def _typing_in_select(widget: object) -> bool:
-    """The focus is in a Select or its open option list (both are where a user types to search)."""
+    """The focus is in an open dropdown, where letters search its options.
+
+    A closed dropdown takes only enter, space and the arrows: there the app's letter keys work (and Esc leaves it).
+    """
     from textual.widgets import Select
     from textual.widgets._select import SelectOverlay
 
     node = widget
     while node is not None:
-        if isinstance(node, (Select, SelectOverlay)):
+        if isinstance(node, SelectOverlay) or (isinstance(node, Select) and node.expanded):
             return True
         node = getattr(node, "parent", None)
     return False

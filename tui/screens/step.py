@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
@@ -109,13 +109,13 @@ class StepScreen(Screen[None]):
         """Called before the app exits (the Launch step stops its job here)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        """Esc (and its footer entry) only while typing in a field: there the letter keys are the field's."""
+        """Esc (and its footer entry) only while in a field or a closed dropdown: Esc leaves it, as Tab does."""
         if action == "leave_field":
-            return isinstance(self.focused, Input)
+            return isinstance(self.focused, (Input, Select)) and not getattr(self.focused, "expanded", False)
         return True
 
     def action_leave_field(self) -> None:
-        """Esc leaves a text field so that single-letter keys work again."""
+        """Esc leaves a text field (so that single-letter keys work again) or a closed dropdown."""
         self.set_focus(None)
 
     def action_copy_fix(self) -> None:
