@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import DataTable
 
 from mindpilot.tui import core
@@ -144,3 +146,42 @@ async def test_stray_typing_across_steps_never_crashes_the_app(monkeypatch):
         assert app.is_running
         assert app.current_mode in STEPS
         assert isinstance(app.screen.query_one(StepBar), StepBar)
+
+
+async def test_weights_and_data_show_the_demo_model_without_the_model_step_shown_first(monkeypatch):
+    from mindpilot.tui.acquiring import demo_model
+    from mindpilot.tui.widgets.command_hint import CommandHint
+    from tui_apps.harness import settle
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = MindpilotApp(Session(demo=True, env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number in ("3", "4"):  # straight from step 1
+            await pilot.press(number)
+            await settle(pilot)
+            argv = app.screen.query_one(CommandHint).argv
+            assert argv[argv.index("--model-dir") + 1] == demo_model(), argv
+
+
+def test_a_fresh_demo_yaml_is_this_session_s_own_and_leaves_no_backups(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from mindpilot.fileio import write_atomic
+    from mindpilot.tui.core import demo_config
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"mindpilot-demo-{os.getuid()}" / f"session-{int(ended.stdout)}"
+    stale.mkdir(parents=True)
+    (stale / "finetune_qwen2_5_7b.yaml.bak.3").write_text("old")
+    first = demo_config()
+    assert Path(first).parent.name == f"session-{os.getpid()}" and not stale.exists()
+    for _ in range(3):  # Plan's apply keeps a backup of what it replaces
+        write_atomic(first, Path(first).read_text() + "# applied\n", keep_backup=True)
+    assert len(list(Path(first).parent.glob("*.bak*"))) == 3
+    assert demo_config() == first
+    assert sorted(p.name for p in Path(first).parent.iterdir()) == ["finetune_qwen2_5_7b.yaml"]
+    assert "# applied" not in Path(first).read_text()

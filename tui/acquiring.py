@@ -29,6 +29,34 @@ def demo_dir() -> Path:
     return path
 
 
+def demo_session_dir() -> Path:
+    """This process's own folder in the demo directory (``session-PID``); folders of ended sessions are removed."""
+    import shutil
+
+    for folder in list(demo_dir().glob("session-*"))[:MAX_SESSION_DIRS]:
+        pid = folder.name[len("session-"):]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+    path = demo_dir() / f"session-{os.getpid()}"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+MAX_SESSION_DIRS = 1000
+"""Session folders looked at per start (the loop is bounded by this, not by what is in the temp directory)."""
+
+
+def _alive(pid: int) -> bool:
+    """A process with this id exists (whoever owns it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, it is another user's
+        return True
+    return True
+
+
 def demo_model() -> str:
     """A stand-in for Qwen2.5-7B: config, tokenizer, two safetensors shards and their index (a few kB)."""
     model = demo_dir() / "models" / "Qwen2.5-7B"

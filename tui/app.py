@@ -45,6 +45,9 @@ class MindpilotApp(App[int]):
             # Every step of the demo works on the same YAML: Data reads its seq_length, Plan writes it,
             # Check checks it, Launch runs with it.
             session.config_path = _demo_config()
+        if session.demo and not session.model_dir:
+            # The demo's model is there from the start: Weights and Data show it even before the Model step.
+            session.model_source = session.model_dir = _demo_model()
         self.detached_jobs: list[str] = []
         """Jobs still running when the app quit (``run_app`` says how to attach)."""
         localize_bindings(self, session.lang)
@@ -132,6 +135,15 @@ def _demo_config() -> Optional[str]:
     try:
         return demo_config()
     except OSError:  # no writable temp dir: the steps still work, without a YAML
+        return None
+
+
+def _demo_model() -> Optional[str]:
+    from mindpilot.tui.acquiring import demo_model
+
+    try:
+        return demo_model()
+    except OSError:  # no writable temp dir: the Model step says what to pick
         return None
 
 

@@ -6,8 +6,6 @@ gives tests one seam to replace.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -149,12 +147,23 @@ DEMO_CONFIG = "finetune_qwen2_5_7b.yaml"
 
 
 def demo_config() -> str:
-    """A fresh, writable copy of the demo YAML (Plan may write into it), in a per-user temp directory."""
+    """A fresh, writable copy of the demo YAML (Plan may write into it), in this process's own demo directory.
+
+    Each session has its own copy (concurrent demos never rewrite each other's), and a fresh copy drops the
+    backups Plan's writes left of the previous one: they were backups of our own demo file, not the user's.
+    """
+    from mindpilot.tui.acquiring import demo_session_dir
+
     source = package_path("tui", "demo", DEMO_CONFIG)
-    target = Path(tempfile.gettempdir()) / f"mindpilot-demo-{os.getuid()}" / DEMO_CONFIG
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = demo_session_dir() / DEMO_CONFIG
+    for backup in list(target.parent.glob(DEMO_CONFIG + ".bak*"))[:MAX_DEMO_BACKUPS]:
+        backup.unlink()
     write_atomic(target, source.read_text(encoding="utf-8"))
     return str(target)
+
+
+MAX_DEMO_BACKUPS = 1000
+"""Backups of the demo YAML removed at most per fresh copy (the loop is bounded, as any over a directory)."""
 
 
 def check(paths: list[str], cards: Optional[int], hbm_gb: Optional[float], skip_paths: bool,
