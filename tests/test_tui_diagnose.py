@@ -108,3 +108,22 @@ async def test_the_diagnose_step_quotes_the_key_line_and_says_unsure_as_the_cli_
         root = str(app.screen.query_one("#diag-root", Static).render())
     assert "likely root cause (rank 5; unsure" in cli and "likely root cause (rank 5; unsure" in root, root
     assert "expert count 7 is not a power of 2" in root
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_clean_preset_says_what_was_read_as_the_cli_does(lang):
+    import subprocess
+    import sys
+
+    session = Session(lang=lang)
+    app = ScreenHarness(DiagnoseScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#diag-path", Input).value = "demo"  # the built-in demo preset: no log at all
+        await _diagnose(pilot)
+        root = str(app.screen.query_one("#diag-root", Static).render())
+    cli = subprocess.run([sys.executable, "-m", "mindpilot", "diagnose", "demo", "--lang", lang],
+                         capture_output=True, text=True, timeout=120)
+    said = cli.stderr.strip().splitlines()[-1]
+    assert cli.returncode == 0 and said.rstrip(".。").lower() in root.lower(), (said, root)
+    assert "log" not in root.split("\n")[0].lower() and "日志" not in root.split("\n")[0]

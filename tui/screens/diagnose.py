@@ -125,6 +125,8 @@ class DiagnoseScreen(StepScreen):
             key = whole_line(first) if first is not None else ""
             if key and key != title.strip():
                 lines.append("> " + key)  # the whole log line, as the CLI quotes it
+        elif not report.findings and not getattr(report, "files", None) and getattr(report, "inputs", None):
+            lines.append(self.t("diag_inputs_clean", inputs=_inputs(report.inputs, self.session.lang)))
         else:
             lines.append(self.t("diag_no_root"))
         groups = getattr(report, "consequences", None) or []
@@ -139,6 +141,13 @@ class DiagnoseScreen(StepScreen):
         panel = self.query_one(FindingsPanel)
         panel.show(list(report.findings) + list(getattr(report, "notes", []) or []))
         panel.query_one("#findings-table").focus()
+
+
+def _inputs(inputs: list[dict[str, Any]], lang: str) -> str:
+    """``demo (preset)``: what was read when it was no log (a preset, a config, a script), as the CLI names it."""
+    from mindpilot.launch.router import input_label
+
+    return ", ".join(f"{entry['file']} ({input_label(entry['kind'], lang)})" for entry in inputs)
 
 
 def _last_job_log_dir() -> Optional[str]:
