@@ -96,3 +96,12 @@ def test_no_literal_with_digits_meets_a_benign_start_up_line_once_digits_are_mas
     literals = {pattern.literal for rule in load_kb().rules.values() for pattern in rule.patterns}
     clashing = [literal for literal in literals if any(c.isdigit() for c in literal) and _mask(literal) in masked]
     assert not clashing
+
+
+def test_a_catch_all_on_a_line_a_specific_rule_explains_is_not_listed_again(tmp_path):
+    report = _diagnose(tmp_path, "ImportError: cannot import name 'DEFAULT_CIPHERS' from 'urllib3.util.ssl_' "
+                                 "(/usr/lib/python3.9/site-packages/urllib3/util/ssl_.py)")
+    assert [finding.rule for finding in report.findings] == ["kb.environment.urllib3_default_ciphers"]
+    # On a line of its own the catch-all still speaks.
+    report = _diagnose(tmp_path, "ImportError: cannot import name 'Foo' from 'bar' (/usr/lib/python3.9/site-packages/bar.py)")
+    assert [finding.rule for finding in report.findings] == ["kb.versions.import_name_missing"]
