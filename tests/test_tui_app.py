@@ -185,3 +185,17 @@ def test_a_fresh_demo_yaml_is_this_session_s_own_and_leaves_no_backups(tmp_path,
     assert demo_config() == first
     assert sorted(p.name for p in Path(first).parent.iterdir()) == ["finetune_qwen2_5_7b.yaml"]
     assert "# applied" not in Path(first).read_text()
+
+
+async def test_help_lists_y_copy_among_the_step_keys(monkeypatch):
+    from tui_apps.harness import settle
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = MindpilotApp(Session(demo=True, env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert ("y", label("key_copy_text", "en")) in app.screen.step_keys()
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen) and ("y", label("key_copy_text", "en")) in app.screen.step_keys

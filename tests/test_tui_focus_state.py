@@ -150,6 +150,31 @@ async def test_a_failed_download_stops_its_bar_and_replaces_the_old_findings(mon
         assert panel.findings == [] and "connection reset by peer" in str(app.screen.query_one("#model-status").render())
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_hash_mismatch_status_is_a_whole_sentence_and_its_fix_is_in_the_findings(lang, monkeypatch):
+    from mindpilot.acquire import download
+    from mindpilot.tui.screens.model import ModelScreen
+    from mindpilot.tui.widgets.findings_panel import FindingsPanel
+    from tui_apps.harness import screen_lines, squeezed
+
+    def failing(model_id, local_dir=None):
+        yield download.DownloadFailed(error="File model-00001-of-00002.safetensors integrity check failed", files=[
+            download.FailedFile(file="model-00001-of-00002.safetensors", reason="hash", message="integrity",
+                                expected="4f6b0ded8d1324e8", actual="9a0b1c2d3e4f5a6b")])
+
+    monkeypatch.setattr(download, "download_model", failing)
+    app = ScreenHarness(ModelScreen(Session(lang=lang)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#model-source", Input).value = "acme/tiny"
+        app.screen.set_focus(None)
+        await pilot.press("g")
+        await settle(pilot)
+        finding = app.screen.query_one(FindingsPanel).findings[0]
+        status = str(app.screen.query_one("#model-status").render())
+        assert finding.title in status and finding.fix not in status
+        assert squeezed(status) in squeezed("".join(screen_lines(app)))  # whole on screen, no cut "—"
+
+
 async def test_loading_another_preset_clears_the_old_preflight_lines(monkeypatch):
     from mindpilot.tui import acquiring
     from mindpilot.tui.screens.launch import LaunchScreen

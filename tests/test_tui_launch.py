@@ -151,6 +151,18 @@ async def test_stop_and_detach_need_a_running_job(fake_launch):
         await pilot.pause()
         assert fake_launch["stopped"] == []
         assert [n.message for n in app._notifications] == ["No running job", "No running job"]
+        assert "a" not in _footer_keys(app)  # nothing to attach to
+        app.screen.running, app.screen.job.job_id = True, "demo-1"
+        await pilot.press("d")
+        app.screen._watch_ended()  # what the follow worker does once it stops following
+        await pilot.pause()
+        assert "a" in _footer_keys(app)  # d detached: a resumes, and the footer says so
+
+
+def _footer_keys(app) -> list:
+    from mindpilot.tui.widgets.key_footer import KeyFooter
+
+    return [key for key, _, _ in app.screen.query_one(KeyFooter).pairs()]
 
 
 @pytest.mark.mindspore
@@ -246,6 +258,7 @@ async def test_a_job_running_elsewhere_is_offered_and_attached(fake_launch, monk
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
         assert f"Job {FakeRecord.id} is running: press a" in app.screen.job.status_text
+        assert "a" in _footer_keys(app)  # the footer offers what the status line says
         await pilot.press("a")
         await _settle(pilot)
         assert fake_launch["started"] == []  # attached, not started again

@@ -52,7 +52,7 @@ class LaunchScreen(StepScreen):
         Binding("v", "cycle_view", "key_view"),
         Binding("p", "run_sh", "key_run_sh"),
         Binding("w", "save_preset", "key_save"),
-        Binding("a", "attach", "key_attach", show=False),
+        Binding("a", "attach", "key_attach"),
     ]
 
     def __init__(self, session) -> None:
@@ -65,6 +65,8 @@ class LaunchScreen(StepScreen):
         self.detached = False
         self.attached = False
         """The job on display was started elsewhere and attached to (the CLI line says ``attach``)."""
+        self.attachable = False
+        """A job runs that ``a`` attaches to (detached here, or found running): the footer then shows ``a``."""
         self.job = JobView(self.t)
         """Logs, losses, status and problems of the job on display."""
         self.preflight_for: Optional[tuple[Any, str, Optional[int]]] = None
@@ -109,7 +111,21 @@ class LaunchScreen(StepScreen):
         """Say when a job is already running (detached earlier, or from another terminal)."""
         jobs = _safe_list(launching.running_jobs)
         if jobs and not self.running:
-            self.from_thread(self._say, "launch_running_elsewhere", job=jobs[0].id)
+            self.from_thread(self._offer, jobs[0].id)
+
+    def _offer(self, job_id: str) -> None:
+        self._say("launch_running_elsewhere", job=job_id)
+        self._set_attachable(True)
+
+    def _set_attachable(self, attachable: bool) -> None:
+        self.attachable = attachable
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """``a`` (and its footer entry) only when there is a job to attach to."""
+        if action == "attach":
+            return self.attachable and not self.running
+        return super().check_action(action, parameters)
 
     def action_attach(self) -> None:
         """Follow the newest running job's logs, as ``mindpilot attach ID`` does."""
@@ -121,6 +137,7 @@ class LaunchScreen(StepScreen):
             self.notify(self.t("launch_no_job"), severity="warning")
             return
         self._reset_job_view()
+        self._set_attachable(False)
         self.running, self.detached, self.attached = True, False, True
         self.job.job_id = jobs[0].id
         self.follow_job(jobs[0], ("launch_attached", dict(job=jobs[0].id, pid=jobs[0].pid)))
@@ -288,6 +305,7 @@ class LaunchScreen(StepScreen):
         self.running = False
         if self.detached and self.job_id:
             self._say("launch_detached", job=self.job_id)
+        self.refresh_bindings()
 
     def _finish(self, key: str, **params: Any) -> None:
         self.running = False
@@ -421,6 +439,7 @@ class LaunchScreen(StepScreen):
             return
         self.detached = True
         self._say("launch_detached", job=self.job_id)
+        self._set_attachable(True)
 
     def action_cycle_view(self) -> None:
         """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""

@@ -186,7 +186,8 @@ class ModelScreen(StepScreen):
         bar.display = False
         self.query_one(FindingsPanel).show(findings)
         first = findings[0] if findings else None
-        self._status(self.t("model_failed", error=f"{first.title} — {first.fix}" if first else error))
+        # the title only: the fix is in the findings below (with both, two rows ended on a cut " —")
+        self._status(self.t("model_failed", error=first.title if first else error))
 
     def show_progress(self, totals: Any) -> None:
         """Move the bar and say how far it is."""

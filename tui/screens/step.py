@@ -19,6 +19,7 @@ from mindpilot.tui import steps
 from mindpilot.tui.keys import localize_bindings
 from mindpilot.tui.labels import label
 from mindpilot.tui.session import Session
+from mindpilot.tui.widgets.command_block import CommandBlock
 from mindpilot.tui.widgets.command_hint import CommandHint
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.key_footer import KeyFooter
@@ -66,6 +67,8 @@ class StepScreen(Screen[None]):
                 if isinstance(binding, Binding) and binding.description.startswith("key_") \
                         and binding.key not in seen:
                     seen[binding.key] = label(binding.description, self.session.lang)
+        if self.query(CommandBlock):  # every step's CLI line (and any command block) copies with y
+            seen.setdefault("y", label("key_copy_text", self.session.lang))
         return list(seen.items())
 
     def from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
