@@ -222,7 +222,7 @@ class _Run:
         self.notes.append(make_finding(rule, self.lang, file=display, error=exc.strerror or str(exc)))
 
     def report(self) -> DiagnoseReport:
-        aggs = _without_explained_catch_alls(list(self.aggs.values()))
+        aggs = _without_explained_catch_alls(list(self.aggs.values()), self.kb.rules)
         root = _root(aggs)
         findings: List[Finding] = []
         ordered = sorted(aggs, key=lambda a: (a is not root, a.rule.consequence, a.rule.severity.rank, a.rule.generic,
@@ -283,11 +283,13 @@ def _root(aggs: List[_Agg]) -> Optional[_Agg]:
     return min(near, key=lambda a: (abs(a.line - root.line), a.line)) if near else root
 
 
-def _without_explained_catch_alls(aggs: List[_Agg]) -> List[_Agg]:
-    """``aggs`` less each catch-all whose every hit sits on a line a specific rule of the same file explains
-    (one hit, on the specific hit's line): it would only repeat that line's finding in vaguer words."""
+def _without_explained_catch_alls(aggs: List[_Agg], hand_rules: Dict[str, KbRule]) -> List[_Agg]:
+    """``aggs`` less each hand-written catch-all whose every hit sits on a line a specific rule of the same
+    file explains (one hit, on the specific hit's line): it would only repeat that line's finding in vaguer
+    words. CANN's own catalogue text for a code stays: it is the installed CANN's word, shown beside ours."""
     specific = {(a.file, a.line) for a in aggs if not a.rule.generic}
-    return [a for a in aggs if not (a.rule.generic and a.count == 1 and (a.file, a.line) in specific)]
+    return [a for a in aggs if not (a.rule.generic and a.rule.id in hand_rules and a.count == 1
+                                    and (a.file, a.line) in specific)]
 
 
 def _time_order(agg: _Agg) -> Tuple:
