@@ -199,3 +199,22 @@ async def test_help_lists_y_copy_among_the_step_keys(monkeypatch):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen) and ("y", label("key_copy_text", "en")) in app.screen.step_keys
+
+
+async def test_help_gives_each_shown_step_s_own_cli_line(monkeypatch):
+    from mindpilot.tui.widgets.command_hint import CommandHint
+    from tui_apps.harness import settle
+
+    monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
+    app = MindpilotApp(Session(demo=True, env_report=fake_report()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        lines = {}
+        for number in ("4", "5", "6"):  # Data, Plan, Check: lines built from their fields and boxes
+            await pilot.press(number)
+            await settle(pilot)
+            lines[app.current_mode] = app.screen.query_one(CommandHint).argv
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        for mode, argv in lines.items():
+            assert app.screen.commands[STEPS.index(mode)] == argv, mode

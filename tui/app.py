@@ -76,7 +76,11 @@ class MindpilotApp(App[int]):
     def action_help(self) -> None:
         """Keys of the step on show, the global keys, and the CLI command of every step."""
         keys = self.screen.step_keys() if isinstance(self.screen, StepScreen) else []
-        self.push_screen(HelpScreen(self.session.lang, steps.all_cli_argvs(self.session), keys))
+        # A step already shown says its own line (its fields and boxes count); the others as the session stands.
+        shown = {screen.MODE: screen for screen in self._all_step_screens() if screen.is_mounted}
+        commands = [list(shown[mode].cli_argv()) if mode in shown else argv
+                    for mode, argv in zip(steps.MODES, steps.all_cli_argvs(self.session))]
+        self.push_screen(HelpScreen(self.session.lang, commands, keys))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters typed into an open dropdown (searching its options) are not app keys."""
