@@ -402,3 +402,17 @@ async def test_a_model_checked_after_the_plan_step_was_shown_is_offered_and_plan
         assert app.screen.query_one("#model").value == session.model == str(model_dir)
         assert app.screen.query_one(CommandHint).argv[:4] == ["mindpilot", "plan", "--model", str(model_dir)]
         assert "MyTinyQwen" in str(app.screen.query_one("#plan-status").render())
+
+
+async def test_the_yaml_option_of_the_model_dropdown_takes_one_row_whole():
+    from mindpilot.tui.core import demo_config
+
+    session = Session(demo=True, env_report=fake_report(), config_path=demo_config())
+    app = ScreenHarness(PlanScreen(session))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#model").focus()
+        await pilot.press("enter")  # open the list
+        await settle(pilot)
+        rows = [line for line in screen_lines(app) if "finetune_qwen2_5_7b (YAML)" in line]
+        assert len(rows) >= 2, screen_lines(app)  # the closed value and its option, neither cut

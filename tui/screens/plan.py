@@ -328,7 +328,7 @@ def model_options(session: Any) -> list[tuple[str, str]]:
     if session.model_dir and Path(session.model_dir).expanduser().is_dir() and _plannable(session.model_dir):
         options.append((f"{model_name(session.model_dir)} (dir)", session.model_dir))
     if session.config_path and _plannable(session.config_path):
-        options.append((f"{model_name(session.config_path)} (YAML)", session.config_path))
+        options.append((f"{Path(session.config_path).stem} (YAML)", session.config_path))  # one row, not two
     catalogue = core.model_ids()
     if session.model and session.model not in catalogue and not options:
         options.append((model_name(session.model), session.model))  # e.g. typed on the Model step
