@@ -232,3 +232,25 @@ async def test_ctrl_c_with_a_running_job_asks_in_the_ui_language(monkeypatch):
         await pilot.press("ctrl+c")
         await pilot.pause()
     assert app.return_value == 0
+
+
+async def test_the_chinese_fix_label_never_stands_alone_on_its_row(monkeypatch):
+    from mindpilot.tui.widgets.findings_panel import FindingsPanel
+    from mindpilot.validators.findings import Finding, Severity
+    from tui_apps.harness import screen_lines
+
+    fix = "删除 " + "/data/models/Qwen2.5-7B/" * 3 + "model-00001-of-00004.safetensors 后重新下载，或用 --revision 指定一个提交"
+    from textual.app import App
+
+    class PanelApp(App[None]):
+        def compose(self):
+            yield FindingsPanel("zh")
+
+    app = PanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(FindingsPanel)
+        panel.show([Finding(rule="acquire.download_hash_mismatch", severity=Severity.ERROR, title="哈希不符", fix=fix)])
+        await settle(pilot)
+        rows = [line.strip() for line in screen_lines(app)]
+        assert "修复：" not in rows and "修复:" not in rows
+        assert any(row.startswith("修复：删除") for row in rows), rows

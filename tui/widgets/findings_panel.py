@@ -80,7 +80,8 @@ class FindingsPanel(Vertical):
         # The fix comes right after the title: in a short panel it is what must stay visible.
         parts = [finding.title]
         if finding.fix:
-            parts.append(f"{label('fix_label', self.lang)}: {finding.fix}")
+            # zh: a full-width colon and no space, so that wrapping never leaves "修复：" alone on its row
+            parts.append(f"{label('fix_label', self.lang)}{'：' if self.lang == 'zh' else ': '}{finding.fix}")
         extra = finding.model_extra or {}
         if extra.get("rank") is not None:
             where += f" · rank {extra['rank']}"
