@@ -457,8 +457,8 @@ class LaunchScreen(StepScreen):
         if not self.running:
             return
         self.detached = True
-        # Still starting: let the start finish, so that the job id is known and can be printed.
-        starting = [worker for worker in self.workers if worker.group == "launch" and worker.is_running]
+        # Still starting (or its worker not yet begun): let the start finish, so that the job id can be printed.
+        starting = [worker for worker in self.workers if worker.group == "launch" and not worker.is_finished]
         if starting:
             await self.app.workers.wait_for_complete(starting)
         if self.job_id:
