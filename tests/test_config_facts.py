@@ -109,7 +109,16 @@ def _all_agree(capsys, monkeypatch, tmp_path: Path, config: Path, seq: int, pp_i
         assert _check_fix_sees(monkeypatch, config) == (seq, pp_interleave)
     tui_seq, tui_interleave, argv = _tui_sees(config)
     assert (tui_seq, tui_interleave) == (seq, pp_interleave)
-    assert "--seq-len" not in argv and argv[argv.index("--apply") + 1] == str(config)  # the CLI plans the same
+    assert _cli_line_plans(capsys, argv) == (seq, pp_interleave)  # the line the step shows plans the same
+
+
+def _cli_line_plans(capsys, argv: list) -> tuple[int, int]:
+    """(seq_len, pp_interleave_num) the Plan step's own CLI line plans for, run through the real CLI."""
+    assert argv[0] == "mindpilot" and "--apply" not in argv  # the line shown to compare writes nothing
+    document = _cli_json(capsys, *argv[1:])
+    interleaves = {c["pp_interleave_num"] for c in document["candidates"]}
+    assert len(interleaves) == 1
+    return document["seq_len"], interleaves.pop()
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -133,7 +142,7 @@ def test_plan_data_check_and_tui_agree_on_a_pynative_config_at_8192(capsys, monk
     _all_agree(capsys, monkeypatch, tmp_path, config, 8192, 2)
 
 
-async def test_the_tui_plan_step_plans_with_the_yamls_length_and_interleave(monkeypatch, tmp_path):
+async def test_the_tui_plan_step_plans_with_the_yamls_length_and_interleave(capsys, monkeypatch, tmp_path):
     from textual.widgets import Input
 
     from mindpilot.tui import core
@@ -152,7 +161,7 @@ async def test_the_tui_plan_step_plans_with_the_yamls_length_and_interleave(monk
         assert app.screen.query_one("#seq", Input).value == "8192"
         assert calls and calls[-1][3] == 8192 and calls[-1][6] == 2  # seq_len, pp_interleave_num
         argv = app.screen.cli_argv()
-        assert "--seq-len" not in argv and argv[argv.index("--apply") + 1] == str(config)
+    assert _cli_line_plans(capsys, argv) == (8192, 2)
 
 
 def test_the_corpus_configs_agree(shared_dir, capsys, monkeypatch, tmp_path):
