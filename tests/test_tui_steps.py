@@ -56,29 +56,35 @@ def ninth_step(monkeypatch):
 async def test_a_step_added_to_the_registry_appears_everywhere(ninth_step, monkeypatch):
     from mindpilot.tui import core
 
+    number = len(steps.STEPS)
+    if number > 9:
+        pytest.skip("the number keys reach step 9 at most; the registry already has more steps")
+    before = steps.MODES[-2]
     monkeypatch.setattr(core, "doctor", lambda demo, lang: fake_report(lang))
     app = MindpilotApp(Session(demo=True, lang="en", env_report=fake_report("en")))
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("9")
+        await pilot.press(str(number))
         await pilot.pause()
         assert app.current_mode == "extra"
-        assert " 9 step_extra" in app.screen.query_one(StepBar).steps_text.plain
+        assert f" {number} step_extra" in app.screen.query_one(StepBar).steps_text.plain
         assert "mindpilot extra --lang en" in app.screen.query_one(CommandHint).plain
         await pilot.press("b")
         await pilot.pause()
-        assert app.current_mode == "diagnose"
+        assert app.current_mode == before
         await pilot.press("n")
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-text").render())
-        assert "1–9" in text and "9 step_extra  $ mindpilot extra --lang en" in text
+        assert f"1–{number}" in text and f"{number} step_extra  $ mindpilot extra --lang en" in text
 
 
 async def test_a_number_beyond_the_last_step_does_nothing():
+    if len(steps.STEPS) >= 9:
+        pytest.skip("every number key 1-9 names a step: there is no number beyond the last one")
     app = MindpilotApp(Session(demo=True, lang="en", env_report=fake_report("en")))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
-        await pilot.press("9")
+        await pilot.press(str(len(steps.STEPS) + 1))
         await pilot.pause()
         assert app.current_mode == "weights"
