@@ -8,6 +8,7 @@ The client runs in a worker thread; its tqdm bars are switched off (they would d
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -166,6 +167,8 @@ def download_model(model_id: str, local_dir: Optional[str] = None, revision: Opt
         try:
             from modelscope.hub.snapshot_download import snapshot_download
 
+            _quiet_client_logs()
+
             # Like the endpoint, the client keeps the first cache dir it saw: name it on every call.
             cache = cache_dir or os.environ.get("MODELSCOPE_CACHE") or None
             kwargs: dict[str, Any] = dict(revision=revision, cache_dir=cache, local_dir=local_dir)
@@ -215,6 +218,14 @@ def _throttled(events: "queue.Queue[Any]", finished: object, min_interval: float
             yield from pending.values()
             pending.clear()
             last = time.monotonic()
+
+
+def _quiet_client_logs() -> None:
+    """Each failure comes back as an event with the client's words; the client's own log lines (set up when it is
+    imported) would only repeat them, with timestamps, over the CLI's progress line and the TUI."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "modelscope_hub" or name.startswith("modelscope_hub."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _endpoint_from_env() -> Optional[str]:

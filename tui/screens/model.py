@@ -162,12 +162,9 @@ class ModelScreen(StepScreen):
     @work(thread=True, exclusive=True, group="download")
     def run_download(self, model_id: str, local_dir: Optional[str]) -> None:
         """The download in a thread; progress and the result go back to the UI thread."""
-        import logging
-
         from mindpilot.acquire.download import (DownloadDone, DownloadFailed, DownloadTotals, download_model,
                                                 failure_findings)
 
-        logging.getLogger("modelscope_hub").setLevel(logging.ERROR)  # its log lines would draw over the UI
         try:
             for event in download_model(model_id, local_dir=local_dir):
                 if isinstance(event, DownloadTotals):
