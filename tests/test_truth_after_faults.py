@@ -147,20 +147,14 @@ def test_deleting_a_running_jobs_record_folder_makes_its_supervisor_stop_the_wor
 
 
 async def test_the_tui_stop_says_which_node_it_could_not_reach(fake_launch, monkeypatch):  # noqa: F811
-    from mindpilot.launch.events import ExitEvent, LineEvent
     from mindpilot.tui import launching
     from mindpilot.tui.screens.launch import LaunchScreen
     from mindpilot.tui.session import Session
+    from test_tui_launch import watch_until_stopped
     from tui_apps.fakes import FakeRecord, fake_report
     from tui_apps.harness import ScreenHarness, settle
 
-    def until_stopped(job, lang, stop):
-        while not fake_launch["stopped"] and not stop():
-            yield LineEvent(source="worker", rank=0, text="training", file="worker_0.log")
-            time.sleep(0.01)
-        yield ExitEvent(code=-15, status="stopped")
-
-    monkeypatch.setattr(launching, "watch", until_stopped)
+    monkeypatch.setattr(launching, "watch", watch_until_stopped(fake_launch))
     monkeypatch.setattr(launching, "unreachable_nodes",
                         lambda job: [{"rank": 1, "host": "node1", "error": "ssh exited 255"}])
     app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))

@@ -217,18 +217,23 @@ async def test_quitting_while_a_job_runs_detaches_it(fake_launch, monkeypatch):
     assert fake_launch["stopped"] == []  # detached, not killed
 
 
-async def test_stop_key_stops_the_running_job_through_the_core(fake_launch, monkeypatch):
+def watch_until_stopped(state: dict):
+    """A stand-in for ``launching.watch``: a worker line every 10 ms until the fake core was asked to stop."""
     import time
 
     from mindpilot.launch.events import ExitEvent, LineEvent
 
     def until_stopped(job, lang, stop):
-        while not fake_launch["stopped"] and not stop():
+        while not state["stopped"] and not stop():
             yield LineEvent(source="worker", rank=0, text="training", file="worker_0.log")
             time.sleep(0.01)
         yield ExitEvent(code=-15, status="stopped")
 
-    monkeypatch.setattr(launching, "watch", until_stopped)
+    return until_stopped
+
+
+async def test_stop_key_stops_the_running_job_through_the_core(fake_launch, monkeypatch):
+    monkeypatch.setattr(launching, "watch", watch_until_stopped(fake_launch))
     app = ScreenHarness(LaunchScreen(Session(demo=True, env_report=fake_report())))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _settle(pilot)
