@@ -109,7 +109,8 @@ def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
 class _Entry:
     """A compiled pattern of a rule."""
 
-    __slots__ = ("rule", "pattern", "regex", "before", "after", "facts", "shape_wide", "starts_with_literal")
+    __slots__ = ("rule", "pattern", "regex", "before", "after", "unless_near", "facts", "shape_wide",
+                 "starts_with_literal")
 
     def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
         self.rule = rule
@@ -117,12 +118,14 @@ class _Entry:
         self.regex = re.compile(pattern.regex)
         self.before = re.compile(pattern.before.regex) if pattern.before else None
         self.after = re.compile(pattern.after.regex) if pattern.after else None
+        self.unless_near = re.compile(pattern.unless_near.regex) if pattern.unless_near else None
         self.facts = [(re.compile(fact.regex), fact.lines) for fact in pattern.facts]
-        self.shape_wide = self.before is None and self.after is None and not self.facts \
-            and _digit_blind(pattern.regex)
+        self.shape_wide = self.before is None and self.after is None and self.unless_near is None \
+            and not self.facts and _digit_blind(pattern.regex)
         """Whether the regex matches a line exactly when it matches the line with every digit made 0
         (no context lines, and no digit in the pattern beyond repeat counts)."""
-        self.starts_with_literal = self.before is None and self.after is None and pattern.literal is not None \
+        self.starts_with_literal = self.before is None and self.after is None and self.unless_near is None \
+            and pattern.literal is not None \
             and literal_prefix(pattern.regex).startswith(pattern.literal)
         """Whether every match begins with the literal (no context lines): then the text from the literal's
         first place to the end of the line decides the match."""
@@ -221,6 +224,9 @@ class Matcher:
                         and not _context_ok(entry.before, before(entry.pattern.before.lines)):
                     continue
                 if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
+                    continue
+                if entry.unless_near is not None and _near(entry.unless_near, entry.pattern.unless_near.lines,
+                                                           line, before, after):
                     continue
                 seen.add(entry.rule.id)
                 # Masked before the cut: half a URL password would escape the mask.
@@ -389,6 +395,12 @@ def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Matc
 
 def _context_ok(regex: "re.Pattern[str]", text: Optional[str]) -> bool:
     return text is not None and regex.search(text) is not None
+
+
+def _near(regex: "re.Pattern[str]", lines: int, line: str, before: ContextFn, after: ContextFn) -> bool:
+    """Whether ``regex`` is found in ``line`` or within ``lines`` lines before or after it (context that is
+    not known, as after a line read live, counts as not near)."""
+    return regex.search(line) is not None or _context_ok(regex, before(lines)) or _context_ok(regex, after(lines))
 
 
 def use_pure_python(matcher: Matcher) -> Matcher:

@@ -70,6 +70,10 @@ class KbPattern:
     """Required context in the matched line or the lines before it (e.g. the script in the traceback)."""
     after: Optional[Context] = None
     """Required context in the lines after the match."""
+    unless_near: Optional[Context] = None
+    """The pattern stands down when this regex is found in the matched line or within ``lines`` lines before
+    or after it: a more specific context (a log that names its own cause nearby) that another rule, or the
+    unsure fallback, explains better."""
     facts: List[Context] = field(default_factory=list)
     """Details looked for in the matched line and the lines around it (``lines`` each way), not required:
     each regex's named groups fill the ``{name}`` placeholders of the rule's texts when found, e.g. the
