@@ -3,7 +3,8 @@
 Cards and HBM default to what the Environment step found. Planning runs ``presets.planner.plan``
 in a thread worker; applying shows ``yaml_apply``'s diff first and writes only after ``y``. Only a
 MindFormers plan can be applied: GRPO's three roles and MindSpeed-LLM's script and ``convert_ckpt.py``
-arguments are shown in the details to copy by hand.
+arguments are shown in the details to copy by hand. The table rows and the details' text are built in
+``tui/candidate_view.py``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import shlex
 from pathlib import Path
 from typing import Any, Optional
 
-from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
-from mindpilot.tui import core
+from mindpilot.tui import candidate_view, core
 from mindpilot.tui.acquiring import interleave, seq_length
 from mindpilot.tui.screens.diff import DiffScreen
 from mindpilot.tui.screens.step import StepScreen
@@ -27,7 +27,6 @@ from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.terminal_text import visible
 
 DEFAULT_MODEL = "qwen2.5-7b"
-BAR_WIDTH = 10
 DETAIL_LINES = 3
 """Lines of the details pane; one more when the YAML row is hidden (the framework cannot be applied)."""
 _NO_APPLY = {"mindrlhf-grpo": "plan_no_apply_grpo", "mindspeed-llm": "plan_no_apply_mindspeed"}
@@ -71,7 +70,7 @@ class PlanScreen(StepScreen):
                                                     compact=True, id="seq"))
         yield Static(self.t("plan_hint") if cards and hbm else self.t("plan_ask_cards"), id="plan-status")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="candidates")
-        for key in ("#", "dp", "mp", "pp", "cp", "ep", "mbn"):
+        for key in ("#", *candidate_view.LAYOUT_COLUMNS, "mbn"):
             table.add_column(key, key=key)
         table.add_column(self.t("col_mem"), key="mem")
         table.add_column("", key="bar")
@@ -204,20 +203,13 @@ class PlanScreen(StepScreen):
         table = self.query_one("#candidates", DataTable)
         table.clear()
         for index, candidate in enumerate(candidates, start=1):
-            parts = core.layout(candidate)
-            memory = core.memory_gb(candidate)
-            usable = core.usable_gb(candidate, hbm)
-            table.add_row(str(index), *(str(parts[k]) for k in ("dp", "mp", "pp", "cp", "ep")),
-                          str(candidate.get("micro_batch_num", "")),
-                          f"{memory:.1f}/{usable:.1f}" if memory is not None else "?",
-                          _bar(memory, usable), self.t("yes") if candidate.get("fits") else self.t("no"),
-                          key=str(index))
+            table.add_row(*candidate_view.table_row(index, candidate, hbm, self.t), key=str(index))
         fits = sum(bool(c.get("fits")) for c in candidates)
         self._status(self.t("plan_count", count=len(candidates), fits=fits, model=model_name(model), cards=cards,
                             hbm=f"{hbm:g}")
                      if candidates else self.t("plan_none"))
         if candidates:
-            row = _same_layout_row(candidates, session.chosen)
+            row = candidate_view.same_layout_row(candidates, session.chosen)
             table.move_cursor(row=row)
             session.chosen = candidates[row]
             self.describe(candidates[row])
@@ -231,28 +223,8 @@ class PlanScreen(StepScreen):
 
     def describe(self, candidate: dict[str, Any]) -> None:
         """The selected candidate: what to write (per framework), memory terms, the planner's reasons."""
-        if candidate.get("mindspeed"):
-            lines = _mindspeed_lines(candidate["mindspeed"])
-        else:
-            recompute = candidate.get("recompute_config") or {}
-            lines = [f"recompute: {_compact(recompute.get('recompute'))}  "
-                     f"select_recompute: {_compact(recompute.get('select_recompute'))}  "
-                     f"offset: {_compact(candidate.get('offset'))}"]
-            if candidate.get("roles"):
-                lines.append(_roles_line(candidate["roles"]))
-        width = max(self.app.size.width - 2, 20)
-        lines += _memory_terms(candidate.get("memory_gb_per_card"), width)
-        reasons = list(candidate.get("reasons") or [])
-        if not candidate.get("fits") and reasons:
-            lines.insert(0, f"· {reasons.pop(0)}")  # why it does not fit, and what would help, comes first
-        room = (DETAIL_LINES if self.applies else DETAIL_LINES + 1) - sum(_rows(line, width) for line in lines)
-        for reason in reasons:
-            # Whole reasons, wrapped: a cut one ("even with full r…") hides the very hint the user needs.
-            rows = _rows(f"· {reason}", width)
-            if rows > room and len(lines) > 1:
-                break
-            lines.append(f"· {reason}")
-            room -= rows
+        lines = candidate_view.detail_lines(candidate, width=max(self.app.size.width - 2, 20),
+                                            rows=DETAIL_LINES if self.applies else DETAIL_LINES + 1)
         self.query_one("#candidate-detail", Static).update(visible("\n".join(lines)))
 
     def action_apply(self) -> None:
@@ -353,73 +325,3 @@ def _plannable(path: str) -> bool:
     except (DataFileError, KeyError, OSError, ValueError):
         return False
     return True
-
-
-def _same_layout_row(candidates: list[dict[str, Any]], chosen: Optional[dict[str, Any]]) -> int:
-    """The row of the candidate with the chosen one's layout (a re-plan keeps the user's choice), else 0."""
-    if not chosen:
-        return 0
-    key = (core.layout(chosen), chosen.get("micro_batch_num"))
-    return next((row for row, c in enumerate(candidates) if (core.layout(c), c.get("micro_batch_num")) == key), 0)
-
-
-def _bar(memory: Optional[float], hbm: float) -> str:
-    """A ten-cell memory bar; a full bar with ``!`` when the candidate does not fit."""
-    if memory is None or hbm <= 0:
-        return ""
-    filled = min(int(round(BAR_WIDTH * memory / hbm)), BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled) + ("!" if memory > hbm else "")
-
-
-_TERMS = (("weights", "w"), ("gradients", "grad"), ("optimizer", "opt"), ("activations", "act"),
-          ("logits", "logits"), ("runtime", "rt"), ("other_models", "ref+gen"))
-"""Memory terms of the planner and their short names (``other_models``: GRPO's resident ref and generate models)."""
-
-
-def _rows(line: str, width: int) -> int:
-    """Terminal rows ``line`` takes when wrapped at ``width`` cells."""
-    return max(1, -(-cell_len(line) // width))
-
-
-def _roles_line(roles: dict[str, Any]) -> str:
-    """``actor dp4 mp2 pp1 · ref dp4 mp2 pp1 · generate dp4 mp2 pp1``: GRPO's three parallel_configs."""
-    parts = []
-    for key in ("actor_config", "ref_config", "generate_config"):
-        config = (roles.get(key) or {}).get("parallel_config") or {}
-        parts.append(f"{key.split('_')[0]} dp{config.get('data_parallel', '?')} mp{config.get('model_parallel', '?')}"
-                     f" pp{config.get('pipeline_stage', '?')}")
-    return " · ".join(parts)
-
-
-def _mindspeed_lines(values: dict[str, Any]) -> list[str]:
-    """MindSpeed-LLM's script values and the ``convert_ckpt.py`` arguments that must match them."""
-    layout = "  ".join(f"{key} {values[key]}" for key in ("TP", "PP", "CP", "EP", "DP", "GBS") if key in values)
-    if values.get("num_layer_list"):
-        layout += f"  layers {values['num_layer_list']}"
-    return [layout, "convert_ckpt.py " + " ".join(str(arg) for arg in values.get("convert_args") or [])]
-
-
-def _memory_terms(memory: Any, width: int = 78) -> list[str]:
-    """``GB: w 3.5 + grad 28.4 + ... = 57.6`` when the planner gives the terms of its estimate.
-
-    Broken before a ``+`` (never inside a term) when it is wider than ``width`` cells.
-    """
-    if not isinstance(memory, dict) or "total" not in memory:
-        return []
-    parts = [f"{short} {float(memory[key]):.1f}" for key, short in _TERMS if memory.get(key)]
-    parts[-1:] = [f"{parts[-1]} = {float(memory['total']):.1f}"] if parts else [f"= {float(memory['total']):.1f}"]
-    lines = ["GB: " + parts[0]]
-    for part in parts[1:]:
-        if cell_len(lines[-1]) + 3 + cell_len(part) > width:
-            lines.append("    + " + part)
-        else:
-            lines[-1] += " + " + part
-    return lines
-
-
-def _compact(value: Any) -> str:
-    """Lists and values in YAML-like flow style, short enough for one line."""
-    if value is None:
-        return "—"
-    text = str(value).replace("'", "").replace("True", "true").replace("False", "false")
-    return core.short(text, 24)
