@@ -1,0 +1,99 @@
+"""MindSpore and MindFormers families: each rule reads other members of its message family (other values,
+other files, other wordings the framework's source raises) and stays quiet on look-alike lines.
+
+The fixtures of tests/data/logs/kb/ show one member each; the lines here are the framework's message with
+other values, and lines that share words with it but are not the error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.diagnose import diagnose_paths
+
+
+def _diagnose(tmp_path, text: str):
+    log = tmp_path / "worker_0.log"
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("RuntimeError: Unsupported device target GPU. This process only supports one of the ['CPU', 'Ascend']. "
+     "Please check whether the GPU environment is installed and configured correctly",
+     "kb.versions.mindspore_backend_unavailable", ["GPU", "set_env.sh"]),
+    ("[ERROR] KERNEL(1,f,python):2024-01-01-00:00:00.000.000 [op_info_utils.cc:172] LoadOpInfoJson] "
+     "Get op info json suffix path failed, soc_version: Ascend310P3", "kb.versions.mindspore_soc_not_supported",
+     ["Ascend310P3", "MindSpore Lite"]),
+    ("RuntimeError: Communicator of group tp-0-1 inited: failed. Result: Init communicator for group tp-0-1 exception "
+     "info: Failed to fetch the unique id of the collective lib from the meta server node.",
+     "kb.launch.ms_unique_id_timeout", ["MS_NODE_TIMEOUT"]),
+    ("RuntimeError: The pointer[kernel_graph] is null.", "kb.runtime.ms_null_pointer", ["kernel_graph"]),
+    ("RuntimeError: Unsupported statement 'AsyncFunctionDef'.", "kb.graph.unsupported_syntax", ["AsyncFunctionDef"]),
+    ("TypeError: For syntax like 'a is b', b supports True, False and None, but got int.",
+     "kb.graph.is_comparison_unsupported", ["True, False and None"]),
+    ("RuntimeError: Exception thrown from dataset pipeline. Refer to 'Dataset Pipeline Error Message'.",
+     "kb.data.user_function_failed", ["Python Call Stack"]),
+    ("ValueError: batch_size should be divisible by dp. But batch_size % dp = 1 % 2 = 1",
+     "kb.parallel.mf_batch_not_divisible_dp", ["(1)", "(2)"]),
+    ("ValueError: make sure `seq_length = max_source_length`, but got seq_length=2048, max_source_length=1024 in "
+     "eval_dataset.", "kb.data.mf_seq_length_mismatch", ["2048"]),
+    ("ValueError: If set full_batch=False, dataset_strategy must be set as 'tuple', such as ((dp, 1), ).",
+     "kb.parallel.mf_dataset_strategy", ["dataset_strategy"]),
+    ("ValueError: When load checkpoint is a single file and use_parallel is True, please change load_checkpoint in "
+     "yaml from file name to the directory where only this file is located.", "kb.checkpoint.mf_file_mode_conflict",
+     ["use_parallel"]),
+    ("ValueError: when input checkpoint file is rank dir, Please set use_parallel: True to enable distributed ckpt "
+     "load.", "kb.checkpoint.mf_file_mode_conflict", ["rank_*"]),
+    ("ValueError:  rank 3 src_strategy is not exist", "kb.checkpoint.mf_src_strategy_missing", ["strategy"]),
+    ("  File \"/opt/mindformers/mindformers/dataset/dataloader/adgen_dataloader.py\", line 56, in __new__\n"
+     "    raise ValueError(f\"{dataset_dir} is not existed.\")\n"
+     "ValueError: /data/AdvertiseGen/train.json is not existed.", "kb.data.mf_dataset_path_missing", ["dataset_dir"]),
+    ("ValueError: If set packing, 'input_ids', 'labels', 'actual_seq_len' should in dataset.column_names, but got "
+     "['text'].", "kb.data.mf_columns_missing", ["input_ids"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    shown = report.findings[0].title + " " + (report.findings[0].detail or "") + " " + (report.findings[0].fix or "")
+    assert all(word in shown for word in words), shown
+
+
+@pytest.mark.parametrize("text, rule", [
+    # MindSpore's start-up retries are not the failure; only the final "Failed to fetch" line is.
+    ("[WARNING] DEVICE(1,f,python):2025-01-01-00:00:00.000.000 [ms_collective_comm_lib.cc:251] QueryUniqueID] Retry "
+     "to lookup the unique id for group hccl_world_group from the meta server node...Retry time: 3/66, sleep 2",
+     "kb.launch.ms_unique_id_timeout"),
+    # task_type=3 with no data pipeline around it is not a GetNext timeout.
+    ("[ERROR] RUNTIME(1,python):2025-01-01-00:00:00.000.000 [task.cc:92]2 PrintErrorInfo:Task execute failed, base "
+     "info: device_id=0, stream_id=2, task_id=3, flip_num=0, task_type=3.", "kb.runtime.ms_event_wait_data_timeout"),
+    # An AI Core kernel task (type 0) next to a dataset is not an event wait.
+    ("[ERROR] RUNTIME(1,python):2025-01-01-00:00:00.000.000 [task.cc:92]2 PrintErrorInfo:Task execute failed, base "
+     "info: device_id=0, stream_id=2, task_id=3, flip_num=0, task_type=0.\n"
+     "[WARNING] MD(1,f,python):2025-01-01 [data_queue_op.cc:93] ~DataQueueOp] preprocess_batch: 4;",
+     "kb.runtime.ms_event_wait_data_timeout"),
+    # "is not existed." outside MindFormers' dataset loaders is some other path.
+    ("ValueError: /home/u/vocab.json is not existed.", "kb.data.mf_dataset_path_missing"),
+    ("[INFO] sync default stream in 3 ms", "kb.runtime.ms_sync_stream_failed"),
+    ("[INFO] Unsupported expressions are listed in the syntax support page", "kb.graph.unsupported_syntax"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+def test_sync_stream_failure_is_a_consequence_of_the_operator_error_before_it(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "RuntimeError: Unsupported device target Ascend. This process only supports one of the ['CPU'].",
+        "[ERROR] DEVICE(1,f,python):2025-01-01-00:00:01.000.000 [ascend_device_address.cc:512] SyncStream] "
+        "Sync default stream failed.",
+    ]))
+    assert report.root_cause.rule == "kb.versions.mindspore_backend_unavailable"
+    assert any(group.rule == "kb.runtime.ms_sync_stream_failed" for group in report.consequences)
+
+
+def test_a_null_pointer_yields_to_the_cause_named_next_to_it(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "RuntimeError: The pointer[device_context] is null.",
+        "Get op info json suffix path failed, soc_version: Ascend310B1",
+    ]))
+    assert report.root_cause.rule == "kb.versions.mindspore_soc_not_supported"
