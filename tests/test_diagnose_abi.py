@@ -1,0 +1,97 @@
+"""Install, ABI and version-pair families, and the multi-node launch: each rule names the pair that must match
+(or the launch setting at fault) for members its fixture does not show, yields to the rule that knows a
+member better, and stays quiet on look-alike lines.
+
+Lines are written from the frameworks' own message formats (ld.so, argparse, torch.distributed's TCPStore,
+CANN's error catalogue and aclnn status codes), with other libraries, symbols and values than the fixtures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.diagnose import diagnose_paths
+
+
+def _diagnose(tmp_path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    # Symbols CANN exports, missing for a caller built against another CANN.
+    ("ImportError: /usr/lib/python3.9/site-packages/torch_npu/lib/libtorch_npu.so: undefined symbol: MsprofReportApi",
+     "kb.versions.cann_api_symbol", ["MsprofReportApi", "torch_npu", "CANN version"]),
+    ("OSError: /opt/py/site-packages/mindspeed/ops/lib/npu_fused.so: undefined symbol: aclnnFusedThingGetWorkspaceSize",
+     "kb.versions.cann_api_symbol", ["aclnnFusedThingGetWorkspaceSize"]),
+    ("ImportError: apex_C.cpython-310-aarch64-linux-gnu.so: undefined symbol: HcclCommInitClusterInfoConfig",
+     "kb.versions.cann_api_symbol", ["HcclCommInitClusterInfoConfig"]),
+    # Driver functions: the driver is older than CANN.
+    ("OSError: libascend_hal.so: undefined symbol: drvMngGetConsoleLogLevel", "kb.versions.driver_api_symbol",
+     ["driver", "drvMngGetConsoleLogLevel"]),
+    ("undefined symbol: dsmi_get_device_info_critical", "kb.versions.driver_api_symbol", ["driver"]),
+    # Another C++ runtime symbol version, another glibc.
+    ("ImportError: /usr/lib/aarch64-linux-gnu/libstdc++.so.6: version `CXXABI_1.3.13' not found "
+     "(required by /opt/venv/lib/python3.11/site-packages/triton_ascend/_C/libtriton.so)",
+     "kb.versions.libstdcxx_too_old", ["libstdc++", "CXXABI_1.3.13"]),
+    ("/lib/aarch64-linux-gnu/libm.so.6: version `GLIBC_2.29' not found (required by ./llama-cli)",
+     "kb.versions.glibc_too_old", ["glibc", "GLIBC_2.29"]),
+    # The rendezvous store in its other wordings.
+    ("torch.distributed.DistStoreError: Timed out after 1801 seconds waiting for clients. 1/2 clients joined.",
+     "kb.launch.rendezvous_timeout", ["rendezvous"]),
+    ("[rank3]: torch.distributed.DistStoreError: Socket Timeout", "kb.launch.rendezvous_timeout", ["MASTER_ADDR"]),
+    # Other parsers rejecting flags.
+    ("ValueError: Some specified arguments are not used by the HfArgumentParser: ['--use_mcore_models']",
+     "kb.launch.arguments_not_accepted", ["--use_mcore_models", "not accepted"]),
+    ("torchrun: error: unrecognized arguments: --nproc-per-node=8", "kb.launch.arguments_not_accepted",
+     ["--nproc-per-node=8"]),
+    # EJ0001 in the CANN 8 layout ("[PID: n] date" between the code and the message).
+    ("EJ0001: [PID: 35532] 2025-08-26-04:05:21.569.071 Failed to initialize the HCCP process. Reason: Maybe the "
+     "last training process is running.", "kb.launch.hccp_already_running", ["previous job", "still running"]),
+    ("RuntimeError: copy_:build/CMakeFiles/torch_npu.dir/compiler_depend.ts:26 NPU function error: call "
+     "aclnnInplaceCopy failed, error code is 561103", "kb.versions.aclnn_inner_nullptr", ["CANN", "driver"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == rule, report.root_cause
+    text = report.findings[0].title + " " + (report.findings[0].detail or "")
+    assert all(word in text for word in words), text
+
+
+@pytest.mark.parametrize("line, specific", [
+    # A CANN library missing a CANN symbol: its own parts are of different releases.
+    ("OSError: /usr/local/Ascend/ascend-toolkit/8.0.0/lib64/libge_runner.so: undefined symbol: rtGetSocVersion",
+     "kb.versions.cann_package_symbol"),
+    # MindSpore's plug-in missing an ACL symbol: the MindSpore/CANN pair.
+    ("ImportError: libmindspore_ascend.so.2: undefined symbol: aclrtGetDeviceResLimit",
+     "kb.versions.mindspore_cann_symbol"),
+    # A driver symbol missing from a CANN library is the driver's age, not CANN's parts.
+    ("OSError: /usr/local/Ascend/ascend-toolkit/latest/lib64/libruntime.so: undefined symbol: halSqTaskSend",
+     "kb.versions.driver_api_symbol"),
+    # A torch symbol missing from torch_npu: the torch pair.
+    ("ImportError: /x/site-packages/torch_npu/lib/libtorch_npu.so: undefined symbol: _ZN3c104impl3cow11cow_deleterEPv",
+     "kb.versions.torch_npu_torch_symbol"),
+])
+def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == specific
+    assert [f.rule for f in report.findings if f.rule.startswith("kb.versions.")] == [specific]
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("ImportError: libfoo.so: undefined symbol: rtol_default", "kb.versions.cann_api_symbol"),
+    ("ImportError: libfoo.so: undefined symbol: getValue", "kb.versions.cann_api_symbol"),
+    ("ImportError: libfoo.so: undefined symbol: handle_request", "kb.versions.driver_api_symbol"),
+    ("[INFO] plugin 'fast_tokenizer' not found, using the Python one", "kb.versions.libstdcxx_too_old"),
+    ("usage: train.py [-h] [--lr LR]", "kb.launch.arguments_not_accepted"),
+    ("[INFO] TCPStore server started on 0.0.0.0:29500, waiting for clients", "kb.launch.rendezvous_timeout"),
+    ("RuntimeError: call aclnnAdd failed, error code is 161002", "kb.versions.aclnn_inner_nullptr"),
+    ("[INFO] step 561103 loss 1.25", "kb.versions.aclnn_inner_nullptr"),
+    # A wait task without any sign of the data queue: no data claim.
+    ("[ERROR] RUNTIME(1,python):2024-01-01 PrintErrorInfo:Task execute failed, base info: device_id=0, stream_id=2, "
+     "task_id=3, flip_num=0, task_type=3.", "kb.runtime.getnext_data_starved"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    report = _diagnose(tmp_path, line)
+    assert rule not in {finding.rule for finding in report.findings}
