@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
-from mindpilot.launch.failures import FailureTracker, failure_literals
+from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure_literals
+from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.kb.keyline import detail_line, key_text
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -49,6 +51,8 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
     consequences: list[FindingEvent] = []
+    bare: Optional[Failure] = None
+    """The first consequence a worker's log shows (a timeout, an abort): the key line when nothing else is."""
     for scanned in report.files:
         source = "scheduler" if Path(scanned.file).name == "scheduler.log" else "worker"
         if has_error and source != "scheduler":
@@ -62,6 +66,8 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
                     continue  # the knowledge-base scan has it already
                 if event.consequence:
                     consequences.append(event)
+                    if bare is None and source == "worker":
+                        bare = Failure(event.rank, event.finding.rule, text, scanned.file, number, None, 0)
                 else:
                     found.setdefault((event.rank, event.finding.rule), event.finding)
     _add_consequences(report, consequences)
@@ -69,19 +75,34 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         return
     first = tracker.first_failure()
     if first is None or first.line is None or (first.rank, first.rule) not in found:
+        if bare is not None and not report.findings:
+            # Only a timeout or an abort, and no rule knows any line: still the line to read first, said as such.
+            _name_root(report, lang, bare, pasted, consequence=True)
         return
     if _part_of_a_timeout(report, first.file, first.line):
         return  # the exception that reports a known timeout of this rank: the timeout says more
-    _name_root(report, lang, first)
+    _name_root(report, lang, first, pasted)
 
 
-def _name_root(report: Any, lang: str, first: Any) -> None:
-    """Make ``first`` (a :class:`~mindpilot.launch.failures.Failure`) the report's root cause, said as unsure."""
+def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None, consequence: bool = False) -> None:
+    """Make ``first`` (a :class:`~mindpilot.launch.failures.Failure`) the report's root cause, said as unsure.
+
+    The line that says what the error means is preferred to the one that only announces it: CANN's code
+    line after a wrapping exception, the message on the line after ``...(message):`` (see
+    :func:`~mindpilot.validators.kb.keyline.detail_line`)."""
+    following = _lines_after(report, pasted, first.file, first.line)
+    if following:
+        better = detail_line(first.text, following)
+        if better is not None:
+            text = log_message(key_text(better[1]))[:MAX_TEXT]
+            first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
     finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
                            where=where, extra={"rank": first.rank, "matched": first.text})
+    if consequence:
+        finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
@@ -113,11 +134,15 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
         number, pos = number + 1, end + 1
     exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
     if exceptions:
-        _name_root(report, lang, max(exceptions, key=lambda cause: cause.line))
+        _name_root(report, lang, max(exceptions, key=lambda cause: cause.line), pasted)
+
+
+_CATALOGUE_RULE = re.compile(r"kb\.\w+\.cann_[ew][0-9a-z]\d{4}")
+"""The id of a rule built from CANN's catalogue (``kb.runtime.cann_ee9999``), not a hand rule named ``cann_*``."""
 
 
 def _catch_all(rule_id: str) -> bool:
-    if ".cann_" in rule_id:
+    if _CATALOGUE_RULE.fullmatch(rule_id):
         return True  # CANN's catalogue: generic by construction (validators/kb/cann_catalog.py)
     try:
         from mindpilot.validators.kb import load_kb
@@ -144,6 +169,27 @@ def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
         if finding.line - TIMEOUT_REACH <= line <= last + TIMEOUT_REACH:
             return True
     return False
+
+
+DETAIL_REACH = 15
+"""Lines after an unknown error searched for the line that says what it means."""
+
+
+def _lines_after(report: Any, pasted: Optional[bytes], file: str, line: int) -> List[Tuple[int, str]]:
+    """The :data:`DETAIL_REACH` lines after ``file:line`` (numbered), read again from the log or the paste."""
+    scanned = next((entry for entry in report.files if entry.file == file), None)
+    region = _region(scanned, pasted) if scanned is not None else None
+    if region is None:
+        return []
+    data, number = region
+    pos = 0
+    while number <= line and pos <= len(data):  # bounded by the region's size
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return []
+        number, pos = number + 1, end + 1
+    lines = data[pos:].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
+    return [(number + index, decode(raw).rstrip("\r")) for index, raw in enumerate(lines)]
 
 
 def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:

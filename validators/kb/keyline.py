@@ -11,12 +11,13 @@ one rule matches every wrapping; what users see is the line as it was written.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 MAX_PREFIXES = 4
 """Wrappings removed at most (a rank prefix around a vLLM prefix around a tag ...)."""
 
 _WRAPPERS = (
+    re.compile(r"(?:\^\[|\[)?\[[0-9;]{1,12}m"),  # a colour code pasted as text: ^[[36m, [[36m
     re.compile(r"\[rank\s?\d+\]:\s?"),  # torchrun / msrun: [rank0]: ...
     re.compile(r"\((?:\w+ )?(?:rank|pid)=\d+[^)]{0,60}\)\s?"),  # vLLM: (VllmWorker rank=0 pid=123)
     re.compile(r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[[^\]]{0,80}\] "),  # vLLM
@@ -57,3 +58,48 @@ def line_rank(text: str) -> Optional[int]:
     if found is None:
         return None
     return int(found.group(1) or found.group(2))
+
+
+_CODE_AT_HEAD = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
+"""A CANN error-manager code standing as a word (as :data:`~mindpilot.validators.kb.matcher.CODE_IN_LINE`)."""
+CODE_HEAD_REACH = 40
+"""Characters from the start of a line's message within which a code is the line's subject."""
+_SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$|(?<![a-z])time[sd]? ?out")
+"""What a code's message says when it says nothing of its own (``EE9999: Inner Error!``) or only that it
+waited (a timeout follows another failure)."""
+_WRAPS_A_CODE = re.compile(r"error code is -?\d+|function error|ret ?\[-?\d+\]|Run task error|details refer to|"
+                           r"Error Message|[Ii]nner [Ee]rror|CANN error|PTA call acl api failed|error_code")
+"""An exception that only carries a return code or points at CANN's message (torch_npu's ``NPU function error:
+..., error code is 507015``, MindSpore's ``Run task error!`` / ``The details refer to 'Ascend Error Message'``)."""
+_NOT_A_MESSAGE = ("File \"", "Traceback (most recent call last)", "----", "[bt]", "Call Stack", "at ")
+_PYDANTIC_DETAIL = re.compile(r"\[type=\w+")
+"""pydantic's line for one error of a ValidationError: ``  Value error, ... [type=value_error, input_value=...``."""
+
+
+def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The line among ``following`` (numbered lines after an unknown error whose message is ``root_text``)
+    that says what the error means, or None when the error's own line is the best.
+
+    * CANN's code line with a message of its own, after an error that only wraps a return code: torch_npu's
+      and MindSpore's exceptions carry an ACL return code, and CANN's ``EE1001: The argument is invalid.
+      Reason: ...`` follows (after ``EZ9999: Inner Error!``, which says nothing). An exception with a message
+      of its own stays the key line;
+    * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
+    * the next line when the error's line ends with a colon (``CMake Error at x (message):``).
+    """
+    ends_open = root_text.rstrip().endswith(":")
+    pydantic = "validation error" in root_text
+    wrapper = _WRAPS_A_CODE.search(root_text) is not None
+    first_filled = next((index for index, (_, raw) in enumerate(following) if raw.strip()), -1)
+    for index, (number, raw) in enumerate(following):
+        key = key_text(raw)
+        if key.startswith("Traceback (most recent call last)"):
+            return None  # another traceback: another error
+        code = _CODE_AT_HEAD.search(key, 0, CODE_HEAD_REACH + 6) if wrapper else None
+        if code is not None and not _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]):
+            return number, raw
+        if pydantic and _PYDANTIC_DETAIL.search(key):
+            return number, raw
+        if ends_open and index == first_filled and not key.startswith(_NOT_A_MESSAGE):
+            return number, raw
+    return None

@@ -1,0 +1,112 @@
+"""When no rule knows the error, the unsure key line is the one that says what it means, and a log whose
+only failure is a consequence or a bare fact still gets a key line instead of "no known error found".
+
+* torch_npu and MindSpore wrap an ACL return code in an exception; CANN's code line below it (after an
+  ``Inner Error`` line that says nothing) holds the reason;
+* a nested traceback's header (``TVMError: Traceback (most recent call last):``) is not the error;
+* ``CMake Error at x (message):`` and pydantic's ``ValidationError`` put their message on the next lines;
+* a negative memory figure, a non-zero exit code, a raise whose exception line was cut off, a timeout
+  alone: unsure key lines; benign start-up lines stay quiet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.launch.router import analyse
+from mindpilot.validators.kb.keyline import detail_line, key_text
+
+STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[1/10], loss: 2.3 }\n"
+
+
+def _root(tmp_path: Path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text, encoding="utf-8")
+    report = analyse([str(log)], "en")
+    return report.root_cause, report
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (STEP + "RuntimeError: init:compiler_depend.ts:292 NPU function error: aclrtGetDeviceCount(&device_count), "
+     "error code is 207004\n[ERROR] 2025-07-17-08:06:53 (PID:1, Device:-1, RankID:-1) ERR00100 PTA call acl api failed\n"
+     "[Error]: The device is unavailable.\nEE1001: [PID: 1] 2025-07-17-08:06:53.296.370 The argument is invalid."
+     "Reason: the visible device list is not sorted\n", 5, "the visible device list is not sorted"),
+    (STEP + "(EngineCore_DP0 pid=7) RuntimeError: op_x: NPU function error: call aclnnFoo failed, error code is 561002\n"
+     "(EngineCore_DP0 pid=7) EZ9999: Inner Error!\n(EngineCore_DP0 pid=7) EZ9999[PID: 7] 2025-12-23-07:36:19.237.396 "
+     "(EZ9999):  the buffer of the collective is too small for this batch\n", 4, "buffer of the collective"),
+    (STEP + "Traceback (most recent call last):\n  File \"train.py\", line 36, in <module>\nRuntimeError: Run task error!\n\n"
+     "----------------------------------------------------\n- Ascend Error Message:\n"
+     "----------------------------------------------------\nEE9999: Inner Error, Please contact support engineer!\n"
+     "EE9999  Task execute failed, base info: device_id=0, stream_id=2, task_id=3\n", 10, "Task execute failed"),
+    (STEP + "tvm._ffi.base.TVMError: Traceback (most recent call last):\n  [bt] (0) libtvm.so(x+0x4c)\n"
+     "  File \"storage_rewrite_cce.cc\", line 840\n\nTVMError: [EB0000] Check failed: the data exceeds the buffer\n", 6,
+     "data exceeds the buffer"),
+    (STEP + "-- Performing Test HAS_FP16 - Failed\nCMake Error at host_config.cmake:20 (message):\n"
+     "  SOC_VERSION chipx does not support, the support list is\n  chipa;chipb\n", 4, "chipx does not support"),
+    (STEP + "pydantic_core._pydantic_core.ValidationError: 1 validation error for EngineConfig\n"
+     "  Value error, max_num_batched_tokens (4096) is smaller than max_model_len (32768) [type=value_error, "
+     "input_value=ArgsKwargs(()), input_type=ArgsKwargs]\n", 3, "is smaller than max_model_len"),
+])
+def test_the_line_that_says_what_an_unknown_error_means_is_the_key_line(tmp_path, text, line, words):
+    root, report = _root(tmp_path, text)
+    assert root is not None and root.rule == "diagnose.unknown_error", root
+    assert root.line == line and words in root.title, root
+    assert report.findings[0].line == line
+
+
+def test_a_code_line_that_says_nothing_or_only_waited_is_not_the_detail():
+    following = [(2, "EZ9999: Inner Error!"), (3, "EI0002: The wait execution of the Notify register times out."),
+                 (4, "module_name=EE8888 reported")]
+    assert detail_line("RuntimeError: call aclnnX failed, error code is 561002", following) is None
+    assert detail_line("ValueError: x", [(2, "Traceback (most recent call last):"), (3, "EE1001: bad arg x")]) is None
+    # An exception with a message of its own is the key line; a code line below it is listed after it.
+    assert detail_line("RuntimeError: tokenizer.json not found", [(2, "E10001: Value [x] is not allowed.")]) is None
+    assert detail_line("RuntimeError: NPU function error: aclrtSetDevice, error code is 107001",
+                       [(2, "E10001: Value [x] is not allowed.")]) == (2, "E10001: Value [x] is not allowed.")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("Loading model weights took 27.5 GB\nAvailable KV cache memory: -0.87 GiB\n", 2, "-0.87 GiB"),
+    (STEP + "worker 3 exited: exitcode: -9 (pid: 1234)\n", 2, "exitcode: -9"),
+    (STEP + "Command '['make', '-j']' returned non-zero exit status 2.\n", 2, "exit status 2"),
+    (STEP + "\x1b[36m(TaskRunner pid=15)\x1b[0m   File \"forward_context.py\", line 271, in select_method\n"
+     "^[[36m(TaskRunner pid=15)^[[0m     raise ValueError(f\"Unsupported chip: {chip}\")\n", 3, "Unsupported chip"),
+])
+def test_a_bare_failure_fact_is_an_unsure_key_line(tmp_path, text, line, words):
+    root, _ = _root(tmp_path, text)
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == line, root
+    assert words in root.title
+
+
+def test_a_log_with_only_a_timeout_names_it_as_the_first_sign_not_as_the_cause(tmp_path):
+    root, report = _root(tmp_path, STEP + "torch.distributed.DistStoreError: Socket Timeout\n")
+    assert root is not None and root.line == 2 and "Socket Timeout" in root.title
+    assert "only a consequence" in report.findings[0].detail
+    bare, _ = _root(tmp_path, STEP + "[ERROR] TSCH(-1,null):2020-06-04-10:51:09.520.395 ai_core_dispatcher.c:1012 "
+                                     "exception_proc_timeout: slot_id=1\n")
+    assert bare is not None and bare.line == 2
+
+
+@pytest.mark.parametrize("text", [
+    STEP * 3,
+    STEP + "[INFO] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [a.py:1] free memory size[-0] is fine\n",
+    STEP + "process finished, exit code 0\nreturn code: 0\n",
+    STEP + "[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [b.py:1] Topology build timed out., retry(3/1200)\n",
+])
+def test_benign_lines_stay_quiet(tmp_path, text):
+    root, report = _root(tmp_path, text)
+    assert root is None and not report.findings, report.findings
+
+
+def test_a_pasted_colour_code_is_a_wrapping():
+    assert key_text("^[[36m(TaskRunner pid=15)^[[0m     raise ValueError(\"x\")") == "raise ValueError(\"x\")"
+    assert key_text("[[36m(TaskRunner pid=15)[[0m RuntimeError: y") == "RuntimeError: y"
+
+
+def test_a_hand_rule_named_cann_is_not_a_catalogue_catch_all(tmp_path):
+    root, _ = _root(tmp_path, STEP + "RuntimeError: Unsupported device target Ascend.\n\n- Device load error message:\n"
+                                     "Load dynamic library: libmindspore_ascend.so.2 failed. libge_runner.so: cannot "
+                                     "open shared object file: No such file or directory\n")
+    assert root.rule != "diagnose.unknown_error" and root.line == 5, root
