@@ -81,8 +81,8 @@ def test_a_bare_failure_fact_is_an_unsure_key_line(tmp_path, text, line, words):
 
 
 def test_a_log_with_only_a_timeout_names_it_as_the_first_sign_not_as_the_cause(tmp_path):
-    root, report = _root(tmp_path, STEP + "torch.distributed.DistStoreError: Socket Timeout\n")
-    assert root is not None and root.line == 2 and "Socket Timeout" in root.title
+    root, report = _root(tmp_path, STEP + "feeder.QueueError: the sample queue timed out\n")
+    assert root is not None and root.line == 2 and "queue timed out" in root.title
     assert "only a consequence" in report.findings[0].detail
     bare, _ = _root(tmp_path, STEP + "[ERROR] TSCH(-1,null):2020-06-04-10:51:09.520.395 ai_core_dispatcher.c:1012 "
                                      "exception_proc_timeout: slot_id=1\n")
