@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 from mindpilot.launch.parse import log_message
 from mindpilot.terminal_text import visible, visible_line
+from mindpilot.validators.findings import Severity
 
 BUFFER_LINES = 2000
 """Lines kept per view (all ranks, and each rank)."""
@@ -138,6 +139,11 @@ class JobView:
     def say(self, key: str, **params: Any) -> None:
         """Set the status line to the label ``key``."""
         self._status = (key, params)
+
+    def show_preflight(self, findings: list[Any]) -> None:
+        """The preflight's findings (worst first) as panel lines, each whole: ``✗`` errors, ``!`` the rest."""
+        self.preflight = [visible(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
+                                  + (f" — {finding.fix}" if finding.fix else "")) for finding in findings]
 
     def problem(self, text: str) -> None:
         """Add a line to the error panel (once)."""

@@ -2,22 +2,32 @@
 
 The job runs under the launch core's supervisor in its own session, so it survives the TUI;
 :func:`watch` is ``launch.runner.watch_job`` with its ``stop`` check on every poll, so that a worker
-thread can detach (or the app quit) without waiting for the job to end.
+thread can detach (or the app quit) without waiting for the job to end; :func:`watch_batches` groups its
+events so that a burst of log lines is drawn once.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import shlex
+import time
 from typing import Any, Callable, Iterator, Optional
 
+from mindpilot.terminal_text import visible
 from mindpilot.tui.core import lang_flag
+
+FLUSH_SECONDS = 0.1
+"""How often :func:`watch_batches` hands a batch of events on."""
 
 
 def _launch_core() -> Any:
     from mindpilot.launch import command, runner
 
     return command, runner
+
+
+MISSING_LABELS = {"mindspore": "launch_no_mindspore", "msrun": "launch_no_msrun"}
+"""The label that says what :func:`msrun_missing` found missing."""
 
 
 def msrun_missing() -> Optional[str]:
@@ -67,6 +77,36 @@ def watch(job_id: str, lang: str, stop: Callable[[], bool]) -> Iterator[Any]:
     return runner.watch_job(job_id, lang=lang, stop=stop)
 
 
+def watch_batches(job_id: str, lang: str, t: Callable[..., str], stop: Callable[[], bool],
+                  seconds: float = FLUSH_SECONDS) -> Iterator[list[Any]]:
+    """:func:`watch`'s events in lists, one at most every ``seconds``, the rest when the watch ends.
+
+    A watch that fails (a vanished state dir, a core bug) ends with a note event saying so (``t("failed")``),
+    so that the UI shows it and stays up.
+    """
+    batch: list[Any] = []
+    flushed = time.monotonic()
+    try:
+        for event in watch(job_id, lang, stop=stop):
+            batch.append(event)
+            if time.monotonic() - flushed >= seconds:
+                yield batch
+                batch, flushed = [], time.monotonic()
+    except Exception as exc:  # whatever broke the watch is reported, not raised into the UI
+        batch.append(Note(t("failed", error=exc)))
+    if batch:
+        yield batch
+
+
+class Note:
+    """A message of our own in the event stream (e.g. why following the job stopped)."""
+
+    type = "note"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 def stop_job(job_id: str) -> list[int]:
     """Stop every process of the job; returns pids still alive (empty when it worked)."""
     _, runner = _launch_core()
@@ -81,6 +121,21 @@ def unreachable_nodes(job_id: str) -> list[dict]:
         return list(load_job(job_id).unreachable_nodes)
     except KeyError:
         return []
+
+
+def stop_outcome(job_id: str, t: Callable[..., str]) -> tuple[str, str]:
+    """Stop the job and say what became of it: ``(message, notification severity)``."""
+    try:
+        left = stop_job(job_id)
+    except Exception as exc:  # the job record vanished: say so
+        return t("failed", error=exc), "error"
+    unreachable = unreachable_nodes(job_id)
+    if unreachable:
+        nodes = ", ".join(f"{node.get('rank')} ({node.get('host')})" for node in unreachable)
+        return visible(t("launch_stop_unreachable", job=job_id, nodes=nodes)), "error"
+    if left:
+        return t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))), "information"
+    return t("launch_stopped", job=job_id), "information"
 
 
 def launch_argv(demo: bool, preset: str, lang: str, saved: Optional[str] = None,
@@ -123,6 +178,15 @@ def running_jobs() -> list[Any]:
     from mindpilot.launch.jobs import list_jobs
 
     return [record for record in list_jobs() if record.status in ("running", "starting")]
+
+
+def newest_running_job() -> Optional[Any]:
+    """The newest running job, or None (also when the state dir cannot be read: that must not stop the Launch step)."""
+    try:
+        jobs = running_jobs()
+    except Exception:  # an unreadable state dir is no running job
+        return None
+    return jobs[0] if jobs else None
 
 
 def attach_argv(job_id: str, lang: str) -> list[str]:

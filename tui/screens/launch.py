@@ -3,14 +3,14 @@
 With the preset field empty the job is the one the steps built (``launch.journey``: ``run_mindformer.py``
 with the checked YAML, GRPO's entry script, MindSpeed-LLM's shell script; the demo job in demo mode); a
 preset name or file launches that instead. The job is started and watched through ``mindpilot.launch``
-(see ``tui/launching.py``); a thread worker turns the core's events into batched UI updates. ``p`` shows
+(see ``tui/launching.py``); a thread worker hands the core's events in batches to the job view, which
+``tui/widgets/job_pane.py`` draws. ``p`` shows
 the run.sh, ``w`` saves the job as a preset file that ``mindpilot launch FILE`` replays, ``s`` stops the
 job after a confirmation, ``d`` detaches (``mindpilot attach ID`` resumes), ``v`` switches the log view.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,23 +19,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from mindpilot.tui import acquiring, launching
-from mindpilot.tui.job_view import BUFFER_LINES, JobView
+from mindpilot.tui.job_view import JobView
 from mindpilot.tui.screens.confirm import ConfirmScreen
 from mindpilot.tui.screens.text_view import TextScreen
 from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.command_block import CommandBlock
+from mindpilot.tui.widgets.job_pane import JobPane
 from mindpilot.tui.widgets.labeled import Labeled
-from mindpilot.tui.widgets.loss_chart import LossChart
-from mindpilot.tui.widgets.wrapped_log import WrappedLog
-from mindpilot.validators.findings import Severity
-from mindpilot.terminal_text import visible
-
-FLUSH_SECONDS = 0.1
-"""How often the worker hands a batch of events to the UI."""
 
 
 class LaunchScreen(StepScreen):
@@ -83,13 +77,7 @@ class LaunchScreen(StepScreen):
                                                          placeholder=self.t("launch_preset_placeholder")),
                           id="preset-row")
         yield CommandBlock("", self.session.lang, id="launch-command")
-        yield Static(self.job.status_text or self.t("launch_ready"), id="launch-status", markup=False)
-        with Horizontal(id="loss-row"):
-            yield LossChart(self.t("loss_axis_step"), id="loss-chart")
-            yield Label(self.job.loss_range(), id="loss-range")
-        yield CommandBlock("", self.session.lang, id="launch-errors")
-        yield Static(self.job.view_title(), id="log-title")
-        yield WrappedLog(max_lines=BUFFER_LINES, id="log")
+        yield JobPane(self.job, self.session.lang, id="job-pane")
 
     def cli_argv(self) -> list[str]:
         if self.attached and self.job_id:
@@ -100,8 +88,8 @@ class LaunchScreen(StepScreen):
                                      self.session.config_path)
 
     def on_mount(self) -> None:
-        self._refresh_errors()
-        self.query_one(LossChart).show(self.job.losses)
+        self.query_one(JobPane).draw_errors(self.job)
+        self.query_one(JobPane).draw_chart(self.job)
         self.build_job(self.query_one("#preset", Input).value.strip())
         if not self.running:
             self.offer_attach()
@@ -109,9 +97,9 @@ class LaunchScreen(StepScreen):
     @work(thread=True, exclusive=True, group="jobs")
     def offer_attach(self) -> None:
         """Say when a job is already running (detached earlier, or from another terminal)."""
-        jobs = _safe_list(launching.running_jobs)
-        if jobs and not self.running:
-            self.from_thread(self._offer, jobs[0].id)
+        job = launching.newest_running_job()
+        if job is not None and not self.running:
+            self.from_thread(self._offer, job.id)
 
     def _offer(self, job_id: str) -> None:
         self._say("launch_running_elsewhere", job=job_id)
@@ -132,20 +120,20 @@ class LaunchScreen(StepScreen):
         if self.running:
             self.notify(self.t("launch_already", job=self.job_id), severity="warning")
             return
-        jobs = _safe_list(launching.running_jobs)
-        if not jobs:
+        job = launching.newest_running_job()
+        if job is None:
             self.notify(self.t("launch_no_job"), severity="warning")
             return
         self._reset_job_view()
         self._set_attachable(False)
         self.running, self.detached, self.attached = True, False, True
-        self.job.job_id = jobs[0].id
-        self.follow_job(jobs[0], ("launch_attached", dict(job=jobs[0].id, pid=jobs[0].pid)))
+        self.job.job_id = job.id
+        self.follow_job(job, ("launch_attached", dict(job=job.id, pid=job.pid)))
         self.update_cli_hint()
 
     def after_relabel(self) -> None:
         self.on_mount()
-        self._show_view()
+        self.query_one(JobPane).draw_view(self.job)
         if self.job.preflight and self.preflight_for is not None and not self.running:
             self.recheck(*self.preflight_for)  # its findings in the new language
 
@@ -199,10 +187,8 @@ class LaunchScreen(StepScreen):
             self._say("launch_source_session", framework=self.session.framework, config=config)
         if not self.running and (getattr(preset, "device", None) == "cpu" or getattr(preset, "name", "") == "demo"):
             missing = launching.msrun_missing()
-            if missing == "mindspore":
-                self._say("launch_no_mindspore")
-            elif missing == "msrun":
-                self._say("launch_no_msrun")
+            if missing:
+                self._say(launching.MISSING_LABELS[missing])
 
     # -- running -------------------------------------------------------------------------------
 
@@ -219,7 +205,7 @@ class LaunchScreen(StepScreen):
             return
         missing = launching.msrun_missing()
         if missing:
-            self._say("launch_no_mindspore" if missing == "mindspore" else "launch_no_msrun")
+            self._say(launching.MISSING_LABELS[missing])
             return
         self._reset_job_view()
         self._say("launch_starting")
@@ -282,18 +268,8 @@ class LaunchScreen(StepScreen):
         self.session.job = record
         self.session.log_dir = record.log_dir
         call(self._say, started[0], **started[1])
-        batch: list[Any] = []
-        flushed = time.monotonic()
-        try:
-            for event in launching.watch(record.id, self.session.lang,
-                                         stop=lambda: self.detached or worker.is_cancelled):
-                batch.append(event)
-                if time.monotonic() - flushed >= FLUSH_SECONDS:
-                    call(self.apply_events, batch)
-                    batch, flushed = [], time.monotonic()
-        except Exception as exc:  # a vanished state dir or a core bug: say so, keep the UI
-            batch.append(_Note(self.t("failed", error=exc)))
-        if batch:
+        for batch in launching.watch_batches(record.id, self.session.lang, self.t,
+                                             stop=lambda: self.detached or worker.is_cancelled):
             call(self.apply_events, batch)
         call(self._watch_ended)
 
@@ -316,52 +292,29 @@ class LaunchScreen(StepScreen):
         new_lines = self.job.add(events)
         if self.job.ended:
             self.running = False
+        self.set_class(True, "-job")
         try:
-            self._render_job(new_lines)
+            self.query_one(JobPane).draw(self.job, new_lines)
         except NoMatches:
             pass  # the screen is being rebuilt (language switch); it redraws from the job view
 
-    def _render_job(self, new_lines: list[str]) -> None:
-        self.set_class(True, "-job")
-        self.query_one("#launch-status", Static).update(visible(self.job.status_text))
-        self.query_one(LossChart).show(self.job.losses)
-        self.query_one("#loss-range", Label).update(self.job.loss_range())
-        log = self.query_one("#log", WrappedLog)
-        log.add_lines(new_lines)
-        self._refresh_errors()
-        # The error panel may have grown and shrunk the log: stay at the newest line.
-        self.call_after_refresh(log.scroll_end, animate=False)
-
     def show_findings(self, findings: list[Any]) -> None:
         """Preflight findings go to the error panel, worst first, each whole (the panel scrolls)."""
-        self.job.preflight = [visible(f"{'✗' if finding.severity is Severity.ERROR else '!'} {finding.title}"
-                                      + (f" — {finding.fix}" if finding.fix else "")) for finding in findings]
-        self._refresh_errors()
-
-    def _refresh_errors(self) -> None:
-        lines = self.job.panel_lines()
-        panel = self.query_one("#launch-errors", CommandBlock)
-        panel.show("\n".join(lines))
-        panel.display = bool(lines)
-        # Before the job has a loss the chart is empty: its rows go to the findings and the CLI line (80x24).
-        self.query_one("#loss-row").display = bool(self.job.losses) or not lines
+        self.job.show_preflight(findings)
+        self.query_one(JobPane).draw_errors(self.job)
 
     def _say(self, key: str, **params: Any) -> None:
         """Set the status line from a label (drawn again in the new language after ``l``)."""
         self.job.say(key, **params)
-        self._draw_status()
-
-    def _draw_status(self) -> None:
-        for status in self.query("#launch-status").results(Static):
-            status.update(visible(self.job.status_text))
+        for pane in self.query(JobPane).results(JobPane):
+            pane.draw_status(self.job)
 
     def _reset_job_view(self) -> None:
         self.job = JobView(self.t)
-        self.query_one("#log", WrappedLog).clear()
-        self.query_one(LossChart).show([])
-        self.query_one("#loss-range", Label).update("")
-        self.query_one("#log-title", Static).update(self.job.view_title())
-        self._refresh_errors()
+        pane = self.query_one(JobPane)
+        pane.draw_chart(self.job)
+        pane.draw_view(self.job)
+        pane.draw_errors(self.job)
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -416,21 +369,9 @@ class LaunchScreen(StepScreen):
 
     @work(thread=True, group="stop")
     def stop_worker(self, job_id: str) -> None:
-        """Blocking stop in a thread."""
-        try:
-            left = launching.stop_job(job_id)
-        except Exception as exc:  # the job record vanished: say so
-            self.from_thread(self.notify, self.t("failed", error=exc), severity="error")
-            return
-        unreachable = launching.unreachable_nodes(job_id)
-        if unreachable:
-            nodes = ", ".join(f"{node.get('rank')} ({node.get('host')})" for node in unreachable)
-            self.from_thread(self.notify, visible(self.t("launch_stop_unreachable", job=job_id, nodes=nodes)),
-                             severity="error")
-            return
-        text = (self.t("launch_stop_left", job=job_id, pids=", ".join(map(str, left))) if left
-                else self.t("launch_stopped", job=job_id))
-        self.from_thread(self.notify, text)
+        """Blocking stop in a thread; what became of the job goes to a notification."""
+        text, severity = launching.stop_outcome(job_id, self.t)
+        self.from_thread(self.notify, text, severity=severity)
 
     def action_detach(self) -> None:
         """Stop watching; the job keeps running under its supervisor."""
@@ -444,13 +385,7 @@ class LaunchScreen(StepScreen):
     def action_cycle_view(self) -> None:
         """All ranks -> rank 0 -> rank 1 -> ... -> all ranks."""
         self.job.cycle_view()
-        self._show_view()
-
-    def _show_view(self) -> None:
-        log = self.query_one("#log", WrappedLog)
-        log.clear()
-        log.add_lines(list(self.job.view_lines()))
-        self.query_one("#log-title", Static).update(self.job.view_title())
+        self.query_one(JobPane).draw_view(self.job)
 
     async def before_quit(self) -> None:
         """Quitting detaches: the job keeps running; ``run_app`` prints how to attach."""
@@ -463,19 +398,3 @@ class LaunchScreen(StepScreen):
             await self.app.workers.wait_for_complete(starting)
         if self.job_id:
             getattr(self.app, "detached_jobs", []).append(self.job_id)
-
-
-class _Note:
-    """A message of our own in the event stream (e.g. why following the job stopped)."""
-
-    type = "note"
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _safe_list(function) -> list[Any]:
-    try:
-        return function()
-    except Exception:  # an unreadable state dir must not stop the Launch step
-        return []
