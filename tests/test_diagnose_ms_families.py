@@ -51,6 +51,24 @@ def _diagnose(tmp_path, text: str):
      "ValueError: /data/AdvertiseGen/train.json is not existed.", "kb.data.mf_dataset_path_missing", ["dataset_dir"]),
     ("ValueError: If set packing, 'input_ids', 'labels', 'actual_seq_len' should in dataset.column_names, but got "
      "['text'].", "kb.data.mf_columns_missing", ["input_ids"]),
+    ("RuntimeError: The size of micro_batch must be greater than or equal to stage_num. But got the size of "
+     "micro_batch: 1 and the stage_num: 2", "kb.parallel.micro_batch_lt_stages", ["micro_batch_num"]),
+    ("RuntimeError: For zero_bubble_v scheduler, micro_size must be greater than or equal to twice stage_num. "
+     "Got micro_size:4, stage_num:4", "kb.parallel.micro_batch_lt_stages", ["zero_bubble_v"]),
+    ("RuntimeError: Stage 0 should has at least 1 trainable parameter. but got none. ",
+     "kb.parallel.stage_without_parameters", ["stage 0"]),
+    ("[ERROR] PARALLEL(1,f,python):2025-01-01 [matmul_info.cc:200] CheckStrategy] MatMulInfo03 : Invalid strategy "
+     "for mat_a ((2, 4)) and mat_b ((2, 2))", "kb.parallel.ms_invalid_strategy", ["mp"]),
+    ("[ERROR] ME(1:2,MainProcess):2025-01-01-00:00:00.000.000 [mindspore/parallel/cluster/process_entity/_api.py:369] "
+     "Worker process 77 exit with exception. Error code: -6.", "kb.runtime.ms_worker_crashed", ["77", "6"]),
+    ("RuntimeError: Malloc for kernel input failed, Memory isn't enough, node: Default/Add-op1",
+     "kb.runtime.device_oom", ["recompute"]),
+    ("RuntimeError: Allocate memory failed, maybe device memory(device id:3) isn't enough. Allocate size: 1024",
+     "kb.runtime.device_oom", ["HBM"]),
+    ("RuntimeError: Failed to initialize collective communication because some processes in the cluster are not "
+     "successfully spawned.", "kb.launch.topology_timeout", ["worker_num"]),
+    ("ValueError: Can't find class type tokenizer class name Qwen3Tokenizer in class registry when use_legacy=True",
+     "kb.parallel.mf_class_not_registered", ["Qwen3Tokenizer", "use_legacy"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -76,6 +94,12 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("ValueError: /home/u/vocab.json is not existed.", "kb.data.mf_dataset_path_missing"),
     ("[INFO] sync default stream in 3 ms", "kb.runtime.ms_sync_stream_failed"),
     ("[INFO] Unsupported expressions are listed in the syntax support page", "kb.graph.unsupported_syntax"),
+    # A worker msrun stopped after another one failed ends on SIGTERM: not a crash of its own.
+    ("[ERROR] ME(1:2,MainProcess):2025-01-01 [_api.py:369] Worker process 78 exit with exception. Error code: -15.",
+     "kb.runtime.ms_worker_crashed"),
+    ("[ERROR] ME(1:2,MainProcess):2025-01-01 [_api.py:369] Worker process 78 exit with exception. Error code: -99.",
+     "kb.launch.ms_worker_killed"),
+    ("[INFO] strategy search done, every stage has at least 1 trainable parameter", "kb.parallel.stage_without_parameters"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
