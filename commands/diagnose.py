@@ -25,7 +25,10 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="log file, msrun log directory (scheduler.log + worker_*.log), job id, launch script, "
                              "YAML config, or - for a paste")
-    parser.add_argument("--python", default=None, help="interpreter to probe when no PATH is given")
+    parser.add_argument("--python", metavar="PATH", default=None,
+                        help="the interpreter that ran the job (a path, a command, or a conda env name): without "
+                             "PATH, the environment to check; with PATH, where the package versions a fix names "
+                             "are read (default: the one running mindpilot)")
     add_format_argument(parser)
     parser.set_defaults(func=run)
 
@@ -40,9 +43,10 @@ def run(args: argparse.Namespace) -> ExitCode:
 
     if "-" in args.paths and sys.stdin.isatty():
         message(words("diagnose.paste_prompt", lang))
+    installed = _job_interpreter_versions(args.python, lang) if args.python else None
     try:
         cards, hbm = environment_defaults(None, None)  # as `check` does: the same findings for a config
-        report = analyse(args.paths, lang, cards=cards, hbm_gb=hbm)
+        report = analyse(args.paths, lang, cards=cards, hbm_gb=hbm, installed=installed)
     except InputError as exc:
         raise CommandError(str(exc), ExitCode.USAGE) from exc
     if emit_ci(args, report.findings, "diagnose"):
@@ -53,6 +57,24 @@ def run(args: argparse.Namespace) -> ExitCode:
         print_report(report, lang)
         _say_clean(report, lang)
     return exit_code_for(report.findings)
+
+
+def _job_interpreter_versions(python: str, lang: str):
+    """The versions of the packages the rules' texts name, as the job's interpreter ``python`` has them
+    (doctor's probe: a subprocess; nothing of the job's frameworks is imported here)."""
+    from mindpilot.validators.kb import load_kb
+    from mindpilot.validators.kb.installed import names_in, probed_versions
+    from mindpilot.validators.probe import ProbeError
+
+    texts = (text.get(code) for rule in load_kb().rules.values() for text in (rule.title, rule.cause, rule.fix)
+             for code in ("en", "zh"))
+    try:
+        return probed_versions(python, names_in(texts), lang)
+    except ProbeError as exc:
+        from mindpilot.redact import redact_text, secret_values
+
+        raise CommandError(redact_text(f"--python {python}: cannot probe the interpreter: {exc}", secret_values()),
+                           ExitCode.ENVIRONMENT) from None
 
 
 def _say_clean(report, lang: str) -> None:

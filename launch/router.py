@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Optional, Sequence
+from typing import BinaryIO, Dict, Optional, Sequence
 
 from mindpilot.validators.findings import Finding
 from mindpilot.validators.kb.report import DiagnoseReport
@@ -122,8 +122,10 @@ _SCAN_KIND = {LOG: "log", LOG_DIR: "log_dir", JOB: "log_dir", PASTE: "stdin", SC
 
 
 def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = None, hbm_gb: Optional[float] = None,
-            skip_paths: bool = False, stdin: Optional[BinaryIO] = None) -> DiagnoseReport:
+            skip_paths: bool = False, stdin: Optional[BinaryIO] = None,
+            installed: Optional[Dict[str, str]] = None) -> DiagnoseReport:
     """Every finding for every input: root cause and consequences of logs, rules of scripts and configs.
+    ``installed``: package versions of the job's interpreter for the texts that name a pair (``diagnose --python``).
 
     Raises:
         InputError: an argument is no file, directory or job.
@@ -137,7 +139,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         from mindpilot.validators.kb.diagnose import DiagnoseInputError, scan_inputs
 
         try:
-            report = scan_inputs(scanned, lang, paste)  # type: ignore[arg-type]
+            report = scan_inputs(scanned, lang, paste, installed=installed)  # type: ignore[arg-type]
         except DiagnoseInputError as exc:
             raise InputError(str(exc)) from exc
     pasted = paste.kept.getvalue() if any(route.kind == PASTE for route in routes) else None

@@ -92,3 +92,60 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
     assert rule not in {finding.rule for finding in report.findings}
+
+
+def _interpreter_with(tmp_path, dists):
+    """A real second interpreter (a venv without pip) whose site-packages holds these distributions' metadata."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "job-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True, timeout=120)
+    site = next(target.glob("lib/python*/site-packages"))
+    for name, version in dists.items():
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    return str(target / "bin" / "python")
+
+
+def test_the_pair_names_the_versions_of_the_job_s_interpreter(tmp_path):
+    """`diagnose LOG --python PY`: the versions a fix names are the job's interpreter's, read by doctor's probe."""
+    import json
+
+    from support import run_cli
+
+    python = _interpreter_with(tmp_path, {"torch-npu": "2.7.1.post4"})
+    log = tmp_path / "job.log"
+    log.write_text("ImportError: /x/torch_npu/lib/libtorch_npu.so: undefined symbol: MsprofSysCycleTime\n",
+                   encoding="utf-8")
+    done = run_cli("diagnose", str(log), "--python", python, "--json")
+    finding = json.loads(done.stdout)["findings"][0]
+    assert finding["rule"] == "kb.versions.cann_api_symbol"
+    assert f"torch_npu: 2.7.1.post4 (in {python})" in finding["fix"], finding["fix"]
+    # Without --python the same log names what mindpilot's own interpreter has.
+    from mindpilot.validators.kb.installed import installed_version
+
+    done = run_cli("diagnose", str(log), "--json")
+    assert f"torch_npu: {installed_version('torch_npu')}," in json.loads(done.stdout)["findings"][0]["fix"]
+
+
+def test_probed_versions_say_which_interpreter_lacks_a_package(tmp_path):
+    from mindpilot.validators.kb.installed import probed_versions
+
+    python = _interpreter_with(tmp_path, {"mindspore": "2.7.1"})
+    versions = probed_versions(python, {"mindspore", "torch_npu", "cann"}, "zh")
+    assert versions["mindspore"].startswith("2.7.1（") and python in versions["mindspore"]
+    assert versions["torch_npu"] == f"{python} 中未安装"
+    assert "cann" not in versions  # the toolkit is the host's: read where diagnose runs
+
+
+def test_an_interpreter_that_cannot_be_probed_is_one_line_and_exit_3(tmp_path):
+    from support import run_cli
+
+    log = tmp_path / "job.log"
+    log.write_text("OSError: libascend_hal.so: undefined symbol: drvMngGetConsoleLogLevel\n", encoding="utf-8")
+    done = run_cli("diagnose", str(log), "--python", str(tmp_path / "no-such-python"))
+    assert done.returncode == 3
+    assert done.stderr.count("\n") == 1 and "cannot probe the interpreter" in done.stderr
+    assert "Traceback" not in done.stderr

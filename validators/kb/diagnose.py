@@ -148,14 +148,15 @@ class _Capped:
 class _Run:
     """One diagnosis: scans inputs and aggregates hits."""
 
-    def __init__(self, kb: KnowledgeBase, lang: str) -> None:
+    def __init__(self, kb: KnowledgeBase, lang: str, installed: Optional[Dict[str, str]] = None) -> None:
         self.kb = kb
         self.lang = lang
         self.aggs: Dict[Tuple[str, str], _Agg] = {}
         self.files: List[ScannedFile] = []
         self.notes: List[Finding] = []
-        self.installed: Dict[str, str] = {}
-        """Versions installed here, asked once per run (see :mod:`mindpilot.validators.kb.installed`)."""
+        self.installed: Dict[str, str] = dict(installed or {})
+        """Versions installed here (or in the job's interpreter, when given), asked once per run (see
+        :mod:`mindpilot.validators.kb.installed`)."""
 
     def add(self, rule: KbRule, file: str, rank: Optional[int], line: int, text: str, matched: str,
             time: Optional[str], inferred: bool, groups: Optional[Dict[str, str]] = None) -> None:
@@ -330,15 +331,18 @@ def not_a_regular_file(raw: str) -> str:
 
 
 def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Optional[BinaryIO] = None,
-                kb: Optional[KnowledgeBase] = None, missing: Sequence[str] = ()) -> DiagnoseReport:
+                kb: Optional[KnowledgeBase] = None, missing: Sequence[str] = (),
+                installed: Optional[Dict[str, str]] = None) -> DiagnoseReport:
     """Scan inputs whose kind is already known: ``(kind, path)`` with kind ``log``, ``log_dir``, ``script``
     or ``stdin`` (the router, :mod:`mindpilot.launch.router`, classifies them once). ``missing``: paths
-    given that do not exist (a note each).
+    given that do not exist (a note each). ``installed``: package versions for the texts' ``{installed_<name>}``
+    read from the job's interpreter (:func:`mindpilot.validators.kb.installed.probed_versions`); names it
+    lacks are read here.
 
     Raises:
         DiagnoseInputError: none of the inputs could be read (not a clean bill).
     """
-    run = _Run(kb or load_kb_for_logs(), lang)
+    run = _Run(kb or load_kb_for_logs(), lang, installed)
     unread: List[str] = []
     for kind, raw in inputs:
         before = len(run.files)
