@@ -1,0 +1,88 @@
+"""The chip family (validators/data/kb/chip.yaml): a model, build or framework made for another SoC, operators
+and dtypes a chip lacks, the AI Core's limits and failures. Each rule names other members of its family in the
+frameworks' own wording, yields to a rule that knows the member better, and stays quiet on look-alike lines.
+
+The fixtures of tests/data/logs/kb/ show one member each; these lines are the same messages with other
+operators, chips and dtypes, built from the format strings of the sources each rule cites.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.diagnose import diagnose_paths
+
+
+def _diagnose(tmp_path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")
+
+
+def _words(finding) -> str:
+    return " ".join((finding.title or "", finding.detail or "", finding.fix or ""))
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    ("[ACL ERROR] EE1001: [PID: 9] 2025-01-01-00:00:00.000.001 The argument is invalid.Reason: "
+     "ModelCheckCompatibility failed, supported socVersion=Ascend910B4, but the model socVersion=Ascend310P3",
+     "kb.environment.om_soc_mismatch", ["Ascend310P3", "Ascend910B4", "atc"]),
+    ("RuntimeError: Unsupported soc_version: AscendDeviceType.A5", "kb.operator.framework_soc_unsupported",
+     ["not supported"]),
+    ("ValueError: Unable to recognize chip name: 910X, please manually set env SOC_VERSION",
+     "kb.operator.framework_soc_unsupported", ["SOC_VERSION"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.001 Tensor self not implemented for DT_INT64, should be in dtype "
+     "support list [DT_FLOAT,DT_INT32,].", "kb.operator.dtype_not_supported", ["DT_INT64", "self"]),
+    ("tensor 0 not implemented for DT_BF16, should be in dtype support list [DT_FLOAT16,DT_FLOAT,].",
+     "kb.operator.bf16_unsupported", ["float16"]),
+    ("EZ9903: [PID: 4] 2025-01-01-00:00:00.000.001 QuantBatchMatmul support for Ascend910 is not implemented in a4w4 "
+     "scenario.", "kb.operator.not_implemented_for_soc", ["Ascend910"]),
+    ("RuntimeError: npu_ciou_backward is not supported on Ascend950 and above", "kb.operator.not_implemented_for_soc",
+     ["Ascend950"]),
+    ("RuntimeError: aclnnAddRmsNormBias or aclnnAddRmsNormBiasGetWorkspaceSize not in libopapi.so, or "
+     "libopapi.sonot found.", "kb.operator.opapi_missing", ["aclnnAddRmsNormBias", "ASCEND_CUSTOM_OPP_PATH"]),
+    ("EZ3002: Optype [MatMulV2] of Ops kernel [AIcoreEngine] is unsupported. Reason: The dtype of x1 is DT_INT8.",
+     "kb.operator.no_kernel_for_op", ["MatMulV2"]),
+    ("[ERROR] OP(77,python):2025-01-01-00:00:00.000.001 Tiling failed: ub size 65536 is not enough, ubSizeAlign 131072.",
+     "kb.operator.unified_buffer_exceeded", ["Unified Buffer"]),
+    ("[ERROR] OP(77,python):2025-01-01-00:00:00.000.001 UB too small: ubCapacityElem=12",
+     "kb.operator.unified_buffer_exceeded", ["Unified Buffer"]),
+    ("[ERROR] RUNTIME(5,python):2025-01-01-00:00:00.000.001 [davinic_kernel_task.cc:1219]5 PreCheckTaskErr:"
+     "Kernel task happen error, retCode=0x26, [aicore timeout].", "kb.runtime.aicore_op_timeout", ["time limit"]),
+    ("[PID: 3] 2025-01-01-00:00:00.000.001 Memory_Allocation_Failure(EL0004): Failed to allocate memory requested by "
+     "HCCL module.", "kb.runtime.device_memory_el0004", ["insufficient"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == rule, [f.rule for f in report.findings]
+    text = _words(report.findings[0])
+    assert all(word in text for word in words), text
+
+
+def test_both_soc_versions_outrank_the_bare_return_code(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "EE1001: The argument is invalid.Reason: ModelCheckCompatibility failed, supported socVersion=Ascend910B2, "
+        "but the model socVersion=Ascend910B",
+        "rtModelCheckCompatibility execute failed, reason=[soc version error]",
+        "load model failed, error code is 507008",
+    ]))
+    assert report.root_cause.rule == "kb.environment.om_soc_mismatch"
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("[INFO] model socVersion=Ascend910B3 matches the device", "kb.environment.om_soc_mismatch"),
+    ("[INFO] step 12, 507008 tokens processed", "kb.runtime.acl_soc_version_error"),
+    ("[INFO] soc_version: Ascend910B3, device type A2", "kb.operator.framework_soc_unsupported"),
+    ("NotImplementedError: support for streaming is not implemented yet", "kb.operator.not_implemented_for_soc"),
+    ("[INFO] Ascend910B3 not supporting HCCS fallback disabled", "kb.operator.not_implemented_for_soc"),
+    ("[INFO] ub size is 196608, tiling factor 12", "kb.operator.unified_buffer_exceeded"),
+    ("[WARNING] disk space on /data is not enough, cleaning the cache", "kb.operator.unified_buffer_exceeded"),
+    ("[WARNING] the club size is too small to matter", "kb.operator.unified_buffer_exceeded"),
+    ("[INFO] Aicore kernel execute succeeded, task_id=3", "kb.runtime.aicore_kernel_failed"),
+    ("[INFO] op execute timeout set to 68 s", "kb.runtime.aicore_op_timeout"),
+    ("[INFO] aclnnMatmul found in libopapi.so", "kb.operator.opapi_missing"),
+    ("[INFO] op[Range] output size 64", "kb.operator.range_size_mismatch"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    report = _diagnose(tmp_path, line)
+    assert rule not in {finding.rule for finding in report.findings}
