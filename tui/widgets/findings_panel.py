@@ -1,7 +1,9 @@
 """A findings list with the selected finding's cause and fix below it (Environment, Check, Diagnose).
 
 The fix is shown as plain, mouse-selectable text (and ``c`` copies it), so that it can be copied
-even where the terminal does not support the clipboard escape sequence (common over SSH).
+even where the terminal does not support the clipboard escape sequence (common over SSH). When the
+details are taller than their box, its last row says so (more below / above, the wheel scrolls, ``c``
+copies the fix) in either language: a long Chinese fix otherwise ends below the fold unseen.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from mindpilot.validators.text.findings import place
 from mindpilot.terminal_text import visible
 
 
+DETAIL_ROWS = 5
+"""Rows under the table for the details; the last one becomes the "more" hint when they do not fit."""
+
+
 class FindingsPanel(Vertical):
     """Table of findings (severity, rule, title) and the selected one's detail and fix."""
 
@@ -27,6 +33,10 @@ class FindingsPanel(Vertical):
         height: 1fr;
         & > DataTable { height: 1fr; min-height: 3; }
         & > VerticalScroll { height: 5; padding: 0 1; background: $boost; scrollbar-size-vertical: 1; }
+        & > #finding-more { display: none; height: 1; padding: 0 1; background: $boost; color: $text-muted;
+                            text-align: right; }
+        &.-more > VerticalScroll { height: 4; }
+        &.-more > #finding-more { display: block; }
     }
     """
 
@@ -46,6 +56,13 @@ class FindingsPanel(Vertical):
         # Not focusable: Tab from the table goes on to the step's path field.
         with VerticalScroll(id="finding-scroll", can_focus=False):
             yield Static(self.detail_text, id="finding-detail", markup=False)
+        yield Static("", id="finding-more", markup=False)
+
+    def on_mount(self) -> None:
+        self.watch(self.query_one("#finding-scroll", VerticalScroll), "scroll_y", self._hint_more, init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._hint_more)
 
     def show(self, findings: Sequence[Finding]) -> None:
         """Replace the findings shown (in the order given; the core sorts them worst first)."""
@@ -66,6 +83,21 @@ class FindingsPanel(Vertical):
         self.detail_text = text
         self.query_one("#finding-detail", Static).update(text)
         self.query_one("#finding-scroll", VerticalScroll).scroll_home(animate=False)
+        self.call_after_refresh(self._hint_more)
+
+    def _hint_more(self) -> None:
+        """Show the "more" row while the details are taller than their box, saying where the rest is."""
+        scroll = self.query_one("#finding-scroll", VerticalScroll)
+        more = self.query_one("#finding-detail", Static).outer_size.height > DETAIL_ROWS
+        self.set_class(more, "-more")
+        if not more:
+            return
+        hint = label("detail_more_above" if scroll.scroll_y >= scroll.max_scroll_y > 0 else "detail_more_below",
+                     self.lang)
+        finding = self.selected()
+        if finding is not None and finding.fix:
+            hint += label("detail_copy_fix", self.lang)
+        self.query_one("#finding-more", Static).update(hint)
 
     def selected(self) -> Optional[Finding]:
         """The finding under the table cursor, if any."""
