@@ -19,7 +19,7 @@ from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.literals import derive_literal
 
 Stage = Literal["environment", "versions", "weights", "data", "parallel", "launch", "runtime",
-                "checkpoint", "rl", "graph", "operator"]
+                "checkpoint", "rl", "graph", "operator", "serving"]
 """Where in the journey an error happens; the middle part of every rule id."""
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

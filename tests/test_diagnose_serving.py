@@ -1,0 +1,124 @@
+"""Serving (vLLM, vllm-ascend, SGLang) and device-visibility rules: each family reads its members' other
+wordings (other vLLM versions, other frameworks), a rule that knows the member beats the catch-all, and
+look-alike lines (INFO lines with the same words, settings printed at start-up) stay quiet.
+
+The fixtures in tests/data/logs/kb/kb.serving.*.log show one member each; the lines here are the others.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb import load_kb
+from mindpilot.validators.kb.diagnose import diagnose_paths
+
+
+def _diagnose(tmp_path, text: str):
+    log = tmp_path / "serve.log"
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")
+
+
+def _rules(report) -> set:
+    return {finding.rule for finding in report.findings}
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    ("ValueError: Free memory on device cuda:0 (84.11/287.98 GiB) on startup is less than desired GPU memory "
+     "utilization (0.95, 273.59 GiB).", "kb.serving.free_memory_below_utilization", ["84.11", "287.98", "another process"]),
+    ("ValueError: The model's max seq len (32768) is larger than the maximum number of tokens that can be stored in "
+     "KV cache (20480). Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
+     "engine.", "kb.serving.kv_cache_below_max_model_len", ["32768"]),
+    ("ValueError: To serve at least one request with the model's max seq len (262144), (24.0 GiB KV cache is needed, "
+     "which is larger than the available KV cache memory (9.05 GiB).", "kb.serving.kv_cache_below_max_model_len",
+     ["262144"]),
+    ("vllm serve: error: argument --quantization/-q: invalid choice: 'ascend' (choose from 'aqlm', 'awq')",
+     "kb.serving.quantization_unknown", ["'ascend'", "vllm-ascend"]),
+    ("(APIServer pid=1) Value error, World size (8) is larger than the number of available GPUs (4) in this node.",
+     "kb.serving.fewer_devices_than_world_size", ["8 NPUs"]),
+    ("RuntimeError: No NPUs are available", "kb.serving.no_npu_visible", ["no NPU"]),
+    ("RuntimeError: init: NPU function error: aclrtGetDeviceCount(&device_count), error code is 207006", "kb.serving.device_files_inaccessible",
+     ["permission"]),
+    ("npu-smi: dcmi module initialize failed. ret is -8005", "kb.serving.device_files_inaccessible", ["device files"]),
+    ("ModuleNotFoundError: No module named 'vllm_mindspore.model_executor.models.qwen3'",
+     "kb.serving.vllm_module_missing", ["vllm_mindspore.model_executor.models.qwen3", "incomplete"]),
+    ("Value error, Ascend scheduler is enabled without chunked prefill feature. Argument max_num_batched_tokens (8192) "
+     "is smaller than max_model_len (16384).", "kb.serving.batched_tokens_below_max_model_len", ["8192", "16384"]),
+    ("RuntimeError: Not enough memory. Please try to increase --mem-fraction-static. Current value: "
+     "mem_fraction_static=0.8", "kb.serving.sglang_mem_fraction", ["mem_fraction_static"]),
+    ("E89999: Inner Error! HCCL_BUFFSIZE is too small, need 1024MB", "kb.serving.hccl_buffsize_too_small",
+     ["HCCL_BUFFSIZE"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    said = report.findings[0].title + " " + (report.findings[0].detail or "")
+    assert all(word in said for word in words), said
+
+
+@pytest.mark.parametrize("text, specific, catch_all", [
+    # torch_npu's "no device" status first, the runtime's reason for it a few lines below.
+    ("RuntimeError: init: NPU function error: aclrtGetDeviceCount(&device_count), error code is 207004\n"
+     "[ERROR] 2025-07-17-08:06:53 (PID:1, Device:-1, RankID:-1) ERR00100 PTA call acl api failed\n"
+     "EE1001: [PID: 1] 2025-07-17-08:06:53.296.370 The argument is invalid.Reason: set "
+     "ASCEND_RT_VISIBLE_DEVICES:0,2,1,3 error, it must be configured in ascending order",
+     "kb.serving.visible_devices_not_ascending", "kb.serving.no_npu_visible"),
+    ("[ERROR] RUNTIME(4,python):2025-11-18-09:33:13.666.323 [runtime.cc:5632]4 GetVisibleDevices:[INIT][DEFAULT]"
+     "set ASCEND_RT_VISIBLE_DEVICES:[6] error, input data rang[0-4)",
+     "kb.serving.visible_devices_out_of_range", "kb.serving.visible_devices_rejected"),
+])
+def test_the_rule_that_knows_the_reason_wins(tmp_path, text, specific, catch_all):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == specific
+    assert report.findings[0].rule == specific
+    assert catch_all not in {report.root_cause.rule}
+
+
+def test_the_harmless_vllm_ascend_c_warning_gives_way_to_the_real_error(tmp_path):
+    report = _diagnose(tmp_path, (
+        "WARNING 04-28 16:10:09 [camem.py:67] Failed to import vllm_ascend_C:No module named "
+        "'vllm_ascend.vllm_ascend_C'. Sleep mode will be disabled.\n"
+        "ERROR 04-28 16:10:30 [core.py:708] ValueError: Total number of attention heads (40) must be divisible by "
+        "tensor parallel size (16)."))
+    assert report.root_cause.rule == "kb.serving.heads_not_divisible_by_tp"
+    assert [f.rule for f in report.findings][:2] == ["kb.serving.heads_not_divisible_by_tp",
+                                                     "kb.serving.vllm_ascend_c_not_built"]
+    assert "kb.serving.vllm_module_missing" not in _rules(report)
+
+
+def test_the_engine_line_is_a_consequence_of_the_worker_error(tmp_path):
+    report = _diagnose(tmp_path, (
+        "(VllmWorker rank=0 pid=10) ERROR 07-01 10:00:01 [multiproc_executor.py:487] RuntimeError: Cannot "
+        "re-initialize NPU in forked subprocess. To use NPU with multiprocessing, you must use the 'spawn' start method\n"
+        "(APIServer pid=1) RuntimeError: Engine core initialization failed. See root cause above."))
+    assert report.root_cause.rule == "kb.serving.npu_forked_subprocess"
+    assert "kb.serving.engine_core_failed" in {group.rule for group in report.consequences}
+
+
+@pytest.mark.parametrize("line, rule", [
+    # vllm-ascend's INFO summary after warm-up shares the opening words with the start-up refusal.
+    ("INFO 07-01 [worker.py:790] Free memory on device (61.2/64.0 GiB) on startup. Desired GPU memory utilization is "
+     "(0.9, 57.6 GiB). Actual usage: 15.2 GiB for weights", "kb.serving.free_memory_below_utilization"),
+    ("INFO 07-01 [worker.py:571] Available KV cache memory: 12.50 GiB", "kb.serving.kv_cache_memory_negative"),
+    ("INFO 07-01 [scheduler.py:230] Chunked prefill is enabled with max_num_batched_tokens=8192.",
+     "kb.serving.batched_tokens_below_max_model_len"),
+    ("WARNING max_num_batched_tokens (65536) exceeds max_num_seqs * max_model_len (32768). This may lead to "
+     "unexpected behavior.", "kb.serving.batched_tokens_below_max_num_seqs"),
+    ("export HCCL_BUFFSIZE=200", "kb.serving.hccl_buffsize_too_small"),
+    ("INFO ASCEND_RT_VISIBLE_DEVICES=0,1,2,3 set for rank 0", "kb.serving.visible_devices_rejected"),
+    ("ModuleNotFoundError: No module named 'vllm'", "kb.serving.vllm_module_missing"),
+    ("ModuleNotFoundError: No module named 'vllm._C'", "kb.serving.vllm_module_missing"),
+    ("ModuleNotFoundError: No module named 'vllm.benchmarks.serve'", "kb.rl.vllm_missing"),
+    ("[INFO] step 12, loss 2.07004", "kb.serving.no_npu_visible"),
+    ("INFO Using max model len 4096; model architecture Qwen2ForCausalLM is supported",
+     "kb.serving.architecture_unsupported"),
+])
+def test_look_alike_lines_stay_quiet(tmp_path, line, rule):
+    assert rule in load_kb().rules  # a misspelt id would make this test pass for nothing
+    assert rule not in _rules(_diagnose(tmp_path, line))
+
+
+def test_a_missing_vllm_is_told_apart_from_a_missing_part_of_it(tmp_path):
+    assert _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm'").root_cause.rule == "kb.rl.vllm_missing"
+    report = _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm.benchmarks.serve'")
+    assert report.root_cause.rule == "kb.serving.vllm_module_missing"
