@@ -51,6 +51,17 @@ def _diagnose(tmp_path, text: str):
      "last training process is running.", "kb.launch.hccp_already_running", ["previous job", "still running"]),
     ("RuntimeError: copy_:build/CMakeFiles/torch_npu.dir/compiler_depend.ts:26 NPU function error: call "
      "aclnnInplaceCopy failed, error code is 561103", "kb.versions.aclnn_inner_nullptr", ["CANN", "driver"]),
+    # The frameworks' own install checks, in their other wordings.
+    ("RuntimeError: Two accelerators cannot be used at the same time in PyTorch: npu and xpu.",
+     "kb.environment.two_accelerators", ["xpu"]),
+    ("Exception: ASCEND_HOME_PATH : /usr/local/Ascend/ascend-toolkit/latest does not exist. Please run 'source "
+     "set_env.sh' in the CANN installation path.", "kb.environment.cann_env_not_set", ["ASCEND_HOME_PATH"]),
+    ("Exception: ASCEND_COMPILER_PATH : /opt/cann/compiler does not exist. Please check whether the compiler package "
+     "has been installed.", "kb.environment.cann_env_not_set", ["ASCEND_COMPILER_PATH"]),
+    ("ERROR: Package 'vllm-ascend' requires a different Python: 3.9.7 not in '<3.12,>=3.10'",
+     "kb.environment.python_version_unsupported", ["3.9.7", "<3.12,>=3.10"]),
+    ("mindspeed-llm 2.1.0 requires transformers==4.51.3, but you have transformers 4.57.1 which is incompatible.",
+     "kb.versions.pip_dependency_conflict", ["mindspeed-llm 2.1.0", "transformers==4.51.3", "transformers 4.57.1"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -88,6 +99,10 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
     ("[INFO] TCPStore server started on 0.0.0.0:29500, waiting for clients", "kb.launch.rendezvous_timeout"),
     ("RuntimeError: call aclnnAdd failed, error code is 161002", "kb.versions.aclnn_inner_nullptr"),
     ("[INFO] step 561103 loss 1.25", "kb.versions.aclnn_inner_nullptr"),
+    ("WARNING: the checkpoint folder /data/ckpt does not exist, starting from scratch", "kb.environment.cann_env_not_set"),
+    ("Requirement already satisfied: torch==2.5.1 in ./site-packages (from vllm-ascend==0.9.1)",
+     "kb.versions.pip_dependency_conflict"),
+    ("[INFO] npu and cpu tensors are used at the same time in this step", "kb.environment.two_accelerators"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
@@ -149,3 +164,19 @@ def test_an_interpreter_that_cannot_be_probed_is_one_line_and_exit_3(tmp_path):
     assert done.returncode == 3
     assert done.stderr.count("\n") == 1 and "cannot probe the interpreter" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("line", [
+    "[WARNING] ME(1:2,MainProcess):2025-01-01 [_check_version.py:328] MindSpore version 2.7.1 and Ascend AI software "
+    "package (Ascend Data Center Solution)version 8.0.0 does not match, the version of software package expect one of "
+    "['8.3']",
+    "[WARNING] ME(1:2,MainProcess):2025-01-01 [_check_version.py:346] MindSpore version 2.7.1 and \"te\" wheel package "
+    "version 8.0 does not match. For details, refer to the installation guidelines",
+    "Warning: CANN package version 6.3.RC1 and PyTorch version 2.0.0.rc1 do not match. Please check the README of the "
+    "Ascend PyTorch repo.",
+])
+def test_the_frameworks_own_version_checks_are_one_warning(tmp_path, line):
+    """MindSpore's and torch_npu's start-up checks of their CANN pair: a warning, never the root cause by itself."""
+    report = _diagnose(tmp_path, line)
+    assert [f.rule for f in report.findings] == ["kb.versions.cann_mismatch"]
+    assert report.findings[0].severity.value == "warning" and report.root_cause is None
