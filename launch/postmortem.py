@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -89,13 +90,15 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
 
     The line that says what the error means is preferred to the one that only announces it: CANN's code
     line after a wrapping exception, the message on the line after ``...(message):`` (see
-    :func:`~mindpilot.validators.kb.keyline.detail_line`)."""
-    following = _lines_after(report, pasted, first.file, first.line)
-    if following:
-        better = detail_line(first.text, following)
-        if better is not None:
-            text = log_message(key_text(better[1]))[:MAX_TEXT]
-            first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
+    :func:`~mindpilot.validators.kb.keyline.detail_line`). Error codes on the key line, or just above it,
+    are explained by their general meaning (:mod:`~mindpilot.validators.kb.codes`)."""
+    announced = first.text
+    above, following = _lines_around(report, pasted, first.file, first.line)
+    better = detail_line(first.text, following) if following else None
+    if better is not None:
+        text = log_message(key_text(better[1]))[:MAX_TEXT]
+        above = above + [raw for number, raw in following if number < better[0]]
+        first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
@@ -103,9 +106,29 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
                            where=where, extra={"rank": first.rank, "matched": first.text})
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
+    meanings = _code_meanings(first.text, announced, above, lang)
+    if meanings:
+        finding.detail += "\n" + make_finding("diagnose.code_meaning", lang, codes="; ".join(meanings)).detail
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
+
+
+def _code_meanings(key: str, announced: str, above: List[str], lang: str) -> List[str]:
+    """What the error codes of the key line mean in general: its own codes, then those of the line that
+    announced the error, then of the lines above it (torch_npu's ERR summary codes last)."""
+    from mindpilot.validators.kb.cann_catalog import host_catalog
+    from mindpilot.validators.kb.codes import MAX_CODES, codes_near, explain_codes
+
+    codes = codes_near(key, above + [announced], limit=None)
+    codes.sort(key=lambda code: code.startswith("ERR"))
+    if not codes:
+        return []
+    try:
+        catalog = host_catalog()
+    except Exception:  # a broken CANN install must not stop the diagnosis; the code book still answers
+        catalog = {}
+    return explain_codes(codes, lang, catalog)[:MAX_CODES]
 
 
 CATCH_ALL_REACH = 30
@@ -173,23 +196,29 @@ def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
 
 DETAIL_REACH = 15
 """Lines after an unknown error searched for the line that says what it means."""
+LINES_ABOVE = 10
+"""Lines above an unknown error whose error codes are explained with it (a traceback's CANN block)."""
 
 
-def _lines_after(report: Any, pasted: Optional[bytes], file: str, line: int) -> List[Tuple[int, str]]:
-    """The :data:`DETAIL_REACH` lines after ``file:line`` (numbered), read again from the log or the paste."""
+def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) -> Tuple[List[str], List[Tuple[int, str]]]:
+    """The :data:`LINES_ABOVE` lines before ``file:line`` and the :data:`DETAIL_REACH` lines after it
+    (numbered), read again from the log or the paste."""
     scanned = next((entry for entry in report.files if entry.file == file), None)
     region = _region(scanned, pasted) if scanned is not None else None
     if region is None:
-        return []
+        return [], []
     data, number = region
-    pos = 0
+    pos, starts = 0, deque(maxlen=LINES_ABOVE + 1)
     while number <= line and pos <= len(data):  # bounded by the region's size
+        starts.append(pos)
         end = data.find(b"\n", pos)
         if end < 0:
-            return []
+            return [], []
         number, pos = number + 1, end + 1
+    bounds = list(starts) + [pos]
+    above = [decode(data[begin:end - 1]).rstrip("\r") for begin, end in zip(bounds[:-2], bounds[1:-1])]
     lines = data[pos:].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
-    return [(number + index, decode(raw).rstrip("\r")) for index, raw in enumerate(lines)]
+    return above, [(number + index, decode(raw).rstrip("\r")) for index, raw in enumerate(lines)]
 
 
 def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:

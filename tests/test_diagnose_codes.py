@@ -1,0 +1,84 @@
+"""An unsure key line with an error code explains the code's general meaning: from CANN's catalogue when
+the host has one, else from our code book (CANN's E-codes, ACL and aclnn return codes, torch_npu's ERR
+codes), else by the code's family; codes on the lines just above it (the same traceback) count too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mindpilot.launch.router import analyse
+from mindpilot.validators.kb import codes
+from mindpilot.validators.kb.cann_catalog import read_install
+
+TOOLKIT = Path(__file__).parent / "data" / "cann" / "latest"
+STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[1/10], loss: 2.3 }\n"
+
+
+@pytest.mark.parametrize("line, found", [
+    ("RuntimeError: NPU function error: aclrtGetDeviceCount, error code is 207004", ["207004"]),
+    ("[ERROR] RUNTIME(1,x):t rtSetDevice:ErrCode=107001, desc=[device id error] ret[107001]", ["107001"]),
+    ("[ERROR] 2025-07-17-08:06:53 (PID:1, Device:-1, RankID:-1) ERR00100 PTA call acl api failed", ["ERR00100"]),
+    ("CANN error: E89999: Inner Error!", ["E89999"]),
+    ("TVMError: [EB0000] Check failed", ["EB0000"]),
+    ("FuncErrorReason:report error module_type=3, module_name=EE8888", []),  # a field value, not an error
+    ("step 1207004 done, lr 5.07011e-05", []),  # digits that no call reports as its return code
+])
+def test_codes_are_found_where_frameworks_print_them(line, found):
+    assert codes.codes_in(line) == found
+
+
+def test_a_code_is_explained_by_the_book_by_its_family_or_not_at_all():
+    assert "invalid argument" in codes.explain("EE1001", "en")
+    assert "内存" in codes.explain("EL0004", "zh")
+    assert "not visible" in codes.explain("207004", "en")
+    assert "tiling" in codes.explain("561002", "en")
+    assert codes.explain("ERR02200", "en").startswith("ERR02200: torch_npu (distributed): a call into HCCL failed")
+    assert "by the code's family" in codes.explain("EI0099", "en") and "HCCL" in codes.explain("EI0099", "en")
+    assert "by the code's family" in codes.explain("507099", "en")
+    assert codes.explain("EQ1234", "en") is None and codes.explain("ERR00777", "en") is None
+
+
+def test_cann_s_own_catalogue_comes_first():
+    catalog = {entry.code: entry for entry in read_install(TOOLKIT)}
+    mine = codes.explain("EL0004", "en", catalog)
+    assert mine.startswith("EL0004 (CANN's catalogue): Device memory could not be allocated")
+    assert "Another process holds the card" in mine
+    assert codes.explain("EE1001", "en", catalog) == codes.explain("EE1001", "en")  # not in that catalogue
+
+
+def test_the_code_book_is_well_formed():
+    book = codes._load_codebook()
+    shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
+              "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}"}
+    for name, shape in shapes.items():
+        entries = getattr(book, name)
+        assert entries and len({entry.code for entry in entries}) == len(entries), name
+        for entry in entries:
+            assert re.fullmatch(shape, entry.code), (name, entry.code)
+            assert entry.source and entry.meaning.get("zh") and entry.meaning.get("en"), entry.code
+
+
+def _root_detail(tmp_path: Path, text: str, lang: str = "en"):
+    log = tmp_path / "job.log"
+    log.write_text(text, encoding="utf-8")
+    report = analyse([str(log)], lang)
+    return report.root_cause, report.findings[0].detail
+
+
+def test_the_unsure_key_line_explains_its_code_and_the_one_just_above(tmp_path):
+    root, detail = _root_detail(tmp_path, STEP + "Traceback (most recent call last):\n  File \"t.py\", line 3\n"
+                                "RuntimeError: op_y: NPU function error: call aclnnY failed, error code is 561002\n"
+                                "EZ9999: Inner Error!\nEZ9999: the tiling of op Y got a 9-dimensional input\n")
+    assert root.line == 6 and "9-dimensional" in root.title
+    assert "EZ9999: an inner error" in detail and "561002: an aclnn operator's tiling failed" in detail
+    assert "Not necessarily this job's cause" in detail
+
+
+def test_a_key_line_without_codes_gets_no_code_text_and_chinese_reads_chinese(tmp_path):
+    root, detail = _root_detail(tmp_path, STEP + "KeyError: 'input_ids'\n")
+    assert root is not None and "general" not in detail
+    _, detail_zh = _root_detail(tmp_path, STEP + "RuntimeError: load kernel failed, error code is 507008\n", "zh")
+    assert "507008：SoC 版本不对" in detail_zh and "一般含义" in detail_zh

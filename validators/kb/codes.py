@@ -1,0 +1,148 @@
+"""What an error code in a log means in general, for the line no rule explains.
+
+When ``diagnose`` can only point at a likely key line, a code on it (or just above it, in the same block)
+still says something: CANN's ``EE1001`` is "an argument is invalid", ACL's ``207001`` "device memory could
+not be allocated", torch_npu's ``ERR02200`` "a call into HCCL failed, in the distributed module". This
+module finds such codes in a line and explains each one:
+
+* first from CANN's own catalogue for the installed (or learned) version (:mod:`.cann_catalog`);
+* else from our bilingual code book ``validators/data/codebook.yaml`` (codes users meet most, each with
+  its source: CANN's error reference and catalogue, ACL's ``rt_error_codes.h`` / ``acl_base_rt.h``, the
+  aclnn return codes, torch_npu's ``_error_code.py``), and failing an entry, by the code's family (the
+  component a code's first letters or digits name).
+
+Every explanation says it is the code's general meaning: the lines around it say which case applies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from mindpilot import compiled
+from mindpilot.bilingual import Bilingual
+from mindpilot.datafiles import load_model, package_path
+
+CODEBOOK_FILE = package_path("validators", "data", "codebook.yaml")
+MAX_CODES = 2
+"""Codes explained for one key line (the nearest first)."""
+LINES_ABOVE = 10
+"""Lines above the key line whose codes count too (a traceback's CANN block, an ``[ERROR]`` trailer)."""
+
+CANN_CODE = re.compile(r"(?<![\w=])([EW][0-9A-Z]\d{4})(?!\w)")
+"""CANN's error-manager codes, standing as a word (not ``module_name=EE8888``)."""
+ACL_CODE = re.compile(r"(?:error code is|error ?code[:=]?|ret(?:code)?\s*[\[:=]|result\s*=|errno\s*[:=]?|ErrCode\s*=)"
+                      r"\s*\[?(-?[1-5]\d{5})(?!\d)", re.IGNORECASE)
+"""An ACL / aclnn return code where a call reports it (``error code is 507015``, ``ret[207001]``)."""
+NPU_CODE = re.compile(r"(?<![\w])ERR(\d\d)(\d{3})(?!\d)")
+"""torch_npu's ``ERR<module><code>`` (``ERR00100``)."""
+
+
+@dataclass(frozen=True)
+class CodeText:
+    """One code, or one family of codes, and what it means."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    code: str
+    """The code (``EE1001``, ``507015``, ``002`` of torch_npu) or the family prefix (``EI``, ``1070``)."""
+    meaning: Bilingual
+    """What it means in general, in a few words."""
+    source: str
+    """Where the meaning is stated."""
+
+
+@dataclass(frozen=True)
+class CodeBook:
+    """``validators/data/codebook.yaml``."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    cann_families: List[CodeText]
+    """CANN components by a code's first two characters (``EI``: HCCL)."""
+    cann_codes: List[CodeText]
+    """CANN codes users meet most."""
+    acl_families: List[CodeText]
+    """ACL / aclnn return codes by their leading digits (``1070``: a runtime call got a bad argument)."""
+    acl_codes: List[CodeText]
+    """ACL / aclnn return codes."""
+    npu_modules: List[CodeText] = field(default_factory=list)
+    """torch_npu's modules by the two digits after ``ERR``."""
+    npu_codes: List[CodeText] = field(default_factory=list)
+    """torch_npu's error kinds by the last three digits."""
+
+
+def _load_codebook() -> CodeBook:
+    return compiled.built(CODEBOOK_FILE, "codebook", lambda: load_model(CodeBook, CODEBOOK_FILE))
+
+
+@lru_cache(maxsize=1)
+def _tables() -> Tuple[Dict[str, CodeText], ...]:
+    book = _load_codebook()
+    return tuple({entry.code: entry for entry in entries} for entries in
+                 (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
+                  book.npu_codes))
+
+
+def codes_in(text: str) -> List[str]:
+    """The error codes in one line, in order, each once."""
+    found = [(m.start(), m.group(1)) for m in CANN_CODE.finditer(text)]
+    found += [(m.start(), m.group(1).lstrip("-")) for m in ACL_CODE.finditer(text)]
+    found += [(m.start(), m.group(0)) for m in NPU_CODE.finditer(text)]
+    seen: List[str] = []
+    for _, code in sorted(found):
+        if code not in seen:
+            seen.append(code)
+    return seen
+
+
+def codes_near(key_line: str, above: Sequence[str], limit: Optional[int] = MAX_CODES) -> List[str]:
+    """Codes of the key line, then of the lines above it (nearest first), at most ``limit``."""
+    codes: List[str] = []
+    for text in [key_line, *reversed(above[-LINES_ABOVE - 1:])]:
+        for code in codes_in(text):
+            if code not in codes:
+                codes.append(code)
+    return codes[:limit] if limit is not None else codes
+
+
+def explain(code: str, lang: str, catalog: Optional[Mapping[str, object]] = None) -> Optional[str]:
+    """What ``code`` means in general, in ``lang``, or None when neither CANN's catalogue (``catalog``: code
+    to :class:`~mindpilot.validators.kb.cann_catalog.CodeEntry`) nor the code book knows it."""
+    zh = lang == "zh"
+    entry = catalog.get(code) if catalog else None
+    if entry is not None:
+        words = getattr(entry, "message", "").replace("%s", "…") or getattr(entry, "title", "").replace("_", " ")
+        cause = getattr(entry, "cause", "")
+        text = f"{words} {cause}".strip()
+        return f"{code}（CANN 错误码说明）：{text}" if zh else f"{code} (CANN's catalogue): {text}"
+    meaning = _meaning(code)
+    return None if meaning is None else f"{code}：{meaning.get('zh')}" if zh else f"{code}: {meaning.get('en')}"
+
+
+def _meaning(code: str) -> Optional[Bilingual]:
+    families, cann, acl_families, acl, modules, kinds = _tables()
+    if code.startswith("ERR"):
+        module, kind = modules.get(code[3:5]), kinds.get(code[5:])
+        if kind is None:
+            return None
+        where = module.meaning if module is not None else None
+        return Bilingual(zh=f"torch_npu{('（' + where.get('zh') + '）') if where else ''}：{kind.meaning.get('zh')}",
+                         en=f"torch_npu{(' (' + where.get('en') + ')') if where else ''}: {kind.meaning.get('en')}")
+    if code in cann:
+        return cann[code].meaning
+    if code in acl:
+        return acl[code].meaning
+    table = acl_families if code[:1].isdigit() else families
+    for length in (4, 3, 2):
+        if code[:length] in table:
+            family = table[code[:length]].meaning
+            return Bilingual(zh=f"{family.get('zh')}（按错误码所属的类别）", en=f"{family.get('en')} (by the code's family)")
+    return None
+
+
+def explain_codes(codes: Sequence[str], lang: str, catalog: Optional[Mapping[str, object]] = None) -> List[str]:
+    """The explanations of ``codes`` that are known (see :func:`explain`)."""
+    return [text for text in (explain(code, lang, catalog) for code in codes) if text]
