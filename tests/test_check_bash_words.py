@@ -64,7 +64,8 @@ def test_one_node_with_master_localhost_is_fine(tmp_path):
 
 def test_a_quoted_value_over_several_lines_is_one_value_and_split_where_it_is_used():
     from mindpilot.validators.check.context import CheckContext
-    from mindpilot.validators.check.scripts import Script, check_script
+    from mindpilot.validators.check.bash_script import Script
+    from mindpilot.validators.check.scripts import check_script
 
     text = MSRUN_64_NODES.read_text(encoding="utf-8")
     script = Script(str(MSRUN_64_NODES), text)

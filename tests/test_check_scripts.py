@@ -154,3 +154,18 @@ def test_placeholder_paths_in_scripts(tmp_path):
                       "msrun --worker_num=8 --local_worker_num=8 main.py --dataset_file /path/to/gsm8k.mindrecord\n")
     lines = sorted(f.line for f in check_files([script]) if f.rule == "launch.placeholder_path")
     assert lines == [1, 2, 3]
+
+
+@pytest.mark.parametrize("sizes", ["--tensor-model-parallel-size 0 --pipeline-model-parallel-size 1",
+                                   "--tensor-model-parallel-size 2 --pipeline-model-parallel-size 0",
+                                   "--tensor-model-parallel-size 2 --pipeline-model-parallel-size 1 "
+                                   "--context-parallel-size 0"])
+def test_a_zero_parallel_size_is_no_layout_to_divide_by(tmp_path, sizes):
+    script = tmp_path / "train.sh"
+    script.write_text("NPUS_PER_NODE=8\nNNODES=1\nWORLD_SIZE=$(($NPUS_PER_NODE*$NNODES))\n"
+                      f"torchrun --nproc_per_node $NPUS_PER_NODE pretrain_gpt.py {sizes} "
+                      "--micro-batch-size 1 --global-batch-size 3\n")
+    rules = _by_rule(check_files([script], cards=8))
+    assert "mindspeed.world_not_divisible" not in rules
+    # a CP of 0 is read as none: the layout 2 x 1 still gets its checks (3 is no multiple of dp 4)
+    assert ("mindspeed.global_batch" in rules) == ("context-parallel-size 0" in sizes)

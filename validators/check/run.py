@@ -16,10 +16,11 @@ from mindpilot.validators.check.kinds import GRPO_KEYS, detect_kind, kind_label,
 from mindpilot.validators.check.mindformers import check_mindformers_doc
 from mindpilot.validators.check.parallel import Plan
 from mindpilot.presets.config_facts import is_pynative, seq_length as config_seq_length
+from mindpilot.validators.check.mindspeed_script import cross_check_convert
 from mindpilot.validators.check.path_reads import as_launched
 from mindpilot.validators.check.pynative import check_world
 from mindpilot.validators.check.resources import PATH_RULES, check_paths
-from mindpilot.validators.check.scripts import ScriptFacts, cross_check_convert, worker_vs_product
+from mindpilot.validators.check.scripts import ScriptFacts, worker_vs_product
 from mindpilot.validators.findings import Finding, sort_findings
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mindpilot.validators.check.context import CheckContext
 
 if TYPE_CHECKING:
-    from mindpilot.validators.check.scripts import Script
+    from mindpilot.validators.check.bash_script import Script
 
 PATH_LISTS = ("PYTHONPATH", "MINDFORMERS_PATH", "LD_LIBRARY_PATH", "PATH")
 """Variables whose value is a ``:``-separated list of directories."""
