@@ -69,6 +69,21 @@ def _diagnose(tmp_path, text: str):
      "successfully spawned.", "kb.launch.topology_timeout", ["worker_num"]),
     ("ValueError: Can't find class type tokenizer class name Qwen3Tokenizer in class registry when use_legacy=True",
      "kb.parallel.mf_class_not_registered", ["Qwen3Tokenizer", "use_legacy"]),
+    ("ValueError: Failed to read the checkpoint file /ckpt/rank_3/net.ckpt. The file may be corrupted, and the "
+     "content cannot be parsed.", "kb.checkpoint.ckpt_damaged", ["incomplete"]),
+    ("ValueError: The strategy file for pipeline parallel does not contains all stages.",
+     "kb.checkpoint.strategy_file_invalid", ["merge_pipeline_strategys"]),
+    ("ValueError: The batch_size 3 must be a multiple of parallel_config.data_parallel 2.",
+     "kb.parallel.mf_batch_not_divisible_dp", ["(3)", "(2)"]),
+    ("ValueError: tokenizer.vocab_file in yaml file is not set, please set tokenizer.vocab_file a correct value.",
+     "kb.data.mf_vocab_file_missing", ["vocab_file"]),
+    ("RuntimeError: Thread ID 1 Unexpected error. GeneratorDataset's num_workers=8, this value is not within the "
+     "required range of [1, cpu_thread_cnt=2].", "kb.data.workers_over_cpus", ["(2)"]),
+    ("RuntimeError: Invalid columns_list, column name: labels not found", "kb.data.ms_column_missing",
+     ["get_col_names"]),
+    ("RuntimeError: Invalid columns, the number of columns returned in 'map' operations should match the number of "
+     "'output_columns', but got the number of columns returned in 'map' operations: 2",
+     "kb.data.generator_column_count", ["output_columns"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -100,6 +115,8 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[ERROR] ME(1:2,MainProcess):2025-01-01 [_api.py:369] Worker process 78 exit with exception. Error code: -99.",
      "kb.launch.ms_worker_killed"),
     ("[INFO] strategy search done, every stage has at least 1 trainable parameter", "kb.parallel.stage_without_parameters"),
+    ("[INFO] The strategy cache is empty, searching", "kb.checkpoint.strategy_file_invalid"),
+    ("[INFO] load_checkpoint: crc check enabled", "kb.checkpoint.ckpt_damaged"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
