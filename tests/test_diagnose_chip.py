@@ -51,6 +51,19 @@ def _words(finding) -> str:
      "Kernel task happen error, retCode=0x26, [aicore timeout].", "kb.runtime.aicore_op_timeout", ["time limit"]),
     ("[PID: 3] 2025-01-01-00:00:00.000.001 Memory_Allocation_Failure(EL0004): Failed to allocate memory requested by "
      "HCCL module.", "kb.runtime.device_memory_el0004", ["insufficient"]),
+    ("[ERROR] RUNTIME(7,python):2025-01-01-00:00:00.000.001 [device_error_core_proc.cc:545]7 The error from device(0), "
+     "serial number is 3, there is an error of aivec, core id is 2, error code = 0x10, dump info: pc start: 0x1",
+     "kb.runtime.aicore_error", ["CPU tensor"]),
+    ("RuntimeError: Op FlashAttentionScore does not has any binary.", "kb.environment.op_kernels_missing",
+     ["operator package"]),
+    ("Aicpu kernel execute failed, device_id=0, stream_id=2, task_id=9, fault op_name=GatherD", "kb.runtime.aicpu_kernel_failed",
+     ["AI CPU"]),
+    ("The error from device(chipId:0, dieId:0), serial number is 4, aicore task timeout dfx, falut_stream_id=2, "
+     "falut_task_id=3, falut_slot_id=0, timeout and own_bitmap=0", "kb.runtime.aicore_op_timeout", ["time limit"]),
+    ("RuntimeError: Current NPU Device does not support bfloat16. Please switch dtype to float16.",
+     "kb.operator.bf16_unsupported", ["float16"]),
+    ("RuntimeError: npu_mla_prolog not support on this soc version, please use npu_mla_prolog_v3",
+     "kb.operator.platform_unsupported", ["chip"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -69,6 +82,20 @@ def test_both_soc_versions_outrank_the_bare_return_code(tmp_path):
     assert report.root_cause.rule == "kb.environment.om_soc_mismatch"
 
 
+def test_index_out_of_range_outranks_the_general_ai_core_failure(tmp_path):
+    """0x800000 names its cause (an index past the end); the AI Core family rule around it stands down."""
+    report = _diagnose(tmp_path, "\n".join([
+        "EZ9999: [PID: 1] 2025-01-01-00:00:00.000.001 The error from device(chipId:0, dieId:0), serial number is 2, "
+        "there is an aicore error exception, core id is 7, error code = 0x800000, dump info: pc start: 0x1",
+        "        Aicore kernel execute failed, device_id=0, stream_id=3, task_id=17, fault kernel_name=GatherV2_9d1f",
+    ]))
+    assert report.root_cause.rule == "kb.runtime.aicore_index_out_of_range"
+    assert "kb.runtime.aicore_error" not in {finding.rule for finding in report.findings}
+    # Another error code: the family rule speaks.
+    report = _diagnose(tmp_path, "there is an aicore error exception, core id is 7, error code = 0x10, dump info")
+    assert report.root_cause.rule == "kb.runtime.aicore_error"
+
+
 @pytest.mark.parametrize("line, rule", [
     ("[INFO] model socVersion=Ascend910B3 matches the device", "kb.environment.om_soc_mismatch"),
     ("[INFO] step 12, 507008 tokens processed", "kb.runtime.acl_soc_version_error"),
@@ -82,6 +109,10 @@ def test_both_soc_versions_outrank_the_bare_return_code(tmp_path):
     ("[INFO] op execute timeout set to 68 s", "kb.runtime.aicore_op_timeout"),
     ("[INFO] aclnnMatmul found in libopapi.so", "kb.operator.opapi_missing"),
     ("[INFO] op[Range] output size 64", "kb.operator.range_size_mismatch"),
+    ("[INFO] op Slice has binary for Ascend910B3", "kb.environment.op_kernels_missing"),
+    ("[INFO] aicpu kernel executed, op_name=GatherD", "kb.runtime.aicpu_kernel_failed"),
+    ("[INFO] error code = 0x800000 is reserved for tests", "kb.runtime.aicore_index_out_of_range"),
+    ("[INFO] torch.npu.is_bf16_supported() = True, amp dtype bfloat16", "kb.operator.bf16_unsupported"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
