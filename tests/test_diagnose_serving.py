@@ -48,6 +48,15 @@ def _rules(report) -> set:
      "mem_fraction_static=0.8", "kb.serving.sglang_mem_fraction", ["mem_fraction_static"]),
     ("E89999: Inner Error! HCCL_BUFFSIZE is too small, need 1024MB", "kb.serving.hccl_buffsize_too_small",
      ["HCCL_BUFFSIZE"]),
+    ("ValueError: The decoder prompt (length 9000) is longer than the maximum model length of 8192. Make sure that "
+     "`max_model_len` is no smaller than the number of text tokens.", "kb.serving.prompt_over_max_model_len",
+     ["9000", "8192"]),
+    ("ValueError: The input (40000 tokens) is longer than the model's context length (32768 tokens).",
+     "kb.serving.prompt_over_max_model_len", ["40000", "32768"]),
+    ("ValueError: Current node has no NPU available. current_node_resource={'CPU': 192.0}. vLLM engine cannot start "
+     "without NPU.", "kb.serving.ray_devices_short", ["NPU"]),
+    ("ValueError: Cannot use chat template functions because tokenizer.chat_template is not set and no template "
+     "argument was passed!", "kb.serving.chat_template_missing", ["chat template"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -112,6 +121,11 @@ def test_the_engine_line_is_a_consequence_of_the_worker_error(tmp_path):
     ("[INFO] step 12, loss 2.07004", "kb.serving.no_npu_visible"),
     ("INFO Using max model len 4096; model architecture Qwen2ForCausalLM is supported",
      "kb.serving.architecture_unsupported"),
+    # vLLM without CUDA kernels (the build vllm-ascend runs on) logs the caught error as a warning.
+    ("WARNING 03-11 14:47:27 _custom_ops.py:19] Failed to import from vllm._C with ModuleNotFoundError(\"No module "
+     "named 'vllm._C'\")", "kb.environment.source_tree_shadows_package"),
+    ("INFO 07-01 [api_server.py:1000] max_model_len=32768, This model's context is served in chunks",
+     "kb.serving.prompt_over_max_model_len"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, line, rule):
     assert rule in load_kb().rules  # a misspelt id would make this test pass for nothing
@@ -122,3 +136,30 @@ def test_a_missing_vllm_is_told_apart_from_a_missing_part_of_it(tmp_path):
     assert _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm'").root_cause.rule == "kb.rl.vllm_missing"
     report = _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm.benchmarks.serve'")
     assert report.root_cause.rule == "kb.serving.vllm_module_missing"
+
+
+@pytest.mark.parametrize("text, quiet", [
+    # The failing frame is vLLM's own: nothing says the plugin and vLLM disagree.
+    ('  File "/usr/lib/python3.11/site-packages/vllm/entrypoints/llm.py", line 10, in generate\n'
+     "    outputs = self._run_engine(use_tqdm=use_tqdm, beam=True)\n"
+     "TypeError: LLM._run_engine() got an unexpected keyword argument 'beam'", "kb.serving.plugin_call_mismatch"),
+    # A None where an object was expected is a bug or a missing setting, not a version pair.
+    ('  File "/usr/lib/python3.11/site-packages/vllm_ascend/worker/worker.py", line 20, in load_model\n'
+     "    self.model_runner.model.eval()\n"
+     "AttributeError: 'NoneType' object has no attribute 'eval'", "kb.serving.plugin_call_mismatch"),
+])
+def test_errors_outside_the_plugin_boundary_are_not_a_version_pair(tmp_path, text, quiet):
+    assert quiet not in _rules(_diagnose(tmp_path, text))
+
+
+def test_the_plugin_calling_vllm_with_another_signature_is_a_version_pair(tmp_path):
+    report = _diagnose(tmp_path, (
+        '  File "/usr/lib/python3.11/site-packages/vllm_ascend/attention/attention_v1.py", line 88, in build\n'
+        "    common_prefix_len=common_prefix_len)\n"
+        "AttributeError: 'AscendMetadata' object has no attribute 'seq_lens_cpu'"))
+    assert report.root_cause.rule == "kb.serving.plugin_call_mismatch"
+
+
+def test_a_real_missing_c_extension_is_still_a_shadowing_source_tree(tmp_path):
+    report = _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm._C'")
+    assert report.root_cause.rule == "kb.environment.source_tree_shadows_package"
