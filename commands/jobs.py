@@ -27,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from mindpilot.launch.jobs import JobRecord, job_entries, prune_jobs, tagged_processes
+    from mindpilot.launch.job_processes import tagged_processes
+    from mindpilot.launch.jobs import JobRecord, job_entries, prune_jobs
 
     if args.limit < 1:
         raise CommandError(f"--limit must be at least 1, got {args.limit}")

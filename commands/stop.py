@@ -61,7 +61,8 @@ def _say(final, left: list, unreachable: list, lang: str) -> None:
 
 def _latest_to_stop():
     """The newest running job; else the newest finished job that still has processes (msrun was killed)."""
-    from mindpilot.launch.jobs import latest_job, list_jobs, tagged_processes
+    from mindpilot.launch.job_processes import tagged_processes
+    from mindpilot.launch.jobs import latest_job, list_jobs
 
     record = latest_job(running=True)
     if record is not None:

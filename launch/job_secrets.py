@@ -13,7 +13,8 @@ from typing import Iterable, Mapping, Optional
 
 import psutil
 
-from mindpilot.launch.jobs import JOB_ENV, JobRecord
+from mindpilot.launch.job_guard import JOB_ENV
+from mindpilot.launch.jobs import JobRecord
 from mindpilot.redact import is_secret_variable
 
 MIN_SECRET_LENGTH = 4

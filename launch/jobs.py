@@ -19,9 +19,8 @@ import psutil
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mindpilot.fileio import write_atomic
-from mindpilot.launch.job_guard import JOB_ENV, carries_job, deletable_log_dir, id_problem, job_process
+from mindpilot.launch.job_guard import carries_job, deletable_log_dir, id_problem
 
-"""Every process of a job carries this variable: how ``stop`` finds workers that left msrun's group."""
 MAX_RECORD = 16 << 20
 """A ``job.json`` larger than this is listed as unreadable, not parsed."""
 RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, STARTING = "running", "succeeded", "failed", "stopped", "lost", "starting"
@@ -341,72 +340,3 @@ def prune_jobs(keep: int) -> tuple[list[str], list[str]]:
             shutil.rmtree(jobs_dir() / entry.id, ignore_errors=True)
         pruned.append(entry.id)
     return pruned, running
-
-
-def job_processes(record: JobRecord) -> list[psutil.Process]:
-    """Every live process of the job: msrun, its descendants, and any process tagged with the job id.
-
-    msrun starts each worker in a session of its own (``preexec_fn=os.setsid``, process_entity/_api.py),
-    so a signal to msrun's group misses them; the environment tag finds them even once orphaned.
-    """
-    found: dict[int, psutil.Process] = {}
-    roots = [(record.pid, record.pid_create_time)] + [(n.pid, n.pid_create_time) for n in record.nodes]
-    for pid, create_time in roots:
-        root = job_process(pid, create_time, record.id)
-        if root is None:
-            continue
-        try:
-            found[root.pid] = root
-            for child in root.children(recursive=True):
-                found[child.pid] = child
-        except psutil.NoSuchProcess:
-            pass
-    me = os.getpid()
-    for process in psutil.process_iter(["pid"]):
-        if process.pid in found or process.pid == me or process.pid == record.supervisor_pid:
-            continue
-        try:
-            if process.environ().get(JOB_ENV) == record.id:
-                found[process.pid] = process
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
-            continue
-    alive = []
-    for process in found.values():
-        try:
-            if process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(process)
-        except psutil.NoSuchProcess:
-            continue
-    return alive
-
-
-def end_processes(processes: list[psutil.Process], grace: float) -> list[int]:
-    """SIGTERM every process, SIGKILL those still alive after ``grace`` seconds; their pids."""
-    for process in processes:
-        try:
-            process.terminate()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    _, alive = psutil.wait_procs(processes, timeout=grace)
-    for process in alive:
-        try:
-            process.kill()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return [process.pid for process in processes]
-
-
-def tagged_processes() -> dict[str, list[int]]:
-    """Pids of every live process carrying a job id (one scan for all jobs: ``jobs`` shows leftovers)."""
-    found: dict[str, list[int]] = {}
-    me = os.getpid()
-    for process in psutil.process_iter(["pid"]):
-        if process.pid == me:
-            continue
-        try:
-            job = process.environ().get(JOB_ENV)
-            if job and process.status() != psutil.STATUS_ZOMBIE:
-                found.setdefault(job, []).append(process.pid)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
-            continue
-    return found

@@ -33,7 +33,8 @@ from typing import IO, Optional
 import psutil
 
 from mindpilot.datafiles import json_bounded
-from mindpilot.launch.jobs import JOB_ENV, end_processes
+from mindpilot.launch.job_guard import JOB_ENV
+from mindpilot.launch.job_processes import end_processes, process_environments
 
 CHUNK = 256 * 1024
 """Bytes sent per file per message (a busy log cannot starve the others)."""
@@ -75,17 +76,8 @@ def node_mark(job_id: str) -> str:
 def kill_job(job_id: str, mark: Optional[str], grace: float = 5.0) -> list[int]:
     """SIGTERM, then SIGKILL, every process on this host that this node runner started (tagged with ``job_id``
     and its ``mark``; with no mark, every process of the job here: ``--stop``); not this one."""
-    me = os.getpid()
-    found = []
-    for process in psutil.process_iter(["pid"]):
-        if process.pid == me:
-            continue
-        try:
-            environ = process.environ()
-            if environ.get(JOB_ENV) == job_id and (mark is None or environ.get(NODE_ENV) == mark):
-                found.append(process)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
-            continue
+    found = [process for process, environ in process_environments()
+             if environ.get(JOB_ENV) == job_id and (mark is None or environ.get(NODE_ENV) == mark)]
     return end_processes(found, grace)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import psutil
 
 from mindpilot.launch.command import MSRUN_DEFAULT_PORT, find_msrun
-from mindpilot.launch.jobs import JOB_ENV
+from mindpilot.launch.job_guard import JOB_ENV
 from mindpilot.presets.preset import Preset
 from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import DataFileError, read_yaml

@@ -22,9 +22,10 @@ import psutil
 
 from mindpilot.launch.command import LaunchCommand, check_command, masked_env, render_run_sh, write_run_sh
 from mindpilot.launch.events import ExitEvent, StartedEvent, TailEvent
-from mindpilot.launch.jobs import (FAILED, JOB_ENV, RUNNING, STARTING, STOPPED, JobRecord, job_processes,
-                                   load_job, new_job_id, running_log_owner, save_job, state_dir, update_job)
-from mindpilot.launch.job_guard import mark_log_dir
+from mindpilot.launch.jobs import (FAILED, RUNNING, STARTING, STOPPED, JobRecord, load_job, new_job_id,
+                                   running_log_owner, save_job, state_dir, update_job)
+from mindpilot.launch.job_guard import JOB_ENV, mark_log_dir
+from mindpilot.launch.job_processes import job_processes
 from mindpilot.launch.job_secrets import job_secret_values, secret_names
 from mindpilot.launch.tail import LogFollower
 from mindpilot.presets.preset import MAX_HANG_MINUTES, Preset

@@ -18,8 +18,8 @@ from typing import Optional
 
 import psutil
 
-from mindpilot.launch.jobs import (FAILED, RUNNING, STOPPED, SUCCEEDED, JobRecord, end_processes, job_processes,
-                                  jobs_dir, load_job, update_job)
+from mindpilot.launch.job_processes import end_processes, job_processes
+from mindpilot.launch.jobs import FAILED, RUNNING, STOPPED, SUCCEEDED, JobRecord, jobs_dir, load_job, update_job
 
 
 def final_status(code: int, stop_requested: bool) -> str:

@@ -19,8 +19,8 @@ import pytest
 
 from mindpilot.launch.command import LaunchCommand
 from mindpilot.launch.job_guard import MARK, mark_log_dir
-from mindpilot.launch.jobs import (JobRecord, job_processes, latest_job, list_jobs, load_job, prune_jobs,
-                                   save_job, unreadable_jobs)
+from mindpilot.launch.job_processes import job_processes
+from mindpilot.launch.jobs import JobRecord, latest_job, list_jobs, load_job, prune_jobs, save_job, unreadable_jobs
 from mindpilot.launch.runner import LaunchError, start_job, stop_job
 from mindpilot.presets.preset import Preset
 from support import run_cli, wait_for

@@ -17,7 +17,8 @@ import pytest
 
 from mindpilot.launch.command import LaunchCommand
 from mindpilot.launch.events import ExitEvent, MetricEvent
-from mindpilot.launch.jobs import JobRecord, job_processes, list_jobs, load_job, save_job
+from mindpilot.launch.job_processes import job_processes
+from mindpilot.launch.jobs import JobRecord, list_jobs, load_job, save_job
 from mindpilot.launch.runner import start_job, stop_job, watch_job
 from mindpilot.presets.preset import Preset
 from support import run_cli, wait_for

@@ -84,7 +84,8 @@ def test_stop_leaves_no_process_of_the_job(tmp_path, env, monkeypatch):
     job = events_of(started.stdout)[-1]
     assert job["type"] == "started"
     monkeypatch.setenv("MINDPILOT_STATE_DIR", env["MINDPILOT_STATE_DIR"])
-    from mindpilot.launch.jobs import job_processes, load_job
+    from mindpilot.launch.job_processes import job_processes
+    from mindpilot.launch.jobs import load_job
 
     deadline = time.monotonic() + 120
     pids: list[int] = []
