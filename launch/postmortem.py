@@ -22,7 +22,7 @@ from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure_literals
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import detail_line, key_text
+from mindpilot.validators.kb.keyline import detail_line, key_text, refers_to_details
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -158,6 +158,27 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
     exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
     if exceptions:
         _name_root(report, lang, max(exceptions, key=lambda cause: cause.line), pasted)
+
+
+def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
+    """When a rule names the root cause on a line that refers to a section of its message (MindSpore's ``The
+    details refer to 'Ascend Error Message'``), the finding points at the line of that section that holds the
+    details (CANN's ``EE1001: ... Reason: ...``), where the user reads on; the line the rule matched is kept
+    as ``matched_line``."""
+    root = report.root_cause
+    if root is None or root.rule.startswith("diagnose.") or root.line is None or not report.findings:
+        return
+    finding = report.findings[0]
+    text = str(getattr(finding, "text", None) or "")
+    if finding.rule != root.rule or finding.line != root.line or not refers_to_details(text):
+        return
+    _, following = _lines_around(report, pasted, root.file, root.line)
+    better = detail_line(key_text(text), following) if following else None
+    if better is None:
+        return
+    setattr(finding, "matched_line", root.line)
+    finding.line, root.line = better[0], better[0]
+    setattr(finding, "text", better[1].strip()[:MAX_TEXT])
 
 
 _CATALOGUE_RULE = re.compile(r"kb\.\w+\.cann_[ew][0-9a-z]\d{4}")

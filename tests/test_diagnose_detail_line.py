@@ -120,3 +120,36 @@ def test_a_hand_rule_named_cann_is_not_a_catalogue_catch_all():
 
     assert _catch_all("kb.runtime.cann_ee9999") and _catch_all("kb.graph.cann_e10001")
     assert not _catch_all("kb.environment.cann_shared_library_missing")  # a hand rule's name, not a code
+
+
+def test_a_rule_on_a_line_that_refers_to_its_details_points_at_them(tmp_path, monkeypatch):
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.runtime.bad_device\n    stage: runtime\n"
+        "    patterns: [{regex: 'call rtSetDevice failed, ret\\[107001\\]'}]\n"
+        "    title: {zh: t, en: invalid device id}\n    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n"
+        "    source: test\n", encoding="utf-8")
+    kb = knowledge.load_kb_from(folder)
+    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: kb)
+    wrapped = (STEP + "RuntimeError: Device 8 call rtSetDevice failed, ret[107001]. The details refer to 'Ascend Error "
+               "Message'.\n\n----------------------------------------------------\n- Ascend Error Message:\n"
+               "----------------------------------------------------\nEE1001: The argument is invalid.Reason: set "
+               "device=8, valid device range is [0, 8)\n")
+    root, report = _root(tmp_path, wrapped)
+    assert root.rule == "kb.runtime.bad_device" and root.line == 7
+    assert report.findings[0].text.startswith("EE1001: The argument is invalid") and report.findings[0].matched_line == 2
+    plain = STEP + "RuntimeError: Device 8 call rtSetDevice failed, ret[107001]. Check the device id.\nstep 2\n"
+    root, report = _root(tmp_path, plain)
+    assert root.line == 2 and not hasattr(report.findings[0], "matched_line")
+
+
+def test_a_section_the_error_refers_to_holds_its_detail():
+    following = [(3, ""), (4, "-" * 52), (5, "- Device load error message:"), (6, "-" * 52),
+                 (7, "Load dynamic library: libx.so failed. liby.so: cannot open shared object file")]
+    root = 'RuntimeError: Unsupported device target Ascend. For details, please refer to "Device load error message".'
+    assert detail_line(root, following) == following[-1]
+    assert detail_line("RuntimeError: Unsupported device target Ascend.", following) is None

@@ -67,13 +67,21 @@ CODE_HEAD_REACH = 40
 _SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$|(?<![a-z])time[sd]? ?out")
 """What a code's message says when it says nothing of its own (``EE9999: Inner Error!``) or only that it
 waited (a timeout follows another failure)."""
-_WRAPS_A_CODE = re.compile(r"error code is -?\d+|function error|ret ?\[-?\d+\]|Run task error|details refer to|"
+_WRAPS_A_CODE = re.compile(r"error code is -?\d+|function error|ret ?\[-?\d+\]|Run task error|refer to|"
                            r"Error Message|[Ii]nner [Ee]rror|CANN error|PTA call acl api failed|error_code")
 """An exception that only carries a return code or points at CANN's message (torch_npu's ``NPU function error:
 ..., error code is 507015``, MindSpore's ``Run task error!`` / ``The details refer to 'Ascend Error Message'``)."""
+_REFERRED = re.compile(r"""(?i)refer to ['"]([^'"]{3,60})['"]""")
+"""An error that sends the reader to a section of its own message (MindSpore: ``For details, please refer to
+"Device load error message"``, ``The details refer to 'Ascend Error Message'``)."""
 _NOT_A_MESSAGE = ("File \"", "Traceback (most recent call last)", "----", "[bt]", "Call Stack", "at ")
 _PYDANTIC_DETAIL = re.compile(r"\[type=\w+")
 """pydantic's line for one error of a ValidationError: ``  Value error, ... [type=value_error, input_value=...``."""
+
+
+def refers_to_details(text: str) -> bool:
+    """Whether an error's line sends the reader to a section of its message (``... refer to 'X'``)."""
+    return _REFERRED.search(text) is not None
 
 
 def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
@@ -84,6 +92,8 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
       and MindSpore's exceptions carry an ACL return code, and CANN's ``EE1001: The argument is invalid.
       Reason: ...`` follows (after ``EZ9999: Inner Error!``, which says nothing). An exception with a message
       of its own stays the key line;
+    * the first line of the section of the message the error refers to (MindSpore's ``- Device load error
+      message:``);
     * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
     * the next line when the error's line ends with a colon (``CMake Error at x (message):``).
     """
@@ -91,6 +101,9 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     pydantic = "validation error" in root_text
     wrapper = _WRAPS_A_CODE.search(root_text) is not None
     first_filled = next((index for index, (_, raw) in enumerate(following) if raw.strip()), -1)
+    referred = _REFERRED.search(root_text)
+    section = re.compile(r"\s*-\s*" + re.escape(referred.group(1)) + r"\s*:", re.IGNORECASE) if referred else None
+    in_section = False
     for index, (number, raw) in enumerate(following):
         key = key_text(raw)
         if key.startswith("Traceback (most recent call last)"):
@@ -99,6 +112,11 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
         if code is not None and not _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]):
             return number, raw
         if pydantic and _PYDANTIC_DETAIL.search(key):
+            return number, raw
+        if section is not None and section.match(raw):
+            in_section = True
+            continue
+        if in_section and key and not key.startswith(("---", "===")) and code is None:
             return number, raw
         if ends_open and index == first_filled and not key.startswith(_NOT_A_MESSAGE):
             return number, raw
