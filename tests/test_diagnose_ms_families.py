@@ -84,6 +84,19 @@ def _diagnose(tmp_path, text: str):
     ("RuntimeError: Invalid columns, the number of columns returned in 'map' operations should match the number of "
      "'output_columns', but got the number of columns returned in 'map' operations: 2",
      "kb.data.generator_column_count", ["output_columns"]),
+    ("RuntimeError: Error(s) in loading state_dict for Float16Module:\n\tUnexpected key(s) in state_dict: "
+     "\"module.language_model.encoder.layers.0.mlp.dense_h_to_4h.weight\".", "kb.checkpoint.state_dict_keys_mismatch",
+     ["--use-mcore-models"]),
+    ("\tsize mismatch for decoder.layers.0.mlp.linear_fc1.weight: copying a param with shape torch.Size([4736, 3584]) "
+     "from checkpoint, the shape in current model is torch.Size([9472, 3584]).", "kb.checkpoint.state_dict_size_mismatch",
+     ["decoder.layers.0.mlp.linear_fc1.weight", "[4736, 3584]"]),
+    ("OSError: ./model_from_hf/llama does not appear to have a file named config.json. Checkout "
+     "'https://huggingface.co/./model_from_hf/llama/tree/None' for available files.", "kb.weights.hf_path_invalid",
+     ["config.json"]),
+    ("OSError: We couldn't connect to 'https://hf-mirror.com' to load this file, couldn't find it in the cached files",
+     "kb.weights.hf_hub_unreachable", ["https://hf-mirror.com"]),
+    ("AssertionError: If specify prompt_type , handler name must be in:\n['AlpacaStyleInstructionHandler']",
+     "kb.data.prompt_template_unknown", ["--handler-name"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -117,6 +130,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[INFO] strategy search done, every stage has at least 1 trainable parameter", "kb.parallel.stage_without_parameters"),
     ("[INFO] The strategy cache is empty, searching", "kb.checkpoint.strategy_file_invalid"),
     ("[INFO] load_checkpoint: crc check enabled", "kb.checkpoint.ckpt_damaged"),
+    # "Template X does not exist." outside MindSpeed-LLM's preprocessing is some other template.
+    ("jinja2.exceptions.TemplateNotFound: Template chat.html does not exist.", "kb.data.prompt_template_unknown"),
+    ("[INFO] loading state_dict: 0 missing keys", "kb.checkpoint.state_dict_keys_mismatch"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
