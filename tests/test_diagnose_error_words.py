@@ -10,8 +10,8 @@ import sys
 import pytest
 
 ERROR_LINES = {  # the line, and the words of it the answer must quote
-    "CANN error: EZ9903: [PID: 71888] 2025-12-17-18:13:01.238.630 support for Ascend910 is not implemented":
-        "support for Ascend910 is not implemented",
+    "CANN error: EZ9903: [PID: 71888] 2025-12-17-18:13:01.238.630 the frobnicator of stage 4 gave up":
+        "the frobnicator of stage 4 gave up",
     "Error: the weights of layer 3 are missing": "the weights of layer 3 are missing",
 }
 LOOK_ALIKES = ["ignore_error: False", "max_error: 0.1", "module_name=EE8888 ok", "error_code: 0"]
