@@ -64,6 +64,11 @@ def _words(finding) -> str:
      "kb.operator.bf16_unsupported", ["float16"]),
     ("RuntimeError: npu_mla_prolog not support on this soc version, please use npu_mla_prolog_v3",
      "kb.operator.platform_unsupported", ["chip"]),
+    ("(EngineCore_DP0 pid=3) ERROR 01-01 00:00:00 [core.py:1] ValueError: MLA is not supported on 310P currently.",
+     "kb.operator.not_implemented_for_soc", ["310P"]),
+    ("ValueError: MXFP MoE quantization is only supported on Ascend A5.", "kb.operator.feature_chip_only", ["A5"]),
+    ("RuntimeError: call aclnnAdd failed, detail:EZ1001: [PID: 5] 2025-01-01-00:00:00.000.001 The size of tensor self "
+     "[2,3] must match the size of tensor other [3,2].", "kb.operator.aclnn_param_invalid", ["EZ1001"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -109,6 +114,9 @@ def test_index_out_of_range_outranks_the_general_ai_core_failure(tmp_path):
     ("[INFO] op execute timeout set to 68 s", "kb.runtime.aicore_op_timeout"),
     ("[INFO] aclnnMatmul found in libopapi.so", "kb.operator.opapi_missing"),
     ("[INFO] op[Range] output size 64", "kb.operator.range_size_mismatch"),
+    ("WARNING 01-01 00:00:00 [platform.py:1] npugraph_ex is not supported on Ascend 310P. Disabling it.",
+     "kb.operator.not_implemented_for_soc"),
+    ("[INFO] fused MoE is only supported on request, default off", "kb.operator.feature_chip_only"),
     ("[INFO] op Slice has binary for Ascend910B3", "kb.environment.op_kernels_missing"),
     ("[INFO] aicpu kernel executed, op_name=GatherD", "kb.runtime.aicpu_kernel_failed"),
     ("[INFO] error code = 0x800000 is reserved for tests", "kb.runtime.aicore_index_out_of_range"),
