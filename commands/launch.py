@@ -265,39 +265,18 @@ def _node_note(command: Any, preset: Any, lang: str, count: int, hosts: Optional
 
 
 def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout: Any = None):
+    """The preset to launch: the demo, a script, or a preset by name or file; then the flags, the platform's
+    layout, ``--hosts`` and ``--env`` on top (a bad value is a usage error naming the field)."""
     from pydantic import ValidationError
 
-    from mindpilot.launch.demo import demo_preset
-    from mindpilot.presets.names import env_flag, safe_preset_name
-    from mindpilot.presets.preset import Preset, find_preset
+    from mindpilot.presets.names import env_flag
+    from mindpilot.presets.preset import Preset
     from mindpilot.datafiles import loc_text, plain_message
 
-    if args.demo or args.demo_fail_rank is not None:
-        preset = demo_preset(fail_rank=args.demo_fail_rank, config=args.config)
-    elif args.target and args.target.endswith(".py"):
-        preset = Preset(name=safe_preset_name(Path(args.target).stem), script=args.target,
-                        script_args=list(args.script_args), framework="custom")
-    elif args.target:
-        preset = find_preset(args.target)
-        if args.script_args:
-            preset = preset.model_copy(update={"script_args": preset.script_args + list(args.script_args)})
-    else:
-        raise CommandError("give a PRESET, `-- SCRIPT.py ARGS...`, or --demo", ExitCode.USAGE)
-    data = preset.model_dump()
-    for flag, key in (("cards", "cards"), ("local_cards", "local_cards"), ("nodes", "nodes"),
-                      ("node_rank", "node_rank"), ("master_addr", "master_addr"), ("master_port", "master_port"),
-                      ("log_dir", "log_dir"), ("config", "config"), ("tokenizer_dir", "tokenizer_dir"),
-                      ("hang_minutes", "hang_minutes")):
-        value = getattr(args, flag)
-        if value is not None:
-            data[key] = value
+    data = _base_preset(args).model_dump()
+    data.update({key: getattr(args, key) for key in _PRESET_FLAGS if getattr(args, key) is not None})
     if layout is not None:  # the platform's word, unless a flag says otherwise
-        derived = {"nodes": layout.nodes.value, "node_rank": layout.node_rank.value,
-                   "master_addr": layout.master_addr.value}
-        if layout.cards_per_node is not None:
-            derived["local_cards"] = layout.cards_per_node.value
-            derived["cards"] = layout.cards_per_node.value * layout.nodes.value
-        data.update(derived)
+        data.update(_layout_values(layout))
     if hosts:
         data["nodes"] = len(hosts)
         data["node_rank"] = None
@@ -316,6 +295,39 @@ def _preset_from(args: argparse.Namespace, hosts: Optional[list] = None, layout:
         where = loc_text(first["loc"])
         raise CommandError(f"{where}: {plain_message(first)}" if where else plain_message(first),
                            ExitCode.USAGE) from None
+
+
+_PRESET_FLAGS = ("cards", "local_cards", "nodes", "node_rank", "master_addr", "master_port", "log_dir", "config",
+                 "tokenizer_dir", "hang_minutes")
+"""Flags of ``launch`` that set the preset field of the same name."""
+
+
+def _base_preset(args: argparse.Namespace) -> Any:
+    """The demo job, a bare ``SCRIPT.py`` with its arguments, or a preset (built-in name or file)."""
+    from mindpilot.launch.demo import demo_preset
+    from mindpilot.presets.names import safe_preset_name
+    from mindpilot.presets.preset import Preset, find_preset
+
+    if args.demo or args.demo_fail_rank is not None:
+        return demo_preset(fail_rank=args.demo_fail_rank, config=args.config)
+    if args.target and args.target.endswith(".py"):
+        return Preset(name=safe_preset_name(Path(args.target).stem), script=args.target,
+                      script_args=list(args.script_args), framework="custom")
+    if args.target:
+        preset = find_preset(args.target)
+        if args.script_args:
+            preset = preset.model_copy(update={"script_args": preset.script_args + list(args.script_args)})
+        return preset
+    raise CommandError("give a PRESET, `-- SCRIPT.py ARGS...`, or --demo", ExitCode.USAGE)
+
+
+def _layout_values(layout: Any) -> dict[str, Any]:
+    """Nodes, this node's rank, the master and (when known) the cards, as the platform gives them."""
+    derived = {"nodes": layout.nodes.value, "node_rank": layout.node_rank.value, "master_addr": layout.master_addr.value}
+    if layout.cards_per_node is not None:
+        derived["local_cards"] = layout.cards_per_node.value
+        derived["cards"] = layout.cards_per_node.value * layout.nodes.value
+    return derived
 
 
 def _resolve_master(host: str) -> str:
