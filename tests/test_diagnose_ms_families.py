@@ -97,6 +97,14 @@ def _diagnose(tmp_path, text: str):
      "kb.weights.hf_hub_unreachable", ["https://hf-mirror.com"]),
     ("AssertionError: If specify prompt_type , handler name must be in:\n['AlpacaStyleInstructionHandler']",
      "kb.data.prompt_template_unknown", ["--handler-name"]),
+    ("AttributeError: module 'mindspore.mint' has no attribute 'baddbmm'", "kb.versions.mindspore_api_missing",
+     ["mindspore.mint", "baddbmm"]),
+    ("ValueError: Reference global_batch_size 6 must be divisible by data_parallel_size 4",
+     "kb.rl.batch_not_divisible", ["Reference"]),
+    ("ValueError: 'use_remove_padding' feature requires 'no_pad_to_seq_lengths=True' when using pipeline parallelism!",
+     "kb.rl.remove_padding_requirements", ["no_pad_to_seq_lengths"]),
+    ("RuntimeError: Communicator of group tp-0-1-2-3 inited: failed. Result: Init communicator for group tp-0-1-2-3 "
+     "exception info: HCCL init failed", "kb.launch.ms_comm_group_init_failed", ["tp-0-1-2-3", "plog"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -133,6 +141,8 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     # "Template X does not exist." outside MindSpeed-LLM's preprocessing is some other template.
     ("jinja2.exceptions.TemplateNotFound: Template chat.html does not exist.", "kb.data.prompt_template_unknown"),
     ("[INFO] loading state_dict: 0 missing keys", "kb.checkpoint.state_dict_keys_mismatch"),
+    ("AttributeError: module 'mindspore_gs' has no attribute 'ptq'", "kb.versions.mindspore_api_missing"),
+    ("[INFO] Communicator of group hccl_world_group inited: success", "kb.launch.ms_comm_group_init_failed"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
