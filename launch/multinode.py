@@ -87,23 +87,10 @@ def _signal_all(processes: dict[int, subprocess.Popen], sig: int) -> None:
 def supervise_nodes(job_id: str) -> int:
     """Run every node of the job to the end; return the job's exit code (the first failing node's)."""
     record = load_job(job_id)
-    master_addr = str(record.preset.get("master_addr") or "127.0.0.1")
-    processes: dict[int, subprocess.Popen] = {}
-    nodes = []
-    for node in record.nodes:
-        try:
-            process = _start(record, node, master_addr)
-        except OSError as exc:
-            _signal_all(processes, signal.SIGTERM)
-            update_job(job_id, status=FAILED, exit_code=127, ended_at=time.time(),
-                       error=f"node {node.rank} ({node.host}): cannot start {node.argv[0]}: {exc}")
-            return 127
-        processes[node.rank] = process
-        try:
-            created: Optional[float] = psutil.Process(process.pid).create_time()
-        except psutil.NoSuchProcess:
-            created = None
-        nodes.append(node.model_copy(update={"pid": process.pid, "pid_create_time": created}))
+    started = _start_nodes(record)
+    if started is None:
+        return 127
+    processes, nodes = started
     first = nodes[0]
     update_job(job_id, status=RUNNING, nodes=nodes, pid=first.pid, pgid=first.pid,
                pid_create_time=first.pid_create_time)
@@ -112,6 +99,48 @@ def supervise_nodes(job_id: str) -> int:
         _signal_all(processes, signum)
 
     signal.signal(signal.SIGTERM, forward)
+    codes, first_failure, orphaned = _wait_nodes(record, processes)
+    if orphaned:
+        return 143
+    changes: dict = {"nodes": [n.model_copy(update={"exit_code": codes.get(n.rank)}) for n in nodes]}
+    if first_failure is not None and not load_job(job_id).stop_requested:
+        changes["error"] = _failure_text(record, nodes[[n.rank for n in nodes].index(first_failure)],
+                                         codes[first_failure])
+    update_job(job_id, **changes)
+    return codes[first_failure] if first_failure is not None else 0
+
+
+def _start_nodes(record: JobRecord) -> Optional[tuple[dict[int, subprocess.Popen], list[NodeRecord]]]:
+    """Start every node: the processes by rank and the node records with their pids; None when one could not
+    start (the others are stopped and the job is recorded as failed)."""
+    master_addr = str(record.preset.get("master_addr") or "127.0.0.1")
+    processes: dict[int, subprocess.Popen] = {}
+    nodes = []
+    for node in record.nodes:
+        try:
+            process = _start(record, node, master_addr)
+        except OSError as exc:
+            _signal_all(processes, signal.SIGTERM)
+            update_job(record.id, status=FAILED, exit_code=127, ended_at=time.time(),
+                       error=f"node {node.rank} ({node.host}): cannot start {node.argv[0]}: {exc}")
+            return None
+        processes[node.rank] = process
+        try:
+            created: Optional[float] = psutil.Process(process.pid).create_time()
+        except psutil.NoSuchProcess:
+            created = None
+        nodes.append(node.model_copy(update={"pid": process.pid, "pid_create_time": created}))
+    return processes, nodes
+
+
+def _wait_nodes(record: JobRecord,
+                processes: dict[int, subprocess.Popen]) -> tuple[dict[int, int], Optional[int], bool]:
+    """Wait for every node; their exit codes, the rank that failed first (None: none did), and whether the
+    job's record was deleted meanwhile.
+
+    The other nodes get :data:`PEER_GRACE` seconds after a failure (their own errors may say more), then
+    SIGTERM. A deleted record ends the job: nobody could follow or stop it any more.
+    """
     codes: dict[int, int] = {}
     failed_at: Optional[float] = None
     first_failure: Optional[int] = None
@@ -129,17 +158,10 @@ def supervise_nodes(job_id: str) -> int:
         if not orphaned and time.monotonic() >= next_look:
             next_look = time.monotonic() + 1.0
             orphaned = not (record.record_dir / "job.json").is_file()
-            if orphaned:  # the record was deleted: nobody can follow or stop the job any more, so end it
+            if orphaned:
                 _signal_all(processes, signal.SIGTERM)
         time.sleep(0.1)
-    if orphaned:
-        return 143
-    changes: dict = {"nodes": [n.model_copy(update={"exit_code": codes.get(n.rank)}) for n in nodes]}
-    if first_failure is not None and not load_job(job_id).stop_requested:
-        changes["error"] = _failure_text(record, nodes[[n.rank for n in nodes].index(first_failure)],
-                                         codes[first_failure])
-    update_job(job_id, **changes)
-    return codes[first_failure] if first_failure is not None else 0
+    return codes, first_failure, orphaned
 
 
 def _failure_text(record: JobRecord, node: NodeRecord, code: int) -> str:

@@ -146,6 +146,19 @@ def test_deleting_a_running_jobs_record_folder_makes_its_supervisor_stop_the_wor
     time.sleep(0.2)
 
 
+def test_deleting_a_two_node_jobs_record_folder_makes_its_supervisor_stop_every_node(tmp_path):
+    env = _env(tmp_path, _stub_msrun(tmp_path, node0_seconds=120, node1_seconds=120))
+    started = run_cli("launch", str(_preset(tmp_path)), "--hosts", "local,local", "--no-probe", "--force",
+                      "--detach", "--json", "--log-dir", str(tmp_path / "logs"), env=env, cwd=str(tmp_path),
+                      timeout=60)
+    assert started.returncode == 0, started.stderr
+    job = json.loads(started.stdout.strip().splitlines()[-1])["job"]
+    assert wait_for(lambda: len(_tagged(job)) >= 3, timeout=20)  # the supervisor and both nodes' msrun
+    shutil.rmtree(tmp_path / "state" / "jobs" / job)
+    assert wait_for(lambda: not _tagged(job), timeout=30), [p.cmdline() for p in _tagged(job)]
+    time.sleep(0.2)
+
+
 async def test_the_tui_stop_says_which_node_it_could_not_reach(fake_launch, monkeypatch):  # noqa: F811
     from mindpilot.tui import launching
     from mindpilot.tui.screens.launch import LaunchScreen
