@@ -23,6 +23,7 @@ from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import detail_line, key_text, refers_to_details
+from mindpilot.validators.kb.matcher import offsets
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -288,12 +289,13 @@ def _candidate_lines(region: Tuple[bytes, int], finder: Any) -> Iterator[Tuple[i
     counted = 0
     pos = 0
     seen: set = set()
+    next_at = offsets(finder, data, len(data))
     while pos < len(data):
-        found = finder.search(data, pos)
-        if found is None:
+        at = next_at(pos)
+        if at is None:
             return
-        start = data.rfind(b"\n", 0, found.start()) + 1
-        end = data.find(b"\n", found.start())
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
         end = len(data) if end < 0 else end
         line += data.count(b"\n", counted, start)
         counted, pos = start, end + 1

@@ -59,3 +59,22 @@ def test_a_literal_grows_to_the_fixed_text_every_match_starts_with_but_never_pas
     line = TCP.format(pid=1, m=0, s=0, n=1).strip()
     assert matcher._line_finder.search(line) is None  # the start-up line is not even read
     assert not any(literal.startswith(("EI0006: [", "EI0002: [")) for literal in matcher.by_literal)
+
+
+def test_the_quick_literal_prefix_never_claims_more_than_the_parser_reads():
+    from mindpilot.validators.kb.literals import literal_prefix, quick_literal_prefix
+
+    for regex in ["Failed to connect\\. Maybe", "ab+c", "x{2}y", "(?i)abc", "\\d+ items", "a\\.b\\[c\\]d", "a|b",
+                  "retry\\(\\d+/\\d+\\)", "[ab]c", "abc?d", "EI0006: Getting", "\\bword"]:
+        assert literal_prefix(regex).startswith(quick_literal_prefix(regex)), regex
+    for rule in load_kb().rules.values():
+        for pattern in rule.patterns:
+            assert literal_prefix(pattern.regex).startswith(quick_literal_prefix(pattern.regex)), pattern.regex
+
+
+def test_a_matcher_compiles_a_rule_s_regexes_only_when_a_line_needs_them():
+    matcher = load_kb().matcher()
+    entries = [entry for group in matcher.by_literal.values() for entry in group]
+    assert len(entries) > 100 and sum(entry._regex is not None for entry in entries) < len(entries)
+    line = RETRY.format(pid=1, m=0, s=0, n=1, i=1200, total=1200).strip()
+    assert [hit.rule for hit in matcher.match_line(line)] == ["kb.launch.topology_timeout"]

@@ -89,3 +89,54 @@ def literal_prefix(regex: str) -> str:
             break
         chars.append(chr(av))
     return "".join(chars)
+
+
+_META = frozenset(".^$*+?{}[]|()")
+_QUANTIFIERS = frozenset("*+?{")
+_ESCAPED_LITERAL = frozenset(r"""\.^$*+?{}[]|()/-'"`~!@#%&=:;,<> """)
+
+
+def quick_literal_prefix(regex: str) -> str:
+    """A prefix of :func:`literal_prefix` read without the regex parser (a scan of plain characters and
+    escaped punctuation; it stops at anything else), cheap enough for every rule at every start-up."""
+    if regex.startswith("(?") or _top_level_alternation(regex):
+        return ""  # inline flags, or a match that may start with another branch: the parser decides
+    chars = []
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        step = 1
+        if char == "\\":
+            following = regex[index + 1:index + 2]
+            if not following or following not in _ESCAPED_LITERAL:
+                break  # a class (\d, \w), an anchor (\b) or a code point: not a plain character
+            char, step = following, 2
+        elif char in _META:
+            break
+        after = regex[index + step:index + step + 1]
+        if after and after in _QUANTIFIERS:
+            break  # "ab+" starts with "a" only
+        chars.append(char)
+        index += step
+    return "".join(chars)
+
+
+def _top_level_alternation(regex: str) -> bool:
+    """Whether ``regex`` has a ``|`` outside every group and class (``a|b`` may start with either)."""
+    depth, in_class, escaped = 0, False, False
+    for char in regex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False

@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.keyline import key_text
-from mindpilot.validators.kb.literals import literal_prefix
+from mindpilot.validators.kb.literals import literal_prefix, quick_literal_prefix
 from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
@@ -107,28 +107,61 @@ def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
 
 
 class _Entry:
-    """A compiled pattern of a rule."""
+    """A pattern of a rule, its regexes compiled on first use (a log meets few of the hundreds of rules, and
+    compiling them all would cost more than scanning a clean log)."""
 
-    __slots__ = ("rule", "pattern", "regex", "before", "after", "unless_near", "facts", "shape_wide",
-                 "starts_with_literal")
+    __slots__ = ("rule", "pattern", "shape_wide", "_regex", "_context", "_starts")
 
     def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
         self.rule = rule
         self.pattern = pattern
-        self.regex = re.compile(pattern.regex)
-        self.before = re.compile(pattern.before.regex) if pattern.before else None
-        self.after = re.compile(pattern.after.regex) if pattern.after else None
-        self.unless_near = re.compile(pattern.unless_near.regex) if pattern.unless_near else None
-        self.facts = [(re.compile(fact.regex), fact.lines) for fact in pattern.facts]
-        self.shape_wide = self.before is None and self.after is None and self.unless_near is None \
-            and not self.facts and _digit_blind(pattern.regex)
+        self._regex: Optional["re.Pattern[str]"] = None
+        self._context: Optional[tuple] = None
+        self._starts: Optional[bool] = None
+        self.shape_wide = pattern.before is None and pattern.after is None and pattern.unless_near is None \
+            and not pattern.facts and _digit_blind(pattern.regex)
         """Whether the regex matches a line exactly when it matches the line with every digit made 0
         (no context lines, and no digit in the pattern beyond repeat counts)."""
-        self.starts_with_literal = self.before is None and self.after is None and self.unless_near is None \
-            and pattern.literal is not None \
-            and literal_prefix(pattern.regex).startswith(pattern.literal)
+
+    @property
+    def regex(self) -> "re.Pattern[str]":
+        if self._regex is None:
+            self._regex = re.compile(self.pattern.regex)
+        return self._regex
+
+    def _contexts(self) -> tuple:
+        if self._context is None:
+            pattern = self.pattern
+            self._context = tuple(re.compile(context.regex) if context else None
+                                  for context in (pattern.before, pattern.after, pattern.unless_near)) \
+                + ([(re.compile(fact.regex), fact.lines) for fact in pattern.facts],)
+        return self._context
+
+    @property
+    def before(self) -> Optional["re.Pattern[str]"]:
+        return self._contexts()[0] if self.pattern.before is not None else None
+
+    @property
+    def after(self) -> Optional["re.Pattern[str]"]:
+        return self._contexts()[1] if self.pattern.after is not None else None
+
+    @property
+    def unless_near(self) -> Optional["re.Pattern[str]"]:
+        return self._contexts()[2] if self.pattern.unless_near is not None else None
+
+    @property
+    def facts(self) -> list:
+        return self._contexts()[3] if self.pattern.facts else []
+
+    @property
+    def starts_with_literal(self) -> bool:
         """Whether every match begins with the literal (no context lines): then the text from the literal's
         first place to the end of the line decides the match."""
+        if self._starts is None:
+            pattern = self.pattern
+            self._starts = pattern.before is None and pattern.after is None and pattern.unless_near is None \
+                and pattern.literal is not None and literal_prefix(pattern.regex).startswith(pattern.literal)
+        return self._starts
 
 
 def _digit_blind(regex: str) -> bool:
@@ -182,13 +215,21 @@ class Matcher:
         self._masked_with_digits = [_mask(literal) for literal in self._with_digits]
         alternation = "|".join([re.escape(literal) for literal in self.literals]
                                + ([CODE_SHAPE] if self.coded else [])) or "(?!)"
-        self._line_finder = re.compile(alternation)
+        self._alternation = alternation
+        self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
         self._chunk_finder = None
         if _re2 is not None and self.literals:
             options = _re2.Options()
             options.max_mem = 64 << 20
             self._chunk_finder = _re2.compile(alternation.encode("utf-8"), options=options)
+
+    @property
+    def _line_finder(self) -> "re.Pattern[str]":
+        """The literals as one regex over text (live tailing and short lists of lines; compiled on first use)."""
+        if self._line_re is None:
+            self._line_re = re.compile(self._alternation)
+        return self._line_re
 
     @property
     def engine(self) -> str:
@@ -317,26 +358,7 @@ class Matcher:
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
         """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""
         if self._chunk_finder is not None:
-            finder = self._chunk_finder
-            compiled = getattr(finder, "_regexp", None)
-            if compiled is not None and hasattr(_re2, "_Anchor"):
-                # The wrapper's search() costs three times the search itself on a byte string; call the
-                # compiled regexp directly (google-re2 < 1.1.2024 is pinned; the public path stays below).
-                unanchored = _re2._Anchor.UNANCHORED
-
-                def next_direct(pos: int) -> Optional[int]:
-                    if pos >= end:
-                        return None
-                    begin = compiled.Match(unanchored, chunk, pos, end)[0][0]
-                    return begin if begin >= 0 else None
-
-                return next_direct
-
-            def next_re2(pos: int) -> Optional[int]:
-                found = finder.search(chunk, pos, end) if pos < end else None
-                return found.start() if found is not None else None
-
-            return next_re2
+            return offsets(self._chunk_finder, chunk, end)
         positions: List[int] = []
         if self.coded:
             positions += [found.start() for found in _CODE_BYTES.finditer(chunk, start, end)]
@@ -356,6 +378,30 @@ class Matcher:
 
 
 _CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
+
+
+def offsets(finder: "re.Pattern[bytes]", chunk: bytes, end: int) -> Callable[[int], Optional[int]]:
+    """A function giving the first offset >= pos in ``chunk[:end]`` where ``finder`` (google-re2 or re, over
+    bytes) matches, or None."""
+    compiled = getattr(finder, "_regexp", None)
+    if compiled is not None and _re2 is not None and hasattr(_re2, "_Anchor"):
+        # The wrapper's search() costs three times the search itself on a byte string; call the compiled
+        # regexp directly (google-re2 < 1.1.2024 is pinned; the public path stays below).
+        unanchored = _re2._Anchor.UNANCHORED
+
+        def next_direct(pos: int) -> Optional[int]:
+            if pos >= end:
+                return None
+            begin = compiled.Match(unanchored, chunk, pos, end)[0][0]
+            return begin if begin >= 0 else None
+
+        return next_direct
+
+    def next_found(pos: int) -> Optional[int]:
+        found = finder.search(chunk, pos, end) if pos < end else None
+        return found.start() if found is not None else None
+
+    return next_found
 
 
 def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, groups: Dict[str, str]) -> Dict[str, str]:
@@ -380,7 +426,7 @@ def _longest_start(pattern: KbPattern) -> str:
     literal = pattern.literal or ""
     if pattern.before is not None or CODE_IN_LINE.search(literal) or re.search(CODE_SHAPE, literal):
         return literal
-    prefix = literal_prefix(pattern.regex)
+    prefix = quick_literal_prefix(pattern.regex)
     return prefix if prefix.startswith(literal) and len(prefix) <= 200 else literal
 
 
