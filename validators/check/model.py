@@ -121,29 +121,31 @@ def model_numbers(doc: ConfigDoc, ctx: CheckContext) -> Numbers:
     config = doc.value(*MC) or {}
     if not isinstance(config, dict):
         return numbers
-    legacy_llama = config.get("type") == "LlamaConfig"
-    names = LEGACY_NAMES if legacy_llama else ANY_NAMES
+    names = LEGACY_NAMES if config.get("type") == "LlamaConfig" else ANY_NAMES
     for field, keys in names.items():
-        for key in keys:
-            if _int(config.get(key)) is not None:
-                numbers.values[field] = config[key]
-                numbers.keys[field] = key
-                break
+        key = next((key for key in keys if _int(config.get(key)) is not None), None)
+        if key is not None:
+            numbers.values[field], numbers.keys[field] = config[key], key
     if numbers.kv_heads is None and numbers.heads is not None:
         numbers.values["kv_heads"] = numbers.heads
-    moe = doc.value("moe_config") or {}
-    for key in ("expert_num",):
-        if isinstance(moe, dict) and _int(moe.get(key)):
-            numbers.experts = moe[key]
-    for key in ("num_experts", "num_moe_experts", "n_routed_experts"):
-        if _int(config.get(key)):
-            numbers.experts = config[key]
-    for key in ("mtp_depth", "num_nextn_predict_layers", "mtp_num_layers"):
-        if _int(config.get(key)):
-            numbers.mtp = config[key]
+    moe = doc.value("moe_config")
+    numbers.experts = _last_count(config, EXPERT_KEYS) or _last_count(moe if isinstance(moe, dict) else {},
+                                                                       ("expert_num",)) or numbers.experts
+    numbers.mtp = _last_count(config, MTP_KEYS) or numbers.mtp
     if numbers.layers is None or numbers.heads is None:
         _fill_from_catalogue(numbers, doc, ctx)
     return numbers
+
+
+EXPERT_KEYS = ("num_experts", "num_moe_experts", "n_routed_experts")
+"""Keys of the model config that give the routed experts (``moe_config.expert_num`` otherwise)."""
+MTP_KEYS = ("mtp_depth", "num_nextn_predict_layers", "mtp_num_layers")
+"""Keys that give the multi-token-prediction layers."""
+
+
+def _last_count(mapping: dict, keys: tuple[str, ...]) -> Optional[int]:
+    """The value of the last of ``keys`` that ``mapping`` sets to a non-zero integer."""
+    return next((mapping[key] for key in reversed(keys) if _int(mapping.get(key))), None)
 
 
 def _fill_from_catalogue(numbers: Numbers, doc: ConfigDoc, ctx: CheckContext) -> None:
@@ -189,12 +191,17 @@ def check_model_classes(doc: ConfigDoc, ctx: CheckContext, mcore: bool, training
     if config_type == "LlamaConfig" and arch_type in (None, "LlamaForCausalLM"):
         _check_qwen2_bias(doc, ctx, config, named)
     if config_type == "LlamaConfig":
-        for hf_key, legacy_key in HF_FOR_LEGACY.items():
-            if hf_key in config and legacy_key not in config:
-                line = doc.line(*MC, hf_key)
-                severity = None if legacy_key != "max_position_embedding" else "warning"
-                ctx.add("model.key_ignored", doc.path, line, severity=severity, key=hf_key, legacy_key=legacy_key,
-                        value=config[hf_key], suggest=doc.text_of_line(line).strip().replace(hf_key, legacy_key, 1))
+        _check_ignored_keys(doc, ctx, config)
+
+
+def _check_ignored_keys(doc: ConfigDoc, ctx: CheckContext, config: dict) -> None:
+    """Hugging Face key names that the legacy ``LlamaConfig`` does not read (it wants its own name)."""
+    for hf_key, legacy_key in HF_FOR_LEGACY.items():
+        if hf_key in config and legacy_key not in config:
+            line = doc.line(*MC, hf_key)
+            severity = None if legacy_key != "max_position_embedding" else "warning"
+            ctx.add("model.key_ignored", doc.path, line, severity=severity, key=hf_key, legacy_key=legacy_key,
+                    value=config[hf_key], suggest=doc.text_of_line(line).strip().replace(hf_key, legacy_key, 1))
 
 
 QWEN2_VOCABS = frozenset({151646, 151936, 152064})
