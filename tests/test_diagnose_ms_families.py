@@ -105,6 +105,10 @@ def _diagnose(tmp_path, text: str):
      "kb.rl.remove_padding_requirements", ["no_pad_to_seq_lengths"]),
     ("RuntimeError: Communicator of group tp-0-1-2-3 inited: failed. Result: Init communicator for group tp-0-1-2-3 "
      "exception info: HCCL init failed", "kb.launch.ms_comm_group_init_failed", ["tp-0-1-2-3", "plog"]),
+    ("AssertionError: sequence length must be divisible by context_parallel_size", "kb.parallel.seq_not_divisible_cp",
+     ["context_parallel_size"]),
+    ("AssertionError: --ulysses-degree-in-cp must be devisible by --context-parallel-size",
+     "kb.parallel.heads_not_divisible_cp_tp", ["--ulysses-degree-in-cp"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
