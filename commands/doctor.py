@@ -11,7 +11,7 @@ import argparse
 import math
 import os
 import sys
-from typing import Optional, TextIO
+from typing import Any, Optional, TextIO
 
 from mindpilot.commands.output import (CommandError, add_format_argument, emit_ci, emit_json, lang_of, print_findings,
                                        words, words_for)
@@ -55,12 +55,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     lang = lang_of(args)
     if args.list_stacks:
         return _list_stacks(args)
-    if args.deep and args.timeout is None:
-        from mindpilot.validators.selftest import DEFAULT_TIMEOUT as timeout
-    else:
-        timeout = 20.0 if args.timeout is None else args.timeout
-    if not (timeout > 0 and math.isfinite(timeout)):
-        raise CommandError(f"--timeout must be a positive number of seconds, got {timeout:g}", ExitCode.USAGE)
+    timeout = _timeout(args)
     if args.deep:
         if args.demo:
             raise CommandError("--deep runs a real self-test: it has no demo", ExitCode.USAGE)
@@ -79,6 +74,24 @@ def run(args: argparse.Namespace) -> ExitCode:
 
         raise CommandError(redact_text(f"cannot probe the environment: {exc}", secret_values()),
                            ExitCode.ENVIRONMENT) from None
+    _emit(args, report, lang)
+    return exit_code_for(report.findings)
+
+
+def _timeout(args: argparse.Namespace) -> float:
+    """``--timeout``, else the self-test's own limit with ``--deep`` and 20 s for the probe; positive and finite."""
+    if args.deep and args.timeout is None:
+        from mindpilot.validators.selftest import DEFAULT_TIMEOUT
+
+        return DEFAULT_TIMEOUT
+    timeout = 20.0 if args.timeout is None else args.timeout
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise CommandError(f"--timeout must be a positive number of seconds, got {timeout:g}", ExitCode.USAGE)
+    return timeout
+
+
+def _emit(args: argparse.Namespace, report: Any, lang: str) -> None:
+    """The report as CI annotations, JSON or text on stdout."""
     try:
         if emit_ci(args, report.findings, "doctor"):
             pass
@@ -88,7 +101,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             print_report(report, lang)
     except BrokenPipeError:  # `mindpilot doctor | head`: the reader left, which is not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return exit_code_for(report.findings)
 
 
 def _list_stacks(args: argparse.Namespace) -> ExitCode:
