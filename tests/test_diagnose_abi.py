@@ -62,6 +62,16 @@ def _diagnose(tmp_path, text: str):
      "kb.environment.python_version_unsupported", ["3.9.7", "<3.12,>=3.10"]),
     ("mindspeed-llm 2.1.0 requires transformers==4.51.3, but you have transformers 4.57.1 which is incompatible.",
      "kb.versions.pip_dependency_conflict", ["mindspeed-llm 2.1.0", "transformers==4.51.3", "transformers 4.57.1"]),
+    # Python and numpy newer or older than the code.
+    ("AttributeError: module 'numpy' has no attribute 'bool'", "kb.versions.numpy_alias_removed", ["np.bool", "1.24"]),
+    ("TypeError: unsupported operand type(s) for |: 'types.GenericAlias' and 'NoneType'",
+     "kb.environment.python_too_old_for_code", ["Python is too old"]),
+    ("ModuleNotFoundError: No module named 'distutils.util'", "kb.environment.distutils_removed", ["3.12"]),
+    ("ImportError: numpy.core.multiarray failed to import", "kb.versions.numpy2_abi", ["NumPy 2"]),
+    ("ERROR: Could not find a version that satisfies the requirement torch-npu==2.1.0.post8 (from versions: none)",
+     "kb.environment.pip_no_distribution", ["pip"]),
+    ("ValueError: Error initializing torch.distributed using env:// rendezvous: environment variable WORLD_SIZE "
+     "expected, but not set", "kb.launch.dist_env_var_missing", ["WORLD_SIZE"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -103,6 +113,10 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
     ("Requirement already satisfied: torch==2.5.1 in ./site-packages (from vllm-ascend==0.9.1)",
      "kb.versions.pip_dependency_conflict"),
     ("[INFO] npu and cpu tensors are used at the same time in this step", "kb.environment.two_accelerators"),
+    ("AttributeError: module 'numpy' has no attribute 'float64x'", "kb.versions.numpy_alias_removed"),
+    ("TypeError: unsupported operand type(s) for |: 'int' and 'str'", "kb.environment.python_too_old_for_code"),
+    ("[INFO] MASTER_ADDR expected at 10.0.0.1, not set by the user: using the default",
+     "kb.launch.dist_env_var_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
@@ -180,3 +194,12 @@ def test_the_frameworks_own_version_checks_are_one_warning(tmp_path, line):
     report = _diagnose(tmp_path, line)
     assert [f.rule for f in report.findings] == ["kb.versions.cann_mismatch"]
     assert report.findings[0].severity.value == "warning" and report.root_cause is None
+
+
+def test_a_collective_timeout_is_a_consequence_of_the_rank_that_failed_first(tmp_path):
+    report = _diagnose(tmp_path, "[rank1]: RuntimeError: NPU out of memory. Tried to allocate 2.00 GiB\n"
+                                 "[E ProcessGroupHCCL.cpp:913] [Rank 0] Watchdog caught collective operation timeout: "
+                                 "WorkHCCL(SeqNum=7, OpType=ALLREDUCE, Timeout(ms)=1800000) ran for 1800321 "
+                                 "milliseconds before timing out.")
+    assert report.root_cause.rule == "kb.runtime.npu_oom_torch"
+    assert "kb.launch.hccl_watchdog_timeout" in {group.rule for group in report.consequences}
