@@ -172,6 +172,20 @@ def checkout_paths(facts: Any) -> dict[str, str]:
 def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None,
               msrun: Optional[str] = None) -> dict[str, str]:
     """Variables the job needs beyond the user's environment (the "env diff")."""
+    env = _code_env(preset, facts)
+    # msrun starts workers with a bare `python` (run.py _generate_cmd_args_list): make it the one beside msrun.
+    program = msrun or find_msrun(python)
+    if program:
+        bin_dir = Path(program).parent
+        if (bin_dir / "python").exists() and shutil.which("python") != str(bin_dir / "python"):
+            env["PATH"] = str(bin_dir)
+    env.update(_framework_env(preset))
+    env.update(preset.env)
+    return env
+
+
+def _code_env(preset: Preset, facts: Any) -> dict[str, str]:
+    """``PYTHONPATH`` (the preset's entries, then the source checkouts) and ``MINDFORMERS_PATH``."""
     env: dict[str, str] = {}
     checkouts = checkout_paths(facts) if preset.use_checkouts else {}
     pythonpath = [preset.resolve(p) for p in preset.pythonpath]
@@ -183,12 +197,12 @@ def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None,
         env["PYTHONPATH"] = os.pathsep.join(pythonpath)
     if "mindformers" in checkouts:
         env["MINDFORMERS_PATH"] = checkouts["mindformers"]
-    # msrun starts workers with a bare `python` (run.py _generate_cmd_args_list): make it the one beside msrun.
-    program = msrun or find_msrun(python)
-    if program:
-        bin_dir = Path(program).parent
-        if (bin_dir / "python").exists() and shutil.which("python") != str(bin_dir / "python"):
-            env["PATH"] = str(bin_dir)
+    return env
+
+
+def _framework_env(preset: Preset) -> dict[str, str]:
+    """The switches the preset sets for MindSpore, HCCL and vLLM."""
+    env: dict[str, str] = {}
     if preset.ms_enable_lccl is not None:
         env["MS_ENABLE_LCCL"] = preset.ms_enable_lccl
     if preset.hccl_connect_timeout is not None:
@@ -200,7 +214,6 @@ def build_env(preset: Preset, facts: Any = None, python: Optional[str] = None,
         env["MS_ALLOC_CONF"] = preset.ms_alloc_conf or VLLM_ALLOC_CONF
     elif preset.ms_alloc_conf:
         env["MS_ALLOC_CONF"] = preset.ms_alloc_conf
-    env.update(preset.env)
     return env
 
 
