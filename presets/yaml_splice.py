@@ -51,20 +51,29 @@ def render_value(value: Any, like: str = "") -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        text = repr(value)
-        if "e" in text:  # PyYAML (YAML 1.1) needs a dot in the mantissa and a signed exponent
-            mantissa, exponent = text.split("e")
-            if "." not in mantissa:
-                mantissa += ".0"
-            if exponent[0] not in "+-":
-                exponent = "+" + exponent
-            text = f"{mantissa}e{exponent}"
-        return text
+        return _render_float(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(render_value(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_render_key(k)}: {render_value(v)}" for k, v in value.items()) + "}"
-    text = str(value)
+    return _render_string(str(value), like)
+
+
+def _render_float(value: float) -> str:
+    """``repr``, with the dot in the mantissa and the signed exponent PyYAML (YAML 1.1) needs to read a float."""
+    text = repr(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    if exponent[0] not in "+-":
+        exponent = "+" + exponent
+    return f"{mantissa}e{exponent}"
+
+
+def _render_string(text: str, like: str) -> str:
+    """Plain when YAML reads it back as this string, else quoted as the old token was (single by default)."""
     quote = like[:1] if like[:1] in ("'", '"') else ""
     if not quote and _PLAIN_SAFE.match(text) and text.lower() not in ("true", "false", "yes", "no", "on", "off", "null"):
         return text

@@ -129,6 +129,16 @@ def test_floats_are_written_so_pyyaml_reads_floats(tmp_path):
     assert yaml.safe_load(f"x: {render_value(5e-07)}")["x"] == 5e-07
 
 
+@pytest.mark.parametrize("value, like", [("a b", ""), ("yes", ""), ('say "hi" \\ bye', '"old"'), ("it's", "'old'"),
+                                         ("null", ""), ("plain", "")])
+def test_strings_are_written_so_pyyaml_reads_the_same_string(value, like):
+    from mindpilot.presets.yaml_splice import render_value
+
+    text = render_value(value, like)
+    assert yaml.safe_load(f"x: {text}")["x"] == value
+    assert text[0] == (like[:1] if like else text[0]) and (value != "plain" or text == "plain")
+
+
 def test_unparsable_file_is_refused_and_untouched(tmp_path):
     path = tmp_path / "bad.yaml"
     original = "parallel_config:\n  data_parallel: [1\n  model_parallel: 2\n"

@@ -207,25 +207,9 @@ def choose_stack(packages: dict[str, str], checkouts: dict[str, tuple[Optional[s
     checkout_versions = {name: v for name, (v, _) in checkouts.items() if v}
     best: Optional[tuple[float, int, StackChoice]] = None
     for order, stack in enumerate(stacks):
-        present = {req.name for req in stack.packages
-                   if found_version(req.name, packages, checkout_versions) or req.name in checkouts}
-        if stack.anchor not in present:
-            continue
-        score = 0.0
-        fitting = []
-        for req in stack.packages:
-            version = found_version(req.name, packages, checkout_versions)
-            commit = checkouts.get(req.name, (None, None))[1]
-            if requirement_fits(req, version, commit):
-                score += 2
-                fitting.append(f"{req.name} {version or commit}")
-            elif req.name in present:
-                score += 1
-        if cann and any(ascend_matches(cann, c) for c in stack.cann):
-            score += 1
-        choice = StackChoice(stack=stack, fitting=fitting, total=len(stack.packages))
-        if best is None or (score, -order) > (best[0], -best[1]):
-            best = (score, order, choice)
+        scored = _score(stack, packages, checkouts, checkout_versions, cann)
+        if scored is not None and (best is None or (scored[0], -order) > (best[0], -best[1])):
+            best = (scored[0], order, StackChoice(stack=stack, fitting=scored[1], total=len(stack.packages)))
     if best is not None:
         return best[2]
     default = next(stack for stack in stacks if stack.default)
@@ -234,3 +218,26 @@ def choose_stack(packages: dict[str, str], checkouts: dict[str, tuple[Optional[s
             if stack.framework == default.framework and any(ascend_matches(cann, c) for c in stack.cann):
                 return StackChoice(stack=stack, total=len(stack.packages), how="cann")
     return StackChoice(stack=default, total=len(default.packages), how="default")
+
+
+def _score(stack: Stack, packages: dict[str, str], checkouts: dict[str, tuple[Optional[str], Optional[str]]],
+           checkout_versions: dict[str, str], cann: Optional[str]) -> Optional[tuple[float, list[str]]]:
+    """``(score, fitting components)`` of ``stack`` for what is installed (see :func:`choose_stack`); None
+    when its anchor package is not there."""
+    present = {req.name for req in stack.packages
+               if found_version(req.name, packages, checkout_versions) or req.name in checkouts}
+    if stack.anchor not in present:
+        return None
+    score = 0.0
+    fitting = []
+    for req in stack.packages:
+        version = found_version(req.name, packages, checkout_versions)
+        commit = checkouts.get(req.name, (None, None))[1]
+        if requirement_fits(req, version, commit):
+            score += 2
+            fitting.append(f"{req.name} {version or commit}")
+        elif req.name in present:
+            score += 1
+    if cann and any(ascend_matches(cann, c) for c in stack.cann):
+        score += 1
+    return score, fitting
