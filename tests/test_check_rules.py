@@ -96,6 +96,13 @@ CASES = [
      "model.class_no_training", "type: Qwen2ForCausalLM"),
     ("unknown-swap-key", [("model:", "swap_config:\n  swap: False\n  swaps: 1\nmodel:")], 1, "parallel.unknown_key",
      "swaps: 1"),
+    ("mcore-infer-kv-tp", [("use_parallel: True", "use_parallel: True\nuse_legacy: False"),
+                           ("run_mode: 'finetune'", "run_mode: 'predict'"), ("    n_kv_heads: 4", "    n_kv_heads: 6"),
+                           ("  model_parallel: 1", "  model_parallel: 4")], 4, "parallel.kv_heads_tp_infer",
+     "model_parallel: 4"),
+    ("mcore-infer-tp-kv", [("use_parallel: True", "use_parallel: True\nuse_legacy: False"),
+                           ("run_mode: 'finetune'", "run_mode: 'predict'"), ("  model_parallel: 1", "  model_parallel: 6")],
+     6, "parallel.tp_kv_heads_infer", "model_parallel: 6"),
 ]
 
 

@@ -131,15 +131,7 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
     if parallel_on:
         _check_world(doc, ctx, plan, mode, str(raw_mode))
     training = run_mode in (None, "train", "finetune")
-    if training and plan.pp > 1 and plan.mbn < plan.pp:
-        ctx.add("parallel.micro_batch_lt_pp", path, doc.line(PC, "micro_batch_num") or doc.line(PC, "pipeline_stage"),
-                mbn=plan.mbn, pp=plan.pp, suggest=_suggest(doc, (PC, "micro_batch_num"), plan.pp)
-                if doc.has(PC, "micro_batch_num") else f"micro_batch_num: {plan.pp}")
-    if training and parallel_on and plan.pp == 1 and plan.mbn > 1:
-        ctx.add("parallel.micro_batch_ignored", path, doc.line(PC, "micro_batch_num"), mbn=plan.mbn)
-    if run_mode in ("predict", "eval") and plan.pp > 1:
-        ctx.add("parallel.predict_pp", path, doc.line(PC, "pipeline_stage"), pp=plan.pp, mode=run_mode,
-                suggest=_suggest(doc, (PC, "pipeline_stage"), 1))
+    _check_pipeline_batches(doc, ctx, plan, run_mode, parallel_on)
     _check_heads(doc, ctx, plan, numbers, mcore, training)
     _check_context_parallel(doc, ctx, plan, numbers)
     _check_sequence_parallel(doc, ctx, plan, numbers, mcore)
@@ -149,6 +141,22 @@ def check_parallel(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbe
             ctx.add("parallel.predict_batch_dp", path, doc.line(*MC, "batch_size"), batch=batch, dp=plan.dp)
     if parallel_on:
         _check_dataset_strategy(doc, ctx, plan, mode, run_mode)
+
+
+def _check_pipeline_batches(doc: ConfigDoc, ctx: CheckContext, plan: Plan, run_mode: Optional[str],
+                            parallel_on: bool) -> None:
+    """Micro batches against pipeline stages when training; no pipeline when predicting or evaluating."""
+    path = doc.path
+    training = run_mode in (None, "train", "finetune")
+    if training and plan.pp > 1 and plan.mbn < plan.pp:
+        ctx.add("parallel.micro_batch_lt_pp", path, doc.line(PC, "micro_batch_num") or doc.line(PC, "pipeline_stage"),
+                mbn=plan.mbn, pp=plan.pp, suggest=_suggest(doc, (PC, "micro_batch_num"), plan.pp)
+                if doc.has(PC, "micro_batch_num") else f"micro_batch_num: {plan.pp}")
+    if training and parallel_on and plan.pp == 1 and plan.mbn > 1:
+        ctx.add("parallel.micro_batch_ignored", path, doc.line(PC, "micro_batch_num"), mbn=plan.mbn)
+    if run_mode in ("predict", "eval") and plan.pp > 1:
+        ctx.add("parallel.predict_pp", path, doc.line(PC, "pipeline_stage"), pp=plan.pp, mode=run_mode,
+                suggest=_suggest(doc, (PC, "pipeline_stage"), 1))
 
 
 def _check_section_values(doc: ConfigDoc, ctx: CheckContext, plan: Plan) -> None:
@@ -252,11 +260,7 @@ def _check_heads(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers
     if mp == 1 and ulysses == 1:
         return
     if mcore and not training:
-        kv = numbers.kv_heads
-        if kv and kv >= mp and kv % mp:
-            ctx.add("parallel.kv_heads_tp_infer", path, line_mp, kv=kv, tp=mp, where=where)
-        elif kv and kv < mp and mp % kv:
-            ctx.add("parallel.tp_kv_heads_infer", path, line_mp, kv=kv, tp=mp, where=where)
+        _check_kv_heads_inference(ctx, path, line_mp, numbers.kv_heads, mp, where)
         return
     if numbers.heads and numbers.heads % shard:
         ctx.add("parallel.heads_mp", path, line_mp, heads=numbers.heads, mp=mp, ulysses=ulysses, where=where,
@@ -270,6 +274,15 @@ def _check_heads(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers
             ctx.add("parallel.ffn_mp", path, line_mp, ffn=numbers.ffn, mp=mp)
         if numbers.hidden and numbers.hidden % mp:
             ctx.add("parallel.hidden_mp", path, line_mp, hidden=numbers.hidden, mp=mp)
+
+
+def _check_kv_heads_inference(ctx: CheckContext, path: str, line: Optional[int], kv: Optional[int], tp: int,
+                              where: str) -> None:
+    """Mcore inference: KV heads split evenly over tensor parallel, or replicated evenly when fewer."""
+    if kv and kv >= tp and kv % tp:
+        ctx.add("parallel.kv_heads_tp_infer", path, line, kv=kv, tp=tp, where=where)
+    elif kv and kv < tp and tp % kv:
+        ctx.add("parallel.tp_kv_heads_infer", path, line, kv=kv, tp=tp, where=where)
 
 
 def _divisors_text(heads: Optional[int], kv: Optional[int], ulysses: int) -> str:
