@@ -40,6 +40,8 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str]]:
     flood = tmp / "flood"
     flood.write_text(f"#!{sys.executable}\nimport sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
     flood.chmod(0o755)
+    (tmp / "long_line.log").write_text("RuntimeError: call aclnnX failed, error code is 561002\nEZ9999: "
+                                       + "x" * 10_000_000 + "\n")
     return [
         ("check, YAML 10,000 deep", ["check", str(tmp / "deep.yaml")], "a slow parse, then a traceback"),
         ("check, billion laughs", ["check", str(tmp / "laughs.yaml")], "hang"),
@@ -47,6 +49,7 @@ def cases(tmp: Path) -> list[tuple[str, list[str], str]]:
         ("plan, config.json 10^9 layers", ["plan", "--model", str(tmp / "model"), "--cards", "8"], "hang"),
         ("check --fix, 10^9 layers", ["check", str(tmp / "layers.yaml"), "--cards", "8", "--fix"], "hang"),
         ("diagnose /dev/zero", ["diagnose", "/dev/zero"], "hang"),
+        ("diagnose, a 10 MB line", ["diagnose", str(tmp / "long_line.log")], "58 s (a regex over every literal)"),
         ("doctor --python ./flood", ["doctor", "--python", str(flood)], "4.5 GB RSS"),
     ]
 

@@ -220,6 +220,8 @@ DETAIL_REACH = 15
 """Lines after an unknown error searched for the line that says what it means."""
 LINES_ABOVE = 10
 """Lines above an unknown error whose error codes are explained with it (a traceback's CANN block)."""
+MAX_LINE = 4096
+"""Bytes of each of those lines read (a megabyte-long line is not decoded whole for a look at its start)."""
 
 
 def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) -> Tuple[List[str], List[Tuple[int, str]]]:
@@ -238,9 +240,10 @@ def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) ->
             return [], []
         number, pos = number + 1, end + 1
     bounds = list(starts) + [pos]
-    above = [decode(data[begin:end - 1]).rstrip("\r") for begin, end in zip(bounds[:-2], bounds[1:-1])]
-    lines = data[pos:].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
-    return above, [(number + index, decode(raw).rstrip("\r")) for index, raw in enumerate(lines)]
+    above = [decode(data[begin:min(end - 1, begin + MAX_LINE)]).rstrip("\r")
+             for begin, end in zip(bounds[:-2], bounds[1:-1])]
+    lines = data[pos:pos + (DETAIL_REACH + 1) * MAX_LINE].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
+    return above, [(number + index, decode(raw[:MAX_LINE]).rstrip("\r")) for index, raw in enumerate(lines)]
 
 
 def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:

@@ -78,3 +78,14 @@ def test_a_matcher_compiles_a_rule_s_regexes_only_when_a_line_needs_them():
     assert len(entries) > 100 and sum(entry._regex is not None for entry in entries) < len(entries)
     line = RETRY.format(pid=1, m=0, s=0, n=1, i=1200, total=1200).strip()
     assert [hit.rule for hit in matcher.match_line(line)] == ["kb.launch.topology_timeout"]
+
+
+@pytest.mark.parametrize("engine", ["re2", "bytes.find"])
+def test_a_megabyte_long_line_is_read_for_literals_in_one_pass(engine):
+    from mindpilot.validators.kb.matcher import use_pure_python
+
+    matcher = load_kb().matcher() if engine == "re2" else use_pure_python(load_kb().matcher())
+    filler = "x" * (1 << 20)
+    assert matcher.may_match(filler + " Topology build timed out., retry(3/1200)")
+    assert not matcher.may_match(filler)
+    assert matcher.may_match("Topology build timed out., retry(3/1200)") and not matcher.may_match("step 1")

@@ -181,6 +181,8 @@ def _mask(text: str) -> bytes:
     """``text`` with every digit made 0, as bytes (``bytes.translate`` is a table lookup; ``str.translate``
     a dictionary lookup per character, twenty times slower)."""
     return text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
+LONG_LINE = 4096
+"""Characters from which a line's literals are looked for with google-re2 rather than Python's regex."""
 MAX_SHAPE = 2000
 """Lines longer than this are not remembered (their literals are tested each time)."""
 MAX_SHAPES = 4096
@@ -231,6 +233,15 @@ class Matcher:
             self._line_re = re.compile(self._alternation)
         return self._line_re
 
+    def may_match(self, text: str) -> bool:
+        """Whether ``text`` holds a literal of some rule (or a code). A long line goes through google-re2 (linear
+        time): Python's regex tries every literal at every position, seconds for a megabyte-long line."""
+        if len(text) <= LONG_LINE:
+            return self._line_finder.search(text) is not None
+        if self._chunk_finder is not None:
+            return self._chunk_finder.search(text.encode("utf-8", "surrogatepass")) is not None
+        return any(literal in text for literal in self.literals) or bool(self.coded and _CODE_TEXT.search(text))
+
     @property
     def engine(self) -> str:
         """``re2`` or ``bytes.find``: which finder scans whole chunks."""
@@ -241,7 +252,7 @@ class Matcher:
 
         Patterns that need lines *after* the match are skipped here; whole-file scans apply them.
         """
-        if self._line_finder.search(text) is None:
+        if not self.may_match(text):
             return []
         line = clean_line(text)
         before_text = "\n".join(before[-500:])
@@ -378,6 +389,7 @@ class Matcher:
 
 
 _CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
+_CODE_TEXT = re.compile(CODE_SHAPE)
 
 
 def offsets(finder: "re.Pattern[bytes]", chunk: bytes, end: int) -> Callable[[int], Optional[int]]:

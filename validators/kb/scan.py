@@ -284,7 +284,7 @@ def scan_lines(matcher: Matcher, lines: List[str]) -> List[Tuple[int, KbHit]]:
     """Match a short list of text lines with full context (scripts, pasted reports, tests)."""
     out: List[Tuple[int, KbHit]] = []
     for index, line in enumerate(lines):
-        if matcher._line_finder.search(line) is None:
+        if not matcher.may_match(line):
             continue
         hits = matcher.match_candidate(
             clean_line(line),
