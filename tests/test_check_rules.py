@@ -170,3 +170,14 @@ def test_keys_from_a_merge_are_reported_where_the_anchor_defines_them(tmp_path):
             "  pipeline_stage: 1\n")
     hit = next(f for f in check_files([_write(tmp_path, text)], cards=4) if f.rule == "parallel.product_mismatch")
     assert hit.line == 2 and "data_parallel: 4" in hit.fix
+
+
+def test_a_checkpoint_folder_named_as_a_file_and_a_model_dir_that_is_a_file(tmp_path):
+    folder = tmp_path / "qwen.ckpt"
+    folder.mkdir()
+    config_json = tmp_path / "config.json"
+    config_json.write_text("{}")
+    text = BASE + f"load_checkpoint: {folder}\npretrained_model_dir: {config_json}\n"
+    rules = {f.rule: f for f in check_files([_write(tmp_path, text)], cards=1)}
+    assert rules["paths.expected_file"].line == _line(text, "load_checkpoint")
+    assert rules["paths.expected_dir"].line == _line(text, "pretrained_model_dir")

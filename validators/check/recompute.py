@@ -36,6 +36,7 @@ def _interleave(doc: ConfigDoc) -> int:
 
 
 def check_recompute(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mcore: bool, predict: bool) -> None:
+    """``recompute_config``: a mapping, unused when predicting, known keys, per-stage lists of the right shape."""
     path = doc.path
     section = doc.value(RC)
     if section is None:
@@ -46,6 +47,20 @@ def check_recompute(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mcore: bool, 
     if predict:
         ctx.add("recompute.ignored_in_predict", path, doc.line(RC))
         return
+    _check_keys(doc, ctx, section, mcore)
+    pp, ppi = plan.pp, _interleave(doc)
+    swap = doc.value("swap_config", "swap") is True
+    for key in LIST_KEYS:
+        value = section.get(key)
+        _check_list(doc, ctx, (RC, key), key, value, pp, ppi, swap)
+        if isinstance(value, dict):
+            for pattern, per_stage in value.items():
+                _check_list(doc, ctx, (RC, key, pattern), f"{key}['{pattern}']", per_stage, pp, ppi, swap)
+
+
+def _check_keys(doc: ConfigDoc, ctx: CheckContext, section: dict, mcore: bool) -> None:
+    """Keys the template does not have, switches that are not booleans, and what mcore does not support."""
+    path = doc.path
     for key in section:
         if key not in RECOMPUTE_TEMPLATE:
             ctx.add("recompute.unknown_key", path, doc.line(RC, key), key=key, allowed=", ".join(RECOMPUTE_TEMPLATE))
@@ -55,14 +70,6 @@ def check_recompute(doc: ConfigDoc, ctx: CheckContext, plan: Plan, mcore: bool, 
                     type_name=type(section[key]).__name__)
     if mcore and section.get("recompute_slice_activation") is True:
         ctx.add("recompute.slice_activation_mcore", path, doc.line(RC, "recompute_slice_activation"))
-    pp, ppi = plan.pp, _interleave(doc)
-    swap = doc.value("swap_config", "swap") is True
-    for key in LIST_KEYS:
-        value = section.get(key)
-        _check_list(doc, ctx, (RC, key), key, value, pp, ppi, swap)
-        if isinstance(value, dict):
-            for pattern, per_stage in value.items():
-                _check_list(doc, ctx, (RC, key, pattern), f"{key}['{pattern}']", per_stage, pp, ppi, swap)
 
 
 def _check_list(doc: ConfigDoc, ctx: CheckContext, keys: tuple, label: str, value: Any, pp: int, ppi: int,

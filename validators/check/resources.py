@@ -105,11 +105,7 @@ def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) ->
             ctx.add("paths.placeholder", doc.path, line, key=key, value=value)
             continue
         if role == "dataset" and seq_length:
-            hinted = _seq_hint(value)
-            if hinted and hinted != seq_length and hinted not in (seq_length + 1,):
-                ctx.add("paths.dataset_seq_length", doc.path, line, key=key, value=value, hinted=hinted,
-                        seq_length=seq_length,  # model_config's, or model's in a PyNative config
-                        seq_line=doc.line(*MC, "seq_length") or doc.line("model", "seq_length"))
+            _check_seq_hint(doc, ctx, line, key, value, seq_length)
         if ctx.skip_paths or role == "model_dir" and not value.startswith(("/", ".", "~")):
             continue
         target = Path(value).expanduser()
@@ -118,15 +114,31 @@ def check_paths(doc: ConfigDoc, ctx: CheckContext, seq_length: Optional[int]) ->
         if not target.exists() and not _glob_exists(target):
             ctx.add("paths.missing", doc.path, line, key=key, value=value).source = opened_by  # the code that opens it
             continue
-        if role == "checkpoint" and target.is_dir() and value.rstrip("/").endswith(CHECKPOINT_SUFFIXES):
-            ctx.add("paths.expected_file", doc.path, line, key=key, value=value)
-        elif role == "checkpoint" and key == "load_checkpoint" and target.is_file():
-            auto = doc.value("auto_trans_ckpt") is True
-            if doc.value("use_parallel") is True and not auto and _is_distributed_run(doc):
-                ctx.add("paths.distributed_needs_dir", doc.path, line, key=key, value=value,
-                        auto_line=doc.line("auto_trans_ckpt") or line)
-        elif role == "model_dir" and target.is_file():
-            ctx.add("paths.expected_dir", doc.path, line, key=key, value=value)
+        _check_kind(doc, ctx, line, key, value, role, target)
+
+
+def _check_seq_hint(doc: ConfigDoc, ctx: CheckContext, line: Optional[int], key: str, value: str,
+                    seq_length: int) -> None:
+    """A dataset whose file name says another sequence length than the config trains with."""
+    hinted = _seq_hint(value)
+    if hinted and hinted != seq_length and hinted not in (seq_length + 1,):
+        ctx.add("paths.dataset_seq_length", doc.path, line, key=key, value=value, hinted=hinted,
+                seq_length=seq_length,  # model_config's, or model's in a PyNative config
+                seq_line=doc.line(*MC, "seq_length") or doc.line("model", "seq_length"))
+
+
+def _check_kind(doc: ConfigDoc, ctx: CheckContext, line: Optional[int], key: str, value: str, role: str,
+                target: Path) -> None:
+    """A file where the framework opens a folder, or the other way round (checkpoints, model folders)."""
+    if role == "checkpoint" and target.is_dir() and value.rstrip("/").endswith(CHECKPOINT_SUFFIXES):
+        ctx.add("paths.expected_file", doc.path, line, key=key, value=value)
+    elif role == "checkpoint" and key == "load_checkpoint" and target.is_file():
+        auto = doc.value("auto_trans_ckpt") is True
+        if doc.value("use_parallel") is True and not auto and _is_distributed_run(doc):
+            ctx.add("paths.distributed_needs_dir", doc.path, line, key=key, value=value,
+                    auto_line=doc.line("auto_trans_ckpt") or line)
+    elif role == "model_dir" and target.is_file():
+        ctx.add("paths.expected_dir", doc.path, line, key=key, value=value)
 
 
 def _glob_exists(target: Path) -> bool:
