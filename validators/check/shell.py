@@ -75,17 +75,28 @@ def _path_lists(script: "Script", ctx: CheckContext) -> None:
         if re.search(r"\S\s+\S", value) and ("$" in value or "/" in value):
             ctx.add("shell.path_list_space", script.path, line.number, name=name, value=value,
                     suggest=":".join(value.split()))
-        if name != "PYTHONPATH":
-            continue
-        new: list[str] = []
-        for part in value.split(":"):
-            if part in ("$PYTHONPATH", "${PYTHONPATH}"):
-                new.extend(entries)
-            elif part:
-                entry = os.path.normpath(script.expand(part))
-                new.append(entry)
-                added_at.setdefault(entry, line.number)
-        entries = new
+        if name == "PYTHONPATH":
+            entries = _pythonpath_after(script, value, entries, added_at, line.number)
+    _check_checkout_copies(script, ctx, entries, added_at)
+
+
+def _pythonpath_after(script: "Script", value: str, entries: list[str], added_at: dict[str, int],
+                      line: int) -> list[str]:
+    """``PYTHONPATH`` after ``export PYTHONPATH=value`` (``$PYTHONPATH`` in it stands for ``entries``); the line
+    each new entry was added on goes into ``added_at``."""
+    new: list[str] = []
+    for part in value.split(":"):
+        if part in ("$PYTHONPATH", "${PYTHONPATH}"):
+            new.extend(entries)
+        elif part:
+            entry = os.path.normpath(script.expand(part))
+            new.append(entry)
+            added_at.setdefault(entry, line)
+    return new
+
+
+def _check_checkout_copies(script: "Script", ctx: CheckContext, entries: list[str], added_at: dict[str, int]) -> None:
+    """Two checkouts of one package on ``PYTHONPATH``: the first shadows the others."""
     by_package: dict[str, list[str]] = {}
     for entry in dict.fromkeys(entries):
         package = os.path.basename(entry).lower()
