@@ -103,3 +103,11 @@ def test_mindspeed_rl_config_is_not_mistaken_for_mindrlhf(tmp_path):
     report = run_check([path])
     assert report.files[0]["kind"] == "mindspeed_rl"  # its own checks (test_check_mindspeed_rl.py), not GRPO's
     assert [f.rule for f in report.findings] == []
+
+
+def test_an_empty_section_is_checked_without_a_traceback(tmp_path):
+    path = tmp_path / "grpo_config.yaml"
+    path.write_text("rl_config:\n  num_rollouts: 1\nref_config:\nactor_config:\n  parallel_config:\n"
+                    "    data_parallel: 1\n  no_such_key: 1\n", encoding="utf-8")
+    findings = check_files([path], skip_paths=True)
+    assert [(f.rule, f.line) for f in findings if f.rule == "grpo.unknown_key"] == [("grpo.unknown_key", 7)]

@@ -81,33 +81,36 @@ def check_grpo_doc(doc: ConfigDoc, ctx: CheckContext, check_model_yaml: Any = No
 
 
 def _check_keys(doc: ConfigDoc, ctx: CheckContext) -> None:
+    """Sections MindRLHF does not read, sections that are not mappings, and unknown keys inside each."""
     schema = grpo_schema()
     data = doc.data if isinstance(doc.data, dict) else {}
     for section, value in data.items():
         if section not in schema.sections:
             ctx.add("grpo.unknown_section", doc.path, doc.line(section), key=section,
                     allowed=", ".join(schema.sections))
-            continue
-        allowed = schema.sections[section]
-        if value is not None and not isinstance(value, dict):
+        elif value is not None and not isinstance(value, dict):
             ctx.add("yaml.section_not_mapping", doc.path, doc.line(section), section=section, framework="MindRLHF",
                     type_name=type(value).__name__,
                     error="TypeError: ... argument after ** must be a mapping")
-            continue
-        if allowed is None:
-            continue
-        for key, inner in value.items():
-            if key not in allowed:
-                ctx.add("grpo.unknown_key", doc.path, doc.line(section, key), key=key, section=section)
-            elif key in schema.nested and inner is not None and not isinstance(inner, dict):
-                ctx.add("yaml.section_not_mapping", doc.path, doc.line(section, key), section=f"{section}.{key}",
-                        framework="MindRLHF", type_name=type(inner).__name__,
-                        error="TypeError: ... argument after ** must be a mapping")
-            elif key in schema.nested and isinstance(inner, dict):
-                for sub in inner:
-                    if sub not in schema.nested[key]:
-                        ctx.add("grpo.unknown_key", doc.path, doc.line(section, key, sub), key=sub,
-                                section=f"{section}.{key}")
+        elif isinstance(value, dict) and schema.sections[section] is not None:  # an empty section has no keys
+            _check_section_keys(doc, ctx, schema, section, value)
+
+
+def _check_section_keys(doc: ConfigDoc, ctx: CheckContext, schema: Any, section: str, value: dict) -> None:
+    """Keys of one section (and of its nested mappings) against the dataclass fields MindRLHF reads."""
+    allowed = schema.sections[section]
+    for key, inner in value.items():
+        if key not in allowed:
+            ctx.add("grpo.unknown_key", doc.path, doc.line(section, key), key=key, section=section)
+        elif key in schema.nested and inner is not None and not isinstance(inner, dict):
+            ctx.add("yaml.section_not_mapping", doc.path, doc.line(section, key), section=f"{section}.{key}",
+                    framework="MindRLHF", type_name=type(inner).__name__,
+                    error="TypeError: ... argument after ** must be a mapping")
+        elif key in schema.nested and isinstance(inner, dict):
+            for sub in inner:
+                if sub not in schema.nested[key]:
+                    ctx.add("grpo.unknown_key", doc.path, doc.line(section, key, sub), key=sub,
+                            section=f"{section}.{key}")
 
 
 def _check_world(doc: ConfigDoc, ctx: CheckContext) -> None:
