@@ -72,6 +72,11 @@ def _diagnose(tmp_path, text: str):
      "kb.environment.pip_no_distribution", ["pip"]),
     ("ValueError: Error initializing torch.distributed using env:// rendezvous: environment variable WORLD_SIZE "
      "expected, but not set", "kb.launch.dist_env_var_missing", ["WORLD_SIZE"]),
+    # The driver and its devices.
+    ("dcmi module initialize failed. ret is -8020", "kb.environment.npu_driver_unusable", ["driver"]),
+    ("EL0007: [PID: 77] 2025-01-01-00:00:00.000.000 You have no permission.", "kb.environment.npu_device_access_denied",
+     ["permission"]),
+    ("EL0001: Device not found or invalid.", "kb.environment.npu_device_absent", ["cannot find this NPU"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -117,6 +122,9 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
     ("TypeError: unsupported operand type(s) for |: 'int' and 'str'", "kb.environment.python_too_old_for_code"),
     ("[INFO] MASTER_ADDR expected at 10.0.0.1, not set by the user: using the default",
      "kb.launch.dist_env_var_missing"),
+    ("[INFO] dcmi module initialized in 12 ms", "kb.environment.npu_driver_unusable"),
+    ("[ERROR] RUNTIME plog: module_name=EL0015, device_id=3, report only", "kb.environment.npu_device_access_denied"),
+    ("[INFO] code EL00015 reserved", "kb.environment.npu_device_absent"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
