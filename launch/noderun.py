@@ -136,21 +136,7 @@ def run_node(job_id: str, log_dir: str, cwd: str, argv: list[str], env: dict[str
         except OSError as exc:
             print(f"noderun: cannot start {argv[0]} in {cwd or '.'}: {exc.strerror or exc}", file=sys.stderr)
             return 127
-    gone = threading.Event()
-    if stdin is not None:
-        def watch_stdin() -> None:
-            # The descriptor, not the buffered reader: a daemon thread blocked holding the reader's lock makes
-            # the interpreter abort at exit ("could not acquire lock for <stdin>"), and ssh report a failure.
-            try:
-                descriptor = stdin.fileno()
-                while os.read(descriptor, 4096):
-                    pass
-            except (AttributeError, OSError, ValueError):
-                while stdin.read(4096):
-                    pass
-            gone.set()
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
+    gone = _end_of(stdin) if stdin is not None else threading.Event()
     streamer = LogStreamer(folder, out)
     while process.poll() is None:
         if gone.is_set():
@@ -166,6 +152,26 @@ def run_node(job_id: str, log_dir: str, cwd: str, argv: list[str], env: dict[str
     kill_job(job_id, mark)  # workers or tail processes msrun left behind
     streamer.send({"exit": code})
     return code
+
+
+def _end_of(stdin: IO[bytes]) -> threading.Event:
+    """An event set once ``stdin`` ends (the ssh client went away: the node must stop), read in a daemon thread."""
+    gone = threading.Event()
+
+    def watch() -> None:
+        # The descriptor, not the buffered reader: a daemon thread blocked holding the reader's lock makes
+        # the interpreter abort at exit ("could not acquire lock for <stdin>"), and ssh report a failure.
+        try:
+            descriptor = stdin.fileno()
+            while os.read(descriptor, 4096):
+                pass
+        except (AttributeError, OSError, ValueError):
+            while stdin.read(4096):
+                pass
+        gone.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    return gone
 
 
 def stop_here(job_id: str, grace: float = 5.0) -> int:
