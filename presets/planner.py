@@ -133,25 +133,29 @@ def _tp_ok(arch: ModelArch, mp: int) -> bool:
     return all(size % mp == 0 for size in sizes)
 
 
+def _batches(global_batch: Optional[int], mbs: int, dp: int, pp: int) -> Optional[tuple[int, int]]:
+    """``(micro_batch_num, global batch)`` of a layout: the global batch asked for must split into micro
+    batches over data parallel, at least one per pipeline stage; None when it does not."""
+    if pp > 1:
+        if global_batch is None:
+            return DEFAULT_MICRO_BATCHES_PER_STAGE * pp, mbs * dp * DEFAULT_MICRO_BATCHES_PER_STAGE * pp
+        mbn, left = divmod(global_batch, mbs * dp)
+        if left or mbn < pp:  # documented rule: micro_batch_num >= pipeline_stage
+            return None
+        return mbn, mbs * dp * mbn
+    if global_batch is not None and global_batch % (mbs * dp):
+        return None
+    return 1, global_batch or mbs * dp
+
+
 def _build(arch: ModelArch, counts: ParamCounts, cards: int, per_node: int, hbm_gb: float, usable: float,
            seq_len: int, global_batch: Optional[int], framework: str, dp: int, mp: int, pp: int,
            cp: int, ppi: int) -> Optional[Candidate]:
     mbs = 1
-    if pp > 1:
-        if global_batch is not None:
-            mbn, left = divmod(global_batch, mbs * dp)
-            if left or mbn < pp:  # documented rule: micro_batch_num >= pipeline_stage
-                return None
-        else:
-            mbn = DEFAULT_MICRO_BATCHES_PER_STAGE * pp
-        batch = mbs * dp * mbn
-    else:
-        mbn = 1
-        if global_batch is not None and global_batch % (mbs * dp):
-            return None
-        batch = global_batch or mbs * dp
-    if framework == "mindspeed-llm" and batch % (mbs * dp):
+    batches = _batches(global_batch, mbs, dp, pp)
+    if batches is None:
         return None
+    mbn, batch = batches
     ep = _expert_parallel(arch, dp, mp, cp)
     if ep is None:
         return None
