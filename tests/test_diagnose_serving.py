@@ -57,6 +57,16 @@ def _rules(report) -> set:
      "without NPU.", "kb.serving.ray_devices_short", ["NPU"]),
     ("ValueError: Cannot use chat template functions because tokenizer.chat_template is not set and no template "
      "argument was passed!", "kb.serving.chat_template_missing", ["chat template"]),
+    ("AssertionError: oproj_tensor_parallel_size is only supported in graph mode",
+     "kb.serving.graph_option_needs_graph_mode", ["oproj_tensor_parallel_size"]),
+    ("NotImplementedError: ACL Graph does not support deepseek. Please try torchair graph mode to serve deepseek "
+     "models on vllm-ascend. Or set `enforce_eager=True` to use eager mode.", "kb.serving.graph_mode_model_unsupported",
+     ["graph mode"]),
+    ("NotImplementedError: Ascend scheduler is only supported for V1 Engine.", "kb.serving.v0_engine_on_ascend",
+     ["V1"]),
+    ("ERROR 09-01 [model_runner.py:491] For 310p, mla kv cache not supported", "kb.serving.feature_not_on_310p",
+     ["mla kv cache", "310P"]),
+    ("ImportError: Please install vllm[video] for video support", "kb.serving.vllm_extra_missing", ["vllm[video]"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -126,6 +136,10 @@ def test_the_engine_line_is_a_consequence_of_the_worker_error(tmp_path):
      "named 'vllm._C'\")", "kb.environment.source_tree_shadows_package"),
     ("INFO 07-01 [api_server.py:1000] max_model_len=32768, This model's context is served in chunks",
      "kb.serving.prompt_over_max_model_len"),
+    ("INFO 07-01 [platform.py:200] Torchair graph mode is enabled, graph batch sizes [1, 2, 4]",
+     "kb.serving.graph_option_needs_graph_mode"),
+    ("[WARNING] DISTRIBUTED: Failed to connect to the tcp server, connect timed out, retry(3/1200)",
+     "kb.serving.rpc_timed_out"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, line, rule):
     assert rule in load_kb().rules  # a misspelt id would make this test pass for nothing
@@ -163,3 +177,12 @@ def test_the_plugin_calling_vllm_with_another_signature_is_a_version_pair(tmp_pa
 def test_a_real_missing_c_extension_is_still_a_shadowing_source_tree(tmp_path):
     report = _diagnose(tmp_path, "ModuleNotFoundError: No module named 'vllm._C'")
     assert report.root_cause.rule == "kb.environment.source_tree_shadows_package"
+
+
+def test_an_rpc_timeout_points_back_at_the_worker_that_failed(tmp_path):
+    report = _diagnose(tmp_path, (
+        "(VllmWorker rank=2 pid=40) ERROR 10-02 11:59:00 [multiproc_executor.py:546] RuntimeError: NPU out of memory. "
+        "Tried to allocate 2.00 GiB (NPU 2; 60.00 GiB total capacity; 58.10 GiB already allocated)\n"
+        "(EngineCore_DP0 pid=7) ERROR 10-02 12:00:00 [core.py:790] TimeoutError: RPC call to execute_model timed out."))
+    assert report.root_cause.rule != "kb.serving.rpc_timed_out"
+    assert "kb.serving.rpc_timed_out" in {group.rule for group in report.consequences}
