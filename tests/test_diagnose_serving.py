@@ -64,8 +64,8 @@ def _rules(report) -> set:
      ["graph mode"]),
     ("NotImplementedError: Ascend scheduler is only supported for V1 Engine.", "kb.serving.v0_engine_on_ascend",
      ["V1"]),
-    ("ERROR 09-01 [model_runner.py:491] For 310p, mla kv cache not supported", "kb.serving.feature_not_on_310p",
-     ["mla kv cache", "310P"]),
+    ("ERROR 09-01 [model_runner.py:491] For 310p, mla kv cache not supported", "kb.operator.not_implemented_for_soc",
+     ["310p"]),
     ("ImportError: Please install vllm[video] for video support", "kb.serving.vllm_extra_missing", ["vllm[video]"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
