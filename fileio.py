@@ -240,18 +240,7 @@ def _replace(real: Path, data: bytes, mode: Optional[int], old: Optional[os.stat
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is None and old is not None:
-            mode = old.st_mode & 0o7777
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        if old is not None and hasattr(os, "chown"):
-            try:  # root editing a user's file: the file stays the user's
-                os.chown(tmp, old.st_uid, old.st_gid)
-            except OSError:
-                pass
+        _keep_mode_and_owner(tmp, mode, old)
         new_lock = _lock_new_inode(tmp)
         os.replace(tmp, real)
     except BaseException:
@@ -267,6 +256,22 @@ def _replace(real: Path, data: bytes, mode: Optional[int], old: Optional[os.stat
         held[0] = new_lock
     elif new_lock is not None:
         os.close(new_lock)
+
+
+def _keep_mode_and_owner(tmp: str, mode: Optional[int], old: Optional[os.stat_result]) -> None:
+    """The new file gets ``mode``, else the old file's mode, else what the umask gives a new file; and the old owner."""
+    if mode is None and old is not None:
+        mode = old.st_mode & 0o7777
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+    if old is not None and hasattr(os, "chown"):
+        try:  # root editing a user's file: the file stays the user's
+            os.chown(tmp, old.st_uid, old.st_gid)
+        except OSError:
+            pass
 
 
 def _lock_new_inode(tmp: str) -> Optional[int]:
