@@ -221,6 +221,23 @@ class LogFollower:
     def scan(self) -> list[TailEvent]:
         """Pick up log files that appeared since the last scan."""
         events: list[TailEvent] = []
+        for path in sorted(self._log_files()):
+            if path in self.followers or not path.is_file():
+                continue
+            kind = classify(path)
+            if kind is None:
+                continue
+            in_node = NODE_DIR.match(path.parent.name) if path.parent != self.log_dir else None
+            node = int(in_node.group(1)) if in_node else None
+            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start, node)
+            events.append(FileEvent(file=str(path), what="opened", rank=kind[1]))
+            if self.hang and kind[0] == "worker":
+                self.hang.seen(kind[1])
+        self._last_scan = self._clock()
+        return events
+
+    def _log_files(self) -> list[Path]:
+        """The extra files, the ``*.log`` in the log folder and in its node folders (an unreadable one is skipped)."""
         candidates: list[Path] = list(self.extra)
         node_dirs: list[Path] = []
         try:
@@ -238,20 +255,7 @@ class LogFollower:
                     candidates += [Path(entry.path) for entry in entries if entry.name.endswith(".log")]
             except OSError:
                 continue
-        for path in sorted(candidates):
-            if path in self.followers or not path.is_file():
-                continue
-            kind = classify(path)
-            if kind is None:
-                continue
-            in_node = NODE_DIR.match(path.parent.name) if path.parent != self.log_dir else None
-            node = int(in_node.group(1)) if in_node else None
-            self.followers[path] = FileFollower(path, kind[0], kind[1], self.from_start, node)
-            events.append(FileEvent(file=str(path), what="opened", rank=kind[1]))
-            if self.hang and kind[0] == "worker":
-                self.hang.seen(kind[1])
-        self._last_scan = self._clock()
-        return events
+        return candidates
 
     def poll(self, final: bool = False) -> list[TailEvent]:
         """Everything new since the last poll; ``final=True`` also flushes partial last lines."""
