@@ -109,6 +109,9 @@ def _diagnose(tmp_path, text: str):
      ["context_parallel_size"]),
     ("AssertionError: --ulysses-degree-in-cp must be devisible by --context-parallel-size",
      "kb.parallel.heads_not_divisible_cp_tp", ["--ulysses-degree-in-cp"]),
+    ("    oserror: [errno 24] too many open files", "kb.data.too_many_open_files", ["ulimit -n"]),
+    ("    MRMOpenError: [MRMOpenError]: MindRecord File could not open successfully.", "kb.data.mindrecord_open_failed",
+     [".mindrecord.db"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
