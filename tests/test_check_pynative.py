@@ -162,13 +162,17 @@ def test_stage_ranges_cover_every_layer_once():
     ("mode: full\n  full_recompute_layer: ['0-3', '3-5']", "pynative.recompute_layers"),
     ("mode: full\n  full_recompute_layer: [first]", "pynative.recompute_layers"),
     ("mode: full", "pynative.recompute_empty"),
+    ("mode: select", "pynative.recompute_empty"),
+    ("mode: select\n  select_module: {'self_attention': ['0-3']}", None),
     ("mode: Full", "pynative.recompute_mode"),
     ("mode: 'None'\n  full_recompute_layer: ['0-99']", None),
 ])
 def test_recompute(tmp_path, block, expected):
     path = variant(tmp_path, (r"^# dataset", f"recompute:\n  {block}\n# dataset"))
-    got = {f.rule for f in findings(path) if f.severity is Severity.ERROR}
-    assert got == ({expected} if expected else set())
+    got = [f for f in findings(path) if f.severity is Severity.ERROR]
+    assert {f.rule for f in got} == ({expected} if expected else set())
+    if expected == "pynative.recompute_empty":  # the fix names the key the mode reads
+        assert ("select_module" if "select" in block else "full_recompute_layer") in got[0].fix
 
 
 @pytest.mark.parametrize("extra, expected", [

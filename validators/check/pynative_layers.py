@@ -117,15 +117,12 @@ def check_recompute(doc: ConfigDoc, ctx: CheckContext, dims: PynativeDims) -> No
     mtp = mtp_layers(doc)
     total = layers + mtp if layers else None
     whole = f"0-{total - 1}" if total else "0-N"
-    if mode == "full" and not section.get("full_recompute_layer"):
-        ctx.add("pynative.recompute_empty", doc.path, doc.line("recompute", "full_recompute_layer")
-                or doc.line("recompute", "mode"), mode=mode, key="full_recompute_layer",
-                suggest=f"full_recompute_layer: ['{whole}']")
-        return
-    if mode == "select" and not section.get("select_module"):
-        ctx.add("pynative.recompute_empty", doc.path, doc.line("recompute", "select_module")
-                or doc.line("recompute", "mode"), mode=mode, key="select_module",
-                suggest="select_module: {'self_attention': ['" + whole + "']}")
+    key = "full_recompute_layer" if mode == "full" else "select_module"
+    if not section.get(key):  # the mode names no layers: nothing is recomputed
+        suggest = f"full_recompute_layer: ['{whole}']" if mode == "full" else \
+            "select_module: {'self_attention': ['" + whole + "']}"
+        ctx.add("pynative.recompute_empty", doc.path, doc.line("recompute", key) or doc.line("recompute", "mode"),
+                mode=mode, key=key, suggest=suggest)
         return
     if total is None:
         return
