@@ -24,7 +24,7 @@ from mindpilot.validators.catalog import make_finding
 from mindpilot.datafiles import load_model, package_path
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.redact import redact_log_line, redact_model, secret_values
-from mindpilot.validators.kb.keyline import key_text, line_rank
+from mindpilot.validators.kb.keyline import key_text, line_rank, quiet_level
 
 MAX_TEXT = 600
 """Longest error text put in a finding title."""
@@ -181,7 +181,7 @@ class FailureTracker:
         text = redact_log_line(text, self.secrets)
         patterns = _patterns()
         events: list[FindingEvent] = []
-        quiet = _quiet_level(text)
+        quiet = quiet_level(text)
         key = key_text(text)
         if rank is None:
             rank = line_rank(text)
@@ -202,7 +202,7 @@ class FailureTracker:
                 found = pattern.search(text)
                 if found and int(found.group(1)) not in self.suspects:
                     self.suspects.append(int(found.group(1)))
-        quiet = quiet or _quiet_level(key) or _source_line(text, key)
+        quiet = quiet or quiet_level(key) or _source_line(text, key)
         strength = max(patterns.error_strength(key, quiet), patterns.error_strength(text, quiet) if key != text else 0)
         if strength < max(1, self.weakest):
             return events
@@ -263,9 +263,6 @@ def _who(rank: Optional[int], source: str, lang: str) -> str:
     return source
 
 
-_QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
-_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\|")
-"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``) and loguru (``| INFO     |``) levels below ERROR."""
 KB_STRENGTH = 4
 """The strength of a known error (above any fallback pattern)."""
 
@@ -277,12 +274,6 @@ def _source_line(text: str, key: str) -> bool:
     """A traceback's frame or quoted source line (indented, ``File "...``, ``raise ...``): its words of
     failure are code, not a report."""
     return text[:1] in (" ", "\t") or key.startswith(_SOURCE_LINE)
-
-
-def _quiet_level(text: str) -> bool:
-    """The line is logged at WARNING level or below: it reports no failure of its own."""
-    head = text[:120]
-    return any(marker in head for marker in _QUIET) or _QUIET_WRAPPED.search(head) is not None
 
 
 def _hit_is_consequence(hit: Any) -> bool:

@@ -146,3 +146,17 @@ rules:
     title = diagnose_paths([str(log)], kb=kb).root_cause.title
     assert title == f"libtorch_npu.so: torch_npu not installed here, pydantic {metadata.version('pydantic')}, CANN 8.0.RC3"
     assert diagnose_paths([str(log)], lang="zh", kb=kb).root_cause.title == "libtorch_npu.so：torch_npu 本机未安装"
+
+
+def test_a_known_error_logged_as_a_warning_comes_after_one_logged_as_an_error(tmp_path):
+    kb = _kb(tmp_path, RULES.replace("{other}", "max_lr"))
+    warned = ("[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [lr.py:9] the min_lr must be less than "
+              "max_lr, falling back to 0\n")
+    failed = "ValueError: For 'Cosine', the lr must be positive\n"
+    log = tmp_path / "both.log"
+    log.write_text(warned + "step 1\n" * 50 + failed, encoding="utf-8")
+    report = diagnose_paths([str(log)], kb=kb)
+    assert report.root_cause.rule == "kb.operator.catch_all" and report.root_cause.line == 52
+    alone = tmp_path / "alone.log"
+    alone.write_text(warned + "step 1\n", encoding="utf-8")
+    assert diagnose_paths([str(alone)], kb=kb).root_cause.rule == "kb.rl.lr_order"  # nothing louder failed

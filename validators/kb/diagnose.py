@@ -17,7 +17,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.installed import installed_for
-from mindpilot.validators.kb.keyline import line_rank
+from mindpilot.validators.kb.keyline import line_rank, quiet_level
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
@@ -276,6 +276,9 @@ def _root(aggs: List[_Agg]) -> Optional[_Agg]:
     real = [a for a in aggs if a.rule.severity is Severity.ERROR and not a.rule.consequence]
     if not real:
         return None
+    # A known error on a line logged at WARNING or below (a retry, a fallback the program took) comes after
+    # one logged as an error, as in the live view; it is the root cause only when nothing louder failed.
+    real = [a for a in real if not quiet_level(a.text)] or real
     root = min(real, key=_time_order)
     if not root.rule.generic:
         return root

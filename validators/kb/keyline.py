@@ -48,6 +48,18 @@ def key_text(text: str) -> str:
 
 
 
+_QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
+_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\|")
+"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``) and loguru (``| INFO     |``) levels below ERROR."""
+
+
+def quiet_level(text: str) -> bool:
+    """The line is logged at WARNING level or below (MindSpore/CANN, MindFormers, vLLM, loguru formats): it
+    reports no failure of its own."""
+    head = text[:120]
+    return any(marker in head for marker in _QUIET) or _QUIET_WRAPPED.search(head) is not None
+
+
 _RANK_PREFIX = re.compile(r"\s*\[rank\s?(\d{1,6})\]:|\s*\(\w* ?rank=(\d{1,6})\b")
 
 
