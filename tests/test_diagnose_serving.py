@@ -39,7 +39,6 @@ def _rules(report) -> set:
     ("RuntimeError: No NPUs are available", "kb.serving.no_npu_visible", ["no NPU"]),
     ("RuntimeError: init: NPU function error: aclrtGetDeviceCount(&device_count), error code is 207006", "kb.serving.device_files_inaccessible",
      ["permission"]),
-    ("npu-smi: dcmi module initialize failed. ret is -8005", "kb.serving.device_files_inaccessible", ["device files"]),
     ("ModuleNotFoundError: No module named 'vllm_mindspore.model_executor.models.qwen3'",
      "kb.serving.vllm_module_missing", ["vllm_mindspore.model_executor.models.qwen3", "incomplete"]),
     ("Value error, Ascend scheduler is enabled without chunked prefill feature. Argument max_num_batched_tokens (8192) "
