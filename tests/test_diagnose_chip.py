@@ -69,6 +69,12 @@ def _words(finding) -> str:
     ("ValueError: MXFP MoE quantization is only supported on Ascend A5.", "kb.operator.feature_chip_only", ["A5"]),
     ("RuntimeError: call aclnnAdd failed, detail:EZ1001: [PID: 5] 2025-01-01-00:00:00.000.001 The size of tensor self "
      "[2,3] must match the size of tensor other [3,2].", "kb.operator.aclnn_param_invalid", ["EZ1001"]),
+    ("NotImplementedError: Could not run 'aten::_fused_rms_norm' with arguments from the 'PrivateUse1' backend. This "
+     "could be because the operator doesn't exist for this backend", "kb.operator.torch_op_no_npu_kernel",
+     ["aten::_fused_rms_norm", "torch_npu"]),
+    ("RuntimeError: The operator 'aten::unique_dim' would execute its main computation on CPU through dispatcher backend "
+     "fallback because no kernel is registered for the NPU PrivateUse1 backend, but CPU fallback is disabled by "
+     "TORCH_NPU_FALLBACK_CPU_DISABLE=1.", "kb.operator.torch_op_no_npu_kernel", ["aten::unique_dim"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -99,6 +105,18 @@ def test_index_out_of_range_outranks_the_general_ai_core_failure(tmp_path):
     # Another error code: the family rule speaks.
     report = _diagnose(tmp_path, "there is an aicore error exception, core id is 7, error code = 0x10, dump info")
     assert report.root_cause.rule == "kb.runtime.aicore_error"
+
+
+def test_a_cpu_fallback_warning_is_never_the_root_cause(tmp_path):
+    """torch_npu's fallback CAUTION is a slow step, not a failure: the error after it is the root cause."""
+    report = _diagnose(tmp_path, "\n".join([
+        "UserWarning: CAUTION: The operator 'aten::isin.Tensor_Tensor_out' is not currently supported on the NPU "
+        "backend and will fall back to run on the CPU. This may have performance implications.",
+        "RuntimeError: Unsupported soc_version: AscendDeviceType.A5",
+    ]))
+    assert report.root_cause.rule == "kb.operator.framework_soc_unsupported"
+    assert "kb.operator.torch_op_no_npu_kernel" not in {finding.rule for finding in report.findings}
+    assert "kb.operator.torch_op_cpu_fallback" in {finding.rule for finding in report.findings}
 
 
 @pytest.mark.parametrize("line, rule", [
