@@ -66,6 +66,9 @@ def _rules(report) -> set:
     ("ERROR 09-01 [model_runner.py:491] For 310p, mla kv cache not supported", "kb.operator.not_implemented_for_soc",
      ["310p"]),
     ("ImportError: Please install vllm[video] for video support", "kb.serving.vllm_extra_missing", ["vllm[video]"]),
+    ("ValueError: Cannot find model module. 'Ernie5ForCausalLM' is not a registered model in the Transformers library "
+     "(only relevant if the model is meant to be in Transformers)", "kb.serving.architecture_unsupported",
+     ["Ernie5ForCausalLM"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -185,3 +188,13 @@ def test_an_rpc_timeout_points_back_at_the_worker_that_failed(tmp_path):
         "(EngineCore_DP0 pid=7) ERROR 10-02 12:00:00 [core.py:790] TimeoutError: RPC call to execute_model timed out."))
     assert report.root_cause.rule != "kb.serving.rpc_timed_out"
     assert "kb.serving.rpc_timed_out" in {group.rule for group in report.consequences}
+
+
+def test_a_worker_that_died_is_a_consequence_of_what_killed_it(tmp_path):
+    report = _diagnose(tmp_path, (
+        "(VllmWorker rank=0 pid=12) ERROR 10-02 11:00:00 [multiproc_executor.py:546] ValueError: Free memory on device "
+        "(3.1/64.0 GiB) on startup is less than desired GPU memory utilization (0.9, 57.6 GiB).\n"
+        "ERROR 10-02 11:00:02 [multiproc_executor.py:140] Worker proc VllmWorker-0 died unexpectedly, shutting down "
+        "executor."))
+    assert report.root_cause.rule == "kb.serving.free_memory_below_utilization"
+    assert "kb.serving.engine_core_failed" in {group.rule for group in report.consequences}
