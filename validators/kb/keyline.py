@@ -2,7 +2,9 @@
 
 The same error reaches users in many wrappings: ``[rank3]: RuntimeError: ...`` (torchrun), ``(VllmWorker
 rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM), ``2025-11-19 11:14:59.028 | ERROR | mod:f:95
-| ...`` (loguru), ``svc   | ...`` (docker compose), leading spaces of a pasted traceback, a ``【BUG】：`` tag,
+| ...`` (loguru), ``svc   | ...`` (docker compose), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
+``E1212 10:00:00.123456 7 a.cc:1]``, ``ERROR:root:`` (Python logging's default), leading spaces of a pasted
+traceback, a ``【BUG】：`` tag,
 and CANN 8's ``EI0006: [PID: 1234] 2025-...-10:00:00.123.456 Getting socket ...`` where the process id and
 time sit between the code and the message. Rules and the unknown-error fallback read :func:`key_text`, so
 one rule matches every wrapping; what users see is the line as it was written.
@@ -19,6 +21,10 @@ MAX_PREFIXES = 4
 _WRAPPERS = (
     re.compile(r"(?:\^\[|\[)?\[[0-9;]{1,12}m"),  # a colour code pasted as text: ^[[36m, [[36m
     re.compile(r"\[rank\s?\d+\]:\s?"),  # torchrun / msrun: [rank0]: ...
+    re.compile(r"\[default\d+\]:\s?"),  # torch elastic's --tee / log_dir: [default0]: ...
+    re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) "),  # kubectl logs --timestamps
+    re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w./-]+:\d+\] "),  # glog (Ray, gRPC): E1212 10:00:00.123456 7 a.cc:1]
+    re.compile(r"(?:CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.-]*:(?=\S)"),  # Python logging's default: ERROR:root:...
     re.compile(r"\((?:\w+ )?(?:rank|pid)=\d+[^)]{0,60}\)\s?"),  # vLLM: (VllmWorker rank=0 pid=123)
     re.compile(r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[[^\]]{0,80}\] "),  # vLLM
     re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)? \| ?\w+\s*\| [^|]{0,120}\| ?"),  # loguru
@@ -49,8 +55,10 @@ def key_text(text: str) -> str:
 
 
 _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
-_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\|")
-"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``) and loguru (``| INFO     |``) levels below ERROR."""
+_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
+                            r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} ")
+"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``), loguru (``| INFO     |``), Python logging's default format
+(``WARNING:root:``) and glog (``W1212 10:00:00.123456``) levels below ERROR."""
 
 
 def quiet_level(text: str) -> bool:
