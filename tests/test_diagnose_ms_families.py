@@ -165,6 +165,15 @@ def test_sync_stream_failure_is_a_consequence_of_the_operator_error_before_it(tm
     assert any(group.rule == "kb.runtime.ms_sync_stream_failed" for group in report.consequences)
 
 
+def test_a_failed_kernel_launch_yields_to_the_operator_error_beside_it(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "[ERROR] DEVICE(1,f,python):2025-01-01-00:00:00.000.000 [kernel_actor.cc:408] ExecuteLaunchKernelTask] "
+        "Launch kernel failed, name:Default/MatMul-op3",
+        "RuntimeError: Malloc for kernel output failed, Memory isn't enough, node: Default/MatMul-op3",
+    ]))
+    assert report.root_cause.rule == "kb.runtime.device_oom"
+
+
 def test_a_null_pointer_yields_to_the_cause_named_next_to_it(tmp_path):
     report = _diagnose(tmp_path, "\n".join([
         "RuntimeError: The pointer[device_context] is null.",
