@@ -75,6 +75,13 @@ def _words(finding) -> str:
     ("RuntimeError: The operator 'aten::unique_dim' would execute its main computation on CPU through dispatcher backend "
      "fallback because no kernel is registered for the NPU PrivateUse1 backend, but CPU fallback is disabled by "
      "TORCH_NPU_FALLBACK_CPU_DISABLE=1.", "kb.operator.torch_op_no_npu_kernel", ["aten::unique_dim"]),
+    ("RuntimeError: Unsupported soc version: Ascend910 9591", "kb.operator.framework_soc_unsupported", ["torch_npu"]),
+    ("E76002: [PID: 8] 2025-01-01-00:00:00.000.001 No ONNX parser is registered for optype [GridSample].",
+     "kb.operator.no_kernel_for_op", ["GridSample"]),
+    ("E60118: Invalid platform,only support [Ascend910B, Ascend910_93]", "kb.operator.feature_chip_only",
+     ["Ascend910B, Ascend910_93"]),
+    ("EH0011: [PID: 2] 2025-01-01-00:00:00.000.001 The current system or device does not support host register.",
+     "kb.runtime.device_feature_unsupported", ["host register", "driver"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
