@@ -198,3 +198,24 @@ def test_a_worker_that_died_is_a_consequence_of_what_killed_it(tmp_path):
         "executor."))
     assert report.root_cause.rule == "kb.serving.free_memory_below_utilization"
     assert "kb.serving.engine_core_failed" in {group.rule for group in report.consequences}
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("RuntimeError: Engine process failed to start. See stack trace for the root cause.",
+     "kb.serving.engine_core_failed"),
+    ("vllm.engine.async_llm_engine.AsyncEngineDeadError: Background loop has errored already.",
+     "kb.serving.engine_core_failed"),
+])
+def test_older_engines_stopping_are_consequences_too(tmp_path, text, rule):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause is None or report.root_cause.rule != rule
+    assert rule in {group.rule for group in report.consequences}
+
+
+def test_a_request_error_does_not_hide_a_start_up_failure_before_it(tmp_path):
+    report = _diagnose(tmp_path, (
+        "ERROR 10-02 11:00:00 [core.py:708] ValueError: max_num_batched_tokens (2048) is smaller than max_model_len "
+        "(32768).\n"
+        "openai.NotFoundError: Error code: 404 - {'message': 'The model `qwen` does not exist.'}"))
+    assert report.root_cause.rule == "kb.serving.batched_tokens_below_max_model_len"
+    assert "kb.serving.served_model_name_mismatch" in _rules(report)
