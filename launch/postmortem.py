@@ -22,7 +22,7 @@ from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure_literals
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import detail_line, key_text, refers_to_details
+from mindpilot.validators.kb.keyline import continuation, detail_line, key_text, refers_to_details
 from mindpilot.validators.kb.matcher import offsets
 from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
@@ -100,6 +100,11 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
         text = log_message(key_text(better[1]))[:MAX_TEXT]
         above = above + [raw for number, raw in following if number < better[0]]
         first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
+    else:
+        rest = continuation(first.text, [raw for _, raw in following[:1]])
+        if rest:
+            first = Failure(first.rank, first.rule, f"{first.text} {rest}"[:MAX_TEXT], first.file, first.line,
+                            first.time, first.seq, first.strength)
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)

@@ -153,3 +153,11 @@ def test_a_section_the_error_refers_to_holds_its_detail():
     root = 'RuntimeError: Unsupported device target Ascend. For details, please refer to "Device load error message".'
     assert detail_line(root, following) == following[-1]
     assert detail_line("RuntimeError: Unsupported device target Ascend.", following) is None
+
+
+def test_a_message_wrapped_onto_the_next_line_is_read_whole(tmp_path):
+    root, _ = _root(tmp_path, "AssertionError: local_world_size (8) must be less than or equal to the number\n"
+                              "of visible devices (0).\n")
+    assert root.line == 1 and root.title.endswith("the number of visible devices (0).")
+    short, _ = _root(tmp_path, STEP + "ValueError: bad value.\nthe next job starts\n")
+    assert short.title == "ValueError: bad value."

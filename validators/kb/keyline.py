@@ -99,6 +99,26 @@ _PYDANTIC_DETAIL = re.compile(r"\[type=\w+")
 """pydantic's line for one error of a ValidationError: ``  Value error, ... [type=value_error, input_value=...``."""
 
 
+WRAPPED_AT = 60
+"""Characters from which a line that stops mid-sentence may have been wrapped by the terminal or the paste."""
+
+
+def continuation(text: str, following: Sequence[str]) -> str:
+    """The rest of a message wrapped onto the next line (``... must be less than or equal to the number`` /
+    ``of visible devices (0).``), or "": the next line starts in lower case with no wrapping of its own,
+    after a long line that stops mid-sentence."""
+    if not following or len(text) < WRAPPED_AT or text.rstrip()[-1:] in ".:!?;)]}\"'":
+        return ""
+    nxt = following[0]
+    if not nxt[:1].islower() or not nxt[:1].isascii() or key_text(nxt) != nxt.strip():
+        return ""
+    return nxt.strip()[:MAX_CONTINUATION]
+
+
+MAX_CONTINUATION = 300
+"""Characters of a wrapped continuation kept."""
+
+
 def refers_to_details(text: str) -> bool:
     """Whether an error's line sends the reader to a section of its message (``... refer to 'X'``)."""
     return _REFERRED.search(text) is not None
