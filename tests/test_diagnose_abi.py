@@ -77,6 +77,10 @@ def _diagnose(tmp_path, text: str):
     ("EL0007: [PID: 77] 2025-01-01-00:00:00.000.000 You have no permission.", "kb.environment.npu_device_access_denied",
      ["permission"]),
     ("EL0001: Device not found or invalid.", "kb.environment.npu_device_absent", ["cannot find this NPU"]),
+    ("[ERROR] HCCL(3,python):2025-01-01 [adapter_hccp.cc:715][3]Get ip address failed, phyId[5]",
+     "kb.launch.hccl_transport_init_failed", ["IP"]),
+    ("RuntimeError: HCCL function error: HcclAllReduce(inputPtr, outputPtr, numel, type, op, comm, stream), "
+     "error code is 9", "kb.launch.hccl_call_failed", ["HcclAllReduce", "9"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -211,3 +215,18 @@ def test_a_collective_timeout_is_a_consequence_of_the_rank_that_failed_first(tmp
                                  "milliseconds before timing out.")
     assert report.root_cause.rule == "kb.runtime.npu_oom_torch"
     assert "kb.launch.hccl_watchdog_timeout" in {group.rule for group in report.consequences}
+
+
+@pytest.mark.parametrize("text, specific", [
+    # HCCL's return code is a summary: the EJ/EI message beside it names the cause.
+    ("RuntimeError: HCCL function error: hcclCommInitRootInfoConfig(numRanks, &rootInfo, rank, config, "
+     "&(comm->hcclComm_)), error code is 7\nEJ0001: [PID: 9] 2025-01-01-00:00:00.000.000 Failed to initialize the "
+     "HCCP process. Reason: Maybe the last training process is running.", "kb.launch.hccp_already_running"),
+    # torch's wrapper: the import error it chains names the pair.
+    ("ImportError: /x/torch_npu/lib/libtorch_npu.so: undefined symbol: _ZN3c104impl3cow11cow_deleterEPv\n\n"
+     "The above exception was the direct cause of the following exception:\n\n"
+     "RuntimeError: Failed to load the backend extension: torch_npu. You can disable extension auto-loading with "
+     "TORCH_DEVICE_BACKEND_AUTOLOAD=0.", "kb.versions.torch_npu_torch_symbol"),
+])
+def test_a_summary_line_yields_to_the_message_that_names_the_cause(tmp_path, text, specific):
+    assert _diagnose(tmp_path, text).root_cause.rule == specific
