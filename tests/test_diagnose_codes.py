@@ -35,6 +35,9 @@ def no_rules(monkeypatch):
     ("TVMError: [EB0000] Check failed", ["EB0000"]),
     ("FuncErrorReason:report error module_type=3, module_name=EE8888", []),  # a field value, not an error
     ("step 1207004 done, lr 5.07011e-05", []),  # digits that no call reports as its return code
+    ("[rank1]: RuntimeError: InnerRunOpApi: HcclAllreduce, error code is 7", ["HCCL 7"]),
+    ("RuntimeError: HCCL function error: HcclBroadcast(x), error code is 11", ["HCCL 11"]),
+    ("RuntimeError: the loader's error code is 7", []),  # not an HCCL call
 ])
 def test_codes_are_found_where_frameworks_print_them(line, found):
     assert codes.codes_in(line) == found
@@ -48,7 +51,9 @@ def test_a_code_is_explained_by_the_book_by_its_family_or_not_at_all():
     assert codes.explain("ERR02200", "en").startswith("ERR02200: torch_npu (distributed): a call into HCCL failed")
     assert "by the code's family" in codes.explain("EI0099", "en") and "HCCL" in codes.explain("EI0099", "en")
     assert "by the code's family" in codes.explain("507099", "en")
+    assert codes.explain("HCCL 11", "en").startswith("HCCL 11: HCCL's return code: a TCP connection failed")
     assert codes.explain("EQ1234", "en") is None and codes.explain("ERR00777", "en") is None
+    assert codes.explain("HCCL 99", "en") is None
 
 
 def test_cann_s_own_catalogue_comes_first():
@@ -62,7 +67,7 @@ def test_cann_s_own_catalogue_comes_first():
 def test_the_code_book_is_well_formed():
     book = codes._load_codebook()
     shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
-              "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}"}
+              "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}"}
     for name, shape in shapes.items():
         entries = getattr(book, name)
         assert entries and len({entry.code for entry in entries}) == len(entries), name
