@@ -69,6 +69,10 @@ def _rules(report) -> set:
     ("ValueError: Cannot find model module. 'Ernie5ForCausalLM' is not a registered model in the Transformers library "
      "(only relevant if the model is meant to be in Transformers)", "kb.serving.architecture_unsupported",
      ["Ernie5ForCausalLM"]),
+    ("KeyError: 'model.layers.3.self_attn.qkv_proj.weight_scale'", "kb.serving.quantized_weights_unquantized_model",
+     ["weight_scale", "--quantization ascend"]),
+    ("NotImplementedError: Unsupported quant_type=W4A16 for layer_type=moe.", "kb.serving.quant_description_mismatch",
+     ["quant"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -142,6 +146,10 @@ def test_the_engine_line_is_a_consequence_of_the_worker_error(tmp_path):
      "kb.serving.graph_option_needs_graph_mode"),
     ("[WARNING] DISTRIBUTED: Failed to connect to the tcp server, connect timed out, retry(3/1200)",
      "kb.serving.rpc_timed_out"),
+    # a plain weight the model lacks is not a quantization matter
+    ("KeyError: 'model.layers.0.mlp.down_proj.weight'", "kb.serving.quantized_weights_unquantized_model"),
+    ("INFO 11-02 [modelslim_config.py:60] Using the quantization type W8A8 for layer model.layers.0.mlp",
+     "kb.serving.quant_description_mismatch"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, line, rule):
     assert rule in load_kb().rules  # a misspelt id would make this test pass for nothing
