@@ -38,6 +38,7 @@ def no_rules(monkeypatch):
     ("[rank1]: RuntimeError: InnerRunOpApi: HcclAllreduce, error code is 7", ["HCCL 7"]),
     ("RuntimeError: HCCL function error: HcclBroadcast(x), error code is 11", ["HCCL 11"]),
     ("RuntimeError: the loader's error code is 7", []),  # not an HCCL call
+    ("OSError: [Errno 28] No space left on device: '/ckpt/rank_0'", ["errno 28"]),
 ])
 def test_codes_are_found_where_frameworks_print_them(line, found):
     assert codes.codes_in(line) == found
@@ -54,6 +55,7 @@ def test_a_code_is_explained_by_the_book_by_its_family_or_not_at_all():
     assert codes.explain("HCCL 11", "en").startswith("HCCL 11: HCCL's return code: a TCP connection failed")
     assert codes.explain("EQ1234", "en") is None and codes.explain("ERR00777", "en") is None
     assert codes.explain("HCCL 99", "en") is None
+    assert "no space left" in codes.explain("errno 28", "en") and codes.explain("errno 250", "en") is None
 
 
 def test_cann_s_own_catalogue_comes_first():
@@ -67,7 +69,8 @@ def test_cann_s_own_catalogue_comes_first():
 def test_the_code_book_is_well_formed():
     book = codes._load_codebook()
     shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
-              "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}"}
+              "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}",
+              "errno_codes": r"\d{1,3}"}
     for name, shape in shapes.items():
         entries = getattr(book, name)
         assert entries and len({entry.code for entry in entries}) == len(entries), name

@@ -8,7 +8,8 @@ module finds such codes in a line and explains each one:
 * first from CANN's own catalogue for the installed (or learned) version (:mod:`.cann_catalog`);
 * else from our bilingual code book ``validators/data/codebook.yaml`` (codes users meet most, each with
   its source: CANN's error reference and catalogue, ACL's ``rt_error_codes.h`` / ``acl_base_rt.h``, the
-  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``), and failing an entry, by the code's family (the
+  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, Linux's ``errno``), and failing
+  an entry, by the code's family (the
   component a code's first letters or digits name).
 
 Every explanation says it is the code's general meaning: the lines around it say which case applies.
@@ -41,6 +42,9 @@ NPU_CODE = re.compile(r"(?<![\w])ERR(\d\d)(\d{3})(?!\d)")
 HCCL_CODE = re.compile(r"(?:HCCL function error|Hccl[A-Z]\w*)[^\n]{0,200}?error code is (\d{1,2})(?!\d)")
 """An HCCL call's own return code (``HCCL function error: HcclAllreduce(...), error code is 7``), printed as
 ``HCCL 7`` here."""
+ERRNO_CODE = re.compile(r"\[Errno (\d{1,3})\]")
+"""The operating system's error number as Python prints it (``OSError: [Errno 28] No space left on device``),
+printed as ``errno 28`` here."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class CodeBook:
     """torch_npu's error kinds by the last three digits."""
     hccl_codes: List[CodeText] = field(default_factory=list)
     """HCCL's return codes (``HcclResult``) by number."""
+    errno_codes: List[CodeText] = field(default_factory=list)
+    """The operating system's error numbers (Linux ``errno``) users meet most."""
 
 
 def _load_codebook() -> CodeBook:
@@ -88,7 +94,7 @@ def _tables() -> Tuple[Dict[str, CodeText], ...]:
     book = _load_codebook()
     return tuple({entry.code: entry for entry in entries} for entries in
                  (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
-                  book.npu_codes, book.hccl_codes))
+                  book.npu_codes, book.hccl_codes, book.errno_codes))
 
 
 def codes_in(text: str) -> List[str]:
@@ -97,6 +103,7 @@ def codes_in(text: str) -> List[str]:
     found += [(m.start(), m.group(1).lstrip("-")) for m in ACL_CODE.finditer(text)]
     found += [(m.start(), m.group(0)) for m in NPU_CODE.finditer(text)]
     found += [(m.start(1), f"HCCL {m.group(1)}") for m in HCCL_CODE.finditer(text)]
+    found += [(m.start(), f"errno {m.group(1)}") for m in ERRNO_CODE.finditer(text)]
     seen: List[str] = []
     for _, code in sorted(found):
         if code not in seen:
@@ -129,11 +136,14 @@ def explain(code: str, lang: str, catalog: Optional[Mapping[str, object]] = None
 
 
 def _meaning(code: str) -> Optional[Bilingual]:
-    families, cann, acl_families, acl, modules, kinds, hccl = _tables()
-    if code.startswith("HCCL "):
-        entry = hccl.get(code[5:])
-        return None if entry is None else Bilingual(zh=f"HCCL 返回码：{entry.meaning.get('zh')}",
-                                                    en=f"HCCL's return code: {entry.meaning.get('en')}")
+    families, cann, acl_families, acl, modules, kinds, hccl, errnos = _tables()
+    if code.startswith(("HCCL ", "errno ")):
+        hccl_code = code.startswith("HCCL ")
+        entry = (hccl if hccl_code else errnos).get(code.split()[1])
+        if entry is None:
+            return None
+        zh, en = ("HCCL 返回码", "HCCL's return code") if hccl_code else ("操作系统错误号", "the system's error number")
+        return Bilingual(zh=f"{zh}：{entry.meaning.get('zh')}", en=f"{en}: {entry.meaning.get('en')}")
     if code.startswith("ERR"):
         module, kind = modules.get(code[3:5]), kinds.get(code[5:])
         if kind is None:
