@@ -112,6 +112,10 @@ def _diagnose(tmp_path, text: str):
     ("    oserror: [errno 24] too many open files", "kb.data.too_many_open_files", ["ulimit -n"]),
     ("    MRMOpenError: [MRMOpenError]: MindRecord File could not open successfully.", "kb.data.mindrecord_open_failed",
      [".mindrecord.db"]),
+    ("ValueError: Dtype:int8 is not supported!\nSupported Models:fp32,bf16,fp16.", "kb.weights.mf_convert_model_unsupported",
+     ["--dtype"]),
+    ("ValueError: For 'MatMulAllReduce' the input dimensions must be equal, but got 'x1_col': 2048 and 'x2_row': 1024",
+     "kb.graph.matmul_inner_dims", ["MatMulAllReduce", "2048"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -150,6 +154,7 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[INFO] loading state_dict: 0 missing keys", "kb.checkpoint.state_dict_keys_mismatch"),
     ("AttributeError: module 'mindspore_gs' has no attribute 'ptq'", "kb.versions.mindspore_api_missing"),
     ("[INFO] Communicator of group hccl_world_group inited: success", "kb.launch.ms_comm_group_init_failed"),
+    ("[WARNING] Feature: flash attention is not supported! falling back", "kb.weights.mf_convert_model_unsupported"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
