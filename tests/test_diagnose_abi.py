@@ -81,6 +81,10 @@ def _diagnose(tmp_path, text: str):
      "kb.launch.hccl_transport_init_failed", ["IP"]),
     ("RuntimeError: HCCL function error: HcclAllReduce(inputPtr, outputPtr, numel, type, op, comm, stream), "
      "error code is 9", "kb.launch.hccl_call_failed", ["HcclAllReduce", "9"]),
+    ("pkg_resources.DistributionNotFound: The 'mindspore>=2.6' distribution was not found and is required by "
+     "mindformers", "kb.environment.package_metadata_missing", ["mindspore>=2.6"]),
+    ("ImportError: This modeling file requires the following packages that were not found in your environment: "
+     "einops, timm. Run `pip install einops timm`", "kb.environment.remote_code_packages_missing", ["einops, timm"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -222,6 +226,10 @@ def test_a_collective_timeout_is_a_consequence_of_the_rank_that_failed_first(tmp
     ("RuntimeError: HCCL function error: hcclCommInitRootInfoConfig(numRanks, &rootInfo, rank, config, "
      "&(comm->hcclComm_)), error code is 7\nEJ0001: [PID: 9] 2025-01-01-00:00:00.000.000 Failed to initialize the "
      "HCCP process. Reason: Maybe the last training process is running.", "kb.launch.hccp_already_running"),
+    # A package whose install steps a rule knows (vLLM-MindSpore's torch): that rule, not the any-package one.
+    ("vllm_mindspore/__init__.py imports torch metadata\n"
+     "importlib.metadata.PackageNotFoundError: No package metadata was found for torch",
+     "kb.environment.vllm_ms_deps_incomplete"),
     # torch's wrapper: the import error it chains names the pair.
     ("ImportError: /x/torch_npu/lib/libtorch_npu.so: undefined symbol: _ZN3c104impl3cow11cow_deleterEPv\n\n"
      "The above exception was the direct cause of the following exception:\n\n"
