@@ -97,6 +97,8 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     # A CANN library missing a CANN symbol: its own parts are of different releases.
     ("OSError: /usr/local/Ascend/ascend-toolkit/8.0.0/lib64/libge_runner.so: undefined symbol: rtGetSocVersion",
      "kb.versions.cann_package_symbol"),
+    # CANN's own library, named without its folder, missing a CANN symbol: CANN's parts again.
+    ("ImportError: libhccl.so: undefined symbol: rtStreamGetCaptureInfo", "kb.versions.cann_package_symbol"),
     # MindSpore's plug-in missing an ACL symbol: the MindSpore/CANN pair.
     ("ImportError: libmindspore_ascend.so.2: undefined symbol: aclrtGetDeviceResLimit",
      "kb.versions.mindspore_cann_symbol"),
