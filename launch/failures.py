@@ -222,7 +222,7 @@ class FailureTracker:
                 is_error: bool, strength: int = 2) -> Optional[FindingEvent]:
         key = (rank, finding.rule)
         cause = self.causes.get(rank)
-        if is_error and not consequence and cause is not None and cause.strength < min(strength, 3):
+        if is_error and not consequence and cause is not None and _explains_better(cause, strength, text, file, line):
             # A stronger line of the same rank explains it better: the exception after "[ERROR] ... failed".
             stamp = line_timestamp(stamp_head) if stamp_head else None
             self.causes[rank] = Failure(rank, finding.rule, text.strip()[:MAX_TEXT], file, line,
@@ -253,6 +253,24 @@ class FailureTracker:
         ranked = [f for f in self.causes.values() if f.rank is not None] or list(self.causes.values())
         # A rank with only words of failure comes after one with an error line, whatever the times.
         return min(ranked, key=lambda f: (f.strength < 2, f.time if f.time is not None else float("inf"), f.seq))
+
+
+_BARE_EXCEPTION = re.compile(r"(?:[\w.]+\.)?(?:KeyError|IndexError|StopIteration|AttributeError) ?(?::.{0,40})?")
+"""An exception that names only a key or an index (``KeyError: 'qwen3'``): raised by a lookup, it is usually
+caught and turned into the error that says what went wrong (``During handling of the above exception ...``)."""
+CHAIN_REACH = 80
+"""Lines after a bare exception within which a later exception of the same rank is its explanation."""
+
+
+def _explains_better(cause: Failure, strength: int, text: str, file: str, line: Optional[int]) -> bool:
+    """Whether a new error line of the rank of ``cause`` says more than ``cause``: a stronger kind of line, or
+    the exception a bare lookup error turned into a few lines later (same file)."""
+    if cause.strength < min(strength, 3):
+        return True
+    return (strength >= 3 and cause.strength >= 3 and cause.file == file and cause.line is not None
+            and line is not None and 0 < line - cause.line <= CHAIN_REACH
+            and _BARE_EXCEPTION.fullmatch(cause.text) is not None
+            and _BARE_EXCEPTION.fullmatch(text.strip()) is None)
 
 
 def _who(rank: Optional[int], source: str, lang: str) -> str:

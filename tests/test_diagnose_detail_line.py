@@ -161,3 +161,19 @@ def test_a_message_wrapped_onto_the_next_line_is_read_whole(tmp_path):
     assert root.line == 1 and root.title.endswith("the number of visible devices (0).")
     short, _ = _root(tmp_path, STEP + "ValueError: bad value.\nthe next job starts\n")
     assert short.title == "ValueError: bad value."
+
+
+def test_a_bare_lookup_error_yields_to_the_exception_it_turned_into(tmp_path):
+    chained = (STEP + "Traceback (most recent call last):\n  File \"auto.py\", line 9, in get\nKeyError: 'qwen9'\n\n"
+               "During handling of the above exception, another exception occurred:\n\nTraceback (most recent call "
+               "last):\n  File \"auto.py\", line 12, in get\nValueError: The checkpoint has model type `qwen9` but "
+               "this version does not recognize this architecture\n")
+    root, _ = _root(tmp_path, chained)
+    assert root.line == 10 and "does not recognize" in root.title
+    alone, _ = _root(tmp_path, STEP + "Traceback (most recent call last):\n  File \"t.py\", line 1\nKeyError: 'labels'\n")
+    assert alone.line == 4
+    cause_first = (STEP + "Traceback (most recent call last):\n  File \"t.py\", line 1\nOSError: libx.so: cannot open "
+                   "shared object file\n\nThe above exception was the direct cause of the following exception:\n\n"
+                   "RuntimeError: Failed to import module x\n")
+    root, _ = _root(tmp_path, cause_first)
+    assert root.line == 4  # the cause comes first; a message of its own is not bare
