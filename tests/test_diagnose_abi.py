@@ -85,6 +85,14 @@ def _diagnose(tmp_path, text: str):
      "mindformers", "kb.environment.package_metadata_missing", ["mindspore>=2.6"]),
     ("ImportError: This modeling file requires the following packages that were not found in your environment: "
      "einops, timm. Run `pip install einops timm`", "kb.environment.remote_code_packages_missing", ["einops, timm"]),
+    ("AttributeError: module 'transformers' has no attribute 'Qwen2_5_VLForConditionalGeneration'",
+     "kb.versions.module_attribute_missing", ["transformers", "Qwen2_5_VLForConditionalGeneration"]),
+    ("AttributeError: module 'torch.library' has no attribute 'register_fake'",
+     "kb.versions.module_attribute_missing", ["torch", "register_fake"]),
+    ("bash: ./msrun_helper: cannot execute binary file: Exec format error", "kb.environment.wrong_cpu_architecture",
+     ["architecture"]),
+    ("ImportError: /opt/lib/libfoo.so: wrong ELF class: ELFCLASS32", "kb.environment.wrong_cpu_architecture",
+     ["architecture"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -232,6 +240,8 @@ def test_a_collective_timeout_is_a_consequence_of_the_rank_that_failed_first(tmp
     ("vllm_mindspore/__init__.py imports torch metadata\n"
      "importlib.metadata.PackageNotFoundError: No package metadata was found for torch",
      "kb.environment.vllm_ms_deps_incomplete"),
+    # A name a rule knows: torch.npu is torch_npu not imported; np.float is numpy's removed alias.
+    ("AttributeError: module 'torch' has no attribute 'npu'", "kb.environment.torch_npu_not_imported"),
     # torch's wrapper: the import error it chains names the pair.
     ("ImportError: /x/torch_npu/lib/libtorch_npu.so: undefined symbol: _ZN3c104impl3cow11cow_deleterEPv\n\n"
      "The above exception was the direct cause of the following exception:\n\n"
