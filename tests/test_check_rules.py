@@ -181,3 +181,18 @@ def test_a_checkpoint_folder_named_as_a_file_and_a_model_dir_that_is_a_file(tmp_
     rules = {f.rule: f for f in check_files([_write(tmp_path, text)], cards=1)}
     assert rules["paths.expected_file"].line == _line(text, "load_checkpoint")
     assert rules["paths.expected_dir"].line == _line(text, "pretrained_model_dir")
+
+
+@pytest.mark.parametrize("edits, rule", [
+    ([("  pipeline_stage: 1", "  pipeline_stage: 1000000000\n  micro_batch_num: 1000000000"),
+      ("    seq_length: 4096", "    seq_length: 4096\n    offset: [0, 0]")], "model.layers_lt_pp"),
+    ([("  parallel_mode: 1", "  parallel_mode: []")], "parallel.mode_invalid"),
+    ([("  pipeline_stage: 1", "  pipeline_stage: 2\n  micro_batch_num: 4"),
+      ("    seq_length: 4096", "    seq_length: 4096\n    offset: {a: 1}")], "model.offset_shape"),
+])
+def test_hostile_layouts_are_findings_not_tracebacks(tmp_path, edits, rule):
+    text = BASE
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+    hits = [f for f in check_files([_write(tmp_path, text)], cards=8) if f.rule == rule]
+    assert hits and "{" not in hits[0].fix.replace("{a: 1}", "")  # every placeholder of the fix filled in

@@ -94,7 +94,7 @@ def parallel_mode(doc: ConfigDoc) -> Optional[str]:
     mode = doc.value("parallel", "parallel_mode", default=1)
     if isinstance(mode, str):
         mode = mode.upper() if mode.upper() in PARALLEL_MODES else mode
-    return PARALLEL_MODES.get(mode)
+    return PARALLEL_MODES.get(mode) if isinstance(mode, (int, str)) else None  # a list or mapping is no mode
 
 
 def _suggest(doc: ConfigDoc, keys: tuple, new: Any) -> str:

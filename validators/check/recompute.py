@@ -98,6 +98,11 @@ def _flow(value: list) -> str:
     return "[" + ", ".join(str(v) for v in value) + "]"
 
 
+MAX_CHUNKS = 4096
+"""Pipeline stages x interleave beyond which offsets are not checked: their lists would be as long (a hostile
+``pipeline_stage: 1000000000`` must not take the memory); real layouts have a few dozen."""
+
+
 def check_layers(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers, mcore: bool) -> None:
     """``num_layers >= pp`` (and ``pp*ppi``) and the offset shape and sum (LayerSetting._check_inputs)."""
     path, pp = doc.path, plan.pp
@@ -112,12 +117,15 @@ def check_layers(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers
     offset = doc.value(*MC, "offset")
     if offset is None or layers is None:  # MF 1.7 checks the offset even with one stage (1.8 ignores it)
         return
+    if layers < pp * ppi or pp * ppi > MAX_CHUNKS:  # no offset can fix too few layers (said above)
+        return
     line = doc.line(*MC, "offset")
     total_layers = layers + (numbers.mtp if not mcore and numbers.mtp else 0)
     remainder = total_layers % (pp * ppi)
     shape = _shape(offset)
     if shape is None:
-        ctx.add("model.offset_shape", path, line, value=offset, pp=pp, ppi=ppi, got="?")
+        ctx.add("model.offset_shape", path, line, value=offset, pp=pp, ppi=ppi, got="?",
+                suggest=_offset_suggestion(total_layers, pp, ppi))
         return
     if shape and shape[-1] != pp:
         ctx.add("model.offset_shape", path, line, value=offset, pp=pp, ppi=ppi, got=shape[-1],
