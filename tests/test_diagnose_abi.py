@@ -93,6 +93,10 @@ def _diagnose(tmp_path, text: str):
      ["architecture"]),
     ("ImportError: /opt/lib/libfoo.so: wrong ELF class: ELFCLASS32", "kb.environment.wrong_cpu_architecture",
      ["architecture"]),
+    ("RuntimeError: Failed to find function aclrtStreamQuery, Please upgrade CANN version.",
+     "kb.versions.torch_npu_cann_function_missing", ["aclrtStreamQuery", "CANN"]),
+    ("RuntimeError: Failed to find function aclprofCreateStepInfo[ERROR] 2025-01-01 (PID:1, Device:0, RankID:-1) "
+     "ERR04005 PROF resource not found", "kb.versions.torch_npu_cann_function_missing", ["aclprofCreateStepInfo"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -141,6 +145,8 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
     ("[INFO] MASTER_ADDR expected at 10.0.0.1, not set by the user: using the default",
      "kb.launch.dist_env_var_missing"),
     ("[INFO] dcmi module initialized in 12 ms", "kb.environment.npu_driver_unusable"),
+    ("[WARNING] PTA(1,python):2025-01-01 GetCANNInfo.cpp:449 Failed to find function aclsysGetCANNVersion, ret: -1.",
+     "kb.versions.torch_npu_cann_function_missing"),
     ("[ERROR] RUNTIME plog: module_name=EL0015, device_id=3, report only", "kb.environment.npu_device_access_denied"),
     ("[INFO] code EL00015 reserved", "kb.environment.npu_device_absent"),
 ])
