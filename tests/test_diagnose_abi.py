@@ -97,6 +97,8 @@ def _diagnose(tmp_path, text: str):
      "kb.versions.torch_npu_cann_function_missing", ["aclrtStreamQuery", "CANN"]),
     ("RuntimeError: Failed to find function aclprofCreateStepInfo[ERROR] 2025-01-01 (PID:1, Device:0, RankID:-1) "
      "ERR04005 PROF resource not found", "kb.versions.torch_npu_cann_function_missing", ["aclprofCreateStepInfo"]),
+    ("RuntimeError: DNS resolution has failed. Please verify that the correct hostname has been specified in the "
+     "'--master_address' parameter", "kb.launch.hostname_unresolved", ["host name"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
