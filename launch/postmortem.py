@@ -114,7 +114,8 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
     meanings = _code_meanings(first.text, announced, above, lang)
     if meanings:
-        finding.detail += "\n" + make_finding("diagnose.code_meaning", lang, codes="; ".join(meanings)).detail
+        finding.detail += "\n" + make_finding("diagnose.code_meaning", lang,
+                                              codes=("；" if lang == "zh" else "; ").join(meanings)).detail
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text)
