@@ -147,6 +147,8 @@ def test_the_rule_that_knows_the_pair_wins(tmp_path, line, specific):
     ("[INFO] MASTER_ADDR expected at 10.0.0.1, not set by the user: using the default",
      "kb.launch.dist_env_var_missing"),
     ("[INFO] dcmi module initialized in 12 ms", "kb.environment.npu_driver_unusable"),
+    ("[INFO] the next release will require a different python version (3.10+)",
+     "kb.environment.pip_versions_need_other_python"),
     ("[WARNING] PTA(1,python):2025-01-01 GetCANNInfo.cpp:449 Failed to find function aclsysGetCANNVersion, ret: -1.",
      "kb.versions.torch_npu_cann_function_missing"),
     ("[ERROR] RUNTIME plog: module_name=EL0015, device_id=3, report only", "kb.environment.npu_device_access_denied"),
