@@ -39,6 +39,10 @@ def no_rules(monkeypatch):
     ("RuntimeError: HCCL function error: HcclBroadcast(x), error code is 11", ["HCCL 11"]),
     ("RuntimeError: the loader's error code is 7", []),  # not an HCCL call
     ("OSError: [Errno 28] No space left on device: '/ckpt/rank_0'", ["errno 28"]),
+    ("Killed", ["signal 9"]),
+    ("Segmentation fault (core dumped)", ["signal 11"]),
+    ("worker 3 failed (exitcode: -9) local_rank: 3", ["signal 9"]),
+    ("the design 5 is fine; killed 3 bugs", []),
 ])
 def test_codes_are_found_where_frameworks_print_them(line, found):
     assert codes.codes_in(line) == found
@@ -56,6 +60,7 @@ def test_a_code_is_explained_by_the_book_by_its_family_or_not_at_all():
     assert codes.explain("EQ1234", "en") is None and codes.explain("ERR00777", "en") is None
     assert codes.explain("HCCL 99", "en") is None
     assert "no space left" in codes.explain("errno 28", "en") and codes.explain("errno 250", "en") is None
+    assert "OOM killer" in codes.explain("signal 9", "en") and codes.explain("signal 99", "en") is None
 
 
 def test_cann_s_own_catalogue_comes_first():
@@ -70,7 +75,7 @@ def test_the_code_book_is_well_formed():
     book = codes._load_codebook()
     shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
               "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}",
-              "errno_codes": r"\d{1,3}"}
+              "errno_codes": r"\d{1,3}", "signals": r"\d{1,2}"}
     for name, shape in shapes.items():
         entries = getattr(book, name)
         assert entries and len({entry.code for entry in entries}) == len(entries), name

@@ -8,7 +8,7 @@ module finds such codes in a line and explains each one:
 * first from CANN's own catalogue for the installed (or learned) version (:mod:`.cann_catalog`);
 * else from our bilingual code book ``validators/data/codebook.yaml`` (codes users meet most, each with
   its source: CANN's error reference and catalogue, ACL's ``rt_error_codes.h`` / ``acl_base_rt.h``, the
-  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, Linux's ``errno``), and failing
+  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, Linux's ``errno`` and signals), and failing
   an entry, by the code's family (the
   component a code's first letters or digits name).
 
@@ -42,6 +42,12 @@ NPU_CODE = re.compile(r"(?<![\w])ERR(\d\d)(\d{3})(?!\d)")
 HCCL_CODE = re.compile(r"(?:HCCL function error|Hccl[A-Z]\w*)[^\n]{0,200}?error code is (\d{1,2})(?!\d)")
 """An HCCL call's own return code (``HCCL function error: HcclAllreduce(...), error code is 7``), printed as
 ``HCCL 7`` here."""
+SIGNAL_CODE = re.compile(r"(?i:exit ?code|exitcode|exit status|exited with code|return ?code|returncode)\s*[:=]?\s*-(\d{1,2})\b"
+                         r"|\b(?i:signal|SIG)\s*[:=]?\s*(\d{1,2})\b|^(Killed|Segmentation fault|Aborted|Bus error)\b")
+"""A process ended by a signal: a negative exit code (Python's subprocess, torchrun ``exitcode: -9``), a signal
+number, or the shell's own words for one (``Killed``, ``Segmentation fault (core dumped)``), printed as
+``signal 9`` here."""
+_SIGNAL_WORDS = {"Killed": "9", "Segmentation fault": "11", "Aborted": "6", "Bus error": "7"}
 ERRNO_CODE = re.compile(r"\[Errno (\d{1,3})\]")
 """The operating system's error number as Python prints it (``OSError: [Errno 28] No space left on device``),
 printed as ``errno 28`` here."""
@@ -83,6 +89,8 @@ class CodeBook:
     """HCCL's return codes (``HcclResult``) by number."""
     errno_codes: List[CodeText] = field(default_factory=list)
     """The operating system's error numbers (Linux ``errno``) users meet most."""
+    signals: List[CodeText] = field(default_factory=list)
+    """Signals that end a process, by number."""
 
 
 def _load_codebook() -> CodeBook:
@@ -94,7 +102,7 @@ def _tables() -> Tuple[Dict[str, CodeText], ...]:
     book = _load_codebook()
     return tuple({entry.code: entry for entry in entries} for entries in
                  (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
-                  book.npu_codes, book.hccl_codes, book.errno_codes))
+                  book.npu_codes, book.hccl_codes, book.errno_codes, book.signals))
 
 
 def codes_in(text: str) -> List[str]:
@@ -104,6 +112,8 @@ def codes_in(text: str) -> List[str]:
     found += [(m.start(), m.group(0)) for m in NPU_CODE.finditer(text)]
     found += [(m.start(1), f"HCCL {m.group(1)}") for m in HCCL_CODE.finditer(text)]
     found += [(m.start(), f"errno {m.group(1)}") for m in ERRNO_CODE.finditer(text)]
+    found += [(m.start(), "signal " + (m.group(1) or m.group(2) or _SIGNAL_WORDS[m.group(3)]))
+              for m in SIGNAL_CODE.finditer(text.strip())]
     seen: List[str] = []
     for _, code in sorted(found):
         if code not in seen:
@@ -135,14 +145,19 @@ def explain(code: str, lang: str, catalog: Optional[Mapping[str, object]] = None
     return None if meaning is None else f"{code}：{meaning.get('zh')}" if zh else f"{code}: {meaning.get('en')}"
 
 
+_NUMBERED = {"HCCL": ("HCCL 返回码", "HCCL's return code"), "errno": ("操作系统错误号", "the system's error number"),
+             "signal": ("进程被信号结束", "the process was ended by a signal")}
+"""Codes printed as ``<kind> <number>``, and how their explanation starts."""
+
+
 def _meaning(code: str) -> Optional[Bilingual]:
-    families, cann, acl_families, acl, modules, kinds, hccl, errnos = _tables()
-    if code.startswith(("HCCL ", "errno ")):
-        hccl_code = code.startswith("HCCL ")
-        entry = (hccl if hccl_code else errnos).get(code.split()[1])
+    families, cann, acl_families, acl, modules, kinds, hccl, errnos, signals = _tables()
+    kind = code.split()[0]
+    if kind in _NUMBERED:
+        entry = {"HCCL": hccl, "errno": errnos, "signal": signals}[kind].get(code.split()[1])
         if entry is None:
             return None
-        zh, en = ("HCCL 返回码", "HCCL's return code") if hccl_code else ("操作系统错误号", "the system's error number")
+        zh, en = _NUMBERED[kind]
         return Bilingual(zh=f"{zh}：{entry.meaning.get('zh')}", en=f"{en}: {entry.meaning.get('en')}")
     if code.startswith("ERR"):
         module, kind = modules.get(code[3:5]), kinds.get(code[5:])
