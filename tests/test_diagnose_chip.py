@@ -82,6 +82,8 @@ def _words(finding) -> str:
      ["Ascend910B, Ascend910_93"]),
     ("EH0011: [PID: 2] 2025-01-01-00:00:00.000.001 The current system or device does not support host register.",
      "kb.runtime.device_feature_unsupported", ["host register", "driver"]),
+    ("RuntimeError: aclnnMaxPool2dWithIndices is not supported on 910A", "kb.operator.not_implemented_for_soc",
+     ["910A"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
