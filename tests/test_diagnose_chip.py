@@ -84,6 +84,8 @@ def _words(finding) -> str:
      "kb.runtime.device_feature_unsupported", ["host register", "driver"]),
     ("RuntimeError: aclnnMaxPool2dWithIndices is not supported on 910A", "kb.operator.not_implemented_for_soc",
      ["910A"]),
+    ("TVMError: [EB3000] Memory allocation check failed. Reason: the buffer of tensor x is out of range.",
+     "kb.operator.op_compile_failed", ["compile"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
