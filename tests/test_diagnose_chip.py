@@ -86,6 +86,8 @@ def _words(finding) -> str:
      ["910A"]),
     ("TVMError: [EB3000] Memory allocation check failed. Reason: the buffer of tensor x is out of range.",
      "kb.operator.op_compile_failed", ["compile"]),
+    ("[PID: 4] 2025-01-01-00:00:00.000.001 Insufficient_Model_Resources(EL0011): The model resources are insufficient.",
+     "kb.runtime.device_resources_insufficient", ["npu-smi"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
