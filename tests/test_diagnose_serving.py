@@ -227,3 +227,12 @@ def test_a_request_error_does_not_hide_a_start_up_failure_before_it(tmp_path):
         "openai.NotFoundError: Error code: 404 - {'message': 'The model `qwen` does not exist.'}"))
     assert report.root_cause.rule == "kb.serving.batched_tokens_below_max_model_len"
     assert "kb.serving.served_model_name_mismatch" in _rules(report)
+
+
+def test_the_version_pair_is_read_through_vllm_s_process_and_logger_prefixes(tmp_path):
+    prefix = "(EngineCore_DP0 pid=200) ERROR 06-10 10:00:40 [core.py:708] "
+    report = _diagnose(tmp_path, "\n".join(prefix + line for line in (
+        '  File "/usr/local/lib/python3.11/site-packages/vllm_ascend/worker/model_runner_v1.py", line 412, in __init__',
+        "    self.input_batch = InputBatch(max_num_reqs=self.max_num_reqs, is_spec_decode=False)",
+        "TypeError: InputBatch.__init__() got an unexpected keyword argument 'is_spec_decode'")))
+    assert report.root_cause.rule == "kb.serving.plugin_call_mismatch"
