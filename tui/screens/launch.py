@@ -4,9 +4,9 @@ With the preset field empty the job is the one the steps built (``launch.journey
 with the checked YAML, GRPO's entry script, MindSpeed-LLM's shell script; the demo job in demo mode); a
 preset name or file launches that instead. The job is started and watched through ``mindpilot.launch``
 (see ``tui/launching.py``); a thread worker hands the core's events in batches to the job view, which
-``tui/widgets/job_pane.py`` draws. ``p`` shows
-the run.sh, ``w`` saves the job as a preset file that ``mindpilot launch FILE`` replays, ``s`` stops the
-job after a confirmation, ``d`` detaches (``mindpilot attach ID`` resumes), ``v`` switches the log view.
+``tui/widgets/job_pane.py`` draws. ``p`` shows the run.sh, ``w`` saves the job as a preset file that
+``mindpilot launch FILE`` replays, ``s`` stops the job after a confirmation, ``d`` detaches
+(``mindpilot attach ID`` resumes), ``v`` switches the log view.
 """
 
 from __future__ import annotations
