@@ -99,6 +99,9 @@ def _diagnose(tmp_path, text: str):
      "ERR04005 PROF resource not found", "kb.versions.torch_npu_cann_function_missing", ["aclprofCreateStepInfo"]),
     ("RuntimeError: DNS resolution has failed. Please verify that the correct hostname has been specified in the "
      "'--master_address' parameter", "kb.launch.hostname_unresolved", ["host name"]),
+    ("torch.distributed.DistNetworkError: The server socket has failed to listen on any local network address. "
+     "port: 29500, useIpv6: false, code: -98, name: EADDRINUSE, message: address already in use",
+     "kb.launch.address_in_use", ["port already in use"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
