@@ -79,8 +79,6 @@ def _diagnose(tmp_path, text: str):
     ("EL0001: Device not found or invalid.", "kb.environment.npu_device_absent", ["cannot find this NPU"]),
     ("[ERROR] HCCL(3,python):2025-01-01 [adapter_hccp.cc:715][3]Get ip address failed, phyId[5]",
      "kb.launch.hccl_transport_init_failed", ["IP"]),
-    ("RuntimeError: HCCL function error: HcclAllReduce(inputPtr, outputPtr, numel, type, op, comm, stream), "
-     "error code is 9", "kb.launch.hccl_call_failed", ["HcclAllReduce", "9"]),
     ("pkg_resources.DistributionNotFound: The 'mindspore>=2.6' distribution was not found and is required by "
      "mindformers", "kb.environment.package_metadata_missing", ["mindspore>=2.6"]),
     ("ImportError: This modeling file requires the following packages that were not found in your environment: "
