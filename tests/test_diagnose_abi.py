@@ -261,3 +261,17 @@ def test_a_collective_timeout_is_a_consequence_of_the_rank_that_failed_first(tmp
 ])
 def test_a_summary_line_yields_to_the_message_that_names_the_cause(tmp_path, text, specific):
     assert _diagnose(tmp_path, text).root_cause.rule == specific
+
+
+def test_torch_s_auto_load_wrapper_leaves_the_chained_import_error_as_the_key_line(tmp_path):
+    from mindpilot.launch.router import analyse
+
+    log = tmp_path / "job.log"
+    log.write_text("ImportError: libfoo_custom.so.9: wrong magic number in the header\n\n"
+                   "The above exception was the direct cause of the following exception:\n\n"
+                   "RuntimeError: Failed to load the backend extension: torch_npu. You can disable extension "
+                   "auto-loading with TORCH_DEVICE_BACKEND_AUTOLOAD=0.\n", encoding="utf-8")
+    report = analyse([str(log)])
+    assert report.root_cause is not None and report.root_cause.line == 1
+    assert report.root_cause.rule != "kb.environment.torch_backend_extension_failed"
+    assert "kb.environment.torch_backend_extension_failed" in {f.rule for f in report.findings}
