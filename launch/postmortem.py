@@ -265,7 +265,15 @@ def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]
             size = os.fstat(raw.fileno()).st_size
             if size <= FALLBACK_MAX_BYTES:
                 return raw.read(FALLBACK_MAX_BYTES), 1
-            lines, done, around = 1, 0, size - FALLBACK_TAIL_BYTES
+            around = size - FALLBACK_TAIL_BYTES
+            if scanned.error is None and scanned.bytes == size:
+                # The scan counted the file's lines: the tail's first line number follows from the tail alone.
+                raw.seek(around)
+                raw.readline()  # the line cut at the start of the tail: skipped whole
+                tail = raw.read(FALLBACK_TAIL_BYTES)
+                newlines = scanned.lines - (1 if scanned.truncated else 0)
+                return tail, newlines - tail.count(b"\n") + 1
+            lines, done = 1, 0
             while done < around:
                 block = raw.read(min(8 << 20, around - done))
                 if not block:
