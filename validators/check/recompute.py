@@ -108,12 +108,8 @@ def check_layers(doc: ConfigDoc, ctx: CheckContext, plan: Plan, numbers: Numbers
     path, pp = doc.path, plan.pp
     ppi = _interleave(doc)
     layers = numbers.layers
-    layers_line = doc.line(*MC, numbers.keys.get("layers", "num_layers")) or doc.line(PC, "pipeline_stage")
     if layers is not None and pp > 1:
-        if layers < pp:
-            ctx.add("model.layers_lt_pp", path, doc.line(PC, "pipeline_stage"), layers=layers, pp=pp)
-        elif ppi > 1 and layers < pp * ppi:
-            ctx.add("model.layers_lt_pp_interleave", path, layers_line, layers=layers, pp=pp, ppi=ppi)
+        _check_layer_count(doc, ctx, numbers, pp, ppi)
     offset = doc.value(*MC, "offset")
     if offset is None or layers is None:  # MF 1.7 checks the offset even with one stage (1.8 ignores it)
         return
@@ -167,6 +163,16 @@ def _flatten(value: Any) -> list[int]:
     for item in value:
         out.extend(_flatten(item))
     return out
+
+
+def _check_layer_count(doc: ConfigDoc, ctx: CheckContext, numbers: Numbers, pp: int, ppi: int) -> None:
+    """At least one layer per pipeline stage (per chunk with interleave)."""
+    layers = numbers.layers
+    if layers < pp:
+        ctx.add("model.layers_lt_pp", doc.path, doc.line(PC, "pipeline_stage"), layers=layers, pp=pp)
+    elif ppi > 1 and layers < pp * ppi:
+        layers_line = doc.line(*MC, numbers.keys.get("layers", "num_layers")) or doc.line(PC, "pipeline_stage")
+        ctx.add("model.layers_lt_pp_interleave", doc.path, layers_line, layers=layers, pp=pp, ppi=ppi)
 
 
 def _offset_suggestion(layers: int, pp: int, ppi: int) -> str:
