@@ -53,12 +53,13 @@ class Tmux:
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 90.0) -> str:
         """Poll the screen until ``condition`` holds; the deadline is generous (a cold start on a loaded 2-core
         machine takes tens of seconds) and costs nothing when the app is quick. The condition also sees the
-        screen with each row's frame stripped and the rows joined, so a phrase the app wrapped still matches."""
+        screen with each row's frame stripped and the rows joined (by a space, and by nothing for a path the app
+        broke mid-word), so a phrase the app wrapped still matches."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if condition(screen) or condition(_joined(screen)):
+            if condition(screen) or condition(_joined(screen)) or condition(_joined(screen, "")):
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; screen was:\n{screen}")
@@ -67,9 +68,9 @@ class Tmux:
         self.tmux("kill-server", check=False)
 
 
-def _joined(screen: str) -> str:
-    """The rows without their frame and padding, joined by one space (what was one line before wrapping)."""
-    return " ".join(row.strip(" █▌▐│▆▇▁▃") for row in screen.splitlines() if row.strip(" █▌▐│▆▇▁▃"))
+def _joined(screen: str, separator: str = " ") -> str:
+    """The rows without their frame and padding, joined (what was one line before wrapping)."""
+    return separator.join(row.strip(" █▌▐│▆▇▁▃") for row in screen.splitlines() if row.strip(" █▌▐│▆▇▁▃"))
 
 
 def _env(tmp_path) -> dict[str, str]:
