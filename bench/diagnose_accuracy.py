@@ -17,9 +17,12 @@ The halves were assigned before any rule was written (:func:`assign_halves`): ru
 ``tune`` half; ``--heldout`` measures the other half, to be read only at the end. ``--fresh`` measures
 logs collected after the rules were written (tests/data/real/fresh/), outside the split. ``--holdout2``
 measures a second held-out set (tests/data/real/holdout2/), collected once the first held-out half and the
-fresh set had become tuning material; it is read once, at the end.
+fresh set had become tuning material; it is read once, at the end. ``--holdout3`` measures a third held-out set
+(every ``tests/data/real/holdout3/*/index.yaml``: one folder per collector), collected once every earlier set
+had become tuning material; it too is read once, at the end.
 
-    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --all] [--verbose] [--json]
+    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --holdout3 | --all]
+        [--verbose] [--json]
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ FRESH = CORPUS / "fresh" / "index.yaml"
 """Logs collected after the rules were written, measured once (``--fresh``); not part of the hash split."""
 HOLDOUT2 = CORPUS / "holdout2" / "index.yaml"
 """A second held-out set, collected after the first measures were used up (``--holdout2``); outside the split."""
+HOLDOUT3 = CORPUS / "holdout3"
+"""A third held-out set (``--holdout3``), one sub-folder with its own index.yaml per collector; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -82,6 +87,16 @@ def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
         known = {name: entry.pop(name) for name in ("id", "source", "family", "cause", "expect", "key")}
         cases.append(Case(**known, half=entry.pop("half", ""), extra=entry, folder=index.parent))
     return cases
+
+
+def holdout3_indexes(folder: Path = HOLDOUT3) -> list[Path]:
+    """Every index of the third held-out set, in name order (one per collector's sub-folder)."""
+    return sorted(folder.glob("*/index.yaml"))
+
+
+def load_holdout3(folder: Path = HOLDOUT3) -> list[Case]:
+    """The third held-out set: the cases of all its indexes together."""
+    return [case for index in holdout3_indexes(folder) for case in load_cases(index)]
 
 
 def assign_halves(cases: Sequence[Case]) -> dict[str, str]:
@@ -191,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--heldout", action="store_true", help="measure the held-out half (read only at the end)")
     which.add_argument("--fresh", action="store_true", help="the set collected after the rules were written")
     which.add_argument("--holdout2", action="store_true", help="the second held-out set (read only at the end)")
+    which.add_argument("--holdout3", action="store_true", help="the third held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -206,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_cases(FRESH), ["fresh"]
     if args.holdout2:
         cases, wanted = load_cases(HOLDOUT2), ["holdout2"]
+    if args.holdout3:
+        cases, wanted = load_holdout3(), ["holdout3"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])

@@ -65,16 +65,12 @@ def _page(url):
     return url.split("#", 1)[0]
 
 
-def test_second_held_out_set_is_well_formed_and_apart_from_earlier_sets():
-    holdout2 = BENCH.load_cases(BENCH.HOLDOUT2)
-    assert len(holdout2) >= HOLDOUT2_MIN_CASES
-    assert {case.half for case in holdout2} == {"holdout2"}
-    ids = [case.id for case in holdout2]
+def _assert_well_formed(cases, folder):
+    """Every case readable with its clue in its log, nothing a terminal would act on, every field filled, and
+    every log in ``folder`` indexed (and every entry with its log)."""
+    ids = [case.id for case in cases]
     assert len(set(ids)) == len(ids)
-    earlier = CASES + BENCH.load_cases(BENCH.FRESH)
-    assert not set(ids) & {case.id for case in earlier}
-    assert not {_page(case.source) for case in holdout2} & {_page(case.source) for case in earlier}
-    for case in holdout2:
+    for case in cases:
         text = case.log.read_text(encoding="utf-8")
         assert case.key in text, case.id
         assert not any(ord(char) < 32 and char not in "\n\t" for char in text), case.id
@@ -83,8 +79,52 @@ def test_second_held_out_set_is_well_formed_and_apart_from_earlier_sets():
                                    for alt in case.expect), case.id
         assert case.extra.get("cause_by") in ("maintainer", "docs", "message", "commenter"), case.id
         assert case.extra.get("framework"), case.id
-    logs = {path.stem for path in BENCH.HOLDOUT2.parent.glob("*.log")}
+    logs = {path.stem for path in folder.glob("*.log")}
     assert logs == set(ids), "every log has an index entry and every entry a log"
+
+
+def _assert_apart(cases, earlier):
+    """No id and no source page shared with an earlier set."""
+    assert not {case.id for case in cases} & {case.id for case in earlier}
+    assert not {_page(case.source) for case in cases} & {_page(case.source) for case in earlier}
+
+
+def test_second_held_out_set_is_well_formed_and_apart_from_earlier_sets():
+    holdout2 = BENCH.load_cases(BENCH.HOLDOUT2)
+    assert len(holdout2) >= HOLDOUT2_MIN_CASES
+    assert {case.half for case in holdout2} == {"holdout2"}
+    _assert_well_formed(holdout2, BENCH.HOLDOUT2.parent)
+    _assert_apart(holdout2, CASES + BENCH.load_cases(BENCH.FRESH))
+
+
+HOLDOUT3_MIN_CASES = 28
+"""Issue 17: a third held-out set, one folder per collector, measured once at the end (no accuracy threshold)."""
+
+
+def test_third_held_out_set_is_well_formed_and_apart_from_earlier_sets():
+    indexes = BENCH.holdout3_indexes()
+    assert indexes, "tests/data/real/holdout3/<collector>/index.yaml"
+    holdout3 = BENCH.load_holdout3()
+    assert len(holdout3) >= HOLDOUT3_MIN_CASES
+    assert {case.half for case in holdout3} == {"holdout3"}
+    for index in indexes:
+        _assert_well_formed(BENCH.load_cases(index), index.parent)
+    ids = [case.id for case in holdout3]
+    assert len(set(ids)) == len(ids), "ids are unique across the collectors' folders"
+    _assert_apart(holdout3, CASES + BENCH.load_cases(BENCH.FRESH) + BENCH.load_cases(BENCH.HOLDOUT2))
+    unindexed = [path for path in BENCH.HOLDOUT3.rglob("*.log") if path.parent.joinpath("index.yaml") not in indexes]
+    assert not unindexed, "every holdout3 log sits beside an index"
+
+
+def test_third_held_out_set_reads_every_collectors_index(tmp_path):
+    for collector, case_id in (("torch", "t_case"), ("ms", "m_case")):
+        (tmp_path / collector).mkdir()
+        (tmp_path / collector / "index.yaml").write_text(
+            f"cases:\n  - {{id: {case_id}, source: 'https://x/{case_id}', family: f, cause: c, expect: [[w]],"
+            f" key: k, half: holdout3}}\n", encoding="utf-8")
+    (tmp_path / "notes.yaml").write_text("cases: []\n", encoding="utf-8")
+    cases = BENCH.load_holdout3(tmp_path)
+    assert [(case.id, case.folder.name) for case in cases] == [("m_case", "ms"), ("t_case", "torch")]
 
 
 def test_halves_are_the_hash_split_and_hold_every_family_with_two_sources():
