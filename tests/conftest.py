@@ -27,3 +27,13 @@ def _isolated_user_data(tmp_path_factory):
     tests that need their own data dir set ``MINDPILOT_DATA_DIR`` themselves."""
     with _env_dir("MINDPILOT_DATA_DIR", tmp_path_factory.mktemp("user-data")):
         yield
+
+
+@pytest.fixture
+def no_rules(monkeypatch):
+    """Diagnose with the engine alone: the shipped knowledge base's rules switched off."""
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    empty = knowledge.KnowledgeBase({}, {})
+    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: empty)
+    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: empty)

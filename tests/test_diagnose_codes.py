@@ -17,14 +17,8 @@ TOOLKIT = Path(__file__).parent / "data" / "cann" / "latest"
 STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[1/10], loss: 2.3 }\n"
 
 
-@pytest.fixture(autouse=True)
-def no_rules(monkeypatch):
-    """The engine alone: no rule of the shipped knowledge base (rules added later must not change these)."""
-    from mindpilot.validators.kb import diagnose, knowledge
-
-    empty = knowledge.KnowledgeBase({}, {})
-    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: empty)
-    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: empty)
+# The engine alone: no rule of the shipped knowledge base (rules added later must not change these).
+pytestmark = pytest.mark.usefixtures("no_rules")
 
 
 @pytest.mark.parametrize("line, found", [

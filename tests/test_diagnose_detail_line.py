@@ -21,14 +21,8 @@ from mindpilot.validators.kb.keyline import detail_line, key_text
 STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[1/10], loss: 2.3 }\n"
 
 
-@pytest.fixture(autouse=True)
-def no_rules(monkeypatch):
-    """The engine alone: no rule of the shipped knowledge base (rules added later must not change these)."""
-    from mindpilot.validators.kb import diagnose, knowledge
-
-    empty = knowledge.KnowledgeBase({}, {})
-    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: empty)
-    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: empty)
+# The engine alone: no rule of the shipped knowledge base (rules added later must not change these).
+pytestmark = pytest.mark.usefixtures("no_rules")
 
 
 def _root(tmp_path: Path, text: str):

@@ -12,14 +12,8 @@ from mindpilot.launch.router import analyse
 from mindpilot.validators.kb.keyline import key_text, quiet_level
 
 
-@pytest.fixture(autouse=True)
-def no_rules(monkeypatch):
-    """The engine alone: no rule of the shipped knowledge base."""
-    from mindpilot.validators.kb import diagnose, knowledge
-
-    empty = knowledge.KnowledgeBase({}, {})
-    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: empty)
-    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: empty)
+# The engine alone: no rule of the shipped knowledge base (rules added later must not change these).
+pytestmark = pytest.mark.usefixtures("no_rules")
 
 
 @pytest.mark.parametrize("line, key, quiet", [
