@@ -77,3 +77,12 @@ def fake_mindformers_checkout(tmp_path: Path) -> Path:
         open(args.output_path, "wb").write(b"ckpt")
     """))
     return checkout
+
+
+def diagnose_text(folder: Path, text: str, name: str = "job.log"):
+    """Diagnose ``text`` written as one log file ``name`` in ``folder`` (English), as the CLI reads it."""
+    from mindpilot.validators.kb.diagnose import diagnose_paths
+
+    log = folder / name
+    log.write_text(text + "\n", encoding="utf-8")
+    return diagnose_paths([str(log)], "en")

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from mindpilot.validators.kb.diagnose import diagnose_paths
+from support import diagnose_text as _diagnose
 
 
-def _diagnose(tmp_path, text: str):
-    log = tmp_path / "job.log"
-    log.write_text(text + "\n", encoding="utf-8")
-    return diagnose_paths([str(log)], "en")
 
 
 def _words(finding) -> str:

@@ -7,15 +7,14 @@ other values, and lines that share words with it but are not the error.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from mindpilot.validators.kb.diagnose import diagnose_paths
+from support import diagnose_text
 
 
-def _diagnose(tmp_path, text: str):
-    log = tmp_path / "worker_0.log"
-    log.write_text(text + "\n", encoding="utf-8")
-    return diagnose_paths([str(log)], "en")
+_diagnose = partial(diagnose_text, name="worker_0.log")
 
 
 @pytest.mark.parametrize("text, rule, words", [

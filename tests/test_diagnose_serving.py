@@ -7,16 +7,15 @@ The fixtures in tests/data/logs/kb/kb.serving.*.log show one member each; the li
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from mindpilot.validators.kb import load_kb
-from mindpilot.validators.kb.diagnose import diagnose_paths
+from support import diagnose_text
 
 
-def _diagnose(tmp_path, text: str):
-    log = tmp_path / "serve.log"
-    log.write_text(text + "\n", encoding="utf-8")
-    return diagnose_paths([str(log)], "en")
+_diagnose = partial(diagnose_text, name="serve.log")
 
 
 def _rules(report) -> set:
