@@ -1,0 +1,86 @@
+"""torch_npu, HCCL/HCCP and pip-pin families: other wordings of each family's message (rank prefixes, CANN 8
+layouts, other APIs and packages) reach the family's rule as the root cause, and look-alike lines do not.
+
+The fixtures in tests/data/logs/kb/ show one member each; the lines here are built from the same framework
+messages (torch_npu's ProcessGroupHCCL.cpp, CANN's hcomm and runtime, pip's resolver) in other shapes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # The runtime's HCCL task timeout with a timeout the user set, not the default.
+    ("EI9999: 2025-01-01-10:42:00.358.410  The error from device(chipId:3, dieId:0), serial number is 9, "
+     "hccl fftsplus task timeout occurred during task execution, stream_id:5, sq_id:5, task_id:38827, "
+     "stuck notify num:1, timeout:1836.[FUNC:ProcessStarsHcclFftsPlusTimeoutErrorInfo]",
+     "kb.runtime.hccl_task_exec_timeout", ["HCCL_EXEC_TIMEOUT", "1836"]),
+    # The phy-id mapping failure alone, under a launcher's rank prefix.
+    ("[rank5]:        rtGetDeviceIndexByPhyId execute failed, reason=[device id error][FUNC:FuncErrorReason]",
+     "kb.launch.hccl_phy_id_not_visible", ["physical device id"]),
+    # Another HCCP interface the driver lacks.
+    ("[ERROR] HCCL(310612,python3):2025-08-17-13:03:25.747.057 [adapter_hccp.cc:2286] [434628]this package "
+     "does not support hrtRaAiQpCreate for device, please change new package",
+     "kb.versions.hccp_interface_unsupported", ["hrtRaAiQpCreate"]),
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'hccn_tool'", "kb.launch.hccn_tool_missing",
+     ["hccn_tool"]),
+    ("bash: hccn_tool: command not found", "kb.launch.hccn_tool_missing", ["device_ip"]),
+    ("[rank2]:[E ProcessGroupHCCL.cpp:1790] [PG 0 Rank 2] ProcessGroupHCCL's watchdog got stuck for 600 seconds "
+     "without making progress in monitoring enqueued collectives.", "kb.runtime.hccl_watchdog_stuck", ["stuck"]),
+    ("RuntimeError: Expected all tensors to be on the same device, but got index is on cpu, different from "
+     "other tensors on npu:0 (when checking argument in method wrapper_NPU__index_select)",
+     "kb.runtime.tensors_on_two_devices", ["cpu"]),
+    ("    torch-npu 2.5.1 depends on torch==2.5.1", "kb.versions.torch_npu_torch_pin_conflict", ["2.5.1"]),
+    ("    torch_npu 2.1.0.post3 depends on torch==2.1.0+cpu", "kb.versions.torch_npu_torch_pin_conflict",
+     ["2.1.0+cpu"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    said = report.findings[0].title + " " + (report.findings[0].detail or "")
+    assert all(word in said for word in words), said
+
+
+def test_pip_pin_conflict_names_torch_npu_over_the_generic_conflict(tmp_path):
+    text = ("ERROR: Cannot install llamafactory and llamafactory[torch-npu]==0.9.1 because these package versions "
+            "have conflicting dependencies.\n\nThe conflict is caused by:\n"
+            "    llamafactory[torch-npu] 0.9.1 depends on torch==2.1.0; extra == \"torch-npu\"\n"
+            "    torch-npu 2.1.0.post3 depends on torch==2.1.0+cpu")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.versions.torch_npu_torch_pin_conflict"
+
+
+def test_a_conflict_without_torch_npu_stays_generic(tmp_path):
+    text = ("ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.\n"
+            "    a 1.0 depends on protobuf<4\n    b 2.0 depends on protobuf>=4")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.versions.pip_resolution_impossible"
+    assert {f.rule for f in report.findings}.isdisjoint({"kb.versions.torch_npu_torch_pin_conflict"})
+
+
+def test_watchdog_teardown_yields_to_the_error_before_it(tmp_path):
+    text = ("[rank1]: RuntimeError: Tensors must be NPU and dense\n"
+            "[rank1]:[E ProcessGroupHCCL.cpp:995] Some HCCL operations have failed or timed out. Due to the "
+            "asynchronous nature of ASCEND kernels, subsequent NPU operations might run on corrupted/incomplete data.")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.hccl_tensor_not_on_npu"
+    assert "kb.runtime.hccl_watchdog_collective_misuse" in {f.rule for f in report.findings}
+
+
+@pytest.mark.parametrize("text, rule", [
+    # torch's heartbeat monitor in a CUDA job is not torch_npu's.
+    ("[E ProcessGroupNCCL.cpp:1300] Heartbeat monitor timed out! Process will be terminated after dumping "
+     "debug info.", "kb.runtime.hccl_watchdog_stuck"),
+    # The "dispatch success" follow-up says the collective was only slow.
+    ("[W compiler_depend.ts:952] Warning: Process group work ALLREDUCE, seq_num 3 dispatch success. "
+     "This warning log can be ignored.", "kb.runtime.hccl_dispatch_timeout"),
+    # A pip conflict about torch with no torch_npu in it.
+    ("    vllm 0.6.0 depends on torch==2.4.0", "kb.versions.torch_npu_torch_pin_conflict"),
+    # A phy id that is printed, not an error.
+    ("[INFO] HCCL(1,python):2025 rank[0] devicePhyId[3] deviceLogicId[0]", "kb.launch.hccl_phy_id_not_visible"),
+])
+def test_look_alike_lines_are_not_the_family(tmp_path, text, rule):
+    report = diagnose_text(tmp_path, text)
+    assert rule not in {f.rule for f in report.findings}
