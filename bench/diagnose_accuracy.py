@@ -7,11 +7,12 @@ for one half of the corpus:
 
 * top-1: the answer shown first (the root cause) contains the expected words;
 * right-but-lower: it does not, but a finding listed after it does;
-* wrong: a confident root cause (a knowledge-base rule, not an "unsure"/unknown-error fallback) that
-  contains neither;
+* wrong: a confident root cause (``root_cause.confidence`` is ``confident``: a rule that names the cause, not
+  a catch-all, a code's general meaning or the unknown-error fallback) that contains neither;
 * unsure: only unsure findings, none of them right;
 * nothing: no finding at all;
-* key-line-shown: the first finding points at a line that holds the clue (independent of the above).
+* key-line-shown: the first finding points at a line that holds the clue (independent of the above);
+* top1-not-certain: top-1 answers said as likely or unsure (a catch-all that happened to fit), not as the cause.
 
 The halves were assigned before any rule was written (:func:`assign_halves`): rules are tuned on the
 ``tune`` half; ``--heldout`` measures the other half, to be read only at the end. ``--fresh`` measures
@@ -76,6 +77,8 @@ class Result:
     key_line_shown: bool
     rule: Optional[str] = None
     line: Optional[int] = None
+    confidence: Optional[str] = None
+    """The root cause's ``confidence`` (None without a root cause)."""
 
 
 def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
@@ -143,11 +146,13 @@ def answer_text(finding, log_lines: Sequence[str] = ()) -> str:
     return text
 
 
-def is_unsure(finding) -> bool:
-    """A finding that does not claim to know the cause: the unknown-error fallback or one marked unsure."""
-    extra = getattr(finding, "model_extra", {}) or {}
-    return (finding.rule.startswith("tail.") or finding.rule == "diagnose.unknown_error" or bool(extra.get("unsure"))
-            or extra.get("confidence") in ("low", "unsure"))
+def is_unsure(report) -> bool:
+    """The report does not claim to know the cause: no root cause, or one whose ``confidence`` (the field the
+    text heading and ``--json`` show) is not ``confident`` (a catch-all, a code's general meaning, the line
+    that most looks like the failure)."""
+    from mindpilot.validators.kb.report import CONFIDENT
+
+    return report.root_cause is None or report.root_cause.confidence != CONFIDENT
 
 
 def judge(case: Case, report) -> Result:
@@ -165,11 +170,12 @@ def judge(case: Case, report) -> Result:
         outcome = "top1"
     elif any(matches(answer_text(other, lines), case.expect) for other in findings[1:]):
         outcome = "lower"
-    elif report.root_cause is not None and not is_unsure(top):
+    elif not is_unsure(report):
         outcome = "wrong"
     else:
         outcome = "unsure"
-    return Result(case, outcome, shown, rule=top.rule, line=top.line)
+    confidence = report.root_cause.confidence if report.root_cause is not None else None
+    return Result(case, outcome, shown, rule=top.rule, line=top.line, confidence=confidence)
 
 
 def run(cases: Sequence[Case], lang: str = "en") -> list[Result]:
@@ -184,6 +190,7 @@ def summary(results: Sequence[Result]) -> dict[str, object]:
     total = len(results)
     counts = {name: sum(1 for r in results if r.outcome == name) for name in OUTCOMES}
     counts["key_line_shown"] = sum(1 for r in results if r.key_line_shown)
+    counts["top1_not_certain"] = sum(1 for r in results if r.outcome == "top1" and r.confidence != "confident")
     return {"cases": total, **counts,
             "shares": {name: round(100.0 * value / total, 1) if total else 0.0 for name, value in counts.items()}}
 
@@ -192,12 +199,12 @@ def _print(title: str, results: Sequence[Result], verbose: bool) -> None:
     figures = summary(results)
     shares = figures["shares"]
     print(f"{title}: {figures['cases']} cases")
-    for name in OUTCOMES + ("key_line_shown",):
+    for name in OUTCOMES + ("key_line_shown", "top1_not_certain"):
         print(f"  {name:<15} {figures[name]:>3}  {shares[name]:5.1f}%")
     if verbose:
         for result in results:
-            print(f"    {result.outcome:<7} {'K' if result.key_line_shown else '-'} {result.case.id:<48} "
-                  f"{result.rule or ''}:{result.line or ''}")
+            print(f"    {result.outcome:<7} {'K' if result.key_line_shown else '-'} "
+                  f"{(result.confidence or '')[:6]:<6} {result.case.id:<48} {result.rule or ''}:{result.line or ''}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

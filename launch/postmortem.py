@@ -24,7 +24,7 @@ from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import continuation, detail_line, key_text, refers_to_details
 from mindpilot.validators.kb.matcher import offsets
-from mindpilot.validators.kb.report import ConsequenceGroup, RootCause
+from mindpilot.validators.kb.report import UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -109,7 +109,8 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
     finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
-                           where=where, extra={"rank": first.rank, "matched": first.text})
+                           where=where, extra={"rank": first.rank, "matched": first.text,
+                                                        "confidence": UNSURE})
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
     meanings = _code_meanings(first.text, announced, above, lang)
@@ -118,7 +119,7 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
                                               codes=("；" if lang == "zh" else "; ").join(meanings)).detail
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
-                                  title=first.text)
+                                  title=first.text, confidence=UNSURE)
 
 
 def _code_meanings(key: str, announced: str, above: List[str], lang: str) -> List[str]:

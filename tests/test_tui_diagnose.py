@@ -110,6 +110,24 @@ async def test_the_diagnose_step_quotes_the_key_line_and_says_unsure_as_the_cli_
     assert "expert count 7 is not a power of 2" in root
 
 
+async def test_a_catch_all_root_is_said_as_not_certain_as_the_cli_says_it(tmp_path):
+    from mindpilot.launch.router import analyse
+    from mindpilot.validators.text.report import report_lines
+
+    log = tmp_path / "job.log"
+    log.write_text("[rank5]: ImportError: libfoo_not_a_real_lib.so.3: cannot open shared object file: No such file "
+                   "or directory\n", encoding="utf-8")
+    report = analyse([str(log)], "en")
+    heading = report_lines(report, "en", 400)[0]
+    app = ScreenHarness(DiagnoseScreen(Session(lang="en", log_dir=str(log))))
+    async with app.run_test(size=(400, 30)) as pilot:
+        await pilot.pause()
+        await _diagnose(pilot)
+        root = str(app.screen.query_one("#diag-root", Static).render())
+    assert report.root_cause.confidence != "confident" and ("; not certain" in heading or "; unsure" in heading), heading
+    assert heading == "▶ " + root.splitlines()[0], root
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_a_clean_preset_says_what_was_read_as_the_cli_does(lang):
     import subprocess

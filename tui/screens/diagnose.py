@@ -20,6 +20,7 @@ from mindpilot.tui.screens.step import StepScreen
 from mindpilot.tui.widgets.findings_panel import FindingsPanel
 from mindpilot.tui.widgets.labeled import Labeled
 from mindpilot.terminal_text import visible
+from mindpilot.validators.kb.report import CONFIDENT
 from mindpilot.validators.text.report import root_heading, whole_line
 
 
@@ -116,7 +117,7 @@ class DiagnoseScreen(StepScreen):
         lines = []
         if root is not None:
             title = root.title or root.rule
-            if root.rule == "diagnose.unknown_error":  # said as unsure, as the CLI says it
+            if root.confidence != CONFIDENT:  # said as likely or unsure, as the CLI says it
                 lines.append(root_heading(root, self.session.lang).title)
             else:
                 lines.append(self.t("diag_root_cause", rank=root.rank if root.rank is not None else "?", title=title))

@@ -21,7 +21,8 @@ from mindpilot.validators.kb.keyline import line_rank, quiet_level
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
-from mindpilot.validators.kb.report import ConsequenceGroup, DiagnoseReport, RootCause, ScannedFile
+from mindpilot.validators.kb.report import (CONFIDENT, LIKELY, ConsequenceGroup, DiagnoseReport, RootCause,
+                                            ScannedFile)
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
 from mindpilot.redact import redact_model, secret_values
 
@@ -228,15 +229,16 @@ class _Run:
         findings: List[Finding] = []
         ordered = sorted(aggs, key=lambda a: (a is not root, a.rule.consequence, a.rule.severity.rank, a.rule.generic,
                                               _time_order(a)))
+        sure = root_confidence(root) if root is not None else None
         for agg in ordered:
             findings.append(rule_finding(
                 agg.rule, self.lang, groups=self._groups_of(agg), file=agg.file, line=agg.line, rank=agg.rank, count=agg.count,
                 matched=agg.matched, text=agg.text, time=agg.time, time_inferred=agg.time_inferred,
-                last_line=agg.last_line, root_cause=agg is root))
+                last_line=agg.last_line, root_cause=agg is root, **({"confidence": sure} if agg is root else {})))
         root_cause = None
         if root is not None:
             root_cause = RootCause(rank=root.rank, rule=root.rule.id, file=root.file, line=root.line,
-                                   title=findings[0].title, time=root.time)
+                                   title=findings[0].title, time=root.time, confidence=sure or CONFIDENT)
         elif aggs and all(a.rule.consequence for a in aggs if a.rule.severity is Severity.ERROR):
             if any(a.rule.consequence for a in aggs):
                 self.notes.append(make_finding("diagnose.only_consequences", self.lang))
@@ -285,6 +287,13 @@ def _root(aggs: List[_Agg]) -> Optional[_Agg]:
     near = [a for a in real if not a.rule.generic and a.file == root.file
             and root.line - GENERIC_REACH <= a.line <= root.line + GENERIC_REACH]
     return min(near, key=lambda a: (abs(a.line - root.line), a.line)) if near else root
+
+
+def root_confidence(root: _Agg) -> str:
+    """:data:`~mindpilot.validators.kb.report.LIKELY` for a catch-all (a hand-written ``generic`` rule, a code of
+    CANN's catalogue) and for a known error logged only as a warning (nothing louder failed); else
+    :data:`~mindpilot.validators.kb.report.CONFIDENT`: the rule names the cause."""
+    return LIKELY if root.rule.generic or quiet_level(root.text) else CONFIDENT
 
 
 def _without_explained_catch_alls(aggs: List[_Agg], hand_rules: Dict[str, KbRule]) -> List[_Agg]:

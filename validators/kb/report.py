@@ -10,6 +10,13 @@ from typing import Any, Dict, List, Optional
 
 from mindpilot.validators.findings import Finding
 
+CONFIDENT, LIKELY, UNSURE = "confident", "likely", "unsure"
+"""How sure the root cause is (``root_cause.confidence``, and ``confidence`` on its finding): a rule that names
+the cause (``confident``); a catch-all rule, an error code's general meaning from CANN's catalogue, or a known
+error logged only as a warning (``likely``: it fits the line, but the lines around it may name a more specific
+cause); the line that most looks like the failure when no rule knows it (``unsure``)."""
+CONFIDENCE_LEVELS = (CONFIDENT, LIKELY, UNSURE)
+
 
 @dataclass
 class RootCause:
@@ -27,6 +34,8 @@ class RootCause:
     """The rule's title in the report's language."""
     time: Optional[str] = None
     """Time stamp of the error (``YYYY-MM-DD HH:MM:SS.ffffff``) when the log has one."""
+    confidence: str = CONFIDENT
+    """:data:`CONFIDENT`, :data:`LIKELY` or :data:`UNSURE`: whether the rule names this cause or only fits it."""
 
 
 @dataclass
@@ -96,7 +105,7 @@ class DiagnoseReport:
         }
 
 
-_ROOT_CAUSE_KEYS = ("rank", "rule", "file", "line", "title", "time")
+_ROOT_CAUSE_KEYS = ("rank", "rule", "file", "line", "title", "time", "confidence")
 """The JSON key order of ``root_cause`` (the rank first, as users read it)."""
 
 

@@ -6,6 +6,7 @@ from typing import Any, List
 
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding
+from mindpilot.validators.kb.report import CONFIDENT, UNSURE
 from mindpilot.validators.text.columns import WIDTH, wrap
 from mindpilot.validators.text.findings import FIX_LABEL, format_finding
 
@@ -57,11 +58,14 @@ def report_lines(report: Any, lang: str, width: int = WIDTH) -> List[str]:
 
 
 def root_heading(root: Any, lang: str) -> Finding:
-    """The root cause's heading; an error no rule knows is said as unsure, with its rank and place."""
+    """The root cause's heading, as sure as its ``confidence``: an error no rule knows is said as unsure, a
+    catch-all's general explanation as likely (not certain), each with its rank and place."""
     where = f"{root.file}:{root.line}"
-    if root.rule == "diagnose.unknown_error":
+    confidence = getattr(root, "confidence", CONFIDENT)
+    if confidence != CONFIDENT:
         who = f"rank {root.rank}" if root.rank is not None else ("日志" if lang == "zh" else "the log")
-        return make_finding("diagnose.root_cause_unsure", lang, title=root.title, where=where, who=who)
+        heading = "diagnose.root_cause_unsure" if confidence == UNSURE else "diagnose.root_cause_likely"
+        return make_finding(heading, lang, title=root.title, where=where, who=who)
     return make_finding("diagnose.root_cause" if root.rank is not None else "diagnose.root_cause_single",
                         lang, rank=root.rank, title=root.title, where=where)
 
