@@ -35,7 +35,7 @@ def _rules(report) -> set:
      "kb.serving.quantization_unknown", ["'ascend'", "vllm-ascend"]),
     ("(APIServer pid=1) Value error, World size (8) is larger than the number of available GPUs (4) in this node.",
      "kb.serving.fewer_devices_than_world_size", ["8 NPUs"]),
-    ("RuntimeError: No NPUs are available", "kb.serving.no_npu_visible", ["no NPU"]),
+    ("RuntimeError: No NPUs are available", "kb.environment.no_npu_available", ["no NPU"]),
     ("RuntimeError: init: NPU function error: aclrtGetDeviceCount(&device_count), error code is 207006", "kb.serving.device_files_inaccessible",
      ["permission"]),
     ("ModuleNotFoundError: No module named 'vllm_mindspore.model_executor.models.qwen3'",
