@@ -84,3 +84,43 @@ def test_watchdog_teardown_yields_to_the_error_before_it(tmp_path):
 def test_look_alike_lines_are_not_the_family(tmp_path, text, rule):
     report = diagnose_text(tmp_path, text)
     assert rule not in {f.rule for f in report.findings}
+
+
+MINDSPEED_FRAME = '  File "/workspace/MindSpeed/mindspeed/arguments.py", line 600, in validate_args_wrapper\n'
+
+
+@pytest.mark.parametrize("message, words", [
+    ("AssertionError: `--moe-alltoall-overlap-comm` only support with `--moe-token-dispatcher-type alltoall_seq`.",
+     ["--moe-alltoall-overlap-comm", "alltoall_seq"]),
+    ("AssertionError: adaptive memory optimization is not compatible with swap_attention feature",
+     ["swap_attention"]),
+    ("ValueError: num_layer_list and vpp cannot be configured at the same time", ["num_layer_list", "vpp"]),
+    ("AssertionError: zero3 cannot be used together with MC2(--use-ascend-mc2), please disable one of them.",
+     ["zero3", "MC2"]),
+    ("AssertionError: ND_MatMul is temporarily incompatible with LayerNorm", ["ND_MatMul", "LayerNorm"]),
+])
+def test_each_mindspeed_option_conflict_is_named_with_both_sides(tmp_path, message, words):
+    report = diagnose_text(tmp_path, "Traceback (most recent call last):\n" + MINDSPEED_FRAME + message)
+    assert report.root_cause.rule == "kb.parallel.mindspeed_options_conflict"
+    assert all(word in report.findings[0].title for word in words), report.findings[0].title
+
+
+def test_an_option_conflict_outside_mindspeed_is_not_read_as_mindspeed(tmp_path):
+    text = ('  File "/usr/lib/python3/site-packages/vllm/config.py", line 90, in verify\n'
+            "AssertionError: chunked prefill is not compatible with this sampler")
+    report = diagnose_text(tmp_path, text)
+    assert "kb.parallel.mindspeed_options_conflict" not in {f.rule for f in report.findings}
+
+
+def test_the_compiler_error_above_a_failed_extension_build_can_take_the_root(tmp_path):
+    text = ('  File "/workspace/MindSpeed/mindspeed/op_builder/builder.py", line 49, in include_paths\n'
+            "TypeError: expected str, bytes or os.PathLike object, not NoneType\n"
+            "RuntimeError: Error building extension 'npu_dropout_add_layer_norm'")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.mindspeed_ops_no_cann_path"
+
+
+def test_none_path_outside_the_op_builder_is_not_blamed_on_cann(tmp_path):
+    text = ('  File "/home/u/train.py", line 3, in main\n'
+            "TypeError: expected str, bytes or os.PathLike object, not NoneType")
+    report = diagnose_text(tmp_path, text)
+    assert "kb.environment.mindspeed_ops_no_cann_path" not in {f.rule for f in report.findings}
