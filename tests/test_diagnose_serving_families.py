@@ -1,0 +1,98 @@
+"""Serving on Ascend (vllm-ascend, its PD connectors, triton-ascend): each family rule reads its other members'
+wordings as the frameworks raise them, a specific rule wins over the compile-error catch-all on the same
+traceback, and look-alike lines (settings, progress messages) stay quiet.
+
+Each fixture of tests/data/logs/kb/ shows one member; these lines are the other members of the families.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import diagnose_text as _diagnose
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # vllm-ascend's chip checks: the package built for another chip, a chip it does not know, a 310P limit
+    ("AssertionError: Current device type: AscendDeviceType._310P does not match the installed version's device "
+     "type: AscendDeviceType.A2, please check your installation package.",
+     "kb.serving.vllm_ascend_built_for_other_chip", ["A2", "_310P"]),
+    ("RuntimeError: Can not support soc_version: 104.", "kb.operator.framework_soc_unsupported", ["soc_version"]),
+    ("NotImplementedError: 310P does not support runner_type='pooling'", "kb.operator.not_implemented_for_soc",
+     ["310P"]),
+    # quantization, MoE layouts, environment switches
+    ("NotImplementedError: Currently, vLLM Ascend only supports following quant types:['W8A8', 'W8A8_DYNAMIC']",
+     "kb.serving.quant_type_unsupported", ["quantization type"]),
+    ("ValueError: The current weight does not support moe part tp>16.", "kb.serving.moe_quant_needs_expert_parallel",
+     ["expert parallel"]),
+    ('ValueError: Can not enable expert_map_record_path when not export EXPERT_MAP_RECORD="true".',
+     "kb.serving.feature_env_switch_off", ["EXPERT_MAP_RECORD", "expert_map_record_path"]),
+    ("NotImplementedError: Prefix caching is not supported for Mamba yet.",
+     "kb.serving.prefix_caching_unsupported_model", ["Mamba", "--no-enable-prefix-caching"]),
+    ("RuntimeError: CUDA out of memory occurred when warming up pooler (task=embed) with 256 dummy requests. "
+     "Please try lowering `max_num_seqs` or `gpu_memory_utilization` when initializing the engine.",
+     "kb.serving.warmup_dummy_batch_oom", ["pooler", "--max-num-seqs"]),
+    ("RuntimeError: Cpu num in numa 1 to assign 48 for every device is not enough, please decrease the value of "
+     "CPU_BINDING_NUM!", "kb.serving.cpu_binding_failed", ["CPU_BINDING_NUM"]),
+    ("ValueError: AscendFAImpl does not support ACL graph capture with FULL_DECODE_ONLY mode. Please set "
+     "enforce_eager=True or not set FULL_DECODE_ONLY or use the default FIA backend.",
+     "kb.serving.cudagraph_mode_unsupported_backend", ["FULL_DECODE_ONLY", "PIECEWISE"]),
+    # prefill/decode disaggregation
+    ("RuntimeError: TransferEngine initialization failed with ret_value: -2", "kb.serving.mooncake_init_failed",
+     ["-2", "USE_ASCEND_DIRECT"]),
+    ("AssertionError: Prefill TP size must be divisible by Decode TP size.", "kb.serving.pd_tp_order", ["decode TP"]),
+    ("RuntimeError: LLMDataDistCMgrConnectorWorker: Timeout during pull_blocks, you can try to increase the "
+     "sync_kv_timeout config or checking your connect status", "kb.serving.pd_kv_pull_failed",
+     ["sync_kv_timeout", "hccn_tool"]),
+    ("AssertionError: Can't read the target server_id 10.0.0.2 and device_rank 3 from rank table",
+     "kb.serving.llmdatadist_rank_table", ["DISAGGREGATED_PREFILL_RANK_TABLE_PATH"]),
+    ("RuntimeError: mooncake is not available", "kb.serving.kv_transfer_package_missing", ["mooncake"]),
+    # triton-ascend
+    ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
+     ["Ascend310P3", "310P"]),
+    ("OSError: Couldn't find executable bisheng or TRITON_NPU_COMPILER_PATH", "kb.operator.triton_compiler_not_found",
+     ["set_env.sh"]),
+    ("OSError: ASCEND_HOME_PATH is not set, source <ascend-toolkit>/set_env.sh first",
+     "kb.operator.triton_compiler_not_found", ["set_env.sh"]),
+    ("Stack dump:\n0.\tProgram arguments: /usr/local/Ascend/ascend-toolkit/latest/bin/bishengir-compile "
+     "/tmp/tmpq1/kernel.ttadapter.mlir --enable-hfusion-compile=true -o /tmp/tmpq1/kernel\nKilled",
+     "kb.operator.triton_kernel_compile_failed", ["triton-ascend", "CANN", "SGLang"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    said = " ".join(filter(None, (report.findings[0].title, report.findings[0].detail, report.findings[0].fix)))
+    assert all(word in said for word in words), said
+
+
+@pytest.mark.parametrize("text, specific", [
+    # The compiler's own line names the cause; the MLIRCompilationError frame around it is the catch-all.
+    ("triton.compiler.errors.MLIRCompilationError:\n///------------------[ERROR][Triton][BEG]------------------\n"
+     "[ConvertLinalgRToBinary] encounters error:\n"
+     "bishengir-compile: for the --target option: Cannot find option named 'Ascend310P1'!",
+     "kb.operator.triton_chip_not_targeted"),
+    ("triton.compiler.errors.MLIRCompilationError:\n///------------------[ERROR][Triton][BEG]------------------\n"
+     "[ConvertLinalgRToBinary] encounters error:\nloc(\"/tmp/t/kernel.ttadapter.mlir\":3:3): error: ub overflow, "
+     "requires 3219456 bits while 1572864 bits available! (possible reason: tiling basic block is too large)",
+     "kb.operator.triton_ub_overflow"),
+    # The weight allocation failing is the NPU's out-of-memory, said with the layer that could not be built.
+    ("ERROR 01-01 10:00:00 [patch_weight_loader.py:25] Failed to create unquantized linear weights: NPU out of "
+     "memory. Tried to allocate 1.50 GiB\nRuntimeError: Failed to create unquantized linear weights. This may be "
+     "caused by insufficient memory to allocate the weight.", "kb.serving.weights_do_not_fit"),
+])
+def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
+    assert _diagnose(tmp_path, text).root_cause.rule == specific
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("DEBUG 01-01 10:00:00 [mooncake_connector.py:1069] Registering KV cache: ptr=0x12c0000000, length=1048576, "
+     "num_blocks=512, block_lens=[2048]", "kb.serving.mooncake_register_failed"),
+    ("INFO 01-01 10:00:00 [utils.py:40] export PHYSICAL_DEVICES=0,1,2,3", "kb.serving.pd_physical_devices_short"),
+    ("INFO 01-01 10:00:00 [platform.py:200] Using CPU binding, BIND_CPU=1, CPU_BINDING_NUM=24",
+     "kb.serving.cpu_binding_failed"),
+    ("export TRITON_ASCEND_ARCH=Ascend910B3", "kb.operator.triton_chip_not_targeted"),
+    ("INFO 01-01 10:00:00 [model_runner_v1.py:3500] Capturing ACL graphs (mixed prefill-decode, PIECEWISE): "
+     "100%|##########| 67/67", "kb.serving.aclgraph_capture_streams"),
+])
+def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
