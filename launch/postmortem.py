@@ -146,7 +146,9 @@ CATCH_ALL_REACH = 30
 def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
     """When the root cause is a catch-all rule (``generic``, or a code of CANN's catalogue) and an exception
     no rule knows sits just above it in the same file, the exception is the root cause (unsure) and the
-    catch-all follows it: the last exception of a traceback says more than the trailer lines after it."""
+    catch-all follows it: the last exception of a traceback says more than the trailer lines after it.
+    Unless the exception only wraps a code whose message is the catch-all's own line (torch_npu's ``error
+    code is 561103`` above CANN's message that the catch-all reads): then the catch-all says more."""
     root = report.root_cause
     if root is None or not _catch_all(root.rule):
         return
@@ -164,8 +166,14 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
             tracker.feed(decode(data[pos:end]).rstrip("\r"), root.rank, "worker", root.file, None, line=number)
         number, pos = number + 1, end + 1
     exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
-    if exceptions:
-        _name_root(report, lang, max(exceptions, key=lambda cause: cause.line), pasted)
+    if not exceptions:
+        return
+    last = max(exceptions, key=lambda cause: cause.line)
+    _, following = _lines_around(report, pasted, last.file, last.line)
+    better = detail_line(last.text, following) if following else None
+    if better is not None and better[0] == root.line:
+        return  # the exception only wraps a code whose message is the very line the catch-all reads
+    _name_root(report, lang, last, pasted)
 
 
 def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
