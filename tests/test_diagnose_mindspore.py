@@ -1,0 +1,104 @@
+"""MindSpore's own families (GPU build, backends, graph mode, dataset engine, MindSpore Lite, source builds): other
+members of each family are named by its rule, a rule that knows a line better wins over the family's catch-all,
+and look-alike lines from other programs stay unexplained (an unsure answer beats a confident wrong one).
+
+The lines are written from the frameworks' message texts (the source files named in each rule's ``source``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[WARNING] ME(1:1,MainProcess):2024-01-01-00:00:00.000.000 [mindspore/run_check/_check_version.py:126] "
+     "MindSpore version 2.2.0 and cudDNN version 750 does not match. Please refer to the installation guide",
+     "kb.versions.ms_gpu_cuda_mismatch", ["2.2.0"]),
+    ("[ERROR] ME(1:1,MainProcess):2024-01-01 [mindspore/run_check/_check_version.py:229] libcudnn.so (need by "
+     "mindspore-gpu) is not found. Please confirm that libmindspore_gpu.so is in directory",
+     "kb.environment.ms_gpu_cuda_libs_missing", ["CUDA"]),
+    ("RuntimeError: Memory not enough: Alloc device memory[1073741824] failed.",
+     "kb.runtime.ms_gpu_memory_not_enough", ["1073741824"]),
+    ("RuntimeError: #umsg#cuDNN Error:#umsg#cudnnSetTensorNdDescriptor failed | Error Number: 3 CUDNN_STATUS_BAD_PARAM",
+     "kb.operator.cudnn_not_supported", ["cuDNN"]),
+    ("RuntimeError: CUDA Error: cudaMemcpyAsync failed | Error Number: 700 an illegal memory access was encountered",
+     "kb.runtime.gpu_library_error", ["CUDA", "700"]),
+    ("TypeError: Unsupported op [Conv3DTranspose] on GPU, Please confirm whether the device target setting is correct",
+     "kb.operator.ms_op_not_on_backend", ["Conv3DTranspose", "GPU"]),
+    ("RuntimeError: Get hccl rank_table_file failed, please export MINDSPORE_HCCL_CONFIG_PATH or RANK_TABLE_FILE.",
+     "kb.launch.ms_rank_env_not_exported", ["RANK_ID"]),
+    ("RuntimeError: Failed to compile in GRAPH_MODE because the function 'numpy.random.rand' is not supported in "
+     "'construct' or function with @jit decorator. Try to use the function 'numpy.random.rand' externally",
+     "kb.graph.jit_forbidden_method", ["numpy.random.rand"]),
+    ("RuntimeError: Failed to allocate shared memory for 16 elements of 64.0MB: [Errno 12] Cannot allocate memory",
+     "kb.data.ms_shared_memory_low", ["/dev/shm"]),
+    ("ValueError: The file /data/train.mindrecord does not exist or permission denied!",
+     "kb.data.ms_dataset_path_missing", ["/data/train.mindrecord"]),
+    ("RuntimeError: Invalid data, TFRecordDataset API can't read the data file (interface mismatch or no data under "
+     "the file). Check file path.", "kb.data.ms_dataset_no_data", ["no data"]),
+    ("[ERROR] LITE(9,7f,converter_lite):2023-01-01 [mindspore/lite/tools/converter/parser/caffe/caffe_model_parser.cc:300]"
+     " ConvertLayers] parse node conv1_relu failed.", "kb.operator.lite_op_attribute_unsupported", ["attribute"]),
+    ("ERROR [mindspore/lite/src/inner_context.cc:212] IsValid] NPU is not supported.",
+     "kb.environment.lite_device_not_built", ["NPU"]),
+    ("./benchmark: error while loading shared libraries: libmindspore-lite.so: cannot open shared object file: "
+     "No such file or directory", "kb.environment.lite_libs_not_on_path", ["libmindspore-lite.so", "LD_LIBRARY_PATH"]),
+    ("CMake Error at mindspore/ccsrc/CMakeLists.txt:36 (message):\n  Failed to find cudnn header file, please set "
+     "environment variable CUDNN_HOME to", "kb.environment.build_cudnn_not_found", ["header", "CUDNN_HOME"]),
+    ("CMake Error at cmake/check_requirements.cmake:14 (message):\n  Required program autoconf not found, please "
+     "install the package and try building MindSpore again.", "kb.environment.build_tool_missing", ["MindSpore"]),
+    ("ImportError: libgmpxx.so.4: cannot open shared object file: No such file or directory",
+     "kb.environment.build_gmp_missing", ["--enable-cxx"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    finding = report.findings[0]
+    said = " ".join((finding.title, finding.detail or "", finding.fix or ""))
+    assert all(word in said for word in words), said
+
+
+@pytest.mark.parametrize("text, specific", [
+    # cuBLAS's own status names the cause; the any-GPU-library rule only says a call failed.
+    ("RuntimeError: cuBLAS Error: cublasGemmEx failed. | Error Number: 15 CUBLAS_STATUS_NOT_SUPPORTED",
+     "kb.operator.cublas_not_supported"),
+    # The converter's unsupported-operator code, not its any-failure summary.
+    ("CONVERT RESULT FAILED:-300 Failed to find operator.", "kb.operator.lite_op_unsupported"),
+    # The attribute the parser refuses, not the summary that follows it.
+    ("[ERROR] LITE(1,1,converter_lite):2024-01-01 [onnx_pool_parser.cc:75] Parse] pooling op not support dilations "
+     "now\nCONVERT RESULT FAILED:-302 Invalid operator attr.", "kb.operator.lite_op_attribute_unsupported"),
+    # A library of the MindSpore Lite package: its package's own directories, not any library.
+    ("ImportError: libmindspore_converter.so: cannot open shared object file: No such file or directory",
+     "kb.environment.lite_libs_not_on_path"),
+    # The version warning explains the missing kernel that follows it.
+    ("WARNING [lite_model.cc:280] ConstructModel] model version is MindSpore Lite 1.2.0, inference version is "
+     "MindSpore Lite 1.5.0 not equal\nERROR [scheduler.cc:900] ScheduleNodeToKernel] FindBackendKernel return "
+     "nullptr, name: s1, type: ScatterNdUpdate", "kb.versions.lite_model_runtime_mismatch"),
+    # The newer wording of the role check: the launcher rule, as for the older one.
+    ("RuntimeError: Role name '' is invalid. Maybe you are trying to call 'mindspore.communication.init()' without "
+     "using 'mpirun'", "kb.launch.ms_role_invalid"),
+    # MindSpore 2.1's wording of the missing operator information for a chip.
+    ("RuntimeError: Load op info form json config failed, version: Ascend310P3", "kb.versions.mindspore_soc_not_supported"),
+])
+def test_the_rule_that_knows_the_line_wins(tmp_path, text, specific):
+    assert diagnose_text(tmp_path, text).root_cause.rule == specific
+
+
+@pytest.mark.parametrize("text, rule", [
+    # A download checksum outside a CMake build is not the build cache.
+    ("ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. MD5 does not match",
+     "kb.environment.build_third_party_download"),
+    # A web page's WebGPU notice is not MindSpore Lite's device check.
+    ("console.error: WebGPU is not supported. GPU is not supported.", "kb.environment.lite_device_not_built"),
+    # An empty array indexed outside any dataset class is some other bug.
+    ("Traceback (most recent call last):\n  File \"train.py\", line 40, in <module>\n    best = scores[0]\n"
+     "IndexError: index 0 is out of bounds for axis 0 with size 0", "kb.data.dataset_empty_first_sample"),
+    # glog missing for a program that is not MindSpore Lite's.
+    ("$ ldd /usr/bin/my_server\n\tlibglog.so.0 => not found", "kb.environment.lite_libs_not_on_path"),
+    # Another tool's "tensor shape" sentence is not a MindSpore GPU kernel's rank check.
+    ("tensor shape is 3, expected 4", "kb.operator.ms_gpu_kernel_input_rank"),
+])
+def test_a_look_alike_line_is_not_claimed(tmp_path, text, rule):
+    report = diagnose_text(tmp_path, text)
+    assert rule not in {finding.rule for finding in report.findings}
