@@ -2,6 +2,8 @@
 the root cause; a catch-all (``generic: true``, a code of CANN's catalogue) or a known error logged only as a
 warning as a likely cause, not certain; a line no rule knows as unsure. The same ``confidence`` field drives the
 text heading in both languages, ``--json`` and the accuracy bench's "wrong" (a confident wrong answer only).
+Where a rule's root points: a catch-all on a line that only carries a return code points at the message below
+it; a rule that matched a traceback's quoted ``raise`` points at the exception's own line.
 """
 
 from __future__ import annotations
@@ -120,3 +122,29 @@ def test_the_bench_counts_a_wrong_answer_only_when_it_is_said_as_certain(two_rul
     assert bench.judge(case, analyse([str(tmp_path / "job.log")], "en")).outcome == "unsure"
     (tmp_path / "job.log").write_text(NAMED, encoding="utf-8")
     assert bench.judge(case, analyse([str(tmp_path / "job.log")], "en")).outcome == "wrong"
+
+
+def test_a_catch_all_on_a_line_that_only_carries_a_code_points_at_the_message_below(two_rules, tmp_path):
+    report = _analyse(tmp_path, "step 1\nRuntimeError: call aclnnFooBar failed, error code is 161002\n"
+                                "AclNN_Parameter_Error(EZ1001):\nTensor weight not implemented for DT_INT4,\n")
+    root, first = report.root_cause, report.findings[0]
+    assert root.rule == "kb.operator.any_bad_argument" and root.confidence == LIKELY
+    assert root.line == first.line == 4 and "DT_INT4" in first.text and first.matched_line == 2, first
+
+
+def test_a_rule_that_names_the_code_s_cause_keeps_its_line(monkeypatch, tmp_path):
+    named = _rule("kb.operator.context_missing", r"error code is 107002", "no context: set the device first")
+    kb = knowledge.KnowledgeBase({named.id: named}, {})
+    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: kb)
+    report = _analyse(tmp_path, "step 1\nRuntimeError: NPU error, error code is 107002\n[Error]: The context is empty.\n")
+    assert report.root_cause.confidence == CONFIDENT and report.findings[0].line == report.root_cause.line == 2
+
+
+def test_a_rule_matching_the_quoted_raise_names_the_exception_s_own_line(two_rules, tmp_path):
+    message = "the kernel config could not be read, please check if the opp_kernel package is installed"
+    report = _analyse(tmp_path, f"Traceback (most recent call last):\n  File \"run.py\", line 3, in <module>\n"
+                                f"    raise RuntimeError(\"{message}\")\nRuntimeError: {message}\n")
+    first = report.findings[0]
+    assert report.root_cause.line == first.line == 4 and first.count == 1, first
+    assert first.text.startswith("RuntimeError: ")

@@ -52,6 +52,21 @@ def _root(tmp_path: Path, text: str):
     (STEP + "pydantic_core._pydantic_core.ValidationError: 1 validation error for EngineConfig\n"
      "  Value error, max_num_batched_tokens (4096) is smaller than max_model_len (32768) [type=value_error, "
      "input_value=ArgsKwargs(()), input_type=ArgsKwargs]\n", 3, "is smaller than max_model_len"),
+    # A banner of tags, then a header that ends with a colon: the message is the line after both.
+    (STEP + "(Worker pid=3) ERROR 03-18 08:08:14 [core.py:10] triton.compiler.errors.MLIRCompilationError: \n"
+     "(Worker pid=3) ERROR 03-18 08:08:14 [core.py:10] ///----------[ERROR][Triton][BEG]----------\n"
+     "(Worker pid=3) ERROR 03-18 08:08:14 [core.py:10] [LowerPass] encounters error:\n"
+     "(Worker pid=3) ERROR 03-18 08:08:14 [core.py:10] compile-tool: no target named 'ChipX1'!\n"
+     "(Worker pid=3) ERROR 03-18 08:08:14 [core.py:10] ///----------[ERROR][Triton][END]----------\n",
+     5, "no target named 'ChipX1'"),
+    # A code line whose message starts on the next line, after an exception that only carries a return code.
+    (STEP + "aclnnFooBar failed, error code is 161002\nAclNN_Parameter_Error(EZ1001):\n"
+     "Tensor weight not implemented for DT_INT4,\nshould be in dtype support list [DT_INT8].\n", 4,
+     "not implemented for DT_INT4"),
+    # torch_npu's line with the runtime's own message, after the return code it raised.
+    (STEP + "RuntimeError: op():a.cpp:25 NPU function error: AclrtSynchronizeStreamWithTimeout(s), error code is 507099\n"
+     "[ERROR] 2025-04-29-18:46:11 (PID:1, Device:1, RankID:-1) ERR00100 PTA call acl api failed\n"
+     "[Error]: The cube unit stopped on a bad instruction.\n", 4, "cube unit stopped"),
 ])
 def test_the_line_that_says_what_an_unknown_error_means_is_the_key_line(tmp_path, text, line, words):
     root, report = _root(tmp_path, text)
@@ -69,6 +84,19 @@ def test_a_code_line_that_says_nothing_or_only_waited_is_not_the_detail():
     assert detail_line("RuntimeError: tokenizer.json not found", [(2, "E10001: Value [x] is not allowed.")]) is None
     assert detail_line("RuntimeError: NPU function error: aclrtSetDevice, error code is 107001",
                        [(2, "E10001: Value [x] is not allowed.")]) == (2, "E10001: Value [x] is not allowed.")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    # MindSpore Lite's own format (no other level prefix); ldd's line for a library it cannot find (indented).
+    ("start reading model file\nERROR [lite/src/context.cc:206] IsValid] NPU3 is not supported.\n", 2,
+     "NPU3 is not supported"),
+    ("# ldd tool_x\n\tlinux-vdso.so.1 =>  (0x00007ffec731d000)\n\tlibfoo.so.3 => not found\n"
+     "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f12ff5fc000)\n", 3, "libfoo.so.3 => not found"),
+])
+def test_an_error_line_in_these_formats_is_not_silent(tmp_path, text, line, words):
+    root, _ = _root(tmp_path, text)
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == line, root
+    assert words in root.title
 
 
 @pytest.mark.parametrize("text, line, words", [

@@ -17,7 +17,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.installed import installed_for
-from mindpilot.validators.kb.keyline import line_rank, quiet_level
+from mindpilot.validators.kb.keyline import key_text, line_rank, quiet_level
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.matcher import rule_finding
 from mindpilot.validators.kb.model import KbRule
@@ -165,9 +165,16 @@ class _Run:
         agg = self.aggs.get(key)
         if agg is None:
             self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred, groups)
-        else:
-            agg.count += 1
+            return
+        if line - agg.line <= RAISE_REACH and _quotes_a_raise(agg.text) and not _quotes_a_raise(text):
+            # The traceback quoted the ``raise`` that holds the message; the exception's own line follows.
+            agg.line, agg.text, agg.matched, agg.groups = line, text, matched, groups
+            if agg.rank is None:
+                agg.rank = rank
             agg.last_line = line
+            return  # one error, quoted twice: counted once
+        agg.count += 1
+        agg.last_line = line
 
     def scan_stream(self, stream: BinaryIO, name: str, kind: str, rank: Optional[int]) -> None:
         scanner = Scanner(self.kb.matcher("log"), meta=RANK_IN_LOG)
@@ -266,6 +273,15 @@ class _Run:
         for group in groups.values():
             group.ranks.sort()
         return list(groups.values())
+
+
+RAISE_REACH = 6
+"""Lines below a ``raise X("...")`` that a traceback quotes within which the same rule's hit on the exception's
+own line (``X: ...``) becomes the finding's line: the key line is the exception, not the code that raised it."""
+
+
+def _quotes_a_raise(text: str) -> bool:
+    return key_text(text).startswith("raise ")
 
 
 GENERIC_REACH = 30

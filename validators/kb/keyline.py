@@ -119,6 +119,17 @@ MAX_CONTINUATION = 300
 """Characters of a wrapped continuation kept."""
 
 
+_ACL_MESSAGE = re.compile(r"\[Error\]: ?[A-Z]\w*")
+"""torch_npu's line for the runtime's own message after the return code it raised (``[Error]: The vector core
+execution is abnormal.``)."""
+
+
+def wraps_a_code(text: str) -> bool:
+    """Whether an error's line only carries a return code (``NPU function error: ..., error code is 507035``):
+    the line that says what the code means follows it."""
+    return _WRAPS_A_CODE.search(text) is not None
+
+
 def refers_to_details(text: str) -> bool:
     """Whether an error's line sends the reader to a section of its message (``... refer to 'X'``)."""
     return _REFERRED.search(text) is not None
@@ -131,33 +142,56 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     * CANN's code line with a message of its own, after an error that only wraps a return code: torch_npu's
       and MindSpore's exceptions carry an ACL return code, and CANN's ``EE1001: The argument is invalid.
       Reason: ...`` follows (after ``EZ9999: Inner Error!``, which says nothing). An exception with a message
-      of its own stays the key line;
+      of its own stays the key line. A code line whose message starts on the next line
+      (``AclNN_Parameter_Error(EZ1001):``) hands over to that line;
     * the first line of the section of the message the error refers to (MindSpore's ``- Device load error
       message:``);
     * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
-    * the next line when the error's line ends with a colon (``CMake Error at x (message):``).
+    * the next line with a message when the error's line only announces one: it ends with a colon
+      (``CMake Error at x (message):``) or is a banner of tags (``///----[ERROR][Triton][BEG]----``); further
+      announcements in between (``[ConvertLinalgRToBinary] encounters error:``) are passed over.
     """
-    ends_open = root_text.rstrip().endswith(":")
     pydantic = "validation error" in root_text
-    wrapper = _WRAPS_A_CODE.search(root_text) is not None
-    first_filled = next((index for index, (_, raw) in enumerate(following) if raw.strip()), -1)
+    wrapper = wraps_a_code(root_text)
+    opened = announces(root_text)
+    """The next line with a message is the detail (the root only announces one, or a code line opened it)."""
     referred = _REFERRED.search(root_text)
     section = re.compile(r"\s*-\s*" + re.escape(referred.group(1)) + r"\s*:", re.IGNORECASE) if referred else None
     in_section = False
-    for index, (number, raw) in enumerate(following):
+    acl_message: Optional[Tuple[int, str]] = None
+    for number, raw in following:
         key = key_text(raw)
         if key.startswith("Traceback (most recent call last)"):
-            return None  # another traceback: another error
+            break  # another traceback: another error
         code = _CODE_AT_HEAD.search(key, 0, CODE_HEAD_REACH + 6) if wrapper else None
-        if code is not None and not _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]):
-            return number, raw
-        if pydantic and _PYDANTIC_DETAIL.search(key):
+        if wrapper and _ACL_MESSAGE.match(key):
+            acl_message = acl_message or (number, raw)  # CANN's code line below it, if any, says why
+            continue
+        if code is not None:
+            message = key[code.end():].lstrip(" :)(")[:200]
+            if not _SAYS_NOTHING.search(message):
+                return number, raw
+            opened = opened or key.rstrip().endswith(":")
+            continue
+        if (pydantic and _PYDANTIC_DETAIL.search(key)) or (in_section and key and not key.startswith(("---", "==="))):
             return number, raw
         if section is not None and section.match(raw):
             in_section = True
             continue
-        if in_section and key and not key.startswith(("---", "===")) and code is None:
-            return number, raw
-        if ends_open and index == first_filled and not key.startswith(_NOT_A_MESSAGE):
-            return number, raw
-    return None
+        if opened and key:
+            if key.startswith(_NOT_A_MESSAGE):
+                break
+            if not announces(key):
+                return number, raw
+    return acl_message
+
+
+_BANNER = re.compile(r"[\W_]*(?:\[[^\]]{0,40}\][\W_]*)+|[\W_]{3,}")
+"""A line of tags and rules only (``///------------------[ERROR][Triton][BEG]------------------``): it frames
+a message and says nothing itself."""
+
+
+def announces(text: str) -> bool:
+    """The line only announces a message on the lines after it: it ends with a colon, or it is a banner."""
+    key = key_text(text).rstrip()
+    return key.endswith(":") or _BANNER.fullmatch(key) is not None
