@@ -73,6 +73,9 @@ def test_the_context_picks_the_cause(tmp_path, text, root):
 
 
 @pytest.mark.parametrize("text, broad", [
+    # The device id error of a visible-device list: the visible-device rule, not "the card is busy".
+    ("rtSetDevice execute failed, reason=[device id error]\nSet visible device failed, invalid device=2, input "
+     "visible devices:0,1", "kb.runtime.device_busy"),
     (DOCKER + "dcmi module initialize failed. ret is -8005", "kb.environment.npu_driver_unusable"),
     ("(RayWorkerWrapper pid=811) ERROR Set visible device failed, invalid device=3, input visible devices:3",
      "kb.serving.visible_devices_out_of_range"),
@@ -91,6 +94,12 @@ def test_the_broad_rule_stands_down_in_the_specific_context(tmp_path, text, broa
     # The wheel's platform tag, not only its Python tag.
     ("ERROR: torch_npu-2.1.0-cp310-cp310-manylinux_2_17_aarch64.whl is not a supported wheel on this platform.",
      ["platform", "pip debug --verbose"]),
+    # A script without a #! line fails with the same errno as a binary for another architecture.
+    ("OSError: [Errno 8] Exec format error: './run_train.sh'", ["#!", "architecture"]),
+    # A bare "Killed" from bash: the OOM killer, or another SIGKILL.
+    ("run.sh: line 12: 40211 Killed                  python train.py", ["dmesg", "SIGKILL"]),
+    # The device memory allocation of an empty card: the job itself asks for too much.
+    ("RuntimeError: Malloc device memory failed, size[32212254720]", ["another process", "max_device_memory"]),
     # A long host-side step on one rank behind a stream sync timeout.
     ("EE1002: 2025-01-01-00:00:00.000.000 Stream synchronize timeout. rtStreamSynchronize execute failed",
      ["preprocess", "increase"]),
@@ -107,9 +116,23 @@ def test_the_broad_rule_names_the_family_s_usual_members(tmp_path, text, words):
      "kb.operator.aclnn_tiling_rejected"),
     ("[INFO] sdma copy error counter reset", "kb.runtime.sdma_copy_fault"),
     ("[INFO] the input type must be same as the config says, checking", "kb.operator.input_dtype_mismatch"),
+    # An HTTP client's empty response is not MindSpore's kernel-build client.
+    ("openai.APIError: Response is empty", "kb.operator.compile_response_empty"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
+
+
+@pytest.mark.parametrize("text, specific", [
+    # Wrappers and crashes name no cause of their own: the error logged with them does.
+    ("RuntimeError: run task error!\nEZ1001: [PID: 3] 2025-01-01-00:00:00 Get path and read "
+     "binary_info_config.json failed, please check if the opp_kernel package is installed!",
+     "kb.environment.op_kernels_missing"),
+    ("E39999: Inner Error!\nImportError: libascendcl.so: cannot open shared object file: No such file or directory",
+     "kb.environment.cann_lib_missing"),
+])
+def test_a_wrapper_yields_to_the_error_beside_it(tmp_path, text, specific):
+    assert _diagnose(tmp_path, text).root_cause.rule == specific
 
 
 def test_a_catch_all_reading_the_code_s_message_stays_the_root_cause(tmp_path):
