@@ -47,6 +47,31 @@ from support import diagnose_text as _diagnose
     ("AssertionError: Can't read the target server_id 10.0.0.2 and device_rank 3 from rank table",
      "kb.serving.llmdatadist_rank_table", ["DISAGGREGATED_PREFILL_RANK_TABLE_PATH"]),
     ("RuntimeError: mooncake is not available", "kb.serving.kv_transfer_package_missing", ["mooncake"]),
+    # optimisation switches, disaggregation roles, the stack under vllm-ascend
+    ("ValueError: fused mc2 op cannot be used with hierarchy communication.Please disable "
+     "VLLM_ASCEND_ENABLE_FUSED_MC2 by setting it to 0.", "kb.serving.ascend_env_switch_not_applicable",
+     ["VLLM_ASCEND_ENABLE_FUSED_MC2"]),
+    ("AssertionError: Currently, Omni models do not support FLASHCOMM in vllm-ascend.We will fix this in the "
+     "future. Please set VLLM_ASCEND_ENABLE_FLASHCOMM1=0.", "kb.serving.flashcomm_vl_model", ["FLASHCOMM1"]),
+    ("AssertionError: Sequence parallelism requires enable_expert_parallel=True for MoE models.",
+     "kb.serving.flashcomm_needs_tp_and_ep", ["--enable-expert-parallel"]),
+    ("NotImplementedError: enable_kv_nz is only supported in pd scenario and can only be used in D node.",
+     "kb.serving.feature_wrong_pd_role", ["enable_kv_nz", "kv_consumer"]),
+    ("ValueError: enable_balance_scheduling only supports PD-mixed mode (kv_role='kv_both' or no "
+     "kv_transfer_config), and is not supported in PD-disaggregated mode (kv_role='kv_producer'/'kv_consumer').",
+     "kb.serving.feature_wrong_pd_role", ["enable_balance_scheduling"]),
+    ("capture_begin: NPU function error: c10_npu::acl::AclmdlRICaptureBegin(capture_stream_, capture_mode), "
+     "error code is 507899\n[ERROR] RUNTIME: Alloc sq cq fail", "kb.serving.aclgraph_old_hdk", ["25.5.1"]),
+    ("ValueError: The environment variable 'MMC_LOCAL_CONFIG_PATH' is not set.", "kb.serving.kv_pool_config_unset",
+     ["MMC_LOCAL_CONFIG_PATH"]),
+    ("ImportError: Please install openyuanrong-datasystem by following the instructions at https://atomgit.com/x "
+     "to run vLLM with AscendStoreConnector.", "kb.serving.kv_transfer_package_missing", ["openyuanrong-datasystem"]),
+    # vLLM's model checks
+    ("ValueError: Unrecognized model in /models/qwen. Should have a `model_type` key in its config.json, or "
+     "contain one of the following strings in its name: albert, bart", "kb.serving.model_config_not_found",
+     ["/models/qwen", "config.json"]),
+    ("NotImplementedError: Qwen3VLForConditionalGeneration does not support LoRA yet.",
+     "kb.serving.lora_unsupported_model", ["Qwen3VLForConditionalGeneration"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
@@ -75,6 +100,11 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
      "[ConvertLinalgRToBinary] encounters error:\nloc(\"/tmp/t/kernel.ttadapter.mlir\":3:3): error: ub overflow, "
      "requires 3219456 bits while 1572864 bits available! (possible reason: tiling basic block is too large)",
      "kb.operator.triton_ub_overflow"),
+    # The switch's own limit (VL models) says more than the family of "turn this switch off".
+    ("ValueError: Currently, VL models doesn't support FLASHCOMM in vllm-ascend. We will fix this in the future. "
+     "Please set VLLM_ASCEND_ENABLE_FLASHCOMM1=0.", "kb.serving.flashcomm_vl_model"),
+    ("ValueError: FRACTAL_NZ mode is enabled. This may cause model parameter precision issues in the RL scenarios. "
+     "Please set VLLM_ASCEND_ENABLE_NZ=0.", "kb.serving.nz_weights_in_rl"),
     # The weight allocation failing is the NPU's out-of-memory, said with the layer that could not be built.
     ("ERROR 01-01 10:00:00 [patch_weight_loader.py:25] Failed to create unquantized linear weights: NPU out of "
      "memory. Tried to allocate 1.50 GiB\nRuntimeError: Failed to create unquantized linear weights. This may be "
@@ -91,6 +121,9 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
     ("INFO 01-01 10:00:00 [platform.py:200] Using CPU binding, BIND_CPU=1, CPU_BINDING_NUM=24",
      "kb.serving.cpu_binding_failed"),
     ("export TRITON_ASCEND_ARCH=Ascend910B3", "kb.operator.triton_chip_not_targeted"),
+    ("export VLLM_ASCEND_ENABLE_FLASHCOMM1=1", "kb.serving.ascend_env_switch_not_applicable"),
+    ("+ export VLLM_ASCEND_ENABLE_DBO=1 VLLM_ASCEND_ENABLE_FUSED_MC2=0", "kb.serving.ascend_env_switch_not_applicable"),
+    ("[ERROR] RUNTIME: Alloc sq cq fail, device_id=0", "kb.serving.aclgraph_old_hdk"),
     ("INFO 01-01 10:00:00 [model_runner_v1.py:3500] Capturing ACL graphs (mixed prefill-decode, PIECEWISE): "
      "100%|##########| 67/67", "kb.serving.aclgraph_capture_streams"),
 ])
