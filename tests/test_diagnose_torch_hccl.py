@@ -124,3 +124,36 @@ def test_none_path_outside_the_op_builder_is_not_blamed_on_cann(tmp_path):
             "TypeError: expected str, bytes or os.PathLike object, not NoneType")
     report = diagnose_text(tmp_path, text)
     assert "kb.environment.mindspeed_ops_no_cann_path" not in {f.rule for f in report.findings}
+
+
+def test_a_rejected_aicpu_package_names_the_driver_pair_not_a_busy_card(tmp_path):
+    text = ("E39999: Inner Error!\n"
+            "E39999 tsd client wait response fail, device response code[1]. load aicpu ops package failed, device[0]\n"
+            "\tTsdOpen failed. devId=0, tdt error=31[FUNC:PrintfTsdError][FILE:runtime.cc][LINE:2060]")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.versions.aicpu_package_rejected"
+    assert "kb.runtime.tsd_open_failed" not in {f.rule for f in report.findings}
+
+
+def test_tsd_open_alone_points_at_the_card_held_elsewhere(tmp_path):
+    report = diagnose_text(tmp_path, "[rank4]: TsdOpen failed. devId=4, tdt error=1[FUNC:PrintfTsdError]")
+    assert report.root_cause.rule == "kb.runtime.tsd_open_failed"
+    assert "device 4" in report.findings[0].title
+
+
+@pytest.mark.parametrize("line", [
+    "ValueError: torch_npu not support key 'pinned_use_cuda_host_register' in NPU allocator config, ",
+    "RuntimeError: `max_split_size_mb` or `garbage_collection_threshold`, cannot be enabled with "
+    "`expandable_segments`, please set `expandable_segments` to `False`.",
+    "RuntimeError: CachingAllocator option segment_size_mb error, must be [20, 512], dtype is int",
+])
+def test_every_allocator_config_refusal_is_named(tmp_path, line):
+    assert diagnose_text(tmp_path, line).root_cause.rule == "kb.environment.npu_alloc_conf_invalid"
+
+
+def test_expandable_segments_fallback_is_a_warning_below_a_later_oom(tmp_path):
+    text = ("[W compiler_depend.ts:320] Warning: expandable_segments setting failure, now change to `False`.\n"
+            "torch.OutOfMemoryError: NPU out of memory. Tried to allocate 2.00 GiB (NPU 0; 60.00 GiB total capacity)")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.npu_oom_torch"
+    assert "kb.environment.npu_expandable_segments_unsupported" in {f.rule for f in report.findings}
