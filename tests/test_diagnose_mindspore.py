@@ -78,6 +78,16 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     # The newer wording of the role check: the launcher rule, as for the older one.
     ("RuntimeError: Role name '' is invalid. Maybe you are trying to call 'mindspore.communication.init()' without "
      "using 'mpirun'", "kb.launch.ms_role_invalid"),
+    # A MindSpore Lite library missing a MindSpore symbol: the Lite/MindSpore package pair, not MindSpore and CANN.
+    ("ImportError: /opt/lite/tools/converter/lib/libmindspore_converter.so: undefined symbol: _ZN9mindspore5trace",
+     "kb.versions.lite_mindspore_package_mismatch"),
+    # A cuDNN function missing from a MindSpore GPU library: CUDA/cuDNN, not CANN.
+    ("ImportError: libmindspore_gpu.so.1: undefined symbol: cudnnSetRNNDescriptor_v6", "kb.versions.gpu_library_symbol"),
+    # The plug-in that failed to load, ahead of the bare "Common error code" it causes.
+    ("[WARNING] ME(1,1,python):2023-10-16 [dlutils.h:124] DLSopen] dlopen /x/mindspore_lite/lib/libascend_kernel_plugin.so "
+     "failed, error: libacl_cblas.so: cannot open shared object file: No such file or directory\n"
+     "[ERROR] ME(1,1,python):2023-10-16 [infer_session.cc:66] HandleContext] failed register ascend allocator plugin.\n"
+     "RuntimeError: build_from_file failed! Error is Common error code.", "kb.environment.lite_ascend_plugin_not_loaded"),
     # MindSpore 2.1's wording of the missing operator information for a chip.
     ("RuntimeError: Load op info form json config failed, version: Ascend310P3", "kb.versions.mindspore_soc_not_supported"),
 ])
