@@ -1,0 +1,61 @@
+"""The training frameworks' own config and argument checks (MindFormers, Megatron-core's config as MindFormers
+and MindSpeed-LLM carry it, MindRLHF, MindSpeed-RL): each message family names its cause, whatever values the
+user's config put in it, and lines that only share words with a check stay quiet.
+
+The texts are the frameworks' raise sites with other values filled in.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import diagnose_text as _diagnose
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    ("ValueError: 'first_k_dense_replace'(3) cannot be bigger than 'num_layers'(2).", "kb.parallel.moe_config_conflict",
+     ["MoE"]),
+    ("ValueError: moe_expert_capacity_factor must be set to use moe_pad_expert_input_to_capacity",
+     "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("ValueError: Please use --moe-router-pre-softmax when topk is 1.", "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("KeyError: \"Multiple configurations provided for the same setting. Please check these conflicting configs: "
+     "['n_kv_heads', 'num_query_groups']\"", "kb.parallel.mf_config_keys_unmapped", ["n_kv_heads"]),
+    ("ValueError: When using seq pipe, cannot apply calculate_per_token_loss.", "kb.parallel.mf_seq_pipe_limits",
+     ["seq pipe"]),
+    ("ValueError: It is not supported that pipeline_scheduler is seqvpp when seq_split_num is 1, please set "
+     "pipeline_scheduler to seqpipe.", "kb.parallel.mf_seq_pipe_limits", ["seq pipe"]),
+    ("ValueError: When device num > 16 and auto_trans_ckpt is set to True,the output_dir should be a shared "
+     "directory that can be accessed by all nodes.but /data/out is not a shared directory.",
+     "kb.checkpoint.mf_auto_trans_needs_shared_dir", ["output_dir"]),
+    ("ValueError: Try to resume from checkpoints with strategy in directory '/ckpt/llama' failed, please specify "
+     "load_checkpoint to specific checkpoint file to resume training.", "kb.checkpoint.mf_resume_needs_load_checkpoint",
+     ["load_checkpoint"]),
+    ("ValueError: Current `dataset_broadcast_opt_level` is 2, if set larger than 0, then sink_mode should be set "
+     "to be 'True'", "kb.data.mf_dataset_broadcast_settings", ["broadcast"]),
+    ("ValueError: Illegal input list for select_recompute: ['feed_forward', 3]", "kb.parallel.mf_recompute_form",
+     ["recompute"]),
+    ("ValueError: When use ring attention, use_flash_attention must be True.", "kb.parallel.cp_flash_attention",
+     ["flash attention"]),
+    ("ValueError: offset.shape[-1] should equal to `pp` (4), but got (2). `offset`: [1, 1]",
+     "kb.parallel.offset_sum", ["offset"]),
+    ("ValueError: /data/llama/rank_0 is not existed, please check load_checkpoint in yaml and set a correct value.",
+     "kb.checkpoint.mf_load_checkpoint_missing", ["/data/llama/rank_0"]),
+    ("ValueError: The `model_name`=qwen_72b is not support in task: text_generation,",
+     "kb.parallel.mf_model_name_unsupported", ["qwen_72b"]),
+])
+def test_each_check_names_its_cause(tmp_path, line, rule, words):
+    report = _diagnose(tmp_path, line)
+    assert report.root_cause is not None and report.root_cause.rule == rule, \
+        [(finding.rule, finding.line) for finding in report.findings]
+    said = " ".join([report.findings[0].title, report.findings[0].detail or "", report.findings[0].fix or ""])
+    assert all(word in said for word in words), said
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("[INFO] moe_expert_capacity_factor is None, tokens are not dropped", "kb.parallel.moe_config_conflict"),
+    ("[INFO] seq pipe enabled with seq_split_num=4", "kb.parallel.mf_seq_pipe_limits"),
+    ("[INFO] output_dir /mnt/shared is a shared directory, auto_trans_ckpt enabled", "kb.checkpoint.mf_auto_trans_needs_shared_dir"),
+    ("[INFO] select_recompute: {'feed_forward\\.mul': [2, 2]}", "kb.parallel.mf_recompute_form"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
