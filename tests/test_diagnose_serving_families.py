@@ -72,6 +72,19 @@ from support import diagnose_text as _diagnose
      ["/models/qwen", "config.json"]),
     ("NotImplementedError: Qwen3VLForConditionalGeneration does not support LoRA yet.",
      "kb.serving.lora_unsupported_model", ["Qwen3VLForConditionalGeneration"]),
+    # SGLang on Ascend, vLLM-MindSpore, early vllm-ascend releases
+    ("ModuleNotFoundError: No module named 'sgl_kernel_npu'", "kb.serving.sglang_npu_kernels_missing",
+     ["sgl-kernel-npu"]),
+    ("AssertionError: flashinfer is not supported on NPU.", "kb.serving.sglang_backend_not_on_npu",
+     ["flashinfer", "--attention-backend ascend"]),
+    ("RuntimeError: Failed create mf store, invalid ascend_url. With exception x", 
+     "kb.serving.sglang_ascend_transfer_init_failed", ["ASCEND_MF_STORE_URL"]),
+    ("RuntimeError: For \"MindFormers\" model backend, environments ['vLLM_MODEL_MEMORY_USE_GB', "
+     "'MINDFORMERS_MODEL_CONFIG'] should be set!", "kb.serving.vllm_ms_mindformers_env_missing",
+     ["vLLM_MODEL_MEMORY_USE_GB"]),
+    ("ValueError: LoRA model is not supported on NPU now.", "kb.serving.lora_unsupported_model", ["LoRA"]),
+    ("ValueError: Unknown speculative decoding method: suffix", "kb.serving.spec_method_unsupported",
+     ["speculative"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
