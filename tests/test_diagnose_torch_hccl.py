@@ -157,3 +157,28 @@ def test_expandable_segments_fallback_is_a_warning_below_a_later_oom(tmp_path):
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.runtime.npu_oom_torch"
     assert "kb.environment.npu_expandable_segments_unsupported" in {f.rule for f in report.findings}
+
+
+@pytest.mark.parametrize("line, dtype", [
+    ("RuntimeError: HCCL ReduceScatter: Unsupported data type at::kDouble", "at::kDouble"),
+    ("[rank3]: RuntimeError: HCCL AllReduce & Reduce: Unsupported data type at::kByte/at::kBool", "at::kBool"),
+])
+def test_hccl_refuses_a_data_type_for_a_reduction(tmp_path, line, dtype):
+    report = diagnose_text(tmp_path, line)
+    assert report.root_cause.rule == "kb.runtime.hccl_dtype_unsupported"
+    assert dtype in report.findings[0].title
+
+
+def test_bf16_refusal_off_the_npu_is_not_blamed_on_the_chip(tmp_path):
+    text = ("torch 2.4.0+cu121, CUDA 12.1\n"
+            "ValueError: Your setup doesn't support bf16/gpu. You need Ampere+ GPU with cuda>=11.0")
+    report = diagnose_text(tmp_path, text)
+    assert "kb.environment.bf16_not_on_this_device" not in {f.rule for f in report.findings}
+
+
+def test_bf16_refusal_on_an_npu_host_names_the_chip(tmp_path):
+    text = ("[INFO] torch_npu 2.1.0.post10 loaded\n"
+            "ValueError: Your setup doesn't support bf16/gpu.")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.bf16_not_on_this_device"
+    assert "fp16" in report.findings[0].fix
