@@ -42,6 +42,28 @@ from support import diagnose_text as _diagnose
      "kb.checkpoint.mf_load_checkpoint_missing", ["/data/llama/rank_0"]),
     ("ValueError: The `model_name`=qwen_72b is not support in task: text_generation,",
      "kb.parallel.mf_model_name_unsupported", ["qwen_72b"]),
+    # MindSpeed-RL's validate_rl_args.
+    ("ValueError: Reward model is not supported when use_integrated_worker mode is on.",
+     "kb.rl.integrated_worker_config", ["reward"]),
+    ("ValueError: clip_ratio_low 0.28 must less than clip_ratio_high 0.2", "kb.rl.rollout_option_conflict", ["clip"]),
+    ("ValueError: async_engine must be True when multi_turn_enable is True", "kb.rl.rollout_option_conflict",
+     ["multi-turn"]),
+    ("ValueError: dynamic sampling dispatch size 12 must be divisible by n samples per prompt 8",
+     "kb.rl.batch_not_divisible_by_group", ["dispatch"]),
+    ("ValueError: when use ring cp and remove_padding, reset_attention_mask must be true",
+     "kb.rl.remove_padding_requirements", ["reset_attention_mask"]),
+    ("ValueError: Verifier function and weight length mismatch: 3 vs 2", "kb.rl.reward_weights", ["weight"]),
+    # MindRLHF.
+    ("ValueError: origin_inputs size is 9000, you should increase the seq_length of the model 8192.",
+     "kb.rl.prompt_longer_than_seq_length", ["9000", "8192"]),
+    # Checkpoint slicing in MindFormers and MindRLHF.
+    ("FileNotFoundError: The rank_3 folder was not found under src_checkpoint folder.",
+     "kb.checkpoint.mf_sliced_checkpoint_layout", ["rank_N"]),
+    ("ValueError: The checkpoint of rank_12 is not found!", "kb.checkpoint.mf_sliced_checkpoint_layout", ["rank_N"]),
+    ("ValueError: `src_strategy` should not be None when `src_checkpoint` is sliced.",
+     "kb.checkpoint.mf_src_strategy_missing", ["strategy"]),
+    ("ValueError: dst_strategy: /out/strategy/ckpt_strategy_rank_0.ckpt is not found!",
+     "kb.checkpoint.mf_dst_strategy_missing", ["only_save_strategy"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -56,6 +78,9 @@ def test_each_check_names_its_cause(tmp_path, line, rule, words):
     ("[INFO] seq pipe enabled with seq_split_num=4", "kb.parallel.mf_seq_pipe_limits"),
     ("[INFO] output_dir /mnt/shared is a shared directory, auto_trans_ckpt enabled", "kb.checkpoint.mf_auto_trans_needs_shared_dir"),
     ("[INFO] select_recompute: {'feed_forward\\.mul': [2, 2]}", "kb.parallel.mf_recompute_form"),
+    ("[INFO] guarantee_order is false, partial_rollout_max_split = 2", "kb.rl.rollout_option_conflict"),
+    ("[WARNING] the model weight file is not found!", "kb.checkpoint.mf_sliced_checkpoint_layout"),
+    ("[INFO] batch size 8 is a multiple of device number 8", "kb.rl.batch_multiple_of_devices"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
