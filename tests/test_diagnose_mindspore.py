@@ -50,6 +50,18 @@ from support import diagnose_text
      "install the package and try building MindSpore again.", "kb.environment.build_tool_missing", ["MindSpore"]),
     ("ImportError: libgmpxx.so.4: cannot open shared object file: No such file or directory",
      "kb.environment.build_gmp_missing", ["--enable-cxx"]),
+    ("OSError: libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory",
+     "kb.environment.cuda_lib_not_found", ["libcudnn_ops_infer.so.8", "LD_LIBRARY_PATH"]),
+    ("ImportError: libnccl.so.2: cannot open shared object file: No such file or directory",
+     "kb.environment.gpu_comm_lib_missing", ["NCCL"]),
+    ("ImportError: DLL load failed while importing _c_expression: The specified module could not be found.",
+     "kb.environment.ms_c_extension_not_loaded", ["_c_expression", "Python"]),
+    ("RuntimeError: When export Convolution for onnx, output_padding is not supported",
+     "kb.operator.ms_onnx_export_unsupported_op", ["Convolution", "MindIR"]),
+    ("RuntimeError: Not support setattr during JIT Fallback disabled. You can use os.environ['MS_DEV_JIT_SYNTAX_LEVEL'] = '2'",
+     "kb.graph.syntax_needs_lax_level", ["LAX"]),
+    ("ValueError: For 'load', the argument 'file_name'(MindIR file) does not exist, but got /tmp/net.mindir",
+     "kb.checkpoint.ms_load_mindir_failed", ["MindIR"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = diagnose_text(tmp_path, text)
@@ -106,6 +118,8 @@ def test_the_rule_that_knows_the_line_wins(tmp_path, text, specific):
      "IndexError: index 0 is out of bounds for axis 0 with size 0", "kb.data.dataset_empty_first_sample"),
     # glog missing for a program that is not MindSpore Lite's.
     ("$ ldd /usr/bin/my_server\n\tlibglog.so.0 => not found", "kb.environment.lite_libs_not_on_path"),
+    # A library of the system, not CUDA's: no CUDA advice.
+    ("ImportError: libcuda_helpers_custom.so: cannot open shared object file: No such file", "kb.environment.cuda_lib_not_found"),
     # Another tool's "tensor shape" sentence is not a MindSpore GPU kernel's rank check.
     ("tensor shape is 3, expected 4", "kb.operator.ms_gpu_kernel_input_rank"),
 ])
