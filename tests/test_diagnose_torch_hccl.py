@@ -182,3 +182,14 @@ def test_bf16_refusal_on_an_npu_host_names_the_chip(tmp_path):
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.environment.bf16_not_on_this_device"
     assert "fp16" in report.findings[0].fix
+
+
+def test_ray_autoscaler_short_of_npus_is_named(tmp_path):
+    text = ("(autoscaler +30s) Error: No available node types can fulfill resource request {'NPU': 1.0, 'CPU': 1.0}. "
+            "Add suitable node types to this cluster to resolve this issue.")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.rl.ray_npus_short"
+
+
+def test_ray_autoscaler_short_of_cpus_is_not_an_npu_shortage(tmp_path):
+    text = "Error: No available node types can fulfill resource request {'CPU': 1.0}. Add suitable node types."
+    assert "kb.rl.ray_npus_short" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
