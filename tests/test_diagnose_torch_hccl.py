@@ -193,3 +193,15 @@ def test_ray_autoscaler_short_of_npus_is_named(tmp_path):
 def test_ray_autoscaler_short_of_cpus_is_not_an_npu_shortage(tmp_path):
     text = "Error: No available node types can fulfill resource request {'CPU': 1.0}. Add suitable node types."
     assert "kb.rl.ray_npus_short" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
+
+
+@pytest.mark.parametrize("text, named", [
+    ("net health status: Fault", True),
+    ("net health status: Receive timeout", True),
+    ("net health status: Success", False),
+    ("net health status: Init", False),
+    ("link status: UP", False),
+])
+def test_hccn_tool_output_names_only_the_broken_states(tmp_path, text, named):
+    rules = {f.rule for f in diagnose_text(tmp_path, text).findings}
+    assert ("kb.launch.npu_nic_link_down" in rules) is named
