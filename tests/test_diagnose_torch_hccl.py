@@ -205,3 +205,13 @@ def test_ray_autoscaler_short_of_cpus_is_not_an_npu_shortage(tmp_path):
 def test_hccn_tool_output_names_only_the_broken_states(tmp_path, text, named):
     rules = {f.rule for f in diagnose_text(tmp_path, text).findings}
     assert ("kb.launch.npu_nic_link_down" in rules) is named
+
+
+@pytest.mark.parametrize("line", [
+    "FileNotFoundError: can not find /data/ckpt/iter_0001000/latest_checkpointed_iteration.txt",
+    "RuntimeError: No sub-models found under /data/ckpt/iter_0001000",
+])
+def test_each_incomplete_megatron_folder_message_is_named(tmp_path, line):
+    report = diagnose_text(tmp_path, line)
+    assert report.root_cause.rule == "kb.weights.mg_checkpoint_tracker_missing"
+    assert "/data/ckpt/iter_0001000" in report.findings[0].title
