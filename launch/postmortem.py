@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -23,11 +24,12 @@ from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import continuation, detail_line, key_text, refers_to_details, wraps_a_code
-from mindpilot.validators.kb.matcher import offsets
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
+from mindpilot.validators.kb.matcher import offsets
 from mindpilot.validators.kb.scan import decode
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_DIGITS_TO_ZERO_TEXT = str.maketrans("123456789", "000000000")
 MAX_QUIET = 65536
 """Line shapes (digits made 0) remembered per file: a line of a shape already read is not read again."""
 STAMP_LOOKBACK = 50
@@ -49,7 +51,9 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     # Known errors that are only consequences (HCCL timeouts ...) leave the root cause open: the failing
     # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
     has_error = report.root_cause is not None
-    finder = _finder(failure_literals())
+    literals = failure_literals()
+    finder = _finder(literals)
+    masked_finder = _finder(sorted({literal.translate(_DIGITS_TO_ZERO_TEXT) for literal in literals}))
     tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
     consequences: list[FindingEvent] = []
@@ -62,7 +66,7 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         region = _region(scanned, pasted)
         if region is None:
             continue
-        for number, text, stamp in _candidate_lines(region, finder):
+        for number, text, stamp in _candidate_lines(region, finder, masked_finder):
             for event in tracker.feed(text, scanned.rank, source, scanned.file, stamp, line=number):
                 if not event.finding.rule.startswith("tail."):
                     continue  # the knowledge-base scan has it already
@@ -312,40 +316,114 @@ def _finder(literals: list) -> Any:
         return re.compile(pattern)
 
 
-def _candidate_lines(region: Tuple[bytes, int], finder: Any) -> Iterator[Tuple[int, str, Optional[str]]]:
+LINE_BY_LINE = 2048
+"""Lines holding a fallback literal read one by one before the rest of a region is read by shape."""
+
+
+def _candidate_lines(region: Tuple[bytes, int], finder: Any,
+                     masked_finder: Any = None) -> Iterator[Tuple[int, str, Optional[str]]]:
     """(line number, text, the time-stamped line at or before it) of each line holding a fallback literal,
-    once per shape (digits made 0) that gave nothing: start-up retries repeat by the thousand."""
-    data, line = region
-    counted = 0
-    pos = 0
+    once per shape (digits made 0, with the first bytes of a line that starts with ``[`` or ``(``, where a rank
+    prefix sits): start-up retries repeat by the thousand.
+
+    A region with few such lines is searched line by line; once :data:`LINE_BY_LINE` were read (a log of
+    benign WARNINGs that hold a word of failure), the rest is read by shape (:func:`_by_shape`)."""
+    data, first = region
     seen: set = set()
+    rest = yield from _line_by_line(data, first, finder, seen)
+    if rest is not None:
+        offset, number = rest
+        yield from _by_shape(data[offset:], number, finder, masked_finder, seen)
+
+
+def _shape_key(shape: bytes, raw: bytes) -> bytes:
+    return shape + raw[:12] if raw[:1] in (b"[", b"(") else shape
+
+
+def _line_by_line(data: bytes, line: int, finder: Any, seen: set):
+    """:func:`_candidate_lines` line by line; returns (offset, line number) of the line it stopped before
+    after :data:`LINE_BY_LINE` lines, or None at the end."""
+    counted = pos = visited = 0
     next_at = offsets(finder, data, len(data))
     while pos < len(data):
         at = next_at(pos)
         if at is None:
-            return
+            return None
         start = data.rfind(b"\n", 0, at) + 1
+        line += data.count(b"\n", counted, start)
+        if visited == LINE_BY_LINE:
+            return start, line
+        visited += 1
         end = data.find(b"\n", at)
         end = len(data) if end < 0 else end
-        line += data.count(b"\n", counted, start)
         counted, pos = start, end + 1
         raw = data[start:end].rstrip(b"\r")
-        shape = raw.translate(_DIGITS_TO_ZERO) + (raw[:12] if raw[:1] in (b"[", b"(") else b"")
-        if shape in seen:
+        key = _shape_key(raw.translate(_DIGITS_TO_ZERO), raw)
+        if key in seen:
             continue
         if len(seen) < MAX_QUIET:
-            seen.add(shape)
-        yield line, decode(raw), _stamp_before(data, start)
+            seen.add(key)
+        yield line, decode(raw), _stamp_before(_lines_back(data, start))
+    return None
 
 
-def _stamp_before(data: bytes, start: int) -> Optional[str]:
-    """The head of the nearest line at or before ``start`` that may carry a time (a traceback line has none)."""
-    for _ in range(STAMP_LOOKBACK):
-        if data[start:start + 1].isdigit() or data[start:start + 1] == b"[":
-            return decode(data[start:start + 64])
+def _lines_back(data: bytes, start: int) -> Iterator[bytes]:
+    """The line starting at ``start``, then each line before it, back to the start of ``data``."""
+    while True:
+        end = data.find(b"\n", start)
+        yield data[start:end if end >= 0 else len(data)]
         if start == 0:
-            return None
+            return
         start = data.rfind(b"\n", 0, start - 1) + 1
+
+
+def _by_shape(data: bytes, first: int, finder: Any, masked_finder: Any,
+              seen: set) -> Iterator[Tuple[int, str, Optional[str]]]:
+    """:func:`_candidate_lines` by shape: the data split and masked whole (C loops), only its distinct shapes
+    searched (with ``masked_finder``, the literals with their digits made 0); lines are visited one by one
+    only for shapes whose first bytes hold digits (a rank prefix)."""
+    shapes = data.translate(_DIGITS_TO_ZERO).split(b"\n")
+    starts = list(accumulate(map((1).__add__, map(len, shapes)), initial=0))  # masking keeps every length
+
+    def raw(index: int) -> bytes:
+        return data[starts[index]:starts[index + 1] - 1].rstrip(b"\r")
+
+    search = (masked_finder or finder).search
+    first_of = dict(zip(reversed(shapes), range(len(shapes) - 1, -1, -1)))  # each shape's first line
+    chosen: List[int] = []
+    per_line: set = set()
+    """Shapes whose lines differ where the shape does not say (a rank prefix), or whose first line held a
+    literal only once its digits were made 0: read line by line."""
+    for shape, index in first_of.items():
+        if not search(shape):
+            continue
+        if shape[:1] in (b"[", b"(") and b"0" in shape[:12]:
+            per_line.add(shape)
+        elif finder.search(raw(index)) is None:
+            per_line.add(shape)
+        elif _shape_key(shape.rstrip(b"\r"), raw(index)) not in seen:
+            chosen.append(index)
+    if per_line:
+        for index, shape in enumerate(shapes):
+            if shape not in per_line:
+                continue
+            line = raw(index)
+            key = _shape_key(shape.rstrip(b"\r"), line)
+            if key in seen or finder.search(line) is None:
+                continue
+            if len(seen) < MAX_QUIET:
+                seen.add(key)
+            chosen.append(index)
+    for index in sorted(chosen):
+        yield first + index, decode(raw(index)), _stamp_before(raw(at) for at in range(index, -1, -1))
+
+
+def _stamp_before(lines: Iterator[bytes]) -> Optional[str]:
+    """The head of the nearest of ``lines`` (a line, then the lines before it) that may carry a time (a
+    traceback line has none), within :data:`STAMP_LOOKBACK` lines."""
+    for _, line in zip(range(STAMP_LOOKBACK), lines):
+        if line[:1].isdigit() or line[:1] == b"[":
+            return decode(line[:64])
     return None
 
 

@@ -1,0 +1,69 @@
+"""The unknown-error pass reads a region line by line while lines holding a word of failure are few, and by
+line shape once they are many (a log of benign start-up WARNINGs): both ways give the same candidate lines,
+once per shape, with a rank prefix kept apart and the time stamp of the line at or before each."""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.launch import postmortem
+from mindpilot.launch.failures import failure_literals
+
+LOG = "\n".join([
+    "2025-08-20 10:00:01,000 - mindformers - INFO - step 1 loss 2.3",
+    "[WARNING] DISTRIBUTED(31241,f,python):2025-08-20-10:00:02.345.678 [tcp_comm.cc:75] Failed to connect, retry(1/60)",
+    "[WARNING] DISTRIBUTED(31242,f,python):2025-08-20-10:00:03.345.678 [tcp_comm.cc:75] Failed to connect, retry(2/60)",
+    "[rank0]: RuntimeError: the expert count 7 is not a power of 2",
+    "[rank1]: RuntimeError: the expert count 7 is not a power of 2",
+    "[rank1]: RuntimeError: the expert count 8 is not a power of 2",
+    "  File \"train.py\", line 3, in <module>",
+    "F1212 10:00:00.123456 77 core_worker.cc:120] the actor died",
+    "F2212 10:00:00.123456 77 core_worker.cc:120] the actor died",
+    "worker 3 exited: exitcode: -9\r",
+    "worker 4 exited: exitcode: -9\r",
+    "tail line without a newline: cannot open the file",
+])
+
+
+def _finders():
+    literals = failure_literals()
+    masked = sorted({literal.translate(postmortem._DIGITS_TO_ZERO_TEXT) for literal in literals})
+    return postmortem._finder(literals), postmortem._finder(masked)
+
+
+@pytest.mark.parametrize("switch_after", [0, 1, 3])
+def test_reading_by_shape_gives_what_reading_line_by_line_gives(monkeypatch, switch_after):
+    finder, masked = _finders()
+    data = LOG.encode()
+    whole = list(postmortem._candidate_lines((data, 7), finder, masked))
+    monkeypatch.setattr(postmortem, "LINE_BY_LINE", switch_after)
+    assert list(postmortem._candidate_lines((data, 7), finder, masked)) == whole
+
+
+def test_each_shape_once_with_its_rank_and_its_time():
+    finder, masked = _finders()
+    found = list(postmortem._candidate_lines((LOG.encode(), 1), finder, masked))
+    numbers = [number for number, _, _ in found]
+    # One retry line per shape, rank 0 and rank 1 apart (rank 1's second line has rank 1's shape), one F line
+    # per shape (F2212 holds no literal: only its shape did), one exit line, the last line without a newline.
+    assert numbers == [2, 4, 5, 8, 10, 12], found
+    assert found[1][2].startswith("[rank0]") and found[0][2].startswith("[WARNING]")
+    assert found[4][1] == "worker 3 exited: exitcode: -9"
+
+
+def test_a_benign_log_past_the_line_by_line_budget_is_read_by_shape(monkeypatch):
+    finder, masked = _finders()
+    lines = [f"[WARNING] DISTRIBUTED({pid},f,python):2025-08-20-10:00:0{pid % 10}.1 Failed to connect, retry({pid}/60)"
+             for pid in range(3000)] + ["ValueError: the real error"]
+    started = []
+    by_shape = postmortem._by_shape
+
+    def recorded(data, first, *rest):
+        started.append(first)
+        return by_shape(data, first, *rest)
+
+    monkeypatch.setattr(postmortem, "_by_shape", recorded)
+    found = list(postmortem._candidate_lines(("\n".join(lines).encode(), 1), finder, masked))
+    # One line per shape (the process id's digit count makes the shape), then the error.
+    assert [number for number, _, _ in found] == [1, 11, 101, 1001, 3001], found
+    assert started == [postmortem.LINE_BY_LINE + 1]
