@@ -85,6 +85,12 @@ from support import diagnose_text as _diagnose
     ("ValueError: LoRA model is not supported on NPU now.", "kb.serving.lora_unsupported_model", ["LoRA"]),
     ("ValueError: Unknown speculative decoding method: suffix", "kb.serving.spec_method_unsupported",
      ["speculative"]),
+    # vLLM on a host where the Ascend plug-in did not load, or with no way to the Hub
+    ("RuntimeError: Device string must not be empty", "kb.environment.vllm_no_device_type", ["NPU"]),
+    ("RuntimeError: No CUDA GPUs are available", "kb.environment.cuda_api_on_npu", ["CUDA"]),
+    ("requests.exceptions.ConnectionError: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): "
+     "Max retries exceeded with url: /api/models/Qwen/Qwen3-8B\"))", "kb.weights.hf_hub_unreachable",
+     ["huggingface.co"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
