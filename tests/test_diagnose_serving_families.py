@@ -91,6 +91,11 @@ from support import diagnose_text as _diagnose
     ("requests.exceptions.ConnectionError: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): "
      "Max retries exceeded with url: /api/models/Qwen/Qwen3-8B\"))", "kb.weights.hf_hub_unreachable",
      ["huggingface.co"]),
+    # loading the weights, multi-node Ray
+    ("ValueError: Cannot find the config file for gptq", "kb.serving.quant_config_file_missing",
+     ["gptq", "--quantization"]),
+    ("ValueError: Ray does not allocate any NPUs on the driver node. Consider adjusting the Ray placement group or "
+     "running the driver on a GPU node.", "kb.serving.ray_driver_without_npu", ["NPU", "ray status"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
@@ -128,6 +133,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("ERROR 01-01 10:00:00 [patch_weight_loader.py:25] Failed to create unquantized linear weights: NPU out of "
      "memory. Tried to allocate 1.50 GiB\nRuntimeError: Failed to create unquantized linear weights. This may be "
      "caused by insufficient memory to allocate the weight.", "kb.serving.weights_do_not_fit"),
+    # A checkpoint name the model lacks is a scale of quantized weights: that rule, not the any-name one.
+    ("  File \"/x/vllm/model_executor/models/qwen2.py\", line 410, in load_weights\n    param = params_dict[name]\n"
+     "KeyError: 'model.layers.0.self_attn.q_proj.weight_scale'", "kb.serving.quantized_weights_unquantized_model"),
 ])
 def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
     assert _diagnose(tmp_path, text).root_cause.rule == specific
@@ -143,6 +151,8 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
     ("export VLLM_ASCEND_ENABLE_FLASHCOMM1=1", "kb.serving.ascend_env_switch_not_applicable"),
     ("+ export VLLM_ASCEND_ENABLE_DBO=1 VLLM_ASCEND_ENABLE_FUSED_MC2=0", "kb.serving.ascend_env_switch_not_applicable"),
     ("[ERROR] RUNTIME: Alloc sq cq fail, device_id=0", "kb.serving.aclgraph_old_hdk"),
+    # a KeyError outside weight loading is not a weight name
+    ("KeyError: 'model.layers.0.mlp.experts.w13_weight'", "kb.serving.weight_name_not_in_model"),
     ("INFO 01-01 10:00:00 [model_runner_v1.py:3500] Capturing ACL graphs (mixed prefill-decode, PIECEWISE): "
      "100%|##########| 67/67", "kb.serving.aclgraph_capture_streams"),
 ])
