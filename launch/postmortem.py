@@ -17,7 +17,7 @@ import re
 from collections import deque
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure_literals
@@ -77,9 +77,15 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
                 else:
                     found.setdefault((event.rank, event.finding.rule), event.finding)
     _add_consequences(report, consequences)
-    if has_error:
-        return
-    first = tracker.first_failure()
+    if not has_error:
+        _name_first_failure(report, lang, tracker.first_failure(), found, bare, pasted)
+
+
+def _name_first_failure(report: Any, lang: str, first: Optional[Failure], found: dict, bare: Optional[Failure],
+                        pasted: Optional[bytes]) -> None:
+    """With no known error: name the first failing rank's first error line (``first``, one the tracker ``found``),
+    else the first consequence a worker showed (``bare``), as the unsure root cause; or nothing, when that line
+    is the exception for a known timeout or the run said it finished well after it."""
     if first is None or first.line is None or (first.rank, first.rule) not in found:
         if bare is not None and not report.findings:
             # Only a timeout or an abort, and no rule knows any line: still the line to read first, said as such.
@@ -87,6 +93,9 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         return
     if _part_of_a_timeout(report, first.file, first.line):
         return  # the exception that reports a known timeout of this rank: the timeout says more
+    if any(getattr(finding, "success", False) and finding.file == first.file and (finding.line or 0) > first.line
+           for finding in report.findings):
+        return  # the run said it finished well after this line: the error did not stop it
     _name_root(report, lang, first, pasted)
 
 
@@ -388,34 +397,40 @@ def _by_shape(data: bytes, first: int, finder: Any, masked_finder: Any,
     def raw(index: int) -> bytes:
         return data[starts[index]:starts[index + 1] - 1].rstrip(b"\r")
 
-    search = (masked_finder or finder).search
-    first_of = dict(zip(reversed(shapes), range(len(shapes) - 1, -1, -1)))  # each shape's first line
     chosen: List[int] = []
     per_line: set = set()
     """Shapes whose lines differ where the shape does not say (a rank prefix), or whose first line held a
     literal only once its digits were made 0: read line by line."""
-    for shape, index in first_of.items():
+    search = (masked_finder or finder).search
+    for shape, index in dict(zip(reversed(shapes), range(len(shapes) - 1, -1, -1))).items():  # first lines
         if not search(shape):
             continue
-        if shape[:1] in (b"[", b"(") and b"0" in shape[:12]:
-            per_line.add(shape)
-        elif finder.search(raw(index)) is None:
+        if (shape[:1] in (b"[", b"(") and b"0" in shape[:12]) or finder.search(raw(index)) is None:
             per_line.add(shape)
         elif _shape_key(shape.rstrip(b"\r"), raw(index)) not in seen:
             chosen.append(index)
     if per_line:
-        for index, shape in enumerate(shapes):
-            if shape not in per_line:
-                continue
-            line = raw(index)
-            key = _shape_key(shape.rstrip(b"\r"), line)
-            if key in seen or finder.search(line) is None:
-                continue
-            if len(seen) < MAX_QUIET:
-                seen.add(key)
-            chosen.append(index)
+        chosen += _first_of_each_key(shapes, per_line, raw, finder, seen)
     for index in sorted(chosen):
         yield first + index, decode(raw(index)), _stamp_before(raw(at) for at in range(index, -1, -1))
+
+
+def _first_of_each_key(shapes: List[bytes], wanted: set, raw: Callable[[int], bytes], finder: Any,
+                       seen: set) -> List[int]:
+    """The index of the first line of each key (:func:`_shape_key`) among the lines whose shape is ``wanted``
+    that holds a literal and is not ``seen`` yet."""
+    chosen = []
+    for index, shape in enumerate(shapes):
+        if shape not in wanted:
+            continue
+        line = raw(index)
+        key = _shape_key(shape.rstrip(b"\r"), line)
+        if key in seen or finder.search(line) is None:
+            continue
+        if len(seen) < MAX_QUIET:
+            seen.add(key)
+        chosen.append(index)
+    return chosen
 
 
 def _stamp_before(lines: Iterator[bytes]) -> Optional[str]:

@@ -148,3 +148,29 @@ def test_a_rule_matching_the_quoted_raise_names_the_exception_s_own_line(two_rul
     first = report.findings[0]
     assert report.root_cause.line == first.line == 4 and first.count == 1, first
     assert first.text.startswith("RuntimeError: ")
+
+
+def test_a_known_error_first_warned_then_logged_as_an_error_is_the_confident_root(two_rules, tmp_path):
+    named = "please check if the opp_kernel package is installed"
+    report = _analyse(tmp_path, f"step 1\n[WARNING] ME(1,python):2025-01-01-10:00:00.000.000 probe: {named}\n"
+                                f"[ERROR] ME(1,python):2025-01-01-10:00:01.000.000 load: {named}\n"
+                                "[ERROR] ME(1,python):2025-01-01-10:00:01.000.000 call aclnnFoo failed\n")
+    root = report.root_cause
+    assert root.rule == "kb.operator.missing_kernel_package" and root.line == 3 and root.confidence == CONFIDENT, root
+    assert report.findings[0].count == 2
+
+
+def test_error_lines_before_the_run_s_own_success_line_are_not_named_as_the_cause(monkeypatch, tmp_path):
+    from mindpilot.validators.findings import Severity
+
+    done = _rule("kb.operator.tool_finished", r"RESULT SUCCESS:0", "the tool finished: the errors above were probes")
+    done.success, done.severity = True, Severity.INFO
+    kb = knowledge.KnowledgeBase({done.id: done}, {})
+    monkeypatch.setattr(knowledge, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(diagnose, "load_kb_for_logs", lambda: kb)
+    probes = "[ERROR] LITE(1,tool):2021-01-08-09:53:15.978.801 [a.cc:94] Read] Parse x.bin failed.\n"
+    settled = _analyse(tmp_path, probes + "CONVERT RESULT SUCCESS:0\n")
+    assert settled.root_cause is None and [f.rule for f in settled.findings] == ["kb.operator.tool_finished"]
+    assert settled.findings[0].to_dict()["success"] is True
+    failed = _analyse(tmp_path, "CONVERT RESULT SUCCESS:0\n" + probes)  # a later failure is still named
+    assert failed.root_cause is not None and failed.root_cause.rule == "diagnose.unknown_error"

@@ -173,6 +173,10 @@ class _Run:
                 agg.rank = rank
             agg.last_line = line
             return  # one error, quoted twice: counted once
+        if quiet_level(agg.text) and not quiet_level(text):
+            # First logged as a warning (a retry, a fallback), then as an error: the error's line speaks for it.
+            agg.line, agg.text, agg.matched, agg.groups = line, text, matched, groups
+            agg.time, agg.time_inferred = time or agg.time, inferred if time else agg.time_inferred
         agg.count += 1
         agg.last_line = line
 

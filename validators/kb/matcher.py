@@ -87,7 +87,8 @@ def rule_finding(rule: KbRule, lang: str, groups: Optional[Dict[str, str]] = Non
     line = extra.pop("line", None)
     return Finding(rule=rule.id, severity=rule.severity, title=fill(rule.title.get(lang), groups),
                    detail=fill(rule.cause.get(lang), groups), fix=fix, file=file, line=line, source=rule.source,
-                   stage=rule.stage, consequence=rule.consequence, **extra)
+                   stage=rule.stage, consequence=rule.consequence, **({"success": True} if rule.success else {}),
+                   **extra)
 
 
 MAX_GROUP = 120

@@ -120,6 +120,10 @@ class KbRule:
     generic: bool = False
     """True for a catch-all that names no cause of its own (e.g. "an operator argument is out of range"):
     any other rule on the same line or just below it is the root cause instead."""
+    success: bool = False
+    """True for a run's own word that it finished well (``CONVERT RESULT SUCCESS:0``), usually ``severity:
+    info``: error lines before it in the same file did not stop the run, so none of them is named as the likely
+    root cause when no rule knows it."""
     scope: Scope = "log"
     """Log lines, scripts, or both."""
     commands: List[str] = field(default_factory=list)
