@@ -96,6 +96,10 @@ from support import diagnose_text as _diagnose
      ["gptq", "--quantization"]),
     ("ValueError: Ray does not allocate any NPUs on the driver node. Consider adjusting the Ray placement group or "
      "running the driver on a GPU node.", "kb.serving.ray_driver_without_npu", ["NPU", "ray status"]),
+    # a CUDA-only package asked for on the NPU
+    ("ModuleNotFoundError: No module named 'flash_attn'", "kb.environment.gpu_only_package_on_npu",
+     ["flash_attn", "sdpa"]),
+    ("ModuleNotFoundError: No module named 'xformers.ops'", "kb.environment.gpu_only_package_on_npu", ["xformers"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
