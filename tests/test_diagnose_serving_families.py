@@ -100,6 +100,11 @@ from support import diagnose_text as _diagnose
     ("ModuleNotFoundError: No module named 'flash_attn'", "kb.environment.gpu_only_package_on_npu",
      ["flash_attn", "sdpa"]),
     ("ModuleNotFoundError: No module named 'xformers.ops'", "kb.environment.gpu_only_package_on_npu", ["xformers"]),
+    ("NotImplementedError: No compressed-tensors compatible scheme was found for quant_type=W4A16, "
+     "layer_type=linear.", "kb.serving.quant_type_unsupported", ["quantization type"]),
+    ("RuntimeError: Failed to resolve Triton op 'chunk_gated_delta_rule': neither "
+     "triton.language.extra.cann.extension nor triton.language provides it.", "kb.operator.triton_ascend_missing",
+     ["chunk_gated_delta_rule", "triton-ascend"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
