@@ -105,6 +105,11 @@ from support import diagnose_text as _diagnose
     ("RuntimeError: Failed to resolve Triton op 'chunk_gated_delta_rule': neither "
      "triton.language.extra.cann.extension nor triton.language provides it.", "kb.operator.triton_ascend_missing",
      ["chunk_gated_delta_rule", "triton-ascend"]),
+    # an operator missing from torch_npu or from vllm-ascend's own library
+    ("AttributeError: '_OpNamespace' 'npu' object has no attribute 'npu_fused_infer_attention_score_v2'",
+     "kb.versions.torch_npu_api_missing", ["npu_fused_infer_attention_score_v2"]),
+    ("AttributeError: '_OpNamespace' '_C_ascend' object has no attribute 'rotary_embedding'",
+     "kb.serving.vllm_ascend_custom_op_missing", ["rotary_embedding", "SOC_VERSION"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
