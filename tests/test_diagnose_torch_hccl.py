@@ -116,14 +116,14 @@ def test_the_compiler_error_above_a_failed_extension_build_can_take_the_root(tmp
     text = ('  File "/workspace/MindSpeed/mindspeed/op_builder/builder.py", line 49, in include_paths\n'
             "TypeError: expected str, bytes or os.PathLike object, not NoneType\n"
             "RuntimeError: Error building extension 'npu_dropout_add_layer_norm'")
-    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.mindspeed_ops_no_cann_path"
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.op_build_no_cann_path"
 
 
 def test_none_path_outside_the_op_builder_is_not_blamed_on_cann(tmp_path):
     text = ('  File "/home/u/train.py", line 3, in main\n'
             "TypeError: expected str, bytes or os.PathLike object, not NoneType")
     report = diagnose_text(tmp_path, text)
-    assert "kb.environment.mindspeed_ops_no_cann_path" not in {f.rule for f in report.findings}
+    assert "kb.environment.op_build_no_cann_path" not in {f.rule for f in report.findings}
 
 
 def test_a_rejected_aicpu_package_names_the_driver_pair_not_a_busy_card(tmp_path):
@@ -215,3 +215,13 @@ def test_each_incomplete_megatron_folder_message_is_named(tmp_path, line):
     report = diagnose_text(tmp_path, line)
     assert report.root_cause.rule == "kb.weights.mg_checkpoint_tracker_missing"
     assert "/data/ckpt/iter_0001000" in report.findings[0].title
+
+
+@pytest.mark.parametrize("text", [
+    '  File "/usr/lib/python3/site-packages/deepspeed/ops/op_builder/npu/builder.py", line 40, in installed_cann_path\n'
+    "    if \"ASCEND_HOME_PATH\" in os.environ or os.path.exists(os.environ[\"ASCEND_HOME_PATH\"]):\n"
+    "KeyError: 'ASCEND_HOME_PATH'",
+    "AssertionError: CANN_HOME does not exist, unable to compile NPU op(s)",
+])
+def test_deepspeed_npu_ops_without_cann_name_the_environment(tmp_path, text):
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.op_build_no_cann_path"
