@@ -47,6 +47,8 @@ from support import diagnose_text as _diagnose
     ("AssertionError: Can't read the target server_id 10.0.0.2 and device_rank 3 from rank table",
      "kb.serving.llmdatadist_rank_table", ["DISAGGREGATED_PREFILL_RANK_TABLE_PATH"]),
     ("RuntimeError: mooncake is not available", "kb.serving.kv_transfer_package_missing", ["mooncake"]),
+    ("llm_datadist.status.LLMException: link failed, status_code: LLMStatusCode.LLM_LINK_FAILED",
+     "kb.serving.pd_kv_pull_failed", ["hccn_tool"]),
     # optimisation switches, disaggregation roles, the stack under vllm-ascend
     ("ValueError: fused mc2 op cannot be used with hierarchy communication.Please disable "
      "VLLM_ASCEND_ENABLE_FUSED_MC2 by setting it to 0.", "kb.serving.ascend_env_switch_not_applicable",
