@@ -64,6 +64,17 @@ from support import diagnose_text as _diagnose
      "kb.checkpoint.mf_src_strategy_missing", ["strategy"]),
     ("ValueError: dst_strategy: /out/strategy/ckpt_strategy_rank_0.ckpt is not found!",
      "kb.checkpoint.mf_dst_strategy_missing", ["only_save_strategy"]),
+    ("ValueError: device_num: 12 must be a multiple of expert_parallel: 8.",
+     "kb.parallel.mf_expert_parallel_divisible", ["expert_parallel"]),
+    ("ValueError: data parallel * context parallel: 4 must be a multiple of expert_parallel: 8 when using MoE.",
+     "kb.parallel.mf_expert_parallel_divisible", ["expert_parallel"]),
+    ("ValueError: 'num_experts_chosen' must not be larger than 'expert_num', but got 10.",
+     "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("ValueError: num_layers should be greater than `pp * pp_interleave_num`, but got num_layers : 4 and pp: 4, "
+     "pp_interleave_num: 2", "kb.parallel.layers_lt_pp", ["pp_interleave_num"]),
+    ("ValueError: lr_end (0.001) must be be smaller than initial lr (1e-05)", "kb.rl.cosine_lr_order", ["initial"]),
+    ("ValueError: Check name of the checkpoint file with the last timestamp Failed.", 
+     "kb.checkpoint.mf_resume_checkpoint_names", ["rank"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
