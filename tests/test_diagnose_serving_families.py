@@ -112,6 +112,10 @@ from support import diagnose_text as _diagnose
      "kb.versions.torch_npu_api_missing", ["npu_fused_infer_attention_score_v2"]),
     ("AttributeError: '_OpNamespace' '_C_ascend' object has no attribute 'rotary_embedding'",
      "kb.serving.vllm_ascend_custom_op_missing", ["rotary_embedding", "SOC_VERSION"]),
+    # a tool's runtime check of its dependencies' versions
+    ("ImportError: huggingface-hub>=0.34.0,<1.0 is required for a normal functioning of this module, but found "
+     "huggingface-hub==1.14.0.", "kb.versions.required_version_range",
+     ["huggingface-hub>=0.34.0,<1.0 is required, huggingface-hub==1.14.0 is installed"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
