@@ -225,3 +225,20 @@ def test_each_incomplete_megatron_folder_message_is_named(tmp_path, line):
 ])
 def test_deepspeed_npu_ops_without_cann_name_the_environment(tmp_path, text):
     assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.op_build_no_cann_path"
+
+
+def test_torch_npu_own_device_check_wording_is_the_same_family(tmp_path):
+    text = ("RuntimeError: Expected all tensors to be on the same device. Expected NPU tensor, please check whether "
+            "the input tensor device is correct.\n"
+            "[ERROR] 2024-08-18-22:37:51 (PID:53741, Device:0, RankID:-1) ERR01002 OPS invalid type")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.tensors_on_two_devices"
+    assert "Expected NPU tensor" in report.findings[0].detail
+
+
+def test_a_cpu_fallback_warning_alone_is_not_an_error_but_its_failed_copy_is(tmp_path):
+    warning = ("[W compiler_depend.ts:51] Warning: CAUTION: The operator 'aten::linalg_lstsq.out' is not currently "
+               "supported on the NPU backend and will fall back to run on the CPU.")
+    assert diagnose_text(tmp_path, warning).root_cause is None
+    failed = warning + "\nRuntimeError: _copy_from_and_resize now only support copy with same size!"
+    assert diagnose_text(tmp_path, failed).root_cause.rule == "kb.operator.npu_cpu_fallback_failed"
