@@ -28,6 +28,19 @@ import stat
 from pathlib import Path
 from typing import Optional
 
+DATA_ENV = "MINDPILOT_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """``$MINDPILOT_DATA_DIR``, else the platform's user data directory for mindpilot."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mindpilot", appauthor=False))
+
+
 MAX_FILE_BYTES = 16 << 20
 """Largest file read back (a learned release with its VERSION_MAP and config list is a few hundred KB)."""
 

@@ -12,7 +12,6 @@ distribution name and version only (:func:`overlay_name`), never from text that 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -21,10 +20,10 @@ from pathlib import Path
 from typing import Optional
 
 from mindpilot.datafiles import package_path, read_yaml, validate
+from mindpilot.userdata import DATA_ENV, data_dir  # noqa: F401 (their home is userdata; named here too)
 from mindpilot.validators.versions import version_key
 
 KNOWLEDGE_FILE = package_path("validators", "data", "knowledge.yaml")
-DATA_ENV = "MINDPILOT_DATA_DIR"
 MAX_OVERLAY_FILES = 200
 """Learned releases read at most (newest file names first); bounds start-up on a cluttered data dir."""
 
@@ -49,16 +48,6 @@ class LearnedRelease:
     """Its ``mindformers/VERSION_MAP.json``, when it ships one."""
     configs: list[str] = field(default_factory=list)
     """The YAML configs it ships (``configs/deepseek3/predict_deepseek3_671b.yaml`` ...), wheel paths."""
-
-
-def data_dir() -> Path:
-    """``$MINDPILOT_DATA_DIR``, else the platform's user data directory for mindpilot."""
-    override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("mindpilot", appauthor=False))
 
 
 def overlay_dir() -> Path:

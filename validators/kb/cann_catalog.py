@@ -180,7 +180,7 @@ def merge(*sources: Iterable[CodeEntry]) -> Dict[str, CodeEntry]:
 
 def learned_path() -> Path:
     """Where ``knowledge learn cann`` keeps the catalogue it read."""
-    from mindpilot.validators.knowledge import data_dir
+    from mindpilot.userdata import data_dir
 
     return data_dir() / "cann" / LEARNED_NAME
 

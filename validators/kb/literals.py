@@ -140,3 +140,18 @@ def _top_level_alternation(regex: str) -> bool:
         elif char == "|" and depth == 0:
             return True
     return False
+
+
+CODE_SHAPE = r"[EW][0-9A-Z][0-9]{4}"
+"""What a CANN error-manager code looks like (both regex engines read this syntax)."""
+
+
+def finder_literal(regex: str, literal: str, has_before: bool) -> str:
+    """The text a chunk scan looks for to find a pattern's lines: its ``literal``, made longer when every
+    match continues it with more fixed text (``Failed to connect to the meta server`` + ``. Maybe it has
+    exited``), so that start-up lines sharing only the short part are not read at all. Not past an error code
+    (CANN 8 puts ``[PID: n] time`` after it), nor for a pattern with ``before`` context."""
+    if has_before or re.search(CODE_SHAPE, literal):
+        return literal
+    prefix = quick_literal_prefix(regex)
+    return prefix if prefix.startswith(literal) and len(prefix) <= 200 else literal

@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.keyline import key_text
-from mindpilot.validators.kb.literals import literal_prefix, quick_literal_prefix
+from mindpilot.validators.kb.literals import CODE_SHAPE, finder_literal, literal_prefix
 from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
@@ -170,8 +170,6 @@ def _digit_blind(regex: str) -> bool:
     return not any(ch.isdigit() for ch in re.sub(r"\{\d+(?:,\d*)?\}", "", regex))
 
 
-CODE_SHAPE = r"[EW][0-9A-Z][0-9]{4}"
-"""What a CANN error-manager code looks like (both regex engines read this syntax)."""
 CODE_IN_LINE = re.compile(r"(?<![\w=])(" + CODE_SHAPE + r")(?!\w)")
 """A code standing as a word (``module_name=EE8888`` inside a plog line is a field value, not an error)."""
 
@@ -433,14 +431,10 @@ def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, grou
 
 
 def _longest_start(pattern: KbPattern) -> str:
-    """The pattern's literal, made longer when every match continues it with more fixed text
-    (``Failed to connect to the meta server`` + ``. Maybe it has exited``): start-up lines that share only
-    the short part are then not read at all. Not past an error code: CANN 8 puts ``[PID: n] time`` after it."""
-    literal = pattern.literal or ""
-    if pattern.before is not None or CODE_IN_LINE.search(literal) or re.search(CODE_SHAPE, literal):
-        return literal
-    prefix = quick_literal_prefix(pattern.regex)
-    return prefix if prefix.startswith(literal) and len(prefix) <= 200 else literal
+    """The text the chunk scan looks for (:func:`~mindpilot.validators.kb.literals.finder_literal`), as the
+    pattern was built with it (compiled knowledge carries it), else worked out now."""
+    return getattr(pattern, "finder_literal", None) or finder_literal(pattern.regex, pattern.literal or "",
+                                                                      pattern.before is not None)
 
 
 def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Match[str]]":

@@ -16,7 +16,7 @@ from typing import List, Literal, Optional
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import FieldValueError
 from mindpilot.validators.findings import Severity
-from mindpilot.validators.kb.literals import derive_literal
+from mindpilot.validators.kb.literals import derive_literal, finder_literal
 
 Stage = Literal["environment", "versions", "weights", "data", "parallel", "launch", "runtime",
                 "checkpoint", "rl", "graph", "operator", "serving"]
@@ -91,6 +91,8 @@ class KbPattern:
             raise ValueError("literal must have at least 3 characters")
         if compiled.flags & re.IGNORECASE:
             raise ValueError("case-insensitive patterns cannot use a literal prefilter; write the case out")
+        # Worked out once, when the rule files are compiled, not in every run (the matcher's start-up).
+        self.finder_literal = finder_literal(self.regex, self.literal, self.before is not None)
 
 
 @dataclass

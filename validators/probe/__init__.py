@@ -5,11 +5,21 @@ subprocess of the target interpreter with a timeout. Host facts are read under a
 so that tests and the demo can use a fake Ascend tree.
 """
 
-from mindpilot.validators.probe.demo import demo_root
-from mindpilot.validators.probe.environment import probe_environment
-from mindpilot.validators.probe.facts import Checkout, EnvFacts, HostInfo, Npu, NpuProcess, PythonInfo
-from mindpilot.validators.probe.npu_smi import parse_npu_smi
-from mindpilot.validators.probe.pyenv import ProbeError
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Checkout", "EnvFacts", "HostInfo", "Npu", "NpuProcess", "ProbeError", "PythonInfo",
-           "demo_root", "parse_npu_smi", "probe_environment"]
+_HOMES = {"demo_root": "demo", "probe_environment": "environment", "Checkout": "facts", "EnvFacts": "facts",
+          "HostInfo": "facts", "Npu": "facts", "NpuProcess": "facts", "PythonInfo": "facts",
+          "parse_npu_smi": "npu_smi", "ProbeError": "pyenv"}
+"""Where each name of the package lives. Imported on first use: ``diagnose`` reads only ``probe.ascend`` (where
+CANN is), and importing the whole probe (its dataclasses, the environment probe) for it cost ~15 ms a run."""
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
