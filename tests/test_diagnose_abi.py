@@ -95,7 +95,7 @@ from support import diagnose_text as _diagnose
      "'--master_address' parameter", "kb.launch.hostname_unresolved", ["host name"]),
     ("torch.distributed.DistNetworkError: The server socket has failed to listen on any local network address. "
      "port: 29500, useIpv6: false, code: -98, name: EADDRINUSE, message: address already in use",
-     "kb.launch.address_in_use", ["port already in use"]),
+     "kb.launch.address_in_use", ["port is already in use"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
