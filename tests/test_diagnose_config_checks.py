@@ -75,6 +75,21 @@ from support import diagnose_text as _diagnose
     ("ValueError: lr_end (0.001) must be be smaller than initial lr (1e-05)", "kb.rl.cosine_lr_order", ["initial"]),
     ("ValueError: Check name of the checkpoint file with the last timestamp Failed.", 
      "kb.checkpoint.mf_resume_checkpoint_names", ["rank"]),
+    # MindSpeed-LLM.
+    ("AssertionError: Num of layers in vpp stage should be less than pp stage, please turn down "
+     "args.num_layers_per_virtual_pipeline_stage.", "kb.parallel.virtual_pipeline_layout", ["virtual"]),
+    ("AssertionError: Interception Error: PP Stage 3 contains layers [28, 29, 30, 31] that are all noop_layers!",
+     "kb.parallel.virtual_pipeline_layout", ["noop"]),
+    ("ValueError: len(args.num_layer_list) != args.pipeline_model_parallel_size", "kb.parallel.num_layer_list_sum",
+     ["--num-layer-list"]),
+    ("AssertionError: The parameter qk-pos-emb-head-dim should be set when use multi_head_latent_attention.",
+     "kb.parallel.mla_params_missing", ["qk-pos-emb-head-dim"]),
+    ("AssertionError: Num-layer (4) must be greater than first-k-dense-replace (8) when first-k-dense-replace is "
+     "set.", "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("ValueError: Configuration conflict: 'first_k_dense_replace' cannot be used together with 'moe_layer_freq > 1'.",
+     "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("AssertionError: When enable_hf2mg_convert is enabled, path /models/mg_ckpt is not a valid HuggingFace path.",
+     "kb.weights.online_hf_convert_load_dir", ["--load"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
