@@ -242,3 +242,11 @@ def test_a_cpu_fallback_warning_alone_is_not_an_error_but_its_failed_copy_is(tmp
     assert diagnose_text(tmp_path, warning).root_cause is None
     failed = warning + "\nRuntimeError: _copy_from_and_resize now only support copy with same size!"
     assert diagnose_text(tmp_path, failed).root_cause.rule == "kb.operator.npu_cpu_fallback_failed"
+
+
+def test_exit_barrier_timeout_is_named_before_the_store_timeout_it_raises(tmp_path):
+    text = ("[E api.py:951] Error waiting on exit barrier. Elapsed: 300.1 seconds\n"
+            "torch.distributed.DistStoreError: Socket Timeout")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.launch.torchrun_exit_barrier_timeout"
+    assert "300.1" in report.findings[0].title
