@@ -250,3 +250,20 @@ def test_exit_barrier_timeout_is_named_before_the_store_timeout_it_raises(tmp_pa
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.launch.torchrun_exit_barrier_timeout"
     assert "300.1" in report.findings[0].title
+
+
+@pytest.mark.parametrize("line, env, want", [
+    ("RuntimeError: TASK_QUEUE_ENABLE should be 0, 1 or 2", "TASK_QUEUE_ENABLE", "0, 1 or 2"),
+    ("RuntimeError: HCCL_BUFFSIZE should be positive.", "HCCL_BUFFSIZE", "positive"),
+    ("RuntimeError: TORCH_HCCL_ASYNC_ERROR_HANDLING should be 0, 1, 2, or 3.", "TORCH_HCCL_ASYNC_ERROR_HANDLING",
+     "0, 1, 2, or 3"),
+])
+def test_a_switch_with_a_refused_value_names_the_variable_and_the_values(tmp_path, line, env, want):
+    report = diagnose_text(tmp_path, line)
+    assert report.root_cause.rule == "kb.environment.npu_env_value_invalid"
+    assert env in report.findings[0].title and want in report.findings[0].title
+
+
+def test_prose_with_should_be_is_not_an_environment_variable(tmp_path):
+    text = "ValueError: The batch size should be 1 or 2 for this model"
+    assert "kb.environment.npu_env_value_invalid" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
