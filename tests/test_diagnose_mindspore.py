@@ -62,6 +62,12 @@ from support import diagnose_text
      "kb.graph.syntax_needs_lax_level", ["LAX"]),
     ("ValueError: For 'load', the argument 'file_name'(MindIR file) does not exist, but got /tmp/net.mindir",
      "kb.checkpoint.ms_load_mindir_failed", ["MindIR"]),
+    ("[ERROR] LITE(1,1,converter_lite):2022-01-01 [caffe_model_parser.cc:80] InitOriginModel] Read caffe model file "
+     "failed, model path: ./net.prototxt", "kb.operator.lite_model_file_unreadable", ["./net.prototxt", "--fmk"]),
+    ("ERROR [mindspore-lite/src/delegate/tensorrt/tensorrt_runtime.h:31] log] input_ids: input_ids size cannot have "
+     "negative dimension, size = [-1]", "kb.runtime.lite_tensorrt_dynamic_shape", ["--inputShape"]),
+    ("RuntimeError: For 'context.set_context', the argument 'device_id' must be in range [0, 4095], but got 4096.",
+     "kb.launch.ms_device_id_env_invalid", ["4096"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     report = diagnose_text(tmp_path, text)
@@ -118,6 +124,9 @@ def test_the_rule_that_knows_the_line_wins(tmp_path, text, specific):
      "IndexError: index 0 is out of bounds for axis 0 with size 0", "kb.data.dataset_empty_first_sample"),
     # glog missing for a program that is not MindSpore Lite's.
     ("$ ldd /usr/bin/my_server\n\tlibglog.so.0 => not found", "kb.environment.lite_libs_not_on_path"),
+    # The converter probing another format before it converts the file after all is not a failure to read it.
+    ("[ERROR] LITE(1,1,converter_lite):2021-01-08 [import_from_mindir.cc:911] ReadOnnxFromBinary] Read onnx model file "
+     "failed, model path: m.mindir\nCONVERT RESULT SUCCESS:0", "kb.operator.lite_model_file_unreadable"),
     # A library of the system, not CUDA's: no CUDA advice.
     ("ImportError: libcuda_helpers_custom.so: cannot open shared object file: No such file", "kb.environment.cuda_lib_not_found"),
     # Another tool's "tensor shape" sentence is not a MindSpore GPU kernel's rank check.
