@@ -135,3 +135,11 @@ def test_the_rule_that_knows_the_line_wins(tmp_path, text, specific):
 def test_a_look_alike_line_is_not_claimed(tmp_path, text, rule):
     report = diagnose_text(tmp_path, text)
     assert rule not in {finding.rule for finding in report.findings}
+
+
+def test_a_conversion_that_succeeded_names_no_root_cause(tmp_path):
+    """The converter logs ERROR while it probes a file's format, then converts it: nothing failed."""
+    report = diagnose_text(tmp_path, "[ERROR] LITE(1,converter_lite):2021-01-08 [protobuf_utils.cc:94] "
+                                     "ReadProtoFromBinaryFile] Parse lenet.mindir failed.\nCONVERT RESULT SUCCESS:0")
+    assert report.root_cause is None
+    assert [finding.rule for finding in report.findings] == ["kb.operator.lite_convert_succeeded"]
