@@ -267,3 +267,16 @@ def test_a_switch_with_a_refused_value_names_the_variable_and_the_values(tmp_pat
 def test_prose_with_should_be_is_not_an_environment_variable(tmp_path):
     text = "ValueError: The batch size should be 1 or 2 for this model"
     assert "kb.environment.npu_env_value_invalid" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
+
+
+def test_a_gloo_drop_yields_to_the_error_that_ended_the_peer(tmp_path):
+    text = ("torch.OutOfMemoryError: NPU out of memory. Tried to allocate 2.00 GiB (NPU 1; 60.00 GiB total capacity)\n"
+            "RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:598] Connection reset by peer")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.npu_oom_torch"
+    assert "kb.launch.gloo_peer_closed" in {f.rule for f in report.findings}
+
+
+def test_a_child_killed_by_another_signal_is_not_read_as_sigkill(tmp_path):
+    text = "  traceback : Signal 11 (SIGSEGV) received by PID 40213"
+    assert "kb.launch.torchrun_worker_sigkill" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
