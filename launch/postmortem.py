@@ -12,34 +12,19 @@ root cause and on the consequences, for files and for a pasted report alike.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import deque
-from itertools import accumulate
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
-from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker, failure_literals
+from mindpilot.launch.failure_lines import candidate_lines, failure_finders, read_region
+from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import continuation, detail_line, key_text, refers_to_details, wraps_a_code
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
-from mindpilot.validators.kb.matcher import offsets
 from mindpilot.validators.kb.scan import decode
-
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_DIGITS_TO_ZERO_TEXT = str.maketrans("123456789", "000000000")
-MAX_QUIET = 65536
-"""Line shapes (digits made 0) remembered per file: a line of a shape already read is not read again."""
-STAMP_LOOKBACK = 50
-"""Lines looked back from an error line for the time stamp it belongs to."""
-FALLBACK_MAX_BYTES = 32 << 20
-"""Logs larger than this are read again for an unknown error only in their last bytes (the knowledge-base
-scan reads them all)."""
-FALLBACK_TAIL_BYTES = 16 << 20
-"""How much of the end of a big log is read again for an unknown error."""
-
 
 def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
     """Add to a diagnose report what the live view would have shown and the knowledge base did not.
@@ -51,9 +36,7 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     # Known errors that are only consequences (HCCL timeouts ...) leave the root cause open: the failing
     # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
     has_error = report.root_cause is not None
-    literals = failure_literals()
-    finder = _finder(literals)
-    masked_finder = _finder(sorted({literal.translate(_DIGITS_TO_ZERO_TEXT) for literal in literals}))
+    finder, masked_finder = failure_finders()
     tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
     consequences: list[FindingEvent] = []
@@ -63,10 +46,10 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         source = "scheduler" if Path(scanned.file).name == "scheduler.log" else "worker"
         if has_error and source != "scheduler":
             continue  # the root cause is known: only the scheduler's lines can add consequences
-        region = _region(scanned, pasted)
+        region = read_region(scanned, pasted)
         if region is None:
             continue
-        for number, text, stamp in _candidate_lines(region, finder, masked_finder):
+        for number, text, stamp in candidate_lines(region, finder, masked_finder):
             for event in tracker.feed(text, scanned.rank, source, scanned.file, stamp, line=number):
                 if not event.finding.rule.startswith("tail."):
                     continue  # the knowledge-base scan has it already
@@ -166,7 +149,7 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
     if root is None or not _catch_all(root.rule):
         return
     scanned = next((entry for entry in report.files if entry.file == root.file), None)
-    region = _region(scanned, pasted) if scanned is not None else None
+    region = read_region(scanned, pasted) if scanned is not None else None
     if region is None:
         return
     data, number = region
@@ -260,7 +243,7 @@ def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) ->
     """The :data:`LINES_ABOVE` lines before ``file:line`` and the :data:`DETAIL_REACH` lines after it
     (numbered), read again from the log or the paste."""
     scanned = next((entry for entry in report.files if entry.file == file), None)
-    region = _region(scanned, pasted) if scanned is not None else None
+    region = read_region(scanned, pasted) if scanned is not None else None
     if region is None:
         return [], []
     data, number = region
@@ -276,170 +259,6 @@ def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) ->
              for begin, end in zip(bounds[:-2], bounds[1:-1])]
     lines = data[pos:pos + (DETAIL_REACH + 1) * MAX_LINE].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
     return above, [(number + index, decode(raw[:MAX_LINE]).rstrip("\r")) for index, raw in enumerate(lines)]
-
-
-def _region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:
-    """The bytes to read again and the number of their first line: a big log's last
-    :data:`FALLBACK_TAIL_BYTES` (where a failed job's error is), a paste as it was read."""
-    if scanned.kind == "stdin":
-        return (pasted, 1) if pasted is not None else None
-    path = Path(scanned.file)
-    if scanned.kind != "log" or not path.is_file():
-        return None
-    try:
-        with open(path, "rb") as raw:
-            size = os.fstat(raw.fileno()).st_size
-            if size <= FALLBACK_MAX_BYTES:
-                return raw.read(FALLBACK_MAX_BYTES), 1
-            around = size - FALLBACK_TAIL_BYTES
-            if scanned.error is None and scanned.bytes == size:
-                # The scan counted the file's lines: the tail's first line number follows from the tail alone.
-                raw.seek(around)
-                raw.readline()  # the line cut at the start of the tail: skipped whole
-                tail = raw.read(FALLBACK_TAIL_BYTES)
-                newlines = scanned.lines - (1 if scanned.truncated else 0)
-                return tail, newlines - tail.count(b"\n") + 1
-            lines, done = 1, 0
-            while done < around:
-                block = raw.read(min(8 << 20, around - done))
-                if not block:
-                    return None
-                lines += block.count(b"\n")
-                done += len(block)
-            cut = raw.readline()  # the line cut at the start of the tail: skipped whole
-            return raw.read(FALLBACK_TAIL_BYTES), lines + (1 if cut.endswith(b"\n") else 0)
-    except OSError:
-        return None
-
-
-def _finder(literals: list) -> Any:
-    """A search for any of ``literals`` over bytes (google-re2's one pass when installed)."""
-    pattern = b"|".join(re.escape(literal.encode("utf-8")) for literal in literals)
-    try:
-        import re2
-
-        options = re2.Options()
-        options.max_mem = 64 << 20
-        return re2.compile(pattern, options=options)
-    except ImportError:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
-        return re.compile(pattern)
-
-
-LINE_BY_LINE = 2048
-"""Lines holding a fallback literal read one by one before the rest of a region is read by shape."""
-
-
-def _candidate_lines(region: Tuple[bytes, int], finder: Any,
-                     masked_finder: Any = None) -> Iterator[Tuple[int, str, Optional[str]]]:
-    """(line number, text, the time-stamped line at or before it) of each line holding a fallback literal,
-    once per shape (digits made 0, with the first bytes of a line that starts with ``[`` or ``(``, where a rank
-    prefix sits): start-up retries repeat by the thousand.
-
-    A region with few such lines is searched line by line; once :data:`LINE_BY_LINE` were read (a log of
-    benign WARNINGs that hold a word of failure), the rest is read by shape (:func:`_by_shape`)."""
-    data, first = region
-    seen: set = set()
-    rest = yield from _line_by_line(data, first, finder, seen)
-    if rest is not None:
-        offset, number = rest
-        yield from _by_shape(data[offset:], number, finder, masked_finder, seen)
-
-
-def _shape_key(shape: bytes, raw: bytes) -> bytes:
-    return shape + raw[:12] if raw[:1] in (b"[", b"(") else shape
-
-
-def _line_by_line(data: bytes, line: int, finder: Any, seen: set):
-    """:func:`_candidate_lines` line by line; returns (offset, line number) of the line it stopped before
-    after :data:`LINE_BY_LINE` lines, or None at the end."""
-    counted = pos = visited = 0
-    next_at = offsets(finder, data, len(data))
-    while pos < len(data):
-        at = next_at(pos)
-        if at is None:
-            return None
-        start = data.rfind(b"\n", 0, at) + 1
-        line += data.count(b"\n", counted, start)
-        if visited == LINE_BY_LINE:
-            return start, line
-        visited += 1
-        end = data.find(b"\n", at)
-        end = len(data) if end < 0 else end
-        counted, pos = start, end + 1
-        raw = data[start:end].rstrip(b"\r")
-        key = _shape_key(raw.translate(_DIGITS_TO_ZERO), raw)
-        if key in seen:
-            continue
-        if len(seen) < MAX_QUIET:
-            seen.add(key)
-        yield line, decode(raw), _stamp_before(_lines_back(data, start))
-    return None
-
-
-def _lines_back(data: bytes, start: int) -> Iterator[bytes]:
-    """The line starting at ``start``, then each line before it, back to the start of ``data``."""
-    while True:
-        end = data.find(b"\n", start)
-        yield data[start:end if end >= 0 else len(data)]
-        if start == 0:
-            return
-        start = data.rfind(b"\n", 0, start - 1) + 1
-
-
-def _by_shape(data: bytes, first: int, finder: Any, masked_finder: Any,
-              seen: set) -> Iterator[Tuple[int, str, Optional[str]]]:
-    """:func:`_candidate_lines` by shape: the data split and masked whole (C loops), only its distinct shapes
-    searched (with ``masked_finder``, the literals with their digits made 0); lines are visited one by one
-    only for shapes whose first bytes hold digits (a rank prefix)."""
-    shapes = data.translate(_DIGITS_TO_ZERO).split(b"\n")
-    starts = list(accumulate(map((1).__add__, map(len, shapes)), initial=0))  # masking keeps every length
-
-    def raw(index: int) -> bytes:
-        return data[starts[index]:starts[index + 1] - 1].rstrip(b"\r")
-
-    chosen: List[int] = []
-    per_line: set = set()
-    """Shapes whose lines differ where the shape does not say (a rank prefix), or whose first line held a
-    literal only once its digits were made 0: read line by line."""
-    search = (masked_finder or finder).search
-    for shape, index in dict(zip(reversed(shapes), range(len(shapes) - 1, -1, -1))).items():  # first lines
-        if not search(shape):
-            continue
-        if (shape[:1] in (b"[", b"(") and b"0" in shape[:12]) or finder.search(raw(index)) is None:
-            per_line.add(shape)
-        elif _shape_key(shape.rstrip(b"\r"), raw(index)) not in seen:
-            chosen.append(index)
-    if per_line:
-        chosen += _first_of_each_key(shapes, per_line, raw, finder, seen)
-    for index in sorted(chosen):
-        yield first + index, decode(raw(index)), _stamp_before(raw(at) for at in range(index, -1, -1))
-
-
-def _first_of_each_key(shapes: List[bytes], wanted: set, raw: Callable[[int], bytes], finder: Any,
-                       seen: set) -> List[int]:
-    """The index of the first line of each key (:func:`_shape_key`) among the lines whose shape is ``wanted``
-    that holds a literal and is not ``seen`` yet."""
-    chosen = []
-    for index, shape in enumerate(shapes):
-        if shape not in wanted:
-            continue
-        line = raw(index)
-        key = _shape_key(shape.rstrip(b"\r"), line)
-        if key in seen or finder.search(line) is None:
-            continue
-        if len(seen) < MAX_QUIET:
-            seen.add(key)
-        chosen.append(index)
-    return chosen
-
-
-def _stamp_before(lines: Iterator[bytes]) -> Optional[str]:
-    """The head of the nearest of ``lines`` (a line, then the lines before it) that may carry a time (a
-    traceback line has none), within :data:`STAMP_LOOKBACK` lines."""
-    for _, line in zip(range(STAMP_LOOKBACK), lines):
-        if line[:1].isdigit() or line[:1] == b"[":
-            return decode(line[:64])
-    return None
 
 
 def _add_consequences(report: Any, events: list[FindingEvent]) -> None:

@@ -203,18 +203,18 @@ def test_a_bare_lookup_error_yields_to_the_exception_it_turned_into(tmp_path):
 
 @pytest.mark.parametrize("last_newline", [True, False])
 def test_a_big_log_s_tail_is_numbered_from_the_scan_s_count_as_by_reading_it(tmp_path, monkeypatch, last_newline):
-    from mindpilot.launch import postmortem
+    from mindpilot.launch import failure_lines
     from mindpilot.validators.kb.report import ScannedFile
 
-    monkeypatch.setattr(postmortem, "FALLBACK_MAX_BYTES", 4000)
-    monkeypatch.setattr(postmortem, "FALLBACK_TAIL_BYTES", 1500)
+    monkeypatch.setattr(failure_lines, "FALLBACK_MAX_BYTES", 4000)
+    monkeypatch.setattr(failure_lines, "FALLBACK_TAIL_BYTES", 1500)
     text = "".join(f"line {n} of the log\n" for n in range(1, 400)) + "ValueError: the end" + ("\n" if last_newline else "")
     log = tmp_path / "big.log"
     log.write_bytes(text.encode())
     lines = text.count("\n") + (0 if last_newline else 1)
     counted = ScannedFile(file=str(log), kind="log", bytes=len(text), lines=lines, truncated=not last_newline)
     grown = ScannedFile(file=str(log), kind="log", bytes=len(text) - 1, lines=lines)  # changed since: read it all
-    fast, slow = postmortem._region(counted, None), postmortem._region(grown, None)
+    fast, slow = failure_lines.read_region(counted, None), failure_lines.read_region(grown, None)
     assert fast == slow
     data, first = fast
     assert data.decode().splitlines()[0] == f"line {first} of the log"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mindpilot.launch import postmortem
-from mindpilot.launch.failures import failure_literals
+from mindpilot.launch import failure_lines
 
 LOG = "\n".join([
     "2025-08-20 10:00:01,000 - mindformers - INFO - step 1 loss 2.3",
@@ -26,23 +25,21 @@ LOG = "\n".join([
 
 
 def _finders():
-    literals = failure_literals()
-    masked = sorted({literal.translate(postmortem._DIGITS_TO_ZERO_TEXT) for literal in literals})
-    return postmortem._finder(literals), postmortem._finder(masked)
+    return failure_lines.failure_finders()
 
 
 @pytest.mark.parametrize("switch_after", [0, 1, 3])
 def test_reading_by_shape_gives_what_reading_line_by_line_gives(monkeypatch, switch_after):
     finder, masked = _finders()
     data = LOG.encode()
-    whole = list(postmortem._candidate_lines((data, 7), finder, masked))
-    monkeypatch.setattr(postmortem, "LINE_BY_LINE", switch_after)
-    assert list(postmortem._candidate_lines((data, 7), finder, masked)) == whole
+    whole = list(failure_lines.candidate_lines((data, 7), finder, masked))
+    monkeypatch.setattr(failure_lines, "LINE_BY_LINE", switch_after)
+    assert list(failure_lines.candidate_lines((data, 7), finder, masked)) == whole
 
 
 def test_each_shape_once_with_its_rank_and_its_time():
     finder, masked = _finders()
-    found = list(postmortem._candidate_lines((LOG.encode(), 1), finder, masked))
+    found = list(failure_lines.candidate_lines((LOG.encode(), 1), finder, masked))
     numbers = [number for number, _, _ in found]
     # One retry line per shape, rank 0 and rank 1 apart (rank 1's second line has rank 1's shape), one F line
     # per shape (F2212 holds no literal: only its shape did), one exit line, the last line without a newline.
@@ -56,14 +53,14 @@ def test_a_benign_log_past_the_line_by_line_budget_is_read_by_shape(monkeypatch)
     lines = [f"[WARNING] DISTRIBUTED({pid},f,python):2025-08-20-10:00:0{pid % 10}.1 Failed to connect, retry({pid}/60)"
              for pid in range(3000)] + ["ValueError: the real error"]
     started = []
-    by_shape = postmortem._by_shape
+    by_shape = failure_lines._by_shape
 
     def recorded(data, first, *rest):
         started.append(first)
         return by_shape(data, first, *rest)
 
-    monkeypatch.setattr(postmortem, "_by_shape", recorded)
-    found = list(postmortem._candidate_lines(("\n".join(lines).encode(), 1), finder, masked))
+    monkeypatch.setattr(failure_lines, "_by_shape", recorded)
+    found = list(failure_lines.candidate_lines(("\n".join(lines).encode(), 1), finder, masked))
     # One line per shape (the process id's digit count makes the shape), then the error.
     assert [number for number, _, _ in found] == [1, 11, 101, 1001, 3001], found
-    assert started == [postmortem.LINE_BY_LINE + 1]
+    assert started == [failure_lines.LINE_BY_LINE + 1]

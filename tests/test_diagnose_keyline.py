@@ -173,10 +173,10 @@ def test_a_code_as_a_field_value_of_a_plog_line_is_not_that_error(tmp_path):
 
 
 def test_a_big_log_s_unknown_error_is_found_in_its_last_part(tmp_path, monkeypatch):
-    from mindpilot.launch import postmortem
+    from mindpilot.launch import failure_lines
 
-    monkeypatch.setattr(postmortem, "FALLBACK_MAX_BYTES", 4000)
-    monkeypatch.setattr(postmortem, "FALLBACK_TAIL_BYTES", 1500)
+    monkeypatch.setattr(failure_lines, "FALLBACK_MAX_BYTES", 4000)
+    monkeypatch.setattr(failure_lines, "FALLBACK_TAIL_BYTES", 1500)
     body = STEP * 60  # about 5.8 kB: past the (lowered) bound
     root, _ = _unknown_root(tmp_path, body + "ValueError: the dataset column 'labels' is missing\n")
     assert root is not None and root.line == 61 and "labels" in root.title

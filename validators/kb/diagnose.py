@@ -19,7 +19,7 @@ from mindpilot.validators.findings import Finding, Severity
 from mindpilot.validators.kb.installed import installed_for
 from mindpilot.validators.kb.keyline import key_text, line_rank, quiet_level
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
-from mindpilot.validators.kb.matcher import rule_finding
+from mindpilot.validators.kb.hits import rule_finding
 from mindpilot.validators.kb.model import KbRule
 from mindpilot.validators.kb.report import (CONFIDENT, LIKELY, ConsequenceGroup, DiagnoseReport, RootCause,
                                             ScannedFile)

@@ -14,10 +14,10 @@ import bisect
 import re
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
-from mindpilot.validators.findings import Finding, Severity
+from mindpilot.validators.kb.hits import MAX_GROUP, KbHit
 from mindpilot.validators.kb.keyline import key_text
 from mindpilot.validators.kb.literals import CODE_SHAPE, finder_literal, literal_prefix
-from mindpilot.validators.kb.model import PLACEHOLDER, KbPattern, KbRule
+from mindpilot.validators.kb.model import KbPattern, KbRule
 from mindpilot.redact import redact_log_line
 
 try:
@@ -34,77 +34,6 @@ def clean_line(text: str) -> str:
     if "\x1b" in text:
         text = ANSI_TEXT.sub("", text)
     return text.replace("\r", "").replace("\x00", "")
-
-
-class KbHit:
-    """One rule matching one line."""
-
-    __slots__ = ("kb_rule", "pattern", "text", "matched", "groups")
-
-    def __init__(self, kb_rule: KbRule, pattern: KbPattern, text: str, matched: str,
-                 groups: Optional[Dict[str, str]] = None) -> None:
-        self.kb_rule = kb_rule
-        self.pattern = pattern
-        self.text = text
-        self.matched = matched
-        self.groups = groups or {}
-        """What the pattern's named groups matched (masked, cut): fills ``{name}`` in the rule's texts."""
-
-    @property
-    def rule(self) -> str:
-        """The rule id."""
-        return self.kb_rule.id
-
-    @property
-    def severity(self) -> Severity:
-        return self.kb_rule.severity
-
-    @property
-    def stage(self) -> str:
-        return self.kb_rule.stage
-
-    @property
-    def consequence(self) -> bool:
-        return self.kb_rule.consequence
-
-    def to_finding(self, lang: str, file: Optional[str] = None, line: Optional[int] = None,
-                   rank: Optional[int] = None, **extra: object) -> Finding:
-        """The hit as a finding in ``lang`` (rank, matched text and stage as extra keys)."""
-        return rule_finding(self.kb_rule, lang, file=file, line=line, rank=rank, matched=self.matched,
-                            groups=self.groups, **extra)
-
-    def __repr__(self) -> str:
-        return f"KbHit({self.rule!r}, {self.matched!r})"
-
-
-def rule_finding(rule: KbRule, lang: str, groups: Optional[Dict[str, str]] = None, **extra: object) -> Finding:
-    """A rule's texts as a finding, ``{name}`` filled from ``groups``; its fix commands follow the fix
-    text, one per line."""
-    fix = fill(rule.fix.get(lang), groups)
-    if rule.commands:
-        fix = fix + "\n" + "\n".join("$ " + command for command in rule.commands)
-    file = extra.pop("file", None)
-    line = extra.pop("line", None)
-    return Finding(rule=rule.id, severity=rule.severity, title=fill(rule.title.get(lang), groups),
-                   detail=fill(rule.cause.get(lang), groups), fix=fix, file=file, line=line, source=rule.source,
-                   stage=rule.stage, consequence=rule.consequence, **({"success": True} if rule.success else {}),
-                   **extra)
-
-
-MAX_GROUP = 120
-"""Characters of a named group kept for a rule's texts."""
-
-
-def fill(text: str, groups: Optional[Dict[str, str]]) -> str:
-    """``text`` with each ``{name}`` replaced by ``groups[name]`` (``?`` when this match has no such group).
-
-    Only ``{word}`` forms are touched, so other braces in a text stay as written; texts of rules
-    without groups are returned unchanged.
-    """
-    if not groups or "{" not in text:
-        return text
-    return PLACEHOLDER.sub(lambda found: groups.get(found.group(1), "?") if found.group(1) else found.group(0),
-                           text)
 
 
 class _Entry:
@@ -268,24 +197,10 @@ class Matcher:
             for entry in self.by_literal[literal]:
                 if entry.rule.id in seen:
                     continue
-                found = _search(entry.regex, texts)
-                if found is None:
-                    continue
-                if entry.before is not None and entry.before.search(line) is None \
-                        and not _context_ok(entry.before, before(entry.pattern.before.lines)):
-                    continue
-                if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
-                    continue
-                if entry.unless_near is not None and _near(entry.unless_near, entry.pattern.unless_near.lines,
-                                                           line, before, after):
-                    continue
-                seen.add(entry.rule.id)
-                # Masked before the cut: half a URL password would escape the mask.
-                groups = {name: redact_log_line(value)[:MAX_GROUP]
-                          for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
-                if entry.facts:
-                    groups = _facts(entry.facts, line, before, after, groups or {})
-                hits.append(KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups))
+                hit = _entry_hit(entry, line, texts, before, after)
+                if hit is not None:
+                    seen.add(entry.rule.id)
+                    hits.append(hit)
         if self.coded:
             for found in CODE_IN_LINE.finditer(key):
                 entry = self._coded_entry(found.group(1))
@@ -428,6 +343,29 @@ def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, grou
                     groups[name] = redact_log_line(value)[:MAX_GROUP]
             break
     return groups
+
+
+def _entry_hit(entry: _Entry, line: str, texts: Sequence[str], before: ContextFn,
+               after: ContextFn) -> Optional[KbHit]:
+    """The hit of one pattern on ``line`` (its regex on the message or the whole line, then its context), or
+    None."""
+    found = _search(entry.regex, texts)
+    if found is None:
+        return None
+    if entry.before is not None and entry.before.search(line) is None \
+            and not _context_ok(entry.before, before(entry.pattern.before.lines)):
+        return None
+    if entry.after is not None and not _context_ok(entry.after, after(entry.pattern.after.lines)):
+        return None
+    if entry.unless_near is not None and _near(entry.unless_near, entry.pattern.unless_near.lines,
+                                               line, before, after):
+        return None
+    # Masked before the cut: half a URL password would escape the mask.
+    groups = {name: redact_log_line(value)[:MAX_GROUP]
+              for name, value in found.groupdict().items() if value} if entry.regex.groupindex else None
+    if entry.facts:
+        groups = _facts(entry.facts, line, before, after, groups or {})
+    return KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups)
 
 
 def _longest_start(pattern: KbPattern) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
 
-from mindpilot.validators.kb.matcher import KbHit, Matcher, clean_line
+from mindpilot.validators.kb.hits import KbHit
+from mindpilot.validators.kb.matcher import Matcher, clean_line
 
 CHUNK = 8 << 20
 """Bytes read per step."""
