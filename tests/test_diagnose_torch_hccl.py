@@ -280,3 +280,14 @@ def test_a_gloo_drop_yields_to_the_error_that_ended_the_peer(tmp_path):
 def test_a_child_killed_by_another_signal_is_not_read_as_sigkill(tmp_path):
     text = "  traceback : Signal 11 (SIGSEGV) received by PID 40213"
     assert "kb.launch.torchrun_worker_sigkill" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
+
+
+@pytest.mark.parametrize("line, named", [
+    ("ValueError: fp16 mixed precision requires a GPU (not 'cpu').", True),
+    ("RuntimeError: There are currently no available devices found, must be one of 'XPU', 'CUDA', 'MLU', 'NPU', "
+     "'MUSA', or 'HPU'.", True),
+    ("ValueError: fp16 mixed precision requires a GPU (not 'mps').", False),
+])
+def test_accelerate_without_a_device_is_named_only_for_the_cpu_fallback(tmp_path, line, named):
+    rules = {f.rule for f in diagnose_text(tmp_path, line).findings}
+    assert ("kb.environment.accelerate_no_device" in rules) is named
