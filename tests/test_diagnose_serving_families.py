@@ -173,6 +173,8 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
     ("[ERROR] RUNTIME: Alloc sq cq fail, device_id=0", "kb.serving.aclgraph_old_hdk"),
     # a KeyError outside weight loading is not a weight name
     ("KeyError: 'model.layers.0.mlp.experts.w13_weight'", "kb.serving.weight_name_not_in_model"),
+    # a sampling method vllm-ascend lacks on NPU is not an SGLang attention backend
+    ("NotImplementedError: FP64 rejection sampling is not supported on NPU.", "kb.serving.sglang_backend_not_on_npu"),
     ("WARNING 06-21 08:32:55 config.py:1148] Possibly too large swap space. 4.00 GiB out of the 7.74 GiB total CPU "
      "memory is allocated for the swap space.", "kb.serving.swap_space_too_large"),
     ("INFO 01-01 10:00:00 [model_runner_v1.py:3500] Capturing ACL graphs (mixed prefill-decode, PIECEWISE): "
