@@ -291,3 +291,11 @@ def test_a_child_killed_by_another_signal_is_not_read_as_sigkill(tmp_path):
 def test_accelerate_without_a_device_is_named_only_for_the_cpu_fallback(tmp_path, line, named):
     rules = {f.rule for f in diagnose_text(tmp_path, line).findings}
     assert ("kb.environment.accelerate_no_device" in rules) is named
+
+
+@pytest.mark.parametrize("line", [
+    "[rank1]: RuntimeError: Tensor's dim 0 does not divide equally across group size",
+    "RuntimeError: Number of tensor splits not equal to group size",
+])
+def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
+    assert diagnose_text(tmp_path, line).root_cause.rule == "kb.runtime.hccl_alltoall_split_mismatch"
