@@ -299,3 +299,15 @@ def test_accelerate_without_a_device_is_named_only_for_the_cpu_fallback(tmp_path
 ])
 def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
     assert diagnose_text(tmp_path, line).root_cause.rule == "kb.runtime.hccl_alltoall_split_mismatch"
+
+
+@pytest.mark.parametrize("message, named", [
+    ("AssertionError: --use-torch-fsdp2 requires --untie-embeddings-and-output-weights", True),
+    ("AssertionError: `--moe-zero-memory` must be enabled when using `--moe-zero-memory-num-layers`", True),
+    ("ValueError: --load is required when --ckpt-convert-format is specified", True),
+    # A version requirement is not an option combination.
+    ("AssertionError: FSDP2 requires PyTorch >= 2.4.0 with FSDP 2 support.", False),
+])
+def test_mindspeed_requirement_messages_join_the_option_family(tmp_path, message, named):
+    report = diagnose_text(tmp_path, "Traceback (most recent call last):\n" + MINDSPEED_FRAME + message)
+    assert ("kb.parallel.mindspeed_options_conflict" in {f.rule for f in report.findings}) is named
