@@ -60,6 +60,14 @@ DOCKER = ("docker run -it --device /dev/davinci3 --device /dev/davinci_manager -
      "sdma channel is 4, the channel exist the following problems: The SMMU returns a Terminate error during "
      "page table translation.\nMemory async copy failed, device_id=1, stream_id=5, task_id=9, length=4096",
      "kb.runtime.sdma_copy_fault"),
+    # pip's "no matching distribution" after it could not reach the index: the network is the cause.
+    ("WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection "
+     "broken by 'ConnectTimeoutError(<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection "
+     "to pypi.org timed out. (connect timeout=15)')': /simple/torch-npu/\n"
+     "ERROR: Could not find a version that satisfies the requirement torch-npu==2.5.1 (from versions: none)\n"
+     "ERROR: No matching distribution found for torch-npu==2.5.1", "kb.environment.package_index_unreachable"),
+    ("ERROR: Could not find a version that satisfies the requirement minspore (from versions: none)\n"
+     "ERROR: No matching distribution found for minspore", "kb.environment.pip_no_distribution"),
     # Operator inputs of two dtypes: the type-same check, not the catch-all argument rule.
     ("TypeError: For primitive[BiasAdd], the input type must be same.\nname:[input_x]:Tensor[Float32].\n"
      "name:[bias]:Tensor[Float16].", "kb.operator.input_dtype_mismatch"),
@@ -73,6 +81,10 @@ def test_the_context_picks_the_cause(tmp_path, text, root):
 
 
 @pytest.mark.parametrize("text, broad", [
+    # A local server that refuses connections is not a package index out of reach.
+    ("requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded "
+     "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new "
+     "connection: [Errno 111] Connection refused'))", "kb.environment.package_index_unreachable"),
     # The device id error of a visible-device list: the visible-device rule, not "the card is busy".
     ("rtSetDevice execute failed, reason=[device id error]\nSet visible device failed, invalid device=2, input "
      "visible devices:0,1", "kb.runtime.device_busy"),
