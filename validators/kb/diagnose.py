@@ -316,6 +316,32 @@ def root_confidence(root: _Agg) -> str:
     return LIKELY if root.rule.generic or quiet_level(root.text) else CONFIDENT
 
 
+def _scan_input(run: _Run, kind: str, raw: str, stdin: Optional[BinaryIO]) -> Optional[str]:
+    """Scan one input of ``kind`` into ``run``; why nothing of it could be read, or None."""
+    before = len(run.files)
+    if kind == "stdin":
+        run.scan_stream(stdin if stdin is not None else sys.stdin.buffer, "-", "stdin", None)
+        return None
+    if kind == "log_dir":
+        try:
+            logs = _log_files(Path(raw))
+        except OSError as exc:
+            run._unreadable(raw, exc)
+            return f"{raw}: {exc.strerror or exc}"
+        if not logs:
+            run.notes.append(make_finding("diagnose.empty_directory", run.lang, file=raw))
+        for log in logs:
+            run.scan_log(log, str(log))
+    elif kind == "script":
+        run.scan_script(Path(raw), raw)
+    else:
+        run.scan_log(Path(raw), raw)
+    scanned = run.files[before:]
+    if scanned and all(entry.error is not None and not entry.bytes for entry in scanned):
+        return f"{raw}: {scanned[0].error}"
+    return None
+
+
 def _without_explained_catch_alls(aggs: List[_Agg], hand_rules: Dict[str, KbRule]) -> List[_Agg]:
     """``aggs`` less each hand-written catch-all whose every hit sits on a line a specific rule of the same
     file explains (one hit, on the specific hit's line): it would only repeat that line's finding in vaguer
@@ -375,30 +401,7 @@ def scan_inputs(inputs: Sequence[Tuple[str, str]], lang: str = "en", stdin: Opti
         DiagnoseInputError: none of the inputs could be read (not a clean bill).
     """
     run = _Run(kb or load_kb_for_logs(), lang, installed)
-    unread: List[str] = []
-    for kind, raw in inputs:
-        before = len(run.files)
-        if kind == "stdin":
-            run.scan_stream(stdin if stdin is not None else sys.stdin.buffer, "-", "stdin", None)
-            continue
-        if kind == "log_dir":
-            try:
-                logs = _log_files(Path(raw))
-            except OSError as exc:
-                run._unreadable(raw, exc)
-                unread.append(f"{raw}: {exc.strerror or exc}")
-                continue
-            if not logs:
-                run.notes.append(make_finding("diagnose.empty_directory", lang, file=raw))
-            for log in logs:
-                run.scan_log(log, str(log))
-        elif kind == "script":
-            run.scan_script(Path(raw), raw)
-        else:
-            run.scan_log(Path(raw), raw)
-        scanned = run.files[before:]
-        if scanned and all(entry.error is not None and not entry.bytes for entry in scanned):
-            unread.append(f"{raw}: {scanned[0].error}")
+    unread = [why for kind, raw in inputs for why in [_scan_input(run, kind, raw, stdin)] if why is not None]
     if unread and len(unread) == len(inputs):
         raise DiagnoseInputError("cannot read: " + "; ".join(unread + [f"{m}: no such file" for m in missing]))
     for raw in missing:

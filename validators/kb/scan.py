@@ -196,20 +196,9 @@ class Scanner:
             counted_at = line_start
             text = clean_line(decode(raw))
             meta_seen = self._read_meta(text)
-            incomplete = []
-
-            def before(n: int, _ls: int = line_start) -> str:
-                return _lines_before(buf, history, _ls, n)
-
-            def after(n: int, _le: int = line_end) -> str:
-                block, complete = _lines_after(buf, _le, n)
-                if not complete and not eof:
-                    incomplete.append(n)
-                return block
-
-            hits = self.matcher.match_candidate(text, before, after)
+            hits, incomplete = self._line_hits(text, buf, history, line_start, line_end, eof)
             if incomplete and defer and line_start > 0:
-                yield line_start
+                yield line_start  # a hit needs lines after it that are not read yet
                 return
             if not hits and shape is not None and not meta_seen:
                 self._learn_quiet(raw, shape, text)
@@ -219,6 +208,23 @@ class Scanner:
                 self._reported[hit.rule] = counted_line
                 yield self._scan_hit(hit, counted_line, text, lambda s=line_start: history + buf[max(0, s - HISTORY):s])
             pos = line_end + 1
+
+    def _line_hits(self, text: str, buf: bytes, history: bytes, line_start: int, line_end: int,
+                   eof: bool) -> Tuple[List[KbHit], bool]:
+        """The hits of the candidate line ``text`` (``buf[line_start:line_end]``), its context read around it in
+        ``buf`` (and ``history`` before it), and whether a pattern asked for lines after it that ``buf`` lacks."""
+        incomplete = []
+
+        def before(n: int) -> str:
+            return _lines_before(buf, history, line_start, n)
+
+        def after(n: int) -> str:
+            block, complete = _lines_after(buf, line_end, n)
+            if not complete and not eof:
+                incomplete.append(n)
+            return block
+
+        return self.matcher.match_candidate(text, before, after), bool(incomplete)
 
     def _read_meta(self, text: str) -> bool:
         """Note what the metadata patterns find in ``text`` (the rank id); whether any was there."""
