@@ -311,3 +311,8 @@ def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
 def test_mindspeed_requirement_messages_join_the_option_family(tmp_path, message, named):
     report = diagnose_text(tmp_path, "Traceback (most recent call last):\n" + MINDSPEED_FRAME + message)
     assert ("kb.parallel.mindspeed_options_conflict" in {f.rule for f in report.findings}) is named
+
+
+def test_ucc_backend_with_one_device_connection_is_named(tmp_path):
+    text = "RuntimeError: UCC-backend requires CUDA_DEVICE_MAX_CONNECTIONS > 1"
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.device_max_connections_one"
