@@ -55,7 +55,7 @@ from support import diagnose_text as _diagnose
     ("ValueError: Verifier function and weight length mismatch: 3 vs 2", "kb.rl.reward_weights", ["weight"]),
     # MindRLHF.
     ("ValueError: origin_inputs size is 9000, you should increase the seq_length of the model 8192.",
-     "kb.rl.prompt_longer_than_seq_length", ["9000", "8192"]),
+     "kb.data.input_longer_than_seq_length", ["9000", "8192"]),
     # Checkpoint slicing in MindFormers and MindRLHF.
     ("FileNotFoundError: The rank_3 folder was not found under src_checkpoint folder.",
      "kb.checkpoint.mf_sliced_checkpoint_layout", ["rank_N"]),
@@ -90,6 +90,15 @@ from support import diagnose_text as _diagnose
      "kb.parallel.moe_config_conflict", ["MoE"]),
     ("AssertionError: When enable_hf2mg_convert is enabled, path /models/mg_ckpt is not a valid HuggingFace path.",
      "kb.weights.online_hf_convert_load_dir", ["--load"]),
+    ("ValueError: The input length:5000 is longer than the seq_length:4096, which is not allowed.",
+     "kb.data.input_longer_than_seq_length", ["5000", "4096"]),
+    ("RuntimeError: world_size (8) is not equal to total_model_size(16)", "kb.parallel.device_num_product", ["tp"]),
+    ("ValueError: World size(6) can not be divisible by expert parallel size(4)",
+     "kb.parallel.mf_expert_parallel_divisible", ["expert_parallel"]),
+    ("FileNotFoundError: There are no safetensors files under the given path /models/qwen2_7b.",
+     "kb.checkpoint.mf_no_checkpoint_files", ["safetensors"]),
+    ("RuntimeError: The model does not appear to be a chat model because it is not configured with a "
+     "`chat_template`.", "kb.serving.chat_template_missing", ["chat"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -110,3 +119,15 @@ def test_each_check_names_its_cause(tmp_path, line, rule, words):
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
+
+
+@pytest.mark.parametrize("prefix", [
+    "",
+    "[rank3]: ",
+    "(TaskRunner pid=2201) ",
+    "2025-07-01 10:00:00.123 | ERROR    | mindspeed_rl.trainer:fit:120 - ",
+    "[ERROR] ME(4021:281473300000000,MainProcess):2025-03-01-10:00:00.000.000 [mindformers/trainer/trainer.py:1345] ",
+])
+def test_a_launcher_or_logger_prefix_does_not_hide_the_check(tmp_path, prefix):
+    report = _diagnose(tmp_path, prefix + "ValueError: actor global_batch_size 48 must be divisible by experience_count 32")
+    assert report.root_cause is not None and report.root_cause.rule == "kb.rl.batch_not_divisible_by_group"
