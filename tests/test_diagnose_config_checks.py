@@ -99,6 +99,12 @@ from support import diagnose_text as _diagnose
      "kb.checkpoint.mf_no_checkpoint_files", ["safetensors"]),
     ("RuntimeError: The model does not appear to be a chat model because it is not configured with a "
      "`chat_template`.", "kb.serving.chat_template_missing", ["chat"]),
+    ("ValueError: The training expert size should be divisibled by the inference expert size.",
+     "kb.rl.reshard_parallel_mismatch", ["expert"]),
+    ("ValueError: bad version, cannot read: /data/wiki_text_document.idx", "kb.data.indexed_dataset_bad_header",
+     ["/data/wiki_text_document.idx"]),
+    ("ValueError: tokenizer_model /models/qwen/tokenizer.json should be a directory for HuggingFaceTokenizer",
+     "kb.data.tokenizer_not_directory", []),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
