@@ -316,3 +316,36 @@ def test_mindspeed_requirement_messages_join_the_option_family(tmp_path, message
 def test_ucc_backend_with_one_device_connection_is_named(tmp_path):
     text = "RuntimeError: UCC-backend requires CUDA_DEVICE_MAX_CONNECTIONS > 1"
     assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.device_max_connections_one"
+
+
+OWN_FILES = ("hccl", "torch_npu", "mindspeed", "cann_runtime", "versions")
+
+
+@pytest.mark.parametrize("name", OWN_FILES)
+def test_every_pattern_fills_every_placeholder_its_texts_use(name):
+    """A pattern without the group a text names would print the bare ``{name}`` (no group at all) or ``?``."""
+    import re
+
+    from mindpilot.datafiles import package_path, read_yaml
+    from mindpilot.validators.kb import load_kb
+    from mindpilot.validators.kb.model import PLACEHOLDER
+
+    rules = load_kb().rules
+    ids = [entry["id"] for entry in read_yaml(package_path("validators", "data", "kb", name + ".yaml"))["rules"]]
+    missing = []
+    for rule in (rules[i] for i in ids):
+        used = {found for text in (rule.title, rule.cause, rule.fix) for lang in ("zh", "en")
+                for found in PLACEHOLDER.findall(text.get(lang)) if found and not found.startswith("installed_")}
+        for pattern in rule.patterns:
+            groups = set(re.compile(pattern.regex).groupindex)
+            groups.update(g for fact in pattern.facts for g in re.compile(fact.regex).groupindex)
+            if used - groups:
+                missing.append((rule.id, pattern.regex[:50], sorted(used - groups)))
+    assert missing == []
+
+
+def test_expert_and_context_parallel_refusal_is_the_ep_family(tmp_path):
+    text = "RuntimeError: combination of expert model prallellism and context parallelism is not supported"
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.parallel.megatron_ep_not_dividing_dp"
+    assert "{" not in report.findings[0].detail
