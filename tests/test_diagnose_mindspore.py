@@ -106,6 +106,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
      "failed, error: libacl_cblas.so: cannot open shared object file: No such file or directory\n"
      "[ERROR] ME(1,1,python):2023-10-16 [infer_session.cc:66] HandleContext] failed register ascend allocator plugin.\n"
      "RuntimeError: build_from_file failed! Error is Common error code.", "kb.environment.lite_ascend_plugin_not_loaded"),
+    # A CUDA library missing on an Ascend machine: the package is a CUDA build, not CUDA to install.
+    ("Traceback (most recent call last):\n  File \"/opt/vllm_ascend/worker.py\", line 3, in <module>\n"
+     "ImportError: libcudart.so.12: cannot open shared object file: No such file or directory",
+     "kb.environment.cuda_build_on_npu"),
     # MindSpore 2.1's wording of the missing operator information for a chip.
     ("RuntimeError: Load op info form json config failed, version: Ascend310P3", "kb.versions.mindspore_soc_not_supported"),
 ])
