@@ -349,3 +349,15 @@ def test_expert_and_context_parallel_refusal_is_the_ep_family(tmp_path):
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.parallel.megatron_ep_not_dividing_dp"
     assert "{" not in report.findings[0].detail
+
+
+def test_deepspeed_compiling_cuda_ops_on_an_ascend_host_names_the_fallback(tmp_path):
+    text = ("[INFO] torch_npu 2.1.0 found, CANN 8.0.RC3\n"
+            "deepspeed.ops.op_builder.builder.MissingCUDAException: CUDA_HOME does not exist, unable to compile CUDA op(s)")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.environment.deepspeed_picked_cuda_on_npu"
+
+
+def test_deepspeed_choosing_cuda_on_a_gpu_host_is_not_flagged(tmp_path):
+    text = ("[INFO] [real_accelerator.py:219:get_accelerator] Setting ds_accelerator to cuda (auto detect)\n"
+            "[INFO] NVIDIA A100-SXM4-80GB, CUDA 12.1")
+    assert "kb.environment.deepspeed_picked_cuda_on_npu" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
