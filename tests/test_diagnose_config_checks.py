@@ -105,6 +105,9 @@ from support import diagnose_text as _diagnose
      ["/data/wiki_text_document.idx"]),
     ("ValueError: tokenizer_model /models/qwen/tokenizer.json should be a directory for HuggingFaceTokenizer",
      "kb.data.tokenizer_not_directory", []),
+    ("AssertionError: seq_length argument is None", "kb.parallel.megatron_required_arg_missing", ["seq_length"]),
+    ("AssertionError: num_experts must be non None to use expert model parallelism",
+     "kb.parallel.moe_config_conflict", ["MoE"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
@@ -122,6 +125,7 @@ def test_each_check_names_its_cause(tmp_path, line, rule, words):
     ("[INFO] guarantee_order is false, partial_rollout_max_split = 2", "kb.rl.rollout_option_conflict"),
     ("[WARNING] the model weight file is not found!", "kb.checkpoint.mf_sliced_checkpoint_layout"),
     ("[INFO] batch size 8 is a multiple of device number 8", "kb.rl.batch_multiple_of_devices"),
+    ("[INFO] lora_target argument is None, using defaults", "kb.parallel.megatron_required_arg_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
