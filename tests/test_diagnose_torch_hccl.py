@@ -361,3 +361,12 @@ def test_deepspeed_choosing_cuda_on_a_gpu_host_is_not_flagged(tmp_path):
     text = ("[INFO] [real_accelerator.py:219:get_accelerator] Setting ds_accelerator to cuda (auto detect)\n"
             "[INFO] NVIDIA A100-SXM4-80GB, CUDA 12.1")
     assert "kb.environment.deepspeed_picked_cuda_on_npu" not in {f.rule for f in diagnose_text(tmp_path, text).findings}
+
+
+def test_deepspeed_cuda_fallback_line_stays_below_the_import_error_that_caused_it(tmp_path):
+    text = ("[INFO] [real_accelerator.py:219:get_accelerator] Setting ds_accelerator to cuda (auto detect)\n"
+            "  File \"/workspace/train.py\", line 3, in <module>\n    import torch_npu\n"
+            "ImportError: libhccl.so: cannot open shared object file: No such file or directory")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.cann_lib_missing"
+    assert "kb.environment.deepspeed_picked_cuda_on_npu" in {f.rule for f in report.findings}
