@@ -20,10 +20,10 @@ from support import diagnose_text
      "mindspore-gpu) is not found. Please confirm that libmindspore_gpu.so is in directory",
      "kb.environment.ms_gpu_cuda_libs_missing", ["CUDA"]),
     ("RuntimeError: Memory not enough: Alloc device memory[1073741824] failed.",
-     "kb.runtime.ms_gpu_memory_not_enough", ["1073741824"]),
+     "kb.runtime.ms_device_memory_not_enough", ["1073741824"]),
     # The device memory pool's wording (brackets), raised: device memory, not the host's.
     ("RuntimeError: Memory not enough: current free memory size[0] is smaller than required size[241827840B]",
-     "kb.runtime.ms_gpu_memory_not_enough", ["241827840", "npu-smi"]),
+     "kb.runtime.ms_device_memory_not_enough", ["241827840", "npu-smi"]),
     ("RuntimeError: #umsg#cuDNN Error:#umsg#cudnnSetTensorNdDescriptor failed | Error Number: 3 CUDNN_STATUS_BAD_PARAM",
      "kb.operator.cudnn_not_supported", ["cuDNN"]),
     ("RuntimeError: CUDA Error: cudaMemcpyAsync failed | Error Number: 700 an illegal memory access was encountered",
@@ -139,7 +139,7 @@ def test_the_rule_that_knows_the_line_wins(tmp_path, text, specific):
     # The pool logs the same words at INFO while it grows: not an error.
     ("[INFO] PRE_ACT(1,f,python):2025-08-20-10:00:04.345.678 [mem_dynamic_allocator.cc:121] CalMemBlockAllocSize] "
      "Memory not enough: current free memory size[0] is smaller than required size[2147483648].",
-     "kb.runtime.ms_gpu_memory_not_enough"),
+     "kb.runtime.ms_device_memory_not_enough"),
     # Another tool's "tensor shape" sentence is not a MindSpore GPU kernel's rank check.
     ("tensor shape is 3, expected 4", "kb.operator.ms_gpu_kernel_input_rank"),
 ])
