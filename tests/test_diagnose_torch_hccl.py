@@ -370,3 +370,11 @@ def test_deepspeed_cuda_fallback_line_stays_below_the_import_error_that_caused_i
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.environment.cann_lib_missing"
     assert "kb.environment.deepspeed_picked_cuda_on_npu" in {f.rule for f in report.findings}
+
+
+def test_megatron_bucketed_inf_check_names_inf(tmp_path):
+    text = ("RuntimeError: Rank 0: Unexpected result inf (found Inf in local grad norm for bucket #0 in backward pass "
+            "before data-parallel communication collective)")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.megatron_nan_grad"
+    assert "Inf" in report.findings[0].title
