@@ -108,6 +108,8 @@ from support import diagnose_text as _diagnose
     ("AssertionError: seq_length argument is None", "kb.parallel.megatron_required_arg_missing", ["seq_length"]),
     ("AssertionError: num_experts must be non None to use expert model parallelism",
      "kb.parallel.moe_config_conflict", ["MoE"]),
+    ("ValueError: The key: max_num_seqs is missing, causing the setup to fail. Please check. If necessary, register "
+     "it in the config file.", "kb.rl.config_key_unknown", ["max_num_seqs", "does not know"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
