@@ -116,6 +116,8 @@ from support import diagnose_text as _diagnose
     ("ImportError: huggingface-hub>=0.34.0,<1.0 is required for a normal functioning of this module, but found "
      "huggingface-hub==1.14.0.", "kb.versions.required_version_range",
      ["huggingface-hub>=0.34.0,<1.0 is required, huggingface-hub==1.14.0 is installed"]),
+    ("AssertionError: current kernel does not support head dimension larger than 256.",
+     "kb.serving.model_structure_not_on_npu_runner", ["head dimension larger than 256"]),
     # triton-ascend
     ("NotImplementedError: NPU subtarget Ascend310P3 not supported yet", "kb.operator.triton_chip_not_targeted",
      ["Ascend310P3", "310P"]),
