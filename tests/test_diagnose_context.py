@@ -73,6 +73,8 @@ DOCKER = ("docker run -it --device /dev/davinci3 --device /dev/davinci_manager -
      "name:[bias]:Tensor[Float16].", "kb.operator.input_dtype_mismatch"),
     ("RuntimeError: Input type (c10::BFloat16) and bias type (float) should be the same",
      "kb.operator.input_dtype_mismatch"),
+    # torch's expected-type check names both types: precision or an index/label dtype.
+    ("RuntimeError: expected scalar type BFloat16 but found Float", "kb.operator.scalar_type_expected"),
 ])
 def test_the_context_picks_the_cause(tmp_path, text, root):
     report = _diagnose(tmp_path, text)
