@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from itertools import accumulate
+from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
@@ -100,9 +100,25 @@ def candidate_lines(region: Tuple[bytes, int], finder: Any,
     data, first = region
     seen: set = set()
     rest = yield from _line_by_line(data, first, finder, seen)
-    if rest is not None:
+    while rest is not None:
         offset, number = rest
-        yield from _by_shape(data[offset:], number, finder, masked_finder, seen)
+        end = _block_end(data, offset)
+        yield from _by_shape(data, offset, end, number, finder, masked_finder, seen)
+        rest = (end, number + data.count(b"\n", offset, end)) if end < len(data) else None
+
+
+BY_SHAPE_BLOCK = 1 << 20
+"""Bytes split and masked at a time: a block of short lines makes as many small objects as it has lines."""
+
+
+def _block_end(data: bytes, offset: int) -> int:
+    """Where the block that starts at ``offset`` ends: after the first newline past :data:`BY_SHAPE_BLOCK`
+    bytes, or at the end of ``data``."""
+    end = offset + BY_SHAPE_BLOCK
+    if end >= len(data):
+        return len(data)
+    cut = data.find(b"\n", end)
+    return len(data) if cut < 0 else cut + 1
 
 
 def _shape_key(shape: bytes, raw: bytes) -> bytes:
@@ -146,16 +162,19 @@ def _lines_back(data: bytes, start: int) -> Iterator[bytes]:
         start = data.rfind(b"\n", 0, start - 1) + 1
 
 
-def _by_shape(data: bytes, first: int, finder: Any, masked_finder: Any,
+def _by_shape(data: bytes, start: int, end: int, first: int, finder: Any, masked_finder: Any,
               seen: set) -> Iterator[Tuple[int, str, Optional[str]]]:
-    """:func:`candidate_lines` by shape: the data split and masked whole (C loops), only its distinct shapes
-    searched (with ``masked_finder``, the literals with their digits made 0); lines are visited one by one
-    only for shapes whose first bytes hold digits (a rank prefix)."""
-    shapes = data.translate(_DIGITS_TO_ZERO).split(b"\n")
+    """:func:`candidate_lines` by shape in ``data[start:end]`` (whole lines; ``first``: the number of its first
+    line): split and masked whole (C loops), only its distinct shapes searched (with ``masked_finder``, the
+    literals with their digits made 0); lines are visited one by one only for shapes whose first bytes hold
+    digits (a rank prefix)."""
+    block = data[start:end]
+    shapes = block.translate(_DIGITS_TO_ZERO).split(b"\n")
     starts = list(accumulate(map((1).__add__, map(len, shapes)), initial=0))  # masking keeps every length
+    earlier = _lines_back(data, data.rfind(b"\n", 0, start - 1) + 1) if start > 0 else iter(())
 
     def raw(index: int) -> bytes:
-        return data[starts[index]:starts[index + 1] - 1].rstrip(b"\r")
+        return block[starts[index]:starts[index + 1] - 1].rstrip(b"\r")
 
     chosen: List[int] = []
     per_line: set = set()
@@ -168,11 +187,15 @@ def _by_shape(data: bytes, first: int, finder: Any, masked_finder: Any,
         if (shape[:1] in (b"[", b"(") and b"0" in shape[:12]) or finder.search(raw(index)) is None:
             per_line.add(shape)
         elif _shape_key(shape.rstrip(b"\r"), raw(index)) not in seen:
+            if len(seen) < MAX_QUIET:
+                seen.add(_shape_key(shape.rstrip(b"\r"), raw(index)))
             chosen.append(index)
     if per_line:
         chosen += _first_of_each_key(shapes, per_line, raw, finder, seen)
+    earlier_lines = list(islice(earlier, STAMP_LOOKBACK)) if chosen and min(chosen) < STAMP_LOOKBACK else []
     for index in sorted(chosen):
-        yield first + index, decode(raw(index)), _stamp_before(raw(at) for at in range(index, -1, -1))
+        back = chain((raw(at) for at in range(index, -1, -1)), earlier_lines)
+        yield first + index, decode(raw(index)), _stamp_before(back)
 
 
 def _first_of_each_key(shapes: List[bytes], wanted: set, raw: Callable[[int], bytes], finder: Any,

@@ -29,11 +29,13 @@ def _finders():
 
 
 @pytest.mark.parametrize("switch_after", [0, 1, 3])
-def test_reading_by_shape_gives_what_reading_line_by_line_gives(monkeypatch, switch_after):
+@pytest.mark.parametrize("block", [1 << 20, 1, 90])
+def test_reading_by_shape_gives_what_reading_line_by_line_gives(monkeypatch, switch_after, block):
     finder, masked = _finders()
     data = LOG.encode()
     whole = list(failure_lines.candidate_lines((data, 7), finder, masked))
     monkeypatch.setattr(failure_lines, "LINE_BY_LINE", switch_after)
+    monkeypatch.setattr(failure_lines, "BY_SHAPE_BLOCK", block)  # blocks of one line, of a few, of all
     assert list(failure_lines.candidate_lines((data, 7), finder, masked)) == whole
 
 
@@ -55,12 +57,28 @@ def test_a_benign_log_past_the_line_by_line_budget_is_read_by_shape(monkeypatch)
     started = []
     by_shape = failure_lines._by_shape
 
-    def recorded(data, first, *rest):
+    def recorded(data, start, end, first, *rest):
         started.append(first)
-        return by_shape(data, first, *rest)
+        return by_shape(data, start, end, first, *rest)
 
     monkeypatch.setattr(failure_lines, "_by_shape", recorded)
     found = list(failure_lines.candidate_lines(("\n".join(lines).encode(), 1), finder, masked))
     # One line per shape (the process id's digit count makes the shape), then the error.
     assert [number for number, _, _ in found] == [1, 11, 101, 1001, 3001], found
     assert started == [failure_lines.LINE_BY_LINE + 1]
+
+
+def test_a_region_of_many_short_failing_lines_is_read_in_bounded_blocks(monkeypatch):
+    finder, masked = _finders()
+    blocks = []
+    by_shape = failure_lines._by_shape
+
+    def recorded(data, start, end, *rest):
+        blocks.append(end - start)
+        return by_shape(data, start, end, *rest)
+
+    monkeypatch.setattr(failure_lines, "_by_shape", recorded)
+    data = b"fail\n" * 600_000 + b"ValueError: the real error\n"  # 3 MB of five-byte lines
+    found = list(failure_lines.candidate_lines((data, 1), finder, masked))
+    assert [number for number, _, _ in found] == [1, 600_001]
+    assert len(blocks) >= 3 and max(blocks) <= failure_lines.BY_SHAPE_BLOCK + 5
