@@ -23,6 +23,9 @@ DOCKER = ("docker run -it --device /dev/davinci3 --device /dev/davinci_manager -
               "dcmi module initialize failed. ret is -8005", "kb.environment.npu_smi_in_container"),
     ("podman run --device=/dev/davinci0 -it img\ndcmi module initialize failed. ret is -8002",
      "kb.environment.npu_smi_in_container"),
+    # npu-smi words the occupied card itself, container or not.
+    (DOCKER + "dcmi model initialized failed, because the device is used. ret is -8020",
+     "kb.environment.npu_card_occupied_by_container"),
     # A device-side HCCL listen failing: a port in use, or a NIC whose RDMA never came up.
     ("[ERROR] HCCL(7,python):2025-01-01-00:00:00.000.000 [hccl_socket.cc:100] [7][HcclSocket][Listen] socket "
      "type[1], listen on ip[10.0.0.5] and specific port[16666] fail. Please check the port status and whether "
