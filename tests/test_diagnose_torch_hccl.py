@@ -378,3 +378,10 @@ def test_megatron_bucketed_inf_check_names_inf(tmp_path):
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.runtime.megatron_nan_grad"
     assert "Inf" in report.findings[0].title
+
+
+def test_a_missing_mindspeed_package_stays_with_the_install_rule(tmp_path):
+    report = diagnose_text(tmp_path, "ModuleNotFoundError: No module named 'mindspeed'")
+    assert report.root_cause.rule == "kb.environment.ascend_python_package_missing"
+    sub = diagnose_text(tmp_path, "ModuleNotFoundError: No module named 'mindspeed_llm.tasks.megatron_adaptor'")
+    assert sub.root_cause.rule == "kb.versions.mindspeed_module_missing"
