@@ -53,6 +53,8 @@ from support import diagnose_text
      "install the package and try building MindSpore again.", "kb.environment.build_tool_missing", ["MindSpore"]),
     ("ImportError: libgmpxx.so.4: cannot open shared object file: No such file or directory",
      "kb.environment.build_gmp_missing", ["--enable-cxx"]),
+    ("-- download: /root/mindspore/build/mindspore/_deps/icu4c-src , icu4c , https://x/icu.tar.gz\n"
+     "  error: downloading 'https://x/icu.tar.gz' failed", "kb.environment.build_third_party_download", [".mslib"]),
     ("OSError: libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory",
      "kb.environment.cuda_lib_not_found", ["libcudnn_ops_infer.so.8", "LD_LIBRARY_PATH"]),
     ("ImportError: libnccl.so.2: cannot open shared object file: No such file or directory",
