@@ -110,6 +110,8 @@ from support import diagnose_text as _diagnose
      "kb.parallel.moe_config_conflict", ["MoE"]),
     ("ValueError: The key: max_num_seqs is missing, causing the setup to fail. Please check. If necessary, register "
      "it in the config file.", "kb.rl.config_key_unknown", ["max_num_seqs", "does not know"]),
+    ("ValueError: TD max_len:96 need be divisible by experience_count: 64", "kb.rl.batch_not_divisible_by_group",
+     ["experience_count"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
