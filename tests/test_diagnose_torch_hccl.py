@@ -222,7 +222,7 @@ def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
     assert diagnose_text(tmp_path, line).root_cause.rule == "kb.runtime.hccl_alltoall_split_mismatch"
 
 
-OWN_FILES = ("hccl", "torch_npu", "mindspeed", "cann_runtime", "versions")
+OWN_FILES = ("hccl", "process_group_hccl", "torch_npu", "mindspeed", "cann_runtime", "versions")
 
 
 @pytest.mark.parametrize("name", OWN_FILES)
