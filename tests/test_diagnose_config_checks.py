@@ -112,6 +112,16 @@ from support import diagnose_text as _diagnose
      "it in the config file.", "kb.rl.config_key_unknown", ["max_num_seqs", "does not know"]),
     ("ValueError: TD max_len:96 need be divisible by experience_count: 64", "kb.rl.batch_not_divisible_by_group",
      ["experience_count"]),
+    ("ValueError: For 'MultiHeadAttention', the class variable 'num_heads' must be a multiple of "
+     "'parallel_config.model_parallel', but got the num_heads is 28 and the parallel_config.model_parallel  is 8.",
+     "kb.parallel.heads_mp", ["model_parallel"]),
+    ("ValueError: For 'FeedForward', the class variable 'ffn_hidden_size' must be a multiple of thenum of model "
+     "parallel, but got the ffn_hidden_size is 18944 and the num of model parallel is 3.", "kb.parallel.ffn_mp",
+     ["mp"]),
+    ("ValueError: Device num should be divided by pipeline stage num.", "kb.parallel.device_num_not_divisible_by_stages",
+     ["pipeline"]),
+    ("ValueError: For 'MultiHeadAttention', the class variable 'hidden_size' must be a multiple of 'n_head', but got "
+     "the hidden_size is 5120 and the n_head is 48.", "kb.parallel.hidden_not_multiple_of_heads", ["5120", "48"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
