@@ -220,29 +220,3 @@ def test_accelerate_without_a_device_is_named_only_for_the_cpu_fallback(tmp_path
 ])
 def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
     assert diagnose_text(tmp_path, line).root_cause.rule == "kb.runtime.hccl_alltoall_split_mismatch"
-
-
-OWN_FILES = ("hccl", "process_group_hccl", "torch_npu", "mindspeed", "cann_runtime", "versions")
-
-
-@pytest.mark.parametrize("name", OWN_FILES)
-def test_every_pattern_fills_every_placeholder_its_texts_use(name):
-    """A pattern without the group a text names would print the bare ``{name}`` (no group at all) or ``?``."""
-    import re
-
-    from mindpilot.datafiles import package_path, read_yaml
-    from mindpilot.validators.kb import load_kb
-    from mindpilot.validators.kb.model import PLACEHOLDER
-
-    rules = load_kb().rules
-    ids = [entry["id"] for entry in read_yaml(package_path("validators", "data", "kb", name + ".yaml"))["rules"]]
-    missing = []
-    for rule in (rules[i] for i in ids):
-        used = {found for text in (rule.title, rule.cause, rule.fix) for lang in ("zh", "en")
-                for found in PLACEHOLDER.findall(text.get(lang)) if found and not found.startswith("installed_")}
-        for pattern in rule.patterns:
-            groups = set(re.compile(pattern.regex).groupindex)
-            groups.update(g for fact in pattern.facts for g in re.compile(fact.regex).groupindex)
-            if used - groups:
-                missing.append((rule.id, pattern.regex[:50], sorted(used - groups)))
-    assert missing == []

@@ -64,6 +64,21 @@ def test_literal_is_in_every_fixture_match():
     assert checked >= len(KB)
 
 
+def test_every_pattern_fills_every_placeholder_its_texts_use():
+    """A pattern without the group a text names would print a bare ``{name}`` (no group at all) or ``?``."""
+    from mindpilot.validators.kb.model import PLACEHOLDER
+
+    missing = []
+    for rule in load_kb().rules.values():
+        used = {found for text in (rule.title, rule.cause, rule.fix) for lang in ("zh", "en")
+                for found in PLACEHOLDER.findall(text.get(lang) or "") if found and not found.startswith("installed_")}
+        for pattern in rule.patterns:
+            groups = set(re.compile(pattern.regex).groupindex)
+            groups.update(g for fact in pattern.facts for g in re.compile(fact.regex).groupindex)
+            if used - groups:
+                missing.append((rule.id, pattern.regex[:50], sorted(used - groups)))
+    assert missing == []
+
 def test_no_fixture_without_a_rule():
     for fixture in (LOGS / "kb").iterdir():
         assert ".".join(fixture.name.split(".")[:3]) in KB.rules, fixture.name
