@@ -122,6 +122,11 @@ from support import diagnose_text as _diagnose
      ["pipeline"]),
     ("ValueError: For 'MultiHeadAttention', the class variable 'hidden_size' must be a multiple of 'n_head', but got "
      "the hidden_size is 5120 and the n_head is 48.", "kb.parallel.hidden_not_multiple_of_heads", ["5120", "48"]),
+    ("ValueError: tp_group_size must be divisible by kv_num_heads when kv_num_heads is less than tp_group_size, but "
+     "got kv_num_heads 4 and tp_group_size 6", "kb.parallel.heads_mp", ["KV"]),
+    ("ValueError: The value of expert_model_parallel_size must be divisible by data_parallel_size * "
+     "tensor_model_parallel_size, wheredata_parallel_size: 2, tensor_model_parallel_size: 2, ",
+     "kb.parallel.mf_expert_parallel_divisible", ["expert_parallel"]),
 ])
 def test_each_check_names_its_cause(tmp_path, line, rule, words):
     report = _diagnose(tmp_path, line)
