@@ -220,3 +220,8 @@ def test_accelerate_without_a_device_is_named_only_for_the_cpu_fallback(tmp_path
 ])
 def test_each_all_to_all_split_check_is_the_same_family(tmp_path, line):
     assert diagnose_text(tmp_path, line).root_cause.rule == "kb.runtime.hccl_alltoall_split_mismatch"
+
+
+def test_a_card_range_across_both_groups_is_named_from_the_message_alone(tmp_path):
+    text = "ValueError: device num [2, 6) must be in the same group of [0,4] or [4,8] !"
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.launch.hccl_tools_device_range"
