@@ -20,9 +20,10 @@ logs collected after the rules were written (tests/data/real/fresh/), outside th
 measures a second held-out set (tests/data/real/holdout2/), collected once the first held-out half and the
 fresh set had become tuning material; it is read once, at the end. ``--holdout3`` measures a third held-out set
 (every ``tests/data/real/holdout3/*/index.yaml``: one folder per collector), collected once every earlier set
-had become tuning material; it too is read once, at the end.
+had become tuning material; it too is read once, at the end. ``--holdout4`` measures a fourth held-out set
+(every ``tests/data/real/holdout4/*/index.yaml``), collected the same way once the third had become tuning material.
 
-    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --holdout3 | --all]
+    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --holdout3 | --holdout4 | --all]
         [--verbose] [--json]
 """
 
@@ -45,6 +46,8 @@ HOLDOUT2 = CORPUS / "holdout2" / "index.yaml"
 """A second held-out set, collected after the first measures were used up (``--holdout2``); outside the split."""
 HOLDOUT3 = CORPUS / "holdout3"
 """A third held-out set (``--holdout3``), one sub-folder with its own index.yaml per collector; outside the split."""
+HOLDOUT4 = CORPUS / "holdout4"
+"""A fourth held-out set (``--holdout4``), laid out as the third; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -92,14 +95,14 @@ def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
     return cases
 
 
-def holdout3_indexes(folder: Path = HOLDOUT3) -> list[Path]:
-    """Every index of the third held-out set, in name order (one per collector's sub-folder)."""
+def collector_indexes(folder: Path) -> list[Path]:
+    """Every index of a held-out set kept one sub-folder per collector (the third and later), in name order."""
     return sorted(folder.glob("*/index.yaml"))
 
 
-def load_holdout3(folder: Path = HOLDOUT3) -> list[Case]:
-    """The third held-out set: the cases of all its indexes together."""
-    return [case for index in holdout3_indexes(folder) for case in load_cases(index)]
+def load_collected(folder: Path) -> list[Case]:
+    """A held-out set kept one sub-folder per collector: the cases of all its indexes together."""
+    return [case for index in collector_indexes(folder) for case in load_cases(index)]
 
 
 def assign_halves(cases: Sequence[Case]) -> dict[str, str]:
@@ -214,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--fresh", action="store_true", help="the set collected after the rules were written")
     which.add_argument("--holdout2", action="store_true", help="the second held-out set (read only at the end)")
     which.add_argument("--holdout3", action="store_true", help="the third held-out set (read only at the end)")
+    which.add_argument("--holdout4", action="store_true", help="the fourth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -230,7 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.holdout2:
         cases, wanted = load_cases(HOLDOUT2), ["holdout2"]
     if args.holdout3:
-        cases, wanted = load_holdout3(), ["holdout3"]
+        cases, wanted = load_collected(HOLDOUT3), ["holdout3"]
+    if args.holdout4:
+        cases, wanted = load_collected(HOLDOUT4), ["holdout4"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])

@@ -99,32 +99,61 @@ def test_second_held_out_set_is_well_formed_and_apart_from_earlier_sets():
 
 HOLDOUT3_MIN_CASES = 28
 """Issue 17: a third held-out set, one folder per collector, measured once at the end (no accuracy threshold)."""
+HOLDOUT4_MIN_CASES = 28
+"""Issue 17: a fourth held-out set, laid out as the third, collected once the third had become tuning material."""
+
+
+def _assert_collected_set_well_formed(folder, half, min_cases):
+    """A held-out set kept one folder per collector: every index well formed, ids unique across the folders,
+    every log beside an index; returns its cases."""
+    indexes = BENCH.collector_indexes(folder)
+    assert indexes, f"{folder}/<collector>/index.yaml"
+    cases = BENCH.load_collected(folder)
+    assert len(cases) >= min_cases
+    assert {case.half for case in cases} == {half}
+    for index in indexes:
+        _assert_well_formed(BENCH.load_cases(index), index.parent)
+    ids = [case.id for case in cases]
+    assert len(set(ids)) == len(ids), "ids are unique across the collectors' folders"
+    unindexed = [path for path in folder.rglob("*.log") if path.parent.joinpath("index.yaml") not in indexes]
+    assert not unindexed, f"every {half} log sits beside an index"
+    return cases
 
 
 def test_third_held_out_set_is_well_formed_and_apart_from_earlier_sets():
-    indexes = BENCH.holdout3_indexes()
-    assert indexes, "tests/data/real/holdout3/<collector>/index.yaml"
-    holdout3 = BENCH.load_holdout3()
-    assert len(holdout3) >= HOLDOUT3_MIN_CASES
-    assert {case.half for case in holdout3} == {"holdout3"}
-    for index in indexes:
-        _assert_well_formed(BENCH.load_cases(index), index.parent)
-    ids = [case.id for case in holdout3]
-    assert len(set(ids)) == len(ids), "ids are unique across the collectors' folders"
+    holdout3 = _assert_collected_set_well_formed(BENCH.HOLDOUT3, "holdout3", HOLDOUT3_MIN_CASES)
     _assert_apart(holdout3, CASES + BENCH.load_cases(BENCH.FRESH) + BENCH.load_cases(BENCH.HOLDOUT2))
-    unindexed = [path for path in BENCH.HOLDOUT3.rglob("*.log") if path.parent.joinpath("index.yaml") not in indexes]
-    assert not unindexed, "every holdout3 log sits beside an index"
 
 
-def test_third_held_out_set_reads_every_collectors_index(tmp_path):
+def test_fourth_held_out_set_is_well_formed_one_case_per_thread_and_apart_from_earlier_sets():
+    holdout4 = _assert_collected_set_well_formed(BENCH.HOLDOUT4, "holdout4", HOLDOUT4_MIN_CASES)
+    pages = [_page(case.source) for case in holdout4]
+    assert len(set(pages)) == len(pages), "one case per thread, across the collectors' folders too"
+    _assert_apart(holdout4, CASES + BENCH.load_cases(BENCH.FRESH) + BENCH.load_cases(BENCH.HOLDOUT2)
+                  + BENCH.load_collected(BENCH.HOLDOUT3))
+
+
+def test_no_source_page_is_in_two_sets():
+    sets = {"split": CASES, "fresh": BENCH.load_cases(BENCH.FRESH), "holdout2": BENCH.load_cases(BENCH.HOLDOUT2),
+            "holdout3": BENCH.load_collected(BENCH.HOLDOUT3), "holdout4": BENCH.load_collected(BENCH.HOLDOUT4)}
+    owners = {}
+    for name, cases in sets.items():
+        for page in {_page(case.source) for case in cases}:
+            owners.setdefault(page, []).append(name)
+    assert {page: names for page, names in owners.items() if len(names) > 1} == {}
+
+
+@pytest.mark.parametrize("half", ["holdout3", "holdout4"])
+def test_a_collected_set_reads_every_collectors_index(tmp_path, half):
     for collector, case_id in (("torch", "t_case"), ("ms", "m_case")):
         (tmp_path / collector).mkdir()
         (tmp_path / collector / "index.yaml").write_text(
             f"cases:\n  - {{id: {case_id}, source: 'https://x/{case_id}', family: f, cause: c, expect: [[w]],"
-            f" key: k, half: holdout3}}\n", encoding="utf-8")
+            f" key: k, half: {half}}}\n", encoding="utf-8")
     (tmp_path / "notes.yaml").write_text("cases: []\n", encoding="utf-8")
-    cases = BENCH.load_holdout3(tmp_path)
-    assert [(case.id, case.folder.name) for case in cases] == [("m_case", "ms"), ("t_case", "torch")]
+    cases = BENCH.load_collected(tmp_path)
+    assert [(case.id, case.folder.name, case.half) for case in cases] == [
+        ("m_case", "ms", half), ("t_case", "torch", half)]
 
 
 def test_halves_are_the_hash_split_and_hold_every_family_with_two_sources():
