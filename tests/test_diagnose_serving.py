@@ -46,6 +46,13 @@ def _rules(report) -> set:
      "mem_fraction_static=0.8", "kb.serving.sglang_mem_fraction", ["mem_fraction_static"]),
     ("E89999: Inner Error! HCCL_BUFFSIZE is too small, need 1024MB", "kb.serving.hccl_buffsize_too_small",
      ["HCCL_BUFFSIZE"]),
+    # a bf16 kernel the chip's operator package does not build (310P, 910A have no bf16)
+    ("EZ1001: PromptFlashAttention LaunchAicore failed.\n        Cannot find bin of op PromptFlashAttention, integral "
+     "key 0/1/|bf16/ND/bf16/ND/.", "kb.environment.op_binary_missing", ["bf16", "310P", "float16"]),
+    # the MoE dispatch v2 tiling names the expert-parallel window, under an EZ1008 tiling failure
+    ("Execution_Error(EZ1008): Failed to execute operator MoeDistributeDispatchV2_1. Reason: Failed to execute "
+     "tiling function.\n        HCCL_BUFFSIZE_EP is too SMALL, maxBs = 64, h = 4096, NEEDED = 600MB, HCCL_BUFFSIZE=256MB.",
+     "kb.serving.hccl_buffsize_too_small", ["HCCL_BUFFSIZE"]),
     ("ValueError: The decoder prompt (length 9000) is longer than the maximum model length of 8192. Make sure that "
      "`max_model_len` is no smaller than the number of text tokens.", "kb.serving.prompt_over_max_model_len",
      ["9000", "8192"]),
