@@ -48,7 +48,7 @@ def _rules(report) -> set:
      ["HCCL_BUFFSIZE"]),
     # a bf16 kernel the chip's operator package does not build (310P, 910A have no bf16)
     ("EZ1001: PromptFlashAttention LaunchAicore failed.\n        Cannot find bin of op PromptFlashAttention, integral "
-     "key 0/1/|bf16/ND/bf16/ND/.", "kb.environment.op_binary_missing", ["bf16", "310P", "float16"]),
+     "key 0/1/|bf16/ND/bf16/ND/.", "kb.environment.op_binary_missing", ["bf16", "310P"]),
     # the MoE dispatch v2 tiling names the expert-parallel window, under an EZ1008 tiling failure
     ("Execution_Error(EZ1008): Failed to execute operator MoeDistributeDispatchV2_1. Reason: Failed to execute "
      "tiling function.\n        HCCL_BUFFSIZE_EP is too SMALL, maxBs = 64, h = 4096, NEEDED = 600MB, HCCL_BUFFSIZE=256MB.",
