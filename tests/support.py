@@ -86,3 +86,11 @@ def diagnose_text(folder: Path, text: str, name: str = "job.log"):
     log = folder / name
     log.write_text(text + "\n", encoding="utf-8")
     return diagnose_paths([str(log)], "en")
+
+
+def assert_root_cause_says(report, rule: str, words, with_fix: bool = False) -> None:
+    """The root cause is ``rule`` and its first finding's title and detail (and fix, ``with_fix``) say every word."""
+    assert report.root_cause is not None and report.root_cause.rule == rule, [f.rule for f in report.findings]
+    finding = report.findings[0]
+    said = " ".join(filter(None, (finding.title, finding.detail, finding.fix if with_fix else None)))
+    assert all(word in said for word in words), said

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text as _diagnose
+from support import assert_root_cause_says, diagnose_text as _diagnose
 
 
 
@@ -98,10 +98,7 @@ from support import diagnose_text as _diagnose
      "kb.launch.address_in_use", ["port is already in use"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
-    report = _diagnose(tmp_path, line)
-    assert report.root_cause is not None and report.root_cause.rule == rule, report.root_cause
-    text = report.findings[0].title + " " + (report.findings[0].detail or "")
-    assert all(word in text for word in words), text
+    assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
 
 
 @pytest.mark.parametrize("line, specific", [

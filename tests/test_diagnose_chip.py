@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text as _diagnose
+from support import assert_root_cause_says, diagnose_text as _diagnose
 
 
-
-
-def _words(finding) -> str:
-    return " ".join((finding.title or "", finding.detail or "", finding.fix or ""))
 
 
 @pytest.mark.parametrize("line, rule, words", [
@@ -86,10 +82,7 @@ def _words(finding) -> str:
      "kb.runtime.device_resources_insufficient", ["npu-smi"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
-    report = _diagnose(tmp_path, line)
-    assert report.root_cause is not None and report.root_cause.rule == rule, [f.rule for f in report.findings]
-    text = _words(report.findings[0])
-    assert all(word in text for word in words), text
+    assert_root_cause_says(_diagnose(tmp_path, line), rule, words, with_fix=True)
 
 
 def test_both_soc_versions_outrank_the_bare_return_code(tmp_path):

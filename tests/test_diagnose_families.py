@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text as _diagnose
+from support import assert_root_cause_says, diagnose_text as _diagnose
 
 
 
@@ -35,10 +35,7 @@ from support import diagnose_text as _diagnose
      "family[2] is not same as others[10].", "kb.launch.hccl_ip_family_mismatch", ["IPv4", "IPv6"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
-    report = _diagnose(tmp_path, line)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    title = report.findings[0].title + " " + (report.findings[0].detail or "")
-    assert all(word in title for word in words), title
+    assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
 
 
 @pytest.mark.parametrize("text, specific", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text
+from support import assert_root_cause_says, diagnose_text
 
 
 @pytest.mark.parametrize("text, rule, words", [
@@ -75,11 +75,7 @@ from support import diagnose_text
      "kb.launch.ms_device_id_env_invalid", ["4096"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
-    report = diagnose_text(tmp_path, text)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    finding = report.findings[0]
-    said = " ".join((finding.title, finding.detail or "", finding.fix or ""))
-    assert all(word in said for word in words), said
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words, with_fix=True)
 
 
 @pytest.mark.parametrize("text, specific", [

@@ -11,7 +11,7 @@ from functools import partial
 
 import pytest
 
-from support import diagnose_text
+from support import assert_root_cause_says, diagnose_text
 
 
 _diagnose = partial(diagnose_text, name="worker_0.log")
@@ -117,10 +117,7 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "kb.graph.matmul_inner_dims", ["MatMulAllReduce", "2048"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
-    report = _diagnose(tmp_path, text)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    shown = report.findings[0].title + " " + (report.findings[0].detail or "") + " " + (report.findings[0].fix or "")
-    assert all(word in shown for word in words), shown
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
 
 
 @pytest.mark.parametrize("text, rule", [

@@ -12,7 +12,7 @@ from functools import partial
 import pytest
 
 from mindpilot.validators.kb import load_kb
-from support import diagnose_text
+from support import assert_root_cause_says, diagnose_text
 
 
 _diagnose = partial(diagnose_text, name="serve.log")
@@ -81,10 +81,7 @@ def _rules(report) -> set:
      ["quant"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
-    report = _diagnose(tmp_path, line)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    said = report.findings[0].title + " " + (report.findings[0].detail or "")
-    assert all(word in said for word in words), said
+    assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
 
 
 @pytest.mark.parametrize("text, specific, catch_all", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text as _diagnose
+from support import assert_root_cause_says, diagnose_text as _diagnose
 
 
 @pytest.mark.parametrize("text, rule, words", [
@@ -130,10 +130,7 @@ from support import diagnose_text as _diagnose
      "kb.operator.triton_kernel_compile_failed", ["triton-ascend", "CANN", "SGLang"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
-    report = _diagnose(tmp_path, text)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    said = " ".join(filter(None, (report.findings[0].title, report.findings[0].detail, report.findings[0].fix)))
-    assert all(word in said for word in words), said
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
 
 
 @pytest.mark.parametrize("text, specific", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import diagnose_text
+from support import assert_root_cause_says, diagnose_text
 
 
 @pytest.mark.parametrize("text, rule, words", [
@@ -38,10 +38,7 @@ from support import diagnose_text
      ["2.1.0+cpu"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
-    report = diagnose_text(tmp_path, text)
-    assert report.root_cause is not None and report.root_cause.rule == rule
-    said = report.findings[0].title + " " + (report.findings[0].detail or "")
-    assert all(word in said for word in words), said
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
 
 
 def test_pip_pin_conflict_names_torch_npu_over_the_generic_conflict(tmp_path):
