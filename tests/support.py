@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -94,3 +96,13 @@ def assert_root_cause_says(report, rule: str, words, with_fix: bool = False) -> 
     finding = report.findings[0]
     said = " ".join(filter(None, (finding.title, finding.detail, finding.fix if with_fix else None)))
     assert all(word in said for word in words), said
+
+
+@functools.lru_cache(maxsize=None)
+def accuracy_bench():
+    """bench/diagnose_accuracy.py as a module (a script, not part of the package), loaded once."""
+    spec = importlib.util.spec_from_file_location("diagnose_accuracy", REPO / "bench" / "diagnose_accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("diagnose_accuracy", module)
+    spec.loader.exec_module(module)
+    return module

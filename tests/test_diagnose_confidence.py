@@ -8,9 +8,7 @@ it; a rule that matched a traceback's quoted ``raise`` points at the exception's
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
@@ -19,7 +17,7 @@ from mindpilot.validators.kb import diagnose, knowledge
 from mindpilot.validators.kb.model import KbPattern, KbRule
 from mindpilot.validators.kb.report import CONFIDENT, LIKELY, UNSURE
 from mindpilot.validators.text.report import report_lines
-from support import REPO, run_cli
+from support import accuracy_bench, run_cli
 
 
 def _rule(rule_id: str, regex: str, title: str, generic: bool = False) -> KbRule:
@@ -102,16 +100,8 @@ def test_the_cli_json_names_the_confidence_of_a_shipped_catch_all(tmp_path):
     assert root["confidence"] in (LIKELY, UNSURE) and list(root)[-1] == "confidence", root
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("diagnose_accuracy", REPO / "bench" / "diagnose_accuracy.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("diagnose_accuracy", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_bench_counts_a_wrong_answer_only_when_it_is_said_as_certain(two_rules, tmp_path):
-    bench = _bench()
+    bench = accuracy_bench()
     assert not bench.is_unsure(_analyse(tmp_path, NAMED))
     assert bench.is_unsure(_analyse(tmp_path, GENERIC_ONLY)) and bench.is_unsure(_analyse(tmp_path, UNKNOWN))
     case = bench.Case(id="job", source="s", family="f", cause="c", expect=[["nothing", "here"]], key="aclnn",

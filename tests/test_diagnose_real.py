@@ -8,25 +8,13 @@ halves as the hash split made them) and the tuning half's accuracy from sliding 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import accuracy_bench
 
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("diagnose_accuracy", ROOT / "bench" / "diagnose_accuracy.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("diagnose_accuracy", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _bench()
+BENCH = accuracy_bench()
 CASES = BENCH.load_cases()
 
 
