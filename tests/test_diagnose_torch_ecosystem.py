@@ -1,0 +1,56 @@
+"""The PyTorch-on-Ascend ecosystem (validators/data/kb/torch_ecosystem.yaml): the frameworks on top of torch_npu
+name their own switch or package, other wordings of one family reach the same rule, and look-alike lines
+(the same words about something else) stay quiet.
+
+Each rule's fixture in tests/data/logs/kb/ is one member, checked by test_kb_rules.py and
+test_diagnose_ranking.py; the lines here are the framework's other messages of the family.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # lmdeploy logs the import error of its Ascend backend and exits (lmdeploy/utils.py try_import_deeplink).
+    ("2025-06-01 10:00:01,456 - lmdeploy - ERROR - utils.py:473 - ModuleNotFoundError: No module named "
+     "'dlinfer.vendor.ascend'", "kb.environment.lmdeploy_dlinfer_missing", ["dlinfer.vendor.ascend", "lmdeploy"]),
+    ("AssertionError: invalid device_type: npu:0", "kb.serving.lmdeploy_device_name", ["ascend", "npu:0"]),
+    ("ValueError: dlinfer doesn't support Ascend310B4 device currently.", "kb.serving.dlinfer_chip_unsupported",
+     ["Ascend310B4", "800T A2"]),
+    ("[2025-06-01 10:00:00,001] [INFO] [real_accelerator.py:245:get_accelerator] Setting ds_accelerator to cpu "
+     "(auto detect)\n[WARNING] import torch_npu failed: libhccl.so: cannot open shared object file",
+     "kb.environment.deepspeed_fell_back_to_cpu", ["torch_npu", "CPU"]),
+    ("NotImplementedError: Could not run 'bitsandbytes::int8_vectorwise_quant' with arguments from the 'NPU' "
+     "backend.", "kb.operator.bitsandbytes_not_on_npu", ["bitsandbytes::int8_vectorwise_quant", "LoRA"]),
+    ("RuntimeError: No GPU found. A GPU is needed for quantization.", "kb.environment.quant_kernels_need_cuda",
+     ["GPTQ", "NVIDIA"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
+    """bitsandbytes' own operators go to its rule; torch's operators keep torch_npu's rule."""
+    report = diagnose_text(tmp_path, "NotImplementedError: Could not run 'aten::_fft_r2c' with arguments from the "
+                                     "'PrivateUse1' backend.")
+    assert report.root_cause.rule == "kb.operator.torch_op_no_npu_kernel"
+    report = diagnose_text(tmp_path, "NotImplementedError: Could not run 'bitsandbytes::quantize_4bit' with arguments "
+                                     "from the 'PrivateUse1' backend.")
+    assert [finding.rule for finding in report.findings] == ["kb.operator.bitsandbytes_not_on_npu"]
+
+
+@pytest.mark.parametrize("text, rule", [
+    # DeepSpeed on a CPU-only host says the same line with nothing of Ascend around it.
+    ("[2025-06-01 10:00:00,001] [INFO] [real_accelerator.py:245:get_accelerator] Setting ds_accelerator to cpu "
+     "(auto detect)\n[INFO] training on 32 CPU cores", "kb.environment.deepspeed_fell_back_to_cpu"),
+    # A None attribute far from any bitsandbytes frame is someone else's bug.
+    ("AttributeError: 'NoneType' object has no attribute 'cuda'", "kb.operator.bitsandbytes_not_on_npu"),
+    ("ModuleNotFoundError: No module named 'dlinfer_helpers'", "kb.environment.lmdeploy_dlinfer_missing"),
+    ("[INFO] device_type: ascend, invalid device_type: none seen", "kb.serving.lmdeploy_device_name"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    report = diagnose_text(tmp_path, text)
+    assert rule not in {finding.rule for finding in report.findings}
