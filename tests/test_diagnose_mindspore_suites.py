@@ -1,0 +1,109 @@
+"""The suites built on MindSpore (MindYOLO, MindOCR, MindCV, MindNLP, MindONE) and MindSpore's FAQ families: each
+rule reads other members of its message family (other values, other suites, the wordings the source raises in
+other releases) and stays quiet on look-alike lines.
+
+The fixtures of tests/data/logs/kb/ show one member each; the lines here are the framework's message with other
+values, and lines that share words with it but are not the error.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+_diagnose = partial(diagnose_text, name="train.log")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # MindYOLO before the help_url removal, and YOLOv5-style wording of the same scan
+    ("WARNING: No labels found in /data/visdrone/labels/train.cache.npy. See https://github.com/x/wiki",
+     "kb.data.yolo_no_labels", ["/data/visdrone/labels/train.cache.npy", "/labels/"]),
+    ("Scanning '/data/shwd/labels/train' images and labels... 0 found, 0 missing, 0 empty, 1203 corrupted: 100%",
+     "kb.data.yolo_no_labels", ["/data/shwd/labels/train", "corrupted"]),
+    ("ValueError: All labels empty in /data/shwd/train.cache.npy, can not start training without labels.",
+     "kb.data.yolo_no_labels", ["/data/shwd/train.cache.npy"]),
+    ("AttributeError: 'LayoutDataset' object has no attribute 'help_url'", "kb.data.yolo_help_url_missing",
+     ["labels/"]),
+    ("AssertionError: 80 names found for nc=1 dataset in configs/yolov5/yolov5s.yaml",
+     "kb.data.yolo_class_count_mismatch", ["80", "--single_cls"]),
+    ("Exception: Error loading data from /data/coco/images/val2017: No images found",
+     "kb.data.yolo_images_not_found", ["/data/coco/images/val2017", "No images found"]),
+    ("ValueError: label_file '/data/ic15/rec/train/gt.txt' does not existed. Please check the yaml file for both "
+     "train and eval", "kb.data.mindocr_data_dir_missing", ["/data/ic15/rec/train/gt.txt", "eval.dataset"]),
+    ("ValueError: Cannot find any lmdb dataset under `/data/lmdb/training/`. Please check the data path is correct.",
+     "kb.data.mindocr_data_dir_missing", ["/data/lmdb/training/", "data.mdb"]),
+    ("ImportError: cannot import name 'AutoModelForCausalLM' from 'mindnlp.transformers' "
+     "(/opt/conda/lib/python3.9/site-packages/mindnlp/transformers/__init__.py)",
+     "kb.versions.mindnlp_api_moved", ["mindnlp.transformers", "0.4"]),
+    ("AttributeError: module 'mindnlp.core' has no attribute 'ops'", "kb.versions.mindnlp_api_moved",
+     ["mindnlp.core", "mindtorch"]),
+    ("ModuleNotFoundError: No module named 'mindnlp.modules'", "kb.versions.mindnlp_api_moved", ["mindnlp==0.3.1"]),
+    ("ModuleNotFoundError: No module named 'mindyolo.models.heads.yolov11_head'",
+     "kb.versions.ms_cv_suite_api_mismatch", ["mindyolo.models.heads.yolov11_head", "2.5.0"]),
+    ("AttributeError: module 'mindcv.models' has no attribute 'vit_l_16_224'", "kb.versions.ms_cv_suite_api_mismatch",
+     ["mindcv.models", "pip install -e ."]),
+    ("ImportError: cannot import name 'StableDiffusion3Pipeline' from 'mindone.diffusers' (/work/mindone/mindone/"
+     "diffusers/__init__.py)", "kb.versions.ms_cv_suite_api_mismatch", ["mindone.diffusers", "2.6.0"]),
+    ("  File \"/usr/local/lib/python3.9/site-packages/mindyolo/models/model_factory.py\", line 28, in create_model\n"
+     "    raise RuntimeError(f\"Unknown model {model_name}\")\nRuntimeError: Unknown model yolov12n",
+     "kb.versions.ms_suite_model_unknown", ["yolov12n", "list_models"]),
+    ("[ERROR] DEVICE(1,f,python):2024-01-01 [stream_assign.cc:99] Check] stream isn't enough, current 2048",
+     "kb.runtime.ms_stream_not_enough", ["pipeline"]),
+    ("RuntimeError: ({'errCode': 'E60000', 'op_name': 'conv2d', 'param_name': 'input', 'expected_value': "
+     "'FM_H+pad_top+pad_bottom-KH>=strideH', 'input_value': 'False'})", "kb.operator.tbe_conv_kernel_wider_than_input",
+     ["kernel_size"]),
+    ("RuntimeError: Out of Memory!!! total[3212254720] (dynamic[0] memory poll[524288000]) malloc[32611480064] failed!",
+     "kb.runtime.device_oom", ["batch"]),
+    ("TypeError: Type Join Failed: abstract type AbstractTensor cannot join with AbstractTuple.",
+     "kb.graph.branch_type_join", ["tuple", "sens"]),
+    ("/usr/bin/env: 'python': No such file or directory", "kb.environment.ms_python_is_python2", ["python"]),
+    ("/usr/bin/ld: warning: libascend_hal.so, needed by libmindspore.so, not found (try using -rpath or -rpath-link)",
+     "kb.environment.ms_app_lib_not_found", ["libascend_hal.so", "LD_LIBRARY_PATH"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule", [
+    # a scan that found labels is not the failure
+    ("Scanning '/data/coco/train2017' images and labels... 117266 found, 1021 missing, 0 empty, 0 corrupted",
+     "kb.data.yolo_no_labels"),
+    ("Scanning '/data/coco/train2017' images and labels... 10 found, 0 missing, 0 empty, 0 corrupted",
+     "kb.data.yolo_no_labels"),
+    ("[INFO] No dataset cache available, caching now...", "kb.data.yolo_no_labels"),
+    # a MindSpore module missing is MindSpore's own family, not a suite's
+    ("ModuleNotFoundError: No module named 'mindspore.nn.probability.bnn_layers'", "kb.versions.ms_cv_suite_api_mismatch"),
+    ("ImportError: cannot import name 'ops' from 'mindformers' (unknown location)", "kb.versions.ms_cv_suite_api_mismatch"),
+    ("ModuleNotFoundError: No module named 'mindnlp'", "kb.versions.mindnlp_api_moved"),
+    # "Unknown model" with no model factory around it is some other unknown model
+    ("ValueError: Unknown model type qwen3 in config.json", "kb.versions.ms_suite_model_unknown"),
+    ("RuntimeError: Unknown model resnet50", "kb.versions.ms_suite_model_unknown"),
+    ("[INFO] stream num: 12, the stream is enough", "kb.runtime.ms_stream_not_enough"),
+    ("ImportError: No module named 'mindspore'", "kb.environment.ms_python_is_python2"),
+    ("/usr/bin/ld: warning: libfoo.so, needed by libbar.so, not found", "kb.environment.ms_app_lib_not_found"),
+    ("json.exception.parse_error.101 parse error at line 3, column 1: syntax error while parsing object key",
+     "kb.environment.ms_te_hccl_stale_in_env"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+def test_a_corrupted_label_warning_yields_to_the_empty_dataset_error(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "WARNING: Ignoring corrupted image and/or label /d/images/1.jpg: Label class 7 exceeds dataset class count 5. "
+        "Possible class labels are 0-4",
+        "AssertionError: No labels in /d/labels.cache.npy. Can not train without labels.",
+    ]))
+    assert report.root_cause.rule == "kb.data.yolo_no_labels"
+    assert "kb.data.yolo_label_invalid" in {finding.rule for finding in report.findings}
+
+
+def test_a_suite_name_outranks_the_generic_import_rule(tmp_path):
+    report = _diagnose(tmp_path, "ImportError: cannot import name 'create_transforms' from 'mindcv.data' "
+                                 "(/usr/lib/python3.9/site-packages/mindcv/data/__init__.py)")
+    assert report.root_cause.rule == "kb.versions.ms_cv_suite_api_mismatch"
+    assert report.root_cause.confidence == "confident"
