@@ -99,3 +99,24 @@ def test_a_key_line_without_codes_gets_no_code_text_and_chinese_reads_chinese(tm
     assert root is not None and "general" not in detail
     _, detail_zh = _root_detail(tmp_path, STEP + "RuntimeError: malloc failed, error code is 207001\n", "zh")
     assert "207001：设备内存申请失败" in detail_zh and "一般含义" in detail_zh
+
+
+@pytest.mark.parametrize("code", [
+    # CANN's error-manager families: operator checks at compile time (E5-E8), TBE compiler (EB), runtime (EE),
+    # AscendCL (EH), driver (EL), operator layer (EZ), HCCL/HCCP (EI/EJ), AI CPU (E3), graph/TE (E1/E2/E4).
+    "E80008", "E80000", "E50003", "E69999", "E70003", "EB1000", "EE1019", "EH0011", "EL0014", "EZ0007",
+    "EI0099", "EJ0005", "E39006", "E40021", "E10001", "E20001", "EM9001",
+    # ACL return codes: runtime arguments (1070xx), GE (145xxx), ACL config (148xxx), runtime and device faults.
+    "107019", "107020", "145009", "148050", "507018", "507033", "507035", "507053", "507054", "507055", "507056",
+    "507057", "507899", "507900", "507902", "507915", "507916",
+])
+def test_every_code_family_users_meet_has_a_meaning(code):
+    english, chinese = codes.explain(code, "en"), codes.explain(code, "zh")
+    assert english and english.startswith(code + ": ") and chinese and chinese.startswith(code + "："), code
+
+
+def test_an_operator_compile_check_code_says_what_the_operator_rejects():
+    assert "data type" in codes.explain("E80008", "en") and "format" in codes.explain("E80015", "en")
+    assert "dimensions" in codes.explain("E80012", "en")
+    assert "another chip" in codes.explain("100025", "en") and "dynamic shapes" in codes.explain("148050", "en")
+    assert "HDC" in codes.explain("507901", "en") and "by the code's family" in codes.explain("507913", "en")
