@@ -1,0 +1,88 @@
+"""Operators that cannot run here (validators/data/kb/cann_ops.yaml): each rule reads every member of its family
+in the wording CANN, MindSpore and torch_npu's operator plug-in print it, names the operator, the data type or
+format and the chip the log gives, and stays quiet on look-alike lines.
+
+The fixtures of tests/data/logs/kb/ show one member each; these are the other members, built from the message
+formats of CANN's TBE error manager and error catalogue, nnopbase and op-plugin.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    # E70003, E60005, E50003, EZ0007: the same cause in each checker's words.
+    ("E70003: In op[Cast], the dtype of input[x] should be one of [float16, float32], but actually is [float64].",
+     "kb.operator.op_dtype_unsupported", ["Cast", "float64", "float16, float32"]),
+    ("RuntimeError: ({'errCode': 'E60005'}, 'The dtype of [x] of op[conv2d] must in [float16], actual dtype is "
+     "[bfloat16]')", "kb.operator.op_dtype_unsupported", ["conv2d", "bfloat16"]),
+    ("E50003: The data type of input [filter] of [conv3d] op needs to be [float16], but incoming data type is "
+     "[float32]", "kb.operator.op_dtype_unsupported", ["conv3d", "float32", "filter"]),
+    ("EZ0007: [PID: 9] 2025-01-01-00:00:00.000.000 OP[MatMul] input0 has incorrect dtype[: DT_DOUBLE], it should be "
+     "DT_FLOAT16 or DT_FLOAT.", "kb.operator.op_dtype_unsupported", ["MatMul", "DT_DOUBLE"]),
+    # E50033, E50002
+    ("E50033: The format of [x] of op[avg_pool] must in [NC1HWC0], actual format is [ND]",
+     "kb.operator.op_format_unsupported", ["avg_pool", "ND"]),
+    ("E50002: The  format of input [x] of [deconvolution] op needs to be [NC1HWC0], but incoming format is [NCHW]",
+     "kb.operator.op_format_unsupported", ["deconvolution", "NCHW"]),
+    # E80001 (range, missing), E70007, E80009, E70009
+    ("RuntimeError: ({'errCode': 'E80001'}, 'In op[top_k], the parameter[k] should be in the range of [1, 4096], "
+     "but actually is [8192].')", "kb.operator.op_param_check_failed", ["top_k", "k "]),
+    ("E80001: In op[batch_norm], the mandatory parameter[scale] is missed.", "kb.operator.op_param_check_failed",
+     ["batch_norm", "scale"]),
+    ("E70007: The op[ScatterNd] input parameter[indices] should be [int32], actual the input is [int64].",
+     "kb.operator.op_param_check_failed", ["ScatterNd", "indices"]),
+    ("RuntimeError: ({'errCode': 'E80009'}, 'Op[gather_v2] has rule: axis must be in range of x dims, but [axis] "
+     "is [5].')", "kb.operator.op_param_check_failed", ["gather_v2", "axis"]),
+    ("E70009: The op [SplitD] has rule: size of split_dim must be divisible by num_split, but [num_split] is [3].",
+     "kb.operator.op_param_check_failed", ["SplitD", "num_split"]),
+    # MindSpore's compile failure, nnopbase's other wording, op-plugin's other wordings, the AI CPU codes.
+    ("[ERROR] KERNEL(9,python):2024-01-01 [tbe_kernel_compile.cc:210] PrintCompileResult] "
+     "layer_norm_beta_gamma_backprop_v2_123456789012_0 Compile running failed.",
+     "kb.operator.ms_tbe_kernel_build_failed", ["layer_norm_beta_gamma_backprop_v2", "CANN"]),
+    ("RuntimeError: call aclnnDispatchLayout failed, detail:[PID: 7] 2025-01-01-00:00:00.000.000 "
+     "AclNN_Parameter_Error(EZ1001): Get regInfo failed, The bin of socVersion [ascend910b] does not support "
+     "opType [DispatchLayout].", "kb.operator.aclnn_op_not_on_soc", ["DispatchLayout", "ascend910b"]),
+    ("[rank3]: RuntimeError: In this CANN Version, comm_mode is not supported, please upgrade CANN Version.",
+     "kb.versions.cann_lacks_op_api", ["CANN", "too old"]),
+    ("RuntimeError: The param sink is not supported in this CANN version, aclnnFlashAttentionScoreV3 is not "
+     "available", "kb.versions.cann_lacks_op_api", ["CANN"]),
+    ("[WARNING] DEVICE(1,python):2024-01-01 [ascend_kernel_runtime.cc:700] DumpTaskExceptionInfo] Dump task error "
+     "infos (input/output's value) for node:[Default/GetNext-op1], save path: ./dump",
+     "kb.runtime.ms_getnext_task_failed", ["GetNext", "CANN"]),
+    ("RuntimeError: aclrtSynchronizeStream failed, error code is 507017", "kb.runtime.aicpu_exception_code",
+     ["507017", "AI CPU"]),
+])
+def test_every_member_of_the_family_is_named(tmp_path, line, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
+
+
+def test_the_operator_check_outranks_the_build_failure_that_wraps_it(tmp_path):
+    text = ("[ERROR] KERNEL(9,python):2024-01-01 [tbe_kernel_compile.cc:210] PrintCompileResult] "
+            "softmax_v2_123456789012_0 Compile running failed.\n"
+            "RuntimeError: ({'errCode': 'E80008'}, \"In op[softmax_v2], the parameter[x]'s dtype should be one of "
+            "[float16, float32], but actually is [bfloat16].\")")
+    assert_root_cause_says(diagnose_text(tmp_path, text), "kb.operator.op_dtype_unsupported", ["bfloat16"])
+
+
+def test_a_slow_data_pipeline_is_not_blamed_on_versions(tmp_path):
+    text = ("[WARNING] MD(1,python):2024-01-01 [data_queue_op.cc:1] WaitForPeek] Getnext gets peek data time out, "
+            "that most likely caused by data processing being too slow\n"
+            "[ERROR] DEVICE(1,python):2024-01-01 [ascend_kernel_runtime.cc:770] DumpTaskExceptionInfo] Dump node "
+            "(Default/GetNext-op3) task error input/output data to: ./rank_0/node_dump")
+    assert diagnose_text(tmp_path, text).root_cause.rule != "kb.runtime.ms_getnext_task_failed"
+
+
+@pytest.mark.parametrize("line", [
+    "Dump node (Default/network-Net/MatMul-op2) task error input/output data to: ./rank_0/node_dump",  # not GetNext
+    "INFO: the parameter[lr] should be 1e-4, but actually is [3e-4] in the config you passed",  # no op[...]
+    "The operator 'aten::foo' is supported in this CANN version",
+    "step 10: the dtype of input[x] is float16",
+])
+def test_look_alike_lines_are_not_these_errors(tmp_path, line):
+    rules = {finding.rule for finding in diagnose_text(tmp_path, line).findings}
+    assert not rules & {"kb.runtime.ms_getnext_task_failed", "kb.operator.op_param_check_failed",
+                        "kb.versions.cann_lacks_op_api", "kb.operator.op_dtype_unsupported"}
