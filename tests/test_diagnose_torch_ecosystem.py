@@ -27,9 +27,27 @@ from support import assert_root_cause_says, diagnose_text
      "backend.", "kb.operator.bitsandbytes_not_on_npu", ["bitsandbytes::int8_vectorwise_quant", "LoRA"]),
     ("RuntimeError: No GPU found. A GPU is needed for quantization.", "kb.environment.quant_kernels_need_cuda",
      ["GPTQ", "NVIDIA"]),
+    ("[rank3]: ValueError: NPU_Accelerator requires torch_npu, which is not installed on this system.",
+     "kb.environment.framework_needs_torch_npu", ["NPU_Accelerator", "torch_npu"]),
+    ("RuntimeError: NpuFusedMoEKernel requires torch_npu.", "kb.environment.framework_needs_torch_npu",
+     ["NpuFusedMoEKernel"]),
+    ("ValueError: ProcessGroupNCCL is only supported with GPUs, no GPUs found!", "kb.environment.cuda_api_on_npu",
+     ["CUDA"]),
+    ("[2025-06-01 10:00:00] [ERROR] [4242] profiler.py: Call start failed. Exception: Failed to create shared memory.",
+     "kb.runtime.npu_profiler_call_failed", ["start", "Failed to create shared memory"]),
+    ("RuntimeError: The Inner error is reported as above. The process exits for this inner error, and the current "
+     "working operator name is aclnnFlashAttentionVarLenScore.", "kb.operator.training_attention_op_failed",
+     ["aclnnFlashAttentionVarLenScore", "310P"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_lmdeploy_s_cuda_default_names_lmdeploy_s_switch_and_nothing_else(tmp_path):
+    report = diagnose_text(tmp_path, "  File \"/usr/lib/python3.10/site-packages/lmdeploy/pytorch/check_env/torch.py\", "
+                                     "line 16, in check\nAssertionError: Torch not compiled with CUDA enabled")
+    assert [finding.rule for finding in report.findings] == ["kb.serving.lmdeploy_cuda_default_on_npu"]
+    assert "--device ascend" in report.findings[0].fix
 
 
 def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
@@ -50,6 +68,9 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     ("AttributeError: 'NoneType' object has no attribute 'cuda'", "kb.operator.bitsandbytes_not_on_npu"),
     ("ModuleNotFoundError: No module named 'dlinfer_helpers'", "kb.environment.lmdeploy_dlinfer_missing"),
     ("[INFO] device_type: ascend, invalid device_type: none seen", "kb.serving.lmdeploy_device_name"),
+    ("ImportError: fused rope requires torch_npu>=2.5.1", "kb.environment.framework_needs_torch_npu"),
+    # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
+    ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = diagnose_text(tmp_path, text)
