@@ -1,0 +1,150 @@
+"""Python's own exception families (validators/data/kb/python_generic.yaml): any package's member of a family is
+explained as *likely*, naming the package, name or path the message holds; a rule that knows the package or the
+message better still names the cause; look-alike lines (warnings, reprs, other exceptions) stay quiet.
+
+The lines are Python's, glibc's and the libraries' own message formats with names of our choosing, not logs
+of any one report.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY
+from support import assert_root_cause_says, diagnose_text as _diagnose
+
+TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3, in <module>\n    main()\n'
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[rank0]: ModuleNotFoundError: No module named 'einops'", "kb.environment.module_not_installed",
+     ["einops", "not installed", "install"]),
+    ("2025-01-01 10:00:00,870 - engine - ERROR - __init__.py:17 - ModuleNotFoundError: No module named 'lmkernels'",
+     "kb.environment.module_not_installed", ["lmkernels", "install"]),
+    ("ModuleNotFoundError: No module named 'google.protobuf'", "kb.environment.module_not_installed",
+     ["google.protobuf", "install"]),
+    ("ModuleNotFoundError: No module named 'peft.tuners.lora.layer'", "kb.versions.submodule_missing",
+     ["peft", "tuners.lora.layer", "version"]),
+    ("ImportError: No module named 'os.path.x'; 'os.path' is not a package",
+     "kb.environment.module_file_shadows_package", ["os.path.py"]),
+    ("AttributeError: partially initialized module 'yaml' has no attribute 'safe_load' (most likely due to a "
+     "circular import)", "kb.environment.circular_import", ["yaml", "safe_load"]),
+    ("AttributeError: module 'numpy' has no attribute 'bool8'. Did you mean: 'bool_'?",
+     "kb.versions.package_attribute_missing", ["numpy", "bool8", "version"]),
+    ("AttributeError: module 'deepspeed_npu.ops' has no attribute 'adam'",
+     "kb.versions.package_attribute_missing", ["deepspeed_npu.ops.adam", "version"]),
+    ("TypeError: forward() missing 1 required positional argument: 'attention_mask'",
+     "kb.versions.call_signature_mismatch", ["forward", "attention_mask", "version"]),
+    ("TypeError: LlamaAttention.forward() takes from 2 to 5 positional arguments but 6 were given",
+     "kb.versions.call_signature_mismatch", ["LlamaAttention.forward", "6 were given"]),
+    ("RuntimeError: Unsupported data type!", "kb.operator.feature_not_supported", ["Unsupported data type"]),
+    ("[ERROR] ME(4242,ffff,python):2025-01-01-10:00:00.000.000 [mindspore/ccsrc/x/y.cc:12] Check] sparse gather "
+     "is not supported on this device", "kb.operator.feature_not_supported", ["sparse gather is not supported"]),
+    ("NotImplementedError", "kb.operator.feature_not_supported", ["NotImplementedError"]),
+    ("python3: can't open file '/home/u/train.py': [Errno 2] No such file or directory",
+     "kb.environment.path_not_found", ["/home/u/train.py", "working directory"]),
+    ("FileNotFoundError: The tokenizer folder /models/x does not exist", "kb.environment.path_not_found",
+     ["/models/x"]),
+    ("OSError: [Errno 13] Permission denied: '/var/log/npu/slog'", "kb.environment.path_permission_denied",
+     ["/var/log/npu/slog"]),
+    ("double free or corruption (out)\nAborted (core dumped)", "kb.runtime.heap_corruption",
+     ["double free or corruption", "Python version"]),
+    ("munmap_chunk(): invalid pointer", "kb.runtime.heap_corruption", ["munmap_chunk"]),
+    ("terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc",
+     "kb.runtime.host_memory_exhausted", ["host"]),
+    (TRACEBACK + "MemoryError", "kb.runtime.host_memory_exhausted", ["host"]),
+    ("Fatal Python error: Illegal instruction", "kb.runtime.illegal_instruction", ["CPU"]),
+    (TRACEBACK + "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 3 column 1 "
+     "(char 25)", "kb.data.json_file_invalid", ["line 3 column 1"]),
+    (TRACEBACK + "yaml.parser.ParserError: while parsing a block mapping\n  in \"conf/run.yaml\", line 4, column 3\n"
+     "expected <block end>, but found '<block sequence start>'\n  in \"conf/run.yaml\", line 9, column 5",
+     "kb.data.yaml_file_invalid", ["conf/run.yaml", "line 4"]),
+    ("UnicodeEncodeError: 'ascii' codec can't encode characters in position 0-3: ordinal not in range(128)",
+     "kb.data.text_encoding_mismatch", ["ascii", "LANG"]),
+    ('Traceback (most recent call last):\n  File "/srv/tools/load_state_dict.py", line 8, in remap\n'
+     "    new[name] = old[mapping[name]]\nKeyError: 'layers.0.attn.wq'", "kb.checkpoint.loaded_file_key_missing",
+     ["layers.0.attn.wq"]),
+])
+def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words):
+    report = _diagnose(tmp_path, text)
+    assert_root_cause_says(report, rule, words, with_fix=True)
+    expected = CONFIDENT if rule == "kb.environment.module_file_shadows_package" else LIKELY
+    assert report.root_cause.confidence == expected
+
+
+@pytest.mark.parametrize("text, specific, catch_all", [
+    ("ModuleNotFoundError: No module named 'fastchat'", "kb.data.fastchat_missing",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'mindformers'", "kb.environment.no_module_mindformers",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'torch_npu'", "kb.environment.ascend_python_package_missing",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'flash_attn'", "kb.environment.gpu_only_package_on_npu",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'te'", "kb.environment.cann_python_packages",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'mindspore.version'", "kb.environment.package_shadowed",
+     "kb.versions.submodule_missing"),
+    ("ModuleNotFoundError: No module named 'torch_npu._C'", "kb.environment.source_tree_shadows_package",
+     "kb.versions.submodule_missing"),
+    ("ModuleNotFoundError: No module named 'mindspeed_llm.tasks.models'", "kb.versions.mindspeed_module_missing",
+     "kb.versions.submodule_missing"),
+    ("ModuleNotFoundError: No module named 'vllm.benchmarks.serve'", "kb.serving.vllm_module_missing",
+     "kb.versions.submodule_missing"),
+    ("AttributeError: module 'numpy' has no attribute 'float'", "kb.versions.numpy_alias_removed",
+     "kb.versions.package_attribute_missing"),
+    ("AttributeError: module 'PIL.Image' has no attribute 'ANTIALIAS'", "kb.versions.pillow_constant_removed",
+     "kb.versions.package_attribute_missing"),
+    ("TypeError: construct() missing 1 required positional argument: 'x'", "kb.graph.construct_arg_count",
+     "kb.versions.call_signature_mismatch"),
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'npu-smi'", "kb.environment.npu_smi_missing",
+     "kb.environment.path_not_found"),
+    ("NotImplementedError: bfloat16 is not supported on this device", "kb.operator.bf16_unsupported",
+     "kb.operator.feature_not_supported"),
+    ("ModuleNotFoundError: No module named 'mindspore'", "kb.environment.mindspore_not_installed",
+     "kb.environment.module_not_installed"),
+    ('Traceback (most recent call last):\n  File "/srv/vllm/model_executor/models/qwen2.py", line 480, in load_weights\n'
+     "    param = params_dict[name]\nKeyError: 'model.layers.0.mlp.experts.w13_weight'",
+     "kb.serving.weight_name_not_in_model", "kb.checkpoint.loaded_file_key_missing"),
+    ("RuntimeError: Unsupported expression 'NamedExpr'.", "kb.graph.unsupported_syntax", "kb.operator.feature_not_supported"),
+    ('Traceback (most recent call last):\n  File "/site-packages/transformers/models/auto/configuration_auto.py", '
+     "line 623, in __getitem__\n    raise KeyError(key)\nKeyError: 'qwen3_moe'",
+     "kb.versions.transformers_model_type_unknown", "kb.checkpoint.loaded_file_key_missing"),
+])
+def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp_path, text, specific, catch_all):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == specific
+    assert catch_all not in {finding.rule for finding in report.findings}
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("module 'torch' has no attribute 'float8_e4m3fn'", "kb.versions.package_attribute_missing"),
+    ("[WARNING] ME(1,python):2025-01-01 [x.py:3] ModuleNotFoundError: No module named 'triton', skip the kernels",
+     "kb.environment.module_not_installed"),
+    ("UserWarning: optional backend unavailable (ImportError: No module named 'apex_ext.fused')",
+     "kb.versions.submodule_missing"),
+    ("INFO Failed to import from vllm._C with ModuleNotFoundError(\"No module named 'vllm._C'\")",
+     "kb.versions.submodule_missing"),
+    ("AttributeError: 'NoneType' object has no attribute 'shape'", "kb.versions.package_attribute_missing"),
+    ("[WARNING] flash attention is not supported for head_dim 96, fall back to the math path",
+     "kb.operator.feature_not_supported"),
+    ("ValueError: dtype bf16 is not supported here, using fp16 instead", "kb.operator.feature_not_supported"),
+    ("[INFO] checking the supported dtypes: float16, float32", "kb.operator.feature_not_supported"),
+    ('Traceback (most recent call last):\n  File "/srv/data/collator.py", line 20, in __call__\n'
+     "    ids = batch['input_ids']\nKeyError: 'input_ids'", "kb.checkpoint.loaded_file_key_missing"),
+    ("[ERROR] RUNTIME(7,python):2025-01-01 aicore kernel execute failed, illegal instruction, pc 0x1f",
+     "kb.runtime.illegal_instruction"),
+    ("[INFO] allocator: free(): 1024 blocks returned", "kb.runtime.heap_corruption"),
+    ("loss 0.35, MemoryError count 0", "kb.runtime.host_memory_exhausted"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    report = _diagnose(tmp_path, text)
+    assert rule not in {finding.rule for finding in report.findings}
+
+
+def test_a_catch_all_crash_line_yields_to_an_error_that_names_a_cause_just_above(tmp_path):
+    text = ("ImportError: libascendcl.so: cannot open shared object file: No such file or directory\n"
+            "free(): invalid pointer\nAborted (core dumped)")
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.cann_lib_missing"
+    assert report.root_cause.confidence == CONFIDENT
