@@ -1,0 +1,151 @@
+"""Failures outside the framework (installing, downloading, corrupted files, the OS): each rule of
+validators/data/kb/system_generic.yaml is the root cause of its own fixture, reads other members of its
+family and names what the line names, yields to a rule that knows the line better, and stays quiet on
+look-alike lines (a confident wrong answer is worse than an unsure one).
+
+Lines here are the tools' own message texts (pip, huggingface_hub, modelscope, PyTorch, sentencepiece,
+tokenizers, curl, wget, git, git-lfs, bash, coreutils), as each rule's ``source`` names them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mindpilot.validators.kb import diagnose_paths, load_kb
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY
+from support import assert_root_cause_says, diagnose_text
+
+REPO = Path(__file__).parent.parent
+KB_LOGS = Path(__file__).parent / "data" / "logs" / "kb"
+RULES = [rule["id"] for rule in
+         yaml.safe_load((REPO / "validators" / "data" / "kb" / "system_generic.yaml").read_text("utf-8"))["rules"]]
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
+    report = diagnose_paths([str(KB_LOGS / f"{rule_id}.log")], "en")
+    assert report.root_cause is not None and report.root_cause.rule == rule_id, [f.rule for f in report.findings]
+    # A catch-all is said as likely; a rule that names the cause is said as the cause.
+    expected = LIKELY if load_kb().rules[rule_id].generic else CONFIDENT
+    assert report.root_cause.confidence == expected
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    # pip: the package that failed to build, in each pip generation's wording
+    ("ERROR: Failed to build installable wheels for some pyproject.toml based projects (sentencepiece)",
+     "kb.environment.pip_build_failed", ["sentencepiece", "prebuilt"]),
+    ("ERROR: Failed to build 'flash-attn' when getting requirements to build wheel",
+     "kb.environment.pip_build_failed", ["flash-attn"]),
+    ("      error: can't find Rust compiler", "kb.environment.build_no_compiler", ["Rust"]),
+    ("unable to execute 'g++': No such file or directory", "kb.environment.build_no_compiler", ["g++"]),
+    ("ERROR: vllm-ascend 0.7.3 has requirement torch-npu==2.5.1, but you have torch-npu 2.1.0.",
+     "kb.versions.pip_dependency_conflict", ["vllm-ascend", "torch-npu 2.1.0"]),
+    ("ERROR: Cannot install mindformers==1.3.2 and mindspore==2.3.1 because these package versions have "
+     "conflicting dependencies.", "kb.versions.pip_resolution_impossible", ["mindformers==1.3.2 and mindspore==2.3.1"]),
+    # network: the host named, whichever tool failed
+    ("curl: (7) Failed to connect to raw.githubusercontent.com port 443 after 21 ms: Connection refused",
+     "kb.environment.host_unreachable", ["raw.githubusercontent.com"]),
+    ("fatal: unable to access 'https://github.com/Ascend/MindSpeed.git/': Failed to connect to github.com port 443 "
+     "after 130 ms: Connection timed out", "kb.environment.host_unreachable", ["github.com"]),
+    ("wget: unable to resolve host address ‘modelscope.cn’", "kb.environment.host_unreachable", ["modelscope.cn"]),
+    ("Connecting to hf-mirror.com (hf-mirror.com)|153.121.57.40|:443... failed: Connection timed out.",
+     "kb.environment.host_unreachable", ["hf-mirror.com"]),
+    ("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='www.modelscope.cn', port=443): Max retries "
+     "exceeded with url: /api/v1/models (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object>: "
+     "Failed to establish a new connection: [Errno 101] Network is unreachable'))",
+     "kb.environment.package_index_unreachable", ["internet"]),
+    ("OSError: You are trying to access a gated repo.", "kb.weights.hf_gated_repo", ["token"]),
+    ("huggingface_hub.errors.RevisionNotFoundError: 404 Client Error. Revision Not Found for url: "
+     "https://huggingface.co/api/models/Qwen/Qwen2-7B/revision/v9.", "kb.weights.hf_file_not_found", ["Revision"]),
+    ("modelscope - ERROR - Authentication token does not exist, failed to access org/private-model which may not "
+     "exist or may be private. Please login first.", "kb.weights.modelscope_repo_unavailable", ["org/private-model"]),
+    ("ERROR: File /root/.cache/modelscope/hub/Qwen/Qwen2-7B/model-00001-of-00004.safetensors integrity check "
+     "failed, expected sha256 signature is 9a1b, actual is 77cd, the download may be incomplete, please try again.",
+     "kb.weights.download_incomplete", ["sha256"]),
+    ("requests.exceptions.ProxyError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with "
+     "url: /simple/torch/ (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
+     "407 Proxy Authentication Required')))", "kb.environment.pip_proxy_error", ["proxy"]),
+    # files that arrive broken
+    ("OSError: You seem to have cloned a repository without having git-lfs installed. Please install git-lfs and "
+     "run `git lfs install` followed by `git lfs pull` in the folder you cloned.", "kb.weights.git_lfs_pointer",
+     ["git-lfs"]),
+    ("git: 'lfs' is not a git command. See 'git --help'.", "kb.weights.git_lfs_pointer", ["git-lfs"]),
+    ("RuntimeError: PytorchStreamReader failed reading file data/0: invalid header or archive is corrupted",
+     "kb.weights.torch_archive_corrupt", ["invalid header or archive is corrupted"]),
+    ("RuntimeError: unexpected EOF, expected 3530 more bytes. The file might be corrupted.",
+     "kb.weights.torch_archive_corrupt", ["3530 more bytes"]),
+    ("_pickle.UnpicklingError: invalid load key, '\\x00'.", "kb.weights.pickle_not_a_checkpoint", ["\\x00"]),
+    ("safetensors_rust.SafetensorError: Error while deserializing header: header too large",
+     "kb.weights.safetensors_truncated", ["LFS"]),
+    ("tarfile.ReadError: unexpected end of data", "kb.data.archive_corrupt", ["unexpected end of data"]),
+    ("gzip: stdin: unexpected end of file", "kb.data.archive_corrupt", ["stdin: unexpected end of file"]),
+    ("RuntimeError: Internal: src/sentencepiece_processor.cc(1101) [model_proto->ParseFromArray(serialized.data(), "
+     "serialized.size())]", "kb.weights.sentencepiece_model_unreadable", ["LFS"]),
+    ("RuntimeError: NOT_FOUND: \"/models/qwen/tokenizer.model\": No such file or directory",
+     "kb.weights.tokenizer_file_missing", ["/models/qwen/tokenizer.model"]),
+    ("Exception: data did not match any variant of untagged enum PyPreTokenizerTypeWrapper at line 69 column 3",
+     "kb.weights.tokenizer_json_newer_format", ["PyPreTokenizerTypeWrapper", "tokenizers"]),
+    # the operating system
+    ("OSError: [Errno 28] No space left on device: '/dev/shm/pym-1234-abcd'", "kb.runtime.dataloader_shm_exhausted",
+     ["64 MB"]),
+    ("RuntimeError: unable to write to file </torch_4113_2760432187_3>: No space left on device (28)",
+     "kb.runtime.dataloader_shm_exhausted", ["/dev/shm"]),
+    ("mkdir: cannot create directory ‘/workspace/output’: Read-only file system",
+     "kb.environment.readonly_filesystem", ["/workspace/output"]),
+    ("libgomp: Thread creation failed: Resource temporarily unavailable", "kb.environment.thread_limit_reached",
+     ["ulimit -u"]),
+    ("-bash: ./run_distribute.sh: /bin/bash^M: bad interpreter: No such file or directory",
+     "kb.launch.script_crlf_line_endings", ["CRLF"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
+
+
+@pytest.mark.parametrize("text, specific", [
+    # The build output's own reason is the cause; pip's summary lines below it are the catch-all.
+    ("      error: command 'gcc' failed: No such file or directory\n      [end of output]\n"
+     "  ERROR: Failed building wheel for jieba-fast", "kb.environment.build_no_compiler"),
+    # Hugging Face's own host: the hub rule with its mirror and offline advice, not the any-host one.
+    ("requests.exceptions.ConnectTimeout: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries "
+     "exceeded with url: /api/models/x (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection>, "
+     "'Connection to huggingface.co timed out. (connect timeout=10)'))", "kb.weights.hf_hub_unreachable"),
+    # A pip line about the index: the index rule, not the any-host one.
+    ("ERROR: Could not install packages due to an OSError: HTTPSConnectionPool(host='files.pythonhosted.org', "
+     "port=443): Max retries exceeded with url: /packages/x.whl (Caused by ReadTimeoutError(\"HTTPSConnectionPool("
+     "host='files.pythonhosted.org', port=443): Read timed out. (read timeout=15)\"))",
+     "kb.environment.package_index_unreachable"),
+    # A torch .bin loaded through transformers: the LFS pointer is the cause of the error transformers rewrites.
+    ("_pickle.UnpicklingError: invalid load key, 'v'.\n\nDuring handling of the above exception, another exception "
+     "occurred:\nOSError: Unable to load weights from pytorch checkpoint file for '/m/pytorch_model.bin' at "
+     "'/m/pytorch_model.bin'. If you tried to load a PyTorch model from a TF 2.0 checkpoint, please set "
+     "from_tf=True.", "kb.weights.git_lfs_pointer"),
+    # A full disk that is not shared memory stays the disk rule.
+    ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
+])
+def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == specific, [f.rule for f in report.findings]
+
+
+@pytest.mark.parametrize("line, rule", [
+    # msrun's benign start-up retries share words with the connection rule
+    ("[WARNING] DISTRIBUTED(1,ffff,python):2025-01-01 [tcp_client.cc:99] Connect] Failed to connect to the tcp "
+     "server 127.0.0.1:8118, retry(3/60).", "kb.environment.host_unreachable"),
+    ("[INFO] loaded tokenizer.model from /models/qwen (sentencepiece), vocab 151646", 
+     "kb.weights.sentencepiece_model_unreadable"),
+    ("[INFO] DataLoader worker (pid 4188) started", "kb.runtime.dataloader_worker_exited"),
+    ("[INFO] pickle cache ready: 0 items of ancdata buffered", "kb.runtime.torch_fd_sharing_exhausted"),
+    ("Successfully built tokenizers", "kb.environment.pip_build_failed"),
+    # spawn-start children failing to unpickle: not an empty file
+    ("  File \"/usr/lib/python3.10/multiprocessing/spawn.py\", line 126, in _main\n"
+     "    self = reduction.pickle.load(from_parent)\nEOFError: Ran out of input", "kb.data.pickle_file_empty"),
+    ("_pickle.UnpicklingError: invalid load key, 'v'.", "kb.weights.pickle_not_a_checkpoint"),
+    ("ModuleNotFoundError: No module named 'torch'", "kb.environment.build_isolation_lacks_module"),
+    ("OSError: [Errno 28] No space left on device: '/data/out/ckpt.pt'", "kb.runtime.dataloader_shm_exhausted"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    report = diagnose_text(tmp_path, line)
+    assert rule not in {finding.rule for finding in report.findings}
