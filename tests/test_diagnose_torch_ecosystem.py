@@ -38,6 +38,10 @@ from support import assert_root_cause_says, diagnose_text
     ("RuntimeError: The Inner error is reported as above. The process exits for this inner error, and the current "
      "working operator name is aclnnFlashAttentionVarLenScore.", "kb.operator.training_attention_op_failed",
      ["aclnnFlashAttentionVarLenScore", "310P"]),
+    ("[rank1]: RuntimeError: operator torchvision::roi_align does not exist", "kb.versions.torchvision_torch_pair",
+     ["torchvision", "torch"]),
+    ("RuntimeError: ProcessGroupHCCL does not support recv", "kb.launch.hccl_collective_unsupported", ["recv"]),
+    ("ModuleNotFoundError: No module named 'awq_ext'", "kb.environment.gpu_only_package_on_npu", ["awq_ext"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -69,6 +73,9 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     ("ModuleNotFoundError: No module named 'dlinfer_helpers'", "kb.environment.lmdeploy_dlinfer_missing"),
     ("[INFO] device_type: ascend, invalid device_type: none seen", "kb.serving.lmdeploy_device_name"),
     ("ImportError: fused rope requires torch_npu>=2.5.1", "kb.environment.framework_needs_torch_npu"),
+    # register_fake missing in another library's import is not torchvision's pairing.
+    ("  File \"/srv/mylib/ops.py\", line 3, in <module>\nAttributeError: module 'torch.library' has no attribute "
+     "'register_fake'", "kb.versions.torchvision_torch_pair"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
