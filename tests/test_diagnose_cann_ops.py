@@ -55,6 +55,15 @@ from support import assert_root_cause_says, diagnose_text
      "kb.runtime.ms_getnext_task_failed", ["GetNext", "CANN"]),
     ("RuntimeError: aclrtSynchronizeStream failed, error code is 507017", "kb.runtime.aicpu_exception_code",
      ["507017", "AI CPU"]),
+    # MindSpore's Ascend kernel selection, nnopbase's binary lookup.
+    ("RuntimeError: The current [Default/network-Net/FooBar-op7] operator did not match any operator prototype "
+     "library.", "kb.operator.ms_ascend_op_missing", ["FooBar", "Ascend"]),
+    ("RuntimeError: The current operator is specified not to select ACL. Please contact the relevant engineer for "
+     "help.node is Default/Baz-op2", "kb.operator.ms_ascend_op_missing", ["Baz"]),
+    ("[ERROR] 2025-01-01-00:00:00 EZ9999: Cannot find binary for op RotaryMul.", "kb.environment.op_binary_missing",
+     ["RotaryMul"]),
+    ("Cannot find any bin for MoeInitRouting 3 with [storage format 2, primary format 2].",
+     "kb.environment.op_binary_missing", ["MoeInitRouting"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
