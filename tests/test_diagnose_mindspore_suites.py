@@ -107,3 +107,28 @@ def test_a_suite_name_outranks_the_generic_import_rule(tmp_path):
                                  "(/usr/lib/python3.9/site-packages/mindcv/data/__init__.py)")
     assert report.root_cause.rule == "kb.versions.ms_cv_suite_api_mismatch"
     assert report.root_cause.confidence == "confident"
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[WARNING] ME(1:2,MainProcess):2025-01-01 [datasets_user_defined.py:428] Has been waiting for data from Generator "
+     "worker thread ID '77' for more than 120 seconds. Please check if the user defined dataset of GeneratorDataset has "
+     "a dead loop, or is processing too slowly.", "kb.data.ms_generator_worker_stuck", ["120", "py-spy"]),
+    ("[CRITICAL] MD(1,python):2025-01-01 [iterators.py:439] Memory error occurred, process will exit.",
+     "kb.data.ms_generator_worker_died", ["num_parallel_workers", "dmesg"]),
+    ("RuntimeError: Failed to launch multiprocessing of GeneratorDataset: Too many open files. Please check if "
+     "`num_parallel_workers` is set too large, or you are creating iterators multiple times.",
+     "kb.data.too_many_open_files", ["ulimit -n", "iterators"]),
+    ("ImportError: libmindspore.so: cannot open shared object file: No such file or directory",
+     "kb.serving.ms_serving_backend_not_loaded", ["same MindSpore version"]),
+])
+def test_dataset_workers_and_serving_backend(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("RuntimeError: Failed to get device type", "kb.serving.ms_serving_backend_not_loaded"),
+    ("[INFO] Launching new Python Multiprocessing pool for GeneratorOp:3", "kb.data.ms_generator_worker_died"),
+])
+def test_dataset_serving_look_alikes_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
