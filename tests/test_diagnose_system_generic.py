@@ -99,6 +99,23 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      ["ulimit -u"]),
     ("-bash: ./run_distribute.sh: /bin/bash^M: bad interpreter: No such file or directory",
      "kb.launch.script_crlf_line_endings", ["CRLF"]),
+    ("/bin/sh: 1: torchrun: not found", "kb.environment.command_not_found", ["torchrun", "PATH"]),
+    ("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://repo.anaconda.com/pkgs/main/linux-aarch64/"
+     "current_repodata.json>", "kb.environment.host_unreachable", ["repo.anaconda.com"]),
+    ("W: Temporary failure resolving 'ports.ubuntu.com'", "kb.environment.host_unreachable", ["ports.ubuntu.com"]),
+    ("datasets.exceptions.DatasetNotFoundError: Dataset 'meta-llama/private-eval' is a gated dataset on the Hub. "
+     "You must be authenticated to access it.", "kb.weights.hf_gated_repo", ["meta-llama/private-eval"]),
+    ("datasets.exceptions.DatasetNotFoundError: Dataset 'org/instruct-zh' doesn't exist on the Hub or cannot be "
+     "accessed.", "kb.data.hf_dataset_not_found", ["org/instruct-zh"]),
+    ("ERROR: HTTP error 403 while getting https://example.com/wheels/torch_npu-2.1.0-cp310-cp310-linux_x86_64.whl",
+     "kb.environment.pip_url_not_found", ["403", "torch_npu-2.1.0-cp310"]),
+    ("OSError: [Errno 5] Input/output error: '/mnt/obs/dataset/part-0001.parquet'", "kb.environment.storage_io_error",
+     ["Input/output error"]),
+    ("cp: error writing '/home/ma-user/work/ckpt/rank_0/net.ckpt': Disk quota exceeded",
+     "kb.runtime.disk_quota_exceeded", ["quota"]),
+    ("WARNING: The requested image's platform (linux/amd64) does not match the detected host platform "
+     "(linux/arm64/v8) and no specific platform was requested", "kb.environment.docker_image_platform",
+     ["linux/amd64"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -122,6 +139,10 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
      "occurred:\nOSError: Unable to load weights from pytorch checkpoint file for '/m/pytorch_model.bin' at "
      "'/m/pytorch_model.bin'. If you tried to load a PyTorch model from a TF 2.0 checkpoint, please set "
      "from_tf=True.", "kb.weights.git_lfs_pointer"),
+    # A standard module missing from a self-built Python: not a package pip could install.
+    ("ModuleNotFoundError: No module named '_ctypes'", "kb.environment.python_built_without_module"),
+    # The worker's own signal names the cause; the shell's bare Killed is the catch-all.
+    ("RuntimeError: DataLoader worker (pid 3061) is killed by signal: Killed", "kb.runtime.dataloader_worker_oom_killed"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
@@ -145,6 +166,10 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("_pickle.UnpicklingError: invalid load key, 'v'.", "kb.weights.pickle_not_a_checkpoint"),
     ("ModuleNotFoundError: No module named 'torch'", "kb.environment.build_isolation_lacks_module"),
     ("OSError: [Errno 28] No space left on device: '/data/out/ckpt.pt'", "kb.runtime.dataloader_shm_exhausted"),
+    # A broken line continuation and CRLF endings have their own rules; neither names a missing program.
+    ("run.sh: line 4: --model_name_or_path: command not found", "kb.environment.command_not_found"),
+    ("run.sh: line 2: $'\\r': command not found", "kb.environment.command_not_found"),
+    ("[INFO] 2 stale workers were Killed by the watchdog, restarting", "kb.runtime.process_killed"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = diagnose_text(tmp_path, line)
