@@ -42,6 +42,8 @@ from support import assert_root_cause_says, diagnose_text
      ["torchvision", "torch"]),
     ("RuntimeError: ProcessGroupHCCL does not support recv", "kb.launch.hccl_collective_unsupported", ["recv"]),
     ("ModuleNotFoundError: No module named 'awq_ext'", "kb.environment.gpu_only_package_on_npu", ["awq_ext"]),
+    ("[rank0]: ImportError: Using the `Trainer` with `PyTorch` requires `accelerate>=1.1.0`: Please run "
+     "`pip install transformers[torch]`", "kb.versions.transformers_needs_accelerate", ["accelerate>=1.1.0"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -52,6 +54,15 @@ def test_lmdeploy_s_cuda_default_names_lmdeploy_s_switch_and_nothing_else(tmp_pa
                                      "line 16, in check\nAssertionError: Torch not compiled with CUDA enabled")
     assert [finding.rule for finding in report.findings] == ["kb.serving.lmdeploy_cuda_default_on_npu"]
     assert "--device ascend" in report.findings[0].fix
+
+
+def test_cuda_autocast_switched_off_on_an_npu_host_is_reported_beside_the_error(tmp_path):
+    """A warning, listed but never the root cause: the run's own error, when there is one, stays first."""
+    report = diagnose_text(tmp_path, "UserWarning: User provided device_type of 'cuda', but CUDA is not available. "
+                                     "Disabling\n[INFO] ASCEND_RT_VISIBLE_DEVICES=0,1")
+    assert [finding.rule for finding in report.findings] == ["kb.environment.cuda_amp_on_npu"]
+    assert report.root_cause is None
+    assert "device_type='npu'" in report.findings[0].fix
 
 
 def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
@@ -76,6 +87,11 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     # register_fake missing in another library's import is not torchvision's pairing.
     ("  File \"/srv/mylib/ops.py\", line 3, in <module>\nAttributeError: module 'torch.library' has no attribute "
      "'register_fake'", "kb.versions.torchvision_torch_pair"),
+    # The same torch warnings on a CPU-only machine say nothing about an NPU.
+    ("UserWarning: torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.\n"
+     "[INFO] training on 4 CPU cores", "kb.environment.cuda_amp_on_npu"),
+    ("TritonMissing: Cannot find a working triton installation. Either the package is not installed or it is too "
+     "old.\n[INFO] platform win32, device cuda:0", "kb.environment.inductor_triton_missing_on_npu"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
