@@ -25,8 +25,6 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
      ["google.protobuf", "install"]),
     ("ModuleNotFoundError: No module named 'peft.tuners.lora.layer'", "kb.versions.submodule_missing",
      ["peft", "tuners.lora.layer", "version"]),
-    ("ImportError: No module named 'os.path.x'; 'os.path' is not a package",
-     "kb.environment.module_file_shadows_package", ["os.path.py"]),
     ("AttributeError: partially initialized module 'yaml' has no attribute 'safe_load' (most likely due to a "
      "circular import)", "kb.environment.circular_import", ["yaml", "safe_load"]),
     ("AttributeError: module 'numpy' has no attribute 'bool8'. Did you mean: 'bool_'?",
@@ -64,12 +62,45 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
     ('Traceback (most recent call last):\n  File "/srv/tools/load_state_dict.py", line 8, in remap\n'
      "    new[name] = old[mapping[name]]\nKeyError: 'layers.0.attn.wq'", "kb.checkpoint.loaded_file_key_missing",
      ["layers.0.attn.wq"]),
+    ('Traceback (most recent call last):\n  File "/usr/lib/python3.10/os.py", line 680, in __getitem__\n'
+     "    raise KeyError(key) from None\nKeyError: 'RANK_ID'", "kb.launch.env_var_missing", ["RANK_ID", "msrun"]),
+    ('Traceback (most recent call last):\n  File "/usr/lib/python3.8/site-packages/newlib/core.py", line 88\n'
+     "    match mode:\n          ^\nSyntaxError: invalid syntax", "kb.versions.python_too_old_syntax",
+     ["Python version"]),
 ])
 def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
     assert_root_cause_says(report, rule, words, with_fix=True)
-    expected = CONFIDENT if rule == "kb.environment.module_file_shadows_package" else LIKELY
-    assert report.root_cause.confidence == expected
+    assert report.root_cause.confidence == LIKELY
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("ImportError: No module named 'os.path.x'; 'os.path' is not a package",
+     "kb.environment.module_file_shadows_package", ["os.path.py"]),
+    ("AttributeError: module 'numpy' has no attribute 'array' (consider renaming '/home/u/numpy.py' if it has the "
+     "same name as a library you intended to import)", "kb.environment.own_file_shadows_module", ["/home/u/numpy.py"]),
+    ("ModuleNotFoundError: No module named '__main__.utils'; '__main__' is not a package",
+     "kb.environment.relative_import_in_script", ["python -m"]),
+    ("ImportError: attempted relative import beyond top-level package", "kb.environment.relative_import_in_script",
+     ["beyond top-level package"]),
+    ("ImportError: cannot import name 'TypeAlias' from 'typing' (/usr/lib/python3.9/typing.py)",
+     "kb.versions.python_too_old_typing", ["TypeAlias", "3.10"]),
+    ("AttributeError: module 'pkgutil' has no attribute 'ImpImporter'. Did you mean: 'zipimporter'?",
+     "kb.versions.python_too_new_for_code", ["ImpImporter", "setuptools"]),
+    ("ModuleNotFoundError: No module named 'imp'", "kb.versions.python_too_new_for_code", ["imp", "3.12"]),
+    ("AttributeError: module 'collections' has no attribute 'MutableMapping'", "kb.versions.python_too_new_for_code",
+     ["MutableMapping", "collections.abc"]),
+    ("SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?",
+     "kb.versions.python_too_new_for_code", ["print", "Python 2"]),
+    ("ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 16 from C header, got 96 "
+     "from PyObject", "kb.versions.compiled_against_other_numpy", ["numpy.ndarray", "16", "96"]),
+    ("WARNING: pip is configured with locations that require TLS/SSL, however the ssl module in Python is not "
+     "available.", "kb.environment.python_built_without_module", ["ssl", "openssl-devel"]),
+])
+def test_a_message_that_states_its_cause_is_named_as_the_cause(tmp_path, text, rule, words):
+    report = _diagnose(tmp_path, text)
+    assert_root_cause_says(report, rule, words, with_fix=True)
+    assert report.root_cause.confidence == CONFIDENT
 
 
 @pytest.mark.parametrize("text, specific, catch_all", [
@@ -101,6 +132,22 @@ def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words
      "kb.environment.path_not_found"),
     ("NotImplementedError: bfloat16 is not supported on this device", "kb.operator.bf16_unsupported",
      "kb.operator.feature_not_supported"),
+    ("ModuleNotFoundError: No module named '_bz2'", "kb.environment.python_built_without_module",
+     "kb.environment.module_not_installed"),
+    ("ModuleNotFoundError: No module named 'asyncore'", "kb.versions.python_too_new_for_code",
+     "kb.environment.module_not_installed"),
+    ("AttributeError: module 'inspect' has no attribute 'getargspec'", "kb.versions.python_too_new_for_code",
+     "kb.versions.package_attribute_missing"),
+    ("ImportError: cannot import name 'Self' from 'typing' (/usr/lib/python3.10/typing.py)",
+     "kb.versions.python_too_old_typing", "kb.versions.import_name_missing"),
+    ("ImportError: cannot import name 'choice' from 'random' (consider renaming '/w/random.py' since it has the same "
+     "name as the standard library module named 'random' and prevents importing that standard library module)",
+     "kb.environment.own_file_shadows_module", "kb.versions.import_name_missing"),
+    ("TypeError: unsupported operand type(s) for |: 'type' and 'NoneType'", "kb.environment.python_too_old_for_code",
+     "kb.operator.feature_not_supported"),
+    ('Traceback (most recent call last):\n  File "/usr/lib/python3.10/os.py", line 680, in __getitem__\n'
+     "    raise KeyError(key) from None\nKeyError: 'ASCEND_HOME_PATH'", "kb.environment.op_build_no_cann_path",
+     "kb.launch.env_var_missing"),
     ("ModuleNotFoundError: No module named 'mindspore'", "kb.environment.mindspore_not_installed",
      "kb.environment.module_not_installed"),
     ('Traceback (most recent call last):\n  File "/srv/vllm/model_executor/models/qwen2.py", line 480, in load_weights\n'
@@ -136,6 +183,14 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
      "kb.runtime.illegal_instruction"),
     ("[INFO] allocator: free(): 1024 blocks returned", "kb.runtime.heap_corruption"),
     ("loss 0.35, MemoryError count 0", "kb.runtime.host_memory_exhausted"),
+    ("RuntimeWarning: numpy.dtype size changed, may indicate binary incompatibility. Expected 96, got 88",
+     "kb.versions.compiled_against_other_numpy"),
+    ('Traceback (most recent call last):\n  File "/home/u/run.py", line 3\n    print "x"\n          ^\n'
+     "SyntaxError: invalid syntax", "kb.versions.python_too_old_syntax"),
+    ('Traceback (most recent call last):\n  File "/home/u/run.py", line 9, in main\n    rank = ranks["RANK"]\n'
+     "KeyError: 'RANK'", "kb.launch.env_var_missing"),
+    ("ImportError: cannot import name 'Mapping' from 'collections_extended'", "kb.versions.python_too_new_for_code"),
+    ("ModuleNotFoundError: No module named 'imp_tools'", "kb.versions.python_too_new_for_code"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
