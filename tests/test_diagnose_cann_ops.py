@@ -64,6 +64,13 @@ from support import assert_root_cause_says, diagnose_text
      ["RotaryMul"]),
     ("Cannot find any bin for MoeInitRouting 3 with [storage format 2, primary format 2].",
      "kb.environment.op_binary_missing", ["MoeInitRouting"]),
+    # Runtime codes of the device and its peers (cann_runtime.yaml).
+    ("[rank5]: RuntimeError: aclrtSynchronizeStreamWithTimeout failed, error code is 507055",
+     "kb.runtime.suspect_peer_memory_fault", ["507055", "peer card"]),
+    ("E39009: [PID: 7] 2025-01-01-00:00:00.000.000 Failed to connect the device.", "kb.runtime.device_connection_lost",
+     ["E39009", "dropped card"]),
+    ("RuntimeError: ACL stream synchronize failed, error code is 507900", "kb.runtime.aicpu_exception_code",
+     ["507900"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
