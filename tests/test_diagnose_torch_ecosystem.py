@@ -44,6 +44,13 @@ from support import assert_root_cause_says, diagnose_text
     ("ModuleNotFoundError: No module named 'awq_ext'", "kb.environment.gpu_only_package_on_npu", ["awq_ext"]),
     ("[rank0]: ImportError: Using the `Trainer` with `PyTorch` requires `accelerate>=1.1.0`: Please run "
      "`pip install transformers[torch]`", "kb.versions.transformers_needs_accelerate", ["accelerate>=1.1.0"]),
+    ("NotImplementedError: Unsloth cannot find any torch accelerator? You need a GPU.",
+     "kb.environment.unsloth_not_on_npu", ["Unsloth", "NVIDIA"]),
+    # vllm-ascend importing what its vLLM no longer (or not yet) has: the pair, not any two packages.
+    ("  File \"/usr/lib/python3.10/site-packages/vllm_ascend/platform.py\", line 28, in <module>\n"
+     "    from vllm.config import CompilationLevel\nImportError: cannot import name 'CompilationLevel' from "
+     "'vllm.config' (/usr/lib/python3.10/site-packages/vllm/config.py)", "kb.serving.plugin_call_mismatch",
+     ["vllm-ascend"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
