@@ -132,3 +132,27 @@ def test_dataset_workers_and_serving_backend(tmp_path, text, rule, words):
 def test_dataset_serving_look_alikes_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
 
+
+
+@pytest.mark.parametrize("text, words", [
+    ("AttributeError: module 'mindspore' has no attribute 'ms_class'", ["jit_class"]),
+    ("ModuleNotFoundError: No module named 'mindspore.nn.transformer'", ["MindFormers"]),
+    ("ModuleNotFoundError: No module named 'mindspore.nn.transformer.layers'", ["MindFormers"]),
+])
+def test_names_mindspore_2_removed_are_not_called_too_old(tmp_path, text, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), "kb.versions.mindspore_name_removed", words, with_fix=True)
+
+
+def test_other_missing_mindspore_names_keep_their_rule(tmp_path):
+    report = _diagnose(tmp_path, "AttributeError: module 'mindspore' has no attribute 'set_device'")
+    assert report.root_cause.rule == "kb.versions.mindspore_api_missing"
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("ValueError: Can not convert Tensor with more than one element to Scalar, while the data's shape is: (2, 3)",
+     "kb.graph.tensor_used_as_one_value", ["(2, 3)", "x.any()"]),
+    ("ValueError: For 'load_checkpoint', failed to decrypt the checkpoint file.", "kb.checkpoint.ckpt_damaged",
+     ["dec_key"]),
+])
+def test_graph_values_and_encrypted_checkpoints(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
