@@ -116,6 +116,9 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("WARNING: The requested image's platform (linux/amd64) does not match the detected host platform "
      "(linux/arm64/v8) and no specific platform was requested", "kb.environment.docker_image_platform",
      ["linux/amd64"]),
+    ("× Cannot uninstall blinker 1.4", "kb.environment.pip_cannot_uninstall", ["blinker"]),
+    ("curl: (60) SSL certificate problem: certificate is not yet valid", "kb.environment.certificate_time_invalid",
+     ["clock"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -143,6 +146,14 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     ("ModuleNotFoundError: No module named '_ctypes'", "kb.environment.python_built_without_module"),
     # The worker's own signal names the cause; the shell's bare Killed is the catch-all.
     ("RuntimeError: DataLoader worker (pid 3061) is killed by signal: Killed", "kb.runtime.dataloader_worker_oom_killed"),
+    # A proxy written as https:// on Hugging Face's host: the TLS rule names the fix, not the hub's mirror advice.
+    ("requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with "
+     "url: /api/models/x (Caused by SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number "
+     "(_ssl.c:1129)')))", "kb.environment.proxy_scheme_speaks_tls"),
+    # A TLS connection cut on Hugging Face's host: the hub rule (mirror, offline) rather than the any-server one.
+    ("requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with "
+     "url: /api/models/x (Caused by SSLError(SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:997)')))",
+     "kb.weights.hf_hub_unreachable"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
