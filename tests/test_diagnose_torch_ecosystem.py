@@ -99,6 +99,9 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
      "[INFO] training on 4 CPU cores", "kb.environment.cuda_amp_on_npu"),
     ("TritonMissing: Cannot find a working triton installation. Either the package is not installed or it is too "
      "old.\n[INFO] platform win32, device cuda:0", "kb.environment.inductor_triton_missing_on_npu"),
+    # Another accelerator missing from an old DeepSpeed is not the NPU's story.
+    ("ValueError: DS_ACCELERATOR must be one of ['cuda', 'cpu'].  Value \"xpu\" is not supported",
+     "kb.versions.deepspeed_too_old_for_npu"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
