@@ -67,6 +67,12 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
     ('Traceback (most recent call last):\n  File "/usr/lib/python3.8/site-packages/newlib/core.py", line 88\n'
      "    match mode:\n          ^\nSyntaxError: invalid syntax", "kb.versions.python_too_old_syntax",
      ["Python version"]),
+    ('Traceback (most recent call last):\n  File "/usr/local/lib/python3.10/site-packages/peft/tuners/lora.py", '
+     "line 90, in _find_and_replace\n    target.update_layer(name)\n"
+     "AttributeError: 'Linear8bitLt' object has no attribute 'update_layer'",
+     "kb.versions.library_object_attribute_missing", ["Linear8bitLt", "update_layer", "version"]),
+    ("FileExistsError: [Errno 17] File exists: '/cache/ckpt/rank_0'", "kb.environment.path_already_exists",
+     ["/cache/ckpt/rank_0", "exist_ok"]),
 ])
 def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -96,6 +102,13 @@ def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words
      "from PyObject", "kb.versions.compiled_against_other_numpy", ["numpy.ndarray", "16", "96"]),
     ("WARNING: pip is configured with locations that require TLS/SSL, however the ssl module in Python is not "
      "available.", "kb.environment.python_built_without_module", ["ssl", "openssl-devel"]),
+    ("ImportError: DetrConvEncoder requires the timm library but it was not found in your environment. You can "
+     "install it with pip:", "kb.environment.optional_library_missing", ["timm", "not installed"]),
+    ("ImportError: Using `low_cpu_mem_usage=True` or a `device_map` requires Accelerate: `pip install "
+     "'accelerate>=0.26.0'`", "kb.environment.optional_library_missing", ["Accelerate"]),
+    ("TypeError: cannot pickle '_thread.lock' object", "kb.data.object_not_picklable", ["_thread.lock", "num_workers"]),
+    ("_pickle.PicklingError: Can't pickle <function <lambda> at 0x7f00>: attribute lookup <lambda> on __main__ failed",
+     "kb.data.object_not_picklable", ["<function <lambda> at 0x7f00>"]),
 ])
 def test_a_message_that_states_its_cause_is_named_as_the_cause(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -191,6 +204,10 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
      "KeyError: 'RANK'", "kb.launch.env_var_missing"),
     ("ImportError: cannot import name 'Mapping' from 'collections_extended'", "kb.versions.python_too_new_for_code"),
     ("ModuleNotFoundError: No module named 'imp_tools'", "kb.versions.python_too_new_for_code"),
+    ("AttributeError: 'NoneType' object has no attribute 'update_layer'\n  File \"/site-packages/x.py\", line 1",
+     "kb.versions.library_object_attribute_missing"),
+    ('Traceback (most recent call last):\n  File "/home/u/train.py", line 9, in main\n    model.fit()\n'
+     "AttributeError: 'Trainer' object has no attribute 'fit'", "kb.versions.library_object_attribute_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
@@ -203,3 +220,12 @@ def test_a_catch_all_crash_line_yields_to_an_error_that_names_a_cause_just_above
     report = _diagnose(tmp_path, text)
     assert report.root_cause.rule == "kb.environment.cann_lib_missing"
     assert report.root_cause.confidence == CONFIDENT
+
+
+def test_a_failed_command_is_a_consequence_of_its_own_error_above(tmp_path):
+    text = ("/tmp/build/ops.cpp:12:10: fatal error: Python.h: No such file or directory\n"
+            "compilation terminated.\n"
+            "subprocess.CalledProcessError: Command '['ninja', '-v']' returned non-zero exit status 1.")
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.build_python_not_shared"
+    assert "kb.launch.subprocess_failed" in {group.rule for group in report.consequences}
