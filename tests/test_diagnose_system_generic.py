@@ -119,6 +119,18 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("× Cannot uninstall blinker 1.4", "kb.environment.pip_cannot_uninstall", ["blinker"]),
     ("curl: (60) SSL certificate problem: certificate is not yet valid", "kb.environment.certificate_time_invalid",
      ["clock"]),
+    ("urllib.error.URLError: <urlopen error timed out>", "kb.environment.runtime_download_failed", ["timed out"]),
+    ("OSError: Unable to load weights from pytorch checkpoint file for '/models/bert/pytorch_model.bin' at "
+     "'/models/bert/pytorch_model.bin'. If you tried to load a PyTorch model from a TF 2.0 checkpoint, please set "
+     "from_tf=True.", "kb.weights.torch_archive_corrupt", ["/models/bert/pytorch_model.bin"]),
+    ("OSError: Can't load the configuration of '/data/models/Qwen2-7B'. If you were trying to load it from "
+     "'https://huggingface.co/models', make sure you don't have a local directory with the same name.",
+     "kb.weights.hf_path_invalid", ["/data/models/Qwen2-7B"]),
+    ("OSError: Error no file named pytorch_model.bin, model.safetensors, tf_model.h5, model.ckpt.index or "
+     "flax_model.msgpack found in directory /data/models/llama.", "kb.weights.hf_path_invalid", ["/data/models/llama"]),
+    ("huggingface_hub.errors.HFValidationError: Repo id must use alphanumeric chars, '-', '_' or '.'. The name cannot "
+     "start or end with '-' or '.' and the maximum length is 96: './models/Qwen2-7B'.",
+     "kb.serving.model_path_taken_for_repo_id", ["./models/Qwen2-7B"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -154,6 +166,9 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     ("requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with "
      "url: /api/models/x (Caused by SSLError(SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:997)')))",
      "kb.weights.hf_hub_unreachable"),
+    # A certificate the machine does not trust: the certificate rule's advice, whoever downloads.
+    ("urllib.error.URLError: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get "
+     "local issuer certificate (_ssl.c:1129)>", "kb.environment.package_index_unreachable"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
@@ -181,6 +196,7 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("run.sh: line 4: --model_name_or_path: command not found", "kb.environment.command_not_found"),
     ("run.sh: line 2: $'\\r': command not found", "kb.environment.command_not_found"),
     ("[INFO] 2 stale workers were Killed by the watchdog, restarting", "kb.runtime.process_killed"),
+    ("[WARNING] Resource usage not found. Skipping the memory report.", "kb.data.nltk_resource_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = diagnose_text(tmp_path, line)
