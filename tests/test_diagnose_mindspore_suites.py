@@ -156,3 +156,24 @@ def test_other_missing_mindspore_names_keep_their_rule(tmp_path):
 ])
 def test_graph_values_and_encrypted_checkpoints(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("RuntimeError: Invalid cifar100 file, Cifar100 train/test file is missing in: /data/cifar-100-python",
+     "kb.data.ms_cifar_binary_expected", ["binary version"]),
+    ("RuntimeError: Invalid path, no subfolder found under path: /data/imagenet", "kb.data.ms_image_folder_layout",
+     ["/data/imagenet", "class"]),
+    ("RuntimeError: Invalid annotation, the 'segments_info' node is missing in annotation file: /d/instances.json",
+     "kb.data.ms_coco_annotation_task", ["segments_info", "panoptic"]),
+    ("RuntimeError: Cannot batch tensors with different shapes in column 0, the first tensor shape is (224, 224, 3)",
+     "kb.data.batch_shapes_inconsistent", ["seq_length"]),
+    ("RuntimeError: Invalid data, the types or shapes of current row is different with previous row(i.e. do batch "
+     "operation but drop_reminder is False, or without resize image into the same size, these will cause shapes "
+     "differs).", "kb.data.batch_shapes_inconsistent", ["resize"]),
+    ("RuntimeError: Invalid data, input image hasn't been decoded, you may need to perform Decode first.",
+     "kb.data.ms_vision_input_layout", ["Decode"]),
+    ("RuntimeError: Invalid file, failed to open label file: /data/mnist/train-labels-idx1-ubyte, file not exist",
+     "kb.data.ms_dataset_path_missing", ["/data/mnist/train-labels-idx1-ubyte"]),
+])
+def test_dataset_loaders_on_another_layout(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
