@@ -51,6 +51,9 @@ from support import assert_root_cause_says, diagnose_text
      "    from vllm.config import CompilationLevel\nImportError: cannot import name 'CompilationLevel' from "
      "'vllm.config' (/usr/lib/python3.10/site-packages/vllm/config.py)", "kb.serving.plugin_call_mismatch",
      ["vllm-ascend"]),
+    ("[rank0]: RuntimeError: Please launch distributed training with `llamafactory-cli` or `torchrun`.",
+     "kb.launch.llamafactory_needs_torchrun", ["torchrun"]),
+    ("AttributeError: 'Tensor' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported", ["torch_npu"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -102,6 +105,8 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     # Another accelerator missing from an old DeepSpeed is not the NPU's story.
     ("ValueError: DS_ACCELERATOR must be one of ['cuda', 'cpu'].  Value \"xpu\" is not supported",
      "kb.versions.deepspeed_too_old_for_npu"),
+    # A None where an object was expected is the caller's bug, not a missing torch_npu.
+    ("AttributeError: 'NoneType' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
