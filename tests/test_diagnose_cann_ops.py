@@ -71,6 +71,11 @@ from support import assert_root_cause_says, diagnose_text
      ["E39009", "dropped card"]),
     ("RuntimeError: ACL stream synchronize failed, error code is 507900", "kb.runtime.aicpu_exception_code",
      ["507900"]),
+    # The other ways MindSpore and ACL programs print a return code: "error code:N", "ret: N".
+    ("RuntimeError: ACL stream synchronize failed, error code:507015", "kb.runtime.aicore_exception_code",
+     ["507015"]),
+    ("[CRITICAL] GE(1,python):2023-01-10-09:25:45.337.038 [runtime_model.cc:241] Run] Call rt api "
+     "rtStreamSynchronize failed, ret: 507035", "kb.runtime.aicore_exception_code", ["507035"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
