@@ -109,6 +109,10 @@ def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words
     ("TypeError: cannot pickle '_thread.lock' object", "kb.data.object_not_picklable", ["_thread.lock", "num_workers"]),
     ("_pickle.PicklingError: Can't pickle <function <lambda> at 0x7f00>: attribute lookup <lambda> on __main__ failed",
      "kb.data.object_not_picklable", ["<function <lambda> at 0x7f00>"]),
+    ("UserWarning: Failed to initialize NumPy: No module named 'numpy' (Triggered internally at "
+     "../torch/csrc/utils/tensor_numpy.cpp:84.)", "kb.versions.torch_numpy_unavailable", ["No module named 'numpy'"]),
+    ("TypeError: Object of type Tensor is not JSON serializable", "kb.data.value_not_json_serializable",
+     ["Tensor", ".tolist()"]),
 ])
 def test_a_message_that_states_its_cause_is_named_as_the_cause(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -208,6 +212,10 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
      "kb.versions.library_object_attribute_missing"),
     ('Traceback (most recent call last):\n  File "/home/u/train.py", line 9, in main\n    model.fit()\n'
      "AttributeError: 'Trainer' object has no attribute 'fit'", "kb.versions.library_object_attribute_missing"),
+    ("[WARNING] ME(7,python):2025-01-01 [x.py:3] optional file skipped: FileNotFoundError: [Errno 2] No such file or "
+     "directory: '/root/.cache/hints.json'", "kb.environment.path_not_found"),
+    ("2025-01-01 10:00:00,001 - trainer - WARNING - TypeError: f() got an unexpected keyword argument 'x', retrying "
+     "without it", "kb.versions.call_signature_mismatch"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
