@@ -34,8 +34,9 @@ class _OneLineErrors(argparse.ArgumentParser):
         self.exit(int(ExitCode.USAGE), f"{self.prog}: {message} (see: {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse tree: global flags plus one subparser per module in :data:`COMMANDS`."""
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The argparse tree: global flags plus one subparser per module in :data:`COMMANDS` (only the one named
+    ``only``, when the command line names it: each module imported and each parser built costs start-up)."""
     parser = _OneLineErrors(
         prog="mindpilot",
         description="Ascend NPU training assistant: doctor, plan, check, diagnose, launch. "
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="zh or en (default: from LANG)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_parser()
-    for name in COMMANDS:
+    for name in (only,) if only in COMMANDS else COMMANDS:
         importlib.import_module(f"mindpilot.commands.{name}").add_parser(subparsers, common)
     return parser
 
@@ -75,7 +76,7 @@ def _run(argv: Optional[Sequence[str]], args: Optional[argparse.Namespace], on_t
     if args is None or not on_terminal:
         # `mindpilot [--demo] [--lang L]` on a terminal goes straight to the TUI without building the parsers
         # of every subcommand: the first frame is what a user waits for
-        parser = build_parser()
+        parser = build_parser(_named_command(list(sys.argv[1:] if argv is None else argv)))
         args = parser.parse_args(argv)
     if getattr(args, "lang", None) is None:
         args.lang = args.global_lang
@@ -107,6 +108,20 @@ def _run(argv: Optional[Sequence[str]], args: Optional[argparse.Namespace], on_t
         where = f"{exc.filename}: " if exc.filename else ""
         message(f"mindpilot {args.command or ''}: {where}{exc.strerror or exc}".replace("  ", " "))
         return int(ExitCode.USAGE)
+
+
+def _named_command(argv: list[str]) -> Optional[str]:
+    """The subcommand ``argv`` names after the global flags, or None when a flag there is not a plain global one
+    (``--help`` and ``--version`` print about every command; a mistyped flag is reported by the whole tree)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--lang":
+            next(tokens, None)
+        elif token.startswith("--lang=") or token == "--demo":
+            continue
+        else:
+            return None if token.startswith("-") else token
+    return None
 
 
 def _tui_flags(argv: list[str]) -> Optional[argparse.Namespace]:

@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union
 
+from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import PACKAGE_ROOT
 
 T = TypeVar("T")
@@ -139,8 +140,6 @@ def encode(value: Any) -> Any:
         return {"tuple": [encode(item) for item in value]}
     if isinstance(value, frozenset):
         return {"frozenset": sorted((encode(item) for item in value), key=json.dumps)}
-    from mindpilot.bilingual import Bilingual
-
     if isinstance(value, Bilingual):
         return {"text": [value.zh, value.en]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -162,29 +161,35 @@ def _decode_object(obj: Dict[str, Any]) -> Any:
     if len(obj) != 1:
         return obj
     (tag, body), = obj.items()
+    if tag == "text":  # the commonest, then objects: a start-up decodes thousands
+        return Bilingual(zh=body[0], en=body[1])
+    kind, _, name = tag.partition(":")
+    if kind == "object":
+        cls, fields, slotted = _dataclass(name)
+        state = dict(body)
+        if not fields <= state.keys():  # the class gained a field since the build: read the YAML instead
+            raise ValueError(f"{name} has fields the compiled file lacks")
+        instance = cls.__new__(cls)
+        if slotted:
+            for key, item in state.items():
+                object.__setattr__(instance, key, item)
+        else:  # one update instead of a call per field (a frozen class's __setattr__ is bypassed either way)
+            instance.__dict__.update(state)
+        return instance
+    if kind == "enum":
+        return _enum_member(name, body)
     if tag == "map":
         return {_hashable(key): item for key, item in body}
     if tag == "tuple":
         return tuple(body)
     if tag == "frozenset":
         return frozenset(_hashable(item) for item in body)
-    if tag == "text":
-        from mindpilot.bilingual import Bilingual
-
-        return Bilingual(zh=body[0], en=body[1])
-    kind, _, name = tag.partition(":")
-    if kind == "enum":
-        return _resolve(name, enum.Enum)(body)
-    if kind == "object":
-        cls, fields = _dataclass(name)
-        state = dict(body)
-        if not fields <= state.keys():  # the class gained a field since the build: read the YAML instead
-            raise ValueError(f"{name} has fields the compiled file lacks")
-        instance = cls.__new__(cls)
-        for key, item in state.items():
-            object.__setattr__(instance, key, item)
-        return instance
     raise ValueError(f"unknown tag {tag!r}")
+
+
+@lru_cache(maxsize=None)
+def _enum_member(name: str, value: Any) -> Any:
+    return _resolve(name, enum.Enum)(value)
 
 
 def _hashable(value: Any) -> Any:
@@ -192,10 +197,11 @@ def _hashable(value: Any) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _dataclass(name: str) -> Tuple[type, frozenset]:
-    """mindpilot's dataclass named ``module:Qualname`` and the names of its fields."""
+def _dataclass(name: str) -> Tuple[type, frozenset, bool]:
+    """mindpilot's dataclass named ``module:Qualname``, the names of its fields, and whether its instances
+    lack a ``__dict__`` (``__slots__``)."""
     cls = _resolve(name, None)
-    return cls, frozenset(spec.name for spec in dataclasses.fields(cls))
+    return cls, frozenset(spec.name for spec in dataclasses.fields(cls)), not hasattr(cls.__new__(cls), "__dict__")
 
 
 @lru_cache(maxsize=None)

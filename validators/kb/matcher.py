@@ -40,7 +40,7 @@ class _Entry:
     """A pattern of a rule, its regexes compiled on first use (a log meets few of the hundreds of rules, and
     compiling them all would cost more than scanning a clean log)."""
 
-    __slots__ = ("rule", "pattern", "shape_wide", "_regex", "_context", "_starts")
+    __slots__ = ("rule", "pattern", "_regex", "_context", "_starts", "_wide")
 
     def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
         self.rule = rule
@@ -48,10 +48,17 @@ class _Entry:
         self._regex: Optional["re.Pattern[str]"] = None
         self._context: Optional[tuple] = None
         self._starts: Optional[bool] = None
-        self.shape_wide = pattern.before is None and pattern.after is None and pattern.unless_near is None \
-            and not pattern.facts and _digit_blind(pattern.regex)
+        self._wide: Optional[bool] = None
+
+    @property
+    def shape_wide(self) -> bool:
         """Whether the regex matches a line exactly when it matches the line with every digit made 0
-        (no context lines, and no digit in the pattern beyond repeat counts)."""
+        (no context lines, and no digit in the pattern beyond repeat counts); worked out on first use."""
+        if self._wide is None:
+            pattern = self.pattern
+            self._wide = pattern.before is None and pattern.after is None and pattern.unless_near is None \
+                and not pattern.facts and _digit_blind(pattern.regex)
+        return self._wide
 
     @property
     def regex(self) -> "re.Pattern[str]":
@@ -99,6 +106,8 @@ def _digit_blind(regex: str) -> bool:
     return not any(ch.isdigit() for ch in re.sub(r"\{\d+(?:,\d*)?\}", "", regex))
 
 
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
 CODE_IN_LINE = re.compile(r"(?<![\w=])(" + CODE_SHAPE + r")(?!\w)")
 """A code standing as a word (``module_name=EE8888`` inside a plog line is a field value, not an error)."""
 
@@ -138,8 +147,9 @@ class Matcher:
         # Which literals a line holds, remembered per line shape: failing lines repeat by the thousand
         # with only their digits (time, pid, step) changing, and testing every literal costs ~100 `in`s.
         self._order = {literal: index for index, literal in enumerate(self.by_literal)}
-        self._digit_free = [literal for literal in self.by_literal if not any(c.isdigit() for c in literal)]
-        self._with_digits = [literal for literal in self.by_literal if any(c.isdigit() for c in literal)]
+        # Only ASCII digits are masked: a literal with another digit is found in a line exactly as in its shape.
+        self._digit_free = [literal for literal in self.by_literal if not _ASCII_DIGIT.search(literal)]
+        self._with_digits = [literal for literal in self.by_literal if _ASCII_DIGIT.search(literal)]
         self._shapes: Dict[bytes, List[str]] = {}
         self._shape_quiet: Dict[bytes, bool] = {}
         """Per line shape: whether no line of that shape can match (see :meth:`no_hit_holds_for_shape`)."""
