@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from mindpilot.validators.kb.hits import MAX_GROUP, KbHit
 from mindpilot.validators.kb.keyline import key_text
@@ -159,11 +159,7 @@ class Matcher:
         self._alternation = alternation
         self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
-        self._chunk_finder = None
-        if _re2 is not None and self.literals:
-            options = _re2.Options()
-            options.max_mem = 64 << 20
-            self._chunk_finder = _re2.compile(alternation.encode("utf-8"), options=options)
+        self._chunk_finder = line_search([alternation]) if self.literals else None
 
     @property
     def _line_finder(self) -> "re.Pattern[str]":
@@ -177,7 +173,7 @@ class Matcher:
         time, ~2 us a line): Python's regex tries every literal at every position (~0.7 ms for a 200-character
         line with a thousand literals, seconds for a megabyte-long one) and takes ~50 ms to compile."""
         if self._chunk_finder is not None:
-            return self._chunk_finder.search(text.encode("utf-8", "surrogatepass")) is not None
+            return self._chunk_finder.end(text.encode("utf-8", "surrogatepass")) >= 0
         if len(text) <= LONG_LINE:
             return self._line_finder.search(text) is not None
         return any(literal in text for literal in self.literals) or bool(self.coded and _CODE_TEXT.search(text))
@@ -293,9 +289,10 @@ class Matcher:
         return tails or None
 
     def chunk_finder(self, chunk: bytes, start: int, end: int) -> Callable[[int], Optional[int]]:
-        """A function giving the first offset >= pos in ``chunk[start:end]`` where some literal begins."""
+        """A function giving, for ``pos``, an offset in the first line of ``chunk[pos:end]`` (``pos`` >= ``start``)
+        that holds some literal (or code), or None."""
         if self._chunk_finder is not None:
-            return offsets(self._chunk_finder, chunk, end)
+            return self._chunk_finder.in_lines(chunk, end)
         positions: List[int] = []
         if self.coded:
             positions += [found.start() for found in _CODE_BYTES.finditer(chunk, start, end)]
@@ -340,6 +337,60 @@ def offsets(finder: "re.Pattern[bytes]", chunk: bytes, end: int) -> Callable[[in
         return found.start() if found is not None else None
 
     return next_found
+
+
+class LineSearch:
+    """google-re2 over bytes for any of some alternatives, asked only which line holds the first match.
+
+    The search is anchored where it starts, behind a lazy ``(?s:.)*?``, so google-re2 reports where that match
+    ends without running its reverse automaton to find where it begins: that automaton costs a second compile
+    of every literal at start-up and a second, backward search for every line found."""
+
+    __slots__ = ("_wrapper", "_compiled", "_anchored")
+
+    def __init__(self, alternatives: List[str]) -> None:
+        options = _re2.Options()
+        options.max_mem = 64 << 20
+        pattern = "(?s:.)*?(?:" + "|".join(alternatives) + ")"
+        self._wrapper = _re2.compile(pattern.encode("utf-8"), options=options)
+        # The wrapper's match() costs three times the search itself on a byte string; call the compiled regexp
+        # directly (google-re2 < 1.1.2024 is pinned; the public path stays below).
+        self._compiled = getattr(self._wrapper, "_regexp", None) if hasattr(_re2, "_Anchor") else None
+        self._anchored = _re2._Anchor.ANCHOR_START if self._compiled is not None else None
+
+    def end(self, text: bytes, pos: int = 0, end: Optional[int] = None) -> int:
+        """Where the first match in ``text[pos:end]`` ends, or -1."""
+        end = len(text) if end is None else end
+        if pos >= end:
+            return -1
+        if self._compiled is not None:
+            return self._compiled.Match(self._anchored, text, pos, end)[0][1]
+        found = self._wrapper.match(text, pos, end)
+        return found.end() if found is not None else -1
+
+    def in_lines(self, chunk: bytes, end: int) -> Callable[[int], Optional[int]]:
+        """A function giving, for ``pos``, an offset in the first line of ``chunk[pos:end]`` that holds a match
+        (the match's last byte; no alternative spans a newline), or None."""
+        compiled, anchored = self._compiled, self._anchored
+        if compiled is None:
+            def next_found(pos: int) -> Optional[int]:
+                ends = self.end(chunk, pos, end)
+                return ends - 1 if ends > 0 else None
+
+            return next_found
+
+        def next_direct(pos: int) -> Optional[int]:
+            if pos >= end:
+                return None
+            ends = compiled.Match(anchored, chunk, pos, end)[0][1]
+            return ends - 1 if ends > 0 else None
+
+        return next_direct
+
+
+def line_search(alternatives: List[str]) -> Optional[LineSearch]:
+    """:class:`LineSearch` of ``alternatives``, or None for an empty list or without google-re2."""
+    return LineSearch(alternatives) if alternatives and _re2 is not None else None
 
 
 def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, groups: Dict[str, str]) -> Dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
 
+from mindpilot.validators.kb.candidates import CandidateLines
 from mindpilot.validators.kb.hits import KbHit
 from mindpilot.validators.kb.matcher import Matcher, clean_line
 
@@ -22,12 +23,6 @@ OVERLAP = 4096
 """Bytes of a giant line carried into the next piece so literals cut at the boundary are found."""
 MAX_TEXT = 600
 """Characters of a matched line kept for display."""
-
-DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-MAX_QUIET_SHAPES = 4096
-"""Line shapes (digits made 0) known to match nothing, remembered per scan."""
-MAX_QUIET_TAILS = 65536
-"""Lines known to match nothing by shape and tail (``retry(n/1200)`` counts up to 1200 per rank)."""
 
 ANSI_BYTES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -100,12 +95,8 @@ class Scanner:
         self.truncated = False
         self._timed: set = set()
         self._reported: Dict[str, int] = {}
-        self._quiet: set = set()
-        """Shapes of lines that hold a literal but match no rule (INFO lines of the allocator ...)."""
-        self._tails: Dict[bytes, List[bytes]] = {}
-        """Per line shape: the literals after which digits decide a match (see ``Matcher.digit_tails``)."""
-        self._quiet_tails: set = set()
-        """Shape and tails of lines that matched nothing though their rules read digits."""
+        self.candidates = CandidateLines(matcher)
+        """The lines worth reading, and the shapes of lines known to match nothing."""
 
     def scan(self, stream: BinaryIO) -> Iterator[ScanHit]:
         """Yield hits; never holds more than about two chunks plus the history in memory."""
@@ -144,56 +135,17 @@ class Scanner:
                     region_end = item
                     break
                 yield item
-            line_no += buf.count(b"\n", 0, region_end)
+            counted_at, line_no = self.candidates.counted  # lines were counted up to the last one read
+            line_no += buf.count(b"\n", counted_at, region_end)
             history = buf[region_end - HISTORY:region_end] if region_end >= HISTORY \
                 else (history + buf[:region_end])[-HISTORY:]
             carry = buf[region_end:]
         self.lines = line_no - 1 + (1 if self.truncated else 0)
 
-    def _known_quiet(self, raw: bytes, shape: bytes) -> bool:
-        """Whether a line is known to match nothing: by its shape, or by its shape and the text after the
-        literals whose rules read digits (``retry(7/1200)``)."""
-        if shape in self._quiet:
-            return True
-        tails = self._tails.get(shape)
-        return tails is not None and _tail_key(raw, shape, tails) in self._quiet_tails
-
-    def _learn_quiet(self, raw: bytes, shape: bytes, text: str) -> None:
-        """After a line matched nothing: remember its shape, or its shape and tails, as matching nothing."""
-        if len(self._quiet) >= MAX_QUIET_SHAPES:
-            return
-        if self.matcher.no_hit_holds_for_shape(text):
-            self._quiet.add(shape)
-            return
-        tails = self._tails.get(shape)
-        if tails is None:
-            tails = self.matcher.digit_tails(text)
-            if tails is None:
-                return
-            self._tails[shape] = tails
-        if len(self._quiet_tails) < MAX_QUIET_TAILS:
-            self._quiet_tails.add(_tail_key(raw, shape, tails))
-
     def _scan_region(self, buf: bytes, history: bytes, end: int, first_line: int, eof: bool, defer: bool):
         """Hits in ``buf[:end]``; yields an int (a line's offset) to ask for more data before that line."""
-        next_at = self.matcher.chunk_finder(buf, 0, end)
-        counted_at, counted_line = 0, first_line
-        pos = 0
-        while True:
-            at = next_at(pos)
-            if at is None:
-                return
-            line_start = buf.rfind(b"\n", 0, at) + 1
-            line_end = buf.find(b"\n", at, end)
-            if line_end < 0:
-                line_end = end
-            raw = buf[line_start:line_end]
-            shape = raw.translate(DIGITS_TO_ZERO) if len(raw) <= 2000 else None
-            if shape is not None and self._known_quiet(raw, shape):
-                pos = line_end + 1
-                continue
-            counted_line += buf.count(b"\n", counted_at, line_start)
-            counted_at = line_start
+        candidates = self.candidates
+        for line_start, line_end, number, raw, shape in candidates.lines(buf, end, first_line):
             text = clean_line(decode(raw))
             meta_seen = self._read_meta(text)
             hits, incomplete = self._line_hits(text, buf, history, line_start, line_end, eof)
@@ -201,13 +153,12 @@ class Scanner:
                 yield line_start  # a hit needs lines after it that are not read yet
                 return
             if not hits and shape is not None and not meta_seen:
-                self._learn_quiet(raw, shape, text)
+                candidates.learn_quiet(raw, shape, text)
             for hit in hits:
-                if self._reported.get(hit.rule) == counted_line:
+                if self._reported.get(hit.rule) == number:
                     continue  # the same giant line seen again through the overlap
-                self._reported[hit.rule] = counted_line
-                yield self._scan_hit(hit, counted_line, text, lambda s=line_start: history + buf[max(0, s - HISTORY):s])
-            pos = line_end + 1
+                self._reported[hit.rule] = number
+                yield self._scan_hit(hit, number, text, lambda s=line_start: history + buf[max(0, s - HISTORY):s])
 
     def _line_hits(self, text: str, buf: bytes, history: bytes, line_start: int, line_end: int,
                    eof: bool) -> Tuple[List[KbHit], bool]:
@@ -248,15 +199,6 @@ class Scanner:
         if len(hit.text) > MAX_TEXT:
             hit.text = _excerpt(hit.text, hit.matched)
         return ScanHit(hit, line, time, inferred)
-
-
-def _tail_key(raw: bytes, shape: bytes, tails: List[bytes]) -> bytes:
-    """The line's shape with the exact text after each of ``tails`` (what decides those rules)."""
-    parts = [shape]
-    for literal in tails:
-        at = raw.find(literal)
-        parts.append(raw[at:] if at >= 0 else b"")
-    return b"\0".join(parts)
 
 
 def _lines_before(buf: bytes, history: bytes, line_start: int, n: int) -> str:

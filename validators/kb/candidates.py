@@ -1,0 +1,99 @@
+"""Which lines of a chunk the scan must read: those holding a rule's literal, less those known to match nothing.
+
+Start-up logs repeat lines that hold a literal by the hundred thousand ("Topology build timed out.,
+retry(7/1200)", the allocator's INFO "Memory not enough") with only their digits changing. After such a line
+matched nothing, its shape (digits made 0) is remembered when no line of that shape can match, or its shape
+and the text after the literals whose rules read digits (``retry(7/1200)``): the next such line is passed over
+without being decoded or matched.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from mindpilot.validators.kb.matcher import Matcher
+
+DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+MAX_SHAPE = 2000
+"""Bytes up to which a line's shape is remembered (a longer line is read each time)."""
+MAX_QUIET_SHAPES = 4096
+"""Line shapes (digits made 0) known to match nothing, remembered per scan."""
+MAX_QUIET_TAILS = 65536
+"""Lines known to match nothing by shape and tail (``retry(n/1200)`` counts up to 1200 per rank)."""
+
+Candidate = Tuple[int, int, int, bytes, Optional[bytes]]
+"""A line to read: its start and end offsets, its number, its bytes and its shape (None when too long)."""
+
+
+class CandidateLines:
+    """The lines of a stream's chunks that may match, and what was learnt about lines that did not."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.quiet: Set[bytes] = set()
+        """Shapes of lines that hold a literal but match no rule (INFO lines of the allocator ...)."""
+        self.tails: Dict[bytes, List[bytes]] = {}
+        """Per line shape: the literals after which digits decide a match (see ``Matcher.digit_tails``)."""
+        self.quiet_tails: Set[bytes] = set()
+        """Shape and tails of lines that matched nothing though their rules read digits."""
+        self.counted: Tuple[int, int] = (0, 1)
+        """The offset of the last line :meth:`lines` gave and its number (where counting lines goes on)."""
+
+    def known_quiet(self, raw: bytes, shape: bytes) -> bool:
+        """Whether a line is known to match nothing: by its shape, or by its shape and the text after the
+        literals whose rules read digits (``retry(7/1200)``)."""
+        if shape in self.quiet:
+            return True
+        tails = self.tails.get(shape)
+        return tails is not None and _tail_key(raw, shape, tails) in self.quiet_tails
+
+    def learn_quiet(self, raw: bytes, shape: bytes, text: str) -> None:
+        """After a line matched nothing: remember its shape, or its shape and tails, as matching nothing."""
+        if len(self.quiet) >= MAX_QUIET_SHAPES:
+            return
+        if self.matcher.no_hit_holds_for_shape(text):
+            self.quiet.add(shape)
+            return
+        tails = self.tails.get(shape)
+        if tails is None:
+            tails = self.matcher.digit_tails(text)
+            if tails is None:
+                return
+            self.tails[shape] = tails
+        if len(self.quiet_tails) < MAX_QUIET_TAILS:
+            self.quiet_tails.add(_tail_key(raw, shape, tails))
+
+    def lines(self, buf: bytes, end: int, first_line: int) -> Iterator[Candidate]:
+        """The lines of ``buf[:end]`` holding a literal and not known to match nothing, in order (``first_line``:
+        the number of its first line). What the reader learns about a line (:meth:`learn_quiet`) already counts
+        for the lines after it."""
+        next_at = self.matcher.chunk_finder(buf, 0, end)
+        rfind, find, known_quiet = buf.rfind, buf.find, self.known_quiet
+        counted_at, number, pos = 0, first_line, 0
+        self.counted = (0, first_line)
+        while True:
+            at = next_at(pos)
+            if at is None:
+                return
+            line_start = rfind(b"\n", 0, at) + 1
+            line_end = find(b"\n", at, end)
+            if line_end < 0:
+                line_end = end
+            pos = line_end + 1
+            raw = buf[line_start:line_end]
+            shape = raw.translate(DIGITS_TO_ZERO) if len(raw) <= MAX_SHAPE else None
+            if shape is not None and known_quiet(raw, shape):
+                continue
+            number += buf.count(b"\n", counted_at, line_start)
+            counted_at = line_start
+            self.counted = (counted_at, number)
+            yield line_start, line_end, number, raw, shape
+
+
+def _tail_key(raw: bytes, shape: bytes, tails: List[bytes]) -> bytes:
+    """The line's shape with the exact text after each of ``tails`` (what decides those rules)."""
+    parts = [shape]
+    for literal in tails:
+        at = raw.find(literal)
+        parts.append(raw[at:] if at >= 0 else b"")
+    return b"\0".join(parts)
