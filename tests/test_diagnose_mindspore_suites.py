@@ -177,3 +177,22 @@ def test_graph_values_and_encrypted_checkpoints(tmp_path, text, rule, words):
 ])
 def test_dataset_loaders_on_another_layout(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+def test_run_check_failure_yields_to_the_error_it_prints(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "MindSpore version:  2.2.14",
+        "MindSpore running check failed.",
+        "Unsupported device target GPU. This process only supports one of the ['CPU', 'Ascend'].",
+    ]))
+    assert report.root_cause.rule == "kb.versions.mindspore_backend_unavailable"
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("RuntimeError: If define `valid_dataset`, metric fn can not be None or empty, you should set the argument "
+     "'metrics' for model.", "kb.launch.ms_model_metrics_missing", ["metrics={'accuracy'}"]),
+    ("ValueError: When 'loss_fn' is not None, 'train_dataset' should return two elements, but got 1, please check",
+     "kb.data.ms_train_dataset_columns", ["yields 1 columns", "project"]),
+])
+def test_model_checks(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
