@@ -139,6 +139,12 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "open files (24)", "kb.runtime.torch_fd_sharing_exhausted", ["ulimit -n"]),
     ("_pickle.UnpicklingError: pickle data was truncated", "kb.data.pickle_file_empty", ["empty or cut short"]),
     ("OSError: [Errno 99] Cannot assign requested address", "kb.launch.bind_address_not_local", ["MASTER_ADDR"]),
+    ("sh: 1: ./train.sh: Permission denied", "kb.launch.script_not_executable", ["./train.sh"]),
+    ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+     "kb.environment.docker_daemon_unreachable", ["Docker"]),
+    ("Host key verification failed.", "kb.launch.ssh_login_failed", ["known_hosts"]),
+    ("ssh: connect to host 10.0.0.2 port 22: Connection refused", "kb.launch.ssh_login_failed", ["sshd"]),
+    ("/usr/bin/env: python3.10: No such file or directory", "kb.environment.env_interpreter_missing", ["python3.10"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -205,6 +211,7 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("run.sh: line 2: $'\\r': command not found", "kb.environment.command_not_found"),
     ("[INFO] 2 stale workers were Killed by the watchdog, restarting", "kb.runtime.process_killed"),
     ("[WARNING] Resource usage not found. Skipping the memory report.", "kb.data.nltk_resource_missing"),
+    ("PermissionError: [Errno 13] Permission denied: '/data/ckpt/rank_0'", "kb.launch.script_not_executable"),
     # torch's benign IPv6 localhost retry in runs that work
     ("[W socket.cpp:601] [c10d] The client socket has failed to connect to [localhost]:29500 (errno: 99 - Cannot "
      "assign requested address).", "kb.launch.bind_address_not_local"),
