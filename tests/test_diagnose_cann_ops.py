@@ -71,6 +71,13 @@ from support import assert_root_cause_says, diagnose_text
      ["E39009", "dropped card"]),
     ("RuntimeError: ACL stream synchronize failed, error code is 507900", "kb.runtime.aicpu_exception_code",
      ["507900"]),
+    # CANN's compile failures in each component's words (operator.yaml's catch-all).
+    ("E40021: Failed to compile Op [TransData]. (oppath: [/opp/built-in/op_impl/ai_core/tbe/impl/trans_data.py], "
+     "optype: [TransData])", "kb.operator.op_compile_failed", ["failed to compile"]),
+    ("E20001: [PID: 1] 2025-01-01-00:00:00.000.000 Operator MatMulV2 compilation failed.Optype is MatMulV2.",
+     "kb.operator.op_compile_failed", ["failed to compile"]),
+    ("E90001: [PID: 1] 2025-01-01-00:00:00.000.000 Compile operator failed, cause: Parameters check failed, detailed "
+     "information: the last dim of x must be 32B aligned.", "kb.operator.op_compile_failed", ["failed to compile"]),
     # The other ways MindSpore and ACL programs print a return code: "error code:N", "ret: N".
     ("RuntimeError: ACL stream synchronize failed, error code:507015", "kb.runtime.aicore_exception_code",
      ["507015"]),
