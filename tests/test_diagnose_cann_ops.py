@@ -71,6 +71,12 @@ from support import assert_root_cause_says, diagnose_text
      ["E39009", "dropped card"]),
     ("RuntimeError: ACL stream synchronize failed, error code is 507900", "kb.runtime.aicpu_exception_code",
      ["507900"]),
+    # The aclnn operators' own dtype checks (chip.yaml, operator.yaml).
+    ("RuntimeError: call aclnnSoftmax failed, detail:EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 self dtype "
+     "DT_INT64 should be in dtype support list [DT_FLOAT, DT_FLOAT16].", "kb.operator.dtype_not_supported",
+     ["DT_INT64", "self"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 promote dtype DT_BFLOAT16 should be in dtype support list "
+     "[DT_FLOAT,DT_FLOAT16].", "kb.operator.bf16_unsupported", ["bfloat16"]),
     # CANN's compile failures in each component's words (operator.yaml's catch-all).
     ("E40021: Failed to compile Op [TransData]. (oppath: [/opp/built-in/op_impl/ai_core/tbe/impl/trans_data.py], "
      "optype: [TransData])", "kb.operator.op_compile_failed", ["failed to compile"]),
