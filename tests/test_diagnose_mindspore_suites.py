@@ -196,3 +196,14 @@ def test_run_check_failure_yields_to_the_error_it_prints(tmp_path):
 ])
 def test_model_checks(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text", [
+    "mindnlp.utils.errors.EntryNotFoundError: Can not found url: https://hf-mirror.com/THUDM/chatglm3-6b/resolve/main/"
+    "tokenizer.json?download=true",
+    "OSError: Qwen/Qwen-7B-Chatt is not a local folder and is nost a valid model identifier ",
+    "ValueError: The mirror name not support, please use one of the mirror website below: [\"huggingface\", "
+    "\"modelscope\"]",
+])
+def test_mindnlp_downloads(tmp_path, text):
+    assert_root_cause_says(_diagnose(tmp_path, text), "kb.weights.mindnlp_download_failed", ["mirror="], with_fix=True)
