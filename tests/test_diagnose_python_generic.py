@@ -73,6 +73,8 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
      "kb.versions.library_object_attribute_missing", ["Linear8bitLt", "update_layer", "version"]),
     ("FileExistsError: [Errno 17] File exists: '/cache/ckpt/rank_0'", "kb.environment.path_already_exists",
      ["/cache/ckpt/rank_0", "exist_ok"]),
+    ("[rank3]: ConnectionRefusedError: [Errno 111] Connection refused", "kb.launch.connection_refused",
+     ["rank 0", "MASTER_PORT"]),
 ])
 def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -216,6 +218,8 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
      "directory: '/root/.cache/hints.json'", "kb.environment.path_not_found"),
     ("2025-01-01 10:00:00,001 - trainer - WARNING - TypeError: f() got an unexpected keyword argument 'x', retrying "
      "without it", "kb.versions.call_signature_mismatch"),
+    ("[WARNING] client: [Errno 111] Connection refused, retrying in 5 s", "kb.launch.connection_refused"),
+    ("loss 0.31 KeyboardInterrupt handler installed", "kb.runtime.interrupted"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
@@ -237,3 +241,15 @@ def test_a_failed_command_is_a_consequence_of_its_own_error_above(tmp_path):
     report = _diagnose(tmp_path, text)
     assert report.root_cause.rule == "kb.environment.build_python_not_shared"
     assert "kb.launch.subprocess_failed" in {group.rule for group in report.consequences}
+
+
+@pytest.mark.parametrize("tail, consequence", [
+    ("BrokenPipeError: [Errno 32] Broken pipe", "kb.runtime.peer_connection_lost"),
+    ("ConnectionResetError: [Errno 104] Connection reset by peer", "kb.runtime.peer_connection_lost"),
+    ("KeyboardInterrupt", "kb.runtime.interrupted"),
+])
+def test_what_follows_another_failure_is_a_consequence_not_the_cause(tmp_path, tail, consequence):
+    text = TRACEBACK + "ModuleNotFoundError: No module named 'einops'\n" + TRACEBACK + tail
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.module_not_installed"
+    assert consequence in {group.rule for group in report.consequences}
