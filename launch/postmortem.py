@@ -141,7 +141,7 @@ CATCH_ALL_REACH = 30
 
 def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
     """When the root cause is a catch-all rule (``generic``, or a code of CANN's catalogue) and an exception
-    no rule knows sits just above it in the same file, the exception is the root cause (unsure) and the
+    no rule knows (no finding on its line) sits just above it in the same file, the exception is the root cause (unsure) and the
     catch-all follows it: the last exception of a traceback says more than the trailer lines after it.
     Unless the exception only wraps a code whose message is the catch-all's own line (torch_npu's ``error
     code is 561103`` above CANN's message that the catch-all reads): then the catch-all says more."""
@@ -161,7 +161,11 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
         if number >= root.line - CATCH_ALL_REACH:
             tracker.feed(decode(data[pos:end]).rstrip("\r"), root.rank, "worker", root.file, None, line=number)
         number, pos = number + 1, end + 1
-    exceptions = [cause for cause in tracker.causes.values() if cause.line is not None and cause.strength >= 3]
+    # An exception a rule knows (a consequence such as MindSpore's "... call failed, please check!" summary above
+    # CANN's own message) is not one "no rule knows": the catch-all's line says more than it.
+    known = {finding.line for finding in report.findings if finding.file == root.file and finding.line is not None}
+    exceptions = [cause for cause in tracker.causes.values()
+                  if cause.line is not None and cause.strength >= 3 and cause.line not in known]
     if not exceptions:
         return
     last = max(exceptions, key=lambda cause: cause.line)

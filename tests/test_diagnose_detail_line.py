@@ -218,3 +218,32 @@ def test_a_big_log_s_tail_is_numbered_from_the_scan_s_count_as_by_reading_it(tmp
     assert fast == slow
     data, first = fast
     assert data.decode().splitlines()[0] == f"line {first} of the log"
+
+
+def test_an_exception_a_rule_knows_as_a_consequence_does_not_outrank_the_catch_all_below_it(tmp_path, monkeypatch):
+    from mindpilot.validators import kb as kb_package
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    rules = ("rules:\n  - id: kb.operator.param_catch_all\n    stage: operator\n    generic: true\n"
+             "    patterns: [{regex: 'AclNN_Parameter_Error\\(EZ1001\\): (?P<why>.+)', literal: 'AclNN_Parameter_Error'}]\n"
+             "    title: {zh: t, en: 'an aclnn operator rejected its arguments: {why}'}\n    cause: {zh: c, en: c}\n"
+             "    fix: {zh: f, en: f}\n    source: test\n")
+    summary = ("  - id: kb.operator.workspace_summary\n    stage: operator\n    consequence: true\n"
+               "    patterns: [{regex: 'GetWorkspaceSize call failed, please check!'}]\n"
+               "    title: {zh: t, en: the operator call failed}\n    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n"
+               "    source: test\n")
+    log = (STEP + "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\n"
+           "RuntimeError: aclnnFooGetWorkspaceSize call failed, please check!\n" + "-" * 52 + "\n- Ascend Error Message:\n"
+           + "-" * 52 + "\n[PID: 1] 2025-01-01-00:00:00.000.000 AclNN_Parameter_Error(EZ1001): The shape of input x "
+           "should be 2-D when transpose is true, but got 3-D.\n")
+    for text, expected in ((rules + summary, "kb.operator.param_catch_all"), (rules, "diagnose.unknown_error")):
+        folder = tmp_path / str(len(text))
+        folder.mkdir()
+        (folder / "rules.yaml").write_text(text, encoding="utf-8")
+        kb = knowledge.load_kb_from(folder)
+        for module in (diagnose, knowledge):
+            monkeypatch.setattr(module, "load_kb_for_logs", lambda kb=kb: kb)
+        monkeypatch.setattr(kb_package, "load_kb", lambda kb=kb: kb)
+        root, _ = _root(tmp_path, log)
+        # Known as a consequence, the summary stays below CANN's message; unknown, it is the exception to read.
+        assert root.rule == expected, text

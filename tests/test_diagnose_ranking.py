@@ -98,6 +98,45 @@ def test_a_generic_hit_far_from_any_specific_one_stays_the_root_cause(tmp_path):
     assert diagnose_paths([str(log)], kb=kb).root_cause.rule == "kb.operator.catch_all"
 
 
+CATCH_ALL = """
+  - id: kb.versions.{name}
+    stage: versions
+    generic: true
+    patterns: [{regex: "{regex}", literal: "{literal}"}]
+    title: {zh: "一", en: "{name}"}
+    cause: {zh: "原因", en: "cause"}
+    fix: {zh: "修复", en: "fix"}
+    source: test
+"""
+ONE_PACKAGE = ("one_package", "cannot import name '\\\\w+' from 'mindspore'", "' from 'mindspore")
+ANY_PACKAGE = ("any_package", "cannot import name '\\\\w+' from '\\\\w+' \\\\(", "cannot import name '")
+SAME_LITERAL = ("from_numpy", "cannot import name '\\\\w+' from 'numpy'", "cannot import name '")
+
+
+def _catch_alls(*rules: tuple) -> str:
+    text = "rules:"
+    for name, regex, literal in rules:
+        text += CATCH_ALL.replace("{name}", name).replace("{regex}", regex).replace("{literal}", literal)
+    return text
+
+
+@pytest.mark.parametrize("rules, root", [
+    ((ONE_PACKAGE, ANY_PACKAGE), "kb.versions.one_package"),
+    ((ANY_PACKAGE, ONE_PACKAGE), "kb.versions.any_package"),
+    # A rule that shares the other's literal and does not match the line changes the order literals are found
+    # in, not the answer.
+    ((SAME_LITERAL, ONE_PACKAGE, ANY_PACKAGE), "kb.versions.one_package"),
+])
+def test_of_two_rules_on_one_line_the_one_written_first_is_the_root(tmp_path, rules, root):
+    kb = _kb(tmp_path, _catch_alls(*rules))
+    log = tmp_path / "import.log"
+    log.write_text("ImportError: cannot import name 'mint' from 'mindspore' (/x/mindspore/__init__.py)\n")
+    report = diagnose_paths([str(log)], kb=kb)
+    assert report.root_cause.rule == root
+    assert [f.rule for f in report.findings] == [root] + sorted({"kb.versions.one_package",
+                                                                  "kb.versions.any_package"} - {root})
+
+
 def test_a_placeholder_without_its_group_is_refused_when_the_rules_load(tmp_path):
     with pytest.raises(DataFileError, match="other"):
         _kb(tmp_path, RULES)

@@ -39,6 +39,29 @@ def test_rule_matches_its_fixture(rule_id):
         assert rule_id in {finding.rule for finding in report.findings}, fixture.name
 
 
+COMMANDS_WITH_NAMES = sorted(rule.id for rule in KB.rules.values()
+                             if any(re.search(r"\{\w+\}", command) for command in rule.commands))
+
+
+@pytest.mark.parametrize("rule_id", COMMANDS_WITH_NAMES)
+def test_a_command_shown_never_holds_a_bare_placeholder(rule_id):
+    for fixture in _fixtures(rule_id):
+        findings = [f for f in diagnose_paths([str(fixture)], "en").findings if f.rule == rule_id]
+        shown = [line for finding in findings for line in (finding.fix or "").splitlines() if line.startswith("$ ")]
+        assert not [line for line in shown if re.search(r"\{\w+\}", line)], (fixture.name, shown)
+
+
+def test_a_value_from_the_log_fills_a_command_as_one_shell_word_or_the_command_is_left_out():
+    from mindpilot.validators.kb.hits import fill_command
+
+    assert fill_command("pip show {pkg}", {"pkg": "torch_npu"}) == "pip show torch_npu"
+    assert fill_command("ls -l {file}", {"file": "/data/a b;rm -rf ~"}) == "ls -l '/data/a b;rm -rf ~'"
+    assert fill_command("pip show {pkg}", {}) is None  # no value here: no half-filled command
+    assert fill_command("find / -name '{lib}*'", {"lib": "libhccl.so"}) == "find / -name 'libhccl.so*'"
+    assert fill_command("find / -name '{lib}*'", {"lib": "x' $(id) '"}) is None  # inside quotes: left out
+    assert fill_command("find . -exec ls {} \\;", None) == "find . -exec ls {} \\;"
+
+
 @pytest.mark.parametrize("rule_id", sorted(KB.rules))
 def test_rule_texts_are_bilingual_and_sourced(rule_id):
     rule = KB.rules[rule_id]

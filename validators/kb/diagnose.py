@@ -47,7 +47,7 @@ class _Agg:
     """First hit of one rule in one file, and how often it repeats."""
 
     __slots__ = ("rule", "file", "rank", "line", "text", "matched", "time", "time_inferred", "count", "last_line",
-                 "groups")
+                 "groups", "order")
 
     def __init__(self, rule: KbRule, file: str, rank: Optional[int], line: int, text: str, matched: str,
                  time: Optional[str], time_inferred: bool, groups: Optional[Dict[str, str]] = None) -> None:
@@ -56,6 +56,9 @@ class _Agg:
         self.count = 1
         self.last_line = line
         self.groups = groups
+        self.order = 0
+        """The rule's place in the knowledge base (files by name, rules as written; CANN's catalogue after):
+        of two rules on one line, the earlier one comes first, whichever matched first."""
 
 
 def rank_from_name(path: str) -> Optional[int]:
@@ -155,6 +158,7 @@ class _Run:
         self.aggs: Dict[Tuple[str, str], _Agg] = {}
         self.files: List[ScannedFile] = []
         self.notes: List[Finding] = []
+        self._order: Optional[Dict[str, int]] = None
         self.installed: Dict[str, str] = dict(installed or {})
         """Versions installed here (or in the job's interpreter, when given), asked once per run (see
         :mod:`mindpilot.validators.kb.installed`)."""
@@ -164,7 +168,8 @@ class _Run:
         key = (file, rule.id)
         agg = self.aggs.get(key)
         if agg is None:
-            self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred, groups)
+            agg = self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred, groups)
+            agg.order = self._rule_order().get(rule.id, len(self.kb.rules))
             return
         if line - agg.line <= RAISE_REACH and _quotes_a_raise(agg.text) and not _quotes_a_raise(text):
             # The traceback quoted the ``raise`` that holds the message; the exception's own line follows.
@@ -179,6 +184,11 @@ class _Run:
             agg.time, agg.time_inferred = time or agg.time, inferred if time else agg.time_inferred
         agg.count += 1
         agg.last_line = line
+
+    def _rule_order(self) -> Dict[str, int]:
+        if self._order is None:
+            self._order = {rule_id: index for index, rule_id in enumerate(self.kb.rules)}
+        return self._order
 
     def scan_stream(self, stream: BinaryIO, name: str, kind: str, rank: Optional[int]) -> None:
         scanner = Scanner(self.kb.matcher("log"), meta=RANK_IN_LOG)
@@ -352,8 +362,10 @@ def _without_explained_catch_alls(aggs: List[_Agg], hand_rules: Dict[str, KbRule
 
 
 def _time_order(agg: _Agg) -> Tuple:
-    """Earliest first; hits without a time after those with one, then by rank and line."""
-    return (agg.time is None, agg.time or "", agg.rank if agg.rank is not None else 1 << 30, agg.line)
+    """Earliest first; hits without a time after those with one, then by rank and line; rules on one line in
+    knowledge-base order (never in the order their literals happened to be found)."""
+    return (agg.time is None, agg.time or "", agg.rank if agg.rank is not None else 1 << 30, agg.line, agg.order,
+            agg.rule.id)
 
 
 def diagnose_paths(paths: Sequence[str], lang: str = "en", stdin: Optional[BinaryIO] = None,

@@ -3,6 +3,7 @@ texts as a finding with ``{name}`` filled from those groups. Apart from the matc
 
 from __future__ import annotations
 
+import shlex
 from typing import Dict, Optional
 
 from mindpilot.validators.findings import Finding, Severity
@@ -54,14 +55,38 @@ def rule_finding(rule: KbRule, lang: str, groups: Optional[Dict[str, str]] = Non
     """A rule's texts as a finding, ``{name}`` filled from ``groups``; its fix commands follow the fix
     text, one per line."""
     fix = fill(rule.fix.get(lang), groups)
-    if rule.commands:
-        fix = fix + "\n" + "\n".join("$ " + command for command in rule.commands)
+    commands = [filled for filled in (fill_command(command, groups) for command in rule.commands) if filled]
+    if commands:
+        fix = fix + "\n" + "\n".join("$ " + command for command in commands)
     file = extra.pop("file", None)
     line = extra.pop("line", None)
     return Finding(rule=rule.id, severity=rule.severity, title=fill(rule.title.get(lang), groups),
                    detail=fill(rule.cause.get(lang), groups), fix=fix, file=file, line=line, source=rule.source,
                    stage=rule.stage, consequence=rule.consequence, **({"success": True} if rule.success else {}),
                    **extra)
+
+
+def fill_command(command: str, groups: Optional[Dict[str, str]]) -> Optional[str]:
+    """``command`` with each ``{name}`` filled from ``groups`` as one shell word, or None when a name has no value
+    here or its value could only be quoted where the command does not let it stand as a word of its own: a
+    value read from a log is never spliced into shell text unquoted."""
+    names = [name for name in PLACEHOLDER.findall(command) if name]
+    if not names:
+        return command
+    if not groups or not all(groups.get(name) for name in names):
+        return None
+    words = []
+    for found in PLACEHOLDER.finditer(command):
+        if not found.group(1):
+            words.append(found.group(0))  # ``{}`` (find -exec) is the command's own
+            continue
+        value = groups[found.group(1)]
+        alone = command[found.start() - 1:found.start()] in ("", " ") and command[found.end():found.end() + 1] in ("", " ")
+        if shlex.quote(value) != value and not alone:
+            return None  # inside quotes or glued to other text: quoting it here would change the command
+        words.append(shlex.quote(value))
+    pieces = iter(words)
+    return PLACEHOLDER.sub(lambda found: next(pieces), command)
 
 
 MAX_GROUP = 120
