@@ -77,6 +77,16 @@ from support import assert_root_cause_says, diagnose_text
      ["DT_INT64", "self"]),
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 promote dtype DT_BFLOAT16 should be in dtype support list "
      "[DT_FLOAT,DT_FLOAT16].", "kb.operator.bf16_unsupported", ["bfloat16"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Broadcast [2, 3] and [4, 5] failed.",
+     "kb.operator.broadcast_shapes", ["broadcast"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Self tensor shape:[8, 16] and target tensor shape:[8, 32] can't "
+     "broadcast.", "kb.operator.broadcast_shapes", ["broadcast"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Self dtype DT_BOOL and other dtype DT_COMPLEX64 can not promote "
+     "dtype.", "kb.operator.input_dtype_mismatch", ["different data types"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Self dtype DT_BF16 is unsupported by the current SOC version "
+     "[Ascend910].", "kb.operator.bf16_unsupported", ["bfloat16"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Format only support ND,NCHW,NHWC,HWCN,NDHWC,NCDHW.",
+     "kb.operator.aclnn_private_format", ["private format"]),
     # CANN's compile failures in each component's words (operator.yaml's catch-all).
     ("E40021: Failed to compile Op [TransData]. (oppath: [/opp/built-in/op_impl/ai_core/tbe/impl/trans_data.py], "
      "optype: [TransData])", "kb.operator.op_compile_failed", ["failed to compile"]),
