@@ -145,6 +145,7 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("Host key verification failed.", "kb.launch.ssh_login_failed", ["known_hosts"]),
     ("ssh: connect to host 10.0.0.2 port 22: Connection refused", "kb.launch.ssh_login_failed", ["sshd"]),
     ("/usr/bin/env: python3.10: No such file or directory", "kb.environment.env_interpreter_missing", ["python3.10"]),
+    ("ValueError: check_hostname requires server_hostname", "kb.environment.proxy_scheme_speaks_tls", ["https://"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
