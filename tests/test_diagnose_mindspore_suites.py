@@ -207,3 +207,21 @@ def test_model_checks(tmp_path, text, rule, words):
 ])
 def test_mindnlp_downloads(tmp_path, text):
     assert_root_cause_says(_diagnose(tmp_path, text), "kb.weights.mindnlp_download_failed", ["mirror="], with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("ValueError: length of offset should be equal or less than pipeline_stage number, but get length of offset (4) "
+     "> pp(2)", "kb.parallel.mf_stage_list_longer_than_pp", ["offset", "4", "pipeline_stage=2"]),
+    ("FileNotFoundError: The load_checkpoint must be correct, but get /ckpt/llama2_7b.ckpt",
+     "kb.checkpoint.mf_load_checkpoint_invalid", ["/ckpt/llama2_7b.ckpt", "safetensors"]),
+    ("ValueError: config.load_ckpt_format only support for 'ckpt' or 'safetensors', but got bin.",
+     "kb.checkpoint.mf_load_checkpoint_invalid", ["convert_weight.py"]),
+    ("ValueError: train dataset path must be exist, but got /data/wiki103/train.mindrecord.",
+     "kb.data.mf_dataset_path_missing", ["dataset_dir"]),
+    ("NotADirectoryError: /ckpt/llama.ckpt is not a real directory,When distributed loads are sliced weights,"
+     "load_checkpoint should be a checkpoint directory containing the directory of rank_{0-*}",
+     "kb.checkpoint.mf_sliced_checkpoint_layout", ["rank_N"]),
+    ("ValueError: strategy_path: ./output/strategy not found!", "kb.checkpoint.strategy_missing", ["strategy"]),
+])
+def test_mindformers_inputs(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
