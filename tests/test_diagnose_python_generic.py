@@ -1,6 +1,8 @@
-"""Python's own exception families (validators/data/kb/python_generic.yaml): any package's member of a family is
-explained as *likely*, naming the package, name or path the message holds; a rule that knows the package or the
-message better still names the cause; look-alike lines (warnings, reprs, other exceptions) stay quiet.
+"""Python's own exception families (validators/data/kb/python_generic.yaml and python_versions.yaml): any
+package's member of a family is explained as *likely*, naming the package, name or path the message holds; a rule
+that knows the package or the message better still names the cause; messages that state their own cause are
+named as the cause; look-alike lines (warnings, reprs, other exceptions) stay quiet; what follows another
+process's failure is a consequence.
 
 The lines are Python's, glibc's and the libraries' own message formats with names of our choosing, not logs
 of any one report.
