@@ -225,3 +225,10 @@ def test_mindnlp_downloads(tmp_path, text):
 ])
 def test_mindformers_inputs(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+def test_an_operation_on_unsupported_argument_types_asks_for_the_lax_level(tmp_path):
+    text = ("TypeError: The 'add' operation does not support the following argument types. You can use "
+            "os.environ['MS_DEV_JIT_SYNTAX_LEVEL'] = '2' to enable the JIT lax mode to support the current syntax. "
+            "Arguments are: (Tensor, dict)")
+    assert_root_cause_says(_diagnose(tmp_path, text), "kb.graph.syntax_needs_lax_level", ["LAX"], with_fix=True)
