@@ -22,7 +22,8 @@ from mindpilot.launch.failure_lines import candidate_lines, failure_finders, rea
 from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import continuation, detail_line, key_text, refers_to_details, wraps_a_code
+from mindpilot.validators.kb.keyline import (continuation, detail_line, key_text, quiet_level, refers_to_details,
+                                             wraps_a_code)
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -30,16 +31,19 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     """Add to a diagnose report what the live view would have shown and the knowledge base did not.
 
     Without a known error: the first failing rank's first error line becomes the root cause (``pasted``
-    is the standard input already read, for ``diagnose -``). Always: the scheduler's error lines, which
+    is the standard input already read, for ``diagnose -``); so it does when the root cause is only a catch-all
+    read on a WARNING or INFO line and that error line is logged louder. Always: the scheduler's error lines, which
     the live view labels consequences, join the report's consequences.
     """
     # Known errors that are only consequences (HCCL timeouts ...) leave the root cause open: the failing
-    # rank's own line, known or not, comes ahead of ranks that only time out waiting for it.
-    has_error = report.root_cause is not None
+    # rank's own line, known or not, comes ahead of ranks that only time out waiting for it. So does a catch-all
+    # read on a WARNING or INFO line: an error logged as an error, known or not, says more.
+    louder_only = report.root_cause is not None and _quiet_catch_all(report)
+    has_error = report.root_cause is not None and not louder_only
     finder, masked_finder = failure_finders()
     tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
     found: dict = {}
-    consequences: list[FindingEvent] = []
+    consequences: list[Tuple[str, FindingEvent]] = []
     bare: Optional[Failure] = None
     """The first consequence a worker's log shows (a timeout, an abort): the key line when nothing else is."""
     for scanned in report.files:
@@ -54,14 +58,29 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
                 if not event.finding.rule.startswith("tail."):
                     continue  # the knowledge-base scan has it already
                 if event.consequence:
-                    consequences.append(event)
+                    consequences.append((source, event))
                     if bare is None and source == "worker":
                         bare = Failure(event.rank, event.finding.rule, text, scanned.file, number, None, 0)
                 else:
                     found.setdefault((event.rank, event.finding.rule), event.finding)
-    _add_consequences(report, consequences)
-    if not has_error:
+    if louder_only:
+        first, root = tracker.first_failure(), report.root_cause
+        if first is not None and first.strength >= 2 and not quiet_level(first.text):
+            _name_first_failure(report, lang, first, found, None, pasted)
+        if report.root_cause is root:  # the catch-all stays: as with a known root, only the scheduler's lines
+            consequences = [(source, event) for source, event in consequences if source == "scheduler"]
+    elif not has_error:
         _name_first_failure(report, lang, tracker.first_failure(), found, bare, pasted)
+    _add_consequences(report, [event for _, event in consequences])
+
+
+def _quiet_catch_all(report: Any) -> bool:
+    """Whether the root cause is a catch-all read on a line logged at WARNING level or below."""
+    root = report.root_cause
+    finding = report.findings[0] if report.findings else None
+    if finding is None or finding.rule != root.rule or not _catch_all(root.rule):
+        return False
+    return quiet_level(str(getattr(finding, "text", None) or ""))
 
 
 def _name_first_failure(report: Any, lang: str, first: Optional[Failure], found: dict, bare: Optional[Failure],
@@ -113,6 +132,10 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
     if meanings:
         finding.detail += "\n" + make_finding("diagnose.code_meaning", lang,
                                               codes=("；" if lang == "zh" else "; ").join(meanings)).detail
+    for earlier in report.findings:  # the finding that was the root cause stays, as one finding among others
+        if getattr(earlier, "root_cause", False):
+            earlier.root_cause = False
+            earlier.__dict__.pop("confidence", None)
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text, confidence=UNSURE)

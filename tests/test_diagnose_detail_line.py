@@ -247,3 +247,27 @@ def test_an_exception_a_rule_knows_as_a_consequence_does_not_outrank_the_catch_a
         root, _ = _root(tmp_path, log)
         # Known as a consequence, the summary stays below CANN's message; unknown, it is the exception to read.
         assert root.rule == expected, text
+
+
+def test_a_catch_all_on_a_warning_line_yields_to_a_louder_error_no_rule_knows(tmp_path, monkeypatch):
+    from mindpilot.validators import kb as kb_package
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.versions.missing_name\n    stage: versions\n    generic: true\n"
+        "    patterns: [{regex: \"cannot import name '\\\\w+'\"}]\n    title: {zh: t, en: a name is missing}\n"
+        "    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n    source: test\n", encoding="utf-8")
+    kb = knowledge.load_kb_from(folder)
+    for module in (diagnose, knowledge):
+        monkeypatch.setattr(module, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(kb_package, "load_kb", lambda: kb)
+    warning = ("[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:00.000.000 [plugin.py:12] optional plug-in skipped: "
+               "cannot import name 'fast_attn' from 'extras'\n")
+    root, report = _root(tmp_path, STEP + warning + "RuntimeError: the dataset file train.mindrecord is empty\n")
+    assert root.rule == "diagnose.unknown_error" and root.line == 3 and "dataset file" in root.title
+    kept = [f for f in report.findings if f.rule == "kb.versions.missing_name"]
+    assert kept and not getattr(kept[0], "root_cause", False)  # still shown, no longer the root
+    root, _ = _root(tmp_path, STEP + warning + "step 2 done\n")
+    assert root.rule == "kb.versions.missing_name"  # nothing louder: the catch-all stays, said as likely
