@@ -28,7 +28,8 @@ RULES = [rule["id"] for rule in
 @pytest.mark.parametrize("rule_id", RULES)
 def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     report = diagnose_paths([str(KB_LOGS / f"{rule_id}.log")], "en")
-    if load_kb().rules[rule_id].severity is not Severity.ERROR:  # a note is listed first, never the root cause
+    rule = load_kb().rules[rule_id]
+    if rule.severity is not Severity.ERROR or rule.consequence:  # a note or a follow-on: listed, never the cause
         assert report.root_cause is None and report.findings[0].rule == rule_id
         return
     assert report.root_cause is not None and report.root_cause.rule == rule_id, [f.rule for f in report.findings]
@@ -146,6 +147,9 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("ssh: connect to host 10.0.0.2 port 22: Connection refused", "kb.launch.ssh_login_failed", ["sshd"]),
     ("/usr/bin/env: python3.10: No such file or directory", "kb.environment.env_interpreter_missing", ["python3.10"]),
     ("ValueError: check_hostname requires server_hostname", "kb.environment.proxy_scheme_speaks_tls", ["https://"]),
+    ("huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/Qwen/Qwen2-7B: "
+     "offline mode is enabled. To disable it, please unset the `HF_HUB_OFFLINE` environment variable.",
+     "kb.weights.hf_offline_file_missing", ["HF_HUB_OFFLINE"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -184,6 +188,10 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     # A certificate the machine does not trust: the certificate rule's advice, whoever downloads.
     ("urllib.error.URLError: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get "
      "local issuer certificate (_ssl.c:1129)>", "kb.environment.package_index_unreachable"),
+    # The parse error names the cause; datasets' summary below it is a consequence.
+    ("pyarrow.lib.ArrowInvalid: JSON parse error: Missing a comma or '}' after an object member. in row 1\n"
+     "datasets.exceptions.DatasetGenerationError: An error occurred while generating the dataset",
+     "kb.data.json_dataset_unparsable"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
