@@ -94,6 +94,7 @@ from support import assert_root_cause_says, diagnose_text
      "kb.operator.op_compile_failed", ["failed to compile"]),
     ("E90001: [PID: 1] 2025-01-01-00:00:00.000.000 Compile operator failed, cause: Parameters check failed, detailed "
      "information: the last dim of x must be 32B aligned.", "kb.operator.op_compile_failed", ["failed to compile"]),
+    ("RuntimeError: aclrtSynchronizeEvent failed, error code is 107019", "kb.runtime.acl_task_timeout", ["107019"]),
     # The other ways MindSpore and ACL programs print a return code: "error code:N", "ret: N".
     ("RuntimeError: ACL stream synchronize failed, error code:507015", "kb.runtime.aicore_exception_code",
      ["507015"]),
