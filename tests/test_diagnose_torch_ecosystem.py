@@ -75,6 +75,16 @@ def test_cuda_autocast_switched_off_on_an_npu_host_is_reported_beside_the_error(
     assert "device_type='npu'" in report.findings[0].fix
 
 
+def test_torch_npu_s_inner_error_line_yields_to_the_cann_message_above_it(tmp_path):
+    """The relay line is the answer only when nothing above it says more."""
+    inner = ("RuntimeError: The Inner error is reported as above. The process exits for this inner error, and the "
+             "current working operator name is aclnnInplaceCopy.")
+    assert diagnose_text(tmp_path, inner).root_cause.rule == "kb.runtime.torch_npu_inner_error"
+    report = diagnose_text(tmp_path, "[PID: 7] 2025-01-01 AclNN_Parameter_Error(EZ1001): The self tensor cannot be "
+                                     "larger than 8 dimensions.\n" + inner)
+    assert report.root_cause.rule == "kb.operator.tensor_too_many_dims"
+
+
 def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     """bitsandbytes' own operators go to its rule; torch's operators keep torch_npu's rule."""
     report = diagnose_text(tmp_path, "NotImplementedError: Could not run 'aten::_fft_r2c' with arguments from the "
