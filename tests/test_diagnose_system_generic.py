@@ -150,6 +150,11 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/Qwen/Qwen2-7B: "
      "offline mode is enabled. To disable it, please unset the `HF_HUB_OFFLINE` environment variable.",
      "kb.weights.hf_offline_file_missing", ["HF_HUB_OFFLINE"]),
+    ("requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='hf-mirror.com', port=443): Read timed out. "
+     "(read timeout=10)", "kb.environment.host_unreachable", ["hf-mirror.com"]),
+    ("requests.exceptions.ChunkedEncodingError: (\"Connection broken: IncompleteRead(1048576 bytes read, 2097152 "
+     "more expected)\", IncompleteRead(1048576 bytes read, 2097152 more expected))", "kb.weights.download_incomplete",
+     ["incomplete"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
