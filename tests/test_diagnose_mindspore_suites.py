@@ -232,3 +232,14 @@ def test_an_operation_on_unsupported_argument_types_asks_for_the_lax_level(tmp_p
             "os.environ['MS_DEV_JIT_SYNTAX_LEVEL'] = '2' to enable the JIT lax mode to support the current syntax. "
             "Arguments are: (Tensor, dict)")
     assert_root_cause_says(_diagnose(tmp_path, text), "kb.graph.syntax_needs_lax_level", ["LAX"], with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("RuntimeError: Root info pointer is nullptr. If you are using HCCL, there maybe port conflict in communication "
+     "collective library. Please execute 'export HCCL_IF_BASE_PORT=<new port>' to use different port, or 'npu-smi "
+     "info' to check if there's residual processes.", "kb.launch.hccl_port_in_use", ["HCCL_IF_BASE_PORT"]),
+    ("RuntimeError: Load MindIR file failed, please check the correctness of the file, dec_key or dec_mode.",
+     "kb.checkpoint.ms_load_mindir_failed", ["dec_key"]),
+])
+def test_mindspore_backend_wordings(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
