@@ -77,6 +77,11 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
      ["/cache/ckpt/rank_0", "exist_ok"]),
     ("[rank3]: ConnectionRefusedError: [Errno 111] Connection refused", "kb.launch.connection_refused",
      ["rank 0", "MASTER_PORT"]),
+    ("AttributeError: type object 'Resampling' has no attribute 'NEAREST_EXACT'",
+     "kb.versions.library_object_attribute_missing", ["Resampling", "NEAREST_EXACT", "versions"]),
+    ('Traceback (most recent call last):\n  File "/usr/lib/python3.9/site-packages/datasets/arrow_dataset.py", '
+     "line 300, in map\n    ids, mask = encode(batch)\nValueError: too many values to unpack (expected 2)",
+     "kb.versions.unpack_count_mismatch", ["too many values to unpack (expected 2)", "version"]),
 ])
 def test_any_member_of_the_family_is_named_as_likely(tmp_path, text, rule, words):
     report = _diagnose(tmp_path, text)
@@ -222,6 +227,8 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
      "without it", "kb.versions.call_signature_mismatch"),
     ("[WARNING] client: [Errno 111] Connection refused, retrying in 5 s", "kb.launch.connection_refused"),
     ("loss 0.31 KeyboardInterrupt handler installed", "kb.runtime.interrupted"),
+    ('Traceback (most recent call last):\n  File "/home/u/run.py", line 9, in main\n    a, b = pair\n'
+     "ValueError: not enough values to unpack (expected 2, got 1)", "kb.versions.unpack_count_mismatch"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
