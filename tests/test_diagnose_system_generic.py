@@ -155,6 +155,15 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
     ("requests.exceptions.ChunkedEncodingError: (\"Connection broken: IncompleteRead(1048576 bytes read, 2097152 "
      "more expected)\", IncompleteRead(1048576 bytes read, 2097152 more expected))", "kb.weights.download_incomplete",
      ["incomplete"]),
+    ("OSError: Unable to synchronously open file (file signature not found)", "kb.data.archive_corrupt",
+     ["file signature not found"]),
+    ("  File \"/usr/local/lib/python3.9/site-packages/PIL/ImageFile.py\", line 411, in load\n"
+     "OSError: Truncated File Read", "kb.data.image_file_damaged", ["Truncated File Read"]),
+    ("OSError: image file is truncated (37 bytes not processed)", "kb.data.image_file_damaged", ["37 bytes"]),
+    ("ValueError: Cannot load file containing pickled data when allow_pickle=False",
+     "kb.data.numpy_pickle_disallowed", ["allow_pickle"]),
+    ("cv2.error: OpenCV(4.5.4) /tmp/opencv/modules/imgproc/src/resize.cpp:4051: error: (-215:Assertion failed) "
+     "!ssize.empty() in function 'resize'", "kb.data.opencv_image_not_read", ["resize"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -193,6 +202,10 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     # A certificate the machine does not trust: the certificate rule's advice, whoever downloads.
     ("urllib.error.URLError: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get "
      "local issuer certificate (_ssl.c:1129)>", "kb.environment.package_index_unreachable"),
+    # OpenCV's graphics libraries: the headless-build advice, not the any-library one.
+    ("  File \"/usr/local/lib/python3.9/site-packages/cv2/__init__.py\", line 181, in bootstrap\n"
+     "ImportError: libGL.so.1: cannot open shared object file: No such file or directory",
+     "kb.environment.opencv_needs_libgl"),
     # The parse error names the cause; datasets' summary below it is a consequence.
     ("pyarrow.lib.ArrowInvalid: JSON parse error: Missing a comma or '}' after an object member. in row 1\n"
      "datasets.exceptions.DatasetGenerationError: An error occurred while generating the dataset",
