@@ -54,6 +54,8 @@ from support import assert_root_cause_says, diagnose_text
     ("[rank0]: RuntimeError: Please launch distributed training with `llamafactory-cli` or `torchrun`.",
      "kb.launch.llamafactory_needs_torchrun", ["torchrun"]),
     ("AttributeError: 'Tensor' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported", ["torch_npu"]),
+    ("ValueError: Expected a cuda or cpu device, but got: device(type='npu', index=3)",
+     "kb.environment.cuda_api_on_npu", ["CUDA"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -117,6 +119,8 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
      "kb.versions.deepspeed_too_old_for_npu"),
     # A None where an object was expected is the caller's bug, not a missing torch_npu.
     ("AttributeError: 'NoneType' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported"),
+    # torch.cuda handed a CPU tensor is a plain bug on any machine, not CUDA code on an NPU.
+    ("ValueError: Expected a cuda device, but got: cpu", "kb.environment.cuda_api_on_npu"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
