@@ -87,6 +87,8 @@ from support import assert_root_cause_says, diagnose_text
      "[Ascend910].", "kb.operator.bf16_unsupported", ["bfloat16"]),
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Format only support ND,NCHW,NHWC,HWCN,NDHWC,NCDHW.",
      "kb.operator.aclnn_private_format", ["private format"]),
+    ("[ERROR] KERNEL(1,python):2024-01-01-00:00:00.000.000 [acl_kernel_mod.cc:200] Launch] Acl compile and execute "
+     "failed, node:Default/network-Net/Conv3D-op21", "kb.operator.ms_aclop_compile_execute_failed", ["Conv3D"]),
     # CANN's compile failures in each component's words (operator.yaml's catch-all).
     ("E40021: Failed to compile Op [TransData]. (oppath: [/opp/built-in/op_impl/ai_core/tbe/impl/trans_data.py], "
      "optype: [TransData])", "kb.operator.op_compile_failed", ["failed to compile"]),
@@ -111,6 +113,14 @@ def test_the_operator_check_outranks_the_build_failure_that_wraps_it(tmp_path):
             "RuntimeError: ({'errCode': 'E80008'}, \"In op[softmax_v2], the parameter[x]'s dtype should be one of "
             "[float16, float32], but actually is [bfloat16].\")")
     assert_root_cause_says(diagnose_text(tmp_path, text), "kb.operator.op_dtype_unsupported", ["bfloat16"])
+
+
+def test_the_error_message_after_a_refused_single_operator_run_names_the_cause(tmp_path):
+    text = ("[ERROR] KERNEL(1,python):2024-06-26-16:57:38.219.508 [custom_op_kernel_mod.cc:132] Launch] Kernel launch "
+            "failed, msg:\nAcl compile and execute failed, op_type :aclnnAddCustom\n" + "-" * 58 +
+            "\nAscend Error Message:\n" + "-" * 58 + "\nEZ3003: 2024-06-26-16:57:38.215.381 No supported Ops kernel "
+            "and engine are found for [aclnnAddCustom1], optype [aclnnAddCustom].")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.operator.no_kernel_for_op"
 
 
 def test_a_slow_data_pipeline_is_not_blamed_on_versions(tmp_path):
