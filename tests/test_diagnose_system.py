@@ -1,7 +1,7 @@
 """Failures outside the framework (installing, downloading, corrupted files, the OS): each rule of
-validators/data/kb/system_generic.yaml is the root cause of its own fixture, reads other members of its
-family and names what the line names, yields to a rule that knows the line better, and stays quiet on
-look-alike lines (a confident wrong answer is worse than an unsure one).
+validators/data/kb/system_{install,network,files,os}.yaml is the root cause of its own fixture, reads other
+members of its family and names what the line names, yields to a rule that knows the line better, and stays
+quiet on look-alike lines (a confident wrong answer is worse than an unsure one).
 
 Lines here are the tools' own message texts (pip, huggingface_hub, modelscope, PyTorch, sentencepiece,
 tokenizers, curl, wget, git, git-lfs, bash, coreutils), as each rule's ``source`` names them.
@@ -21,8 +21,8 @@ from support import assert_root_cause_says, diagnose_text
 
 REPO = Path(__file__).parent.parent
 KB_LOGS = Path(__file__).parent / "data" / "logs" / "kb"
-RULES = [rule["id"] for rule in
-         yaml.safe_load((REPO / "validators" / "data" / "kb" / "system_generic.yaml").read_text("utf-8"))["rules"]]
+SYSTEM_FILES = sorted((REPO / "validators" / "data" / "kb").glob("system_*.yaml"))
+RULES = [rule["id"] for path in SYSTEM_FILES for rule in yaml.safe_load(path.read_text("utf-8"))["rules"]]
 
 
 @pytest.mark.parametrize("rule_id", RULES)
