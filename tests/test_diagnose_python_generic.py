@@ -174,6 +174,8 @@ def test_a_message_that_states_its_cause_is_named_as_the_cause(tmp_path, text, r
     ('Traceback (most recent call last):\n  File "/usr/lib/python3.10/os.py", line 680, in __getitem__\n'
      "    raise KeyError(key) from None\nKeyError: 'ASCEND_HOME_PATH'", "kb.environment.op_build_no_cann_path",
      "kb.launch.env_var_missing"),
+    ("RuntimeError: \"LayerNormKernelImpl\" not implemented for 'BFloat16'", "kb.operator.half_precision_kernel_on_cpu",
+     "kb.operator.feature_not_supported"),
     ("ModuleNotFoundError: No module named 'mindspore'", "kb.environment.mindspore_not_installed",
      "kb.environment.module_not_installed"),
     ('Traceback (most recent call last):\n  File "/srv/vllm/model_executor/models/qwen2.py", line 480, in load_weights\n'
@@ -229,6 +231,7 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
     ("loss 0.31 KeyboardInterrupt handler installed", "kb.runtime.interrupted"),
     ('Traceback (most recent call last):\n  File "/home/u/run.py", line 9, in main\n    a, b = pair\n'
      "ValueError: not enough values to unpack (expected 2, got 1)", "kb.versions.unpack_count_mismatch"),
+    ("RuntimeError: \"bitwise_and_npu\" not implemented for 'Float'", "kb.operator.half_precision_kernel_on_cpu"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
