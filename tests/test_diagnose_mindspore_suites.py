@@ -243,3 +243,11 @@ def test_an_operation_on_unsupported_argument_types_asks_for_the_lax_level(tmp_p
 ])
 def test_mindspore_backend_wordings(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text", [
+    "TypeError: Function train_step needs 2 positional argument, but got 1.",
+    "TypeError: Function forward_fn needs 2 positional argument and 1 default argument, total 3, but got 4.",
+])
+def test_a_jit_function_called_with_the_wrong_number_of_arguments(tmp_path, text):
+    assert_root_cause_says(_diagnose(tmp_path, text), "kb.graph.function_arg_count", ["definition"], with_fix=True)
