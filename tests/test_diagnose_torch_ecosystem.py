@@ -66,6 +66,10 @@ def test_lmdeploy_s_cuda_default_names_lmdeploy_s_switch_and_nothing_else(tmp_pa
                                      "line 16, in check\nAssertionError: Torch not compiled with CUDA enabled")
     assert [finding.rule for finding in report.findings] == ["kb.serving.lmdeploy_cuda_default_on_npu"]
     assert "--device ascend" in report.findings[0].fix
+    # lmdeploy's frames after the line (a chained exception) count as well: the CUDA-on-NPU rule stands down there too.
+    report = diagnose_text(tmp_path, "AssertionError: Torch not compiled with CUDA enabled\n  File \"/usr/lib/python3.10/"
+                                     "site-packages/lmdeploy/cli/serve.py\", line 3, in api_server")
+    assert [finding.rule for finding in report.findings] == ["kb.serving.lmdeploy_cuda_default_on_npu"]
 
 
 def test_cuda_autocast_switched_off_on_an_npu_host_is_reported_beside_the_error(tmp_path):
