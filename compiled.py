@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import gc
 import hashlib
 import importlib
 import json
@@ -113,10 +114,17 @@ def built(path: Union[str, Path], name: str, build: Callable[[], T]) -> T:
 
 
 def _read_built(path: Union[str, Path], file: Path) -> Any:
+    # Bytes, not text: json reads UTF-8 itself, without a newline translation pass. The collector is paused
+    # while thousands of objects that all stay alive are made (it would walk them again and again).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        entry = json.loads(file.read_text(encoding="utf-8"), object_hook=_decode_object)
+        entry = json.loads(file.read_bytes(), object_hook=_decode_object)
     except (OSError, ValueError, TypeError, AttributeError, ImportError, RecursionError):
         return _MISS
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("sha256") != _digest(path):
         return _MISS
     return entry.get("data", _MISS)

@@ -12,7 +12,7 @@ import os
 import re
 from itertools import accumulate, chain, islice
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Generator, Iterator, List, Optional, Tuple
 
 from mindpilot.launch.failures import failure_literals
 from mindpilot.validators.kb.matcher import offsets
@@ -103,8 +103,8 @@ def candidate_lines(region: Tuple[bytes, int], finder: Any,
     while rest is not None:
         offset, number = rest
         end = _block_end(data, offset)
-        yield from _by_shape(data, offset, end, number, finder, masked_finder, seen)
-        rest = (end, number + data.count(b"\n", offset, end)) if end < len(data) else None
+        newlines = yield from _by_shape(data, offset, end, number, finder, masked_finder, seen)
+        rest = (end, number + newlines) if end < len(data) else None
 
 
 BY_SHAPE_BLOCK = 1 << 20
@@ -163,11 +163,11 @@ def _lines_back(data: bytes, start: int) -> Iterator[bytes]:
 
 
 def _by_shape(data: bytes, start: int, end: int, first: int, finder: Any, masked_finder: Any,
-              seen: set) -> Iterator[Tuple[int, str, Optional[str]]]:
+              seen: set) -> Generator[Tuple[int, str, Optional[str]], None, int]:
     """:func:`candidate_lines` by shape in ``data[start:end]`` (whole lines; ``first``: the number of its first
     line): split and masked whole (C loops), only its distinct shapes searched (with ``masked_finder``, the
     literals with their digits made 0); lines are visited one by one only for shapes whose first bytes hold
-    digits (a rank prefix)."""
+    digits (a rank prefix). Returns the block's count of newlines (the split has counted them)."""
     block = data[start:end]
     shapes = block.translate(_DIGITS_TO_ZERO).split(b"\n")
     starts = list(accumulate(map((1).__add__, map(len, shapes)), initial=0))  # masking keeps every length
@@ -196,6 +196,7 @@ def _by_shape(data: bytes, start: int, end: int, first: int, finder: Any, masked
     for index in sorted(chosen):
         back = chain((raw(at) for at in range(index, -1, -1)), earlier_lines)
         yield first + index, decode(raw(index)), _stamp_before(back)
+    return len(shapes) - 1
 
 
 def _first_of_each_key(shapes: List[bytes], wanted: set, raw: Callable[[int], bytes], finder: Any,

@@ -19,27 +19,34 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Optional
 
 from mindpilot.launch.events import MetricEvent, StatusEvent
 
 _NUM = r"([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf))"
-_MF_HEAD = re.compile(r"Epoch:\[\s*(\d+)/\s*(\d+)\],\s*step:\[\s*(\d+)/\s*(\d+)\],\s*loss:\s*\[?\s*" + _NUM)
-_MF_FIELDS = {
-    "per_step_time_ms": re.compile(r"per_step_time:\s*" + _NUM + r"\s*ms"),
-    "lr": re.compile(r"\blr:\s*\[?\s*" + _NUM),
-    "loss_scale": re.compile(r"loss_scale:\s*\[?\s*" + _NUM),
-    "global_norm": re.compile(r"global_norm:\s*\[?\s*" + _NUM),
-}
-_MF_OVERFLOW = re.compile(r"overflow cond:\s*\[?\s*(True|False)")
-_MEG_HEAD = re.compile(r"\biteration\s+(\d+)/\s*(\d+)\s*\|")
-_MEG_FIELDS = {
-    "per_step_time_ms": re.compile(r"elapsed time per iteration \(ms\):\s*" + _NUM),
-    "lr": re.compile(r"learning rate:\s*" + _NUM),
-    "loss": re.compile(r"\blm loss:\s*" + _NUM),
-    "loss_scale": re.compile(r"loss scale:\s*" + _NUM),
-    "global_norm": re.compile(r"grad norm:\s*" + _NUM),
-}
+
+
+@lru_cache(maxsize=1)
+def _metric_patterns() -> tuple:
+    """The loss monitors' regexes, compiled on first use: a command that reads no loss line does not pay for them."""
+    mf_head = re.compile(r"Epoch:\[\s*(\d+)/\s*(\d+)\],\s*step:\[\s*(\d+)/\s*(\d+)\],\s*loss:\s*\[?\s*" + _NUM)
+    mf_fields = {
+        "per_step_time_ms": re.compile(r"per_step_time:\s*" + _NUM + r"\s*ms"),
+        "lr": re.compile(r"\blr:\s*\[?\s*" + _NUM),
+        "loss_scale": re.compile(r"loss_scale:\s*\[?\s*" + _NUM),
+        "global_norm": re.compile(r"global_norm:\s*\[?\s*" + _NUM),
+    }
+    mf_overflow = re.compile(r"overflow cond:\s*\[?\s*(True|False)")
+    meg_head = re.compile(r"\biteration\s+(\d+)/\s*(\d+)\s*\|")
+    meg_fields = {
+        "per_step_time_ms": re.compile(r"elapsed time per iteration \(ms\):\s*" + _NUM),
+        "lr": re.compile(r"learning rate:\s*" + _NUM),
+        "loss": re.compile(r"\blm loss:\s*" + _NUM),
+        "loss_scale": re.compile(r"loss scale:\s*" + _NUM),
+        "global_norm": re.compile(r"grad norm:\s*" + _NUM),
+    }
+    return mf_head, mf_fields, mf_overflow, meg_head, meg_fields
 
 _STATUS = [
     # (cheap substring, regex, what, rank group or None)
@@ -76,27 +83,30 @@ def _float(text: Optional[str]) -> Optional[float]:
 
 def parse_metric(text: str, rank: Optional[int]) -> Optional[MetricEvent]:
     """A :class:`MetricEvent` when ``text`` is a loss-monitor line, else None."""
+    if "step:[" not in text and not ("iteration" in text and "|" in text):
+        return None
+    mf_head, mf_fields, mf_overflow, meg_head, meg_fields = _metric_patterns()
     if "step:[" in text:
-        head = _MF_HEAD.search(text)
+        head = mf_head.search(text)
         if head is None:
             return None
         event = MetricEvent(rank=rank, step=int(head.group(3)), total_steps=int(head.group(4)),
                             epoch=int(head.group(1)), total_epochs=int(head.group(2)),
                             loss=_float(head.group(5)))
-        for name, pattern in _MF_FIELDS.items():
+        for name, pattern in mf_fields.items():
             found = pattern.search(text, head.end())
             if found:
                 setattr(event, name, _float(found.group(1)))
-        overflow = _MF_OVERFLOW.search(text, head.end())
+        overflow = mf_overflow.search(text, head.end())
         if overflow:
             event.overflow = overflow.group(1) == "True"
         return event
     if "iteration" in text and "|" in text:
-        head = _MEG_HEAD.search(text)
+        head = meg_head.search(text)
         if head is None:
             return None
         event = MetricEvent(rank=rank, step=int(head.group(1)), total_steps=int(head.group(2)))
-        for name, pattern in _MEG_FIELDS.items():
+        for name, pattern in meg_fields.items():
             found = pattern.search(text, head.end())
             if found:
                 setattr(event, name, _float(found.group(1)))
