@@ -164,6 +164,8 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "kb.data.numpy_pickle_disallowed", ["allow_pickle"]),
     ("cv2.error: OpenCV(4.5.4) /tmp/opencv/modules/imgproc/src/resize.cpp:4051: error: (-215:Assertion failed) "
      "!ssize.empty() in function 'resize'", "kb.data.opencv_image_not_read", ["resize"]),
+    ("Host key verification failed.\nfatal: Could not read from remote repository.",
+     "kb.environment.git_ssh_login_failed", ["known_hosts"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -239,6 +241,12 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("[INFO] 2 stale workers were Killed by the watchdog, restarting", "kb.runtime.process_killed"),
     ("[WARNING] Resource usage not found. Skipping the memory report.", "kb.data.nltk_resource_missing"),
     ("PermissionError: [Errno 13] Permission denied: '/data/ckpt/rank_0'", "kb.launch.script_not_executable"),
+    # git over ssh is not a launch between nodes
+    ("git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.",
+     "kb.launch.ssh_login_failed"),
+    # a TorchScript archive without the record torch.load looks for is not a damaged file
+    ("RuntimeError: PytorchStreamReader failed locating file constants.pkl: file not found",
+     "kb.weights.torch_archive_corrupt"),
     # torch's benign IPv6 localhost retry in runs that work
     ("[W socket.cpp:601] [c10d] The client socket has failed to connect to [localhost]:29500 (errno: 99 - Cannot "
      "assign requested address).", "kb.launch.bind_address_not_local"),
