@@ -125,6 +125,9 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     ("AttributeError: 'NoneType' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported"),
     # torch.cuda handed a CPU tensor is a plain bug on any machine, not CUDA code on an NPU.
     ("ValueError: Expected a cuda device, but got: cpu", "kb.environment.cuda_api_on_npu"),
+    # torch lacking a name the user's own code asks for says nothing about torch_npu.
+    ("  File \"/home/u/train.py\", line 9, in <module>\n    torch.compiler.foo()\nAttributeError: module "
+     "'torch.compiler' has no attribute 'foo'", "kb.versions.torch_npu_needs_other_torch"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
