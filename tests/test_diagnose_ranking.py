@@ -90,12 +90,25 @@ def test_specific_wins_in_either_line_order_and_texts_name_what_was_matched(tmp_
         assert [f.rule for f in report.findings] == ["kb.rl.lr_order", "kb.operator.catch_all"]
 
 
-def test_a_generic_hit_far_from_any_specific_one_stays_the_root_cause(tmp_path):
+def test_a_generic_hit_far_from_any_specific_one_of_its_process_stays_the_root_cause(tmp_path):
+    kb = _kb(tmp_path, RULES.replace("{other}", "max_lr"))
+    logs = tmp_path / "msrun_log"
+    logs.mkdir()
+    (logs / "worker_0.log").write_text("2025-01-01 10:00:00,000 ValueError: For 'Cosine', the value must be positive\n")
+    (logs / "worker_1.log").write_text("2025-01-01 10:05:00,000 step\n" * 100
+                                       + "2025-01-01 10:09:00,000 the warmup_lr must be less than lr\n")
+    assert diagnose_paths([str(logs)], kb=kb).root_cause.rule == "kb.operator.catch_all"  # another rank, later
+
+
+def test_a_known_error_further_down_the_same_log_outranks_an_earlier_catch_all(tmp_path):
+    # The process went on after the catch-all's error (it was caught): the later error is what stopped it.
     kb = _kb(tmp_path, RULES.replace("{other}", "max_lr"))
     log = tmp_path / "far.log"
     log.write_text("ValueError: For 'Cosine', the value must be positive\n" + "step\n" * 100
                    + "the warmup_lr must be less than lr\n")
-    assert diagnose_paths([str(log)], kb=kb).root_cause.rule == "kb.operator.catch_all"
+    report = diagnose_paths([str(log)], kb=kb)
+    assert report.root_cause.rule == "kb.rl.lr_order" and report.root_cause.line == 102
+    assert "kb.operator.catch_all" in [f.rule for f in report.findings]
 
 
 CATCH_ALL = """

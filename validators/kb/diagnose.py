@@ -304,7 +304,8 @@ GENERIC_REACH = 30
 
 
 def _root(aggs: List[_Agg]) -> Optional[_Agg]:
-    """The first failing rank's first real error; a rule that names a cause before a catch-all near it."""
+    """The first failing rank's first real error; a rule that names a cause before a catch-all near it, or
+    after it in the same process's log."""
     real = [a for a in aggs if a.rule.severity is Severity.ERROR and not a.rule.consequence]
     if not real:
         return None
@@ -316,7 +317,13 @@ def _root(aggs: List[_Agg]) -> Optional[_Agg]:
         return root
     near = [a for a in real if not a.rule.generic and a.file == root.file
             and root.line - GENERIC_REACH <= a.line <= root.line + GENERIC_REACH]
-    return min(near, key=lambda a: (abs(a.line - root.line), a.line)) if near else root
+    if near:
+        return min(near, key=lambda a: (abs(a.line - root.line), a.line))
+    # An uncaught exception ends its process: a known error further down the same process's log means the
+    # catch-all's error was caught (an optional import, a retry), and the later one is what stopped it.
+    later = [a for a in real if not a.rule.generic and a.file == root.file and a.rank == root.rank
+             and a.line > root.line]
+    return min(later, key=lambda a: a.line) if later else root
 
 
 def root_confidence(root: _Agg) -> str:
