@@ -123,6 +123,21 @@ def test_the_error_message_after_a_refused_single_operator_run_names_the_cause(t
     assert diagnose_text(tmp_path, text).root_cause.rule == "kb.operator.no_kernel_for_op"
 
 
+@pytest.mark.parametrize("line, code", [
+    ("E69999: [PID: 99] 2025-01-01-00:00:00.000.000 op[FooBar], something odd happened here"
+     "[FUNC:Check][FILE:foo_bar.cc][LINE:12]", "E69999"),
+    ("[PID: 7] 2025-01-01-00:00:00.000.000 E39006: the OPP was not sent to the device", "E39006"),
+])
+def test_a_bare_cann_code_line_of_any_family_is_the_key_line_with_its_meaning(tmp_path, line, code):
+    from mindpilot.launch.router import analyse
+
+    log = tmp_path / "job.log"
+    log.write_text(line + "\n", encoding="utf-8")
+    report = analyse([str(log)], "en")
+    assert report.root_cause is not None and report.root_cause.line == 1
+    assert f"{code}: " in report.findings[0].detail
+
+
 def test_a_slow_data_pipeline_is_not_blamed_on_versions(tmp_path):
     text = ("[WARNING] MD(1,python):2024-01-01 [data_queue_op.cc:1] WaitForPeek] Getnext gets peek data time out, "
             "that most likely caused by data processing being too slow\n"
