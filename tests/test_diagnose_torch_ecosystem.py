@@ -1,6 +1,6 @@
-"""The PyTorch-on-Ascend ecosystem (validators/data/kb/torch_ecosystem.yaml): the frameworks on top of torch_npu
-name their own switch or package, other wordings of one family reach the same rule, and look-alike lines
-(the same words about something else) stay quiet.
+"""The PyTorch-on-Ascend ecosystem (validators/data/kb/torch_ecosystem.yaml and torch_npu_usage.yaml): the
+frameworks on top of torch_npu name their own switch or package, other wordings of one family reach the same rule,
+and look-alike lines (the same words about something else) stay quiet.
 
 Each rule's fixture in tests/data/logs/kb/ is one member, checked by test_kb_rules.py and
 test_diagnose_ranking.py; the lines here are the framework's other messages of the family.
