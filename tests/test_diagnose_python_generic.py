@@ -232,6 +232,8 @@ def test_a_rule_that_knows_the_member_wins_and_the_catch_all_is_not_repeated(tmp
     ('Traceback (most recent call last):\n  File "/home/u/run.py", line 9, in main\n    a, b = pair\n'
      "ValueError: not enough values to unpack (expected 2, got 1)", "kb.versions.unpack_count_mismatch"),
     ("RuntimeError: \"bitwise_and_npu\" not implemented for 'Float'", "kb.operator.half_precision_kernel_on_cpu"),
+    ('Traceback (most recent call last):\n  File "/site-packages/torch/utils/data/dataloader.py", line 630, in '
+     "__next__\n    data = self._next_data()\nKeyError: 'labels'", "kb.checkpoint.loaded_file_key_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
