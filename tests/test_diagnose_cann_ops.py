@@ -89,6 +89,11 @@ from support import assert_root_cause_says, diagnose_text
      "kb.operator.aclnn_private_format", ["private format"]),
     ("[ERROR] KERNEL(1,python):2024-01-01-00:00:00.000.000 [acl_kernel_mod.cc:200] Launch] Acl compile and execute "
      "failed, node:Default/network-Net/Conv3D-op21", "kb.operator.ms_aclop_compile_execute_failed", ["Conv3D"]),
+    # Chips named by their Atlas product names (chip.yaml).
+    ("ValueError: enable_npugraph_ex is not supported on Atlas 300I DUO.", "kb.operator.not_implemented_for_soc",
+     ["Atlas 300I DUO"]),
+    ("RuntimeError: Context parallel feature currently is only supported on Atlas A3 device",
+     "kb.operator.feature_chip_only", ["A3"]),
     # CANN's compile failures in each component's words (operator.yaml's catch-all).
     ("E40021: Failed to compile Op [TransData]. (oppath: [/opp/built-in/op_impl/ai_core/tbe/impl/trans_data.py], "
      "optype: [TransData])", "kb.operator.op_compile_failed", ["failed to compile"]),
