@@ -110,6 +110,7 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     ("ModuleNotFoundError: No module named 'dlinfer_helpers'", "kb.environment.lmdeploy_dlinfer_missing"),
     ("[INFO] device_type: ascend, invalid device_type: none seen", "kb.serving.lmdeploy_device_name"),
     ("ImportError: fused rope requires torch_npu>=2.5.1", "kb.environment.framework_needs_torch_npu"),
+    ("RuntimeError: this kernel requires torch_npu version 2.6.0 or later", "kb.environment.framework_needs_torch_npu"),
     # register_fake missing in another library's import is not torchvision's pairing.
     ("  File \"/srv/mylib/ops.py\", line 3, in <module>\nAttributeError: module 'torch.library' has no attribute "
      "'register_fake'", "kb.versions.torchvision_torch_pair"),
