@@ -166,6 +166,10 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "!ssize.empty() in function 'resize'", "kb.data.opencv_image_not_read", ["resize"]),
     ("Host key verification failed.\nfatal: Could not read from remote repository.",
      "kb.environment.git_ssh_login_failed", ["known_hosts"]),
+    ("requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by "
+     "peer'))", "kb.environment.tls_connection_cut", ["proxy"]),
+    ("      error: Microsoft Visual C++ 14.0 or greater is required. Get it with \"Microsoft C++ Build Tools\"",
+     "kb.environment.build_no_compiler", ["Microsoft Visual C++ 14.0"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -212,6 +216,10 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     ("pyarrow.lib.ArrowInvalid: JSON parse error: Missing a comma or '}' after an object member. in row 1\n"
      "datasets.exceptions.DatasetGenerationError: An error occurred while generating the dataset",
      "kb.data.json_dataset_unparsable"),
+    # python missing behind /usr/bin/env: the rule that also knows Python 2 on PATH.
+    ("/usr/bin/env: 'python': No such file or directory", "kb.environment.ms_python_is_python2"),
+    # Python's own thread-start failure: the data pipeline's thread-limit rule.
+    ("RuntimeError: can't start new thread", "kb.data.thread_limit"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
