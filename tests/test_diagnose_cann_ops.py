@@ -89,6 +89,8 @@ from support import assert_root_cause_says, diagnose_text
      "kb.operator.aclnn_private_format", ["private format"]),
     ("[ERROR] KERNEL(1,python):2024-01-01-00:00:00.000.000 [acl_kernel_mod.cc:200] Launch] Acl compile and execute "
      "failed, node:Default/network-Net/Conv3D-op21", "kb.operator.ms_aclop_compile_execute_failed", ["Conv3D"]),
+    ("RuntimeError: aclopCompileAndExecute failed, error code is 148050", "kb.operator.op_dynamic_shape_unsupported",
+     ["dynamic shapes"]),
     # Chips named by their Atlas product names (chip.yaml).
     ("ValueError: enable_npugraph_ex is not supported on Atlas 300I DUO.", "kb.operator.not_implemented_for_soc",
      ["Atlas 300I DUO"]),
