@@ -129,6 +129,9 @@ def test_an_aten_operator_without_an_npu_kernel_still_names_torch_npu(tmp_path):
     # torch lacking a name the user's own code asks for says nothing about torch_npu.
     ("  File \"/home/u/train.py\", line 9, in <module>\n    torch.compiler.foo()\nAttributeError: module "
      "'torch.compiler' has no attribute 'foo'", "kb.versions.torch_npu_needs_other_torch"),
+    # transformers switching PyTorch off matters only when a model then needs it (a tokenizer-only job runs on).
+    ("Disabling PyTorch because PyTorch >= 2.1 is required but found 2.0.1\n[INFO] tokenized 12000 samples",
+     "kb.versions.transformers_disabled_old_torch"),
     # CUDA missing outside lmdeploy is the general CUDA-on-NPU rule's.
     ("AssertionError: Torch not compiled with CUDA enabled", "kb.serving.lmdeploy_cuda_default_on_npu"),
 ])
