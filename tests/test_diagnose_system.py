@@ -170,6 +170,12 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "peer'))", "kb.environment.tls_connection_cut", ["proxy"]),
     ("      error: Microsoft Visual C++ 14.0 or greater is required. Get it with \"Microsoft C++ Build Tools\"",
      "kb.environment.build_no_compiler", ["Microsoft Visual C++ 14.0"]),
+    ("fatal: unable to access 'https://gitee.com/ascend/ModelZoo-PyTorch.git/': The requested URL returned error: 403",
+     "kb.environment.download_url_not_found", ["403"]),
+    ("remote: Repository not found.\nfatal: repository 'https://github.com/org/missing-repo.git/' not found",
+     "kb.environment.download_url_not_found", ["https://github.com/org/missing-repo.git/"]),
+    ("ERROR: File \"setup.py\" or \"setup.cfg\" not found. Directory cannot be installed in editable mode: "
+     "/home/user/code", "kb.environment.pip_not_a_project_dir", ["/home/user/code"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
