@@ -23,6 +23,12 @@ from support import assert_root_cause_says, diagnose_text
      "[float32]", "kb.operator.op_dtype_unsupported", ["conv3d", "float32", "filter"]),
     ("EZ0007: [PID: 9] 2025-01-01-00:00:00.000.000 OP[MatMul] input0 has incorrect dtype[: DT_DOUBLE], it should be "
      "DT_FLOAT16 or DT_FLOAT.", "kb.operator.op_dtype_unsupported", ["MatMul", "DT_DOUBLE"]),
+    # CANN's newer operator catalogue (opbase): EZ0019, EZ0006.
+    ("EZ0019: [PID: 1] 2025-01-01-00:00:00.000.000 Parameter x1 of MatMulV3 has incorrect dtype DT_INT64. It should "
+     "be DT_FLOAT16, DT_BF16 or DT_FLOAT.[FUNC:CheckDtype][FILE:aclnn_matmul.cpp][LINE:12]",
+     "kb.operator.op_dtype_unsupported", ["MatMulV3", "DT_INT64", "DT_FLOAT16, DT_BF16 or DT_FLOAT"]),
+    ("EZ0006: [PID: 1] 2025-01-01-00:00:00.000.000 Input parameter self of Add has incorrect format FRACTAL_NZ. It "
+     "should be ND.", "kb.operator.op_format_unsupported", ["Add", "FRACTAL_NZ"]),
     # E50033, E50002
     ("E50033: The format of [x] of op[avg_pool] must in [NC1HWC0], actual format is [ND]",
      "kb.operator.op_format_unsupported", ["avg_pool", "ND"]),

@@ -107,7 +107,7 @@ def test_a_key_line_without_codes_gets_no_code_text_and_chinese_reads_chinese(tm
     "E80008", "E80000", "E50003", "E69999", "E70003", "EB1000", "EE1019", "EH0011", "EL0014", "EZ0007",
     "EI0099", "EJ0005", "E39006", "E40021", "E10001", "E20001", "EM9001",
     # The components' inner-error codes (CANN runtime base_info.hpp) and the runtime's inner warning.
-    "E19999", "E29999", "EL9999", "EE8888", "EK9999", "WE9999",
+    "E19999", "E29999", "EL9999", "EE8888", "EK9999", "WE9999", "EZ0019", "EZ0037",
     # ACL return codes: runtime arguments (1070xx), GE (145xxx), ACL config (148xxx), runtime and device faults.
     "107019", "107020", "145009", "148050", "507018", "507033", "507035", "507053", "507054", "507055", "507056",
     "507057", "507899", "507900", "507902", "507915", "507916",
