@@ -176,6 +176,10 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "kb.environment.download_url_not_found", ["https://github.com/org/missing-repo.git/"]),
     ("ERROR: File \"setup.py\" or \"setup.cfg\" not found. Directory cannot be installed in editable mode: "
      "/home/user/code", "kb.environment.pip_not_a_project_dir", ["/home/user/code"]),
+    ("RuntimeError: Too many open files. Communication with the workers is no longer possible. Please increase the "
+     "limit using `ulimit -n` in the shell", "kb.runtime.torch_fd_sharing_exhausted", ["ulimit -n"]),
+    ("OSError: [Errno 95] Operation not supported: '/mnt/obs/hf_cache/models--Qwen--Qwen2-7B/snapshots/abc'",
+     "kb.environment.fs_operation_unsupported", ["NFS"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
