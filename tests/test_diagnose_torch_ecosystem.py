@@ -56,6 +56,8 @@ from support import assert_root_cause_says, diagnose_text
     ("AttributeError: 'Tensor' object has no attribute 'npu'", "kb.environment.torch_npu_not_imported", ["torch_npu"]),
     ("ValueError: Expected a cuda or cpu device, but got: device(type='npu', index=3)",
      "kb.environment.cuda_api_on_npu", ["CUDA"]),
+    ("ValueError: Target modules ['query_key_value'] not found in the base model. Please check the target modules "
+     "and try again.", "kb.weights.lora_target_modules_missing", ["query_key_value"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
