@@ -151,6 +151,17 @@ def test_a_bare_cann_code_line_of_any_family_is_the_key_line_with_its_meaning(tm
     assert f"{code}: " in report.findings[0].detail
 
 
+def test_a_task_failure_is_getnext_s_only_when_the_node_dumped_after_it_is_getnext(tmp_path):
+    task = ("[ERROR] DEVICE(1,python):2024-01-01 [ascend_kernel_runtime.cc:761] DumpTaskExceptionInfo] Task fail infos "
+            "task_id: 2, stream_id: 45, tid: 1, device_id: 0, retcode: 507011 ( model execute failed)\n"
+            "[ERROR] DEVICE(1,python):2024-01-01 [ascend_kernel_runtime.cc:770] DumpTaskExceptionInfo] Dump node "
+            "(Default/network-Net/{node}) task error input/output data to: ./rank_0/node_dump")
+    getnext = diagnose_text(tmp_path, task.format(node="GetNext-op18"))
+    assert getnext.root_cause.rule == "kb.runtime.ms_getnext_task_failed" and getnext.root_cause.line == 1
+    other = diagnose_text(tmp_path, task.format(node="MatMul-op2"))
+    assert "kb.runtime.ms_getnext_task_failed" not in {finding.rule for finding in other.findings}
+
+
 def test_a_slow_data_pipeline_is_not_blamed_on_versions(tmp_path):
     text = ("[WARNING] MD(1,python):2024-01-01 [data_queue_op.cc:1] WaitForPeek] Getnext gets peek data time out, "
             "that most likely caused by data processing being too slow\n"
