@@ -56,6 +56,8 @@ from support import assert_root_cause_says, diagnose_text
      "kb.versions.cann_lacks_op_api", ["CANN", "too old"]),
     ("RuntimeError: The param sink is not supported in this CANN version, aclnnFlashAttentionScoreV3 is not "
      "available", "kb.versions.cann_lacks_op_api", ["CANN"]),
+    ("RuntimeError: The aclnnMoeDistributeCombineV3 is not supported[ERROR] 2025-01-01-00:00:00 (PID:1, Device:0, "
+     "RankID:-1) ERR01001 OPS invalid parameter", "kb.versions.cann_lacks_op_api", ["CANN"]),
     ("[WARNING] DEVICE(1,python):2024-01-01 [ascend_kernel_runtime.cc:700] DumpTaskExceptionInfo] Dump task error "
      "infos (input/output's value) for node:[Default/GetNext-op1], save path: ./dump",
      "kb.runtime.ms_getnext_task_failed", ["GetNext", "CANN"]),
