@@ -266,6 +266,14 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("RuntimeError: PytorchStreamReader failed locating file constants.pkl: file not found",
      "kb.weights.torch_archive_corrupt"),
     # torch's benign IPv6 localhost retry in runs that work
+    # pip retrying by itself after a dropped connection is not the failure either
+    ("WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken "
+     "by 'ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))': /simple/x/",
+     "kb.environment.tls_connection_cut"),
+    # huggingface_hub resuming a cut download by itself is not the failure
+    ("huggingface_hub.file_download - WARNING - Error while downloading from https://cdn-lfs.hf.co/x: "
+     "('Connection broken: IncompleteRead(1048576 bytes read, 2097152 more expected)', IncompleteRead(1048576 bytes "
+     "read, 2097152 more expected))\nTrying to resume download...", "kb.weights.download_incomplete"),
     ("[W socket.cpp:601] [c10d] The client socket has failed to connect to [localhost]:29500 (errno: 99 - Cannot "
      "assign requested address).", "kb.launch.bind_address_not_local"),
 ])
