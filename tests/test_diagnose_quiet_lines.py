@@ -37,7 +37,7 @@ def test_the_last_retry_is_found_after_thousands_of_remembered_ones(chunk):
     scanner = Scanner(load_kb().matcher(), chunk=chunk)
     hits = [hit for hit in scanner.scan(io.BytesIO(_log(1200, 1200))) if hit.hit.rule == "kb.launch.topology_timeout"]
     assert [hit.line for hit in hits] == [2 * 1200 - 1]
-    assert scanner.candidates.quiet_tails  # the retries before were skipped unseen
+    assert scanner.candidates.quiet_tails > 0  # the retries before were skipped unseen
 
 
 def test_a_start_that_succeeded_has_no_hit():

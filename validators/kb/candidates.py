@@ -32,10 +32,11 @@ class CandidateLines:
         self.matcher = matcher
         self.quiet: Set[bytes] = set()
         """Shapes of lines that hold a literal but match no rule (INFO lines of the allocator ...)."""
-        self.tails: Dict[bytes, List[bytes]] = {}
-        """Per line shape: the literals after which digits decide a match (see ``Matcher.digit_tails``)."""
-        self.quiet_tails: Set[bytes] = set()
-        """Shape and tails of lines that matched nothing though their rules read digits."""
+        self.tails: Dict[bytes, Tuple[List[bytes], Set[bytes]]] = {}
+        """Per line shape: the literals after which digits decide a match (see ``Matcher.digit_tails``), and the
+        texts after them of lines of that shape that matched nothing."""
+        self.quiet_tails = 0
+        """How many such texts are remembered."""
         self.counted: Tuple[int, int] = (0, 1)
         """The offset of the last line :meth:`lines` gave and its number (where counting lines goes on)."""
 
@@ -44,8 +45,8 @@ class CandidateLines:
         literals whose rules read digits (``retry(7/1200)``)."""
         if shape in self.quiet:
             return True
-        tails = self.tails.get(shape)
-        return tails is not None and _tail_key(raw, shape, tails) in self.quiet_tails
+        known = self.tails.get(shape)
+        return known is not None and _tail_key(raw, known[0]) in known[1]
 
     def learn_quiet(self, raw: bytes, shape: bytes, text: str) -> None:
         """After a line matched nothing: remember its shape, or its shape and tails, as matching nothing."""
@@ -54,14 +55,17 @@ class CandidateLines:
         if self.matcher.no_hit_holds_for_shape(text):
             self.quiet.add(shape)
             return
-        tails = self.tails.get(shape)
-        if tails is None:
+        known = self.tails.get(shape)
+        if known is None:
             tails = self.matcher.digit_tails(text)
             if tails is None:
                 return
-            self.tails[shape] = tails
-        if len(self.quiet_tails) < MAX_QUIET_TAILS:
-            self.quiet_tails.add(_tail_key(raw, shape, tails))
+            known = self.tails[shape] = (tails, set())
+        if self.quiet_tails < MAX_QUIET_TAILS:
+            key = _tail_key(raw, known[0])
+            if key not in known[1]:
+                known[1].add(key)
+                self.quiet_tails += 1
 
     def lines(self, buf: bytes, end: int, first_line: int) -> Iterator[Candidate]:
         """The lines of ``buf[:end]`` holding a literal and not known to match nothing, in order (``first_line``:
@@ -90,10 +94,9 @@ class CandidateLines:
             yield line_start, line_end, number, raw, shape
 
 
-def _tail_key(raw: bytes, shape: bytes, tails: List[bytes]) -> bytes:
-    """The line's shape with the exact text after each of ``tails`` (what decides those rules)."""
-    parts = [shape]
-    for literal in tails:
-        at = raw.find(literal)
-        parts.append(raw[at:] if at >= 0 else b"")
-    return b"\0".join(parts)
+def _tail_key(raw: bytes, tails: List[bytes]) -> bytes:
+    """The exact text after each of ``tails`` in the line (what decides those rules)."""
+    if len(tails) == 1:
+        at = raw.find(tails[0])
+        return raw[at:] if at >= 0 else b""
+    return b"\0".join(raw[at:] if at >= 0 else b"" for at in map(raw.find, tails))
