@@ -266,6 +266,10 @@ def test_a_rule_that_knows_the_line_wins(tmp_path, text, specific):
     ("RuntimeError: PytorchStreamReader failed locating file constants.pkl: file not found",
      "kb.weights.torch_archive_corrupt"),
     # torch's benign IPv6 localhost retry in runs that work
+    # older pip's setup.py install fallback after a failed wheel build, which then succeeded
+    ("  ERROR: Failed building wheel for jieba\nFailed to build jieba\nInstalling collected packages: jieba\n"
+     "  Running setup.py install for jieba ... done\nSuccessfully installed jieba-0.42.1",
+     "kb.environment.pip_build_failed"),
     # pip retrying by itself after a dropped connection is not the failure either
     ("WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken "
      "by 'ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))': /simple/x/",
