@@ -180,6 +180,7 @@ def test_each_rule_is_the_root_cause_of_its_fixture(rule_id):
      "limit using `ulimit -n` in the shell", "kb.runtime.torch_fd_sharing_exhausted", ["ulimit -n"]),
     ("OSError: [Errno 95] Operation not supported: '/mnt/obs/hf_cache/models--Qwen--Qwen2-7B/snapshots/abc'",
      "kb.environment.fs_operation_unsupported", ["NFS"]),
+    ("Error: exec: \"ssh\": executable file not found in $PATH", "kb.environment.executable_not_found", ["ssh"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, line), rule, words)
@@ -230,6 +231,8 @@ def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     ("/usr/bin/env: 'python': No such file or directory", "kb.environment.ms_python_is_python2"),
     # Python's own thread-start failure: the data pipeline's thread-limit rule.
     ("RuntimeError: can't start new thread", "kb.data.thread_limit"),
+    # npu-smi missing: the driver-and-container rule, not the any-program one.
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'npu-smi'", "kb.environment.npu_smi_missing"),
     # A full disk that is not shared memory stays the disk rule.
     ("OSError: [Errno 28] No space left on device: '/home/ma-user/work/ckpt/rank_0/net.ckpt'", "kb.runtime.disk_full"),
 ])
