@@ -84,8 +84,38 @@ def test_a_matcher_compiles_a_rule_s_regexes_only_when_a_line_needs_them():
 def test_a_megabyte_long_line_is_read_for_literals_in_one_pass(engine):
     from mindpilot.validators.kb.matcher import use_pure_python
 
-    matcher = load_kb().matcher() if engine == "re2" else use_pure_python(load_kb().matcher())
+    from mindpilot.validators.kb.knowledge import KnowledgeBase
+
+    kb = load_kb()  # a matcher of its own: the shared one must keep its engine for the tests after this one
+    matcher = load_kb().matcher() if engine == "re2" else use_pure_python(KnowledgeBase(kb.rules, kb.stages).matcher())
     filler = "x" * (1 << 20)
     assert matcher.may_match(filler + " Topology build timed out., retry(3/1200)")
     assert not matcher.may_match(filler)
     assert matcher.may_match("Topology build timed out., retry(3/1200)") and not matcher.may_match("step 1")
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 4096])
+def test_once_one_literal_is_found_by_bytes_find_every_other_error_is_still_found(chunk):
+    from mindpilot.validators.kb import candidates
+
+    def retries(count: int, first: int) -> str:  # ranks retrying in step: the same counts again and again
+        return "".join(RETRY.format(pid=3100 + i % 8, m=i // 60 % 60, s=i % 60, n=100, i=1 + i % 50, total=1200)
+                       for i in range(first, first + count))
+
+    error = "RuntimeError: Distributed job exited with exception. Please check logs in directory: ./output/msrun_log.\n"
+    last = RETRY.format(pid=3100, m=0, s=0, n=100, i=1200, total=1200)
+    text = retries(3000, 0) + error + retries(3000, 3000) + last
+    scanner = Scanner(load_kb().matcher(), chunk=chunk)
+    hits = [(hit.hit.rule, hit.line) for hit in scanner.scan(io.BytesIO(text.encode()))]
+    assert candidates.SAMPLE < 3000
+    assert scanner.candidates._frequent == b"Topology build timed out., retry("  # chosen within the first lines
+    assert [line for _, line in hits if line == 3001]  # the other rule's line, between the frequent ones
+    assert ("kb.launch.topology_timeout", 6002) in hits
+
+
+def test_the_literal_search_steps_over_bytes_that_are_not_utf8():
+    matcher = load_kb().matcher()
+    assert matcher.engine == "re2"
+    chunk = b"\xff\xfe\x81 junk \xc3\x28\n" + RETRY.format(pid=1, m=0, s=0, n=1, i=1200, total=1200).encode()
+    at = matcher.chunk_finder(chunk, 0, len(chunk))(0)
+    assert at is not None and chunk.rfind(b"\n", 0, at) == chunk.index(b"\n")  # found, in the second line

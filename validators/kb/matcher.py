@@ -159,6 +159,7 @@ class Matcher:
         self._alternation = alternation
         self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
+        self._finders_without: Dict[bytes, Optional[LineSearch]] = {}
         # For google-re2 in byte order: neighbours that share a prefix are factored into one branch, a smaller
         # program to compile and smaller automaton states (the search only asks where a first match ends).
         self._chunk_finder = line_search([re.escape(literal) for literal in sorted(self.literals)]
@@ -180,6 +181,18 @@ class Matcher:
         if len(text) <= LONG_LINE:
             return self._line_finder.search(text) is not None
         return any(literal in text for literal in self.literals) or bool(self.coded and _CODE_TEXT.search(text))
+
+    def literals_in(self, raw: bytes) -> List[bytes]:
+        """The literals (as bytes) the line ``raw`` holds: a test per literal, for a few lines only."""
+        return [literal for literal in self._byte_literals if literal in raw]
+
+    def finder_without(self, literal: bytes) -> Optional["LineSearch"]:
+        """A search for every literal (and code) but ``literal``, which the caller finds with ``bytes.find``;
+        None when nothing else is left. Built once per literal."""
+        if literal not in self._finders_without:
+            rest = [re.escape(text) for text, raw in sorted(zip(self.literals, self._byte_literals)) if raw != literal]
+            self._finders_without[literal] = line_search(rest + ([CODE_SHAPE] if self.coded else []))
+        return self._finders_without[literal]
 
     @property
     def engine(self) -> str:
@@ -354,6 +367,9 @@ class LineSearch:
     def __init__(self, alternatives: List[str]) -> None:
         options = _re2.Options()
         options.max_mem = 64 << 20
+        # Bytes as Latin-1: the lazy prefix steps over any byte (in UTF-8 mode ``.`` stops at invalid UTF-8, and a
+        # log's binary junk would hide every line after it); a literal's UTF-8 bytes still match as written.
+        options.encoding = _re2.Options.Encoding.LATIN1
         pattern = "(?s:.)*?(?:" + "|".join(alternatives) + ")"
         self._wrapper = _re2.compile(pattern.encode("utf-8"), options=options)
         # The wrapper's match() costs three times the search itself on a byte string; call the compiled regexp
