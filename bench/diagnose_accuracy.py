@@ -22,9 +22,11 @@ fresh set had become tuning material; it is read once, at the end. ``--holdout3`
 (every ``tests/data/real/holdout3/*/index.yaml``: one folder per collector), collected once every earlier set
 had become tuning material; it too is read once, at the end. ``--holdout4`` measures a fourth held-out set
 (every ``tests/data/real/holdout4/*/index.yaml``), collected the same way once the third had become tuning material.
+``--holdout5`` measures a fifth (every ``tests/data/real/holdout5/*/index.yaml``), collected once the fourth had
+become tuning material, from issue threads and forum and blog posts.
 
-    .venv/bin/python bench/diagnose_accuracy.py [--heldout | --fresh | --holdout2 | --holdout3 | --holdout4 | --all]
-        [--verbose] [--json]
+    .venv/bin/python bench/diagnose_accuracy.py
+        [--heldout | --fresh | --holdout2 | --holdout3 | --holdout4 | --holdout5 | --all] [--verbose] [--json]
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ HOLDOUT3 = CORPUS / "holdout3"
 """A third held-out set (``--holdout3``), one sub-folder with its own index.yaml per collector; outside the split."""
 HOLDOUT4 = CORPUS / "holdout4"
 """A fourth held-out set (``--holdout4``), laid out as the third; outside the split."""
+HOLDOUT5 = CORPUS / "holdout5"
+"""A fifth held-out set (``--holdout5``), laid out as the third, with forum and blog posts too; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -218,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--holdout2", action="store_true", help="the second held-out set (read only at the end)")
     which.add_argument("--holdout3", action="store_true", help="the third held-out set (read only at the end)")
     which.add_argument("--holdout4", action="store_true", help="the fourth held-out set (read only at the end)")
+    which.add_argument("--holdout5", action="store_true", help="the fifth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -237,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT3), ["holdout3"]
     if args.holdout4:
         cases, wanted = load_collected(HOLDOUT4), ["holdout4"]
+    if args.holdout5:
+        cases, wanted = load_collected(HOLDOUT5), ["holdout5"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])
