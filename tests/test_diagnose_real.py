@@ -96,10 +96,10 @@ HOLDOUT4_MIN_CASES = 21
 """Issue 17: a fourth held-out set, laid out as the third, collected once the third had become tuning material.
 The target was 28 cases; the two collectors found 21 (7 MindSpore-side, 14 PyTorch-side), so the floor guards
 what is there rather than the target."""
-HOLDOUT5_MIN_CASES = 4
+HOLDOUT5_MIN_CASES = 26
 """Issue 17: a fifth held-out set, laid out as the third, collected once the fourth had become tuning material, from
-issue threads and forum and blog posts (no official documentation page); the number of cases the two collectors
-landed."""
+issue threads and forum and blog posts (no official documentation page). The target was 28 cases; the two
+collectors landed 26 (4 MindSpore-side, 22 PyTorch-side), so the floor guards what is there."""
 
 
 def _assert_collected_set_well_formed(folder, half, min_cases):
