@@ -182,3 +182,14 @@ def test_look_alike_lines_are_not_these_errors(tmp_path, line):
     rules = {finding.rule for finding in diagnose_text(tmp_path, line).findings}
     assert not rules & {"kb.runtime.ms_getnext_task_failed", "kb.operator.op_param_check_failed",
                         "kb.versions.cann_lacks_op_api", "kb.operator.op_dtype_unsupported"}
+
+
+@pytest.mark.parametrize("line, op", [
+    ("RuntimeError: Can not find any available kernel info for: Gelu", "Gelu"),
+    ("TypeError: Can not select a valid kernel info for [Default/network-WithLossCell/_backbone-Net/Conv2D-op12] in "
+     "AI CORE or AI CPU kernel info candidates list", "Conv2D"),
+    ("RuntimeError: Can not find any available kernel info for: Default/ReduceMean-op3", "ReduceMean"),
+])
+def test_a_kernel_selection_failure_names_the_operator_not_its_scope(tmp_path, line, op):
+    report = diagnose_text(tmp_path, line + "\n")
+    assert_root_cause_says(report, "kb.operator.kernel_select_failed", [f"operator {op} "])
