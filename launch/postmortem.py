@@ -22,8 +22,8 @@ from mindpilot.launch.failure_lines import candidate_lines, failure_finders, rea
 from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import (continuation, detail_line, key_text, quiet_level, refers_to_details,
-                                             wraps_a_code)
+from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, quiet_level,
+                                             raised_exception, refers_to_details, wraps_a_code)
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -110,7 +110,14 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
     are explained by their general meaning (:mod:`~mindpilot.validators.kb.codes`)."""
     announced = first.text
     above, following = _lines_around(report, pasted, first.file, first.line)
-    better = detail_line(first.text, following) if following else None
+    statement = failed_statement(first.text, above)
+    if statement is not None:
+        back, raw = statement
+        text = f"{first.text.strip()}: {key_text(raw)}"[:MAX_TEXT]
+        first = Failure(first.rank, first.rule, text, first.file, first.line - back, first.time, first.seq,
+                        first.strength)
+        above, following = above[:-back], []
+    better = _better_line(first.text, following)
     if better is not None:
         text = log_message(key_text(better[1]))[:MAX_TEXT]
         above = above + [raw for number, raw in following if number < better[0]]
@@ -139,6 +146,14 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text, confidence=UNSURE)
+
+
+def _better_line(text: str, following: List[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The line after an unknown error's that says more: the exception a quoted ``raise`` printed, else the
+    line that says what the error means (:func:`~mindpilot.validators.kb.keyline.detail_line`)."""
+    if not following:
+        return None
+    return raised_exception(text, following) or detail_line(text, following)
 
 
 def _code_meanings(key: str, announced: str, above: List[str], lang: str) -> List[str]:

@@ -56,9 +56,11 @@ def key_text(text: str) -> str:
 
 _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
 _QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
-                            r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} ")
+                            r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} |"
+                            r"^(?:\[rank\s?\d+\]:\s?)?\[[IW]\d{3,4} \d\d:\d\d:\d\d\.\d{6,9} ")
 """vLLM (``INFO 12-01 10:00:00 [x.py:1]``), loguru (``| INFO     |``), Python logging's default format
-(``WARNING:root:``) and glog (``W1212 10:00:00.123456``) levels below ERROR."""
+(``WARNING:root:``), glog (``W1212 10:00:00.123456``) and PyTorch c10 (``[rank0]:[W731 07:57:56.838912403
+file:335]``) levels below ERROR."""
 
 
 def quiet_level(text: str) -> bool:
@@ -195,3 +197,41 @@ def announces(text: str) -> bool:
     """The line only announces a message on the lines after it: it ends with a colon, or it is a banner."""
     key = key_text(text).rstrip()
     return key.endswith(":") or _BANNER.fullmatch(key) is not None
+
+
+_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)(?:\b|\()")
+_BARE_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception) ?:?")
+_RAISE_STATEMENT = re.compile(r"raise [A-Z]\w*(?:Error|Exception)\(")
+_CARETS = re.compile(r"[\s^~]+")
+RAISE_REACH = 3
+"""Lines after a quoted ``raise`` statement within which the exception it raised is printed."""
+
+
+def raised_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The exception line a quoted ``raise X(...)`` statement printed (``subprocess.CalledProcessError: Command
+    ... returned non-zero exit status 215``) among the numbered lines after it, or None: the statement is code,
+    the exception's line says what happened."""
+    if _RAISE_STATEMENT.match(key_text(root_text)) is None:
+        return None
+    for number, raw in following[:RAISE_REACH]:
+        key = key_text(raw)
+        if _EXCEPTION_LINE.match(key):
+            return number, raw
+        if key.startswith(("File \"", "Traceback (most recent call last)")):
+            return None
+    return None
+
+
+def failed_statement(root_text: str, above: Sequence[str]) -> Optional[Tuple[int, str]]:
+    """For an exception with no message (a bare ``AssertionError``), the source line the traceback quotes just
+    above it (``assert isinstance(device, torch.device)``) and how many lines above it sits, or None: that
+    statement is all the exception says."""
+    if _BARE_EXCEPTION_LINE.fullmatch(key_text(root_text)) is None:
+        return None
+    back = 1
+    while back < len(above) and _CARETS.fullmatch(key_text(above[-back]) or " "):
+        back += 1  # Python 3.11's ^^^^ markers under the statement
+    if back >= len(above) or not key_text(above[-back - 1]).startswith("File \""):
+        return None
+    statement = above[-back]
+    return (back, statement) if key_text(statement) else None
