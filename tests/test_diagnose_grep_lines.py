@@ -71,3 +71,16 @@ def test_a_bare_assertion_error_points_at_its_assert_statement(tmp_path: Path):
     assert failed_statement("AssertionError", ["some output", "    assert x"]) is None
     assert failed_statement("AssertionError", ["  File \"a.py\", line 1", "    assert x", "    ^^^^^^"]) == \
         (2, "    assert x")
+
+
+def test_cann8_stamp_ahead_of_the_code_is_a_wrapping_and_its_message_is_the_detail(tmp_path: Path):
+    from mindpilot.validators.kb.keyline import key_text
+
+    stamped = "[PID: 4242] 2025-12-01-09:00:00.111.222 AclNN_Parameter_Error(EZ1001): The x dtype DT_INT8 is not valid."
+    assert key_text(stamped) == "AclNN_Parameter_Error(EZ1001): The x dtype DT_INT8 is not valid."
+    root, top = _root(tmp_path, "  File \"/opt/app/net.py\", line 9, in forward\n    y = torch.cumsum(x, 0)\n"
+                      "RuntimeError: cumsum:build/CMakeFiles/torch_npu.dir/ops.ts:7 NPU function error: call aclnnCumsum "
+                      "failed, error code is 161002\n"
+                      "[ERROR] 2025-12-01-09:00:00 (PID:4242, Device:0, RankID:-1) ERR00100 PTA call acl api failed.\n"
+                      + stamped + "\n")
+    assert top is not None and top.line == 5, (root, top)

@@ -6,7 +6,8 @@ rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM), ``2025-11-19 11:
 ``E1212 10:00:00.123456 7 a.cc:1]``, ``ERROR:root:`` (Python logging's default), leading spaces of a pasted
 traceback, a ``【BUG】：`` tag,
 and CANN 8's ``EI0006: [PID: 1234] 2025-...-10:00:00.123.456 Getting socket ...`` where the process id and
-time sit between the code and the message. Rules and the unknown-error fallback read :func:`key_text`, so
+time sit between the code and the message (or ahead of both: ``[PID: 1234] 2025-... AclNN_Parameter_Error(EZ1001):
+...``). Rules and the unknown-error fallback read :func:`key_text`, so
 one rule matches every wrapping; what users see is the line as it was written.
 """
 
@@ -31,6 +32,7 @@ _WRAPPERS = (
     re.compile(r"[\w.-]{1,64}\s+\| (?=\S)"),  # docker compose: service   | ...
     re.compile(r"【[^】]{1,16}】\s?[:：]?\s?"),  # a pasted tag: 【BUG】：
     re.compile(r"Error:(?=[A-Z]\w*(?:Error|Exception)\b)"),  # Error:RuntimeError: ...
+    re.compile(r"\[PID: ?\d+\] \d{4}-\d\d-\d\d-\d\d:\d\d:\d\d(?:\.\d+)* "),  # CANN 8: [PID: 1] 2025-..-10:00:00.1.2 X_Error(EZ1001): ...
 )
 _CANN8 = re.compile(r"\b([EW][0-9A-Z]\d{4}):? ?\[PID: ?\d+\] \d{4}-\d\d-\d\d-\d\d:\d\d:\d\d(?:\.\d+)*(?: \(\1\))?:? +")
 """CANN 8: ``EI0006: [PID: 1234] 2025-04-08-18:07:20.444.436 message`` (also ``EE9999[PID: ..] ... (EE9999): ``)."""
