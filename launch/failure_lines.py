@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Generator, Iterator, List, Optional, Tuple
 
 from mindpilot.launch.failures import failure_literals
-from mindpilot.validators.kb.matcher import offsets
+from mindpilot.validators.kb.bytesearch import offsets
 from mindpilot.validators.kb.scan import decode
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
+from mindpilot.validators.kb.bytesearch import LineSearch, line_search
 from mindpilot.validators.kb.hits import MAX_GROUP, KbHit
 from mindpilot.validators.kb.keyline import key_text
 from mindpilot.validators.kb.literals import CODE_SHAPE, finder_literal, literal_prefix
 from mindpilot.validators.kb.model import KbPattern, KbRule
 from mindpilot.redact import redact_log_line
-
-try:
-    import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11
-except ImportError:  # pragma: no cover - exercised by the fallback test through a flag
-    _re2 = None
 
 ANSI_TEXT = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 """ANSI escape sequences (colours, cursor moves) as they appear in captured terminal output."""
@@ -329,87 +325,6 @@ class Matcher:
 
 _CODE_BYTES = re.compile(CODE_SHAPE.encode("ascii"))
 _CODE_TEXT = re.compile(CODE_SHAPE)
-
-
-def offsets(finder: "re.Pattern[bytes]", chunk: bytes, end: int) -> Callable[[int], Optional[int]]:
-    """A function giving the first offset >= pos in ``chunk[:end]`` where ``finder`` (google-re2 or re, over
-    bytes) matches, or None."""
-    compiled = getattr(finder, "_regexp", None)
-    if compiled is not None and _re2 is not None and hasattr(_re2, "_Anchor"):
-        # The wrapper's search() costs three times the search itself on a byte string; call the compiled
-        # regexp directly (google-re2 < 1.1.2024 is pinned; the public path stays below).
-        unanchored = _re2._Anchor.UNANCHORED
-
-        def next_direct(pos: int) -> Optional[int]:
-            if pos >= end:
-                return None
-            begin = compiled.Match(unanchored, chunk, pos, end)[0][0]
-            return begin if begin >= 0 else None
-
-        return next_direct
-
-    def next_found(pos: int) -> Optional[int]:
-        found = finder.search(chunk, pos, end) if pos < end else None
-        return found.start() if found is not None else None
-
-    return next_found
-
-
-class LineSearch:
-    """google-re2 over bytes for any of some alternatives, asked only which line holds the first match.
-
-    The search is anchored where it starts, behind a lazy ``(?s:.)*?``, so google-re2 reports where that match
-    ends without running its reverse automaton to find where it begins: that automaton costs a second compile
-    of every literal at start-up and a second, backward search for every line found."""
-
-    __slots__ = ("_wrapper", "_compiled", "_anchored")
-
-    def __init__(self, alternatives: List[str]) -> None:
-        options = _re2.Options()
-        options.max_mem = 64 << 20
-        # Bytes as Latin-1: the lazy prefix steps over any byte (in UTF-8 mode ``.`` stops at invalid UTF-8, and a
-        # log's binary junk would hide every line after it); a literal's UTF-8 bytes still match as written.
-        options.encoding = _re2.Options.Encoding.LATIN1
-        pattern = "(?s:.)*?(?:" + "|".join(alternatives) + ")"
-        self._wrapper = _re2.compile(pattern.encode("utf-8"), options=options)
-        # The wrapper's match() costs three times the search itself on a byte string; call the compiled regexp
-        # directly (google-re2 < 1.1.2024 is pinned; the public path stays below).
-        self._compiled = getattr(self._wrapper, "_regexp", None) if hasattr(_re2, "_Anchor") else None
-        self._anchored = _re2._Anchor.ANCHOR_START if self._compiled is not None else None
-
-    def end(self, text: bytes, pos: int = 0, end: Optional[int] = None) -> int:
-        """Where the first match in ``text[pos:end]`` ends, or -1."""
-        end = len(text) if end is None else end
-        if pos >= end:
-            return -1
-        if self._compiled is not None:
-            return self._compiled.Match(self._anchored, text, pos, end)[0][1]
-        found = self._wrapper.match(text, pos, end)
-        return found.end() if found is not None else -1
-
-    def in_lines(self, chunk: bytes, end: int) -> Callable[[int], Optional[int]]:
-        """A function giving, for ``pos``, an offset in the first line of ``chunk[pos:end]`` that holds a match
-        (the match's last byte; no alternative spans a newline), or None."""
-        compiled, anchored = self._compiled, self._anchored
-        if compiled is None:
-            def next_found(pos: int) -> Optional[int]:
-                ends = self.end(chunk, pos, end)
-                return ends - 1 if ends > 0 else None
-
-            return next_found
-
-        def next_direct(pos: int) -> Optional[int]:
-            if pos >= end:
-                return None
-            ends = compiled.Match(anchored, chunk, pos, end)[0][1]
-            return ends - 1 if ends > 0 else None
-
-        return next_direct
-
-
-def line_search(alternatives: List[str]) -> Optional[LineSearch]:
-    """:class:`LineSearch` of ``alternatives``, or None for an empty list or without google-re2."""
-    return LineSearch(alternatives) if alternatives and _re2 is not None else None
 
 
 def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, groups: Dict[str, str]) -> Dict[str, str]:
