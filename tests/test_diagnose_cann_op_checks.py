@@ -1,0 +1,61 @@
+"""Single operators' argument checks (validators/data/kb/cann_op_checks.yaml) and the families beside them that
+name what a log's own message says: the operator, dtype, layout, device id or model type it gives, and quiet on
+look-alike lines another rule (or "unsure") explains better.
+
+The fixtures of tests/data/logs/kb/ show one member each; these are the other members and the look-alikes,
+built from the message formats of CANN's operators, triton-ascend, MindSpore's MnistOp, npu-smi, vllm-ascend's
+PyHcclCommunicator and transformers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 only support kD >= vD, but got kD=96 vD=192",
+     "kb.operator.flash_attention_kd_lt_vd", ["kD=96", "vD=192"]),
+    ("[PID: 5] 2025-01-01 AclNN_Parameter_Error(EZ1001): Self dtype DT_FLOAT16 or mat2 dtype DT_FLOAT not support "
+     "under keep type mode.", "kb.operator.matmul_fp32_keep_dtype", ["float32", "DT_FLOAT16/DT_FLOAT"]),
+    ("[rank0]:[E731 07:58:03.605457886 compiler_depend.ts:429] SelfAttentionOperation setup failed!",
+     "kb.operator.atb_op_setup_failed", ["ATB"]),
+    ("RuntimeError: Unexpected error. Invalid mnist file, the image number of /data/mnist/t10k-images-idx3-ubyte "
+     "should be 2051, but got 529205256", "kb.data.ms_mnist_file_invalid",
+     ["/data/mnist/t10k-images-idx3-ubyte", "529205256", "2051"]),
+    ("Communication_Error_Bind_IP_Port(EJ0003): Failed to bind the IP port.\nReason: The IP address and port have "
+     "been bound already.", "kb.launch.hccl_port_in_use", ["port"]),
+    ("(VllmWorker rank=0 pid=1) ERROR [multiproc_executor.py:1] ValueError: The checkpoint you are trying to load "
+     "has model type `qwen3_next` but Transformers does not recognize this architecture.",
+     "kb.serving.model_type_newer_than_stack", ["qwen3_next", "vllm-ascend"]),
+])
+def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_a_generic_atb_setup_failure_is_said_as_likely(tmp_path):
+    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] RopeOperation setup failed!")
+    assert report.root_cause.rule == "kb.operator.atb_op_setup_failed"
+    assert report.root_cause.confidence != "confident"
+
+
+@pytest.mark.parametrize("text, rule", [
+    # a setup failure with no ATB frame near it is not ATB's
+    ("  File \"app.py\", line 3, in main\nRuntimeError: setup failed!", "kb.operator.atb_op_setup_failed"),
+    # the same assertion in another library's code
+    ("  File \"/opt/lib/mymodel/utils.py\", line 9, in to\n    assert isinstance(device, torch.device)\n"
+     "AssertionError", "kb.serving.pyhccl_device_not_torch_device"),
+    # an npu-smi call that names no NPU id
+    ("subprocess.CalledProcessError: Command '['npu-smi', 'info']' returned non-zero exit status 8.",
+     "kb.environment.npu_smi_query_failed"),
+])
+def test_look_alike_lines_stay_with_other_rules(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
+
+
+def test_a_model_type_outside_vllm_stays_a_transformers_upgrade(tmp_path):
+    text = ("  File \"train.py\", line 12, in <module>\n    config = AutoConfig.from_pretrained(path)\n"
+            "ValueError: The checkpoint you are trying to load has model type `qwen3_next` but Transformers does not "
+            "recognize this architecture.")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.versions.transformers_too_old"
