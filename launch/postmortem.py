@@ -119,7 +119,9 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
         above, following = above[:-back], []
     better = _better_line(first.text, following)
     if better is not None:
-        text = log_message(key_text(better[1]))[:MAX_TEXT]
+        text = log_message(key_text(better[1]))
+        rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
+        text = f"{text} {rest}"[:MAX_TEXT] if rest else text[:MAX_TEXT]
         above = above + [raw for number, raw in following if number < better[0]]
         first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
     else:

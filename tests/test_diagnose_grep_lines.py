@@ -84,3 +84,14 @@ def test_cann8_stamp_ahead_of_the_code_is_a_wrapping_and_its_message_is_the_deta
                       "[ERROR] 2025-12-01-09:00:00 (PID:4242, Device:0, RankID:-1) ERR00100 PTA call acl api failed.\n"
                       + stamped + "\n")
     assert top is not None and top.line == 5, (root, top)
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_cann_code_line_continued_on_the_next_line_is_quoted_whole(tmp_path: Path):
+    root, _ = _root(tmp_path, "RuntimeError: npu_gelu:build/CMakeFiles/torch_npu.dir/ops.ts:5 NPU function error: call "
+                    "aclnnGelu failed, error code is 561002\n"
+                    "E89999: Inner Error!\n"
+                    "E89999[PID: 77] 2026-01-02-03:04:05.006.007 (E89999):  op[GeluV2],\n"
+                    "when the last axis is not 32-byte aligned please pad it before calling this operator.\n"
+                    "[FUNC:Tiling][FILE:gelu_tiling.cpp][LINE:12]\n")
+    assert root is not None and root.line == 3 and "32-byte aligned" in root.title, root
