@@ -59,3 +59,11 @@ def test_a_model_type_outside_vllm_stays_a_transformers_upgrade(tmp_path):
             "ValueError: The checkpoint you are trying to load has model type `qwen3_next` but Transformers does not "
             "recognize this architecture.")
     assert diagnose_text(tmp_path, text).root_cause.rule == "kb.versions.transformers_too_old"
+
+
+def test_an_aicpu_exception_that_names_no_operator_is_said_as_likely(tmp_path):
+    # The task-level line names neither the operator nor its inputs: a confident answer would be a guess.
+    report = diagnose_text(tmp_path, "[ERROR] The aicpu execution is abnormal.\n"
+                                     "Kernel task happen error, retCode=0x2a, [aicpu exception].")
+    assert report.root_cause.rule == "kb.runtime.aicpu_kernel_failed"
+    assert report.root_cause.confidence != "confident"
