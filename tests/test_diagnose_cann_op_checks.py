@@ -3,8 +3,8 @@ name what a log's own message says: the operator, dtype, layout, device id or mo
 look-alike lines another rule (or "unsure") explains better.
 
 The fixtures of tests/data/logs/kb/ show one member each; these are the other members and the look-alikes,
-built from the message formats of CANN's operators, triton-ascend, MindSpore's MnistOp, npu-smi, vllm-ascend's
-PyHcclCommunicator and transformers.
+built from the message formats of CANN's operators and runtime, triton-ascend, MindSpore's MnistOp and build,
+npu-smi, vllm-ascend's PyHcclCommunicator and transformers.
 """
 
 from __future__ import annotations
@@ -29,9 +29,27 @@ from support import assert_root_cause_says, diagnose_text
     ("(VllmWorker rank=0 pid=1) ERROR [multiproc_executor.py:1] ValueError: The checkpoint you are trying to load "
      "has model type `qwen3_next` but Transformers does not recognize this architecture.",
      "kb.serving.model_type_newer_than_stack", ["qwen3_next", "vllm-ascend"]),
+    # the runtime's own words for ACL_ERROR_RT_CONTEXT_NULL
+    ("EE1001: [PID: 7] 2026-01-01-00:00:00.000.000 The argument is invalid.Reason: rtGetDevMsg execution failed, the "
+     "context is a null pointer.", "kb.runtime.acl_context_null", ["set_device"]),
 ])
+
+
 def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_a_bundled_library_whose_configure_breaks_is_an_incomplete_download(tmp_path):
+    text = ("./configure: line 13028: syntax error near unexpected token `)'\n"
+            "CMake Error at cmake/utils.cmake:179 (message):\n"
+            "  error! when ./configure;--prefix=/b/.mslib/ompi_4.0.3_00\n  in /b/_deps/ompi-src")
+    assert_root_cause_says(diagnose_text(tmp_path, text), "kb.environment.build_third_party_download", ["download"])
+
+
+def test_a_shell_script_of_ones_own_with_a_syntax_error_is_not_a_download(tmp_path):
+    text = "./run.sh: line 12: syntax error near unexpected token `fi'"
+    rules = {finding.rule for finding in diagnose_text(tmp_path, text).findings}
+    assert "kb.environment.build_third_party_download" not in rules
 
 
 def test_a_generic_atb_setup_failure_is_said_as_likely(tmp_path):
