@@ -85,3 +85,11 @@ def test_an_aicpu_exception_that_names_no_operator_is_said_as_likely(tmp_path):
                                      "Kernel task happen error, retCode=0x2a, [aicpu exception].")
     assert report.root_cause.rule == "kb.runtime.aicpu_kernel_failed"
     assert report.root_cause.confidence != "confident"
+
+
+def test_an_out_of_memory_message_wrapped_after_its_first_sentence_still_gives_the_size(tmp_path):
+    report = diagnose_text(tmp_path, "torch.OutOfMemoryError: NPU out of memory.\nTried to allocate 3.50 GiB.")
+    assert_root_cause_says(report, "kb.runtime.npu_oom_torch", ["3.50 GiB"])
+    # without the size line under it, no placeholder is left unfilled: the line is left to the fallback
+    alone = diagnose_text(tmp_path, "torch.OutOfMemoryError: NPU out of memory.")
+    assert all("{size}" not in (finding.title or "") for finding in alone.findings)
