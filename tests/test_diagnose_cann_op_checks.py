@@ -19,6 +19,9 @@ from support import assert_root_cause_says, diagnose_text
      "kb.operator.flash_attention_kd_lt_vd", ["kD=96", "vD=192"]),
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 qD and kD should be same, but got qD=192 kD=128",
      "kb.operator.flash_attention_head_dims_refused", ["head dims"]),
+    ("[PID: 3] 2025-01-01 AclNN_Parameter_Error(EZ1001): Bfloat16 is unsupported by the current SOC version "
+     "[Ascend310P3], now self is DT_BF16, mat2 is DT_BF16, out is DT_BF16", "kb.operator.bf16_unsupported",
+     ["bfloat16"]),
     ("[PID: 5] 2025-01-01 AclNN_Parameter_Error(EZ1001): Self dtype DT_FLOAT16 or mat2 dtype DT_FLOAT not support "
      "under keep type mode.", "kb.operator.matmul_fp32_keep_dtype", ["float32", "DT_FLOAT16/DT_FLOAT"]),
     ("[rank0]:[E731 07:58:03.605457886 compiler_depend.ts:429] SelfAttentionOperation setup failed!",
