@@ -9,16 +9,16 @@ only while they are few, then by shape: split and masked whole, only its distinc
 from __future__ import annotations
 
 import os
-import re
+from functools import lru_cache
 from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import Any, Callable, Generator, Iterator, List, Optional, Tuple
 
 from mindpilot.launch.failures import failure_literals
-from mindpilot.validators.kb.bytesearch import offsets
+from mindpilot.validators.kb.bytesearch import any_of, offsets
+from mindpilot.validators.kb.matcher import DIGITS_TO_ZERO
 from mindpilot.validators.kb.scan import decode
 
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _DIGITS_TO_ZERO_TEXT = str.maketrans("123456789", "000000000")
 MAX_QUIET = 65536
 """Line shapes (digits made 0) remembered per file: a line of a shape already read is not read again."""
@@ -31,11 +31,12 @@ FALLBACK_TAIL_BYTES = 16 << 20
 """How much of the end of a big log is read again for an unknown error."""
 
 
+@lru_cache(maxsize=1)
 def failure_finders() -> Tuple[Any, Any]:
     """Searches for the live view's failure literals over bytes: as written, and with their digits made 0 (for
-    line shapes)."""
+    line shapes); compiled once."""
     literals = failure_literals()
-    return _finder(literals), _finder(sorted({literal.translate(_DIGITS_TO_ZERO_TEXT) for literal in literals}))
+    return any_of(literals), any_of(sorted({literal.translate(_DIGITS_TO_ZERO_TEXT) for literal in literals}))
 
 
 def read_region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:
@@ -70,19 +71,6 @@ def read_region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, 
             return raw.read(FALLBACK_TAIL_BYTES), lines + (1 if cut.endswith(b"\n") else 0)
     except OSError:
         return None
-
-
-def _finder(literals: list) -> Any:
-    """A search for any of ``literals`` over bytes (google-re2's one pass when installed)."""
-    pattern = b"|".join(re.escape(literal.encode("utf-8")) for literal in literals)
-    try:
-        import re2
-
-        options = re2.Options()
-        options.max_mem = 64 << 20
-        return re2.compile(pattern, options=options)
-    except ImportError:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
-        return re.compile(pattern)
 
 
 LINE_BY_LINE = 2048
@@ -143,7 +131,7 @@ def _line_by_line(data: bytes, line: int, finder: Any, seen: set):
         end = len(data) if end < 0 else end
         counted, pos = start, end + 1
         raw = data[start:end].rstrip(b"\r")
-        key = _shape_key(raw.translate(_DIGITS_TO_ZERO), raw)
+        key = _shape_key(raw.translate(DIGITS_TO_ZERO), raw)
         if key in seen:
             continue
         if len(seen) < MAX_QUIET:
@@ -169,7 +157,7 @@ def _by_shape(data: bytes, start: int, end: int, first: int, finder: Any, masked
     literals with their digits made 0); lines are visited one by one only for shapes whose first bytes hold
     digits (a rank prefix). Returns the block's count of newlines (the split has counted them)."""
     block = data[start:end]
-    shapes = block.translate(_DIGITS_TO_ZERO).split(b"\n")
+    shapes = block.translate(DIGITS_TO_ZERO).split(b"\n")
     starts = list(accumulate(map((1).__add__, map(len, shapes)), initial=0))  # masking keeps every length
     earlier = _lines_back(data, data.rfind(b"\n", 0, start - 1) + 1) if start > 0 else iter(())
 

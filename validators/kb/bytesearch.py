@@ -10,12 +10,22 @@ that then use ``bytes.find``) elsewhere.
 from __future__ import annotations
 
 import re
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 try:
     import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11
 except ImportError:  # pragma: no cover - exercised by the fallback test through a flag
     _re2 = None
+
+
+def any_of(literals: List[str]) -> Any:
+    """A search for any of ``literals`` over bytes: google-re2's one pass when installed, else Python's regex."""
+    pattern = b"|".join(re.escape(literal.encode("utf-8")) for literal in literals)
+    if _re2 is None:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
+        return re.compile(pattern)
+    options = _re2.Options()
+    options.max_mem = 64 << 20
+    return _re2.compile(pattern, options=options)
 
 
 def offsets(finder: "re.Pattern[bytes]", chunk: bytes, end: int) -> Callable[[int], Optional[int]]:

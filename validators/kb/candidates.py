@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from mindpilot.validators.kb.matcher import Matcher
+from mindpilot.validators.kb.matcher import DIGITS_TO_ZERO, MAX_SHAPE, Matcher
 
-DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-MAX_SHAPE = 2000
-"""Bytes up to which a line's shape is remembered (a longer line is read each time)."""
 MAX_QUIET_SHAPES = 4096
 """Line shapes (digits made 0) known to match nothing, remembered per scan."""
 MAX_QUIET_TAILS = 65536

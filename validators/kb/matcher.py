@@ -107,13 +107,13 @@ _ASCII_DIGIT = re.compile(r"[0-9]")
 CODE_IN_LINE = re.compile(r"(?<![\w=])(" + CODE_SHAPE + r")(?!\w)")
 """A code standing as a word (``module_name=EE8888`` inside a plog line is a field value, not an error)."""
 
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def _mask(text: str) -> bytes:
     """``text`` with every digit made 0, as bytes (``bytes.translate`` is a table lookup; ``str.translate``
     a dictionary lookup per character, twenty times slower)."""
-    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
+    return text.encode("utf-8", "surrogatepass").translate(DIGITS_TO_ZERO)
 LONG_LINE = 4096
 """Without google-re2: characters up to which Python's regex looks for a line's literals (beyond, ``in`` per
 literal: the regex would try every literal at every position)."""
