@@ -103,7 +103,7 @@ def _bounded_lines(path: Path, max_bytes: int = MAX_RANK_LOG_BYTES, max_line: in
 
 
 def records_dir() -> Path:
-    from mindpilot.validators.knowledge import data_dir
+    from mindpilot.userdata import data_dir
 
     return data_dir() / "dryrun"
 

@@ -28,25 +28,31 @@ _NUM = r"([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf))"
 
 
 @lru_cache(maxsize=1)
-def _metric_patterns() -> tuple:
-    """The loss monitors' regexes, compiled on first use: a command that reads no loss line does not pay for them."""
-    mf_head = re.compile(r"Epoch:\[\s*(\d+)/\s*(\d+)\],\s*step:\[\s*(\d+)/\s*(\d+)\],\s*loss:\s*\[?\s*" + _NUM)
-    mf_fields = {
+def _mindformers_patterns() -> tuple:
+    """MindFormers' loss-monitor regexes, compiled on first use: a command that reads no loss line does not pay
+    for them."""
+    head = re.compile(r"Epoch:\[\s*(\d+)/\s*(\d+)\],\s*step:\[\s*(\d+)/\s*(\d+)\],\s*loss:\s*\[?\s*" + _NUM)
+    fields = {
         "per_step_time_ms": re.compile(r"per_step_time:\s*" + _NUM + r"\s*ms"),
         "lr": re.compile(r"\blr:\s*\[?\s*" + _NUM),
         "loss_scale": re.compile(r"loss_scale:\s*\[?\s*" + _NUM),
         "global_norm": re.compile(r"global_norm:\s*\[?\s*" + _NUM),
     }
-    mf_overflow = re.compile(r"overflow cond:\s*\[?\s*(True|False)")
-    meg_head = re.compile(r"\biteration\s+(\d+)/\s*(\d+)\s*\|")
-    meg_fields = {
+    return head, fields, re.compile(r"overflow cond:\s*\[?\s*(True|False)")
+
+
+@lru_cache(maxsize=1)
+def _megatron_patterns() -> tuple:
+    """Megatron's (MindSpeed's) iteration-line regexes, compiled on first use."""
+    head = re.compile(r"\biteration\s+(\d+)/\s*(\d+)\s*\|")
+    fields = {
         "per_step_time_ms": re.compile(r"elapsed time per iteration \(ms\):\s*" + _NUM),
         "lr": re.compile(r"learning rate:\s*" + _NUM),
         "loss": re.compile(r"\blm loss:\s*" + _NUM),
         "loss_scale": re.compile(r"loss scale:\s*" + _NUM),
         "global_norm": re.compile(r"grad norm:\s*" + _NUM),
     }
-    return mf_head, mf_fields, mf_overflow, meg_head, meg_fields
+    return head, fields
 
 _STATUS = [
     # (cheap substring, regex, what, rank group or None)
@@ -83,10 +89,8 @@ def _float(text: Optional[str]) -> Optional[float]:
 
 def parse_metric(text: str, rank: Optional[int]) -> Optional[MetricEvent]:
     """A :class:`MetricEvent` when ``text`` is a loss-monitor line, else None."""
-    if "step:[" not in text and not ("iteration" in text and "|" in text):
-        return None
-    mf_head, mf_fields, mf_overflow, meg_head, meg_fields = _metric_patterns()
     if "step:[" in text:
+        mf_head, mf_fields, mf_overflow = _mindformers_patterns()
         head = mf_head.search(text)
         if head is None:
             return None
@@ -102,6 +106,7 @@ def parse_metric(text: str, rank: Optional[int]) -> Optional[MetricEvent]:
             event.overflow = overflow.group(1) == "True"
         return event
     if "iteration" in text and "|" in text:
+        meg_head, meg_fields = _megatron_patterns()
         head = meg_head.search(text)
         if head is None:
             return None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from mindpilot.datafiles import package_path, read_yaml, validate
-from mindpilot.userdata import DATA_ENV, data_dir  # noqa: F401 (their home is userdata; named here too)
+from mindpilot.userdata import data_dir
 from mindpilot.validators.versions import version_key
 
 KNOWLEDGE_FILE = package_path("validators", "data", "knowledge.yaml")

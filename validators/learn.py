@@ -18,7 +18,8 @@ from typing import Mapping, Optional
 
 from mindpilot.datafiles import json_bounded
 from mindpilot.validators.declarations import normalize
-from mindpilot.validators.knowledge import LearnedRelease, data_dir, save_learned, today
+from mindpilot.userdata import data_dir
+from mindpilot.validators.knowledge import LearnedRelease, save_learned, today
 from mindpilot.validators.probe.subprocesses import ProcessTimeout, run_captured
 from mindpilot.validators.versions import pep440
 

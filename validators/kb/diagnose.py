@@ -158,7 +158,6 @@ class _Run:
         self.aggs: Dict[Tuple[str, str], _Agg] = {}
         self.files: List[ScannedFile] = []
         self.notes: List[Finding] = []
-        self._order: Optional[Dict[str, int]] = None
         self.installed: Dict[str, str] = dict(installed or {})
         """Versions installed here (or in the job's interpreter, when given), asked once per run (see
         :mod:`mindpilot.validators.kb.installed`)."""
@@ -169,7 +168,7 @@ class _Run:
         agg = self.aggs.get(key)
         if agg is None:
             agg = self.aggs[key] = _Agg(rule, file, rank, line, text, matched, time, inferred, groups)
-            agg.order = self._rule_order().get(rule.id, len(self.kb.rules))
+            agg.order = self.kb.rule_order().get(rule.id, len(self.kb.rules))
             return
         if line - agg.line <= RAISE_REACH and _quotes_a_raise(agg.text) and not _quotes_a_raise(text):
             # The traceback quoted the ``raise`` that holds the message; the exception's own line follows.
@@ -184,11 +183,6 @@ class _Run:
             agg.time, agg.time_inferred = time or agg.time, inferred if time else agg.time_inferred
         agg.count += 1
         agg.last_line = line
-
-    def _rule_order(self) -> Dict[str, int]:
-        if self._order is None:
-            self._order = {rule_id: index for index, rule_id in enumerate(self.kb.rules)}
-        return self._order
 
     def scan_stream(self, stream: BinaryIO, name: str, kind: str, rank: Optional[int]) -> None:
         scanner = Scanner(self.kb.matcher("log"), meta=RANK_IN_LOG)

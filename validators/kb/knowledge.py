@@ -30,6 +30,14 @@ class KnowledgeBase:
         self.coded = coded or {}
         """CANN's catalogue as rules, by code (see :mod:`mindpilot.validators.kb.cann_catalog`)."""
         self._matchers: Dict[str, Matcher] = {}
+        self._order: Optional[Dict[str, int]] = None
+
+    def rule_order(self) -> Dict[str, int]:
+        """Each rule's place (files by name, rules as written): of two rules on one line, the earlier is named
+        first, whichever matched first. Worked out once."""
+        if self._order is None:
+            self._order = {rule_id: index for index, rule_id in enumerate(self.rules)}
+        return self._order
 
     def __len__(self) -> int:
         return len(self.rules)
