@@ -23,10 +23,12 @@ fresh set had become tuning material; it is read once, at the end. ``--holdout3`
 had become tuning material; it too is read once, at the end. ``--holdout4`` measures a fourth held-out set
 (every ``tests/data/real/holdout4/*/index.yaml``), collected the same way once the third had become tuning material.
 ``--holdout5`` measures a fifth (every ``tests/data/real/holdout5/*/index.yaml``), collected once the fourth had
-become tuning material, from issue threads and forum and blog posts.
+become tuning material, from issue threads and forum and blog posts. ``--holdout6`` measures a sixth (every
+``tests/data/real/holdout6/*/index.yaml``: three collectors, ``ms``, ``torch`` and ``web``), collected the same way
+once the fifth had become tuning material. A set whose folder is missing measures as zero cases.
 
     .venv/bin/python bench/diagnose_accuracy.py
-        [--heldout | --fresh | --holdout2 | --holdout3 | --holdout4 | --holdout5 | --all] [--verbose] [--json]
+        [--heldout | --fresh | --holdout2 | ... | --holdout6 | --all] [--verbose] [--json]
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ HOLDOUT4 = CORPUS / "holdout4"
 """A fourth held-out set (``--holdout4``), laid out as the third; outside the split."""
 HOLDOUT5 = CORPUS / "holdout5"
 """A fifth held-out set (``--holdout5``), laid out as the third, with forum and blog posts too; outside the split."""
+HOLDOUT6 = CORPUS / "holdout6"
+"""A sixth held-out set (``--holdout6``), laid out as the fifth, from three collectors; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -100,7 +104,10 @@ def load_cases(index: Path = CORPUS / "index.yaml") -> list[Case]:
 
 
 def collector_indexes(folder: Path) -> list[Path]:
-    """Every index of a held-out set kept one sub-folder per collector (the third and later), in name order."""
+    """Every index of a held-out set kept one sub-folder per collector (the third and later), in name order;
+    none while the set's folder does not exist yet."""
+    if not folder.is_dir():
+        return []
     return sorted(folder.glob("*/index.yaml"))
 
 
@@ -223,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--holdout3", action="store_true", help="the third held-out set (read only at the end)")
     which.add_argument("--holdout4", action="store_true", help="the fourth held-out set (read only at the end)")
     which.add_argument("--holdout5", action="store_true", help="the fifth held-out set (read only at the end)")
+    which.add_argument("--holdout6", action="store_true", help="the sixth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -244,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT4), ["holdout4"]
     if args.holdout5:
         cases, wanted = load_collected(HOLDOUT5), ["holdout5"]
+    if args.holdout6:
+        cases, wanted = load_collected(HOLDOUT6), ["holdout6"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half])
