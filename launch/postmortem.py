@@ -93,7 +93,7 @@ def _name_first_failure(report: Any, lang: str, first: Optional[Failure], found:
             # Only a timeout or an abort, and no rule knows any line: still the line to read first, said as such.
             _name_root(report, lang, bare, pasted, consequence=True)
         return
-    if _part_of_a_timeout(report, first.file, first.line):
+    if _part_of_a_timeout(report, first.file, first.line, first.rank):
         return  # the exception that reports a known timeout of this rank: the timeout says more
     if any(getattr(finding, "success", False) and finding.file == first.file and (finding.line or 0) > first.line
            for finding in report.findings):
@@ -137,10 +137,13 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
                                                         "confidence": UNSURE})
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
-    meanings = _code_meanings(first.text, announced, above, lang)
+    below = _code_lines_below(first.line, following)
+    meanings = _code_meanings(" ".join([first.text, *below]), announced, above, lang)
     if meanings:
         finding.detail += "\n" + make_finding("diagnose.code_meaning", lang,
                                               codes=("；" if lang == "zh" else "; ").join(meanings)).detail
+    if not consequence:  # the first error is named now: "only follow-on errors were found" no longer holds
+        report.notes[:] = [note for note in report.notes if note.rule != "diagnose.only_consequences"]
     for earlier in report.findings:  # the finding that was the root cause stays, as one finding among others
         if getattr(earlier, "root_cause", False):
             earlier.root_cause = False
@@ -156,6 +159,25 @@ def _better_line(text: str, following: List[Tuple[int, str]]) -> Optional[Tuple[
     if not following:
         return None
     return raised_exception(text, following) or detail_line(text, following)
+
+
+_CODE_LINE = re.compile(r"[EW][0-9A-Z]\d{4}\b")
+CODE_LINES_BELOW = 3
+"""CANN code lines right below a key line whose codes are explained with it (``EZ3002: ...`` under the
+``[ERROR]`` line that reported the same failure)."""
+
+
+def _code_lines_below(line: Optional[int], following: List[Tuple[int, str]]) -> List[str]:
+    """The CANN error-manager lines (``EZ9999: ...``) that directly follow ``line`` (at most
+    :data:`CODE_LINES_BELOW`): CANN prints the code of an error under the line that reports it."""
+    below: List[str] = []
+    for number, raw in following:
+        if line is None or number <= line:
+            continue
+        if len(below) == CODE_LINES_BELOW or not _CODE_LINE.match(key_text(raw)):
+            break
+        below.append(key_text(raw))
+    return below
 
 
 def _code_meanings(key: str, announced: str, above: List[str], lang: str) -> List[str]:
@@ -262,12 +284,16 @@ TIMEOUT_REACH = 10
 """Lines between an unknown error and a known timeout of the same file that make them one event."""
 
 
-def _part_of_a_timeout(report: Any, file: str, line: int) -> bool:
-    """Whether a known consequence (an HCCL timeout, say) sits within a few lines of ``file:line``: then the
-    unknown line is the exception raised for that timeout, not a failure of its own."""
+def _part_of_a_timeout(report: Any, file: str, line: int, rank: Optional[int] = None) -> bool:
+    """Whether a known consequence (an HCCL timeout, say) of the same rank sits within a few lines of
+    ``file:line``: then the unknown line is the exception raised for that timeout, not a failure of its own. A
+    timeout another rank printed next to it (torchrun writes every rank into one file) is that rank's wait."""
     for finding in report.findings:
         if not getattr(finding, "consequence", False) or finding.file != file or finding.line is None \
                 or not _TIMEOUT.search(str(getattr(finding, "text", "") or getattr(finding, "matched", ""))):
+            continue
+        other = getattr(finding, "rank", None)
+        if rank is not None and other is not None and other != rank:
             continue
         last = getattr(finding, "last_line", None) or finding.line
         if finding.line - TIMEOUT_REACH <= line <= last + TIMEOUT_REACH:
@@ -306,16 +332,19 @@ def _lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) ->
 
 
 def _add_consequences(report: Any, events: list[FindingEvent]) -> None:
-    groups = {group.rule: group for group in report.consequences}
-    files: dict[str, set] = {}
+    """Group the live view's consequences: one group per rule, and for its own unknown-line rule one per
+    source (the scheduler's line is not the workers' timeouts, and its title quotes the first line)."""
+    groups = {(group.rule, ""): group for group in report.consequences}
+    files: dict[tuple, set] = {}
     for event in events:
-        group = groups.get(event.finding.rule)
+        key = (event.finding.rule, event.source if event.finding.rule.startswith("tail.") else "")
+        group = groups.get(key)
         if group is None:
-            group = groups[event.finding.rule] = ConsequenceGroup(rule=event.finding.rule, title=event.finding.title)
+            group = groups[key] = ConsequenceGroup(rule=event.finding.rule, title=event.finding.title)
             report.consequences.append(group)
         group.count += 1
-        if event.finding.file not in files.setdefault(group.rule, set()):
-            files[group.rule].add(event.finding.file)
+        if event.finding.file not in files.setdefault(key, set()):
+            files[key].add(event.finding.file)
             group.files += 1
         if event.rank is not None and event.rank not in group.ranks:
             group.ranks.append(event.rank)

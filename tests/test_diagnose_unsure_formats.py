@@ -1,0 +1,150 @@
+"""When no rule knows the error: the unsure root cause is the line grep would show first, in every format users
+paste (CANN's plog, msrun's worker logs, torchrun's one file for all ranks, loguru, vLLM, Ray, MindFormers' Chinese
+messages, GBK bytes), with its rank, and the error codes printed with it explained. Made-up logs of those shapes,
+with messages no rule knows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.launch.router import analyse
+
+
+def _report(path: Path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return analyse([str(path)], "en")
+
+
+def _notes(report) -> list:
+    return [note.rule for note in report.notes]
+
+
+def test_torchrun_one_file_the_failing_rank_comes_before_a_neighbouring_ranks_timeout(tmp_path: Path):
+    # torchrun writes every rank into one file: rank 0's watchdog timeout printed right under rank 1's exception
+    # is rank 0 waiting for rank 1, not the exception raised for rank 1's own timeout.
+    report = _report(tmp_path / "train.log", (
+        "[rank1]: Traceback (most recent call last):\n"
+        "[rank1]:   File \"/opt/job/train.py\", line 40, in <module>\n"
+        "[rank1]:     step(batch)\n"
+        "[rank1]: RuntimeError: sprocket phase 5 is outside window [0, 4)\n"
+        "[rank0]:[E301 10:30:00.123456789 ProcessGroupHCCL.cpp:600] [PG 0 Rank 0] Watchdog caught collective "
+        "operation timeout: WorkHCCL(SeqNum=5, OpType=ALLREDUCE) ran for 1800000 milliseconds before timing out.\n"))
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error", root
+    assert (root.line, root.rank) == (4, 1), root
+    assert "diagnose.only_consequences" not in _notes(report)
+    assert any(0 in group.ranks for group in report.consequences), report.consequences
+
+
+def test_an_exception_beside_its_own_ranks_timeout_is_that_timeout(tmp_path: Path):
+    # The same shape on one rank: the exception is the one raised for the timeout, which says more.
+    report = _report(tmp_path / "train.log", (
+        "[rank0]:[E301 10:30:00.123456789 ProcessGroupHCCL.cpp:600] [PG 0 Rank 0] Watchdog caught collective "
+        "operation timeout: WorkHCCL(SeqNum=5, OpType=ALLREDUCE) ran for 1800000 milliseconds before timing out.\n"
+        "[rank0]: RuntimeError: sprocket phase 5 is outside window [0, 4)\n"))
+    assert report.root_cause is None, report.root_cause
+    assert "diagnose.only_consequences" in _notes(report)
+
+
+def test_a_vllm_engine_failure_no_rule_knows_is_named_without_an_only_consequences_note(tmp_path: Path):
+    prefix = "(EngineCore_DP0 pid=77) ERROR 03-01 10:00:05 [core.py:708] "
+    report = _report(tmp_path / "serve.log", (
+        "INFO 03-01 10:00:00 [core.py:60] Initializing a V1 LLM engine\n"
+        f"{prefix}EngineCore failed to start.\n"
+        f"{prefix}Traceback (most recent call last):\n"
+        f"{prefix}  File \"/opt/plugin/frob.py\", line 12, in setup\n"
+        f"{prefix}    raise ValueError(f\"frobnication stride {{s}} must divide block size {{b}}\")\n"
+        f"{prefix}ValueError: frobnication stride 3 must divide block size 128\n"
+        "ERROR 03-01 10:00:06 [serve.py:20] Engine process failed to start. See stack trace for the root cause.\n"))
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 6, root
+    assert "diagnose.only_consequences" not in _notes(report), _notes(report)
+
+
+def test_msrun_directory_the_scheduler_line_is_its_own_consequence_group(tmp_path: Path):
+    logs = tmp_path / "msrun_log"
+    logs.mkdir()
+    for rank in (0, 1, 3):
+        (logs / f"worker_{rank}.log").write_text(
+            f"[INFO] PS(100{rank},python):2026-03-01-10:00:00.000.000 [main.cc:1] start rank {rank}\n"
+            f"[ERROR] HCCL(100{rank},python):2026-03-01-10:30:02.000.000 [hccl_comm.cc:400] [100{rank}][Wait][Notify] "
+            f"wait notify timeout, rank {rank} waited 1800s\n", encoding="utf-8")
+    (logs / "worker_2.log").write_text(
+        "[INFO] PS(1002,python):2026-03-01-10:00:00.000.000 [main.cc:1] start rank 2\n"
+        "Traceback (most recent call last):\n"
+        "  File \"/opt/job/blender.py\", line 12, in blend\n"
+        "    raise RuntimeError(\"blender tokens 4 exceed the mixer depth 2\")\n"
+        "RuntimeError: blender tokens 4 exceed the mixer depth 2\n", encoding="utf-8")
+    (logs / "scheduler.log").write_text(
+        "[ERROR] DISTRIBUTED(999,python):2026-03-01-10:31:00.000.000 [meta_server_node.cc:543] The node: 2 is "
+        "timed out.\n", encoding="utf-8")
+    report = analyse([str(logs)], "en")
+    root = report.root_cause
+    assert root is not None and root.rank == 2 and root.line == 5 and root.file.endswith("worker_2.log"), root
+    scheduler = [group for group in report.consequences if group.title.startswith("scheduler")]
+    assert len(scheduler) == 1 and scheduler[0].files == 1 and scheduler[0].count == 1, report.consequences
+    workers = [group for group in report.consequences if group.rule == "tail.consequence"
+               and not group.title.startswith("scheduler")]
+    assert workers and workers[0].ranks == [0, 1, 3] and workers[0].files == 3, report.consequences
+
+
+def test_the_code_cann_prints_under_an_unknown_error_line_is_explained(tmp_path: Path):
+    report = _report(tmp_path / "plog.log", (
+        "[ERROR] ASCENDCL(777,python):2026-03-01-10:00:00.000.000 [op_exec.cpp:10]777 aclopCompileAndExecute: "
+        "frob op execute failed\n"
+        "EZ3125: [PID: 777] 2026-03-01-10:00:00.000.100 The frob op could not place tensor t3 on the gizmo lane.\n"
+        "[INFO] RUNTIME(777,python):2026-03-01-10:00:01.000.000 [device.cc:1]777 closing\n"))
+    root, top = report.root_cause, report.findings[0]
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 1, root
+    assert "EZ3125" in top.detail and "operator" in top.detail, top.detail
+
+
+def test_a_code_further_down_is_not_this_lines_code(tmp_path: Path):
+    # Only the code lines right under the error line belong to it.
+    report = _report(tmp_path / "plog.log", (
+        "[ERROR] ASCENDCL(777,python):2026-03-01-10:00:00.000.000 [op_exec.cpp:10]777 aclopCompileAndExecute: "
+        "frob op execute failed\n"
+        "[INFO] RUNTIME(777,python):2026-03-01-10:00:01.000.000 [device.cc:1]777 retrying on lane 2\n"
+        "EZ3125: [PID: 777] 2026-03-01-10:00:02.000.100 The frob op could not place tensor t3 on the gizmo lane.\n"))
+    top = report.findings[0]
+    assert top.rule == "diagnose.unknown_error" and top.line == 1, top
+    assert "EZ3125" not in top.detail, top.detail
+
+
+@pytest.mark.parametrize("name, text, encoding, line, words", [
+    ("loguru", "2026-03-01 10:00:00.000 | INFO     | trainer.main:run:40 | starting run\n"
+               "2026-03-01 10:00:01.000 | WARNING  | trainer.data:load:77 | shard 3 is small, padding it\n"
+               "2026-03-01 10:00:02.000 | ERROR    | trainer.main:run:52 | widget calibration diverged: gain 3.7\n"
+               "2026-03-01 10:00:02.001 | INFO     | trainer.main:run:60 | shutting down\n",
+     "utf-8", 3, "widget calibration diverged"),
+    ("ray", "2026-03-01 10:00:00,000\tINFO worker.py:1000 -- Started a local Ray instance.\n"
+            "(RayWorkerWrapper pid=3131, ip=10.0.0.5) ERROR 03-01 10:00:04 [worker_base.py:600] Traceback (most "
+            "recent call last):\n"
+            "(RayWorkerWrapper pid=3131, ip=10.0.0.5) ERROR 03-01 10:00:04 [worker_base.py:600]     "
+            "self.gizmo.attach(port)\n"
+            "(RayWorkerWrapper pid=3131, ip=10.0.0.5) ERROR 03-01 10:00:04 [worker_base.py:600] RuntimeError: gizmo "
+            "attach refused on lane 7: lane reserved by peer\n"
+            "ray.exceptions.RayTaskError(RuntimeError): ray::RayWorkerWrapper.execute_method() (pid=3131)\n",
+     "utf-8", 4, "gizmo attach refused"),
+    ("mindformers_zh", "2026-03-01 10:00:00,000 - mindformers[run.py:10] - INFO - 开始训练\n"
+                       "2026-03-01 10:00:01,000 - mindformers[run.py:20] - WARNING - 配置项 foo 已弃用\n"
+                       "2026-03-01 10:00:02,000 - mindformers[loader.py:88] - ERROR - 权重分片 shard_07 的校验和与清单"
+                       "不一致，停止加载\n",
+     "utf-8", 3, "shard_07"),
+    ("gbk", "[INFO] 2026-03-01 09:59:59 开始\n[ERROR] 2026-03-01 10:00:00 模型加载失败：参数 frob_rate 超出范围\n",
+     "gbk", 2, "frob_rate"),
+    ("cann_plog", "[WARNING] GE(4242,python):2026-03-01-10:00:01.100.200 [graph.cc:33]4242 Optimize: pass skipped\n"
+                  "[ERROR] GE(4242,python):2026-03-01-10:00:02.100.200 [zorblax_pass.cc:77]4242 ZorblaxPass: Zorblax "
+                  "pass failed, node quux_12 has 9 inputs but expects 3\n"
+                  "[ERROR] GE(4242,python):2026-03-01-10:00:02.100.300 [graph_manager.cc:900]4242 BuildGraph: Build "
+                  "graph failed, graph id:3\n",
+     "utf-8", 2, "Zorblax pass failed"),
+])
+def test_the_unsure_key_line_in_each_format(tmp_path: Path, name: str, text: str, encoding: str, line: int,
+                                             words: str):
+    report = _report(tmp_path / f"{name}.log", text, encoding)
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.confidence == "unsure", root
+    assert root.line == line and words in root.title, root
