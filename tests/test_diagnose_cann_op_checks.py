@@ -98,3 +98,57 @@ def test_an_out_of_memory_message_wrapped_after_its_first_sentence_still_gives_t
     # without the size line under it, no placeholder is left unfilled: the line is left to the fallback
     alone = diagnose_text(tmp_path, "torch.OutOfMemoryError: NPU out of memory.")
     assert all("{size}" not in (finding.title or "") for finding in alone.findings)
+
+
+def _ez9999(message: str, op: str, file: str) -> str:
+    """The block torch_npu and CANN print when an operator's host-side check refuses its inputs."""
+    return (f"RuntimeError: call aclnn{op} failed, error code is 561103\n"
+            "EZ9999: Inner Error!\n"
+            f"EZ9999[PID: 5] 2025-01-01-00:00:00.000.000 (EZ9999):  {message}[FUNC:Check][FILE:{file}][LINE:9]\n"
+            "       Tiling failed")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # rotary embedding: the partial-rotary family in its other wordings
+    (_ez9999("x and cos shape in dimension D are not equal, do not support.", "RotaryPositionEmbeddingGrad",
+             "rope_half_grad_tiling.cpp"), "kb.operator.rope_partial_rotary_refused", ["rotary_dim"]),
+    (_ez9999("The last dim of inputs x, cos, sin is inconsistent.", "RotaryPositionEmbedding",
+             "rope_interleaved_tiling.cpp"), "kb.operator.rope_partial_rotary_refused", ["rotary_dim"]),
+    ("[ERROR] RopeOperation_0 rotaryCoeff:(64) is not divisible by COS dim[1](96)",
+     "kb.operator.rope_partial_rotary_refused", ["cos"]),
+    # rotary embedding: head dims the fused operators do not take
+    (_ez9999("input last dim (head_dim) must be an even number.", "RotaryPositionEmbedding",
+             "rope_rotate_half_tiling.cpp"), "kb.operator.rope_head_dim_refused", ["even"]),
+    ("[ERROR] RopeOperation_1 head_size or head_size / 2 must be greater than or equal to 16!",
+     "kb.operator.rope_head_dim_refused", ["16"]),
+    # matrix multiplies
+    ("RuntimeError: call aclnnMatmul failed, detail:EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 The k-axis of the "
+     "two inputs are different, self Kdim[4096], mat2 Kdim[5120].", "kb.operator.matmul_k_axis_mismatch",
+     ["4096", "5120"]),
+    ("RuntimeError: call aclnnMatmul failed, detail:EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 self's dtype "
+     "[DT_BFLOAT16] and mat2's dtype [DT_FLOAT] are not equal.", "kb.operator.input_dtype_mismatch", ["dtype"]),
+    ("EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 batchmatmulweightnz is unsupported in this npu arch",
+     "kb.operator.matmul_weight_nz_unsupported", ["NZ"]),
+    # grouped matmul of MoE layers
+    (_ez9999("Invalid dtype: Only int64 is supported for groupList, but now is DT_INT32.", "GroupedMatmulV4",
+             "grouped_matmul_infershape.cpp"), "kb.operator.grouped_matmul_group_list_refused", ["int64"]),
+    (_ez9999("k dim value of x and weight is not matched.", "GroupedMatmulV4", "grouped_matmul_infershape.cpp"),
+     "kb.operator.grouped_matmul_group_list_refused", ["k dim"]),
+])
+def test_every_operator_constraint_is_named(tmp_path, text, rule, words):
+    report = diagnose_text(tmp_path, text)
+    assert_root_cause_says(report, rule, words, with_fix=True)
+    assert report.root_cause.confidence == "confident"
+
+
+@pytest.mark.parametrize("text, rule", [
+    # another rotary check (a cos/sin pair that differs) is not the partial-rotary family
+    (_ez9999("The shape of the input cos and sin is inconsistent.", "RotaryPositionEmbedding",
+             "rope_interleaved_tiling.cpp"), "kb.operator.rope_partial_rotary_refused"),
+    # a Python-level 'Cube' in another sense
+    ("ValueError: Cube only supports 3-D arrays", "kb.operator.matmul_cube_dtype_unsupported"),
+    # an ATB head size that is fine, logged at INFO
+    ("[INFO] RopeOperation_0 head_size 128 accepted", "kb.operator.rope_head_dim_refused"),
+])
+def test_other_operator_lines_stay_with_other_rules(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
