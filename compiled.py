@@ -48,6 +48,8 @@ COMPILED_TYPES = frozenset({
     "mindpilot.validators.check.path_reads:PathReads", "mindpilot.validators.check.path_reads:ReadWhen",
     "mindpilot.validators.check.pynative:PynativeSchema", "mindpilot.validators.findings:Severity",
     "mindpilot.validators.kb.codes:CodeBook", "mindpilot.validators.kb.codes:CodeText",
+    "mindpilot.validators.kb.frames:DefectException", "mindpilot.validators.kb.frames:FrameworkCode",
+    "mindpilot.validators.kb.frames:FrameworkPackage", "mindpilot.validators.kb.frames:RuntimePath",
     "mindpilot.validators.kb.model:Context", "mindpilot.validators.kb.model:KbPattern",
     "mindpilot.validators.kb.model:KbRule", "mindpilot.validators.probe.demo:DemoEnvironment",
     "mindpilot.validators.probe.facts:Checkout", "mindpilot.validators.probe.facts:HostInfo",
@@ -235,13 +237,14 @@ def _loaders() -> list:
     from mindpilot.presets import models, reasons
     from mindpilot.validators import catalog, knowledge, stacks
     from mindpilot.validators.check import grpo, model, path_reads, pynative
-    from mindpilot.validators.kb import codes
+    from mindpilot.validators.kb import codes, frames
     from mindpilot.validators.kb import knowledge as kb
     from mindpilot.validators.probe import demo
 
     return [wording.load_all, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
             stacks.load_stacks, catalog.load_catalog, model.model_classes, grpo.grpo_schema, pynative.pynative_schema,
-            failures._load_patterns, knowledge.table_date, path_reads.path_reads, codes._load_codebook]
+            failures._load_patterns, knowledge.table_date, path_reads.path_reads, codes._load_codebook,
+            frames.load_framework_code]
 
 
 def compile_all() -> Dict[str, str]:
