@@ -59,8 +59,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("(EngineCore_DP0 pid=3) ERROR 01-01 00:00:00 [core.py:1] ValueError: MLA is not supported on 310P currently.",
      "kb.operator.not_implemented_for_soc", ["310P"]),
     ("ValueError: MXFP MoE quantization is only supported on Ascend A5.", "kb.operator.feature_chip_only", ["A5"]),
-    ("RuntimeError: call aclnnAdd failed, detail:EZ1001: [PID: 5] 2025-01-01-00:00:00.000.001 The size of tensor self "
-     "[2,3] must match the size of tensor other [3,2].", "kb.operator.aclnn_param_invalid", ["EZ1001"]),
+    ("RuntimeError: call aclnnAdaptiveAvgPool2d failed, detail:EZ1001: [PID: 5] 2025-01-01-00:00:00.000.001 The "
+     "selfDimN[2]/outDimN[3] or selfDimC[4]/outDimC[4] not equal .", "kb.operator.aclnn_param_invalid", ["EZ1001"]),
     ("NotImplementedError: Could not run 'aten::_fused_rms_norm' with arguments from the 'PrivateUse1' backend. This "
      "could be because the operator doesn't exist for this backend", "kb.operator.torch_op_no_npu_kernel",
      ["aten::_fused_rms_norm", "torch_npu"]),
