@@ -33,9 +33,33 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      ["vllm_ascend"]),
     ("[ERROR] HCCL(5,python):2025-01-01 [config.cc:413] [5][InitGroupStage][RanktableCheck]rank[1] device ip "
      "family[2] is not same as others[10].", "kb.launch.hccl_ip_family_mismatch", ["IPv4", "IPv6"]),
+    # MindSpore / MindFormers wordings of families that had a rule under another wording
+    ("ValueError: The product of the data parallel 2, model parallel 4 pipeline stages 2 should be less than "
+     "device_num 8.", "kb.parallel.device_num_product", ["worker_num"]),
+    ("RuntimeError: Failed to create communication group for group_dp with rank ids [0, 1]. If NCCL is used, "
+     "'export NCCL_DEBUG=INFO' is suggested before launching jobs.", "kb.launch.ms_comm_group_init_failed",
+     ["group_dp"]),
+    ("RuntimeError: The environment variable 'MINDSPORE_HCCL_CONFIG_PATH' or 'RANK_TABLE_FILE' is not set, so get "
+     "hccl json config failed, please set env 'MINDSPORE_HCCL_CONFIG_PATH' or 'RANK_TABLE_FILE'",
+     "kb.launch.ms_rank_env_not_exported", ["msrun"]),
+    ("Traceback (most recent call last):\n  File \"train.py\", line 9, in <module>\n    init()\n"
+     "RuntimeError: Ascend collective communication initialization failed.\n\n"
+     "- Framework Error Message:\nInvalid environment variable 'RANK_ID', it should not be empty.",
+     "kb.launch.ms_rank_env_not_exported", ["RANK_ID"]),
+    # the user's own exception inside a GeneratorDataset's Python Call Stack names the cause
+    ("RuntimeError: Exception thrown from user defined Python function in dataset.\n\n"
+     "- Python Call Stack: \nTraceback (most recent call last):\n  File \"data.py\", line 30, in __getitem__\n"
+     "    img = Image.open(self.files[i])\nFileExistsError: label file for img_017.jpg is missing\n\n"
+     "- Dataset Pipeline Error Message: \n[ERROR] Execute user Python code failed, check 'Python Call Stack' above.",
+     "kb.data.ms_user_code_exception", ["FileExistsError", "img_017.jpg"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
+
+
+def test_mindformers_nan_monitor_stop_is_read_as_loss_nan(tmp_path):
+    report = _diagnose(tmp_path, "ValueError: There is nan in global_norm with value nan, terminate training.")
+    assert "kb.runtime.loss_nan" in {finding.rule for finding in report.findings}
 
 
 @pytest.mark.parametrize("text, specific", [
@@ -70,6 +94,11 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
      "kb.runtime.hccl_heartbeat_abnormal"),
     ("[WARNING] this platform supports only 8 cards per node", "kb.operator.platform_unsupported"),
     ("AttributeError: module 'torch_npu_ext' has no attribute 'ops'", "kb.versions.torch_npu_api_missing"),
+    # an exception outside a dataset's Python Call Stack is not the dataset's user code
+    ("Traceback (most recent call last):\n  File \"train.py\", line 3, in <module>\nValueError: bad value",
+     "kb.data.ms_user_code_exception"),
+    ("[INFO] MD(1,python):2025 [map_op.cc:120] map operation: [Decode] started with 8 workers",
+     "kb.data.ms_map_transform_failed"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
