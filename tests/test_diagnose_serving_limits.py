@@ -1,0 +1,76 @@
+"""Serving limits and option checks (serving_limits.yaml, serving_options.yaml, serving_lmdeploy.yaml): each family
+rule reads the other wordings its frameworks raise, a rule that knows the message outranks a broad one on the same
+line, and look-alike lines (settings echoed at start-up, other products' "cannot be used with") stay quiet.
+
+Each fixture of tests/data/logs/kb/ shows one member; these lines are the other members of the families.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text as _diagnose
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("ValueError: LoRA rank 128 is greater than max_lora_rank 64.", "kb.serving.lora_rank_over_max",
+     ["128", "--max-lora-rank"]),
+    ("ValueError: torch.float16 is not supported for quantization method mxfp4. Supported dtypes: [torch.bfloat16]",
+     "kb.serving.quantization_dtype_unsupported", ["mxfp4", "--dtype"]),
+    ("ValueError: You set image=1 (or defaulted to 1) in `--limit-mm-per-prompt`, but passed 4 image items in the "
+     "same prompt.", "kb.serving.mm_items_over_limit", ["--limit-mm-per-prompt"]),
+    ("openai.BadRequestError: Error code: 400 - {'message': \"This model's maximum context length is 4096 tokens. "
+     "However, your request has 5000 input tokens. Please reduce the length of the input messages.\"}",
+     "kb.serving.prompt_over_max_model_len", ["5000", "--max-model-len"]),
+    ("RuntimeError: Only one platform plugin can be activated, but got: ['ascend', 'mindie_turbo']",
+     "kb.serving.platform_plugins_conflict", ["VLLM_PLUGINS", "mindie_turbo"]),
+    ("ValueError: len(partitions)=2 does not match pp_size=4.", "kb.serving.pp_layer_partition_mismatch",
+     ["VLLM_PP_LAYER_PARTITION"]),
+    # vllm-ascend's --additional-config checks across releases
+    ("ValueError: Unknown dyntra_lb_config keys: ['enable']", "kb.serving.ascend_additional_config_invalid",
+     ["dyntra_lb_config", "--additional-config"]),
+    ("ValueError: additional_config.rl_config must be a dict, got str.", "kb.serving.ascend_additional_config_invalid",
+     ["rl_config"]),
+    ("ValueError: Only one of additional_config.dump_config_path or additional_config.dump_config can be set.",
+     "kb.serving.ascend_additional_config_invalid", ["dump_config_path"]),
+    # two switches on together, in vllm-ascend's and lmdeploy's words
+    ("ValueError: ShortRequestFirst scheduling cannot be enabled with batch_job_sched_config. Please disable one of "
+     "them.", "kb.serving.options_mutually_exclusive", ["ShortRequestFirst", "batch_job_sched_config"]),
+    ("A3: the max number of tokens must smaller then 512, but now is 1024", "kb.serving.torchair_mc2_token_capacity",
+     ["512", "--max-num-seqs"]),
+    ("2025-05-12 10:21:33,118 - lmdeploy - ERROR - engine.py:300 - RuntimeError: No enough gpu memory for runtime.",
+     "kb.serving.lmdeploy_kv_cache_memory", ["runtime", "--max-prefill-token-num"]),
+    ("RuntimeError: Multi-nodes support requires `ray`.", "kb.serving.lmdeploy_distributed_setting", ["ray"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, specific", [
+    # the bf16 catch-all of operators yields to the quantization method's own dtype list
+    ("ValueError: torch.bfloat16 is not supported for quantization method gptq. Supported dtypes: [torch.float16]",
+     "kb.serving.quantization_dtype_unsupported"),
+    # a switch vllm-ascend names with its environment variable keeps its own rule
+    ("ValueError: fused mc2 op cannot be used with hierarchy communication.Please disable "
+     "VLLM_ASCEND_ENABLE_FUSED_MC2 by setting it to 0.", "kb.serving.ascend_env_switch_not_applicable"),
+])
+def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
+    assert _diagnose(tmp_path, text).root_cause.rule == specific
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("INFO 01-01 10:00:00 [arg_utils.py:1200] max_lora_rank=64, max_loras=4, max_cpu_loras=None",
+     "kb.serving.lora_rank_over_max"),
+    ("INFO 01-01 10:00:00 [api_server.py:1000] args: limit_mm_per_prompt={'image': 4}", "kb.serving.mm_items_over_limit"),
+    ("INFO 01-01 10:00:00 [__init__.py:44] Platform plugin ascend is activated", "kb.serving.platform_plugins_conflict"),
+    # a product or a Python version after "cannot be used with" is not a second switch
+    ("ERROR: this wheel cannot be used with Python 3.8", "kb.serving.options_mutually_exclusive"),
+    ("UserWarning: torch.compile cannot be used with NPU graph mode in this release",
+     "kb.serving.options_mutually_exclusive"),
+    ("INFO 01-01 10:00:00 [ascend_config.py:90] additional_config: {'torchair_graph_config': {'enabled': True}}",
+     "kb.serving.ascend_additional_config_invalid"),
+    ("2025-05-12 10:21:30,001 - lmdeploy - INFO - check_env - <Dist> check passed.",
+     "kb.serving.lmdeploy_env_check_failed"),
+])
+def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
