@@ -84,6 +84,7 @@ def test_other_code_is_the_user_s_a_runtime_s_or_another_library_s(path, kind):
     assert owner_of(path).kind == kind
 
 
+@pytest.mark.usefixtures("no_rules")  # the operator rules read PyTorch's shape messages: the engine alone
 def test_a_torch_frame_below_the_framework_s_line_passes_the_blame_up(tmp_path):
     frames = (SERVE, (f"{SITE}/vllm_ascend/ops/rotary_embedding.py", 88, "rope_forward_oot", "q = q * cos"),
               (f"{SITE}/torch/_tensor.py", 40, "wrapped", "return f(*args, **kwargs)"))
