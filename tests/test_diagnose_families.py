@@ -46,6 +46,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "RuntimeError: Ascend collective communication initialization failed.\n\n"
      "- Framework Error Message:\nInvalid environment variable 'RANK_ID', it should not be empty.",
      "kb.launch.ms_rank_env_not_exported", ["RANK_ID"]),
+    ("ValueError: batch size 6 should be a multiple of dataset shard number 4. You should change the args: "
+     "per_batch_size.", "kb.parallel.mf_batch_not_divisible_dp", ["6", "4"]),
     # the user's own exception inside a GeneratorDataset's Python Call Stack names the cause
     ("RuntimeError: Exception thrown from user defined Python function in dataset.\n\n"
      "- Python Call Stack: \nTraceback (most recent call last):\n  File \"data.py\", line 30, in __getitem__\n"
