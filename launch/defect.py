@@ -80,15 +80,23 @@ def _exception(lines: List[str], key: int) -> Optional[Tuple[int, str, str]]:
 
 def _lines_up_to(data: bytes, first: int, last: int) -> Tuple[List[str], int]:
     """Up to :data:`MAX_TRACEBACK_LINES` + :data:`EXCEPTION_REACH` + 1 lines of ``data`` (whose first line is number
-    ``first``) ending with line ``last`` or the data's end, and the number of the first of them."""
+    ``first``) ending with line ``last`` or the data's end, and the number of the first of them. The start is
+    found from whichever end of the data is nearer (the error of a failed job is usually near its end)."""
     begin = max(first, last - MAX_TRACEBACK_LINES - EXCEPTION_REACH)
-    pos, number = 0, first
-    while number < begin:
-        pos = data.find(b"\n", pos) + 1
-        if pos == 0:
-            return [], begin
-        number += 1
+    newlines = data.count(b"\n")
+    if begin - first > newlines:
+        return [], begin
+    if begin - first <= newlines // 2:
+        pos = 0
+        for _ in range(begin - first):
+            pos = data.find(b"\n", pos) + 1
+    else:
+        pos = len(data)
+        for _ in range(newlines - (begin - first) + 1):  # back over the newlines that end lines begin .. the last
+            pos = data.rfind(b"\n", 0, pos)
+        pos += 1
     lines: List[str] = []
+    number = begin
     while number <= last and pos <= len(data):
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end

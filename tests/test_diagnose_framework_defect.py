@@ -191,6 +191,17 @@ def test_the_release_is_read_from_pip_lines_and_banners(text, version):
     assert version_in(text.encode(), package) == version
 
 
+@pytest.mark.parametrize("first, last", [(1, 3), (1, 900), (5, 904), (1, 1000), (1, 1003), (7, 7)])
+def test_the_lines_up_to_the_key_line_are_the_same_read_from_either_end(first, last):
+    from mindpilot.launch.defect import _lines_up_to
+
+    data = "".join(f"line {number}\n" for number in range(first, first + 1000)).encode()
+    lines, begin = _lines_up_to(data, first, last)
+    wanted = list(range(max(first, last - 403), min(last, first + 999) + 1))
+    assert begin == wanted[0] and lines[:len(wanted)] == [f"line {number}" for number in wanted]
+    assert _lines_up_to(b"a\nb\n", 1, 900) == ([], 497)  # past the end: nothing
+
+
 def test_every_framework_entry_has_a_source_and_unique_module():
     code = load_framework_code()
     modules = [entry.module for entry in code.packages]

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import load_model, package_path
+from mindpilot.validators.kb.bytesearch import any_of, offsets
 from mindpilot.validators.kb.keyline import key_text, line_rank
 
 DEFECTS_FILE = package_path("validators", "data", "framework_defects.yaml")
@@ -245,26 +246,23 @@ MAX_VERSION_HITS = 4096
 def version_in(data: bytes, package: FrameworkPackage) -> Optional[str]:
     """The package's version as the log shows it: a pip list or freeze line (``vllm-ascend  0.9.1``,
     ``vllm_ascend==0.9.1``), a banner (``vllm_ascend version: 0.9.1``) or pip show's ``Name:`` / ``Version:``
-    lines; None when it shows none."""
+    lines; None when it shows none. The names are found as pip and the frameworks write them (lower case)."""
     names = sorted({package.module, *package.dists}, key=len, reverse=True)
     alternatives = "|".join(re.escape(name) for name in names)
     shown = re.compile((r"(?m)^Name: ?(?i:" + alternatives + r")[ \t]*\r?\nVersion: ?" + _VERSION).encode())
-    found = shown.search(data)
+    found = shown.search(data) if b"Name:" in data else None
     if found is not None:
         return found.group(1).decode("ascii")
-    inline = re.compile((r"(?i:" + alternatives + r")(?:[ _]version)?[ \t]{0,40}(?:==|:|=|[ \t])[ \t]{0,40}"
+    inline = re.compile((r"(?:" + alternatives + r")(?:[ _]version)?[ \t]{0,40}(?:==|:|=|[ \t])[ \t]{0,40}"
                          + _VERSION).encode())
-    lowered = data.lower()
-    for name in names:
-        needle, start = name.lower().encode(), 0
-        for _ in range(MAX_VERSION_HITS):
-            at = lowered.find(needle, start)
-            if at < 0:
-                break
-            start = at + len(needle)
-            if at and (chr(data[at - 1]).isalnum() or data[at - 1] in b"._-/\\"):
-                continue  # part of a longer name or of a path
+    following = offsets(any_of(names), data, len(data))
+    at = following(0)
+    for _ in range(MAX_VERSION_HITS):
+        if at is None:
+            break
+        if not (at and (chr(data[at - 1]).isalnum() or data[at - 1] in b"._-/\\")):  # not part of a name or path
             found = inline.match(data, at)
             if found is not None:
                 return found.group(1).decode("ascii")
+        at = following(at + 1)
     return None

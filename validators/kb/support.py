@@ -91,14 +91,18 @@ def _chip_patterns() -> Tuple[Any, List[Tuple[Chip, "re.Pattern[bytes]"]]]:
 
 
 @lru_cache(maxsize=1)
-def _seen_finders() -> List[Any]:
-    return [any_of(stack.seen) for stack in load_support_matrix().stacks]
+def _seen_finders() -> Tuple[Any, List[Any]]:
+    stacks = load_support_matrix().stacks
+    return any_of(sorted({word for stack in stacks for word in stack.seen})), [any_of(stack.seen) for stack in stacks]
 
 
 def stack_in(data: bytes) -> Optional[StackSupport]:
-    """The first stack of the matrix whose words the log holds, or None."""
+    """The first stack of the matrix whose words the log holds, or None (one pass when it holds none)."""
+    anyone, finders = _seen_finders()
+    if anyone.search(data) is None:
+        return None
     stacks = load_support_matrix().stacks
-    return next((stack for stack, finder in zip(stacks, _seen_finders()) if finder.search(data)), None)
+    return next((stack for stack, finder in zip(stacks, finders) if finder.search(data)), None)
 
 
 def chips_by_id() -> Dict[str, Chip]:
