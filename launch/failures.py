@@ -204,7 +204,7 @@ class FailureTracker:
                     self.suspects.append(int(found.group(1)))
         quiet = quiet or quiet_level(key) or _source_line(text, key)
         strength = max(patterns.error_strength(key, quiet), patterns.error_strength(text, quiet) if key != text else 0)
-        if strength < max(1, self.weakest):
+        if strength < max(1, self.weakest) or _RETURN_TRACE.search(key) is not None:
             return events
         is_consequence = patterns.is_consequence(key) or source != "worker"
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
@@ -286,6 +286,11 @@ KB_STRENGTH = 4
 
 
 _SOURCE_LINE = ("File \"", "raise ", "return ", "^", "~", "self.", "assert ", "if ", "elif ", "def ", "#")
+
+
+_RETURN_TRACE = re.compile(r"call trace: ?\w*?[Rr]et ?-> ?-?\d+\s*$")
+"""HCCL's line for a return code handed up the call chain (``[ERROR] HCCL(...) [hccl_impl.cc:731]... call trace:
+ret -> 7``, ``call trace: hcclRet -> 12``): the error it carries was logged, with its words, where it began."""
 
 
 def _source_line(text: str, key: str) -> bool:

@@ -148,3 +148,66 @@ def test_the_unsure_key_line_in_each_format(tmp_path: Path, name: str, text: str
     root = report.root_cause
     assert root is not None and root.rule == "diagnose.unknown_error" and root.confidence == "unsure", root
     assert root.line == line and words in root.title, root
+
+
+PLOG = "[ERROR] HCCL(5150,python):2026-03-01-10:00:00.000.{n:03d} [hccl_impl.cc:{n}][{n}]"
+
+
+@pytest.mark.usefixtures("no_rules")
+@pytest.mark.parametrize("name, text, line", [
+    # HCCL's plog writes "[ERROR]HCCL(...)" with no space.
+    ("plog_no_space", "[INFO]HCCL(1,python):2026-03-01-09:59:00.000.000 [a.cc:1] start\n"
+                      "[ERROR]HCCL(1,python):2026-03-01-10:00:00.000.000[exc.cc:610][1][TaskExecStage]Zeta lane 4 "
+                      "reported a parity fault\n", 2),
+    # The loader's own line, pasted without its exception, after a WARNING that only announces it.
+    ("loader", "05/22 09:09:35 - app - WARNING - WARNING: command error: 'Failed to import frob.optim because of:\n"
+               "/opt/env/lib/libfrob.so: undefined symbol: _ZN4frob5Gizmo4spinEv'!\n"
+               "05/22 09:09:35 - app - WARNING - \n", 2),
+    ("loader_before_wrapper", "libgizmo_hal.so: cannot open shared object file: No such file or directory\n"
+                              "RuntimeError: Failed to load the backend extension: gizmo.\n", 1),
+    # CANN 8's "<ErrorType>(<code>): message" line, and the same code printed bare.
+    ("cann8_error_type", "[PID: 7] 2026-03-01-10:00:00.000.000 Gizmo_Error_Lane_Busy(EI0099): Lane 4 is held by "
+                         "another job.\n" + PLOG.format(n=1) + "StartLane failed, ret[7]\n", 1),
+    ("cann8_bare_code", "Gizmo_Error_Get_Lane(EI0098)\n", 1),
+    # The C library's words for a failed system call, and Python's [Errno n] in a lower-case exception.
+    ("errno_line", "Failed to call bind, url: 127.0.0.1:2229 Address already in use\n"
+                   "[ERROR] DISTRIBUTED(31,python):2026-03-01-10:00:00.000.000 [node.cc:114] Init] Failed to init "
+                   "the gizmo server\n", 1),
+    ("gaierror", "Traceback (most recent call last):\n  File \"/opt/a.py\", line 3, in <module>\n"
+                 "socket.gaierror: [Errno -2] Name or service not known\n", 3),
+    # grep -rn over a plog folder puts the file and line before each line.
+    ("grep_rn", "debug/plog/plog-3003_2026.log:14:[ERROR] HCCL(3003,x):2026-03-01-10:00:00.000.000 [tm.cc:885] "
+                "[3003][TransportManager] lane 4 of rank 2 is not paired\n", 1),
+    # HCCL's lines that only hand a return code up the call chain say nothing: the line that began it does.
+    ("call_trace", PLOG.format(n=64) + "call trace: ret -> 7\n" + PLOG.format(n=65) + "call trace: hcclRet -> 7\n"
+                   + PLOG.format(n=100) + "[Init]errNo[0x0000000005000007] gizmo lane init failed\n", 3),
+])
+def test_the_fallback_reads_these_shapes_as_error_lines(tmp_path: Path, name: str, text: str, line: int):
+    report = _report(tmp_path / f"{name}.log", text)
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == line, root
+
+
+@pytest.mark.usefixtures("no_rules")
+@pytest.mark.parametrize("name, text, line, words", [
+    # torch_npu's ProcessGroupHCCL names only a source line: CANN's code line below says why.
+    ("hccl_error_in", "RuntimeError: [ERROR] HCCL error in: gizmo/csrc/ProcessGroupHCCL.cpp:64\n"
+                      "[ERROR] 2026-03-01-10:00:00 (PID:9, Device:3, RankID:3) ERR02200 DIST call hccl api failed.\n"
+                      "EJ0099: 2026-03-01-10:00:00.167.645 Failed to open gizmo lane 4. Reason: the lane is held.\n",
+     3, "gizmo lane 4"),
+    # CANN's "Inner Error!" right under an exception opens its account of it: the line that says what timed out.
+    ("inner_error_block", "RuntimeError: ACL gizmo synchronize failed.\nEI9999: Inner Error!\n"
+                          "EI9999: 2026-03-01-10:42:00.358.410  The error from device(chipId:3), gizmo lane task "
+                          "timeout occurred during task execution, stream_id:5\n        TraceBack (most recent call "
+                          "last):\n", 3, "gizmo lane task timeout"),
+    # MindSpore's "- Ascend Error Message:" section of an exception holds CANN's reason.
+    ("ascend_section", "RuntimeError: Gizmo collective initialization failed.\n\n" + "-" * 52 + "\n"
+                       "- Ascend Error Message:\n" + "-" * 52 + "\nEI0097: The gizmo table is invalid,Reason:[lane 4 "
+                       "appears twice.]. Please check the gizmo table.\n", 6, "lane 4 appears twice"),
+])
+def test_the_line_that_says_why_under_an_exception_is_the_key_line(tmp_path: Path, name: str, text: str, line: int,
+                                                                  words: str):
+    report = _report(tmp_path / f"{name}.log", text)
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == line, root
+    assert words in root.title, root

@@ -4,7 +4,7 @@ The same error reaches users in many wrappings: ``[rank3]: RuntimeError: ...`` (
 rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM), ``2025-11-19 11:14:59.028 | ERROR | mod:f:95
 | ...`` (loguru), ``svc   | ...`` (docker compose), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
 ``E1212 10:00:00.123456 7 a.cc:1]``, ``ERROR:root:`` (Python logging's default), leading spaces of a pasted
-traceback, a ``【BUG】：`` tag,
+traceback, a ``【BUG】：`` tag, ``grep -rn``'s ``plog/plog-1.log:14:`` before each line it found,
 and CANN 8's ``EI0006: [PID: 1234] 2025-...-10:00:00.123.456 Getting socket ...`` where the process id and
 time sit between the code and the message (or ahead of both: ``[PID: 1234] 2025-... AclNN_Parameter_Error(EZ1001):
 ...``). Rules and the unknown-error fallback read :func:`key_text`, so
@@ -21,6 +21,7 @@ MAX_PREFIXES = 4
 
 _WRAPPERS = (
     re.compile(r"(?:\^\[|\[)?\[[0-9;]{1,12}m"),  # a colour code pasted as text: ^[[36m, [[36m
+    re.compile(r"[\w./-]{1,200}\.(?:log|txt|out|err):(?:\d+:|(?=\[))"),  # grep -rn over log files: plog/x.log:14:[ERROR] ...
     re.compile(r"\[rank\s?\d+\]:\s?"),  # torchrun / msrun: [rank0]: ...
     re.compile(r"\[default\d+\]:\s?"),  # torch elastic's --tee / log_dir: [default0]: ...
     re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) "),  # kubectl logs --timestamps
@@ -88,13 +89,16 @@ _CODE_AT_HEAD = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
 """A CANN error-manager code standing as a word (as :data:`~mindpilot.validators.kb.matcher.CODE_IN_LINE`)."""
 CODE_HEAD_REACH = 40
 """Characters from the start of a line's message within which a code is the line's subject."""
-_SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$|(?<![a-z])time[sd]? ?out")
-"""What a code's message says when it says nothing of its own (``EE9999: Inner Error!``) or only that it
-waited (a timeout follows another failure)."""
+_SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$")
+"""What a code's message says when it says nothing of its own (``EE9999: Inner Error!``). A code line that says
+what timed out (``EI0006: Getting socket times out. Reason: Remote Rank did not send the data in time``) under the
+exception raised for it says why that call failed: it is the detail."""
 _WRAPS_A_CODE = re.compile(r"error code is -?\d+|function error|ret ?\[-?\d+\]|Run task error|refer to|"
-                           r"Error Message|[Ii]nner [Ee]rror|CANN error|PTA call acl api failed|error_code")
+                           r"Error Message|[Ii]nner [Ee]rror|CANN error|PTA call acl api failed|error_code|"
+                           r"error in: [\w./-]+:\d+\s*$")
 """An exception that only carries a return code or points at CANN's message (torch_npu's ``NPU function error:
-..., error code is 507015``, MindSpore's ``Run task error!`` / ``The details refer to 'Ascend Error Message'``)."""
+..., error code is 507015``, its ProcessGroupHCCL's ``HCCL error in: file.cpp:64``, MindSpore's ``Run task error!`` /
+``The details refer to 'Ascend Error Message'``)."""
 _REFERRED = re.compile(r"""(?i)refer to ['"]([^'"]{3,60})['"]""")
 """An error that sends the reader to a section of its own message (MindSpore: ``For details, please refer to
 "Device load error message"``, ``The details refer to 'Ascend Error Message'``)."""
@@ -163,10 +167,19 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     section = re.compile(r"\s*-\s*" + re.escape(referred.group(1)) + r"\s*:", re.IGNORECASE) if referred else None
     in_section = False
     acl_message: Optional[Tuple[int, str]] = None
+    first = True
     for number, raw in following:
         key = key_text(raw)
         if key.startswith("Traceback (most recent call last)"):
             break  # another traceback: another error
+        if section is None and _ASCEND_SECTION.match(raw):
+            wrapper = True  # MindSpore's own section for CANN's account of this exception
+            continue
+        if first and key:
+            first = False
+            # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
+            # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
+            wrapper = wrapper or _says_nothing_code(key)
         code = _CODE_AT_HEAD.search(key, 0, CODE_HEAD_REACH + 6) if wrapper else None
         if wrapper and _ACL_MESSAGE.match(key):
             acl_message = acl_message or (number, raw)  # CANN's code line below it, if any, says why
@@ -193,6 +206,16 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
 _BANNER = re.compile(r"[\W_]*(?:\[[^\]]{0,40}\][\W_]*)+|[\W_]{3,}")
 """A line of tags and rules only (``///------------------[ERROR][Triton][BEG]------------------``): it frames
 a message and says nothing itself."""
+
+
+_ASCEND_SECTION = re.compile(r"\s*-\s*Ascend Error Message\s*:", re.IGNORECASE)
+"""MindSpore's section of an exception's message that holds CANN's own lines (``- Ascend Error Message:``)."""
+
+
+def _says_nothing_code(key: str) -> bool:
+    """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
+    code = _CODE_AT_HEAD.match(key)
+    return code is not None and _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]) is not None
 
 
 def announces(text: str) -> bool:
