@@ -41,6 +41,17 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("2025-05-12 10:21:33,118 - lmdeploy - ERROR - engine.py:300 - RuntimeError: No enough gpu memory for runtime.",
      "kb.serving.lmdeploy_kv_cache_memory", ["runtime", "--max-prefill-token-num"]),
     ("RuntimeError: Multi-nodes support requires `ray`.", "kb.serving.lmdeploy_distributed_setting", ["ray"]),
+    ("ValueError: Expected num_speculative_tokens to be greater than zero (0).", "kb.serving.spec_tokens_invalid",
+     ["--speculative-config"]),
+    ("ValueError: Warning: User-specified context_length (131072) is greater than the derived context_length (32768). "
+     "This may lead to incorrect model outputs or CUDA errors. To allow overriding this maximum, set the env var "
+     "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1", "kb.serving.max_model_len_over_model_limit",
+     ["131072", "--context-length"]),
+    ("[2025-06-01 10:00:00.125+08:00] [3321] [3321] [llm] [ERROR] [schedule_config.cpp:257] : The maxN cannot be set "
+     "greater than maxBatchSize, please set 'maxN' to be not greater than 'maxBatchSize' in config.json.",
+     "kb.serving.mindie_config_value_invalid", ["maxN", "config.json"]),
+    ("[2025-06-01 10:20:00.125+08:00] [9120] [9190] [endpoint] [ERROR] [single_llm_decode_req_handler.cpp:332] : "
+     "Pull kv failed reversibly. cmpl-1", "kb.serving.pd_kv_pull_failed", ["kv_trans_timeout"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -71,6 +82,12 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
      "kb.serving.ascend_additional_config_invalid"),
     ("2025-05-12 10:21:30,001 - lmdeploy - INFO - check_env - <Dist> check passed.",
      "kb.serving.lmdeploy_env_check_failed"),
+    # still waiting is not yet a failure
+    ("INFO 08-12 10:02:03 [ray_utils.py:336] Waiting for creating a placement group of specs for 10 seconds. "
+     "specs=[{'NPU': 1.0}]. Check `ray status` to see if you have enough resources.",
+     "kb.serving.ray_placement_group_unready"),
+    ("[2025-06-01 10:00:00.123+08:00] [3321] [3321] [llm] [INFO] [model_deploy_config.cpp:99] : "
+     "CheckIfParallelInfoIsValid: tp is 8", "kb.serving.mindie_config_value_invalid"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
