@@ -1,5 +1,5 @@
 """The argument checks every aclnn operator shares (validators/data/kb/aclnn_checks.yaml) and PyTorch's own
-wording of the same checks: each member is named with the tensor, dtypes or shapes its line gives; the broad
+wording of the result-type check: each member is named with the tensor, dtypes or shapes its line gives; the broad
 ones (a tensor's dtype, shape or dims) are said as likely, since the line does not say why the tensor came out
 so; look-alike lines of another library stay with other rules.
 
@@ -29,7 +29,7 @@ def ez1001(message: str, op: str = "Add") -> str:
     (ez1001("The x tensor must have at least 1 dimensions.", "RmsNorm"),
      "kb.operator.aclnn_dims_expected", ["x", "1"], False),
     (ez1001("The size of tensor self [2, 4096, 32] must match the size of tensor other [2, 2048, 32].", "Mul"),
-     "kb.operator.tensor_sizes_not_broadcast", ["[2, 4096, 32]", "[2, 2048, 32]"], False),
+     "kb.operator.aclnn_shapes_not_broadcast", ["[2, 4096, 32]", "[2, 2048, 32]"], False),
     (ez1001("Expected both tensors to have same dtype, but found self DT_FLOAT16 and other DT_BF16.", "Add"),
      "kb.operator.input_dtype_mismatch", ["dtype"], True),
 ])
@@ -42,7 +42,10 @@ def test_every_shared_check_is_named(tmp_path, text, rule, words, confident):
 @pytest.mark.parametrize("text, rule", [
     # the expand check is about an existing buffer, not two operands
     ("RuntimeError: The expanded size of the tensor (5) must match the existing size (8) at non-singleton "
-     "dimension 0.", "kb.operator.tensor_sizes_not_broadcast"),
+     "dimension 0.", "kb.operator.aclnn_shapes_not_broadcast"),
+    # PyTorch's own broadcast message is left to the traceback reading (a framework's defect when raised there)
+    ("RuntimeError: The size of tensor a (64) must match the size of tensor b (128) at non-singleton dimension 3",
+     "kb.operator.aclnn_shapes_not_broadcast"),
     # another library's sentence about an expected dtype
     ("ValueError: column 'label' expected dtype is int but found str in row 3", "kb.operator.aclnn_dtype_expected"),
 ])
