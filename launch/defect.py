@@ -52,10 +52,14 @@ def name_framework_defect(report: Any, lang: str, pasted: Optional[bytes] = None
     if owned is None:
         return
     frame, owner = owned
-    if owner.kind not in ("user", "framework") or deliberate(frame) and owner.kind == "framework":
+    if owner.kind not in ("user", "framework"):
         return
-    entry = defect_meaning(cls, message, owner.package.module if owner.package is not None else None)
+    on_purpose = owner.kind == "framework" and deliberate(frame)
+    entry = None if on_purpose or not candidate(cls) else \
+        defect_meaning(cls, message, owner.package.module if owner.package is not None else None)
     if entry is None:
+        if owner.kind == "framework":  # still worth knowing: whose check or code raised it, and which release
+            _say_framework_raised(finding, lang, frame, owner, on_purpose, version_in(data, owner.package))
         return
     if owner.kind == "user":
         _say_own_code(finding, lang, frame, entry)
@@ -65,8 +69,7 @@ def name_framework_defect(report: Any, lang: str, pasted: Optional[bytes] = None
 
 def _exception(lines: List[str], key: int) -> Optional[Tuple[int, str, str]]:
     """The index, class and message of the exception line nearest ``lines[key]`` (the key line itself, the lines
-    below it when the key line is the quoted statement that failed, then those above it), when its class can be a
-    programming error; None otherwise."""
+    below it when the key line is the quoted statement that failed, then those above it); None when there is none."""
     if not 0 <= key < len(lines):
         return None
     order = [key] + list(range(key + 1, min(len(lines), key + 1 + EXCEPTION_REACH))) \
@@ -74,7 +77,7 @@ def _exception(lines: List[str], key: int) -> Optional[Tuple[int, str, str]]:
     for index in order:
         parsed = exception_of(lines[index])
         if parsed is not None:
-            return (index, *parsed) if candidate(parsed[0]) else None
+            return (index, *parsed)
     return None
 
 
@@ -109,13 +112,26 @@ def _meaning(entry: DefectException, lang: str) -> str:
     return entry.meaning.get("zh" if lang == "zh" else "en")
 
 
+def _seen(lang: str, package: Any, version: Optional[str]) -> str:
+    """The sentence that names the package's release the log shows, or how to see it."""
+    if version:
+        return make_finding("diagnose.framework_version_seen", lang, package=package.name, version=version).title
+    return make_finding("diagnose.framework_version_unseen", lang, package=package.name, dist=package.dists[0]).title
+
+
+def _say_framework_raised(finding: Any, lang: str, frame: Frame, owner: Owner, on_purpose: bool,
+                          version: Optional[str]) -> None:
+    rule = "diagnose.raised_by_framework_check" if on_purpose else "diagnose.raised_in_framework"
+    said = make_finding(rule, lang, package=owner.package.name, func=frame.func, place=f"{owner.inner}:{frame.line}",
+                        seen=_seen(lang, owner.package, version))
+    finding.detail = f"{finding.detail}\n{said.detail}" if finding.detail else said.detail
+
+
 def _name_defect(report: Any, lang: str, frame: Frame, owner: Owner, entry: DefectException,
                  version: Optional[str]) -> None:
     old = report.findings[0]
     package = owner.package
-    seen = make_finding("diagnose.framework_version_seen", lang, package=package.name, version=version).title \
-        if version else make_finding("diagnose.framework_version_unseen", lang, package=package.name,
-                                     dist=package.dists[0]).title
+    seen = _seen(lang, package, version)
     release = (f" {version} " if lang == "zh" else f" {version}") if version else ""
     finding = make_finding(
         "diagnose.framework_defect", lang, file=old.file, line=old.line, cls=entry.name, package=package.name,

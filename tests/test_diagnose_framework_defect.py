@@ -149,7 +149,7 @@ def test_no_defect_is_claimed_for_checked_inputs_other_libraries_or_other_errors
     report = _diagnose(tmp_path, _traceback(SERVE, frame) + error + "\n")
     assert report.root_cause.rule != "diagnose.framework_defect"  # unsure, or a rule that knows the message
     assert all(finding.rule != "diagnose.framework_defect" for finding in report.findings)
-    assert "own code" not in report.findings[0].detail
+    assert "job's own code" not in report.findings[0].detail
 
 
 @pytest.mark.usefixtures("no_rules")  # the version rules read every "module has no attribute": the engine alone
@@ -166,6 +166,18 @@ def test_the_framework_s_own_module_lacking_a_name_and_a_plain_assert_are_defect
     assert report.root_cause.rule == "diagnose.framework_defect" and "MindFormers" in report.findings[0].title
 
 
+@pytest.mark.parametrize("code, words", [
+    ("raise ValueError(f'bad block size {n}')", "own check raised it on purpose, in init at vllm_ascend/worker/worker.py:10"),
+    ("check(x)", "raised inside vLLM Ascend's code, in init at vllm_ascend/worker/worker.py:10"),
+])
+def test_a_framework_s_check_or_code_is_named_in_the_unsure_finding(tmp_path, code, words):
+    frame = (f"{SITE}/vllm_ascend/worker/worker.py", 10, "init", code)
+    report = _diagnose(tmp_path, "vllm_ascend==0.9.0\n" + _traceback(SERVE, frame) + "ValueError: bad block size 17\n")
+    first = report.findings[0]
+    assert first.rule == "diagnose.unknown_error" and report.root_cause.confidence == "unsure"
+    assert words in first.detail and "The log shows vLLM Ascend 0.9.0." in first.detail
+
+
 def test_the_user_s_own_script_is_named_and_stays_unsure(tmp_path):
     frames = (SERVE, ("/home/me/model.py", 10, "forward", "return self.proj(x.hidden)"))
     report = _diagnose(tmp_path, _traceback(*frames) + "AttributeError: 'NoneType' object has no attribute 'hidden'\n")
@@ -176,7 +188,7 @@ def test_the_user_s_own_script_is_named_and_stays_unsure(tmp_path):
 
 def test_an_exception_without_a_traceback_changes_nothing(tmp_path):
     report = _diagnose(tmp_path, "some output\nKeyError: 'layers'\n")
-    assert report.root_cause.rule == "diagnose.unknown_error" and "own code" not in report.findings[0].detail
+    assert report.root_cause.rule == "diagnose.unknown_error" and "code" not in report.findings[0].detail
 
 
 @pytest.mark.parametrize("text, version", [
