@@ -196,6 +196,8 @@ def test_an_exception_without_a_traceback_changes_nothing(tmp_path):
     ("vllm_ascend==0.10.0\n", "0.10.0"),
     ("Name: vllm-ascend\nVersion: 0.8.5rc1\nSummary: x\n", "0.8.5rc1"),
     ("INFO 01-02 [__init__.py:30] vllm_ascend version: 0.9.0 \n", "0.9.0"),
+    ("vLLM Version: 0.9.1\nvLLM Ascend Version: 0.9.1rc1 (git sha: 1a2b3c)\n", "0.9.1rc1"),  # collect_env
+    ("[pip3] torch-npu==2.5.1\n[pip3] vllm_ascend==0.9.2rc1\n", "0.9.2rc1"),
     (f'File "{SITE}/vllm_ascend/x.py", line 3\nmy-vllm-ascend 1.0\n', None),  # a path and a longer name
 ])
 def test_the_release_is_read_from_pip_lines_and_banners(text, version):

@@ -18,9 +18,11 @@ except ImportError:  # pragma: no cover - exercised by the fallback test through
     _re2 = None
 
 
-def any_of(literals: List[str]) -> Any:
+def any_of(literals: List[str], ignore_case: bool = False) -> Any:
     """A search for any of ``literals`` over bytes: google-re2's one pass when installed, else Python's regex."""
     pattern = b"|".join(re.escape(literal.encode("utf-8")) for literal in literals)
+    if ignore_case:
+        pattern = b"(?i:" + pattern + b")"
     if _re2 is None:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
         return re.compile(pattern)
     options = _re2.Options()

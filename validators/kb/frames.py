@@ -245,17 +245,17 @@ MAX_VERSION_HITS = 4096
 
 def version_in(data: bytes, package: FrameworkPackage) -> Optional[str]:
     """The package's version as the log shows it: a pip list or freeze line (``vllm-ascend  0.9.1``,
-    ``vllm_ascend==0.9.1``), a banner (``vllm_ascend version: 0.9.1``) or pip show's ``Name:`` / ``Version:``
-    lines; None when it shows none. The names are found as pip and the frameworks write them (lower case)."""
-    names = sorted({package.module, *package.dists}, key=len, reverse=True)
+    ``[pip3] vllm_ascend==0.9.1``), an environment report or banner (``vLLM Ascend Version: 0.9.1rc1``,
+    ``vllm_ascend version: 0.9.1``) or pip show's ``Name:`` / ``Version:`` lines; None when it shows none."""
+    names = sorted({package.module, *package.dists, package.name}, key=len, reverse=True)
     alternatives = "|".join(re.escape(name) for name in names)
     shown = re.compile((r"(?m)^Name: ?(?i:" + alternatives + r")[ \t]*\r?\nVersion: ?" + _VERSION).encode())
     found = shown.search(data) if b"Name:" in data else None
     if found is not None:
         return found.group(1).decode("ascii")
-    inline = re.compile((r"(?:" + alternatives + r")(?:[ _]version)?[ \t]{0,40}(?:==|:|=|[ \t])[ \t]{0,40}"
+    inline = re.compile((r"(?i:" + alternatives + r")(?:[ _](?i:version))?[ \t]{0,40}(?:==|:|=|[ \t])[ \t]{0,40}"
                          + _VERSION).encode())
-    following = offsets(any_of(names), data, len(data))
+    following = offsets(any_of(names, ignore_case=True), data, len(data))
     at = following(0)
     for _ in range(MAX_VERSION_HITS):
         if at is None:
