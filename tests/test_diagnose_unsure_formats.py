@@ -211,3 +211,21 @@ def test_the_line_that_says_why_under_an_exception_is_the_key_line(tmp_path: Pat
     root = report.root_cause
     assert root is not None and root.rule == "diagnose.unknown_error" and root.line == line, root
     assert words in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_post_pasted_from_its_markdown_source_is_read_unescaped(tmp_path: Path):
+    from mindpilot.validators.kb.keyline import key_text
+
+    assert key_text(r"\[ERROR\] GIZMO(1,python): lane 4 failed") == "[ERROR] GIZMO(1,python): lane 4 failed"
+    assert key_text(r"D:\envs\site-packages\gizmo\_check.py") == r"D:\envs\site-packages\gizmo\_check.py"
+    report = _report(tmp_path / "post.log", (
+        "\\[INFO\\] GIZMO(1,python):2026-03-01-10:00:00.000.000 [a.cc:1] start\n"
+        "\\[ERROR\\] DEVICE(1,python):2026-03-01-10:00:01.000.000 [stream.cc:241] SyncStream] Call runtime "
+        "aclrtSynchronizeGizmo failed\n"
+        "\\----------------------------------------------------\n\\- Ascend Error Message:\n"
+        "\\----------------------------------------------------\nEE9999: Inner Error!\n"
+        "EE9999 The error from device(chipId:3), gizmo lane wait timeout occurred during task execution\n"))
+    root = report.root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 7, root
+    assert "gizmo lane wait timeout" in root.title, root

@@ -43,9 +43,17 @@ _ANY_WRAPPER = re.compile("|".join(f"(?:{wrapper.pattern})" for wrapper in _WRAP
 """One pass over every wrapping: most lines have none, and one failed match is cheaper than seven."""
 
 
+_MARKDOWN_ESCAPE = re.compile(r"\\([\[\]\-*_#>+|`!(){}.])")
+"""A backslash before punctuation in a post's Markdown source (a backslash before ``- Ascend Error Message:``
+or before each bracket of ``[ERROR]``)."""
+
+
 def key_text(text: str) -> str:
-    """``text`` without its wrappings, for matching (at most :data:`MAX_PREFIXES` removed)."""
+    """``text`` without its wrappings, for matching (at most :data:`MAX_PREFIXES` removed). A line pasted from a
+    post's Markdown source (it starts with a backslash before ``-`` or ``[``) is read with its escapes undone."""
     line = text.strip()
+    if line[:1] == "\\" and _MARKDOWN_ESCAPE.match(line):
+        line = _MARKDOWN_ESCAPE.sub(r"\1", line)
     if "[PID:" in line:
         line = _CANN8.sub(lambda found: found.group(1) + ": ", line)
     for _ in range(MAX_PREFIXES):
@@ -208,7 +216,7 @@ _BANNER = re.compile(r"[\W_]*(?:\[[^\]]{0,40}\][\W_]*)+|[\W_]{3,}")
 a message and says nothing itself."""
 
 
-_ASCEND_SECTION = re.compile(r"\s*-\s*Ascend Error Message\s*:", re.IGNORECASE)
+_ASCEND_SECTION = re.compile(r"\s*\\?-\s*Ascend Error Message\s*:", re.IGNORECASE)
 """MindSpore's section of an exception's message that holds CANN's own lines (``- Ascend Error Message:``)."""
 
 
