@@ -73,6 +73,7 @@ def test_a_rule_that_names_the_cause_keeps_it_and_the_chip_follows(tmp_path):
 @pytest.mark.parametrize("text, module", [
     ("[2025-01-01] sglang server start\n" + "E: device Ascend310P3 selected\n", "sglang"),
     ("INFO mindspeed.patch_utils applied\n" + NPU_SMI.format(chip="910A   "), "mindspeed"),
+    ("import torch_npu\nsoc_version: Ascend310B4\n", "torch_npu"),
 ])
 def test_other_stacks_on_chips_their_documentation_leaves_out(tmp_path, text, module):
     report = _diagnose(tmp_path, text + "Traceback (most recent call last):\n  File \"/x/y.py\", line 1, in f\n"

@@ -183,7 +183,8 @@ def test_the_user_s_own_script_is_named_and_stays_unsure(tmp_path):
     report = _diagnose(tmp_path, _traceback(*frames) + "AttributeError: 'NoneType' object has no attribute 'hidden'\n")
     first = report.findings[0]
     assert report.root_cause.rule == "diagnose.unknown_error" and report.root_cause.confidence == "unsure"
-    assert "the job's own code, not in a framework: /home/me/model.py:10, in forward" in first.detail
+    assert "most likely in the job's own code (or a framework's source folder): /home/me/model.py:10, in forward" \
+        in first.detail
 
 
 def test_an_exception_without_a_traceback_changes_nothing(tmp_path):
