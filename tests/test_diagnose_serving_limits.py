@@ -52,6 +52,11 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.serving.mindie_config_value_invalid", ["maxN", "config.json"]),
     ("[2025-06-01 10:20:00.125+08:00] [9120] [9190] [endpoint] [ERROR] [single_llm_decode_req_handler.cpp:332] : "
      "Pull kv failed reversibly. cmpl-1", "kb.serving.pd_kv_pull_failed", ["kv_trans_timeout"]),
+    # a plug-in class its vLLM has made abstract methods for: the versions are not a pair
+    ("TypeError: Can't instantiate abstract class NPUWorker with abstract method get_kv_connector_handshake_metadata",
+     "kb.serving.plugin_call_mismatch", ["pip show vllm vllm-ascend"]),
+    ("TypeError: Can't instantiate abstract class NPUPlatform without an implementation for abstract method "
+     "'get_attn_backend_cls'", "kb.serving.plugin_call_mismatch", ["pip show vllm vllm-ascend"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -88,6 +93,8 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
      "kb.serving.ray_placement_group_unready"),
     ("[2025-06-01 10:00:00.123+08:00] [3321] [3321] [llm] [INFO] [model_deploy_config.cpp:99] : "
      "CheckIfParallelInfoIsValid: tp is 8", "kb.serving.mindie_config_value_invalid"),
+    # a user's own abstract class is not a plug-in paired with the wrong vLLM
+    ("TypeError: Can't instantiate abstract class Base with abstract method forward", "kb.serving.plugin_call_mismatch"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
