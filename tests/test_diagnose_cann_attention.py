@@ -75,6 +75,16 @@ def detail_line(message: str, op: str = "FlashAttentionScore") -> str:
                   "FusedInferAttentionScoreV2"),
      "kb.operator.flash_attention_kd_lt_vd", ["kD=128", "vD=192"]),
     (tiling_block("dSize is not in range:(0, 512]."), "kb.operator.flash_attention_head_dims_refused", ["768"]),
+    # the paged KV cache's block size and dtype (vLLM / MindIE paths)
+    (tiling_block("blockSize=72, it need align to 16 when kv dtype is fp16/bf16.", "IncreFlashAttentionV4"),
+     "kb.operator.attention_kv_block_size_refused", ["--block-size 128"]),
+    (tiling_block("blockSize(64) only support 128 and 512 in GQA.", "IncreFlashAttentionV4"),
+     "kb.operator.attention_kv_block_size_refused", ["128"]),
+    (tiling_block("when kv_dtype is DT_INT8, 32 / sizeof(kv_dtype) is 32, block_size % (32 / sizeof(kv_dtype)) "
+                  "should be 0.", "FusedInferAttentionScoreV2"), "kb.operator.attention_kv_block_size_refused",
+     ["128"]),
+    (tiling_block("queryRope(DT_FLOAT16) and query(DT_BF16) must have same dType", "FusedInferAttentionScoreV2"),
+     "kb.operator.attention_kv_dtype_refused", ["--kv-cache-dtype"]),
     ("[ERROR] PagedAttentionOperation_0 headSize of key and value should be no greater than 256",
      "kb.operator.flash_attention_head_dims_refused", ["256"]),
 ])
@@ -92,6 +102,9 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     (tiling_block("selectedBlockSize [20] should be multiple of 16!"), "kb.operator.attention_head_num_mismatch"),
     (tiling_block("compressBlockSize must be a multiple of 16, but got compressBlockSize=20"),
      "kb.operator.attention_kv_heads_not_divisor"),
+    # a block size of another operator family
+    (tiling_block("compressBlockSize must be a multiple of 16 and compressBlockSize must not be greater than 128"),
+     "kb.operator.attention_kv_block_size_refused"),
     # an application's own sparse-mode message without the operator's wording
     ("ValueError: unknown sparse mode 'block' in config", "kb.operator.attention_sparse_mode_refused"),
 ])

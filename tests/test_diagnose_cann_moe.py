@@ -25,6 +25,8 @@ def ez9999(message: str, op: str) -> str:
      "kb.operator.moe_routing_input_not_2d", ["expert_idx", "view(-1"]),
     (ez9999("The expanded_x of input should be 2D tensor when drop_pad_mode is 0 or 2.", "MoeFinalizeRoutingV2"),
      "kb.operator.moe_routing_input_not_2d", ["expanded_x"]),
+    ("RuntimeError: Input tensor 'x' must be 2-dimensional, but got dimension 3",
+     "kb.operator.moe_routing_input_not_2d", ["x"]),
     (ez9999("k is: 9, expert num is: 8, k cannot be greater than expert num.", "MoeGatingTopK"),
      "kb.operator.moe_gating_config_refused", ["top_k"]),
     (ez9999("k_group * group expert count is: 6, but it must be greater than or equal to k: 8.", "MoeGatingTopK"),
