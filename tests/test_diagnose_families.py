@@ -48,6 +48,11 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.launch.ms_rank_env_not_exported", ["RANK_ID"]),
     ("ValueError: batch size 6 should be a multiple of dataset shard number 4. You should change the args: "
      "per_batch_size.", "kb.parallel.mf_batch_not_divisible_dp", ["6", "4"]),
+    ("ValueError: For 'Dense', the param_shape is (1000, 512) and the setting param_strategy is (3, 1). The "
+     "param_shape[0]: 1000 cannot be divisible by param_strategy[0]: 3.", "kb.parallel.ms_strategy_not_divisible",
+     ["divisible"]),
+    ("ValueError: The global rank must be smaller than device number, the global rank is 8, the device num is 8",
+     "kb.launch.ms_rank_ge_device_num", ["device_num"]),
     # the user's own exception inside a GeneratorDataset's Python Call Stack names the cause
     ("RuntimeError: Exception thrown from user defined Python function in dataset.\n\n"
      "- Python Call Stack: \nTraceback (most recent call last):\n  File \"data.py\", line 30, in __getitem__\n"
@@ -101,6 +106,8 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
      "kb.data.ms_user_code_exception"),
     ("[INFO] MD(1,python):2025 [map_op.cc:120] map operation: [Decode] started with 8 workers",
      "kb.data.ms_map_transform_failed"),
+    ("[INFO] PARALLEL(1,f,python):2025 [ops_info/matmul_info.cc:90] InferDevMatrixShape] MatMulInfo00: The strategy "
+     "in process is ((2, 1), (1, 4))", "kb.parallel.ms_operator_strategy_rejected"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
