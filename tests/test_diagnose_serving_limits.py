@@ -57,6 +57,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.serving.plugin_call_mismatch", ["pip show vllm vllm-ascend"]),
     ("TypeError: Can't instantiate abstract class NPUPlatform without an implementation for abstract method "
      "'get_attn_backend_cls'", "kb.serving.plugin_call_mismatch", ["pip show vllm vllm-ascend"]),
+    ("jinja2.exceptions.TemplateError: After the optional system message, conversation roles must alternate user and "
+     "assistant roles except for tool calls and results.", "kb.serving.chat_template_refused_messages",
+     ["--chat-template"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -95,6 +98,8 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
      "CheckIfParallelInfoIsValid: tp is 8", "kb.serving.mindie_config_value_invalid"),
     # a user's own abstract class is not a plug-in paired with the wrong vLLM
     ("TypeError: Can't instantiate abstract class Base with abstract method forward", "kb.serving.plugin_call_mismatch"),
+    # a template that does not parse is another error than a template refusing the messages
+    ("jinja2.exceptions.TemplateSyntaxError: unexpected '}'", "kb.serving.chat_template_refused_messages"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
