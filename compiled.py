@@ -50,6 +50,7 @@ COMPILED_TYPES = frozenset({
     "mindpilot.validators.kb.codes:CodeBook", "mindpilot.validators.kb.codes:CodeText",
     "mindpilot.validators.kb.frames:DefectException", "mindpilot.validators.kb.frames:FrameworkCode",
     "mindpilot.validators.kb.frames:FrameworkPackage", "mindpilot.validators.kb.frames:RuntimePath",
+    "mindpilot.validators.kb.pairs:VersionPair", "mindpilot.validators.kb.pairs:VersionPairs",
     "mindpilot.validators.kb.support:Chip", "mindpilot.validators.kb.support:ChipSupport",
     "mindpilot.validators.kb.support:StackSupport", "mindpilot.validators.kb.support:SupportMatrix",
     "mindpilot.validators.kb.model:Context", "mindpilot.validators.kb.model:KbPattern",
@@ -239,14 +240,14 @@ def _loaders() -> list:
     from mindpilot.presets import models, reasons
     from mindpilot.validators import catalog, knowledge, stacks
     from mindpilot.validators.check import grpo, model, path_reads, pynative
-    from mindpilot.validators.kb import codes, frames, support
+    from mindpilot.validators.kb import codes, frames, pairs, support
     from mindpilot.validators.kb import knowledge as kb
     from mindpilot.validators.probe import demo
 
     return [wording.load_all, reasons.reason_texts, models.load_catalogue, demo.load_demo_environment, kb.load_kb,
             stacks.load_stacks, catalog.load_catalog, model.model_classes, grpo.grpo_schema, pynative.pynative_schema,
             failures._load_patterns, knowledge.table_date, path_reads.path_reads, codes._load_codebook,
-            frames.load_framework_code, support.load_support_matrix]
+            frames.load_framework_code, support.load_support_matrix, pairs.load_version_pairs]
 
 
 def compile_all() -> Dict[str, str]:

@@ -146,6 +146,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     if any(route.kind not in (SCRIPT, CONFIG, PRESET) for route in routes):
         from mindpilot.launch.chip_support import name_unsupported_chip
         from mindpilot.launch.defect import name_framework_defect
+        from mindpilot.launch.version_pairs import name_unpaired_versions
         from mindpilot.launch.postmortem import add_live_view_findings, point_at_the_details, \
             prefer_exception_to_catch_all
 
@@ -153,6 +154,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         point_at_the_details(report, pasted)
         add_live_view_findings(report, lang, pasted)
         name_framework_defect(report, lang, pasted)
+        name_unpaired_versions(report, lang, pasted)
         name_unsupported_chip(report, lang, pasted)
     scripts = {route.path for route in routes if route.kind == SCRIPT}
     for finding in report.findings:

@@ -64,7 +64,7 @@ def test_nothing_is_said_when_the_release_supports_the_chip_or_is_not_known(tmp_
 def test_a_rule_that_names_the_cause_keeps_it_and_the_chip_follows(tmp_path):
     text = NPU_SMI.format(chip="910ProB") + FAILURE.replace(
         "RuntimeError: call aclnnSwiGlu failed, detail:EZ9999",
-        "torch.OutOfMemoryError: NPU out of memory. Tried to allocate 2.00 GiB (NPU 0; 32.00 GiB total capacity)")
+        "ImportError: libascend_hal.so: cannot open shared object file: No such file or directory")
     report = _diagnose(tmp_path, text)
     assert report.root_cause.rule.startswith("kb.") and report.root_cause.confidence == "confident"
     assert report.findings[1].rule == "diagnose.chip_unsupported"

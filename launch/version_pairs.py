@@ -1,0 +1,57 @@
+"""A failing log whose releases are not a pair (vLLM Ascend 0.9.1rc1 on vLLM 0.9.2, torch_npu 2.1.0 on torch
+2.5.1): say so, with the release that goes with it.
+
+The pairs and the stacks' naming rules are :mod:`mindpilot.validators.kb.pairs`. Over an unsure or likely root
+cause the finding becomes the root cause, said as likely (a plug-in built for another release fails in many
+ways, whatever its message); under a rule that names the cause it is listed just after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from mindpilot.launch.failure_lines import read_region
+from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.kb.pairs import Unpaired, unpaired_in
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
+
+RULE = "diagnose.versions_unpaired"
+
+
+def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
+    """Add the finding (see the module docstring) to a report with a root cause."""
+    root = report.root_cause
+    if root is None or root.file is None:
+        return
+    scanned = next((entry for entry in report.files if entry.file == root.file), None)
+    region = read_region(scanned, pasted) if scanned is not None else None
+    if region is None:
+        return
+    found = unpaired_in(region[0])
+    if found is None:
+        return
+    old = report.findings[0] if report.findings else None
+    finding = _finding(lang, found, root, old)
+    if root.confidence == CONFIDENT:
+        report.findings.insert(1, finding)
+        return
+    for earlier in report.findings:
+        if getattr(earlier, "root_cause", False):
+            earlier.root_cause = False
+        earlier.__dict__.pop("confidence", None)
+    finding.__dict__.update({"root_cause": True, "confidence": LIKELY})
+    report.findings.insert(0, finding)
+    report.root_cause = RootCause(rank=root.rank, rule=RULE, file=root.file, line=root.line, title=finding.title,
+                                  time=root.time, confidence=LIKELY)
+
+
+def _finding(lang: str, found: Unpaired, root: Any, old: Any) -> Any:
+    """The finding, on the root cause's line (the failure)."""
+    text = (getattr(old, "text", None) or getattr(old, "matched", None)) if old is not None else None
+    return make_finding(RULE, lang, file=root.file, line=root.line, first=found.first.name,
+                        first_version=found.first_version, second=found.second.name,
+                        second_version=found.second_version, wanted=found.wanted, naming=found.pair.rule.get(lang),
+                        second_dist=found.second.dists[0],
+                        extra={"rank": root.rank, "matched": text, "text": text,
+                               "versions": {found.pair.first: found.first_version,
+                                            found.pair.second: found.second_version}})
