@@ -62,6 +62,7 @@ def test_chinese_texts_name_the_package_and_the_unshown_release(tmp_path):
     ("/root/LLaMA-Factory/src/llamafactory/train/sft/workflow.py", "llamafactory", "llamafactory/train/sft/workflow.py"),
     ("/home/ma-user/MindSpeed-LLM/mindspeed_llm/training/utils.py", "mindspeed_llm", "mindspeed_llm/training/utils.py"),
     (f"{SITE}/swift/llm/train/sft.py", "swift", "swift/llm/train/sft.py"),
+    (f"{SITE}/vllm_ascend-0.9.1-py3.10.egg/vllm_ascend/x.py", "vllm_ascend", "vllm_ascend/x.py"),
     ("/opt/conda/lib/python3.9/dist-packages/mindformers/trainer/base_trainer.py", "mindformers",
      "mindformers/trainer/base_trainer.py"),
 ])
@@ -79,6 +80,7 @@ def test_site_packages_and_editable_checkouts_are_the_framework_s_code(path, mod
     ("/usr/lib/python3.10/functools.py", "runtime"),
     ("<frozen importlib._bootstrap>", "runtime"),
     (f"{SITE}/datasets/arrow_dataset.py", "library"),
+    ("/root/.cache/huggingface/modules/transformers_modules/Qwen-7B/modeling_qwen.py", "library"),  # remote code
 ])
 def test_other_code_is_the_user_s_a_runtime_s_or_another_library_s(path, kind):
     assert owner_of(path).kind == kind

@@ -40,6 +40,10 @@ _FORWARDS = re.compile(r"\(\s*\*\w+\s*,\s*\*\*\w+\s*\)")
 went wrong."""
 _PACKAGES_DIR = re.compile(r"/(?:site|dist)-packages/")
 _STDLIB = re.compile(r"/lib/python\d\.\d+/")
+_EGG = re.compile(r"^[^/]+\.egg/")
+"""An egg's folder under site-packages (``vllm_ascend-0.9.1-py3.10.egg/vllm_ascend/...``)."""
+_DOWNLOADED = re.compile(r"/(?:transformers_modules|modelscope_modules)/|/\.cache/(?:huggingface|modelscope)/")
+"""Python files a model repository ships and the hub client runs (``trust_remote_code``)."""
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,11 @@ def owner_of(path: str) -> Owner:
     """Who owns the code at ``path`` (see :class:`Owner`)."""
     packages, runtimes, _ = _data()
     path = path.replace("\\", "/")
+    if _DOWNLOADED.search(path):
+        return Owner("library")  # a model's own code, fetched with trust_remote_code: neither the job's nor a framework's
     found = _PACKAGES_DIR.search(path)
     if found is not None:
-        inner = path[found.end():]
+        inner = _EGG.sub("", path[found.end():])
         if inner.startswith(runtimes):
             return Owner("runtime")
         top = inner.split("/", 1)[0].split(".", 1)[0]
