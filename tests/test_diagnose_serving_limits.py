@@ -74,6 +74,7 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
      "VLLM_ASCEND_ENABLE_FUSED_MC2 by setting it to 0.", "kb.serving.ascend_env_switch_not_applicable"),
 ])
 def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
+    # (the child-process-gone lines below are consequences: the error above them is the root cause)
     assert _diagnose(tmp_path, text).root_cause.rule == specific
 
 
