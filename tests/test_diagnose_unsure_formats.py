@@ -229,3 +229,17 @@ def test_a_post_pasted_from_its_markdown_source_is_read_unescaped(tmp_path: Path
     root = report.root_cause
     assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 7, root
     assert "gizmo lane wait timeout" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_vllm_omni_stage_prefix_is_a_wrapping_and_its_info_lines_are_quiet(tmp_path: Path):
+    from mindpilot.validators.kb.keyline import key_text, quiet_level
+
+    assert key_text("[Stage-1] ERROR 04-18 15:43:35 [multiproc_executor.py:800] ValueError: lane 4") == "ValueError: lane 4"
+    assert quiet_level("[Stage-0] INFO 04-18 15:43:30 [loader.py:10] optional gizmo plugin failed to load")
+    info = "[Stage-0] INFO 04-18 15:43:30 [loader.py:10] optional gizmo plugin failed to load, skipping\n"
+    assert _report(tmp_path / "info.log", info).root_cause is None
+    report = _report(tmp_path / "stage.log", info + "[Stage-1] ERROR 04-18 15:43:35 [multiproc_executor.py:800] "
+                     "gizmo lane 4 refused the worker\n")
+    root = report.root_cause
+    assert root is not None and root.line == 2 and root.title.startswith("gizmo lane 4"), root

@@ -1,8 +1,8 @@
 """The message of a log line, whatever wrapped it: launcher, rank, logger and CANN 8 prefixes removed.
 
 The same error reaches users in many wrappings: ``[rank3]: RuntimeError: ...`` (torchrun), ``(VllmWorker
-rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM), ``2025-11-19 11:14:59.028 | ERROR | mod:f:95
-| ...`` (loguru), ``svc   | ...`` (docker compose), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
+rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM; vLLM-Omni puts ``[Stage-1]`` first),
+``2025-11-19 11:14:59.028 | ERROR | mod:f:95 | ...`` (loguru), ``svc   | ...`` (docker compose), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
 ``E1212 10:00:00.123456 7 a.cc:1]``, ``ERROR:root:`` (Python logging's default), leading spaces of a pasted
 traceback, a ``【BUG】：`` tag, ``grep -rn``'s ``plog/plog-1.log:14:`` before each line it found,
 and CANN 8's ``EI0006: [PID: 1234] 2025-...-10:00:00.123.456 Getting socket ...`` where the process id and
@@ -28,6 +28,7 @@ _WRAPPERS = (
     re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [\w./-]+:\d+\] "),  # glog (Ray, gRPC): E1212 10:00:00.123456 7 a.cc:1]
     re.compile(r"(?:CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.-]*:(?=\S)"),  # Python logging's default: ERROR:root:...
     re.compile(r"\((?:\w+ )?(?:rank|pid)=\d+[^)]{0,60}\)\s?"),  # vLLM: (VllmWorker rank=0 pid=123)
+    re.compile(r"\[Stage-\d+\]\s?"),  # vLLM-Omni's stage of a multi-stage pipeline: [Stage-1] ERROR 04-18 ...
     re.compile(r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[[^\]]{0,80}\] "),  # vLLM
     re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)? \| ?\w+\s*\| [^|]{0,120}\| ?"),  # loguru
     re.compile(r"[\w.-]{1,64}\s+\| (?=\S)"),  # docker compose: service   | ...
@@ -66,11 +67,12 @@ def key_text(text: str) -> str:
 
 
 _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
-_QUIET_WRAPPED = re.compile(r"(?:^|\) )(?:WARNING|INFO|DEBUG) \d\d-\d\d |\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
+_QUIET_WRAPPED = re.compile(r"(?:^|\) |^\[Stage-\d+\] )(?:WARNING|INFO|DEBUG) \d\d-\d\d |"
+                            r"\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
                             r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} |"
                             r"^(?:\[rank\s?\d+\]:\s?)?\[[IW]\d{3,4} \d\d:\d\d:\d\d\.\d{6,9} ")
-"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``), loguru (``| INFO     |``), Python logging's default format
-(``WARNING:root:``), glog (``W1212 10:00:00.123456``) and PyTorch c10 (``[rank0]:[W731 07:57:56.838912403
+"""vLLM (``INFO 12-01 10:00:00 [x.py:1]``, after vLLM-Omni's ``[Stage-1]`` too), loguru (``| INFO     |``), Python
+logging's default format (``WARNING:root:``), glog (``W1212 10:00:00.123456``) and PyTorch c10 (``[rank0]:[W731 07:57:56.838912403
 file:335]``) levels below ERROR."""
 
 
