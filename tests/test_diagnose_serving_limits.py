@@ -60,6 +60,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("jinja2.exceptions.TemplateError: After the optional system message, conversation roles must alternate user and "
      "assistant roles except for tool calls and results.", "kb.serving.chat_template_refused_messages",
      ["--chat-template"]),
+    ("[2025-06-01 10:00:00.123+08:00] [4410] [4410] [llm] [ERROR] [file_utils.cpp:313] : Check path: "
+     "model.safetensors.index.json failed, by: The file: model.safetensors.index.json is a link.",
+     "kb.serving.mindie_file_check_failed", ["chmod 640"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -101,6 +104,9 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
     ("TypeError: Can't instantiate abstract class Base with abstract method forward", "kb.serving.plugin_call_mismatch"),
     # a template that does not parse is another error than a template refusing the messages
     ("jinja2.exceptions.TemplateSyntaxError: unexpected '}'", "kb.serving.chat_template_refused_messages"),
+    # MindIE's daemon kills its own process group after the endpoint failed: the shell's Killed is not memory
+    ("[2025-06-01 10:00:01.500+08:00] [4410] [4420] [server] [ERROR] [llm_daemon.cpp:319] : Failed to init endpoint! "
+     "Please check the service log or console output.\nKilled", "kb.runtime.process_killed"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
