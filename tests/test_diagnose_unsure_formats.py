@@ -243,3 +243,15 @@ def test_vllm_omni_stage_prefix_is_a_wrapping_and_its_info_lines_are_quiet(tmp_p
                      "gizmo lane 4 refused the worker\n")
     root = report.root_cause
     assert root is not None and root.line == 2 and root.title.startswith("gizmo lane 4"), root
+
+
+def test_a_consequence_groups_title_is_filled_from_its_first_hit(tmp_path: Path):
+    report = _report(tmp_path / "serve.log", "ValueError: Unknown gizmo_config keys: [lane]\n"
+                     "TimeoutError: RPC call to execute_model timed out.\n")
+    titles = [group.title for group in report.consequences]
+    assert titles and not any("{" in title for title in titles), titles
+    assert any("execute_model" in title for title in titles), titles
+    from mindpilot.validators.kb.diagnose import filled_title
+
+    assert filled_title("waiting for the workers' {method} (a consequence)", None) == \
+        "waiting for the workers' (a consequence)"

@@ -20,7 +20,7 @@ from mindpilot.validators.kb.installed import installed_for
 from mindpilot.validators.kb.keyline import key_text, line_rank, quiet_level
 from mindpilot.validators.kb.knowledge import KnowledgeBase, load_kb_for_logs
 from mindpilot.validators.kb.hits import rule_finding
-from mindpilot.validators.kb.model import KbRule
+from mindpilot.validators.kb.model import PLACEHOLDER, KbRule
 from mindpilot.validators.kb.report import (CONFIDENT, LIKELY, ConsequenceGroup, DiagnoseReport, RootCause,
                                             ScannedFile)
 from mindpilot.validators.kb.scan import Scanner, decode, scan_lines
@@ -272,8 +272,10 @@ class _Run:
         for agg in sorted(aggs, key=_time_order):
             if not agg.rule.consequence:
                 continue
-            group = groups.setdefault(agg.rule.id, ConsequenceGroup(rule=agg.rule.id,
-                                                                    title=agg.rule.title.get(self.lang)))
+            group = groups.get(agg.rule.id)
+            if group is None:  # the earliest hit's words fill the title's {placeholders}
+                group = groups[agg.rule.id] = ConsequenceGroup(
+                    rule=agg.rule.id, title=filled_title(agg.rule.title.get(self.lang), self._groups_of(agg)))
             group.files += 1
             group.count += agg.count
             if agg.rank is not None and agg.rank not in group.ranks:
@@ -281,6 +283,17 @@ class _Run:
         for group in groups.values():
             group.ranks.sort()
         return list(groups.values())
+
+
+def filled_title(title: str, groups: Optional[Dict[str, str]]) -> str:
+    """A rule's title with its ``{name}`` placeholders filled from ``groups``; a name with no value is left out
+    (with the space before it), never shown as braces."""
+    if "{" not in title:
+        return title
+    values = groups or {}
+    filled = PLACEHOLDER.sub(lambda found: values.get(found.group(1)) or "" if found.group(1) else found.group(0),
+                             title)
+    return re.sub(r" {2,}", " ", filled).strip()
 
 
 RAISE_REACH = 6
