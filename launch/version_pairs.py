@@ -1,5 +1,5 @@
 """A failing log whose releases are not a pair (vLLM Ascend 0.9.1rc1 on vLLM 0.9.2, torch_npu 2.1.0 on torch
-2.5.1): say so, with the release that goes with it.
+2.5.1, MindFormers 1.8.0 on MindSpore 2.6.0): say so, with the release that goes with it.
 
 The pairs and the stacks' naming rules are :mod:`mindpilot.validators.kb.pairs`. Over an unsure or likely root
 cause the finding becomes the root cause, said as likely (a plug-in built for another release fails in many
@@ -12,10 +12,11 @@ from typing import Any, Optional
 
 from mindpilot.launch.failure_lines import read_region
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.pairs import Unpaired, unpaired_in
+from mindpilot.validators.kb.pairs import StackUnpaired, Unpaired, stack_unpaired_in, unpaired_in
 from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
 
 RULE = "diagnose.versions_unpaired"
+STACK_RULE = "diagnose.stack_unpaired"
 
 
 def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
@@ -27,11 +28,15 @@ def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = Non
     region = read_region(scanned, pasted) if scanned is not None else None
     if region is None:
         return
-    found = unpaired_in(region[0])
-    if found is None:
-        return
     old = report.findings[0] if report.findings else None
-    finding = _finding(lang, found, root, old)
+    found = unpaired_in(region[0])
+    if found is not None:
+        finding = _finding(lang, found, root, old)
+    else:
+        needs = stack_unpaired_in(region[0])
+        if needs is None:
+            return
+        finding = _stack_finding(lang, needs, root, old)
     if root.confidence == CONFIDENT:
         report.findings.insert(1, finding)
         return
@@ -41,13 +46,29 @@ def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = Non
         earlier.__dict__.pop("confidence", None)
     finding.__dict__.update({"root_cause": True, "confidence": LIKELY})
     report.findings.insert(0, finding)
-    report.root_cause = RootCause(rank=root.rank, rule=RULE, file=root.file, line=root.line, title=finding.title,
+    report.root_cause = RootCause(rank=root.rank, rule=finding.rule, file=root.file, line=root.line, title=finding.title,
                                   time=root.time, confidence=LIKELY)
+
+
+def _quoted(old: Any) -> Optional[str]:
+    return (getattr(old, "text", None) or getattr(old, "matched", None)) if old is not None else None
+
+
+def _stack_finding(lang: str, needs: StackUnpaired, root: Any, old: Any) -> Any:
+    """The finding for a release whose requirements the other release misses, on the root cause's line."""
+    text = _quoted(old)
+    alternatives = [part.strip() for part in needs.spec.split("||")]
+    spec = (" 或 " if lang == "zh" else " or ").join(alternatives)
+    return make_finding(STACK_RULE, lang, file=root.file, line=root.line, anchor=needs.anchor.name,
+                        anchor_version=needs.anchor_version, needed=needs.needed.name, spec=spec,
+                        install=alternatives[0], seen=needs.seen, dist=needs.needed.dists[0],
+                        extra={"rank": root.rank, "matched": text, "text": text, "stack": needs.stack.id,
+                               "versions": {needs.anchor.module: needs.anchor_version, needs.needed.module: needs.seen}})
 
 
 def _finding(lang: str, found: Unpaired, root: Any, old: Any) -> Any:
     """The finding, on the root cause's line (the failure)."""
-    text = (getattr(old, "text", None) or getattr(old, "matched", None)) if old is not None else None
+    text = _quoted(old)
     return make_finding(RULE, lang, file=root.file, line=root.line, first=found.first.name,
                         first_version=found.first_version, second=found.second.name,
                         second_version=found.second_version, wanted=found.wanted, naming=found.pair.rule.get(lang),

@@ -70,3 +70,24 @@ def test_every_pair_names_known_packages_with_a_source():
     packages = packages_by_module()
     for pair in load_version_pairs().pairs:
         assert pair.first in packages and pair.second in packages and pair.source and pair.same >= 1
+
+
+def test_a_release_whose_own_requirements_the_other_release_misses(tmp_path):
+    # MindFormers 1.8.0 requires MindSpore ~=2.7.2 (its METADATA and VERSION_MAP.json, in the version stacks).
+    report = _diagnose(tmp_path, "mindformers 1.8.0\nmindspore 2.6.0\n" + FAILURE)
+    first = report.findings[0]
+    assert (report.root_cause.rule, report.root_cause.confidence) == ("diagnose.stack_unpaired", "likely")
+    assert first.title == "MindFormers 1.8.0 requires MindSpore ~=2.7.2, and the log shows MindSpore 2.6.0"
+    assert 'pip install "mindspore~=2.7.2"' in first.fix
+
+
+@pytest.mark.parametrize("head", [
+    "mindformers 1.8.0\nmindspore 2.7.2\n",  # what it requires
+    "mindformers 1.8.0\n",  # the other side not shown
+    "mindformers 0.0.1\nmindspore 2.6.0\n",  # a release no row knows
+    "mindformers 1.8.0\nmindspore 2.8.0.dev20260101\n",  # a development build
+])
+def test_stack_requirements_that_are_met_or_cannot_be_judged(head):
+    from mindpilot.validators.kb.pairs import stack_unpaired_in
+
+    assert stack_unpaired_in((head + FAILURE).encode()) is None

@@ -3,14 +3,15 @@
 Many failures on Ascend are a plug-in built for another release of what it plugs into: an attribute the other side
 no longer has, an argument it does not take, a symbol it does not export. When a log shows both releases
 (a pip list, an environment report, a banner) the stacks' own naming rule tells whether they are a pair.
-The pairs are data, ``validators/data/version_pairs.yaml``; :mod:`mindpilot.launch.version_pairs` adds the
-finding.
+The pairs are data, ``validators/data/version_pairs.yaml``; a release's own requirements of another package
+(MindFormers of MindSpore) come from the version stacks, ``validators/data/stacks.yaml``.
+:mod:`mindpilot.launch.version_pairs` adds the finding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -99,3 +100,69 @@ def _wanted(pair: VersionPair, first_version: str, second_version: str) -> Optio
     if tuple(second.release[:pair.same]) + (0,) * (pair.same - len(second.release[:pair.same])) == wanted:
         return None
     return ".".join(str(number) for number in wanted)
+
+
+@dataclass
+class StackUnpaired:
+    """A release whose own requirements (a row of the version stacks) the log's other release does not meet."""
+
+    stack: Any
+    """The :class:`~mindpilot.validators.stacks.Stack` whose anchor release the log shows."""
+    anchor: FrameworkPackage
+    anchor_version: str
+    needed: FrameworkPackage
+    spec: str
+    """What the anchor release requires of ``needed`` (PEP 440)."""
+    seen: str
+    """The release of ``needed`` the log shows."""
+
+
+def stack_unpaired_in(data: bytes) -> Optional[StackUnpaired]:
+    """The first known stack (``validators/data/stacks.yaml``) whose anchor release the log shows with another
+    package's release that this anchor's requirements exclude (MindFormers 1.8.0 with MindSpore 2.6.0), or None.
+    Only requirements the release states as a range (its package metadata, its version map) are read."""
+    from mindpilot.validators.stacks import load_stacks, normalize, requirement_fits
+
+    seen: Dict[str, Optional[str]] = {}
+
+    def version_of(name: str) -> Optional[str]:
+        if name not in seen:
+            seen[name] = version_in(data, _package(name))
+        return seen[name]
+
+    for stack in load_stacks():
+        anchor = next((req for req in stack.packages if req.name == normalize(stack.anchor) and req.version), None)
+        shown = version_of(stack.anchor) if anchor is not None else None
+        if shown is None or not _same_release(shown, anchor.version):
+            continue
+        for req in stack.packages:
+            if req is anchor or not req.spec or req.optional or req.commit:
+                continue
+            found = version_of(req.name)
+            if found is not None and _valid(found) and not requirement_fits(req, found, None):
+                return StackUnpaired(stack, _package(stack.anchor), shown, _package(req.name), req.spec, found)
+    return None
+
+
+def _package(name: str) -> FrameworkPackage:
+    """The package a distribution name stands for (its known names when it is a framework's)."""
+    from mindpilot.validators.stacks import normalize
+
+    for package in packages_by_module().values():
+        if normalize(name) in {normalize(package.module), *(normalize(dist) for dist in package.dists)}:
+            return package
+    return FrameworkPackage(module=name.replace("-", "_"), name=name, dists=[name], source="its pip name")
+
+
+def _valid(version: str) -> bool:
+    try:
+        return not Version(version).is_devrelease
+    except InvalidVersion:
+        return False
+
+
+def _same_release(shown: str, listed: str) -> bool:
+    try:
+        return Version(shown).release == Version(listed).release
+    except InvalidVersion:
+        return False
