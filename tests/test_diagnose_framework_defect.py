@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mindpilot.launch.router import analyse
 from mindpilot.validators.kb.frames import owner_of, version_in, load_framework_code
@@ -224,3 +226,29 @@ def test_every_framework_entry_has_a_source_and_unique_module():
     modules = [entry.module for entry in code.packages]
     assert len(modules) == len(set(modules)) and all(entry.source and entry.dists for entry in code.packages)
     assert all(entry.source for entry in code.runtimes + code.exceptions)
+
+
+PIECES = ["Traceback (most recent call last):\n", '  File "', f"{SITE}/vllm_ascend/", "/home/me/x.py", '", line ',
+          "12", ", in ", "f\n", "    x = y\n", "    raise E\n", "KeyError: 'a'\n", "NameError: name 'q'\n", "[rank0]: ",
+          "vllm-ascend 0.9.1\n", "Name: vllm-ascend\nVersion: ", "910ProB", "Ascend310P3 ", "\n", "^^^^\n",
+          "During handling of the above exception, another exception occurred:\n", "\x00\xff", "é"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(parts=st.lists(st.sampled_from(PIECES), max_size=60))
+def test_any_mix_of_traceback_pieces_is_read_without_an_error(tmp_path_factory, parts):
+    from mindpilot.validators.kb.frames import culprit, exception_of, traceback_above
+    from mindpilot.validators.kb.pairs import stack_unpaired_in, unpaired_in
+    from mindpilot.validators.kb.support import chip_in
+
+    text = "".join(parts)
+    lines = text.split("\n")
+    culprit(traceback_above(lines, None))
+    for line in lines:
+        exception_of(line)
+    data = text.encode("utf-8", "surrogateescape")
+    chip_in(data), unpaired_in(data), stack_unpaired_in(data)
+    log = tmp_path_factory.mktemp("fuzz") / "job.log"
+    log.write_bytes(data + b"\nRuntimeError: end\n")
+    report = analyse([str(log)], "en")
+    assert report.root_cause is not None
