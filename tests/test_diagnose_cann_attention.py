@@ -61,6 +61,8 @@ def detail_line(message: str, op: str = "FlashAttentionScore") -> str:
      ["input_layout"]),
     (tiling_block("Layout BNSD, queryDims(3) must be 4!", "PromptFlashAttentionV3"),
      "kb.operator.attention_layout_refused", ["BNSD"]),
+    (tiling_block("keepProb value must be in range of (0, 1]."), "kb.operator.attention_keep_prob_refused",
+     ["1.0 - dropout_p"]),
     ("RuntimeError: The sparse_mode value must be in range of [0,6], but got 7",
      "kb.operator.attention_sparse_mode_refused", ["sparse_mode"]),
     (tiling_block("Var len not support sparse mode 5."), "kb.operator.attention_sparse_mode_refused",

@@ -129,6 +129,16 @@ def _ez9999(message: str, op: str, file: str) -> str:
      "[DT_BFLOAT16] and mat2's dtype [DT_FLOAT] are not equal.", "kb.operator.input_dtype_mismatch", ["dtype"]),
     ("EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 batchmatmulweightnz is unsupported in this npu arch",
      "kb.operator.matmul_weight_nz_unsupported", ["NZ"]),
+    # quantized matrix multiplies
+    ("RuntimeError: call aclnnWeightQuantBatchMatmulV2 failed, detail:EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 "
+     "antiquantGroupSize should be an integer multiple of 32, actual is 48.", "kb.operator.quant_matmul_shape_refused",
+     ["32", "48"]),
+    ("EZ1001: [PID: 2] 2025-01-01-00:00:00.000.000 only support antiquantScale tensor is contiguous.",
+     "kb.operator.op_input_not_contiguous", ["antiquantScale.contiguous()"]),
+    (_ez9999("The shape [4096, 11007] is not divisible by 2.", "SwiGlu", "swi_glu_infershape.cpp"),
+     "kb.operator.swiglu_input_not_even", ["gate"]),
+    (_ez9999("in 310P, headDim:72 need align to 16.", "IncreFlashAttentionV4", "incre_flash_attention_tiling.cpp"),
+     "kb.operator.flash_attention_head_dims_refused", ["310P"]),
     # grouped matmul of MoE layers
     (_ez9999("Invalid dtype: Only int64 is supported for groupList, but now is DT_INT32.", "GroupedMatmulV4",
              "grouped_matmul_infershape.cpp"), "kb.operator.grouped_matmul_group_list_refused", ["int64"]),
