@@ -63,6 +63,12 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("[2025-06-01 10:00:00.123+08:00] [4410] [4410] [llm] [ERROR] [file_utils.cpp:313] : Check path: "
      "model.safetensors.index.json failed, by: The file: model.safetensors.index.json is a link.",
      "kb.serving.mindie_file_check_failed", ["chmod 640"]),
+    ("ValueError: local_rank 4 is out of bounds for the available NPU devices: [0, 1, 2, 3]",
+     "kb.serving.local_rank_beyond_visible_npus", ["--data-parallel-size-local"]),
+    ("ValueError: Currently, async scheduling is only supported with EAGLE/MTP kind of speculative decoding",
+     "kb.serving.async_scheduling_limit", ["--async-scheduling"]),
+    ("ValueError: Attempted to assign 25 + 25 + 25 = 75 multimodal tokens to 147 placeholders",
+     "kb.serving.mm_placeholders_mismatch", ["75", "147", "--max-model-len"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
