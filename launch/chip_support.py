@@ -4,12 +4,13 @@ The stacks' support lists (:mod:`mindpilot.validators.kb.support`) say which chi
 failing file of a log names the chip (npu-smi's table, CANN's soc_version, an error about ``Ascend310P3``) and
 the first stack the log shows does not support that chip, in the release the log shows or in any release, the
 finding says so. Over an unsure or likely root cause it becomes the root cause, said as likely (the errors on
-an unsupported chip follow from it); under a rule that names the cause it is listed just after it.
+an unsupported chip follow from it); under a rule that names the cause it is listed just after it. When only some
+releases support the chip and the log shows no release, the releases that do are listed after the root cause.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from mindpilot.launch.failure_lines import read_region
 from mindpilot.validators.catalog import make_finding
@@ -19,6 +20,7 @@ from mindpilot.validators.kb.support import (UNSUPPORTED, ChipSeen, StackSupport
                                              supported_elsewhere, verdict)
 
 RULE = "diagnose.chip_unsupported"
+DEPENDS = "diagnose.chip_support_depends"
 
 
 def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
@@ -40,7 +42,11 @@ def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None
     entry = next((entry for entry in stack.chips if entry.chip == seen.chip.id), None)
     package = next(package for package in load_framework_code().packages if package.module == stack.module)
     version = version_in(data, package)
-    if entry is None or verdict(entry, version) != UNSUPPORTED:
+    said = verdict(entry, version) if entry is not None else None
+    if entry is not None and said is None and version is None and entry.supported:
+        # Only some releases support this chip and the log shows none: which ones, after the root cause.
+        report.findings.insert(1, _depends(lang, package.name, seen, entry.supported, root))
+    if entry is None or said != UNSUPPORTED:
         return
     old = report.findings[0] if report.findings else None
     finding = _finding(lang, stack, package.name, seen, version, root, old)
@@ -55,6 +61,13 @@ def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=root.rank, rule=RULE, file=root.file, line=root.line, title=finding.title,
                                   time=root.time, confidence=LIKELY)
+
+
+def _depends(lang: str, name: str, seen: ChipSeen, releases: List[str], root: Any) -> Any:
+    ranges = (" 或 " if lang == "zh" else " or ").join(releases)
+    return make_finding(DEPENDS, lang, file=root.file, line=seen.line, stack=name, chip=seen.chip.name.get(lang),
+                        written=seen.written, ranges=ranges, extra={"rank": root.rank, "matched": seen.written,
+                                                                     "text": seen.written, "chip": seen.chip.id})
 
 
 def _finding(lang: str, stack: StackSupport, name: str, seen: ChipSeen, version: Optional[str], root: Any,

@@ -52,13 +52,17 @@ def test_chinese_text_and_a_release_that_lacks_the_chip(tmp_path):
     assert "0.10.1rc1" in first.fix and "-310p" in first.detail  # the releases that do, and the image to use
 
 
-@pytest.mark.parametrize("head", [
-    "vllm-ascend        0.10.0rc1\n",  # a release that supports 310P
-    "",  # no release shown, and some releases support it: nothing is known
-])
-def test_nothing_is_said_when_the_release_supports_the_chip_or_is_not_known(tmp_path, head):
-    report = _diagnose(tmp_path, head + NPU_SMI.format(chip="310P3") + FAILURE)
-    assert all(finding.rule != "diagnose.chip_unsupported" for finding in report.findings)
+def test_nothing_is_said_when_the_release_supports_the_chip(tmp_path):
+    report = _diagnose(tmp_path, "vllm-ascend        0.10.0rc1\n" + NPU_SMI.format(chip="310P3") + FAILURE)
+    assert all(not finding.rule.startswith("diagnose.chip_") for finding in report.findings)
+
+
+def test_with_no_release_shown_the_releases_that_support_the_chip_follow_the_root_cause(tmp_path):
+    report = _diagnose(tmp_path, NPU_SMI.format(chip="310P3") + FAILURE)
+    assert report.root_cause.rule == "diagnose.unknown_error"  # nothing known about this run's release
+    depends = report.findings[1]
+    assert depends.rule == "diagnose.chip_support_depends" and depends.line == 3
+    assert "only some vLLM Ascend releases support this chip" in depends.title and ">=0.14.0rc1" in depends.title
 
 
 def test_a_rule_that_names_the_cause_keeps_it_and_the_chip_follows(tmp_path):
