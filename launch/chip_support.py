@@ -14,7 +14,7 @@ from typing import Any, List, Optional
 
 from mindpilot.launch.failure_lines import read_region
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.frames import load_framework_code, version_in
+from mindpilot.validators.kb.frames import load_framework_code, possessive, version_in
 from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
 from mindpilot.validators.kb.support import (UNSUPPORTED, ChipSeen, StackSupport, chip_in, chips_by_id, stack_in,
                                              supported_elsewhere, verdict)
@@ -65,7 +65,8 @@ def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None
 
 def _depends(lang: str, name: str, seen: ChipSeen, releases: List[str], root: Any) -> Any:
     ranges = (" 或 " if lang == "zh" else " or ").join(releases)
-    return make_finding(DEPENDS, lang, file=root.file, line=seen.line, stack=name, chip=seen.chip.name.get(lang),
+    return make_finding(DEPENDS, lang, file=root.file, line=seen.line, stack=name, stack_s=possessive(name),
+                        chip=seen.chip.name.get(lang),
                         written=seen.written, ranges=ranges, extra={"rank": root.rank, "matched": seen.written,
                                                                      "text": seen.written, "chip": seen.chip.id})
 
@@ -86,7 +87,7 @@ def _finding(lang: str, stack: StackSupport, name: str, seen: ChipSeen, version:
     release = (f" {version} " if zh else f" {version}") if version else ""
     which = ("这个版本" if zh else "this release") if version else ("任何版本" if zh else "any release")
     text = getattr(old, "text", None) or getattr(old, "matched", None) if old is not None else None
-    return make_finding(RULE, lang, file=root.file, line=root.line, stack=name, release=release,
+    return make_finding(RULE, lang, file=root.file, line=root.line, stack=name, stack_s=possessive(name), release=release,
                         chip=seen.chip.name.get(lang), written=seen.written, chip_line=seen.line, which=which,
                         elsewhere=elsewhere, note=note, releases_fix=releases_fix,
                         extra={"rank": root.rank, "matched": text or seen.written, "text": text or seen.written,

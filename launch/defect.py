@@ -15,7 +15,8 @@ from typing import Any, List, Optional, Tuple
 from mindpilot.launch.failure_lines import read_region
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.frames import (MAX_TRACEBACK_LINES, DefectException, Frame, Owner, candidate, culprit,
-                                            defect_meaning, deliberate, exception_of, traceback_above, version_in)
+                                            defect_meaning, deliberate, exception_of, possessive, traceback_above,
+                                            version_in)
 from mindpilot.validators.kb.keyline import line_rank
 from mindpilot.validators.kb.report import LIKELY, RootCause
 from mindpilot.validators.kb.scan import decode
@@ -122,7 +123,7 @@ def _seen(lang: str, package: Any, version: Optional[str]) -> str:
 def _say_framework_raised(finding: Any, lang: str, frame: Frame, owner: Owner, on_purpose: bool,
                           version: Optional[str]) -> None:
     rule = "diagnose.raised_by_framework_check" if on_purpose else "diagnose.raised_in_framework"
-    said = make_finding(rule, lang, package=owner.package.name, func=frame.func, place=f"{owner.inner}:{frame.line}",
+    said = make_finding(rule, lang, package=owner.package.name, package_s=possessive(owner.package.name), func=frame.func, place=f"{owner.inner}:{frame.line}",
                         seen=_seen(lang, owner.package, version))
     finding.detail = f"{finding.detail}\n{said.detail}" if finding.detail else said.detail
 
@@ -135,6 +136,7 @@ def _name_defect(report: Any, lang: str, frame: Frame, owner: Owner, entry: Defe
     release = (f" {version} " if lang == "zh" else f" {version}") if version else ""
     finding = make_finding(
         "diagnose.framework_defect", lang, file=old.file, line=old.line, cls=entry.name, package=package.name,
+        package_s=possessive(package.name),
         func=frame.func, place=f"{owner.inner}:{frame.line}", meaning=_meaning(entry, lang), seen=seen,
         release=release,
         extra={"rank": getattr(old, "rank", None), "matched": getattr(old, "matched", None),

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from mindpilot.launch.failure_lines import read_region
 from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.kb.frames import possessive
 from mindpilot.validators.kb.pairs import StackUnpaired, Unpaired, stack_unpaired_in, unpaired_in
 from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
 
@@ -70,6 +71,7 @@ def _finding(lang: str, found: Unpaired, root: Any, old: Any) -> Any:
     """The finding, on the root cause's line (the failure)."""
     text = _quoted(old)
     return make_finding(RULE, lang, file=root.file, line=root.line, first=found.first.name,
+                        first_s=possessive(found.first.name),
                         first_version=found.first_version, second=found.second.name,
                         second_version=found.second_version, wanted=found.wanted, naming=found.pair.rule.get(lang),
                         second_dist=found.second.dists[0],

@@ -99,6 +99,11 @@ class FrameworkCode:
     exceptions: List[DefectException]
 
 
+def possessive(name: str) -> str:
+    """``vLLM Ascend's``, ``MindFormers'``: a name's English possessive."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def load_framework_code() -> FrameworkCode:
     return compiled.built(DEFECTS_FILE, "framework_code", lambda: load_model(FrameworkCode, DEFECTS_FILE))
 
