@@ -166,6 +166,8 @@ class FailureTracker:
         self._emitted: set[tuple[Optional[int], str]] = set()
         self._seq = 0
         self._first_reported = False
+        self._timed_out: dict[tuple[str, Optional[int]], int] = {}
+        """Per file and rank: the line of its last timeout, or of the last error line of that timeout's burst."""
         self.secrets = sorted(set(secret_values()) | set(secrets), key=len, reverse=True)
         """Values of this environment's secret variables and of the job's (``secrets``): masked in every line."""
 
@@ -190,6 +192,8 @@ class FailureTracker:
             if quiet and _severity(hit) is Severity.ERROR:
                 continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start
             is_consequence = _hit_is_consequence(hit) or patterns.is_consequence(key)
+            if is_consequence:
+                self._note_timeout(file, rank, line, key)
             finding = hit.to_finding(self.lang, file=file, line=line, rank=rank)
             event = self._record(finding, text, rank, source, file, line, stamp_head, is_consequence,
                                  _severity(hit) is Severity.ERROR, KB_STRENGTH)
@@ -207,6 +211,10 @@ class FailureTracker:
         if strength < max(1, self.weakest) or _RETURN_TRACE.search(key) is not None:
             return events
         is_consequence = patterns.is_consequence(key) or source != "worker"
+        if is_consequence:
+            self._note_timeout(file, rank, line, key)
+        else:
+            is_consequence = self._in_timeout_burst(file, rank, line)
         rule = "tail.consequence" if is_consequence else "tail.worker_error"
         short = log_message(key)[:MAX_TEXT]
         finding = make_finding(rule, self.lang, file=file, line=line, who=_who(rank, source, self.lang),
@@ -216,6 +224,21 @@ class FailureTracker:
         if event is not None:
             events.append(event)
         return events
+
+    def _note_timeout(self, file: str, rank: Optional[int], line: Optional[int], key: str) -> None:
+        if line is not None and TIMEOUT_WORDS.search(key) is not None:
+            self._timed_out[(file, rank)] = line
+
+    def _in_timeout_burst(self, file: str, rank: Optional[int], line: Optional[int]) -> bool:
+        """Whether an error line no rule knows follows a timeout of the same file and rank within
+        :data:`TIMEOUT_BURST` lines (or the error lines that followed it): the call chain reporting that timeout
+        (``[LinksEstablishCompleted] is failed. ret[9].`` under ``wait socket establish timeout``), not an error of
+        its own. It is then a consequence too, and a rank that only waited does not come first by its time."""
+        last = self._timed_out.get((file, rank))
+        if line is None or last is None or not 0 < line - last <= TIMEOUT_BURST:
+            return False
+        self._timed_out[(file, rank)] = line
+        return True
 
     def _record(self, finding: Finding, text: str, rank: Optional[int], source: str, file: str,
                 line: Optional[int], stamp_head: Optional[str], consequence: bool,
@@ -280,6 +303,11 @@ def _who(rank: Optional[int], source: str, lang: str) -> str:
         return "调度器" if lang == "zh" else "scheduler"
     return source
 
+
+TIMEOUT_WORDS = re.compile(r"(?i)(?<![a-z])(?:time[sd]? ?out|timeout)")
+"""A consequence that is a wait that ran out (HCCL's socket and notify waits, the watchdog)."""
+TIMEOUT_BURST = 3
+"""Lines after a timeout (or after the last line of its burst) within which an error line is part of it."""
 
 KB_STRENGTH = 4
 """The strength of a known error (above any fallback pattern)."""

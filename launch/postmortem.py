@@ -19,7 +19,7 @@ from typing import Any, List, Optional, Tuple
 
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failure_lines import candidate_lines, failure_finders, read_region
-from mindpilot.launch.failures import MAX_TEXT, Failure, FailureTracker
+from mindpilot.launch.failures import MAX_TEXT, TIMEOUT_WORDS, Failure, FailureTracker
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, quiet_level,
@@ -279,7 +279,6 @@ def _catch_all(rule_id: str) -> bool:
     return bool(rule is not None and rule.generic)
 
 
-_TIMEOUT = re.compile(r"(?i)(?<![a-z])(?:time[sd]? ?out|timeout)")
 TIMEOUT_REACH = 10
 """Lines between an unknown error and a known timeout of the same file that make them one event."""
 
@@ -290,7 +289,7 @@ def _part_of_a_timeout(report: Any, file: str, line: int, rank: Optional[int] = 
     timeout another rank printed next to it (torchrun writes every rank into one file) is that rank's wait."""
     for finding in report.findings:
         if not getattr(finding, "consequence", False) or finding.file != file or finding.line is None \
-                or not _TIMEOUT.search(str(getattr(finding, "text", "") or getattr(finding, "matched", ""))):
+                or not TIMEOUT_WORDS.search(str(getattr(finding, "text", "") or getattr(finding, "matched", ""))):
             continue
         other = getattr(finding, "rank", None)
         if rank is not None and other is not None and other != rank:

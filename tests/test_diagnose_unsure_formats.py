@@ -255,3 +255,33 @@ def test_a_consequence_groups_title_is_filled_from_its_first_hit(tmp_path: Path)
 
     assert filled_title("waiting for the workers' {method} (a consequence)", None) == \
         "waiting for the workers' (a consequence)"
+
+
+def _hccl(pid: int, time: str, where: str, message: str) -> str:
+    return f"[ERROR] HCCL({pid},python):2026-03-01-{time}.000.000 [{where}] [{pid}]{message}\n"
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_the_lines_that_report_a_timeout_up_the_call_chain_are_part_of_it(tmp_path: Path):
+    report = _report(tmp_path / "plog.log", (
+        _hccl(7, "10:00:00", "gizmo_socket.cc:797", "[Wait][GizmoLink]wait gizmo link establish timeout, rank[1]")
+        + _hccl(7, "10:00:00", "gizmo_socket.cc:861", "[Wait][GizmoLinksCompleted] is failed. ret[9].")
+        + _hccl(7, "10:00:00", "gizmo_comm.cc:100", "[Init]gizmo comm init failed, ret[9]")))
+    root = report.root_cause
+    assert root is not None and root.line == 1 and "timeout" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_rank_that_only_waited_does_not_come_first_by_its_time(tmp_path: Path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "worker_0.log").write_text(
+        _hccl(100, "10:00:00", "gizmo_socket.cc:797", "[Wait][GizmoLink]wait gizmo link establish timeout, rank[3]")
+        + _hccl(100, "10:00:00", "gizmo_socket.cc:861", "[Wait][GizmoLinksCompleted] is failed. ret[9]."),
+        encoding="utf-8")
+    (logs / "worker_3.log").write_text(
+        "[INFO] GIZMO(103,python):2026-03-01-09:59:00.000.000 [a.cc:1] start\n"
+        "[ERROR] GIZMO(103,python):2026-03-01-10:00:05.000.000 [lane.cc:44] lane 4 reported a parity fault\n",
+        encoding="utf-8")
+    root = analyse([str(logs)], "en").root_cause
+    assert root is not None and root.rank == 3 and root.line == 2, root
