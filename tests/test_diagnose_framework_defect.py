@@ -64,6 +64,7 @@ def test_chinese_texts_name_the_package_and_the_unshown_release(tmp_path):
     ("/root/LLaMA-Factory/src/llamafactory/train/sft/workflow.py", "llamafactory", "llamafactory/train/sft/workflow.py"),
     ("/home/ma-user/MindSpeed-LLM/mindspeed_llm/training/utils.py", "mindspeed_llm", "mindspeed_llm/training/utils.py"),
     (f"{SITE}/swift/llm/train/sft.py", "swift", "swift/llm/train/sft.py"),
+    ("/__w/vllm-ascend/vllm-ascend/vllm-empty/vllm/_custom_ops.py", "vllm", "vllm/_custom_ops.py"),
     (f"{SITE}/vllm_ascend-0.9.1-py3.10.egg/vllm_ascend/x.py", "vllm_ascend", "vllm_ascend/x.py"),
     ("/opt/conda/lib/python3.9/dist-packages/mindformers/trainer/base_trainer.py", "mindformers",
      "mindformers/trainer/base_trainer.py"),

@@ -225,12 +225,12 @@ def owner_of(path: str) -> Owner:
 def _checkout(parts: List[str], index: int, package: FrameworkPackage) -> bool:
     """Whether ``parts[index]`` is the framework's package folder in a source checkout, not a user's folder that
     happens to bear its name: the file sits deeper in it (``mindformers/trainer/x.py``), or the folder above is
-    the repository's (``vllm-ascend/vllm_ascend/``, ``src/llamafactory/``)."""
+    the repository's (``vllm-ascend/vllm_ascend/``, ``src/llamafactory/``, a named copy ``vllm-empty/vllm/``)."""
     if index < len(parts) - 2:
         return True
     above = parts[index - 1].lower().replace("-", "_") if index else ""
     names = {package.module, *(dist.lower().replace("-", "_") for dist in package.dists)}
-    return above in names or above == "src"
+    return above == "src" or any(above == name or above.startswith(name + "_") for name in names)
 
 
 def culprit(frames: Sequence[Frame]) -> Optional[Tuple[Frame, Owner]]:
