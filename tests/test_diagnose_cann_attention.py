@@ -49,6 +49,9 @@ def detail_line(message: str, op: str = "FlashAttentionScore") -> str:
      "kb.operator.attention_head_num_mismatch", ["6", "1024"]),
     (tiling_block("atten mask dim should be 2 or 4, but got 3"), "kb.operator.attention_mask_shape_refused",
      ["[B, 1, Sq, Skv]"]),
+    (tiling_block("get unsupported atten_mask shape, the shape is [1, 1, 1, 251]. B=[1], N=[16], Sq=[251], "
+                  "Skv=[251], supported atten_mask shape can be [B, N, Sq, Skv], [B, 1, Sq, Skv], [1, 1, Sq, Skv] "
+                  "and [Sq, Skv]."), "kb.operator.attention_mask_shape_refused", ["[B, 1, 1, Skv]", "expand"]),
     (tiling_block("get unsupported atten_mask shape, the shape is [4096, 4096]. MaxSq=[2048],  MaxSkv=[2048], "
                   "when input_layout is TND, the supported atten_mask shape is [MaxSq, MaxSkv]."),
      "kb.operator.attention_mask_shape_refused", ["TND"]),

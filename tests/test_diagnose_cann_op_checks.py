@@ -139,6 +139,9 @@ def _ez9999(message: str, op: str, file: str) -> str:
      "kb.operator.swiglu_input_not_even", ["gate"]),
     (_ez9999("in 310P, headDim:72 need align to 16.", "IncreFlashAttentionV4", "incre_flash_attention_tiling.cpp"),
      "kb.operator.flash_attention_head_dims_refused", ["310P"]),
+    # Triton's launcher build at run time
+    ("RuntimeError: Failed to find C compiler. Please specify via CC environment variable.",
+     "kb.operator.triton_no_host_compiler", ["g++"]),
     # grouped matmul of MoE layers
     (_ez9999("Invalid dtype: Only int64 is supported for groupList, but now is DT_INT32.", "GroupedMatmulV4",
              "grouped_matmul_infershape.cpp"), "kb.operator.grouped_matmul_group_list_refused", ["int64"]),
