@@ -69,6 +69,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.serving.async_scheduling_limit", ["--async-scheduling"]),
     ("ValueError: Attempted to assign 25 + 25 + 25 = 75 multimodal tokens to 147 placeholders",
      "kb.serving.mm_placeholders_mismatch", ["75", "147", "--max-model-len"]),
+    ("KeyError: \"Reasoning parser 'qwen25' not found\"", "kb.serving.parser_name_unknown", ["qwen25"]),
+    ("vllm serve: error: argument --reasoning-parser: invalid choice: 'qwen3x' (choose from 'deepseek_r1', 'qwen3')",
+     "kb.launch.argument_choice_invalid", ["qwen3x", "--reasoning-parser"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -108,6 +111,8 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
      "CheckIfParallelInfoIsValid: tp is 8", "kb.serving.mindie_config_value_invalid"),
     # a user's own abstract class is not a plug-in paired with the wrong vLLM
     ("TypeError: Can't instantiate abstract class Base with abstract method forward", "kb.serving.plugin_call_mismatch"),
+    # Python's operator type error is not a feature some framework lacks
+    ("TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'", "kb.operator.feature_not_supported"),
     # a template that does not parse is another error than a template refusing the messages
     ("jinja2.exceptions.TemplateSyntaxError: unexpected '}'", "kb.serving.chat_template_refused_messages"),
     # MindIE's daemon kills its own process group after the endpoint failed: the shell's Killed is not memory
