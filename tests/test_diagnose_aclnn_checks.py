@@ -32,6 +32,12 @@ def ez1001(message: str, op: str = "Add") -> str:
      "kb.operator.aclnn_shapes_not_broadcast", ["[2, 4096, 32]", "[2, 2048, 32]"], False),
     (ez1001("Expected both tensors to have same dtype, but found self DT_FLOAT16 and other DT_BF16.", "Add"),
      "kb.operator.input_dtype_mismatch", ["dtype"], True),
+    (ez1001("Self dtype DT_INT64 is unsupported by the current SOC version [Ascend310P3].", "Cumsum"),
+     "kb.operator.aclnn_dtype_not_on_soc", ["DT_INT64", "Ascend310P3"], True),
+    # bf16 keeps its own rule
+    (ez1001("Self dtype DT_BF16 is unsupported by the current SOC version [Ascend310P3].", "Mul"),
+     "kb.operator.bf16_unsupported", ["bfloat16"], True),
+    (ez1001("Not support 910B platform.", "GroupNormSwish"), "kb.operator.platform_unsupported", ["chip"], True),
 ])
 def test_every_shared_check_is_named(tmp_path, text, rule, words, confident):
     report = diagnose_text(tmp_path, text)
