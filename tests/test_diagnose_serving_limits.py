@@ -72,6 +72,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("KeyError: \"Reasoning parser 'qwen25' not found\"", "kb.serving.parser_name_unknown", ["qwen25"]),
     ("vllm serve: error: argument --reasoning-parser: invalid choice: 'qwen3x' (choose from 'deepseek_r1', 'qwen3')",
      "kb.launch.argument_choice_invalid", ["qwen3x", "--reasoning-parser"]),
+    ("aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host 127.0.0.1:8000 ssl:default "
+     "[Connect call failed ('127.0.0.1', 8000)]", "kb.serving.server_not_listening", ["no_proxy", "--port"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -111,6 +113,10 @@ def test_a_rule_that_knows_the_member_wins(tmp_path, text, specific):
      "CheckIfParallelInfoIsValid: tp is 8", "kb.serving.mindie_config_value_invalid"),
     # a user's own abstract class is not a plug-in paired with the wrong vLLM
     ("TypeError: Can't instantiate abstract class Base with abstract method forward", "kb.serving.plugin_call_mismatch"),
+    # a remote host that refuses is the network's business, not a local server still starting
+    ("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded "
+     "with url: /api/models (Caused by NewConnectionError('Failed to establish a new connection: [Errno 111] "
+     "Connection refused'))", "kb.serving.server_not_listening"),
     # Python's operator type error is not a feature some framework lacks
     ("TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'", "kb.operator.feature_not_supported"),
     # a template that does not parse is another error than a template refusing the messages
