@@ -74,6 +74,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.launch.argument_choice_invalid", ["qwen3x", "--reasoning-parser"]),
     ("aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host 127.0.0.1:8000 ssl:default "
      "[Connect call failed ('127.0.0.1', 8000)]", "kb.serving.server_not_listening", ["no_proxy", "--port"]),
+    ("ValueError: Detected some but not all shards of model.layers.0.mlp.gate_up_proj are quantized. All shards of "
+     "fused layers to have the same precision.", "kb.serving.quant_description_mismatch", ["msModelSlim"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
