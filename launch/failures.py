@@ -155,8 +155,12 @@ class FailureTracker:
     """Feeds on lines; yields findings; knows the first failing rank."""
 
     def __init__(self, lang: str = "en", use_kb: bool = True, secrets: Iterable[str] = (),
-                 weakest: int = 2) -> None:
+                 weakest: int = 2, kb_known: Optional[Callable[[str, str], bool]] = None) -> None:
         self.lang = lang
+        self.kb_known = kb_known
+        """For a replay after a full scan (``diagnose``): whether the scan found ``(rule id, file)``. A rule the scan
+        never found in that file stood down there (its ``unless_near`` context, a ``before``/``after`` it lacked),
+        which one line read alone cannot tell: its hit does not hide the line from the fallback patterns."""
         self.weakest = weakest
         """The weakest error pattern that counts: 2 while a job runs (words of failure in a healthy job's
         prints are no alarm), 1 after it failed, when ``diagnose`` looks for the likeliest line."""
@@ -188,6 +192,8 @@ class FailureTracker:
         if rank is None:
             rank = line_rank(text)
         hits = self.matcher.match_line(text, list(before)) if self.matcher is not None and kb_candidate else []
+        if hits and self.kb_known is not None:
+            hits = [hit for hit in hits if self.kb_known(hit.rule, file)]
         for hit in hits:
             if quiet and _severity(hit) is Severity.ERROR:
                 continue  # e.g. "Topology build timed out., retry(1/120)": a normal WARNING while ranks start

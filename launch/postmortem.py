@@ -41,7 +41,9 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     louder_only = report.root_cause is not None and _quiet_catch_all(report)
     has_error = report.root_cause is not None and not louder_only
     finder, masked_finder = failure_finders()
-    tracker = FailureTracker(lang=lang, weakest=1)  # the job failed: words of failure count too
+    found_by_scan = {(finding.rule, finding.file) for finding in report.findings}
+    # The job failed: words of failure count too. A rule the scan did not find in a file stood down there.
+    tracker = FailureTracker(lang=lang, weakest=1, kb_known=lambda rule, file: (rule, file) in found_by_scan)
     found: dict = {}
     consequences: list[Tuple[str, FindingEvent]] = []
     bare: Optional[Failure] = None

@@ -285,3 +285,26 @@ def test_a_rank_that_only_waited_does_not_come_first_by_its_time(tmp_path: Path)
         encoding="utf-8")
     root = analyse([str(logs)], "en").root_cause
     assert root is not None and root.rank == 3 and root.line == 2, root
+
+
+def test_a_line_whose_rule_stood_down_is_still_read_by_the_fallback(tmp_path: Path, monkeypatch):
+    # unless_near: the rule stands down where a more specific context is near, for another rule or the unsure
+    # fallback to explain. Read alone, the line still matches the rule: that must not hide it from the fallback.
+    from mindpilot.validators import kb as kb_package
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.runtime.gizmo_refused\n    stage: runtime\n"
+        "    patterns: [{regex: 'gizmo lane \\d+ refused', unless_near: {regex: 'docker run', lines: 30}}]\n"
+        "    title: {zh: t, en: the gizmo refused a lane}\n    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n"
+        "    source: test\n", encoding="utf-8")
+    kb = knowledge.load_kb_from(folder)
+    for module in (diagnose, knowledge):
+        monkeypatch.setattr(module, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(kb_package, "load_kb", lambda: kb)
+    line = "[ERROR] GIZMO(1,python):2026-03-01-10:00:00.000.000 [lane.cc:4] gizmo lane 4 refused the frame\n"
+    assert _report(tmp_path / "plain.log", line).root_cause.rule == "kb.runtime.gizmo_refused"
+    root = _report(tmp_path / "docker.log", "docker run --rm -it gizmo:1 bash\n" + line).root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 2, root
