@@ -70,6 +70,8 @@ def detail_line(message: str, op: str = "FlashAttentionScore") -> str:
      "kb.operator.attention_sparse_mode_refused", ["sparse_mode"]),
     (tiling_block("Var len not support sparse mode 5."), "kb.operator.attention_sparse_mode_refused",
      ["sparse_mode"]),
+    (tiling_block("Batch[0] s1[4096] is larger than s2[2048]."), "kb.operator.attention_sparse_mode_refused",
+     ["sparse_mode"]),
     ("RuntimeError: For TND layout, actual_seq_qlen and actual_seq_kvlen must be provided and have same size",
      "kb.operator.attention_varlen_seqlens_refused", ["cumulative"]),
     (tiling_block("Query T(4096) and key T(4096) need larger than respectively sum of seqLen(8192) and "
@@ -121,3 +123,24 @@ def test_the_generic_tiling_rule_yields_to_the_constraint_on_its_line(tmp_path):
     report = diagnose_text(tmp_path, tiling_block("n1Size [14] should be a multiple of n2Size [4]."))
     assert report.root_cause.rule == "kb.operator.attention_kv_heads_not_divisor"
     assert "kb.operator.aclnn_tiling_rejected" not in [finding.rule for finding in report.findings[:1]]
+
+
+@pytest.mark.parametrize("line, rule", [
+    # CANN's plog line of the tiling step, with its own prefix and the operator's node name
+    ("[ERROR] OP(12345,python):2025-01-01-00:00:00.000.000 [flash_attention_score_tiling_general.cpp:1099]"
+     "[OP_TILING][AnalyzeDtype][12345] OpName:[FlashAttentionScore_1] n1Size [14] should be a multiple of n2Size [4].",
+     "kb.operator.attention_kv_heads_not_divisor"),
+    # MindSpore's kernel log around the same aclnn detail
+    ("[ERROR] KERNEL(3301,ffff8a,python):2025-01-01-00:00:00.000.000 [mindspore/ops/kernel/ascend/opapi/"
+     "aclnn_kernel_mod.h:200] Call aclnnFlashAttentionScore failed, detail:EZ1001: [PID: 3301] 2025-01-01-00:00:00"
+     ".000.000 invalid attenMask dtype[DT_FLOAT16], only support bool or uint8.",
+     "kb.operator.attention_mask_dtype_refused"),
+    # torchrun's rank prefix and vLLM's worker logger
+    ("[rank3]: RuntimeError: call aclnnFlashAttentionScore failed, detail:EZ1001: [PID: 9] 2025-01-01 not support "
+     "input_layout BNSD with dim_num 3", "kb.operator.attention_layout_refused"),
+    ("(VllmWorker TP1 pid=33) ERROR 09-01 10:00:00 [multiproc_executor.py:546] RuntimeError: The keep_prob value "
+     "must be in range of (0, 1], but got 0", "kb.operator.attention_keep_prob_refused"),
+])
+def test_the_message_is_read_under_every_launcher_s_prefix(tmp_path, line, rule):
+    report = diagnose_text(tmp_path, line)
+    assert report.root_cause.rule == rule and report.root_cause.confidence == "confident"
