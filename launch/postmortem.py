@@ -22,6 +22,7 @@ from mindpilot.launch.failure_lines import candidate_lines, failure_finders, rea
 from mindpilot.launch.failures import MAX_TEXT, TIMEOUT_WORDS, Failure, FailureTracker
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
+from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, quiet_level,
                                              raised_exception, refers_to_details, wraps_a_code)
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
@@ -42,6 +43,7 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     has_error = report.root_cause is not None and not louder_only
     finder, masked_finder = failure_finders()
     found_by_scan = {(finding.rule, finding.file) for finding in report.findings}
+    not_failures = _explained_as_no_failure(report)
     # The job failed: words of failure count too. A rule the scan did not find in a file stood down there.
     tracker = FailureTracker(lang=lang, weakest=1, kb_known=lambda rule, file: (rule, file) in found_by_scan)
     found: dict = {}
@@ -56,6 +58,8 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
         if region is None:
             continue
         for number, text, stamp in candidate_lines(region, finder, masked_finder):
+            if (scanned.file, number) in not_failures:
+                continue  # a rule read it as a note or a warning (a run's normal end): not the failure
             for event in tracker.feed(text, scanned.rank, source, scanned.file, stamp, line=number):
                 if not event.finding.rule.startswith("tail."):
                     continue  # the knowledge-base scan has it already
@@ -74,6 +78,18 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
     elif not has_error:
         _name_first_failure(report, lang, tracker.first_failure(), found, bare, pasted)
     _add_consequences(report, [event for _, event in consequences])
+
+
+def _explained_as_no_failure(report: Any) -> set:
+    """(file, line) of the lines the scan explained with a rule that is not an error (``severity: info`` or
+    ``warning``: vLLM's engine shutting down after a finished run), first and last hit of each."""
+    lines = set()
+    for finding in report.findings:
+        if finding.severity is Severity.ERROR or finding.line is None:
+            continue
+        lines.add((finding.file, finding.line))
+        lines.add((finding.file, getattr(finding, "last_line", None) or finding.line))
+    return lines
 
 
 def _quiet_catch_all(report: Any) -> bool:

@@ -308,3 +308,28 @@ def test_a_line_whose_rule_stood_down_is_still_read_by_the_fallback(tmp_path: Pa
     assert _report(tmp_path / "plain.log", line).root_cause.rule == "kb.runtime.gizmo_refused"
     root = _report(tmp_path / "docker.log", "docker run --rm -it gizmo:1 bash\n" + line).root_cause
     assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 2, root
+
+
+def test_a_line_a_rule_read_as_a_note_is_not_named_as_the_failure(tmp_path: Path, monkeypatch):
+    # An info rule that needs the line before it (the run's own "Shutdown complete"): read alone in the replay the
+    # line looks like an error, but the scan explained it as the normal end of a finished run.
+    from mindpilot.validators import kb as kb_package
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.serving.gizmo_shutdown_after_run\n    stage: serving\n    severity: info\n"
+        "    patterns: [{regex: 'Gizmo core died unexpectedly, shutting down', before: {regex: 'Shutdown complete', "
+        "lines: 5}}]\n    title: {zh: t, en: the gizmo engine stopped after the run finished}\n"
+        "    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n    source: test\n", encoding="utf-8")
+    kb = knowledge.load_kb_from(folder)
+    for module in (diagnose, knowledge):
+        monkeypatch.setattr(module, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(kb_package, "load_kb", lambda: kb)
+    died = "ERROR 03-01 10:00:05 [core.py:700] Gizmo core died unexpectedly, shutting down client.\n"
+    report = _report(tmp_path / "done.log", "INFO 03-01 10:00:04 [core.py:690] Shutdown complete\n" + died)
+    assert report.root_cause is None and [f.rule for f in report.findings] == ["kb.serving.gizmo_shutdown_after_run"]
+    # Without the run's own end before it, the same line is still the failure to read.
+    root = _report(tmp_path / "crash.log", died).root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 1, root
