@@ -40,7 +40,7 @@ def test_atb_s_own_code_speaks_instead_of_torch_npu_s_wrapper(tmp_path):
 
 
 def test_without_atb_s_log_the_wrapper_still_speaks(tmp_path):
-    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] RopeOperation setup failed!")
+    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] SelfAttentionOperation setup failed!")
     assert report.root_cause.rule == "kb.operator.atb_op_setup_failed"
 
 
@@ -53,3 +53,13 @@ def test_without_atb_s_log_the_wrapper_still_speaks(tmp_path):
 ])
 def test_look_alike_lines_stay_with_other_rules(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
+
+
+def test_a_rope_set_up_failure_names_the_partial_rotary_width_as_likely(tmp_path):
+    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] RopeOperation setup failed!")
+    assert_root_cause_says(report, "kb.operator.atb_rope_setup_failed", ["rotary_dim", "head_size"])
+    assert report.root_cause.confidence != "confident"
+    # ATB's own code beside it says more, and speaks instead
+    report = diagnose_text(tmp_path, ATB + "RopeOperation_0 infer shape check fail, error code: 8\n"
+                                     "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] RopeOperation setup failed!")
+    assert report.root_cause.rule == "kb.operator.atb_tensor_check_failed"

@@ -58,7 +58,7 @@ def test_a_shell_script_of_ones_own_with_a_syntax_error_is_not_a_download(tmp_pa
 
 
 def test_a_generic_atb_setup_failure_is_said_as_likely(tmp_path):
-    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] RopeOperation setup failed!")
+    report = diagnose_text(tmp_path, "[rank0]:[E1 00:00:00.0 compiler_depend.ts:429] PagedAttentionOperation setup failed!")
     assert report.root_cause.rule == "kb.operator.atb_op_setup_failed"
     assert report.root_cause.confidence != "confident"
 
