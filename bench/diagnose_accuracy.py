@@ -29,6 +29,7 @@ once the fifth had become tuning material. A set whose folder is missing measure
 
     .venv/bin/python bench/diagnose_accuracy.py
         [--heldout | --fresh | --holdout2 | ... | --holdout6 | --all] [--verbose] [--json]
+        [--rules all|none|catch-alls]
 """
 
 from __future__ import annotations
@@ -192,11 +193,61 @@ def judge(case: Case, report) -> Result:
     return Result(case, outcome, shown, rule=top.rule, line=top.line, confidence=confidence)
 
 
-def run(cases: Sequence[Case], lang: str = "en") -> list[Result]:
-    """Diagnose every case as the CLI does (one log file per run)."""
-    from mindpilot.launch.router import analyse
+RULE_SETS = ("all", "none", "catch-alls")
+"""``--rules``: every rule; none (the engine alone: the unsure fallback on every case); or, per case, the
+knowledge base less the specific rules that hit it (catch-alls and consequences stay): the case as a log whose
+message no rule knows meets the engine, for the key line when the rules do not carry over."""
 
-    return [judge(case, analyse([str(case.log)], lang)) for case in cases]
+
+def run(cases: Sequence[Case], lang: str = "en", rules: str = "all") -> list[Result]:
+    """Diagnose every case as the CLI does (one log file per run), with the rules of ``rules``."""
+    from mindpilot.launch.router import analyse
+    from mindpilot.validators.kb import knowledge
+
+    if rules == "all":
+        return [judge(case, analyse([str(case.log)], lang)) for case in cases]
+    full = knowledge.load_kb_for_logs()
+    results = []
+    for case in cases:
+        if rules == "none":
+            kept = {}
+        else:
+            hit = _rules_hitting(case, full, lang)
+            kept = {key: rule for key, rule in full.rules.items()
+                    if key not in hit or rule.generic or rule.consequence}
+        with _knowledge(knowledge.KnowledgeBase(kept, full.stages, coded=full.coded if kept else None)):
+            results.append(judge(case, analyse([str(case.log)], lang)))
+    return results
+
+
+def _rules_hitting(case: Case, kb, lang: str) -> set:
+    """Ids of the rules whose patterns hit the case's log."""
+    from mindpilot.validators.kb.diagnose import diagnose_paths
+
+    with _knowledge(kb):
+        report = diagnose_paths([str(case.log)], lang, kb=kb)
+    return {finding.rule for finding in report.findings}
+
+
+class _knowledge:
+    """Every reader of the shipped knowledge base reads ``kb`` while inside."""
+
+    def __init__(self, kb) -> None:
+        from mindpilot.validators import kb as package
+        from mindpilot.validators.kb import diagnose, knowledge
+
+        self.kb = kb
+        self.places = [(knowledge, "load_kb_for_logs"), (diagnose, "load_kb_for_logs"), (package, "load_kb")]
+        self.saved: list = []
+
+    def __enter__(self) -> None:
+        self.saved = [getattr(module, name) for module, name in self.places]
+        for module, name in self.places:
+            setattr(module, name, lambda kb=self.kb: kb)
+
+    def __exit__(self, *exc) -> None:
+        for (module, name), value in zip(self.places, self.saved):
+            setattr(module, name, value)
 
 
 def summary(results: Sequence[Result]) -> dict[str, object]:
@@ -234,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
+    parser.add_argument("--rules", choices=RULE_SETS, default="all",
+                        help="all (default); none: the engine alone; catch-alls: per case, without the specific "
+                             "rules that hit it (how the key line fares on a message no rule knows)")
     args = parser.parse_args(argv)
     cases = load_cases()
     halves = assign_halves(cases)
@@ -256,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT6), ["holdout6"]
     report = {}
     for half in wanted:
-        results = run([case for case in cases if case.half == half])
+        results = run([case for case in cases if case.half == half], rules=args.rules)
         report[half] = summary(results)
         if not args.json:
             _print(half, results, args.verbose)
