@@ -33,6 +33,9 @@ from support import assert_root_cause_says, diagnose_text
     ("RuntimeError: Expected all tensors to be on the same device, but got index is on cpu, different from "
      "other tensors on npu:0 (when checking argument in method wrapper_NPU__index_select)",
      "kb.runtime.tensors_on_two_devices", ["cpu"]),
+    # a fused torch_npu operator's own input check (op-plugin), with no first sentence
+    ("RuntimeError: Expected NPU tensor, please check whether the input tensor device is correct.",
+     "kb.runtime.tensors_on_two_devices", ["device"]),
     ("    torch-npu 2.5.1 depends on torch==2.5.1", "kb.versions.torch_npu_torch_pin_conflict", ["2.5.1"]),
     ("    torch_npu 2.1.0.post3 depends on torch==2.1.0+cpu", "kb.versions.torch_npu_torch_pin_conflict",
      ["2.1.0+cpu"]),
