@@ -24,7 +24,7 @@ from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Severity
 from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, quiet_level,
-                                             raised_exception, refers_to_details, wraps_a_code)
+                                             raised_exception, refers_to_details)
 from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -258,18 +258,21 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
 
 def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
     """When a rule names the root cause on a line that refers to a section of its message (MindSpore's ``The
-    details refer to 'Ascend Error Message'``), or a catch-all does on a line that only carries a return code
-    (``... error code is 161002``), the finding points at the line below that holds the details (CANN's
-    ``EE1001: ... Reason: ...``, the message under ``AclNN_Parameter_Error(EZ1001):``), where the user reads
-    on; the line the rule matched is kept as ``matched_line``."""
+    details refer to 'Ascend Error Message'``), or a catch-all does on a line whose message is below it (a return
+    code ``... error code is 161002``, an exception over MindSpore's ``- Ascend Error Message:`` section, a
+    line ending in a colon or a banner), the finding points at the line below that holds the details (CANN's
+    ``EE1001: ... Reason: ...``, the message under ``AclNN_Parameter_Error(EZ1001):``; see
+    :func:`~mindpilot.validators.kb.keyline.detail_line`), where the user reads on; the line the rule matched is
+    kept as ``matched_line``."""
     root = report.root_cause
     if root is None or root.rule.startswith("diagnose.") or root.line is None or not report.findings:
         return
     finding = report.findings[0]
     text = str(getattr(finding, "text", None) or "")
-    # A catch-all on a line that only carries a return code says less than the runtime's message below it; a
-    # rule that names the code's cause keeps its line.
-    wrapped = wraps_a_code(text) and root.confidence != CONFIDENT
+    # A catch-all says less than the line below that its own line only announces (the runtime's message under a
+    # return code, CANN's account in MindSpore's Ascend Error Message section, a compiler's message under its
+    # banner); a rule that names the cause keeps its line.
+    wrapped = root.confidence != CONFIDENT
     if finding.rule != root.rule or finding.line != root.line or not (refers_to_details(text) or wrapped):
         return
     _, following = _lines_around(report, pasted, root.file, root.line)

@@ -364,3 +364,34 @@ def test_the_bench_without_a_cases_specific_rules_puts_the_knowledge_base_back()
     without, = bench.run([case], rules="catch-alls")
     assert (knowledge.load_kb_for_logs, diagnose.load_kb_for_logs) == before
     assert with_rules.rule.startswith("kb.") and without.rule == "diagnose.unknown_error", (with_rules, without)
+
+
+@pytest.mark.parametrize("log, line, words", [
+    # MindSpore's exception with CANN's account in its "- Ascend Error Message:" section.
+    ("RuntimeError: Gizmo collective initialization failed.\n\n" + "-" * 52 + "\n- Ascend Error Message:\n"
+     + "-" * 52 + "\nEI0097: The gizmo table is invalid,Reason:[lane 4 appears twice.].\n", 6, "lane 4 appears twice"),
+    # A compiler's exception that only announces its message under a banner.
+    ("gizmo.compiler.errors.GizmoCompilationError:\n///------------------[ERROR][Gizmo][BEG]------------------\n"
+     "[LowerGizmo] encounters error:\ngizmo-compile: for the --target option: Cannot find option named 'Lane4'!\n",
+     4, "Lane4"),
+])
+def test_a_catch_all_points_at_the_line_below_that_says_what_its_line_only_announces(tmp_path: Path, monkeypatch,
+                                                                                      log: str, line: int, words: str):
+    from mindpilot.validators import kb as kb_package
+    from mindpilot.validators.kb import diagnose, knowledge
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "rules:\n  - id: kb.runtime.gizmo_catch_all\n    stage: runtime\n    generic: true\n"
+        "    patterns: [{regex: '(?:RuntimeError: Gizmo collective|GizmoCompilationError)', literal: Gizmo}]\n"
+        "    title: {zh: t, en: the gizmo failed}\n    cause: {zh: c, en: c}\n    fix: {zh: f, en: f}\n"
+        "    source: test\n", encoding="utf-8")
+    kb = knowledge.load_kb_from(folder)
+    for module in (diagnose, knowledge):
+        monkeypatch.setattr(module, "load_kb_for_logs", lambda: kb)
+    monkeypatch.setattr(kb_package, "load_kb", lambda: kb)
+    report = _report(tmp_path / "job.log", log)
+    top = report.findings[0]
+    assert top.rule == "kb.runtime.gizmo_catch_all" and report.root_cause.confidence == "likely", top
+    assert top.line == line and words in top.text and getattr(top, "matched_line", None) == 1, top
