@@ -64,6 +64,8 @@ def detail_line(message: str, op: str = "FlashAttentionScore") -> str:
      ["input_layout"]),
     (tiling_block("Layout BNSD, queryDims(3) must be 4!", "PromptFlashAttentionV3"),
      "kb.operator.attention_layout_refused", ["BNSD"]),
+    (tiling_block("query dtype 1 invalid, should be float16", "IncreFlashAttentionV4"),
+     "kb.operator.attention_input_dtype_refused", ["fp16"]),
     (tiling_block("keepProb value must be in range of (0, 1]."), "kb.operator.attention_keep_prob_refused",
      ["1.0 - dropout_p"]),
     ("RuntimeError: The sparse_mode value must be in range of [0,6], but got 7",
