@@ -395,3 +395,13 @@ def test_a_catch_all_points_at_the_line_below_that_says_what_its_line_only_annou
     top = report.findings[0]
     assert top.rule == "kb.runtime.gizmo_catch_all" and report.root_cause.confidence == "likely", top
     assert top.line == line and words in top.text and getattr(top, "matched_line", None) == 1, top
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_vllm_before_0_8_prefix_without_the_opening_bracket_is_a_wrapping(tmp_path: Path):
+    prefix = "ERROR 04-14 13:53:52 worker_base.py:593] "
+    report = _report(tmp_path / "old_vllm.log", (
+        f"{prefix}Traceback (most recent call last):\n{prefix}  File \"/opt/gizmo/model.py\", line 5, in load\n"
+        f"{prefix}ZeroDivisionError: gizmo lanes divided by zero\n"))
+    root = report.root_cause
+    assert root is not None and root.line == 3 and root.title.startswith("ZeroDivisionError"), root

@@ -29,7 +29,9 @@ _WRAPPERS = (
     re.compile(r"(?:CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.-]*:(?=\S)"),  # Python logging's default: ERROR:root:...
     re.compile(r"\((?:\w+ )?(?:rank|pid)=\d+[^)]{0,60}\)\s?"),  # vLLM: (VllmWorker rank=0 pid=123)
     re.compile(r"\[Stage-\d+\]\s?"),  # vLLM-Omni's stage of a multi-stage pipeline: [Stage-1] ERROR 04-18 ...
-    re.compile(r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[[^\]]{0,80}\] "),  # vLLM
+    # vLLM: ERROR 12-01 10:00:00 [core.py:123] ...; before 0.8 without the opening bracket: ... worker_base.py:593]
+    re.compile(r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? "
+               r"(?:\[[^\]]{0,80}|[\w./-]{1,80}:\d+)\] "),
     re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)? \| ?\w+\s*\| [^|]{0,120}\| ?"),  # loguru
     re.compile(r"[\w.-]{1,64}\s+\| (?=\S)"),  # docker compose: service   | ...
     re.compile(r"【[^】]{1,16}】\s?[:：]?\s?"),  # a pasted tag: 【BUG】：
