@@ -76,6 +76,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.runtime.device_feature_unsupported", ["host register", "driver"]),
     ("RuntimeError: aclnnMaxPool2dWithIndices is not supported on 910A", "kb.operator.not_implemented_for_soc",
      ["910A"]),
+    ("RuntimeError: Interface npu_incre_flash_attention is no longer supported on Ascend950.",
+     "kb.operator.not_implemented_for_soc", ["Ascend950"]),
     ("TVMError: [EB3000] Memory allocation check failed. Reason: the buffer of tensor x is out of range.",
      "kb.operator.op_compile_failed", ["compile"]),
     ("[PID: 4] 2025-01-01-00:00:00.000.001 Insufficient_Model_Resources(EL0011): The model resources are insufficient.",
