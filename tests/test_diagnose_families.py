@@ -54,6 +54,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("ValueError: The global rank must be smaller than device number, the global rank is 8, the device num is 8",
      "kb.launch.ms_rank_ge_device_num", ["device_num"]),
     ("ValueError: SafeTensorError::HeaderTooLarge", "kb.weights.safetensors_truncated", ["LFS"]),
+    ("RuntimeError: Unexpected error. MindRecordOp Count total rows failed.", "kb.data.mindrecord_open_failed",
+     [".db"]),
     # the user's own exception inside a GeneratorDataset's Python Call Stack names the cause
     ("RuntimeError: Exception thrown from user defined Python function in dataset.\n\n"
      "- Python Call Stack: \nTraceback (most recent call last):\n  File \"data.py\", line 30, in __getitem__\n"
