@@ -405,3 +405,16 @@ def test_vllm_before_0_8_prefix_without_the_opening_bracket_is_a_wrapping(tmp_pa
         f"{prefix}ZeroDivisionError: gizmo lanes divided by zero\n"))
     root = report.root_cause
     assert root is not None and root.line == 3 and root.title.startswith("ZeroDivisionError"), root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_cann_event_and_trace_lines_are_not_failures(tmp_path: Path):
+    from mindpilot.validators.kb.keyline import quiet_level
+
+    trace = "[TRACE] GE(7,python):2026-03-01-10:00:00.000.000 [status:STOP] [ge_api.cc:2] gizmo session failed, stop\n"
+    event = "[EVENT] HCCL(7,python):2026-03-01-10:00:00.100.000 [hcom.cc:264] gizmo lane destroy failed, retry\n"
+    assert quiet_level(trace) and quiet_level(event)
+    assert _report(tmp_path / "quiet.log", trace + event).root_cause is None
+    root = _report(tmp_path / "plog.log", trace + event + "[ERROR] GIZMO(7,python):2026-03-01-10:00:01.000.000 "
+                   "[lane.cc:4] lane 4 refused the frame\n").root_cause
+    assert root is not None and root.line == 3, root

@@ -68,7 +68,7 @@ def key_text(text: str) -> str:
 
 
 
-_QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
+_QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", "[EVENT]", "[TRACE]", " - WARNING - ", " - INFO - ", " - DEBUG - ")
 _QUIET_WRAPPED = re.compile(r"(?:^|\) |^\[Stage-\d+\] )(?:WARNING|INFO|DEBUG) \d\d-\d\d |"
                             r"\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
                             r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} |"
@@ -79,8 +79,9 @@ file:335]``) levels below ERROR."""
 
 
 def quiet_level(text: str) -> bool:
-    """The line is logged at WARNING level or below (MindSpore/CANN, MindFormers, vLLM, loguru formats): it
-    reports no failure of its own."""
+    """The line is logged at WARNING level or below (MindSpore/CANN, MindFormers, vLLM, loguru formats; CANN's
+    plog also writes EVENT and TRACE lines, state changes such as GE's [status:INIT]): it reports no failure of
+    its own."""
     head = text[:120]
     return any(marker in head for marker in _QUIET) or _QUIET_WRAPPED.search(head) is not None
 
