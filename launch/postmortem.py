@@ -250,6 +250,8 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
         return
     last = max(exceptions, key=lambda cause: cause.line)
     _, following = _lines_around(report, pasted, last.file, last.line)
+    if following and following[0][0] == root.line and _WHAT_LINE.match(following[0][1]):
+        return  # C++'s terminate handler prints the exception's message on the next line: the catch-all reads it
     better = detail_line(last.text, following) if following else None
     if better is not None and better[0] == root.line:
         return  # the exception only wraps a code whose message is the very line the catch-all reads
@@ -282,6 +284,10 @@ def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
     setattr(finding, "matched_line", root.line)
     finding.line, root.line = better[0], better[0]
     setattr(finding, "text", better[1].strip()[:MAX_TEXT])
+
+
+_WHAT_LINE = re.compile(r"\s*what\(\):")
+"""The line under ``terminate called after throwing an instance of 'c10::Error'`` with the exception's message."""
 
 
 _CATALOGUE_RULE = re.compile(r"kb\.\w+\.cann_[ew][0-9a-z]\d{4}")
