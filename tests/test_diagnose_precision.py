@@ -74,3 +74,13 @@ def test_e39007_comes_before_the_tsd_and_open_device_lines_that_follow_it(tmp_pa
     root = report.root_cause
     assert root.rule == "kb.runtime.device_subprocess_startup_timeout" and root.line == 2, root
     assert "hardware fault" in root.title
+
+
+def test_aclnn_561103_alone_is_said_as_likely(tmp_path):
+    report = _report(tmp_path, (
+        "Traceback (most recent call last):\n"
+        "  File \"serve.py\", line 3, in <module>\n"
+        "RuntimeError: npu_fused_op:torch_npu/csrc/aten/ops/FusedOp.cpp:88 NPU function error: call aclnnFusedOp "
+        "failed, error code is 561103\n"))
+    root = report.root_cause
+    assert root.rule == "kb.versions.aclnn_inner_nullptr" and root.confidence != CONFIDENT, root
