@@ -62,6 +62,13 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "    img = Image.open(self.files[i])\nFileExistsError: label file for img_017.jpg is missing\n\n"
      "- Dataset Pipeline Error Message: \n[ERROR] Execute user Python code failed, check 'Python Call Stack' above.",
      "kb.data.ms_user_code_exception", ["FileExistsError", "img_017.jpg"]),
+    ("  [FAIL] torch_npu 2.6.0.dev20250101 is a daily build; install a released torch_npu paired with torch 2.6.0",
+     "kb.environment.env_check_failed", ["daily build", "released torch_npu"]),
+    ("/src/ext/csrc/ops.cpp:2:10: fatal error: aclnn/opdev/op_executor.h: No such file or directory",
+     "kb.versions.cann_header_missing", ["aclnn/opdev/op_executor.h", "CANN"]),
+    ("ERROR 01-05 10:00:00 [worker.py:10] NotImplementedError: Shard id with multiple indices is not supported in "
+     "weight_loader, please use weight_loader_v2 instead.", "kb.serving.vllm_weight_loader_v2_not_registered",
+     ["weight_loader_v2", "registered"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
@@ -83,6 +90,12 @@ def test_mindformers_nan_monitor_stop_is_read_as_loss_nan(tmp_path):
     ("RuntimeError: call aclnnInplaceCopy failed, error code is 161002\n"
      "[PID: 7] 2025-01-01 AclNN_Parameter_Error(EZ1001): The self tensor cannot be larger than 8 dimensions.",
      "kb.operator.tensor_too_many_dims"),
+    # the compiler's own UB line (in its own spelling) names the limit the Triton stage line only announces
+    ("triton.compiler.errors.MLIRCompilationError:\n[ConvertLinalgRToBinary] encounters error:\n"
+     "loc(\"/tmp/k.mlir\":2:3): error: ub overflow, requires 2000000 bits while 1572864 bits avaliable!",
+     "kb.operator.triton_ub_overflow"),
+    # a package a rule knows comes with torch_npu, not the any-package one
+    ("ModuleNotFoundError: No module named 'torchnpugen'", "kb.versions.torchnpugen_missing"),
 ])
 def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, specific):
     assert _diagnose(tmp_path, text).root_cause.rule == specific
@@ -111,6 +124,11 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
      "kb.data.ms_map_transform_failed"),
     ("[INFO] PARALLEL(1,f,python):2025 [ops_info/matmul_info.cc:90] InferDevMatrixShape] MatMulInfo00: The strategy "
      "in process is ((2, 1), (1, 4))", "kb.parallel.ms_operator_strategy_rejected"),
+    ("/src/app/main.cpp:3:10: fatal error: utils/strings.h: No such file or directory", "kb.versions.cann_header_missing"),
+    ("test_download ... [PASS]  (previous run: [FAIL] network)", "kb.environment.env_check_failed"),
+    ("ModuleNotFoundError: No module named 'torchnpugen_ext'", "kb.versions.torchnpugen_missing"),
+    ("[WARNING] You are using ZeRO with an untested optimizer, proceed with caution",
+     "kb.parallel.deepspeed_zero_untested_optimizer"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     report = _diagnose(tmp_path, line)
