@@ -23,9 +23,10 @@ from mindpilot.launch.failures import MAX_TEXT, TIMEOUT_WORDS, Failure, FailureT
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Severity
-from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, quiet_level,
-                                             raised_exception, refers_to_details)
-from mindpilot.validators.kb.report import CONFIDENT, UNSURE, ConsequenceGroup, RootCause
+from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, line_rank,
+                                             quiet_level, raised_exception, refers_to_details)
+from mindpilot.validators.kb.frames import MAX_TRACEBACK_LINES, last_frame_of_a_cut_traceback
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY, UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
 
 def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
@@ -77,7 +78,42 @@ def add_live_view_findings(report: Any, lang: str, pasted: Optional[bytes] = Non
             consequences = [(source, event) for source, event in consequences if source == "scheduler"]
     elif not has_error:
         _name_first_failure(report, lang, tracker.first_failure(), found, bare, pasted)
+    _name_what_is_left(report, lang, pasted)
     _add_consequences(report, [event for _, event in consequences])
+
+
+def _name_what_is_left(report: Any, lang: str, pasted: Optional[bytes]) -> None:
+    """Still no root cause after the replay: a traceback cut before its exception line, else a follow-on error
+    ahead of the warnings, is the key line."""
+    if not report.findings:
+        _name_cut_traceback(report, lang, pasted)
+    elif report.root_cause is None:
+        _first_sign_before_notes(report, lang)
+
+
+def _first_sign_before_notes(report: Any, lang: str) -> None:
+    """With only follow-on errors found (an HCCL timeout) and a warning or note no rule calls a failure (an
+    operator falling back to the CPU): the first follow-on error is the likely root cause, said as what it is,
+    not the warning: it is the one sign of failure the log holds, and its message says where to look."""
+    errors = [finding for finding in report.findings if finding.severity is Severity.ERROR]
+    if not errors or any(not getattr(finding, "consequence", False) for finding in errors) or \
+            all(getattr(finding, "consequence", False) for finding in report.findings):
+        return
+    first = errors[0]
+    first.consequence = False
+    first.root_cause = True
+    setattr(first, "confidence", LIKELY)
+    first.detail = "\n".join(part for part in (first.detail, make_finding("diagnose.unknown_consequence", lang).detail)
+                             if part)
+    report.findings.remove(first)
+    report.findings.insert(0, first)
+    report.root_cause = RootCause(rank=getattr(first, "rank", None), rule=first.rule, file=first.file,
+                                  line=first.line, title=first.title, time=_time_text(first), confidence=LIKELY)
+
+
+def _time_text(finding: Any) -> Optional[str]:
+    time = getattr(finding, "time", None)
+    return None if time is None else str(time)
 
 
 def _explained_as_no_failure(report: Any) -> set:
@@ -119,13 +155,47 @@ def _name_first_failure(report: Any, lang: str, first: Optional[Failure], found:
     _name_root(report, lang, first, pasted)
 
 
-def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None, consequence: bool = False) -> None:
+TRACEBACK_HEAD = b"Traceback (most recent call last)"
+
+
+def _name_cut_traceback(report: Any, lang: str, pasted: Optional[bytes]) -> None:
+    """With no finding at all: a log whose last traceback stops at a frame, its exception line cut off (a
+    paste cut short, a log copied up to the error), names that frame's statement as the unsure key line, and
+    says that the exception itself is missing."""
+    for scanned in report.files:
+        region = read_region(scanned, pasted)
+        if region is None:
+            continue
+        data, first = region
+        start = data.rfind(TRACEBACK_HEAD)
+        if start < 0:
+            continue
+        start = data.rfind(b"\n", 0, start) + 1
+        lines = data[start:].split(b"\n", MAX_TRACEBACK_LINES)
+        if len(lines) > MAX_TRACEBACK_LINES:
+            continue  # more than a traceback follows its head: output went on after it
+        last = last_frame_of_a_cut_traceback([key_text(decode(raw)) for raw in lines[1:]])
+        if last is None:
+            continue
+        index, frame, statement = last
+        number = first + data.count(b"\n", 0, start) + 1 + index
+        failure = Failure(line_rank(decode(lines[0])), "tail.worker_error", statement[:MAX_TEXT], scanned.file,
+                          number, None, 0, 3)
+        _name_root(report, lang, failure, pasted, said=make_finding(
+            "diagnose.cut_traceback", lang, func=frame.group("func"), text=statement,
+            place=f"{Path(frame.group('path')).name}:{frame.group('line')}"))
+        return
+
+
+def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None, consequence: bool = False,
+               said: Any = None) -> None:
     """Make ``first`` (a :class:`~mindpilot.launch.failures.Failure`) the report's root cause, said as unsure.
 
     The line that says what the error means is preferred to the one that only announces it: CANN's code
     line after a wrapping exception, the message on the line after ``...(message):`` (see
     :func:`~mindpilot.validators.kb.keyline.detail_line`). Error codes on the key line, or just above it,
-    are explained by their general meaning (:mod:`~mindpilot.validators.kb.codes`)."""
+    are explained by their general meaning (:mod:`~mindpilot.validators.kb.codes`). ``said``: a finding whose
+    detail and fix say what this kind of key line means (a traceback cut before its exception line)."""
     announced = first.text
     above, following = _lines_around(report, pasted, first.file, first.line)
     statement = failed_statement(first.text, above)
@@ -155,6 +225,8 @@ def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = Non
                                                         "confidence": UNSURE})
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
+    if said is not None:  # what this kind of key line means, and what to do, in place of the generic words
+        finding.detail, finding.fix = said.detail, said.fix
     below = _code_lines_below(first.line, following)
     meanings = _code_meanings(" ".join([first.text, *below]), announced, above, lang)
     if meanings:

@@ -9,7 +9,8 @@ the user's settings; when it lies in the user's own script, the user's code is w
 
 The packages, the code that only carries a call for its caller (PyTorch, NumPy, argument checks) and the
 exceptions that count are data: ``validators/data/framework_defects.yaml``. This module only reads lines; the
-report is changed by :mod:`mindpilot.launch.defect`.
+report is changed by :mod:`mindpilot.launch.defect`. A traceback cut before its exception line (a paste cut
+short) still has a last frame: :func:`last_frame_of_a_cut_traceback` finds it for the unsure key line.
 """
 
 from __future__ import annotations
@@ -277,3 +278,25 @@ def version_in(data: bytes, package: FrameworkPackage) -> Optional[str]:
                 return found.group(1).decode("ascii")
         at = following(at + 1)
     return None
+
+
+_CARETS_ONLY = re.compile(r"[\s^~]+")
+"""Python 3.11's markers under a frame's statement."""
+
+
+def last_frame_of_a_cut_traceback(lines: Sequence[str]) -> Optional[Tuple[int, "re.Match[str]", str]]:
+    """(index among ``lines``, frame match, statement) of the last frame of a traceback's lines (after its
+    ``Traceback`` line) when only frames and their source lines follow (no exception line), else None."""
+    frame, found, after_frame = None, None, False
+    for index, key in enumerate(lines):
+        if not key or _CARETS_ONLY.fullmatch(key):
+            continue
+        match = FRAME.match(key)
+        if match is not None:
+            frame, found, after_frame = match, (index, match, key), True
+        elif after_frame:  # the frame's source line
+            found, after_frame = (index, frame, key), False
+        else:
+            return None  # an exception line, or other output: the traceback is whole
+    return found
+

@@ -174,7 +174,7 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     """
     pydantic = "validation error" in root_text
     wrapper = wraps_a_code(root_text)
-    opened = announces(root_text)
+    opened = announces(root_text) or only_a_place(root_text)
     """The next line with a message is the detail (the root only announces one, or a code line opened it)."""
     referred = _REFERRED.search(root_text)
     section = re.compile(r"\s*-\s*" + re.escape(referred.group(1)) + r"\s*:", re.IGNORECASE) if referred else None
@@ -229,6 +229,19 @@ def _says_nothing_code(key: str) -> bool:
     """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
     code = _CODE_AT_HEAD.match(key)
     return code is not None and _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]) is not None
+
+
+_ONLY_A_PLACE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception) ?: ?(?:[\w:~]{1,120}:)?"
+                           r"[\w./-]{1,300}\.(?:cpp|cc|cxx|c|hpp|h|py):\d+\s*")
+"""An exception whose message is only the place that raised it (torch_npu's ``RuntimeError:
+createHCCLCommOrigin:torch_npu/csrc/distributed/ProcessGroupHCCL.cpp:2314``, its message printed on the next
+line: ``HCCL function error: HcclGetRootInfo(&hcclID), error code is 6``)."""
+
+
+def only_a_place(text: str) -> bool:
+    """Whether an exception's message is only the function, file and line that raised it: what went wrong is
+    on the next line."""
+    return _ONLY_A_PLACE.fullmatch(key_text(text)) is not None
 
 
 def announces(text: str) -> bool:
