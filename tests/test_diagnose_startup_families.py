@@ -83,3 +83,18 @@ def test_a_notify_wait_timeout_points_at_the_remote_rank_that_hangs(tmp_path):
     said = [f"{finding.detail} {finding.fix}" for finding in report.findings
             if finding.rule == "kb.launch.hccl_exec_timeout"]
     assert said and "remote rank" in said[0] and "hung" in said[0], said
+
+
+def test_a_scalar_in_the_checkpoint_where_the_network_has_a_tensor_is_the_same_family(tmp_path):
+    report = _diagnose(tmp_path, "RuntimeError: For 'load_param_into_net', global_step in the argument "
+                                 "'parameter_dict' is scalar, then the shape of global_step in the argument 'net' "
+                                 "should be (1,) or (), but got shape (4,).")
+    assert_root_cause_says(report, "kb.checkpoint.ckpt_param_not_combined", ["global_step"])
+
+
+def test_a_float_against_float_dtype_mismatch_names_strict_load(tmp_path):
+    report = _diagnose(tmp_path, "RuntimeError: For 'load_param_into_net', fc.bias in the argument 'net' should have "
+                                 "the same type as fc.bias in the argument 'parameter_dict'. but got its type Float32 "
+                                 "in the argument 'net' and type Float16 in the argument 'parameter_dict'.")
+    assert_root_cause_says(report, "kb.checkpoint.ckpt_dtype_mismatch", ["Float16", "Float32", "strict_load"],
+                           with_fix=True)
