@@ -69,6 +69,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("ERROR 01-05 10:00:00 [worker.py:10] NotImplementedError: Shard id with multiple indices is not supported in "
      "weight_loader, please use weight_loader_v2 instead.", "kb.serving.vllm_weight_loader_v2_not_registered",
      ["weight_loader_v2", "registered"]),
+    ("NotImplementedError: Shard id with multiple indices is not supported for BNB quantization with TP yet.",
+     "kb.serving.vllm_multi_shard_quant_unsupported", ["BNB quantization with TP", "tensor parallelism"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
