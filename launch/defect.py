@@ -68,6 +68,15 @@ def name_framework_defect(report: Any, lang: str, pasted: Optional[bytes] = None
         _name_defect(report, lang, frame, owner, entry, version_in(data, owner.package))
 
 
+def say_whose_code(finding: Any, lang: str, lines: List[str], rank: Optional[int], data: bytes) -> None:
+    """For a traceback with no exception line (cut before it): when its innermost frame that is not a runtime's
+    lies in a framework's own code, ``finding`` says so, with the release the log shows (``data``)."""
+    owned = culprit(traceback_above(lines, rank))
+    if owned is not None and owned[1].kind == "framework":
+        frame, owner = owned
+        _say_framework_raised(finding, lang, frame, owner, deliberate(frame), version_in(data, owner.package))
+
+
 def _exception(lines: List[str], key: int) -> Optional[Tuple[int, str, str]]:
     """The index, class and message of the exception line nearest ``lines[key]`` (the key line itself, the lines
     below it when the key line is the quoted statement that failed, then those above it); None when there is none."""

@@ -17,6 +17,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
+from mindpilot.launch.defect import say_whose_code
 from mindpilot.launch.events import FindingEvent
 from mindpilot.launch.failure_lines import candidate_lines, failure_finders, read_region
 from mindpilot.launch.failures import MAX_TEXT, TIMEOUT_WORDS, Failure, FailureTracker
@@ -179,11 +180,12 @@ def _name_cut_traceback(report: Any, lang: str, pasted: Optional[bytes]) -> None
             continue
         index, frame, statement = last
         number = first + data.count(b"\n", 0, start) + 1 + index
-        failure = Failure(line_rank(decode(lines[0])), "tail.worker_error", statement[:MAX_TEXT], scanned.file,
-                          number, None, 0, 3)
+        rank = line_rank(decode(lines[0]))
+        failure = Failure(rank, "tail.worker_error", statement[:MAX_TEXT], scanned.file, number, None, 0, 3)
         _name_root(report, lang, failure, pasted, said=make_finding(
             "diagnose.cut_traceback", lang, func=frame.group("func"), text=statement,
             place=f"{Path(frame.group('path')).name}:{frame.group('line')}"))
+        say_whose_code(report.findings[0], lang, [decode(raw) for raw in lines[:index + 2]], rank, data)
         return
 
 

@@ -136,3 +136,10 @@ def test_a_timeout_alone_stays_a_consequence(tmp_path: Path):
     report = _report(tmp_path, TIMEOUT)
     assert report.root_cause is None
     assert "diagnose.only_consequences" in [note.rule for note in report.notes]
+
+
+def test_a_cut_traceback_ending_in_a_frameworks_code_says_whose_code_it_is(tmp_path: Path):
+    text = CUT.replace("/job/frob_ext/hooks.py", "/usr/lib/python3.10/site-packages/mindformers/core/hooks.py")
+    finding = _report(tmp_path, text).findings[0]
+    assert "MindFormers" in finding.detail and "mindformers/core/hooks.py:77" in finding.detail, finding.detail
+    assert "MindFormers" not in _report(tmp_path, CUT).findings[0].detail
