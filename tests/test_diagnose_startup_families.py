@@ -76,6 +76,18 @@ def test_hccl_root_info_not_found_is_the_host_nic(tmp_path, code, fires):
         assert_root_cause_says(report, "kb.launch.hccl_root_info_nic_not_found", ["HCCL_IF_IP"], with_fix=True)
 
 
+@pytest.mark.parametrize("line, fires", [
+    ("[ERROR] HcclGetRootInfo failed. ret = 6", True),
+    ("RuntimeError: HcclGetRootInfo failed with status 6", True),
+    ("[comm rank 0] HcclGetRootInfo failed: 6", True),
+    ("[comm rank 0] HcclGetRootInfo failed: 61", False),
+    ("HcclGetRootInfo failed, ret=11", False),
+])
+def test_other_callers_of_hccl_get_root_info_say_the_same_code_their_way(tmp_path, line, fires):
+    rules = {finding.rule for finding in _diagnose(tmp_path, line).findings}
+    assert ("kb.launch.hccl_root_info_nic_not_found" in rules) is fires, rules
+
+
 def test_a_notify_wait_timeout_points_at_the_remote_rank_that_hangs(tmp_path):
     report = _diagnose(tmp_path, "EI0002: [PID: 11] 2025-01-01-00:00:00.000.000 The wait execution of the Notify "
                                  "register times out. Reason: The Notify register has not received the Notify record "
