@@ -84,3 +84,17 @@ def test_aclnn_561103_alone_is_said_as_likely(tmp_path):
         "failed, error code is 561103\n"))
     root = report.root_cause
     assert root.rule == "kb.versions.aclnn_inner_nullptr" and root.confidence != CONFIDENT, root
+
+
+def test_mindformers_warning_that_forces_full_batch_off_is_not_a_parallel_conflict(tmp_path):
+    # MindFormers logs MindSpore's words as a WARNING and fixes the setting itself; MindSpore's own raise is the error.
+    warned = _report(tmp_path, (
+        "2026-01-01 10:00:00,000 - mindformers[mindformers/tools/check_rules.py:118] - WARNING - full_batch could "
+        "only be used under semi_auto_parallel or auto_parallel, but get stand_alone, full_batch has been forced "
+        "to False\n"
+        "ValueError: For BatchMatMul, inputs shape cannot be broadcast on CPU/GPU, with x shape [const vector]"
+        "{1, 32, 2, 128}, y shape [const vector]{128, 128}\n"))
+    assert [f.rule for f in warned.findings if f.rule.startswith("kb.parallel.")] == []
+    assert warned.root_cause.rule == "kb.operator.batchmatmul_broadcast_cpu", warned.root_cause
+    raised = _report(tmp_path, "RuntimeError: full_batch could only be used under semi_auto_parallel or auto_parallel.\n")
+    assert raised.root_cause.rule == "kb.parallel.ms_parallel_mode_settings_conflict", raised.root_cause
