@@ -24,8 +24,9 @@ from mindpilot.launch.failures import MAX_TEXT, TIMEOUT_WORDS, Failure, FailureT
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.findings import Severity
-from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text, line_rank,
-                                             quiet_level, raised_exception, refers_to_details)
+from mindpilot.validators.kb.keyline import (ascend_section, continuation, detail_line, failed_statement, key_text,
+                                             line_rank, quiet_level, raised_exception, refers_to_details,
+                                             wraps_a_code)
 from mindpilot.validators.kb.frames import MAX_TRACEBACK_LINES, last_frame_of_a_cut_traceback
 from mindpilot.validators.kb.report import CONFIDENT, LIKELY, UNSURE, ConsequenceGroup, RootCause
 from mindpilot.validators.kb.scan import decode
@@ -190,16 +191,18 @@ def _name_cut_traceback(report: Any, lang: str, pasted: Optional[bytes]) -> None
 
 
 def _name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None, consequence: bool = False,
-               said: Any = None) -> None:
+               said: Any = None, following: Optional[List[Tuple[int, str]]] = None) -> None:
     """Make ``first`` (a :class:`~mindpilot.launch.failures.Failure`) the report's root cause, said as unsure.
 
     The line that says what the error means is preferred to the one that only announces it: CANN's code
     line after a wrapping exception, the message on the line after ``...(message):`` (see
     :func:`~mindpilot.validators.kb.keyline.detail_line`). Error codes on the key line, or just above it,
     are explained by their general meaning (:mod:`~mindpilot.validators.kb.codes`). ``said``: a finding whose
-    detail and fix say what this kind of key line means (a traceback cut before its exception line)."""
+    detail and fix say what this kind of key line means (a traceback cut before its exception line);
+    ``following``: the lines after it that may say more, when not all of them may (default: all)."""
     announced = first.text
-    above, following = _lines_around(report, pasted, first.file, first.line)
+    above, after = _lines_around(report, pasted, first.file, first.line)
+    following = after if following is None else following
     statement = failed_statement(first.text, above)
     if statement is not None:
         back, raw = statement
@@ -328,8 +331,10 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
         return  # C++'s terminate handler prints the exception's message on the next line: the catch-all reads it
     better = detail_line(last.text, following) if following else None
     if better is not None and better[0] == root.line:
-        return  # the exception only wraps a code whose message is the very line the catch-all reads
-    _name_root(report, lang, last, pasted)
+        if wraps_a_code(last.text) or any(ascend_section(raw) for number, raw in following if number < root.line):
+            return  # the exception only wraps a code whose message is the very line the catch-all reads
+        following = []  # an exception with a message of its own: CANN's report under it only says it stopped
+    _name_root(report, lang, last, pasted, following=following)
 
 
 def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:

@@ -143,3 +143,26 @@ def test_a_cut_traceback_ending_in_a_frameworks_code_says_whose_code_it_is(tmp_p
     finding = _report(tmp_path, text).findings[0]
     assert "MindFormers" in finding.detail and "mindformers/core/hooks.py:77" in finding.detail, finding.detail
     assert "MindFormers" not in _report(tmp_path, CUT).findings[0].detail
+
+
+INIT_ENV_FAILED = ("EH9999: Inner Error!\n"
+                   "EH9999  [Init][Env]init env failed![FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n"
+                   "        TraceBack (most recent call last):\n"
+                   "        build op model failed, result = 500001[FUNC:ReportInnerError][FILE:log_inner.cpp][LINE:145]\n")
+
+
+def test_the_compilers_own_exception_comes_before_ges_init_env_failed(tmp_path: Path):
+    report = _report(tmp_path, (
+        "Traceback (most recent call last):\n"
+        "  File \"/opt/Ascend/python/site-packages/te_fusion/parallel_compilation.py\", line 90, in start\n"
+        "    check(width)\n"
+        "ValueError: frob width 3 is outside [4, 8]\n" + INIT_ENV_FAILED))
+    root = report.root_cause
+    assert root is not None and root.line == 4 and root.confidence == UNSURE, root
+    assert any(finding.rule == "kb.versions.cann_compiler_init_failed" for finding in report.findings)
+
+
+def test_ges_init_env_failed_alone_is_said_as_likely(tmp_path: Path):
+    root = _report(tmp_path, INIT_ENV_FAILED).root_cause
+    assert root is not None and root.rule == "kb.versions.cann_compiler_init_failed", root
+    assert root.confidence == LIKELY and root.line == 2, root

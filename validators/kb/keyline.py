@@ -225,6 +225,12 @@ _ASCEND_SECTION = re.compile(r"\s*\\?-\s*Ascend Error Message\s*:", re.IGNORECAS
 """MindSpore's section of an exception's message that holds CANN's own lines (``- Ascend Error Message:``)."""
 
 
+def ascend_section(line: str) -> bool:
+    """Whether a line opens MindSpore's section of an exception's message that holds CANN's own account of it
+    (``- Ascend Error Message:``)."""
+    return _ASCEND_SECTION.match(line) is not None
+
+
 def _says_nothing_code(key: str) -> bool:
     """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
     code = _CODE_AT_HEAD.match(key)
