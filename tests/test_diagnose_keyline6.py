@@ -166,3 +166,34 @@ def test_ges_init_env_failed_alone_is_said_as_likely(tmp_path: Path):
     root = _report(tmp_path, INIT_ENV_FAILED).root_cause
     assert root is not None and root.rule == "kb.versions.cann_compiler_init_failed", root
     assert root.confidence == LIKELY and root.line == 2, root
+
+
+def test_the_bare_base_exception_is_an_exception_line(tmp_path: Path):
+    report = _report(tmp_path, (
+        "Traceback (most recent call last):\n"
+        "  File \"/job/load.py\", line 12, in <module>\n"
+        "    raise Exception(f\"cannot read {path}: {why}\")\n"
+        "Exception: cannot read /data/frob/list.txt: no frobs listed\n"))
+    root = report.root_cause
+    assert root is not None and root.line == 4, root
+
+
+def test_the_first_cause_under_caused_by_is_the_key_line(tmp_path: Path):
+    report = _report(tmp_path, (
+        "Error: failed to start the frob exporter\n"
+        "\n"
+        "Caused by:\n"
+        "    failed to open the frob socket: Permission denied (os error 13)\n"))
+    root = report.root_cause
+    assert root is not None and root.line == 4, root
+
+
+def test_canns_own_code_line_comes_before_the_loggers_error_lines_around_it(tmp_path: Path):
+    prefix = "[Stage-1] ERROR 03-01 10:00:00 [worker.py:80] "
+    report = _report(tmp_path, "".join(prefix + line + "\n" for line in (
+        "Note: FROB_BLOCKING=1 makes every call wait for the card; unset it after debugging.",
+        "[ERROR] 2026-03-01-10:00:00 (PID:1, Device:0, RankID:0) ERR00100 PTA call acl api failed.",
+        "[PID: 1] 2026-03-01-10:00:00.000.000 Frob_Widget_Failure(EZ7777): The widget could not be frobbed.",
+        "        Possible Cause: The widget is stuck.")))
+    root = report.root_cause
+    assert root is not None and root.line == 3, root

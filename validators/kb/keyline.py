@@ -168,6 +168,8 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     * the first line of the section of the message the error refers to (MindSpore's ``- Device load error
       message:``);
     * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
+    * the first cause under ``Caused by:`` (Rust's anyhow prints a program's error so: ``Error: failed to build
+      X`` / ``Caused by:`` / ``    failed to create HTTP listener: Address already in use``);
     * the next line with a message when the error's line only announces one: it ends with a colon
       (``CMake Error at x (message):``) or is a banner of tags (``///----[ERROR][Triton][BEG]----``); further
       announcements in between (``[ConvertLinalgRToBinary] encounters error:``) are passed over.
@@ -187,6 +189,9 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             break  # another traceback: another error
         if section is None and _ASCEND_SECTION.match(raw):
             wrapper = True  # MindSpore's own section for CANN's account of this exception
+            continue
+        if key == "Caused by:":
+            opened = True  # Rust's anyhow (and Java): the chain of causes under the error, innermost last
             continue
         if first and key:
             first = False
