@@ -197,3 +197,17 @@ def test_canns_own_code_line_comes_before_the_loggers_error_lines_around_it(tmp_
         "        Possible Cause: The widget is stuck.")))
     root = report.root_cause
     assert root is not None and root.line == 3, root
+
+
+@pytest.mark.parametrize("code_line, moves", [
+    ("Frob_Widget_Startup_Timeout(E39999)", True),
+    ("Inner_Error_Frob_Startup_Timeout(E39999)", True),
+    ("Inner_Error(E39999)", False),
+])
+def test_canns_code_line_named_by_its_type_is_the_detail_of_a_return_code(code_line, moves):
+    from mindpilot.validators.kb.keyline import detail_line
+
+    following = [(2, code_line), (3, "        Possible Cause: 1. the frob did not start."),
+                 (4, "        TsdOpen failed. devId=0, tdt error=31")]
+    found = detail_line("NPU function error: error code is 507033", following)
+    assert (found is not None and found[0] == 2) is moves, found

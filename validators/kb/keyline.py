@@ -198,6 +198,8 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
             # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
             wrapper = wrapper or _says_nothing_code(key)
+        if wrapper and _named_code_line(key):
+            return number, raw
         code = _CODE_AT_HEAD.search(key, 0, CODE_HEAD_REACH + 6) if wrapper else None
         if wrapper and _ACL_MESSAGE.match(key):
             acl_message = acl_message or (number, raw)  # CANN's code line below it, if any, says why
@@ -228,6 +230,17 @@ a message and says nothing itself."""
 
 _ASCEND_SECTION = re.compile(r"\s*\\?-\s*Ascend Error Message\s*:", re.IGNORECASE)
 """MindSpore's section of an exception's message that holds CANN's own lines (``- Ascend Error Message:``)."""
+
+
+_TYPED_CODE = re.compile(r"(?P<type>[A-Z][A-Za-z]*(?:_[A-Za-z]+)+)\([EW][0-9A-Z]\d{4}\)\s*")
+"""CANN 8's error-manager line with no message after it, its type saying what failed
+(``Inner_Error_Device_Subprocess_Startup_Timeout(E39007)``, the causes on the lines below)."""
+
+
+def _named_code_line(key: str) -> bool:
+    """Whether a line is CANN's code line whose type name alone says what failed (more than ``Inner_Error``)."""
+    found = _TYPED_CODE.fullmatch(key)
+    return found is not None and bool(re.sub(r"^Inner_Error_?", "", found.group("type")))
 
 
 def ascend_section(line: str) -> bool:
