@@ -147,8 +147,8 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         from mindpilot.launch.chip_support import name_unsupported_chip
         from mindpilot.launch.defect import name_framework_defect
         from mindpilot.launch.version_pairs import name_unpaired_versions
-        from mindpilot.launch.postmortem import add_live_view_findings, point_at_the_details, \
-            prefer_exception_to_catch_all
+        from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
+        from mindpilot.launch.postmortem import add_live_view_findings
 
         prefer_exception_to_catch_all(report, lang, pasted)
         point_at_the_details(report, pasted)

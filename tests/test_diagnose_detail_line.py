@@ -141,10 +141,10 @@ def test_a_pasted_colour_code_is_a_wrapping():
 
 
 def test_a_hand_rule_named_cann_is_not_a_catalogue_catch_all():
-    from mindpilot.launch.postmortem import _catch_all
+    from mindpilot.launch.catch_alls import is_catch_all
 
-    assert _catch_all("kb.runtime.cann_ee9999") and _catch_all("kb.graph.cann_e10001")
-    assert not _catch_all("kb.environment.cann_shared_library_missing")  # a hand rule's name, not a code
+    assert is_catch_all("kb.runtime.cann_ee9999") and is_catch_all("kb.graph.cann_e10001")
+    assert not is_catch_all("kb.environment.cann_shared_library_missing")  # a hand rule's name, not a code
 
 
 def test_a_rule_on_a_line_that_refers_to_its_details_points_at_them(tmp_path, monkeypatch):
