@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from mindpilot.launch.failure_lines import read_region
+from mindpilot.launch.root_steps import place_over_the_root, root_region
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.frames import load_framework_code, possessive, version_in
-from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
 from mindpilot.validators.kb.support import (UNSUPPORTED, ChipSeen, StackSupport, chip_in, chips_by_id, stack_in,
                                              supported_elsewhere, verdict)
 
@@ -25,13 +24,10 @@ DEPENDS = "diagnose.chip_support_depends"
 
 def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
     """Add the finding (see the module docstring) to a report with a root cause."""
-    root = report.root_cause
-    if root is None or root.file is None:
-        return
-    scanned = next((entry for entry in report.files if entry.file == root.file), None)
-    region = read_region(scanned, pasted) if scanned is not None else None
+    region = root_region(report, pasted)
     if region is None:
         return
+    root = report.root_cause
     data, first = region
     seen = chip_in(data, first)
     if seen is None:
@@ -49,18 +45,7 @@ def name_unsupported_chip(report: Any, lang: str, pasted: Optional[bytes] = None
     if entry is None or said != UNSUPPORTED:
         return
     old = report.findings[0] if report.findings else None
-    finding = _finding(lang, stack, package.name, seen, version, root, old)
-    if root.confidence == CONFIDENT:
-        report.findings.insert(1, finding)
-        return
-    for earlier in report.findings:
-        if getattr(earlier, "root_cause", False):
-            earlier.root_cause = False
-        earlier.__dict__.pop("confidence", None)
-    finding.__dict__.update({"root_cause": True, "confidence": LIKELY})
-    report.findings.insert(0, finding)
-    report.root_cause = RootCause(rank=root.rank, rule=RULE, file=root.file, line=root.line, title=finding.title,
-                                  time=root.time, confidence=LIKELY)
+    place_over_the_root(report, _finding(lang, stack, package.name, seen, version, root, old))
 
 
 def _depends(lang: str, name: str, seen: ChipSeen, releases: List[str], root: Any) -> Any:

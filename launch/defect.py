@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Tuple
 
-from mindpilot.launch.failure_lines import read_region
+from mindpilot.launch.root_steps import root_region
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.frames import (MAX_TRACEBACK_LINES, DefectException, Frame, Owner, candidate, culprit,
                                             defect_meaning, deliberate, exception_of, possessive, traceback_above,
@@ -37,8 +37,7 @@ def name_framework_defect(report: Any, lang: str, pasted: Optional[bytes] = None
     if root is None or root.rule != UNKNOWN or root.line is None or finding is None or finding.rule != UNKNOWN \
             or finding.line != root.line:
         return
-    scanned = next((entry for entry in report.files if entry.file == root.file), None)
-    region = read_region(scanned, pasted) if scanned is not None else None
+    region = root_region(report, pasted)
     if region is None:
         return
     data, first = region

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from mindpilot.launch.failure_lines import read_region
+from mindpilot.launch.root_steps import place_over_the_root, root_region
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.frames import possessive
 from mindpilot.validators.kb.pairs import StackUnpaired, Unpaired, stack_unpaired_in, unpaired_in
-from mindpilot.validators.kb.report import CONFIDENT, LIKELY, RootCause
 
 RULE = "diagnose.versions_unpaired"
 STACK_RULE = "diagnose.stack_unpaired"
@@ -22,13 +21,10 @@ STACK_RULE = "diagnose.stack_unpaired"
 
 def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = None) -> None:
     """Add the finding (see the module docstring) to a report with a root cause."""
-    root = report.root_cause
-    if root is None or root.file is None:
-        return
-    scanned = next((entry for entry in report.files if entry.file == root.file), None)
-    region = read_region(scanned, pasted) if scanned is not None else None
+    region = root_region(report, pasted)
     if region is None:
         return
+    root = report.root_cause
     old = report.findings[0] if report.findings else None
     found = unpaired_in(region[0])
     if found is not None:
@@ -38,17 +34,7 @@ def name_unpaired_versions(report: Any, lang: str, pasted: Optional[bytes] = Non
         if needs is None:
             return
         finding = _stack_finding(lang, needs, root, old)
-    if root.confidence == CONFIDENT:
-        report.findings.insert(1, finding)
-        return
-    for earlier in report.findings:
-        if getattr(earlier, "root_cause", False):
-            earlier.root_cause = False
-        earlier.__dict__.pop("confidence", None)
-    finding.__dict__.update({"root_cause": True, "confidence": LIKELY})
-    report.findings.insert(0, finding)
-    report.root_cause = RootCause(rank=root.rank, rule=finding.rule, file=root.file, line=root.line, title=finding.title,
-                                  time=root.time, confidence=LIKELY)
+    place_over_the_root(report, finding)
 
 
 def _quoted(old: Any) -> Optional[str]:
