@@ -1,0 +1,109 @@
+"""Run-time failures of CANN operators, ATB and HCCL that say their own cause (validators/data/kb/atb.yaml,
+cann_moe.yaml, aclnn_checks.yaml, process_group_hccl.yaml): every member named, with the confidence its rule
+claims, and look-alike lines left to other rules.
+
+Built from the message formats of CANN ascend-transformer-boost (operation_base.cpp, graph_runner.cpp,
+hccl_runner.cpp), ops-transformer mc2/moe_distribute_* tiling, ops-nn op_error_check.h, hcomm and torch_npu's
+HCCLUtils.hpp.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+ATB = "[2025-01-01 10:00:01.123456] [123] [281473] [operations] [ERROR] [operation_base.cpp:930] "
+
+
+def ez9999(message: str, op: str) -> str:
+    return (f"RuntimeError: call aclnn{op} failed, error code is 561103\nEZ9999: Inner Error!\n"
+            f"EZ9999[PID: 5] 2025-01-01-00:00:00.000.000 (EZ9999):  {message}[FUNC:Check][FILE:tiling.cpp][LINE:9]")
+
+
+def hccl_call(call: str, code: int) -> str:
+    return (f"RuntimeError: [Rank 2] HCCL function error: {call}(numRanks, &rootInfo, rank, &comm), error code is "
+            f"{code}\n[ERROR] 2025-01-01-10:00:00 (PID:1, Device:2, RankID:2) ERR02200 DIST call hccl api failed.")
+
+
+@pytest.mark.parametrize("text, rule, confidence, words", [
+    (ATB + "PagedAttentionOperation_12 execute fail, error code: 26",
+     "kb.operator.atb_device_memory", "confident", ["gpu_memory_utilization", "npu-smi"]),
+    (ATB + "LinearParallelOperation_2 setup fail, error code: 26", "kb.operator.atb_device_memory", "confident", []),
+    (ATB + "AllReduceOperation_3 execute fail, error code: 25", "kb.operator.atb_hccl_failed", "likely", ["EI"]),
+    ("[ERROR] [hccl_runner.cpp:212] hccl Execute failed, HcclResult:7", "kb.operator.atb_hccl_failed", "likely", []),
+    (ATB + "DecoderModel_1 execute fail, error code: 4",
+     "kb.operator.atb_execute_failed", "likely", ["DecoderModel_1", "ASCEND_SLOG_PRINT_TO_STDOUT"]),
+    ("[ERROR] [graph_runner.cpp:977] Layer_0 node[4] execute fail, runner name:SelfAttentionOpsRunner",
+     "kb.operator.atb_execute_failed", "likely", ["SelfAttentionOpsRunner"]),
+    ("RuntimeError: call AtbMLAPreprocess failed, detail:", "kb.operator.atb_execute_failed", "likely",
+     ["AtbMLAPreprocess"]),
+    (ez9999("moeExpertNum should be divisible by (epWorldSize - sharedExpertRankNum), but got moeExpertNum=160, "
+            "epWorldSize=24, sharedExpertRankNum=0.", "MoeDistributeDispatchV2"),
+     "kb.operator.moe_dispatch_ep_layout_refused", "confident", ["--data-parallel-size"]),
+    (ez9999("epWorldSize should be divisible by 8, but got epWorldSize = 12.", "MoeDistributeDispatch"),
+     "kb.operator.moe_dispatch_ep_layout_refused", "confident", []),
+    (ez9999("epWorldSize is invalid, only support (0, 384], but got epWorldSize=512.", "MoeDistributeCombine"),
+     "kb.operator.moe_dispatch_ep_layout_refused", "confident", []),
+    (ez9999("localMoeExpertNum is invalid, localMoeExpertNum = 0", "MoeDistributeDispatch"),
+     "kb.operator.moe_dispatch_ep_layout_refused", "confident", []),
+    (ez9999("globalBS is invalid, only support 0 or maxBs(maxBs is the largest bs on all ranks) * epWorldSize, "
+            "but got globalBS=100, epWorldSize=16.", "MoeDistributeDispatchV2"),
+     "kb.operator.moe_dispatch_batch_refused", "confident", ["max_num_seqs"]),
+    (ez9999("Invalid expertIds dims0(BS) 1024. Should be between [1, 512].", "MoeDistributeDispatchV2"),
+     "kb.operator.moe_dispatch_batch_refused", "confident", []),
+    ("EZ1001: [PID: 9] 2025-01-01 Expected a proper Tensor but got null for argument antiquantScale.",
+     "kb.operator.aclnn_null_argument", "likely", ["antiquantScale"]),
+    ("EZ1001: [PID: 9] 2025-01-01 Expected a value of type List[int] for argument dims but instead found type null.",
+     "kb.operator.aclnn_null_argument", "likely", ["dims"]),
+    ("EZ1001: [PID: 9] 2025-01-01 The tensor's shape cannot be larger than 2147483647.",
+     "kb.operator.aclnn_dim_over_int32", "confident", ["chunks"]),
+    ("EZ1001: [PID: 9] 2025-01-01 The size of tensor self [2, 3] must match the size [2, 4].",
+     "kb.operator.aclnn_shapes_not_broadcast", "likely", ["[2, 3]", "[2, 4]"]),
+    (hccl_call("hcclCommInitRootInfoConfig", 7), "kb.runtime.hccl_call_link_failed", "likely",
+     ["hcclCommInitRootInfoConfig", "HCCL_SOCKET_IFNAME"]),
+    (hccl_call("HcclAllreduce", 12), "kb.runtime.hccl_call_link_failed", "likely", ["12"]),
+    (hccl_call("HcclAllreduce", 9), "kb.runtime.hccl_call_timed_out", "likely", ["HCCL_EXEC_TIMEOUT"]),
+    (hccl_call("hcclCommInitRootInfo", 24), "kb.runtime.hccl_call_out_of_memory", "likely", ["HCCL_BUFFSIZE"]),
+    (hccl_call("HcclAllreduce", 5), "kb.runtime.hccl_call_not_supported", "likely", ["float64"]),
+    ("[ERROR] HCCL(1,python):2025 [task_exception_handler.cc:812] [TaskExceptionHandler][Callback]Task run failed, "
+     "base information is streamID:[3], taskID[42], tag[AllReduce_10.0.0.1%eth0_60000_0_1], AlgType:[ring].",
+     "kb.runtime.hccl_task_run_failed", "likely", ["EI0002"]),
+    ("EI9999: [HCCL] [Check][DataType]errNo[0x0000000005000004] data type[float64] not supported",
+     "kb.runtime.hccl_dtype_unsupported", "confident", ["float64"]),
+    ("[ERROR] HCCL(1,python):2025 [hccl_communicator.cc:10] current data type[int64] or reduceType[prod] not "
+     "supported, support range=[int8]", "kb.runtime.hccl_dtype_unsupported", "confident", ["int64"]),
+])
+def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, words):
+    report = diagnose_text(tmp_path, text)
+    assert_root_cause_says(report, rule, words, with_fix=True)
+    assert report.root_cause.confidence == confidence
+
+
+@pytest.mark.parametrize("text, rule", [
+    # torch_npu's aclnn wrapper has the same "call ... failed, detail:" shape: not an ATB operation
+    ("RuntimeError: call aclnnMatmul failed, detail:EZ1001: [PID: 1] 2025 self not implemented",
+     "kb.operator.atb_execute_failed"),
+    # another ATB status than device memory
+    (ATB + "PagedAttentionOperation_1 execute fail, error code: 4", "kb.operator.atb_device_memory"),
+    # HCCL's internal-error code says nothing of links, time or memory
+    (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_link_failed"),
+    (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_timed_out"),
+    (hccl_call("HcclAllreduce", 70), "kb.runtime.hccl_call_link_failed"),
+    # a data type message of an operator, not of HCCL
+    ("EZ9999: Inner Error!\nThe input data type[float64] not supported by Cast on this chip",
+     "kb.runtime.hccl_dtype_unsupported"),
+    # an "is invalid, only support" of an attention operator, not of MoE dispatch
+    (ez9999("layout is invalid, only support [BSH, BNSD]", "FusedInferAttentionScore"),
+     "kb.operator.moe_dispatch_ep_layout_refused"),
+])
+def test_look_alike_lines_stay_with_other_rules(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
+
+
+def test_a_specific_cause_before_the_atb_summary_is_named_first(tmp_path):
+    text = (ez9999("moeExpertNum should be divisible by (epWorldSize - sharedExpertRankNum), but got "
+                   "moeExpertNum=160, epWorldSize=24, sharedExpertRankNum=0.", "MoeDistributeDispatch")
+            + "\n" + ATB + "DecoderModel_1 execute fail, error code: 4")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.operator.moe_dispatch_ep_layout_refused"
