@@ -1,0 +1,91 @@
+"""MindSpore, MindFormers and MindSpore-suite families written from the frameworks' raise sites (issue 17, seventh
+round): each rule reads other members of its family (other values, other wordings the source raises, launcher
+prefixes) and stays quiet on look-alike lines.
+
+The fixtures of tests/data/logs/kb/ show one member each; the lines here are the framework's message with other
+values, and lines that share words with it but are not the error.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+_diagnose = partial(diagnose_text, name="worker_0.log")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[rank3]: ValueError: Expected num_moe_experts 256 to be divisible by expert_model_parallel_size 12",
+     "kb.parallel.mf_experts_not_divisible_ep", ["256", "expert_parallel"]),
+    ("ValueError: tensor and data parallel size(4) can not be divisible by expert parallel size(8)",
+     "kb.parallel.mf_ep_not_dividing_dp_tp", ["data_parallel × model_parallel"]),
+    ("ValueError: Length of 'moe_layer_freq'(4) must be equal to 'num_layers'(2).",
+     "kb.parallel.mf_moe_layers_over_num_layers", ["num_layers=2", "moe_layer_freq"]),
+    ("ValueError: When zero_bubble_v is enabled, pp_interleave_num must be set to 2. But get 1.",
+     "kb.parallel.mf_zero_bubble_v_settings", ["pp_interleave_num must be set to 2"]),
+    ("RuntimeError: The number of model layers is 2, but using pipeline parallel requires at least 'pp(4) layers "
+     "for splitting", "kb.parallel.layers_lt_pp", ["pipeline"]),
+    ("RuntimeError: total_model_size(16) = data_parallel_size(2) * tensor_model_parallel_size(8) * "
+     "pipeline_model_parallel_size(1) * context_parallel_size(1) * num_virtual_instance(1), which is not equal to "
+     "world_size (8).", "kb.parallel.device_num_product", ["worker_num"]),
+    ("RuntimeError: Distributed communication is not initialized. Please call `mindspore.communication.init` before "
+     "`initialize_model_parallel`.", "kb.launch.ms_comm_not_initialized", ["msrun"]),
+    ("ValueError: For 'load_checkpoint', the crc check is failed, please check whether the ckpt file is damaged.",
+     "kb.checkpoint.ckpt_damaged", ["checksum"]),
+    ("ValueError: obs://bucket/llama.ckpt is not existed, please check checkpoint_name_or_path in yaml and set a "
+     "correct value.", "kb.checkpoint.mf_checkpoint_name_missing", ["obs://bucket/llama.ckpt", "load_checkpoint"]),
+    ("ValueError: No .safetensors files found in /models/qwen2_5_7b", "kb.weights.mf_no_safetensors_in_dir",
+     ["/models/qwen2_5_7b", "model.safetensors.index.json"]),
+    ("[ERROR] ME(33:281,MainProcess):2025-03-01-10:00:00.000.000 [mindspore/train/model.py:1090] "
+     "RuntimeError: Create channel for sending data failed, please check DEVICE ID setting.",
+     "kb.data.ms_sink_channel_failed", ["DEVICE_ID", "dataset_sink_mode=False"]),
+    ("[ERROR] DEVICE(1,f,python):2021 [hccl_adapter.cc:120] get hccl json config failed, please set env "
+     "MINDSPORE_HCCL_CONFIG_PATH or RANK_TABLE_FILE", "kb.launch.ms_rank_env_not_exported", ["msrun"]),
+    ("ValueError: List rank_ids in Group moe_ep_0 has duplicate data!", "kb.launch.ms_comm_group_redefined",
+     ["moe_ep_0", "rank_ids"]),
+    ("ValueError: Only `loss_scale_type` is `fixed` and `drop_overflow_update` is `False`are supported on device "
+     "`CPU`.", "kb.launch.ms_cpu_loss_scale_unsupported", ["loss_scale_type: fixed"]),
+    ("ValueError: For 'safetensors_to_ckpt', no directories starting with 'rank' found in /data/st.",
+     "kb.checkpoint.ms_convert_no_rank_dirs", ["safetensors_to_ckpt", "/data/st"]),
+    ("AssertionError: Input image size (256*256) doesn't match model (224*224).", "kb.data.mindcv_image_size_mismatch",
+     ["256*256", "image_size"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("[INFO] MoE: num_moe_experts 64 divisible by expert_model_parallel_size 8, ok",
+     "kb.parallel.mf_experts_not_divisible_ep"),
+    ("[INFO] zero_bubble_v is enabled with pp_interleave_num 2", "kb.parallel.mf_zero_bubble_v_settings"),
+    # A model config read without a checkpoint path is not a missing checkpoint.
+    ("[INFO] checkpoint_name_or_path in yaml is empty, skip loading", "kb.checkpoint.mf_checkpoint_name_missing"),
+    ("[INFO] Found 4 .safetensors files in /models/qwen", "kb.weights.mf_no_safetensors_in_dir"),
+    ("[INFO] Create channel for sending data successfully.", "kb.data.ms_sink_channel_failed"),
+    ("[WARNING] 'tp_group' group has existed.", "kb.launch.ms_comm_group_redefined"),
+    ("[INFO] learning rate scheduler: warmup 3 epoch, total epoch 300", "kb.launch.yolo_epochs_within_warmup"),
+    ("KeyError: 'lr' not found in config", "kb.launch.mindcv_unknown_config_key"),
+    ("[INFO] Sync value 8 matches rank size 8", "kb.launch.yolo_sync_not_rank_size"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+def test_mindformers_mcore_loss_check_is_read_as_a_nan_loss(tmp_path):
+    report = _diagnose(tmp_path, "ValueError: device_accum_local_loss of `main` is [nan], terminate training.")
+    assert "kb.runtime.loss_nan" in {finding.rule for finding in report.findings}
+
+
+def test_a_step_that_stops_after_an_earlier_failure_yields_to_that_failure(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "RuntimeError: Create channel for sending data failed.",
+        "RuntimeError: ",
+        "- Model execution error:",
+        "An error occurred in the previous step of this model execution, and the current step cannot be executed.",
+    ]))
+    assert report.root_cause.rule == "kb.data.ms_sink_channel_failed"
+    assert any(group.rule == "kb.runtime.ms_previous_step_failed" for group in report.consequences)
