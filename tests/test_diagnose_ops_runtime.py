@@ -73,6 +73,29 @@ def hccl_call(call: str, code: int) -> str:
      "kb.runtime.hccl_dtype_unsupported", "confident", ["float64"]),
     ("[ERROR] HCCL(1,python):2025 [hccl_communicator.cc:10] current data type[int64] or reduceType[prod] not "
      "supported, support range=[int8]", "kb.runtime.hccl_dtype_unsupported", "confident", ["int64"]),
+    (ez9999("x's k and weight's k should be equal, actual x'k is 4096, weight's k is 2048.", "WeightQuantBatchMatmulV2"),
+     "kb.operator.matmul_k_axis_mismatch", "confident", ["4096", "2048"]),
+    (ez9999("x1 k dim and x2 k dim should be same, but x1 is 7168, x2 is 3584.", "QuantMatmulV4"),
+     "kb.operator.matmul_k_axis_mismatch", "confident", ["7168"]),
+    # torch_npu's own words for device faults and for HCCL's operator retry
+    ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
+     "confident", ["npu-smi"]),
+    ("RuntimeError: UCE ERROR", "kb.runtime.hbm_ecc_error", "confident", []),
+    ("RuntimeError: SUSPECT MEM ERROR", "kb.runtime.suspect_remote_error_words", "likely",
+     ["507057", "TileLang"]),
+    ("RuntimeError: HCCS LINK ERROR", "kb.runtime.device_link_error", "confident", ["hccn_tool"]),
+    ("RuntimeError: HCCL OP RETRY FAILED", "kb.runtime.hccl_op_retry_failed", "confident", ["HCCL_OP_RETRY_ENABLE"]),
+    ("RuntimeError: ACL stream synchronize failed, error code:507904", "kb.runtime.hccl_op_retry_failed",
+     "confident", []),
+    ("RuntimeError: output tensor size must be equal to world_size times input tensor size",
+     "kb.runtime.hccl_collective_tensors_mismatch", "confident", ["dist.get_world_size(group)"]),
+    ("RuntimeError: input tensor must be the same size as output size times world size",
+     "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
+    ("RuntimeError: Tensors must have identical size", "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
+    ("RuntimeError: Tensor list input to scatter/gather must match number of collective participants",
+     "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
+    ("RuntimeError: Tensors must be on same NPU device", "kb.runtime.hccl_tensors_on_other_npu", "confident",
+     ["set_device(local_rank)"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, words):
     report = diagnose_text(tmp_path, text)
@@ -107,3 +130,10 @@ def test_a_specific_cause_before_the_atb_summary_is_named_first(tmp_path):
             + "\n" + ATB + "DecoderModel_1 execute fail, error code: 4")
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.operator.moe_dispatch_ep_layout_refused"
+
+
+def test_a_force_stop_is_a_consequence_of_the_fault_before_it(tmp_path):
+    text = "RuntimeError: HCCS LINK ERROR\nRuntimeError: FORCE STOP"
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.device_link_error"
+    assert "kb.runtime.npu_force_stop" in {finding.rule for finding in report.findings}
