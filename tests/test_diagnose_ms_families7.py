@@ -53,6 +53,18 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "kb.checkpoint.ms_convert_no_rank_dirs", ["safetensors_to_ckpt", "/data/st"]),
     ("AssertionError: Input image size (256*256) doesn't match model (224*224).", "kb.data.mindcv_image_size_mismatch",
      ["256*256", "image_size"]),
+    ("ValueError: The strategy file ./output/strategy/ckpt_strategy_rank_0.ckpt if empty.",
+     "kb.checkpoint.strategy_file_invalid", ["merge_pipeline_strategys"]),
+    ("ValueError: The director of dst_strategy_file: /data/dst is not exists.", "kb.checkpoint.strategy_file_invalid",
+     ["strategy"]),
+    ("ValueError: For 'transform_checkpoints', the 'src_checkpoints_dir' can not be empty.",
+     "kb.checkpoint.ms_transform_dir_layout", ["rank_0"]),
+    ("ValueError: Set context keyword enable_paralel_optimizer is not recognized!",
+     "kb.parallel.ms_auto_parallel_context_invalid", ["enable_paralel_optimizer"]),
+    ("TypeError: initializing tensor by numpy array failed, because the element type '<class 'NoneType'>' of array is "
+     "not supported.", "kb.data.ms_tensor_from_object_array", ["None"]),
+    ("RuntimeError: Failed to create a batch since number of key/value pairs in dictionaries do not match. First row: 3",
+     "kb.data.ms_batch_column_types_differ", ["keys"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -70,6 +82,11 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[INFO] learning rate scheduler: warmup 3 epoch, total epoch 300", "kb.launch.yolo_epochs_within_warmup"),
     ("KeyError: 'lr' not found in config", "kb.launch.mindcv_unknown_config_key"),
     ("[INFO] Sync value 8 matches rank size 8", "kb.launch.yolo_sync_not_rank_size"),
+    ("[INFO] Set context keyword device_num to 8", "kb.parallel.ms_auto_parallel_context_invalid"),
+    ("[WARNING] The tensor's block size must be a multiple of 32 for this kernel", "kb.serving.vllm_ms_block_size_not_16x"),
+    # A subclass that defines construct and calls it is fine; only the base-class default says it is missing.
+    ("[INFO] Cell construct is defined for Net", "kb.graph.ms_cell_without_construct"),
+    ("[INFO] src_checkpoints_dir /data/ckpt holds 8 rank folders", "kb.checkpoint.ms_transform_dir_layout"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
