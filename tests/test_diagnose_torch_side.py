@@ -1,0 +1,84 @@
+"""The PyTorch side's own raise sites: PyTorch core, torch_npu's run-time checks, the training frameworks' argument
+checks, DeepSpeed's launcher. Other members of each family are named, a rule of the message itself outranks the
+framework-check catch-all, and look-alike lines (a frame that is not a check, a warning, another index error) stay
+quiet: a confident wrong answer is worse than an unsure one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text as _diagnose
+
+
+def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(") -> str:
+    return ("Traceback (most recent call last):\n"
+            f"  File \"{path}\", line 120, in check\n"
+            f"    {code}\n"
+            f"{exception_line}")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # the other wordings of one family
+    ("RuntimeError: The expanded size of the tensor (4096) must match the existing size (2048) at non-singleton "
+     "dimension 2.  Target sizes: [1, 32, 4096].  Tensor sizes: [32, 2048]", "kb.graph.tensor_sizes_mismatch",
+     ["4096", "2048"]),
+    ("[rank5]: RuntimeError: [5] is setting up NCCL communicator and retrieving ncclUniqueId from [0] via c10d "
+     "key-value store by key '0', but store->get('0') got error: Socket Timeout", "kb.launch.comm_id_from_rank0_failed",
+     ["NCCL", "rank 0"]),
+    ("RuntimeError: Jit compile set is disabled! If you want to set, please change the environment variable "
+     "ACL_OP_INIT_MODE to 0 or 1.", "kb.environment.acl_op_init_mode_disabled", ["ACL_OP_INIT_MODE"]),
+    ("RuntimeError: per_process_memory_fraction is invalid, set it in [0.0, 1.0]",
+     "kb.environment.npu_alloc_conf_value_invalid", ["PYTORCH_NPU_ALLOC_CONF"]),
+    ("RuntimeError: endpoint is absent in RendezvousParameters Try add --master_port and --master_addr to the cmd "
+     "request", "kb.launch.rendezvous_arguments_missing", ["--master_port and --master_addr"]),
+    ("ValueError: Hostfile is empty or not formatted correctly, unable to proceed with launching.",
+     "kb.launch.deepspeed_hostfile_invalid", ["hostfile"]),
+    # a framework's check raising on purpose: its message is the cause, whichever framework
+    (_check_raised("/opt/MindSpeed-LLM/mindspeed_llm/training/arguments.py",
+                   "AssertionError: --num-layers must be divisible by --pipeline-model-parallel-size",
+                   code="assert args.num_layers % args.pipeline_model_parallel_size == 0, ("),
+     "kb.parallel.framework_rejected_settings", ["num-layers must be divisible", "mindspeed_llm/training/arguments.py"]),
+    (_check_raised("/usr/lib/python3.10/site-packages/accelerate/utils/dataclasses.py",
+                   "ValueError: `mixed_precision` must be one of ['no', 'fp16', 'bf16', 'fp8']"),
+     "kb.parallel.framework_rejected_settings", ["mixed_precision"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, specific", [
+    # DeepSpeed's config check is a framework check, and the batch arithmetic rule knows what to change
+    (_check_raised("/usr/lib/python3.10/site-packages/deepspeed/runtime/config.py",
+                   "AssertionError: Check batch related parameters. train_batch_size is not equal to "
+                   "micro_batch_per_gpu * gradient_acc_step * world_size 16 != 2 * 1 * 4",
+                   code="assert train_batch == micro_batch * grad_acc * self.world_size, ("),
+     "kb.parallel.deepspeed_batch_arithmetic"),
+    (_check_raised("/data/LLaMA-Factory/src/llamafactory/data/parser.py",
+                   "ValueError: Undefined dataset alpaca_zh_demo in dataset_info.json."),
+     "kb.data.llamafactory_dataset_not_registered"),
+])
+def test_a_rule_of_the_message_wins_over_the_framework_check(tmp_path, text, specific):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == specific
+    assert report.root_cause.confidence == "confident"
+
+
+@pytest.mark.parametrize("text, rule", [
+    # the innermost frame is torch's own code, called from a check: not the check refusing a setting
+    ("Traceback (most recent call last):\n"
+     "  File \"/usr/lib/python3.10/site-packages/transformers/training_args.py\", line 1790, in __post_init__\n"
+     "    self.device\n"
+     "  File \"/usr/lib/python3.10/site-packages/torch_npu/npu/__init__.py\", line 210, in _lazy_init\n"
+     "    torch_npu._C._npu_init()\n"
+     "RuntimeError: npu device init failed.", "kb.parallel.framework_rejected_settings"),
+    # the user's own script raising is not a framework's check
+    (_check_raised("/home/u/train.py", "ValueError: bad value for lr"), "kb.parallel.framework_rejected_settings"),
+    ("IndexError: list index out of range", "kb.data.token_id_beyond_embedding"),
+    ("[WARNING] torch.distributed: Default process group will be initialized lazily",
+     "kb.launch.default_group_not_initialized"),
+    ("RuntimeError: NPU out of memory. Tried to allocate 2.00 GiB", "kb.runtime.npu_memory_fraction_exceeded"),
+    ("[INFO] Acl op is enabled, ACL_OP_INIT_MODE=0", "kb.environment.acl_op_init_mode_disabled"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
