@@ -9,10 +9,12 @@ in any chunking of the file.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
 from mindpilot.validators.kb import load_kb
+from mindpilot.validators.kb.bytesearch import MAX_MEM, LineSearch
 from mindpilot.validators.kb.scan import Scanner
 
 RETRY = ("[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 "
@@ -119,3 +121,16 @@ def test_the_literal_search_steps_over_bytes_that_are_not_utf8():
     chunk = b"\xff\xfe\x81 junk \xc3\x28\n" + RETRY.format(pid=1, m=0, s=0, n=1, i=1200, total=1200).encode()
     at = matcher.chunk_finder(chunk, 0, len(chunk))(0)
     assert at is not None and chunk.rfind(b"\n", 0, at) == chunk.index(b"\n")  # found, in the second line
+
+
+@pytest.mark.parametrize("budget, fits", [(MAX_MEM // 2, True), (4 << 20, False)])
+def test_the_literal_search_fits_in_half_its_memory_budget(capfd, budget, fits):
+    # Past its budget google-re2 falls back to a search a hundred times slower and says so on stderr: the
+    # knowledge base may grow to twice its literals' needs before that happens (the small budget shows the check
+    # can fail).
+    matcher = load_kb().matcher()
+    alternatives = [re.escape(literal) for literal in sorted(matcher.literals)]
+    search = LineSearch(alternatives, max_mem=budget)
+    text = RETRY.format(pid=1, m=0, s=0, n=1, i=3, total=1200).replace("Topology", "Topo").encode() * 200
+    assert search.end(text) == -1
+    assert ("DFA out of memory" not in capfd.readouterr().err) is fits

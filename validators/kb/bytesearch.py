@@ -12,6 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, List, Optional
 
+MAX_MEM = 64 << 20
+"""google-re2's memory budget per search. Its automaton for the knowledge base's literals needs a share of it
+that grows faster than their count; past it, google-re2 says "DFA out of memory" on stderr and falls back to a
+search a hundred times slower (a test keeps the shipped literals within half of it)."""
+
 try:
     import re2 as _re2  # google-re2: linear-time DFA, wheels for aarch64 and Python 3.9-3.11
 except ImportError:  # pragma: no cover - exercised by the fallback test through a flag
@@ -26,7 +31,7 @@ def any_of(literals: List[str], ignore_case: bool = False) -> Any:
     if _re2 is None:  # pragma: no cover - google-re2 is a dependency; the stdlib still works
         return re.compile(pattern)
     options = _re2.Options()
-    options.max_mem = 64 << 20
+    options.max_mem = MAX_MEM
     return _re2.compile(pattern, options=options)
 
 
@@ -63,9 +68,9 @@ class LineSearch:
 
     __slots__ = ("_wrapper", "_compiled", "_anchored")
 
-    def __init__(self, alternatives: List[str]) -> None:
+    def __init__(self, alternatives: List[str], max_mem: int = MAX_MEM) -> None:
         options = _re2.Options()
-        options.max_mem = 64 << 20
+        options.max_mem = max_mem
         # Bytes as Latin-1: the lazy prefix steps over any byte (in UTF-8 mode ``.`` stops at invalid UTF-8, and a
         # log's binary junk would hide every line after it); a literal's UTF-8 bytes still match as written.
         options.encoding = _re2.Options.Encoding.LATIN1

@@ -150,22 +150,22 @@ class Matcher:
         self._shape_quiet: Dict[bytes, bool] = {}
         """Per line shape: whether no line of that shape can match (see :meth:`no_hit_holds_for_shape`)."""
         self._masked_with_digits = [_mask(literal) for literal in self._with_digits]
-        alternation = "|".join([re.escape(literal) for literal in self.literals]
-                               + ([CODE_SHAPE] if self.coded else [])) or "(?!)"
-        self._alternation = alternation
+        # Escaped once: the chunk search, the search without a frequent literal and the text regex all need them.
+        self._escaped = {literal: re.escape(literal) for literal in self.literals}
         self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
         self._finders_without: Dict[bytes, Optional[LineSearch]] = {}
         # For google-re2 in byte order: neighbours that share a prefix are factored into one branch, a smaller
         # program to compile and smaller automaton states (the search only asks where a first match ends).
-        self._chunk_finder = line_search([re.escape(literal) for literal in sorted(self.literals)]
+        self._chunk_finder = line_search([self._escaped[literal] for literal in sorted(self.literals)]
                                          + ([CODE_SHAPE] if self.coded else [])) if self.literals else None
 
     @property
     def _line_finder(self) -> "re.Pattern[str]":
         """The literals as one regex over text (live tailing and short lists of lines; compiled on first use)."""
         if self._line_re is None:
-            self._line_re = re.compile(self._alternation)
+            self._line_re = re.compile("|".join([self._escaped[literal] for literal in self.literals]
+                                                + ([CODE_SHAPE] if self.coded else [])) or "(?!)")
         return self._line_re
 
     def may_match(self, text: str) -> bool:
@@ -186,7 +186,8 @@ class Matcher:
         """A search for every literal (and code) but ``literal``, which the caller finds with ``bytes.find``;
         None when nothing else is left. Built once per literal."""
         if literal not in self._finders_without:
-            rest = [re.escape(text) for text, raw in sorted(zip(self.literals, self._byte_literals)) if raw != literal]
+            pairs = sorted(zip(self.literals, self._byte_literals))
+            rest = [self._escaped[text] for text, raw in pairs if raw != literal]
             self._finders_without[literal] = line_search(rest + ([CODE_SHAPE] if self.coded else []))
         return self._finders_without[literal]
 
