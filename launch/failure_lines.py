@@ -9,6 +9,8 @@ only while they are few, then by shape: split and masked whole, only its distinc
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import accumulate, chain, islice
 from pathlib import Path
@@ -39,6 +41,23 @@ def failure_finders() -> Tuple[Any, Any]:
     return any_of(literals), any_of(sorted({literal.translate(_DIGITS_TO_ZERO_TEXT) for literal in literals}))
 
 
+_kept = threading.local()
+"""Inside :func:`regions_kept`: the last region read (``key``, ``region``), for this thread."""
+
+
+@contextmanager
+def regions_kept() -> Iterator[None]:
+    """While inside, :func:`read_region` reads a file's region once: the steps after a scan (the live view's
+    replay, the catch-alls, a framework defect, version pairs ...) each read the same tail of the same log again.
+    Only the last region is kept (a directory of logs is read one file after another)."""
+    outer = getattr(_kept, "last", None)
+    _kept.last = outer if outer is not None else {}
+    try:
+        yield
+    finally:
+        _kept.last = outer
+
+
 def read_region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, int]]:
     """The bytes to read again and the number of their first line: a big log's last
     :data:`FALLBACK_TAIL_BYTES` (where a failed job's error is), a paste as it was read."""
@@ -47,6 +66,21 @@ def read_region(scanned: Any, pasted: Optional[bytes]) -> Optional[Tuple[bytes, 
     path = Path(scanned.file)
     if scanned.kind != "log" or not path.is_file():
         return None
+    last = getattr(_kept, "last", None)
+    if last is None:
+        return _read_region(path, scanned)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, scanned.bytes, scanned.lines)
+    if key not in last:
+        last.clear()
+        last[key] = _read_region(path, scanned)
+    return last[key]
+
+
+def _read_region(path: Path, scanned: Any) -> Optional[Tuple[bytes, int]]:
     try:
         with open(path, "rb") as raw:
             size = os.fstat(raw.fileno()).st_size

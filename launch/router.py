@@ -148,14 +148,16 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
         from mindpilot.launch.defect import name_framework_defect
         from mindpilot.launch.version_pairs import name_unpaired_versions
         from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
+        from mindpilot.launch.failure_lines import regions_kept
         from mindpilot.launch.postmortem import add_live_view_findings
 
-        prefer_exception_to_catch_all(report, lang, pasted)
-        point_at_the_details(report, pasted)
-        add_live_view_findings(report, lang, pasted)
-        name_framework_defect(report, lang, pasted)
-        name_unpaired_versions(report, lang, pasted)
-        name_unsupported_chip(report, lang, pasted)
+        with regions_kept():
+            prefer_exception_to_catch_all(report, lang, pasted)
+            point_at_the_details(report, pasted)
+            add_live_view_findings(report, lang, pasted)
+            name_framework_defect(report, lang, pasted)
+            name_unpaired_versions(report, lang, pasted)
+            name_unsupported_chip(report, lang, pasted)
     scripts = {route.path for route in routes if route.kind == SCRIPT}
     for finding in report.findings:
         _drop_self_commands(finding, finding.file in scripts)

@@ -82,3 +82,23 @@ def test_a_region_of_many_short_failing_lines_is_read_in_bounded_blocks(monkeypa
     found = list(failure_lines.candidate_lines((data, 1), finder, masked))
     assert [number for number, _, _ in found] == [1, 600_001]
     assert len(blocks) >= 3 and max(blocks) <= failure_lines.BY_SHAPE_BLOCK + 5
+
+
+def test_the_steps_after_a_scan_read_a_logs_region_once_and_again_once_it_changed(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    log = tmp_path / "worker_0.log"
+    log.write_bytes(b"step 1\nRuntimeError: boom\n")
+    scanned = SimpleNamespace(kind="log", file=str(log), bytes=24, lines=2, error=None, truncated=False)
+    reads = []
+    real = failure_lines._read_region
+    monkeypatch.setattr(failure_lines, "_read_region", lambda path, s: reads.append(path) or real(path, s))
+    with failure_lines.regions_kept():
+        first = failure_lines.read_region(scanned, None)
+        assert failure_lines.read_region(scanned, None) is first and len(reads) == 1
+        log.write_bytes(b"step 1\nRuntimeError: boom\nstep 2\n")  # the log grew: read again
+        assert failure_lines.read_region(scanned, None)[0].endswith(b"step 2\n") and len(reads) == 2
+    assert first == (b"step 1\nRuntimeError: boom\n", 1)
+    failure_lines.read_region(scanned, None)
+    failure_lines.read_region(scanned, None)
+    assert len(reads) == 4  # outside, nothing is kept
