@@ -73,20 +73,24 @@ def shipped(path: Union[str, Path]) -> bool:
 
     The configs and presets we ship are checked like users' files, whose findings need line numbers.
     """
+    return _shipped_source(path) is not None
+
+
+def _shipped_source(path: Union[str, Path]) -> Optional[str]:
+    """The path of a shipped knowledge file relative to the package (see :func:`shipped`), else None; the path is
+    resolved once (a start-up checks some sixty files)."""
     try:
         resolved = Path(path).resolve()
     except OSError:
-        return False
+        return None
     if resolved.suffix not in (".yaml", ".yml") or PACKAGE_ROOT not in resolved.parents:
-        return False
+        return None
     parts = resolved.relative_to(PACKAGE_ROOT).parts
     from mindpilot.wording import WORDBOOKS
 
-    return "tests" not in parts and ("data" in parts[:-1] or parts in WORDBOOKS.values())
-
-
-def _source(path: Union[str, Path]) -> str:
-    return Path(path).resolve().relative_to(PACKAGE_ROOT).as_posix()
+    if "tests" in parts or not ("data" in parts[:-1] or parts in WORDBOOKS.values()):
+        return None
+    return "/".join(parts)
 
 
 def built_file(source: str, name: str, directory: Path = BUILT_DIR) -> Path:
@@ -107,9 +111,9 @@ def built(path: Union[str, Path], name: str, build: Callable[[], T]) -> T:
     A file outside the shipped knowledge, a missing or stale compiled file, or one that does not decode
     into today's types: ``build()`` runs.
     """
-    if not shipped(path):
+    source = _shipped_source(path)
+    if source is None:
         return build()
-    source = _source(path)
     if _recording is not None:
         result = build()
         _recording[(source, name)] = result

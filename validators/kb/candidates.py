@@ -50,14 +50,6 @@ class CandidateLines:
         """The one literal most lines passed over hold: found by ``bytes.find``, the others by the search."""
         self._rest: Any = None
 
-    def known_quiet(self, raw: bytes, shape: bytes) -> bool:
-        """Whether a line is known to match nothing: by its shape, or by its shape and the text after the
-        literals whose rules read digits (``retry(7/1200)``)."""
-        if shape in self.quiet:
-            return True
-        known = self.tails.get(shape)
-        return known is not None and _tail_key(raw, known[0]) in known[1]
-
     def learn_quiet(self, raw: bytes, shape: bytes, text: str) -> None:
         """After a line matched nothing: remember its shape, or its shape and tails, as matching nothing."""
         if len(self.quiet) >= MAX_QUIET_SHAPES:
@@ -82,7 +74,8 @@ class CandidateLines:
         the number of its first line). What the reader learns about a line (:meth:`learn_quiet`) already counts
         for the lines after it."""
         next_at = self._finder(buf, end)
-        rfind, find, known_quiet = buf.rfind, buf.find, self.known_quiet
+        rfind, find = buf.rfind, buf.find
+        quiet, tails = self.quiet, self.tails
         counted_at, number, pos = 0, first_line, 0
         self.counted = (0, first_line)
         while True:
@@ -96,7 +89,10 @@ class CandidateLines:
             pos = line_end + 1
             raw = buf[line_start:line_end]
             shape = raw.translate(DIGITS_TO_ZERO) if len(raw) <= MAX_SHAPE else None
-            if shape is not None and known_quiet(raw, shape):
+            # Known to match nothing: by its shape, or by its shape and the text after the literals whose rules
+            # read digits (``retry(7/1200)``).
+            known = tails.get(shape) if shape is not None else None
+            if shape is not None and (shape in quiet or (known is not None and _tail_key(raw, known[0]) in known[1])):
                 if self._sample is not None and self._note(shape, raw):
                     next_at = self._finder(buf, end)
                 continue
