@@ -42,11 +42,20 @@ def test_an_aivec_memory_fault_of_any_kernel_is_not_said_as_an_index_out_of_rang
 def test_ee8888_alone_is_an_inner_error_said_as_likely(tmp_path):
     report = _report(tmp_path, (
         "Traceback (most recent call last):\n"
-        "RuntimeError: SUSPECT REMOTE ERROR, EE8888: Inner Error!\n"
-        "        rtGetDevMsg execute failed, reason=[suspect remote error]\n"))
+        "RuntimeError: EE8888: Inner Error!\n"
+        "        rtGetDevMsg execute failed, reason=[device busy]\n"))
     root = report.root_cause
     assert root.rule == "kb.launch.device_id_out_of_range" and root.confidence != CONFIDENT, root
     assert "inner error" in root.title
+
+
+def test_ee8888_with_torch_npus_suspect_remote_words_is_that_fault_said_as_likely(tmp_path):
+    report = _report(tmp_path, (
+        "Traceback (most recent call last):\n"
+        "RuntimeError: SUSPECT REMOTE ERROR, EE8888: Inner Error!\n"
+        "        rtGetDevMsg execute failed, reason=[suspect remote error]\n"))
+    root = report.root_cause
+    assert root.rule == "kb.runtime.suspect_remote_error_words" and root.confidence != CONFIDENT, root
 
 
 def test_a_daemonic_worker_s_refusal_comes_before_the_compiler_s_eh9999(tmp_path):
