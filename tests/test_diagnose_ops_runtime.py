@@ -77,6 +77,16 @@ def hccl_call(call: str, code: int) -> str:
      "kb.operator.matmul_k_axis_mismatch", "confident", ["4096", "2048"]),
     (ez9999("x1 k dim and x2 k dim should be same, but x1 is 7168, x2 is 3584.", "QuantMatmulV4"),
      "kb.operator.matmul_k_axis_mismatch", "confident", ["7168"]),
+    ("RuntimeError: NPU function error: aclrtMemcpy(dst, size, src, size, kind), error code is 107030",
+     "kb.runtime.acl_graph_capture_refused", "confident", ["107030", "--enforce-eager"]),
+    ("RuntimeError: ACL stream synchronize failed, error code:107031", "kb.runtime.acl_graph_capture_refused",
+     "confident", ["107031"]),
+    ("E50053: In op[Conv2D], Shape error : The compute result of W under convolution rule cannot match",
+     "kb.operator.conv_input_smaller_than_kernel", "confident", ["resize"]),
+    ("E60016: In op[AvgPool],filter H must > Pad H, actual are [2] and [3]", "kb.operator.conv_input_smaller_than_kernel",
+     "confident", []),
+    ("E50039: In op[Conv2D], the channel of x should be equal to  filter's, actual input are [4] and [3]",
+     "kb.operator.conv_channels_mismatch", "confident", ["groups"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
@@ -113,6 +123,8 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, w
     (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_link_failed"),
     (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_timed_out"),
     (hccl_call("HcclAllreduce", 70), "kb.runtime.hccl_call_link_failed"),
+    # a capture code's digits inside another number
+    ("RuntimeError: call aclnnAdd failed, error code is 1070270", "kb.runtime.acl_graph_capture_refused"),
     # a data type message of an operator, not of HCCL
     ("EZ9999: Inner Error!\nThe input data type[float64] not supported by Cast on this chip",
      "kb.runtime.hccl_dtype_unsupported"),
