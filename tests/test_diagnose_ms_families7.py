@@ -65,6 +65,12 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "not supported.", "kb.data.ms_tensor_from_object_array", ["None"]),
     ("RuntimeError: Failed to create a batch since number of key/value pairs in dictionaries do not match. First row: 3",
      "kb.data.ms_batch_column_types_differ", ["keys"]),
+    ("RuntimeError: The 2 's output of Add has being modified by inplace op, which will cause the gradient error, "
+     "please check your inplace operator in code.", "kb.graph.ms_pynative_inplace_breaks_grad", ["x = x + y"]),
+    ("RuntimeError: Invalid file path, Cityscapes Dataset dir: /data/cityscapes does not exist or is not a directory.",
+     "kb.data.ms_dataset_path_missing", ["/data/cityscapes"]),
+    ("RuntimeError: Invalid data, no valid data matching the dataset API 'DIV2KDataset'. Please check dataset API or "
+     "file path: /data/div2k.", "kb.data.ms_dataset_no_data", ["layout"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -106,3 +112,14 @@ def test_a_step_that_stops_after_an_earlier_failure_yields_to_that_failure(tmp_p
     ]))
     assert report.root_cause.rule == "kb.data.ms_sink_channel_failed"
     assert any(group.rule == "kb.runtime.ms_previous_step_failed" for group in report.consequences)
+
+
+def test_an_operator_that_failed_its_parallel_set_up_yields_to_the_strategy_check_before_it(tmp_path):
+    report = _diagnose(tmp_path, "\n".join([
+        "[ERROR] PARALLEL(1,f,python):2025-01-01 [softmax_info.cc:88] CheckStrategy] SoftmaxInfo00: Do not support to "
+        "split the last dimension of input, but the strategy for input is (1, 4)",
+        "[ERROR] PARALLEL(1,f,python):2025-01-01 [step_parallel.cc:1502] ExtractStrategyAndInit] Failure:operator "
+        "Softmax init failed",
+    ]))
+    assert report.root_cause.rule == "kb.parallel.ms_operator_strategy_rejected"
+    assert any(group.rule == "kb.parallel.ms_operator_init_failed" for group in report.consequences)
