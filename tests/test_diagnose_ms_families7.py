@@ -71,6 +71,11 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "kb.data.ms_dataset_path_missing", ["/data/cityscapes"]),
     ("RuntimeError: Invalid data, no valid data matching the dataset API 'DIV2KDataset'. Please check dataset API or "
      "file path: /data/div2k.", "kb.data.ms_dataset_no_data", ["layout"]),
+    ("RuntimeError: For 'GatherD', indices out of range for input_x. Please check the indices which is 7",
+     "kb.operator.ms_gather_index_beyond_table", ["vocab_size", "GatherD"]),
+    ("[CRITICAL] ME(1:2,MainProcess):2025-01-01 [mindspore/run_check/_check_version.py:353] MindSpore relies on whl "
+     "packages of \"te\" in the \"latest\" folder of the Ascend AI software package (Ascend Data Center Solution), "
+     "please check whether they are installed correctly or not", "kb.environment.cann_python_packages", ["set_env.sh"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -93,6 +98,7 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     # A subclass that defines construct and calls it is fine; only the base-class default says it is missing.
     ("[INFO] Cell construct is defined for Net", "kb.graph.ms_cell_without_construct"),
     ("[INFO] src_checkpoints_dir /data/ckpt holds 8 rank folders", "kb.checkpoint.ms_transform_dir_layout"),
+    ("[INFO] For 'Gather', the 'input_indices' are checked on the host", "kb.operator.ms_gather_index_beyond_table"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
