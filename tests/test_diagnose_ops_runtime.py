@@ -87,6 +87,15 @@ def hccl_call(call: str, code: int) -> str:
      "confident", []),
     ("E50039: In op[Conv2D], the channel of x should be equal to  filter's, actual input are [4] and [3]",
      "kb.operator.conv_channels_mismatch", "confident", ["groups"]),
+    (ez9999("Hckv allows only 512, got 256.", "MlaPrologV3"), "kb.operator.mla_prolog_dims_refused", "confident",
+     ["Hckv", "256", "512"]),
+    ("RuntimeError: selected index k out of range", "kb.operator.topk_k_out_of_range", "confident",
+     ["num_experts_per_tok"]),
+    ("[ERROR] HCCL(1,python):2025 [socket.cc:1] no available port to listen. Please check the ports status, or change "
+     "the port range to listen on.", "kb.launch.hccl_port_range_exhausted", "confident", ["HCCL_HOST_SOCKET_PORT_RANGE"]),
+    ("[ERROR] HCCL(1,python):2025 [all_gather_operator.cc:238] The number of cards between servers in a multi-server "
+     "setup must be consistent. isSingleMeshAggregation_[0]", "kb.launch.hccl_uneven_cards_per_node", "likely",
+     ["ASCEND_RT_VISIBLE_DEVICES"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
@@ -128,6 +137,8 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, w
     # a data type message of an operator, not of HCCL
     ("EZ9999: Inner Error!\nThe input data type[float64] not supported by Cast on this chip",
      "kb.runtime.hccl_dtype_unsupported"),
+    # an "allows only" of another operator than MlaProlog
+    (ez9999("N allows only 8, but got 24.", "FlashAttentionScore"), "kb.operator.mla_prolog_dims_refused"),
     # an "is invalid, only support" of an attention operator, not of MoE dispatch
     (ez9999("layout is invalid, only support [BSH, BNSD]", "FusedInferAttentionScore"),
      "kb.operator.moe_dispatch_ep_layout_refused"),
