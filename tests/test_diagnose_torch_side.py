@@ -42,6 +42,14 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
     (_check_raised("/usr/lib/python3.10/site-packages/accelerate/utils/dataclasses.py",
                    "ValueError: `mixed_precision` must be one of ['no', 'fp16', 'bf16', 'fp8']"),
      "kb.parallel.framework_rejected_settings", ["mixed_precision"]),
+    (_check_raised("/home/MindSpeed-LLM/mindspeed_llm/tasks/checkpoint/convert_ckpt_deepseek4.py",
+                   "ValueError: num-layers should be divisible by target-pipeline-parallel-size"),
+     "kb.parallel.framework_rejected_settings", ["target-pipeline-parallel-size"]),
+    (_check_raised("/opt/verl/verl/workers/config/actor.py",
+                   "ValueError: ppo_mini_batch_size must be divisible by ppo_micro_batch_size_per_gpu"),
+     "kb.parallel.framework_rejected_settings", ["ppo_mini_batch_size"]),
+    ("ValueError: bf16 mixed precision requires PyTorch >= 1.10 and a supported device.",
+     "kb.environment.accelerate_no_device", ["torch_npu"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
