@@ -76,6 +76,15 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
     ("[CRITICAL] ME(1:2,MainProcess):2025-01-01 [mindspore/run_check/_check_version.py:353] MindSpore relies on whl "
      "packages of \"te\" in the \"latest\" folder of the Ascend AI software package (Ascend Data Center Solution), "
      "please check whether they are installed correctly or not", "kb.environment.cann_python_packages", ["set_env.sh"]),
+    ("ValueError: Seq pipe must using flash attention", "kb.parallel.mf_feature_needs_flash_attention",
+     ["use_flash_attention: True", "seq_split_num"]),
+    ("ValueError: When the seq_pipe = True, the use_ring_attention cannot be True.", "kb.parallel.mf_seq_pipe_conflicts",
+     ["use_ring_attention cannot be True"]),
+    ("ValueError: num_hidden_layers + num_nextn_predict_layers of model should be greater than or equal to "
+     "pipeline_stage, but get num_hidden_layers (2) + num_nextn_predict_layers (1) < pp (4)",
+     "kb.parallel.layers_lt_pp", ["pipeline"]),
+    ("ImportError: Failed to load Hugging Face checkpoint. Please make sure the 'transformers' library is installed and "
+     "available.", "kb.weights.mf_convert_needs_torch", ["transformers"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
