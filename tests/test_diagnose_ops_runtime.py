@@ -96,6 +96,13 @@ def hccl_call(call: str, code: int) -> str:
     ("[ERROR] HCCL(1,python):2025 [all_gather_operator.cc:238] The number of cards between servers in a multi-server "
      "setup must be consistent. isSingleMeshAggregation_[0]", "kb.launch.hccl_uneven_cards_per_node", "likely",
      ["ASCEND_RT_VISIBLE_DEVICES"]),
+    ("[ERROR] HCCL(1,python):2025 [env_config.cc:1] [Parse][RDMATimeOut]HCCL_RDMA_TIMEOUT[30] is invalid. except: "
+     "[5, 20]", "kb.launch.hccl_env_invalid", "confident", ["HCCL_RDMA_TIMEOUT"]),
+    ("[ERROR] [operation_base.cpp:500] LinearOperation_3 setup fail, error code: 12", "kb.operator.atb_execute_failed",
+     "likely", ["LinearOperation_3"]),
+    (ez9999("GMM: there is no matching xDtype and weightDtype pattern. case with x dtype DT_INT8 and weight dtype "
+            "DT_BF16 is not supported.", "GroupedMatmulV4"), "kb.operator.grouped_matmul_dtypes_refused", "confident",
+     ["DT_INT8", "DT_BF16", "quant_config"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
