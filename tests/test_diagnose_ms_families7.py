@@ -85,6 +85,9 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ImportError: Failed to load Hugging Face checkpoint. Please make sure the 'transformers' library is installed and "
      "available.", "kb.weights.mf_convert_needs_torch", ["transformers"]),
+    ("IndexError: Only support integers, slices(`:`), ellipsis(`...`), None and bool, got 1.5 type is <class 'float'> ",
+     "kb.graph.ms_tensor_index_form_unsupported", ["ms.Tensor(idx, ms.int32)"]),
+    ("TypeError: Invalid index of a 0-dim tensor.", "kb.graph.ms_too_many_indices", ["keepdims=True"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -108,6 +111,8 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[INFO] Cell construct is defined for Net", "kb.graph.ms_cell_without_construct"),
     ("[INFO] src_checkpoints_dir /data/ckpt holds 8 rank folders", "kb.checkpoint.ms_transform_dir_layout"),
     ("[INFO] For 'Gather', the 'input_indices' are checked on the host", "kb.operator.ms_gather_index_beyond_table"),
+    # PyTorch's own wording (lower case, with its .item() advice) is not MindSpore's indexing check.
+    ("IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python", "kb.graph.ms_too_many_indices"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
