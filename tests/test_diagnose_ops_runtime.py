@@ -103,6 +103,10 @@ def hccl_call(call: str, code: int) -> str:
     (ez9999("GMM: there is no matching xDtype and weightDtype pattern. case with x dtype DT_INT8 and weight dtype "
             "DT_BF16 is not supported.", "GroupedMatmulV4"), "kb.operator.grouped_matmul_dtypes_refused", "confident",
      ["DT_INT8", "DT_BF16", "quant_config"]),
+    ("[2025-01-01 10:00:01.1] [1] [2] [operations] [ERROR] [mla_preprocess_operation.cpp:60] only support Atlas 800I "
+     "A2/A3 Inference Product", "kb.operator.atb_feature_not_on_chip", "confident", ["mla_preprocess"]),
+    (ATB + "Platform is not Atlas 800I A2 inference product, outDataType should not be ACL_BF16.",
+     "kb.operator.atb_feature_not_on_chip", "confident", ["outDataType"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
