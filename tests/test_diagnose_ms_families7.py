@@ -88,6 +88,11 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
     ("IndexError: Only support integers, slices(`:`), ellipsis(`...`), None and bool, got 1.5 type is <class 'float'> ",
      "kb.graph.ms_tensor_index_form_unsupported", ["ms.Tensor(idx, ms.int32)"]),
     ("TypeError: Invalid index of a 0-dim tensor.", "kb.graph.ms_too_many_indices", ["keepdims=True"]),
+    ("AttributeError: 'TupleIterator' object has no attribute 'get_next'", "kb.data.ms_iterator_get_next",
+     ["next("]),
+    ("RuntimeError: Thread ID 1 Unexpected error. Fail to open ./data/cora", "kb.data.mindrecord_open_failed",
+     [".mindrecord.db"]),
+    ("RuntimeError: Try to get response before Open()", "kb.operator.compile_response_empty", ["MS_BUILD_PROCESS_NUM"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
