@@ -107,6 +107,10 @@ def hccl_call(call: str, code: int) -> str:
      "A2/A3 Inference Product", "kb.operator.atb_feature_not_on_chip", "confident", ["mla_preprocess"]),
     (ATB + "Platform is not Atlas 800I A2 inference product, outDataType should not be ACL_BF16.",
      "kb.operator.atb_feature_not_on_chip", "confident", ["outDataType"]),
+    ("EZ1001: [PID: 1] 2025 Size mismatch (got input: [4096], target: [2048])", "kb.operator.loss_shape_mismatch",
+     "confident", ["labels.view(-1)"]),
+    ("ValueError: Expected input batch_size (4096) to match target batch_size (2048).",
+     "kb.operator.loss_shape_mismatch", "confident", ["input_ids"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
