@@ -93,6 +93,10 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
     ("RuntimeError: Thread ID 1 Unexpected error. Fail to open ./data/cora", "kb.data.mindrecord_open_failed",
      [".mindrecord.db"]),
     ("RuntimeError: Try to get response before Open()", "kb.operator.compile_response_empty", ["MS_BUILD_PROCESS_NUM"]),
+    ("[ERROR] DEVICE(1,f,python):2025-01-01 [device_address_utils.cc:1203] CreateWorkspaceAddress] Allocate dynamic "
+     "workspace memory failed, alloc size:2147483648B", "kb.runtime.device_oom", ["batch_size"]),
+    ("RuntimeError: Alloc device memory pool address is nullptr, failed to alloc memory pool resource!",
+     "kb.runtime.device_oom", ["npu-smi"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
