@@ -61,8 +61,12 @@ def hccl_call(call: str, code: int) -> str:
     ("EZ1001: [PID: 9] 2025-01-01 The size of tensor self [2, 3] must match the size [2, 4].",
      "kb.operator.aclnn_shapes_not_broadcast", "likely", ["[2, 3]", "[2, 4]"]),
     (hccl_call("hcclCommInitRootInfoConfig", 7), "kb.runtime.hccl_call_link_failed", "likely",
-     ["hcclCommInitRootInfoConfig", "HCCL_SOCKET_IFNAME"]),
-    (hccl_call("HcclAllreduce", 12), "kb.runtime.hccl_call_link_failed", "likely", ["12"]),
+     ["hcclCommInitRootInfo", "HCCL_SOCKET_IFNAME"]),
+    (hccl_call("HcclAllreduce", 12), "kb.runtime.hccl_call_link_failed", "likely", ["RoCE"]),
+    ("RuntimeError: HCCL error: roce connect fail", "kb.runtime.hccl_call_link_failed", "likely", ["RoCE"]),
+    ("RuntimeError: HCCL error: timeout", "kb.runtime.hccl_call_timed_out", "likely", ["HCCL_EXEC_TIMEOUT"]),
+    ("RuntimeError: HCCL error: out of memory", "kb.runtime.hccl_call_out_of_memory", "likely", ["HCCL_BUFFSIZE"]),
+    ("RuntimeError: HCCL error: not support feature", "kb.runtime.hccl_call_not_supported", "likely", ["float64"]),
     (hccl_call("HcclAllreduce", 9), "kb.runtime.hccl_call_timed_out", "likely", ["HCCL_EXEC_TIMEOUT"]),
     (hccl_call("hcclCommInitRootInfo", 24), "kb.runtime.hccl_call_out_of_memory", "likely", ["HCCL_BUFFSIZE"]),
     (hccl_call("HcclAllreduce", 5), "kb.runtime.hccl_call_not_supported", "likely", ["float64"]),
@@ -147,6 +151,7 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, w
     (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_link_failed"),
     (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_timed_out"),
     (hccl_call("HcclAllreduce", 70), "kb.runtime.hccl_call_link_failed"),
+    ("RuntimeError: HCCL error: internal error", "kb.runtime.hccl_call_link_failed"),
     # a capture code's digits inside another number
     ("RuntimeError: call aclnnAdd failed, error code is 1070270", "kb.runtime.acl_graph_capture_refused"),
     # a data type message of an operator, not of HCCL
