@@ -180,3 +180,12 @@ def test_a_force_stop_is_a_consequence_of_the_fault_before_it(tmp_path):
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.runtime.device_link_error"
     assert "kb.runtime.npu_force_stop" in {finding.rule for finding in report.findings}
+
+
+def test_an_async_hccl_error_found_by_the_watchdog_leaves_the_cause_to_the_hccl_line(tmp_path):
+    text = ("RuntimeError: [Rank 0] checkHcclComms found HcclComms vector 0 got ERROR via HcclGetCommAsyncError : "
+            "EI0013: An error CQE occurred during operator execution. Local information: server 10.0.0.1, device ID 0, "
+            "device IP 192.168.1.1. Peer information: server 10.0.0.2, device ID 3, device IP 192.168.1.4.")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.hccl_roce_cqe"
+    assert "kb.runtime.hccl_watchdog_collective_misuse" in {finding.rule for finding in report.findings}
