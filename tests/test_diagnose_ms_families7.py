@@ -152,3 +152,9 @@ def test_an_operator_that_failed_its_parallel_set_up_yields_to_the_strategy_chec
     ]))
     assert report.root_cause.rule == "kb.parallel.ms_operator_strategy_rejected"
     assert any(group.rule == "kb.parallel.ms_operator_init_failed" for group in report.consequences)
+
+
+def test_mindformers_mcore_parameters_left_unloaded_are_named(tmp_path):
+    report = _diagnose(tmp_path, "2025-01-01 10:00:00 - mindformers[gpt_model.py:493] - WARNING - These parameters are "
+                                 "not loaded in the network: ['model.layers.0.attention.linear_qkv.weight']")
+    assert "kb.checkpoint.params_not_loaded" in {finding.rule for finding in report.findings}
