@@ -158,3 +158,14 @@ def test_mindformers_mcore_parameters_left_unloaded_are_named(tmp_path):
     report = _diagnose(tmp_path, "2025-01-01 10:00:00 - mindformers[gpt_model.py:493] - WARNING - These parameters are "
                                  "not loaded in the network: ['model.layers.0.attention.linear_qkv.weight']")
     assert "kb.checkpoint.params_not_loaded" in {finding.rule for finding in report.findings}
+
+
+def test_the_hccl_code_after_a_failed_communicator_names_the_cause(tmp_path):
+    # MindSpore's own line only says the HCCL call failed; CANN's code after it names why, and wins.
+    report = _diagnose(tmp_path, "\n".join([
+        "[ERROR] DEVICE(1,f,python):2025-01-01 [ascend_communication_group.cc:150] InitByRootInfoConfig] "
+        "HcclCommInitRootInfoConfig failed. ",
+        "EJ0001: Failed to initialize the HCCP process. Reason: Maybe the last training process is running.",
+    ]))
+    assert report.root_cause.rule == "kb.launch.hccp_already_running"
+    assert "kb.launch.ms_hccl_communicator_create_failed" in {finding.rule for finding in report.findings}
