@@ -129,7 +129,8 @@ def hccl_call(call: str, code: int) -> str:
      "kb.runtime.hccl_collective_tensors_mismatch", "confident", ["dist.get_world_size(group)"]),
     ("RuntimeError: input tensor must be the same size as output size times world size",
      "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
-    ("RuntimeError: Tensors must have identical size", "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
+    ("  File \"train.py\", line 9, in <module>\n    dist.all_gather(outs, t)\nRuntimeError: Tensors must have identical "
+     "size", "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
     ("RuntimeError: Tensor list input to scatter/gather must match number of collective participants",
      "kb.runtime.hccl_collective_tensors_mismatch", "confident", []),
     ("RuntimeError: Tensors must be on same NPU device", "kb.runtime.hccl_tensors_on_other_npu", "confident",
@@ -152,6 +153,11 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, w
     (hccl_call("HcclAllreduce", 4), "kb.runtime.hccl_call_timed_out"),
     (hccl_call("HcclAllreduce", 70), "kb.runtime.hccl_call_link_failed"),
     ("RuntimeError: HCCL error: internal error", "kb.runtime.hccl_call_link_failed"),
+    # a plain operator's out= check with no collective near it
+    ("RuntimeError: output tensor must have the same type as input tensor", "kb.runtime.hccl_collective_tensors_mismatch"),
+    # another framework's "execute fail, error code" with nothing of ATB near it
+    ("[ERROR] GE(1,python):2025 [graph_manager.cc:10] Graph execute fail, error code: 4",
+     "kb.operator.atb_execute_failed"),
     # a capture code's digits inside another number
     ("RuntimeError: call aclnnAdd failed, error code is 1070270", "kb.runtime.acl_graph_capture_refused"),
     # a data type message of an operator, not of HCCL
