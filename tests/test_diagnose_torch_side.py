@@ -50,6 +50,26 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
      "kb.parallel.framework_rejected_settings", ["ppo_mini_batch_size"]),
     ("ValueError: bf16 mixed precision requires PyTorch >= 1.10 and a supported device.",
      "kb.environment.accelerate_no_device", ["torch_npu"]),
+    # the MindSpore side's training frameworks and the serving engines check their settings the same way
+    (_check_raised("/home/work/mindformers/mindformers/core/context/validators.py",
+                   "ValueError: sink_size should be 1, got 2"),
+     "kb.parallel.framework_rejected_settings", ["sink_size should be 1", "mindformers/core/context/validators.py"]),
+    (_check_raised("/opt/mindrlhf/mindrlhf/configs/grpo_configs.py",
+                   "ValueError: num_generations must be greater than 1, got 1"),
+     "kb.parallel.framework_rejected_settings", ["num_generations"]),
+    (_check_raised("/usr/local/lib/python3.10/site-packages/sglang/srt/server_args.py",
+                   "ValueError: The argument --dp-size must be set when --enable-dp-attention is on"),
+     "kb.serving.engine_rejected_settings", ["dp-size", "sglang/srt/server_args.py"]),
+    (_check_raised("/usr/local/lib/python3.10/site-packages/vllm/config/parallel.py",
+                   "ValueError: Tensor parallel size (3) must divide the number of attention heads"),
+     "kb.serving.engine_rejected_settings", ["Tensor parallel size (3)"]),
+    (_check_raised("/usr/local/lib/python3.11/site-packages/vllm_mindspore/config.py",
+                   "ValueError: Unknown dtype: 'float8'"),
+     "kb.serving.engine_rejected_settings", ["float8"]),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/_checkparam.py",
+                   "TypeError: For 'Adam', the type of 'learning_rate' should be float, but got 'str'.",
+                   code="raise TypeError(f\"{msg_prefix} type of '{arg_name}' should be {type_names}\""),
+     "kb.graph.mindspore_argument_rejected", ["Adam", "learning_rate"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
@@ -65,6 +85,16 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     (_check_raised("/data/LLaMA-Factory/src/llamafactory/data/parser.py",
                    "ValueError: Undefined dataset alpaca_zh_demo in dataset_info.json."),
      "kb.data.llamafactory_dataset_not_registered"),
+    (_check_raised("/home/work/mindformers/mindformers/tools/check_rules.py",
+                   "ValueError: batch_size should be divisible by dp. But batch_size % dp = 6 % 4 = 2"),
+     "kb.parallel.mf_batch_not_divisible_dp"),
+    (_check_raised("/vllm-workspace/vllm-ascend/vllm_ascend/ascend_config.py",
+                   "ValueError: mega_moe_max_tokens must be a positive integer, got 0"),
+     "kb.serving.ascend_additional_config_invalid"),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/_checkparam.py",
+                   "ValueError: For 'load_checkpoint', the checkpoint file: /data/ckpt/rank_0/llama.ckpt does not "
+                   "exist, please check whether the 'ckpt_file_name' is correct."),
+     "kb.checkpoint.not_found"),
 ])
 def test_a_rule_of_the_message_wins_over_the_framework_check(tmp_path, text, specific):
     report = _diagnose(tmp_path, text)
@@ -83,6 +113,24 @@ def test_a_rule_of_the_message_wins_over_the_framework_check(tmp_path, text, spe
     # the user's own script raising is not a framework's check
     (_check_raised("/home/u/train.py", "ValueError: bad value for lr"), "kb.parallel.framework_rejected_settings"),
     ("IndexError: list index out of range", "kb.data.token_id_beyond_embedding"),
+    # the engine's run-time modules are not its settings checks
+    ("Traceback (most recent call last):\n"
+     "  File \"/usr/local/lib/python3.11/site-packages/vllm/v1/worker/gpu_model_runner.py\", line 2210, in execute\n"
+     "    raise ValueError(\"Invalid type for tensors\")\n"
+     "ValueError: Invalid type for tensors", "kb.serving.engine_rejected_settings"),
+    (_check_raised("/vllm-workspace/vllm-ascend/vllm_ascend/utils.py", "ValueError: Invalid type for tensors"),
+     "kb.serving.engine_rejected_settings"),
+    # a MindSpore message without the check module as the innermost frame, or a check's warning, says nothing here
+    ("ValueError: For 'Dense', the 'in_channels' must be int and must > 0, but got '-1' with type 'int'.",
+     "kb.graph.mindspore_argument_rejected"),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/nn/layer/basic.py",
+                   "ValueError: For 'Dense', the 'in_channels' must be int and must > 0, but got '-1'."),
+     "kb.graph.mindspore_argument_rejected"),
+    ("[WARNING] ME(1234:281473,MainProcess):2026-12-07-10:00:00 [_checkparam.py:219] For 'Dense', the 'in_channels' "
+     "should be positive", "kb.graph.mindspore_argument_rejected"),
+    # a MindFormers module that is not a settings check
+    (_check_raised("/home/work/mindformers/mindformers/models/modeling_utils.py", "ValueError: bad weight name"),
+     "kb.parallel.framework_rejected_settings"),
     ("[WARNING] torch.distributed: Default process group will be initialized lazily",
      "kb.launch.default_group_not_initialized"),
     ("RuntimeError: NPU out of memory. Tried to allocate 2.00 GiB", "kb.runtime.npu_memory_fraction_exceeded"),
