@@ -97,6 +97,8 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "workspace memory failed, alloc size:2147483648B", "kb.runtime.device_oom", ["batch_size"]),
     ("RuntimeError: Alloc device memory pool address is nullptr, failed to alloc memory pool resource!",
      "kb.runtime.device_oom", ["npu-smi"]),
+    ("AttributeError: 'StubTensor' object has no attribute 'backward'", "kb.graph.ms_tensor_torch_method",
+     ["value_and_grad"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -122,6 +124,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[INFO] For 'Gather', the 'input_indices' are checked on the host", "kb.operator.ms_gather_index_beyond_table"),
     # PyTorch's own wording (lower case, with its .item() advice) is not MindSpore's indexing check.
     ("IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python", "kb.graph.ms_too_many_indices"),
+    # A torch Tensor before torch_npu is imported: torch_npu's own rule, not MindSpore porting.
+    ("AttributeError: 'Tensor' object has no attribute 'npu'", "kb.graph.ms_tensor_torch_method"),
+    ("  File \"/usr/lib/python3.10/site-packages/torch/nn/modules/module.py\", line 1, in _call_impl\n"
+     "AttributeError: 'Tensor' object has no attribute 'cuda'", "kb.graph.ms_tensor_torch_method"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
