@@ -115,6 +115,10 @@ def hccl_call(call: str, code: int) -> str:
      "confident", ["labels.view(-1)"]),
     ("ValueError: Expected input batch_size (4096) to match target batch_size (2048).",
      "kb.operator.loss_shape_mismatch", "confident", ["input_ids"]),
+    ("EZ1001: [PID: 9] 2025 updates dtype DT_FLOAT16 should be in same with varRef dtype DT_BF16.",
+     "kb.operator.index_source_dtype_mismatch", "confident", ["DT_BF16", "DT_FLOAT16", "target.dtype"]),
+    ("RuntimeError: index_add_(): self (Float) and source (BFloat16) must have the same scalar type",
+     "kb.operator.index_source_dtype_mismatch", "confident", ["Float", "BFloat16"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
