@@ -70,6 +70,13 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
                    "TypeError: For 'Adam', the type of 'learning_rate' should be float, but got 'str'.",
                    code="raise TypeError(f\"{msg_prefix} type of '{arg_name}' should be {type_names}\""),
      "kb.graph.mindspore_argument_rejected", ["Adam", "learning_rate"]),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/parallel/_auto_parallel_context.py",
+                   "ValueError: For 'set_auto_parallel_context', the argument 'pipeline_stages' should be greater or "
+                   "equal 1, but got the value of stages : 0."),
+     "kb.graph.mindspore_argument_rejected", ["set_auto_parallel_context", "pipeline_stages"]),
+    (_check_raised("/home/work/mindformers/mindformers/modules/transformer/transformer.py",
+                   "ValueError: layer_swap must be a list or dict"),
+     "kb.parallel.framework_rejected_settings", ["layer_swap"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
@@ -91,6 +98,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     (_check_raised("/vllm-workspace/vllm-ascend/vllm_ascend/ascend_config.py",
                    "ValueError: mega_moe_max_tokens must be a positive integer, got 0"),
      "kb.serving.ascend_additional_config_invalid"),
+    (_check_raised("/usr/local/lib/python3.11/site-packages/vllm/sampling_params.py",
+                   "ValueError: top_p must be in (0, 1], got 1.5."),
+     "kb.serving.sampling_param_out_of_range"),
     (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/_checkparam.py",
                    "ValueError: For 'load_checkpoint', the checkpoint file: /data/ckpt/rank_0/llama.ckpt does not "
                    "exist, please check whether the 'ckpt_file_name' is correct."),
@@ -100,6 +110,15 @@ def test_a_rule_of_the_message_wins_over_the_framework_check(tmp_path, text, spe
     report = _diagnose(tmp_path, text)
     assert report.root_cause.rule == specific
     assert report.root_cause.confidence == "confident"
+
+
+def test_set_context_keeps_its_own_reading(tmp_path):
+    # set_context's catch-all speaks of the YAML context: section; MindSpore's context module is not listed as a check
+    report = _diagnose(tmp_path, _check_raised(
+        "/usr/local/lib/python3.9/site-packages/mindspore/context.py",
+        "ValueError: For 'context.set_context', the keyword argument max_device_memroy is not recognized!"))
+    assert report.root_cause.rule == "kb.graph.set_context_invalid"
+    assert "kb.graph.mindspore_argument_rejected" not in {finding.rule for finding in report.findings}
 
 
 @pytest.mark.parametrize("text, rule", [
