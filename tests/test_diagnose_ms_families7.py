@@ -99,6 +99,8 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      "kb.runtime.device_oom", ["npu-smi"]),
     ("AttributeError: 'StubTensor' object has no attribute 'backward'", "kb.graph.ms_tensor_torch_method",
      ["value_and_grad"]),
+    ("ValueError: /models/glm4/generation_config.json does not exist. Please check files in given path.",
+     "kb.weights.mf_hf_json_missing", ["/models/glm4/generation_config.json", "pretrained_model_dir"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
