@@ -119,6 +119,15 @@ def hccl_call(call: str, code: int) -> str:
      "kb.operator.index_source_dtype_mismatch", "confident", ["DT_BF16", "DT_FLOAT16", "target.dtype"]),
     ("RuntimeError: index_add_(): self (Float) and source (BFloat16) must have the same scalar type",
      "kb.operator.index_source_dtype_mismatch", "confident", ["Float", "BFloat16"]),
+    # the runtime's "execute failed, reason=[...]" words
+    ("EE9999: [PID: 1] 2025 rtStreamSynchronize execute failed, reason=[hbm Multi-bit ECC error]"
+     "[FUNC:FuncErrorReason][FILE:error_message_manage.cc][LINE:53]", "kb.runtime.hbm_ecc_error", "confident", []),
+    ("EE9999: [PID: 1] 2025 rtStreamSynchronize execution failed, reason=device network link error",
+     "kb.runtime.device_link_error", "confident", ["hccn_tool"]),
+    ("EE9999: [PID: 1] 2025 rtMemcpyAsync execute failed, reason=[stream is captured]",
+     "kb.runtime.acl_graph_capture_refused", "confident", ["--enforce-eager"]),
+    ("EE1001: [PID: 1] 2025 The argument is invalid.Reason: rtSetDevice execute failed, reason=[device id invalid]",
+     "kb.runtime.acl_invalid_device", "confident", []),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
@@ -162,6 +171,9 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, confidence, w
     # another framework's "execute fail, error code" with nothing of ATB near it
     ("[ERROR] GE(1,python):2025 [graph_manager.cc:10] Graph execute fail, error code: 4",
      "kb.operator.atb_execute_failed"),
+    # a peer's memory fault is not this card's uncorrectable error
+    ("EE9999: [PID: 1] 2025 rtStreamSynchronize execute failed, reason=[device remote mem error]",
+     "kb.runtime.hbm_ecc_error"),
     # a capture code's digits inside another number
     ("RuntimeError: call aclnnAdd failed, error code is 1070270", "kb.runtime.acl_graph_capture_refused"),
     # a data type message of an operator, not of HCCL
