@@ -101,6 +101,9 @@ _diagnose = partial(diagnose_text, name="worker_0.log")
      ["value_and_grad"]),
     ("ValueError: /models/glm4/generation_config.json does not exist. Please check files in given path.",
      "kb.weights.mf_hf_json_missing", ["/models/glm4/generation_config.json", "pretrained_model_dir"]),
+    ("(VllmWorker rank=5 pid=88) ERROR 06-01 10:00:00 [multiproc_executor.py:470] IndexError: Process rank is greater "
+     "than the number of available devices. Please check the value of `ASCEND_RT_VISIBLE_DEVICES`.",
+     "kb.serving.vllm_ms_rank_over_visible_devices", ["ASCEND_RT_VISIBLE_DEVICES", "--tensor-parallel-size"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
