@@ -128,6 +128,8 @@ def hccl_call(call: str, code: int) -> str:
      "kb.runtime.acl_graph_capture_refused", "confident", ["--enforce-eager"]),
     ("EE1001: [PID: 1] 2025 The argument is invalid.Reason: rtSetDevice execute failed, reason=[device id invalid]",
      "kb.runtime.acl_invalid_device", "confident", []),
+    ("EE9999: [PID: 1] 2025 rtMalloc execute failed, reason=[driver error:out of memory]",
+     "kb.runtime.device_memory_el0004", "confident", ["npu-smi"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
