@@ -66,6 +66,9 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
     (_check_raised("/usr/local/lib/python3.11/site-packages/vllm_mindspore/config.py",
                    "ValueError: Unknown dtype: 'float8'"),
      "kb.serving.engine_rejected_settings", ["float8"]),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/core/validator_helpers.py",
+                   "ValueError: Input num_shards is not within the required interval of [1, 2147483647]."),
+     "kb.data.mindspore_dataset_argument_rejected", ["num_shards"]),
     (_check_raised("/vllm-workspace/vllm-ascend/vllm_ascend/core/schedule_config.py",
                    "ValueError: max_long_partial_prefills must be non-negative, but got -1"),
      "kb.serving.engine_rejected_settings", ["max_long_partial_prefills", "vllm_ascend/core/schedule_config.py"]),
@@ -104,6 +107,13 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     (_check_raised("/usr/local/lib/python3.11/site-packages/vllm/sampling_params.py",
                    "ValueError: top_p must be in (0, 1], got 1.5."),
      "kb.serving.sampling_param_out_of_range"),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/core/validator_helpers.py",
+                   "ValueError: num_parallel_workers exceeds the boundary between 1 and 8!"),
+     "kb.data.workers_over_cpus"),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/core/validator_helpers.py",
+                   "ValueError: The folder /data/imagenet/train does not exist or is not a directory or permission "
+                   "denied!"),
+     "kb.data.ms_dataset_path_missing"),
     (_check_raised("/vllm-workspace/vllm-ascend/vllm_ascend/core/schedule_config.py",
                    "NotImplementedError: currently AscendScheduler only supports fcfs policy, got priority",
                    code="raise NotImplementedError("),
@@ -154,6 +164,13 @@ def test_set_context_keeps_its_own_reading(tmp_path):
      "kb.graph.mindspore_argument_rejected"),
     ("[WARNING] ME(1234:281473,MainProcess):2026-12-07-10:00:00 [_checkparam.py:219] For 'Dense', the 'in_channels' "
      "should be positive", "kb.graph.mindspore_argument_rejected"),
+    # the data pipeline's run-time modules (iterators, the dataset graph) are not its argument checks
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/engine/iterators.py",
+                   "RuntimeError: Exception thrown from dataset pipeline. Refer to 'Dataset Pipeline Error Message'."),
+     "kb.data.mindspore_dataset_argument_rejected"),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/engine/datasets.py",
+                   "ValueError: Input is not within the required interval of [1, 16777216]."),
+     "kb.data.mindspore_dataset_argument_rejected"),
     # a MindFormers module that is not a settings check
     (_check_raised("/home/work/mindformers/mindformers/models/modeling_utils.py", "ValueError: bad weight name"),
      "kb.parallel.framework_rejected_settings"),
