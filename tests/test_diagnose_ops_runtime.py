@@ -130,6 +130,9 @@ def hccl_call(call: str, code: int) -> str:
      "kb.runtime.acl_invalid_device", "confident", []),
     ("EE9999: [PID: 1] 2025 rtMalloc execute failed, reason=[driver error:out of memory]",
      "kb.runtime.device_memory_el0004", "confident", ["npu-smi"]),
+    ("EL0004: 2025-01-01-10:00:00.000.001 Failed to allocate memory.\n        TraceBack (most recent call last):\n"
+     "        rtMalloc execute failed, reason=[driver error:out of memory]", "kb.runtime.device_memory_el0004",
+     "confident", ["npu-smi"]),
     # torch_npu's own words for device faults and for HCCL's operator retry
     ("RuntimeError: HBM MULTI BIT ECC ERROR.EL0004: time us= 17000. time is 17000", "kb.runtime.hbm_ecc_error",
      "confident", ["npu-smi"]),
@@ -213,3 +216,11 @@ def test_an_async_hccl_error_found_by_the_watchdog_leaves_the_cause_to_the_hccl_
     report = diagnose_text(tmp_path, text)
     assert report.root_cause.rule == "kb.runtime.hccl_roce_cqe"
     assert "kb.runtime.hccl_watchdog_collective_misuse" in {finding.rule for finding in report.findings}
+
+
+def test_the_el0004_line_itself_is_the_key_line_not_the_traceback_reason_below_it(tmp_path):
+    text = ("EL0004: 2025-01-01-10:00:00.000.001 Failed to allocate memory.\n        TraceBack (most recent call last):\n"
+            "        rtMalloc execute failed, reason=[driver error:out of memory]")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.device_memory_el0004"
+    assert report.findings[0].line == 1
