@@ -83,6 +83,9 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
     (_check_raised("/home/work/mindformers/mindformers/modules/transformer/transformer.py",
                    "ValueError: layer_swap must be a list or dict"),
      "kb.parallel.framework_rejected_settings", ["layer_swap"]),
+    (_check_raised("/usr/local/lib/python3.10/site-packages/transformers/models/llama/configuration_llama.py",
+                   "ValueError: `rope_scaling`'s factor field must be a float > 1, got 0.5"),
+     "kb.parallel.framework_rejected_settings", ["factor field must be a float > 1"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
