@@ -202,6 +202,14 @@ def test_a_specific_cause_before_the_atb_summary_is_named_first(tmp_path):
     assert report.root_cause.rule == "kb.operator.moe_dispatch_ep_layout_refused"
 
 
+def test_an_aborted_task_is_a_consequence_of_the_fault_before_it(tmp_path):
+    text = ("RuntimeError: HCCS LINK ERROR\n"
+            "EE9999: [PID: 1] 2025 rtStreamSynchronize execute failed, reason=[device task abort]")
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.runtime.device_link_error"
+    assert "kb.runtime.npu_force_stop" in {finding.rule for finding in report.findings}
+
+
 def test_a_force_stop_is_a_consequence_of_the_fault_before_it(tmp_path):
     text = "RuntimeError: HCCS LINK ERROR\nRuntimeError: FORCE STOP"
     report = diagnose_text(tmp_path, text)
