@@ -80,6 +80,14 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
                    "ValueError: For 'set_auto_parallel_context', the argument 'pipeline_stages' should be greater or "
                    "equal 1, but got the value of stages : 0."),
      "kb.graph.mindspore_argument_rejected", ["set_auto_parallel_context", "pipeline_stages"]),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/parallel/nn/parallel_cell_wrapper.py",
+                   "ValueError: For 'PipelineCell', the argument 'micro_size' must be large than 0, but got 0."),
+     "kb.graph.mindspore_argument_rejected", ["PipelineCell", "micro_size"]),
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/train/callback/_checkpoint.py",
+                   "ValueError: For 'CheckpointConfig', the input arguments 'save_checkpoint_steps', "
+                   "'save_checkpoint_seconds', 'keep_checkpoint_max' and 'keep_checkpoint_per_n_minutes' can't be all "
+                   "None or 0."),
+     "kb.graph.mindspore_argument_rejected", ["CheckpointConfig"]),
     (_check_raised("/home/work/mindformers/mindformers/modules/transformer/transformer.py",
                    "ValueError: layer_swap must be a list or dict"),
      "kb.parallel.framework_rejected_settings", ["layer_swap"]),
@@ -162,7 +170,7 @@ def test_set_context_keeps_its_own_reading(tmp_path):
     # a MindSpore message without the check module as the innermost frame, or a check's warning, says nothing here
     ("ValueError: For 'Dense', the 'in_channels' must be int and must > 0, but got '-1' with type 'int'.",
      "kb.graph.mindspore_argument_rejected"),
-    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/nn/layer/basic.py",
+    (_check_raised("/home/user/work/layers.py",
                    "ValueError: For 'Dense', the 'in_channels' must be int and must > 0, but got '-1'."),
      "kb.graph.mindspore_argument_rejected"),
     ("[WARNING] ME(1234:281473,MainProcess):2026-12-07-10:00:00 [_checkparam.py:219] For 'Dense', the 'in_channels' "
@@ -174,6 +182,10 @@ def test_set_context_keeps_its_own_reading(tmp_path):
     (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/dataset/engine/datasets.py",
                    "ValueError: Input is not within the required interval of [1, 16777216]."),
      "kb.data.mindspore_dataset_argument_rejected"),
+    # MindSpore's file readers say "For 'X'" about a file, not an argument
+    (_check_raised("/usr/local/lib/python3.9/site-packages/mindspore/parallel/checkpoint_transform.py",
+                   "ValueError: For 'restore_group_info_list', the group information file should not be empty."),
+     "kb.graph.mindspore_argument_rejected"),
     # a MindFormers module that is not a settings check
     (_check_raised("/home/work/mindformers/mindformers/models/modeling_utils.py", "ValueError: bad weight name"),
      "kb.parallel.framework_rejected_settings"),
