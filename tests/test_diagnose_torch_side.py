@@ -1,5 +1,6 @@
 """The PyTorch side's own raise sites: PyTorch core, torch_npu's run-time checks, the training frameworks' argument
-checks, DeepSpeed's launcher. Other members of each family are named, a rule of the message itself outranks the
+checks, DeepSpeed's launcher; with them the same settings checks of the MindSpore side (MindFormers, MindRLHF,
+MindSpore's own argument and data-pipeline validators) and of the serving engines. Other members of each family are named, a rule of the message itself outranks the
 framework-check catch-all, and look-alike lines (a frame that is not a check, a warning, another index error) stay
 quiet: a confident wrong answer is worse than an unsure one.
 """
@@ -60,6 +61,12 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
     (_check_raised("/usr/local/lib/python3.10/site-packages/sglang/srt/server_args.py",
                    "ValueError: The argument --dp-size must be set when --enable-dp-attention is on"),
      "kb.serving.engine_rejected_settings", ["dp-size", "sglang/srt/server_args.py"]),
+    # torchrun's rank prefix on every line of the traceback
+    ("[rank3]: Traceback (most recent call last):\n"
+     "[rank3]:   File \"/usr/local/lib/python3.10/site-packages/sglang/srt/server_args.py\", line 2210, in check\n"
+     "[rank3]:     assert self.tp_size % self.nnodes == 0, \"tp_size must be divisible by number of nodes\"\n"
+     "[rank3]: AssertionError: tp_size must be divisible by number of nodes",
+     "kb.serving.engine_rejected_settings", ["tp_size must be divisible by number of nodes"]),
     (_check_raised("/usr/local/lib/python3.10/site-packages/vllm/config/parallel.py",
                    "ValueError: Tensor parallel size (3) must divide the number of attention heads"),
      "kb.serving.engine_rejected_settings", ["Tensor parallel size (3)"]),
