@@ -144,20 +144,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
             raise InputError(str(exc)) from exc
     pasted = paste.kept.getvalue() if any(route.kind == PASTE for route in routes) else None
     if any(route.kind not in (SCRIPT, CONFIG, PRESET) for route in routes):
-        from mindpilot.launch.chip_support import name_unsupported_chip
-        from mindpilot.launch.defect import name_framework_defect
-        from mindpilot.launch.version_pairs import name_unpaired_versions
-        from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
-        from mindpilot.launch.failure_lines import regions_kept
-        from mindpilot.launch.postmortem import add_live_view_findings
-
-        with regions_kept():
-            prefer_exception_to_catch_all(report, lang, pasted)
-            point_at_the_details(report, pasted)
-            add_live_view_findings(report, lang, pasted)
-            name_framework_defect(report, lang, pasted)
-            name_unpaired_versions(report, lang, pasted)
-            name_unsupported_chip(report, lang, pasted)
+        _after_the_scan(report, lang, pasted)
     scripts = {route.path for route in routes if route.kind == SCRIPT}
     for finding in report.findings:
         _drop_self_commands(finding, finding.file in scripts)
@@ -167,6 +154,28 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
     from mindpilot.redact import redact_model, secret_values
 
     return redact_model(report, secret_values())  # the live view's lines too: no token goes with them
+
+
+def _after_the_scan(report: DiagnoseReport, lang: str, pasted: Optional[bytes]) -> None:
+    """The steps after a log's scan: the catch-alls and the live view's replay settle the root cause; the last three
+    only refine one (a framework defect, a version pair, a chip), so a log without any is spared their imports."""
+    from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
+    from mindpilot.launch.failure_lines import regions_kept
+    from mindpilot.launch.postmortem import add_live_view_findings
+
+    with regions_kept():
+        prefer_exception_to_catch_all(report, lang, pasted)
+        point_at_the_details(report, pasted)
+        add_live_view_findings(report, lang, pasted)
+        if report.root_cause is None:
+            return
+        from mindpilot.launch.chip_support import name_unsupported_chip
+        from mindpilot.launch.defect import name_framework_defect
+        from mindpilot.launch.version_pairs import name_unpaired_versions
+
+        name_framework_defect(report, lang, pasted)
+        name_unpaired_versions(report, lang, pasted)
+        name_unsupported_chip(report, lang, pasted)
 
 
 def input_label(kind: str, lang: str = "en") -> str:
