@@ -1,0 +1,63 @@
+"""PyTorch-side families written from the frameworks' own messages (issue 17, seventh round): a dtype a TBE compute
+API of the installed CANN rejects, a grouped Conv3D the installed CANN's kernel does not take, a C++ extension that
+aborts on an impossible container size, and non-finite values in the Hugging Face Trainer's log. Each rule reads
+other members of its family and stays quiet on look-alike lines; the generic ones are said as "likely".
+
+The fixtures of tests/data/logs/kb/ show one member each; these lines carry other values and wordings.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY
+from support import assert_root_cause_says, diagnose_text
+
+
+_diagnose = partial(diagnose_text, name="train.log")
+
+
+@pytest.mark.parametrize("text, rule, words, confidence", [
+    ("  E90003: Compile operator failed\n  int64 of tbe.dsl.vmuls is not supported.\n  optype: [Muls]",
+     "kb.operator.tbe_dsl_dtype_unsupported", ["int64", "vmuls"], CONFIDENT),
+    ("[rank2]: RuntimeError: call aclnnConvolution failed, detail:EZ1001: [PID: 77] Conv3DV2 only support groups=1 "
+     "or groups=cin", "kb.operator.conv3d_groups_unsupported", ["Conv3DV2", "groups"], CONFIDENT),
+    ("terminate called after throwing an instance of 'std::length_error'\n  what():  vector::_M_default_append\n"
+     "Aborted (core dumped)", "kb.environment.native_length_error_abort", ["vector::_M_default_append", "torch_npu"],
+     LIKELY),
+    ("Traceback (most recent call last):\n  File \"x.py\", line 3, in <module>\n    import fused_ops\n"
+     "RuntimeError: cannot create std::vector larger than max_size()", "kb.environment.native_length_error_abort",
+     ["max_size()", "wheel"], LIKELY),
+    ("{'loss': nan, 'grad_norm': 1.25, 'learning_rate': 2e-05, 'epoch': 1.0}", "kb.runtime.trainer_grad_norm_nan",
+     ["nan", "overlap_comm"], LIKELY),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, confidence):
+    report = _diagnose(tmp_path, text)
+    assert_root_cause_says(report, rule, words, with_fix=True)
+    assert report.root_cause.confidence == confidence
+
+
+@pytest.mark.parametrize("text, rule", [
+    # a dtype warning that is not the TBE compiler's check
+    ("UserWarning: bfloat16 of this model is not supported by the CPU path; using float32",
+     "kb.operator.tbe_dsl_dtype_unsupported"),
+    # a 2D convolution's own constraint is another message
+    ("RuntimeError: Conv2d only supports dilation = 1", "kb.operator.conv3d_groups_unsupported"),
+    # other C++ exceptions' what() are not a length error
+    ("terminate called after throwing an instance of 'std::runtime_error'\n  what():  Connection reset by peer",
+     "kb.environment.native_length_error_abort"),
+    # finite values, and the word nan inside another key
+    ("{'loss': 0.8123, 'grad_norm': 0.4401, 'learning_rate': 1e-05, 'epoch': 2.0}", "kb.runtime.trainer_grad_norm_nan"),
+    ("{'eval_loss': 0.91, 'eval_nan_count': 0}", "kb.runtime.trainer_grad_norm_nan"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+def test_a_specific_rule_on_the_dtype_line_outranks_the_compile_failed_code(tmp_path):
+    """E90003 alone is a code's general meaning; the TBE reason under it names the cause and is the line shown."""
+    report = _diagnose(tmp_path, "  E90003: Compile operator failed\n  float64 of tbe.dsl.vadd is not supported.")
+    assert report.root_cause.rule == "kb.operator.tbe_dsl_dtype_unsupported"
+    assert report.root_cause.line == 2
