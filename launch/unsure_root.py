@@ -16,7 +16,7 @@ from mindpilot.launch.failures import MAX_TEXT, Failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text,
-                                             raised_exception)
+                                             logged_exception, raised_exception, terminate_message)
 from mindpilot.validators.kb.report import UNSURE, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -80,11 +80,13 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
 
 
 def _better_line(text: str, following: List[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
-    """The line after an unknown error's that says more: the exception a quoted ``raise`` printed, else the
-    line that says what the error means (:func:`~mindpilot.validators.kb.keyline.detail_line`)."""
+    """The line after an unknown error's that says more: the exception a quoted ``raise`` printed, the exception
+    ending the traceback logged under it, C++'s ``what():`` under ``terminate called ...``, else the line that
+    says what the error means (:func:`~mindpilot.validators.kb.keyline.detail_line`)."""
     if not following:
         return None
-    return raised_exception(text, following) or detail_line(text, following)
+    return (raised_exception(text, following) or logged_exception(text, following)
+            or terminate_message(text, following) or detail_line(text, following))
 
 
 _CODE_LINE = re.compile(r"[EW][0-9A-Z]\d{4}\b")

@@ -45,7 +45,8 @@ STEP = "2025-08-20 10:00:00,000 - mindformers[callback.py:350] - INFO - { step:[
     (STEP + "(VllmWorker rank=1 pid=9) ERROR 12-01 10:00:00 [core.py:123] Worker crashed, engine dead\n", 2, "engine dead"),
     (STEP + "svc | 2025-11-19 11:14:59.028 | ERROR | m:f:1 | Dispatch to http://x/infer gave 500\n", 2, "gave 500"),
     (STEP + "RuntimeError : shapes (2, 3) and (4, 5) differ\n", 2, "shapes (2, 3)"),
-    (STEP + "terminate called after throwing an instance of 'c10::Error'\n  what():  bad op\n", 2, "c10::Error"),
+    # C++'s terminate handler: the exception's message is on its what() line, said with the exception's type
+    (STEP + "terminate called after throwing an instance of 'c10::Error'\n  what():  bad op\n", 3, "c10::Error: bad op"),
     (STEP + "[WARNING] ME(1:2,MainProcess):2025-08-20-10:00:01.000.000 [a.py:1] caught ValueError: bad rank table\n", 2,
      "ValueError: bad rank table"),
     (STEP + "模型权重加载失败，请检查路径\n", 2, "加载失败"),

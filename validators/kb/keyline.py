@@ -102,6 +102,11 @@ _CODE_AT_HEAD = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
 """A CANN error-manager code standing as a word (as :data:`~mindpilot.validators.kb.matcher.CODE_IN_LINE`)."""
 CODE_HEAD_REACH = 40
 """Characters from the start of a line's message within which a code is the line's subject."""
+
+
+def code_at_head(key: str, reach: int = CODE_HEAD_REACH) -> "Optional[re.Match[str]]":
+    """CANN's error-manager code standing as a word within ``reach`` characters of a message's start, or None."""
+    return _CODE_AT_HEAD.search(key, 0, reach + 6)
 _SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$")
 """What a code's message says when it says nothing of its own (``EE9999: Inner Error!``). A code line that says
 what timed out (``EI0006: Getting socket times out. Reason: Remote Rank did not send the data in time``) under the
@@ -295,6 +300,47 @@ def raised_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Op
         if key.startswith(("File \"", "Traceback (most recent call last)")):
             return None
     return None
+
+
+_TRACEBACK_END = re.compile(r"(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?::\s|:?$)")
+"""The line that ends a Python traceback: the exception's qualified class name, a colon and its message
+(``pkg.mod.DCMIError_LibraryNotFound: Library Not Found``), or the bare class name."""
+_TRACEBACK_BODY = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
+
+
+def logged_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The exception line that ends the traceback printed right under a logged error (Python logging's
+    ``logger.exception("Failed to initialize X")`` writes the message, then the traceback of the exception
+    being handled), or None: the logged line says what the program was doing, the exception line why it
+    failed. A line that is itself an exception, followed by a traceback, is followed by another error."""
+    if not following or _EXCEPTION_LINE.match(key_text(root_text)):
+        return None
+    head = following[0][1]
+    if not key_text(head).startswith("Traceback (most recent call last)"):
+        return None
+    indent = len(head) - len(head.lstrip())
+    for number, raw in following[1:]:
+        key = key_text(raw)
+        if not key or len(raw) - len(raw.lstrip()) > indent or key.startswith(_TRACEBACK_BODY):
+            continue  # the traceback's frames and quoted source lines, indented under its header
+        return (number, raw) if _TRACEBACK_END.match(key) else None
+    return None
+
+
+_TERMINATE = re.compile(r"terminate called after throwing an instance of '(?P<type>[^']{1,120})'")
+_WHAT = re.compile(r"\s*what\(\):\s*(?P<what>\S.*)")
+
+
+def terminate_message(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The ``what():`` line under C++'s ``terminate called after throwing an instance of 'std::length_error'``
+    (the exception's message, printed by the terminate handler on the next line) as ``type: message``, or
+    None: the type only says what kind of exception ended the process, the message what it was."""
+    thrown = _TERMINATE.search(root_text)
+    if not following or thrown is None:
+        return None
+    number, raw = following[0]
+    what = _WHAT.match(raw)
+    return (number, f"{thrown.group('type')}: {what.group('what').strip()}") if what else None
 
 
 def failed_statement(root_text: str, above: Sequence[str]) -> Optional[Tuple[int, str]]:

@@ -1,0 +1,94 @@
+"""The key line in three more shapes users paste: a logged error with the traceback of the exception it handled
+under it (the exception line says why), C++'s ``terminate called after throwing ...`` (its ``what():`` line
+says what), and CANN's code line whose failed call under ``TraceBack`` the same rule knows (quoted too).
+Made-up logs of those shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.launch.router import analyse
+from mindpilot.validators.kb.keyline import logged_exception, terminate_message
+from mindpilot.validators.kb.report import UNSURE
+from mindpilot.validators.text.report import report_lines
+
+
+def _report(tmp_path: Path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text, encoding="utf-8")
+    return analyse([str(log)], "en")
+
+
+LOGGED = (
+    "starting agent on node-3\n"
+    "2026-01-02 03:04:05.123456+08:00 - acme.probe.npu - ERROR - Failed to initialize the board library\n"
+    "Traceback (most recent call last):\n"
+    "  File \"/opt/acme/probe/npu.py\", line 42, in probe\n"
+    "    boardlib.init()\n"
+    "  File \"/opt/acme/probe/boardlib/__init__.py\", line 88, in init\n"
+    "    raise BoardLibError(ERROR_NOT_LOADED)\n"
+    "acme.probe.boardlib.BoardLibError_NotLoaded: shared object not loaded\n")
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_logged_error_hands_over_to_the_exception_ending_its_traceback(tmp_path: Path):
+    root = _report(tmp_path, LOGGED).root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.confidence == UNSURE, root
+    assert root.line == 8 and "BoardLibError_NotLoaded" in root.title, root
+
+
+def test_an_exception_followed_by_a_traceback_is_followed_by_another_error():
+    following = [(2, "Traceback (most recent call last):"), (3, "  File \"a.py\", line 1, in f"),
+                 (4, "KeyError: 'x'")]
+    assert logged_exception("ValueError: bad shape", following) is None
+    assert logged_exception("ERROR - could not start", following) == (4, "KeyError: 'x'")
+    assert logged_exception("ERROR - could not start", [(2, "Traceback (most recent call last):"),
+                                                        (3, "  File \"a.py\", line 1, in f")]) is None
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_cpp_terminate_hands_over_to_its_what_line(tmp_path: Path):
+    root = _report(tmp_path, (
+        "loading extension frob_ops\n"
+        "terminate called after throwing an instance of 'std::out_of_range'\n"
+        "  what():  map::at\n"
+        "Aborted (core dumped)\n")).root_cause
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.line == 3, root
+    assert "std::out_of_range: map::at" in root.title
+
+
+def test_terminate_without_its_message_keeps_its_own_line():
+    assert terminate_message("terminate called after throwing an instance of 'std::bad_alloc'",
+                             [(3, "Aborted (core dumped)")]) is None
+    assert terminate_message("RuntimeError: x", [(3, "  what():  y")]) is None
+    assert terminate_message("terminate called after throwing an instance of 'c10::Error'",
+                             [(3, "  what():  bad op")]) == (3, "c10::Error: bad op")
+
+
+CANN_BLOCK = (
+    "[ERROR] 2026-01-02-03:04:05 (PID:77, Device:1, RankID:1) ERR00100 PTA call acl api failed\n"
+    "EL0004: 2026-01-02-03:04:05.111.222 Failed to allocate memory.\n"
+    "        Possible Cause: Available memory is insufficient.\n"
+    "        Solution: Close applications not in use.\n"
+    "        TraceBack (most recent call last):\n"
+    "        rtMemcpyAsync execute failed, reason=[driver error:out of memory][FUNC:FuncErrorReason]\n"
+    "        copy device memory failed, runtime result = 207001[FUNC:ReportCallError]\n")
+
+
+def test_cann_code_line_also_quotes_the_failed_call_the_same_rule_knows(tmp_path: Path):
+    report = _report(tmp_path, CANN_BLOCK)
+    root, top = report.root_cause, report.findings[0]
+    assert root is not None and root.rule == "kb.runtime.device_memory_el0004" and root.line == 2, root
+    assert top.line == 2 and top.call_line == 6 and top.call_text.startswith("rtMemcpyAsync"), top
+    assert any(line.strip().startswith("> rtMemcpyAsync execute failed") for line in report_lines(report, "en"))
+
+
+def test_the_same_rule_outside_the_traceback_is_not_quoted(tmp_path: Path):
+    # A second, separate EL0004 message: not a call under the first one's TraceBack.
+    report = _report(tmp_path, CANN_BLOCK.replace("        TraceBack (most recent call last):\n",
+                                                  "EL0004: 2026-01-02-03:04:06.000.000 Failed to allocate memory.\n"))
+    top = report.findings[0]
+    assert report.root_cause is not None and top.line == 2, top
+    assert not hasattr(top, "call_line"), top
