@@ -1,6 +1,7 @@
 """PyTorch-side families written from the frameworks' own messages (issue 17, seventh round): a dtype a TBE compute
 API of the installed CANN rejects, a grouped Conv3D the installed CANN's kernel does not take, a C++ extension that
-aborts on an impossible container size, and non-finite values in the Hugging Face Trainer's log. Each rule reads
+aborts on an impossible container size, non-finite values in the Hugging Face Trainer's log and DeepSpeed's fp16 loss
+scale at its minimum, and .numpy() on a device tensor. Each rule reads
 other members of its family and stays quiet on look-alike lines; the generic ones are said as "likely".
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines carry other values and wordings.
@@ -32,6 +33,14 @@ _diagnose = partial(diagnose_text, name="train.log")
      ["max_size()", "wheel"], LIKELY),
     ("{'loss': nan, 'grad_norm': 1.25, 'learning_rate': 2e-05, 'epoch': 1.0}", "kb.runtime.trainer_grad_norm_nan",
      ["nan", "overlap_comm"], LIKELY),
+    ("[2025-01-01 00:00:00,000] [INFO] [loss_scaler.py:183:update_scale] [deepspeed] OVERFLOW! Rank 0 Skipping step.\n"
+     "{'loss': 0.0, 'grad_norm': nan, 'learning_rate': 1e-05, 'epoch': 0.3}\n"
+     "Exception: Current loss scale already at minimum - cannot decrease scale anymore. Exiting run.",
+     "kb.runtime.deepspeed_loss_scale_at_minimum", ["bf16", "min_loss_scale"], CONFIDENT),
+    ("TypeError: can't convert cuda:1 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory "
+     "first.", "kb.runtime.device_tensor_to_numpy", ["detach().cpu().numpy()"], CONFIDENT),
+    ("RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+     "kb.runtime.device_tensor_to_numpy", ["autograd"], CONFIDENT),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, confidence):
     report = _diagnose(tmp_path, text)
@@ -51,6 +60,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, conf
     # finite values, and the word nan inside another key
     ("{'loss': 0.8123, 'grad_norm': 0.4401, 'learning_rate': 1e-05, 'epoch': 2.0}", "kb.runtime.trainer_grad_norm_nan"),
     ("{'eval_loss': 0.91, 'eval_nan_count': 0}", "kb.runtime.trainer_grad_norm_nan"),
+    # a skipped fp16 step is the loss scaler's normal work, not the failure
+    ("[2025-01-01 00:00:00,000] [INFO] [loss_scaler.py:183:update_scale] [deepspeed] OVERFLOW! Rank 0 Skipping step. "
+     "Attempted loss scale: 65536, reducing to 32768", "kb.runtime.deepspeed_loss_scale_at_minimum"),
+    ("RuntimeError: can't convert np.ndarray of type numpy.object_.", "kb.runtime.device_tensor_to_numpy"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
