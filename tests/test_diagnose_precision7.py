@@ -76,3 +76,16 @@ def test_the_member_is_named_with_its_cause(tmp_path, text, rule, words):
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("[ERROR] RUNTIME(55,python):2025-02-02-10:00:00.000.001 [device_error_proc.cc:634]55 PrintCoreErrorInfo:"
+     "[EXEC][DEFAULT]The error from device(3), serial number is 7, there is an aicore error, core id is 1, "
+     "error code = 0x8000000000", "kb.runtime.aicore_error"),
+    ("[ERROR] RUNTIME(55,python):2025-02-02-10:00:00.000.001 [stream.cc:1100]55 GetError: Stream synchronization "
+     "timeout.", "kb.runtime.stream_sync_timeout"),
+])
+def test_a_device_symptom_with_many_causes_is_said_as_likely(tmp_path, text, rule):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule, [f.rule for f in report.findings]
+    assert report.root_cause.confidence == "likely"
