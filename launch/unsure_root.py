@@ -42,6 +42,10 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
                         first.strength)
         above, following = above[:-back], []
     better = _better_line(first.text, following)
+    if better is None and following is after and after and len(after) == DETAIL_REACH:
+        # A logged error's traceback may run past the lines read for details: read on to its exception line.
+        better = logged_exception(first.text, lines_around(report, pasted, first.file, first.line,
+                                                           LOGGED_TRACEBACK_REACH)[1])
     if better is not None:
         text = log_message(key_text(better[1]))
         rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
@@ -133,9 +137,14 @@ MAX_LINE = 4096
 """Bytes of each of those lines read (a megabyte-long line is not decoded whole for a look at its start)."""
 
 
-def lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) -> Tuple[List[str], List[Tuple[int, str]]]:
-    """The :data:`LINES_ABOVE` lines before ``file:line`` and the :data:`DETAIL_REACH` lines after it
-    (numbered), read again from the log or the paste."""
+LOGGED_TRACEBACK_REACH = 200
+"""Lines after a logged error read for the exception line that ends the traceback logged under it."""
+
+
+def lines_around(report: Any, pasted: Optional[bytes], file: str, line: int,
+                 reach: int = DETAIL_REACH) -> Tuple[List[str], List[Tuple[int, str]]]:
+    """The :data:`LINES_ABOVE` lines before ``file:line`` and the ``reach`` lines after it (numbered), read
+    again from the log or the paste."""
     scanned = next((entry for entry in report.files if entry.file == file), None)
     region = read_region(scanned, pasted) if scanned is not None else None
     if region is None:
@@ -151,5 +160,5 @@ def lines_around(report: Any, pasted: Optional[bytes], file: str, line: int) -> 
     bounds = list(starts) + [pos]
     above = [decode(data[begin:min(end - 1, begin + MAX_LINE)]).rstrip("\r")
              for begin, end in zip(bounds[:-2], bounds[1:-1])]
-    lines = data[pos:pos + (DETAIL_REACH + 1) * MAX_LINE].split(b"\n", DETAIL_REACH)[:DETAIL_REACH]
+    lines = data[pos:pos + (reach + 1) * MAX_LINE].split(b"\n", reach)[:reach]
     return above, [(number + index, decode(raw[:MAX_LINE]).rstrip("\r")) for index, raw in enumerate(lines)]

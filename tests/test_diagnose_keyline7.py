@@ -39,6 +39,15 @@ def test_a_logged_error_hands_over_to_the_exception_ending_its_traceback(tmp_pat
     assert root.line == 8 and "BoardLibError_NotLoaded" in root.title, root
 
 
+@pytest.mark.usefixtures("no_rules")
+def test_a_long_logged_traceback_is_read_to_its_exception_line(tmp_path: Path):
+    frames = "".join(f"  File \"/opt/acme/probe/layer{n}.py\", line {n + 10}, in call{n}\n    return call{n + 1}()\n"
+                     for n in range(30))
+    text = LOGGED.replace("Traceback (most recent call last):\n", "Traceback (most recent call last):\n" + frames)
+    root = _report(tmp_path, text).root_cause
+    assert root is not None and root.line == 68 and "BoardLibError_NotLoaded" in root.title, root
+
+
 def test_an_exception_followed_by_a_traceback_is_followed_by_another_error():
     following = [(2, "Traceback (most recent call last):"), (3, "  File \"a.py\", line 1, in f"),
                  (4, "KeyError: 'x'")]
@@ -92,3 +101,27 @@ def test_the_same_rule_outside_the_traceback_is_not_quoted(tmp_path: Path):
     top = report.findings[0]
     assert report.root_cause is not None and top.line == 2, top
     assert not hasattr(top, "call_line"), top
+
+
+def test_a_rank_prefixed_cann_block_quotes_its_failed_call(tmp_path: Path):
+    # torchrun's rank prefix before each line of CANN's account: the call under TraceBack is still indented.
+    report = _report(tmp_path, "".join("[rank5]: " + line + "\n" for line in CANN_BLOCK.splitlines()))
+    top = report.findings[0]
+    assert report.root_cause is not None and top.line == 2 and top.call_line == 6, top
+
+
+def test_an_indented_device_report_quotes_the_runtime_reason_the_same_rule_knows(tmp_path: Path):
+    prefix = "(EngineCore_DP0 pid=41) ERROR 03-04 05:06:07 [core.py:700]         "
+    report = _report(tmp_path, prefix + (
+        "The error from device(1), serial number is 3. there is a sdma error, sdma channel is 2, "
+        "the channel exist the following problems: The SMMU returned a fault\n") + prefix + (
+        "Memory async copy failed, device_id=1, stream_id=4, task_id=77, flip_num=0, copy_type=2\n") + prefix + (
+        "rtDeviceSynchronizeWithTimeout execute failed, reason=[sdma copy error][FUNC:FuncErrorReason]\n"))
+    top = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.rule == "kb.runtime.sdma_copy_fault", report.root_cause
+    assert top.line == 1 and top.call_line == 3 and "sdma copy error" in top.call_text, top
+
+
+def test_an_unindented_line_ends_the_account(tmp_path: Path):
+    report = _report(tmp_path, CANN_BLOCK.replace("        rtMemcpyAsync", "rtMemcpyAsync"))
+    assert not hasattr(report.findings[0], "call_line"), report.findings[0]
