@@ -1,7 +1,8 @@
 """PyTorch-side families written from the frameworks' own messages (issue 17, seventh round): a dtype a TBE compute
 API of the installed CANN rejects, a grouped Conv3D the installed CANN's kernel does not take, a C++ extension that
 aborts on an impossible container size, non-finite values in the Hugging Face Trainer's log and DeepSpeed's fp16 loss
-scale at its minimum, and .numpy() on a device tensor. Each rule reads
+scale at its minimum, .numpy() on a device tensor, DeepSpeed's no_sync under ZeRO-2/3 and an in-place change of a
+leaf tensor. Each rule reads
 other members of its family and stays quiet on look-alike lines; the generic ones are said as "likely".
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines carry other values and wordings.
@@ -41,6 +42,10 @@ _diagnose = partial(diagnose_text, name="train.log")
      "first.", "kb.runtime.device_tensor_to_numpy", ["detach().cpu().numpy()"], CONFIDENT),
     ("RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
      "kb.runtime.device_tensor_to_numpy", ["autograd"], CONFIDENT),
+    ("[rank0]: AssertionError: no_sync context manager is incompatible with gradient partitioning logic of ZeRO stage 2",
+     "kb.parallel.deepspeed_no_sync_with_zero", ["ZeRO-2", "gradient_accumulation_steps"], CONFIDENT),
+    ("RuntimeError: a leaf Variable that requires grad has been moved into the graph interior",
+     "kb.graph.leaf_tensor_changed_in_place", ["torch.no_grad()"], CONFIDENT),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, confidence):
     report = _diagnose(tmp_path, text)
@@ -64,6 +69,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, conf
     ("[2025-01-01 00:00:00,000] [INFO] [loss_scaler.py:183:update_scale] [deepspeed] OVERFLOW! Rank 0 Skipping step. "
      "Attempted loss scale: 65536, reducing to 32768", "kb.runtime.deepspeed_loss_scale_at_minimum"),
     ("RuntimeError: can't convert np.ndarray of type numpy.object_.", "kb.runtime.device_tensor_to_numpy"),
+    # DDP's own no_sync is fine; only DeepSpeed's assertion is the failure
+    ("  File \"/x/torch/nn/parallel/distributed.py\", line 1400, in no_sync", "kb.parallel.deepspeed_no_sync_with_zero"),
+    ("UserWarning: a leaf Variable was created inside no_grad mode", "kb.graph.leaf_tensor_changed_in_place"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
