@@ -32,6 +32,8 @@ _diagnose = partial(diagnose_text, name="train.log")
     ("Traceback (most recent call last):\n  File \"x.py\", line 3, in <module>\n    import fused_ops\n"
      "RuntimeError: cannot create std::vector larger than max_size()", "kb.environment.native_length_error_abort",
      ["max_size()", "wheel"], LIKELY),
+    ("ValueError: basic_string::_M_create", "kb.environment.native_length_error_abort", ["basic_string::_M_create"],
+     LIKELY),
     ("{'loss': nan, 'grad_norm': 1.25, 'learning_rate': 2e-05, 'epoch': 1.0}", "kb.runtime.trainer_grad_norm_nan",
      ["nan", "overlap_comm"], LIKELY),
     ("[2025-01-01 00:00:00,000] [INFO] [loss_scaler.py:183:update_scale] [deepspeed] OVERFLOW! Rank 0 Skipping step.\n"
