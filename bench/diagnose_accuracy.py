@@ -11,7 +11,7 @@ for one half of the corpus:
   a catch-all, a code's general meaning or the unknown-error fallback) that contains neither;
 * unsure: only unsure findings, none of them right;
 * nothing: no finding at all;
-* key-line-shown: the first finding points at (or quotes, see ``call_line``) a line that holds the clue (independent of the above);
+* key-line-shown: the first finding points at (or quotes, see ``also_line``) a line that holds the clue (independent of the above);
 * top1-not-certain: top-1 answers said as likely or unsure (a catch-all that happened to fit), not as the cause.
 
 The halves were assigned before any rule was written (:func:`assign_halves`): rules are tuned on the
@@ -185,7 +185,7 @@ def judge(case: Case, report) -> Result:
         return Result(case, "nothing", False)
     top = findings[0]
     # The lines the finding quotes: its own, and the failed call under CANN's TraceBack it quotes too.
-    shown = top.line in key_lines or getattr(top, "call_line", None) in key_lines
+    shown = top.line in key_lines or getattr(top, "also_line", None) in key_lines
     if matches(answer_text(top, lines), case.expect):
         outcome = "top1"
     elif any(matches(answer_text(other, lines), case.expect) for other in findings[1:]):

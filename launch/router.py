@@ -159,7 +159,7 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
 def _after_the_scan(report: DiagnoseReport, lang: str, pasted: Optional[bytes]) -> None:
     """The steps after a log's scan: the catch-alls and the live view's replay settle the root cause; the last three
     only refine one (a framework defect, a version pair, a chip), so a log without any is spared their imports."""
-    from mindpilot.launch.cann_traceback import quote_the_failed_call
+    from mindpilot.launch.quoted_lines import quote_the_rest
     from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
     from mindpilot.launch.failure_lines import regions_kept
     from mindpilot.launch.postmortem import add_live_view_findings
@@ -167,7 +167,7 @@ def _after_the_scan(report: DiagnoseReport, lang: str, pasted: Optional[bytes]) 
     with regions_kept():
         prefer_exception_to_catch_all(report, lang, pasted)
         point_at_the_details(report, pasted)
-        quote_the_failed_call(report, pasted)
+        quote_the_rest(report, pasted)
         add_live_view_findings(report, lang, pasted)
         if report.root_cause is None:
             return

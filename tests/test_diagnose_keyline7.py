@@ -1,7 +1,7 @@
-"""The key line in three more shapes users paste: a logged error with the traceback of the exception it handled
-under it (the exception line says why), C++'s ``terminate called after throwing ...`` (its ``what():`` line
-says what), and CANN's code line whose failed call under ``TraceBack`` the same rule knows (quoted too).
-Made-up logs of those shapes."""
+"""The key line in more shapes users paste: a logged error with the traceback of the exception it handled under
+it (the exception line says why), C++'s ``terminate called after throwing ...`` (its ``what():`` line says
+what), CANN's code line whose failed call under ``TraceBack`` the same rule knows, an error said over two
+consecutive lines, and a message the terminal wrapped (the rest quoted too). Made-up logs of those shapes."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_cann_code_line_also_quotes_the_failed_call_the_same_rule_knows(tmp_path
     report = _report(tmp_path, CANN_BLOCK)
     root, top = report.root_cause, report.findings[0]
     assert root is not None and root.rule == "kb.runtime.device_memory_el0004" and root.line == 2, root
-    assert top.line == 2 and top.call_line == 6 and top.call_text.startswith("rtMemcpyAsync"), top
+    assert top.line == 2 and top.also_line == 6 and top.also_text.startswith("rtMemcpyAsync"), top
     assert any(line.strip().startswith("> rtMemcpyAsync execute failed") for line in report_lines(report, "en"))
 
 
@@ -100,14 +100,14 @@ def test_the_same_rule_outside_the_traceback_is_not_quoted(tmp_path: Path):
                                                   "EL0004: 2026-01-02-03:04:06.000.000 Failed to allocate memory.\n"))
     top = report.findings[0]
     assert report.root_cause is not None and top.line == 2, top
-    assert not hasattr(top, "call_line"), top
+    assert not hasattr(top, "also_line"), top
 
 
 def test_a_rank_prefixed_cann_block_quotes_its_failed_call(tmp_path: Path):
     # torchrun's rank prefix before each line of CANN's account: the call under TraceBack is still indented.
     report = _report(tmp_path, "".join("[rank5]: " + line + "\n" for line in CANN_BLOCK.splitlines()))
     top = report.findings[0]
-    assert report.root_cause is not None and top.line == 2 and top.call_line == 6, top
+    assert report.root_cause is not None and top.line == 2 and top.also_line == 6, top
 
 
 def test_an_indented_device_report_quotes_the_runtime_reason_the_same_rule_knows(tmp_path: Path):
@@ -119,9 +119,35 @@ def test_an_indented_device_report_quotes_the_runtime_reason_the_same_rule_knows
         "rtDeviceSynchronizeWithTimeout execute failed, reason=[sdma copy error][FUNC:FuncErrorReason]\n"))
     top = report.findings[0]
     assert report.root_cause is not None and report.root_cause.rule == "kb.runtime.sdma_copy_fault", report.root_cause
-    assert top.line == 1 and top.call_line == 3 and "sdma copy error" in top.call_text, top
+    assert top.line == 1 and top.also_line == 3 and "sdma copy error" in top.also_text, top
 
 
 def test_an_unindented_line_ends_the_account(tmp_path: Path):
     report = _report(tmp_path, CANN_BLOCK.replace("        rtMemcpyAsync", "rtMemcpyAsync"))
-    assert not hasattr(report.findings[0], "call_line"), report.findings[0]
+    assert not hasattr(report.findings[0], "also_line"), report.findings[0]
+
+
+def test_a_wrapped_message_is_quoted_whole(tmp_path: Path):
+    report = _report(tmp_path, (
+        "AssertionError: local_world_size (4) must be less than or equal to the number\n"
+        "of visible devices (1).\n"))
+    top = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.rule == "kb.serving.fewer_devices_than_world_size"
+    assert top.line == 1 and top.also_line == 2 and top.text.endswith("number of visible devices (1)."), top
+
+
+def test_an_error_said_over_two_lines_quotes_both(tmp_path: Path):
+    report = _report(tmp_path, (
+        "ERROR: Could not find a version that satisfies the requirement frobnicate==9.9.9 (from versions: none)\n"
+        "ERROR: No matching distribution found for frobnicate==9.9.9\n"))
+    top = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.rule == "kb.environment.pip_no_distribution"
+    assert top.line == 1 and top.also_line == 2 and top.also_text.startswith("ERROR: No matching"), top
+
+
+def test_the_same_error_again_after_an_empty_line_is_not_quoted(tmp_path: Path):
+    report = _report(tmp_path, (
+        "ERROR: Could not find a version that satisfies the requirement frobnicate==9.9.9 (from versions: none)\n"
+        "\n"
+        "ERROR: No matching distribution found for frobnicate==9.9.9\n"))
+    assert not hasattr(report.findings[0], "also_line"), report.findings[0]

@@ -126,9 +126,9 @@ class DiagnoseScreen(StepScreen):
             key = whole_line(first) if first is not None else ""
             if key and key != title.strip():
                 lines.append("> " + key)  # the whole log line, as the CLI quotes it
-            call = str(getattr(first, "call_text", None) or "").strip() if first is not None else ""
-            if call:
-                lines.append("> " + call)  # the failed call under CANN's TraceBack, as the CLI quotes it too
+            also = str(getattr(first, "also_text", None) or "").strip() if first is not None else ""
+            if also:
+                lines.append("> " + also)  # a later line of the same error, as the CLI quotes it too
         elif not report.findings and not getattr(report, "files", None) and getattr(report, "inputs", None):
             lines.append(self.t("diag_inputs_clean", inputs=_inputs(report.inputs, self.session.lang)))
         else:

@@ -90,7 +90,7 @@ def _body(finding: Finding, lang: str, indent: str, said: str, width: int = WIDT
     line = whole_line(finding)
     if line and line != said.strip():
         lines += wrap(f"{indent}> {line}", indent + "  ", width)
-    call = str(getattr(finding, "call_text", None) or "").strip()
-    if call:  # the failed call under CANN's TraceBack that says why the code line's error happened
-        lines += wrap(f"{indent}> {call}", indent + "  ", width)
+    also = str(getattr(finding, "also_text", None) or "").strip()
+    if also:  # a later line of the same error the rule knows too (the failed call under CANN's TraceBack)
+        lines += wrap(f"{indent}> {also}", indent + "  ", width)
     return lines

@@ -1,0 +1,102 @@
+"""The root finding quotes the rest of its message when the rule matched only its first line: the words a
+terminal wrapped onto the next line, or the later line of the same error the same rule knows.
+
+* A message wrapped by the terminal or the paste (``... must be less than or equal to the number`` / ``of
+  visible devices (0).``) is quoted whole (see :func:`~mindpilot.validators.kb.keyline.continuation`).
+* CANN's error manager prints a code and its message (``EZ9999: Parse dynamic kernel config fail.``, ``EL0004:
+  Failed to allocate memory.``), then ``TraceBack (most recent call last):`` and the failing calls, innermost
+  first (``Op Cast does not has any binary.``, ``rtMalloc execute failed, reason=[driver error:out of
+  memory]``), indented under it; the runtime's report of a device fault is indented the same way (``The error
+  from device(0) ... there is a sdma error`` above ``rtDeviceSynchronizeWithTimeout execute failed,
+  reason=[sdma copy error]``). The first line names the kind of failure, the call that failed says what failed.
+* Other tools say one error over consecutive lines too (pip's ``Could not find a version that satisfies the
+  requirement X`` / ``No matching distribution found for X``, HCCP's and HCCL's lines for one failed init).
+
+Users grep for any of these lines: when the rule that names the cause matched a later one too, the finding keeps
+its line and quotes that one as well (``also_line``, ``also_text``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, List, Optional, Tuple
+
+from mindpilot.launch.failures import MAX_TEXT
+from mindpilot.launch.unsure_root import lines_around
+from mindpilot.validators.kb.keyline import code_at_head, continuation, key_text
+
+CANN_TRACEBACK = "TraceBack (most recent call last)"
+"""CANN's header for the calls under an error code (a capital B, unlike Python's)."""
+_INDENT = re.compile(r"(?:\s{2,}|\t)$")
+"""What ends the text before a line's message when CANN indented it (after any launcher or logger prefix)."""
+NEXT_REACH = 2
+"""Lines below the finding's line (none of them empty) in which the same rule's hit is the same error's."""
+
+
+def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
+    """Give the root finding the rest of its message (see the module's docstring); anything else is left as
+    it is."""
+    root = report.root_cause
+    if root is None or root.rule.startswith("diagnose.") or root.line is None or not report.findings:
+        return
+    finding = report.findings[0]
+    text = str(getattr(finding, "text", None) or "")
+    if finding.rule != root.rule or finding.line != root.line or not text:
+        return
+    above, following = lines_around(report, pasted, root.file, root.line)
+    if not following:
+        return
+    rest = continuation(text, [following[0][1]])
+    if rest:
+        setattr(finding, "text", f"{text.strip()} {rest}"[:MAX_TEXT])
+        setattr(finding, "also_line", following[0][0])
+        return
+    if (getattr(finding, "count", 1) or 1) < 2:
+        return
+    last = getattr(finding, "last_line", None) or root.line
+    window = [(number, raw) for number, raw in following if number <= last]
+    before = above + [text]  # for rules that read the lines before their own
+    if code_at_head(key_text(text)) is not None or indented(text):
+        found = _in_account(root.rule, window, before)  # CANN's account of one error
+    else:
+        found = _next_lines(root.rule, window[:NEXT_REACH], before)
+    if found is not None:
+        setattr(finding, "also_line", found[0])
+        setattr(finding, "also_text", found[1].strip()[:MAX_TEXT])
+
+
+def indented(raw: str) -> bool:
+    """Whether a line's message is indented (two spaces or a tab), after any launcher or logger prefix."""
+    key = key_text(raw)
+    at = raw.rfind(key) if key else -1
+    return at > 0 and _INDENT.search(raw[:at]) is not None
+
+
+def _matches(rule: str, raw: str, before: List[str]) -> bool:
+    from mindpilot.validators.kb import load_kb
+
+    return any(hit.rule == rule for hit in load_kb().matcher("log").match_line(raw, before))
+
+
+def _in_account(rule: str, following: List[Tuple[int, str]], before: List[str]) -> Optional[Tuple[int, str]]:
+    """The first of the indented lines right after the root's line (CANN's account of the same error) that
+    ``rule`` matches; an empty or unindented line or a new code ends the account."""
+    for number, raw in following:
+        key = key_text(raw)
+        if not key or not indented(raw) or code_at_head(key) is not None:
+            return None
+        if not key.startswith(CANN_TRACEBACK) and _matches(rule, raw, before):
+            return number, raw
+        before = before + [raw]
+    return None
+
+
+def _next_lines(rule: str, following: List[Tuple[int, str]], before: List[str]) -> Optional[Tuple[int, str]]:
+    """The first of the next lines (no empty one before it) that ``rule`` matches."""
+    for number, raw in following:
+        if not key_text(raw):
+            return None
+        if _matches(rule, raw, before):
+            return number, raw
+        before = before + [raw]
+    return None
