@@ -37,6 +37,9 @@ SGLANG_FRAMES = (
     ('  File "/env/lib/python3.10/site-packages/ray/util/collective/collective.py", line 234, in '
      "create_collective_group\n    _check_backend_availability(backend)\nRuntimeError: NCCL is not available",
      "kb.environment.ray_collective_nccl_on_npu", ["HCCL", "GLOO"]),
+    # the same group asked for with backend='hccl' from a Ray without HCCL support
+    ("(TaskRunner pid=71) ValueError: Unrecognized backend: 'hccl'. Only NCCL and GLOO are supported",
+     "kb.environment.ray_collective_nccl_on_npu", ["HCCL", "backend='hccl' is refused"]),
     # LMDeploy on Ascend: an event sync timeout, with the frames in dlinfer's own package
     ('  File "/usr/lib/python3.10/site-packages/dlinfer/framework/lmdeploy_ext/device/ascend.py", line 40, in '
      "sync\n    torch.npu.synchronize()\nRuntimeError: ACL stream synchronize failed, error code is 507047",
@@ -71,6 +74,8 @@ def test_lmdeploy_timeout_is_said_as_likely_not_as_the_cause(tmp_path):
 @pytest.mark.parametrize("text", [
     # NCCL missing outside Ray's collective API (torch's own wording has its own rule; this one says nothing)
     "RuntimeError: NCCL is not available",
+    # Ray refusing another backend name is not about NPUs
+    "ValueError: Unrecognized backend: 'mpi'. Only NCCL and GLOO are supported",
     # a DCMI error that is not the library load
     "gpustack_runtime.detector.pydcmi.DCMIError_InvalidDeviceId: Invalid Device ID",
     # another ggml backend's identical message is not CANN's
