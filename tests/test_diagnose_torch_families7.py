@@ -1,8 +1,8 @@
 """PyTorch-side families written from the frameworks' own messages (issue 17, seventh round): a dtype a TBE compute
 API of the installed CANN rejects, a grouped Conv3D the installed CANN's kernel does not take, a C++ extension that
 aborts on an impossible container size, non-finite values in the Hugging Face Trainer's log and DeepSpeed's fp16 loss
-scale at its minimum, .numpy() on a device tensor, DeepSpeed's no_sync under ZeRO-2/3 and an in-place change of a
-leaf tensor. Each rule reads
+scale at its minimum, .numpy() on a device tensor, DeepSpeed's no_sync under ZeRO-2/3, an in-place change of a
+leaf tensor and a nan in Megatron's iteration line. Each rule reads
 other members of its family and stays quiet on look-alike lines; the generic ones are said as "likely".
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines carry other values and wordings.
@@ -48,6 +48,8 @@ _diagnose = partial(diagnose_text, name="train.log")
      "kb.parallel.deepspeed_no_sync_with_zero", ["ZeRO-2", "gradient_accumulation_steps"], CONFIDENT),
     ("RuntimeError: a leaf Variable that requires grad has been moved into the graph interior",
      "kb.graph.leaf_tensor_changed_in_place", ["torch.no_grad()"], CONFIDENT),
+    (" iteration       40/    200 | lm loss: 3.2E+00 | loss scale: 4096.0 | grad norm: inf | number of skipped "
+     "iterations:   1 | number of nan iterations:   0 |", "kb.runtime.megatron_iteration_nan", ["inf", "--bf16"], LIKELY),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, confidence):
     report = _diagnose(tmp_path, text)
@@ -74,6 +76,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, conf
     # DDP's own no_sync is fine; only DeepSpeed's assertion is the failure
     ("  File \"/x/torch/nn/parallel/distributed.py\", line 1400, in no_sync", "kb.parallel.deepspeed_no_sync_with_zero"),
     ("UserWarning: a leaf Variable was created inside no_grad mode", "kb.graph.leaf_tensor_changed_in_place"),
+    # a healthy iteration line: finite values, no nan iterations
+    (" iteration       50/    200 | lm loss: 2.9E+00 | loss scale: 4096.0 | grad norm: 1.204 | number of skipped "
+     "iterations:   0 | number of nan iterations:   0 |", "kb.runtime.megatron_iteration_nan"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
