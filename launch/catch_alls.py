@@ -68,7 +68,7 @@ def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
     line ending in a colon or a banner), the finding points at the line below that holds the details (CANN's
     ``EE1001: ... Reason: ...``, the message under ``AclNN_Parameter_Error(EZ1001):``; see
     :func:`~mindpilot.validators.kb.keyline.detail_line`), where the user reads on; the line the rule matched is
-    kept as ``matched_line``."""
+    kept as ``matched_line`` and quoted too (``also_line``, ``also_text``)."""
     root = report.root_cause
     if root is None or root.rule.startswith("diagnose.") or root.line is None or not report.findings:
         return
@@ -85,6 +85,8 @@ def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
     if better is None:
         return
     setattr(finding, "matched_line", root.line)
+    setattr(finding, "also_line", root.line)  # the line the rule matched stays quoted (users grep for it)
+    setattr(finding, "also_text", text.strip()[:MAX_TEXT])
     finding.line, root.line = better[0], better[0]
     setattr(finding, "text", better[1].strip()[:MAX_TEXT])
 

@@ -9,6 +9,9 @@ terminal wrapped onto the next line, or the later line of the same error the sam
   memory]``), indented under it; the runtime's report of a device fault is indented the same way (``The error
   from device(0) ... there is a sdma error`` above ``rtDeviceSynchronizeWithTimeout execute failed,
   reason=[sdma copy error]``). The first line names the kind of failure, the call that failed says what failed.
+* A rule that knows a call under the TraceBack quotes the message heading the account too (``... data type
+  DT_BFLOAT16 of input [x] is not supported`` above ``No supported Ops kernel and engine are found for
+  [Conv3D1]``), unless it says nothing of its own (``EE9999: Inner Error!``).
 * Other tools say one error over consecutive lines too (pip's ``Could not find a version that satisfies the
   requirement X`` / ``No matching distribution found for X``, HCCP's and HCCL's lines for one failed init).
 
@@ -23,7 +26,7 @@ from typing import Any, List, Optional, Tuple
 
 from mindpilot.launch.failures import MAX_TEXT
 from mindpilot.launch.unsure_root import lines_around
-from mindpilot.validators.kb.keyline import code_at_head, continuation, key_text
+from mindpilot.validators.kb.keyline import code_at_head, continuation, key_text, says_nothing_code
 
 CANN_TRACEBACK = "TraceBack (most recent call last)"
 """CANN's header for the calls under an error code (a capital B, unlike Python's)."""
@@ -41,9 +44,14 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
         return
     finding = report.findings[0]
     text = str(getattr(finding, "text", None) or "")
-    if finding.rule != root.rule or finding.line != root.line or not text:
+    if finding.rule != root.rule or finding.line != root.line or not text or hasattr(finding, "also_line"):
         return
     above, following = lines_around(report, pasted, root.file, root.line)
+    head = _account_head(above, root.line) if indented(text) else None
+    if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
+        setattr(finding, "also_line", head[0])
+        setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])
+        return
     if not following:
         return
     rest = continuation(text, [following[0][1]])
@@ -76,6 +84,21 @@ def _matches(rule: str, raw: str, before: List[str]) -> bool:
     from mindpilot.validators.kb import load_kb
 
     return any(hit.rule == rule for hit in load_kb().matcher("log").match_line(raw, before))
+
+
+def _account_head(above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """The line heading CANN's account that the indented line ``line`` belongs to (the unindented line above its
+    ``TraceBack``, ``Possible Cause`` and ``Solution`` lines), when it says something of its own; else None."""
+    under_traceback = False
+    for back, raw in enumerate(reversed(above), 1):
+        key = key_text(raw)
+        if not key:
+            return None
+        if indented(raw):
+            under_traceback = under_traceback or key.startswith(CANN_TRACEBACK)
+            continue
+        return (line - back, raw) if under_traceback and not says_nothing_code(key) else None
+    return None
 
 
 def _in_account(rule: str, following: List[Tuple[int, str]], before: List[str]) -> Optional[Tuple[int, str]]:

@@ -167,6 +167,8 @@ def test_a_rule_on_a_line_that_refers_to_its_details_points_at_them(tmp_path, mo
     root, report = _root(tmp_path, wrapped)
     assert root.rule == "kb.runtime.bad_device" and root.line == 7
     assert report.findings[0].text.startswith("EE1001: The argument is invalid") and report.findings[0].matched_line == 2
+    # the line the rule matched stays quoted under the details it pointed to
+    assert report.findings[0].also_line == 2 and "rtSetDevice failed" in report.findings[0].also_text
     plain = STEP + "RuntimeError: Device 8 call rtSetDevice failed, ret[107001]. Check the device id.\nstep 2\n"
     root, report = _root(tmp_path, plain)
     assert root.line == 2 and not hasattr(report.findings[0], "matched_line")

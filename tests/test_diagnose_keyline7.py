@@ -151,3 +151,26 @@ def test_the_same_error_again_after_an_empty_line_is_not_quoted(tmp_path: Path):
         "\n"
         "ERROR: No matching distribution found for frobnicate==9.9.9\n"))
     assert not hasattr(report.findings[0], "also_line"), report.findings[0]
+
+
+CALL_UNDER_ACCOUNT = (
+    "E29999: Op frob_node of kernel [AIcoreEngine] is unsupported. Reason: data type DT_INT4 of input [w] is "
+    "not supported.\n"
+    "        Possible Cause: The operator type is unsupported in the operator information library.\n"
+    "        Solution: Submit an issue to request for support, or remove this type of operators from your model.\n"
+    "        TraceBack (most recent call last):\n"
+    "        No supported Ops kernel and engine are found for [Frob7], optype [Frob].\n"
+    "        build graph failed, graph id:0, ret:-1[FUNC:BuildModelWithGraphId]\n")
+
+
+def test_a_call_under_cann_traceback_quotes_the_message_heading_the_account(tmp_path: Path):
+    report = _report(tmp_path, CALL_UNDER_ACCOUNT)
+    top = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.rule == "kb.operator.no_kernel_for_op", report.root_cause
+    assert top.line == 5 and top.also_line == 1 and "DT_INT4 of input [w]" in top.also_text, top
+
+
+def test_an_account_headed_by_inner_error_quotes_nothing_more(tmp_path: Path):
+    report = _report(tmp_path, "EE9999: Inner Error!\n" + "".join(CALL_UNDER_ACCOUNT.splitlines(True)[1:]))
+    top = report.findings[0]
+    assert report.root_cause is not None and top.line == 5 and not hasattr(top, "also_line"), top

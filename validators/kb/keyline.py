@@ -254,6 +254,11 @@ def ascend_section(line: str) -> bool:
     return _ASCEND_SECTION.match(line) is not None
 
 
+def says_nothing_code(key: str) -> bool:
+    """Whether a line (its message) is a CANN code line that says nothing of its own (``EE9999: Inner Error!``)."""
+    return _says_nothing_code(key)
+
+
 def _says_nothing_code(key: str) -> bool:
     """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
     code = _CODE_AT_HEAD.match(key)
