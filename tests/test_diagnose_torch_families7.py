@@ -2,7 +2,7 @@
 API of the installed CANN rejects, a grouped Conv3D the installed CANN's kernel does not take, a C++ extension that
 aborts on an impossible container size, non-finite values in the Hugging Face Trainer's log and DeepSpeed's fp16 loss
 scale at its minimum, .numpy() on a device tensor, DeepSpeed's no_sync under ZeRO-2/3, an in-place change of a
-leaf tensor and a nan in Megatron's iteration line. Each rule reads
+leaf tensor, a nan in Megatron's iteration line, and a C++ thread that cannot start. Each rule reads
 other members of its family and stays quiet on look-alike lines; the generic ones are said as "likely".
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines carry other values and wordings.
@@ -50,6 +50,9 @@ _diagnose = partial(diagnose_text, name="train.log")
      "kb.graph.leaf_tensor_changed_in_place", ["torch.no_grad()"], CONFIDENT),
     (" iteration       40/    200 | lm loss: 3.2E+00 | loss scale: 4096.0 | grad norm: inf | number of skipped "
      "iterations:   1 | number of nan iterations:   0 |", "kb.runtime.megatron_iteration_nan", ["inf", "--bf16"], LIKELY),
+    # a C++ std::thread that cannot start aborts through the same terminate handler
+    ("terminate called after throwing an instance of 'std::system_error'\n  what():  Resource temporarily unavailable",
+     "kb.environment.thread_limit_reached", ["OMP_NUM_THREADS"], CONFIDENT),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, confidence):
     report = _diagnose(tmp_path, text)
@@ -79,6 +82,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words, conf
     # a healthy iteration line: finite values, no nan iterations
     (" iteration       50/    200 | lm loss: 2.9E+00 | loss scale: 4096.0 | grad norm: 1.204 | number of skipped "
      "iterations:   0 | number of nan iterations:   0 |", "kb.runtime.megatron_iteration_nan"),
+    # EAGAIN of a non-blocking socket or file is not a thread limit
+    ("BlockingIOError: [Errno 11] Resource temporarily unavailable", "kb.environment.thread_limit_reached"),
+    ("terminate called after throwing an instance of 'std::runtime_error'\n  what():  Resource temporarily unavailable",
+     "kb.environment.thread_limit_reached"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
