@@ -157,9 +157,9 @@ def analyse(raws: Sequence[str], lang: str = "en", *, cards: Optional[int] = Non
 
 
 def _after_the_scan(report: DiagnoseReport, lang: str, pasted: Optional[bytes]) -> None:
-    """The steps after a log's scan: the catch-alls and the live view's replay settle the root cause; the last three
-    only refine one (a framework defect, a version pair, a chip), so a log without any is spared their imports."""
-    from mindpilot.launch.quoted_lines import quote_the_rest
+    """The steps after a log's scan: the catch-alls and the live view's replay settle the root cause; the last four
+    only refine one (the rest of its message quoted, a framework defect, a version pair, a chip), so a log without
+    any is spared their imports."""
     from mindpilot.launch.catch_alls import point_at_the_details, prefer_exception_to_catch_all
     from mindpilot.launch.failure_lines import regions_kept
     from mindpilot.launch.postmortem import add_live_view_findings
@@ -167,14 +167,15 @@ def _after_the_scan(report: DiagnoseReport, lang: str, pasted: Optional[bytes]) 
     with regions_kept():
         prefer_exception_to_catch_all(report, lang, pasted)
         point_at_the_details(report, pasted)
-        quote_the_rest(report, pasted)
         add_live_view_findings(report, lang, pasted)
         if report.root_cause is None:
             return
         from mindpilot.launch.chip_support import name_unsupported_chip
         from mindpilot.launch.defect import name_framework_defect
+        from mindpilot.launch.quoted_lines import quote_the_rest
         from mindpilot.launch.version_pairs import name_unpaired_versions
 
+        quote_the_rest(report, pasted)
         name_framework_defect(report, lang, pasted)
         name_unpaired_versions(report, lang, pasted)
         name_unsupported_chip(report, lang, pasted)
