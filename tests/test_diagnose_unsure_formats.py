@@ -359,7 +359,7 @@ def test_the_bench_without_a_cases_specific_rules_puts_the_knowledge_base_back()
 
     bench = accuracy_bench()
     before = (knowledge.load_kb_for_logs, diagnose.load_kb_for_logs)
-    case = next(case for case in bench.load_cases() if case.id == "hccl_doc_ei0006_link_timeout")
+    case = next(case for case in bench.load_cases() if case.id == "hccl_doc_ei0019_port_bound")
     with_rules, = bench.run([case])
     without, = bench.run([case], rules="catch-alls")
     assert (knowledge.load_kb_for_logs, diagnose.load_kb_for_logs) == before
