@@ -33,15 +33,21 @@ def _assert_likely_first(tmp_path, text, rule):
      "kb.runtime.event_sync_timeout"),
     ("E30005: [PID: 51] 2026-01-02-03:04:05.000.001 Failed to connect the device.", "kb.runtime.device_connection_lost"),
     ("[ERROR] RUNTIME(51,python) rtMemcpy failed, error code is 507057", "kb.runtime.suspect_peer_memory_fault"),
+    ("dcmi module initialize failed. ret is -8005", "kb.environment.npu_driver_unusable"),
 ])
 def test_cann_runtime_symptoms_are_said_as_likely(tmp_path, text, rule):
     _assert_likely_first(tmp_path, text, rule)
 
 
 # chip.yaml
-def test_a_feature_the_chip_or_driver_lacks_is_said_as_likely(tmp_path):
-    _assert_likely_first(tmp_path, "EE1005: [PID: 9] 2026-01-02-03:04:05.000.100 The current system or device does not "
-                                   "support memory pinning.", "kb.runtime.device_feature_unsupported")
+@pytest.mark.parametrize("text, rule", [
+    ("EE1005: [PID: 9] 2026-01-02-03:04:05.000.100 The current system or device does not support memory pinning.",
+     "kb.runtime.device_feature_unsupported"),
+    ("[ERROR] RUNTIME(9,python):2026-01-02 [device_error_proc.cc:100]9 Kernel task happen error, retCode=0x26, "
+     "[aicore timeout].", "kb.runtime.aicore_op_timeout"),
+])
+def test_chip_symptoms_are_said_as_likely(tmp_path, text, rule):
+    _assert_likely_first(tmp_path, text, rule)
 
 
 # data.yaml
@@ -69,6 +75,8 @@ def test_deepspeed_seeing_no_card_is_said_as_likely(tmp_path):
      "[HeartbeatAbnormal]Cluster Exception Location[IP/ID]:[10.1.0.3/2], Arrival Time:[Fri Jan 2 03:04:00 2026], "
      "Discoverer:[10.1.0.2/1], ExceptionType:[Heartbeat Lost Occurred], Possible Reason:1. Process has exited",
      "kb.runtime.hccl_heartbeat_abnormal"),
+    ("[ERROR] HCCL(77,python):2026-01-02 [p2p_mgmt.cc:210] P2P communication failed. Reason: enable P2P between "
+     "device 0 and device 5 returned 1", "kb.launch.hccl_p2p_failed"),
     ("EI0012: [PID: 77] 2026-01-02-03:04:05.000.001 SDMA memory copy task exception occurred. Remote rank: [3].",
      "kb.runtime.hccl_sdma_error"),
 ])
@@ -110,6 +118,8 @@ def test_gpu_symptoms_are_said_as_likely(tmp_path, text, rule):
     ("Mean bias of all nodes/tensors is too big: 7.25", "kb.runtime.lite_accuracy_bias"),
     ("[ERROR] ME(3,ffff,benchmark):2026-01-02 [acl_env_guard.cc:50] Acl open device 3 failed",
      "kb.environment.lite_acl_open_device_failed"),
+    ("[ERROR] ME(3,ffff,python):2026-01-02 [model_converter.cc:80] Convert MindIR model to OM model failed",
+     "kb.runtime.lite_cloud_model_not_converted"),
 ])
 def test_lite_symptoms_are_said_as_likely(tmp_path, text, rule):
     _assert_likely_first(tmp_path, text, rule)
