@@ -18,6 +18,24 @@ _diagnose = partial(diagnose_text, name="job.log")
 
 
 @pytest.mark.parametrize("text, rule", [
+    # one or more per rule file touched: process_group_hccl, runtime, serving*, torch_core, torch_npu
+    ("[rank0]:[E ProcessGroupHCCL.cpp:1500] [PG 0 Rank 0] ProcessGroupHCCL's watchdog got stuck for 480 seconds "
+     "without making progress in monitoring enqueued collectives.", "kb.runtime.hccl_watchdog_stuck"),
+    ("[ERROR] RUNTIME(901,python):2025-02-01-09:00:00.000.001 [device_error_proc.cc:1200]901 ProcessSdmaError:"
+     "[EXEC][DEFAULT]The error from device(2), serial number is 4, there is a sdma error, sdma channel is 3",
+     "kb.runtime.sdma_copy_fault"),
+    ("ValueError: The number of required NPUs exceeds the total number of available NPUs in the placement group.",
+     "kb.serving.ray_devices_short"),
+    ("AttributeError: '_OpNamespace' '_C' object has no attribute 'rms_norm'", "kb.serving.vllm_ascend_cuda_op_called"),
+    ("ValueError: Following weights were not initialized from checkpoint: {'lm_head.weight'}",
+     "kb.serving.weights_left_uninitialized"),
+    ("[ERROR] LLMPythonModel initializes fail", "kb.serving.mindie_python_model_init_failed"),
+    ("RuntimeError: Ascend Transfer Engine initialization failed", "kb.serving.sglang_ascend_transfer_init_failed"),
+    ("ValueError: Unrecognized configuration class <class 'transformers_modules.chatglm3.ChatGLMConfig'> for this "
+     "kind of AutoModel: AutoModelForCausalLM.", "kb.weights.auto_class_unrecognized"),
+    ("RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn",
+     "kb.graph.loss_has_no_grad_fn"),
+    ("RuntimeError: No NPUs are available", "kb.environment.no_npu_available"),
     ("RuntimeError: Mooncake initialization failed with ret_value: -1", "kb.serving.mooncake_init_failed"),
     ("requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded "
      "with url: /v1/models (Caused by NewConnectionError('Failed to establish a new connection: [Errno 111] "
