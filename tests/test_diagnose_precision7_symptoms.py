@@ -96,12 +96,21 @@ def test_launch_timeouts_are_said_as_likely(tmp_path, text, rule):
 
 
 # mindspore_errors.yaml
-def test_a_failed_event_wait_task_is_said_as_likely(tmp_path):
-    _assert_likely_first(tmp_path, "[ERROR] RUNTIME(5,python):2026-01-02 [task.cc:92]6 PrintErrorInfo:Task execute "
-                                   "failed, base info: device_id=1, stream_id=3, task_id=9, flip_num=0, task_type=3.\n"
-                                   "[WARNING] MD(5,ffff,python):2026-01-02 [data_queue_op.cc:93] ~DataQueueOp] "
-                                   "preprocess_batch: 2; batch_queue: 0, 0",
-                         "kb.runtime.ms_event_wait_data_timeout")
+@pytest.mark.parametrize("text, rule", [
+    ("[ERROR] RUNTIME(5,python):2026-01-02 [task.cc:92]6 PrintErrorInfo:Task execute failed, base info: device_id=1, "
+     "stream_id=3, task_id=9, flip_num=0, task_type=3.\n[WARNING] MD(5,ffff,python):2026-01-02 [data_queue_op.cc:93] "
+     "~DataQueueOp] preprocess_batch: 2; batch_queue: 0, 0", "kb.runtime.ms_event_wait_data_timeout"),
+    ("RuntimeError: Failed to fetch the unique id of the collective lib from the meta server node. Maybe the root rank "
+     "process of this group has exited or has not executed to QueryUniqueID step.", "kb.launch.ms_unique_id_timeout"),
+])
+def test_mindspore_runtime_symptoms_are_said_as_likely(tmp_path, text, rule):
+    _assert_likely_first(tmp_path, text, rule)
+
+
+# environment.yaml
+def test_pip_finding_no_distribution_is_said_as_likely(tmp_path):
+    _assert_likely_first(tmp_path, "ERROR: No matching distribution found for mindspore-gs==1.9.0",
+                         "kb.environment.pip_no_distribution")
 
 
 # mindspore_gpu.yaml
