@@ -142,3 +142,22 @@ def test_lite_symptoms_are_said_as_likely(tmp_path, text, rule):
 ])
 def test_operator_symptoms_are_said_as_likely(tmp_path, text, rule):
     _assert_likely_first(tmp_path, text, rule)
+
+
+# mindspeed.yaml
+@pytest.mark.parametrize("text, rule", [
+    ("RuntimeError: Rank 3, node node-1, device 3, iteration 120: Unexpected result nan (message='found NaN in local "
+     "forward loss calculation')", "kb.runtime.megatron_nan_loss"),
+    ("RuntimeError: Rank 5, node node-0, device 5, iteration 77: Unexpected result inf (message='found Inf in local "
+     "grad norm for bucket #1 in backward pass before data-parallel communication collective')",
+     "kb.runtime.megatron_nan_grad"),
+])
+def test_megatron_non_finite_checks_are_said_as_likely(tmp_path, text, rule):
+    _assert_likely_first(tmp_path, text, rule)
+
+
+# mindspore_backend.yaml
+def test_a_cluster_message_timeout_is_said_as_likely(tmp_path):
+    _assert_likely_first(tmp_path, "[ERROR] DISTRIBUTED(8,ffff,python):2026-01-02 [tcp_comm.cc:300] ReceiveMessage] "
+                                   "Message receive timeout, Suggest configuring timeout time through "
+                                   "MS_RECEIVE_MSG_TIMEOUT", "kb.launch.ms_receive_msg_timeout")
