@@ -202,10 +202,10 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             first = False
             # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
             # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
-            wrapper = wrapper or _says_nothing_code(key)
+            wrapper = wrapper or says_nothing_code(key)
         if wrapper and _named_code_line(key):
             return number, raw
-        code = _CODE_AT_HEAD.search(key, 0, CODE_HEAD_REACH + 6) if wrapper else None
+        code = code_at_head(key) if wrapper else None
         if wrapper and _ACL_MESSAGE.match(key):
             acl_message = acl_message or (number, raw)  # CANN's code line below it, if any, says why
             continue
@@ -255,11 +255,6 @@ def ascend_section(line: str) -> bool:
 
 
 def says_nothing_code(key: str) -> bool:
-    """Whether a line (its message) is a CANN code line that says nothing of its own (``EE9999: Inner Error!``)."""
-    return _says_nothing_code(key)
-
-
-def _says_nothing_code(key: str) -> bool:
     """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
     code = _CODE_AT_HEAD.match(key)
     return code is not None and _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]) is not None
