@@ -26,11 +26,12 @@ had become tuning material; it too is read once, at the end. ``--holdout4`` meas
 become tuning material, from issue threads and forum and blog posts. ``--holdout6`` measures a sixth (every
 ``tests/data/real/holdout6/*/index.yaml``: three collectors, ``ms``, ``torch`` and ``web``), collected the same way
 once the fifth had become tuning material. ``--holdout7`` measures a seventh (every
-``tests/data/real/holdout7/*/index.yaml``), collected the same way once the sixth had become tuning material. A set
-whose folder is missing measures as zero cases.
+``tests/data/real/holdout7/*/index.yaml``), collected the same way once the sixth had become tuning material, and
+``--holdout8`` an eighth (every ``tests/data/real/holdout8/*/index.yaml``), once the seventh had. A set whose folder
+is missing measures as zero cases.
 
     .venv/bin/python bench/diagnose_accuracy.py
-        [--heldout | --fresh | --holdout2 | ... | --holdout7 | --all] [--verbose] [--json]
+        [--heldout | --fresh | --holdout2 | ... | --holdout8 | --all] [--verbose] [--json]
         [--rules all|none|catch-alls]
 """
 
@@ -61,6 +62,8 @@ HOLDOUT6 = CORPUS / "holdout6"
 """A sixth held-out set (``--holdout6``), laid out as the fifth, from three collectors; outside the split."""
 HOLDOUT7 = CORPUS / "holdout7"
 """A seventh held-out set (``--holdout7``), laid out as the sixth; outside the split."""
+HOLDOUT8 = CORPUS / "holdout8"
+"""An eighth held-out set (``--holdout8``), laid out as the sixth; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -288,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--holdout5", action="store_true", help="the fifth held-out set (read only at the end)")
     which.add_argument("--holdout6", action="store_true", help="the sixth held-out set (read only at the end)")
     which.add_argument("--holdout7", action="store_true", help="the seventh held-out set (read only at the end)")
+    which.add_argument("--holdout8", action="store_true", help="the eighth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -316,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT6), ["holdout6"]
     if args.holdout7:
         cases, wanted = load_collected(HOLDOUT7), ["holdout7"]
+    if args.holdout8:
+        cases, wanted = load_collected(HOLDOUT8), ["holdout8"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half], rules=args.rules)
