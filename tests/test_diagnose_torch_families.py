@@ -1,0 +1,73 @@
+"""PyTorch's tensor checks, the Hugging Face training stack and DeepSpeed's config checks as families.
+
+The fixtures of tests/data/logs/kb/ show one member of each rule; these lines are other members (older and newer
+wordings of the same check) and look-alike lines that must not fire. The device-versus-dtype split matters most:
+torch's legacy type names say "Input type (torch.FloatTensor) and weight type (torch.npu.FloatTensor)" both when a
+dtype differs and when a device differs, and the two have different fixes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text as _diagnose
+
+
+@pytest.mark.parametrize("line, rule, words", [
+    ("RuntimeError: Expected 4-dimensional input for 4-dimensional weight [64, 3, 7, 7], but got 3-dimensional "
+     "input of size [3, 224, 224] instead", "kb.graph.conv_input_rank_mismatch", ["batch dimension"]),
+    ("RuntimeError: Expected object of scalar type Long but got scalar type Float for argument #2 'target' in call "
+     "to _thnn_nll_loss_forward", "kb.data.class_label_dtype_wrong", ["Float", "int64"]),
+    ("RuntimeError: torch.cat(): expected a non-empty list of Tensors", "kb.data.empty_batch", ["empty"]),
+    ("RuntimeError: cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension size "
+     "-1 can be any value and is ambiguous", "kb.data.empty_batch", ["empty"]),
+    ("TypeError: can't convert np.ndarray of type numpy.object_. The only supported types are: float64, float32, "
+     "float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.", "kb.data.ragged_list_to_tensor",
+     ["pad"]),
+    ("KeyError: \"Column text not in the dataset. Current columns in the dataset: ['prompt', 'response']\"",
+     "kb.data.dataset_column_missing", ["text", "['prompt', 'response']"]),
+    ("ValueError: Instruction \"test\" corresponds to no data!", "kb.data.dataset_split_unknown", ["test"]),
+    ("RuntimeError: Expected tensor for argument #1 'input' to have the same device as tensor for argument #2 "
+     "'weight'; but device 0 does not equal -1 (while checking arguments for embedding)",
+     "kb.runtime.tensors_on_two_devices", ["device 0 does not equal -1"]),
+    ("RuntimeError: Input type (torch.npu.HalfTensor) and weight type (torch.HalfTensor) should be the same",
+     "kb.runtime.tensors_on_two_devices", ["torch.npu.HalfTensor"]),
+    ("RuntimeError: Invalid device_index : 9, valid device_index range is [0, 8)",
+     "kb.serving.device_index_out_of_range", ["ASCEND_RT_VISIBLE_DEVICES"]),
+    ("ValueError: --load_best_model_at_end requires the saving steps to be a round multiple of the evaluation "
+     "steps, but found 500, which is not a round multiple of 300.",
+     "kb.checkpoint.best_model_needs_matching_strategies", ["eval_steps"]),
+    ("pydantic_core._pydantic_core.ValidationError: 2 validation errors for DeepSpeedZeroConfig",
+     "kb.parallel.deepspeed_config_key_invalid", ["DeepSpeedZeroConfig"]),
+    ("ValueError: Flash Attention 3 is not available on CPU. Please make sure torch can access a CUDA device.",
+     "kb.environment.flash_attention_needs_cuda", ["FlashAttention 3", "CUDA"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
+
+
+@pytest.mark.parametrize("line, rule", [
+    # both on the host, only the dtype differs: a dtype mismatch, not a device one
+    ("RuntimeError: Input type (torch.FloatTensor) and weight type (torch.HalfTensor) should be the same",
+     "kb.operator.input_dtype_mismatch"),
+    ("RuntimeError: Input type (c10::BFloat16) and bias type (float) should be the same",
+     "kb.operator.input_dtype_mismatch"),
+    # one on the NPU, one on the host: a device mismatch
+    ("RuntimeError: Input type (torch.FloatTensor) and weight type (torch.npu.FloatTensor) should be the same or "
+     "input should be a MKLDNN tensor and weight is a dense tensor", "kb.runtime.tensors_on_two_devices"),
+])
+def test_a_device_mismatch_and_a_dtype_mismatch_are_told_apart(tmp_path, line, rule):
+    assert _diagnose(tmp_path, line).root_cause.rule == rule
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("pydantic_core._pydantic_core.ValidationError: 1 validation error for ModelConfig",
+     "kb.parallel.deepspeed_config_key_invalid"),
+    ("[INFO] gradient checkpointing is enabled for Qwen2ForCausalLM", "kb.weights.model_no_gradient_checkpointing"),
+    ("RuntimeError: Input type (torch.FloatTensor) and weight type (torch.HalfTensor) should be the same",
+     "kb.runtime.tensors_on_two_devices"),
+    ("[INFO] using sdpa attention: Flash Attention 2 is not installed", "kb.environment.flash_attention_needs_cuda"),
+    ("INFO  columns in the dataset: ['text'] (1000 rows)", "kb.data.dataset_column_missing"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
