@@ -1,0 +1,95 @@
+"""Environment families every stack meets first: the NPU driver and its device files, containers and Kubernetes,
+CANN's set_env.sh and its libraries, CANN's own Python dependencies, protobuf / setuptools drift, compiled
+extensions built against another torch, and the memory limits that kill a job from outside.
+
+Each line is the tool's own message text (the CANN runtime, Docker, the Kubernetes scheduler, Ray, dash, bash,
+protobuf, setuptools, the dynamic linker), as the rule's ``source`` names it: another member of the family than
+the rule's fixture, a look-alike line that must not fire, and a specific rule that must outrank a catch-all.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mindpilot.validators.kb.report import CONFIDENT, LIKELY
+from support import assert_root_cause_says, diagnose_text
+
+CANN_TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/usr/local/Ascend/ascend-toolkit/latest/python/site-packages/te/platform/__init__.py", line 9, '
+    "in <module>\n    import sympy\n")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[ERROR] RUNTIME(278,python3):2025-08-26-03:01:17.584.694 [runtime.cc:1380]278 CheckHaveDevice:Call "
+     "halGetDeviceInfo failed: drvRet=87, module type=0, info type=1.",
+     "kb.environment.npu_device_access_denied", ["another container"]),
+    ("PermissionError: [Errno 13] Permission denied: '/dev/davinci3'",
+     "kb.environment.npu_device_access_denied", ["HwHiAiUser"]),
+    ("[ERROR] RUNTIME(5,python):2025-01-01 [driver.cc:64]5 GetDeviceCount:Call drvGetDevNum, drvRetCode=1.",
+     "kb.environment.npu_driver_call_failed", ["driver code 1", "/dev/davinci"]),
+    ("docker: Error response from daemon: unknown or invalid runtime name: ascend.",
+     "kb.environment.docker_ascend_runtime_missing", ["ascend runtime", "daemon.json"]),
+    ("Error response from daemon: unknown or invalid runtime name: nvidia",
+     "kb.environment.docker_gpu_request_on_npu", ["NVIDIA Container Toolkit"]),
+    ("  Warning  FailedScheduling  5s  volcano  0/8 nodes are unavailable: 8 Insufficient huawei.com/Ascend910-4c.",
+     "kb.environment.k8s_npu_resource_insufficient", ["huawei.com/Ascend910-4c", "device plugin"]),
+    ("ImportError: libhcomm.so: cannot open shared object file: No such file or directory",
+     "kb.environment.cann_lib_missing", ["set_env.sh"]),
+    ("[123.456] Memory cgroup out of memory: Killed process 4321 (python3) total-vm:123456kB",
+     "kb.runtime.host_oom", ["killed"]),
+    ("bash: fork: retry: Resource temporarily unavailable", "kb.environment.thread_limit_reached", ["limit"]),
+    ("sh: 1: source: not found", "kb.launch.source_under_sh", ["dash"]),
+    ("bash: /usr/local/Ascend/nnal/atb/set_env.sh: No such file or directory",
+     "kb.environment.set_env_script_missing", ["/usr/local/Ascend/nnal/atb/set_env.sh", "NNAL"]),
+    ("RuntimeError: Could not find ASCEND_HOME_PATH in env. Please run set_env.sh first.",
+     "kb.environment.cann_set_env_not_sourced", ["set_env.sh"]),
+    ("ray.exceptions.OutOfMemoryError: Task was killed due to the node running low on memory.",
+     "kb.runtime.ray_memory_monitor_kill", ["host memory"]),
+    ('      "OOMKilled": true,', "kb.runtime.container_oom_killed", ["memory limit"]),
+    (CANN_TRACEBACK + "ModuleNotFoundError: No module named 'sympy'",
+     "kb.environment.cann_python_deps_missing", ["sympy"]),
+    ("ModuleNotFoundError: No module named 'te_fusion'", "kb.environment.cann_python_packages", ["set_env.sh"]),
+    ("google.protobuf.runtime_version.VersionError: Detected mismatched Protobuf Gencode/Runtime major versions "
+     "when loading a/b.proto: gencode 6.31.1 runtime 5.29.5. Same major version is required.",
+     "kb.versions.protobuf_gencode_runtime_mismatch", ["major version"]),
+    ("ImportError: cannot import name 'runtime_version' from 'google.protobuf' "
+     "(/usr/lib/python3/dist-packages/google/protobuf/__init__.py)",
+     "kb.versions.protobuf_gencode_runtime_mismatch", ["5.26"]),
+    ("ImportError: /opt/mindspeed/mindspeed/ops/npu_ops.so: undefined symbol: "
+     "_ZN2at4_ops5empty4callEN3c108ArrayRefIlEENS2_8optionalINS2_10ScalarTypeEEE",
+     "kb.versions.torch_extension_abi_mismatch", ["npu_ops.so", "_GLIBCXX_USE_CXX11_ABI"]),
+])
+def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_as_likely(tmp_path):
+    occupied = diagnose_text(tmp_path, "GetDeviceCount:Call drvGetDevNum, drvRetCode=87.", "occupied.log")
+    other = diagnose_text(tmp_path, "GetDeviceCount:Call drvGetDevNum, drvRetCode=7.", "other.log")
+    assert occupied.root_cause.rule == "kb.environment.npu_device_access_denied"
+    assert occupied.root_cause.confidence == CONFIDENT
+    assert other.root_cause.rule == "kb.environment.npu_driver_call_failed"
+    assert other.root_cause.confidence == LIKELY
+
+
+@pytest.mark.parametrize("text, rule", [
+    # a package missing from the user's own script is not CANN's dependency
+    ("Traceback (most recent call last):\n  File \"/home/u/train.py\", line 3, in <module>\n    import sympy\n"
+     "ModuleNotFoundError: No module named 'sympy'", "kb.environment.cann_python_deps_missing"),
+    # torch_npu's own library and ATB's have rules that know them
+    ("ImportError: /usr/lib/python3.10/site-packages/torch_npu/lib/libtorch_npu.so: undefined symbol: "
+     "_ZN3c1015SmallVectorBase", "kb.versions.torch_extension_abi_mismatch"),
+    ("OSError: /usr/local/Ascend/nnal/atb/latest/atb/cxx_abi_1/lib/libatb.so: undefined symbol: _ZN2at6detail",
+     "kb.versions.torch_extension_abi_mismatch"),
+    ('            "OOMKilled": false,', "kb.runtime.container_oom_killed"),
+    ("  Warning  FailedScheduling  default-scheduler  0/2 nodes are available: 2 Insufficient cpu.",
+     "kb.environment.k8s_npu_resource_insufficient"),
+    ("PermissionError: [Errno 13] Permission denied: '/data/davinci_notes.txt'",
+     "kb.environment.npu_device_access_denied"),
+    ("ls: cannot access '/usr/local/Ascend/ascend-toolkit/set_env.sh': No such file or directory",
+     "kb.environment.set_env_script_missing"),
+    ("+ source /usr/local/Ascend/ascend-toolkit/set_env.sh", "kb.launch.source_under_sh"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
