@@ -1,0 +1,67 @@
+"""Libraries with a CANN backend of their own (validators/data/kb/cann_backends.yaml), the start-up checks of the
+serving stacks on Ascend (serving_ascend_checks.yaml) and the operator families added beside them: the other
+members of each family, and the look-alike lines they must leave to another rule.
+
+The fixtures of tests/data/logs/kb/ show one member each; these lines follow the message formats of llama.cpp's
+ggml-cann backend and ggml-alloc, ONNX Runtime's CANN execution provider (cann_call.cc), CANN ops-nn's norm,
+conv3d and kthvalue checks, vllm-ascend and lmdeploy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("ggml_gallocr_reserve_n: failed to allocate CANN1 buffer of size 8589934592",
+     "kb.runtime.ggml_cann_device_oom", ["-ngl", "-c"]),
+    ("llama_model_load: error loading model: unable to allocate CANN0 buffer",
+     "kb.runtime.ggml_cann_device_oom", ["another process"]),
+    ("ggml_cann_init: failed to initialize CANN: EE1001: [PID: 9] The argument is invalid.",
+     "kb.environment.ggml_cann_init_failed", ["set_env.sh"]),
+    ("onnxruntime.capi.onnxruntime_pybind11_state.Fail: [ONNXRuntimeError] : 1 : FAIL : CANNGRAPH failure 1343225857:"
+     " (look for graphStatus in ge_error_codes.h) ; NPU=0 ; hostname=h1 ; expr=aclgrphParseONNXFromMem(string_model."
+     "data(), string_model.size(), parser_params, graph);",
+     "kb.operator.ort_cann_graph_build_failed", ["aclgrphParseONNXFromMem", "E-code"]),
+    ("CANN failure 207001: (look for ACL_ERROR_xxx in acl.h) ; NPU=3 ; hostname=h1 ; expr=aclrtMallocHost("
+     "reinterpret_cast<void**>(&p), size);", "kb.runtime.ort_cann_device_oom", ["NPU 3", "allocator"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Shape of gamma should be equal to last dims of shape x",
+     "kb.operator.norm_weight_shape_mismatch", ["hidden_size"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 The input tensor's dimensions must not be smaller than "
+     "normalizedShape's size.", "kb.operator.norm_weight_shape_mismatch", ["LayerNorm"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 Selected index k out or range (max num of self.size(1) is 8, "
+     "but k is 16)", "kb.operator.topk_k_out_of_range", ["k"]),
+    ("E69999: Inner Error! The value of filter_h_dilation must be less than or equal to (fmap_h + pad_u + pad_d)=[6]",
+     "kb.operator.conv_input_smaller_than_kernel", ["padding"]),
+    ("AssertionError: cudagraph_capture_sizes [1, 2, 4] does not containvalues that are multiples of tp_size 8",
+     "kb.serving.graph_capture_sizes_inconsistent", ["cudagraph_capture_sizes"]),
+    ("ValueError: enable_mc2_hierarchy_comm supports at most 512 experts, but got 640 experts (512 logical experts "
+     "+ 128 EPLB redundant experts).", "kb.serving.ascend_feature_combination_refused",
+     ["enable_mc2_hierarchy_comm", "512 experts"]),
+    ("ValueError: Number of heads (28) cannot be evenly divided by TP (8).",
+     "kb.serving.heads_not_divisible_by_tp", ["28", "8"]),
+])
+def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule", [
+    # another ggml backend's buffer: not the NPU
+    ("ggml_gallocr_reserve_n: failed to allocate CUDA0 buffer of size 8589934592", "kb.runtime.ggml_cann_device_oom"),
+    # ONNX Runtime's CANN provider failing on another call than an allocation
+    ("CANN failure 507011: (look for ACL_ERROR_xxx in acl.h) ; NPU=0 ; hostname=h ; expr=aclrtSynchronizeStream(s);",
+     "kb.runtime.ort_cann_device_oom"),
+    # a layer norm's gamma dtype check is not a shape mismatch
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 The dtype of gamma must be the same as self or FLOAT",
+     "kb.operator.norm_weight_shape_mismatch"),
+])
+def test_a_look_alike_line_is_left_to_other_rules(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
+
+
+def test_the_backend_oom_comes_before_the_code_the_runtime_passed_on(tmp_path):
+    text = ("ggml_backend_cann_buffer_type_alloc_buffer: allocating 35420.45 MiB on device 0: aclrtMalloc failed: "
+            "EL0004: [PID: 2817] 2025-03-02-11:20:41.010.220 Failed to allocate memory.")
+    assert_root_cause_says(diagnose_text(tmp_path, text), "kb.runtime.ggml_cann_device_oom", ["NPU", "-ngl"])
