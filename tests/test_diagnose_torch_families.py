@@ -1,4 +1,4 @@
-"""PyTorch's tensor checks, the Hugging Face training stack and DeepSpeed's config checks as families.
+"""PyTorch's tensor checks, the Hugging Face training stack, DeepSpeed's and verl's config checks as families.
 
 The fixtures of tests/data/logs/kb/ show one member of each rule; these lines are other members (older and newer
 wordings of the same check) and look-alike lines that must not fire. The device-versus-dtype split matters most:
@@ -41,6 +41,15 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.parallel.deepspeed_config_key_invalid", ["DeepSpeedZeroConfig"]),
     ("ValueError: Flash Attention 3 is not available on CPU. Please make sure torch can access a CUDA device.",
      "kb.environment.flash_attention_needs_cuda", ["FlashAttention 3", "CUDA"]),
+    ("ValueError: ppo_micro_batch_size (2) * ulysses_sequence_parallel_size (1) must be >= n_gpus (8)",
+     "kb.rl.verl_batch_not_divisible", ["2", "8"]),
+    ("ValueError: train_batch_size (16) must be >= actor.ppo_mini_batch_size (32)", "kb.rl.verl_batch_not_divisible",
+     ["16", "32"]),
+    ("ValueError: [actor] You have set both 'actor.ppo_micro_batch_size' AND 'actor.ppo_micro_batch_size_per_gpu'. "
+     "Please remove 'actor.ppo_micro_batch_size' because only '*_ppo_micro_batch_size_per_gpu' is supported (the "
+     "former is deprecated).", "kb.rl.verl_micro_batch_size_unset", ["actor.ppo_micro_batch_size_per_gpu"]),
+    ("AssertionError: n_gpus (12) must be divisible by model_parallel_size (8) times context_parallel_size (1)",
+     "kb.rl.verl_parallel_sizes_mismatch", ["12", "8"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
