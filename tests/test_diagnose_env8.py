@@ -59,6 +59,32 @@ CANN_TRACEBACK = (
     ("ImportError: /opt/mindspeed/mindspeed/ops/npu_ops.so: undefined symbol: "
      "_ZN2at4_ops5empty4callEN3c108ArrayRefIlEENS2_8optionalINS2_10ScalarTypeEEE",
      "kb.versions.torch_extension_abi_mismatch", ["npu_ops.so", "_GLIBCXX_USE_CXX11_ABI"]),
+    ("ERROR: Unexpected bus error encountered in worker. This might be caused by insufficient shared memory (shm).",
+     "kb.runtime.dataloader_shm_exhausted", ["/dev/shm"]),
+    ("RuntimeError: DataLoader worker (pid 4321) is killed by signal: Segmentation fault.",
+     "kb.runtime.dataloader_worker_exited", ["4321"]),
+    ("fatal: unable to access 'https://gitee.com/ascend/MindSpeed.git/': gnutls_handshake() failed: The TLS "
+     "connection was non-properly terminated.", "kb.environment.git_transfer_interrupted", ["git"]),
+    ("curl: (60) SSL certificate problem: unable to get local issuer certificate",
+     "kb.environment.tls_ca_untrusted", ["unable to get local issuer certificate", "CA"]),
+    ("huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://hf-mirror.com/api/models/x"
+     " (Request ID: Root=1-abc)\n\nInvalid credentials in Authorization header", "kb.weights.hub_token_rejected",
+     ["token"]),
+    ("requests.exceptions.HTTPError: Authentication token does not exist or invalid.",
+     "kb.weights.modelscope_resource_missing", ["ModelScope"]),
+    ("huggingface_hub.errors.HFValidationError: Repo id must use alphanumeric chars or '-', '_', '.', '--' and '..' "
+     "are forbidden, '-' and '.' cannot start or end the name, max length is 96: '../models/Qwen2.5-7B'.",
+     "kb.serving.model_path_taken_for_repo_id", ["../models/Qwen2.5-7B"]),
+    ("[2025-01-01 10:00:00,100] [ERROR] [launch.py:325:sigkill_handler] ['python', 'train.py'] exits with return "
+     "code = -9", "kb.launch.launcher_worker_sigkill", ["SIGKILL"]),
+    ("E1207 10:00:00.000000 1234 torch/distributed/elastic/multiprocessing/api.py:881] failed (exitcode: -9) "
+     "local_rank: 0 (pid: 1234) of binary: /usr/bin/python3", "kb.launch.torchrun_worker_sigkill", ["1234"]),
+    ("LibMambaUnsatisfiableError: Encountered problems while solving:", "kb.environment.resolver_unsatisfiable",
+     ["conda"]),
+    ("/opt/conda/envs/ms/bin/python3.10: No module named pip", "kb.environment.pip_not_installed",
+     ["/opt/conda/envs/ms/bin/python3.10"]),
+    ("mkdir: cannot create directory '/home/shared/ascend/log/debug': Permission denied",
+     "kb.environment.cann_work_dir_not_writable", ["ascend/log"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -90,6 +116,15 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("ls: cannot access '/usr/local/Ascend/ascend-toolkit/set_env.sh': No such file or directory",
      "kb.environment.set_env_script_missing"),
     ("+ source /usr/local/Ascend/ascend-toolkit/set_env.sh", "kb.launch.source_under_sh"),
+    # a broken pip, not a missing one
+    ("ModuleNotFoundError: No module named 'pip._internal'", "kb.environment.pip_not_installed"),
+    ("[launch.py:351:main] Process 4321 exits successfully.", "kb.launch.launcher_worker_sigkill"),
+    ("[launch.py:325:sigkill_handler] ['python', 'train.py'] exits with return code = 1",
+     "kb.launch.launcher_worker_sigkill"),
+    # MindSpore's own shared-memory wording stays with its data-pipeline rule
+    ("RuntimeError: Init multiprocessing.Event() failed, This might be caused by insufficient shm, and the recommended "
+     "shm size is at least 5 GB.", "kb.runtime.dataloader_shm_exhausted"),
+    ("RuntimeError: DataLoader worker (pid 77) is killed by signal: Killed.", "kb.runtime.dataloader_worker_exited"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
