@@ -1,10 +1,12 @@
 """Libraries with a CANN backend of their own (validators/data/kb/cann_backends.yaml), the start-up checks of the
-serving stacks on Ascend (serving_ascend_checks.yaml) and the operator families added beside them: the other
-members of each family, and the look-alike lines they must leave to another rule.
+serving stacks on Ascend (serving_ascend_checks.yaml), MindIE's own error codes (serving_mindie_codes.yaml), HCCL's
+return codes and the operator families added beside them: the other members of each family, and the look-alike
+lines they must leave to another rule.
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines follow the message formats of llama.cpp's
 ggml-cann backend and ggml-alloc, ONNX Runtime's CANN execution provider (cann_call.cc), CANN ops-nn's norm,
-conv3d and kthvalue checks, vllm-ascend and lmdeploy.
+conv3d, kthvalue and MoE dispatch checks, CANN's HcclResult / HcclGetErrorString, MindIE-LLM's error code table,
+vllm-ascend and lmdeploy.
 """
 
 from __future__ import annotations
@@ -42,6 +44,26 @@ from support import assert_root_cause_says, diagnose_text
      ["enable_mc2_hierarchy_comm", "512 experts"]),
     ("ValueError: Number of heads (28) cannot be evenly divided by TP (8).",
      "kb.serving.heads_not_divisible_by_tp", ["28", "8"]),
+    ("EZ9999: [PID: 1] 2025-01-01-00:00:00.000.000 epWorldSize should be in the list[8, 16, 32, 64, 128, 144, 256, "
+     "288], but got epWorldSize = 4.", "kb.operator.moe_dispatch_ep_layout_refused", ["expert-parallel"]),
+    ("EZ9999: [PID: 1] 2025-01-01-00:00:00.000.000 K is larger than moeExpertNum, K is 8, moeExpertNum is 4",
+     "kb.operator.moe_gating_config_refused", ["top-k"]),
+    # HcclResult codes through torch_npu's HCCL_CHECK_ERROR and vllm-ascend's pyhccl
+    ("RuntimeError: HCCL function error: HcclCommInitRootInfoConfig(numRanks, &rootInfo, rank, config, "
+     "&(comm->hcclComm_)), error code is 1", "kb.runtime.hccl_call_argument_refused", ["world size"]),
+    ("RuntimeError: HCCL error: call driver api fail", "kb.runtime.hccl_call_inner_failure", ["earlier error"]),
+    ("RuntimeError: HCCL error: open file fail", "kb.launch.hccl_call_resource_missing", ["RANK_TABLE_FILE"]),
+    # MindIE's own codes
+    ("[ERROR] [model.cpp:417] Device out of memory during a previous asynchronous step (Execute). Error code: "
+     "MIE05E000005. Enable log: export ASCEND_GLOBAL_LOG_LEVEL=3", "kb.serving.mindie_npu_memory_code",
+     ["maxPrefillTokens"]),
+    ("[server] [ERROR] [config_manager.cpp:1] [MIE04E030102] npuDeviceIds size must be equal to modelInstanceNumber",
+     "kb.serving.mindie_config_code", ["MIE04E030102", "npuDeviceIds"]),
+    ("[server] [ERROR] [MIE04E020108] Load certificate failed", "kb.serving.mindie_https_certificates", ["HTTPS"]),
+    ("RuntimeError: TEXT_GENERATOR_HBM_MULTI_BIT_ECC_ERROR fault happened, error code: MIE05E01000B.",
+     "kb.runtime.hbm_ecc_error", ["hardware"]),
+    ("RuntimeError: TEXT_GENERATOR_PD_PULL_KV_ERROR fault happened, error code: MIE05E01001A.",
+     "kb.serving.pd_kv_pull_failed", ["KV cache"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -53,6 +75,10 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     # ONNX Runtime's CANN provider failing on another call than an allocation
     ("CANN failure 507011: (look for ACL_ERROR_xxx in acl.h) ; NPU=0 ; hostname=h ; expr=aclrtSynchronizeStream(s);",
      "kb.runtime.ort_cann_device_oom"),
+    # a MindIE Server code of another family (an internal error) is not a configuration check
+    ("[ERROR] [MIE04E13030A] Unknown execute_type 9", "kb.serving.mindie_config_code"),
+    # HCCL's timeout keeps its own rule
+    ("RuntimeError: HCCL error: timeout", "kb.runtime.hccl_call_inner_failure"),
     # a layer norm's gamma dtype check is not a shape mismatch
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 The dtype of gamma must be the same as self or FLOAT",
      "kb.operator.norm_weight_shape_mismatch"),
