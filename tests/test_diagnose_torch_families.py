@@ -50,6 +50,16 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "former is deprecated).", "kb.rl.verl_micro_batch_size_unset", ["actor.ppo_micro_batch_size_per_gpu"]),
     ("AssertionError: n_gpus (12) must be divisible by model_parallel_size (8) times context_parallel_size (1)",
      "kb.rl.verl_parallel_sizes_mismatch", ["12", "8"]),
+    ("AssertionError: No inf checks were recorded prior to update.", "kb.runtime.grad_scaler_saw_no_gradients",
+     ["GradScaler"]),
+    ("ValueError: The global train batch size (8 x 2) must be evenly divisible by the number of generations per "
+     "prompt (6). Given the current train batch size, the valid values for the number of generations are: [2, 4, 8, "
+     "16].", "kb.rl.grpo_generations_not_dividing_batch", ["6", "num_generations"]),
+    ("ValueError: You set `assistant_only_loss=True`, but the dataset is not conversational. This option is only "
+     "supported for conversational datasets.", "kb.data.sft_dataset_format_unknown", ["messages"]),
+    ("RuntimeError: The from_ipc_handle method is not supported, please upgrade the HDK(driver) or CANN package.",
+     "kb.versions.npu_ipc_needs_newer_driver", ["driver"]),
+    ("RuntimeError: The device_index is invalid.", "kb.serving.device_index_out_of_range", ["device"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
@@ -77,6 +87,9 @@ def test_a_device_mismatch_and_a_dtype_mismatch_are_told_apart(tmp_path, line, r
      "kb.runtime.tensors_on_two_devices"),
     ("[INFO] using sdpa attention: Flash Attention 2 is not installed", "kb.environment.flash_attention_needs_cuda"),
     ("INFO  columns in the dataset: ['text'] (1000 rows)", "kb.data.dataset_column_missing"),
+    ("[W compiler_depend.ts:51] Warning: Device do not support double dtype now, dtype cast repalce with float.",
+     "kb.operator.npu_complex_needs_jit_off"),
+    ("[INFO] inf-nan mode is enabled on this device (INF_NAN_MODE_ENABLE unset)", "kb.environment.inf_nan_mode_disabled"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
