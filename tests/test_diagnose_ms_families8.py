@@ -42,6 +42,12 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.graph.undefined_attribute", ["None"]),
     ("RuntimeError: Create device context failed, please make sure target device:Ascend is available.",
      "kb.environment.ms_device_plugin_not_loaded", ["set_env.sh"]),
+    ("[ERROR] RandomCrop: invalid crop size, crop size is bigger than the image dimensions, got crop height: 256, "
+     "crop width: 256", "kb.data.ms_crop_larger_than_image", ["RandomCrop", "HWC"]),
+    ("RuntimeError: When using the range statement with some syntaxes that is not supported in graph mode, it is "
+     "best to set jit_syntax_level to LAX.", "kb.graph.syntax_needs_lax_level", ["LAX"]),
+    ("TypeError: Cannot join the return values of different branches, perhaps you need to make them equal.",
+     "kb.graph.branch_type_join", []),
     # MindFormers' 1.x layers word the parallel checks their own way
     ("ValueError: layers 2 must be larger than pipeline stage 4", "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ValueError: The number of heads 14 must be a multiple of parallel_config.model_parallel 4.",
@@ -82,6 +88,9 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
      "kb.data.ms_string_column_to_device"),
     ("ValueError: For 'Softmax', the 'axis' must be int, but got float.", "kb.operator.ms_axis_out_of_range"),
     ("ValueError: The vocab size 32000 is loaded from tokenizer.json", "kb.parallel.mf_vocab_not_divisible_mp"),
+    # a map operation's line is the map rule's: the crop rule does not repeat it
+    ("[ERROR] map operation: [Crop] failed. Crop: Crop height dimension: 8 exceeds image height: 3.",
+     "kb.data.ms_crop_larger_than_image"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
