@@ -69,7 +69,8 @@ _recording: Optional[Dict[Tuple[str, str], Any]] = None
 
 def shipped(path: Union[str, Path]) -> bool:
     """A knowledge file shipped in the package: YAML under a ``data`` folder, or a book of words
-    (:data:`mindpilot.wording.WORDBOOKS`: the TUI's labels, the CLI's messages).
+    (:data:`mindpilot.wording.WORDBOOKS`: the TUI's labels, the CLI's messages); or a ``data`` folder of them
+    (a build made from all its files: the knowledge base's index of rules).
 
     The configs and presets we ship are checked like users' files, whose findings need line numbers.
     """
@@ -77,20 +78,40 @@ def shipped(path: Union[str, Path]) -> bool:
 
 
 def _shipped_source(path: Union[str, Path]) -> Optional[str]:
-    """The path of a shipped knowledge file relative to the package (see :func:`shipped`), else None; the path is
-    resolved once (a start-up checks some sixty files)."""
+    """The path of a shipped knowledge file or folder relative to the package (see :func:`shipped`), else None;
+    the path is resolved once, a file's folder once per folder (a start-up checks some eighty files)."""
+    given = Path(path)
+    folder = False
     try:
-        resolved = Path(path).resolve()
+        if given.is_symlink():
+            resolved = given.resolve()
+        elif given.suffix in (".yaml", ".yml"):
+            resolved = _resolved(given.parent) / given.name
+        elif given.is_dir():
+            resolved, folder = _resolved(given), True
+        else:
+            return None
     except OSError:
         return None
-    if resolved.suffix not in (".yaml", ".yml") or PACKAGE_ROOT not in resolved.parents:
+    if (not folder and resolved.suffix not in (".yaml", ".yml")) or PACKAGE_ROOT not in resolved.parents:
         return None
     parts = resolved.relative_to(PACKAGE_ROOT).parts
     from mindpilot.wording import WORDBOOKS
 
-    if "tests" in parts or not ("data" in parts[:-1] or parts in WORDBOOKS.values()):
+    in_data = "data" in (parts if folder else parts[:-1])
+    if "tests" in parts or not (in_data or parts in WORDBOOKS.values()):
         return None
     return "/".join(parts)
+
+
+def _resolved(folder: Path) -> Path:
+    """A folder's real path: an absolute one's worked out once (a relative one depends on the working directory)."""
+    return _resolved_absolute(folder) if folder.is_absolute() else folder.resolve()
+
+
+@lru_cache(maxsize=64)
+def _resolved_absolute(folder: Path) -> Path:
+    return folder.resolve()
 
 
 def built_file(source: str, name: str, directory: Path = BUILT_DIR) -> Path:
@@ -99,8 +120,14 @@ def built_file(source: str, name: str, directory: Path = BUILT_DIR) -> Path:
 
 
 def _digest(path: Union[str, Path]) -> Optional[str]:
+    """The SHA-256 of a file; of a folder, over the names and digests of its YAML files (a build made from all of
+    them is stale once any changes, comes or goes)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        path = Path(path)
+        if not path.is_dir():
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        files = sorted(file for file in path.iterdir() if file.suffix in (".yaml", ".yml"))
+        return hashlib.sha256("".join(f"{file.name}\0{_digest(file)}\n" for file in files).encode()).hexdigest()
     except OSError:
         return None
 

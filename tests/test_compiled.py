@@ -23,7 +23,23 @@ def test_every_shipped_yaml_file_is_compiled():
     sources = {json.loads(file.read_text(encoding="utf-8"))["source"] for file in compiled.BUILT_DIR.glob("*.json")}
     shipped = {path.relative_to(PACKAGE_ROOT).as_posix() for path in PACKAGE_ROOT.rglob("*.y*ml")
                if ".venv" not in path.parts and compiled.shipped(path)}
-    assert shipped and sources == shipped
+    folders = {source for source in sources if (PACKAGE_ROOT / source).is_dir()}  # the knowledge base's index
+    assert folders == {"validators/data/kb"}
+    assert shipped and sources - folders == shipped
+
+
+def test_a_folder_build_is_stale_once_any_of_its_files_changes_comes_or_goes(tmp_path):
+    (tmp_path / "a.yaml").write_text("rules: []\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not knowledge\n", encoding="utf-8")
+    first = compiled._digest(tmp_path)
+    (tmp_path / "notes.txt").write_text("edited\n", encoding="utf-8")
+    assert compiled._digest(tmp_path) == first  # only the YAML files count
+    (tmp_path / "a.yaml").write_text("rules: [] \n", encoding="utf-8")
+    edited = compiled._digest(tmp_path)
+    (tmp_path / "b.yaml").write_text("rules: []\n", encoding="utf-8")
+    added = compiled._digest(tmp_path)
+    (tmp_path / "a.yaml").rename(tmp_path / "c.yaml")
+    assert len({first, edited, added, compiled._digest(tmp_path)}) == 4
 
 
 def test_the_compiled_json_decodes_to_what_the_yaml_builds():

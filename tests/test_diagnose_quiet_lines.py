@@ -14,7 +14,7 @@ import re
 import pytest
 
 from mindpilot.validators.kb import load_kb
-from mindpilot.validators.kb.bytesearch import MAX_MEM, LineSearch
+from mindpilot.validators.kb.bytesearch import MAX_MEM, LineSearch, re2_literal
 from mindpilot.validators.kb.scan import Scanner
 
 RETRY = ("[WARNING] DISTRIBUTED({pid},ffff8c0e21e0,python):2025-08-20-10:{m:02d}:{s:02d}.345.678 "
@@ -129,8 +129,22 @@ def test_the_literal_search_fits_in_half_its_memory_budget(capfd, budget, fits):
     # knowledge base may grow to twice its literals' needs before that happens (the small budget shows the check
     # can fail).
     matcher = load_kb().matcher()
-    alternatives = [re.escape(literal) for literal in sorted(matcher.literals)]
+    alternatives = [re2_literal(literal) for literal in sorted(matcher.literals)]  # as the scan compiles them
     search = LineSearch(alternatives, max_mem=budget)
     text = RETRY.format(pid=1, m=0, s=0, n=1, i=3, total=1200).replace("Topology", "Topo").encode() * 200
     assert search.end(text) == -1
     assert ("DFA out of memory" not in capfd.readouterr().err) is fits
+
+
+@pytest.mark.parametrize("literal", ["a.b*c", "x|y", "(?i)", "[E]", "end\\E", "back\\slash", "\\Q", "$^+?{2}", "内存不足",
+                                     "tab\there"])
+def test_a_quoted_literal_is_found_as_written_and_nothing_else(literal):
+    # The scan quotes literals between \Q and \E for google-re2 (cheaper than escaping): every character stays
+    # itself, a backslash included, and a near miss (a metacharacter's usual meaning) is not found.
+    search = LineSearch([re2_literal(literal), re2_literal("zzzz")])
+    text = ("before " + literal + " after").encode("utf-8")
+    assert search.end(text) == len(("before " + literal).encode("utf-8"))
+    near_miss = literal.replace(".", "x").replace("*", "").replace("|", "").replace("\\", "") \
+        .replace("?", "").replace("[", "").replace("$", "").replace("内", "外").replace("\t", " ")
+    if near_miss != literal:
+        assert search.end(("before " + near_miss + " after").encode("utf-8")) == -1

@@ -65,3 +65,15 @@ def test_diagnose_of_a_pasted_error_needs_neither_pydantic_nor_ruamel(tmp_path):
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main(['diagnose', {str(log)!r}])")
     assert not {"pydantic", "ruamel"} & set(_modules_after(code))
+
+
+def test_diagnose_of_a_log_imports_nothing_heavy(tmp_path):
+    # `diagnose` on a big clean log pays its start-up on top of the scan (issue 17's 150 MB/s): no TUI, no YAML
+    # parser, no pydantic, no psutil on the way.
+    log = tmp_path / "worker_0.log"
+    log.write_text("[WARNING] DISTRIBUTED(1,ffff,python):2025-08-20-10:00:00.000.000 [tcp_comm.cc:1] Connect] Failed to "
+                   "connect to the tcp server : 127.0.0.1:8118, retry to reconnect(1/60)...\nloss: 2.1\n", encoding="utf-8")
+    code = ("from mindpilot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['diagnose', {str(log)!r}, '--json'])")
+    assert _modules_after(code) == []

@@ -2,18 +2,24 @@
 
 Adding a rule is adding YAML: this loader validates it (file, line and key on any mistake), and the
 test suite matches it against its fixture log ``tests/data/logs/kb/<rule id>.log``.
+
+The shipped rules are compiled (:mod:`mindpilot.compiled`) with an index: each rule's id, file, scope and
+literals. A run reads the index, builds its matcher from the literals alone, and decodes a rule file only when
+one of its rules is asked for (a log's line holds one of its literals): decoding all thirteen hundred rules
+would cost a quick command more than the rest of its start-up.
 """
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
-from mindpilot.validators.kb.matcher import Matcher
+from mindpilot.validators.kb.matcher import Matcher, pattern_literals, shipped_entries
 from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
 
 KB_DIR = package_path("validators", "data", "kb")
@@ -50,31 +56,107 @@ class KnowledgeBase:
     def matcher(self, scope: str = "log") -> Matcher:
         """A matcher over the rules that read ``scope`` (``log`` or ``script``); built once."""
         if scope not in self._matchers:
-            chosen = [rule for rule in self.rules.values() if rule.scope in (scope, "any")]
+            rules = self.rules
+            entries = shipped_entries(rules, rules.literals(scope)) if isinstance(rules, ShippedRules) else None
+            chosen = [rule for rule in rules.values() if rule.scope in (scope, "any")] if entries is None else []
             # "[PID:" sits inside CANN 8 lines between a code and its message: such a line must be read
             # even though a rule's literal ("EI0006: Getting socket") only appears once the PID is removed.
             extra = ("Global rank id", "[PID:") if scope == "log" else ()
-            self._matchers[scope] = Matcher(chosen, extra_literals=extra, coded=self.coded if scope == "log" else None)
+            self._matchers[scope] = Matcher(chosen, extra_literals=extra, coded=self.coded if scope == "log" else None,
+                                            entries=entries)
         return self._matchers[scope]
 
 
+class ShippedRules(Mapping[str, KbRule]):
+    """The shipped rules by id, in file order, from the compiled index: a rule file is decoded when one of its
+    rules is first asked for (iterating the ids, counting them or asking whether one exists decodes nothing)."""
+
+    def __init__(self, index: List[Any], directory: Path) -> None:
+        """``index``: per rule, in order, ``[id, file name, scope, [literal per pattern]]`` (see :func:`_index`);
+        ValueError when it is not that."""
+        self._directory = directory
+        self._file_of: Dict[str, str] = {}
+        self._rows: List[Tuple[str, str, List[str]]] = []
+        for row in index:
+            rule_id, file, scope, literals = row
+            if not (isinstance(rule_id, str) and isinstance(file, str) and isinstance(scope, str)
+                    and isinstance(literals, list) and all(isinstance(literal, str) for literal in literals)):
+                raise ValueError(f"not an index row: {row!r}")
+            self._file_of[rule_id] = file
+            self._rows.append((rule_id, scope, literals))
+        self._decoded: Dict[str, KbRule] = {}
+        self._lock = threading.Lock()
+
+    def literals(self, scope: str) -> Iterator[Tuple[str, List[str]]]:
+        """Each rule that reads ``scope`` (or any), with its patterns' literals, in order."""
+        return ((rule_id, literals) for rule_id, rule_scope, literals in self._rows if rule_scope in (scope, "any"))
+
+    def __getitem__(self, rule_id: str) -> KbRule:
+        rule = self._decoded.get(rule_id)
+        if rule is None:
+            file = self._file_of[rule_id]
+            with self._lock:  # the TUI's workers share the rules: a file is decoded once
+                if rule_id not in self._decoded:
+                    for each in _file_rules(self._directory / file):
+                        self._decoded.setdefault(each.id, each)
+            rule = self._decoded[rule_id]
+        return rule
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._file_of)
+
+    def __len__(self) -> int:
+        return len(self._file_of)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._file_of
+
+
 def load_kb_from(directory: Path) -> KnowledgeBase:
-    """Read and validate every rule file in ``directory``; duplicate ids are an error."""
-    rules: Dict[str, KbRule] = {}
-    stages: Dict[str, Bilingual] = {}
+    """Read and validate every rule file in ``directory``; duplicate ids are an error. The shipped folder is read
+    through its compiled index (see the module's note)."""
+    read: List[KnowledgeBase] = []
+
+    def build_index() -> List[Any]:
+        kb, index = _read_every_file(directory)
+        read.append(kb)
+        return index
+
+    index = compiled.built(directory, "kb_index", build_index)
+    if read:  # not shipped, or the index was stale: every file was read
+        return read[0]
+    try:
+        rules = ShippedRules(index, directory)
+    except (TypeError, ValueError):
+        return _read_every_file(directory)[0]
+    return KnowledgeBase(rules, _stages(directory))
+
+
+def _stages(directory: Path) -> Dict[str, Bilingual]:
     stage_path = directory / STAGES_FILE
-    if stage_path.is_file():
-        stages = compiled.built(stage_path, "kb_stages", lambda: _read_stages(stage_path))
+    return compiled.built(stage_path, "kb_stages", lambda: _read_stages(stage_path)) if stage_path.is_file() else {}
+
+
+def _read_every_file(directory: Path) -> Tuple[KnowledgeBase, List[Any]]:
+    """Every rule file of ``directory`` read and validated (each through its compiled JSON when shipped), and the
+    index of its rules (see :class:`ShippedRules`)."""
+    rules: Dict[str, KbRule] = {}
+    index: List[Any] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == STAGES_FILE:
             continue
-        for index, rule in enumerate(compiled.built(path, "kb_rules", lambda: _read_rules(path))):
+        for place, rule in enumerate(_file_rules(path)):
             if rule.id in rules:
                 document = read_yaml(path)
-                line: Optional[int] = line_of(document, ["rules", index, "id"])
+                line: Optional[int] = line_of(document, ["rules", place, "id"])
                 raise DataFileError(str(path), line, "id", f"duplicate rule id {rule.id!r}")
             rules[rule.id] = rule
-    return KnowledgeBase(rules, stages)
+            index.append([rule.id, path.name, rule.scope, pattern_literals(rule)])
+    return KnowledgeBase(rules, _stages(directory)), index
+
+
+def _file_rules(path: Path) -> List[KbRule]:
+    return compiled.built(path, "kb_rules", lambda: _read_rules(path))
 
 
 def _read_stages(path: Path) -> Dict[str, Bilingual]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from mindpilot.validators.kb.bytesearch import LineSearch, line_search
+from mindpilot.validators.kb.bytesearch import LineSearch, line_search, re2_literal
 from mindpilot.validators.kb.hits import MAX_GROUP, KbHit
 from mindpilot.validators.kb.keyline import key_text
 from mindpilot.validators.kb.literals import CODE_SHAPE, finder_literal, literal_prefix
@@ -36,15 +36,35 @@ class _Entry:
     """A pattern of a rule, its regexes compiled on first use (a log meets few of the hundreds of rules, and
     compiling them all would cost more than scanning a clean log)."""
 
-    __slots__ = ("rule", "pattern", "_regex", "_context", "_starts", "_wide")
+    __slots__ = ("rule_id", "_rule", "_pattern", "_source", "_regex", "_context", "_starts", "_wide")
 
-    def __init__(self, rule: KbRule, pattern: KbPattern) -> None:
-        self.rule = rule
-        self.pattern = pattern
+    def __init__(self, rule: Optional[KbRule], pattern: Optional[KbPattern],
+                 source: Optional[Tuple[Mapping[str, KbRule], str, int]] = None) -> None:
+        """``rule`` and its ``pattern``, or (``source``) where to find them when first asked for: the rules by id,
+        the rule's id and the pattern's place among its patterns (the shipped rules are decoded file by file as
+        a log's lines need them)."""
+        self._rule = rule
+        self._pattern = pattern
+        self._source = source
+        self.rule_id: str = rule.id if rule is not None else source[1]  # type: ignore[index]
         self._regex: Optional["re.Pattern[str]"] = None
         self._context: Optional[tuple] = None
         self._starts: Optional[bool] = None
         self._wide: Optional[bool] = None
+
+    @property
+    def rule(self) -> KbRule:
+        if self._rule is None:
+            rules, rule_id, index = self._source  # type: ignore[misc]
+            self._rule = rules[rule_id]
+            self._pattern = self._rule.patterns[index]
+        return self._rule
+
+    @property
+    def pattern(self) -> KbPattern:
+        if self._pattern is None:
+            self.rule  # noqa: B018 - decodes the rule, and with it the pattern
+        return self._pattern  # type: ignore[return-value]
 
     @property
     def shape_wide(self) -> bool:
@@ -130,15 +150,16 @@ class Matcher:
     """All patterns of a set of rules, grouped by prefilter literal."""
 
     def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = (),
-                 coded: Optional[Mapping[str, KbRule]] = None) -> None:
+                 coded: Optional[Mapping[str, KbRule]] = None,
+                 entries: Optional[Iterable[Tuple[str, _Entry]]] = None) -> None:
+        """``entries``: each pattern's literal and entry, in rule order, instead of reading them from ``rules``
+        (:func:`shipped_entries`)."""
         self.coded: Mapping[str, KbRule] = coded or {}
         """Rules of CANN's catalogue by code: found by one code-shaped search per line, not by literal."""
         self._coded_entries: Dict[str, Optional[_Entry]] = {}
         self.by_literal: Dict[str, List[_Entry]] = {}
-        for rule in rules:
-            for pattern in rule.patterns:
-                assert pattern.literal is not None  # filled in by KbPattern's validator
-                self.by_literal.setdefault(_longest_start(pattern), []).append(_Entry(rule, pattern))
+        for literal, entry in entries if entries is not None else _entries(rules):
+            self.by_literal.setdefault(literal, []).append(entry)
         self.literals: List[str] = sorted(set(self.by_literal) | set(extra_literals), key=len, reverse=True)
         # Which literals a line holds, remembered per line shape: failing lines repeat by the thousand
         # with only their digits (time, pid, step) changing, and testing every literal costs ~100 `in`s.
@@ -150,21 +171,19 @@ class Matcher:
         self._shape_quiet: Dict[bytes, bool] = {}
         """Per line shape: whether no line of that shape can match (see :meth:`no_hit_holds_for_shape`)."""
         self._masked_with_digits = [_mask(literal) for literal in self._with_digits]
-        # Escaped once: the chunk search, the search without a frequent literal and the text regex all need them.
-        self._escaped = {literal: re.escape(literal) for literal in self.literals}
         self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
         self._finders_without: Dict[bytes, Optional[LineSearch]] = {}
         # For google-re2 in byte order: neighbours that share a prefix are factored into one branch, a smaller
         # program to compile and smaller automaton states (the search only asks where a first match ends).
-        self._chunk_finder = line_search([self._escaped[literal] for literal in sorted(self.literals)]
+        self._chunk_finder = line_search([re2_literal(literal) for literal in sorted(self.literals)]
                                          + ([CODE_SHAPE] if self.coded else [])) if self.literals else None
 
     @property
     def _line_finder(self) -> "re.Pattern[str]":
         """The literals as one regex over text (live tailing and short lists of lines; compiled on first use)."""
         if self._line_re is None:
-            self._line_re = re.compile("|".join([self._escaped[literal] for literal in self.literals]
+            self._line_re = re.compile("|".join([re.escape(literal) for literal in self.literals]
                                                 + ([CODE_SHAPE] if self.coded else [])) or "(?!)")
         return self._line_re
 
@@ -187,7 +206,7 @@ class Matcher:
         None when nothing else is left. Built once per literal."""
         if literal not in self._finders_without:
             pairs = sorted(zip(self.literals, self._byte_literals))
-            rest = [self._escaped[text] for text, raw in pairs if raw != literal]
+            rest = [re2_literal(text) for text, raw in pairs if raw != literal]
             self._finders_without[literal] = line_search(rest + ([CODE_SHAPE] if self.coded else []))
         return self._finders_without[literal]
 
@@ -216,11 +235,11 @@ class Matcher:
         texts = (key, line) if key != line else (line,)
         for literal in self._present(line) if key == line else self._present_in(key, line):
             for entry in self.by_literal[literal]:
-                if entry.rule.id in seen:
+                if entry.rule_id in seen:
                     continue
                 hit = _entry_hit(entry, line, texts, before, after)
                 if hit is not None:
-                    seen.add(entry.rule.id)
+                    seen.add(entry.rule_id)
                     hits.append(hit)
         if self.coded:
             for found in CODE_IN_LINE.finditer(key):
@@ -364,6 +383,27 @@ def _entry_hit(entry: _Entry, line: str, texts: Sequence[str], before: ContextFn
     if entry.facts:
         groups = _facts(entry.facts, line, before, after, groups or {})
     return KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups)
+
+
+def _entries(rules: Iterable[KbRule]) -> Iterator[Tuple[str, _Entry]]:
+    for rule in rules:
+        for pattern in rule.patterns:
+            assert pattern.literal is not None  # filled in by KbPattern's validator
+            yield _longest_start(pattern), _Entry(rule, pattern)
+
+
+def shipped_entries(rules: Mapping[str, KbRule], literals: Iterable[Tuple[str, Sequence[str]]]
+                    ) -> Iterator[Tuple[str, _Entry]]:
+    """The entries of a matcher over ``rules`` from each rule's id and its patterns' literals (as
+    :func:`pattern_literals` gives them), no rule decoded before a line needs it."""
+    for rule_id, rule_literals in literals:
+        for index, literal in enumerate(rule_literals):
+            yield literal, _Entry(None, None, (rules, rule_id, index))
+
+
+def pattern_literals(rule: KbRule) -> List[str]:
+    """The literal the chunk scan looks for, per pattern of ``rule``."""
+    return [_longest_start(pattern) for pattern in rule.patterns]
 
 
 def _longest_start(pattern: KbPattern) -> str:
