@@ -85,6 +85,18 @@ CANN_TRACEBACK = (
      ["/opt/conda/envs/ms/bin/python3.10"]),
     ("mkdir: cannot create directory '/home/shared/ascend/log/debug': Permission denied",
      "kb.environment.cann_work_dir_not_writable", ["ascend/log"]),
+    ("clang: error: unsupported option '-mavx512f' for target 'aarch64-unknown-linux-gnu'",
+     "kb.environment.x86_build_flags_on_arm", ["-mavx512f", "aarch64"]),
+    ("/src/llama/ggml.c:12:10: fatal error: x86intrin.h: No such file or directory",
+     "kb.environment.x86_build_flags_on_arm", ["x86intrin.h"]),
+    ("UserWarning: No CUDA runtime is found, using CUDA_HOME='/usr/local/cuda'",
+     "kb.environment.cuda_toolkit_required", ["CUDA"]),
+    ("/usr/include/c10/util/C++17.h:13:2: error: #error \"You're trying to build PyTorch with a too old version of GCC. "
+     "We need GCC 9 or later.\"", "kb.environment.compiler_too_old", ["GCC 9"]),
+    ("requests.exceptions.InvalidURL: Proxy URL had no scheme, should start with http:// or https://",
+     "kb.environment.proxy_url_unsupported", ["http://"]),
+    ("stderr: dcmi lib load failed, , error code: -8001", "kb.environment.ascend_docker_runtime_dcmi_failed",
+     ["DCMI"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -125,6 +137,10 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("RuntimeError: Init multiprocessing.Event() failed, This might be caused by insufficient shm, and the recommended "
      "shm size is at least 5 GB.", "kb.runtime.dataloader_shm_exhausted"),
     ("RuntimeError: DataLoader worker (pid 77) is killed by signal: Killed.", "kb.runtime.dataloader_worker_exited"),
+    # an ARM flag a too-old GCC does not know is not x86 code on ARM
+    ("gcc: error: unrecognized command-line option '-mcpu=neoverse-n2'", "kb.environment.x86_build_flags_on_arm"),
+    ("/src/kernels.c:2:10: fatal error: arm_neon.h: No such file or directory", "kb.environment.x86_build_flags_on_arm"),
+    ("-- cmake_minimum_required(VERSION 3.18) satisfied by 3.27.4", "kb.environment.cmake_too_old"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
