@@ -1,12 +1,12 @@
 """Libraries with a CANN backend of their own (validators/data/kb/cann_backends.yaml), the start-up checks of the
-serving stacks on Ascend (serving_ascend_checks.yaml), MindIE's own error codes (serving_mindie_codes.yaml), HCCL's
+serving stacks on Ascend (serving_ascend_checks.yaml, serving_vllm_core.yaml), MindIE's own error codes (serving_mindie_codes.yaml), HCCL's
 return codes and the operator families added beside them: the other members of each family, and the look-alike
 lines they must leave to another rule.
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines follow the message formats of llama.cpp's
 ggml-cann backend and ggml-alloc, ONNX Runtime's CANN execution provider (cann_call.cc), CANN ops-nn's norm,
 conv3d, kthvalue and MoE dispatch checks, CANN's HcclResult / HcclGetErrorString, MindIE-LLM's error code table,
-vllm-ascend and lmdeploy.
+vLLM, vllm-ascend and lmdeploy.
 """
 
 from __future__ import annotations
@@ -64,6 +64,20 @@ from support import assert_root_cause_says, diagnose_text
      "kb.runtime.hbm_ecc_error", ["hardware"]),
     ("RuntimeError: TEXT_GENERATOR_PD_PULL_KV_ERROR fault happened, error code: MIE05E01001A.",
      "kb.serving.pd_kv_pull_failed", ["KV cache"]),
+    # vLLM's own checks under vllm-ascend
+    ("ValueError: The decoder prompt (length 33000) plus the number of requested output tokens (at least 1) is "
+     "longer than the maximum model length of 32768.", "kb.serving.prompt_over_max_model_len", ["33000", "32768"]),
+    ("ValueError: Not enough resources to allocate 4 placement groups, only created 2 placement groups. Available "
+     "resources: {'NPU': 8.0}", "kb.serving.dp_resources_short", ["2", "4"]),
+    ("ValueError: data_parallel_rank (2) must be in the range [0, 2)", "kb.serving.parallel_rank_or_split_invalid",
+     ["--data-parallel-rank"]),
+    ("ValueError: cudagraph_capture_sizes and compilation_config.cudagraph_capture_sizes are mutually exclusive",
+     "kb.serving.options_mutually_exclusive", ["compilation_config.cudagraph_capture_sizes"]),
+    ("ValueError: No valid cudagraph sizes after rounding to multiple of 4 (num_speculative_tokens + 1 or tp if "
+     "sequence parallelism is enabled)", "kb.serving.graph_capture_sizes_inconsistent", ["cudagraph_capture_sizes"]),
+    ("ValueError: Target and draft model should have the same vocabulary size. Target model vocab_size=151936. "
+     "Draft model vocab_size=32000.", "kb.serving.speculative_config_invalid", ["same vocabulary size"]),
+    ("ValueError: Unknown dtype: bf32", "kb.serving.flag_value_unknown", ["bf32"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
