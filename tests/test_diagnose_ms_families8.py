@@ -23,11 +23,19 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.operator.ms_input_rank_not_accepted", ["MaxPool2D"]),
     ("[ERROR] ME(7:281,MainProcess):2025-01-01 [ops/infer.cc:10] For 'Dense', the dim of 'x' should be equal to 2, "
      "but got 3", "kb.operator.ms_input_rank_not_accepted", ["Dense"]),
+    ("ValueError: For primitive[BiasAdd], the input_x rank must be greater than or equal to 2, but got 1.",
+     "kb.operator.ms_input_rank_not_accepted", ["BiasAdd"]),
+    ("TypeError: For Conv2d, Expected 3D (unbatched) or 4D (batched),but got input of ndim: 2D",
+     "kb.operator.ms_input_rank_not_accepted", ["Conv2d"]),
     # dtypes
     ("TypeError: For primitive[Add], the input arguments must have same data type, but got Tensor[Float32] and "
      "Tensor[Float16].", "kb.operator.ms_input_type_not_accepted", ["Add", "data type"]),
     ("TypeError: For 'Cast', the input 'x' must be a Tensor, but got list.", "kb.operator.ms_input_type_not_accepted",
      ["Cast"]),
+    ("TypeError: For 'get_rank', the argument 'group' must be type of string, but got 'group' type : <class 'int'>.",
+     "kb.operator.ms_input_type_not_accepted", ["get_rank"]),
+    ("ImportError: `diffusers` is required but not installed. Please install it with: `pip install diffusers`",
+     "kb.environment.mindnlp_extra_missing", ["diffusers", "optional dependency"]),
     # shapes that must agree
     ("ValueError: For 'SoftmaxCrossEntropyWithLogits', the shape of 'logits' and 'labels' must be the same, but got "
      "logits shape: (32, 10), labels shape: (32, 20).", "kb.operator.ms_input_shapes_disagree",
