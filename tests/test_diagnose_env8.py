@@ -97,6 +97,12 @@ CANN_TRACEBACK = (
      "kb.environment.proxy_url_unsupported", ["http://"]),
     ("stderr: dcmi lib load failed, , error code: -8001", "kb.environment.ascend_docker_runtime_dcmi_failed",
      ["DCMI"]),
+    ("ImportError: Python version mismatch: module was compiled for Python 3.9, but the interpreter version is "
+     "incompatible: 3.10.12 (main, Nov 20 2023, 15:14:05) [GCC 11.4.0].",
+     "kb.versions.extension_python_abi_mismatch", ["3.9", "3.10.12"]),
+    ("PermissionError: [Errno 13] Permission denied: '/home/u/.triton/cache/2f/kernel.json'",
+     "kb.environment.cache_dir_not_writable", [".triton"]),
+    ("locale.Error: unsupported locale setting", "kb.environment.locale_not_utf8", ["UTF-8"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -141,6 +147,12 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("gcc: error: unrecognized command-line option '-mcpu=neoverse-n2'", "kb.environment.x86_build_flags_on_arm"),
     ("/src/kernels.c:2:10: fatal error: arm_neon.h: No such file or directory", "kb.environment.x86_build_flags_on_arm"),
     ("-- cmake_minimum_required(VERSION 3.18) satisfied by 3.27.4", "kb.environment.cmake_too_old"),
+    # data in another encoding is not the locale
+    ("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb5 in position 3: invalid start byte",
+     "kb.environment.locale_not_utf8"),
+    ("ImportError: /x/ext.so: undefined symbol: _ZN3c104cuda20getCurrentCUDAStreamEa",
+     "kb.versions.extension_python_abi_mismatch"),
+    ("PermissionError: [Errno 13] Permission denied: '/data/train.json'", "kb.environment.cache_dir_not_writable"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
