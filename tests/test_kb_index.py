@@ -83,7 +83,9 @@ def test_a_stale_index_is_not_used(monkeypatch):
     assert not isinstance(kb.rules, knowledge.ShippedRules) and list(kb.rules) == list(_every_file().rules)
 
 
-@pytest.mark.parametrize("broken", [[["kb.x.y", "a.yaml", "log"]], [["kb.x.y", "a.yaml", "log", [3]]], "rules", [None]])
+@pytest.mark.parametrize("broken", [{"rules": [["kb.x.y", "a.yaml", "log"]], "searched": {}},
+                                    {"rules": [["kb.x.y", "a.yaml", "log", [3]]], "searched": {}},
+                                    {"rules": [], "searched": {"log": "abc"}}, {"rules": []}, "rules", [None]])
 def test_an_index_not_of_its_shape_is_not_used(tmp_path, monkeypatch, broken):
     source = compiled._shipped_source(knowledge.KB_DIR)
     entry = json.loads(compiled.built_file(source, "kb_index").read_text(encoding="utf-8"))
@@ -102,3 +104,41 @@ def test_an_unknown_rule_id_is_a_key_error_and_not_in_the_rules():
         rules["kb.launch.no_such_rule"]
     assert "kb.launch.no_such_rule" not in rules and rules.get("kb.launch.no_such_rule") is None
     assert "kb.launch.topology_timeout" in rules and rules._decoded == {}
+
+
+def _lines_found(matcher, data: bytes) -> set:
+    found, pos, next_at = set(), 0, matcher.chunk_finder(data, 0, len(data))
+    while True:
+        at = next_at(pos)
+        if at is None:
+            return found
+        start = data.rfind(b"\n", 0, at) + 1
+        found.add(start)
+        end = data.find(b"\n", at)
+        pos = len(data) if end < 0 else end + 1
+
+
+def test_searching_only_the_literals_that_hold_no_other_finds_the_same_lines():
+    lazy, whole = _fresh().matcher(), _every_file().matcher()
+    searched = set(lazy._searched)
+    assert len(searched) < len(whole.literals) * 0.9 and set(whole._searched) == set(whole.literals)
+    assert all(any(short in literal for short in searched) for literal in whole.literals)
+    assert not any(short != other and short in other for short in searched for other in searched)
+    # Every literal on a line of its own, then each with its first and last character cut (most then hold none).
+    lines = [literal for literal in whole.literals] + [literal[1:-1] for literal in whole.literals]
+    data = "\n".join(f"{n} {text} ." for n, text in enumerate(lines)).encode("utf-8")
+    assert _lines_found(lazy, data) == _lines_found(whole, data)
+    assert len(_lines_found(lazy, data)) >= len(whole.literals)
+    frequent = next(literal for literal in searched if literal.isascii()).encode()
+    rest = lazy.finder_without(frequent)
+    found_by_rest = _lines_found(type("M", (), {"chunk_finder": lambda self, d, s, e: rest.in_lines(d, e)})(), data)
+    by_find = {data.rfind(b"\n", 0, at) + 1 for at in _offsets(data, frequent)}
+    assert found_by_rest | by_find == _lines_found(whole, data)
+
+
+def _offsets(data: bytes, literal: bytes) -> list:
+    found, at = [], data.find(literal)
+    while at >= 0:
+        found.append(at)
+        at = data.find(literal, at + 1)
+    return found

@@ -4,9 +4,10 @@ Adding a rule is adding YAML: this loader validates it (file, line and key on an
 test suite matches it against its fixture log ``tests/data/logs/kb/<rule id>.log``.
 
 The shipped rules are compiled (:mod:`mindpilot.compiled`) with an index: each rule's id, file, scope and
-literals. A run reads the index, builds its matcher from the literals alone, and decodes a rule file only when
-one of its rules is asked for (a log's line holds one of its literals): decoding all thirteen hundred rules
-would cost a quick command more than the rest of its start-up.
+literals, and per scope the literals within which no other is found (what the chunk search looks for). A run
+reads the index, builds its matcher from the literals alone, and decodes a rule file only when one of its rules
+is asked for (a log's line holds one of its literals): decoding all thirteen hundred rules would cost a quick
+command more than the rest of its start-up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
-from mindpilot.validators.kb.matcher import Matcher, pattern_literals, shipped_entries
+from mindpilot.validators.kb.matcher import Matcher, holding_no_other, pattern_literals, shipped_entries
 from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
 
 KB_DIR = package_path("validators", "data", "kb")
@@ -57,27 +58,37 @@ class KnowledgeBase:
         """A matcher over the rules that read ``scope`` (``log`` or ``script``); built once."""
         if scope not in self._matchers:
             rules = self.rules
-            entries = shipped_entries(rules, rules.literals(scope)) if isinstance(rules, ShippedRules) else None
+            shipped = isinstance(rules, ShippedRules)
+            entries = shipped_entries(rules, rules.literals(scope)) if shipped else None
             chosen = [rule for rule in rules.values() if rule.scope in (scope, "any")] if entries is None else []
-            # "[PID:" sits inside CANN 8 lines between a code and its message: such a line must be read
-            # even though a rule's literal ("EI0006: Getting socket") only appears once the PID is removed.
-            extra = ("Global rank id", "[PID:") if scope == "log" else ()
-            self._matchers[scope] = Matcher(chosen, extra_literals=extra, coded=self.coded if scope == "log" else None,
-                                            entries=entries)
+            self._matchers[scope] = Matcher(chosen, extra_literals=EXTRA_LITERALS.get(scope, ()),
+                                            coded=self.coded if scope == "log" else None, entries=entries,
+                                            searched=rules.searched.get(scope) if shipped else None)
         return self._matchers[scope]
+
+
+EXTRA_LITERALS = {"log": ("Global rank id", "[PID:")}
+"""Literals of no rule whose lines a scope's scan reads: "[PID:" sits inside CANN 8 lines between a code and its
+message, so such a line must be read even though a rule's literal ("EI0006: Getting socket") only appears once the
+PID is removed; "Global rank id" names a log's rank."""
 
 
 class ShippedRules(Mapping[str, KbRule]):
     """The shipped rules by id, in file order, from the compiled index: a rule file is decoded when one of its
     rules is first asked for (iterating the ids, counting them or asking whether one exists decodes nothing)."""
 
-    def __init__(self, index: List[Any], directory: Path) -> None:
-        """``index``: per rule, in order, ``[id, file name, scope, [literal per pattern]]`` (see :func:`_index`);
-        ValueError when it is not that."""
+    def __init__(self, index: Dict[str, Any], directory: Path) -> None:
+        """``index`` (see :func:`_index_of`): ``rules``, per rule in order ``[id, file name, scope, [literal per
+        pattern]]``; ``searched``, per scope the literals its chunk search looks for. ValueError when it is not that."""
         self._directory = directory
         self._file_of: Dict[str, str] = {}
         self._rows: List[Tuple[str, str, List[str]]] = []
-        for row in index:
+        self.searched: Dict[str, List[str]] = dict(index["searched"])
+        """Per scope: the literals of its rules (and :data:`EXTRA_LITERALS`) within which no other is found."""
+        if not all(isinstance(literals, list) and all(isinstance(literal, str) for literal in literals)
+                   for literals in self.searched.values()):
+            raise ValueError("not a list of literals per scope")
+        for row in index["rules"]:
             rule_id, file, scope, literals = row
             if not (isinstance(rule_id, str) and isinstance(file, str) and isinstance(scope, str)
                     and isinstance(literals, list) and all(isinstance(literal, str) for literal in literals)):
@@ -117,17 +128,17 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     through its compiled index (see the module's note)."""
     read: List[KnowledgeBase] = []
 
-    def build_index() -> List[Any]:
-        kb, index = _read_every_file(directory)
+    def build_index() -> Dict[str, Any]:
+        kb, rows = _read_every_file(directory)
         read.append(kb)
-        return index
+        return _index_of(rows)
 
     index = compiled.built(directory, "kb_index", build_index)
     if read:  # not shipped, or the index was stale: every file was read
         return read[0]
     try:
         rules = ShippedRules(index, directory)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         return _read_every_file(directory)[0]
     return KnowledgeBase(rules, _stages(directory))
 
@@ -138,8 +149,8 @@ def _stages(directory: Path) -> Dict[str, Bilingual]:
 
 
 def _read_every_file(directory: Path) -> Tuple[KnowledgeBase, List[Any]]:
-    """Every rule file of ``directory`` read and validated (each through its compiled JSON when shipped), and the
-    index of its rules (see :class:`ShippedRules`)."""
+    """Every rule file of ``directory`` read and validated (each through its compiled JSON when shipped), and per
+    rule its row of the index (see :class:`ShippedRules`)."""
     rules: Dict[str, KbRule] = {}
     index: List[Any] = []
     for path in sorted(directory.glob("*.yaml")):
@@ -153,6 +164,15 @@ def _read_every_file(directory: Path) -> Tuple[KnowledgeBase, List[Any]]:
             rules[rule.id] = rule
             index.append([rule.id, path.name, rule.scope, pattern_literals(rule)])
     return KnowledgeBase(rules, _stages(directory)), index
+
+
+def _index_of(rows: List[Any]) -> Dict[str, Any]:
+    """The index compiled with the shipped rules (see :class:`ShippedRules`)."""
+    searched = {}
+    for scope in ("log", "script"):
+        literals = [literal for _, _, rule_scope, patterns in rows if rule_scope in (scope, "any") for literal in patterns]
+        searched[scope] = holding_no_other(literals + list(EXTRA_LITERALS.get(scope, ())))
+    return {"rules": rows, "searched": searched}
 
 
 def _file_rules(path: Path) -> List[KbRule]:

@@ -151,9 +151,11 @@ class Matcher:
 
     def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = (),
                  coded: Optional[Mapping[str, KbRule]] = None,
-                 entries: Optional[Iterable[Tuple[str, _Entry]]] = None) -> None:
+                 entries: Optional[Iterable[Tuple[str, _Entry]]] = None,
+                 searched: Optional[Sequence[str]] = None) -> None:
         """``entries``: each pattern's literal and entry, in rule order, instead of reading them from ``rules``
-        (:func:`shipped_entries`)."""
+        (:func:`shipped_entries`). ``searched``: the literals that hold no other (:func:`holding_no_other`), worked
+        out when the knowledge was compiled: the chunk search looks for these alone."""
         self.coded: Mapping[str, KbRule] = coded or {}
         """Rules of CANN's catalogue by code: found by one code-shaped search per line, not by literal."""
         self._coded_entries: Dict[str, Optional[_Entry]] = {}
@@ -174,9 +176,13 @@ class Matcher:
         self._line_re: Optional["re.Pattern[str]"] = None
         self._byte_literals = [literal.encode("utf-8") for literal in self.literals]
         self._finders_without: Dict[bytes, Optional[LineSearch]] = {}
+        # A line holding a literal holds each literal within it: searching for those that hold no other finds the
+        # same lines (the chunk search only asks which line) with a third fewer alternatives to compile.
+        self._searched = sorted(searched if searched is not None and set(searched) <= set(self.literals)
+                                else self.literals)
         # For google-re2 in byte order: neighbours that share a prefix are factored into one branch, a smaller
         # program to compile and smaller automaton states (the search only asks where a first match ends).
-        self._chunk_finder = line_search([re2_literal(literal) for literal in sorted(self.literals)]
+        self._chunk_finder = line_search([re2_literal(literal) for literal in self._searched]
                                          + ([CODE_SHAPE] if self.coded else [])) if self.literals else None
 
     @property
@@ -203,10 +209,10 @@ class Matcher:
 
     def finder_without(self, literal: bytes) -> Optional["LineSearch"]:
         """A search for every literal (and code) but ``literal``, which the caller finds with ``bytes.find``;
-        None when nothing else is left. Built once per literal."""
+        None when nothing else is left. Built once per literal. (A line whose every literal holds ``literal``
+        holds ``literal``: searching for the others that hold no other is enough.)"""
         if literal not in self._finders_without:
-            pairs = sorted(zip(self.literals, self._byte_literals))
-            rest = [re2_literal(text) for text, raw in pairs if raw != literal]
+            rest = [re2_literal(text) for text in self._searched if text.encode("utf-8") != literal]
             self._finders_without[literal] = line_search(rest + ([CODE_SHAPE] if self.coded else []))
         return self._finders_without[literal]
 
@@ -399,6 +405,16 @@ def shipped_entries(rules: Mapping[str, KbRule], literals: Iterable[Tuple[str, S
     for rule_id, rule_literals in literals:
         for index, literal in enumerate(rule_literals):
             yield literal, _Entry(None, None, (rules, rule_id, index))
+
+
+def holding_no_other(literals: Iterable[str]) -> List[str]:
+    """The literals of ``literals`` within which no other of them is found, sorted (quadratic: worked out when
+    the knowledge is compiled, not at start-up)."""
+    kept: List[str] = []
+    for literal in sorted(set(literals), key=lambda text: (len(text), text)):
+        if not any(shorter in literal for shorter in kept):
+            kept.append(literal)
+    return sorted(kept)
 
 
 def pattern_literals(rule: KbRule) -> List[str]:
