@@ -56,6 +56,15 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "best to set jit_syntax_level to LAX.", "kb.graph.syntax_needs_lax_level", ["LAX"]),
     ("TypeError: Cannot join the return values of different branches, perhaps you need to make them equal.",
      "kb.graph.branch_type_join", []),
+    # vLLM-MindSpore patches vLLM's modules by name: a module the installed vLLM lacks is the version pair
+    ("Traceback (most recent call last):\n  File \"/usr/lib/python3.11/site-packages/vllm_mindspore/__init__.py\", "
+     "line 150, in <module>\n    vllm.worker.model_runner.X = Y\n"
+     "AttributeError: module 'vllm.worker' has no attribute 'model_runner'", "kb.serving.plugin_call_mismatch",
+     ["vLLM"]),
+    ("RuntimeError: Load servable config failed, file '/srv/add/servable_config.py' not exist, servable directory "
+     "'/srv', servable name 'add'", "kb.serving.ms_serving_servable_layout", ["servable_config.py"]),
+    ("RuntimeError: Fail to start agents because of death of one agent", "kb.serving.ms_serving_worker_died",
+     ["serving_logs"]),
     # MindFormers' 1.x layers word the parallel checks their own way
     ("ValueError: layers 2 must be larger than pipeline stage 4", "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ValueError: The number of heads 14 must be a multiple of parallel_config.model_parallel 4.",
@@ -96,6 +105,8 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
      "kb.data.ms_string_column_to_device"),
     ("ValueError: For 'Softmax', the 'axis' must be int, but got float.", "kb.operator.ms_axis_out_of_range"),
     ("ValueError: The vocab size 32000 is loaded from tokenizer.json", "kb.parallel.mf_vocab_not_divisible_mp"),
+    # a vLLM module missing an attribute outside the plug-in's own import is not the plug-in pair
+    ("AttributeError: module 'vllm.worker' has no attribute 'model_runner'", "kb.serving.plugin_call_mismatch"),
     # a map operation's line is the map rule's: the crop rule does not repeat it
     ("[ERROR] map operation: [Crop] failed. Crop: Crop height dimension: 8 exceeds image height: 3.",
      "kb.data.ms_crop_larger_than_image"),
