@@ -103,6 +103,14 @@ CANN_TRACEBACK = (
     ("PermissionError: [Errno 13] Permission denied: '/home/u/.triton/cache/2f/kernel.json'",
      "kb.environment.cache_dir_not_writable", [".triton"]),
     ("locale.Error: unsupported locale setting", "kb.environment.locale_not_utf8", ["UTF-8"]),
+    ("failed to register layer: write /var/lib/docker/overlay2/abc/diff/usr/lib/libx.so: no space left on device",
+     "kb.runtime.disk_full", ["/var/lib/docker"]),
+    ("docker: Error response from daemon: manifest for swr.cn-south-1.myhuaweicloud.com/ascendhub/cann:8.0.rc9 not "
+     "found: manifest unknown: manifest unknown.", "kb.environment.docker_image_pull_denied", ["cann:8.0.rc9"]),
+    ("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": proxyconnect tcp: dial tcp 10.0.0.1:3128: "
+     "connect: connection refused", "kb.environment.docker_registry_unreachable", ["registry-1.docker.io", "dockerd"]),
+    ("CommandNotFoundError: Your shell has not been properly configured to use 'conda activate'.",
+     "kb.environment.conda_shell_not_initialised", ["conda init"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -153,6 +161,8 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("ImportError: /x/ext.so: undefined symbol: _ZN3c104cuda20getCurrentCUDAStreamEa",
      "kb.versions.extension_python_abi_mismatch"),
     ("PermissionError: [Errno 13] Permission denied: '/data/train.json'", "kb.environment.cache_dir_not_writable"),
+    ("INFO:     127.0.0.1:5000 - \"GET https://localhost:8000/v2/models HTTP/1.1\" 200 OK",
+     "kb.environment.docker_registry_unreachable"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
