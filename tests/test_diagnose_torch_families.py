@@ -60,9 +60,30 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("RuntimeError: The from_ipc_handle method is not supported, please upgrade the HDK(driver) or CANN package.",
      "kb.versions.npu_ipc_needs_newer_driver", ["driver"]),
     ("RuntimeError: The device_index is invalid.", "kb.serving.device_index_out_of_range", ["device"]),
+    ("RuntimeError: shape mismatch: value tensor of shape [8] cannot be broadcast to indexing result of shape [4]",
+     "kb.graph.tensor_sizes_mismatch", ["[8]", "[4]"]),
+    ("RuntimeError: PyTorch is not linked with support for npu devices", "kb.environment.torch_npu_not_imported",
+     ["torch_npu"]),
+    ("ValueError: Using a `device_map`, `tp_plan`, `torch.device` context manager or setting "
+     "`torch.set_default_device(device)` requires `accelerate`. You can install it with `pip install accelerate`",
+     "kb.environment.optional_library_missing", ["accelerate"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
+
+
+def test_a_checkpoint_loaded_into_zero3_partitioned_parameters_is_not_called_a_resharding_problem(tmp_path):
+    text = ("RuntimeError: Error(s) in loading state_dict for Qwen2ForCausalLM:\n\tsize mismatch for lm_head.weight: "
+            "copying a param with shape torch.Size([151936, 3584]) from checkpoint, the shape in current model is "
+            "torch.Size([0]).")
+    assert _diagnose(tmp_path, text).root_cause.rule == "kb.parallel.zero3_param_still_partitioned"
+    other = text.replace("torch.Size([0])", "torch.Size([152064, 3584])")
+    assert _diagnose(tmp_path, other).root_cause.rule == "kb.checkpoint.state_dict_size_mismatch"
+
+
+def test_a_resize_error_is_read_as_ragged_samples_only_inside_a_collate(tmp_path):
+    line = "RuntimeError: Trying to resize storage that is not resizable"
+    assert "kb.data.batch_samples_differ_in_size" not in {f.rule for f in _diagnose(tmp_path, line).findings}
 
 
 @pytest.mark.parametrize("line, rule", [
