@@ -65,6 +65,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "'/srv', servable name 'add'", "kb.serving.ms_serving_servable_layout", ["servable_config.py"]),
     ("RuntimeError: Fail to start agents because of death of one agent", "kb.serving.ms_serving_worker_died",
      ["serving_logs"]),
+    ("ValueError: The following patterns did not match any files: ['/data/wiki/*.tfrecord'].",
+     "kb.data.ms_file_patterns_unmatched", ["wildcards"]),
+    ("ValueError: Invalid parallel mode. Expected one of dict_keys([0, 1, 2, 3, 'DATA_PARALLEL']), got semi",
+     "kb.parallel.mf_context_mode_invalid", ["parallel mode", "semi"]),
     # MindFormers' 1.x layers word the parallel checks their own way
     ("ValueError: layers 2 must be larger than pipeline stage 4", "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ValueError: The number of heads 14 must be a multiple of parallel_config.model_parallel 4.",
