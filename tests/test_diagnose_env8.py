@@ -111,6 +111,11 @@ CANN_TRACEBACK = (
      "connect: connection refused", "kb.environment.docker_registry_unreachable", ["registry-1.docker.io", "dockerd"]),
     ("CommandNotFoundError: Your shell has not been properly configured to use 'conda activate'.",
      "kb.environment.conda_shell_not_initialised", ["conda init"]),
+    ("bash: ./set_env.sh: Permission denied", "kb.environment.set_env_executed_not_sourced", ["sourced"]),
+    ("ls: cannot access '/dev/davinci_manager': No such file or directory",
+     "kb.environment.npu_device_files_missing", ["--device"]),
+    ("OSError: /opt/conda/lib/python3.10/site-packages/torch_npu/lib/libtorch_npu.so: cannot open shared object "
+     "file: Permission denied", "kb.environment.library_not_readable", ["libtorch_npu.so", "umask"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -163,6 +168,9 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("PermissionError: [Errno 13] Permission denied: '/data/train.json'", "kb.environment.cache_dir_not_writable"),
     ("INFO:     127.0.0.1:5000 - \"GET https://localhost:8000/v2/models HTTP/1.1\" 200 OK",
      "kb.environment.docker_registry_unreachable"),
+    ("ls: cannot access '/data/ckpt': No such file or directory", "kb.environment.npu_device_files_missing"),
+    ("ImportError: libhccl.so: cannot open shared object file: No such file or directory",
+     "kb.environment.library_not_readable"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
