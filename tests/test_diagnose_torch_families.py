@@ -67,6 +67,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("ValueError: Using a `device_map`, `tp_plan`, `torch.device` context manager or setting "
      "`torch.set_default_device(device)` requires `accelerate`. You can install it with `pip install accelerate`",
      "kb.environment.optional_library_missing", ["accelerate"]),
+    ("ValueError: You are trying to save a non contiguous tensor: `model.layers.0.mlp.down_proj.weight` which is "
+     "not allowed.", "kb.checkpoint.safetensors_shared_or_strided_tensors", ["contiguous"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
@@ -79,6 +81,11 @@ def test_a_checkpoint_loaded_into_zero3_partitioned_parameters_is_not_called_a_r
     assert _diagnose(tmp_path, text).root_cause.rule == "kb.parallel.zero3_param_still_partitioned"
     other = text.replace("torch.Size([0])", "torch.Size([152064, 3584])")
     assert _diagnose(tmp_path, other).root_cause.rule == "kb.checkpoint.state_dict_size_mismatch"
+
+
+def test_a_store_connection_reset_is_a_consequence_of_the_peer_that_left(tmp_path):
+    findings = _diagnose(tmp_path, "torch.distributed.DistNetworkError: Connection reset by peer").findings
+    assert [f.rule for f in findings] == ["kb.runtime.peer_connection_lost"]
 
 
 def test_a_resize_error_is_read_as_ragged_samples_only_inside_a_collate(tmp_path):
