@@ -78,6 +78,15 @@ from support import assert_root_cause_says, diagnose_text
     ("ValueError: Target and draft model should have the same vocabulary size. Target model vocab_size=151936. "
      "Draft model vocab_size=32000.", "kb.serving.speculative_config_invalid", ["same vocabulary size"]),
     ("ValueError: Unknown dtype: bf32", "kb.serving.flag_value_unknown", ["bf32"]),
+    # quantized operators a chip does not implement
+    ("EZ9999: [PID: 1] 2025-01-01-00:00:00.000.000 GMM: quant cases do not support on Ascend310P.",
+     "kb.operator.quant_op_not_on_chip", ["310P"]),
+    ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 AclnnQuantMatmul do not support this platform: Ascend310P3.",
+     "kb.operator.quant_op_not_on_chip", ["W4A8"]),
+    ("ValueError: the number of NPUs 4 must be greater than or equal to the number of redundant experts 8",
+     "kb.serving.eplb_redundant_experts_invalid", ["redundant"]),
+    ("AssertionError: Ascend MoE LoRA is incompatible with dynamic EPLB (expert migration would break the per-expert "
+     "LoRA layout).", "kb.serving.ascend_feature_combination_refused", ["Ascend MoE LoRA", "dynamic EPLB"]),
 ])
 def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -93,6 +102,9 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[ERROR] [MIE04E13030A] Unknown execute_type 9", "kb.serving.mindie_config_code"),
     # HCCL's timeout keeps its own rule
     ("RuntimeError: HCCL error: timeout", "kb.runtime.hccl_call_inner_failure"),
+    # GroupedMatmul's weight-only (antiquant) check on 310P keeps its own dtype rule
+    ("EZ9999: GMM Xtype:DT_FLOAT16 Wtype:DT_INT8: antiquant cases do not support on Ascend310P",
+     "kb.operator.quant_op_not_on_chip"),
     # a layer norm's gamma dtype check is not a shape mismatch
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 The dtype of gamma must be the same as self or FLOAT",
      "kb.operator.norm_weight_shape_mismatch"),
