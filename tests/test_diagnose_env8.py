@@ -171,6 +171,8 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("ls: cannot access '/data/ckpt': No such file or directory", "kb.environment.npu_device_files_missing"),
     ("ImportError: libhccl.so: cannot open shared object file: No such file or directory",
      "kb.environment.library_not_readable"),
+    # one process over its own ulimit is another rule
+    ("OSError: [Errno 24] Too many open files: '/data/x.json'", "kb.environment.system_file_table_full"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
