@@ -69,6 +69,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.data.ms_file_patterns_unmatched", ["wildcards"]),
     ("ValueError: Invalid parallel mode. Expected one of dict_keys([0, 1, 2, 3, 'DATA_PARALLEL']), got semi",
      "kb.parallel.mf_context_mode_invalid", ["parallel mode", "semi"]),
+    ("RuntimeError: The 'mindspore.set_device' can not be modified.", "kb.launch.ms_device_setting_repeated",
+     ["once"]),
+    ("RuntimeError: The 'precision_mode' can not be set repeatedly.", "kb.launch.ms_device_setting_repeated",
+     ["once"]),
     # MindFormers' 1.x layers word the parallel checks their own way
     ("ValueError: layers 2 must be larger than pipeline stage 4", "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ValueError: The number of heads 14 must be a multiple of parallel_config.model_parallel 4.",
