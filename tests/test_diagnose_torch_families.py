@@ -1,4 +1,4 @@
-"""PyTorch's tensor checks, the Hugging Face training stack, DeepSpeed's and verl's config checks as families.
+"""PyTorch's tensor and data-loading checks, the Hugging Face training stack, DeepSpeed's and verl's config checks as families.
 
 The fixtures of tests/data/logs/kb/ show one member of each rule; these lines are other members (older and newer
 wordings of the same check) and look-alike lines that must not fire. The device-versus-dtype split matters most:
@@ -69,6 +69,15 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.environment.optional_library_missing", ["accelerate"]),
     ("ValueError: You are trying to save a non contiguous tensor: `model.layers.0.mlp.down_proj.weight` which is "
      "not allowed.", "kb.checkpoint.safetensors_shared_or_strided_tensors", ["contiguous"]),
+    ("ValueError: only one element tensors can be converted to Python scalars",
+     "kb.graph.multi_element_used_as_one_value", [".item()"]),
+    ("RuntimeError: a Tensor with 2 elements cannot be converted to Scalar", "kb.graph.multi_element_used_as_one_value",
+     [".item()"]),
+    ("RuntimeError: Input and hidden tensors are not at the same device, found input tensor at cpu and hidden tensor "
+     "at npu:0", "kb.runtime.tensors_on_two_devices", ["npu:0"]),
+    ("RuntimeError: Attempting to deserialize object on CUDA device 2 but torch.cuda.device_count() is 1. Please use "
+     "torch.load with map_location to map your storages to an existing device.",
+     "kb.weights.cuda_checkpoint_without_cuda", ["CUDA"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, line, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, line), rule, words)
