@@ -116,6 +116,9 @@ CANN_TRACEBACK = (
      "kb.environment.npu_device_files_missing", ["--device"]),
     ("OSError: /opt/conda/lib/python3.10/site-packages/torch_npu/lib/libtorch_npu.so: cannot open shared object "
      "file: Permission denied", "kb.environment.library_not_readable", ["libtorch_npu.so", "umask"]),
+    ("OSError: [Errno 113] No route to host", "kb.environment.network_unreachable", ["No route to host"]),
+    ("Resolving github.com (github.com)... failed: Temporary failure in name resolution.",
+     "kb.environment.network_unreachable", ["proxy"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -173,6 +176,9 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
      "kb.environment.library_not_readable"),
     # one process over its own ulimit is another rule
     ("OSError: [Errno 24] Too many open files: '/data/x.json'", "kb.environment.system_file_table_full"),
+    # torch's c10d socket retries word it otherwise and are only warnings
+    ("[W socket.cpp:663] [c10d] The client socket has failed to connect to [node0]:29500 (errno: 110 - Connection "
+     "timed out).", "kb.environment.network_unreachable"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
