@@ -5,7 +5,7 @@ lines they must leave to another rule.
 
 The fixtures of tests/data/logs/kb/ show one member each; these lines follow the message formats of llama.cpp's
 ggml-cann backend and ggml-alloc, ONNX Runtime's CANN execution provider (cann_call.cc), CANN ops-nn's norm,
-conv3d, kthvalue and MoE dispatch checks, CANN's HcclResult / HcclGetErrorString, MindIE-LLM's error code table,
+conv3d, kthvalue, quantized matmul and MoE dispatch checks, triton-ascend's launcher build and autotuner, CANN's HcclResult / HcclGetErrorString, MindIE-LLM's error code table,
 vLLM, vllm-ascend and lmdeploy.
 """
 
@@ -105,6 +105,9 @@ def test_every_member_of_the_family_is_named(tmp_path, text, rule, words):
     # GroupedMatmul's weight-only (antiquant) check on 310P keeps its own dtype rule
     ("EZ9999: GMM Xtype:DT_FLOAT16 Wtype:DT_INT8: antiquant cases do not support on Ascend310P",
      "kb.operator.quant_op_not_on_chip"),
+    # a compile failure of some other build, with no Triton near it
+    ("RuntimeError: Failed to compile /src/ext/foo.cpp, error: foo.cpp:1: error: expected ';'",
+     "kb.operator.triton_launcher_build_failed"),
     # a layer norm's gamma dtype check is not a shape mismatch
     ("EZ1001: [PID: 1] 2025-01-01-00:00:00.000.000 The dtype of gamma must be the same as self or FLOAT",
      "kb.operator.norm_weight_shape_mismatch"),
