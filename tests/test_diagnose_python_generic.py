@@ -59,8 +59,8 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "/home/u/run.py", line 3
     (TRACEBACK + "yaml.parser.ParserError: while parsing a block mapping\n  in \"conf/run.yaml\", line 4, column 3\n"
      "expected <block end>, but found '<block sequence start>'\n  in \"conf/run.yaml\", line 9, column 5",
      "kb.data.yaml_file_invalid", ["conf/run.yaml", "line 4"]),
-    ("UnicodeEncodeError: 'ascii' codec can't encode characters in position 0-3: ordinal not in range(128)",
-     "kb.data.text_encoding_mismatch", ["ascii", "LANG"]),
+    ("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xd6 in position 0: invalid continuation byte",
+     "kb.data.text_encoding_mismatch", ["utf-8", "GBK"]),
     ('Traceback (most recent call last):\n  File "/srv/tools/load_state_dict.py", line 8, in remap\n'
      "    new[name] = old[mapping[name]]\nKeyError: 'layers.0.attn.wq'", "kb.checkpoint.loaded_file_key_missing",
      ["layers.0.attn.wq"]),
