@@ -119,6 +119,8 @@ CANN_TRACEBACK = (
     ("OSError: [Errno 113] No route to host", "kb.environment.network_unreachable", ["No route to host"]),
     ("Resolving github.com (github.com)... failed: Temporary failure in name resolution.",
      "kb.environment.network_unreachable", ["proxy"]),
+    ("OSError: libaio.so.1: cannot open shared object file: No such file or directory",
+     "kb.environment.os_library_missing", ["libaio.so.1"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -179,6 +181,9 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     # torch's c10d socket retries word it otherwise and are only warnings
     ("[W socket.cpp:663] [c10d] The client socket has failed to connect to [node0]:29500 (errno: 110 - Connection "
      "timed out).", "kb.environment.network_unreachable"),
+    ("ImportError: libnuma.so.1: cannot open shared object file: Permission denied", "kb.environment.os_library_missing"),
+    ("ImportError: /opt/app/libzip.so.5: cannot open shared object file: No such file or directory",
+     "kb.environment.os_library_missing"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
