@@ -73,6 +73,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      ["once"]),
     ("RuntimeError: The 'precision_mode' can not be set repeatedly.", "kb.launch.ms_device_setting_repeated",
      ["once"]),
+    ("RuntimeError: Unknown loss module YOLOv8Losss", "kb.launch.ms_suite_component_unknown", ["YOLOv8Losss"]),
+    ("ValueError: Invalid scheduler: cosine", "kb.launch.ms_suite_component_unknown", ["scheduler", "cosine"]),
     # MindFormers' 1.x layers word the parallel checks their own way
     ("ValueError: layers 2 must be larger than pipeline stage 4", "kb.parallel.layers_lt_pp", ["pipeline"]),
     ("ValueError: The number of heads 14 must be a multiple of parallel_config.model_parallel 4.",
@@ -115,6 +117,7 @@ def test_a_rule_that_knows_the_member_wins_over_the_family(tmp_path, text, speci
     ("ValueError: The vocab size 32000 is loaded from tokenizer.json", "kb.parallel.mf_vocab_not_divisible_mp"),
     # a vLLM module missing an attribute outside the plug-in's own import is not the plug-in pair
     ("AttributeError: module 'vllm.worker' has no attribute 'model_runner'", "kb.serving.plugin_call_mismatch"),
+    ("[WARNING] Invalid optimizer: lamb is ignored, falling back to adam", "kb.launch.ms_suite_component_unknown"),
     # a map operation's line is the map rule's: the crop rule does not repeat it
     ("[ERROR] map operation: [Crop] failed. Crop: Crop height dimension: 8 exceeds image height: 3.",
      "kb.data.ms_crop_larger_than_image"),
