@@ -121,6 +121,12 @@ CANN_TRACEBACK = (
      "kb.environment.network_unreachable", ["proxy"]),
     ("OSError: libaio.so.1: cannot open shared object file: No such file or directory",
      "kb.environment.os_library_missing", ["libaio.so.1"]),
+    # git refusing the folder is the cause of the version lookup failing after it
+    ("fatal: detected dubious ownership in repository at '/src/MindSpeed'\n"
+     "LookupError: setuptools-scm was unable to detect version for /src/MindSpeed.",
+     "kb.environment.git_dubious_ownership", ["/src/MindSpeed"]),
+    ("LookupError: setuptools-scm was unable to detect version for /home/u/vllm-0.9.1.",
+     "kb.environment.scm_version_undetectable", ["/home/u/vllm-0.9.1", "git"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
