@@ -120,6 +120,8 @@ def test_a_device_mismatch_and_a_dtype_mismatch_are_told_apart(tmp_path, line, r
     ("pydantic_core._pydantic_core.ValidationError: 1 validation error for ModelConfig",
      "kb.parallel.deepspeed_config_key_invalid"),
     ("[INFO] gradient checkpointing is enabled for Qwen2ForCausalLM", "kb.weights.model_no_gradient_checkpointing"),
+    ("[WARNING|2025-05-01 10:00:00] llamafactory.model.model_utils.checkpointing:143 >> Current model does not "
+     "support gradient checkpointing.", "kb.weights.model_no_gradient_checkpointing"),
     ("RuntimeError: Input type (torch.FloatTensor) and weight type (torch.HalfTensor) should be the same",
      "kb.runtime.tensors_on_two_devices"),
     ("[INFO] using sdpa attention: Flash Attention 2 is not installed", "kb.environment.flash_attention_needs_cuda"),
