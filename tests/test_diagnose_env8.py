@@ -127,6 +127,8 @@ CANN_TRACEBACK = (
      "kb.environment.git_dubious_ownership", ["/src/MindSpeed"]),
     ("LookupError: setuptools-scm was unable to detect version for /home/u/vllm-0.9.1.",
      "kb.environment.scm_version_undetectable", ["/home/u/vllm-0.9.1", "git"]),
+    ("OSError: /usr/local/lib/python3.10/site-packages/torchaudio/lib/libtorchaudio.so: undefined symbol: "
+     "_ZNK3c105Error4whatEv", "kb.versions.torch_extension_abi_mismatch", ["libtorchaudio.so"]),
 ])
 def test_a_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
@@ -190,6 +192,9 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("ImportError: libnuma.so.1: cannot open shared object file: Permission denied", "kb.environment.os_library_missing"),
     ("ImportError: /opt/app/libzip.so.5: cannot open shared object file: No such file or directory",
      "kb.environment.os_library_missing"),
+    # torch's own library missing a torch symbol is a mixed torch install, not an extension built elsewhere
+    ("ImportError: /x/torch/lib/libtorch_cpu.so: undefined symbol: _ZN3c1010Warning",
+     "kb.versions.torch_extension_abi_mismatch"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in diagnose_text(tmp_path, text).findings}
