@@ -89,8 +89,6 @@ CANN_TRACEBACK = (
      "kb.environment.x86_build_flags_on_arm", ["-mavx512f", "aarch64"]),
     ("/src/llama/ggml.c:12:10: fatal error: x86intrin.h: No such file or directory",
      "kb.environment.x86_build_flags_on_arm", ["x86intrin.h"]),
-    ("UserWarning: No CUDA runtime is found, using CUDA_HOME='/usr/local/cuda'",
-     "kb.environment.cuda_toolkit_required", ["CUDA"]),
     ("/usr/include/c10/util/C++17.h:13:2: error: #error \"You're trying to build PyTorch with a too old version of GCC. "
      "We need GCC 9 or later.\"", "kb.environment.compiler_too_old", ["GCC 9"]),
     ("requests.exceptions.InvalidURL: Proxy URL had no scheme, should start with http:// or https://",
@@ -182,6 +180,9 @@ def test_the_driver_codes_that_name_a_cause_are_said_as_the_cause_and_the_rest_a
     ("INFO:     127.0.0.1:5000 - \"GET https://localhost:8000/v2/models HTTP/1.1\" 200 OK",
      "kb.environment.docker_registry_unreachable"),
     ("ls: cannot access '/data/ckpt': No such file or directory", "kb.environment.npu_device_files_missing"),
+    # torch.utils.cpp_extension warns so on every import where CUDA_HOME is set: no failure
+    ("UserWarning: No CUDA runtime is found, using CUDA_HOME='/usr/local/cuda'",
+     "kb.environment.cuda_toolkit_required"),
     ("ImportError: libhccl.so: cannot open shared object file: No such file or directory",
      "kb.environment.library_not_readable"),
     # one process over its own ulimit is another rule
