@@ -276,7 +276,7 @@ def only_a_place(text: str) -> bool:
 def announces(text: str) -> bool:
     """The line only announces a message on the lines after it: it ends with a colon, or it is a banner."""
     key = key_text(text).rstrip()
-    return key.endswith(":") or _BANNER.fullmatch(key) is not None
+    return key.endswith((":", "：")) or _BANNER.fullmatch(key) is not None
 
 
 _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)(?:\b|\()")

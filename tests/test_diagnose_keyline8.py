@@ -1,0 +1,89 @@
+"""The key line in more shapes the ecosystem's edges print when no rule knows the error: a crash handler's
+``Segfault`` banner, a message that ends by calling itself an error (ggml's ``file.cpp:63: X error``), a check
+that says a setting is not set correctly, GNU ld's ``cannot find -lx`` ahead of ``collect2``, Paddle Lite's own
+``[F  m/ d time file:line func] Check failed`` lines ahead of ``terminate called``, and a pasted heading that ends
+in a full-width colon (the message is on the next line). Made-up logs of those shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mindpilot.launch.router import analyse
+from mindpilot.validators.kb.keyline import announces
+from mindpilot.validators.kb.report import UNSURE
+
+
+def _root(tmp_path: Path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text, encoding="utf-8")
+    report = analyse([str(log)], "en")
+    return report.root_cause
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_segfault_banner_is_the_key_line_not_silence(tmp_path: Path):
+    root = _root(tmp_path, (
+        "(Server pid=11) INFO 01-02 03:04:05 [router.py:9] stopping tracer...\n"
+        "(Worker pid=12) [WARNING] tracer.py: Incorrect state: stop while recording, data may be partial.\n"
+        "*** Segfault encountered ***\n"
+        "  File \"Objects/listobject.c\", line 12, in list_dealloc\n"))
+    assert root is not None and root.rule == "diagnose.unknown_error" and root.confidence == UNSURE, root
+    assert root.line == 3, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_message_that_ends_by_calling_itself_an_error_is_the_key_line(tmp_path: Path):
+    root = _root(tmp_path, "```\n/build/src/backend/acme-npu.cpp:88: ACME error\n```\n\n- OS: some image\n")
+    assert root is not None and root.line == 2 and "ACME error" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_setting_not_set_correctly_is_the_key_line(tmp_path: Path):
+    root = _root(tmp_path, "[TableCheck] 'host port' is not set correctly, must be set when several hosts run\n")
+    assert root is not None and root.line == 1, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_words_of_failure_logged_quietly_stay_quiet(tmp_path: Path):
+    log = "[INFO] retry policy: stop on the first error\n[WARNING] Incorrect schedule, data may be partial\n"
+    assert _root(tmp_path, log) is None
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_the_linker_missing_library_comes_before_collect2(tmp_path: Path):
+    root = _root(tmp_path, (
+        "[ 40%] Linking CXX shared library libacme.so\n"
+        "/usr/bin/ld: cannot find -lacme_comm\n"
+        "collect2: error: ld returned 1 exit status\n"
+        "make[2]: *** [acme/CMakeFiles/acme.dir/build.make:99: acme/libacme.so] Error 1\n"))
+    assert root is not None and root.line == 2 and "cannot find -lacme_comm" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_failed_check_in_paddle_lite_format_comes_before_terminate(tmp_path: Path):
+    root = _root(tmp_path, (
+        "run: ./demo model arm64\n"
+        "[F  3/14  9:26:53.101 ...driver/acme_npu/engine.cc:301 BuildModel] Check failed: (Build(graph) == 0): "
+        "77!==0 77 Unknown build error code(77)\n"
+        "[F  3/14  9:26:53.102 ...runtime/compilation.cc:75 ~Compilation] Check failed: context: No device found.\n"
+        "terminate called after throwing an instance of 'acme::Exception'\n"
+        "  what():  Acme C++ Exception:\n"))
+    assert root is not None and root.line == 2 and "Unknown build error code" in root.title, root
+
+
+def test_a_heading_ending_in_a_full_width_colon_announces_the_next_line():
+    assert announces("错误日志：")
+    assert announces("error log:")
+    assert not announces("加载失败，请检查配置")
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_pasted_heading_hands_over_to_the_message_under_it(tmp_path: Path):
+    root = _root(tmp_path, (
+        "环境：x86_64\n"
+        "报错信息：\n"
+        "LoadKernelBinary vec ret 1234\n"
+        "LoadKernelBinary vec ret 1234\n"))
+    assert root is not None and root.line == 3 and "LoadKernelBinary" in root.title, root
