@@ -47,7 +47,7 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
     if finding.rule != root.rule or finding.line != root.line or not text or hasattr(finding, "also_line"):
         return
     above, following = lines_around(report, pasted, root.file, root.line)
-    head = _account_head(above, root.line) if indented(text) else None
+    head = _account_head(above, root.line) if indented(text) else _reported_above(text, above, root.line)
     if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
         setattr(finding, "also_line", head[0])
         setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])
@@ -78,6 +78,27 @@ def indented(raw: str) -> bool:
     key = key_text(raw)
     at = raw.rfind(key) if key else -1
     return at > 0 and _INDENT.search(raw[:at]) is not None
+
+
+_AS_ABOVE = re.compile(r"(?i)\b(?:reported|printed|shown|logged) (?:as |just )?above\b")
+"""An error that says its account is the line above it (torch_npu: ``RuntimeError: The Inner error is reported as
+above. The process exits for this inner error, ...``)."""
+_NOT_AN_ACCOUNT = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
+ABOVE_REACH = 3
+"""Lines above such an error searched for the account it points at (empty lines may sit between)."""
+
+
+def _reported_above(text: str, above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """The line an error that says it was ``reported as above`` points at: the nearest line above it with a
+    message (an operator's ``X launch failed: because value 70218 for parameter coreDim is invalid``), or None."""
+    if _AS_ABOVE.search(text) is None:
+        return None
+    for back, raw in enumerate(reversed(above[-ABOVE_REACH:]), 1):
+        key = key_text(raw)
+        if not key:
+            continue
+        return None if key.startswith(_NOT_AN_ACCOUNT) or _AS_ABOVE.search(key) else (line - back, raw)
+    return None
 
 
 def _matches(rule: str, raw: str, before: List[str]) -> bool:

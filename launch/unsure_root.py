@@ -15,7 +15,7 @@ from mindpilot.launch.failure_lines import read_region
 from mindpilot.launch.failures import MAX_TEXT, Failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import (continuation, detail_line, failed_statement, key_text,
+from mindpilot.validators.kb.keyline import (MAX_CONTINUATION, announces, continuation, detail_line, failed_statement, key_text,
                                              logged_exception, raised_exception, terminate_message)
 from mindpilot.validators.kb.report import UNSURE, RootCause
 from mindpilot.validators.kb.scan import decode
@@ -46,6 +46,13 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
         # A logged error's traceback may run past the lines read for details: read on to its exception line.
         better = logged_exception(first.text, lines_around(report, pasted, first.file, first.line,
                                                            LOGGED_TRACEBACK_REACH)[1])
+    wrapped_onto: Optional[int] = None
+    """The other line of the error's message, quoted with it (users grep for either)."""
+    opened_by: Optional[str] = None
+    if better is None:
+        better = _wrapped_detail(first.text, following)
+        if better is not None:
+            wrapped_onto, opened_by = first.line, first.text.strip()[:MAX_TEXT]
     if better is not None:
         text = log_message(key_text(better[1]))
         rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
@@ -53,16 +60,21 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
         above = above + [raw for number, raw in following if number < better[0]]
         first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
     else:
-        rest = continuation(first.text, [raw for _, raw in following[:1]])
+        rest = continuation(first.text, [raw for _, raw in following[:1]]) or _failure_continued(following)
         if rest:
             first = Failure(first.rank, first.rule, f"{first.text} {rest}"[:MAX_TEXT], first.file, first.line,
                             first.time, first.seq, first.strength)
+            wrapped_onto = following[0][0]
     # Standard input has no name a user could open: the fix names "the pasted text" instead of "-".
     where = make_finding("diagnose.pasted_text", lang).title if first.file == "-" else \
         (f" {first.file} " if lang == "zh" else first.file)
     finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
                            where=where, extra={"rank": first.rank, "matched": first.text,
                                                         "confidence": UNSURE})
+    if wrapped_onto is not None:
+        setattr(finding, "also_line", wrapped_onto)
+    if opened_by is not None:
+        setattr(finding, "also_text", opened_by)
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
     if said is not None:  # what this kind of key line means, and what to do, in place of the generic words
@@ -81,6 +93,38 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text, confidence=UNSURE)
+
+
+_FAILURE_WORDS = re.compile(r"(?i)\b(?:failed|failure|error|cannot|unable|not found|denied|invalid)\b")
+
+
+def _failure_continued(following: List[Tuple[int, str]]) -> str:
+    """The next line when it goes on with the same error's account (a tool's stderr quoted in another's error:
+    Docker's ``Error response from daemon: ... OCI runtime create failed: ... stderr: ...`` / ``failed to mount
+    src: /usr/local/bin/x.failed to setup container.: unknown``): it starts in lower case with no wrapping of
+    its own (a new message starts with a capital or a prefix) and says what failed; else ""."""
+    if not following:
+        return ""
+    nxt = following[0][1]
+    if not nxt[:1].islower() or not nxt[:1].isascii() or key_text(nxt) != nxt.strip() \
+            or _FAILURE_WORDS.search(nxt) is None:
+        return ""
+    return nxt.strip()[:MAX_CONTINUATION]
+
+
+def _wrapped_detail(text: str, following: List[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """When an error's message was wrapped onto the next line and that part only announces the rest (Go's and
+    gRPC's chain of wrapped errors: ``Allocate failed due to rpc error: ... desc = apply X for pod`` / ``ns/pod-0:``
+    / ``run tool: tool not found in [...]``, the innermost cause last): the line after it, which says what
+    failed; else None."""
+    rest = continuation(text, [raw for _, raw in following[:1]])
+    if not rest or not announces(rest) or len(following) < 2:
+        return None
+    number, raw = following[1]
+    key = key_text(raw)
+    if not key or key.startswith(("Traceback (most recent call last)", "File \"")):
+        return None
+    return number, raw
 
 
 def _better_line(text: str, following: List[Tuple[int, str]]) -> Optional[Tuple[int, str]]:

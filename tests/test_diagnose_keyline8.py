@@ -87,3 +87,59 @@ def test_a_pasted_heading_hands_over_to_the_message_under_it(tmp_path: Path):
         "LoadKernelBinary vec ret 1234\n"
         "LoadKernelBinary vec ret 1234\n"))
     assert root is not None and root.line == 3 and "LoadKernelBinary" in root.title, root
+
+
+def _report(tmp_path: Path, text: str):
+    log = tmp_path / "job.log"
+    log.write_text(text, encoding="utf-8")
+    return analyse([str(log)], "en")
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_tools_stderr_continued_on_the_next_line_is_quoted_with_the_error(tmp_path: Path):
+    report = _report(tmp_path, (
+        "$ acme-compose up\n"
+        "Error response from daemon: failed to create task: prestart hook failed: stderr: hook ...parse options"
+        "...mount files. Please check the permission!\n"
+        "failed to mount src: /usr/local/bin/acme-tool.failed to mount dev.failed to setup container.: unknown\n"
+        "$\n"))
+    root, finding = report.root_cause, report.findings[0]
+    assert root is not None and root.line == 2, root
+    assert getattr(finding, "also_line", None) == 3 and "acme-tool" in root.title, finding
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_wrapped_error_chain_hands_over_to_its_innermost_cause(tmp_path: Path):
+    report = _report(tmp_path, (
+        "Allocate failed due to rpc error: code = Unknown desc = apply sharing for pod\n"
+        "team-a/job-7c1e-0:\n"
+        "acme-smi set share -i 1: acme-smi not found in\n"
+        "[/opt/acme/bin/acme-smi /usr/local/bin/acme-smi]\n"))
+    root, finding = report.root_cause, report.findings[0]
+    assert root is not None and root.line == 3 and "acme-smi not found" in root.title, root
+    assert getattr(finding, "also_line", None) == 1 and "rpc error" in getattr(finding, "also_text", ""), finding
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_an_exception_whose_next_line_only_carries_a_code_hands_over_to_cann_message(tmp_path: Path):
+    root = _root(tmp_path, (
+        "  File \"/srv/app/attention.py\", line 12, in forward\n"
+        "      out = torch_npu.npu_some_attention(...)\n"
+        "  RuntimeError: npu_some_attention_symint:...:88\n"
+        "      NPU function error: call aclnnSomeAttention failed,\n"
+        "      error code is 561002\n"
+        "  [ERROR] 2026-01-02-03:04:05 (PID:9, Device:0, RankID:-1) ERR00100 PTA call acl api failed.\n"
+        "  EZ9999[PID: 9] ...: page_size should be a multiple of 64, but got 3.\n"))
+    assert root is not None and root.line == 7 and "page_size" in root.title, root
+
+
+def test_an_error_reported_as_above_quotes_the_line_above(tmp_path: Path):
+    report = _report(tmp_path, (
+        "my_fused_kernel launch failed: because value 99999 for parameter blockDim is invalid. "
+        "Expected value: less than or equal to 65535.\n"
+        "\n"
+        "RuntimeError: The Inner error is reported as above. The process exits for this inner error, and the "
+        "current working operator name is my_fused_kernel.\n"))
+    finding = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.line == 3, report.root_cause
+    assert getattr(finding, "also_line", None) == 1 and "blockDim" in getattr(finding, "also_text", ""), finding

@@ -169,7 +169,8 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
       and MindSpore's exceptions carry an ACL return code, and CANN's ``EE1001: The argument is invalid.
       Reason: ...`` follows (after ``EZ9999: Inner Error!``, which says nothing). An exception with a message
       of its own stays the key line. A code line whose message starts on the next line
-      (``AclNN_Parameter_Error(EZ1001):``) hands over to that line;
+      (``AclNN_Parameter_Error(EZ1001):``) hands over to that line; so does an exception whose message, on
+      the line under it, only carries a return code;
     * the first line of the section of the message the error refers to (MindSpore's ``- Device load error
       message:``);
     * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
@@ -180,6 +181,9 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
       announcements in between (``[ConvertLinalgRToBinary] encounters error:``) are passed over.
     """
     pydantic = "validation error" in root_text
+    exception = _EXCEPTION_LINE.match(key_text(root_text)) is not None
+    """An exception whose message goes on under it (torch_npu's ``RuntimeError: op:...:415`` over ``NPU function
+    error: call aclnnX failed,`` / ``error code is 561002``): its next line may only carry a return code too."""
     wrapper = wraps_a_code(root_text)
     opened = announces(root_text) or only_a_place(root_text)
     """The next line with a message is the detail (the root only announces one, or a code line opened it)."""
@@ -202,7 +206,7 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             first = False
             # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
             # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
-            wrapper = wrapper or says_nothing_code(key)
+            wrapper = wrapper or says_nothing_code(key) or (exception and wraps_a_code(key))
         if wrapper and _named_code_line(key):
             return number, raw
         code = code_at_head(key) if wrapper else None
