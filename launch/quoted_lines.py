@@ -47,7 +47,8 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
     if finding.rule != root.rule or finding.line != root.line or not text or hasattr(finding, "also_line"):
         return
     above, following = lines_around(report, pasted, root.file, root.line)
-    head = _account_head(above, root.line) if indented(text) else _reported_above(text, above, root.line)
+    head = _account_head(above, root.line) if indented(text) else \
+        (_reported_above(text, above, root.line) or _wrapping_exception(text, above, root.line))
     if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
         setattr(finding, "also_line", head[0])
         setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])
@@ -99,6 +100,22 @@ def _reported_above(text: str, above: List[str], line: int) -> Optional[Tuple[in
             continue
         return None if key.startswith(_NOT_AN_ACCOUNT) or _AS_ABOVE.search(key) else (line - back, raw)
     return None
+
+
+_CODE = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
+"""A CANN error-manager code standing as a word, anywhere in a line's message."""
+_RETURN_CODE = re.compile(r"(?:NPU|ACL|OPS) function error: .{1,200}, error code is -?\d+\s*$")
+"""torch_npu's exception for a call that returned a code (``NPU function error: aclrtX, error code is 507033``)."""
+
+
+def _wrapping_exception(text: str, above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """The exception right above a CANN code line that only carries the code the line explains (torch_npu's
+    ``RuntimeError: ... NPU function error: c10_npu::SetDevice(device), error code is 507033`` over
+    ``Inner_Error_X(E39007): ...``): users grep for the call that failed, so it is quoted too; else None."""
+    if not above or _CODE.search(key_text(text)) is None:
+        return None
+    key = key_text(above[-1])
+    return (line - 1, above[-1]) if _RETURN_CODE.search(key) and _CODE.search(key) is None else None
 
 
 def _matches(rule: str, raw: str, before: List[str]) -> bool:

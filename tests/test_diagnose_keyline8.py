@@ -143,3 +143,23 @@ def test_an_error_reported_as_above_quotes_the_line_above(tmp_path: Path):
     finding = report.findings[0]
     assert report.root_cause is not None and report.root_cause.line == 3, report.root_cause
     assert getattr(finding, "also_line", None) == 1 and "blockDim" in getattr(finding, "also_text", ""), finding
+
+
+def test_a_cann_code_line_quotes_the_exception_that_carried_its_return_code(tmp_path: Path):
+    report = _report(tmp_path, (
+        "(Worker pid=7) ERROR [executor.py:12] RuntimeError: SetDev:build/x.ts:9 NPU function error: "
+        "c10_npu::SetDevice(device), error code is 507033\n"
+        "(Worker pid=7) ERROR [executor.py:12] Memory_Allocation_Failure(EL0004): Failed to allocate memory.\n"))
+    finding = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.line == 2, report.root_cause
+    assert getattr(finding, "also_line", None) == 1 and "SetDevice" in getattr(finding, "also_text", ""), finding
+
+
+def test_an_exception_that_names_a_cann_code_is_not_quoted_as_a_mere_return_code():
+    from mindpilot.launch.quoted_lines import _wrapping_exception
+
+    code_line = "EZ9999: Parse dynamic kernel config fail."
+    assert _wrapping_exception(code_line, ["RuntimeError: call aclnnCast failed, detail:EZ9999: Inner Error!"], 4) is None
+    assert _wrapping_exception(code_line, ["RuntimeError: NPU function error: aclrtX, error code is 507015"], 4) == (
+        3, "RuntimeError: NPU function error: aclrtX, error code is 507015")
+    assert _wrapping_exception("a line with no code", ["NPU function error: aclrtX, error code is 1"], 4) is None
