@@ -92,3 +92,19 @@ def test_a_cuda_call_from_a_library_names_the_torch_and_torch_npu_pair_to_upgrad
     assert report.root_cause.rule == "kb.environment.cuda_api_on_npu"
     fix = report.findings[0].fix or ""
     assert "upgrade torch and torch_npu together" in fix
+
+
+def test_the_drivers_invalid_device_reason_is_an_invalid_id_unless_the_trace_shows_the_driver_refusing_an_open(
+        tmp_path):
+    refused = _report(tmp_path, (
+        "EL0002: [PID: 44] 2025-08-08-08:08:08.000.001 The device ID is invalid.\n"
+        "        TraceBack (most recent call last):\n"
+        "        Failed to open device, retCode=0x7020013, deviceId=2.[FUNC:InitRawDriver][FILE:device.cc][LINE:278]\n"
+        "        rtSetDevice execute failed, reason=[driver error:invalid device][FUNC:FuncErrorReason]"
+        "[FILE:error_message_manage.cc][LINE:53]\n"))
+    rules = {finding.rule for finding in refused.findings}
+    assert "kb.runtime.driver_device_open_failed" in rules and "kb.runtime.acl_invalid_device" not in rules, rules
+    alone = _report(tmp_path, (
+        "        rtGetDeviceInfo execute failed, reason=[driver error:invalid device][FUNC:FuncErrorReason]"
+        "[FILE:error_message_manage.cc][LINE:53]\n"))
+    assert alone.root_cause.rule == "kb.runtime.acl_invalid_device", alone.root_cause
