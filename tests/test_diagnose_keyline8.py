@@ -163,3 +163,15 @@ def test_an_exception_that_names_a_cann_code_is_not_quoted_as_a_mere_return_code
     assert _wrapping_exception(code_line, ["RuntimeError: NPU function error: aclrtX, error code is 507015"], 4) == (
         3, "RuntimeError: NPU function error: aclrtX, error code is 507015")
     assert _wrapping_exception("a line with no code", ["NPU function error: aclrtX, error code is 1"], 4) is None
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_an_exception_pasted_with_a_full_width_colon_is_the_key_line(tmp_path: Path):
+    root = _root(tmp_path, "正在加载模型\nValueError： acme backend not compiled in\n")
+    assert root is not None and root.line == 2 and "acme backend" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_line_grep_would_show_for_error_is_never_passed_over(tmp_path: Path):
+    root = _root(tmp_path, "loading board 3\ngot error 4107 from the board driver while mapping queue 2\ndone\n")
+    assert root is not None and root.line == 2, root
