@@ -1,6 +1,7 @@
 """Container plumbing (Ascend Docker Runtime, device plugins, hccn.conf) and applications built against one CANN
-release (Paddle, Paddle Lite, ggml's CANN backend, Ascend C kernels, sherpa-onnx): other members of each family
-are named, a rule that knows the build better wins over the generic linker rule, and look-alike lines stay quiet.
+release or host form (Paddle, Paddle Lite, ggml's CANN backend, Ascend C kernels, sherpa-onnx, ONNX Runtime):
+other members of each family are named, a rule that knows the build better wins over the generic linker rule,
+and look-alike lines stay quiet.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      ["driver version"]),
     ("/work/sherpa-onnx/csrc/provider.cc:StringToProvider:40 Unsupported string: rknn. Fallback to cpu",
      "kb.environment.sherpa_onnx_provider_not_built", ["rknn", "from source"]),
+    ("CANN failure 507013: (look for ACL_ERROR_xxx in acl.h); NPU=0 ; hostname=board ; "
+     "expr=aclrtSynchronizeStream(stream);", "kb.runtime.ort_cann_dma_copy_failed", ["RC mode", "aclrtSynchronizeStream"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
@@ -46,6 +49,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("echo .bashrc is soft link, move to old_rcfiles", "kb.environment.ascend_installer_refuses_symlink"),
     # a tool other than the driver's, missing from a component's paths
     ("kubectl not found in [/usr/bin/kubectl] or PATH", "kb.environment.npu_smi_missing"),
+    # another runtime code from the same provider is not a DMA copy
+    ("CANN failure 507011: (look for ACL_ERROR_xxx in acl.h); NPU=0 ; hostname=h ; expr=aclrtSynchronizeStream(s);",
+     "kb.runtime.ort_cann_dma_copy_failed"),
 ])
 def test_look_alike_lines_are_not_read_as_the_family(tmp_path, text, rule):
     report = _diagnose(tmp_path, text)
