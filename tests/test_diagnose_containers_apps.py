@@ -19,7 +19,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "or PATH", "kb.launch.hccn_tool_missing", ["hccn_tool", "device_ip"]),
     ("error running prestart hook #0: exit status 255, stdout: , stderr: do mounting\n"
      "failed to mount src: /usr/local/sbin/npu-smi.failed to mount dev.failed to setup container.: unknown",
-     "kb.environment.ascend_docker_runtime_mount_failed", ["/usr/local/sbin/npu-smi", "mount"]),
+     "kb.environment.ascend_docker_runtime_mount_failed", ["/usr/local/sbin/npu-smi", "writable"]),
+    ("Check file subset failed: /usr/local/Ascend/driver/lib64.failed to do mount directories.",
+     "kb.environment.ascend_docker_runtime_mount_failed", ["/usr/local/Ascend/driver/lib64", "other users"]),
     ("[ERROR]: The file /usr/local/bin/ascend-docker-hook is soft link, not support!",
      "kb.environment.ascend_installer_refuses_symlink", ["/usr/local/bin/ascend-docker-hook", "soft link"]),
     ("[ERROR] HCCL(7,python):2025 [RanktablCheck] 'device ip' is not set correctly, must be set when multiServer "
