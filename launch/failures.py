@@ -287,19 +287,25 @@ class FailureTracker:
 _BARE_EXCEPTION = re.compile(r"(?:[\w.]+\.)?(?:KeyError|IndexError|StopIteration|AttributeError) ?(?::.{0,40})?")
 """An exception that names only a key or an index (``KeyError: 'qwen3'``): raised by a lookup, it is usually
 caught and turned into the error that says what went wrong (``During handling of the above exception ...``)."""
+_WRAPPER_EXCEPTION = re.compile(r"(?:ray\.exceptions\.)?(?:RayTaskError(?:\([\w.]+\))?|ActorDiedError|RayActorError)"
+                                r"\s?:")
+"""Ray's exceptions that carry another process's failure (``ray.exceptions.ActorDiedError: The actor died because of an
+error raised in its creation task``, ``ray.exceptions.RayTaskError(ValueError): ray::W.f()``): the remote traceback
+printed under them ends with the exception that says what failed (``subprocess.CalledProcessError: ...``)."""
 CHAIN_REACH = 80
 """Lines after a bare exception within which a later exception of the same rank is its explanation."""
 
 
 def _explains_better(cause: Failure, strength: int, text: str, file: str, line: Optional[int]) -> bool:
     """Whether a new error line of the rank of ``cause`` says more than ``cause``: a stronger kind of line, or
-    the exception a bare lookup error turned into a few lines later (same file)."""
+    the exception a bare lookup error turned into a few lines later (same file), or the remote exception a Ray
+    wrapper's traceback ends with."""
     if cause.strength < min(strength, 3):
         return True
     return (strength >= 3 and cause.strength >= 3 and cause.file == file and cause.line is not None
             and line is not None and 0 < line - cause.line <= CHAIN_REACH
-            and _BARE_EXCEPTION.fullmatch(cause.text) is not None
-            and _BARE_EXCEPTION.fullmatch(text.strip()) is None)
+            and (_BARE_EXCEPTION.fullmatch(cause.text) is not None or _WRAPPER_EXCEPTION.match(cause.text) is not None)
+            and _BARE_EXCEPTION.fullmatch(text.strip()) is None and _WRAPPER_EXCEPTION.match(text.strip()) is None)
 
 
 def _who(rank: Optional[int], source: str, lang: str) -> str:

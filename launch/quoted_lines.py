@@ -27,6 +27,7 @@ from typing import Any, List, Optional, Tuple
 from mindpilot.launch.failures import MAX_TEXT
 from mindpilot.launch.unsure_root import lines_around
 from mindpilot.validators.kb.keyline import code_at_head, continuation, key_text, says_nothing_code
+from mindpilot.validators.kb.report import CONFIDENT
 
 CANN_TRACEBACK = "TraceBack (most recent call last)"
 """CANN's header for the calls under an error code (a capital B, unlike Python's)."""
@@ -49,6 +50,8 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
     above, following = lines_around(report, pasted, root.file, root.line)
     head = _account_head(above, root.line) if indented(text) else \
         (_reported_above(text, above, root.line) or _wrapping_exception(text, above, root.line))
+    if head is None and root.confidence != CONFIDENT:
+        head = _first_of_the_run(text, above, root.line)
     if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
         setattr(finding, "also_line", head[0])
         setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])
@@ -116,6 +119,26 @@ def _wrapping_exception(text: str, above: List[str], line: int) -> Optional[Tupl
         return None
     key = key_text(above[-1])
     return (line - 1, above[-1]) if _RETURN_CODE.search(key) and _CODE.search(key) is None else None
+
+
+_ERROR_TAG = re.compile(r"\s*\[(?:ERROR|CRITICAL|FATAL)\]")
+"""A line logged as an error by a tool's own ``[ERROR] message`` tag (an installer's, a shell script's)."""
+RUN_REACH = 5
+"""Lines above a catch-all's line read for the first line of the run of error lines it ends."""
+
+
+def _first_of_the_run(text: str, above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """For a catch-all read on a tagged error line that ends a run of them (an installer's ``[ERROR] /etc/x is
+    soft link`` / ``[ERROR] /etc/x is invalid`` / ``[ERROR] install failed, not support this os``): the first line
+    of the run, the check that failed first, quoted too; else None."""
+    if _ERROR_TAG.match(text) is None:
+        return None
+    first = None
+    for back, raw in enumerate(reversed(above[-RUN_REACH:]), 1):
+        if _ERROR_TAG.match(raw) is None:
+            break
+        first = (line - back, raw)
+    return first
 
 
 def _matches(rule: str, raw: str, before: List[str]) -> bool:

@@ -175,3 +175,40 @@ def test_an_exception_pasted_with_a_full_width_colon_is_the_key_line(tmp_path: P
 def test_a_line_grep_would_show_for_error_is_never_passed_over(tmp_path: Path):
     root = _root(tmp_path, "loading board 3\ngot error 4107 from the board driver while mapping queue 2\ndone\n")
     assert root is not None and root.line == 2, root
+
+
+def test_a_catch_all_ending_a_run_of_tagged_errors_quotes_the_first_of_the_run(tmp_path: Path):
+    report = _report(tmp_path, (
+        "[INFO] installing acme runtime\n"
+        "[ERROR] /etc/acme.conf is a dangling link\n"
+        "[ERROR] /etc/acme.conf is invalid\n"
+        "[ERROR] install failed, board-x not support this os\n"))
+    finding = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.confidence != "confident", report.root_cause
+    assert getattr(finding, "also_line", None) == 2 and "dangling" in getattr(finding, "also_text", ""), finding
+
+
+def test_the_first_of_a_run_stops_at_an_untagged_line():
+    from mindpilot.launch.quoted_lines import _first_of_the_run
+
+    assert _first_of_the_run("[ERROR] c", ["[INFO] a", "[ERROR] b"], 3) == (2, "[ERROR] b")
+    assert _first_of_the_run("[ERROR] c", ["[ERROR] a", "", "[ERROR] b"], 4) == (3, "[ERROR] b")
+    assert _first_of_the_run("install failed", ["[ERROR] b"], 2) is None
+    assert _first_of_the_run("[ERROR] c", ["[INFO] a"], 2) is None
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_ray_wrapper_hands_over_to_the_remote_exception_its_traceback_ends_with(tmp_path: Path):
+    root = _root(tmp_path, (
+        "Traceback (most recent call last):\n"
+        "  File \"/srv/main.py\", line 9, in run\n"
+        "    ray.get(actor.setup.remote())\n"
+        "ray.exceptions.ActorDiedError: The actor died because of an error raised in its creation task, "
+        "ray::Syncer.__init__() (pid=7, ip=10.0.0.2)\n"
+        "  File \"/srv/syncer.py\", line 30, in __init__\n"
+        "    ray.get(\n"
+        "ray.exceptions.RayTaskError(OSError): ray::Worker.init() (pid=8, ip=10.0.0.2)\n"
+        "  File \"/usr/lib/python3.10/subprocess.py\", line 526, in run\n"
+        "    raise CalledProcessError(retcode, process.args,\n"
+        "subprocess.CalledProcessError: Command '['acme-smi', 'info']' returned non-zero exit status 3.\n"))
+    assert root is not None and root.line == 10 and "acme-smi" in root.title, root
