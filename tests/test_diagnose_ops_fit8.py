@@ -32,6 +32,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("  File \"/m/attn.py\", line 40, in forward\n    attn_weights = torch.matmul(q, k.transpose(2, 3)) * scale\n"
      "RuntimeError: NPU out of memory. Tried to allocate 20.00 GiB (NPU 0; 29.50 GiB total capacity)",
      "kb.runtime.npu_oom_attention_scores", ["score matrix"]),
+    # a padding mask expanded into a dense Q x K attention mask, the message wrapped after its first sentence
+    ("  File \"/m/dit.py\", line 9, in forward\n    attention_mask = pad_mask[:, None, None, :].expand(b, 1, q_len, k_len)\n"
+     "torch.OutOfMemoryError: NPU out of memory.\nTried to allocate 12.00 GiB.",
+     "kb.runtime.npu_oom_attention_scores", ["dense", "mask", "12.00 GiB"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
