@@ -51,9 +51,10 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
     opened_by: Optional[str] = None
     if better is None:
         better = _wrapped_detail(first.text, following)
-        if better is not None:
-            wrapped_onto, opened_by = first.line, first.text.strip()[:MAX_TEXT]
     if better is not None:
+        if first.line is not None and better[0] != first.line:
+            # The line that announced the error stays quoted: users grep for it as much as for its detail.
+            wrapped_onto, opened_by = first.line, first.text.strip()[:MAX_TEXT]
         text = log_message(key_text(better[1]))
         rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
         text = f"{text} {rest}"[:MAX_TEXT] if rest else text[:MAX_TEXT]

@@ -212,3 +212,14 @@ def test_a_ray_wrapper_hands_over_to_the_remote_exception_its_traceback_ends_wit
         "    raise CalledProcessError(retcode, process.args,\n"
         "subprocess.CalledProcessError: Command '['acme-smi', 'info']' returned non-zero exit status 3.\n"))
     assert root is not None and root.line == 10 and "acme-smi" in root.title, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_an_exception_handed_over_to_its_detail_stays_quoted(tmp_path: Path):
+    report = _report(tmp_path, (
+        "RuntimeError: acme_op:build/x.ts:62 NPU function error: call aclnnAcmeOp failed, error code is 561002\n"
+        "E89999: Inner Error!\n"
+        "E89999: op[AcmeOp], head_dim 100 is not aligned to 16, please pad it.\n"))
+    finding = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.line == 3, report.root_cause
+    assert getattr(finding, "also_line", None) == 1 and "aclnnAcmeOp" in getattr(finding, "also_text", ""), finding
