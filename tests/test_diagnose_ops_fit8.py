@@ -72,3 +72,17 @@ def test_illegal_instruction_is_said_before_the_any_aicore_error(tmp_path):
     report = _diagnose(tmp_path, line)
     assert report.root_cause.rule == "kb.runtime.aicore_illegal_instruction"
     assert report.root_cause.confidence != "confident"
+
+
+@pytest.mark.parametrize("text", [
+    # inside ggml's CANN backend an aclnn API the installed CANN lacks is the CANN version, not the backend source
+    "/b/llama.cpp/ggml/src/ggml-cann/aclnn_ops.cpp:2301:9: error: 'aclnnGroupedMatmulV4GetWorkspaceSize' was not "
+    "declared in this scope",
+    # the linker's wording of the same
+    "/usr/bin/ld: CMakeFiles/ep.dir/cann_kernels.cc.o: in function `run_gelu': cann_kernels.cc:(.text+0x1c4): "
+    "undefined reference to `aclnnGeluV2'",
+])
+def test_an_aclnn_api_the_installed_cann_lacks_is_said_as_the_cann_version(tmp_path, text):
+    report = _diagnose(tmp_path, text)
+    assert report.root_cause.rule == "kb.versions.aclnn_api_missing_at_build"
+    assert "kb.environment.ggml_cann_source_build_failed" not in {finding.rule for finding in report.findings}
