@@ -52,6 +52,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("  File \"/a/train.py\", line 90, in step\n    loss.backward()\n"
      "RuntimeError: NPU out of memory. Tried to allocate 2.00 GiB (NPU 0; 29.50 GiB total capacity)",
      "kb.runtime.npu_oom_attention_scores"),
+    # the model's top-level call passing a mask along is not the attention building one
+    ("  File \"/a/train.py\", line 70, in step\n    outputs = model(input_ids, attention_mask=attention_mask)\n"
+     "RuntimeError: NPU out of memory. Tried to allocate 1.00 GiB (NPU 0; 29.50 GiB total capacity)",
+     "kb.runtime.npu_oom_attention_scores"),
     # a segfault with no profiler near is not the profiler's
     ("INFO: model loaded\n!!!!!!! Segfault encountered !!!!!!!\n  File \"<unknown>\", line 0, in ncclNetInit",
      "kb.runtime.torch_npu_profiler_stop_crash"),
