@@ -223,3 +223,21 @@ def test_an_exception_handed_over_to_its_detail_stays_quoted(tmp_path: Path):
     finding = report.findings[0]
     assert report.root_cause is not None and report.root_cause.line == 3, report.root_cause
     assert getattr(finding, "also_line", None) == 1 and "aclnnAcmeOp" in getattr(finding, "also_text", ""), finding
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_go_logger_error_line_is_the_key_line(tmp_path: Path):
+    root = _root(tmp_path, (
+        'time="2026-01-02T03:04:05Z" level=info msg="starting acme plugin"\n'
+        'time="2026-01-02T03:04:06Z" level=error msg="allocate for pod team/x" error="share: acme-tool missing"\n'))
+    assert root is not None and root.line == 2, root
+    root = _root(tmp_path, '{"level":"info","msg":"start"}\n{"level":"error","msg":"register plugin","error":"gone"}\n')
+    assert root is not None and root.line == 2, root
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_go_logger_info_line_that_mentions_an_error_is_no_failure(tmp_path: Path):
+    assert _root(tmp_path, (
+        'time="2026-01-02T03:04:05Z" level=info msg="retry on error enabled"\n'
+        'time="2026-01-02T03:04:06Z" level=warning msg="exception list empty"\n'
+        '{"level":"debug","msg":"error budget 0"}\n')) is None

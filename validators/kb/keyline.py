@@ -72,10 +72,13 @@ _QUIET = ("[WARNING]", "[INFO]", "[DEBUG]", "[EVENT]", "[TRACE]", " - WARNING - 
 _QUIET_WRAPPED = re.compile(r"(?:^|\) |^\[Stage-\d+\] )(?:WARNING|INFO|DEBUG) \d\d-\d\d |"
                             r"\| ?(?:WARNING|INFO|DEBUG|SUCCESS)\s*\||"
                             r"^(?:\[default\d+\]:\s?)?(?:WARNING|INFO|DEBUG):[\w.-]*:|^[IW]\d{4} \d\d:\d\d:\d\d\.\d{6} |"
-                            r"^(?:\[rank\s?\d+\]:\s?)?\[[IW]\d{3,4} \d\d:\d\d:\d\d\.\d{6,9} ")
+                            r"^(?:\[rank\s?\d+\]:\s?)?\[[IW]\d{3,4} \d\d:\d\d:\d\d\.\d{6,9} |"
+                            r"(?:^|\s)level=(?:info|debug|trace|warn|warning)\b|"
+                            r"\"level\": ?\"(?:info|debug|trace|warn|warning)\"")
 """vLLM (``INFO 12-01 10:00:00 [x.py:1]``, after vLLM-Omni's ``[Stage-1]`` too), loguru (``| INFO     |``), Python
 logging's default format (``WARNING:root:``), glog (``W1212 10:00:00.123456``) and PyTorch c10 (``[rank0]:[W731 07:57:56.838912403
-file:335]``) levels below ERROR."""
+file:335]``), and Go's logrus and JSON loggers (``time="..." level=info msg="..."``, ``{"level":"warn",...}``: device
+plugins, container runtimes) levels below ERROR."""
 
 
 def quiet_level(text: str) -> bool:
