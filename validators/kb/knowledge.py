@@ -20,7 +20,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
 from mindpilot.datafiles import DataFileError, line_of, package_path, read_yaml, validate
-from mindpilot.validators.kb.matcher import Matcher, holding_no_other, pattern_literals, shipped_entries
+from mindpilot.validators.kb.entries import holding_no_other, pattern_literals, shipped_entries
+from mindpilot.validators.kb.matcher import Matcher
 from mindpilot.validators.kb.model import KbFile, KbRule, StageLabels
 
 KB_DIR = package_path("validators", "data", "kb")

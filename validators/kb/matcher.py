@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from mindpilot.validators.kb.bytesearch import LineSearch, line_search, re2_literal
+from mindpilot.validators.kb.entries import Entry, rule_entries
 from mindpilot.validators.kb.hits import MAX_GROUP, KbHit
 from mindpilot.validators.kb.keyline import key_text
-from mindpilot.validators.kb.literals import CODE_SHAPE, finder_literal, literal_prefix
-from mindpilot.validators.kb.model import KbPattern, KbRule
+from mindpilot.validators.kb.literals import CODE_SHAPE
+from mindpilot.validators.kb.model import KbRule
 from mindpilot.redact import redact_log_line
 
 ANSI_TEXT = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
@@ -30,96 +31,6 @@ def clean_line(text: str) -> str:
     if "\x1b" in text:
         text = ANSI_TEXT.sub("", text)
     return text.replace("\r", "").replace("\x00", "")
-
-
-class _Entry:
-    """A pattern of a rule, its regexes compiled on first use (a log meets few of the hundreds of rules, and
-    compiling them all would cost more than scanning a clean log)."""
-
-    __slots__ = ("rule_id", "_rule", "_pattern", "_source", "_regex", "_context", "_starts", "_wide")
-
-    def __init__(self, rule: Optional[KbRule], pattern: Optional[KbPattern],
-                 source: Optional[Tuple[Mapping[str, KbRule], str, int]] = None) -> None:
-        """``rule`` and its ``pattern``, or (``source``) where to find them when first asked for: the rules by id,
-        the rule's id and the pattern's place among its patterns (the shipped rules are decoded file by file as
-        a log's lines need them)."""
-        self._rule = rule
-        self._pattern = pattern
-        self._source = source
-        self.rule_id: str = rule.id if rule is not None else source[1]  # type: ignore[index]
-        self._regex: Optional["re.Pattern[str]"] = None
-        self._context: Optional[tuple] = None
-        self._starts: Optional[bool] = None
-        self._wide: Optional[bool] = None
-
-    @property
-    def rule(self) -> KbRule:
-        if self._rule is None:
-            rules, rule_id, index = self._source  # type: ignore[misc]
-            self._rule = rules[rule_id]
-            self._pattern = self._rule.patterns[index]
-        return self._rule
-
-    @property
-    def pattern(self) -> KbPattern:
-        if self._pattern is None:
-            self.rule  # noqa: B018 - decodes the rule, and with it the pattern
-        return self._pattern  # type: ignore[return-value]
-
-    @property
-    def shape_wide(self) -> bool:
-        """Whether the regex matches a line exactly when it matches the line with every digit made 0
-        (no context lines, and no digit in the pattern beyond repeat counts); worked out on first use."""
-        if self._wide is None:
-            pattern = self.pattern
-            self._wide = pattern.before is None and pattern.after is None and pattern.unless_near is None \
-                and not pattern.facts and _digit_blind(pattern.regex)
-        return self._wide
-
-    @property
-    def regex(self) -> "re.Pattern[str]":
-        if self._regex is None:
-            self._regex = re.compile(self.pattern.regex)
-        return self._regex
-
-    def _contexts(self) -> tuple:
-        if self._context is None:
-            pattern = self.pattern
-            self._context = tuple(re.compile(context.regex) if context else None
-                                  for context in (pattern.before, pattern.after, pattern.unless_near)) \
-                + ([(re.compile(fact.regex), fact.lines) for fact in pattern.facts],)
-        return self._context
-
-    @property
-    def before(self) -> Optional["re.Pattern[str]"]:
-        return self._contexts()[0] if self.pattern.before is not None else None
-
-    @property
-    def after(self) -> Optional["re.Pattern[str]"]:
-        return self._contexts()[1] if self.pattern.after is not None else None
-
-    @property
-    def unless_near(self) -> Optional["re.Pattern[str]"]:
-        return self._contexts()[2] if self.pattern.unless_near is not None else None
-
-    @property
-    def facts(self) -> list:
-        return self._contexts()[3] if self.pattern.facts else []
-
-    @property
-    def starts_with_literal(self) -> bool:
-        """Whether every match begins with the literal (no context lines): then the text from the literal's
-        first place to the end of the line decides the match."""
-        if self._starts is None:
-            pattern = self.pattern
-            self._starts = pattern.before is None and pattern.after is None and pattern.unless_near is None \
-                and pattern.literal is not None and literal_prefix(pattern.regex).startswith(pattern.literal)
-        return self._starts
-
-
-def _digit_blind(regex: str) -> bool:
-    """No digit in ``regex`` outside ``{m,n}`` repeat counts: ``\\d``, ``\\w``, ``.`` treat every digit alike."""
-    return not any(ch.isdigit() for ch in re.sub(r"\{\d+(?:,\d*)?\}", "", regex))
 
 
 _ASCII_DIGIT = re.compile(r"[0-9]")
@@ -151,16 +62,17 @@ class Matcher:
 
     def __init__(self, rules: Sequence[KbRule], extra_literals: Sequence[str] = (),
                  coded: Optional[Mapping[str, KbRule]] = None,
-                 entries: Optional[Iterable[Tuple[str, _Entry]]] = None,
+                 entries: Optional[Iterable[Tuple[str, Entry]]] = None,
                  searched: Optional[Sequence[str]] = None) -> None:
         """``entries``: each pattern's literal and entry, in rule order, instead of reading them from ``rules``
-        (:func:`shipped_entries`). ``searched``: the literals that hold no other (:func:`holding_no_other`), worked
+        (:func:`~mindpilot.validators.kb.entries.shipped_entries`). ``searched``: the literals that hold no other
+        (:func:`~mindpilot.validators.kb.entries.holding_no_other`), worked
         out when the knowledge was compiled: the chunk search looks for these alone."""
         self.coded: Mapping[str, KbRule] = coded or {}
         """Rules of CANN's catalogue by code: found by one code-shaped search per line, not by literal."""
-        self._coded_entries: Dict[str, Optional[_Entry]] = {}
-        self.by_literal: Dict[str, List[_Entry]] = {}
-        for literal, entry in entries if entries is not None else _entries(rules):
+        self._coded_entries: Dict[str, Optional[Entry]] = {}
+        self.by_literal: Dict[str, List[Entry]] = {}
+        for literal, entry in entries if entries is not None else rule_entries(rules):
             self.by_literal.setdefault(literal, []).append(entry)
         self.literals: List[str] = sorted(set(self.by_literal) | set(extra_literals), key=len, reverse=True)
         # Which literals a line holds, remembered per line shape: failing lines repeat by the thousand
@@ -255,11 +167,11 @@ class Matcher:
                     hits.append(KbHit(entry.rule, entry.pattern, line, found.group(1)))
         return hits
 
-    def _coded_entry(self, code: str) -> Optional[_Entry]:
+    def _coded_entry(self, code: str) -> Optional[Entry]:
         """The compiled pattern of a catalogue code's rule (built on the code's first sight), or None."""
         if code not in self._coded_entries:
             rule = self.coded.get(code)
-            self._coded_entries[code] = _Entry(rule, rule.patterns[0]) if rule is not None else None
+            self._coded_entries[code] = Entry(rule, rule.patterns[0]) if rule is not None else None
         return self._coded_entries[code]
 
     def _present_in(self, key: str, line: str) -> List[str]:
@@ -368,7 +280,7 @@ def _facts(facts: Sequence, line: str, before: ContextFn, after: ContextFn, grou
     return groups
 
 
-def _entry_hit(entry: _Entry, line: str, texts: Sequence[str], before: ContextFn,
+def _entry_hit(entry: Entry, line: str, texts: Sequence[str], before: ContextFn,
                after: ContextFn) -> Optional[KbHit]:
     """The hit of one pattern on ``line`` (its regex on the message or the whole line, then its context), or
     None."""
@@ -389,44 +301,6 @@ def _entry_hit(entry: _Entry, line: str, texts: Sequence[str], before: ContextFn
     if entry.facts:
         groups = _facts(entry.facts, line, before, after, groups or {})
     return KbHit(entry.rule, entry.pattern, line, redact_log_line(found.group(0))[:300], groups)
-
-
-def _entries(rules: Iterable[KbRule]) -> Iterator[Tuple[str, _Entry]]:
-    for rule in rules:
-        for pattern in rule.patterns:
-            assert pattern.literal is not None  # filled in by KbPattern's validator
-            yield _longest_start(pattern), _Entry(rule, pattern)
-
-
-def shipped_entries(rules: Mapping[str, KbRule], literals: Iterable[Tuple[str, Sequence[str]]]
-                    ) -> Iterator[Tuple[str, _Entry]]:
-    """The entries of a matcher over ``rules`` from each rule's id and its patterns' literals (as
-    :func:`pattern_literals` gives them), no rule decoded before a line needs it."""
-    for rule_id, rule_literals in literals:
-        for index, literal in enumerate(rule_literals):
-            yield literal, _Entry(None, None, (rules, rule_id, index))
-
-
-def holding_no_other(literals: Iterable[str]) -> List[str]:
-    """The literals of ``literals`` within which no other of them is found, sorted (quadratic: worked out when
-    the knowledge is compiled, not at start-up)."""
-    kept: List[str] = []
-    for literal in sorted(set(literals), key=lambda text: (len(text), text)):
-        if not any(shorter in literal for shorter in kept):
-            kept.append(literal)
-    return sorted(kept)
-
-
-def pattern_literals(rule: KbRule) -> List[str]:
-    """The literal the chunk scan looks for, per pattern of ``rule``."""
-    return [_longest_start(pattern) for pattern in rule.patterns]
-
-
-def _longest_start(pattern: KbPattern) -> str:
-    """The text the chunk scan looks for (:func:`~mindpilot.validators.kb.literals.finder_literal`), as the
-    pattern was built with it (compiled knowledge carries it), else worked out now."""
-    return getattr(pattern, "finder_literal", None) or finder_literal(pattern.regex, pattern.literal or "",
-                                                                      pattern.before is not None)
 
 
 def _search(regex: "re.Pattern[str]", texts: Sequence[str]) -> "Optional[re.Match[str]]":
