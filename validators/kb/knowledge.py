@@ -127,6 +127,8 @@ class ShippedRules(Mapping[str, KbRule]):
 def load_kb_from(directory: Path) -> KnowledgeBase:
     """Read and validate every rule file in ``directory``; duplicate ids are an error. The shipped folder is read
     through its compiled index (see the module's note)."""
+    if not compiled.shipped(directory):  # no index to read or record: the index's literals would go unused
+        return _read_every_file(directory)[0]
     read: List[KnowledgeBase] = []
 
     def build_index() -> Dict[str, Any]:
@@ -135,7 +137,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         return _index_of(rows)
 
     index = compiled.built(directory, "kb_index", build_index)
-    if read:  # not shipped, or the index was stale: every file was read
+    if read:  # the index was stale (or is being compiled): every file was read
         return read[0]
     try:
         rules = ShippedRules(index, directory)
