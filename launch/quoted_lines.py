@@ -26,7 +26,8 @@ from typing import Any, List, Optional, Tuple
 
 from mindpilot.launch.failures import MAX_TEXT
 from mindpilot.launch.unsure_root import lines_around
-from mindpilot.validators.kb.keyline import code_at_head, continuation, key_text, says_nothing_code
+from mindpilot.validators.kb.keyline import (CANN_CODE, TRACEBACK_BODY, code_at_head, continuation, key_text,
+                                             says_nothing_code)
 from mindpilot.validators.kb.report import CONFIDENT
 
 CANN_TRACEBACK = "TraceBack (most recent call last)"
@@ -87,7 +88,6 @@ def indented(raw: str) -> bool:
 _AS_ABOVE = re.compile(r"(?i)\b(?:reported|printed|shown|logged) (?:as |just )?above\b")
 """An error that says its account is the line above it (torch_npu: ``RuntimeError: The Inner error is reported as
 above. The process exits for this inner error, ...``)."""
-_NOT_AN_ACCOUNT = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
 ABOVE_REACH = 3
 """Lines above such an error searched for the account it points at (empty lines may sit between)."""
 
@@ -101,12 +101,10 @@ def _reported_above(text: str, above: List[str], line: int) -> Optional[Tuple[in
         key = key_text(raw)
         if not key:
             continue
-        return None if key.startswith(_NOT_AN_ACCOUNT) or _AS_ABOVE.search(key) else (line - back, raw)
+        return None if key.startswith(TRACEBACK_BODY) or _AS_ABOVE.search(key) else (line - back, raw)
     return None
 
 
-_CODE = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
-"""A CANN error-manager code standing as a word, anywhere in a line's message."""
 _RETURN_CODE = re.compile(r"(?:NPU|ACL|OPS) function error: .{1,200}, error code is -?\d+\s*$")
 """torch_npu's exception for a call that returned a code (``NPU function error: aclrtX, error code is 507033``)."""
 
@@ -115,10 +113,10 @@ def _wrapping_exception(text: str, above: List[str], line: int) -> Optional[Tupl
     """The exception right above a CANN code line that only carries the code the line explains (torch_npu's
     ``RuntimeError: ... NPU function error: c10_npu::SetDevice(device), error code is 507033`` over
     ``Inner_Error_X(E39007): ...``): users grep for the call that failed, so it is quoted too; else None."""
-    if not above or _CODE.search(key_text(text)) is None:
+    if not above or CANN_CODE.search(key_text(text)) is None:
         return None
     key = key_text(above[-1])
-    return (line - 1, above[-1]) if _RETURN_CODE.search(key) and _CODE.search(key) is None else None
+    return (line - 1, above[-1]) if _RETURN_CODE.search(key) and CANN_CODE.search(key) is None else None
 
 
 _ERROR_TAG = re.compile(r"\s*\[(?:ERROR|CRITICAL|FATAL)\]")

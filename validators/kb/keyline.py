@@ -101,7 +101,7 @@ def line_rank(text: str) -> Optional[int]:
     return int(found.group(1) or found.group(2))
 
 
-_CODE_AT_HEAD = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
+CANN_CODE = re.compile(r"(?<![\w=])[EW][0-9A-Z]\d{4}(?!\w)")
 """A CANN error-manager code standing as a word (as :data:`~mindpilot.validators.kb.matcher.CODE_IN_LINE`)."""
 CODE_HEAD_REACH = 40
 """Characters from the start of a line's message within which a code is the line's subject."""
@@ -109,7 +109,9 @@ CODE_HEAD_REACH = 40
 
 def code_at_head(key: str, reach: int = CODE_HEAD_REACH) -> "Optional[re.Match[str]]":
     """CANN's error-manager code standing as a word within ``reach`` characters of a message's start, or None."""
-    return _CODE_AT_HEAD.search(key, 0, reach + 6)
+    return CANN_CODE.search(key, 0, reach + 6)
+
+
 _SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$")
 """What a code's message says when it says nothing of its own (``EE9999: Inner Error!``). A code line that says
 what timed out (``EI0006: Getting socket times out. Reason: Remote Rank did not send the data in time``) under the
@@ -263,7 +265,7 @@ def ascend_section(line: str) -> bool:
 
 def says_nothing_code(key: str) -> bool:
     """Whether a line (its message) is a CANN code line that says nothing of its own (``EI9999: Inner Error!``)."""
-    code = _CODE_AT_HEAD.match(key)
+    code = CANN_CODE.match(key)
     return code is not None and _SAYS_NOTHING.search(key[code.end():].lstrip(" :)(")[:200]) is not None
 
 
@@ -312,7 +314,7 @@ def raised_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Op
 _TRACEBACK_END = re.compile(r"(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?::\s|:?$)")
 """The line that ends a Python traceback: the exception's qualified class name, a colon and its message
 (``pkg.mod.DCMIError_LibraryNotFound: Library Not Found``), or the bare class name."""
-_TRACEBACK_BODY = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
+TRACEBACK_BODY = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
 
 
 def logged_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
@@ -328,7 +330,7 @@ def logged_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Op
     indent = len(head) - len(head.lstrip())
     for number, raw in following[1:]:
         key = key_text(raw)
-        if not key or len(raw) - len(raw.lstrip()) > indent or key.startswith(_TRACEBACK_BODY):
+        if not key or len(raw) - len(raw.lstrip()) > indent or key.startswith(TRACEBACK_BODY):
             continue  # the traceback's frames and quoted source lines, indented under its header
         return (number, raw) if _TRACEBACK_END.match(key) else None
     return None
