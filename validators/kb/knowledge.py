@@ -173,7 +173,8 @@ def _index_of(rows: List[Any]) -> Dict[str, Any]:
     """The index compiled with the shipped rules (see :class:`ShippedRules`)."""
     searched = {}
     for scope in ("log", "script"):
-        literals = [literal for _, _, rule_scope, patterns in rows if rule_scope in (scope, "any") for literal in patterns]
+        literals = [literal for _, _, rule_scope, patterns in rows if rule_scope in (scope, "any")
+                    for literal in patterns]
         searched[scope] = holding_no_other(literals + list(EXTRA_LITERALS.get(scope, ())))
     return {"rules": rows, "searched": searched}
 
