@@ -27,11 +27,11 @@ become tuning material, from issue threads and forum and blog posts. ``--holdout
 ``tests/data/real/holdout6/*/index.yaml``: three collectors, ``ms``, ``torch`` and ``web``), collected the same way
 once the fifth had become tuning material. ``--holdout7`` measures a seventh (every
 ``tests/data/real/holdout7/*/index.yaml``), collected the same way once the sixth had become tuning material, and
-``--holdout8`` an eighth (every ``tests/data/real/holdout8/*/index.yaml``), once the seventh had. A set whose folder
-is missing measures as zero cases.
+``--holdout8`` an eighth (every ``tests/data/real/holdout8/*/index.yaml``), once the seventh had, and ``--holdout9`` a
+ninth, once the eighth had. A set whose folder is missing measures as zero cases.
 
     .venv/bin/python bench/diagnose_accuracy.py
-        [--heldout | --fresh | --holdout2 | ... | --holdout8 | --all] [--verbose] [--json]
+        [--heldout | --fresh | --holdout2 | ... | --holdout9 | --all] [--verbose] [--json]
         [--rules all|none|catch-alls]
 """
 
@@ -64,6 +64,8 @@ HOLDOUT7 = CORPUS / "holdout7"
 """A seventh held-out set (``--holdout7``), laid out as the sixth; outside the split."""
 HOLDOUT8 = CORPUS / "holdout8"
 """An eighth held-out set (``--holdout8``), laid out as the sixth; outside the split."""
+HOLDOUT9 = CORPUS / "holdout9"
+"""A ninth held-out set (``--holdout9``), laid out as the sixth; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -292,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--holdout6", action="store_true", help="the sixth held-out set (read only at the end)")
     which.add_argument("--holdout7", action="store_true", help="the seventh held-out set (read only at the end)")
     which.add_argument("--holdout8", action="store_true", help="the eighth held-out set (read only at the end)")
+    which.add_argument("--holdout9", action="store_true", help="the ninth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -322,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT7), ["holdout7"]
     if args.holdout8:
         cases, wanted = load_collected(HOLDOUT8), ["holdout8"]
+    if args.holdout9:
+        cases, wanted = load_collected(HOLDOUT9), ["holdout9"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half], rules=args.rules)
