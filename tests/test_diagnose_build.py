@@ -1,0 +1,75 @@
+"""Builds against CANN and the tool chain (validators/data/kb/build_cann.yaml, build_toolchain.yaml): other members
+of each family than the fixtures show, the value a message names said back, catch-alls said as likely, and
+look-alike lines that must stay quiet (a confident wrong answer is worse than an unsure one).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    # CMake wraps long messages: the first line is enough
+    ("CMake Error at /opt/cann/aarch64-linux/tikcpp/ascendc_kernel_cmake/host_config.cmake:60 (message):\n"
+     "   does not exist, please check the setting of ASCEND_CANN_PACKAGE_PATH.",
+     "kb.environment.build_cann_env_unset", ["set_env.sh"]),
+    ("CMake Error at cmake/config.cmake:12 (message):\n  /opt/Ascend/latest does not exist, please check the\n"
+     "  setting of ASCEND_CANN_PACKAGE_PATH.", "kb.environment.build_cann_env_unset", ["ASCEND_HOME_PATH"]),
+    ("CMake Error at cmake/asc/aicpu-config.cmake:14 (message):\n  ERROR: ASCEND_HOME_PATH directory does not exist!",
+     "kb.environment.build_cann_env_unset", ["set_env.sh"]),
+    ("Error: The version number of the current code is 8.3.RC1, and the version number of the cann package used "
+     "is 8.2.RC1. Please install version 8.3.RC1 of the cann package.",
+     "kb.versions.cann_source_version_mismatch", ["8.3.RC1"]),
+    ("CMake Error at CMakeLists.txt:3 (project):\n  No CMAKE_C_COMPILER could be found.",
+     "kb.environment.cmake_no_compiler", [" C compiler"]),
+    ("CMake Error at CMakeLists.txt:20 (find_package):\n  Could not find a package configuration file provided by "
+     "\"pybind11\" with any of\n  the following names:", "kb.environment.cmake_package_config_missing",
+     ["pybind11"]),
+    ("/usr/bin/ld: /home/u/op/build/libcust.a(add.o): relocation R_X86_64_32 against `.rodata' can not be used "
+     "when making a PIE object; recompile with -fPIE\n/usr/bin/ld: x.o: relocation R_X86_64_32S against symbol "
+     "`g' can not be used when making a shared object; recompile with -fPIC", "kb.environment.static_lib_needs_fpic",
+     ["R_X86_64_32S"]),
+    ("/usr/bin/ld: main.cpp:(.text+0x3c): undefined reference to `HcclCommInitRootInfo'\n"
+     "collect2: error: ld returned 1 exit status", "kb.environment.link_cann_api_unresolved", ["HcclCommInitRootInfo"]),
+    ("ops.cpp:(.text+0x88): undefined reference to `c10::detail::torchCheckFail(char const*, char const*, unsigned "
+     "int, std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)'",
+     "kb.environment.link_cxx11_abi_mismatch", ["c10::detail::torchCheckFail"]),
+    ("csrc/ops.cpp:3:10: fatal error: torch_npu/csrc/core/npu/NPUStream.h: No such file or directory",
+     "kb.environment.torch_headers_missing_at_build", ["torch_npu/csrc/core/npu/NPUStream.h"]),
+    ("/usr/lib/gcc/aarch64-linux-gnu/9/include/ATen/ATen.h:4:2: error: #error C++17 or later compatible compiler is "
+     "required to use ATen.", "kb.environment.cxx_standard_too_low", ["C++17"]),
+    ("/home/u/kernels/matmul.asc:57:5: error: use of undeclared identifier 'SetFixpipeNz2ndFlag'",
+     "kb.environment.ascendc_kernel_compile_error", ["CANN"]),
+])
+def test_each_member_of_a_build_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("c++: fatal error: Killed signal terminated program cc1plus", "kb.environment.compiler_killed"),
+    ("fatal error: torch/extension.h: No such file or directory", "kb.environment.torch_headers_missing_at_build"),
+    ("main.cpp:(.text+0x58): undefined reference to `aclrtSetDevice'", "kb.environment.link_cann_api_unresolved"),
+])
+def test_a_build_message_with_several_causes_is_said_as_likely(tmp_path, text, rule):
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause is not None and report.root_cause.rule == rule
+    assert report.root_cause.confidence == "likely"
+
+
+@pytest.mark.parametrize("text, rule", [
+    # ld skips a 32-bit copy on its way and then finds the right one: the link went on, nothing failed here
+    ("/usr/bin/ld: skipping incompatible /usr/lib/libm.so when searching for -lm\n[100%] Built target app",
+     "kb.environment.linker_wrong_architecture"),
+    # another tool's "does not exist, please ..." is no CANN path
+    ("Error: model dir /data/qwen does not exist, please download it first", "kb.environment.build_cann_env_unset"),
+    # a header the kernel cannot find is the header rule's, not a kernel-code error
+    ("/home/u/AddCustom/op_kernel/add_custom.cpp:1:10: fatal error: kernel_operator.h: No such file or directory",
+     "kb.environment.ascendc_kernel_compile_error"),
+    # an unresolved aclnn API has its own rule (CANN too old), not the plain link rule
+    ("undefined reference to `aclnnAddGetWorkspaceSize'", "kb.environment.link_cann_api_unresolved"),
+])
+def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
+    report = diagnose_text(tmp_path, text)
+    assert rule not in {finding.rule for finding in report.findings}
