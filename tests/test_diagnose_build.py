@@ -73,3 +73,21 @@ def test_a_build_message_with_several_causes_is_said_as_likely(tmp_path, text, r
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     report = diagnose_text(tmp_path, text)
     assert rule not in {finding.rule for finding in report.findings}
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("[Toolkit] [2025-03-01 10:12:44] [ERROR]: ERR_NO:0x0093;ERR_DES:The ubuntu do not have the permission to "
+     "access /usr/local/Ascend, please reset the directory to a right permission.",
+     "kb.environment.cann_install_path_unusable", ["install"]),
+    ("[Toolkit] [2025-03-01 10:12:44] [ERROR]: ERR_NO:0x0004;One of parameters '--full', '--devel', '--run', "
+     "'--upgrade', '--uninstall', '--check' or '--pre-check' must be used.",
+     "kb.environment.cann_install_bad_options", ["--full"]),
+    ("PyTorch version mismatch: requested 2.6.0, but 2.5.1+cpu is installed.",
+     "kb.environment.torch_npu_build_torch_missing", ["torch"]),
+    ("/home/u/k/add.cpp:7:34: error: '__gm__' has not been declared", "kb.environment.ascendc_kernel_host_compiler",
+     ["__gm__"]),
+    ("gcc: error: invalid feature modifier 'sme' in '-mcpu=native+sme'", "kb.environment.arm_cpu_flag_unknown",
+     ["sme"]),
+])
+def test_each_member_of_an_install_or_tool_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
