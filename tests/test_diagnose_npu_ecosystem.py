@@ -48,6 +48,11 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("[E:onnxruntime:, cann_call.cc:126 CannCall] CANN failure 100000: ACL_ERROR_INVALID_PARAM ; NPU=0 ; "
      "hostname=node01 ; expr=aclrtMemcpyAsync(dst, n, src, n, kind, stream);", "kb.runtime.ort_cann_call_failed",
      ["aclrtMemcpyAsync", "100000"]),
+    # torch_npu's own checks
+    ("RuntimeError: NPU graphs must be captured on a non-default stream.", "kb.runtime.npu_graph_capture_default_stream",
+     ["torch.npu.graph"]),
+    ("RuntimeError: There is unsafe data in the input tensor.\n[ERROR] 2025-06-02 (PID:1, Device:0, RankID:-1) "
+     "ERR00003 PTA invalid value", "kb.runtime.hbm_ecc_error", ["hardware"]),
     ("Status Message: CANN Graph error executing aclgrphParseONNXFromMem(model_data, size, parser_params, graph)",
      "kb.runtime.ort_cann_error_executing", ["aclgrphParseONNXFromMem"]),
 ])
@@ -68,6 +73,26 @@ def test_a_bare_return_code_is_said_as_likely_not_as_the_cause(tmp_path, line, r
     assert report.root_cause.confidence != "confident"
 
 
+@pytest.mark.parametrize("text, rule, words", [
+    ("RuntimeError: head_num must > 0, but got 0\n[ERROR] 2025-06-02-09:12:44 (PID:1, Device:0, RankID:-1) ERR01001 "
+     "OPS invalid parameter", "kb.operator.torch_npu_check_refused", ["head_num must > 0"]),
+    ("[rank1]: RuntimeError: weight_quant_mode should be 0, 1, 2 or 3, but got 5\n[rank1]: [ERROR] 2025-06-02-09:12:44 "
+     "(PID:1, Device:1, RankID:1) ERR01007 OPS feature not supported", "kb.operator.torch_npu_check_refused",
+     ["weight_quant_mode should be 0, 1, 2 or 3"]),
+])
+def test_a_torch_npu_check_is_named_with_its_own_words_as_likely(tmp_path, text, rule, words):
+    report = _diagnose(tmp_path, text)
+    assert_root_cause_says(report, rule, words)
+    assert report.root_cause.confidence != "confident"
+
+
+def test_a_rule_that_knows_the_check_wins_over_the_torch_npu_catch_all(tmp_path):
+    text = ("RuntimeError: Expected all tensors to be on the same device. Expected NPU tensor, please check whether the "
+            "input tensor device is correct.\n[ERROR] 2025-06-02-09:12:44 (PID:1, Device:0, RankID:-1) ERR01002 OPS "
+            "invalid type")
+    assert _diagnose(tmp_path, text).root_cause.rule == "kb.runtime.tensors_on_two_devices"
+
+
 def test_a_rule_that_knows_the_call_wins_over_the_provider_catch_all(tmp_path):
     line = ("[E:onnxruntime:, cann_call.cc:126 CannCall] CANN failure 207001: (look for ACL_ERROR_xxx in acl.h) ; "
             "NPU=0 ; hostname=h ; expr=aclrtMalloc(&p, bytes, ACL_MEM_MALLOC_HUGE_FIRST);")
@@ -86,6 +111,10 @@ def test_a_rule_that_knows_the_call_wins_over_the_provider_catch_all(tmp_path):
     ("CANNGRAPH failure 1343225857: GRAPH_FAILED ; NPU=0 ; hostname=h ; expr=aclgrphBuildModel(graph, opts, om);",
      "kb.runtime.ort_cann_call_failed"),
     ("Please upgrade pip to the latest version.", "kb.versions.cann_lacks_op_api"),
+    # a CANN call that failed is not an argument check
+    ("RuntimeError: call aclnnAdd failed\n[ERROR] 2025-06-02-09:12:44 (PID:1, Device:0, RankID:-1) ERR01100 OPS call "
+     "acl api failed", "kb.operator.torch_npu_check_refused"),
+    ("RuntimeError: Capture must end on the same stream it began on.", "kb.runtime.npu_graph_capture_default_stream"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
