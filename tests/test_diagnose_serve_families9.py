@@ -1,0 +1,115 @@
+"""Serving families written from the stacks' raise sites (issue 17, ninth round): the Mooncake transfer engine's own
+log lines, vllm-ascend's MemFabric engine, P/D side channel, KV pool configs, EPLB settings and RL weight transfer,
+SGLang's package and platform checks, LMDeploy / dlinfer on Ascend, Xinference's model lookup, Ray's own words for a
+request it cannot place, and vLLM's newer wording of "no memory for the cache blocks".
+
+The fixtures of tests/data/logs/kb/ show one member each; the lines here are other members of each family (other
+values, other wordings the source raises, launcher prefixes), and lines that share words with a rule but are not
+the error.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from support import assert_root_cause_says, diagnose_text
+
+
+_diagnose = partial(diagnose_text, name="server.log")
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("E1201 10:00:00.302 77 transfer_engine_impl.cpp:397] No HCA detected and neither NVLink nor TCP transport is "
+     "compiled in", "kb.serving.mooncake_transport_install_failed", ["USE_ASCEND_DIRECT", "hccn_tool"]),
+    ("E1201 10:00:00.302 77 ascend_direct_transport.cpp:172] Find available port failed for device: 3",
+     "kb.serving.mooncake_transport_install_failed", ["hccn.conf"]),
+    ("E1201 10:00:01.441 77 transfer_metadata_plugin.cpp:300] GET http://10.0.0.1:8080/metadata?key=mooncake/ram "
+     "curl: Couldn't connect to server", "kb.serving.mooncake_metadata_unreachable", ["metadata_server", "no_proxy"]),
+    ("E1201 10:00:01.441 77 transfer_metadata_plugin.cpp:610] RedisStoragePlugin: unable to connect "
+     "redis://10.0.0.1:6379: Connection refused", "kb.serving.mooncake_metadata_unreachable", ["etcd"]),
+    ("(EngineCore_DP0 pid=4411) RuntimeError: MemFabric memory registration failed with ret_value=-2",
+     "kb.serving.memfabric_engine_failed", ["-2", "VLLM_HOST_IP"]),
+    ("RuntimeError: Failed to receive data after 3 retries: Resource temporarily unavailable",
+     "kb.serving.pd_side_channel_failed", ["kv_port", "ss -ltnp"]),
+    ("(EngineCore_DP0 pid=4411) RuntimeError: KV Cache sending/receiving thread failed to start.",
+     "kb.serving.pd_side_channel_failed", ["side channel"]),
+    ("ValueError: KV transfer 'decode' config has a conflicting data parallel size. Expected 2, but got 4.",
+     "kb.serving.pd_kv_config_parallel_mismatch", ["data parallel", "--data-parallel-size", "2"]),
+    ("ValueError: Invalid worker_addr 10.0.0.3 in yuanrong config, expected '<host>:<port>'.",
+     "kb.serving.kv_pool_backend_config_invalid", ["worker_addr", "IP:port"]),
+    ("ValueError: global segment size cannot be empty.", "kb.serving.kv_pool_backend_config_invalid",
+     ["global_segment_size"]),
+    ("TypeError: The expert_map is not json.", "kb.serving.eplb_config_invalid", ["DYNAMIC_EPLB", "--enable-eplb"]),
+    ("ValueError: DYNAMIC_EPLB and EXPERT_MAP_RECORD are Model Runner V1 controls. Unset them and use --enable-eplb "
+     "with Model Runner V2.", "kb.serving.eplb_config_invalid", ["Model Runner V2"]),
+    ("ValueError: IPC handle not found for GPU UUID GPU-1234. Available UUIDs: ['GPU-5678']. This may indicate that "
+     "the trainer and worker are not co-located on the same physical GPU (node).",
+     "kb.serving.weight_transfer_not_colocated", ["co-located", "ASCEND_RT_VISIBLE_DEVICES"]),
+    ("Exception: flashinfer_python with minimum required version 0.2.7 is not installed. Please reinstall the "
+     "latest version", "kb.serving.package_below_required_version", ["flashinfer_python", "0.2.7"]),
+    ("ImportError: torch_npu is required when run on npu device.", "kb.serving.sglang_npu_torch_stack_missing",
+     ["torch_npu", "torchair"]),
+    ("RuntimeError: Platform plugin 'ascend' is installed but activate() returned None (hardware not available on "
+     "this machine?).", "kb.serving.stack_sees_no_npu", ["set_env.sh", "npu-smi info"]),
+    ("RuntimeError: torch.npu.device_count() returned a non-positive value; cannot derive local NPU offset. Please "
+     "set ASCEND_RT_VISIBLE_DEVICES explicitly.", "kb.serving.stack_sees_no_npu", ["ASCEND_RT_VISIBLE_DEVICES"]),
+    ("ValueError: [address=0.0.0.0:16521, pid=9] Model not found, name: deepseek-r1-distill-qwen, format: ggufv2, "
+     "size: 32, quantization: Q4_K_M", "kb.serving.xinference_model_spec_not_found",
+     ["deepseek-r1-distill-qwen", "ggufv2", "xinference registrations"]),
+    ("RuntimeError: Failed to import AclGraphDumper from msprobe. Please install/rebuild msprobe with aclgraph_dump "
+     "enabled.", "kb.serving.optional_npu_package_missing", ["msprobe"]),
+    ("(autoscaler +30s) Warning: The following resource request cannot be scheduled right now: {'CPU': 1.0, "
+     "'NPU': 2.0}. This is likely due to all cluster resources being claimed by actors.",
+     "kb.serving.ray_devices_short", ["ray status", "NPU"]),
+    ("ValueError: No available memory for the cache blocks. The KV cache gets what is left after the model and its "
+     "activations within `gpu_memory_utilization`=0.9; increase it or decrease `max_model_len` or `max_num_seqs`. "
+     "See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details.",
+     "kb.runtime.vllm_no_cache_blocks", ["--gpu-memory-utilization"]),
+])
+def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
+    assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
+
+
+@pytest.mark.parametrize("text, rule", [
+    # Mooncake's success lines share words with its failures
+    ("I1201 10:00:00.120 77 transfer_engine_impl.cpp:214] Installing Ascend transport",
+     "kb.serving.mooncake_transport_install_failed"),
+    ("I1201 10:00:00.120 77 transfer_metadata_plugin.cpp:440] EtcdStoragePlugin: connected to 10.0.0.1:2379",
+     "kb.serving.mooncake_metadata_unreachable"),
+    # a retry still in progress is not the failure
+    ("(EngineCore_DP0 pid=4411) WARNING 12-01 10:00:00 [mooncake_connector.py:3887] Send failed. "
+     "error=Resource temporarily unavailable, attempts_left=2.", "kb.serving.pd_side_channel_failed"),
+    ("INFO 12-01 10:00:00 [ascend_config.py:1030] The expert_map is /data/eplb/expert_map.json",
+     "kb.serving.eplb_config_invalid"),
+    ("INFO: sgl-kernel is installed with version 0.3.1", "kb.serving.package_below_required_version"),
+    # Ray pending for CPUs only is not about the accelerators
+    ("(autoscaler +2m) Warning: The following resource request cannot be scheduled right now: {'CPU': 1.0}. This is "
+     "likely due to all cluster resources being claimed by actors.", "kb.serving.ray_devices_short"),
+    ("INFO 12-01 10:00:00 [kv_cache_utils.py:1087] GPU KV cache size: 183,424 tokens",
+     "kb.runtime.vllm_no_cache_blocks"),
+    ("2025-06-01 10:00:00,111 xinference.core.worker 301 INFO     Model found, name: qwen2.5-instruct",
+     "kb.serving.xinference_model_spec_not_found"),
+])
+def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
+    assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
+
+
+def test_the_transport_failure_outranks_the_connectors_bare_return_code(tmp_path):
+    """Mooncake's own line says which part failed; vllm-ascend's ret_value line after it is only its echo."""
+    report = _diagnose(tmp_path, "\n".join([
+        "E1201 10:00:00.355 77 ascend_allocator.cpp:205] Fabric mem mode is not supported, please upgrade Ascend "
+        "HDK and CANN.",
+        "(EngineCore_DP0 pid=4411) ERROR 12-01 10:00:00 [core.py:708] RuntimeError: Mooncake initialization failed "
+        "with ret_value: -1",
+    ]))
+    assert report.root_cause.rule == "kb.serving.mooncake_fabric_mem_unsupported"
+    assert report.root_cause.confidence == "confident"
+
+
+def test_a_catch_all_of_the_transfer_engine_is_said_as_likely(tmp_path):
+    report = _diagnose(tmp_path, "E1201 10:00:00.302 77 transfer_engine_impl.cpp:230] Failed to install Ascend "
+                                 "transport")
+    assert report.root_cause.rule == "kb.serving.mooncake_transport_install_failed"
+    assert report.root_cause.confidence != "confident"
