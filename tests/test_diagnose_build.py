@@ -91,3 +91,17 @@ def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
 ])
 def test_each_member_of_an_install_or_tool_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("src/tracer.c:88:25: error: 'PyThreadState' {aka 'struct _ts'} has no member named 'frame'",
+     "kb.versions.c_extension_older_than_python", ["Python"]),
+    ("CMake Error at cmake/ops.cmake:40 (npu_op_kernel_library):\n  Unknown CMake command \"npu_op_kernel_library\".",
+     "kb.environment.ascendc_cmake_not_loaded", ["npu_op_kernel_library"]),
+    ("csrc/ops.cu:2:10: fatal error: cuda_runtime.h: No such file or directory",
+     "kb.environment.cuda_toolkit_required", ["CUDA"]),
+    ("Exception: cannot find bisheng, please set cann pkg env bash.", "kb.environment.ascendc_compiler_missing",
+     ["bisheng"]),
+])
+def test_more_members_of_build_families_are_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
