@@ -67,6 +67,18 @@ _diagnose = partial(diagnose_text, name="server.log")
      "activations within `gpu_memory_utilization`=0.9; increase it or decrease `max_model_len` or `max_num_seqs`. "
      "See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details.",
      "kb.runtime.vllm_no_cache_blocks", ["--gpu-memory-utilization"]),
+    # MindIE's model library (atb_llm)
+    ("ValueError: CPU_BINDING_NUM should be an int type variable or None", "kb.serving.atb_llm_env_invalid",
+     ["CPU_BINDING_NUM"]),
+    ("ValueError: Master port is invalid. Please check environment MASTER_PORT.", "kb.serving.atb_llm_env_invalid",
+     ["MASTER_PORT"]),
+    ("ValueError: The size of file should not be greater than 10737418240, but got 21474836480. Please check the "
+     "input path:/data/qwen/model-00001-of-00002.safetensors.", "kb.serving.atb_llm_file_check_refused",
+     ["max_shard_size"]),
+    ("ValueError: Weights have different quant type, so they cannot be packed together for calculation.",
+     "kb.serving.atb_llm_quantize_mismatch", ["quant_model_description"]),
+    ("ValueError: config.rope_scaling.factor must be set in config.json", "kb.serving.atb_llm_rope_scaling_unsupported",
+     ["factor"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -91,6 +103,9 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
      "kb.runtime.vllm_no_cache_blocks"),
     ("2025-06-01 10:00:00,111 xinference.core.worker 301 INFO     Model found, name: qwen2.5-instruct",
      "kb.serving.xinference_model_spec_not_found"),
+    # another framework's range check on a variable of the same name is not MindIE's
+    ("ValueError: learning rate should be in the range of 0 to 1", "kb.serving.atb_llm_env_invalid"),
+    ("[INFO] NPU_MEMORY_FRACTION=0.9 RESERVED_MEMORY_GB=3", "kb.serving.atb_llm_env_invalid"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
