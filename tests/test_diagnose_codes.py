@@ -37,6 +37,8 @@ pytestmark = pytest.mark.usefixtures("no_rules")
     ("Segmentation fault (core dumped)", ["signal 11"]),
     ("worker 3 failed (exitcode: -9) local_rank: 3", ["signal 9"]),
     ("the design 5 is fine; killed 3 bugs", []),
+    ("[2025-03-01 10:00:00.123+08:00] [1234] [ERROR] [MIE04E13030A] model init failed", ["MIE04E13030A"]),
+    ("token MIE04E13030AB and xMIE05E040000", []),  # longer words that only contain the shape
 ])
 def test_codes_are_found_where_frameworks_print_them(line, found):
     assert codes.codes_in(line) == found
@@ -57,6 +59,15 @@ def test_a_code_is_explained_by_the_book_by_its_family_or_not_at_all():
     assert "OOM killer" in codes.explain("signal 9", "en") and codes.explain("signal 99", "en") is None
 
 
+def test_a_mindie_code_names_its_component_and_for_ms_and_server_the_kind_of_error():
+    server = codes.explain("MIE04E13030A", "en")
+    assert server.startswith("MIE04E13030A: MindIE's code, from MindIE Server") and "failed inside" in server
+    assert "没有操作权限" in codes.explain("MIE03E400010", "zh")
+    llm = codes.explain("MIE05E040000", "en")  # MindIE LLM numbers its errors per sub-component: no kind said
+    assert "MindIE LLM" in llm and "invalid" not in llm
+    assert codes.explain("MIE09E000001", "en") is None
+
+
 def test_cann_s_own_catalogue_comes_first():
     catalog = {entry.code: entry for entry in read_install(TOOLKIT)}
     mine = codes.explain("EL0004", "en", catalog)
@@ -69,7 +80,8 @@ def test_the_code_book_is_well_formed():
     book = codes._load_codebook()
     shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
               "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}",
-              "errno_codes": r"\d{1,3}", "signals": r"\d{1,2}"}
+              "errno_codes": r"\d{1,3}", "signals": r"\d{1,2}", "mindie_components": r"0\d",
+              "mindie_kinds": r"[01][0-9A-F]"}
     for name, shape in shapes.items():
         entries = getattr(book, name)
         assert entries and len({entry.code for entry in entries}) == len(entries), name

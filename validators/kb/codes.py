@@ -8,9 +8,9 @@ module finds such codes in a line and explains each one:
 * first from CANN's own catalogue for the installed (or learned) version (:mod:`.cann_catalog`);
 * else from our bilingual code book ``validators/data/codebook.yaml`` (codes users meet most, each with
   its source: CANN's error reference and catalogue, ACL's ``rt_error_codes.h`` / ``acl_base_rt.h``, the
-  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, Linux's ``errno`` and signals), and failing
-  an entry, by the code's family (the
-  component a code's first letters or digits name).
+  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, MindIE's error code reference, Linux's
+  ``errno`` and signals), and failing an entry, by the code's family (the component a code's first letters or digits
+  name).
 
 Every explanation says it is the code's general meaning: the lines around it say which case applies.
 """
@@ -48,6 +48,9 @@ SIGNAL_CODE = re.compile(r"(?i:exit ?code|exitcode|exit status|exited with code|
 number, or the shell's own words for one (``Killed``, ``Segmentation fault (core dumped)``), printed as
 ``signal 9`` here."""
 _SIGNAL_WORDS = {"Killed": "9", "Segmentation fault": "11", "Aborted": "6", "Bus error": "7"}
+MINDIE_CODE = re.compile(r"(?<![\w])MIE(\d\d)([EW])([0-9A-F]{6})(?![0-9A-Za-z])")
+"""MindIE's twelve-character code: ``MIE``, the component (two digits), the level, six hexadecimal digits
+(``MIE04E13030A``)."""
 ERRNO_CODE = re.compile(r"\[Errno (\d{1,3})\]")
 """The operating system's error number as Python prints it (``OSError: [Errno 28] No space left on device``),
 printed as ``errno 28`` here."""
@@ -91,6 +94,10 @@ class CodeBook:
     """The operating system's error numbers (Linux ``errno``) users meet most."""
     signals: List[CodeText] = field(default_factory=list)
     """Signals that end a process, by number."""
+    mindie_components: List[CodeText] = field(default_factory=list)
+    """MindIE's components by the two digits after ``MIE``."""
+    mindie_kinds: List[CodeText] = field(default_factory=list)
+    """MindIE MS / Server error kinds by a code's last two hexadecimal digits."""
 
 
 def _load_codebook() -> CodeBook:
@@ -102,7 +109,8 @@ def _tables() -> Tuple[Dict[str, CodeText], ...]:
     book = _load_codebook()
     return tuple({entry.code: entry for entry in entries} for entries in
                  (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
-                  book.npu_codes, book.hccl_codes, book.errno_codes, book.signals))
+                  book.npu_codes, book.hccl_codes, book.errno_codes, book.signals, book.mindie_components,
+                  book.mindie_kinds))
 
 
 def codes_in(text: str) -> List[str]:
@@ -112,6 +120,7 @@ def codes_in(text: str) -> List[str]:
     found += [(m.start(), m.group(0)) for m in NPU_CODE.finditer(text)]
     found += [(m.start(1), f"HCCL {m.group(1)}") for m in HCCL_CODE.finditer(text)]
     found += [(m.start(), f"errno {m.group(1)}") for m in ERRNO_CODE.finditer(text)]
+    found += [(m.start(), m.group(0)) for m in MINDIE_CODE.finditer(text)]
     found += [(m.start(), "signal " + (m.group(1) or m.group(2) or _SIGNAL_WORDS[m.group(3)]))
               for m in SIGNAL_CODE.finditer(text.strip())]
     seen: List[str] = []
@@ -150,8 +159,28 @@ _NUMBERED = {"HCCL": ("HCCL 返回码", "HCCL's return code"), "errno": ("操作
 """Codes printed as ``<kind> <number>``, and how their explanation starts."""
 
 
+_MINDIE_TYPED = ("03", "04")
+"""MindIE components whose codes end in an error kind (MS / Motor and Server); the others number their errors
+per sub-component."""
+
+
+def _mindie_meaning(code: str) -> Optional[Bilingual]:
+    """A MindIE code by its component and, for MS and Server, the kind of error its last two digits name."""
+    tables = _tables()
+    component, kinds = tables[9].get(code[3:5]), tables[10]
+    if component is None:
+        return None
+    kind = kinds.get(code[-2:]) if code[3:5] in _MINDIE_TYPED else None
+    zh, en = f"MindIE 的错误码，来自 {component.meaning.get('zh')}", f"MindIE's code, from {component.meaning.get('en')}"
+    if kind is not None:
+        return Bilingual(zh=f"{zh}：{kind.meaning.get('zh')}", en=f"{en}: {kind.meaning.get('en')}")
+    return Bilingual(zh=f"{zh}；具体原因看同一行和前面的报错", en=f"{en}; the same line and the errors before it say why")
+
+
 def _meaning(code: str) -> Optional[Bilingual]:
-    families, cann, acl_families, acl, modules, kinds, hccl, errnos, signals = _tables()
+    families, cann, acl_families, acl, modules, kinds, hccl, errnos, signals = _tables()[:9]
+    if MINDIE_CODE.fullmatch(code):
+        return _mindie_meaning(code)
     kind = code.split()[0]
     if kind in _NUMBERED:
         entry = {"HCCL": hccl, "errno": errnos, "signal": signals}[kind].get(code.split()[1])
