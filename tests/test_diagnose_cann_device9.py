@@ -23,7 +23,7 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("ERROR: aclInit failed, errorCode = 500000", "kb.environment.acl_init_failed", ["500000", "set_env.sh"]),
     # the runtime's desc=[...] form of its reason words
     ("[ERROR] RUNTIME(9,python):2025 [api_c.cc:150]9 rtEventCreate:ErrCode=207007, desc=[driver error:no event "
-     "resource], InnerCode=0x7020010", "kb.runtime.device_id_resources_exhausted", ["streams", "destroy"]),
+     "resource], InnerCode=0x7020010", "kb.runtime.device_resources_insufficient", ["streams", "processes"]),
     ("[ERROR] RUNTIME(9,python):2025 [api_c.cc:90]9 rtGetDeviceCount:ErrCode=207004, desc=[driver error:no valid "
      "device], InnerCode=0x7020001", "kb.serving.no_npu_visible", ["/dev/davinci*"]),
     ("[ERROR] RUNTIME(9,python):2025 [device.cc:812]9 Device lost heartbeat, device_id=3",
@@ -37,6 +37,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.environment.ascend_driver_files_missing", ["/etc/ascend_install.info", "-v"]),
     ("[ERROR] HCCL(77,python):2025 [adapter_rts.cc:330][77][InitGroup][EnvConfig] Env config \"HCCL_IF_IP\" is "
      "[10.0.0.9] which is not found in the nic list.", "kb.launch.hccl_host_ip_not_local", ["10.0.0.9", "HCCL_IF_IP"]),
+    ("[ERROR] RUNTIME(9,python):2025 [api_impl.cc:400]9 rtStreamSynchronize execute failed, reason=[hdc disconnect]",
+     "kb.runtime.device_connection_lost", ["hdc disconnect"]),
+    ("Warning  FilteringFailed  12s  hami-scheduler  2 nodes CardTypeMismatch(node-a,node-b)",
+     "kb.environment.hami_no_fitting_card", ["CardTypeMismatch", "annotations"]),
 ])
 def test_the_message_names_its_own_cause(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
@@ -65,6 +69,7 @@ def test_messages_with_several_causes_are_said_as_likely(tmp_path, text, rule, c
     # a cgroup or a file owner in words that are not the components' own
     ("the owner not right now", "kb.environment.mindcluster_file_permission_refused"),
     ("aclInit succeeded, device count 8", "kb.environment.acl_init_failed"),
+    ("3 nodes are ready", "kb.environment.hami_no_fitting_card"),
 ])
 def test_look_alike_lines_stay_quiet(tmp_path, text, rule):
     assert rule not in [finding.rule for finding in _diagnose(tmp_path, text).findings]
