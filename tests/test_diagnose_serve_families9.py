@@ -79,6 +79,19 @@ _diagnose = partial(diagnose_text, name="server.log")
      "kb.serving.atb_llm_quantize_mismatch", ["quant_model_description"]),
     ("ValueError: config.rope_scaling.factor must be set in config.json", "kb.serving.atb_llm_rope_scaling_unsupported",
      ["factor"]),
+    ("ValueError: Tried to load weights of size torch.Size([4096, 2048]) to a parameter of size "
+     "torch.Size([2048, 2048])", "kb.serving.weight_shape_mismatch", ["4096, 2048", "2048, 2048"]),
+    ("ValueError: Weight key model.layers.0.mlp.down_proj.weight is not found in quantization descriptions extacted "
+     "from one of ['quant_model_description.json'].", "kb.serving.atb_llm_quantize_mismatch", ["quantize"]),
+    ("PermissionError: File permissions are too permissive for file: /data/ms/config.json. Current permission 0o777 "
+     "exceeds the expected permission 0o640.", "kb.serving.mindie_file_check_failed", ["chmod 640"]),
+    # MindIE's codes by kind: the last two digits
+    ("[2025-06-01 10:00:00.123] [3456] [281473][endpoint][ERROR] [MIE04E020101]", "kb.serving.mindie_server_init_code",
+     ["MIE04E020101", "endpoint"]),
+    ("[2025-06-01 10:00:00.123] [3456] [281473][endpoint][ERROR] [MIE04E120306]",
+     "kb.serving.mindie_server_transfer_code", ["MIE04E120306"]),
+    ("[2025-06-01 10:00:00.123] [778] [281473][ms_coordinator][ERROR] [MIE03E200108]",
+     "kb.serving.mindie_motor_link_code", ["coordinator"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -106,6 +119,11 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     # another framework's range check on a variable of the same name is not MindIE's
     ("ValueError: learning rate should be in the range of 0 to 1", "kb.serving.atb_llm_env_invalid"),
     ("[INFO] NPU_MEMORY_FRACTION=0.9 RESERVED_MEMORY_GB=3", "kb.serving.atb_llm_env_invalid"),
+    # a configuration-check code of MindIE Server is not an initialisation code, nor a warning code a failure
+    ("[2025-06-01 10:00:00.123] [3456] [281473][config][ERROR] [MIE04E030102]", "kb.serving.mindie_server_init_code"),
+    ("[2025-06-01 10:00:00.123] [3456] [281473][endpoint][WARN] [MIE04W02010B]",
+     "kb.serving.mindie_server_transfer_code"),
+    ("[2025-06-01 10:00:00.123] [778] [281473][ms_controller][ERROR] [MIE03E100201]", "kb.serving.mindie_motor_link_code"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
