@@ -105,3 +105,21 @@ def test_each_member_of_an_install_or_tool_family_is_named(tmp_path, text, rule,
 ])
 def test_more_members_of_build_families_are_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("src/hccl_ops.cpp:41:9: error: 'HCCL_REDUCE_RESERVED' is not a member of 'HcclReduceOp'",
+     "kb.versions.cann_api_missing_at_build", ["HCCL_REDUCE_RESERVED"]),
+    ("/usr/bin/ld: cannot find -lhccl: No such file or directory", "kb.environment.link_cann_library_path",
+     ["libhccl"]),
+    ("ops.cpp:(.text+0x10): undefined reference to `at_npu::native::OpCommand::Run()'",
+     "kb.environment.link_torch_library_path", ["at_npu"]),
+])
+def test_cann_and_torch_link_members_are_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_a_paddle_link_line_keeps_its_own_rule(tmp_path):
+    text = ("[ 98%] Linking CXX shared library libpaddle.so (paddle/fluid/pybind)\n"
+            "/usr/bin/ld: cannot find -lascendcl")
+    assert diagnose_text(tmp_path, text).root_cause.rule == "kb.versions.paddle_main_repo_ascend_removed"
