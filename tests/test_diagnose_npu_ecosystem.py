@@ -53,6 +53,19 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      ["torch.npu.graph"]),
     ("RuntimeError: There is unsafe data in the input tensor.\n[ERROR] 2025-06-02 (PID:1, Device:0, RankID:-1) "
      "ERR00003 PTA invalid value", "kb.runtime.hbm_ecc_error", ["hardware"]),
+    # Megatron's argument checks as MindSpeed runs them
+    ("AssertionError: number of layers of the model must be divisible pipeline model parallel size",
+     "kb.parallel.layers_divisible_pp", ["pipeline"]),
+    ("AssertionError: Number of experts(60) is not divisible by ep size(16).",
+     "kb.parallel.megatron_experts_not_divisible_ep", ["expert parallel size"]),
+    ("AssertionError: Must use --overlap-param-gather-with-optimizer-step with --overlap-param-gather",
+     "kb.parallel.megatron_option_needs_option", ["--overlap-param-gather-with-optimizer-step"]),
+    ("AssertionError: bf16 and fp16 cannot both be enabled", "kb.parallel.megatron_fp16_and_bf16", ["--bf16"]),
+    # TorchAir graph mode
+    ("NotImplementedError: torch.ops.aten.linalg_vector_norm.out ge_converter is not implemented!",
+     "kb.graph.torchair_no_converter", ["torch.ops.aten.linalg_vector_norm.out", "GE graph"]),
+    ("RuntimeError: torch.ops.aten.index_put.default ge_converter is not supported!", "kb.graph.torchair_no_converter",
+     ["torch.ops.aten.index_put.default"]),
     ("Status Message: CANN Graph error executing aclgrphParseONNXFromMem(model_data, size, parser_params, graph)",
      "kb.runtime.ort_cann_error_executing", ["aclgrphParseONNXFromMem"]),
 ])
@@ -115,6 +128,9 @@ def test_a_rule_that_knows_the_call_wins_over_the_provider_catch_all(tmp_path):
     ("RuntimeError: call aclnnAdd failed\n[ERROR] 2025-06-02-09:12:44 (PID:1, Device:0, RankID:-1) ERR01100 OPS call "
      "acl api failed", "kb.operator.torch_npu_check_refused"),
     ("RuntimeError: Capture must end on the same stream it began on.", "kb.runtime.npu_graph_capture_default_stream"),
+    # Megatron on a GPU host without CUDA is not MindSpeed missing
+    ("Traceback (most recent call last):\nAssertionError: Megatron requires CUDA.", "kb.environment.megatron_adaptor_not_loaded"),
+    ("AssertionError: Number of layers should be divisible by the number of experts", "kb.parallel.layers_divisible_pp"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, line, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, line).findings}
