@@ -92,6 +92,18 @@ _diagnose = partial(diagnose_text, name="server.log")
      "kb.serving.mindie_server_transfer_code", ["MIE04E120306"]),
     ("[2025-06-01 10:00:00.123] [778] [281473][ms_coordinator][ERROR] [MIE03E200108]",
      "kb.serving.mindie_motor_link_code", ["coordinator"]),
+    ("(EngineCore_DP0 pid=4411) ERROR 12-01 10:00:00 [mooncake_layerwise_connector.py:1040] Access metaserver fail. "
+     "error=ConnectError('[Errno 111] Connection refused').", "kb.serving.pd_metaserver_unreachable",
+     ["proxy", "no_proxy"]),
+    ("(EngineCore_DP0 pid=4411) ERROR 12-01 10:00:00 [memcache_backend.py:90] Configuration loading failed. "
+     "error=missing ock.mmc.meta_service_url. Check memcache config and environment.",
+     "kb.serving.memcache_store_init_failed", ["MMC_LOCAL_CONFIG_PATH"]),
+    ("ValueError: The file '/usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/data/platform_config/Ascend910.ini' "
+     "is not found, please check your SOC_VERSION", "kb.serving.lmcache_ascend_build_setup", ["SOC_VERSION"]),
+    ("RuntimeError: Failed to retrieve device UUID from npu-smi.", "kb.serving.lmcache_device_uuid_unseen",
+     ["npu-smi"]),
+    ("TimeoutError: Timed out waiting for handshake thread to start accept()", "kb.serving.lmcache_p2p_channel_failed",
+     ["peer_init_url"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -124,6 +136,10 @@ def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     ("[2025-06-01 10:00:00.123] [3456] [281473][endpoint][WARN] [MIE04W02010B]",
      "kb.serving.mindie_server_transfer_code"),
     ("[2025-06-01 10:00:00.123] [778] [281473][ms_controller][ERROR] [MIE03E100201]", "kb.serving.mindie_motor_link_code"),
+    ("INFO 12-01 10:00:00 [mooncake_layerwise_connector.py:1013] Send request: 7 to proxy metaserver: "
+     "http://10.0.0.1:8000/v1/metaserver", "kb.serving.pd_metaserver_unreachable"),
+    ("INFO: SOC version is set to Ascend910B3", "kb.serving.lmcache_ascend_build_setup"),
+    ("TimeoutError: Timed out waiting for the lock", "kb.serving.lmcache_p2p_channel_failed"),
 ])
 def test_look_alike_lines_do_not_fire(tmp_path, text, rule):
     assert rule not in {finding.rule for finding in _diagnose(tmp_path, text).findings}
