@@ -123,3 +123,20 @@ def test_a_paddle_link_line_keeps_its_own_rule(tmp_path):
     text = ("[ 98%] Linking CXX shared library libpaddle.so (paddle/fluid/pybind)\n"
             "/usr/bin/ld: cannot find -lascendcl")
     assert diagnose_text(tmp_path, text).root_cause.rule == "kb.versions.paddle_main_repo_ascend_removed"
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("cc1: error: unknown value 'haswell' for '-march'", "kb.environment.x86_build_flags_on_arm", ["haswell"]),
+    ("#8 0.321 /bin/sh: 1: source: not found", "kb.launch.source_under_sh", ["sh"]),
+    ("/home/u/add_custom.cpp:30:17: error: no member named 'DataCopyPad' in namespace 'AscendC'",
+     "kb.environment.ascendc_kernel_compile_error", ["CANN"]),
+    ("src/trace.c:12:20: error: invalid use of incomplete type 'PyFrameObject' {aka 'struct _frame'}",
+     "kb.versions.c_extension_older_than_python", ["Python"]),
+])
+def test_members_that_belong_to_a_neighbouring_family_go_there(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_an_x86_cpu_name_is_not_said_as_an_old_arm_compiler(tmp_path):
+    report = diagnose_text(tmp_path, "cc1: error: unknown value 'skylake-avx512' for '-march'")
+    assert "kb.environment.arm_cpu_flag_unknown" not in {finding.rule for finding in report.findings}
