@@ -41,6 +41,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "kb.runtime.device_connection_lost", ["hdc disconnect"]),
     ("Warning  FilteringFailed  12s  hami-scheduler  2 nodes CardTypeMismatch(node-a,node-b)",
      "kb.environment.hami_no_fitting_card", ["CardTypeMismatch", "annotations"]),
+    ("[ERROR] HCCL(9,python):2025 [hccl_socket_manager.cc:88][9]ra socket listen start fail, return[-98]",
+     "kb.launch.hccl_port_in_use", ["in use"]),
+    ("[ERROR] HCCP(9,python):2025 [ra_hdc.c:321]tid:9,ra_hdc_process_msg(321) : HDC recv msg err ret(16)",
+     "kb.runtime.device_connection_lost", ["HDC recv msg err ret(16)"]),
 ])
 def test_the_message_names_its_own_cause(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
