@@ -44,6 +44,14 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "huawei_ascend_npu.", "kb.runtime.paddlelite_ascend_device_open_failed", ["huawei_ascend_npu"]),
     ("[F 12/ 3 14:05:19.554 ...huawei_ascend_npu/engine.cc:301 Build] Failed to load a CANN OM model from a buffer!",
      "kb.operator.paddlelite_ascend_om_build_failed", ["OM"]),
+    ("MemoryError: (ResourceExhausted) Out of memory error on GPU 0. Cannot allocate 256.000244MB memory on GPU 0, "
+     "79.3GB memory has been allocated and available memory is only 2.2MB.", "kb.runtime.paddle_device_oom",
+     ["256.000244MB", "GPU 0"]),
+    ("RuntimeError: (NotFound) The kernel with key (npu, NCHW, int64) of kernel `flip` is not registered and the "
+     "current value of FLAGS_enable_api_kernel_fallback(bool, default true) is false.",
+     "kb.operator.paddle_kernel_not_registered", ["flip", "int64", "npu"]),
+    ("RuntimeError: cannot pin 'torch.cuda.HalfTensor' only dense CPU tensors can be pinned",
+     "kb.data.pin_memory_on_device_tensor", ["torch.cuda.HalfTensor"]),
     # ONNX Runtime's CANN provider: a call no more specific rule knows
     ("[E:onnxruntime:, cann_call.cc:126 CannCall] CANN failure 100000: ACL_ERROR_INVALID_PARAM ; NPU=0 ; "
      "hostname=node01 ; expr=aclrtMemcpyAsync(dst, n, src, n, kind, stream);", "kb.runtime.ort_cann_call_failed",
