@@ -104,6 +104,13 @@ _diagnose = partial(diagnose_text, name="server.log")
      ["npu-smi"]),
     ("TimeoutError: Timed out waiting for handshake thread to start accept()", "kb.serving.lmcache_p2p_channel_failed",
      ["peer_init_url"]),
+    # vLLM wordings that lived through many releases, joined to their rules
+    ("ValueError: Found unknown quantization='mxfp4' in config", "kb.serving.quantization_unknown", ["mxfp4"]),
+    ("ValueError: The Transformers implementation of Qwen3NextForCausalLM is not compatible with vLLM.",
+     "kb.serving.architecture_unsupported", ["Qwen3NextForCausalLM"]),
+    ("RuntimeError: Cannot find any safetensors model weights with `/data/models/qwen`", "kb.serving.no_model_weights",
+     ["/data/models/qwen"]),
+    ("ValueError: Unknown load_format: ms", "kb.serving.flag_value_unknown", ["load_format", "--load-format"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
