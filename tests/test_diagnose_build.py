@@ -140,3 +140,12 @@ def test_members_that_belong_to_a_neighbouring_family_go_there(tmp_path, text, r
 def test_an_x86_cpu_name_is_not_said_as_an_old_arm_compiler(tmp_path):
     report = diagnose_text(tmp_path, "cc1: error: unknown value 'skylake-avx512' for '-march'")
     assert "kb.environment.arm_cpu_flag_unknown" not in {finding.rule for finding in report.findings}
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("collect2: fatal error: ld terminated with signal 9 [Killed]", "kb.environment.compiler_killed", ["ld"]),
+    ("ninja: error: '/opt/conda/lib/python3.10/site-packages/torch/lib/libc10.so', needed by 'ops.so', missing and "
+     "no known rule to make it", "kb.environment.build_target_file_missing", ["libc10.so"]),
+])
+def test_build_step_failures_are_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
