@@ -84,3 +84,12 @@ def test_the_bare_tsd_line_is_not_listed_when_the_runtime_gives_the_reason(tmp_p
                                  "EE9999: [PID: 41] 2025 TsdOpen failed:Device is disconnected.")
     rules = [finding.rule for finding in report.findings]
     assert rules[0] == "kb.runtime.tsd_device_disconnected" and "kb.runtime.tsd_client_open_failed" not in rules
+
+
+def test_a_pod_the_hami_scheduler_never_placed_is_said_as_likely(tmp_path):
+    report = _diagnose(tmp_path, "Warning  UnexpectedAdmissionError  kubelet  Allocate failed due to rpc error: code = "
+                                 "Unknown desc = get pending pod error: no binding pod found on node gpu-7, which is "
+                                 "unexpected")
+    assert report.root_cause.rule == "kb.environment.hami_pod_not_bound_by_scheduler"
+    assert report.root_cause.confidence == "likely"
+    assert "hami-scheduler" in report.findings[0].title
