@@ -57,6 +57,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "hostname=node01 ; expr=aclrtMemcpyAsync(dst, n, src, n, kind, stream);", "kb.runtime.ort_cann_call_failed",
      ["aclrtMemcpyAsync", "100000"]),
     # torch_npu's own checks
+    # torch_npu prints its two string literals with no space between them
+    ("ValueError: rank is absent in RendezvousParameters.Try add --node_rank to the cmd request",
+     "kb.launch.rendezvous_arguments_missing", ["node_rank"]),
     ("RuntimeError: NPU graphs must be captured on a non-default stream.", "kb.runtime.npu_graph_capture_default_stream",
      ["torch.npu.graph"]),
     ("RuntimeError: There is unsafe data in the input tensor.\n[ERROR] 2025-06-02 (PID:1, Device:0, RankID:-1) "
