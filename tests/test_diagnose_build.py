@@ -149,3 +149,12 @@ def test_an_x86_cpu_name_is_not_said_as_an_old_arm_compiler(tmp_path):
 ])
 def test_build_step_failures_are_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("/bin/sh: 1: atc: not found", "kb.environment.cann_tool_not_on_path", ["atc"]),
+    ("meson.build:1:0: ERROR: Unknown compiler(s): [['gfortran'], ['flang-new'], ['flang']]",
+     "kb.environment.source_build_system_dependency", ["gfortran"]),
+])
+def test_tools_a_build_lacks_are_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
