@@ -111,6 +111,16 @@ _diagnose = partial(diagnose_text, name="server.log")
     ("RuntimeError: Cannot find any safetensors model weights with `/data/models/qwen`", "kb.serving.no_model_weights",
      ["/data/models/qwen"]),
     ("ValueError: Unknown load_format: ms", "kb.serving.flag_value_unknown", ["load_format", "--load-format"]),
+    # SGLang wordings that lived from 0.4 to now, joined to their rules
+    ("RuntimeError: No model weights found in: `/data/models/qwen`", "kb.serving.no_model_weights", ["/data/models/qwen"]),
+    ("ValueError: Token ID 152064 is out of vocabulary (vocab size: 151936)", "kb.serving.token_id_out_of_vocab",
+     ["152064"]),
+    ("RuntimeError: world_size (8) is not equal to tensor_model_parallel_size (4) x pipeline_model_parallel_size (1)",
+     "kb.serving.parallel_sizes_inconsistent", []),
+    ("RuntimeError: Transfer thread failed because of Connection refused. Prefill instance with bootstrap_port=8998 is "
+     "dead.", "kb.serving.pd_side_channel_failed", ["peer"]),
+    ("ValueError: Not enough host memory for V4 paged pool kv. Requesting 200.00 GB but only have 90.00 GB free.",
+     "kb.serving.sglang_hicache_host_memory_short", ["--hicache-ratio", "200.00"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
@@ -169,3 +179,15 @@ def test_a_catch_all_of_the_transfer_engine_is_said_as_likely(tmp_path):
                                  "transport")
     assert report.root_cause.rule == "kb.serving.mooncake_transport_install_failed"
     assert report.root_cause.confidence != "confident"
+
+
+def test_a_rank_that_only_waited_for_the_others_is_not_the_root_cause(tmp_path):
+    """SGLang's ranks that finished loading say so; the rank that failed (here out of memory) is named."""
+    report = _diagnose(tmp_path, "\n".join([
+        "[2025-06-01 10:00:00 TP1] RuntimeError: NPU out of memory. Tried to allocate 2.00 GiB (NPU 1; 60.96 GiB total "
+        "capacity; 59.80 GiB already allocated)",
+        "[2025-06-01 10:00:05 TP0] ValueError: TP rank 0 could finish the model loading, but there are other ranks "
+        "that didn't finish loading. It is likely due to unexpected failures (e.g., OOM) or a slow node.",
+    ]))
+    assert report.root_cause is not None and report.root_cause.rule != "kb.serving.sglang_other_rank_load_failed"
+    assert "kb.serving.sglang_other_rank_load_failed" in {finding.rule for finding in report.findings}
