@@ -158,3 +158,20 @@ def test_build_step_failures_are_named(tmp_path, text, rule, words):
 ])
 def test_tools_a_build_lacks_are_named(tmp_path, text, rule, words):
     assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+@pytest.mark.parametrize("text, rule, words", [
+    ("csrc/ops.cpp:12:5: error: 'c10_npu' has not been declared", "kb.versions.torch_npu_api_missing_at_build",
+     ["c10_npu"]),
+    ("ops.cpp:(.text+0x2c): undefined reference to `std::__throw_bad_array_new_length()@GLIBCXX_3.4.29'",
+     "kb.environment.link_glibc_symbol_version", ["GLIBCXX_3.4.29"]),
+])
+def test_version_bound_build_members_are_named(tmp_path, text, rule, words):
+    assert_root_cause_says(diagnose_text(tmp_path, text), rule, words)
+
+
+def test_a_needed_library_warning_of_a_link_that_went_on_stays_quiet(tmp_path):
+    text = ("/usr/bin/ld: warning: libascend_hal.so, needed by libascendcl.so, not found (try using -rpath or "
+            "-rpath-link)\n[100%] Built target main")
+    report = diagnose_text(tmp_path, text)
+    assert "kb.environment.link_needed_library_not_found" not in {finding.rule for finding in report.findings}
