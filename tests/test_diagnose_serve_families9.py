@@ -121,6 +121,12 @@ _diagnose = partial(diagnose_text, name="server.log")
      "dead.", "kb.serving.pd_side_channel_failed", ["peer"]),
     ("ValueError: Not enough host memory for V4 paged pool kv. Requesting 200.00 GB but only have 90.00 GB free.",
      "kb.serving.sglang_hicache_host_memory_short", ["--hicache-ratio", "200.00"]),
+    # older vllm-ascend releases' wordings (v0.11-v0.13), joined to their rules
+    ("RuntimeError: Xlite graph mode is only compatible with block_size of 128. Please set block_size to 128.",
+     "kb.serving.ascend_feature_combination_refused", ["block_size of 128"]),
+    ("ValueError: Can not enable dynamic_eplb when DYNAMIC_EPLB is not set to \"true\" or \"1\".",
+     "kb.serving.feature_env_switch_off", ["DYNAMIC_EPLB"]),
+    ("ValueError: Invalid EPLB path", "kb.serving.eplb_config_invalid", ["expert_map_path"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
