@@ -175,3 +175,18 @@ def test_a_needed_library_warning_of_a_link_that_went_on_stays_quiet(tmp_path):
             "-rpath-link)\n[100%] Built target main")
     report = diagnose_text(tmp_path, text)
     assert "kb.environment.link_needed_library_not_found" not in {finding.rule for finding in report.findings}
+
+
+def test_a_missing_cmake_is_named_whichever_line_says_it(tmp_path):
+    text = ("FileNotFoundError: [Errno 2] No such file or directory: 'cmake'\n\nDuring handling of the above "
+            "exception, another exception occurred:\n\nRuntimeError: Cannot find CMake executable: [Errno 2] No such "
+            "file or directory: 'cmake'")
+    report = diagnose_text(tmp_path, text)
+    rules = {finding.rule for finding in report.findings}
+    assert "kb.environment.cmake_missing" in rules
+    assert report.root_cause.rule in {"kb.environment.cmake_missing", "kb.environment.executable_not_found"}
+
+
+def test_the_older_pytorch_cxx17_wording_is_named(tmp_path):
+    text = "/opt/torch/include/c10/macros/Macros.h:12:2: error: #error \"You need C++17 to compile PyTorch\""
+    assert_root_cause_says(diagnose_text(tmp_path, text), "kb.environment.cxx_standard_too_low", ["C++17"])
