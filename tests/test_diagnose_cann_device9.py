@@ -21,6 +21,7 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     # a second aclInit is its own cause; any other code is the general, likely one
     ("aclInit failed, ret = 100002", "kb.runtime.acl_repeat_initialize", ["once per process"]),
     ("ERROR: aclInit failed, errorCode = 500000", "kb.environment.acl_init_failed", ["500000", "set_env.sh"]),
+    ("[ERROR] Call aclInit failed, ret[507899]", "kb.environment.acl_init_failed", ["507899"]),
     # the runtime's desc=[...] form of its reason words
     ("[ERROR] RUNTIME(9,python):2025 [api_c.cc:150]9 rtEventCreate:ErrCode=207007, desc=[driver error:no event "
      "resource], InnerCode=0x7020010", "kb.runtime.device_resources_insufficient", ["streams", "processes"]),
