@@ -57,6 +57,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "hostname=node01 ; expr=aclrtMemcpyAsync(dst, n, src, n, kind, stream);", "kb.runtime.ort_cann_call_failed",
      ["aclrtMemcpyAsync", "100000"]),
     # torch_npu's own checks
+    # an import error whose location was cut off is still a version pair
+    ("ImportError: cannot import name 'is_torch_npu_available' from 'transformers.utils'",
+     "kb.versions.import_name_missing", ["transformers", "is_torch_npu_available"]),
     # torch_npu prints its two string literals with no space between them
     ("ValueError: rank is absent in RendezvousParameters.Try add --node_rank to the cmd request",
      "kb.launch.rendezvous_arguments_missing", ["node_rank"]),
@@ -67,6 +70,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     # Megatron's argument checks as MindSpeed runs them
     ("AssertionError: number of layers of the model must be divisible pipeline model parallel size",
      "kb.parallel.layers_divisible_pp", ["pipeline"]),
+    ("ValueError: num-layers should be divisible by target-pipeline-parallel-size", "kb.weights.convert_layers_pp",
+     ["target PP"]),
     ("AssertionError: Number of experts(60) is not divisible by ep size(16).",
      "kb.parallel.megatron_experts_not_divisible_ep", ["expert parallel size"]),
     ("AssertionError: Must use --overlap-param-gather-with-optimizer-step with --overlap-param-gather",

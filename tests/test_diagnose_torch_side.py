@@ -43,9 +43,10 @@ def _check_raised(path: str, exception_line: str, code: str = "raise ValueError(
     (_check_raised("/usr/lib/python3.10/site-packages/accelerate/utils/dataclasses.py",
                    "ValueError: `mixed_precision` must be one of ['no', 'fp16', 'bf16', 'fp8']"),
      "kb.parallel.framework_rejected_settings", ["mixed_precision"]),
-    (_check_raised("/home/MindSpeed-LLM/mindspeed_llm/tasks/checkpoint/convert_ckpt_deepseek4.py",
-                   "ValueError: num-layers should be divisible by target-pipeline-parallel-size"),
-     "kb.parallel.framework_rejected_settings", ["target-pipeline-parallel-size"]),
+    # (its "num-layers should be divisible by target-pipeline-parallel-size" is the conversion rule's own now)
+    (_check_raised("/home/MindSpeed-LLM/mindspeed_llm/tasks/checkpoint/convert_hf2mg.py",
+                   "ValueError: Invalid expert-tensor-parallel-size configuration: only 1 or None are supported."),
+     "kb.parallel.framework_rejected_settings", ["expert-tensor-parallel-size"]),
     (_check_raised("/opt/verl/verl/workers/config/actor.py",
                    "ValueError: ppo_mini_batch_size must be divisible by ppo_micro_batch_size_per_gpu"),
      "kb.parallel.framework_rejected_settings", ["ppo_mini_batch_size"]),
