@@ -190,3 +190,14 @@ def test_a_missing_cmake_is_named_whichever_line_says_it(tmp_path):
 def test_the_older_pytorch_cxx17_wording_is_named(tmp_path):
     text = "/opt/torch/include/c10/macros/Macros.h:12:2: error: #error \"You need C++17 to compile PyTorch\""
     assert_root_cause_says(diagnose_text(tmp_path, text), "kb.environment.cxx_standard_too_low", ["C++17"])
+
+
+@pytest.mark.parametrize("text", [
+    "main.cpp:40:5: error: 'aclrtlaunch_add_custom' was not declared in this scope",
+    "main.cpp:(.text+0x90): undefined reference to `aclrtlaunch_add_custom'",
+])
+def test_a_kernel_launch_function_is_the_kernel_library_s_not_an_old_cann(tmp_path, text):
+    report = diagnose_text(tmp_path, text)
+    assert report.root_cause.rule == "kb.environment.ascendc_launch_header_missing"
+    rules = {finding.rule for finding in report.findings}
+    assert not rules & {"kb.versions.cann_api_missing_at_build", "kb.environment.link_cann_api_unresolved"}
