@@ -127,6 +127,10 @@ _diagnose = partial(diagnose_text, name="server.log")
     ("ValueError: Can not enable dynamic_eplb when DYNAMIC_EPLB is not set to \"true\" or \"1\".",
      "kb.serving.feature_env_switch_off", ["DYNAMIC_EPLB"]),
     ("ValueError: Invalid EPLB path", "kb.serving.eplb_config_invalid", ["expert_map_path"]),
+    ("RuntimeError: Can not found rewrite for auto_map: InternLM3ForCausalLM", "kb.serving.lmdeploy_arch_unsupported",
+     ["lmdeploy"]),
+    ("RuntimeError: <apply_rotary_pos_emb> default and <ascend> implementation not exists.",
+     "kb.serving.lmdeploy_kernel_not_on_device", ["apply_rotary_pos_emb", "ascend", "dlinfer-ascend"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words, with_fix=True)
