@@ -19,6 +19,8 @@ from mindpilot.launch.router import analyse
     ("(VllmWorker rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ValueError: x", "ValueError: x"),
     ("svc   | 2025-11-19 11:14:59.028 | ERROR    | __main__:parse:95 | Dispatch failed", "Dispatch failed"),
     ("【BUG】：RuntimeError: NPU out of memory.", "RuntimeError: NPU out of memory."),
+    ("#12 41.07 CMake Error at CMakeLists.txt:3 (find_package):", "CMake Error at CMakeLists.txt:3 (find_package):"),
+    ("#12 ERROR: process \"/bin/sh -c make\" did not complete", "#12 ERROR: process \"/bin/sh -c make\" did not complete"),
     ("Error:RuntimeError: NPU out of memory.", "RuntimeError: NPU out of memory."),
     ("   OSError: libx.so: undefined symbol: y", "OSError: libx.so: undefined symbol: y"),
     ("EI0006: [PID: 1234] 2025-04-08-18:07:20.444.436 Getting socket times out.", "EI0006: Getting socket times out."),

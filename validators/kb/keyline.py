@@ -2,7 +2,8 @@
 
 The same error reaches users in many wrappings: ``[rank3]: RuntimeError: ...`` (torchrun), ``(VllmWorker
 rank=0 pid=12) ERROR 12-01 10:00:00 [core.py:123] ...`` (vLLM; vLLM-Omni puts ``[Stage-1]`` first),
-``2025-11-19 11:14:59.028 | ERROR | mod:f:95 | ...`` (loguru), ``svc   | ...`` (docker compose), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
+``2025-11-19 11:14:59.028 | ERROR | mod:f:95 | ...`` (loguru), ``svc   | ...`` (docker compose), ``#8 12.345 ``
+(a ``docker build`` step's output), ``[default0]:`` (torch elastic), a kubectl time stamp, glog's
 ``E1212 10:00:00.123456 7 a.cc:1]``, ``ERROR:root:`` (Python logging's default), leading spaces of a pasted
 traceback, a ``【BUG】：`` tag, ``grep -rn``'s ``plog/plog-1.log:14:`` before each line it found,
 and CANN 8's ``EI0006: [PID: 1234] 2025-...-10:00:00.123.456 Getting socket ...`` where the process id and
@@ -37,6 +38,7 @@ _WRAPPERS = (
     re.compile(r"【[^】]{1,16}】\s?[:：]?\s?"),  # a pasted tag: 【BUG】：
     re.compile(r"Error:(?=[A-Z]\w*(?:Error|Exception)\b)"),  # Error:RuntimeError: ...
     re.compile(r"\[PID: ?\d+\] \d{4}-\d\d-\d\d-\d\d:\d\d:\d\d(?:\.\d+)* "),  # CANN 8: [PID: 1] 2025-..-10:00:00.1.2 X_Error(EZ1001): ...
+    re.compile(r"#\d{1,4} \d{1,6}\.\d{2,3} "),  # docker build's plain progress: #8 12.345 error: ...
 )
 _CANN8 = re.compile(r"\b([EW][0-9A-Z]\d{4}):? ?\[PID: ?\d+\] \d{4}-\d\d-\d\d-\d\d:\d\d:\d\d(?:\.\d+)*(?: \(\1\))?:? +")
 """CANN 8: ``EI0006: [PID: 1234] 2025-04-08-18:07:20.444.436 message`` (also ``EE9999[PID: ..] ... (EE9999): ``)."""
