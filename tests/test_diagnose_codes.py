@@ -39,6 +39,8 @@ pytestmark = pytest.mark.usefixtures("no_rules")
     ("the design 5 is fine; killed 3 bugs", []),
     ("[2025-03-01 10:00:00.123+08:00] [1234] [ERROR] [MIE04E13030A] model init failed", ["MIE04E13030A"]),
     ("token MIE04E13030AB and xMIE05E040000", []),  # longer words that only contain the shape
+    ("[ERROR] RUNTIME(9,python):t [driver.cc:69]Call drvGetDevNum, drvRetCode=1.", ["driver 1"]),
+    ("halGetDeviceInfo failed: drvRet=87", ["driver 87"]),
 ])
 def test_codes_are_found_where_frameworks_print_them(line, found):
     assert codes.codes_in(line) == found
@@ -68,6 +70,12 @@ def test_a_mindie_code_names_its_component_and_for_ms_and_server_the_kind_of_err
     assert codes.explain("MIE09E000001", "en") is None
 
 
+def test_a_driver_return_code_says_what_the_driver_reported():
+    assert "sees no NPU" in codes.explain("driver 1", "en")
+    assert codes.explain("driver 88", "zh").startswith("driver 88：NPU 驱动返回码：没有权限")
+    assert codes.explain("driver 5", "en") is None  # not in the book: no guess
+
+
 def test_cann_s_own_catalogue_comes_first():
     catalog = {entry.code: entry for entry in read_install(TOOLKIT)}
     mine = codes.explain("EL0004", "en", catalog)
@@ -81,7 +89,7 @@ def test_the_code_book_is_well_formed():
     shapes = {"cann_families": r"[EW][0-9A-Z]", "cann_codes": r"[EW][0-9A-Z]\d{4}", "acl_families": r"[1-5]\d{2,3}",
               "acl_codes": r"[1-5]\d{5}", "npu_modules": r"\d\d", "npu_codes": r"\d{3}", "hccl_codes": r"\d{1,2}",
               "errno_codes": r"\d{1,3}", "signals": r"\d{1,2}", "mindie_components": r"0\d",
-              "mindie_kinds": r"[01][0-9A-F]"}
+              "mindie_kinds": r"[01][0-9A-F]", "driver_codes": r"\d{1,5}"}
     for name, shape in shapes.items():
         entries = getattr(book, name)
         assert entries and len({entry.code for entry in entries}) == len(entries), name

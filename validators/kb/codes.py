@@ -8,7 +8,7 @@ module finds such codes in a line and explains each one:
 * first from CANN's own catalogue for the installed (or learned) version (:mod:`.cann_catalog`);
 * else from our bilingual code book ``validators/data/codebook.yaml`` (codes users meet most, each with
   its source: CANN's error reference and catalogue, ACL's ``rt_error_codes.h`` / ``acl_base_rt.h``, the
-  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, MindIE's error code reference, Linux's
+  aclnn return codes, torch_npu's ``_error_code.py``, HCCL's ``HcclResult``, the NPU driver's ``drvError_t``, MindIE's error code reference, Linux's
   ``errno`` and signals), and failing an entry, by the code's family (the component a code's first letters or digits
   name).
 
@@ -51,6 +51,9 @@ _SIGNAL_WORDS = {"Killed": "9", "Segmentation fault": "11", "Aborted": "6", "Bus
 MINDIE_CODE = re.compile(r"(?<![\w])MIE(\d\d)([EW])([0-9A-F]{6})(?![0-9A-Za-z])")
 """MindIE's twelve-character code: ``MIE``, the component (two digits), the level, six hexadecimal digits
 (``MIE04E13030A``)."""
+DRIVER_CODE = re.compile(r"\b(?:drvRetCode|drvRet|drv_ret|drvErr(?:or)?|halRet)\s*[=:(]\s*(\d{1,5})(?!\d)")
+"""The NPU driver's own return code where a caller prints it (``Call drvGetDevNum, drvRetCode=1``), printed as
+``driver 1`` here."""
 ERRNO_CODE = re.compile(r"\[Errno (\d{1,3})\]")
 """The operating system's error number as Python prints it (``OSError: [Errno 28] No space left on device``),
 printed as ``errno 28`` here."""
@@ -98,6 +101,8 @@ class CodeBook:
     """MindIE's components by the two digits after ``MIE``."""
     mindie_kinds: List[CodeText] = field(default_factory=list)
     """MindIE MS / Server error kinds by a code's last two hexadecimal digits."""
+    driver_codes: List[CodeText] = field(default_factory=list)
+    """The NPU driver's return codes (``drvError_t``) by number."""
 
 
 def _load_codebook() -> CodeBook:
@@ -110,7 +115,7 @@ def _tables() -> Tuple[Dict[str, CodeText], ...]:
     return tuple({entry.code: entry for entry in entries} for entries in
                  (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
                   book.npu_codes, book.hccl_codes, book.errno_codes, book.signals, book.mindie_components,
-                  book.mindie_kinds))
+                  book.mindie_kinds, book.driver_codes))
 
 
 def codes_in(text: str) -> List[str]:
@@ -121,6 +126,7 @@ def codes_in(text: str) -> List[str]:
     found += [(m.start(1), f"HCCL {m.group(1)}") for m in HCCL_CODE.finditer(text)]
     found += [(m.start(), f"errno {m.group(1)}") for m in ERRNO_CODE.finditer(text)]
     found += [(m.start(), m.group(0)) for m in MINDIE_CODE.finditer(text)]
+    found += [(m.start(1), f"driver {m.group(1)}") for m in DRIVER_CODE.finditer(text)]
     found += [(m.start(), "signal " + (m.group(1) or m.group(2) or _SIGNAL_WORDS[m.group(3)]))
               for m in SIGNAL_CODE.finditer(text.strip())]
     seen: List[str] = []
@@ -155,7 +161,8 @@ def explain(code: str, lang: str, catalog: Optional[Mapping[str, object]] = None
 
 
 _NUMBERED = {"HCCL": ("HCCL 返回码", "HCCL's return code"), "errno": ("操作系统错误号", "the system's error number"),
-             "signal": ("进程被信号结束", "the process was ended by a signal")}
+             "signal": ("进程被信号结束", "the process was ended by a signal"),
+             "driver": ("NPU 驱动返回码", "the NPU driver's return code")}
 """Codes printed as ``<kind> <number>``, and how their explanation starts."""
 
 
@@ -183,7 +190,7 @@ def _meaning(code: str) -> Optional[Bilingual]:
         return _mindie_meaning(code)
     kind = code.split()[0]
     if kind in _NUMBERED:
-        entry = {"HCCL": hccl, "errno": errnos, "signal": signals}[kind].get(code.split()[1])
+        entry = {"HCCL": hccl, "errno": errnos, "signal": signals, "driver": _tables()[11]}[kind].get(code.split()[1])
         if entry is None:
             return None
         zh, en = _NUMBERED[kind]
