@@ -51,8 +51,8 @@ def prefer_exception_to_catch_all(report: Any, lang: str, pasted: Optional[bytes
         return
     last = max(exceptions, key=lambda cause: cause.line)
     _, following = lines_around(report, pasted, last.file, last.line)
-    if following and following[0][0] == root.line and _WHAT_LINE.match(following[0][1]):
-        return  # C++'s terminate handler prints the exception's message on the next line: the catch-all reads it
+    if _in_terminate_message(last.text, following, root.line):
+        return  # C++'s terminate handler prints the exception's message under it: the catch-all reads it
     better = detail_line(last.text, following) if following else None
     if better is not None and better[0] == root.line:
         if wraps_a_code(last.text) or any(ascend_section(raw) for number, raw in following if number < root.line):
@@ -93,6 +93,32 @@ def point_at_the_details(report: Any, pasted: Optional[bytes] = None) -> None:
 
 _WHAT_LINE = re.compile(r"\s*what\(\):")
 """The line under ``terminate called after throwing an instance of 'c10::Error'`` with the exception's message."""
+_TERMINATE_LINE = re.compile(r"terminate called after throwing an instance of")
+_MESSAGE_GOES_ON = re.compile(r"\s*$|\s|>")
+"""A line that goes on with a multi-line ``what():`` message: blank, indented, or quoted with ``>`` (OpenCV puts
+CANN's own account of a failed call, code line and TraceBack, under its ``error: (-2:Unspecified error) in
+function 'aclrtX'`` so)."""
+
+
+def _in_terminate_message(exception: str, following: list, line: int) -> bool:
+    """Whether ``line`` is part of the ``what():`` message C++'s terminate handler printed under ``exception``
+    (``terminate called after throwing an instance of 'cv::Exception'``): its first line, or a line of the
+    message going on under it with nothing else in between (blank lines allowed: a paste may double them)."""
+    if _TERMINATE_LINE.search(exception) is None:
+        return False
+    in_message = False
+    for number, raw in following:
+        if not in_message:
+            if not raw.strip():
+                continue
+            if _WHAT_LINE.match(raw) is None:
+                return False
+            in_message = True
+        elif _MESSAGE_GOES_ON.match(raw) is None:
+            return False
+        if number == line:
+            return True
+    return False
 
 
 _CATALOGUE_RULE = re.compile(r"kb\.\w+\.cann_[ew][0-9a-z]\d{4}")

@@ -301,11 +301,24 @@ def _explains_better(cause: Failure, strength: int, text: str, file: str, line: 
     the exception a bare lookup error turned into a few lines later (same file), or the remote exception a Ray
     wrapper's traceback ends with."""
     if cause.strength < min(strength, 3):
-        return True
+        return not _reports_that_programs_failure(cause, text, file)
     return (strength >= 3 and cause.strength >= 3 and cause.file == file and cause.line is not None
             and line is not None and 0 < line - cause.line <= CHAIN_REACH
             and (_BARE_EXCEPTION.fullmatch(cause.text) is not None or _WRAPPER_EXCEPTION.match(cause.text) is not None)
             and _BARE_EXCEPTION.fullmatch(text.strip()) is None and _WRAPPER_EXCEPTION.match(text.strip()) is None)
+
+
+_PROGRAM_PREFIX = re.compile(r"(?P<program>[A-Za-z][\w.-]{3,63}): (?:\[?(?:ERROR|FATAL|CRITICAL|error|fatal)\b)")
+"""A program's own error line, its name first (``ascend-docker-runtime: [ERROR] check aicore num failed ...``), as
+a container runtime, a hook or a daemon writes to the log of the tool that ran it."""
+
+
+def _reports_that_programs_failure(cause: Failure, text: str, file: str) -> bool:
+    """Whether ``text`` (a stronger line than ``cause``, same rank) only reports that the program whose own error
+    line ``cause`` is failed (``kubelet: Error: ... OCI runtime create failed: .../ascend-docker-runtime did not
+    terminate successfully``): the caller names the program, the program's line says why it failed."""
+    found = _PROGRAM_PREFIX.match(cause.text)
+    return found is not None and cause.file == file and found.group("program") in text
 
 
 def _who(rank: Optional[int], source: str, lang: str) -> str:

@@ -27,7 +27,7 @@ from typing import Any, List, Optional, Tuple
 from mindpilot.launch.failures import MAX_TEXT
 from mindpilot.launch.unsure_root import lines_around
 from mindpilot.validators.kb.keyline import (CANN_CODE, TRACEBACK_BODY, code_at_head, continuation, key_text,
-                                             says_nothing_code)
+                                             runtime_reason, says_nothing_code)
 from mindpilot.validators.kb.report import CONFIDENT
 
 CANN_TRACEBACK = "TraceBack (most recent call last)"
@@ -50,9 +50,10 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
         return
     above, following = lines_around(report, pasted, root.file, root.line)
     head = _account_head(above, root.line) if indented(text) else \
-        (_reported_above(text, above, root.line) or _wrapping_exception(text, above, root.line))
+        (_reported_above(text, above, root.line) or _wrapping_exception(text, above, root.line)
+         or _code_line_above_a_reason(text, above, root.line))
     if head is None and root.confidence != CONFIDENT:
-        head = _first_of_the_run(text, above, root.line)
+        head = _first_of_the_run(text, above, root.line) or _failed_assertion_above(above, root.line)
     if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
         setattr(finding, "also_line", head[0])
         setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])
@@ -137,6 +138,42 @@ def _first_of_the_run(text: str, above: List[str], line: int) -> Optional[Tuple[
             break
         first = (line - back, raw)
     return first
+
+
+REASON_REACH = 6
+"""Lines above a runtime's ``execute failed, reason=`` line read for the code line heading its account."""
+
+
+def _code_line_above_a_reason(text: str, above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """For a rule read on CANN runtime's ``rtX execute failed, reason=[...]`` line pasted without its indentation
+    (or quoted with ``>`` inside another program's message, as OpenCV does): the code line heading the account
+    above it when it says something of its own (``EE9999  get device msg feature can not support offline mode.``,
+    ``EL0014: The operation is unsupported.``), quoted too; else None. Empty lines, ``TraceBack`` and other
+    calls of the account may sit between."""
+    if not runtime_reason(key_text(text)):
+        return None
+    for back, raw in enumerate(reversed(above[-REASON_REACH:]), 1):
+        key = key_text(raw).lstrip("> ")
+        if not key or key.startswith(CANN_TRACEBACK) or runtime_reason(key):
+            continue
+        if code_at_head(key) is None or says_nothing_code(key):
+            return None
+        return line - back, raw
+    return None
+
+
+_FAILED_ASSERTION = re.compile(r"Assertion [`'].{1,400}' failed\.?\s*$")
+"""The C library's message for a failed ``assert`` (``x.h:198: T::~T(): Assertion `use_empty()' failed.``): the
+check that stopped the program, under which a compiler or framework only says that it stopped."""
+ASSERTION_REACH = 4
+
+
+def _failed_assertion_above(above: List[str], line: int) -> Optional[Tuple[int, str]]:
+    """For a catch-all: a failed C assertion a few lines above it, the check that failed, quoted too; else None."""
+    for back, raw in enumerate(reversed(above[-ASSERTION_REACH:]), 1):
+        if _FAILED_ASSERTION.search(raw):
+            return line - back, raw
+    return None
 
 
 def _matches(rule: str, raw: str, before: List[str]) -> bool:

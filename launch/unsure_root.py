@@ -16,7 +16,8 @@ from mindpilot.launch.failures import MAX_TEXT, Failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import (MAX_CONTINUATION, announces, continuation, detail_line, failed_statement,
-                                             key_text, logged_exception, raised_exception, terminate_message)
+                                             key_text, logged_exception, raise_naming_a_bare_message,
+                                             raised_exception, terminate_message)
 from mindpilot.validators.kb.report import UNSURE, RootCause
 from mindpilot.validators.kb.scan import decode
 
@@ -55,11 +56,7 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
         if first.line is not None and better[0] != first.line:
             # The line that announced the error stays quoted: users grep for it as much as for its detail.
             wrapped_onto, opened_by = first.line, first.text.strip()[:MAX_TEXT]
-        text = log_message(key_text(better[1]))
-        rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
-        text = f"{text} {rest}"[:MAX_TEXT] if rest else text[:MAX_TEXT]
-        above = above + [raw for number, raw in following if number < better[0]]
-        first = Failure(first.rank, first.rule, text, first.file, better[0], first.time, first.seq, first.strength)
+        first, above = _at_the_detail(first, better, above, following)
     else:
         rest = continuation(first.text, [raw for _, raw in following[:1]]) or _failure_continued(following)
         if rest:
@@ -94,6 +91,23 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
     report.findings.insert(0, finding)
     report.root_cause = RootCause(rank=first.rank, rule=finding.rule, file=first.file, line=first.line,
                                   title=first.text, confidence=UNSURE)
+
+
+def _at_the_detail(first: Failure, better: Tuple[int, str], above: List[str], following: List[Tuple[int, str]]
+                   ) -> Tuple[Failure, List[str]]:
+    """``first`` moved to the line that says what it means (``better``), its wrapped rest joined; with the lines
+    above that line. A detail that is only a name is said with the class the ``raise`` a few lines up names."""
+    text = log_message(key_text(better[1]))
+    rest = continuation(better[1], [raw for number, raw in following if number == better[0] + 1])
+    text = f"{text} {rest}"[:MAX_TEXT] if rest else text[:MAX_TEXT]
+    between = [raw for number, raw in following if number < better[0]]
+    raised = raise_naming_a_bare_message(text, above + [first.text] + between)
+    line = better[0]
+    if raised is not None:  # the exception's class, raised a few lines up, says what the bare name does not
+        back, kind = raised
+        text, line = f"{kind}: {text}"[:MAX_TEXT], better[0] - back
+    return Failure(first.rank, first.rule, text, first.file, line, first.time, first.seq, first.strength), \
+        above + between
 
 
 _FAILURE_WORDS = re.compile(r"(?i)\b(?:failed|failure|error|cannot|unable|not found|denied|invalid)\b")

@@ -178,6 +178,8 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
       of its own stays the key line. A code line whose message starts on the next line
       (``AclNN_Parameter_Error(EZ1001):``) hands over to that line; so does an exception whose message, on
       the line under it, only carries a return code;
+    * CANN runtime's ``rtX execute failed, reason=...`` line under such an error, when no code line with a
+      message of its own came first (a paste that kept the runtime's lines and not the code's);
     * the first line of the section of the message the error refers to (MindSpore's ``- Device load error
       message:``);
     * pydantic's line for the error a ``ValidationError: 1 validation error for X`` announces;
@@ -198,6 +200,9 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
     section = re.compile(r"\s*-\s*" + re.escape(referred.group(1)) + r"\s*:", re.IGNORECASE) if referred else None
     in_section = False
     acl_message: Optional[Tuple[int, str]] = None
+    announcement: Optional[Tuple[int, str]] = None
+    """The last line under the root that only announced more (``include could not find requested file:``), with
+    the path it was about once one followed."""
     first = True
     for number, raw in following:
         key = key_text(raw)
@@ -214,7 +219,7 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
             # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
             wrapper = wrapper or says_nothing_code(key) or (exception and wraps_a_code(key))
-        if wrapper and _named_code_line(key):
+        if wrapper and (_named_code_line(key) or runtime_reason(key)):
             return number, raw
         code = code_at_head(key) if wrapper else None
         if wrapper and _ACL_MESSAGE.match(key):
@@ -234,9 +239,46 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
         if opened and key:
             if key.startswith(_NOT_A_MESSAGE):
                 break
-            if not announces(key):
-                return number, raw
-    return acl_message
+            found, announcement = _under_an_announcement(number, raw, key, announcement)
+            if found is not None:
+                return found
+    return acl_message or _announced_path(announcement)
+
+
+def _under_an_announcement(number: int, raw: str, key: str, announcement: Optional[Tuple[int, str]]
+                           ) -> Tuple[Optional[Tuple[int, str]], Optional[Tuple[int, str]]]:
+    """One line under a root that announced its message: (the line, when it is the message; the last
+    announcement so far, with the path it was about when this line is only a path)."""
+    if _ONLY_A_PATH.fullmatch(key):
+        # What the announcement above was about (a library, a file): the message, if any, follows.
+        if announcement is not None:
+            announcement = (announcement[0], f"{announcement[1].rstrip()} {key}")
+        return None, announcement
+    if not announces(key):
+        return (number, raw), announcement
+    return None, (number, raw)
+
+
+def _announced_path(announcement: Optional[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """An announcement whose object is a path, with nothing after them (``include could not find requested file:``
+    over the file's path): the two say it; else None."""
+    return announcement if announcement is not None and not announces(announcement[1]) else None
+
+
+_RUNTIME_REASON = re.compile(r"\b(?:execute|execution) failed, reason=")
+"""CANN runtime's line for the call that failed and why (``rtSetDevice execution failed, reason=device retain
+error``, ``rtMemcpy2d execute failed, reason=[driver error:feature not support]``): under an error that only
+carries a return code, it says what the code meant here, with or without the code line CANN puts above it."""
+
+
+def runtime_reason(text: str) -> bool:
+    """Whether a line is CANN runtime's ``rtX execute failed, reason=...`` for a call that failed."""
+    return _RUNTIME_REASON.search(text) is not None
+
+
+_ONLY_A_PATH = re.compile(r"(?:[A-Za-z]:)?[~.]{0,2}(?:/[\w.+~@-]+){2,}/?")
+"""A line that is only a file's path (the library a loader could not open, the file CMake could not include): the
+object of the message above it, saying nothing itself."""
 
 
 _BANNER = re.compile(r"[\W_]*(?:\[[^\]]{0,40}\][\W_]*)+|[\W_]{3,}")
@@ -310,6 +352,28 @@ def raised_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Op
             return number, raw
         if key.startswith(("File \"", "Traceback (most recent call last)")):
             return None
+    return None
+
+
+_BARE_NAME = re.compile(r"[A-Za-z_][\w.:]{0,200}")
+"""A message that is only a name (``_C.rotary_embedding.default``: the operator a fake-tensor dispatch could not
+run), with no word saying what went wrong."""
+_RAISED_CLASS = re.compile(r"raise (?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception))\(")
+RAISE_LOOKBACK = 4
+"""Lines above an exception line searched for the ``raise`` statement the traceback quotes last."""
+
+
+def raise_naming_a_bare_message(message: str, above: Sequence[str]) -> Optional[Tuple[int, str]]:
+    """For an exception whose message is only a name (torch's ``RuntimeError: Failed running call_function X(...):``
+    / ``X.default``, the original exception's message), the ``raise UnsupportedOperatorException(func)`` its
+    traceback quotes last, a few lines above: (how many lines above the end of ``above``, the class it raises), or
+    None. The class raised says what went wrong; the message only what it went wrong with."""
+    if _BARE_NAME.fullmatch(message.strip()) is None:
+        return None
+    for back in range(1, min(RAISE_LOOKBACK, len(above)) + 1):
+        found = _RAISED_CLASS.match(key_text(above[-back]))
+        if found is not None:
+            return back, found.group("type")
     return None
 
 
