@@ -141,3 +141,17 @@ def test_a_failed_assertion_above_a_compiler_catch_all_is_quoted(tmp_path: Path)
     finding = report.findings[0]
     assert report.root_cause is not None and report.root_cause.line == 4, report.root_cause
     assert getattr(finding, "also_line", None) == 2, finding
+
+
+@pytest.mark.usefixtures("no_rules")
+@pytest.mark.parametrize("line", ["module 'acme_npu' has no attribute 'npu_fused_thing'",
+                                  "ub overflow, requires 4194304 bits while 1572864 bits available"])
+def test_a_pasted_message_without_its_class_is_still_the_key_line(tmp_path: Path, line: str):
+    report = _report(tmp_path, line + "\n")
+    assert report.root_cause is not None and report.root_cause.line == 1, report.root_cause
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_loss_scale_overflow_flag_is_no_failure(tmp_path: Path):
+    report = _report(tmp_path, "epoch: 1 step: 10, loss is 7.01, overflow is False, loss scale is 65536.0\n")
+    assert report.root_cause is None, report.root_cause
