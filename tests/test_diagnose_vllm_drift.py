@@ -38,6 +38,14 @@ from support import assert_root_cause_says, diagnose_text
      "    from vllm.transformers_utils.tokenizer import get_tokenizer\n"
      "ImportError: cannot import name 'get_tokenizer' from 'vllm.transformers_utils.tokenizer' (/x/tokenizer.py)",
      "kb.versions.lm_eval_vllm_pair", ["get_tokenizer", "lm-eval"], CONFIDENT),
+    ('  File "/usr/lib/python3.11/site-packages/vllm_omni/engine/stage.py", line 9, in <module>\n'
+     "    from vllm.v1.engine.core_client import DPAsyncMPClient\n"
+     "ImportError: cannot import name 'DPAsyncMPClient' from 'vllm.v1.engine.core_client' (/x/core_client.py)",
+     "kb.serving.vllm_consumer_call_mismatch", ["vllm_omni", "DPAsyncMPClient", "not a pair"], CONFIDENT),
+    ('  File "/opt/OpenRLHF/openrlhf/trainer/ray/vllm_engine.py", line 61, in __init__\n'
+     "    self.llm = vllm.LLM(*args, **kwargs)\n"
+     "TypeError: LLM.__init__() got an unexpected keyword argument 'enable_sleep_mode'",
+     "kb.serving.vllm_consumer_call_mismatch", ["openrlhf", "enable_sleep_mode"], CONFIDENT),
 ])
 def test_member_said_with_its_confidence(tmp_path, text, rule, words, confidence):
     report = diagnose_text(tmp_path, text)
@@ -58,6 +66,10 @@ def test_member_said_with_its_confidence(tmp_path, text, rule, words, confidence
     ('  File "/w/app/serve.py", line 3, in <module>\n    from vllm.utils import FlexibleArgumentParser\n'
      "ImportError: cannot import name 'FlexibleArgumentParser' from 'vllm.utils' (/x/utils.py)",
      "kb.versions.lm_eval_vllm_pair"),
+    # a framework's own trainer (not the module that drives vLLM) calling its own code
+    ('  File "/opt/verl/verl/trainer/ppo/ray_trainer.py", line 90, in fit\n    self._save(step, tag)\n'
+     "TypeError: RayPPOTrainer._save() takes 2 positional arguments but 3 were given",
+     "kb.serving.vllm_consumer_call_mismatch"),
 ])
 def test_look_alike_stays_quiet(tmp_path, text, rule):
     report = diagnose_text(tmp_path, text)
