@@ -27,6 +27,8 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
      "did you mean \u2018initKernel\u2019?", "kb.environment.cxx_source_no_member", ["initNpuNode", "upstream"]),
     ("torch._subclasses.fake_tensor.UnsupportedOperatorException: mylib.rope_inplace.default",
      "kb.graph.fake_tensor_unsupported_op", ["mylib.rope_inplace.default", "fake (meta) implementation"]),
+    ("RuntimeError: There was no fake impl registered for <CustomOpDef(npu_ext::fused_rope)>. This is necessary for "
+     "torch.compile/export/fx tracing to work.", "kb.graph.fake_tensor_unsupported_op", ["npu_ext::fused_rope"]),
     # a logger's line with the exception's message only
     ("2026-01-02 10:00:00 - myserver.cli - ERROR - context has already been set",
      "kb.launch.start_method_set_twice", ["start method"]),
