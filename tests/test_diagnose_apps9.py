@@ -15,6 +15,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("[NOTE] Due to Ub overflow, automatically set enable-code-motion to false, set enable-auto-multi-buffer to "
      "false; compilation still failed.\nerror: Failed to run BiShengHIR pipeline",
      "kb.operator.bisheng_ub_overflow_note", ["Unified Buffer", "tile size"]),
+    # the compiler's own summary alone is the kernel-compile family, said as likely
+    ("[rank2]: loc(\"/opt/lib/kernels/scan.py\":12:0): error: Failed to run BiShengHIR pipeline",
+     "kb.operator.triton_kernel_compile_failed", ["triton-ascend"]),
     ("[ERROR] check aicore num failed, phy_id:3, core_need:2, used:7, total:8 Failed to create vdev info. "
      "(dev_id=3; ret=-22)", "kb.environment.vnpu_aicore_exhausted", ["7 of 8", "left over"]),
     ("EL0014: The operation is unsupported.\n   rtMemcpy2d execute failed, reason=[driver error:feature not support]"
