@@ -39,6 +39,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("OSError: Fail to open library: /opt/app/libplugin-npu.so with error: \n"
      "/usr/local/Ascend/nnal/atb/latest/atb/cxx_abi_0/lib/libatb.so: \nundefined symbol: _ZN3atb9Something",
      "kb.versions.atb_undefined_symbol", ["libatb.so", "CANN version"]),
+    # the same wrap after any other library: the generic pair of mismatched versions
+    ("ImportError: /opt/venv/lib/python3.10/site-packages/myext/_C.so: \nundefined symbol: _ZN5myext4initEv",
+     "kb.versions.undefined_symbol", ["_C.so", "_ZN5myext4initEv"]),
 ])
 def test_another_member_of_the_family_is_named(tmp_path, text, rule, words):
     assert_root_cause_says(_diagnose(tmp_path, text), rule, words)
@@ -72,6 +75,8 @@ def test_a_wrapped_cpu_fallback_warning_is_said_as_a_warning_not_an_error(tmp_pa
      "kb.environment.cxx_source_no_member"),
     # an undefined symbol line after a library that is not NNAL's
     ("/opt/app/libfoo.so: \nundefined symbol: _ZN3foo3barEv", "kb.versions.atb_undefined_symbol"),
+    # a line that only starts with the words, after no library
+    ("loading plugins\nundefined symbol: foo", "kb.versions.undefined_symbol"),
     # a CMake include failure of a project's own file, not CANN's config
     ("CMake Error at cmake/deps.cmake:4 (include):\n  include could not find requested file:\n    Foo",
      "kb.environment.cann_cmake_config_other_install"),
