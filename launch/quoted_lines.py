@@ -26,8 +26,8 @@ from typing import Any, List, Optional, Tuple
 
 from mindpilot.launch.failures import MAX_TEXT
 from mindpilot.launch.unsure_root import lines_around
-from mindpilot.validators.kb.keyline import (CANN_CODE, TRACEBACK_BODY, code_at_head, continuation, key_text,
-                                             runtime_reason, says_nothing_code)
+from mindpilot.validators.kb.keyline import (CANN_CODE, TRACEBACK_BODY, code_at_head, continuation,
+                                             first_traceback_call, key_text, runtime_reason, says_nothing_code)
 from mindpilot.validators.kb.report import CONFIDENT
 
 CANN_TRACEBACK = "TraceBack (most recent call last)"
@@ -53,7 +53,8 @@ def quote_the_rest(report: Any, pasted: Optional[bytes] = None) -> None:
         (_reported_above(text, above, root.line) or _wrapping_exception(text, above, root.line)
          or _code_line_above_a_reason(text, above, root.line))
     if head is None and root.confidence != CONFIDENT:
-        head = _first_of_the_run(text, above, root.line) or _failed_assertion_above(above, root.line)
+        head = _first_of_the_run(text, above, root.line) or _failed_assertion_above(above, root.line) \
+            or first_traceback_call(following)
     if head is not None:  # a call under CANN's TraceBack: the message heading the account says what failed
         setattr(finding, "also_line", head[0])
         setattr(finding, "also_text", head[1].strip()[:MAX_TEXT])

@@ -16,7 +16,7 @@ from mindpilot.launch.failures import MAX_TEXT, Failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
 from mindpilot.validators.kb.keyline import (MAX_CONTINUATION, announces, continuation, detail_line, failed_statement,
-                                             key_text, logged_exception, raise_naming_a_bare_message,
+                                             first_traceback_call, key_text, logged_exception, raise_naming_a_bare_message,
                                              raised_exception, terminate_message)
 from mindpilot.validators.kb.report import UNSURE, RootCause
 from mindpilot.validators.kb.scan import decode
@@ -69,10 +69,9 @@ def name_root(report: Any, lang: str, first: Any, pasted: Optional[bytes] = None
     finding = make_finding("diagnose.unknown_error", lang, file=first.file, line=first.line, text=first.text,
                            where=where, extra={"rank": first.rank, "matched": first.text,
                                                         "confidence": UNSURE})
-    if wrapped_onto is not None:
-        setattr(finding, "also_line", wrapped_onto)
-    if opened_by is not None:
-        setattr(finding, "also_text", opened_by)
+    if wrapped_onto is None:  # CANN's account under it: its first call is quoted
+        wrapped_onto, opened_by = _first_call_below(first.line, following)
+    _quote_also(finding, wrapped_onto, opened_by)
     if consequence:
         finding.detail = make_finding("diagnose.unknown_consequence", lang).detail
     if said is not None:  # what this kind of key line means, and what to do, in place of the generic words
@@ -108,6 +107,23 @@ def _at_the_detail(first: Failure, better: Tuple[int, str], above: List[str], fo
         text, line = f"{kind}: {text}"[:MAX_TEXT], better[0] - back
     return Failure(first.rank, first.rule, text, first.file, line, first.time, first.seq, first.strength), \
         above + between
+
+
+def _quote_also(finding: Any, line: Optional[int], text: Optional[str]) -> None:
+    """The other line the finding quotes (``also_line``) and its text (``also_text``), when there is one."""
+    if line is not None:
+        setattr(finding, "also_line", line)
+    if text is not None:
+        setattr(finding, "also_text", text)
+
+
+def _first_call_below(line: Optional[int], following: List[Tuple[int, str]]) -> Tuple[Optional[int], Optional[str]]:
+    """The first call under the TraceBack of CANN's account right below ``line`` (its number and text), or
+    (None, None)."""
+    if line is None:
+        return None, None
+    call = first_traceback_call([(number, raw) for number, raw in following if number > line])
+    return (call[0], call[1].strip()[:MAX_TEXT]) if call is not None else (None, None)
 
 
 _FAILURE_WORDS = re.compile(r"(?i)\b(?:failed|failure|error|cannot|unable|not found|denied|invalid)\b")

@@ -172,3 +172,26 @@ def test_a_failed_call_with_a_message_of_its_own_keeps_its_line():
 
     assert wraps_a_code("aclInit failed, ret = 100000")
     assert not wraps_a_code("loading the tokenizer failed: file tokenizer.json is 100000 bytes short")
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_an_unknown_code_line_quotes_the_first_call_of_its_traceback(tmp_path: Path):
+    report = _report(tmp_path, (
+        "[PID: 7] 2026-01-02-03:04:05.678.901 Execution_Error(EZ1008): Failed to execute operator Foo_1. "
+        "Reason: Failed to execute tiling function.\n"
+        "        Solution: check the tiling function.\n"
+        "TraceBack (most recent call last):\n"
+        "        ACME_WINDOW is too SMALL, need 512 MB\n"
+        "        Tiling check failed.[FUNC:Check][FILE:foo_tiling.cpp][LINE:9]\n"))
+    finding = report.findings[0]
+    assert report.root_cause is not None and report.root_cause.line == 1, report.root_cause
+    assert getattr(finding, "also_line", None) == 4 and "too SMALL" in getattr(finding, "also_text", ""), finding
+
+
+@pytest.mark.usefixtures("no_rules")
+def test_a_python_traceback_under_an_error_is_no_cann_account(tmp_path: Path):
+    report = _report(tmp_path, (
+        "RuntimeError: the widget failed\n"
+        "Traceback (most recent call last):\n"
+        "  File \"x.py\", line 1, in <module>\n"))
+    assert getattr(report.findings[0], "also_line", None) is None, report.findings[0]

@@ -280,6 +280,28 @@ def runtime_reason(text: str) -> bool:
     return _RUNTIME_REASON.search(text) is not None
 
 
+CANN_TRACEBACK_HEAD = "TraceBack (most recent call last)"
+"""CANN's header for the calls under an error code (a capital B, unlike Python's)."""
+ACCOUNT_REACH = 8
+"""Lines under an error read for the ``TraceBack`` of CANN's account of it."""
+
+
+def first_traceback_call(following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
+    """The first call under the ``TraceBack (most recent call last):`` of CANN's account right under an error
+    (``EZ1001: ... LaunchAicore failed`` / ``TraceBack ...`` / ``Cannot find bin of op X, integral key ...``):
+    CANN lists the calls innermost first, so it says where the failure began; or None (an empty line, another
+    Python traceback or the end of :data:`ACCOUNT_REACH` lines first)."""
+    after_head = False
+    for number, raw in following[:ACCOUNT_REACH]:
+        key = key_text(raw).lstrip("*> ")
+        if not key or key.startswith(("Traceback (most recent call last)", "File \"")):
+            return None
+        if after_head:
+            return number, raw
+        after_head = key.startswith(CANN_TRACEBACK_HEAD)
+    return None
+
+
 _ONLY_A_PATH = re.compile(r"(?:[A-Za-z]:)?[~.]{0,2}(?:/[\w.+~@-]+){2,}/?")
 """A line that is only a file's path (the library a loader could not open, the file CMake could not include): the
 object of the message above it, saying nothing itself."""
