@@ -158,23 +158,6 @@ def test_a_loss_scale_overflow_flag_is_no_failure(tmp_path: Path):
 
 
 @pytest.mark.usefixtures("no_rules")
-def test_a_call_failed_with_an_acl_code_hands_over_to_the_recent_error_message(tmp_path: Path):
-    report = _report(tmp_path, (
-        "[ERROR] aclrtSetDevice(0) failed: 107001 (/srv/acme/main.cpp:93)\n"
-        "[ERROR] RecentErrMsg: [PID: 42] 2026-01-02-03:04:05.678.901 Invalid_Argument_Device(EE1001): device 0 "
-        "is not visible here.\n"))
-    root = report.root_cause
-    assert root is not None and root.line == 2 and "EE1001" in root.title, root
-
-
-def test_a_failed_call_with_a_message_of_its_own_keeps_its_line():
-    from mindpilot.validators.kb.keyline import wraps_a_code
-
-    assert wraps_a_code("aclInit failed, ret = 100000")
-    assert not wraps_a_code("loading the tokenizer failed: file tokenizer.json is 100000 bytes short")
-
-
-@pytest.mark.usefixtures("no_rules")
 def test_an_unknown_code_line_quotes_the_first_call_of_its_traceback(tmp_path: Path):
     report = _report(tmp_path, (
         "[PID: 7] 2026-01-02-03:04:05.678.901 Execution_Error(EZ1008): Failed to execute operator Foo_1. "

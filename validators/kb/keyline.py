@@ -119,7 +119,6 @@ _SAYS_NOTHING = re.compile(r"(?i)inner error|contact support engineer|^\W*$")
 what timed out (``EI0006: Getting socket times out. Reason: Remote Rank did not send the data in time``) under the
 exception raised for it says why that call failed: it is the detail."""
 _WRAPS_A_CODE = re.compile(r"error code is -?\d+|function error|ret ?\[-?\d+\]|Run task error|refer to|"
-                           r"\bfailed[:,] (?:ret(?:code)? ?[=:] ?)?[1-5]\d{5}\b|"
                            r"Error Message|[Ii]nner [Ee]rror|CANN error|PTA call acl api failed|error_code|"
                            r"error in: [\w./-]+:\d+\s*$")
 """An exception that only carries a return code or points at CANN's message (torch_npu's ``NPU function error:
@@ -220,7 +219,7 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
             # CANN's "Inner Error!" right under the exception opens its account of it: the code line with a
             # message of its own below says why (``EI9999: ... hccl fftsplus task timeout occurred ...``).
             wrapper = wrapper or says_nothing_code(key) or (exception and wraps_a_code(key))
-        if wrapper and (_named_code_line(key) or runtime_reason(key) or _TYPED_CODE_SAYS.search(key)):
+        if wrapper and (_named_code_line(key) or runtime_reason(key)):
             return number, raw
         code = code_at_head(key) if wrapper else None
         if wrapper and _ACL_MESSAGE.match(key):
@@ -266,9 +265,6 @@ def _announced_path(announcement: Optional[Tuple[int, str]]) -> Optional[Tuple[i
     return announcement if announcement is not None and not announces(announcement[1]) else None
 
 
-_TYPED_CODE_SAYS = re.compile(r"\b[A-Z][A-Za-z]*(?:_[A-Za-z]+)+\([EW][0-9A-Z]\d{4}\): ?[A-Za-z]")
-"""CANN 8's typed code with its message, wherever the line carries it (``[ERROR] RecentErrMsg: [PID: 9] 2026-...
-Resource_Busy(EL0005): The resources are busy.``, the runtime's recent error message a program printed)."""
 _RUNTIME_REASON = re.compile(r"\b(?:execute|execution) failed, reason=")
 """CANN runtime's line for the call that failed and why (``rtSetDevice execution failed, reason=device retain
 error``, ``rtMemcpy2d execute failed, reason=[driver error:feature not support]``): under an error that only
