@@ -72,6 +72,19 @@ def test_a_generic_reading_names_the_serving_and_model_settings_to_check(tmp_pat
     assert _diagnose(tmp_path, text).root_cause.confidence == "likely"
 
 
+INNER_CONV3D = ("The Inner error is reported as above. The process exits for this inner error, and the current working "
+                "operator name is Conv3D.")
+
+
+def test_an_inner_error_in_conv3d_of_a_bfloat16_run_names_the_dtype_as_likely(tmp_path):
+    report = _diagnose(tmp_path, INNER_CONV3D + "\nmodel dtype: torch.bfloat16, vae on npu:0")
+    assert_root_cause_says(report, "kb.operator.conv3d_bf16_inner_error", ["bfloat16", "float16"], with_fix=True)
+    assert report.root_cause.confidence == "likely"
+    # no bfloat16 around it: only the relay's general reading
+    assert _diagnose(tmp_path, "model dtype: torch.float16\n" + INNER_CONV3D).root_cause.rule == \
+        "kb.runtime.torch_npu_inner_error"
+
+
 @pytest.mark.parametrize("line", [
     # offline mode of other tools is not the NPU's RC form
     "OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/x: offline mode is enabled.",
