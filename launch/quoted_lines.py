@@ -12,6 +12,10 @@ terminal wrapped onto the next line, or the later line of the same error the sam
 * A rule that knows a call under the TraceBack quotes the message heading the account too (``... data type
   DT_BFLOAT16 of input [x] is not supported`` above ``No supported Ops kernel and engine are found for
   [Conv3D1]``), unless it says nothing of its own (``EE9999: Inner Error!``).
+* A catch-all says less than the lines around it: on the runtime's ``rtX execute failed, reason=...`` pasted
+  without its indentation it quotes the code line heading the account (``EE9999  get device msg feature can not
+  support offline mode.``); on a compiler's summary, the C assertion that failed just above it; on a code line,
+  the first call under its ``TraceBack`` (where the failure began).
 * Other tools say one error over consecutive lines too (pip's ``Could not find a version that satisfies the
   requirement X`` / ``No matching distribution found for X``, HCCP's and HCCL's lines for one failed init).
 
