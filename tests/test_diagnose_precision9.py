@@ -30,6 +30,10 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     # the Ascend extension moved between triton-ascend releases
     ("ModuleNotFoundError: No module named 'triton.language.extra.ascend.libdevice'",
      "kb.versions.triton_ascend_extension_module_missing", ["torch_npu", "triton-ascend", "version"]),
+    # a release only on the Ascend index, in pip's words
+    ("ERROR: Could not find a version that satisfies the requirement torch-npu==2.8.0.post1 (from versions: 2.7.1, "
+     "2.8.0)\nERROR: No matching distribution found for torch-npu==2.8.0.post1",
+     "kb.environment.ascend_index_package_not_found", ["torch-npu==2.8.0.post1", "Ascend package index"]),
     # Paddle's 500002: the single operator could not be built
     ("ExternalError:  ACL error, the error code is : 500002.", "kb.operator.paddle_npu_op_build_failed",
      ["FLAGS_npu_jit_compile", "binary"]),
@@ -90,10 +94,13 @@ def test_an_inner_error_in_conv3d_of_a_bfloat16_run_names_the_dtype_as_likely(tm
     "OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/x: offline mode is enabled.",
     # another libdevice's missing function (CUDA's own), and a module the community triton does have
     "AttributeError: module 'triton.language.extra.cuda.libdevice' has no attribute 'y0'",
+    # a plain torch-npu release not found is a Python / architecture question, not the Ascend index
+    "ERROR: No matching distribution found for torch-npu==2.1.0",
     # other Paddle ACL codes stay the generic reading
     "ExternalError:  ACL error, the error code is : 507015.",
 ])
 def test_look_alikes_do_not_fire(tmp_path, line):
     rules = {f.rule for f in _diagnose(tmp_path, line).findings}
     assert not rules & {"kb.runtime.feature_not_in_offline_mode", "kb.operator.triton_ascend_libdevice_lacks_function",
-                        "kb.operator.paddle_npu_op_build_failed"}, rules
+                        "kb.operator.paddle_npu_op_build_failed",
+                        "kb.environment.ascend_index_package_not_found"}, rules
