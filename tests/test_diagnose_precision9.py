@@ -31,9 +31,9 @@ from support import assert_root_cause_says, diagnose_text as _diagnose
     ("ModuleNotFoundError: No module named 'triton.language.extra.ascend.libdevice'",
      "kb.versions.triton_ascend_extension_module_missing", ["torch_npu", "triton-ascend", "version"]),
     # a release only on the Ascend index, in pip's words
-    ("ERROR: Could not find a version that satisfies the requirement torch-npu==2.8.0.post1 (from versions: 2.7.1, "
-     "2.8.0)\nERROR: No matching distribution found for torch-npu==2.8.0.post1",
-     "kb.environment.ascend_index_package_not_found", ["torch-npu==2.8.0.post1", "Ascend package index"]),
+    ("ERROR: Could not find a version that satisfies the requirement triton-ascend==3.2.2 (from versions: 3.2.0)\n"
+     "ERROR: No matching distribution found for triton-ascend==3.2.2",
+     "kb.environment.ascend_index_package_not_found", ["triton-ascend==3.2.2", "Ascend package index"]),
     # Paddle's 500002: the single operator could not be built
     ("ExternalError:  ACL error, the error code is : 500002.", "kb.operator.paddle_npu_op_build_failed",
      ["FLAGS_npu_jit_compile", "binary"]),
@@ -96,6 +96,7 @@ def test_an_inner_error_in_conv3d_of_a_bfloat16_run_names_the_dtype_as_likely(tm
     "AttributeError: module 'triton.language.extra.cuda.libdevice' has no attribute 'y0'",
     # a plain torch-npu release not found is a Python / architecture question, not the Ascend index
     "ERROR: No matching distribution found for torch-npu==2.1.0",
+    "ERROR: Could not find a version that satisfies the requirement torch-npu==2.1.0.post8 (from versions: none)",
     # other Paddle ACL codes stay the generic reading
     "ExternalError:  ACL error, the error code is : 507015.",
 ])
