@@ -15,9 +15,10 @@ from mindpilot.launch.failure_lines import read_region
 from mindpilot.launch.failures import MAX_TEXT, Failure
 from mindpilot.launch.parse import log_message
 from mindpilot.validators.catalog import make_finding
-from mindpilot.validators.kb.keyline import (MAX_CONTINUATION, announces, continuation, detail_line, failed_statement,
-                                             first_traceback_call, key_text, logged_exception, raise_naming_a_bare_message,
-                                             raised_exception, terminate_message)
+from mindpilot.validators.kb.exception_lines import (failed_statement, logged_exception, raise_naming_a_bare_message,
+                                                     raised_exception, terminate_message)
+from mindpilot.validators.kb.keyline import (MAX_CONTINUATION, announces, continuation, detail_line, first_traceback_call,
+                                             key_text)
 from mindpilot.validators.kb.report import UNSURE, RootCause
 from mindpilot.validators.kb.scan import decode
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mindpilot.launch.router import analyse
-from mindpilot.validators.kb.keyline import failed_statement, quiet_level, raised_exception
+from mindpilot.validators.kb.exception_lines import failed_statement, raised_exception
+from mindpilot.validators.kb.keyline import quiet_level
 
 
 def _root(tmp_path: Path, text: str):

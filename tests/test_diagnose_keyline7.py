@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mindpilot.launch.router import analyse
-from mindpilot.validators.kb.keyline import logged_exception, terminate_message
+from mindpilot.validators.kb.exception_lines import logged_exception, terminate_message
 from mindpilot.validators.kb.report import UNSURE
 from mindpilot.validators.text.report import report_lines
 

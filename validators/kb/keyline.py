@@ -190,7 +190,7 @@ def detail_line(root_text: str, following: Sequence[Tuple[int, str]]) -> Optiona
       announcements in between (``[ConvertLinalgRToBinary] encounters error:``) are passed over.
     """
     pydantic = "validation error" in root_text
-    exception = _EXCEPTION_LINE.match(key_text(root_text)) is not None
+    exception = EXCEPTION_LINE.match(key_text(root_text)) is not None
     """An exception whose message goes on under it (torch_npu's ``RuntimeError: op:...:415`` over ``NPU function
     error: call aclnnX failed,`` / ``error code is 561002``): its next line may only carry a return code too."""
     wrapper = wraps_a_code(root_text)
@@ -354,102 +354,7 @@ def announces(text: str) -> bool:
     return key.endswith((":", "：")) or _BANNER.fullmatch(key) is not None
 
 
-_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)(?:\b|\()")
-_BARE_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception) ?:?")
-_RAISE_STATEMENT = re.compile(r"raise [A-Z]\w*(?:Error|Exception)\(")
-_CARETS = re.compile(r"[\s^~]+")
-RAISE_REACH = 3
-"""Lines after a quoted ``raise`` statement within which the exception it raised is printed."""
-
-
-def raised_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
-    """The exception line a quoted ``raise X(...)`` statement printed (``subprocess.CalledProcessError: Command
-    ... returned non-zero exit status 215``) among the numbered lines after it, or None: the statement is code,
-    the exception's line says what happened."""
-    if _RAISE_STATEMENT.match(key_text(root_text)) is None:
-        return None
-    for number, raw in following[:RAISE_REACH]:
-        key = key_text(raw)
-        if _EXCEPTION_LINE.match(key):
-            return number, raw
-        if key.startswith(("File \"", "Traceback (most recent call last)")):
-            return None
-    return None
-
-
-_BARE_NAME = re.compile(r"[A-Za-z_][\w.:]{0,200}")
-"""A message that is only a name (``_C.rotary_embedding.default``: the operator a fake-tensor dispatch could not
-run), with no word saying what went wrong."""
-_RAISED_CLASS = re.compile(r"raise (?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception))\(")
-RAISE_LOOKBACK = 4
-"""Lines above an exception line searched for the ``raise`` statement the traceback quotes last."""
-
-
-def raise_naming_a_bare_message(message: str, above: Sequence[str]) -> Optional[Tuple[int, str]]:
-    """For an exception whose message is only a name (torch's ``RuntimeError: Failed running call_function X(...):``
-    / ``X.default``, the original exception's message), the ``raise UnsupportedOperatorException(func)`` its
-    traceback quotes last, a few lines above: (how many lines above the end of ``above``, the class it raises), or
-    None. The class raised says what went wrong; the message only what it went wrong with."""
-    if _BARE_NAME.fullmatch(message.strip()) is None:
-        return None
-    for back in range(1, min(RAISE_LOOKBACK, len(above)) + 1):
-        found = _RAISED_CLASS.match(key_text(above[-back]))
-        if found is not None:
-            return back, found.group("type")
-    return None
-
-
-_TRACEBACK_END = re.compile(r"(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?::\s|:?$)")
-"""The line that ends a Python traceback: the exception's qualified class name, a colon and its message
-(``pkg.mod.DCMIError_LibraryNotFound: Library Not Found``), or the bare class name."""
+EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)(?:\b|\()")
+"""A line that is an exception (``RuntimeError: ...``, ``pkg.mod.FooError(...)``)."""
 TRACEBACK_BODY = ("File \"", "Traceback (most recent call last)", "During handling", "The above exception")
-
-
-def logged_exception(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
-    """The exception line that ends the traceback printed right under a logged error (Python logging's
-    ``logger.exception("Failed to initialize X")`` writes the message, then the traceback of the exception
-    being handled), or None: the logged line says what the program was doing, the exception line why it
-    failed. A line that is itself an exception, followed by a traceback, is followed by another error."""
-    if not following or _EXCEPTION_LINE.match(key_text(root_text)):
-        return None
-    head = following[0][1]
-    if not key_text(head).startswith("Traceback (most recent call last)"):
-        return None
-    indent = len(head) - len(head.lstrip())
-    for number, raw in following[1:]:
-        key = key_text(raw)
-        if not key or len(raw) - len(raw.lstrip()) > indent or key.startswith(TRACEBACK_BODY):
-            continue  # the traceback's frames and quoted source lines, indented under its header
-        return (number, raw) if _TRACEBACK_END.match(key) else None
-    return None
-
-
-_TERMINATE = re.compile(r"terminate called after throwing an instance of '(?P<type>[^']{1,120})'")
-_WHAT = re.compile(r"\s*what\(\):\s*(?P<what>\S.*)")
-
-
-def terminate_message(root_text: str, following: Sequence[Tuple[int, str]]) -> Optional[Tuple[int, str]]:
-    """The ``what():`` line under C++'s ``terminate called after throwing an instance of 'std::length_error'``
-    (the exception's message, printed by the terminate handler on the next line) as ``type: message``, or
-    None: the type only says what kind of exception ended the process, the message what it was."""
-    thrown = _TERMINATE.search(root_text)
-    if not following or thrown is None:
-        return None
-    number, raw = following[0]
-    what = _WHAT.match(raw)
-    return (number, f"{thrown.group('type')}: {what.group('what').strip()}") if what else None
-
-
-def failed_statement(root_text: str, above: Sequence[str]) -> Optional[Tuple[int, str]]:
-    """For an exception with no message (a bare ``AssertionError``), the source line the traceback quotes just
-    above it (``assert isinstance(device, torch.device)``) and how many lines above it sits, or None: that
-    statement is all the exception says."""
-    if _BARE_EXCEPTION_LINE.fullmatch(key_text(root_text)) is None:
-        return None
-    back = 1
-    while back < len(above) and _CARETS.fullmatch(key_text(above[-back]) or " "):
-        back += 1  # Python 3.11's ^^^^ markers under the statement
-    if back >= len(above) or not key_text(above[-back - 1]).startswith("File \""):
-        return None
-    statement = above[-back]
-    return (back, statement) if key_text(statement) else None
+"""How the lines of a Python traceback's body start (not its closing exception line)."""
