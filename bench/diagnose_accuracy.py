@@ -27,11 +27,11 @@ become tuning material, from issue threads and forum and blog posts. ``--holdout
 ``tests/data/real/holdout6/*/index.yaml``: three collectors, ``ms``, ``torch`` and ``web``), collected the same way
 once the fifth had become tuning material. ``--holdout7`` measures a seventh (every
 ``tests/data/real/holdout7/*/index.yaml``), collected the same way once the sixth had become tuning material, and
-``--holdout8`` an eighth (every ``tests/data/real/holdout8/*/index.yaml``), once the seventh had, and ``--holdout9`` a
-ninth, once the eighth had. A set whose folder is missing measures as zero cases.
+``--holdout8`` an eighth (every ``tests/data/real/holdout8/*/index.yaml``), once the seventh had, ``--holdout9`` a
+ninth, once the eighth had, and ``--holdout10`` a tenth, once the ninth had. A set whose folder is missing measures as zero cases.
 
     .venv/bin/python bench/diagnose_accuracy.py
-        [--heldout | --fresh | --holdout2 | ... | --holdout9 | --all] [--verbose] [--json]
+        [--heldout | --fresh | --holdout2 | ... | --holdout10 | --all] [--verbose] [--json]
         [--rules all|none|catch-alls]
 """
 
@@ -66,6 +66,8 @@ HOLDOUT8 = CORPUS / "holdout8"
 """An eighth held-out set (``--holdout8``), laid out as the sixth; outside the split."""
 HOLDOUT9 = CORPUS / "holdout9"
 """A ninth held-out set (``--holdout9``), laid out as the sixth; outside the split."""
+HOLDOUT10 = CORPUS / "holdout10"
+"""A tenth held-out set (``--holdout10``), laid out as the sixth; outside the split."""
 OUTCOMES = ("top1", "lower", "wrong", "unsure", "nothing")
 """Each case lands in exactly one of these, in this order of precedence."""
 
@@ -295,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--holdout7", action="store_true", help="the seventh held-out set (read only at the end)")
     which.add_argument("--holdout8", action="store_true", help="the eighth held-out set (read only at the end)")
     which.add_argument("--holdout9", action="store_true", help="the ninth held-out set (read only at the end)")
+    which.add_argument("--holdout10", action="store_true", help="the tenth held-out set (read only at the end)")
     which.add_argument("--all", action="store_true", help="both halves, each printed apart")
     parser.add_argument("--verbose", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -327,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases, wanted = load_collected(HOLDOUT8), ["holdout8"]
     if args.holdout9:
         cases, wanted = load_collected(HOLDOUT9), ["holdout9"]
+    if args.holdout10:
+        cases, wanted = load_collected(HOLDOUT10), ["holdout10"]
     report = {}
     for half in wanted:
         results = run([case for case in cases if case.half == half], rules=args.rules)
