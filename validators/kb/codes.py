@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from mindpilot import compiled
 from mindpilot.bilingual import Bilingual
@@ -110,12 +110,10 @@ def _load_codebook() -> CodeBook:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> Tuple[Dict[str, CodeText], ...]:
+def _tables() -> Dict[str, Dict[str, CodeText]]:
+    """Each section of the code book (by its field name), its entries by code."""
     book = _load_codebook()
-    return tuple({entry.code: entry for entry in entries} for entries in
-                 (book.cann_families, book.cann_codes, book.acl_families, book.acl_codes, book.npu_modules,
-                  book.npu_codes, book.hccl_codes, book.errno_codes, book.signals, book.mindie_components,
-                  book.mindie_kinds, book.driver_codes))
+    return {name: {entry.code: entry for entry in getattr(book, name)} for name in CodeBook.__dataclass_fields__}
 
 
 def codes_in(text: str) -> List[str]:
@@ -160,10 +158,11 @@ def explain(code: str, lang: str, catalog: Optional[Mapping[str, object]] = None
     return None if meaning is None else f"{code}：{meaning.get('zh')}" if zh else f"{code}: {meaning.get('en')}"
 
 
-_NUMBERED = {"HCCL": ("HCCL 返回码", "HCCL's return code"), "errno": ("操作系统错误号", "the system's error number"),
-             "signal": ("进程被信号结束", "the process was ended by a signal"),
-             "driver": ("NPU 驱动返回码", "the NPU driver's return code")}
-"""Codes printed as ``<kind> <number>``, and how their explanation starts."""
+_NUMBERED = {"HCCL": ("hccl_codes", "HCCL 返回码", "HCCL's return code"),
+             "errno": ("errno_codes", "操作系统错误号", "the system's error number"),
+             "signal": ("signals", "进程被信号结束", "the process was ended by a signal"),
+             "driver": ("driver_codes", "NPU 驱动返回码", "the NPU driver's return code")}
+"""Codes printed as ``<kind> <number>``: the code book's section for them, and how their explanation starts."""
 
 
 _MINDIE_TYPED = ("03", "04")
@@ -174,7 +173,7 @@ per sub-component."""
 def _mindie_meaning(code: str) -> Optional[Bilingual]:
     """A MindIE code by its component and, for MS and Server, the kind of error its last two digits name."""
     tables = _tables()
-    component, kinds = tables[9].get(code[3:5]), tables[10]
+    component, kinds = tables["mindie_components"].get(code[3:5]), tables["mindie_kinds"]
     if component is None:
         return None
     kind = kinds.get(code[-2:]) if code[3:5] in _MINDIE_TYPED else None
@@ -185,28 +184,28 @@ def _mindie_meaning(code: str) -> Optional[Bilingual]:
 
 
 def _meaning(code: str) -> Optional[Bilingual]:
-    families, cann, acl_families, acl, modules, kinds, hccl, errnos, signals = _tables()[:9]
+    tables = _tables()
     if MINDIE_CODE.fullmatch(code):
         return _mindie_meaning(code)
     kind = code.split()[0]
     if kind in _NUMBERED:
-        entry = {"HCCL": hccl, "errno": errnos, "signal": signals, "driver": _tables()[11]}[kind].get(code.split()[1])
+        section, zh, en = _NUMBERED[kind]
+        entry = tables[section].get(code.split()[1])
         if entry is None:
             return None
-        zh, en = _NUMBERED[kind]
         return Bilingual(zh=f"{zh}：{entry.meaning.get('zh')}", en=f"{en}: {entry.meaning.get('en')}")
     if code.startswith("ERR"):
-        module, kind = modules.get(code[3:5]), kinds.get(code[5:])
+        module, kind = tables["npu_modules"].get(code[3:5]), tables["npu_codes"].get(code[5:])
         if kind is None:
             return None
         where = module.meaning if module is not None else None
         return Bilingual(zh=f"torch_npu{('（' + where.get('zh') + '）') if where else ''}：{kind.meaning.get('zh')}",
                          en=f"torch_npu{(' (' + where.get('en') + ')') if where else ''}: {kind.meaning.get('en')}")
-    if code in cann:
-        return cann[code].meaning
-    if code in acl:
-        return acl[code].meaning
-    table = acl_families if code[:1].isdigit() else families
+    if code in tables["cann_codes"]:
+        return tables["cann_codes"][code].meaning
+    if code in tables["acl_codes"]:
+        return tables["acl_codes"][code].meaning
+    table = tables["acl_families"] if code[:1].isdigit() else tables["cann_families"]
     for length in (4, 3, 2):
         if code[:length] in table:
             family = table[code[:length]].meaning
